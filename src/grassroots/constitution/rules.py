@@ -1,0 +1,154 @@
+"""Evaluation of founding rules against facts about one unit.
+
+Plain Python with no database access: the selectors gather `UnitFacts`, this module says
+for each rule what it requires, what is there, whether it passes and what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .schema import (
+    ChildrenRule,
+    FoundingMeetingRule,
+    FoundingMembersRule,
+    FoundingRule,
+    MembersInSubtreeRule,
+    OfficerRule,
+)
+
+
+@dataclass(frozen=True)
+class ChildFact:
+    slug: str
+    name: str
+    kind: str
+    state: str
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    """What the rules look at: the founding core, posts held, children, subtree members."""
+
+    founding_members: list[str] = field(default_factory=list)
+    founding_meeting: bool = False
+    officers: dict[str, str] = field(default_factory=dict)
+    children: list[ChildFact] = field(default_factory=list)
+    members_in_subtree: int = 0
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    required: str
+    actual: str
+    passed: bool
+    missing: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    unit: str
+    results: list[RuleResult]
+
+    @property
+    def ready(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    @property
+    def failed(self) -> list[RuleResult]:
+        return [result for result in self.results if not result.passed]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "unit": self.unit,
+            "ready": self.ready,
+            "rules": [result.as_dict() for result in self.results],
+        }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {_plurals(word)}"
+
+
+def _plurals(word: str) -> str:
+    return word if word.endswith("s") else word + "s"
+
+
+def evaluate_rule(rule: FoundingRule, facts: UnitFacts, *, kind_labels: dict[str, str]) -> RuleResult:
+    """Say what one rule requires of these facts and what is missing."""
+    if isinstance(rule, FoundingMembersRule):
+        need, have = rule.founding_members.at_least, len(facts.founding_members)
+        short = max(0, need - have)
+        return RuleResult(
+            rule="founding_members",
+            required=f"at least {_plural(need, 'founding member')}",
+            actual=_plural(have, "founding member"),
+            passed=short == 0,
+            missing=f"{_plural(short, 'more founding member')}" if short else "",
+        )
+    if isinstance(rule, OfficerRule):
+        holder = facts.officers.get(rule.officer)
+        return RuleResult(
+            rule=f"officer: {rule.officer}",
+            required=f"a {rule.officer}",
+            actual=f"{rule.officer}: {holder}" if holder else f"no {rule.officer}",
+            passed=holder is not None,
+            missing="" if holder else f"appoint a {rule.officer}",
+        )
+    if isinstance(rule, FoundingMeetingRule):
+        return RuleResult(
+            rule="founding_meeting",
+            required="a founding meeting",
+            actual="held" if facts.founding_meeting else "not held",
+            passed=facts.founding_meeting,
+            missing="" if facts.founding_meeting else "hold the founding meeting (recorded when the unit is founded)",
+        )
+    if isinstance(rule, ChildrenRule):
+        params = rule.children
+        label = kind_labels.get(params.kind, params.kind).lower()
+        of_kind = [child for child in facts.children if child.kind == params.kind]
+        counted = [child for child in of_kind if _state_counts(child.state, params.state)]
+        short = max(0, params.at_least - len(counted))
+        missing = ""
+        if short:
+            candidates = [child.name for child in of_kind if child not in counted and child.state != "dissolved"]
+            missing = f"{short} more {params.state} {label if short == 1 else _plurals(label)}"
+            if candidates:
+                missing += f" (not yet {params.state}: {', '.join(candidates)})"
+        return RuleResult(
+            rule=f"children: {params.kind}",
+            required=f"at least {params.at_least} {params.state} {label if params.at_least == 1 else _plurals(label)}",
+            actual=f"{len(counted)} {params.state} of {len(of_kind)}",
+            passed=short == 0,
+            missing=missing,
+        )
+    if isinstance(rule, MembersInSubtreeRule):
+        need, have = rule.members_in_subtree.at_least, facts.members_in_subtree
+        short = max(0, need - have)
+        return RuleResult(
+            rule="members_in_subtree",
+            required=f"at least {_plural(need, 'member')}",
+            actual=_plural(have, "member"),
+            passed=short == 0,
+            missing=f"{_plural(short, 'more member')}" if short else "",
+        )
+    raise TypeError(f"no evaluation for rule {rule!r}")
+
+
+def _state_counts(actual: str, wanted: str) -> bool:
+    # A founded child also satisfies a rule that asks only for preparing ones.
+    if wanted == "preparing":
+        return actual in ("preparing", "founded")
+    return actual == wanted
+
+
+def evaluate(rules: list[FoundingRule], facts: UnitFacts, *, unit: str, kind_labels: dict[str, str]) -> Readiness:
+    """Evaluate every rule; the unit is ready when all pass."""
+    return Readiness(
+        unit=unit,
+        results=[evaluate_rule(rule, facts, kind_labels=kind_labels) for rule in rules],
+    )

@@ -1,0 +1,275 @@
+"""The constitution: an organization's rules as typed data, loaded from YAML.
+
+Plain Python with no database access. A file is parsed with PyYAML (safe loader) and
+validated with pydantic; every error names the key that is wrong. Rules are declarative:
+each rule is a one-key mapping naming a rule type and its parameters; nothing in the
+file is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+UNIT_STATES = ("planned", "preparing", "founded", "dormant", "dissolved")
+
+
+class ConstitutionError(ValueError):
+    """A constitution file that cannot be used; `errors` names each key and what is wrong."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AtLeast(_Strict):
+    at_least: Annotated[int, Field(ge=0)]
+
+
+class ChildrenParams(_Strict):
+    kind: str
+    state: Literal["preparing", "founded"] = "founded"
+    at_least: Annotated[int, Field(ge=1)]
+
+
+class FoundingMembersRule(_Strict):
+    """At least N founding members (for a basic unit: its founding core)."""
+
+    founding_members: AtLeast
+
+
+class OfficerRule(_Strict):
+    """The named officer post must be held."""
+
+    officer: str
+
+
+class FoundingMeetingRule(_Strict):
+    """A founding meeting must be held (it is recorded when the unit is founded)."""
+
+    founding_meeting: Literal[True]
+
+
+class ChildrenRule(_Strict):
+    """At least N child units of a kind in a state (e.g. founded districts)."""
+
+    children: ChildrenParams
+
+
+class MembersInSubtreeRule(_Strict):
+    """At least N current members in the unit's whole subtree."""
+
+    members_in_subtree: AtLeast
+
+
+FoundingRule = FoundingMembersRule | OfficerRule | FoundingMeetingRule | ChildrenRule | MembersInSubtreeRule
+FOUNDING_RULE_TYPES: dict[str, type[_Strict]] = {
+    "founding_members": FoundingMembersRule,
+    "officer": OfficerRule,
+    "founding_meeting": FoundingMeetingRule,
+    "children": ChildrenRule,
+    "members_in_subtree": MembersInSubtreeRule,
+}
+
+
+class MeetingsCriterion(_Strict):
+    at_least: Annotated[int, Field(ge=1)]
+    per_days: Annotated[int, Field(ge=1)]
+
+
+class Consolidation(_Strict):
+    """Health criteria a unit must meet over a window to count as consolidated.
+
+    Held in the schema now; evaluated by the unit-health feature.
+    """
+
+    window_days: Annotated[int, Field(ge=1)] = 90
+    meetings: MeetingsCriterion | None = None
+    attendance_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+    officers_filled: list[str] = []
+    retention_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+    education_completed_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+class UnitKind(_Strict):
+    label: str
+    body_label: str | None = None
+    basic: bool = False
+    parents: list[str] = []
+    founding_rules: list[dict[str, Any]] = []
+    consolidation: Consolidation | None = None
+
+    def rules(self) -> list[FoundingRule]:
+        return [_parse_rule(rule) for rule in self.founding_rules]
+
+
+class MemberStatuses(_Strict):
+    """The status pipeline: where people start, which statuses count as members, the moves allowed."""
+
+    initial: str
+    founding: str | None = None
+    counted: list[str]
+    transitions: dict[str, list[str]]
+
+
+class Constitution(_Strict):
+    """An organization's rules: unit kinds, founding rules, posts, member statuses."""
+
+    name: str
+    unit_kinds: dict[str, UnitKind]
+    officer_posts: list[str]
+    member_statuses: MemberStatuses
+    max_members_per_basic_unit: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Constitution:
+        errors: list[str] = []
+        kinds = self.unit_kinds
+        if not any(kind.basic for kind in kinds.values()):
+            errors.append("unit_kinds: no kind is marked basic: true")
+        for key, kind in kinds.items():
+            for parent in kind.parents:
+                if parent not in kinds:
+                    errors.append(f"unit_kinds.{key}.parents: unknown unit kind '{parent}'")
+                elif kinds[parent].basic:
+                    errors.append(f"unit_kinds.{key}.parents: '{parent}' is basic and cannot have children")
+            for index, raw in enumerate(kind.founding_rules):
+                where = f"unit_kinds.{key}.founding_rules[{index}]"
+                try:
+                    rule = _parse_rule(raw)
+                except ConstitutionError as error:
+                    errors.extend(f"{where}: {message}" for message in error.errors)
+                    continue
+                if isinstance(rule, OfficerRule) and rule.officer not in self.officer_posts:
+                    errors.append(f"{where}.officer: '{rule.officer}' is not in officer_posts")
+                if isinstance(rule, ChildrenRule) and rule.children.kind not in kinds:
+                    errors.append(f"{where}.children.kind: unknown unit kind '{rule.children.kind}'")
+                if isinstance(rule, ChildrenRule) and kind.basic:
+                    errors.append(f"{where}: a basic unit has no children")
+            if kind.consolidation:
+                for post in kind.consolidation.officers_filled:
+                    if post not in self.officer_posts:
+                        errors.append(
+                            f"unit_kinds.{key}.consolidation.officers_filled: '{post}' is not in officer_posts"
+                        )
+        errors.extend(self._check_parent_cycles())
+        errors.extend(self._check_statuses())
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+    def _check_parent_cycles(self) -> list[str]:
+        def reaches(start: str, target: str, seen: set[str]) -> bool:
+            for parent in self.unit_kinds.get(start, UnitKind(label="")).parents:
+                if parent == target or (parent not in seen and reaches(parent, target, seen | {parent})):
+                    return True
+            return False
+
+        return [
+            f"unit_kinds.{key}.parents: a kind cannot be its own ancestor"
+            for key in self.unit_kinds
+            if reaches(key, key, set())
+        ]
+
+    def _check_statuses(self) -> list[str]:
+        statuses = self.member_statuses
+        known = set(statuses.transitions) | {s for targets in statuses.transitions.values() for s in targets}
+        known |= set(statuses.counted) | {statuses.initial} | ({statuses.founding} if statuses.founding else set())
+        declared = set(statuses.transitions)
+        errors = [
+            f"member_statuses.transitions: status '{status}' is used but has no entry"
+            for status in sorted(known - declared)
+        ]
+        return errors
+
+    # Questions the domain asks of the constitution.
+
+    def kind(self, key: str) -> UnitKind:
+        return self.unit_kinds[key]
+
+    @property
+    def basic_kinds(self) -> list[str]:
+        return [key for key, kind in self.unit_kinds.items() if kind.basic]
+
+    def may_be_child(self, *, kind: str, parent_kind: str | None) -> bool:
+        parents = self.unit_kinds[kind].parents
+        return (not parents) if parent_kind is None else parent_kind in parents
+
+    def state_label(self, *, kind: str, state: str) -> str:
+        """'founded' reads 'constituted' for bodies above the basic level."""
+        if state == "founded" and not self.unit_kinds[kind].basic:
+            return "constituted"
+        return state
+
+    @property
+    def statuses(self) -> list[str]:
+        return list(self.member_statuses.transitions)
+
+    def may_change_status(self, old: str, new: str) -> bool:
+        return new in self.member_statuses.transitions.get(old, [])
+
+
+def _parse_rule(raw: Any) -> FoundingRule:
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise ConstitutionError(["a rule is a mapping with exactly one rule type, e.g. officer: secretary"])
+    (name,) = raw
+    rule_type = FOUNDING_RULE_TYPES.get(name)
+    if rule_type is None:
+        known = ", ".join(FOUNDING_RULE_TYPES)
+        raise ConstitutionError([f"unknown rule type '{name}' (known: {known})"])
+    try:
+        return rule_type.model_validate(raw)  # type: ignore[return-value]
+    except ValidationError as error:
+        raise ConstitutionError(_messages(error)) from None
+
+
+def _messages(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        text = item["msg"]
+        if item["type"] == "value_error":
+            # Our own cross-checks already carry their key paths, one per line.
+            messages.extend(text.removeprefix("Value error, ").splitlines())
+            continue
+        if item["type"] == "extra_forbidden":
+            text = "unknown key"
+        messages.append(f"{where}: {text}" if where else text)
+    return messages
+
+
+def parse_constitution(text: str) -> Constitution:
+    """Parse and validate constitution YAML; raise ConstitutionError naming every bad key."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConstitutionError([f"not valid YAML: {error}"]) from None
+    if not isinstance(data, dict):
+        raise ConstitutionError(["the file must be a mapping with keys such as name and unit_kinds"])
+    try:
+        return Constitution.model_validate(data)
+    except ValidationError as error:
+        raise ConstitutionError(_messages(error)) from None
+
+
+def template_names() -> list[str]:
+    return sorted(path.stem for path in TEMPLATES_DIR.glob("*.yaml"))
+
+
+def load_constitution_text(file_or_template: str) -> str:
+    """Read a constitution from a shipped template name or a file path."""
+    if file_or_template in template_names():
+        return (TEMPLATES_DIR / f"{file_or_template}.yaml").read_text(encoding="utf-8")
+    path = Path(file_or_template)
+    if not path.is_file():
+        known = ", ".join(template_names())
+        raise ConstitutionError([f"'{file_or_template}' is neither a file nor a template ({known})"])
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,198 @@
+"""Reads about organizations and their units. Each selector takes the acting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.http import Http404
+
+from grassroots.access import restrict
+from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
+from grassroots.meetings.models import Meeting
+from grassroots.people.models import Membership
+
+from .models import OfficerPost, Organization, Unit, UnitEvent, UnitState
+
+
+def organizations_visible_to(user) -> list[Organization]:
+    return list(restrict(Organization.objects.all(), user=user))
+
+
+def organization_for(user, slug: str) -> Organization:
+    """The organization with this slug, or 404 when it does not exist or is out of scope."""
+    organization = restrict(Organization.objects.filter(slug=slug), user=user).first()
+    if organization is None:
+        raise Http404(f"no organization '{slug}'")
+    return organization
+
+
+def units_visible_to(user, organization: Organization):
+    return restrict(Unit.objects.select_related("organization", "parent"), user=user, organization=organization)
+
+
+def unit_for(user, organization: Organization, slug: str) -> Unit:
+    unit = units_visible_to(user, organization).filter(slug=slug).first()
+    if unit is None:
+        raise Http404(f"no unit '{slug}' in {organization.slug}")
+    return unit
+
+
+def unit_events(user, unit: Unit):
+    return restrict(UnitEvent.objects.filter(unit=unit), user=user).select_related("parent").order_by("-on", "-id")
+
+
+def current_posts(unit: Unit):
+    return OfficerPost.objects.filter(unit=unit, end__isnull=True).select_related("person").order_by("post")
+
+
+def counted_memberships(organization: Organization):
+    """Current memberships whose status counts as membership under the constitution."""
+    return Membership.objects.current().filter(
+        unit__organization=organization, status__in=organization.constitution.member_statuses.counted
+    )
+
+
+def members_in_subtree(unit: Unit) -> int:
+    return (
+        counted_memberships(unit.organization).filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~").count()
+    )
+
+
+def facts_of(unit: Unit) -> UnitFacts:
+    """Gather what the founding rules look at for one unit, in a handful of queries."""
+    founding = Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING).order_by("-on").first()
+    if founding is not None:
+        founding_members = list(founding.attendees.order_by("name").values_list("name", flat=True))
+    elif unit.is_basic:
+        founding_members = list(forming_core(unit).order_by("person__name").values_list("person__name", flat=True))
+    else:
+        founding_members = []
+    children = [
+        ChildFact(slug=child.slug, name=child.name, kind=child.kind, state=child.state)
+        for child in unit.children.exclude(state=UnitState.DISSOLVED).order_by("name")
+    ]
+    return UnitFacts(
+        founding_members=founding_members,
+        founding_meeting=founding is not None,
+        officers={post.post: post.person.name for post in current_posts(unit)},
+        children=children,
+        members_in_subtree=members_in_subtree(unit),
+    )
+
+
+def forming_core(unit: Unit):
+    """A forming unit's core: its current members, whatever their status so far."""
+    return Membership.objects.current().filter(unit=unit)
+
+
+def evaluate_founding_rules(unit: Unit, facts: UnitFacts) -> Readiness:
+    constitution = unit.organization.constitution
+    kind_labels = {key: kind.label for key, kind in constitution.unit_kinds.items()}
+    return evaluate(constitution.kind(unit.kind).rules(), facts, unit=unit.slug, kind_labels=kind_labels)
+
+
+def readiness_of(user, unit: Unit) -> Readiness:
+    """Each founding rule of the unit: what it requires, what is there, what is missing."""
+    restrict(Unit.objects.filter(pk=unit.pk), user=user).get()
+    return evaluate_founding_rules(unit, facts_of(unit))
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One unit in a tree listing, with the count of current members in its subtree."""
+
+    unit_id: int
+    slug: str
+    name: str
+    kind: str
+    state: str
+    state_label: str
+    parent_id: int | None
+    parent_slug: str | None
+    depth: int
+    members: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "kind": self.kind,
+            "state": self.state,
+            "parent": self.parent_slug,
+            "members": self.members,
+        }
+
+
+def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -> list[TreeRow]:
+    """The organization's units in tree order with subtree member counts; as of a past day if asked.
+
+    Today's tree reads the units table; a past day's tree replays the latest event of each
+    unit on or before that day. Member counts are one grouped query, rolled up the tree.
+    """
+    constitution = organization.constitution
+    units = {
+        unit.pk: unit
+        for unit in units_visible_to(user, organization).only(
+            "pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id"
+        )
+    }
+    memberships = Membership.objects.filter(unit_id__in=units.keys(), status__in=constitution.member_statuses.counted)
+    if as_of is None:
+        shape = {pk: (unit.name, unit.state, unit.parent_id) for pk, unit in units.items()}
+        memberships = memberships.current()
+    else:
+        shape = {}
+        events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
+        for event in events.values_list("unit_id", "name", "state", "parent_id"):
+            shape[event[0]] = event[1:]
+        shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
+        memberships = memberships.on(as_of)
+    direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+
+    children: dict[int | None, list[int]] = {}
+    for pk, (name, _state, parent_id) in shape.items():
+        children.setdefault(parent_id if parent_id in shape else None, []).append(pk)
+    for siblings in children.values():
+        siblings.sort(key=lambda pk: (shape[pk][0].lower(), pk))
+
+    totals: dict[int, int] = {}
+
+    def total(pk: int) -> int:
+        if pk not in totals:
+            totals[pk] = direct.get(pk, 0) + sum(total(child) for child in children.get(pk, []))
+        return totals[pk]
+
+    rows: list[TreeRow] = []
+    stack = [(pk, 0) for pk in reversed(children.get(None, []))]
+    while stack:
+        pk, depth = stack.pop()
+        name, state, parent_id = shape[pk]
+        unit = units[pk]
+        rows.append(
+            TreeRow(
+                unit_id=pk,
+                slug=unit.slug,
+                name=name,
+                kind=unit.kind,
+                state=state,
+                state_label=constitution.state_label(kind=unit.kind, state=state),
+                parent_id=parent_id if parent_id in shape else None,
+                parent_slug=units[parent_id].slug if parent_id in shape else None,
+                depth=depth,
+                members=total(pk),
+            )
+        )
+        stack.extend((child, depth + 1) for child in reversed(children.get(pk, [])))
+    return rows
+
+
+def top_units(user, organization: Organization) -> list[Unit]:
+    """The units at the top of the tree (usually the centre), for the readiness glance."""
+    return list(units_visible_to(user, organization).filter(parent__isnull=True).exclude(state=UnitState.DISSOLVED))
+
+
+def units_by_kind_counts(user, organization: Organization) -> dict[tuple[str, str], int]:
+    rows = units_visible_to(user, organization).values_list("kind", "state").annotate(n=Count("id"))
+    return {(kind, state): n for kind, state, n in rows.values_list("kind", "state", "n")}

@@ -1,0 +1,83 @@
+"""People and their memberships in basic units, with dated status changes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Person(models.Model):
+    """Someone the organization knows: a supporter, candidate or member. Only the name is required."""
+
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="people")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    recruiter = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recruits",
+        help_text="Who brought this person in.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organization", "email"]), models.Index(fields=["organization", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self) -> MembershipQuerySet:
+        return self.filter(end__isnull=True)
+
+    def on(self, day) -> MembershipQuerySet:
+        """Memberships that were running on `day` (started on or before it, not yet ended)."""
+        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gt=day))
+
+
+class Membership(models.Model):
+    """A person's membership in one basic unit for a period. A person has at most one current one."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(max_length=40)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(end__isnull=True), name="one_current_membership_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="membership_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "end"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.unit}"
+
+
+class StatusChange(models.Model):
+    """A dated change of a membership's status, as the constitution allows."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="status_changes")
+    on = models.DateField()
+    old = models.CharField(max_length=40)
+    new = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.on}: {self.old} -> {self.new}"

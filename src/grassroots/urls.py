@@ -1,0 +1,16 @@
+"""Top-level routes: the web pages, the API under /api/, the admin for superusers."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from grassroots.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/<slug:org>/people/", include("grassroots.people.urls")),
+    path("", include("grassroots.organizations.urls")),
+]

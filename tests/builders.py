@@ -1,0 +1,73 @@
+"""Small builders for test data, going through the actions as a user would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from grassroots.constitution import load_constitution_text
+from grassroots.organizations import actions as units
+from grassroots.organizations.models import Organization, Unit
+from grassroots.people import actions as people
+from grassroots.people.models import Person
+
+BY = "test"
+_counter = itertools.count(1)
+START = dt.date(2024, 1, 1)
+
+
+def organization(template: str = "tenants_federation", slug: str | None = None) -> Organization:
+    slug = slug or f"org-{next(_counter)}"
+    return units.create_organization(
+        slug=slug, name=slug.title(), constitution_yaml=load_constitution_text(template), by=BY
+    )
+
+
+def unit(org: Organization, kind: str, name: str, parent: Unit | None = None, *, state: str = "planned") -> Unit:
+    """A unit of `kind`; state 'preparing' also starts its preparation."""
+    new = units.add_unit(organization=org, kind=kind, name=name, parent=parent, by=BY, on=START)
+    if state == "preparing":
+        new = units.start_preparing(unit=new, by=BY, on=START)
+    return new
+
+
+def person(org: Organization, name: str | None = None, **fields) -> Person:
+    return people.add_person(organization=org, name=name or f"Person {next(_counter)}", by=BY, **fields)
+
+
+def members(org: Organization, basic_unit: Unit, count: int, *, status: str = "member") -> list[Person]:
+    """`count` new people joined to a preparing or founded basic unit."""
+    joined = []
+    for _ in range(count):
+        new = person(org)
+        people.join_unit(person=new, unit=basic_unit, by=BY, on=START, status=status)
+        joined.append(new)
+    return joined
+
+
+def founded_basic_unit(org: Organization, name: str, parent: Unit | None, *, size: int = 3) -> Unit:
+    """A building committee founded with `size` founding members and a secretary."""
+    committee = unit(org, "building_committee", name, parent, state="preparing")
+    core = [person(org) for _ in range(size)]
+    return units.found_unit(
+        unit=committee,
+        by=BY,
+        on=START + dt.timedelta(days=30),
+        founding_members=core,
+        officers={"secretary": core[0]},
+    )
+
+
+def federation(org: Organization) -> dict[str, Unit]:
+    """A small federation: one planned federation, two districts, three committees under north."""
+    top = unit(org, "federation", "Federation")
+    north = unit(org, "district", "North", top)
+    south = unit(org, "district", "South", top)
+    return {
+        "federation": top,
+        "north": north,
+        "south": south,
+        "elm": founded_basic_unit(org, "Elm House", north),
+        "oak": founded_basic_unit(org, "Oak Court", north),
+        "ash": unit(org, "building_committee", "Ash Tower", south, state="preparing"),
+    }

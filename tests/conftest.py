@@ -1,0 +1,23 @@
+import pytest
+
+from tests import builders
+
+
+@pytest.fixture
+def org(db):
+    return builders.organization()
+
+
+@pytest.fixture
+def tree(org):
+    return builders.federation(org)
+
+
+@pytest.fixture
+def staff(db, django_user_model):
+    return django_user_model.objects.create_user(username="staff@example.org", password="pw-staff-1", is_staff=True)
+
+
+@pytest.fixture
+def plain_user(db, django_user_model):
+    return django_user_model.objects.create_user(username="plain@example.org", password="pw-plain-1")
