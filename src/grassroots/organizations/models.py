@@ -116,7 +116,6 @@ class UnitEvent(models.Model):
         PREPARING = "preparing"
         FOUNDED = "founded"
         DORMANT = "dormant"
-        REVIVED = "revived"
         DISSOLVED = "dissolved"
         RENAMED = "renamed"
         MOVED = "moved"

@@ -152,7 +152,7 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
-    for pk, (name, _state, parent_id) in shape.items():
+    for pk, (_name, _state, parent_id) in shape.items():
         children.setdefault(parent_id if parent_id in shape else None, []).append(pk)
     for siblings in children.values():
         siblings.sort(key=lambda pk: (shape[pk][0].lower(), pk))
