@@ -78,7 +78,9 @@ def _plurals(word: str) -> str:
     return word if word.endswith("s") else word + "s"
 
 
-def evaluate_rule(rule: FoundingRule, facts: UnitFacts, *, kind_labels: dict[str, str]) -> RuleResult:
+def evaluate_rule(
+    rule: FoundingRule, facts: UnitFacts, *, kind_labels: dict[str, str], basic_kinds: frozenset[str] = frozenset()
+) -> RuleResult:
     """Say what one rule requires of these facts and what is missing."""
     if isinstance(rule, FoundingMembersRule):
         need, have = rule.founding_members.at_least, len(facts.founding_members)
@@ -110,19 +112,21 @@ def evaluate_rule(rule: FoundingRule, facts: UnitFacts, *, kind_labels: dict[str
     if isinstance(rule, ChildrenRule):
         params = rule.children
         label = kind_labels.get(params.kind, params.kind).lower()
+        # Bodies above the basic level are constituted rather than founded.
+        word = "constituted" if params.state == "founded" and params.kind not in basic_kinds else params.state
         of_kind = [child for child in facts.children if child.kind == params.kind]
         counted = [child for child in of_kind if _state_counts(child.state, params.state)]
         short = max(0, params.at_least - len(counted))
         missing = ""
         if short:
             candidates = [child.name for child in of_kind if child not in counted and child.state != "dissolved"]
-            missing = f"{short} more {params.state} {label if short == 1 else _plurals(label)}"
+            missing = f"{short} more {word} {label if short == 1 else _plurals(label)}"
             if candidates:
-                missing += f" (not yet {params.state}: {', '.join(candidates)})"
+                missing += f" (not yet {word}: {', '.join(candidates)})"
         return RuleResult(
             rule=f"children: {params.kind}",
-            required=f"at least {params.at_least} {params.state} {label if params.at_least == 1 else _plurals(label)}",
-            actual=f"{len(counted)} {params.state} of {len(of_kind)}",
+            required=f"at least {params.at_least} {word} {label if params.at_least == 1 else _plurals(label)}",
+            actual=f"{len(counted)} {word} of {len(of_kind)}",
             passed=short == 0,
             missing=missing,
         )
@@ -146,9 +150,16 @@ def _state_counts(actual: str, wanted: str) -> bool:
     return actual == wanted
 
 
-def evaluate(rules: list[FoundingRule], facts: UnitFacts, *, unit: str, kind_labels: dict[str, str]) -> Readiness:
+def evaluate(
+    rules: list[FoundingRule],
+    facts: UnitFacts,
+    *,
+    unit: str,
+    kind_labels: dict[str, str],
+    basic_kinds: frozenset[str] = frozenset(),
+) -> Readiness:
     """Evaluate every rule; the unit is ready when all pass."""
     return Readiness(
         unit=unit,
-        results=[evaluate_rule(rule, facts, kind_labels=kind_labels) for rule in rules],
+        results=[evaluate_rule(rule, facts, kind_labels=kind_labels, basic_kinds=basic_kinds) for rule in rules],
     )

@@ -52,7 +52,9 @@ def _day(on: dt.date | None) -> dt.date:
 
 
 def _locked(unit: Unit) -> Unit:
-    return Unit.objects.select_for_update().select_related("organization", "parent").get(pk=unit.pk)
+    """Lock the unit's row for this transaction and refresh the caller's instance from it."""
+    unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+    return unit
 
 
 def _check_date(unit: Unit, on: dt.date) -> None:

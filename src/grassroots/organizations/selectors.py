@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from grassroots.access import restrict
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.meetings.models import Meeting
-from grassroots.people.models import Membership
+from grassroots.people.models import Membership, Person
+from grassroots.people.selectors import people_visible_to
 
-from .models import OfficerPost, Organization, Unit, UnitEvent, UnitState
+from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState
 
 
 def organizations_visible_to(user) -> list[Organization]:
@@ -90,7 +91,13 @@ def forming_core(unit: Unit):
 def evaluate_founding_rules(unit: Unit, facts: UnitFacts) -> Readiness:
     constitution = unit.organization.constitution
     kind_labels = {key: kind.label for key, kind in constitution.unit_kinds.items()}
-    return evaluate(constitution.kind(unit.kind).rules(), facts, unit=unit.slug, kind_labels=kind_labels)
+    return evaluate(
+        constitution.kind(unit.kind).rules(),
+        facts,
+        unit=unit.slug,
+        kind_labels=kind_labels,
+        basic_kinds=frozenset(constitution.basic_kinds),
+    )
 
 
 def readiness_of(user, unit: Unit) -> Readiness:
@@ -140,7 +147,11 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     }
     memberships = Membership.objects.filter(unit_id__in=units.keys(), status__in=constitution.member_statuses.counted)
     if as_of is None:
-        shape = {pk: (unit.name, unit.state, unit.parent_id) for pk, unit in units.items()}
+        shape = {
+            pk: (unit.name, unit.state, unit.parent_id)
+            for pk, unit in units.items()
+            if unit.state != UnitState.DISSOLVED
+        }
         memberships = memberships.current()
     else:
         shape = {}
@@ -196,3 +207,141 @@ def top_units(user, organization: Organization) -> list[Unit]:
 def units_by_kind_counts(user, organization: Organization) -> dict[tuple[str, str], int]:
     rows = units_visible_to(user, organization).values_list("kind", "state").annotate(n=Count("id"))
     return {(kind, state): n for kind, state, n in rows.values_list("kind", "state", "n")}
+
+
+def units_listed(user, organization: Organization, *, kind: str | None = None, state: str | None = None):
+    """The organization's units the user may see, in path order, optionally of one kind or state.
+
+    Built from `organization.units`, so every row shares the one `organization` instance and
+    its parsed constitution: labels for a page of units cost no query and no YAML parse per row.
+    """
+    units = restrict(organization.units.select_related("parent"), user=user, organization=organization)
+    if kind is not None:
+        units = units.filter(kind=kind)
+    if state is not None:
+        units = units.filter(state=state)
+    return units.order_by("path")
+
+
+def subtree_of(user, unit: Unit) -> list[TreeRow]:
+    """The unit and every unit below it, in tree order (siblings by name), with subtree member counts.
+
+    Two range scans on the materialized path: the units, then the counted current memberships
+    grouped by unit; the counts are rolled up in Python. `depth` is relative to `unit` (0).
+    """
+    organization = unit.organization
+    constitution = organization.constitution
+    units = {
+        row.pk: row
+        for row in restrict(Unit.objects.in_subtree(unit.path), user=user, organization=organization).only(
+            "pk", "slug", "name", "kind", "state", "parent_id", "path"
+        )
+    }
+    if unit.pk not in units:
+        raise Http404(f"no unit '{unit.slug}' in {organization.slug}")
+    direct = dict(
+        counted_memberships(organization)
+        .filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+        .values_list("unit_id")
+        .annotate(n=Count("id"))
+        .values_list("unit_id", "n")
+    )
+    children: dict[int, list[int]] = {}
+    for pk, row in units.items():
+        if pk != unit.pk and row.parent_id in units:
+            children.setdefault(row.parent_id, []).append(pk)
+    for siblings in children.values():
+        siblings.sort(key=lambda pk: (units[pk].name.lower(), pk))
+
+    order: list[tuple[int, int]] = []
+    stack = [(unit.pk, 0)]
+    while stack:
+        pk, depth = stack.pop()
+        order.append((pk, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(pk, [])))
+    totals = {pk: direct.get(pk, 0) for pk in units}
+    for pk, _depth in reversed(order):  # children come after their parent in pre-order
+        parent_id = units[pk].parent_id
+        if pk != unit.pk and parent_id in totals:
+            totals[parent_id] += totals[pk]
+
+    def parent_slug(row: Unit) -> str | None:
+        if row.pk == unit.pk:
+            return unit.parent.slug if unit.parent_id else None
+        return units[row.parent_id].slug
+
+    rows = []
+    for pk, depth in order:
+        row = units[pk]
+        rows.append(
+            TreeRow(
+                unit_id=pk,
+                slug=row.slug,
+                name=row.name,
+                kind=row.kind,
+                state=row.state,
+                state_label=constitution.state_label(kind=row.kind, state=row.state),
+                parent_id=row.parent_id,
+                parent_slug=parent_slug(row),
+                depth=depth,
+                members=totals[pk],
+            )
+        )
+    return rows
+
+
+def possible_parents(user, organization: Organization, *, moving: Unit | None = None) -> QuerySet[Unit]:
+    """Living units of kinds that can hold other units, in tree order: the choices for a parent.
+
+    When `moving` a unit, its own subtree is left out, since a unit cannot go under itself.
+    Built from `organization.units`, so the rows share its parsed constitution.
+    """
+    units = restrict(organization.units.all(), user=user, organization=organization)
+    units = units.exclude(state=UnitState.DISSOLVED).exclude(kind__in=organization.constitution.basic_kinds)
+    if moving is not None:
+        units = units.exclude(path__gte=moving.path, path__lt=moving.path + PATH_END)
+    return units.order_by("path")
+
+
+def child_units(user, unit: Unit) -> QuerySet[Unit]:
+    """The living units directly under `unit`, by name."""
+    organization = unit.organization
+    children = restrict(organization.units.filter(parent=unit), user=user, organization=organization)
+    return children.exclude(state=UnitState.DISSOLVED).order_by("name", "pk")
+
+
+def basic_units_open_to_members(user, organization: Organization, *, name: str = "") -> QuerySet[Unit]:
+    """Basic units people can join or transfer into (preparing or founded), by name.
+
+    `name` narrows them to those whose name contains it, for a search box.
+    """
+    units = restrict(organization.units.select_related("parent"), user=user, organization=organization).filter(
+        kind__in=organization.constitution.basic_kinds, state__in=[UnitState.PREPARING, UnitState.FOUNDED]
+    )
+    if name:
+        units = units.filter(name__icontains=name)
+    return units.order_by("name", "pk")
+
+
+FOUNDING_NEWCOMERS_LISTED = 50
+
+
+def founding_candidates(user, unit: Unit) -> QuerySet[Person]:
+    """The people a founding form offers for the meeting that founds `unit`, each with their membership.
+
+    For a basic unit: its current members first, then the most recently added people of the
+    organization who have no current membership (they join the unit at its founding), at most
+    FOUNDING_NEWCOMERS_LISTED of them. For a body above the basic level: the people holding an
+    officer post within its subtree, who are the ones who meet to constitute it.
+    """
+    people = people_visible_to(user, unit.organization)
+    if unit.is_basic:
+        current = Membership.objects.current()
+        newcomers = people.filter(~Exists(current.filter(person=OuterRef("pk")))).order_by("-created_at", "-pk")
+        in_unit = Exists(current.filter(person=OuterRef("pk"), unit=unit))
+        candidates = people.filter(Q(in_unit) | Q(pk__in=newcomers.values("pk")[:FOUNDING_NEWCOMERS_LISTED]))
+        return candidates.annotate(in_unit=in_unit).order_by("-in_unit", "name", "pk")
+    officers = OfficerPost.objects.filter(
+        end__isnull=True, unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END
+    ).values("person_id")
+    return people.filter(pk__in=officers).order_by("name", "pk")

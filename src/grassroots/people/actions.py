@@ -92,9 +92,10 @@ def join_unit(
     status = status or constitution.member_statuses.initial
     if status not in constitution.statuses:
         raise ActionRefused(f"status: '{status}' is not a status of this constitution", field="status")
-    _check_basic_unit(person, unit, allow_planned=allow_planned)
     try:
         with transaction.atomic():
+            unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+            _check_basic_unit(person, unit, allow_planned=allow_planned)
             current = Membership.objects.current().filter(person=person).select_related("unit").first()
             if current is not None:
                 raise ActionRefused(f"{person.name} is already a member of {current.unit.name}; transfer them instead")
@@ -122,9 +123,10 @@ def _current_membership(person: Person) -> Membership:
 def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | None = None) -> Membership:
     """End the person's current membership and start the next in another basic unit on the same day."""
     on = _day(on)
-    _check_basic_unit(person, to_unit)
     try:
         with transaction.atomic():
+            to_unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+            _check_basic_unit(person, to_unit)
             old = _current_membership(person)
             if old.unit_id == to_unit.pk:
                 raise ActionRefused(f"{person.name} is already a member of {to_unit.name}", field="unit")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -51,3 +53,18 @@ def current_membership(person: Person) -> Membership | None:
     if memberships is not None:
         return memberships[0] if memberships else None
     return Membership.objects.current().filter(person=person).select_related("unit").first()
+
+
+def people_by_ids(user, organization: Organization, ids: Iterable[int]) -> dict[int, Person]:
+    """The people with these ids that the user may see in the organization, by id, in one query.
+
+    Ids that are unknown, of another organization or out of scope are simply absent, so the
+    caller can name them.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {
+        person.pk: person
+        for person in restrict(Person.objects.filter(pk__in=wanted), user=user, organization=organization)
+    }

@@ -1,0 +1,551 @@
+"""The `grassroots` command line: set up, serve, and run the organization from a terminal.
+
+Every command calls the same actions and selectors as the web pages and the API. The
+person at the terminal operates the installation (see `access.Operator`); their changes
+are audited as `cli:<login name>`. A refused action or a bad argument prints one line on
+standard error and exits non-zero; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="grassroots",
+    help="Build and run member organizations from the ground up.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
+unit_app = typer.Typer(help="Units of the tree and their lifecycle.", no_args_is_help=True)
+person_app = typer.Typer(help="People.", no_args_is_help=True)
+member_app = typer.Typer(help="Memberships: join, transfer, status, end.", no_args_is_help=True)
+post_app = typer.Typer(help="Officer posts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(unit_app, name="unit")
+app.add_typer(person_app, name="person")
+app.add_typer(member_app, name="member")
+app.add_typer(post_app, name="post")
+app.add_typer(token_app, name="token")
+
+out = Console(highlight=False)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+OnOption = Annotated[str | None, typer.Option("--on", help="Date, YYYY-MM-DD (default: today).")]
+
+
+class Refusal(typer.TyperException):
+    """A one-line refusal on standard error, exit status 1."""
+
+    exit_code = 1
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
+    import django
+
+    django.setup()
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _operator():
+    from grassroots.access import Operator
+
+    return Operator(_actor())
+
+
+def _date(value: str | None, option: str = "--on") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Refusal(f"{option}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _organization(slug: str):
+    from grassroots.organizations.models import Organization
+
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        raise Refusal(f"no organization '{slug}'")
+    return organization
+
+
+def _unit(ref: str, *, organization=None):
+    """A unit by `slug` or `org/slug`; a bare slug used in several organizations must be qualified."""
+    from grassroots.organizations.models import Unit
+
+    if "/" in ref:
+        org_slug, _, slug = ref.partition("/")
+        organization = _organization(org_slug)
+    else:
+        slug = ref
+    units = Unit.objects.filter(slug=slug).select_related("organization")
+    if organization is not None:
+        units = units.filter(organization=organization)
+    found = list(units[:2])
+    if not found:
+        raise Refusal(f"no unit '{ref}'")
+    if len(found) > 1:
+        raise Refusal(f"unit '{ref}' exists in several organizations; write ORG/{slug}")
+    return found[0]
+
+
+def _person(ref: str, *, organization=None):
+    """A person by number or by email; an email used in several organizations needs --org."""
+    from grassroots.people.models import Person
+
+    people = Person.objects.select_related("organization")
+    if organization is not None:
+        people = people.filter(organization=organization)
+    found = list((people.filter(pk=ref) if ref.isdigit() else people.filter(email__iexact=ref.strip()))[:2])
+    if not found:
+        raise Refusal(f"no person '{ref}'")
+    if len(found) > 1:
+        raise Refusal(f"'{ref}' matches people in several organizations; add --org")
+    return found[0]
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+# Setting up and serving.
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database tables."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    out.print("Database is up to date.")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve the web pages and the API (waitress, a production WSGI server)."""
+    import waitress
+
+    from grassroots.wsgi import application
+
+    out.print(f"Serving Grassroots at http://{host}:{port}/  (Ctrl+C stops)")
+    waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
+
+
+@app.command()
+def demo(
+    serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the demo after loading it.")] = True,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Migrate, load the demo tenants' federation (fixed seed), print the login, and serve it."""
+    from django.core.management import call_command
+
+    from grassroots.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, build_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    with out.status("Loading the demo organization…"):
+        organization = build_demo()
+    out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
+    out.print(f"Address: http://127.0.0.1:{port}/o/{DEMO_SLUG}/")
+    out.print(f"Sign in: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    if serve_it:
+        serve(port=port, host="127.0.0.1")
+
+
+# Organizations.
+
+
+@org_app.command("create")
+def org_create(
+    slug: str,
+    name: Annotated[str, typer.Option("--name", help="The organization's name.")],
+    constitution: Annotated[str, typer.Option("--constitution", help="A YAML file or a template name.")],
+) -> None:
+    """Create an organization governed by a constitution file or a shipped template."""
+    from grassroots.constitution import ConstitutionError, load_constitution_text, template_names
+    from grassroots.organizations.actions import create_organization
+
+    try:
+        text = load_constitution_text(constitution)
+    except ConstitutionError as error:
+        raise Refusal(f"--constitution: {error}") from None
+    organization = create_organization(slug=slug, name=name, constitution_yaml=text, by=_actor())
+    source = "template" if constitution in template_names() else "file"
+    out.print(f"Created organization {organization.slug} ({organization.name}) from {source} {constitution}.")
+
+
+@org_app.command("list")
+def org_list(as_json: JsonFlag = False) -> None:
+    """List the organizations of this installation."""
+    from grassroots.organizations.selectors import organizations_visible_to
+
+    organizations = organizations_visible_to(_operator())
+    if as_json:
+        _print_json([{"slug": o.slug, "name": o.name} for o in organizations])
+        return
+    for organization in organizations:
+        out.print(f"{organization.slug}\t{organization.name}")
+
+
+# Units.
+
+
+@unit_app.command("add")
+def unit_add(
+    org: str,
+    kind: Annotated[str, typer.Option("--kind", help="A unit kind of the constitution.")],
+    name: Annotated[str, typer.Option("--name")],
+    parent: Annotated[str | None, typer.Option("--parent", help="Parent unit slug.")] = None,
+    slug: Annotated[str | None, typer.Option("--slug", help="Stable slug (default: from the name).")] = None,
+    on: OnOption = None,
+) -> None:
+    """Plan a new unit in the tree."""
+    from grassroots.organizations.actions import add_unit
+
+    organization = _organization(org)
+    parent_unit = _unit(parent, organization=organization) if parent else None
+    unit = add_unit(
+        organization=organization, kind=kind, name=name, parent=parent_unit, slug=slug, on=_date(on), by=_actor()
+    )
+    out.print(f"Added {unit.kind_label.lower()} {unit.name} as {unit.slug} (planned).")
+
+
+def _people(refs: str | None, organization) -> list | None:
+    if refs is None:
+        return None
+    return [_person(ref.strip(), organization=organization) for ref in refs.split(",") if ref.strip()]
+
+
+def _officers(values: list[str] | None, organization) -> dict:
+    officers = {}
+    for value in values or []:
+        post, sep, ref = value.partition("=")
+        if not sep or not post or not ref:
+            raise Refusal(f"--officer: '{value}' should be POST=PERSON, e.g. secretary=12")
+        officers[post.strip()] = _person(ref.strip(), organization=organization)
+    return officers
+
+
+@unit_app.command("found")
+def unit_found(
+    unit: str,
+    on: OnOption = None,
+    members: Annotated[
+        str | None, typer.Option("--members", help="Founding members: comma-separated ids or emails.")
+    ] = None,
+    officer: Annotated[
+        list[str] | None, typer.Option("--officer", help="POST=PERSON appointed at the meeting; repeatable.")
+    ] = None,
+    minutes: Annotated[str, typer.Option("--minutes", help="Minutes of the founding meeting.")] = "",
+) -> None:
+    """Found a unit (constitute a body) at its founding meeting; refused unless every rule holds."""
+    from grassroots.organizations.actions import found_unit
+
+    target = _unit(unit)
+    founded = found_unit(
+        unit=target,
+        on=_date(on),
+        founding_members=_people(members, target.organization),
+        officers=_officers(officer, target.organization),
+        minutes=minutes,
+        by=_actor(),
+    )
+    out.print(f"{founded.name} is {founded.state_label} on {founded.founded_on}.")
+
+
+def _simple_transition(action_name: str, done: str):
+    def command(unit: str, on: OnOption = None) -> None:
+        from grassroots.organizations import actions
+
+        changed = getattr(actions, action_name)(unit=_unit(unit), on=_date(on), by=_actor())
+        out.print(f"{changed.name} {done} ({changed.state_label}).")
+
+    return command
+
+
+unit_app.command("prepare", help="Start preparing a planned (or dormant) unit.")(
+    _simple_transition("start_preparing", "is preparing")
+)
+unit_app.command("dormant", help="Mark a founded unit dormant.")(_simple_transition("make_dormant", "is dormant"))
+unit_app.command("dissolve", help="Dissolve a unit with no members and no living children.")(
+    _simple_transition("dissolve_unit", "is dissolved")
+)
+
+
+@unit_app.command("rename")
+def unit_rename(unit: str, name: str, on: OnOption = None) -> None:
+    """Rename a unit; its slug stays."""
+    from grassroots.organizations.actions import rename_unit
+
+    renamed = rename_unit(unit=_unit(unit), name=name, on=_date(on), by=_actor())
+    out.print(f"{renamed.slug} is now called {renamed.name}.")
+
+
+@unit_app.command("move")
+def unit_move(
+    unit: str,
+    parent: Annotated[str | None, typer.Option("--parent", help="The new parent's slug.")] = None,
+    top: Annotated[bool, typer.Option("--top", help="Move to the top of the tree.")] = False,
+    on: OnOption = None,
+) -> None:
+    """Move a unit and its subtree under another parent."""
+    from grassroots.organizations.actions import move_unit
+
+    if (parent is None) == (not top):
+        raise Refusal("give either --parent UNIT or --top")
+    target = _unit(unit)
+    new_parent = _unit(parent, organization=target.organization) if parent else None
+    moved = move_unit(unit=target, parent=new_parent, on=_date(on), by=_actor())
+    out.print(f"{moved.name} now stands under {new_parent.name if new_parent else 'nothing (top)'}.")
+
+
+@app.command()
+def readiness(unit: str, as_json: JsonFlag = False) -> None:
+    """Each founding rule of a unit: what it requires, what is there, what is missing."""
+    from grassroots.organizations.selectors import readiness_of
+
+    target = _unit(unit)
+    result = readiness_of(_operator(), target)
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    verdict = "[green]ready[/]" if result.ready else "[red]not ready[/]"
+    out.print(f"{target.name} ({target.kind_label.lower()}, {target.state_label}): {verdict}")
+    table = Table("rule", "required", "actual", "", "missing")
+    for rule in result.results:
+        table.add_row(rule.rule, rule.required, rule.actual, "✓" if rule.passed else "✗", rule.missing)
+    out.print(table)
+
+
+@app.command()
+def tree(
+    org: str,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Show the tree as it stood on this date.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The organization's tree with states and current members in each subtree."""
+    from grassroots.organizations.selectors import tree_of
+
+    rows = tree_of(_operator(), _organization(org), as_of=_date(as_of, "--as-of"))
+    if as_json:
+        _print_json([row.as_dict() for row in rows])
+        return
+    table = Table("unit", "slug", "kind", "state", "members")
+    for row in rows:
+        table.add_row("  " * row.depth + row.name, row.slug, row.kind, row.state_label, str(row.members))
+    out.print(table)
+
+
+# People and memberships.
+
+
+@person_app.command("add")
+def person_add(
+    org: str,
+    name: Annotated[str, typer.Option("--name")],
+    email: Annotated[str, typer.Option("--email")] = "",
+    phone: Annotated[str, typer.Option("--phone")] = "",
+    address: Annotated[str, typer.Option("--address")] = "",
+    recruiter: Annotated[str | None, typer.Option("--recruiter", help="Who brought them in: id or email.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a person (only the name is required); prints their number."""
+    from grassroots.people.actions import add_person
+
+    organization = _organization(org)
+    recruited_by = _person(recruiter, organization=organization) if recruiter else None
+    person = add_person(
+        organization=organization,
+        name=name,
+        email=email,
+        phone=phone,
+        address=address,
+        recruiter=recruited_by,
+        by=_actor(),
+    )
+    if as_json:
+        _print_json({"id": person.pk, "name": person.name, "email": person.email})
+        return
+    out.print(f"Added person {person.pk}: {person.name}.")
+
+
+@person_app.command("list")
+def person_list(
+    org: str,
+    search: Annotated[str, typer.Option("--search", "-q")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """List the people of an organization with their current unit and status."""
+    from grassroots.people.selectors import current_membership, search_people
+
+    rows = []
+    for person in search_people(_operator(), _organization(org), search):
+        membership = current_membership(person)
+        rows.append(
+            {
+                "id": person.pk,
+                "name": person.name,
+                "email": person.email,
+                "unit": membership.unit.slug if membership else None,
+                "status": membership.status if membership else None,
+            }
+        )
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "name", "email", "unit", "status")
+    for row in rows:
+        table.add_row(str(row["id"]), row["name"], row["email"], row["unit"] or "", row["status"] or "")
+    out.print(table)
+
+
+OrgOption = Annotated[str | None, typer.Option("--org", help="Organization, when an email is ambiguous.")]
+
+
+@member_app.command("join")
+def member_join(
+    person: str,
+    unit: Annotated[str, typer.Option("--unit", help="The basic unit to join.")],
+    status: Annotated[str | None, typer.Option("--status", help="Default: the constitution's initial status.")] = None,
+    on: OnOption = None,
+    org: OrgOption = None,
+) -> None:
+    """Start a person's membership in a basic unit."""
+    from grassroots.people.actions import join_unit
+
+    who = _person(person, organization=_organization(org) if org else None)
+    membership = join_unit(
+        person=who, unit=_unit(unit, organization=who.organization), status=status, on=_date(on), by=_actor()
+    )
+    out.print(f"{who.name} joined {membership.unit.name} as {membership.status} on {membership.start}.")
+
+
+@member_app.command("transfer")
+def member_transfer(
+    person: str,
+    to: Annotated[str, typer.Option("--to", help="The basic unit to transfer to.")],
+    on: OnOption = None,
+    org: OrgOption = None,
+) -> None:
+    """End the current membership and start one in another basic unit the same day."""
+    from grassroots.people.actions import transfer_member
+
+    who = _person(person, organization=_organization(org) if org else None)
+    membership = transfer_member(
+        person=who, to_unit=_unit(to, organization=who.organization), on=_date(on), by=_actor()
+    )
+    out.print(f"{who.name} transferred to {membership.unit.name} on {membership.start}.")
+
+
+@member_app.command("status")
+def member_status(person: str, status: str, on: OnOption = None, org: OrgOption = None) -> None:
+    """Change the status of a current membership, as the constitution allows."""
+    from grassroots.people.actions import change_status
+
+    who = _person(person, organization=_organization(org) if org else None)
+    membership = change_status(person=who, status=status, on=_date(on), by=_actor())
+    out.print(f"{who.name} is now {membership.status}.")
+
+
+@member_app.command("end")
+def member_end(
+    person: str,
+    on: OnOption = None,
+    status: Annotated[str | None, typer.Option("--status", help="Final status, e.g. resigned.")] = None,
+    org: OrgOption = None,
+) -> None:
+    """End a person's current membership."""
+    from grassroots.people.actions import end_membership
+
+    who = _person(person, organization=_organization(org) if org else None)
+    membership = end_membership(person=who, on=_date(on), status=status, by=_actor())
+    out.print(f"{who.name}'s membership of {membership.unit.name} ended on {membership.end}.")
+
+
+@post_app.command("assign")
+def post_assign(
+    person: str,
+    unit: Annotated[str, typer.Option("--unit")],
+    post: Annotated[str, typer.Option("--post")],
+    start: Annotated[str | None, typer.Option("--from", help="Start date (default: today).")] = None,
+    org: OrgOption = None,
+) -> None:
+    """Appoint a person to an officer post of a unit."""
+    from grassroots.organizations.actions import assign_post
+
+    who = _person(person, organization=_organization(org) if org else None)
+    holding = assign_post(
+        unit=_unit(unit, organization=who.organization),
+        person=who,
+        post=post,
+        on=_date(start, "--from"),
+        by=_actor(),
+    )
+    out.print(f"{who.name} holds {holding.post} of {holding.unit.name} from {holding.start}.")
+
+
+@token_app.command("create")
+def token_create(
+    username: str,
+    days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 90,
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "",
+) -> None:
+    """Issue an API token for a user; it is printed once and stored only as a hash."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.accounts.actions import create_api_token
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise Refusal(f"no user '{username}'")
+    record, token = create_api_token(user=user, days=days, name=name, by=_actor())
+    out.print(f"Token for {username}, expires {record.expires_at:%Y-%m-%d}. It is shown only now:", style="bold")
+    sys.stdout.write(token + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `grassroots` console script."""
+    from django.http import Http404
+
+    from grassroots.errors import ActionRefused
+
+    _setup()
+    try:
+        app(args=argv, prog_name="grassroots", standalone_mode=False)
+    except ActionRefused as error:
+        sys.stderr.write(f"refused: {error.full_message}\n")
+        return 1
+    except Http404 as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 1
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        return 130
+    except typer.TyperException as error:  # bad arguments and our own refusals
+        sys.stderr.write(f"error: {error.format_message()}\n")
+        return error.exit_code
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
+
+
+__all__ = ["app", "main"]

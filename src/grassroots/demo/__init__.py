@@ -1,0 +1,330 @@
+"""The demo organization: a fictional tenants' federation with two years of history.
+
+Built from a fixed seed through the same actions as every other change, in date order, so
+each founding and constitution happened when its rules held. Three districts: two
+constituted, one not yet ready; the federation itself is preparing and its readiness shows
+what is missing. Birch Court is preparing with four members and no secretary, ready to be
+founded at its meeting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from grassroots.accounts.actions import ensure_staff_user
+from grassroots.constitution import load_constitution_text
+from grassroots.organizations import actions as units
+from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
+from grassroots.people import actions as people
+from grassroots.people.models import Person
+
+DEMO_SLUG = "demo"
+DEMO_USERNAME = "organizer@demo.example"
+DEMO_PASSWORD = "grassroots-demo"
+SEED = 1871
+BEGIN = dt.date(2024, 10, 1)
+END = dt.date(2026, 10, 31)
+BY = "demo"
+
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Farid",
+    "Grace",
+    "Hamza",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Leo",
+    "Maya",
+    "Nikos",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tomas",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavi",
+    "Yara",
+    "Zoe",
+    "Aisha",
+    "Bruno",
+    "Carmen",
+    "Dara",
+    "Emil",
+    "Fatima",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jada",
+    "Kofi",
+    "Lena",
+    "Marek",
+    "Nadia",
+]
+LAST_NAMES = [
+    "Achebe",
+    "Baker",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Murphy",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Tanaka",
+    "Umar",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+]
+STREETS = ["Mill Lane", "Canal Street", "Station Road", "Church Walk", "Market Row", "Bridge Street", "Park Terrace"]
+
+
+@dataclass(frozen=True)
+class Committee:
+    """A building committee of the demo and the shape of its history."""
+
+    name: str
+    district: str
+    prepare: dt.date | None
+    found: dt.date | None
+    growth: int
+    dormant: dt.date | None = None
+    core: int = 4
+
+
+DISTRICTS = {
+    "North Bank": dt.date(2025, 6, 1),
+    "Old Town": dt.date(2026, 1, 15),
+    "East Docks": None,  # not yet ready: too few founded committees
+}
+COMMITTEES = [
+    Committee("Elm House", "North Bank", dt.date(2024, 10, 10), dt.date(2024, 11, 20), 30),
+    Committee("Maple Yard", "North Bank", dt.date(2024, 11, 5), dt.date(2025, 1, 12), 28),
+    Committee("Willow Rise", "North Bank", dt.date(2025, 1, 8), dt.date(2025, 3, 2), 24),
+    Committee("Hazel Gardens", "North Bank", dt.date(2025, 4, 1), dt.date(2025, 6, 20), 22),
+    Committee("Spruce Walk", "North Bank", dt.date(2025, 2, 1), dt.date(2025, 4, 5), 8, dormant=dt.date(2026, 2, 1)),
+    Committee("Cedar Mansions", "Old Town", dt.date(2025, 3, 15), dt.date(2025, 5, 18), 28),
+    Committee("Linden Court", "Old Town", dt.date(2025, 5, 2), dt.date(2025, 7, 9), 24),
+    Committee("Poplar Row", "Old Town", dt.date(2025, 7, 20), dt.date(2025, 9, 28), 20),
+    Committee("Rowan Street", "Old Town", dt.date(2025, 10, 1), dt.date(2025, 12, 7), 16),
+    Committee("Birch Court", "Old Town", dt.date(2026, 9, 1), None, 0),
+    Committee("Dockside Flats", "East Docks", dt.date(2025, 9, 1), dt.date(2025, 11, 16), 22),
+    Committee("Harbour View", "East Docks", dt.date(2026, 1, 10), dt.date(2026, 3, 22), 16),
+    Committee("Quay House", "East Docks", dt.date(2026, 8, 15), None, 0, core=2),
+    Committee("Anchor Point", "East Docks", None, None, 0, core=0),
+]
+
+
+@dataclass(order=True)
+class _Step:
+    on: dt.date
+    order: int
+    run: Callable[[dt.date], None] = field(compare=False)
+
+
+class _Timeline:
+    """Runs demo steps in date order; a step may schedule later ones."""
+
+    def __init__(self) -> None:
+        self._heap: list[_Step] = []
+        self._order = itertools.count()
+
+    def at(self, on: dt.date, run: Callable[[dt.date], None]) -> None:
+        if on <= END:
+            heapq.heappush(self._heap, _Step(on, next(self._order), run))
+
+    def run(self) -> None:
+        while self._heap:
+            step = heapq.heappop(self._heap)
+            step.run(step.on)
+
+
+class _DemoBuilder:
+    def __init__(self, organization: Organization) -> None:
+        self.org = organization
+        self.rng = random.Random(SEED)
+        self.timeline = _Timeline()
+        self.names = self._name_stream()
+        self.members: dict[str, list[Person]] = {}
+
+    def _name_stream(self):
+        seen: set[str] = set()
+        while True:
+            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+            if name not in seen:
+                seen.add(name)
+                yield name
+
+    def new_person(self, recruiter: Person | None, building: str) -> Person:
+        name = next(self.names)
+        number = self.rng.randint(100, 999)
+        return people.add_person(
+            organization=self.org,
+            name=name,
+            by=BY,
+            email=f"{name.lower().replace(' ', '.')}@example.org",
+            phone=f"+44 7700 900{number}",
+            address=f"Flat {self.rng.randint(1, 80)}, {building}, {self.rng.choice(STREETS)}",
+            recruiter=recruiter,
+        )
+
+    def join(self, unit: Unit, recruiter: Person | None, on: dt.date) -> Person:
+        person = self.new_person(recruiter, unit.name)
+        people.join_unit(person=person, unit=unit, by=BY, on=on)
+        self.members.setdefault(unit.slug, []).append(person)
+        self.schedule_pipeline(person, on)
+        return person
+
+    def schedule_pipeline(self, person: Person, joined: dt.date) -> None:
+        """Supporter to candidate to member over the following months; a few lapse or leave."""
+        candidate = joined + dt.timedelta(days=self.rng.randint(20, 90))
+        member = candidate + dt.timedelta(days=self.rng.randint(30, 150))
+        fate = self.rng.random()
+        self.timeline.at(candidate, lambda on: self.change(person, "candidate", on))
+        if fate < 0.85:
+            self.timeline.at(member, lambda on: self.change(person, "member", on))
+        if fate < 0.06:
+            self.timeline.at(member + dt.timedelta(days=200), lambda on: self.change(person, "lapsed", on))
+        elif fate > 0.93:
+            self.timeline.at(candidate + dt.timedelta(days=60), lambda on: self.leave(person, on))
+
+    def active_member(self, slug: str, *, skip: int = 0) -> Person:
+        """A current member of a committee, passing over the first `skip` (who hold posts already)."""
+        current = [person for person in self.members[slug] if person.memberships.filter(end__isnull=True).exists()]
+        return current[skip]
+
+    def change(self, person: Person, status: str, on: dt.date) -> None:
+        membership = person.memberships.filter(end__isnull=True).first()
+        if membership and self.org.constitution.may_change_status(membership.status, status):
+            people.change_status(person=person, status=status, by=BY, on=on)
+
+    def leave(self, person: Person, on: dt.date) -> None:
+        membership = person.memberships.filter(end__isnull=True).first()
+        if membership and self.org.constitution.may_change_status(membership.status, "resigned"):
+            people.end_membership(person=person, by=BY, on=on, status="resigned")
+
+    def build(self) -> None:
+        federation = units.add_unit(
+            organization=self.org, kind="federation", name="Riverside Federation", by=BY, on=BEGIN, slug="federation"
+        )
+        districts = {
+            name: units.add_unit(organization=self.org, kind="district", name=name, parent=federation, by=BY, on=BEGIN)
+            for name in DISTRICTS
+        }
+        for committee in COMMITTEES:
+            self.plan_committee(committee, districts[committee.district])
+        for name, constitute_on in DISTRICTS.items():
+            if constitute_on:
+                self.timeline.at(constitute_on, lambda on, d=districts[name]: self.constitute(d, on))
+        self.timeline.at(dt.date(2026, 4, 1), lambda on: self.prepare_federation(federation, on))
+        self.timeline.run()
+
+    def plan_committee(self, committee: Committee, district: Unit) -> None:
+        unit = units.add_unit(
+            organization=self.org, kind="building_committee", name=committee.name, parent=district, by=BY, on=BEGIN
+        )
+        if committee.prepare is None:
+            return
+
+        def prepare(on: dt.date) -> None:
+            prepared = units.start_preparing(unit=unit, by=BY, on=on)
+            first = None
+            for day in range(committee.core):
+                joined = self.join(prepared, first, on + dt.timedelta(days=day * 3))
+                first = first or joined
+
+        self.timeline.at(committee.prepare, prepare)
+        if committee.found:
+            self.timeline.at(committee.found, lambda on: self.found(unit, committee, on))
+        if committee.dormant:
+            self.timeline.at(committee.dormant, lambda on: units.make_dormant(unit=unit, by=BY, on=on))
+
+    def found(self, unit: Unit, committee: Committee, on: dt.date) -> None:
+        core = self.members[unit.slug]
+        units.found_unit(
+            unit=unit,
+            by=BY,
+            on=on,
+            founding_members=core,
+            officers={"secretary": core[0]},
+            minutes=f"Founding meeting of {unit.name}: {len(core)} neighbours attended.",
+        )
+        for person in core:
+            self.change(person, "member", on)
+        span = ((committee.dormant or END) - on).days - 1
+        for day in sorted(self.rng.randint(7, span) for _ in range(committee.growth)):
+            self.timeline.at(on + dt.timedelta(days=day), lambda when: self.grow(unit, when))
+
+    def grow(self, unit: Unit, on: dt.date) -> None:
+        recruiter = self.rng.choice(self.members[unit.slug])
+        self.join(unit, recruiter, on)
+
+    def constitute(self, district: Unit, on: dt.date) -> None:
+        """Constitute the district once its rules hold; look again a fortnight later if not."""
+        facts = facts_of(district)
+        pending = [r for r in evaluate_founding_rules(district, facts).failed if not r.rule.startswith("officer")]
+        if pending:
+            self.timeline.at(on + dt.timedelta(days=14), lambda later: self.constitute(district, later))
+            return
+        first_founded = district.children.filter(state="founded").order_by("founded_on").first()
+        secretary = self.active_member(first_founded.slug, skip=1)
+        units.found_unit(
+            unit=district,
+            by=BY,
+            on=on,
+            officers={"secretary": secretary},
+            minutes=f"Constituent meeting of the {district.name} district committee.",
+        )
+
+    def prepare_federation(self, federation: Unit, on: dt.date) -> None:
+        federation = units.start_preparing(unit=federation, by=BY, on=on)
+        secretary = self.active_member("elm-house", skip=2)
+        units.assign_post(unit=federation, person=secretary, post="secretary", by=BY, on=on)
+
+
+def build_demo() -> Organization:
+    """Create the demo organization and its staff login; an existing demo is returned as it is."""
+    existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+    with transaction.atomic():
+        ensure_staff_user(username=DEMO_USERNAME, password=DEMO_PASSWORD, by=BY)
+        if existing is not None:
+            return existing
+        organization = units.create_organization(
+            slug=DEMO_SLUG,
+            name="Riverside Tenants' Federation",
+            constitution_yaml=load_constitution_text("tenants_federation"),
+            by=BY,
+        )
+        _DemoBuilder(organization).build()
+    return organization
+
+
+__all__ = ["DEMO_PASSWORD", "DEMO_SLUG", "DEMO_USERNAME", "build_demo"]

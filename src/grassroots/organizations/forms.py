@@ -1,0 +1,144 @@
+"""Forms for the organization pages: they parse and validate input; the actions decide.
+
+A form never holds a business rule. When the action it feeds refuses, `ActionForm.refuse`
+turns the refusal into the form's errors, so the page shows every reason and nothing changed.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from grassroots.constitution import Constitution
+from grassroots.errors import ActionRefused
+from grassroots.people.models import Person
+from grassroots.people.selectors import current_membership
+
+from .models import Unit
+
+
+class DayInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO (YYYY-MM-DD), whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def day_field(label: str = "On") -> forms.DateField:
+    return forms.DateField(label=label, initial=timezone.localdate, widget=DayInput)
+
+
+class ActionForm(forms.Form):
+    """A form whose cleaned data goes to one action.
+
+    A refusal joins the form's errors: on the field it names, or for the whole form with
+    every reason, so the page can show all of them.
+    """
+
+    def refuse(self, refusal: ActionRefused) -> None:
+        field = refusal.field if refusal.field in self.fields else None
+        self.add_error(field, [refusal.message, *refusal.reasons])
+
+    def error_summary(self) -> SafeString:
+        """Every error as one message, for the small forms that report back after a redirect."""
+        lines = [
+            error if name == NON_FIELD_ERRORS else f"{self[name].label}: {error}"
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+        if len(lines) == 1:
+            return format_html("{}", lines[0])
+        return format_html(
+            "{}<ul>{}</ul>", lines[0], format_html_join("", "<li>{}</li>", ((line,) for line in lines[1:]))
+        )
+
+
+class DayForm(ActionForm):
+    """A lifecycle step that needs nothing but its date: prepare, go dormant, dissolve."""
+
+    on = day_field()
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label="As of", required=False, widget=DayInput)
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit, shown with its kind as the constitution names it."""
+
+    def __init__(self, *args, constitution: Constitution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind_labels = {key: kind.label for key, kind in constitution.unit_kinds.items()}
+
+    def label_from_instance(self, unit: Unit) -> str:
+        return f"{unit.name} ({self.kind_labels.get(unit.kind, unit.kind)})"
+
+
+class AddUnitForm(ActionForm):
+    kind = forms.ChoiceField(label="Kind")
+    name = forms.CharField(label="Name", max_length=200)
+    on = day_field("Planned on")
+
+    def __init__(self, *args, constitution: Constitution, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(key, kind.label) for key, kind in constitution.unit_kinds.items()]
+        self.fields["parent"] = UnitChoiceField(
+            parents, constitution=constitution, required=False, label="Under", empty_label="— top of the tree —"
+        )
+        self.order_fields(["kind", "name", "parent", "on"])
+
+
+class RenameForm(DayForm):
+    name = forms.CharField(label="New name", max_length=200)
+    field_order = ["name", "on"]
+
+
+class MoveForm(DayForm):
+    def __init__(self, *args, constitution: Constitution, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = UnitChoiceField(
+            parents, constitution=constitution, required=False, label="Move under", empty_label="— top of the tree —"
+        )
+        self.order_fields(["parent", "on"])
+
+
+class FounderChoiceField(forms.ModelMultipleChoiceField):
+    """Candidates for the founding meeting, each with the membership they would found with."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, person: Person) -> str:
+        membership = current_membership(person)
+        if membership is None:
+            return f"{person.name} (no membership yet: joins at the founding)"
+        return f"{person.name} ({membership.status}, {membership.unit.name})"
+
+
+class FoundForm(ActionForm):
+    """The founding meeting (or, for a body, its constituting meeting) of one unit."""
+
+    on = day_field("Date of the meeting")
+    minutes = forms.CharField(label="Minutes", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, constitution: Constitution, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["founding_members"] = FounderChoiceField(candidates, required=False, label="Founding members")
+        self.posts = constitution.officer_posts
+        for post in self.posts:
+            self.fields[f"officer_{post}"] = forms.ModelChoiceField(
+                candidates, required=False, label=post.capitalize(), empty_label="— not appointed —"
+            )
+        self.order_fields(["on", "founding_members", *(f"officer_{post}" for post in self.posts), "minutes"])
+
+    def officer_fields(self) -> list[forms.BoundField]:
+        return [self[f"officer_{post}"] for post in self.posts]
+
+    def officers(self) -> dict[str, Person]:
+        """The posts appointed at the meeting: post name to person, leaving out posts left empty."""
+        chosen = {post: self.cleaned_data.get(f"officer_{post}") for post in self.posts}
+        return {post: person for post, person in chosen.items() if person is not None}

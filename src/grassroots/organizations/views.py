@@ -1,0 +1,215 @@
+"""Web pages for organizations and their units: the tree, a unit's page and its lifecycle.
+
+Every page needs a signed-in user and reads through the selectors with that user, so an
+organization or unit that does not exist or is out of scope is a 404. Every change is one
+action called with `by=request.user`; a refusal is shown with all its reasons and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from grassroots.errors import ActionRefused
+from grassroots.people.selectors import members_of_unit
+
+from . import actions, selectors
+from .forms import ActionForm, AddUnitForm, AsOfForm, DayForm, FoundForm, MoveForm, RenameForm
+from .models import Organization, Unit, UnitState
+
+# The lifecycle buttons a unit page offers in each state. Only a convenience for the
+# reader: the actions decide, and refuse a step that does not apply.
+STEPS_OFFERED = {
+    UnitState.PLANNED: ["prepare", "found", "dissolve"],
+    UnitState.PREPARING: ["found", "dissolve"],
+    UnitState.FOUNDED: ["dormant", "dissolve"],
+    UnitState.DORMANT: ["prepare", "dissolve"],
+    UnitState.DISSOLVED: [],
+}
+NOW_STATE = "{unit.name} is now {unit.state_label}."
+
+
+def _unit(request: HttpRequest, org: str, slug: str) -> tuple[Organization, Unit]:
+    organization = selectors.organization_for(request.user, org)
+    return organization, selectors.unit_for(request.user, organization, slug)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    organizations = selectors.organizations_visible_to(request.user)
+    if len(organizations) == 1:
+        return redirect("organization", org=organizations[0].slug)
+    return render(request, "organizations/home.html", {"organizations": organizations})
+
+
+@login_required
+def organization_page(request: HttpRequest, org: str) -> HttpResponse:
+    organization = selectors.organization_for(request.user, org)
+    as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
+    as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
+    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
+    tree = [(row, kind_labels[row.kind]) for row in selectors.tree_of(request.user, organization, as_of=as_of)]
+    top = [
+        (unit, selectors.readiness_of(request.user, unit)) for unit in selectors.top_units(request.user, organization)
+    ]
+    context = {"organization": organization, "as_of_form": as_of_form, "as_of": as_of, "tree": tree, "top": top}
+    return render(request, "organizations/organization.html", context)
+
+
+@login_required
+def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    organization, unit = _unit(request, org, unit)
+    constitution = organization.constitution
+    # Event kinds and states share the word "founded", which reads "constituted" above the basic level.
+    events = [
+        (
+            event,
+            constitution.state_label(kind=unit.kind, state=event.kind),
+            constitution.state_label(kind=unit.kind, state=event.state),
+        )
+        for event in selectors.unit_events(request.user, unit)
+    ]
+    context = {
+        "organization": organization,
+        "unit": unit,
+        "steps": STEPS_OFFERED[unit.state],
+        "readiness": selectors.readiness_of(request.user, unit),
+        "members": members_of_unit(request.user, unit) if unit.is_basic else None,
+        "members_in_subtree": selectors.members_in_subtree(unit),
+        "children": selectors.child_units(request.user, unit),
+        "posts": selectors.current_posts(unit),
+        "events": events,
+        "day_form": DayForm(),
+        "rename_form": RenameForm(initial={"name": unit.name}),
+        "move_form": MoveForm(
+            constitution=constitution,
+            parents=selectors.possible_parents(request.user, organization, moving=unit),
+            initial={"parent": unit.parent_id},
+        ),
+    }
+    return render(request, "organizations/unit.html", context)
+
+
+@login_required
+def found_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    organization, unit = _unit(request, org, unit)
+    form = FoundForm(
+        request.POST or None,
+        constitution=organization.constitution,
+        candidates=selectors.founding_candidates(request.user, unit),
+        initial={"founding_members": [m.person_id for m in members_of_unit(request.user, unit)]},
+    )
+    if form.is_valid():
+        try:
+            actions.found_unit(
+                unit=unit,
+                by=request.user,
+                on=form.cleaned_data["on"],
+                founding_members=list(form.cleaned_data["founding_members"]),
+                officers=form.officers(),
+                minutes=form.cleaned_data["minutes"],
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"{unit.name} is now {unit.state_label}.")
+            return redirect("unit", org=organization.slug, unit=unit.slug)
+    context = {
+        "organization": organization,
+        "unit": unit,
+        "form": form,
+        "readiness": selectors.readiness_of(request.user, unit),
+    }
+    return render(request, "organizations/found_unit.html", context)
+
+
+@login_required
+def add_unit(request: HttpRequest, org: str) -> HttpResponse:
+    organization = selectors.organization_for(request.user, org)
+    parent_slug = request.GET.get("parent")
+    parent = selectors.unit_for(request.user, organization, parent_slug) if parent_slug else None
+    form = AddUnitForm(
+        request.POST or None,
+        constitution=organization.constitution,
+        parents=selectors.possible_parents(request.user, organization),
+        initial={"parent": parent},
+    )
+    if form.is_valid():
+        try:
+            unit = actions.add_unit(
+                organization=organization,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"{unit.name} is planned.")
+            return redirect("unit", org=organization.slug, unit=unit.slug)
+    return render(request, "organizations/add_unit.html", {"organization": organization, "form": form})
+
+
+def _step(request: HttpRequest, unit: Unit, form: ActionForm, action: Callable[..., Unit], done: str) -> HttpResponse:
+    """Run one action from a small form on the unit page, then go back to that page.
+
+    The form's fields are named as the action's arguments. `done` is the success message,
+    formatted with the changed unit.
+    """
+    if form.is_valid():
+        try:
+            action(unit=unit, by=request.user, **form.cleaned_data)
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+    if form.errors:
+        messages.error(request, form.error_summary())
+    else:
+        messages.success(request, done.format(unit=unit))
+    return redirect("unit", org=unit.organization.slug, unit=unit.slug)
+
+
+@login_required
+@require_POST
+def prepare_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    _organization, unit = _unit(request, org, unit)
+    return _step(request, unit, DayForm(request.POST), actions.start_preparing, NOW_STATE)
+
+
+@login_required
+@require_POST
+def make_dormant(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    _organization, unit = _unit(request, org, unit)
+    return _step(request, unit, DayForm(request.POST), actions.make_dormant, NOW_STATE)
+
+
+@login_required
+@require_POST
+def dissolve_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    _organization, unit = _unit(request, org, unit)
+    return _step(request, unit, DayForm(request.POST), actions.dissolve_unit, NOW_STATE)
+
+
+@login_required
+@require_POST
+def rename_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    _organization, unit = _unit(request, org, unit)
+    return _step(request, unit, RenameForm(request.POST), actions.rename_unit, "Renamed to {unit.name}.")
+
+
+@login_required
+@require_POST
+def move_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    organization, unit = _unit(request, org, unit)
+    form = MoveForm(
+        request.POST,
+        constitution=organization.constitution,
+        parents=selectors.possible_parents(request.user, organization, moving=unit),
+    )
+    return _step(request, unit, form, actions.move_unit, "{unit.name} has moved.")

@@ -1,0 +1,119 @@
+"""REST endpoints for people and their memberships in basic units.
+
+Mounted beside the organizations router under `/orgs/`: people are addressed by numeric id
+within their organization. Every endpoint resolves the organization, person and unit through
+the selectors with the caller, so anything unknown or out of scope is a JSON 404; a unit or
+recruiter named in the body that is not in scope is refused (409) naming the body key.
+`POST /people` answers 201; the membership moves (join, transfer, status, end) answer 200
+with the membership as it now is.
+"""
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from grassroots.organizations.api import MAX_PAGE, referenced_people, referenced_unit
+from grassroots.organizations.schemas import QUERY_ERRORS, WRITE_ERRORS
+from grassroots.organizations.selectors import organization_for, unit_for
+
+from . import actions
+from .models import Person
+from .schemas import EndIn, JoinIn, MembershipOut, PersonIn, PersonOut, StatusIn, TransferIn
+from .selectors import history_of, members_of_unit, person_for, search_people
+
+router = Router(tags=["people and memberships"])
+paginated = paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+
+
+def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
+    return person_for(request.auth, organization_for(request.auth, org_slug), person_id)
+
+
+@router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
+@paginated
+def list_people(request: HttpRequest, org_slug: str, q: str = ""):
+    """People by name, each with their current membership; `q` searches names and email addresses."""
+    return search_people(request.auth, organization_for(request.auth, org_slug), q.strip())
+
+
+@router.post("/{org_slug}/people", response={201: PersonOut, **WRITE_ERRORS}, summary="Add a person")
+def add_person(request: HttpRequest, org_slug: str, payload: PersonIn):
+    """Record a person; only the name is required. The recruiter is named by id within the organization."""
+    organization = organization_for(request.auth, org_slug)
+    recruiter = None
+    if payload.recruiter is not None:
+        (recruiter,) = referenced_people(request, organization, [payload.recruiter], field="recruiter")
+    person = actions.add_person(
+        organization=organization,
+        name=payload.name,
+        email=payload.email,
+        phone=payload.phone,
+        address=payload.address,
+        recruiter=recruiter,
+        by=request.auth,
+    )
+    return Status(201, person)
+
+
+@router.get("/{org_slug}/people/{person_id}", response={200: PersonOut, **QUERY_ERRORS}, summary="Person")
+def get_person(request: HttpRequest, org_slug: str, person_id: int):
+    return _person(request, org_slug, person_id)
+
+
+@router.get(
+    "/{org_slug}/people/{person_id}/memberships",
+    response={200: list[MembershipOut], **QUERY_ERRORS},
+    summary="Membership history",
+)
+@paginated
+def list_memberships(request: HttpRequest, org_slug: str, person_id: int):
+    """Every membership of the person, latest first; the current one has no end."""
+    return history_of(request.auth, _person(request, org_slug, person_id))
+
+
+@router.get(
+    "/{org_slug}/units/{unit_slug}/members", response={200: list[MembershipOut], **QUERY_ERRORS}, summary="Members"
+)
+@paginated
+def list_members(request: HttpRequest, org_slug: str, unit_slug: str):
+    """The current memberships of one unit (whatever their status), by name."""
+    unit = unit_for(request.auth, organization_for(request.auth, org_slug), unit_slug)
+    return members_of_unit(request.auth, unit)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/join", response={200: MembershipOut, **WRITE_ERRORS}, summary="Join a unit"
+)
+def join_unit(request: HttpRequest, org_slug: str, person_id: int, payload: JoinIn):
+    """Start the person's membership in a basic unit; refused while they have one (transfer them instead)."""
+    person = _person(request, org_slug, person_id)
+    unit = referenced_unit(request, person.organization, payload.unit, field="unit")
+    return actions.join_unit(person=person, unit=unit, on=payload.on, status=payload.status, by=request.auth)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/transfer", response={200: MembershipOut, **WRITE_ERRORS}, summary="Transfer"
+)
+def transfer_member(request: HttpRequest, org_slug: str, person_id: int, payload: TransferIn):
+    """End the current membership and start the next, with the same status, in another basic unit that day."""
+    person = _person(request, org_slug, person_id)
+    unit = referenced_unit(request, person.organization, payload.unit, field="unit")
+    return actions.transfer_member(person=person, to_unit=unit, on=payload.on, by=request.auth)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/status", response={200: MembershipOut, **WRITE_ERRORS}, summary="Change status"
+)
+def change_status(request: HttpRequest, org_slug: str, person_id: int, payload: StatusIn):
+    """Change the current membership's status, only along a move the constitution allows."""
+    person = _person(request, org_slug, person_id)
+    return actions.change_status(person=person, status=payload.status, on=payload.on, by=request.auth)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/end", response={200: MembershipOut, **WRITE_ERRORS}, summary="End membership"
+)
+def end_membership(request: HttpRequest, org_slug: str, person_id: int, payload: EndIn):
+    """End the current membership, optionally changing first to a final status the constitution allows."""
+    person = _person(request, org_slug, person_id)
+    return actions.end_membership(person=person, on=payload.on, status=payload.status, by=request.auth)

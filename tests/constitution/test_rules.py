@@ -1,0 +1,61 @@
+from grassroots.constitution import ChildFact, UnitFacts, evaluate, parse_constitution
+from grassroots.constitution.schema import load_constitution_text
+
+FEDERATION = parse_constitution(load_constitution_text("tenants_federation"))
+LABELS = {key: kind.label for key, kind in FEDERATION.unit_kinds.items()}
+BASIC = frozenset(FEDERATION.basic_kinds)
+
+
+def readiness(kind: str, facts: UnitFacts):
+    return evaluate(FEDERATION.kind(kind).rules(), facts, unit="u", kind_labels=LABELS, basic_kinds=BASIC)
+
+
+def test_a_building_committee_with_nothing_lists_every_missing_piece():
+    result = readiness("building_committee", UnitFacts(founding_members=["Ann"]))
+    assert not result.ready
+    assert [(r.rule, r.actual, r.missing) for r in result.results] == [
+        ("founding_members", "1 founding member", "2 more founding members"),
+        ("officer: secretary", "no secretary", "appoint a secretary"),
+        ("founding_meeting", "not held", "hold the founding meeting (recorded when the unit is founded)"),
+    ]
+
+
+def test_a_building_committee_with_its_core_secretary_and_meeting_is_ready():
+    facts = UnitFacts(founding_members=["Ann", "Bo", "Cy"], founding_meeting=True, officers={"secretary": "Ann"})
+    result = readiness("building_committee", facts)
+    assert result.ready
+    assert result.as_dict()["rules"][1] == {
+        "rule": "officer: secretary",
+        "required": "a secretary",
+        "actual": "secretary: Ann",
+        "passed": True,
+        "missing": "",
+    }
+
+
+def test_children_rule_names_the_units_that_are_not_yet_founded():
+    children = [
+        ChildFact("a", "Elm", "building_committee", "founded"),
+        ChildFact("b", "Oak", "building_committee", "preparing"),
+        ChildFact("c", "Ash", "building_committee", "planned"),
+    ]
+    result = readiness("district", UnitFacts(children=children, members_in_subtree=41, officers={"secretary": "X"}))
+    children_rule = result.results[0]
+    assert children_rule.required == "at least 3 founded building committees"
+    assert children_rule.actual == "1 founded of 3"
+    assert children_rule.missing == "2 more founded building committees (not yet founded: Oak, Ash)"
+    assert [r.passed for r in result.results] == [False, True, True]
+
+
+def test_bodies_above_the_basic_level_are_counted_as_constituted():
+    children = [ChildFact("n", "North", "district", "founded"), ChildFact("s", "South", "district", "planned")]
+    result = readiness("federation", UnitFacts(children=children, members_in_subtree=100))
+    assert result.results[0].required == "at least 3 constituted district committees"
+    assert result.results[0].missing == "2 more constituted district committees (not yet constituted: South)"
+    assert result.results[1].missing == "150 more members"
+
+
+def test_exact_thresholds_pass():
+    children = [ChildFact(str(i), f"C{i}", "building_committee", "founded") for i in range(3)]
+    result = readiness("district", UnitFacts(children=children, members_in_subtree=40, officers={"secretary": "X"}))
+    assert result.ready

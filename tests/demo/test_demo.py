@@ -1,0 +1,62 @@
+"""The demo federation: its shape and its readiness are what the README promises."""
+
+import pytest
+
+from grassroots.access import Operator
+from grassroots.demo import DEMO_SLUG, build_demo
+from grassroots.organizations.models import Unit
+from grassroots.organizations.selectors import readiness_of, tree_of
+from grassroots.people.models import Person
+
+OPERATOR = Operator("test")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        organization = build_demo()
+        tree = {row.slug: row for row in tree_of(OPERATOR, organization)}
+        people = Person.objects.filter(organization=organization)
+        summary = {
+            "tree": tree,
+            "people": people.count(),
+            "recruited": people.filter(recruiter__isnull=False).count(),
+            "federation": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="federation")),
+            "birch": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="birch-court")),
+        }
+        yield summary
+        # Module-scoped data lives outside the per-test transactions: remove it by flushing.
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def test_the_demo_has_about_300_people_with_recruiters(demo):
+    assert 250 <= demo["people"] <= 350
+    assert demo["recruited"] > demo["people"] * 0.8
+
+
+def test_two_districts_are_constituted_and_one_is_not_yet_ready(demo):
+    tree = demo["tree"]
+    states = {slug: tree[slug].state_label for slug in ("north-bank", "old-town", "east-docks")}
+    assert states == {"north-bank": "constituted", "old-town": "constituted", "east-docks": "planned"}
+    committees = [row for row in tree.values() if row.kind == "building_committee"]
+    assert {row.state for row in committees} >= {"founded", "preparing", "planned", "dormant"}
+
+
+def test_the_federation_is_not_constituted_and_says_what_is_missing(demo):
+    federation = demo["federation"]
+    assert demo["tree"]["federation"].state == "preparing"
+    assert not federation.ready
+    children = federation.results[0]
+    assert children.missing == "1 more constituted district committee (not yet constituted: East Docks)"
+
+
+def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
+    failing = [result.rule for result in demo["birch"].failed]
+    assert failing == ["officer: secretary", "founding_meeting"]
+
+
+def test_the_demo_is_reproducible(demo, db):
+    assert DEMO_SLUG == "demo"
+    assert demo["tree"]["federation"].members == 241
