@@ -78,9 +78,10 @@ def _date(value: str | None, option: str = "--on") -> dt.date | None:
 
 
 def _organization(slug: str):
+    from grassroots.access import restrict
     from grassroots.organizations.models import Organization
 
-    organization = Organization.objects.filter(slug=slug).first()
+    organization = restrict(Organization.objects.filter(slug=slug), user=_operator()).first()
     if organization is None:
         raise Refusal(f"no organization '{slug}'")
     return organization
@@ -88,6 +89,7 @@ def _organization(slug: str):
 
 def _unit(ref: str, *, organization=None):
     """A unit by `slug` or `org/slug`; a bare slug used in several organizations must be qualified."""
+    from grassroots.access import restrict
     from grassroots.organizations.models import Unit
 
     if "/" in ref:
@@ -95,7 +97,7 @@ def _unit(ref: str, *, organization=None):
         organization = _organization(org_slug)
     else:
         slug = ref
-    units = Unit.objects.filter(slug=slug).select_related("organization")
+    units = restrict(Unit.objects.filter(slug=slug), user=_operator()).select_related("organization")
     if organization is not None:
         units = units.filter(organization=organization)
     found = list(units[:2])
@@ -108,9 +110,10 @@ def _unit(ref: str, *, organization=None):
 
 def _person(ref: str, *, organization=None):
     """A person by number or by email; an email used in several organizations needs --org."""
+    from grassroots.access import restrict
     from grassroots.people.models import Person
 
-    people = Person.objects.select_related("organization")
+    people = restrict(Person.objects.select_related("organization"), user=_operator())
     if organization is not None:
         people = people.filter(organization=organization)
     found = list((people.filter(pk=ref) if ref.isdigit() else people.filter(email__iexact=ref.strip()))[:2])
