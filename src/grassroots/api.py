@@ -108,7 +108,10 @@ def unauthenticated(request: HttpRequest, error: AuthenticationError):
 def invalid(request: HttpRequest, error: ValidationError):
     messages = []
     for item in error.errors:
-        where = ".".join(str(part) for part in item.get("loc", []) if part not in ("body", "payload", "query"))
+        loc = item.get("loc", [])
+        where = ".".join(str(part) for part in loc if part not in ("body", "payload", "query"))
+        # A whole body that is missing has no key to name: say it is the body.
+        where = where or ("body" if "body" in loc else "")
         messages.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
     return api.create_response(request, {"detail": "; ".join(messages), "errors": error.errors}, status=422)
 

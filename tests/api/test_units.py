@@ -289,7 +289,9 @@ def test_lifecycle_transitions_return_the_unit(api, org, tree):
 
 
 def test_a_transition_with_no_body_happens_today(api, org, tree):
-    response = api.client.post(f"/api/orgs/{org.slug}/units/north/prepare", headers=api.headers)
+    response = api.client.post(
+        f"/api/orgs/{org.slug}/units/north/prepare", "", content_type="application/json", headers=api.headers
+    )
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "preparing"
     assert tree["north"].events.latest("id").on == dt.date.today()
@@ -400,8 +402,22 @@ def test_unknown_organization_or_unit_is_a_json_404(api, org, path):
 
 def test_a_unit_of_another_organization_is_not_found_through_this_one(api, org, tree):
     other = builders.organization()
-    builders.unit(other, "district", "Elsewhere")
+    builders.unit(other, "federation", "Elsewhere")
     assert api.get(f"/orgs/{org.slug}/units/elsewhere").status_code == 404
     assert api.get(f"/orgs/{other.slug}/units/elsewhere").status_code == 200
     moved = api.post(f"/orgs/{org.slug}/units/oak-court/move", {"parent": "elsewhere", "on": ON})
     assert (moved.status_code, moved.json()["field"]) == (409, "parent")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"founding_members": [2**63]},
+        {"founding_members": [0]},
+        {"officers": {"secretary": 10**25}},
+    ],
+)
+def test_person_ids_no_row_could_have_are_422_not_a_crash(api, org, tree, body):
+    response = api.post(f"/orgs/{org.slug}/units/ash-tower/found", body)
+    assert response.status_code == 422
+    assert api.get(f"/orgs/{org.slug}/units/ash-tower").json()["state"] == "preparing"

@@ -4,7 +4,11 @@ Each endpoint resolves the organization and unit through the selectors with the 
 (`request.auth`, the user of the session or the bearer token), so anything unknown or out of
 scope is a JSON 404, then calls one action or selector and returns a typed schema. Writes
 on a collection (`POST /units`, `POST /posts`) answer 201; a transition on a unit answers 200
-with the unit as it now is. A refusal by the rules is a 409 listing every reason.
+with the unit as it now is, and `prepare`, `found`, `dormant` and `dissolve` may be posted
+with no body at all (it happened today). A refusal by the rules is a 409 listing every reason;
+a unit or person the body names (by slug or id) that is not in scope is refused the same way,
+with `field` naming the body key. Lists take `limit` (default 100, at most 500) and `offset`
+and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as they roll up.
 """
 
 import datetime as dt
@@ -53,6 +57,10 @@ from .selectors import (
 )
 
 MAX_PAGE = 500
+
+# What a transition posted with no body means: it happened today (founding: with the current members).
+TODAY = DatedIn()
+FOUNDED_TODAY = FoundingIn()
 
 router = Router(tags=["organizations and units"])
 paginated = paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
@@ -177,14 +185,14 @@ def list_unit_events(request: HttpRequest, org_slug: str, unit_slug: str):
 @router.post(
     "/{org_slug}/units/{unit_slug}/prepare", response={200: UnitDetailOut, **WRITE_ERRORS}, summary="Start preparing"
 )
-def prepare_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn = DatedIn()):
+def prepare_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn = TODAY):
     """A planned or dormant unit starts assembling its founding core."""
     unit = _unit(request, org_slug, unit_slug)
     return actions.start_preparing(unit=unit, on=payload.on, by=request.auth)
 
 
 @router.post("/{org_slug}/units/{unit_slug}/found", response={200: UnitDetailOut, **WRITE_ERRORS}, summary="Found")
-def found_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: FoundingIn):
+def found_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: FoundingIn = FOUNDED_TODAY):
     """Found the unit (constitute the body) at its founding meeting, only if every founding rule holds.
 
     `founding_members` and `officers` name people by id. When a rule fails nothing is written
@@ -209,7 +217,7 @@ def found_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: Fou
 @router.post(
     "/{org_slug}/units/{unit_slug}/dormant", response={200: UnitDetailOut, **WRITE_ERRORS}, summary="Make dormant"
 )
-def make_dormant(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn):
+def make_dormant(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn = TODAY):
     """A founded unit that has stopped meeting goes dormant."""
     unit = _unit(request, org_slug, unit_slug)
     return actions.make_dormant(unit=unit, on=payload.on, by=request.auth)
@@ -218,7 +226,7 @@ def make_dormant(request: HttpRequest, org_slug: str, unit_slug: str, payload: D
 @router.post(
     "/{org_slug}/units/{unit_slug}/dissolve", response={200: UnitDetailOut, **WRITE_ERRORS}, summary="Dissolve"
 )
-def dissolve_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn):
+def dissolve_unit(request: HttpRequest, org_slug: str, unit_slug: str, payload: DatedIn = TODAY):
     """Dissolve a unit with no current members and no living child units; its posts end that day."""
     unit = _unit(request, org_slug, unit_slug)
     return actions.dissolve_unit(unit=unit, on=payload.on, by=request.auth)

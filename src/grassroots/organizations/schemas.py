@@ -7,7 +7,7 @@ Input schemas forbid unknown keys, so a body cannot try to set what the API deci
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
@@ -18,6 +18,10 @@ from .models import Organization, Unit
 from .selectors import current_posts, members_in_subtree
 
 UnitStateName = Literal[UNIT_STATES]  # type: ignore[valid-type]
+
+# A person id in a body: a positive 64-bit integer, so a number no database row could have is a
+# 422 here rather than an overflow in the database driver.
+PersonId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Body(Schema):
@@ -219,10 +223,10 @@ class DatedIn(Body):
 
 
 class FoundingIn(DatedIn):
-    founding_members: list[int] | None = Field(
+    founding_members: list[PersonId] | None = Field(
         None, description="Ids of the people at the founding meeting; for a basic unit, its current members if absent."
     )
-    officers: dict[str, int] = Field(
+    officers: dict[str, PersonId] = Field(
         default_factory=dict, description="Posts appointed at the meeting: post to person id."
     )
     minutes: str = ""
@@ -237,5 +241,5 @@ class MoveIn(DatedIn):
 
 
 class PostIn(DatedIn):
-    person: int = Field(description="Id of the person appointed.")
+    person: PersonId = Field(description="Id of the person appointed.")
     post: str = Field(description="An officer post of the constitution.")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from grassroots.organizations.schemas import Body, PersonRef
+from grassroots.organizations.schemas import Body, PersonId, PersonRef
 
 from .models import Membership, Person
 from .selectors import current_membership
@@ -59,7 +59,7 @@ class PersonIn(Body):
     email: str = ""
     phone: str = ""
     address: str = ""
-    recruiter: int | None = Field(None, description="Id of the person who brought them in.")
+    recruiter: PersonId | None = Field(None, description="Id of the person who brought them in.")
 
 
 class JoinIn(Body):

@@ -1,0 +1,161 @@
+"""Every API operation, called by every kind of caller against every kind of target.
+
+The cases below must name exactly the operations of the OpenAPI schema: a route added without
+a case here (or a case left for a removed route) fails `test_every_operation_has_a_case`.
+
+Callers x targets, and what each must get:
+- anonymous, or a revoked token                -> 401, nothing written
+- a signed-in user with no scope (plain user)  -> 404 (the organization list is empty: 200)
+- staff by bearer token, unknown organization  -> 404
+- staff by bearer token, their organization    -> the operation's success status
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from grassroots.accounts.actions import create_api_token, revoke_api_token
+from grassroots.api import api as ninja_api
+from grassroots.audit.models import AuditRecord
+from grassroots.people.models import Membership
+from tests import builders
+
+from .conftest import ON, Caller, bearer
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # an OpenAPI path template under /api
+    success: int
+    body: Any = None  # a dict, or a function of the scene returning one
+
+
+def _found_body(scene):
+    return {"on": ON, "founding_members": scene["core"], "officers": {"secretary": scene["core"][0]}}
+
+
+CASES = [
+    Case("GET", "/orgs", 200),
+    Case("GET", "/orgs/{org_slug}", 200),
+    Case("GET", "/orgs/{org_slug}/tree", 200),
+    Case("GET", "/orgs/{org_slug}/units", 200),
+    Case("POST", "/orgs/{org_slug}/units", 201, {"kind": "building_committee", "name": "Birch", "parent": "south"}),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/subtree", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/readiness", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/events", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/members", 200),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/prepare", 200, {"on": ON}),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/found", 200, _found_body),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/dormant", 200, {"on": ON}),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/dissolve", 200, {"on": ON}),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/rename", 200, {"name": "Renamed", "on": ON}),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/move", 200, {"parent": "south", "on": ON}),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/units/{unit_slug}/posts",
+        201,
+        lambda scene: {"person": scene["member"], "post": "organizer", "on": ON},
+    ),
+    Case("GET", "/orgs/{org_slug}/people", 200),
+    Case("POST", "/orgs/{org_slug}/people", 201, {"name": "Ada Tenant"}),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}", 200),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/memberships", 200),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/join", 200, {"unit": "oak-court", "on": ON}),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/transfer", 200, {"unit": "oak-court", "on": ON}),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/status", 200, {"status": "lapsed", "on": ON}),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/end", 200, {"on": ON, "status": "resigned"}),
+]
+
+# Which unit and person each operation acts on, so that the staff call can succeed.
+UNIT_FOR = {"prepare": "north", "found": "ash-tower", "dormant": "elm-house", "dissolve": "birch", "move": "oak-court"}
+PERSON_FOR = {"join": "newcomer"}
+
+
+def _id(case: Case) -> str:
+    return f"{case.method} {case.path}"
+
+
+@pytest.fixture
+def scene(org, tree):
+    """The federation, a planned committee with nothing under it, three free people and a newcomer."""
+    builders.unit(org, "building_committee", "Birch", tree["south"])
+    member = Membership.objects.filter(unit=tree["elm"]).exclude(person__posts__isnull=False).first().person
+    return {
+        "org": org,
+        "member": member.pk,
+        "newcomer": builders.person(org, "New Comer").pk,
+        "core": [builders.person(org).pk for _ in range(3)],
+    }
+
+
+def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
+    action = case.path.rsplit("/", 1)[-1]
+    path = case.path.format(
+        org_slug=org_slug or scene["org"].slug,
+        unit_slug=UNIT_FOR.get(action, "elm-house"),
+        person_id=scene[PERSON_FOR.get(action, "member")],
+    )
+    if case.method == "GET":
+        return caller.get(path)
+    body = case.body(scene) if callable(case.body) else case.body
+    return caller.post(path, body)
+
+
+def test_every_operation_has_a_case():
+    schema = ninja_api.get_openapi_schema()
+    operations = {
+        f"{method.upper()} {path.removeprefix('/api')}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    assert operations == {_id(case) for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_staff_succeeds(case, api, scene):
+    response = _call(api, case, scene)
+    assert response.status_code == case.success, response.json()
+    if case.method == "POST":
+        assert AuditRecord.objects.filter(actor__isnull=False).exists()
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if "{org_slug}" in case.path], ids=_id)
+def test_staff_on_an_unknown_organization_gets_404(case, api, scene):
+    response = _call(api, case, scene, org_slug="atlantis")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no organization 'atlantis'"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_plain_user_gets_404(case, plain_api, scene):
+    response = _call(plain_api, case, scene)
+    if case.path == "/orgs":
+        assert (response.status_code, response.json()) == (200, {"items": [], "count": 0})
+    else:
+        assert response.status_code == 404
+        assert "detail" in response.json()
+    assert not AuditRecord.objects.filter(actor__isnull=False).exists()
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_anonymous_gets_401(case, anonymous_api, scene):
+    response = _call(anonymous_api, case, scene)
+    assert response.status_code == 401
+    assert not AuditRecord.objects.filter(actor__isnull=False).exists()
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_revoked_token_gets_401(case, staff, scene):
+    record, token = create_api_token(user=staff, by="test")
+    revoke_api_token(token=record, by="test")
+    response = _call(Caller(Client(enforce_csrf_checks=True), bearer(token)), case, scene)
+    assert response.status_code == 401
+    assert not AuditRecord.objects.filter(actor__isnull=False).exists()

@@ -1,0 +1,60 @@
+"""The OpenAPI schema describes every operation usefully for a generated client."""
+
+from __future__ import annotations
+
+import json
+
+from ninja.responses import NinjaJSONEncoder
+
+from grassroots.api import api
+
+LISTS = {
+    "/api/orgs",
+    "/api/orgs/{org_slug}/units",
+    "/api/orgs/{org_slug}/units/{unit_slug}/events",
+    "/api/orgs/{org_slug}/units/{unit_slug}/members",
+    "/api/orgs/{org_slug}/people",
+    "/api/orgs/{org_slug}/people/{person_id}/memberships",
+}
+
+
+def _operations():
+    schema = json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))  # as /api/openapi.json serves it
+    return schema, [(path, method, op) for path, methods in schema["paths"].items() for method, op in methods.items()]
+
+
+def test_operation_ids_are_unique_endpoint_names():
+    _schema, operations = _operations()
+    ids = [op["operationId"] for _path, _method, op in operations]
+    assert len(ids) == len(set(ids)) == 25
+    assert {"found_unit", "get_readiness", "transfer_member", "change_status", "assign_post"} <= set(ids)
+
+
+def test_every_operation_requires_a_token_or_a_session():
+    schema, operations = _operations()
+    assert set(schema["components"]["securitySchemes"]) == {"TokenAuth", "SignedInSession"}
+    for _path, _method, op in operations:
+        assert op["security"] == [{"TokenAuth": []}, {"SignedInSession": []}]
+        assert {"401", "404"} <= set(op["responses"])
+
+
+def test_lists_are_paginated_by_limit_and_offset():
+    _schema, operations = _operations()
+    for path, method, op in operations:
+        parameters = {parameter["name"] for parameter in op.get("parameters", [])}
+        if method == "get" and path in LISTS:
+            assert {"limit", "offset"} <= parameters, path
+            assert op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].startswith(
+                "#/components/schemas/Paged"
+            )
+        else:
+            assert "limit" not in parameters, path
+
+
+def test_writes_document_their_refusals():
+    _schema, operations = _operations()
+    for path, method, op in operations:
+        if method == "post":
+            assert {"409", "422"} <= set(op["responses"]), path
+            refusal = op["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+            assert refusal == "#/components/schemas/RefusalOut"

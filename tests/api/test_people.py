@@ -1,0 +1,171 @@
+"""People and memberships through the REST API."""
+
+from __future__ import annotations
+
+import pytest
+
+from grassroots.people.models import Membership, Person
+from tests import builders
+
+from .conftest import ON
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(tree) -> Person:
+    """A founding member of Elm House (status 'member') who holds no post."""
+    return Membership.objects.filter(unit=tree["elm"]).exclude(person__posts__isnull=False).first().person
+
+
+def test_add_person_then_read_them(api, org):
+    recruiter = builders.person(org, "Rosa Recruiter")
+    response = api.post(
+        f"/orgs/{org.slug}/people",
+        {
+            "name": "  Ada Tenant ",
+            "email": "Ada@Example.org",
+            "phone": "020 7946 0000",
+            "address": "1 Elm Street",
+            "recruiter": recruiter.pk,
+        },
+    )
+    assert response.status_code == 201
+    created = response.json()
+    person = Person.objects.get(pk=created["id"])
+    assert person.organization == org
+    assert created == {
+        "id": person.pk,
+        "name": "Ada Tenant",
+        "email": "ada@example.org",
+        "phone": "020 7946 0000",
+        "address": "1 Elm Street",
+        "recruiter": recruiter.pk,
+        "membership": None,
+    }
+    assert api.get(f"/orgs/{org.slug}/people/{person.pk}").json() == created
+
+
+def test_add_person_accepts_only_body_fields(api, org):
+    other = builders.organization()
+    for smuggled in ({"organization": other.pk}, {"organization_id": other.pk}, {"id": 12345}, {"pk": 12345}):
+        response = api.post(f"/orgs/{org.slug}/people", {"name": "Mallory", **smuggled})
+        assert response.status_code == 422, smuggled
+        assert next(iter(smuggled)) in response.json()["detail"]
+    assert not Person.objects.filter(name="Mallory").exists()
+
+
+def test_add_person_refusals_name_the_field(api, org):
+    stranger = builders.person(builders.organization(), "Stranger")
+    response = api.post(f"/orgs/{org.slug}/people", {"name": "Ada", "recruiter": stranger.pk})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"recruiter: no person with id {stranger.pk} in {org.slug}",
+        "reasons": [],
+        "field": "recruiter",
+    }
+    assert api.post(f"/orgs/{org.slug}/people", {"name": "  "}).json()["field"] == "name"
+    assert api.post(f"/orgs/{org.slug}/people", {"name": "Ada", "email": "not-an-address"}).json()["field"] == "email"
+    assert api.post(f"/orgs/{org.slug}/people", {"email": "a@example.org"}).status_code == 422
+    assert not Person.objects.filter(name="Ada").exists()
+
+
+def test_people_list_searches_and_shows_current_membership(api, org, tree, member):
+    builders.person(org, "Zed Nobody", email="zed@example.org")
+    everyone = api.get(f"/orgs/{org.slug}/people").json()
+    assert everyone["count"] == 7
+    names = [row["name"] for row in everyone["items"]]
+    assert names == sorted(names)
+
+    found = api.get(f"/orgs/{org.slug}/people", q=member.name).json()
+    assert found["count"] == 1
+    assert found["items"][0]["membership"] == {"unit": "elm-house", "status": "member", "start": "2024-01-31"}
+
+    by_email = api.get(f"/orgs/{org.slug}/people", q="ZED@example").json()
+    assert [row["name"] for row in by_email["items"]] == ["Zed Nobody"]
+    assert by_email["items"][0]["membership"] is None
+
+    page = api.get(f"/orgs/{org.slug}/people", limit=3, offset=3).json()
+    assert [row["name"] for row in page["items"]] == names[3:6]
+
+
+def test_join_a_unit(api, org, tree):
+    newcomer = builders.person(org, "New Comer")
+    response = api.post(f"/orgs/{org.slug}/people/{newcomer.pk}/join", {"unit": "oak-court", "on": ON})
+    assert response.status_code == 200
+    joined = response.json()
+    assert joined["person"] == {"id": newcomer.pk, "name": "New Comer"}
+    assert joined["unit"] == {"slug": "oak-court", "name": "Oak Court"}
+    assert (joined["status"], joined["start"], joined["end"]) == ("supporter", ON, None)  # the initial status
+
+    again = api.post(f"/orgs/{org.slug}/people/{newcomer.pk}/join", {"unit": "elm-house", "on": ON})
+    assert again.status_code == 409
+    assert "transfer them instead" in again.json()["detail"]
+
+    other = builders.person(org)
+    district = api.post(f"/orgs/{org.slug}/people/{other.pk}/join", {"unit": "north", "on": ON})
+    assert (district.status_code, district.json()["field"]) == (409, "unit")
+    nowhere = api.post(f"/orgs/{org.slug}/people/{other.pk}/join", {"unit": "atlantis", "on": ON})
+    assert nowhere.json() == {"detail": f"unit: no unit 'atlantis' in {org.slug}", "reasons": [], "field": "unit"}
+
+
+def test_transfer_ends_the_old_membership_and_starts_the_new(api, org, tree, member):
+    response = api.post(f"/orgs/{org.slug}/people/{member.pk}/transfer", {"unit": "oak-court", "on": ON})
+    assert response.status_code == 200
+    new = response.json()
+    assert (new["unit"]["slug"], new["status"], new["start"], new["end"]) == ("oak-court", "member", ON, None)
+
+    history = api.get(f"/orgs/{org.slug}/people/{member.pk}/memberships").json()
+    assert history["count"] == 2
+    current, old = history["items"]
+    assert current == new
+    assert (old["unit"]["slug"], old["start"], old["end"]) == ("elm-house", "2024-01-31", ON)
+
+    person = api.get(f"/orgs/{org.slug}/people/{member.pk}").json()
+    assert person["membership"] == {"unit": "oak-court", "status": "member", "start": ON}
+    elm_members = api.get(f"/orgs/{org.slug}/units/elm-house/members").json()
+    assert member.pk not in [row["person"]["id"] for row in elm_members["items"]]
+    assert elm_members["count"] == 2
+    oak_members = api.get(f"/orgs/{org.slug}/units/oak-court/members").json()
+    assert member.pk in [row["person"]["id"] for row in oak_members["items"]]
+
+
+def test_status_change_follows_the_constitution(api, org, tree, member):
+    refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/status", {"status": "candidate", "on": ON})
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["field"] == "status"
+    assert body["detail"] == "status: cannot go from member to candidate (allowed from member: lapsed, resigned)"
+    assert Membership.objects.get(person=member, end__isnull=True).status == "member"
+
+    changed = api.post(f"/orgs/{org.slug}/people/{member.pk}/status", {"status": "lapsed", "on": ON})
+    assert changed.status_code == 200
+    assert changed.json()["status"] == "lapsed"
+
+
+def test_end_membership_with_a_final_status(api, org, tree, member):
+    response = api.post(f"/orgs/{org.slug}/people/{member.pk}/end", {"on": ON, "status": "resigned"})
+    assert response.status_code == 200
+    ended = response.json()
+    assert (ended["status"], ended["end"]) == ("resigned", ON)
+    assert api.get(f"/orgs/{org.slug}/people/{member.pk}").json()["membership"] is None
+
+    again = api.post(f"/orgs/{org.slug}/people/{member.pk}/end", {"on": ON})
+    assert again.status_code == 409
+    assert "no current membership" in again.json()["detail"]
+
+
+def test_unknown_or_foreign_person_is_a_json_404(api, org, tree):
+    stranger = builders.person(builders.organization(), "Stranger")
+    for path in (
+        f"/orgs/{org.slug}/people/{stranger.pk}",
+        f"/orgs/{org.slug}/people/999999",
+        f"/orgs/{org.slug}/people/{stranger.pk}/memberships",
+        "/orgs/atlantis/people",
+    ):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["detail"]
+    moved = api.post(f"/orgs/{org.slug}/people/{stranger.pk}/transfer", {"unit": "elm-house", "on": ON})
+    assert moved.status_code == 404
+    assert api.get(f"/orgs/{org.slug}/people/not-a-number").status_code == 422

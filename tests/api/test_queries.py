@@ -1,0 +1,111 @@
+"""List endpoints cost a fixed number of queries, however many rows they return."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from grassroots.organizations import actions as units
+from grassroots.organizations import models
+from grassroots.people import actions as people
+from tests import builders
+
+from .conftest import ON
+
+pytestmark = pytest.mark.django_db
+
+# Token lookup, organization (and unit or person), count, page, one prefetch: well under this.
+MAX_QUERIES = 8
+MORE = 30
+DAY = dt.date.fromisoformat(ON)
+
+
+def _grow_units(org, tree):
+    for number in range(MORE):
+        builders.unit(org, "building_committee", f"Committee {number}", tree["south"])
+
+
+def _grow_people(org, tree):
+    builders.members(org, tree["elm"], MORE)
+
+
+def _grow_events(org, tree):
+    for number in range(MORE):
+        units.rename_unit(unit=tree["elm"], name=f"Elm House {number}", by="test", on=DAY)
+
+
+def _grow_history(org, tree):
+    person = tree["elm"].memberships.get(person__name="Pat").person
+    for number in range(MORE):
+        to_unit = tree["oak"] if number % 2 == 0 else tree["elm"]
+        people.transfer_member(person=person, to_unit=to_unit, by="test", on=DAY)
+
+
+def _grow_orgs(org, tree):
+    for _ in range(MORE):
+        builders.organization()
+
+
+LISTS = {
+    "/orgs": _grow_orgs,
+    "/orgs/{org}/units?limit=500": _grow_units,
+    "/orgs/{org}/tree": _grow_units,
+    "/orgs/{org}/units/south/subtree": _grow_units,
+    "/orgs/{org}/people?limit=500": _grow_people,
+    "/orgs/{org}/people?q=person": _grow_people,
+    "/orgs/{org}/units/elm-house/members": _grow_people,
+    "/orgs/{org}/units/elm-house/events": _grow_events,
+    "/orgs/{org}/people/{pat}/memberships": _grow_history,
+}
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_list_query_count_does_not_grow_with_rows(api, org, tree, path):
+    pat = builders.person(org, "Pat")
+    people.join_unit(person=pat, unit=tree["elm"], by="test", on=DAY)
+    url = "/api" + path.format(org=org.slug, pat=pat.pk)
+
+    def measure() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.client.get(url, headers=api.headers)
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        rows = len(body["items"] if isinstance(body, dict) else body)
+        return len(queries), rows
+
+    before, rows_before = measure()
+    LISTS[path](org, tree)
+    after, rows_after = measure()
+    assert rows_after >= rows_before + MORE
+    assert after == before
+    assert after <= MAX_QUERIES
+
+
+def test_people_page_with_memberships_within_bound(api, org, tree, django_assert_max_num_queries):
+    builders.members(org, tree["oak"], MORE)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        body = api.get(f"/orgs/{org.slug}/people", limit=100).json()
+    assert body["count"] == 6 + MORE
+    assert (
+        sum(
+            1
+            for row in body["items"]
+            if row["membership"] == {"unit": "oak-court", "status": "member", "start": "2024-01-01"}
+        )
+        == MORE
+    )
+
+
+def test_unit_list_parses_the_constitution_once(api, org, tree):
+    """Labels come from one shared organization, not one parsed constitution per row."""
+    for number in range(MORE):
+        builders.unit(org, "building_committee", f"Committee {number}", tree["south"])
+    with mock.patch.object(models, "parse_constitution", side_effect=models.parse_constitution) as parse:
+        body = api.get(f"/orgs/{org.slug}/units", limit=500).json()
+    assert len(body["items"]) == 6 + MORE
+    assert {row["state_label"] for row in body["items"]} == {"planned", "preparing", "founded"}
+    assert parse.call_count == 1
