@@ -8,6 +8,7 @@ import itertools
 from grassroots.constitution import load_constitution_text
 from grassroots.organizations import actions as units
 from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.selectors import members_in_subtree
 from grassroots.people import actions as people
 from grassroots.people.models import Person
 
@@ -71,3 +72,16 @@ def federation(org: Organization) -> dict[str, Unit]:
         "oak": founded_basic_unit(org, "Oak Court", north),
         "ash": unit(org, "building_committee", "Ash Tower", south, state="preparing"),
     }
+
+
+def district_ready_to_constitute(org: Organization, district: Unit) -> Person:
+    """Found building committees under `district` and add members until every founding rule of a
+    tenants' federation district holds (3 founded committees, 40 members) but its secretary.
+
+    Returns the secretary of one of its committees, who may become the district's secretary.
+    """
+    committees = list(district.children.filter(kind="building_committee", state="founded").order_by("pk"))
+    while len(committees) < 3:
+        committees.append(founded_basic_unit(org, f"{district.name} Committee {len(committees) + 1}", district))
+    members(org, committees[0], max(0, 40 - members_in_subtree(district)))
+    return committees[0].posts.get(post="secretary", end__isnull=True).person

@@ -3,6 +3,12 @@ import pytest
 from tests import builders
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The accounts tests create need no strong hash; the production one costs 0.2 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     return builders.organization()

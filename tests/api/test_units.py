@@ -208,8 +208,8 @@ def test_found_refused_lists_every_failed_rule_and_changes_nothing(api, org, tre
     assert response.status_code == 409
     body = response.json()
     assert body["reasons"] == [
-        "founding_members: needs at least 3 founding members, has 0 founding members",
-        "officer: secretary: needs a secretary, has no secretary",
+        "Founding members: needs at least 3 founding members, has 0 founding members",
+        "Secretary: needs a secretary, has no secretary",
     ]
     assert body["detail"] == "cannot found Ash Tower: " + "; ".join(body["reasons"])
     assert body["field"] is None
@@ -222,9 +222,9 @@ def test_constituting_a_district_without_its_base_is_refused(api, org, tree):
     assert response.status_code == 409
     reasons = response.json()["reasons"]
     assert len(reasons) == 3
-    assert reasons[0].startswith("children: building_committee: needs at least 3 founded building committees")
-    assert reasons[1] == "members_in_subtree: needs at least 40 members, has 6 members"
-    assert reasons[2] == "officer: secretary: needs a secretary, has no secretary"
+    assert reasons[0].startswith("Founded building committees: needs at least 3 founded building committees")
+    assert reasons[1] == "Members in its subtree: needs at least 40 members, has 6 members"
+    assert reasons[2] == "Secretary: needs a secretary, has no secretary"
     assert api.get(f"/orgs/{org.slug}/units/north").json()["state"] == "planned"
 
 

@@ -68,7 +68,7 @@ def test_found_a_committee_from_the_command_line(capsys, federation):
         ids.append(str(json.loads(out)["id"]))
     code, out, err = run(capsys, "unit", "found", "elm-house", "--on", "2024-02-01", "--members", ",".join(ids))
     assert code == 1
-    assert err.strip() == "refused: cannot found Elm House: officer: secretary: needs a secretary, has no secretary"
+    assert err.strip() == "refused: cannot found Elm House: Secretary: needs a secretary, has no secretary"
     assert Unit.objects.get(slug="elm-house").state == "planned"
 
     code, out, err = run(

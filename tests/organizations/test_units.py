@@ -76,10 +76,10 @@ def test_the_founding_gate_lists_every_failed_rule_and_changes_nothing(org, tree
     with pytest.raises(ActionRefused) as refused:
         actions.found_unit(unit=ash, by="t", on=DAY, founding_members=[lonely])
     assert refused.value.reasons == [
-        "founding_members: needs at least 3 founding members, has 1 founding member",
-        "officer: secretary: needs a secretary, has no secretary",
+        "Founding members: needs at least 3 founding members, has 1 founding member",
+        "Secretary: needs a secretary, has no secretary",
     ]
-    assert str(refused.value).startswith("cannot found Ash Tower: founding_members")
+    assert str(refused.value).startswith("cannot found Ash Tower: Founding members: needs")
     ash.refresh_from_db()
     assert ash.state == "preparing"
     assert not Membership.objects.filter(person=lonely).exists()

@@ -335,7 +335,7 @@ def readiness(unit: str, as_json: JsonFlag = False) -> None:
     out.print(f"{target.name} ({target.kind_label.lower()}, {target.state_label}): {verdict}")
     table = Table("rule", "required", "actual", "", "missing")
     for rule in result.results:
-        table.add_row(rule.rule, rule.required, rule.actual, "✓" if rule.passed else "✗", rule.missing)
+        table.add_row(rule.title, rule.required, rule.actual, "✓" if rule.passed else "✗", rule.missing)
     out.print(table)
 
 

@@ -39,14 +39,19 @@ class UnitFacts:
 
 @dataclass(frozen=True)
 class RuleResult:
+    """One rule's verdict. `rule` is its key for scripts; `title` is what a person reads."""
+
     rule: str
     required: str
     actual: str
     passed: bool
     missing: str
+    title: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        del data["title"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ def evaluate_rule(
         short = max(0, need - have)
         return RuleResult(
             rule="founding_members",
+            title="Founding members",
             required=f"at least {_plural(need, 'founding member')}",
             actual=_plural(have, "founding member"),
             passed=short == 0,
@@ -96,6 +102,7 @@ def evaluate_rule(
         holder = facts.officers.get(rule.officer)
         return RuleResult(
             rule=f"officer: {rule.officer}",
+            title=rule.officer.capitalize(),
             required=f"a {rule.officer}",
             actual=f"{rule.officer}: {holder}" if holder else f"no {rule.officer}",
             passed=holder is not None,
@@ -104,6 +111,7 @@ def evaluate_rule(
     if isinstance(rule, FoundingMeetingRule):
         return RuleResult(
             rule="founding_meeting",
+            title="Founding meeting",
             required="a founding meeting",
             actual="held" if facts.founding_meeting else "not held",
             passed=facts.founding_meeting,
@@ -125,6 +133,7 @@ def evaluate_rule(
                 missing += f" (not yet {word}: {', '.join(candidates)})"
         return RuleResult(
             rule=f"children: {params.kind}",
+            title=f"{word.capitalize()} {_plurals(label)}",
             required=f"at least {params.at_least} {word} {label if params.at_least == 1 else _plurals(label)}",
             actual=f"{len(counted)} {word} of {len(of_kind)}",
             passed=short == 0,
@@ -135,6 +144,7 @@ def evaluate_rule(
         short = max(0, need - have)
         return RuleResult(
             rule="members_in_subtree",
+            title="Members in its subtree",
             required=f"at least {_plural(need, 'member')}",
             actual=_plural(have, "member"),
             passed=short == 0,

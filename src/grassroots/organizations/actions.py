@@ -208,14 +208,14 @@ def found_unit(
         problems = _founding_problems(unit, members, officers or {})
         facts = facts_of(unit)
         proposed = UnitFacts(
-            founding_members=sorted({person.name for person in members}) if members else facts.founding_members,
+            founding_members=sorted({person.name for person in members}),
             founding_meeting=True,
             officers={**facts.officers, **{post: person.name for post, person in (officers or {}).items()}},
             children=facts.children,
             members_in_subtree=facts.members_in_subtree + _joining(unit, members),
         )
         readiness = evaluate_founding_rules(unit, proposed)
-        failed = [f"{result.rule}: needs {result.required}, has {result.actual}" for result in readiness.failed]
+        failed = [f"{result.title}: needs {result.required}, has {result.actual}" for result in readiness.failed]
         if problems or failed:
             verb = "found" if unit.is_basic else "constitute"
             raise ActionRefused(f"cannot {verb} {unit.name}", reasons=problems + failed)

@@ -7,55 +7,13 @@ turns the refusal into the form's errors, so the page shows every reason and not
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
 from grassroots.constitution import Constitution
-from grassroots.errors import ActionRefused
 from grassroots.people.models import Person
 from grassroots.people.selectors import current_membership
+from grassroots.web import ActionForm, DayInput, day_field
 
 from .models import Unit
-
-
-class DayInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO (YYYY-MM-DD), whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-def day_field(label: str = "On") -> forms.DateField:
-    return forms.DateField(label=label, initial=timezone.localdate, widget=DayInput)
-
-
-class ActionForm(forms.Form):
-    """A form whose cleaned data goes to one action.
-
-    A refusal joins the form's errors: on the field it names, or for the whole form with
-    every reason, so the page can show all of them.
-    """
-
-    def refuse(self, refusal: ActionRefused) -> None:
-        field = refusal.field if refusal.field in self.fields else None
-        self.add_error(field, [refusal.message, *refusal.reasons])
-
-    def error_summary(self) -> SafeString:
-        """Every error as one message, for the small forms that report back after a redirect."""
-        lines = [
-            error if name == NON_FIELD_ERRORS else f"{self[name].label}: {error}"
-            for name, errors in self.errors.items()
-            for error in errors
-        ]
-        if len(lines) == 1:
-            return format_html("{}", lines[0])
-        return format_html(
-            "{}<ul>{}</ul>", lines[0], format_html_join("", "<li>{}</li>", ((line,) for line in lines[1:]))
-        )
 
 
 class DayForm(ActionForm):

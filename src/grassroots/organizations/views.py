@@ -17,16 +17,18 @@ from django.views.decorators.http import require_POST
 
 from grassroots.errors import ActionRefused
 from grassroots.people.selectors import members_of_unit
+from grassroots.web import ActionForm, perform_step
 
 from . import actions, selectors
-from .forms import ActionForm, AddUnitForm, AsOfForm, DayForm, FoundForm, MoveForm, RenameForm
+from .forms import AddUnitForm, AsOfForm, DayForm, FoundForm, MoveForm, RenameForm
 from .models import Organization, Unit, UnitState
 
-# The lifecycle buttons a unit page offers in each state. Only a convenience for the
-# reader: the actions decide, and refuse a step that does not apply.
-STEPS_OFFERED = {
-    UnitState.PLANNED: ["prepare", "found", "dissolve"],
-    UnitState.PREPARING: ["found", "dissolve"],
+# What the unit page offers in each state: whether it can be founded, and the steps that need
+# only a date. A convenience for the reader: the actions decide, and refuse what does not apply.
+FOUNDABLE = {UnitState.PLANNED, UnitState.PREPARING}
+DATED_STEPS = {
+    UnitState.PLANNED: ["prepare", "dissolve"],
+    UnitState.PREPARING: ["dissolve"],
     UnitState.FOUNDED: ["dormant", "dissolve"],
     UnitState.DORMANT: ["prepare", "dissolve"],
     UnitState.DISSOLVED: [],
@@ -77,16 +79,18 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     context = {
         "organization": organization,
         "unit": unit,
-        "steps": STEPS_OFFERED[unit.state],
+        "can_found": unit.state in FOUNDABLE,
         "readiness": selectors.readiness_of(request.user, unit),
         "members": members_of_unit(request.user, unit) if unit.is_basic else None,
         "members_in_subtree": selectors.members_in_subtree(unit),
         "children": selectors.child_units(request.user, unit),
         "posts": selectors.current_posts(unit),
         "events": events,
-        "day_form": DayForm(),
-        "rename_form": RenameForm(initial={"name": unit.name}),
+        # Several small forms share the page, so each gets its own ids.
+        "step_forms": {step: DayForm(auto_id=f"{step}-%s") for step in DATED_STEPS[unit.state]},
+        "rename_form": RenameForm(auto_id="rename-%s", initial={"name": unit.name}),
         "move_form": MoveForm(
+            auto_id="move-%s",
             constitution=constitution,
             parents=selectors.possible_parents(request.user, organization, moving=unit),
             initial={"parent": unit.parent_id},
@@ -102,7 +106,7 @@ def found_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         request.POST or None,
         constitution=organization.constitution,
         candidates=selectors.founding_candidates(request.user, unit),
-        initial={"founding_members": [m.person_id for m in members_of_unit(request.user, unit)]},
+        initial={"founding_members": members_of_unit(request.user, unit).values_list("person_id", flat=True)},
     )
     if form.is_valid():
         try:
@@ -158,21 +162,9 @@ def add_unit(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _step(request: HttpRequest, unit: Unit, form: ActionForm, action: Callable[..., Unit], done: str) -> HttpResponse:
-    """Run one action from a small form on the unit page, then go back to that page.
-
-    The form's fields are named as the action's arguments. `done` is the success message,
-    formatted with the changed unit.
-    """
-    if form.is_valid():
-        try:
-            action(unit=unit, by=request.user, **form.cleaned_data)
-        except ActionRefused as refusal:
-            form.refuse(refusal)
-    if form.errors:
-        messages.error(request, form.error_summary())
-    else:
-        messages.success(request, done.format(unit=unit))
-    return redirect("unit", org=unit.organization.slug, unit=unit.slug)
+    """Run one lifecycle action from a small form on the unit page, then go back to that page."""
+    back = redirect("unit", org=unit.organization.slug, unit=unit.slug)
+    return perform_step(request, form, action, done=done, back_to=back, unit=unit)
 
 
 @login_required

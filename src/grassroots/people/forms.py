@@ -1,0 +1,129 @@
+"""Forms for the people pages: they parse and validate input; the actions decide.
+
+People and basic units can number in the millions, so choosing one is a select listing the
+first few and the current choice, with a search box beside it that swaps in other matches.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from grassroots.constitution import Constitution
+from grassroots.organizations.forms import DayForm
+from grassroots.organizations.models import Unit
+from grassroots.web import ActionForm, day_field
+
+from .models import Person
+
+LISTED_CHOICES = 50
+
+
+def person_label(person: Person) -> str:
+    return f"{person.name} <{person.email}>" if person.email else person.name
+
+
+def unit_label(unit: Unit) -> str:
+    return f"{unit.name}, {unit.parent.name}" if unit.parent_id else unit.name
+
+
+class FirstChoicesSelect(forms.Select):
+    """A select over a model choice field that lists the current choice and the first few others.
+
+    It never loads the whole queryset; the field still accepts any object of it.
+    """
+
+    def optgroups(self, name, value, attrs=None):
+        field = self.choices.field
+        chosen = [pk for pk in value if pk.isdigit()]
+        objects = [*field.queryset.filter(pk__in=chosen), *field.queryset.exclude(pk__in=chosen)[:LISTED_CHOICES]]
+        choices = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
+        if field.empty_label is not None:
+            choices.insert(0, ("", field.empty_label))
+        options = [
+            self.create_option(name, choice, label, str(choice) in value, index, attrs=attrs)
+            for index, (choice, label) in enumerate(choices)
+        ]
+        return [(None, options, 0)]
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    widget = FirstChoicesSelect
+
+    def label_from_instance(self, person: Person) -> str:
+        return person_label(person)
+
+
+class BasicUnitChoiceField(forms.ModelChoiceField):
+    widget = FirstChoicesSelect
+
+    def label_from_instance(self, unit: Unit) -> str:
+        return unit_label(unit)
+
+
+def status_choices(statuses: list[str]) -> list[tuple[str, str]]:
+    return [(status, status.capitalize()) for status in statuses]
+
+
+class AddPersonForm(ActionForm):
+    """A new person, and optionally the basic unit they join at once."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    email = forms.EmailField(label="Email", required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(label="Status")
+    on = day_field("Joined on")
+
+    def __init__(self, *args, constitution: Constitution, people, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recruiter"] = PersonChoiceField(people, required=False, label="Recruited by", empty_label="—")
+        self.fields["unit"] = BasicUnitChoiceField(units, required=False, label="Joins", empty_label="— no unit yet —")
+        self.fields["status"].choices = status_choices(constitution.statuses)
+        self.fields["status"].initial = constitution.member_statuses.initial
+        self.order_fields(["name", "email", "phone", "address", "recruiter", "unit", "status", "on"])
+
+
+class TransferForm(DayForm):
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"] = BasicUnitChoiceField(units, label="Transfer to", empty_label="—")
+        self.order_fields(["to_unit", "on"])
+
+
+class StatusForm(DayForm):
+    """A new status for the current membership.
+
+    The page offers the moves the constitution allows from the current status; what is posted
+    may be any status, and the action refuses a move that is not allowed.
+    """
+
+    status = forms.ChoiceField(label="New status")
+    field_order = ["status", "on"]
+
+    def __init__(self, *args, statuses: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = status_choices(statuses)
+
+
+class EndMembershipForm(StatusForm):
+    """The end of the current membership, with an optional final status."""
+
+    def __init__(self, *args, statuses: list[str], **kwargs):
+        super().__init__(*args, statuses=statuses, **kwargs)
+        self.fields["status"].required = False
+        self.fields["status"].label = "Final status"
+        self.fields["status"].choices = [("", "— as it is —"), *status_choices(statuses)]
+
+    def clean_status(self) -> str | None:
+        return self.cleaned_data["status"] or None
+
+
+class JoinForm(DayForm):
+    status = forms.ChoiceField(label="Status")
+
+    def __init__(self, *args, constitution: Constitution, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = BasicUnitChoiceField(units, label="Join", empty_label="—")
+        self.fields["status"].choices = status_choices(constitution.statuses)
+        self.fields["status"].initial = constitution.member_statuses.initial
+        self.order_fields(["unit", "status", "on"])

@@ -1,0 +1,195 @@
+"""Web pages for people: the searchable list, adding a person, a person's page and membership forms.
+
+Every page needs a signed-in user and reads through the selectors with that user, so a
+person or organization that does not exist or is out of scope is a 404. Every change goes
+through the people actions with `by=request.user`; a refusal is shown and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from grassroots.errors import ActionRefused
+from grassroots.organizations.models import Organization
+from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
+from grassroots.web import ActionForm, perform_step
+
+from . import actions
+from .forms import (
+    LISTED_CHOICES,
+    AddPersonForm,
+    EndMembershipForm,
+    JoinForm,
+    StatusForm,
+    TransferForm,
+    person_label,
+    unit_label,
+)
+from .models import Person
+from .selectors import current_membership, history_of, people_visible_to, person_for, search_people
+
+PEOPLE_PER_PAGE = 50
+
+
+@login_required
+def people_list(request: HttpRequest, org: str) -> HttpResponse:
+    """The people of the organization, 50 a page, narrowed by ?q= (name or email).
+
+    Typing in the search box asks for the results table alone (htmx) and swaps it in.
+    """
+    organization = organization_for(request.user, org)
+    query = request.GET.get("q", "").strip()
+    people = search_people(request.user, organization, query)
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "organization": organization,
+        "query": query,
+        "page": page,
+        "rows": [(person, current_membership(person)) for person in page],
+    }
+    results_only = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "people/_people_table.html" if results_only else "people/people_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def add_person(request: HttpRequest, org: str) -> HttpResponse:
+    organization = organization_for(request.user, org)
+    form = AddPersonForm(
+        request.POST or None,
+        constitution=organization.constitution,
+        people=people_visible_to(request.user, organization),
+        units=basic_units_open_to_members(request.user, organization),
+        initial={"recruiter": request.GET.get("recruiter")},
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            # Recording someone and their joining are one step for the user: a refused join
+            # must not leave the person behind.
+            with transaction.atomic():
+                person = actions.add_person(
+                    organization=organization,
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    recruiter=data["recruiter"],
+                    by=request.user,
+                )
+                if data["unit"] is not None:
+                    actions.join_unit(
+                        person=person, unit=data["unit"], status=data["status"], on=data["on"], by=request.user
+                    )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"{person.name} is recorded.")
+            return redirect("person", org=organization.slug, pk=person.pk)
+    return render(request, "people/add_person.html", {"organization": organization, "form": form})
+
+
+@login_required
+def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization = organization_for(request.user, org)
+    person = person_for(request.user, organization, pk)
+    membership = current_membership(person)
+    open_units = basic_units_open_to_members(request.user, organization)
+    context = {
+        "organization": organization,
+        "person": person,
+        "membership": membership,
+        "history": history_of(request.user, person),
+    }
+    # Several small forms share the page, so each gets its own ids.
+    if membership is None:
+        context["join_form"] = JoinForm(auto_id="join-%s", constitution=organization.constitution, units=open_units)
+    else:
+        next_statuses = organization.constitution.member_statuses.transitions.get(membership.status, [])
+        context["transfer_form"] = TransferForm(auto_id="transfer-%s", units=open_units.exclude(pk=membership.unit_id))
+        context["status_form"] = StatusForm(auto_id="status-%s", statuses=next_statuses)
+        context["end_form"] = EndMembershipForm(auto_id="end-%s", statuses=next_statuses)
+    return render(request, "people/person.html", context)
+
+
+def _person(request: HttpRequest, org: str, pk: int) -> tuple[Organization, Person]:
+    organization = organization_for(request.user, org)
+    return organization, person_for(request.user, organization, pk)
+
+
+def _step(
+    request: HttpRequest,
+    organization: Organization,
+    person: Person,
+    form: ActionForm,
+    action: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """Run one membership action from a form on the person page, then go back to that page."""
+    back = redirect("person", org=organization.slug, pk=person.pk)
+    return perform_step(request, form, action, done=done, back_to=back, person=person)
+
+
+@login_required
+@require_POST
+def transfer_member(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    form = TransferForm(request.POST, units=basic_units_open_to_members(request.user, organization))
+    return _step(request, organization, person, form, actions.transfer_member, "{person.name} is transferred.")
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    form = StatusForm(request.POST, statuses=organization.constitution.statuses)
+    return _step(request, organization, person, form, actions.change_status, "{person.name}'s status is changed.")
+
+
+@login_required
+@require_POST
+def end_membership(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    form = EndMembershipForm(request.POST, statuses=organization.constitution.statuses)
+    return _step(request, organization, person, form, actions.end_membership, "{person.name}'s membership has ended.")
+
+
+@login_required
+@require_POST
+def join_unit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    form = JoinForm(
+        request.POST,
+        constitution=organization.constitution,
+        units=basic_units_open_to_members(request.user, organization),
+    )
+    return _step(request, organization, person, form, actions.join_unit, "{person.name} has joined.")
+
+
+@login_required
+def person_options(request: HttpRequest, org: str) -> HttpResponse:
+    """The <option>s of a person select: the people whose name or email matches ?q=."""
+    organization = organization_for(request.user, org)
+    people = search_people(request.user, organization, request.GET.get("q", "").strip())[:LISTED_CHOICES]
+    return render(
+        request, "people/_options.html", {"options": [(person.pk, person_label(person)) for person in people]}
+    )
+
+
+@login_required
+def unit_options(request: HttpRequest, org: str) -> HttpResponse:
+    """The <option>s of a basic-unit select: units open to members whose name matches ?q=."""
+    organization = organization_for(request.user, org)
+    name = request.GET.get("q", "").strip()
+    units = basic_units_open_to_members(request.user, organization, name=name)[:LISTED_CHOICES]
+    return render(request, "people/_options.html", {"options": [(unit.pk, unit_label(unit)) for unit in units]})

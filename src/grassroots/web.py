@@ -1,0 +1,93 @@
+"""What the web pages share: date inputs, refusals as messages, forms that feed one action,
+and running one action from a small form that reports back after a redirect.
+
+Forms parse and validate input; the actions decide. A refusal becomes the form's errors or a
+flash message with every reason, and nothing has changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from grassroots.errors import ActionRefused
+
+
+class DayInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO (YYYY-MM-DD), whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def day_field(label: str = "On") -> forms.DateField:
+    return forms.DateField(label=label, initial=timezone.localdate, widget=DayInput)
+
+
+def as_message(lines: list[str]) -> SafeString:
+    """Lines as one flash message: the first as its headline, the others listed under it."""
+    if len(lines) == 1:
+        return format_html("{}", lines[0])
+    return format_html("{}<ul>{}</ul>", lines[0], format_html_join("", "<li>{}</li>", ((line,) for line in lines[1:])))
+
+
+def refusal_message(refusal: ActionRefused) -> SafeString:
+    """A refusal as one flash message, with every reason it gives."""
+    return as_message([refusal.message, *refusal.reasons])
+
+
+class ActionForm(forms.Form):
+    """A form whose cleaned data goes to one action.
+
+    A refusal joins the form's errors: on the field it names, or for the whole form with
+    every reason, so the page can show all of them.
+    """
+
+    def refuse(self, refusal: ActionRefused) -> None:
+        field = refusal.field if refusal.field in self.fields else None
+        self.add_error(field, [refusal.message, *refusal.reasons])
+
+    def error_message(self) -> SafeString:
+        """The validation errors as one flash message, for the small forms that report after a redirect."""
+        return as_message(
+            [
+                error if name == NON_FIELD_ERRORS else f"{self[name].label}: {error}"
+                for name, errors in self.errors.items()
+                for error in errors
+            ]
+        )
+
+
+def perform_step(
+    request: HttpRequest,
+    form: ActionForm,
+    action: Callable[..., object],
+    *,
+    done: str,
+    back_to: HttpResponse,
+    **targets: object,
+) -> HttpResponse:
+    """Run one action from a small form, flash the outcome, and go back to the page it came from.
+
+    The form's fields are named as the action's arguments and `targets` (the unit, the person)
+    are passed beside them; `done` is the success message, formatted with the targets.
+    """
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+    else:
+        try:
+            action(by=request.user, **targets, **form.cleaned_data)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, done.format(**targets))
+    return back_to

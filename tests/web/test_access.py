@@ -1,0 +1,121 @@
+"""Who may open which page: every route against a matrix of callers and targets.
+
+A route of the web interface that the matrix does not cover fails the suite.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from grassroots.organizations import urls as organization_urls
+from grassroots.people import urls as people_urls
+from tests import builders
+
+# Each route: its method and the kind of target its URL names.
+ROUTES = {
+    "home": ("GET", "nothing"),
+    "organization": ("GET", "organization"),
+    "unit_add": ("GET", "organization"),
+    "unit": ("GET", "unit"),
+    "unit_found": ("GET", "unit"),
+    "unit_prepare": ("POST", "unit"),
+    "unit_dormant": ("POST", "unit"),
+    "unit_dissolve": ("POST", "unit"),
+    "unit_rename": ("POST", "unit"),
+    "unit_move": ("POST", "unit"),
+    "people": ("GET", "organization"),
+    "person_add": ("GET", "organization"),
+    "person_options": ("GET", "organization"),
+    "unit_options": ("GET", "organization"),
+    "person": ("GET", "person"),
+    "person_transfer": ("POST", "person"),
+    "person_status": ("POST", "person"),
+    "person_end": ("POST", "person"),
+    "person_join": ("POST", "person"),
+}
+ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
+
+
+@pytest.fixture
+def targets(org):
+    """Slugs and ids of a unit and a person of this organization, and of another one's."""
+    other = builders.organization()
+    return {
+        "org": org.slug,
+        "unit": builders.unit(org, "federation", "Federation").slug,
+        "person": builders.person(org, "Rosa Here").pk,
+        "other_unit": builders.unit(other, "federation", "Elsewhere").slug,
+        "other_person": builders.person(other, "Sam Elsewhere").pk,
+    }
+
+
+def url_of(name: str, targets, **overrides) -> str:
+    """The route's URL for this organization's targets, or for the ones named in `overrides`."""
+    target = ROUTES[name][1]
+    wanted = {**targets, **overrides}
+    kwargs = {} if target == "nothing" else {"org": wanted["org"]}
+    if target == "unit":
+        kwargs["unit"] = wanted["unit"]
+    if target == "person":
+        kwargs["pk"] = wanted["person"]
+    return reverse(name, kwargs=kwargs)
+
+
+def request(client, name: str, url: str):
+    return client.post(url) if ROUTES[name][0] == "POST" else client.get(url)
+
+
+def test_every_route_of_the_web_interface_is_in_the_matrix():
+    names = {pattern.name for pattern in [*organization_urls.urlpatterns, *people_urls.urlpatterns]}
+    assert all(isinstance(p, URLPattern) for p in [*organization_urls.urlpatterns, *people_urls.urlpatterns])
+    assert names == set(ROUTES)
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_anonymous_is_sent_to_sign_in(client, targets, name):
+    url = url_of(name, targets)
+    response = request(client, name, url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.parametrize("name", ROUTES_WITH_TARGET)
+def test_signed_in_user_without_a_role_gets_404(client, plain_user, targets, name):
+    client.force_login(plain_user)
+    assert request(client, name, url_of(name, targets)).status_code == 404
+
+
+def test_signed_in_user_without_a_role_sees_no_organization(client, plain_user, targets):
+    client.force_login(plain_user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert list(response.context["organizations"]) == []
+
+
+@pytest.mark.parametrize("name", ROUTES_WITH_TARGET)
+def test_staff_gets_404_for_an_unknown_organization(staff_client, targets, name):
+    assert request(staff_client, name, url_of(name, targets, org="no-such-org")).status_code == 404
+
+
+@pytest.mark.parametrize("name", [name for name in ROUTES if ROUTES[name][1] == "unit"])
+def test_staff_gets_404_for_an_unknown_unit_and_another_organizations_unit(staff_client, targets, name):
+    assert request(staff_client, name, url_of(name, targets, unit="no-such-unit")).status_code == 404
+    assert request(staff_client, name, url_of(name, targets, unit=targets["other_unit"])).status_code == 404
+
+
+@pytest.mark.parametrize("name", [name for name in ROUTES if ROUTES[name][1] == "person"])
+def test_staff_gets_404_for_an_unknown_person_and_another_organizations_person(staff_client, targets, name):
+    assert request(staff_client, name, url_of(name, targets, person=987654)).status_code == 404
+    assert request(staff_client, name, url_of(name, targets, person=targets["other_person"])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_staff_reaches_every_route_of_its_organization(staff_client, targets, name):
+    # An empty POST is a form with errors: it comes back to the page with a message.
+    assert request(staff_client, name, url_of(name, targets)).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("name", [name for name in ROUTES if ROUTES[name][0] == "POST"])
+def test_changes_are_posted_not_fetched(staff_client, targets, name):
+    assert staff_client.get(url_of(name, targets)).status_code == 405

@@ -1,0 +1,117 @@
+"""The home page, and an organization's page: its tree, as of a day, and the readiness of its top."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from grassroots.organizations import actions
+from tests import builders
+
+from .html import text
+
+
+def test_home_goes_straight_to_the_only_organization(staff_client, org):
+    response = staff_client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organization", kwargs={"org": org.slug})
+
+
+def test_home_lists_the_organizations_when_there_are_several(staff_client, org):
+    builders.organization(slug="riverside")
+    response = staff_client.get(reverse("home"))
+    assert response.status_code == 200
+    assert {o.slug for o in response.context["organizations"]} == {org.slug, "riverside"}
+    assert f'href="{reverse("organization", kwargs={"org": "riverside"})}"' in response.content.decode()
+
+
+def test_sign_in_lands_on_home(client, staff):
+    response = client.post(reverse("login"), {"username": staff.username, "password": "pw-staff-1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_tree_shows_each_unit_with_kind_state_and_members(staff_client, org, tree):
+    response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
+    assert response.status_code == 200
+    assert text(response, "unit-federation") == "Federation Federation planned 6"
+    assert text(response, "unit-north") == "North District committee planned 6"
+    assert text(response, "unit-elm-house") == "Elm House Building committee founded 3"
+    assert text(response, "unit-oak-court") == "Oak Court Building committee founded 3"
+    assert text(response, "unit-south") == "South District committee planned 0"
+    assert text(response, "unit-ash-tower") == "Ash Tower Building committee preparing 0"
+    body = response.content.decode()
+    # Tree order, indented by depth.
+    assert (
+        body.index("unit-federation")
+        < body.index("unit-north")
+        < body.index("unit-elm-house")
+        < body.index("unit-south")
+    )
+    assert f'class="depth-2"><a href="/o/{org.slug}/u/elm-house/">' in body
+
+
+def test_readiness_of_the_top_at_a_glance(staff_client, org, tree):
+    response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
+    glance = text(response, "main")
+    assert "Federation planned Not ready: 3 of 3 founding rules fail." in glance
+    assert (
+        "Constituted district committees no at least 3 constituted district committees 0 constituted of 2 "
+        "3 more constituted district committees (not yet constituted: North, South)"
+    ) in glance
+    assert "Members in its subtree no at least 250 members 6 members 244 more members" in glance
+    assert "Secretary no a secretary no secretary appoint a secretary" in glance
+
+
+def test_a_constituted_district_reads_constituted_and_its_committees_founded(staff_client, org, tree):
+    secretary = builders.district_ready_to_constitute(org, tree["north"])
+    actions.found_unit(unit=tree["north"], by="test", officers={"secretary": secretary})
+
+    response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
+    assert text(response, "unit-north") == "North District committee constituted 40"
+    assert text(response, "unit-elm-house") == "Elm House Building committee founded 34"
+    assert "2 more constituted district committees (not yet constituted: South)" in text(response, "main")
+
+
+def test_tree_as_of_a_past_day(staff_client, org, tree):
+    url = reverse("organization", kwargs={"org": org.slug})
+    # Between the committees' preparation (1 Jan 2024) and their founding (31 Jan 2024).
+    response = staff_client.get(url, {"as_of": "2024-01-15"})
+    assert response.context["as_of"] == dt.date(2024, 1, 15)
+    assert "Tree as of 15 Jan 2024" in text(response, "main")
+    assert text(response, "unit-elm-house") == "Elm House Building committee preparing 0"
+    assert text(response, "unit-north") == "North District committee planned 0"
+
+    before = staff_client.get(url, {"as_of": "2023-12-31"})
+    assert "No units on that day." in text(before, "main")
+
+
+def test_a_bad_as_of_date_says_so_and_shows_today(staff_client, org, tree):
+    response = staff_client.get(reverse("organization", kwargs={"org": org.slug}), {"as_of": "2024-02-30"})
+    assert response.status_code == 200
+    assert "“2024-02-30” is not a date (write it as YYYY-MM-DD); this is today's tree." in text(response, "main")
+    assert text(response, "unit-elm-house") == "Elm House Building committee founded 3"
+
+
+def test_organization_page_links_to_adding_units_and_people(staff_client, org):
+    body = staff_client.get(reverse("organization", kwargs={"org": org.slug})).content.decode()
+    for name in ("unit_add", "people", "person_add"):
+        assert f'href="{reverse(name, kwargs={"org": org.slug})}"' in body
+
+
+# Session, user, organization, the tree (units, member counts), the top units, and the five
+# queries of one top unit's readiness: the same however many units and members there are.
+TREE_PAGE_QUERIES = 11
+
+
+@pytest.mark.parametrize("extra_committees", [0, 12])
+def test_tree_page_queries_do_not_grow_with_the_tree(
+    staff_client, org, tree, extra_committees, django_assert_max_num_queries
+):
+    for number in range(extra_committees):
+        builders.founded_basic_unit(org, f"Committee {number}", tree["south"], size=4)
+    with django_assert_max_num_queries(TREE_PAGE_QUERIES):
+        response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
+    assert len(response.context["tree"]) == 6 + extra_committees

@@ -1,0 +1,232 @@
+"""The people list and search, adding a person, and a person's page with its membership forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.people import actions
+from grassroots.people.models import Membership, Person, StatusChange
+from tests import builders
+
+from .html import text
+
+TODAY = timezone.localdate
+
+
+def url(name: str, org, person: Person | None = None) -> str:
+    kwargs = {"org": org.slug} if person is None else {"org": org.slug, "pk": person.pk}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def rosa(org, tree):
+    rosa = builders.person(org, "Rosa Lindqvist", email="rosa@example.org", phone="+44 20 7946 0000")
+    actions.join_unit(person=rosa, unit=tree["elm"], by="test", on=builders.START, status="member")
+    return rosa
+
+
+def test_people_list_shows_name_email_unit_and_status(staff_client, org, rosa):
+    builders.person(org, "Lone Walker")
+    results = text(staff_client.get(url("people", org)), "people-results")
+    assert results.startswith("8 people")
+    assert "Rosa Lindqvist Elm House member rosa@example.org" in results
+    assert "Lone Walker — no membership —" in results
+
+
+def test_people_list_searches_names_and_emails(staff_client, org, rosa):
+    by_name = staff_client.get(url("people", org), {"q": "lindq"})
+    assert [person for person, _membership in by_name.context["rows"]] == [rosa]
+    assert text(by_name, "people-results").startswith("1 person matching “lindq”")
+    by_email = staff_client.get(url("people", org), {"q": "ROSA@example"})
+    assert [person for person, _membership in by_email.context["rows"]] == [rosa]
+
+
+def test_typing_in_the_search_box_swaps_in_the_results_alone(staff_client, org, rosa):
+    response = staff_client.get(url("people", org), {"q": "rosa"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Rosa Lindqvist" in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_people_list_has_fifty_a_page(staff_client, org):
+    for number in range(60):
+        builders.person(org, f"Member {number:02d}")
+    first = staff_client.get(url("people", org))
+    assert len(first.context["rows"]) == 50
+    assert text(first, "people-results").startswith("60 people, page 1 of 2")
+    second = staff_client.get(url("people", org), {"page": 2})
+    assert [person.name for person, _membership in second.context["rows"]] == [f"Member {n}" for n in range(50, 60)]
+
+
+# Session, user, organization, the count, the page of people, and their current memberships.
+PEOPLE_LIST_QUERIES = 6
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_people_list_queries_do_not_grow_with_the_page(staff_client, org, tree, size, django_assert_max_num_queries):
+    builders.members(org, tree["ash"], size)
+    with django_assert_max_num_queries(PEOPLE_LIST_QUERIES):
+        response = staff_client.get(url("people", org))
+    assert len(response.context["rows"]) == 6 + size
+
+
+def test_adding_a_person_who_joins_a_unit(staff_client, org, tree, rosa):
+    response = staff_client.post(
+        url("person_add", org),
+        {
+            "name": "Kofi Mensah",
+            "email": "Kofi@Example.org",
+            "phone": "07700 900123",
+            "address": "Flat 4, Ash Tower",
+            "recruiter": rosa.pk,
+            "unit": tree["ash"].pk,
+            "status": "candidate",
+            "on": TODAY().isoformat(),
+        },
+        follow=True,
+    )
+    kofi = Person.objects.get(organization=org, name="Kofi Mensah")
+    assert response.redirect_chain == [(url("person", org, kofi), 302)]
+    assert text(response, "messages") == "Kofi Mensah is recorded."
+    assert (kofi.email, kofi.phone, kofi.address, kofi.recruiter) == (
+        "kofi@example.org",
+        "07700 900123",
+        "Flat 4, Ash Tower",
+        rosa,
+    )
+    membership = Membership.objects.current().get(person=kofi)
+    assert (membership.unit, membership.status, membership.start) == (tree["ash"], "candidate", TODAY())
+
+
+def test_a_refused_join_leaves_no_person_behind(staff_client, org, tree):
+    tomorrow = TODAY() + dt.timedelta(days=1)
+    response = staff_client.post(
+        url("person_add", org),
+        {"name": "Kofi Mensah", "unit": tree["ash"].pk, "status": "member", "on": tomorrow.isoformat()},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"on": [f"date {tomorrow} is in the future"]}
+    assert not Person.objects.filter(name="Kofi Mensah").exists()
+
+
+def test_add_person_lists_the_first_choices_and_the_chosen_recruiter(staff_client, org):
+    people = [builders.person(org, f"Member {number:02d}") for number in range(60)]
+    response = staff_client.get(url("person_add", org), {"recruiter": people[-1].pk})
+    options = list(response.context["form"]["recruiter"].subwidgets)
+    assert len(options) == 1 + 1 + 50  # the blank, the chosen recruiter, the first fifty others
+    assert [option.data["label"] for option in options if option.data["selected"]] == ["Member 59"]
+
+
+def test_person_page_shows_contact_recruiter_and_membership_history(staff_client, org, tree, rosa):
+    recruit = builders.person(org, "Kofi Mensah", recruiter=rosa, address="Flat 4\nAsh Tower")
+    actions.join_unit(person=recruit, unit=tree["ash"], by="test", on=builders.START)
+    actions.transfer_member(person=recruit, to_unit=tree["elm"], by="test", on=dt.date(2024, 3, 1))
+    response = staff_client.get(url("person", org, recruit))
+    assert text(response, "facts") == (
+        "Email — Phone — Address Flat 4 Ash Tower Recruited by Rosa Lindqvist "
+        "Membership Supporter of Elm House since 1 Mar 2024"
+    )
+    assert text(response, "history") == (
+        "Membership history Unit Status From To "
+        "Elm House supporter 1 Mar 2024 now Ash Tower supporter 1 Jan 2024 1 Mar 2024"
+    )
+    status_form = response.context["status_form"]
+    assert status_form.fields["status"].choices == [
+        ("candidate", "Candidate"),
+        ("member", "Member"),
+        ("resigned", "Resigned"),
+    ]
+
+
+def test_transfer_moves_the_membership(staff_client, org, tree, rosa):
+    response = staff_client.post(
+        url("person_transfer", org, rosa), {"to_unit": tree["oak"].pk, "on": TODAY().isoformat()}, follow=True
+    )
+    assert text(response, "messages") == "Rosa Lindqvist is transferred."
+    old, new = Membership.objects.filter(person=rosa).order_by("start", "id")
+    assert (old.unit, old.end) == (tree["elm"], TODAY())
+    assert (new.unit, new.status, new.start, new.end) == (tree["oak"], "member", TODAY(), None)
+
+
+def test_a_refused_transfer_changes_nothing(staff_client, org, tree, rosa):
+    response = staff_client.post(
+        url("person_transfer", org, rosa), {"to_unit": tree["elm"].pk, "on": TODAY().isoformat()}, follow=True
+    )
+    assert text(response, "messages") == "Rosa Lindqvist is already a member of Elm House"
+    assert Membership.objects.current().get(person=rosa).unit == tree["elm"]
+
+
+def test_changing_status_along_the_constitution(staff_client, org, rosa):
+    response = staff_client.post(
+        url("person_status", org, rosa), {"status": "lapsed", "on": TODAY().isoformat()}, follow=True
+    )
+    assert text(response, "messages") == "Rosa Lindqvist's status is changed."
+    assert Membership.objects.current().get(person=rosa).status == "lapsed"
+    assert StatusChange.objects.get(membership__person=rosa).new == "lapsed"
+
+
+def test_a_status_change_the_constitution_does_not_allow_is_refused(staff_client, org, rosa):
+    response = staff_client.post(
+        url("person_status", org, rosa), {"status": "candidate", "on": TODAY().isoformat()}, follow=True
+    )
+    assert (
+        text(response, "messages")
+        == "status: cannot go from member to candidate (allowed from member: lapsed, resigned)"
+    )
+    assert Membership.objects.current().get(person=rosa).status == "member"
+
+
+def test_ending_a_membership_with_a_final_status(staff_client, org, rosa):
+    response = staff_client.post(
+        url("person_end", org, rosa), {"status": "resigned", "on": TODAY().isoformat()}, follow=True
+    )
+    assert text(response, "messages") == "Rosa Lindqvist's membership has ended."
+    membership = Membership.objects.get(person=rosa)
+    assert (membership.status, membership.end) == ("resigned", TODAY())
+    assert "join_form" in response.context
+
+
+def test_joining_a_unit_from_the_person_page(staff_client, org, tree):
+    walker = builders.person(org, "Lone Walker")
+    response = staff_client.post(
+        url("person_join", org, walker),
+        {"unit": tree["ash"].pk, "status": "supporter", "on": TODAY().isoformat()},
+        follow=True,
+    )
+    assert text(response, "messages") == "Lone Walker has joined."
+    membership = Membership.objects.current().get(person=walker)
+    assert (membership.unit, membership.status) == (tree["ash"], "supporter")
+
+
+def test_joining_offers_only_units_open_to_members(staff_client, org, tree):
+    planned = builders.unit(org, "building_committee", "Birch Planned", tree["south"])
+    walker = builders.person(org, "Lone Walker")
+    form = staff_client.get(url("person", org, walker)).context["join_form"]
+    assert list(form.fields["unit"].queryset) == [tree["ash"], tree["elm"], tree["oak"]]
+    response = staff_client.post(
+        url("person_join", org, walker), {"unit": planned.pk, "on": TODAY().isoformat()}, follow=True
+    )
+    assert text(response, "messages").startswith("Join: Select a valid choice.")
+    assert not Membership.objects.filter(person=walker).exists()
+
+
+def test_searching_people_for_a_select(staff_client, org, rosa):
+    response = staff_client.get(url("person_options", org), {"q": "rosa"})
+    assert [line.strip() for line in response.content.decode().splitlines() if line.strip()] == [
+        '<option value="">—</option>',
+        f'<option value="{rosa.pk}" selected>Rosa Lindqvist &lt;rosa@example.org&gt;</option>',
+    ]
+
+
+def test_searching_units_for_a_select_finds_only_open_basic_units(staff_client, org, tree):
+    builders.unit(org, "building_committee", "Ash Annex", tree["south"])  # planned: not open
+    response = staff_client.get(url("unit_options", org), {"q": "ash"})
+    assert text(response) == "— Ash Tower, South"
+    assert staff_client.get(url("unit_options", org), {"q": "nowhere"}).content.decode().strip() == (
+        '<option value="">No match</option>'
+    )
