@@ -33,8 +33,8 @@ serve: install
 	$(BIN)/grassroots migrate && $(BIN)/grassroots serve --port $(PORT)
 
 lint: install-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 checks: install-test
 	$(BIN)/python manage.py check --fail-level WARNING

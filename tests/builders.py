@@ -85,3 +85,28 @@ def district_ready_to_constitute(org: Organization, district: Unit) -> Person:
         committees.append(founded_basic_unit(org, f"{district.name} Committee {len(committees) + 1}", district))
     members(org, committees[0], max(0, 40 - members_in_subtree(district)))
     return committees[0].posts.get(post="secretary", end__isnull=True).person
+
+
+APPOINTED = START + dt.timedelta(days=90)  # after every date the stories use
+
+
+def account(org: Organization, email: str, *, person: Person | None = None, is_admin: bool = False):
+    """A user with an account in `org`: an administrator, or whoever `person` is there."""
+    from grassroots.accounts.actions import create_account
+
+    created = create_account(
+        email=email, organization=org, person=person, is_admin=is_admin, password="pw-test-1", by=BY
+    )
+    return created.user
+
+
+def officer(
+    org: Organization, unit: Unit, post: str, email: str, *, member_of: Unit | None = None, on: dt.date = APPOINTED
+):
+    """A user whose person is a member of `member_of` (default: `unit`, a basic unit) and holds
+    `post` of `unit` from `on`; returns the user, whose `person` is set on it for the tests."""
+    (holder,) = members(org, member_of or unit, 1)
+    units.assign_post(unit=unit, person=holder, post=post, by=BY, on=on)
+    user = account(org, email, person=holder)
+    user.person = holder
+    return user

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from grassroots.access import OutOfScope
+from grassroots.accounts.middleware import two_factor_redirect
 from grassroots.accounts.models import ApiToken, token_digest
+from grassroots.accounts.two_factor import two_factor_satisfied
+from grassroots.audit.actions import record_denied_access
+from grassroots.audit.api import router as audit_router
 from grassroots.errors import ActionRefused
 from grassroots.organizations.api import router as organizations_router
 from grassroots.people.api import router as people_router
@@ -32,6 +38,8 @@ class TokenAuth(HttpBearer):
         record = ApiToken.objects.usable().select_related("user").filter(digest=token_digest(token)).first()
         if record is None:
             return None
+        # The token reaches its own organization only (see grassroots.access.grants).
+        record.user.token_organization_id = record.organization_id
         request.user = record.user
         return record.user
 
@@ -41,29 +49,51 @@ class SignedInSession(SessionAuth):
 
     CSRF is checked only when the session holds a signed-in user: a request with no
     credentials, or with a revoked or expired token, gets 401 rather than a CSRF 403.
+    A user who needs a second factor counts as signed in only once their session is verified
+    with it; until then the API answers 401, as to anyone else without credentials.
     """
 
     def __call__(self, request: HttpRequest):
-        if not request.user.is_authenticated:
+        if not session_may_call(request):
             return None
         return super().__call__(request)
+
+
+def session_may_call(request: HttpRequest) -> bool:
+    """A signed-in session that has its second factor, when its user needs one."""
+    return request.user.is_authenticated and two_factor_satisfied(request.user)
 
 
 UNAUTHENTICATED = "authentication required: a session or a bearer token"
 
 
 def signed_in(view):
-    """Guard the schema and the docs: a signed-in session or a usable bearer token."""
+    """Guard the schema and the docs: a usable bearer token, or a signed-in (and verified) session.
+
+    The docs page sends a browser to sign in, or to its second factor; the schema answers 401.
+    """
 
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs):
-        if not (TokenAuth()(request) or request.user.is_authenticated):
+        if not (TokenAuth()(request) or session_may_call(request)):
             if request.resolver_match and request.resolver_match.url_name == "openapi-view":
+                if request.user.is_authenticated:
+                    return two_factor_redirect(request)
                 return redirect_to_login(request.get_full_path())
             return JsonResponse({"detail": UNAUTHENTICATED}, status=401)
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+# Swagger UI (ninja's own static files, with no inline script) draws its icons as data: images;
+# this relaxes only the docs page and the schema. Checked in Chromium by tests/browser.
+SWAGGER_UI_POLICY = {"img-src": ["data:"]}
+
+
+def docs_page(view):
+    """The schema and docs views: signed in as every endpoint, with the policy Swagger UI needs."""
+    return csp_update(SWAGGER_UI_POLICY)(signed_in(view))
 
 
 class GrassrootsAPI(NinjaAPI):
@@ -83,7 +113,7 @@ api = GrassrootsAPI(
     description="Organizations, units and their founding rules, people and memberships.",
     auth=[TokenAuth(), SignedInSession(csrf=True)],
     urls_namespace="api",
-    docs_decorator=signed_in,
+    docs_decorator=docs_page,
 )
 
 
@@ -94,6 +124,14 @@ def refused(request: HttpRequest, error: ActionRefused):
     )
 
 
+@api.exception_handler(OutOfScope)
+def out_of_scope(request: HttpRequest, error: OutOfScope):
+    if error.organization is not None:
+        what = f"{request.method} {request.path}: {error.message}"
+        record_denied_access(user=request.user, organization=error.organization, unit=error.unit, what=what)
+    return api.create_response(request, {"detail": error.message}, status=403)
+
+
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404):
     return api.create_response(request, {"detail": str(error) or "not found"}, status=404)
@@ -102,6 +140,14 @@ def not_found(request: HttpRequest, error: Http404):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, error: AuthenticationError):
     return api.create_response(request, {"detail": UNAUTHENTICATED}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError):
+    # ninja answers a body it cannot parse with 400; like every other invalid input, it is a 422 here.
+    if error.status_code == 400:
+        return api.create_response(request, {"detail": "body: not valid JSON", "errors": []}, status=422)
+    return api.create_response(request, {"detail": str(error)}, status=error.status_code)
 
 
 @api.exception_handler(ValidationError)
@@ -118,3 +164,4 @@ def invalid(request: HttpRequest, error: ValidationError):
 
 api.add_router("/orgs", organizations_router)
 api.add_router("/orgs", people_router)
+api.add_router("/orgs", audit_router)

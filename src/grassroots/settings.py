@@ -5,15 +5,22 @@ GRASSROOTS_DATA_DIR  where the SQLite file and the generated secret key live (de
 SECRET_KEY         when unset, generated once and kept in the data directory
 DEBUG              off unless set to 1/true/yes
 ALLOWED_HOSTS      comma-separated (default: localhost, 127.0.0.1)
+GRASSROOTS_PRODUCTION   1: HTTPS only, secure cookies, HSTS (refused together with DEBUG)
+GRASSROOTS_PROXY_COUNT  trusted reverse proxies in front (default 0): client address and HTTPS from their headers
+GRASSROOTS_LOGIN_FAILURE_LIMIT    failed sign-ins before a username is locked out from an address (default 5)
+GRASSROOTS_LOGIN_COOLOFF_MINUTES  how long that lockout lasts (default 30)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("GRASSROOTS_DATA_DIR", "var")).resolve()
@@ -24,6 +31,35 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number from the environment; a bad value stops start-up with its name, not a traceback deep in Django."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)
+
+
+def client_address_settings(proxies: int) -> dict[str, object]:
+    """How django-axes finds the client's address: REMOTE_ADDR, or X-Forwarded-For behind `proxies` proxies.
+
+    Each trusted proxy appends the address it received the request from, so the client is the
+    `proxies`-th entry from the right; anything to the left of it was sent by the client and can
+    be forged. python-ipware counts the proxies *inside* the header (the last one is REMOTE_ADDR),
+    so its count is one less, and non-strict mode accepts a longer (forged) chain but still takes
+    the entry at that position from the right.
+    """
+    if proxies == 0:
+        return {"AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",), "AXES_IPWARE_PROXY_COUNT": None}
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        "AXES_IPWARE_PROXY_COUNT": proxies - 1,
+        "IPWARE_STRICT": False,
+    }
 
 
 def _secret_key() -> str:
@@ -40,6 +76,10 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _flag("DEBUG")
+PRODUCTION = _flag("GRASSROOTS_PRODUCTION")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("GRASSROOTS_PRODUCTION=1 needs DEBUG off: debug pages show settings and data")
+PROXY_COUNT = _count("GRASSROOTS_PROXY_COUNT", 0)
 ALLOWED_HOSTS = [
     host.strip() for host in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if host.strip()
 ]
@@ -53,6 +93,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "grassroots.audit",
     "grassroots.organizations",
     "grassroots.people",
@@ -62,14 +106,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "grassroots.middleware.RefuseNulCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "grassroots.accounts.middleware.RequireTwoFactor",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "grassroots.access.middleware.AuditDeniedAccess",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.urls"
@@ -100,6 +151,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2 first; a PBKDF2 hash from before is checked and rewritten as Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# django-axes sees every sign-in (web form and admin) before the model backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -126,7 +189,61 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# Lax for both cookies. The session cookie must come along when someone follows a link from an
+# email (Strict would show them signed out); Lax still keeps it off cross-site posts and frames.
+# The CSRF cookie gains nothing from Strict (a forged request also needs the token, which another
+# site cannot read), and Strict would rotate it on every arrival from a link, failing forms
+# already open in other tabs.
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+if PROXY_COUNT:
+    # The proxy terminates TLS and says so; only trusted when a proxy is declared, as a client
+    # talking to the server directly could send the header itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Brute-force lockout (django-axes): a username is locked out from one address after this many
+# failed sign-ins, for the cool-off time; other people and addresses can still sign in.
+AXES_FAILURE_LIMIT = _count("GRASSROOTS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_count("GRASSROOTS_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "grassroots.accounts.views.locked_out"
+AXES_VERBOSE = False
+# Where the client address comes from: set from one function, which the tests apply with override_settings.
+globals().update(client_address_settings(PROXY_COUNT))
+
+# Two-factor sign-in (django-otp, TOTP): see grassroots.accounts.two_factor for who needs it.
+OTP_TOTP_ISSUER = "Grassroots"
+# The admin may delete a lost authenticator but never show its secret, not even to a superuser.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp): scripts, styles and images from this server only, no
+# inline script or style, never framed. The API docs page relaxes it for Swagger UI (api.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 NINJA_PAGINATION_PER_PAGE = 100

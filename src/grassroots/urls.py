@@ -4,13 +4,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from grassroots.accounts.admin_site import GrassrootsAdminSite
 from grassroots.api import api
+
+# The admin keeps its registrations but asks for a verified second factor and a superuser.
+admin.site.__class__ = GrassrootsAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("grassroots.accounts.urls")),
     path("o/<slug:org>/people/", include("grassroots.people.urls")),
+    path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
     path("", include("grassroots.organizations.urls")),
 ]

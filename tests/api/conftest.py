@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token
+from tests.conftest import sign_in
 
 ON = "2024-06-01"  # after every date the builders use, before today
 
@@ -38,7 +39,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def staff_token(staff) -> str:
-    _record, token = create_api_token(user=staff, by="test")
+    _record, token = create_api_token(user=staff, organization=staff.accounts.get().organization, by="test")
     return token
 
 
@@ -51,9 +52,7 @@ def api(staff_token) -> Caller:
 @pytest.fixture
 def session_api(staff) -> Caller:
     """Staff signed in with a session (the test client does not enforce CSRF)."""
-    client = Client()
-    client.force_login(staff)
-    return Caller(client)
+    return Caller(sign_in(Client(), staff))
 
 
 @pytest.fixture

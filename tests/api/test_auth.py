@@ -13,6 +13,7 @@ from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.api import UNAUTHENTICATED
 from grassroots.audit.models import AuditRecord
 from grassroots.organizations.models import Unit
+from tests.conftest import sign_in
 
 from .conftest import ON, Caller, bearer
 
@@ -33,7 +34,7 @@ def test_no_credentials_is_401(anonymous_api, org, tree):
 
 
 def test_bearer_token_reads_and_writes_without_csrf(staff, org, tree):
-    _record, token = create_api_token(user=staff, by="test")
+    _record, token = create_api_token(user=staff, organization=staff.accounts.get().organization, by="test")
     client = Client(enforce_csrf_checks=True)
     api = Caller(client, bearer(token))
     assert api.get(f"/orgs/{org.slug}").status_code == 200
@@ -51,7 +52,7 @@ def test_the_audit_trail_names_the_token_user(api, staff, org, tree):
 
 @pytest.mark.parametrize("spoil", ["revoked", "expired", "inactive user", "unknown"])
 def test_unusable_token_is_401(staff, org, tree, spoil):
-    record, token = create_api_token(user=staff, by="test")
+    record, token = create_api_token(user=staff, organization=staff.accounts.get().organization, by="test")
     if spoil == "revoked":
         revoke_api_token(token=record, by="test")
     elif spoil == "expired":
@@ -72,7 +73,7 @@ def test_unusable_token_is_401(staff, org, tree, spoil):
 
 def test_session_post_needs_the_csrf_token(staff, org, tree):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(staff)
+    sign_in(client, staff)
     api = Caller(client)
     assert api.get(f"/orgs/{org.slug}/units").status_code == 200  # safe methods need no token
 

@@ -21,6 +21,7 @@ from django.test import Client
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.api import api as ninja_api
 from grassroots.audit.models import AuditRecord
+from grassroots.people import actions as people
 from grassroots.people.models import Membership
 from tests import builders
 
@@ -72,6 +73,19 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/people/{person_id}/transfer", 200, {"unit": "oak-court", "on": ON}),
     Case("POST", "/orgs/{org_slug}/people/{person_id}/status", 200, {"status": "lapsed", "on": ON}),
     Case("POST", "/orgs/{org_slug}/people/{person_id}/end", 200, {"on": ON, "status": "resigned"}),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/posts", 200),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/posts/{post_id}/end", 200, {"on": ON}),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/export", 200),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/erase", 200),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/consents", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/people/{person_id}/consents",
+        201,
+        {"purpose": "email bulletins", "policy_version": "2024-1"},
+    ),
+    Case("POST", "/orgs/{org_slug}/people/{person_id}/consents/{consent_id}/withdraw", 200),
+    Case("GET", "/orgs/{org_slug}/audit", 200),
 ]
 
 # Which unit and person each operation acts on, so that the staff call can succeed.
@@ -91,6 +105,8 @@ def scene(org, tree):
     return {
         "org": org,
         "member": member.pk,
+        "consent": people.record_consent(person=member, purpose="phone", policy_version="1", by="test").pk,
+        "post": tree["elm"].posts.get(post="secretary").pk,
         "newcomer": builders.person(org, "New Comer").pk,
         "core": [builders.person(org).pk for _ in range(3)],
     }
@@ -102,6 +118,8 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         org_slug=org_slug or scene["org"].slug,
         unit_slug=UNIT_FOR.get(action, "elm-house"),
         person_id=scene[PERSON_FOR.get(action, "member")],
+        post_id=scene["post"],
+        consent_id=scene["consent"],
     )
     if case.method == "GET":
         return caller.get(path)
@@ -124,7 +142,11 @@ def test_staff_succeeds(case, api, scene):
     response = _call(api, case, scene)
     assert response.status_code == case.success, response.json()
     if case.method == "POST":
-        assert AuditRecord.objects.filter(actor__isnull=False).exists()
+        assert (
+            AuditRecord.objects.filter(actor__isnull=False)
+            .exclude(action__in=["auth.sign_in", "access.denied"])
+            .exists()
+        )
 
 
 @pytest.mark.parametrize("case", [case for case in CASES if "{org_slug}" in case.path], ids=_id)
@@ -142,20 +164,32 @@ def test_plain_user_gets_404(case, plain_api, scene):
     else:
         assert response.status_code == 404
         assert "detail" in response.json()
-    assert not AuditRecord.objects.filter(actor__isnull=False).exists()
+    assert (
+        not AuditRecord.objects.filter(actor__isnull=False)
+        .exclude(action__in=["auth.sign_in", "access.denied"])
+        .exists()
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_anonymous_gets_401(case, anonymous_api, scene):
     response = _call(anonymous_api, case, scene)
     assert response.status_code == 401
-    assert not AuditRecord.objects.filter(actor__isnull=False).exists()
+    assert (
+        not AuditRecord.objects.filter(actor__isnull=False)
+        .exclude(action__in=["auth.sign_in", "access.denied"])
+        .exists()
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_revoked_token_gets_401(case, staff, scene):
-    record, token = create_api_token(user=staff, by="test")
+    record, token = create_api_token(user=staff, organization=staff.accounts.get().organization, by="test")
     revoke_api_token(token=record, by="test")
     response = _call(Caller(Client(enforce_csrf_checks=True), bearer(token)), case, scene)
     assert response.status_code == 401
-    assert not AuditRecord.objects.filter(actor__isnull=False).exists()
+    assert (
+        not AuditRecord.objects.filter(actor__isnull=False)
+        .exclude(action__in=["auth.sign_in", "access.denied"])
+        .exists()
+    )

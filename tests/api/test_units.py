@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from grassroots.organizations.models import Unit
+from grassroots.organizations.models import OfficerPost, Unit
 from grassroots.organizations.selectors import readiness_of
 from grassroots.people.models import Membership
 from tests import builders
@@ -83,7 +83,8 @@ def test_unit_list_filters_by_kind_and_paginates(api, org, tree):
 
 def test_unit_detail(api, org, tree):
     elm = api.get(f"/orgs/{org.slug}/units/elm-house").json()
-    secretary = tree["elm"].posts.get(post="secretary").person
+    holding = tree["elm"].posts.get(post="secretary")
+    secretary = holding.person
     assert elm == {
         "slug": "elm-house",
         "name": "Elm House",
@@ -95,7 +96,14 @@ def test_unit_detail(api, org, tree):
         "created_on": "2024-01-01",
         "founded_on": "2024-01-31",
         "members": 3,
-        "posts": [{"post": "secretary", "person": {"id": secretary.pk, "name": secretary.name}, "start": "2024-01-31"}],
+        "posts": [
+            {
+                "id": holding.pk,
+                "post": "secretary",
+                "person": {"id": secretary.pk, "name": secretary.name},
+                "start": "2024-01-31",
+            }
+        ],
     }
     north = api.get(f"/orgs/{org.slug}/units/north").json()
     assert north["members"] == 6
@@ -239,7 +247,10 @@ def test_found_succeeds_when_the_rules_hold(api, org, tree):
     assert unit["state"] == "founded"
     assert unit["founded_on"] == ON
     assert unit["members"] == 3
-    assert unit["posts"] == [{"post": "secretary", "person": {"id": core[1], "name": "Bo"}, "start": ON}]
+    holding = OfficerPost.objects.get(unit__slug="ash-tower", post="secretary")
+    assert unit["posts"] == [
+        {"id": holding.pk, "post": "secretary", "person": {"id": core[1], "name": "Bo"}, "start": ON}
+    ]
 
     readiness = api.get(f"/orgs/{org.slug}/units/ash-tower/readiness").json()
     assert readiness["ready"] is True
@@ -337,6 +348,7 @@ def test_assign_post(api, org, tree):
     response = api.post(f"/orgs/{org.slug}/units/elm-house/posts", {"person": member.pk, "post": "organizer", "on": ON})
     assert response.status_code == 201
     assert response.json() == {
+        "id": OfficerPost.objects.get(unit=tree["elm"], post="organizer").pk,
         "unit": "elm-house",
         "post": "organizer",
         "person": {"id": member.pk, "name": member.name},
@@ -404,7 +416,8 @@ def test_a_unit_of_another_organization_is_not_found_through_this_one(api, org, 
     other = builders.organization()
     builders.unit(other, "federation", "Elsewhere")
     assert api.get(f"/orgs/{org.slug}/units/elsewhere").status_code == 404
-    assert api.get(f"/orgs/{other.slug}/units/elsewhere").status_code == 200
+    # The token reaches its own organization only, even for its administrator.
+    assert api.get(f"/orgs/{other.slug}/units/elsewhere").status_code == 404
     moved = api.post(f"/orgs/{org.slug}/units/oak-court/move", {"parent": "elsewhere", "on": ON})
     assert (moved.status_code, moved.json()["field"]) == (409, "parent")
 

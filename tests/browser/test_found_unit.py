@@ -6,27 +6,12 @@ at a phone's width, on the demo organization.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from grassroots.demo import DEMO_PASSWORD, DEMO_USERNAME, build_demo
 
-# Playwright's sync API runs an event loop in this thread; the database calls the test makes
-# around it are synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .conftest import sign_in_with_two_factor
 
 
 @pytest.fixture
@@ -36,26 +21,11 @@ def demo(transactional_db):
     return build_demo()
 
 
-@pytest.fixture
-def page():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 390, "height": 844})
-        finally:
-            browser.close()
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_founding_birch_court(live_server, demo, page: Page):
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(DEMO_USERNAME)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_with_two_factor(page, live_server.url, DEMO_USERNAME, DEMO_PASSWORD)
 
     # The demo is the only organization, so signing in lands on its page.
     expect(page).to_have_url(f"{live_server.url}/o/demo/")

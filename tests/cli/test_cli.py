@@ -187,10 +187,10 @@ def test_bad_input_gives_one_line_and_no_traceback(capsys, federation, args, mes
     assert "Traceback" not in out + err
 
 
-def test_token_create_prints_a_token_once(capsys, db, django_user_model):
-    django_user_model.objects.create_user(username="ops@example.org", password="x", is_staff=True)
-    code, out, _ = run(capsys, "token", "create", "ops@example.org", "--days", "7")
+def test_token_create_prints_a_token_once(capsys, federation, django_user_model):
+    assert run(capsys, "user", "create", "ops@example.org", "--org", federation, "--admin", "--no-password")[0] == 0
+    code, out, _ = run(capsys, "token", "create", "ops@example.org", "--org", federation, "--days", "7")
     assert code == 0
     token = out.strip().splitlines()[-1]
     assert token.startswith("gr_") and len(token) > 30
-    assert run(capsys, "token", "create", "nobody")[2].strip() == "error: no user 'nobody'"
+    assert run(capsys, "token", "create", "nobody", "--org", federation)[2].strip() == "error: no user 'nobody'"

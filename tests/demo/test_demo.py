@@ -60,3 +60,26 @@ def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
 def test_the_demo_is_reproducible(demo, db):
     assert DEMO_SLUG == "demo"
     assert demo["tree"]["federation"].members == 241
+
+
+def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):
+    from django_otp.oath import TOTP
+
+    from grassroots.accounts.two_factor import pending_device
+    from grassroots.cli import main
+    from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_USERNAME
+
+    build_demo()
+    assert main(["demo-code", DEMO_USERNAME]) == 1
+    assert "has not started two-factor setup yet" in capsys.readouterr().err
+    device = pending_device(_user(DEMO_OFFICER_USERNAME))
+    assert main(["demo-code", DEMO_OFFICER_USERNAME]) == 0
+    assert capsys.readouterr().out.strip() == f"{TOTP(device.bin_key).token():06d}"
+    assert main(["demo-code", "someone@example.org"]) == 1
+    assert "is not a demo login" in capsys.readouterr().err
+
+
+def _user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)

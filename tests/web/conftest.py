@@ -1,7 +1,8 @@
 import pytest
 
+from tests.conftest import sign_in
+
 
 @pytest.fixture
 def staff_client(client, staff):
-    client.force_login(staff)
-    return client
+    return sign_in(client, staff)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, reverse
 
+from grassroots.audit import urls as audit_urls
 from grassroots.organizations import urls as organization_urls
+from grassroots.people import actions as people
 from grassroots.people import urls as people_urls
 from tests import builders
 
@@ -33,20 +35,40 @@ ROUTES = {
     "person_status": ("POST", "person"),
     "person_end": ("POST", "person"),
     "person_join": ("POST", "person"),
+    "person_export": ("POST", "person"),
+    "person_erase": ("POST", "person"),
+    "person_consent_add": ("POST", "person"),
+    "person_consent_withdraw": ("POST", "consent"),
+    "unit_post_assign": ("POST", "unit"),
+    "unit_post_candidates": ("GET", "unit"),
+    "unit_post_end": ("POST", "post"),
+    "audit": ("GET", "organization"),
+    "audit_export": ("GET", "organization"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 
 
 @pytest.fixture
 def targets(org):
-    """Slugs and ids of a unit and a person of this organization, and of another one's."""
+    """Slugs and ids of a unit, a person, a consent and an officer post of this organization,
+    and of another one's."""
     other = builders.organization()
+    federation = builders.unit(org, "federation", "Federation")
+    rosa = builders.person(org, "Rosa Here")
+    committee = builders.founded_basic_unit(org, "Post House", builders.unit(org, "district", "North", federation))
+    other_committee = builders.founded_basic_unit(
+        other, "Elsewhere House", builders.unit(other, "district", "Far", builders.unit(other, "federation", "Fed"))
+    )
     return {
         "org": org.slug,
-        "unit": builders.unit(org, "federation", "Federation").slug,
-        "person": builders.person(org, "Rosa Here").pk,
+        "unit": federation.slug,
+        "person": rosa.pk,
+        "consent": people.record_consent(person=rosa, purpose="email", policy_version="v1", by="test").pk,
+        "post_unit": committee.slug,
+        "post": committee.posts.get().pk,
         "other_unit": builders.unit(other, "federation", "Elsewhere").slug,
         "other_person": builders.person(other, "Sam Elsewhere").pk,
+        "other_post": other_committee.posts.get().pk,
     }
 
 
@@ -57,8 +79,12 @@ def url_of(name: str, targets, **overrides) -> str:
     kwargs = {} if target == "nothing" else {"org": wanted["org"]}
     if target == "unit":
         kwargs["unit"] = wanted["unit"]
-    if target == "person":
+    if target in ("person", "consent"):
         kwargs["pk"] = wanted["person"]
+    if target == "consent":
+        kwargs["consent"] = wanted["consent"]
+    if target == "post":
+        kwargs["unit"], kwargs["post"] = wanted["post_unit"], wanted["post"]
     return reverse(name, kwargs=kwargs)
 
 
@@ -67,9 +93,9 @@ def request(client, name: str, url: str):
 
 
 def test_every_route_of_the_web_interface_is_in_the_matrix():
-    names = {pattern.name for pattern in [*organization_urls.urlpatterns, *people_urls.urlpatterns]}
-    assert all(isinstance(p, URLPattern) for p in [*organization_urls.urlpatterns, *people_urls.urlpatterns])
-    assert names == set(ROUTES)
+    patterns = [*organization_urls.urlpatterns, *people_urls.urlpatterns, *audit_urls.urlpatterns]
+    assert all(isinstance(p, URLPattern) for p in patterns)
+    assert {pattern.name for pattern in patterns} == set(ROUTES)
 
 
 @pytest.mark.parametrize("name", ROUTES)
@@ -119,3 +145,20 @@ def test_staff_reaches_every_route_of_its_organization(staff_client, targets, na
 @pytest.mark.parametrize("name", [name for name in ROUTES if ROUTES[name][0] == "POST"])
 def test_changes_are_posted_not_fetched(staff_client, targets, name):
     assert staff_client.get(url_of(name, targets)).status_code == 405
+
+
+def test_staff_gets_404_for_an_unknown_consent_and_another_persons(staff_client, org, targets):
+    someone = builders.person(org, "Someone Else")
+    assert (
+        request(
+            staff_client, "person_consent_withdraw", url_of("person_consent_withdraw", targets, consent=987654)
+        ).status_code
+        == 404
+    )
+    elsewhere = url_of("person_consent_withdraw", targets, person=someone.pk)
+    assert request(staff_client, "person_consent_withdraw", elsewhere).status_code == 404
+
+
+def test_staff_gets_404_for_an_unknown_post_and_another_units_or_organizations(staff_client, targets):
+    for overrides in ({"post": 987654}, {"post_unit": targets["unit"]}, {"post": targets["other_post"]}):
+        assert request(staff_client, "unit_post_end", url_of("unit_post_end", targets, **overrides)).status_code == 404

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from tests.conftest import sign_in
+
 from .html import text
 
 
@@ -33,7 +35,7 @@ def test_navigation_names_the_organization_and_offers_admin_only_to_superusers(s
 
 
 def test_signing_out_is_a_post_with_csrf(client, staff, org):
-    client.force_login(staff)
+    sign_in(client, staff)
     body = client.get(reverse("organization", kwargs={"org": org.slug})).content.decode()
     form = body[body.index('<form method="post" action="/accounts/logout/">') :]
     assert 'name="csrfmiddlewaretoken"' in form[: form.index("</form>")]

@@ -63,8 +63,9 @@ def test_people_list_has_fifty_a_page(staff_client, org):
     assert [person.name for person, _membership in second.context["rows"]] == [f"Member {n}" for n in range(50, 60)]
 
 
-# Session, user, organization, the count, the page of people, and their current memberships.
-PEOPLE_LIST_QUERIES = 6
+# Session, user, its second-factor device, the user's account (two-factor policy, then grants),
+# organization, the count, the page of people, and their current memberships.
+PEOPLE_LIST_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [2, 40])

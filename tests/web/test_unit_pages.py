@@ -39,7 +39,9 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     for membership in Membership.objects.current().filter(unit=elm).select_related("person"):
         assert f"{membership.person.name} member 31 Jan 2024" in members
     secretary = OfficerPost.objects.get(unit=elm, post="secretary").person
-    assert text(response, "posts") == f"Officers Post Held by Since Secretary {secretary.name} 31 Jan 2024"
+    assert text(response, "posts") == (
+        f"Officers Post Held by Since Until Actions Secretary {secretary.name} 31 Jan 2024 — On: End this post"
+    )
     assert text(response, "history") == (
         "History Date Event State after Name 31 Jan 2024 Founded founded Elm House "
         "1 Jan 2024 Preparing preparing Elm House 1 Jan 2024 Created planned Elm House"

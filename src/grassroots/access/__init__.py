@@ -1,59 +1,145 @@
-"""The one restriction point: every read of units, people, memberships and events goes here.
+"""The one restriction point: who may see and change what, by subtree.
 
-`restrict(queryset, user=..., organization=...)` narrows a queryset to what the user may
-see. Today a signed-in, active staff user sees the whole organization and anyone else sees
-nothing; scoped roles (officer posts granting a subtree by path range) plug in here, so no
-selector has to change.
+Rights come from the organization itself (see `grants.py`): an officer post held today grants
+its rights over the post's unit and everything under it; an organization administrator has
+the whole organization; a member sees their own record and their own unit; the operator at
+the terminal (and superusers) operate the whole installation.
+
+- `restrict(queryset, user=..., organization=..., right=...)` narrows any read to the caller's
+  scope with path ranges (`path >= p AND path < p + "~"`), never a per-row check. Selectors
+  start from it, so an object out of scope is simply not found: a 404.
+- `authorize(by, right, unit)` guards a write: a change that would create or move data
+  outside the actor's scope raises `OutOfScope` (403). Actions call it before the write and
+  again, on the fresh rows, after it, inside their transaction.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Model, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+
+from .grants import Grants, Operator, Right, grants_for, is_operator
+
+__all__ = [
+    "Grants",
+    "Operator",
+    "OutOfScope",
+    "Right",
+    "authorize",
+    "grants_for",
+    "is_operator",
+    "restrict",
+    "visible_organization_ids",
+]
 
 M = TypeVar("M", bound=Model)
 
-# The field that carries each restricted model's organization.
-ORGANIZATION_FIELD = {
-    "organizations.organization": "pk",
-    "organizations.unit": "organization",
-    "organizations.unitevent": "unit__organization",
-    "organizations.officerpost": "unit__organization",
-    "people.person": "organization",
-    "people.membership": "person__organization",
-    "people.statuschange": "membership__person__organization",
-    "meetings.meeting": "unit__organization",
-    "audit.auditrecord": "organization",
+# For each restricted model: the field naming its organization, the field holding the unit path
+# that scopes it, and the right a reader needs.
+SCOPE = {
+    "organizations.unit": ("organization", "path", Right.VIEW_UNITS),
+    "organizations.unitevent": ("unit__organization", "unit__path", Right.VIEW_UNITS),
+    "organizations.officerpost": ("unit__organization", "unit__path", Right.VIEW_UNITS),
+    "meetings.meeting": ("unit__organization", "unit__path", Right.VIEW_UNITS),
+    "people.person": ("organization", "unit_path", Right.VIEW_PEOPLE),
+    "people.membership": ("person__organization", "unit__path", Right.VIEW_PEOPLE),
+    "people.statuschange": ("membership__person__organization", "membership__unit__path", Right.VIEW_PEOPLE),
+    "people.consent": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
+    "audit.auditrecord": ("organization", "unit__path", Right.VIEW_AUDIT),
 }
 
 
-def sees_everything(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    return bool(user is not None and user.is_active and (user.is_staff or user.is_superuser))
+# For the records about one person: the field that names them.
+OWN_RECORD = {
+    "people.person": "pk",
+    "people.membership": "person_id",
+    "people.statuschange": "membership__person_id",
+    "people.consent": "person_id",
+}
 
 
-def restrict(queryset: QuerySet[M], *, user: AbstractBaseUser | AnonymousUser | None, organization=None) -> QuerySet[M]:
-    """Narrow `queryset` to what `user` may see, within `organization` when one is given."""
-    field = ORGANIZATION_FIELD[queryset.model._meta.label_lower]
-    if organization is not None:
-        queryset = queryset.filter(**{field: organization})
-    if not sees_everything(user):
-        return queryset.none()
-    return queryset
+class OutOfScope(PermissionDenied):
+    """A write the actor's rights do not cover: answered 403, and nothing changes."""
+
+    def __init__(self, message: str, *, organization=None, unit=None):
+        super().__init__(message)
+        self.message, self.organization, self.unit = message, organization, unit
 
 
-class Operator:
-    """Whoever runs the `grassroots` command on the server: operates the whole installation."""
+def _in_paths(field: str, paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{field}__gte": path, f"{field}__lt": path + "~"})
+    return condition
 
-    is_active = True
-    is_staff = True
-    is_superuser = True
-    is_authenticated = True
-    is_anonymous = False
 
-    def __init__(self, label: str):
-        self.label = label
+def visible_organization_ids(user) -> list[int] | None:
+    """The organizations where the user has any grant today, in one query; None means all of them.
 
-    def get_username(self) -> str:
-        return self.label
+    A grant is an administrator account, a current membership, or a post held today: the same
+    sources as `grants_for`, asked of every organization at once.
+    """
+    if is_operator(user):
+        return None
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    from django.utils import timezone
+
+    from grassroots.accounts.models import Account
+    from grassroots.organizations.models import OfficerPost
+    from grassroots.people.models import Membership
+
+    today = timezone.localdate()
+    holds_post = OfficerPost.objects.filter(person_id=OuterRef("person_id"), start__lte=today).exclude(end__lte=today)
+    is_member = Membership.objects.filter(person_id=OuterRef("person_id"), end__isnull=True)
+    accounts = Account.objects.filter(user=user).filter(Q(is_admin=True) | Exists(holds_post) | Exists(is_member))
+    token_organization = getattr(user, "token_organization_id", None)
+    if token_organization is not None:
+        accounts = accounts.filter(organization_id=token_organization)
+    return list(accounts.values_list("organization_id", flat=True))
+
+
+def restrict(queryset: QuerySet[M], *, user, organization=None, right: str | None = None) -> QuerySet[M]:
+    """Narrow `queryset` to what `user` may see (with `right`), within `organization` if given."""
+    label = queryset.model._meta.label_lower
+    if label == "organizations.organization":
+        allowed = visible_organization_ids(user)
+        if organization is not None:
+            queryset = queryset.filter(pk=organization.pk)
+        return queryset if allowed is None else queryset.filter(pk__in=allowed)
+    organization_field, path_field, default_right = SCOPE[label]
+    right = right or default_right
+    if organization is None:
+        if is_operator(user):
+            return queryset
+        raise ValueError(f"restrict({label}) needs the organization whose scope applies")
+    queryset = queryset.filter(**{organization_field: organization})
+    grants = grants_for(user, organization.pk)
+    if grants.everything:
+        return queryset
+    condition = _in_paths(path_field, grants.paths(right))
+    if right == Right.VIEW_UNITS and grants.member_unit_path:
+        condition |= Q(**{path_field: grants.member_unit_path})
+    if grants.person_id is not None and label in OWN_RECORD:
+        # A member sees their own record: their person, memberships, status changes and consents.
+        condition |= Q(**{OWN_RECORD[label]: grants.person_id})
+    return queryset.filter(condition)
+
+
+def authorize(by, right: str, unit=None, *, organization=None) -> None:
+    """Refuse (403) a write outside the actor's rights: over `unit`'s path, or, when there is no
+    unit, over the whole `organization` (only its administrators)."""
+    if is_operator(by):
+        return
+    organization = organization or unit.organization
+    grants = grants_for(by, organization.pk)
+    if unit is None:
+        allowed = grants.everything
+        where = f"the whole of {organization.name}"
+    else:
+        allowed = grants.allows(right, unit.path)
+        where = unit.name
+    if not allowed:
+        raise OutOfScope(f"you may not {right.replace('_', ' ')} in {where}", organization=organization, unit=unit)

@@ -4,11 +4,33 @@ from django.conf import settings
 from django.db import models
 
 
+class AppendOnly(Exception):
+    """Raised on an attempt to change or delete an audit record: the trail is only ever appended to."""
+
+
+class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
+    def delete(self):
+        raise AppendOnly("audit records are never deleted")
+
+
 class AuditRecord(models.Model):
-    """Who did what to which object, when, with the old and new values of what changed."""
+    """Who did what to which object, when, with the old and new values of what changed.
+
+    Append-only: saving a record that already exists and deleting one both raise `AppendOnly`.
+    The one rewrite allowed is erasure's (`people.actions.erase_person`), which removes what it
+    erased from the records about the person with a set-based UPDATE.
+    """
 
     organization = models.ForeignKey(
         "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organizations.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The unit the record concerns, which scopes who may read it; none for the whole organization.",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -21,9 +43,19 @@ class AuditRecord(models.Model):
     changes = models.JSONField(default=dict, help_text="{field: [old, new]} for what the action changed.")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = AuditRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["organization", "-at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnly(f"audit record {self.pk} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly(f"audit record {self.pk} cannot be deleted")

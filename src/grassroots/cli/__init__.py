@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 app = typer.Typer(
     name="grassroots",
@@ -33,12 +33,14 @@ person_app = typer.Typer(help="People.", no_args_is_help=True)
 member_app = typer.Typer(help="Memberships: join, transfer, status, end.", no_args_is_help=True)
 post_app = typer.Typer(help="Officer posts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their accounts in organizations.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(unit_app, name="unit")
 app.add_typer(person_app, name="person")
 app.add_typer(member_app, name="member")
 app.add_typer(post_app, name="post")
 app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
 
 out = Console(highlight=False)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -159,19 +161,32 @@ def demo(
     serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the demo after loading it.")] = True,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """Migrate, load the demo tenants' federation (fixed seed), print the login, and serve it."""
+    """Migrate, load the demo tenants' federation (fixed seed), print its two logins, and serve it."""
     from django.core.management import call_command
 
-    from grassroots.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, build_demo
+    from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, build_demo
 
     call_command("migrate", interactive=False, verbosity=0)
     with out.status("Loading the demo organization…"):
         organization = build_demo()
     out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
     out.print(f"Address: http://127.0.0.1:{port}/o/{DEMO_SLUG}/")
-    out.print(f"Sign in: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
+    out.print(
+        "Both need a second factor: scan the key shown at first sign-in with an authenticator app, "
+        "or print the current code with `grassroots demo-code LOGIN`."
+    )
     if serve_it:
         serve(port=port, host="127.0.0.1")
+
+
+@app.command("demo-code")
+def demo_code(login: str) -> None:
+    """Print the current two-factor code of a demo login (demo logins only)."""
+    from grassroots.demo import demo_code as current_code
+
+    sys.stdout.write(current_code(login) + "\n")
 
 
 # Organizations.
@@ -369,13 +384,18 @@ def person_add(
     phone: Annotated[str, typer.Option("--phone")] = "",
     address: Annotated[str, typer.Option("--address")] = "",
     recruiter: Annotated[str | None, typer.Option("--recruiter", help="Who brought them in: id or email.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="The basic unit they join at once.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Their status (default: the initial one).")] = None,
+    on: OnOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a person (only the name is required); prints their number."""
+    """Record a person (only the name is required), joining them to --unit if given; prints their number."""
     from grassroots.people.actions import add_person
 
     organization = _organization(org)
     recruited_by = _person(recruiter, organization=organization) if recruiter else None
+    if unit is None and (status is not None or on is not None):
+        raise Refusal("--status and --on apply when the person joins a --unit")
     person = add_person(
         organization=organization,
         name=name,
@@ -383,6 +403,9 @@ def person_add(
         phone=phone,
         address=address,
         recruiter=recruited_by,
+        unit=_unit(unit, organization=organization) if unit else None,
+        status=status,
+        on=_date(on),
         by=_actor(),
     )
     if as_json:
@@ -422,6 +445,31 @@ def person_list(
 
 
 OrgOption = Annotated[str | None, typer.Option("--org", help="Organization, when an email is ambiguous.")]
+
+
+@person_app.command("export")
+def person_export(person: str, org: OrgOption = None) -> None:
+    """Print everything held about a person as JSON, for a subject access request; it is audited."""
+    from grassroots.people.actions import export_person_record
+
+    who = _person(person, organization=_organization(org) if org else None)
+    _print_json(export_person_record(person=who, by=_actor()))
+
+
+@person_app.command("erase")
+def person_erase(
+    person: str,
+    org: OrgOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: erasure cannot be undone.")] = False,
+) -> None:
+    """Erase a person for good: name, contacts and consents go; memberships stay without a name."""
+    from grassroots.people.actions import erase_person
+
+    who = _person(person, organization=_organization(org) if org else None)
+    if not yes:
+        raise Refusal(f"erasing person {who.pk} cannot be undone: add --yes to erase them")
+    erase_person(person=who, by=_actor())
+    out.print(f"Person {who.pk} is erased.")
 
 
 @member_app.command("join")
@@ -490,9 +538,10 @@ def post_assign(
     unit: Annotated[str, typer.Option("--unit")],
     post: Annotated[str, typer.Option("--post")],
     start: Annotated[str | None, typer.Option("--from", help="Start date (default: today).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="End date (default: none).")] = None,
     org: OrgOption = None,
 ) -> None:
-    """Appoint a person to an officer post of a unit."""
+    """Appoint a person to an officer post of a unit; whoever held it ends their term that day."""
     from grassroots.organizations.actions import assign_post
 
     who = _person(person, organization=_organization(org) if org else None)
@@ -501,32 +550,191 @@ def post_assign(
         person=who,
         post=post,
         on=_date(start, "--from"),
+        until=_date(until, "--until"),
         by=_actor(),
     )
-    out.print(f"{who.name} holds {holding.post} of {holding.unit.name} from {holding.start}.")
+    term = f" until {holding.end}" if holding.end else ""
+    out.print(f"{who.name} holds {holding.post} of {holding.unit.name} from {holding.start}{term}.")
+
+
+@post_app.command("end")
+def post_end(unit: str, post: str, on: OnOption = None) -> None:
+    """End the current holder's term of an officer post of a unit."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from grassroots.access import restrict
+    from grassroots.organizations.actions import end_post
+    from grassroots.organizations.models import OfficerPost
+
+    target = _unit(unit)
+    running = OfficerPost.objects.filter(unit=target, post=post).filter(
+        Q(end__isnull=True) | Q(end__gt=timezone.localdate())
+    )
+    holding = restrict(running, user=_operator(), organization=target.organization).order_by("-start").first()
+    if holding is None:
+        raise Refusal(f"nobody holds {post} of {target.name}")
+    ended = end_post(holding=holding, on=_date(on), by=_actor())
+    out.print(f"{ended.person.name} no longer holds {ended.post} of {target.name} from {ended.end}.")
+
+
+def _user(email: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=email.strip().lower()).first()
+    if user is None:
+        raise Refusal(f"no user '{email}'")
+    return user
 
 
 @token_app.command("create")
 def token_create(
-    username: str,
+    email: str,
+    org: Annotated[str, typer.Option("--org", help="The organization the token reaches (only that one).")],
     days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 90,
     name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "",
 ) -> None:
-    """Issue an API token for a user; it is printed once and stored only as a hash."""
-    from django.contrib.auth import get_user_model
-
+    """Issue an API token for a user in one organization; it is printed once and stored only as a hash."""
     from grassroots.accounts.actions import create_api_token
 
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise Refusal(f"no user '{username}'")
-    record, token = create_api_token(user=user, days=days, name=name, by=_actor())
-    out.print(f"Token for {username}, expires {record.expires_at:%Y-%m-%d}. It is shown only now:", style="bold")
+    user = _user(email)
+    record, token = create_api_token(user=user, organization=_organization(org), days=days, name=name, by=_actor())
+    out.print(
+        f"Token {record.prefix}… for {user.get_username()} in {org}, expires {record.expires_at:%Y-%m-%d}. "
+        "It is shown only now:",
+        style="bold",
+    )
     sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(prefix: str) -> None:
+    """Revoke the token whose prefix this is (as `token create` and the tokens page show it)."""
+    from grassroots.accounts.actions import revoke_api_token
+    from grassroots.accounts.models import ApiToken
+
+    prefix = prefix.strip().rstrip("…")
+    if not prefix:
+        raise Refusal("give the token's prefix, e.g. gr_AbCdEfG")
+    # The whole token pasted also names its token: its first characters are the stored prefix.
+    matching = list(ApiToken.objects.filter(prefix__startswith=prefix).select_related("user", "organization")[:20])
+    matching = matching or list(ApiToken.objects.filter(prefix=prefix[:10]).select_related("user", "organization"))
+    if len(matching) > 1:
+        usable = [token for token in matching if token.revoked_at is None]
+        if len(usable) != 1:
+            raise Refusal(f"several tokens start with '{prefix}'; give more of it")
+        matching = usable
+    if not matching:
+        raise Refusal(f"no token starts with '{prefix}'")
+    token = revoke_api_token(token=matching[0], by=_actor())
+    out.print(f"Token {token.prefix}… of {token.user.get_username()} in {token.organization.slug} is revoked.")
+
+
+def _new_password() -> str:
+    """The password from standard input when it is piped (its first line), else typed twice."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise Refusal("no password on standard input (or give --no-password)")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password again: "):
+            raise Refusal("the two passwords differ")
+        if not password:
+            raise Refusal("the password is empty (or give --no-password)")
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise Refusal("password: " + " ".join(error.messages)) from None
+    return password
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    org: Annotated[str, typer.Option("--org", help="The organization of the account.")],
+    person: Annotated[str | None, typer.Option("--person", help="Who they are there: id or email.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Administers the whole organization.")] = False,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="No password: they cannot sign in until one is set.")
+    ] = False,
+) -> None:
+    """Give a user (created if new) an account in an organization.
+
+    The password is read from standard input when it is piped (the first line), else asked for
+    twice. Their rights come from the organization: --admin, or the posts and membership of --person.
+    """
+    from grassroots.accounts.actions import create_account
+
+    organization = _organization(org)
+    who = _person(person, organization=organization) if person else None
+    password = None if no_password else _new_password()
+    account = create_account(
+        email=email, organization=organization, person=who, is_admin=admin, password=password, by=_actor()
+    )
+    role = "administrator" if admin else (f"person {who.pk}" if who else "no person, no rights yet")
+    note = "; no password: cannot sign in until one is set" if no_password else ""
+    out.print(f"Account of {account.user.get_username()} in {organization.slug} ({role}){note}.", soft_wrap=True)
+
+
+# The audit trail.
+
+
+@app.command()
+def audit(
+    org: str,
+    action: Annotated[str | None, typer.Option("--action", help="An action, or a family: person, unit...")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Part of who acted.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="To this day included, YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first (0: all).")] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """The organization's audit trail, newest first."""
+    from django.utils import timezone
+
+    from grassroots.audit.selectors import audit_records_visible_to
+
+    records = audit_records_visible_to(
+        _operator(),
+        _organization(org),
+        action=action,
+        actor=actor,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+    )
+    rows = [
+        {
+            "at": timezone.localtime(record.at).isoformat(),
+            "actor": record.actor_label,
+            "action": record.action,
+            "target_type": record.target_type,
+            "target_id": record.target_id,
+            "target": record.target_label,
+            "unit": record.unit.slug if record.unit_id else None,
+            "changes": record.changes,
+        }
+        for record in (records[:limit] if limit > 0 else records.iterator(chunk_size=2000))
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    from grassroots.audit.templatetags.audit_trail import audit_changes
+
+    table = Table("at", "actor", Column("action", no_wrap=True, min_width=16), "target", "changes")
+    for row in rows:
+        table.add_row(
+            row["at"][:16].replace("T", " "), row["actor"], row["action"], row["target"], audit_changes(row["changes"])
+        )
+    out.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `grassroots` console script."""
+    from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
     from grassroots.errors import ActionRefused
@@ -539,6 +747,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Http404 as error:
         sys.stderr.write(f"error: {error}\n")
+        return 1
+    except PermissionDenied as error:
+        sys.stderr.write(f"refused: {error}\n")
         return 1
     except typer.Abort:
         sys.stderr.write("aborted\n")

@@ -120,12 +120,21 @@ class MemberStatuses(_Strict):
     transitions: dict[str, list[str]]
 
 
+Right = Literal["view_people", "edit_people", "manage_units", "import_export", "view_audit", "view_lineage"]
+RIGHTS: tuple[str, ...] = Right.__args__  # type: ignore[attr-defined]
+# What a post grants over its unit's subtree when the constitution does not say.
+DEFAULT_POST_RIGHTS: tuple[str, ...] = ("view_people", "edit_people", "manage_units")
+RosterField = Literal["name", "email", "phone"]
+
+
 class Constitution(_Strict):
-    """An organization's rules: unit kinds, founding rules, posts, member statuses."""
+    """An organization's rules: unit kinds, founding rules, posts and their rights, member statuses."""
 
     name: str
     unit_kinds: dict[str, UnitKind]
     officer_posts: list[str]
+    officer_rights: dict[str, list[Right]] = {}
+    member_roster_fields: list[RosterField] = ["name"]
     member_statuses: MemberStatuses
     max_members_per_basic_unit: Annotated[int, Field(ge=1)]
 
@@ -160,6 +169,9 @@ class Constitution(_Strict):
                         errors.append(
                             f"unit_kinds.{key}.consolidation.officers_filled: '{post}' is not in officer_posts"
                         )
+        for post in self.officer_rights:
+            if post not in self.officer_posts:
+                errors.append(f"officer_rights.{post}: '{post}' is not in officer_posts")
         errors.extend(self._check_parent_cycles())
         errors.extend(self._check_statuses())
         if errors:
@@ -208,6 +220,10 @@ class Constitution(_Strict):
         if state == "founded" and not self.unit_kinds[kind].basic:
             return "constituted"
         return state
+
+    def rights_of_post(self, post: str) -> frozenset[str]:
+        """The rights an officer post grants over its unit's whole subtree."""
+        return frozenset(self.officer_rights.get(post, DEFAULT_POST_RIGHTS))
 
     @property
     def statuses(self) -> list[str]:

@@ -18,16 +18,18 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from grassroots.accounts.actions import ensure_staff_user
+from grassroots.accounts.actions import create_account
 from grassroots.constitution import load_constitution_text
+from grassroots.errors import ActionRefused
 from grassroots.organizations import actions as units
-from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.models import OfficerPost, Organization, Unit
 from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
 from grassroots.people import actions as people
 from grassroots.people.models import Person
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "organizer@demo.example"
+DEMO_OFFICER_USERNAME = "north-bank@demo.example"
 DEMO_PASSWORD = "grassroots-demo"
 SEED = 1871
 BEGIN = dt.date(2024, 10, 1)
@@ -311,12 +313,15 @@ class _DemoBuilder:
 
 
 def build_demo() -> Organization:
-    """Create the demo organization and its staff login; an existing demo is returned as it is."""
+    """Create the demo organization and its two logins; an existing demo is returned as it is.
+
+    The administrator sees the whole federation; the North Bank district's secretary sees that
+    district and the committees under it, and nothing else.
+    """
     existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+    if existing is not None:
+        return existing
     with transaction.atomic():
-        ensure_staff_user(username=DEMO_USERNAME, password=DEMO_PASSWORD, by=BY)
-        if existing is not None:
-            return existing
         organization = units.create_organization(
             slug=DEMO_SLUG,
             name="Riverside Tenants' Federation",
@@ -324,7 +329,33 @@ def build_demo() -> Organization:
             by=BY,
         )
         _DemoBuilder(organization).build()
+        create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
+        secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
+        create_account(
+            email=DEMO_OFFICER_USERNAME,
+            organization=organization,
+            person=secretary.person,
+            password=DEMO_PASSWORD,
+            by=BY,
+        )
     return organization
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_SLUG", "DEMO_USERNAME", "build_demo"]
+def demo_code(username: str) -> str:
+    """The code a demo login's authenticator shows now, so the demo can be tried without a phone.
+
+    Only for the demo's own logins: every other account keeps its second factor on its owner's phone.
+    """
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if username not in (DEMO_USERNAME, DEMO_OFFICER_USERNAME):
+        raise ActionRefused(f"'{username}' is not a demo login ({DEMO_USERNAME}, {DEMO_OFFICER_USERNAME})")
+    device = TOTPDevice.objects.filter(user__username=username).order_by("-confirmed", "-id").first()
+    if device is None:
+        raise ActionRefused(f"{username} has not started two-factor setup yet: sign in first, then ask again")
+    totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+__all__ = ["DEMO_OFFICER_USERNAME", "DEMO_PASSWORD", "DEMO_SLUG", "DEMO_USERNAME", "build_demo", "demo_code"]

@@ -8,11 +8,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.text import slugify
 
+from grassroots.access import OutOfScope, Right, authorize, is_operator
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, UnitFacts, parse_constitution
 from grassroots.errors import ActionRefused
@@ -24,7 +25,12 @@ from .selectors import evaluate_founding_rules, facts_of
 
 
 def create_organization(*, slug: str, name: str, constitution_yaml: str, by: Actor) -> Organization:
-    """Create an organization governed by a valid constitution; the slug must be free."""
+    """Create an organization governed by a valid constitution; the slug must be free.
+
+    Only the installation's operator (the command line, a superuser) creates organizations.
+    """
+    if not is_operator(by):
+        raise OutOfScope("only the installation's operator creates organizations")
     try:
         parse_constitution(constitution_yaml)
     except ConstitutionError as error:
@@ -51,9 +57,11 @@ def _day(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 
 
-def _locked(unit: Unit) -> Unit:
-    """Lock the unit's row for this transaction and refresh the caller's instance from it."""
+def _locked(unit: Unit, by: Actor) -> Unit:
+    """Lock the unit's row for this transaction, refresh the caller's instance from it, and check
+    that the actor may manage it (on the fresh path)."""
     unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+    authorize(by, Right.MANAGE_UNITS, unit)
     return unit
 
 
@@ -115,7 +123,9 @@ def add_unit(
         raise ActionRefused(f"date {on} is in the future", field="on")
     with transaction.atomic():
         if parent is not None:
-            parent = _locked(parent)
+            parent = _locked(parent, by)
+        else:
+            authorize(by, Right.MANAGE_UNITS, organization=organization)
         _check_parent(organization, kind, parent)
         if slug is not None:
             if slugify(slug) != slug or not slug:
@@ -133,6 +143,7 @@ def add_unit(
         )
         unit.path = (parent.path if parent else "") + path_segment(unit.pk)
         unit.save(update_fields=["path"])
+        authorize(by, Right.MANAGE_UNITS, unit)
         _record_event(unit, UnitEvent.Kind.CREATED, on)
         write_audit_record(
             by=by,
@@ -166,7 +177,7 @@ def _transition(unit: Unit, *, to: str, allowed_from: Sequence[str], on: dt.date
 def start_preparing(*, unit: Unit, by: Actor, on: dt.date | None = None) -> Unit:
     """A planned or dormant unit starts assembling its founding core."""
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         return _transition(
             unit,
             to=UnitState.PREPARING,
@@ -197,7 +208,7 @@ def found_unit(
 
     on = _day(on)
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         constitution = unit.organization.constitution
         if unit.state not in (UnitState.PLANNED, UnitState.PREPARING):
             label = constitution.state_label(kind=unit.kind, state=unit.state)
@@ -286,7 +297,7 @@ def _member_in_subtree(person: Person, unit: Unit) -> bool:
 def make_dormant(*, unit: Unit, by: Actor, on: dt.date | None = None) -> Unit:
     """A founded unit that has stopped meeting goes dormant; it re-forms by preparing again."""
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         return _transition(
             unit,
             to=UnitState.DORMANT,
@@ -301,7 +312,7 @@ def dissolve_unit(*, unit: Unit, by: Actor, on: dt.date | None = None) -> Unit:
     """Dissolve a unit with no current members and no living child units; its posts end that day."""
     on = _day(on)
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         reasons = []
         members = Membership.objects.current().filter(unit=unit).count()
         if members:
@@ -313,7 +324,7 @@ def dissolve_unit(*, unit: Unit, by: Actor, on: dt.date | None = None) -> Unit:
             raise ActionRefused(f"cannot dissolve {unit.name}", reasons=reasons)
         allowed = [state for state in UnitState.values if state != UnitState.DISSOLVED]
         _transition(unit, to=UnitState.DISSOLVED, allowed_from=allowed, on=on, by=by, event=UnitEvent.Kind.DISSOLVED)
-        OfficerPost.objects.filter(unit=unit, end__isnull=True).update(end=on)
+        OfficerPost.objects.filter(unit=unit).filter(Q(end__isnull=True) | Q(end__gt=on)).update(end=on)
         return unit
 
 
@@ -323,7 +334,7 @@ def rename_unit(*, unit: Unit, name: str, by: Actor, on: dt.date | None = None) 
     if not name:
         raise ActionRefused("name: a unit needs a name", field="name")
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         _check_date(unit, on)
         old = unit.name
         unit.name = name
@@ -343,13 +354,15 @@ def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None 
     """
     on = _day(on)
     with transaction.atomic():
-        unit = _locked(unit)
+        unit = _locked(unit, by)
         if parent is not None:
-            parent = _locked(parent)
+            parent = _locked(parent, by)
             if parent.path.startswith(unit.path):
                 raise ActionRefused(
                     f"cannot move {unit.name} under {parent.name}: it is inside its own subtree", field="parent"
                 )
+        else:
+            authorize(by, Right.MANAGE_UNITS, organization=unit.organization)
         _check_parent(unit.organization, unit.kind, parent)
         _check_date(unit, on)
         if unit.parent_id == (parent.pk if parent else None):
@@ -360,9 +373,14 @@ def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None 
             Unit.objects.in_subtree(old_path).update(path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)))
         except IntegrityError:  # pragma: no cover - paths are unique by construction
             raise ActionRefused("the tree changed during the move; try again") from None
+        # People are scoped by the path of their unit: their paths move with the subtree.
+        Person.objects.filter(unit_path__gte=old_path, unit_path__lt=old_path + PATH_END).update(
+            unit_path=Concat(Value(new_path), Substr(F("unit_path"), len(old_path) + 1))
+        )
         unit.refresh_from_db()
         unit.parent = parent
         unit.save(update_fields=["parent"])
+        authorize(by, Right.MANAGE_UNITS, unit)  # again, where the subtree now stands
         _record_event(unit, UnitEvent.Kind.MOVED, on)
         write_audit_record(
             by=by,
@@ -374,37 +392,93 @@ def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None 
     return unit
 
 
-def assign_post(*, unit: Unit, person: Person, post: str, by: Actor, on: dt.date | None = None) -> OfficerPost:
-    """Appoint a person to an officer post of a unit; the previous holder's term ends that day."""
+def assign_post(
+    *,
+    unit: Unit,
+    person: Person,
+    post: str,
+    by: Actor,
+    on: dt.date | None = None,
+    until: dt.date | None = None,
+) -> OfficerPost:
+    """Appoint a person to an officer post of a unit from `on`, for good or `until` a later day.
+
+    The holder of the post on that day (if any) ends their term that day; a term that began
+    after it, or the appointee holding the post already, is refused.
+    """
     on = _day(on)
     constitution = unit.organization.constitution
     if post not in constitution.officer_posts:
         raise ActionRefused(
             f"'{post}' is not an officer post (posts: {', '.join(constitution.officer_posts)})", field="post"
         )
-    if person.organization_id != unit.organization_id:
-        raise ActionRefused(f"{person.name} belongs to another organization", field="person")
-    if unit.state == UnitState.DISSOLVED:
-        raise ActionRefused(f"{unit.name} is dissolved", field="unit")
-    if not _member_in_subtree(person, unit):
-        raise ActionRefused(f"{person.name} is not a current member within {unit.name}", field="person")
+    if until is not None and until <= on:
+        raise ActionRefused(f"until: the term must end after it begins on {on}", field="until")
     with transaction.atomic():
-        previous = OfficerPost.objects.select_for_update().filter(unit=unit, post=post, end__isnull=True).first()
-        if previous is not None:
+        # The actor's right over the unit is weighed before anything is said about the person.
+        _locked(unit, by)
+        if person.organization_id != unit.organization_id:
+            raise ActionRefused(f"{person.name} belongs to another organization", field="person")
+        if unit.state == UnitState.DISSOLVED:
+            raise ActionRefused(f"{unit.name} is dissolved", field="unit")
+        if not _member_in_subtree(person, unit):
+            raise ActionRefused(f"{person.name} is not a current member within {unit.name}", field="person")
+        # Every term of this post still running on `on`: open, or set to end after it.
+        running = list(
+            OfficerPost.objects.select_for_update()
+            .filter(unit=unit, post=post)
+            .filter(Q(end__isnull=True) | Q(end__gt=on))
+            .select_related("person")
+            .order_by("start", "pk")
+        )
+        for previous in running:
             if previous.person_id == person.pk:
                 raise ActionRefused(f"{person.name} already holds {post} of {unit.name}", field="person")
             if on < previous.start:
                 raise ActionRefused(
                     f"date {on} is before the current {post}'s term began on {previous.start}", field="on"
                 )
+        for previous in running:
             previous.end = on
             previous.save(update_fields=["end"])
-        holding = OfficerPost.objects.create(unit=unit, person=person, post=post, start=on)
+        holding = OfficerPost.objects.create(unit=unit, person=person, post=post, start=on, end=until)
+        previous_name = running[-1].person.name if running else None
+        changes = {"holder": [previous_name, person.name], "on": [None, on.isoformat()]}
+        if until is not None:
+            changes["until"] = [None, until.isoformat()]
+        write_audit_record(
+            by=by, action="post.assign", target=holding, organization=unit.organization, unit=unit, changes=changes
+        )
+    return holding
+
+
+def end_post(*, holding: OfficerPost, by: Actor, on: dt.date | None = None) -> OfficerPost:
+    """End an officer's term on a day (today by default), which may not be before it began.
+
+    A term ends once: one that has ended is refused, while one appointed until a later day may
+    be ended sooner. The day may not be in the future (appoint with an until-date for that).
+    """
+    on = _day(on)
+    today = timezone.localdate()
+    if on > today:
+        raise ActionRefused(f"date {on} is in the future", field="on")
+    with transaction.atomic():
+        unit = _locked(holding.unit, by)
+        holding.refresh_from_db(from_queryset=OfficerPost.objects.select_for_update())
+        who = holding.person.name
+        if holding.end is not None and holding.end <= today:
+            raise ActionRefused(f"{who}'s term as {holding.post} of {unit.name} already ended on {holding.end}")
+        if on < holding.start:
+            raise ActionRefused(f"date {on} is before {who}'s term began on {holding.start}", field="on")
+        old = holding.end
+        holding.end = on
+        holding.save(update_fields=["end"])
         write_audit_record(
             by=by,
-            action="post.assign",
+            action="post.end",
             target=holding,
             organization=unit.organization,
-            changes={"holder": [previous.person.name if previous else None, person.name], "on": [None, on.isoformat()]},
+            unit=unit,
+            changes={"end": [old.isoformat() if old else None, on.isoformat()]},
         )
     return holding

@@ -11,11 +11,10 @@ with `field` naming the body key. Lists take `limit` (default 100, at most 500) 
 and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as they roll up.
 """
 
-import datetime as dt
 from collections.abc import Sequence
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from grassroots.errors import ActionRefused
@@ -30,6 +29,7 @@ from .schemas import (
     WRITE_ERRORS,
     DatedIn,
     FoundingIn,
+    IsoDate,
     MoveIn,
     OfficerPostOut,
     OrganizationDetailOut,
@@ -38,6 +38,7 @@ from .schemas import (
     ReadinessOut,
     RenameIn,
     SubtreeRowOut,
+    Text,
     TreeRowOut,
     UnitDetailOut,
     UnitEventOut,
@@ -48,6 +49,8 @@ from .schemas import (
 from .selectors import (
     organization_for,
     organizations_visible_to,
+    post_for,
+    posts_of_unit,
     readiness_of,
     subtree_of,
     tree_of,
@@ -63,7 +66,17 @@ TODAY = DatedIn()
 FOUNDED_TODAY = FoundingIn()
 
 router = Router(tags=["organizations and units"])
-paginated = paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset pages; the offset is bounded so the database never sees an overflowing number."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, description=f"Rows per page, at most {MAX_PAGE}.")
+        offset: int = Field(0, ge=0, le=2**53, description="Rows to skip.")
+
+
+paginated = paginate(Pagination, max_limit=MAX_PAGE)
 
 
 # Resolving what the path and the body name, always within the caller's scope.
@@ -113,7 +126,7 @@ def get_organization(request: HttpRequest, org_slug: str):
 
 
 @router.get("/{org_slug}/tree", response={200: list[TreeRowOut], **QUERY_ERRORS}, summary="Tree")
-def get_tree(request: HttpRequest, org_slug: str, as_of: dt.date | None = None):
+def get_tree(request: HttpRequest, org_slug: str, as_of: IsoDate | None = None):
     """Every unit in tree order with its subtree's member count, as `grassroots tree --json` prints it.
 
     With `as_of` the tree is replayed from the units' dated events as it stood that day
@@ -128,7 +141,7 @@ def get_tree(request: HttpRequest, org_slug: str, as_of: dt.date | None = None):
 
 @router.get("/{org_slug}/units", response={200: list[UnitOut], **QUERY_ERRORS}, summary="List units")
 @paginated
-def list_units(request: HttpRequest, org_slug: str, kind: str | None = None, state: UnitStateName | None = None):
+def list_units(request: HttpRequest, org_slug: str, kind: Text | None = None, state: UnitStateName | None = None):
     """Units in path order (each parent before its children), optionally of one kind or state."""
     return units_listed(request.auth, organization_for(request.auth, org_slug), kind=kind, state=state)
 
@@ -254,5 +267,31 @@ def assign_post(request: HttpRequest, org_slug: str, unit_slug: str, payload: Po
     """Appoint a current member within the unit to an officer post; the previous holder's term ends that day."""
     unit = _unit(request, org_slug, unit_slug)
     (person,) = referenced_people(request, unit.organization, [payload.person], field="person")
-    holding = actions.assign_post(unit=unit, person=person, post=payload.post, on=payload.on, by=request.auth)
+    holding = actions.assign_post(
+        unit=unit, person=person, post=payload.post, on=payload.on, until=payload.until, by=request.auth
+    )
     return Status(201, holding)
+
+
+@router.get(
+    "/{org_slug}/units/{unit_slug}/posts", response={200: list[OfficerPostOut], **QUERY_ERRORS}, summary="Officer posts"
+)
+@paginated
+def list_posts(request: HttpRequest, org_slug: str, unit_slug: str):
+    """Every term of an officer post in the unit: those held now (by post), then past ones (latest first)."""
+    current, past = posts_of_unit(request.auth, _unit(request, org_slug, unit_slug))
+    return current + past
+
+
+@router.post(
+    "/{org_slug}/units/{unit_slug}/posts/{post_id}/end",
+    response={200: OfficerPostOut, **WRITE_ERRORS},
+    summary="End a post",
+)
+def end_post(request: HttpRequest, org_slug: str, unit_slug: str, post_id: int, payload: DatedIn = TODAY):
+    """End a term of an officer post (`post_id` is the holding's id) on `on`, today when absent.
+
+    Refused (409) when it has already ended, or on a day before it began or in the future.
+    """
+    holding = post_for(request.auth, _unit(request, org_slug, unit_slug), post_id)
+    return actions.end_post(holding=holding, on=payload.on, by=request.auth)

@@ -100,3 +100,19 @@ class FoundForm(ActionForm):
         """The posts appointed at the meeting: post name to person, leaving out posts left empty."""
         chosen = {post: self.cleaned_data.get(f"officer_{post}") for post in self.posts}
         return {post: person for post, person in chosen.items() if person is not None}
+
+
+class AssignPostForm(DayForm):
+    """An appointment to an officer post of the unit, chosen among the members of its subtree."""
+
+    post = forms.ChoiceField(label="Post")
+    until = forms.DateField(label="Until", required=False, widget=DayInput, help_text="Leave empty for no set end.")
+
+    def __init__(self, *args, constitution: Constitution, candidates, **kwargs):
+        from grassroots.people.forms import PersonChoiceField  # people.forms imports this module
+
+        super().__init__(*args, **kwargs)
+        self.fields["post"].choices = [(post, post.capitalize()) for post in constitution.officer_posts]
+        self.fields["person"] = PersonChoiceField(candidates, label="Person", empty_label="—")
+        self.fields["on"].label = "From"
+        self.order_fields(["post", "person", "on", "until"])

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PlainValidator, WithJsonSchema, field_validator
 
 from grassroots.constitution import UNIT_STATES
 
@@ -24,10 +24,47 @@ UnitStateName = Literal[UNIT_STATES]  # type: ignore[valid-type]
 PersonId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
-class Body(Schema):
-    """Base of every request body: unknown keys are refused rather than silently dropped."""
+def _iso_date(value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be a date written YYYY-MM-DD")
 
-    model_config = ConfigDict(extra="forbid")
+
+# A date given as input: only an ISO date string (pydantic alone would also take a number as a
+# Unix timestamp, which no one writing a date means).
+IsoDate = Annotated[dt.date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+NO_NUL = "^[^\\x00]*$"
+# Free text in a query: no NUL characters, which PostgreSQL cannot compare and no person types.
+Text = Annotated[str, Field(pattern=NO_NUL)]
+
+
+def _document_no_nul(schema: dict, model: type) -> None:
+    """Say in the OpenAPI schema what `_no_nul_characters` enforces, for every text property."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("type") == "string" and "format" not in branch and "enum" not in branch:
+                branch.setdefault("pattern", NO_NUL)
+
+
+class Body(Schema):
+    """Base of every request body: unknown keys are refused rather than silently dropped, and text
+    with NUL characters (which PostgreSQL cannot store, and no person types) is refused by name."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_no_nul)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 # Error bodies, as the handlers in grassroots/api.py write them.
@@ -48,8 +85,9 @@ class InvalidOut(Schema):
     errors: list[dict]
 
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
-QUERY_ERRORS = {**READ_ERRORS, 422: InvalidOut}
+# Any request may carry a malformed parameter (a page offset, a path id), answered 422.
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+QUERY_ERRORS = READ_ERRORS
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 422: InvalidOut}
 
 
@@ -133,6 +171,7 @@ class UnitOut(Schema):
 
 
 class CurrentPostOut(Schema):
+    id: int = Field(description="The holding's id, to end it with POST .../posts/{post_id}/end.")
     post: str
     person: PersonRef
     start: dt.date
@@ -196,11 +235,12 @@ class UnitEventOut(Schema):
 
 
 class OfficerPostOut(Schema):
+    id: int = Field(description="The holding's id: one person's term in one post.")
     unit: str
     post: str
     person: PersonRef
     start: dt.date
-    end: dt.date | None
+    end: dt.date | None = Field(description="The day the term ended, or is set to end; null while open.")
 
     @staticmethod
     def resolve_unit(holding) -> str:
@@ -214,12 +254,12 @@ class UnitIn(Body):
     kind: str = Field(description="A unit kind of the constitution.")
     name: str
     parent: str | None = Field(None, description="The parent unit's slug; null or absent for the top of the tree.")
-    on: dt.date | None = Field(None, description="Date of creation; today when absent.")
+    on: IsoDate | None = Field(None, description="Date of creation; today when absent.")
     slug: str | None = Field(None, description="Chosen from the name when absent.")
 
 
 class DatedIn(Body):
-    on: dt.date | None = Field(None, description="The day it happened; today when absent.")
+    on: IsoDate | None = Field(None, description="The day it happened; today when absent.")
 
 
 class FoundingIn(DatedIn):
@@ -243,3 +283,4 @@ class MoveIn(DatedIn):
 class PostIn(DatedIn):
     person: PersonId = Field(description="Id of the person appointed.")
     post: str = Field(description="An officer post of the constitution.")
+    until: IsoDate | None = Field(None, description="The day the term ends, after `on`; open when absent.")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from grassroots.access import restrict
+from grassroots.access import grants_for, restrict
+from grassroots.audit.actions import record_denied_access
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import Membership, Person
@@ -25,6 +27,9 @@ def organization_for(user, slug: str) -> Organization:
     """The organization with this slug, or 404 when it does not exist or is out of scope."""
     organization = restrict(Organization.objects.filter(slug=slug), user=user).first()
     if organization is None:
+        existing = Organization.objects.filter(slug=slug).first()
+        if existing is not None:
+            record_denied_access(user=user, organization=existing, what=f"organization {slug}")
         raise Http404(f"no organization '{slug}'")
     return organization
 
@@ -36,16 +41,62 @@ def units_visible_to(user, organization: Organization):
 def unit_for(user, organization: Organization, slug: str) -> Unit:
     unit = units_visible_to(user, organization).filter(slug=slug).first()
     if unit is None:
+        existing = Unit.objects.filter(organization=organization, slug=slug).first()
+        if existing is not None:
+            record_denied_access(user=user, organization=organization, unit=existing, what=f"unit {slug}")
         raise Http404(f"no unit '{slug}' in {organization.slug}")
     return unit
 
 
+def may(user, right: str, unit: Unit) -> bool:
+    """Whether the user holds `right` over this unit (for offering a form; the action decides)."""
+    return grants_for(user, unit.organization_id).allows(right, unit.path)
+
+
 def unit_events(user, unit: Unit):
-    return restrict(UnitEvent.objects.filter(unit=unit), user=user).select_related("parent").order_by("-on", "-id")
+    events = restrict(UnitEvent.objects.filter(unit=unit), user=user, organization=unit.organization)
+    return events.select_related("parent").order_by("-on", "-id")
 
 
 def current_posts(unit: Unit):
-    return OfficerPost.objects.filter(unit=unit, end__isnull=True).select_related("person").order_by("post")
+    """The posts of the unit held now: not ended, or appointed until a later day."""
+    today = timezone.localdate()
+    running = OfficerPost.objects.filter(unit=unit).filter(Q(end__isnull=True) | Q(end__gt=today))
+    return running.select_related("person").order_by("post")
+
+
+def posts_of_unit(user, unit: Unit) -> tuple[list[OfficerPost], list[OfficerPost]]:
+    """The unit's officer posts as (current, past): current ones (held now, or appointed from a
+    later day) by post, past ones latest first. Each with its holder."""
+    holdings = restrict(OfficerPost.objects.filter(unit=unit), user=user, organization=unit.organization)
+    today = timezone.localdate()
+    current, past = [], []
+    for holding in holdings.select_related("person").order_by("post", "-start", "-pk"):
+        holding.unit = unit  # one unit for all its posts, with no query per row
+        (past if holding.end is not None and holding.end <= today else current).append(holding)
+    past.sort(key=lambda holding: (holding.end, holding.start, holding.pk), reverse=True)
+    return current, past
+
+
+def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
+    """One holding of an officer post of the unit, or 404 when unknown, of another unit or out of scope."""
+    holdings = restrict(OfficerPost.objects.filter(unit=unit), user=user, organization=unit.organization)
+    known = str(pk).isdigit() and int(pk) < 2**63
+    holding = holdings.select_related("person", "unit").filter(pk=pk).first() if known else None
+    if holding is None:
+        raise Http404(f"no officer post {pk} in {unit.slug}")
+    holding.unit = unit
+    return holding
+
+
+def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
+    """The people who may be appointed to a post of `unit`: those with a current membership in
+    its subtree that the user may see, by name; `query` narrows them by name or email."""
+    members = Membership.objects.current().filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+    people = people_visible_to(user, unit.organization).filter(Exists(members.filter(person=OuterRef("pk"))))
+    if query:
+        people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
+    return people.order_by("name", "pk")
 
 
 def counted_memberships(organization: Organization):
@@ -102,7 +153,8 @@ def evaluate_founding_rules(unit: Unit, facts: UnitFacts) -> Readiness:
 
 def readiness_of(user, unit: Unit) -> Readiness:
     """Each founding rule of the unit: what it requires, what is there, what is missing."""
-    restrict(Unit.objects.filter(pk=unit.pk), user=user).get()
+    if not restrict(Unit.objects.filter(pk=unit.pk), user=user, organization=unit.organization).exists():
+        raise Http404(f"no unit '{unit.slug}' in {unit.organization.slug}")
     return evaluate_founding_rules(unit, facts_of(unit))
 
 

@@ -15,4 +15,7 @@ urlpatterns = [
     path("o/<slug:org>/u/<slug:unit>/dissolve/", views.dissolve_unit, name="unit_dissolve"),
     path("o/<slug:org>/u/<slug:unit>/rename/", views.rename_unit, name="unit_rename"),
     path("o/<slug:org>/u/<slug:unit>/move/", views.move_unit, name="unit_move"),
+    path("o/<slug:org>/u/<slug:unit>/posts/", views.assign_post, name="unit_post_assign"),
+    path("o/<slug:org>/u/<slug:unit>/posts/candidates/", views.post_candidates, name="unit_post_candidates"),
+    path("o/<slug:org>/u/<slug:unit>/posts/<int:post>/end/", views.end_post, name="unit_post_end"),
 ]

@@ -15,12 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from grassroots.access import Right
 from grassroots.errors import ActionRefused
-from grassroots.people.selectors import members_of_unit
+from grassroots.people.forms import LISTED_CHOICES, person_label
+from grassroots.people.selectors import members_of_unit, roster_of
 from grassroots.web import ActionForm, perform_step
 
 from . import actions, selectors
-from .forms import AddUnitForm, AsOfForm, DayForm, FoundForm, MoveForm, RenameForm
+from .forms import AddUnitForm, AsOfForm, AssignPostForm, DayForm, FoundForm, MoveForm, RenameForm
 from .models import Organization, Unit, UnitState
 
 # What the unit page offers in each state: whether it can be founded, and the steps that need
@@ -76,15 +78,25 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         )
         for event in selectors.unit_events(request.user, unit)
     ]
+    current_posts, past_posts = selectors.posts_of_unit(request.user, unit)
     context = {
         "organization": organization,
         "unit": unit,
         "can_found": unit.state in FOUNDABLE,
         "readiness": selectors.readiness_of(request.user, unit),
+        "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
         "members": members_of_unit(request.user, unit) if unit.is_basic else None,
+        # A member who may not see people's records sees the roster their constitution allows.
+        "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
         "members_in_subtree": selectors.members_in_subtree(unit),
         "children": selectors.child_units(request.user, unit),
-        "posts": selectors.current_posts(unit),
+        "posts": [(holding, DayForm(auto_id=f"end-post-{holding.pk}-%s")) for holding in current_posts],
+        "past_posts": past_posts,
+        "assign_form": AssignPostForm(
+            auto_id="assign-%s",
+            constitution=constitution,
+            candidates=selectors.post_candidates(request.user, unit),
+        ),
         "events": events,
         # Several small forms share the page, so each gets its own ids.
         "step_forms": {step: DayForm(auto_id=f"{step}-%s") for step in DATED_STEPS[unit.state]},
@@ -205,3 +217,35 @@ def move_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         parents=selectors.possible_parents(request.user, organization, moving=unit),
     )
     return _step(request, unit, form, actions.move_unit, "{unit.name} has moved.")
+
+
+@login_required
+@require_POST
+def assign_post(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    organization, unit = _unit(request, org, unit)
+    form = AssignPostForm(
+        request.POST,
+        constitution=organization.constitution,
+        candidates=selectors.post_candidates(request.user, unit),
+    )
+    return _step(request, unit, form, actions.assign_post, "The post is assigned.")
+
+
+@login_required
+@require_POST
+def end_post(request: HttpRequest, org: str, unit: str, post: int) -> HttpResponse:
+    _organization, unit = _unit(request, org, unit)
+    holding = selectors.post_for(request.user, unit, post)
+    back = redirect("unit", org=unit.organization.slug, unit=unit.slug)
+    done = "{holding.person.name} no longer holds {holding.post}."
+    return perform_step(request, DayForm(request.POST), actions.end_post, done=done, back_to=back, holding=holding)
+
+
+@login_required
+def post_candidates(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The <option>s of the person select of the appointment form: members within the unit matching ?q=."""
+    _organization, unit = _unit(request, org, unit)
+    people = selectors.post_candidates(request.user, unit, query=request.GET.get("q", "").strip())[:LISTED_CHOICES]
+    return render(
+        request, "people/_options.html", {"options": [(person.pk, person_label(person)) for person in people]}
+    )

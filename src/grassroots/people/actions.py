@@ -1,19 +1,25 @@
-"""Changes to people and memberships. Each checks its rule, writes, and audits in one transaction."""
+"""Changes to people and memberships. Each checks its rule and the actor's rights over the units
+it touches, writes, and audits in one transaction; a refusal changes nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from grassroots.access import Right, authorize
 from grassroots.audit.actions import Actor, write_audit_record
+from grassroots.audit.models import AuditRecord
 from grassroots.errors import ActionRefused
-from grassroots.organizations.models import Organization, Unit, UnitState
+from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
-from .models import Membership, Person, StatusChange
+from .models import Consent, Membership, Person, StatusChange
 
 
 def _day(on: dt.date | None) -> dt.date:
@@ -32,8 +38,15 @@ def add_person(
     phone: str = "",
     address: str = "",
     recruiter: Person | None = None,
+    unit: Unit | None = None,
+    status: str | None = None,
+    on: dt.date | None = None,
 ) -> Person:
-    """Record a person; only the name is required. The recruiter must be of the same organization."""
+    """Record a person, and join them to `unit` in the same transaction when one is given.
+
+    Only the name is required; the recruiter must be of the same organization. A person with no
+    unit stands outside every subtree, so only the organization's administrators record one.
+    """
     name, email, phone = name.strip(), email.strip().lower(), phone.strip()
     if not name:
         raise ActionRefused("name: a person needs a name", field="name")
@@ -45,6 +58,8 @@ def add_person(
     if recruiter is not None and recruiter.organization_id != organization.pk:
         raise ActionRefused("recruiter: belongs to another organization", field="recruiter")
     with transaction.atomic():
+        if unit is None:
+            authorize(by, Right.EDIT_PEOPLE, organization=organization)
         person = Person.objects.create(
             organization=organization,
             name=name,
@@ -58,8 +73,11 @@ def add_person(
             action="person.add",
             target=person,
             organization=organization,
+            unit=unit,
             changes={"name": [None, name], "recruiter": [None, recruiter.pk if recruiter else None]},
         )
+        if unit is not None:
+            join_unit(person=person, unit=unit, by=by, on=on, status=status)
     return person
 
 
@@ -75,6 +93,19 @@ def _check_basic_unit(person: Person, unit: Unit, *, allow_planned: bool = False
         raise ActionRefused(
             f"{unit.name} is {unit.state_label}; people join units that are preparing or founded", field="unit"
         )
+
+
+def _locked_unit(unit: Unit, by: Actor) -> Unit:
+    """Lock the unit for this transaction; the actor must be allowed to edit its people."""
+    unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+    authorize(by, Right.EDIT_PEOPLE, unit)
+    return unit
+
+
+def _place(person: Person, unit: Unit) -> None:
+    """Keep the person's scoping path on the unit of their current membership."""
+    person.unit_path = unit.path
+    person.save(update_fields=["unit_path"])
 
 
 def join_unit(
@@ -94,17 +125,19 @@ def join_unit(
         raise ActionRefused(f"status: '{status}' is not a status of this constitution", field="status")
     try:
         with transaction.atomic():
-            unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+            _locked_unit(unit, by)
             _check_basic_unit(person, unit, allow_planned=allow_planned)
             current = Membership.objects.current().filter(person=person).select_related("unit").first()
             if current is not None:
                 raise ActionRefused(f"{person.name} is already a member of {current.unit.name}; transfer them instead")
             membership = Membership.objects.create(person=person, unit=unit, status=status, start=on)
+            _place(person, unit)
             write_audit_record(
                 by=by,
                 action="membership.join",
                 target=membership,
                 organization=unit.organization,
+                unit=unit,
                 changes={"unit": [None, unit.slug], "status": [None, status], "start": [None, on.isoformat()]},
             )
     except IntegrityError:
@@ -113,21 +146,26 @@ def join_unit(
     return membership
 
 
-def _current_membership(person: Person) -> Membership:
+def _current_membership(person: Person, by: Actor) -> Membership:
+    """The person's current membership, locked; the actor must be allowed to edit its unit's people."""
     membership = Membership.objects.select_for_update().current().filter(person=person).select_related("unit").first()
     if membership is None:
         raise ActionRefused(f"{person.name} has no current membership")
+    authorize(by, Right.EDIT_PEOPLE, membership.unit)
     return membership
 
 
 def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | None = None) -> Membership:
-    """End the person's current membership and start the next in another basic unit on the same day."""
+    """End the person's current membership and start the next in another basic unit on the same day.
+
+    The actor must be allowed to edit people both where the person leaves and where they arrive.
+    """
     on = _day(on)
     try:
         with transaction.atomic():
-            to_unit.refresh_from_db(from_queryset=Unit.objects.select_for_update())
+            _locked_unit(to_unit, by)
             _check_basic_unit(person, to_unit)
-            old = _current_membership(person)
+            old = _current_membership(person, by)
             if old.unit_id == to_unit.pk:
                 raise ActionRefused(f"{person.name} is already a member of {to_unit.name}", field="unit")
             if on < old.start:
@@ -135,11 +173,13 @@ def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | N
             old.end = on
             old.save(update_fields=["end"])
             new = Membership.objects.create(person=person, unit=to_unit, status=old.status, start=on)
+            _place(person, to_unit)
             write_audit_record(
                 by=by,
                 action="membership.transfer",
                 target=new,
                 organization=to_unit.organization,
+                unit=to_unit,
                 changes={"unit": [old.unit.slug, to_unit.slug], "on": [None, on.isoformat()]},
             )
     except IntegrityError:
@@ -152,7 +192,7 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
     on = _day(on)
     constitution = person.organization.constitution
     with transaction.atomic():
-        membership = _current_membership(person)
+        membership = _current_membership(person, by)
         old = membership.status
         if not constitution.may_change_status(old, status):
             allowed = ", ".join(constitution.member_statuses.transitions.get(old, [])) or "none"
@@ -170,18 +210,22 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
             action="membership.status",
             target=membership,
             organization=person.organization,
+            unit=membership.unit,
             changes={"status": [old, status], "on": [None, on.isoformat()]},
         )
     return membership
 
 
 def end_membership(*, person: Person, by: Actor, on: dt.date | None = None, status: str | None = None) -> Membership:
-    """End the current membership on a day, optionally with a final status the constitution allows."""
+    """End the current membership on a day, optionally with a final status the constitution allows.
+
+    The person keeps the path of their last unit, so its officers still see them in its history.
+    """
     on = _day(on)
     with transaction.atomic():
         if status is not None:
             change_status(person=person, status=status, by=by, on=on)
-        membership = _current_membership(person)
+        membership = _current_membership(person, by)
         if on < membership.start:
             raise ActionRefused(f"date {on} is before the membership began on {membership.start}", field="on")
         membership.end = on
@@ -191,6 +235,248 @@ def end_membership(*, person: Person, by: Actor, on: dt.date | None = None, stat
             action="membership.end",
             target=membership,
             organization=person.organization,
+            unit=membership.unit,
             changes={"end": [None, on.isoformat()]},
         )
     return membership
+
+
+def _person_unit(person: Person) -> Unit | None:
+    membership = person.memberships.order_by("end", "-start").select_related("unit").first()
+    return membership.unit if membership else None
+
+
+def record_consent(*, person: Person, purpose: str, policy_version: str, by: Actor) -> Consent:
+    """Record that the person consents to a purpose under a version of the policy (not for an erased person)."""
+    purpose, policy_version = purpose.strip(), policy_version.strip()
+    if person.erased_at is not None:
+        raise ActionRefused(f"person {person.pk} is erased: no one is there to consent")
+    if not purpose:
+        raise ActionRefused("purpose: say what the person consents to", field="purpose")
+    if not policy_version:
+        raise ActionRefused("policy_version: say which version of the policy applies", field="policy_version")
+    unit = _person_unit(person)
+    with transaction.atomic():
+        authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
+        consent = Consent.objects.create(
+            person=person, purpose=purpose, policy_version=policy_version, given_at=timezone.now()
+        )
+        write_audit_record(
+            by=by,
+            action="consent.give",
+            target=consent,
+            organization=person.organization,
+            unit=unit,
+            changes={"purpose": [None, purpose], "policy_version": [None, policy_version]},
+        )
+    return consent
+
+
+def withdraw_consent(*, consent: Consent, by: Actor) -> Consent:
+    """Date the withdrawal of a consent; the record of it having been given stays."""
+    if consent.withdrawn_at is not None:
+        raise ActionRefused(f"consent to {consent.purpose} was already withdrawn")
+    unit = _person_unit(consent.person)
+    with transaction.atomic():
+        authorize(by, Right.EDIT_PEOPLE, unit, organization=consent.person.organization)
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        write_audit_record(
+            by=by,
+            action="consent.withdraw",
+            target=consent,
+            organization=consent.person.organization,
+            unit=unit,
+        )
+    return consent
+
+
+ERASED_NAME = "Erased person {pk}"
+
+
+def erase_person(*, person: Person, by: Actor) -> Person:
+    """Anonymize a person for good: names and contacts go, memberships stay as anonymous periods.
+
+    Counts and history stay true, and so does who this person recruited (the recruiter is now
+    anonymous). Only an organization administrator may erase, and it cannot be undone. Audit
+    records that named the person are relabelled and their values about the person removed,
+    since they would otherwise keep what was erased: the records about the person and their
+    memberships, and the records of the officer posts they held (which name the holders).
+    """
+    with transaction.atomic():
+        authorize(by, Right.EDIT_PEOPLE, organization=person.organization)
+        person.refresh_from_db(from_queryset=Person.objects.select_for_update())
+        if person.erased_at is not None:
+            raise ActionRefused(f"person {person.pk} is already erased")
+        old_name = person.name
+        anonymous = ERASED_NAME.format(pk=person.pk)
+        person.name, person.email, person.phone, person.address = anonymous, "", "", ""
+        person.recruiter = None
+        person.erased_at = timezone.now()
+        person.save(update_fields=["name", "email", "phone", "address", "recruiter", "erased_at"])
+        person.consents.all().delete()
+        memberships = [str(pk) for pk in person.memberships.values_list("pk", flat=True)]
+        AuditRecord.objects.filter(target_type="people.person", target_id=str(person.pk)).update(
+            target_label=anonymous, changes={}
+        )
+        AuditRecord.objects.filter(target_type="people.membership", target_id__in=memberships).update(
+            target_label=anonymous
+        )
+        _unname_in_post_records(person, old_name, anonymous)
+        write_audit_record(by=by, action="person.erase", target=person, organization=person.organization)
+    return person
+
+
+def _unname_in_post_records(person: Person, name: str, anonymous: str) -> None:
+    """Replace the person's name in the audit records of every holding of the posts they held.
+
+    Appointing someone records the previous holder's name and the new one's, so the records of
+    the holdings before and after theirs name them too. A post's holdings are few: one UPDATE
+    per record that names them.
+    """
+    held = OfficerPost.objects.filter(person=person).values_list("unit_id", "post").distinct()
+    if not held:
+        return
+    same_posts = Q(pk__in=[])
+    for unit_id, post in held:
+        same_posts |= Q(unit_id=unit_id, post=post)
+    holdings = [str(pk) for pk in OfficerPost.objects.filter(same_posts).values_list("pk", flat=True)]
+    records = AuditRecord.objects.filter(target_type="organizations.officerpost", target_id__in=holdings)
+    for pk, changes in records.values_list("pk", "changes"):
+        unnamed = {key: [anonymous if value == name else value for value in pair] for key, pair in changes.items()}
+        if unnamed != changes:
+            AuditRecord.objects.filter(pk=pk).update(changes=unnamed)
+
+
+def _units_of(person: Person) -> list[Unit]:
+    """Every unit the person has been a member or an officer of."""
+    member_of = Membership.objects.filter(person=person).values("unit_id")
+    officer_of = OfficerPost.objects.filter(person=person).values("unit_id")
+    return list(Unit.objects.filter(Q(pk__in=member_of) | Q(pk__in=officer_of)).order_by("path"))
+
+
+def _unit_ref(unit: Unit) -> dict[str, str]:
+    return {"slug": unit.slug, "name": unit.name}
+
+
+def _day_text(day: dt.date | dt.datetime | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _person_record(person: Person) -> dict[str, Any]:
+    """Everything held about one person, as plain JSON values."""
+    from grassroots.accounts.models import Account
+    from grassroots.meetings.models import Meeting
+
+    memberships = person.memberships.select_related("unit").prefetch_related("status_changes").order_by("start", "id")
+    posts = OfficerPost.objects.filter(person=person).select_related("unit").order_by("start", "id")
+    meetings = Meeting.objects.filter(attendees=person).select_related("unit").order_by("on", "id")
+    consents = person.consents.order_by("given_at", "id")
+    targets = {
+        "people.person": [str(person.pk)],
+        "people.membership": [str(m.pk) for m in memberships],
+        "people.consent": [str(pk) for pk in consents.values_list("pk", flat=True)],
+        "organizations.officerpost": [str(pk) for pk in posts.values_list("pk", flat=True)],
+    }
+    about = Q(pk__in=[])
+    for target_type, ids in targets.items():
+        about |= Q(target_type=target_type, target_id__in=ids)
+    records = AuditRecord.objects.filter(about, organization=person.organization).order_by("at", "id")
+    recruiter = person.recruiter
+    return {
+        "organization": {"slug": person.organization.slug, "name": person.organization.name},
+        "person": {
+            "id": person.pk,
+            "name": person.name,
+            "email": person.email,
+            "phone": person.phone,
+            "address": person.address,
+            "created_at": _day_text(person.created_at),
+            "erased_at": _day_text(person.erased_at),
+        },
+        "recruiter": {"id": recruiter.pk, "name": recruiter.name} if recruiter else None,
+        "recruits": list(person.recruits.order_by("pk").values_list("pk", flat=True)),
+        "memberships": [
+            {
+                "id": membership.pk,
+                "unit": _unit_ref(membership.unit),
+                "status": membership.status,
+                "start": _day_text(membership.start),
+                "end": _day_text(membership.end),
+                "status_changes": [
+                    {"on": _day_text(change.on), "old": change.old, "new": change.new}
+                    for change in membership.status_changes.all()
+                ],
+            }
+            for membership in memberships
+        ],
+        "officer_posts": [
+            {
+                "id": holding.pk,
+                "unit": _unit_ref(holding.unit),
+                "post": holding.post,
+                "start": _day_text(holding.start),
+                "end": _day_text(holding.end),
+            }
+            for holding in posts
+        ],
+        "meetings_attended": [
+            {"id": meeting.pk, "unit": _unit_ref(meeting.unit), "on": _day_text(meeting.on), "kind": meeting.kind}
+            for meeting in meetings
+        ],
+        "consents": [
+            {
+                "id": consent.pk,
+                "purpose": consent.purpose,
+                "policy_version": consent.policy_version,
+                "given_at": _day_text(consent.given_at),
+                "withdrawn_at": _day_text(consent.withdrawn_at),
+            }
+            for consent in consents
+        ],
+        "accounts": [
+            {"username": username, "administrator": is_admin, "created_at": _day_text(created_at)}
+            for username, is_admin, created_at in Account.objects.filter(person=person)
+            .order_by("pk")
+            .values_list("user__username", "is_admin", "created_at")
+        ],
+        "audit_records": [
+            {
+                "action": record.action,
+                "at": _day_text(record.at),
+                "actor": record.actor_label,
+                "target_type": record.target_type,
+                "changes": record.changes,
+            }
+            for record in records
+        ],
+    }
+
+
+def export_person_record(*, person: Person, by: Actor) -> dict[str, Any]:
+    """Everything the organization holds about one person, for their subject access request.
+
+    Person fields, recruiter, recruits, memberships with status changes, officer posts, meetings
+    attended, consents, accounts, and the audit records about them. The export must be whole,
+    so the actor needs import_export, and view_lineage (it names the recruiter), over every unit
+    the person has been a member or an officer of; a person with no unit needs an administrator.
+    It is a read, but it is audited as "person.export" with how many items of each kind went
+    out, never their values.
+    """
+    with transaction.atomic():
+        units = _units_of(person)
+        if not units:
+            authorize(by, Right.IMPORT_EXPORT, organization=person.organization)
+        for unit in units:
+            authorize(by, Right.IMPORT_EXPORT, unit)
+            authorize(by, Right.VIEW_LINEAGE, unit)
+        record = _person_record(person)
+        write_audit_record(
+            by=by,
+            action="person.export",
+            target=person,
+            organization=person.organization,
+            unit=_person_unit(person),
+            changes={key: [None, len(value)] for key, value in record.items() if isinstance(value, list)},
+        )
+    return record

@@ -10,19 +10,28 @@ with the membership as it now is.
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
-from grassroots.organizations.api import MAX_PAGE, referenced_people, referenced_unit
-from grassroots.organizations.schemas import QUERY_ERRORS, WRITE_ERRORS
+from grassroots.organizations.api import paginated, referenced_people, referenced_unit
+from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 from grassroots.organizations.selectors import organization_for, unit_for
 
 from . import actions
 from .models import Person
-from .schemas import EndIn, JoinIn, MembershipOut, PersonIn, PersonOut, StatusIn, TransferIn
-from .selectors import history_of, members_of_unit, person_for, search_people
+from .schemas import (
+    ConsentIn,
+    ConsentOut,
+    EndIn,
+    JoinIn,
+    MembershipOut,
+    PersonIn,
+    PersonOut,
+    PersonRecordOut,
+    StatusIn,
+    TransferIn,
+)
+from .selectors import consent_for, consents_of, history_of, members_of_unit, person_for, search_people
 
 router = Router(tags=["people and memberships"])
-paginated = paginate(LimitOffsetPagination, max_limit=MAX_PAGE)
 
 
 def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
@@ -31,7 +40,7 @@ def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
 
 @router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
 @paginated
-def list_people(request: HttpRequest, org_slug: str, q: str = ""):
+def list_people(request: HttpRequest, org_slug: str, q: Text = ""):
     """People by name, each with their current membership; `q` searches names and email addresses."""
     return search_people(request.auth, organization_for(request.auth, org_slug), q.strip())
 
@@ -50,6 +59,9 @@ def add_person(request: HttpRequest, org_slug: str, payload: PersonIn):
         phone=payload.phone,
         address=payload.address,
         recruiter=recruiter,
+        unit=referenced_unit(request, organization, payload.unit, field="unit"),
+        status=payload.status,
+        on=payload.on,
         by=request.auth,
     )
     return Status(201, person)
@@ -117,3 +129,63 @@ def end_membership(request: HttpRequest, org_slug: str, person_id: int, payload:
     """End the current membership, optionally changing first to a final status the constitution allows."""
     person = _person(request, org_slug, person_id)
     return actions.end_membership(person=person, on=payload.on, status=payload.status, by=request.auth)
+
+
+# The person's own data: subject access, erasure, consents.
+
+
+@router.get(
+    "/{org_slug}/people/{person_id}/export",
+    response={200: PersonRecordOut, **READ_ERRORS, 403: ErrorOut},
+    summary="Subject access export",
+)
+def export_person(request: HttpRequest, org_slug: str, person_id: int):
+    """Everything the organization holds about the person, for a subject access request.
+
+    A GET that writes: each call is recorded in the audit trail as `person.export`, with how
+    many items of each kind went out (never their values). Needs import_export and
+    view_lineage over every unit the person has been a member or officer of (403 otherwise).
+    """
+    return actions.export_person_record(person=_person(request, org_slug, person_id), by=request.auth)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/erase", response={200: PersonOut, **WRITE_ERRORS}, summary="Erase a person"
+)
+def erase_person(request: HttpRequest, org_slug: str, person_id: int):
+    """Erase the person for good (administrators only; no body): name, contacts and consents go,
+    and their name leaves the audit trail. Memberships stay without a name, so counts stay true.
+    A second erasure is refused (409)."""
+    return actions.erase_person(person=_person(request, org_slug, person_id), by=request.auth)
+
+
+@router.get(
+    "/{org_slug}/people/{person_id}/consents", response={200: list[ConsentOut], **QUERY_ERRORS}, summary="Consents"
+)
+@paginated
+def list_consents(request: HttpRequest, org_slug: str, person_id: int):
+    """The person's consents, latest first, withdrawn ones included (with when)."""
+    return consents_of(request.auth, _person(request, org_slug, person_id))
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/consents", response={201: ConsentOut, **WRITE_ERRORS}, summary="Record a consent"
+)
+def record_consent(request: HttpRequest, org_slug: str, person_id: int, payload: ConsentIn):
+    """Record that the person consents to a purpose under a version of the policy, as of now."""
+    person = _person(request, org_slug, person_id)
+    consent = actions.record_consent(
+        person=person, purpose=payload.purpose, policy_version=payload.policy_version, by=request.auth
+    )
+    return Status(201, consent)
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/consents/{consent_id}/withdraw",
+    response={200: ConsentOut, **WRITE_ERRORS},
+    summary="Withdraw a consent",
+)
+def withdraw_consent(request: HttpRequest, org_slug: str, person_id: int, consent_id: int):
+    """Date the withdrawal of one of the person's consents (no body); a second withdrawal is refused (409)."""
+    person = _person(request, org_slug, person_id)
+    return actions.withdraw_consent(consent=consent_for(request.auth, person, consent_id), by=request.auth)

@@ -127,3 +127,24 @@ class JoinForm(DayForm):
         self.fields["status"].choices = status_choices(constitution.statuses)
         self.fields["status"].initial = constitution.member_statuses.initial
         self.order_fields(["unit", "status", "on"])
+
+
+class ConsentForm(ActionForm):
+    """A consent the person gives: to what, under which version of the policy."""
+
+    purpose = forms.CharField(label="Purpose", max_length=100, help_text="e.g. email bulletins, phone contact")
+    policy_version = forms.CharField(label="Policy version", max_length=40)
+
+
+ERASE_WORD = "ERASE"
+
+
+class EraseForm(ActionForm):
+    """Erasure cannot be undone, so it is confirmed by typing a word, not by one click."""
+
+    confirm = forms.CharField(label=f"Type {ERASE_WORD} to confirm", max_length=20)
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data["confirm"].strip() != ERASE_WORD:
+            raise forms.ValidationError(f"type {ERASE_WORD} in capitals to erase this person")
+        return ERASE_WORD

@@ -14,6 +14,13 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    unit_path = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="Path of the unit of the current (or last) membership: scopes reads by one range scan.",
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="Anonymized on request; cannot be undone.")
     recruiter = models.ForeignKey(
         "self",
         null=True,
@@ -81,3 +88,19 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on}: {self.old} -> {self.new}"
+
+
+class Consent(models.Model):
+    """What a person consented to, when, and under which version of the policy; withdrawals are dated."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=100, help_text="e.g. 'email bulletins', 'phone contact'.")
+    policy_version = models.CharField(max_length=40)
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} ({self.policy_version})"

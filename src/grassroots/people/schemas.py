@@ -6,10 +6,10 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from grassroots.organizations.schemas import Body, PersonId, PersonRef
+from grassroots.organizations.schemas import Body, IsoDate, PersonId, PersonRef
 
 from .models import Membership, Person
-from .selectors import current_membership
+from .selectors import current_membership, sees_lineage
 
 
 class UnitRef(Schema):
@@ -33,12 +33,15 @@ class PersonOut(Schema):
     email: str
     phone: str
     address: str
-    recruiter: int | None = Field(description="Id of the person who brought them in.")
+    recruiter: int | None = Field(
+        description="Id of the person who brought them in; null unless the caller may see recruitment lineage."
+    )
     membership: CurrentMembershipOut | None = Field(description="The current membership, if any.")
 
     @staticmethod
-    def resolve_recruiter(person: Person) -> int | None:
-        return person.recruiter_id
+    def resolve_recruiter(person: Person, context) -> int | None:
+        request = context["request"]
+        return person.recruiter_id if sees_lineage(request.auth, person) else None
 
     @staticmethod
     def resolve_membership(person: Person) -> Membership | None:
@@ -60,24 +63,127 @@ class PersonIn(Body):
     phone: str = ""
     address: str = ""
     recruiter: PersonId | None = Field(None, description="Id of the person who brought them in.")
+    unit: str | None = Field(
+        None, description="Slug of the basic unit they join at once; only administrators record people without one."
+    )
+    status: str | None = Field(None, description="Their status in that unit; the constitution's initial one if absent.")
+    on: IsoDate | None = Field(None, description="The day they joined; today when absent.")
 
 
 class JoinIn(Body):
     unit: str = Field(description="Slug of the basic unit they join.")
-    on: dt.date | None = Field(None, description="The day it happened; today when absent.")
+    on: IsoDate | None = Field(None, description="The day it happened; today when absent.")
     status: str | None = Field(None, description="A status of the constitution; its initial status when absent.")
 
 
 class TransferIn(Body):
     unit: str = Field(description="Slug of the basic unit they transfer to.")
-    on: dt.date | None = Field(None, description="The day it happened; today when absent.")
+    on: IsoDate | None = Field(None, description="The day it happened; today when absent.")
 
 
 class StatusIn(Body):
     status: str = Field(description="The new status; the constitution says which moves are allowed.")
-    on: dt.date | None = Field(None, description="The day it happened; today when absent.")
+    on: IsoDate | None = Field(None, description="The day it happened; today when absent.")
 
 
 class EndIn(Body):
-    on: dt.date | None = Field(None, description="The day it ends; today when absent.")
+    on: IsoDate | None = Field(None, description="The day it ends; today when absent.")
     status: str | None = Field(None, description="A final status to change to first (e.g. resigned).")
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    policy_version: str
+    given_at: dt.datetime
+    withdrawn_at: dt.datetime | None = Field(description="When it was withdrawn; null while it holds.")
+
+
+class ConsentIn(Body):
+    purpose: str = Field(description="What the person consents to, e.g. 'email bulletins'.")
+    policy_version: str = Field(description="The version of the privacy policy they consented under.")
+
+
+# The subject access export: everything held about one person.
+
+
+class RecordUnitOut(Schema):
+    slug: str
+    name: str
+
+
+class RecordPersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    address: str
+    created_at: str
+    erased_at: str | None
+
+
+class RecordStatusChangeOut(Schema):
+    on: str
+    old: str
+    new: str
+
+
+class RecordMembershipOut(Schema):
+    id: int
+    unit: RecordUnitOut
+    status: str
+    start: str
+    end: str | None
+    status_changes: list[RecordStatusChangeOut]
+
+
+class RecordPostOut(Schema):
+    id: int
+    unit: RecordUnitOut
+    post: str
+    start: str
+    end: str | None
+
+
+class RecordMeetingOut(Schema):
+    id: int
+    unit: RecordUnitOut
+    on: str
+    kind: str
+
+
+class RecordConsentOut(Schema):
+    id: int
+    purpose: str
+    policy_version: str
+    given_at: str
+    withdrawn_at: str | None
+
+
+class RecordAccountOut(Schema):
+    username: str
+    administrator: bool
+    created_at: str
+
+
+class RecordAuditOut(Schema):
+    action: str
+    at: str
+    actor: str = Field(description="Who acted, as the audit trail names them.")
+    target_type: str
+    changes: dict = Field(description="{field: [old, new]} as the action recorded it.")
+
+
+class PersonRecordOut(Schema):
+    """Everything the organization holds about one person; dates and times are ISO 8601 text."""
+
+    organization: RecordUnitOut
+    person: RecordPersonOut
+    recruiter: PersonRef | None
+    recruits: list[int] = Field(description="Ids of the people they brought in.")
+    memberships: list[RecordMembershipOut]
+    officer_posts: list[RecordPostOut]
+    meetings_attended: list[RecordMeetingOut]
+    consents: list[RecordConsentOut]
+    accounts: list[RecordAccountOut]
+    audit_records: list[RecordAuditOut] = Field(description="The audit records about them, oldest first.")

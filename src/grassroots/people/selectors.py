@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from grassroots.access import restrict
-from grassroots.organizations.models import Organization
+from grassroots.access import Right, grants_for, restrict
+from grassroots.audit.actions import record_denied_access
+from grassroots.organizations.models import Organization, Unit
 
-from .models import Membership, Person
+from .models import Consent, Membership, Person
 
 
 def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
@@ -22,10 +23,63 @@ def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
 
 
 def person_for(user, organization: Organization, pk: int | str) -> Person:
+    """The person with this number, or 404 when unknown or out of the user's scope (which is audited)."""
     person = people_visible_to(user, organization).filter(pk=pk).first() if str(pk).isdigit() else None
     if person is None:
+        if str(pk).isdigit() and Person.objects.filter(organization=organization, pk=pk).exists():
+            record_denied_access(user=user, organization=organization, what=f"person {pk}")
         raise Http404(f"no person {pk} in {organization.slug}")
     return person
+
+
+def sees_lineage(user, person: Person) -> bool:
+    """Whether the user may see who recruited this person: the sensitive recruitment lineage."""
+    return grants_for(user, person.organization_id).allows(Right.VIEW_LINEAGE, person.unit_path or "-")
+
+
+def may_edit(user, person: Person) -> bool:
+    """Whether the user may change this person's record and memberships (to offer the forms)."""
+    return grants_for(user, person.organization_id).allows(Right.EDIT_PEOPLE, person.unit_path or "-")
+
+
+def may_export(user, person: Person) -> bool:
+    """Whether to offer the subject access export: import_export and view_lineage over the
+    person's unit (the action also checks every unit of their history)."""
+    grants = grants_for(user, person.organization_id)
+    path = person.unit_path or "-"
+    return grants.allows(Right.IMPORT_EXPORT, path) and grants.allows(Right.VIEW_LINEAGE, path)
+
+
+def may_erase(user, person: Person) -> bool:
+    """Whether to offer erasure: only the organization's administrators erase, and only once."""
+    return person.erased_at is None and grants_for(user, person.organization_id).everything
+
+
+def consents_of(user, person: Person) -> QuerySet[Consent]:
+    """The person's consents, latest first, when the user may see the person's record."""
+    consents = restrict(Consent.objects.filter(person=person), user=user, organization=person.organization)
+    return consents.order_by("-given_at", "-id")
+
+
+def consent_for(user, person: Person, pk: int | str) -> Consent:
+    """One consent of the person, or 404 when unknown, someone else's, or out of scope."""
+    known = str(pk).isdigit() and int(pk) < 2**63
+    consent = consents_of(user, person).filter(pk=pk).first() if known else None
+    if consent is None:
+        raise Http404(f"no consent {pk} of person {person.pk}")
+    consent.person = person
+    return consent
+
+
+def roster_of(user, unit: Unit) -> list[dict[str, str]]:
+    """The current members of a unit as its own members may see them: names only, unless the
+    constitution lists more fields. Empty for a user who cannot see the unit."""
+    grants = grants_for(user, unit.organization_id)
+    if not grants.allows(Right.VIEW_UNITS, unit.path):
+        return []
+    fields = ["name", "email", "phone"] if grants.allows(Right.VIEW_PEOPLE, unit.path) else list(grants.roster_fields)
+    members = Membership.objects.current().filter(unit=unit).order_by("person__name")
+    return [dict(zip(fields, row, strict=True)) for row in members.values_list(*(f"person__{f}" for f in fields))]
 
 
 def search_people(user, organization: Organization, query: str) -> QuerySet[Person]:

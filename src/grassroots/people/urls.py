@@ -14,4 +14,8 @@ urlpatterns = [
     path("<int:pk>/status/", views.change_status, name="person_status"),
     path("<int:pk>/end/", views.end_membership, name="person_end"),
     path("<int:pk>/join/", views.join_unit, name="person_join"),
+    path("<int:pk>/export/", views.export_person, name="person_export"),
+    path("<int:pk>/erase/", views.erase_person, name="person_erase"),
+    path("<int:pk>/consents/", views.record_consent, name="person_consent_add"),
+    path("<int:pk>/consents/<int:consent>/withdraw/", views.withdraw_consent, name="person_consent_withdraw"),
 ]

@@ -12,22 +12,24 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
-from grassroots.web import ActionForm, perform_step
+from grassroots.web import ActionForm, perform_step, refusal_message
 
 from . import actions
 from .forms import (
     LISTED_CHOICES,
     AddPersonForm,
+    ConsentForm,
     EndMembershipForm,
+    EraseForm,
     JoinForm,
     StatusForm,
     TransferForm,
@@ -35,7 +37,19 @@ from .forms import (
     unit_label,
 )
 from .models import Person
-from .selectors import current_membership, history_of, people_visible_to, person_for, search_people
+from .selectors import (
+    consent_for,
+    consents_of,
+    current_membership,
+    history_of,
+    may_edit,
+    may_erase,
+    may_export,
+    people_visible_to,
+    person_for,
+    search_people,
+    sees_lineage,
+)
 
 PEOPLE_PER_PAGE = 50
 
@@ -75,22 +89,19 @@ def add_person(request: HttpRequest, org: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            # Recording someone and their joining are one step for the user: a refused join
-            # must not leave the person behind.
-            with transaction.atomic():
-                person = actions.add_person(
-                    organization=organization,
-                    name=data["name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    recruiter=data["recruiter"],
-                    by=request.user,
-                )
-                if data["unit"] is not None:
-                    actions.join_unit(
-                        person=person, unit=data["unit"], status=data["status"], on=data["on"], by=request.user
-                    )
+            # Recording someone and their joining are one action: a refused join leaves no one behind.
+            person = actions.add_person(
+                organization=organization,
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                address=data["address"],
+                recruiter=data["recruiter"],
+                unit=data["unit"],
+                status=data["status"],
+                on=data["on"],
+                by=request.user,
+            )
         except ActionRefused as refusal:
             form.refuse(refusal)
         else:
@@ -110,6 +121,13 @@ def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "person": person,
         "membership": membership,
         "history": history_of(request.user, person),
+        "show_lineage": sees_lineage(request.user, person),
+        "may_edit": may_edit(request.user, person),
+        "consents": consents_of(request.user, person),
+        "consent_form": ConsentForm(auto_id="consent-%s"),
+        "may_export": may_export(request.user, person),
+        "may_erase": may_erase(request.user, person),
+        "erase_form": EraseForm(auto_id="erase-%s"),
     }
     # Several small forms share the page, so each gets its own ids.
     if membership is None:
@@ -174,6 +192,64 @@ def join_unit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         units=basic_units_open_to_members(request.user, organization),
     )
     return _step(request, organization, person, form, actions.join_unit, "{person.name} has joined.")
+
+
+@never_cache
+@login_required
+@require_POST
+def export_person(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Everything held about the person as a JSON file to download, for a subject access request.
+
+    A POST, since the export is audited; the action refuses (403) whoever may not export it.
+    """
+    organization, person = _person(request, org, pk)
+    record = actions.export_person_record(person=person, by=request.user)
+    response = JsonResponse(record, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{organization.slug}-person-{person.pk}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def erase_person(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Erase the person, once the form confirms it with the word ERASE (administrators only)."""
+    organization, person = _person(request, org, pk)
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+    else:
+        try:
+            actions.erase_person(person=person, by=request.user)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, "The person is erased: their name, contacts and consents are gone for good.")
+    return redirect("person", org=organization.slug, pk=person.pk)
+
+
+@login_required
+@require_POST
+def record_consent(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    form = ConsentForm(request.POST)
+    return _step(request, organization, person, form, actions.record_consent, "The consent is recorded.")
+
+
+@login_required
+@require_POST
+def withdraw_consent(request: HttpRequest, org: str, pk: int, consent: int) -> HttpResponse:
+    organization, person = _person(request, org, pk)
+    given = consent_for(request.user, person, consent)
+    back = redirect("person", org=organization.slug, pk=person.pk)
+    form = ActionForm(request.POST)
+    return perform_step(
+        request,
+        form,
+        actions.withdraw_consent,
+        done="Consent to {consent.purpose} is withdrawn.",
+        back_to=back,
+        consent=given,
+    )
 
 
 @login_required

@@ -1,0 +1,98 @@
+"""The audit trail pages: the records the user may read, filtered and paginated, and a CSV export.
+
+Reads go through the audit selector with the signed-in user: an organization out of scope is a
+404, and a user who sees the organization but holds view_audit nowhere in it gets 403. Nothing
+here changes or deletes a record; the export is audited by its action.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from grassroots.organizations.selectors import organization_for
+
+from .actions import export_audit_records
+from .forms import AuditFilterForm
+from .models import AuditRecord
+from .selectors import audit_records_visible_to
+
+RECORDS_PER_PAGE = 100
+CSV_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "target", "unit", "changes"]
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell as text a spreadsheet will not run: a leading apostrophe before a formula start."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def csv_cells(record: AuditRecord) -> list[str]:
+    cells = [
+        timezone.localtime(record.at).isoformat(),
+        record.actor_label,
+        record.action,
+        record.target_type,
+        record.target_id,
+        record.target_label,
+        record.unit.slug if record.unit_id else "",
+        json.dumps(record.changes, ensure_ascii=False) if record.changes else "",
+    ]
+    return [spreadsheet_safe(cell) for cell in cells]
+
+
+class _Line:
+    """What csv.writer writes to: it hands back each line, for a streamed response."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@never_cache
+@login_required
+def audit_trail(request: HttpRequest, org: str) -> HttpResponse:
+    """The audit records the user may read, newest first, 100 a page, narrowed by the filters."""
+    organization = organization_for(request.user, org)
+    form = AuditFilterForm(request.GET or None)
+    records = audit_records_visible_to(request.user, organization, **form.filters())
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"organization": organization, "form": form, "page": page, "query": _query_without_page(request)}
+    return render(request, "audit/audit_trail.html", context)
+
+
+@never_cache
+@login_required
+def audit_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
+    """The records of the audit trail page, with its filters, as a CSV file streamed row by row.
+
+    A link (GET) that writes one audit record: the export, with its row count.
+    """
+    organization = organization_for(request.user, org)
+    _count, records = export_audit_records(
+        organization=organization, by=request.user, **AuditFilterForm(request.GET or None).filters()
+    )
+    writer = csv.writer(_Line())
+
+    def lines():
+        yield writer.writerow(CSV_COLUMNS)
+        for record in records.iterator(chunk_size=2000):
+            yield writer.writerow(csv_cells(record))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{organization.slug}-audit-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

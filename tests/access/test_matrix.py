@@ -1,0 +1,453 @@
+"""The authorization matrix: every web route and every API operation, for every role, against
+every target, compared with a naive oracle of what that role may see and do.
+
+The routes are enumerated from the URL configuration and from the OpenAPI schema; a route or
+an operation with no rows in the matrix below fails the suite. Each case runs in a savepoint
+that is rolled back, so the cases do not disturb one another. The test prints how many cases
+it ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from grassroots.access import Right
+from grassroots.accounts.models import ApiToken, token_digest
+from grassroots.api import api
+from tests.access.scene import ROLES, Actor, Scene, build_scene
+from tests.conftest import sign_in
+
+TODAY = dt.date.today().isoformat()
+UNIT_TARGETS = ["own unit", "child unit", "parent unit", "sibling unit", "unit in another organization"]
+PERSON_TARGETS = [
+    "own record",
+    "person in the child unit",
+    "person in the parent unit",
+    "person in a sibling unit",
+    "person in another organization",
+]
+ORG_TARGETS = ["own organization", "another organization"]
+TOKEN_TARGETS = ["own token", "another user's token"]
+TARGETS = {"self": [None], "org": ORG_TARGETS, "unit": UNIT_TARGETS, "person": PERSON_TARGETS, "token": TOKEN_TARGETS}
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one route is exercised: what it targets, how, and which right it needs where.
+
+    `over` names the units the right is needed over (None standing for the whole organization);
+    by default the target unit, or the unit of the target person. When `payload_seen` says the
+    actor cannot see a unit or person the payload names, the answer is "unknown input" (a form
+    error or a 409 naming the field), which comes before any right is weighed. `anywhere` asks for
+    the right somewhere in the organization (the audit trail shows what lies within it).
+    """
+
+    kind: str
+    method: str = "GET"
+    right: str | None = None
+    data: Callable[[Scene, object], dict] | None = None
+    over: Callable[[Scene, object], list] | None = None
+    payload_seen: Callable[[Scene, Actor, object], bool] | None = None
+    anywhere: bool = False
+
+
+def dated(scene, target) -> dict:
+    return {"on": TODAY}
+
+
+def to_same_parent(scene, unit) -> dict:
+    return {"parent": unit.parent_id or "", "on": TODAY}
+
+
+def over_unit_and_parent(scene, unit) -> list:
+    return [unit, unit.parent]
+
+
+def sees_parent(scene, actor, unit) -> bool:
+    return unit.parent is None or scene.sees_unit(actor, unit.parent)
+
+
+def own_unit_of(scene, person) -> dict:
+    return {"to_unit": scene.unit_of(person).pk, "unit": scene.unit_of(person).pk, "on": TODAY, "status": "member"}
+
+
+def member_under(scene, unit):
+    """A person with a current membership in the unit's subtree (to be appointed to a post there)."""
+    return {
+        "own unit": scene.people["officer whose post ended"],
+        "child unit": scene.people["officer whose post ended"],
+        "parent unit": scene.people["in hall"],
+        "sibling unit": scene.people["in south"],
+        "unit in another organization": scene.people["in other"],
+    }[next(name for name, u in scene.units.items() if u.pk == unit.pk)]
+
+
+def appointment(scene, unit) -> dict:
+    return {"post": "organizer", "person": member_under(scene, unit).pk, "on": TODAY}
+
+
+def sees_appointee(scene, actor, unit) -> bool:
+    return scene.sees_person(actor, member_under(scene, unit))
+
+
+def over_person_history(scene, person) -> list:
+    return [scene.unit_of(person)]
+
+
+CONSENT = {"purpose": "phone contact", "policy_version": "2026-2"}
+WHOLE_ORGANIZATION = [None]
+NEW_COMMITTEE = {"kind": "building_committee", "name": "New Committee", "on": TODAY}
+
+WEB = {
+    ("home", "GET"): Route("self"),
+    ("organization", "GET"): Route("org"),
+    ("unit_add", "GET"): Route("org"),
+    ("unit_add", "POST"): Route(
+        "org",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda scene, org: {**NEW_COMMITTEE, "parent": scene.units["own unit"].pk},
+        over=lambda scene, org: [scene.units["own unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["own unit"]),
+    ),
+    ("unit", "GET"): Route("unit"),
+    ("unit_found", "GET"): Route("unit"),
+    ("unit_found", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("unit_prepare", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("unit_dormant", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("unit_dissolve", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("unit_rename", "POST"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"name": "Renamed", "on": TODAY}
+    ),
+    ("unit_move", "POST"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=to_same_parent, over=over_unit_and_parent, payload_seen=sees_parent
+    ),
+    ("people", "GET"): Route("org"),
+    ("person_add", "GET"): Route("org"),
+    ("person_add", "POST"): Route(
+        "org",
+        "POST",
+        Right.EDIT_PEOPLE,
+        data=lambda scene, org: {
+            "name": "Newcomer",
+            "unit": scene.units["child unit"].pk,
+            "status": "supporter",
+            "on": TODAY,
+        },
+        over=lambda scene, org: [scene.units["child unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["child unit"]),
+    ),
+    ("person_options", "GET"): Route("org"),
+    ("unit_options", "GET"): Route("org"),
+    ("person", "GET"): Route("person"),
+    ("person_transfer", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
+    ("person_status", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
+    ("person_end", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=dated),
+    ("person_join", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
+    ("person_export", "POST"): Route("person", "POST", Right.IMPORT_EXPORT),
+    ("person_erase", "POST"): Route(
+        "person",
+        "POST",
+        Right.EDIT_PEOPLE,
+        data=lambda s, p: {"confirm": "ERASE"},
+        over=lambda s, p: WHOLE_ORGANIZATION,
+    ),
+    ("person_consent_add", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: CONSENT),
+    ("person_consent_withdraw", "POST"): Route("person", "POST", Right.EDIT_PEOPLE),
+    ("unit_post_assign", "POST"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=appointment, payload_seen=sees_appointee
+    ),
+    ("unit_post_candidates", "GET"): Route("unit"),
+    ("unit_post_end", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("audit", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+    ("audit_export", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+    ("tokens", "GET"): Route("self"),
+    ("token_revoke", "POST"): Route("token", "POST"),
+    ("two_factor_setup", "GET"): Route("self"),
+    ("two_factor_verify", "GET"): Route("self"),
+    ("two_factor_replace", "GET"): Route("self"),
+}
+
+# Django's own pages: sign-in and sign-out are open to all, the admin is the operator's (a
+# separate test covers it), and static files are served by whitenoise.
+NOT_IN_MATRIX = {"login", "logout"}
+ADMIN_PREFIX = "admin:"
+
+
+def api_body_dated(scene, target) -> dict:
+    return {}
+
+
+def api_same_parent(scene, unit) -> dict:
+    return {"parent": unit.parent.slug if unit.parent else None}
+
+
+API = {
+    ("GET", "/orgs"): Route("self"),
+    ("GET", "/orgs/{org_slug}"): Route("org"),
+    ("GET", "/orgs/{org_slug}/tree"): Route("org"),
+    ("GET", "/orgs/{org_slug}/units"): Route("org"),
+    ("POST", "/orgs/{org_slug}/units"): Route(
+        "org",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda scene, org: {"kind": "building_committee", "name": "New", "parent": scene.units["own unit"].slug},
+        over=lambda scene, org: [scene.units["own unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["own unit"]),
+    ),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}"): Route("unit"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/subtree"): Route("unit"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/readiness"): Route("unit"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/events"): Route("unit"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/members"): Route("unit"),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/prepare"): Route("unit", "POST", Right.MANAGE_UNITS, api_body_dated),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/found"): Route("unit", "POST", Right.MANAGE_UNITS, api_body_dated),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/dormant"): Route("unit", "POST", Right.MANAGE_UNITS, api_body_dated),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/dissolve"): Route("unit", "POST", Right.MANAGE_UNITS, api_body_dated),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/rename"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"name": "Renamed"}
+    ),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/move"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=api_same_parent, over=over_unit_and_parent, payload_seen=sees_parent
+    ),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/posts"): Route(
+        "unit",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, u: {"person": member_under(s, u).pk, "post": "organizer"},
+        payload_seen=sees_appointee,
+    ),
+    ("GET", "/orgs/{org_slug}/people"): Route("org"),
+    ("POST", "/orgs/{org_slug}/people"): Route(
+        "org",
+        "POST",
+        Right.EDIT_PEOPLE,
+        data=lambda scene, org: {"name": "Newcomer", "unit": scene.units["child unit"].slug},
+        over=lambda scene, org: [scene.units["child unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["child unit"]),
+    ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}"): Route("person"),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/memberships"): Route("person"),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/join"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"unit": s.unit_of(p).slug}
+    ),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/transfer"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"unit": s.unit_of(p).slug}
+    ),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/status"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"status": "member"}
+    ),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/end"): Route("person", "POST", Right.EDIT_PEOPLE, api_body_dated),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/export"): Route("person", right=Right.IMPORT_EXPORT),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/erase"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, over=lambda s, p: WHOLE_ORGANIZATION
+    ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/consents"): Route("person"),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/consents"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: CONSENT
+    ),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/consents/{consent_id}/withdraw"): Route(
+        "person", "POST", Right.EDIT_PEOPLE
+    ),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/posts"): Route("unit"),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/posts/{post_id}/end"): Route("unit", "POST", Right.MANAGE_UNITS),
+    ("GET", "/orgs/{org_slug}/audit"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+}
+
+
+def web_routes() -> dict[str, set[str]]:
+    """Every named route of the site outside Django's admin, with the URL parameters it takes."""
+    found: dict[str, set[str]] = {}
+
+    def walk(patterns, namespace="", parameters=frozenset()):
+        for pattern in patterns:
+            taking = parameters | set(pattern.pattern.converters)
+            if isinstance(pattern, URLResolver):
+                space = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, space, taking)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found[f"{namespace}{pattern.name}"] = taking
+
+    walk(get_resolver().url_patterns)
+    return {name: pattern for name, pattern in found.items() if not name.startswith((ADMIN_PREFIX, "api:"))}
+
+
+def api_operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return [(method.upper(), path.removeprefix("/api")) for path, ops in schema["paths"].items() for method in ops]
+
+
+def test_every_route_and_operation_has_rows_in_the_matrix():
+    web_missing = sorted(set(web_routes()) - NOT_IN_MATRIX - {name for name, _ in WEB})
+    api_missing = sorted(set(api_operations()) - set(API))
+    assert web_missing == [], f"web routes with no authorization rows: {web_missing}"
+    assert api_missing == [], f"API operations with no authorization rows: {api_missing}"
+    assert not {name for name, _ in WEB} - set(web_routes()), "the matrix names a route that no longer exists"
+
+
+def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
+    """The organization and object a target name stands for, from this actor's point of view."""
+    if kind == "self":
+        return scene.org, None
+    if kind == "org":
+        return (scene.org, scene.org) if target == "own organization" else (scene.other, scene.other)
+    if kind == "token":
+        owner = actor if actor.token and target == "own token" else None
+        if owner is None:
+            owner = scene.actors["administrator" if actor.role != "administrator" else "member"]
+        return scene.org, ApiToken.objects.get(digest=token_digest(owner.token))
+    if kind == "unit":
+        unit = scene.units[target]
+        return unit.organization, unit
+    person = {
+        "own record": actor.person or scene.people["member"],
+        "person in the child unit": scene.people["officer whose post ended"],
+        "person in the parent unit": scene.people["in hall"],
+        "person in a sibling unit": scene.people["in south"],
+        "person in another organization": scene.people["in other"],
+    }[target]
+    return person.organization, person
+
+
+def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> str:
+    """What the oracle says the answer must be: login, hidden (404), forbidden (403) or allowed."""
+    if actor.role in ("anonymous", "deactivated"):
+        return "login"
+    if route.kind == "self":
+        return "allowed"
+    if route.kind == "token":
+        return "allowed" if target.user_id == actor.user.pk else "hidden"
+    if not scene.sees_organization(actor, organization):
+        return "hidden"
+    if route.kind == "unit" and not scene.sees_unit(actor, target):
+        return "hidden"
+    if route.kind == "person" and not scene.sees_person(actor, target):
+        return "hidden"
+    if route.payload_seen and not route.payload_seen(scene, actor, target):
+        return "allowed"  # answered as an unknown choice in the input, before any right is needed
+    if route.right and route.anywhere:
+        return "allowed" if scene.holds_anywhere(actor, route.right, organization) else "forbidden"
+    if route.right:
+        if route.over:
+            places = route.over(scene, target)
+        else:
+            places = [scene.unit_of(target)] if route.kind == "person" else [target]
+        if not all(scene.holds(actor, route.right, place) for place in places):
+            return "forbidden"
+    return "allowed"
+
+
+def web_outcome(response) -> str:
+    if response.status_code == 302 and response.url.startswith(reverse("login")):
+        return "login"
+    return {404: "hidden", 403: "forbidden"}.get(
+        response.status_code, "error" if response.status_code >= 500 else "allowed"
+    )
+
+
+def api_outcome(response) -> str:
+    return {401: "login", 404: "hidden", 403: "forbidden"}.get(
+        response.status_code, "error" if response.status_code >= 500 else "allowed"
+    )
+
+
+def web_client(actor: Actor) -> Client:
+    client = Client()
+    if actor.user is not None:
+        sign_in(client, actor.user)
+    return client
+
+
+def web_url(name: str, wanted: set[str], organization, target) -> str:
+    kwargs = {}
+    if "org" in wanted:
+        kwargs["org"] = organization.slug
+    if "unit" in wanted:
+        kwargs["unit"] = target.slug
+    if "pk" in wanted:
+        kwargs["pk"] = target.pk
+    if "consent" in wanted:
+        kwargs["consent"] = target.consents.get().pk
+    if "post" in wanted:
+        kwargs["post"] = current_post(target).pk
+    return reverse(name, kwargs=kwargs)
+
+
+def current_post(unit):
+    return unit.posts.filter(end__isnull=True).order_by("pk").first()
+
+
+def api_url(path: str, organization, target) -> str:
+    return "/api" + path.format(
+        org_slug=organization.slug,
+        unit_slug=getattr(target, "slug", ""),
+        person_id=getattr(target, "pk", ""),
+        consent_id=target.consents.get().pk if "{consent_id}" in path else "",
+        post_id=current_post(target).pk if "{post_id}" in path else "",
+    )
+
+
+@pytest.fixture
+def scene(db):
+    return build_scene()
+
+
+def run_case(send: Callable, *args, **kwargs):
+    """Send one request inside a savepoint that is rolled back, so no case sees another's writes."""
+    with transaction.atomic():
+        response = send(*args, **kwargs)
+        transaction.set_rollback(True)
+    return response
+
+
+def test_the_authorization_matrix(scene, capsys):
+    routes = web_routes()
+    clients = {role: web_client(scene.actors[role]) for role in ROLES}
+    failures, cases = [], 0
+    for (name, method), route in WEB.items():
+        for role in ROLES:
+            actor, client = scene.actors[role], clients[role]
+            for target_name in TARGETS[route.kind]:
+                organization, target = resolve_target(scene, actor, route.kind, target_name)
+                url = web_url(name, routes[name], organization, target)
+                if method == "POST":
+                    response = run_case(client.post, url, route.data(scene, target) if route.data else {})
+                else:
+                    response = run_case(client.get, url)
+                got, want = web_outcome(response), expected(scene, actor, route, organization, target)
+                cases += 1
+                if got != want:
+                    failures.append(
+                        f"{method} {name} as {role} on {target_name}: {got} ({response.status_code}), {want=}"
+                    )
+    for (method, path), route in API.items():
+        for role in ROLES:
+            actor, client = scene.actors[role], Client()
+            headers = {"Authorization": f"Bearer {actor.token}"} if actor.token else {}
+            for target_name in TARGETS[route.kind]:
+                organization, target = resolve_target(scene, actor, route.kind, target_name)
+                url = api_url(path, organization, target)
+                if method == "POST":
+                    body = json.dumps(route.data(scene, target) if route.data else {})
+                    response = run_case(client.post, url, body, content_type="application/json", headers=headers)
+                else:
+                    response = run_case(client.get, url, headers=headers)
+                got, want = api_outcome(response), expected(scene, actor, route, organization, target)
+                cases += 1
+                if got != want:
+                    failures.append(
+                        f"{method} {path} as {role} on {target_name}: {got} ({response.status_code}), {want=}"
+                    )
+    with capsys.disabled():
+        print(f"\nauthorization matrix: {cases} cases, {len(failures)} failures")
+    assert failures == [], "\n".join(failures[:60]) + (
+        f"\n... and {len(failures) - 60} more" if len(failures) > 60 else ""
+    )
