@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # PostgreSQL for the second test run: TEST_DATABASE_URL, or the local server when it answers.
-PG_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+PG_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/postgres)
 export GRASSROOTS_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: install install-test browser demo serve test test-sqlite test-postgres lint checks bench clean

@@ -11,6 +11,7 @@ to the login page from the docs.
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from csp.decorators import csp_update
@@ -64,6 +65,7 @@ def session_may_call(request: HttpRequest) -> bool:
     return request.user.is_authenticated and two_factor_satisfied(request.user)
 
 
+logger = logging.getLogger("grassroots.api")
 UNAUTHENTICATED = "authentication required: a session or a bearer token"
 
 
@@ -122,6 +124,13 @@ def refused(request: HttpRequest, error: ActionRefused):
     return api.create_response(
         request, {"detail": error.full_message, "reasons": error.reasons, "field": error.field}, status=409
     )
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, error: Exception):
+    # A bug: logged with its traceback for the operator, answered as JSON like every other error.
+    logger.exception("unexpected error in %s %s", request.method, request.path)
+    return api.create_response(request, {"detail": "internal error: the operator has been told"}, status=500)
 
 
 @api.exception_handler(OutOfScope)

@@ -15,3 +15,9 @@ class ActionRefused(Exception):
         if not self.reasons:
             return self.message
         return f"{self.message}: " + "; ".join(self.reasons)
+
+
+def refuse_overlong(field: str, value: str, limit: int) -> None:
+    """Refuse text longer than its column holds, naming the field (PostgreSQL would fail late)."""
+    if len(value) > limit:
+        raise ActionRefused(f"{field}: at most {limit} characters ({len(value)} given)", field=field)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 
 class RefuseNulCharacters:
-    """Answer a request whose parameters hold a NUL character with a clear error.
+    """Answer a request whose parameters hold a NUL character (or whose form cannot be read) with a
+    clear error.
 
     No person types one; PostgreSQL can neither store nor compare text that holds one, so it
     would otherwise surface as a server error deep in a query. The API answers 422 like any
@@ -17,8 +19,12 @@ class RefuseNulCharacters:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if _holds_nul(request.GET) or (_is_form(request) and _holds_nul(request.POST)):
+        try:
+            refused = _holds_nul(request.GET) or (_is_form(request) and _holds_nul(request.POST))
             message = "parameters must not contain NUL characters"
+        except MultiPartParserError:
+            refused, message = True, "body: not a readable form"
+        if refused:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "errors": []}, status=422)
             return HttpResponseBadRequest(message)

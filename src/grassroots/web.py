@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from grassroots.errors import ActionRefused
+from grassroots.ids import is_row_id
 
 
 class DayInput(forms.DateInput):
@@ -65,6 +66,20 @@ class ActionForm(forms.Form):
                 for error in errors
             ]
         )
+
+
+class RowIdChoices:
+    """For model choice fields: a value that cannot be a row id is an invalid choice, never a
+    query that overflows the database."""
+
+    def clean(self, value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if item not in self.empty_values and not is_row_id(str(item)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super().clean(value)
 
 
 def perform_step(

@@ -121,3 +121,15 @@ def test_schema_and_docs_are_not_public(db):
     docs = Client().get("/api/docs")
     assert docs.status_code == 302
     assert docs["Location"].startswith("/accounts/login/?next=/api/docs")
+
+
+def test_an_unexpected_error_is_answered_as_json(api, org, monkeypatch):
+    from grassroots.organizations import api as organizations_api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(organizations_api, "organization_for", broken)
+    response = api.get(f"/orgs/{org.slug}")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error: the operator has been told"}

@@ -43,10 +43,14 @@ def _scene():
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_within_its_schema(case, officer):
     scene, actor = officer
+    person = scene.people["officer whose post ended"]
     real = {
         "org_slug": scene.org.slug,
         "unit_slug": scene.units["child unit"].slug,
-        "person_id": scene.people["officer whose post ended"].pk,
+        "person_id": person.pk,
+        # Earlier examples may have recorded consents and ended posts: take the first ones made.
+        "consent_id": person.consents.order_by("pk").first().pk,
+        "post_id": scene.units["child unit"].posts.order_by("pk").first().pk,
     }
     # Deliberately invalid paths stay as generated; valid ones point at real objects.
     if case.path_parameters and not case.meta.is_negative_at(ParameterLocation.PATH):

@@ -222,3 +222,19 @@ def test_an_organization_needs_a_valid_constitution_and_a_free_slug(db):
         builders.organization(slug="taken")
     with pytest.raises(ActionRefused, match="lowercase letters"):
         builders.organization(slug="Bad Slug")
+
+
+def test_the_tree_as_of_a_date_counts_members_by_their_status_then(org, tree):
+    from grassroots.people import actions as people
+
+    newcomer = builders.person(org)
+    people.join_unit(person=newcomer, unit=tree["elm"], by="t", on=dt.date(2024, 4, 1))  # a supporter
+    people.change_status(person=newcomer, status="member", by="t", on=dt.date(2024, 6, 1))
+    counts = {
+        day: {r.slug: r.members for r in tree_of(OPERATOR, org, as_of=day)}["elm-house"]
+        for day in (
+            dt.date(2024, 5, 1),
+            dt.date(2024, 7, 1),
+        )
+    }
+    assert counts == {dt.date(2024, 5, 1): 3, dt.date(2024, 7, 1): 4}

@@ -28,6 +28,7 @@ __all__ = [
     "OutOfScope",
     "Right",
     "authorize",
+    "authorize_post",
     "grants_for",
     "is_operator",
     "restrict",
@@ -81,8 +82,10 @@ def visible_organization_ids(user) -> list[int] | None:
     A grant is an administrator account, a current membership, or a post held today: the same
     sources as `grants_for`, asked of every organization at once.
     """
+    token_organization = getattr(user, "token_organization_id", None)
     if is_operator(user):
-        return None
+        # A superuser's token still reaches its own organization only.
+        return None if token_organization is None else [token_organization]
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     from django.utils import timezone
@@ -94,8 +97,10 @@ def visible_organization_ids(user) -> list[int] | None:
     today = timezone.localdate()
     holds_post = OfficerPost.objects.filter(person_id=OuterRef("person_id"), start__lte=today).exclude(end__lte=today)
     is_member = Membership.objects.filter(person_id=OuterRef("person_id"), end__isnull=True)
-    accounts = Account.objects.filter(user=user).filter(Q(is_admin=True) | Exists(holds_post) | Exists(is_member))
-    token_organization = getattr(user, "token_organization_id", None)
+    # A person whose membership has lapsed still sees their own record there.
+    accounts = Account.objects.filter(user=user).filter(
+        Q(is_admin=True) | Q(person__isnull=False) | Exists(holds_post) | Exists(is_member)
+    )
     if token_organization is not None:
         accounts = accounts.filter(organization_id=token_organization)
     return list(accounts.values_list("organization_id", flat=True))
@@ -126,6 +131,25 @@ def restrict(queryset: QuerySet[M], *, user, organization=None, right: str | Non
         # A member sees their own record: their person, memberships, status changes and consents.
         condition |= Q(**{OWN_RECORD[label]: grants.person_id})
     return queryset.filter(condition)
+
+
+def authorize_post(by, post: str, unit) -> None:
+    """Refuse (403) appointing to or ending a post that grants more than the actor holds there.
+
+    Managing units lets an officer appoint within their subtree, but never to a post whose
+    rights they lack: a steward cannot make anyone (themselves included) secretary.
+    """
+    authorize(by, Right.MANAGE_UNITS, unit)
+    if is_operator(by):
+        return
+    grants = grants_for(by, unit.organization_id)
+    lacking = sorted(r for r in unit.organization.constitution.rights_of_post(post) if not grants.allows(r, unit.path))
+    if lacking:
+        raise OutOfScope(
+            f"the post {post} grants {', '.join(lacking)}, which you do not hold in {unit.name}",
+            organization=unit.organization,
+            unit=unit,
+        )
 
 
 def authorize(by, right: str, unit=None, *, organization=None) -> None:

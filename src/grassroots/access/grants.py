@@ -84,13 +84,16 @@ EVERYTHING = Grants(everything=True)
 
 
 def grants_for(user, organization_id: int) -> Grants:
-    """The user's grants in an organization today, computed once per request."""
+    """The user's grants in an organization today, computed once per request.
+
+    A bearer token reaches its own organization only, whoever holds it (a superuser included).
+    """
+    token_organization = getattr(user, "token_organization_id", None)
+    if token_organization is not None and token_organization != organization_id:
+        return NOTHING
     if is_operator(user):
         return EVERYTHING
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return NOTHING
-    token_organization = getattr(user, "token_organization_id", None)
-    if token_organization is not None and token_organization != organization_id:
         return NOTHING
     cache = user.__dict__.setdefault("_grassroots_grants", {})
     if organization_id not in cache:

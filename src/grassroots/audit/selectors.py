@@ -52,6 +52,6 @@ def audit_records_visible_to(
         records = records.filter(actor_label__icontains=actor)
     if since is not None:
         records = records.filter(at__gte=_start_of(since))
-    if until is not None:
+    if until is not None and until < dt.date.max:
         records = records.filter(at__lt=_start_of(until + dt.timedelta(days=1)))
     return records.order_by("-at", "-id")

@@ -113,12 +113,13 @@ def _unit(ref: str, *, organization=None):
 def _person(ref: str, *, organization=None):
     """A person by number or by email; an email used in several organizations needs --org."""
     from grassroots.access import restrict
+    from grassroots.ids import is_row_id
     from grassroots.people.models import Person
 
     people = restrict(Person.objects.select_related("organization"), user=_operator())
     if organization is not None:
         people = people.filter(organization=organization)
-    found = list((people.filter(pk=ref) if ref.isdigit() else people.filter(email__iexact=ref.strip()))[:2])
+    found = list((people.filter(pk=ref) if is_row_id(ref) else people.filter(email__iexact=ref.strip()))[:2])
     if not found:
         raise Refusal(f"no person '{ref}'")
     if len(found) > 1:

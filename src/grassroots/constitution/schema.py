@@ -288,4 +288,7 @@ def load_constitution_text(file_or_template: str) -> str:
     if not path.is_file():
         known = ", ".join(template_names())
         raise ConstitutionError([f"'{file_or_template}' is neither a file nor a template ({known})"])
-    return path.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConstitutionError([f"'{file_or_template}' cannot be read as UTF-8 text: {error}"]) from None

@@ -13,10 +13,10 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.text import slugify
 
-from grassroots.access import OutOfScope, Right, authorize, is_operator
+from grassroots.access import OutOfScope, Right, authorize, authorize_post, is_operator
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, UnitFacts, parse_constitution
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, refuse_overlong
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import Membership, Person
 
@@ -39,6 +39,8 @@ def create_organization(*, slug: str, name: str, constitution_yaml: str, by: Act
         raise ActionRefused(f"slug '{slug}' may hold only lowercase letters, digits and hyphens", field="slug")
     if not name.strip():
         raise ActionRefused("name: the organization needs a name", field="name")
+    refuse_overlong("name", name.strip(), 200)
+    refuse_overlong("slug", slug, 60)
     with transaction.atomic():
         if Organization.objects.filter(slug=slug).exists():
             raise ActionRefused(f"an organization with slug '{slug}' already exists", field="slug")
@@ -119,6 +121,9 @@ def add_unit(
         raise ActionRefused(f"unknown unit kind '{kind}' (this constitution has: {known})", field="kind")
     if not name:
         raise ActionRefused("name: a unit needs a name", field="name")
+    refuse_overlong("name", name, 200)
+    if slug is not None:
+        refuse_overlong("slug", slug, 80)
     if on > timezone.localdate():
         raise ActionRefused(f"date {on} is in the future", field="on")
     with transaction.atomic():
@@ -320,6 +325,9 @@ def dissolve_unit(*, unit: Unit, by: Actor, on: dt.date | None = None) -> Unit:
         living = list(unit.children.exclude(state=UnitState.DISSOLVED).values_list("name", flat=True))
         if living:
             reasons.append(f"its child units are not dissolved: {', '.join(living)}")
+        later = OfficerPost.objects.filter(unit=unit, start__gt=on).order_by("start").first()
+        if later is not None:
+            reasons.append(f"its {later.post}'s term begins on {later.start}, after {on}")
         if reasons:
             raise ActionRefused(f"cannot dissolve {unit.name}", reasons=reasons)
         allowed = [state for state in UnitState.values if state != UnitState.DISSOLVED]
@@ -333,6 +341,7 @@ def rename_unit(*, unit: Unit, name: str, by: Actor, on: dt.date | None = None) 
     on, name = _day(on), name.strip()
     if not name:
         raise ActionRefused("name: a unit needs a name", field="name")
+    refuse_overlong("name", name, 200)
     with transaction.atomic():
         unit = _locked(unit, by)
         _check_date(unit, on)
@@ -415,8 +424,9 @@ def assign_post(
     if until is not None and until <= on:
         raise ActionRefused(f"until: the term must end after it begins on {on}", field="until")
     with transaction.atomic():
-        # The actor's right over the unit is weighed before anything is said about the person.
+        # The actor's rights over the unit are weighed before anything is said about the person.
         _locked(unit, by)
+        authorize_post(by, post, unit)
         if person.organization_id != unit.organization_id:
             raise ActionRefused(f"{person.name} belongs to another organization", field="person")
         if unit.state == UnitState.DISSOLVED:
@@ -464,6 +474,7 @@ def end_post(*, holding: OfficerPost, by: Actor, on: dt.date | None = None) -> O
         raise ActionRefused(f"date {on} is in the future", field="on")
     with transaction.atomic():
         unit = _locked(holding.unit, by)
+        authorize_post(by, holding.post, unit)
         holding.refresh_from_db(from_queryset=OfficerPost.objects.select_for_update())
         who = holding.person.name
         if holding.end is not None and holding.end <= today:

@@ -11,7 +11,7 @@ from django import forms
 from grassroots.constitution import Constitution
 from grassroots.people.models import Person
 from grassroots.people.selectors import current_membership
-from grassroots.web import ActionForm, DayInput, day_field
+from grassroots.web import ActionForm, DayInput, RowIdChoices, day_field
 
 from .models import Unit
 
@@ -26,7 +26,7 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(label="As of", required=False, widget=DayInput)
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):
     """A unit, shown with its kind as the constitution names it."""
 
     def __init__(self, *args, constitution: Constitution, **kwargs):
@@ -65,7 +65,11 @@ class MoveForm(DayForm):
         self.order_fields(["parent", "on"])
 
 
-class FounderChoiceField(forms.ModelMultipleChoiceField):
+class OfficerChoiceField(RowIdChoices, forms.ModelChoiceField):
+    """Who takes an officer post at the founding meeting."""
+
+
+class FounderChoiceField(RowIdChoices, forms.ModelMultipleChoiceField):
     """Candidates for the founding meeting, each with the membership they would found with."""
 
     widget = forms.CheckboxSelectMultiple
@@ -88,7 +92,7 @@ class FoundForm(ActionForm):
         self.fields["founding_members"] = FounderChoiceField(candidates, required=False, label="Founding members")
         self.posts = constitution.officer_posts
         for post in self.posts:
-            self.fields[f"officer_{post}"] = forms.ModelChoiceField(
+            self.fields[f"officer_{post}"] = OfficerChoiceField(
                 candidates, required=False, label=post.capitalize(), empty_label="— not appointed —"
             )
         self.order_fields(["on", "founding_members", *(f"officer_{post}" for post in self.posts), "minutes"])

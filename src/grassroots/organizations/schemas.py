@@ -15,7 +15,7 @@ from pydantic import ConfigDict, PlainValidator, WithJsonSchema, field_validator
 from grassroots.constitution import UNIT_STATES
 
 from .models import Organization, Unit
-from .selectors import current_posts, members_in_subtree
+from .selectors import current_posts, members_in_subtree, visible_parent_slug
 
 UnitStateName = Literal[UNIT_STATES]  # type: ignore[valid-type]
 
@@ -166,8 +166,8 @@ class UnitOut(Schema):
     founded_on: dt.date | None
 
     @staticmethod
-    def resolve_parent(unit: Unit) -> str | None:
-        return unit.parent.slug if unit.parent_id else None
+    def resolve_parent(unit: Unit, context) -> str | None:
+        return visible_parent_slug(context["request"].auth, unit)
 
 
 class CurrentPostOut(Schema):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from grassroots.access import grants_for, restrict
+from grassroots.access import Right, grants_for, restrict
 from grassroots.audit.actions import record_denied_access
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
+from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
-from grassroots.people.models import Membership, Person
+from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.selectors import people_visible_to
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState
@@ -46,6 +48,14 @@ def unit_for(user, organization: Organization, slug: str) -> Unit:
             record_denied_access(user=user, organization=organization, unit=existing, what=f"unit {slug}")
         raise Http404(f"no unit '{slug}' in {organization.slug}")
     return unit
+
+
+def visible_parent_slug(user, unit: Unit) -> str | None:
+    """The slug of the unit's parent, or None when it has none or the user may not see it."""
+    if unit.parent_id is None:
+        return None
+    parent = unit.parent
+    return parent.slug if grants_for(user, unit.organization_id).allows(Right.VIEW_UNITS, parent.path) else None
 
 
 def may(user, right: str, unit: Unit) -> bool:
@@ -81,7 +91,7 @@ def posts_of_unit(user, unit: Unit) -> tuple[list[OfficerPost], list[OfficerPost
 def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
     """One holding of an officer post of the unit, or 404 when unknown, of another unit or out of scope."""
     holdings = restrict(OfficerPost.objects.filter(unit=unit), user=user, organization=unit.organization)
-    known = str(pk).isdigit() and int(pk) < 2**63
+    known = is_row_id(pk)
     holding = holdings.select_related("person", "unit").filter(pk=pk).first() if known else None
     if holding is None:
         raise Http404(f"no officer post {pk} in {unit.slug}")
@@ -158,6 +168,15 @@ def readiness_of(user, unit: Unit) -> Readiness:
     return evaluate_founding_rules(unit, facts_of(unit))
 
 
+def status_on(day: dt.date):
+    """A membership's status as it stood on a day: the last change made by then, or, before any
+    change, the status it started with (the first change's old value)."""
+    changes = StatusChange.objects.filter(membership=OuterRef("pk"))
+    latest = changes.filter(on__lte=day).order_by("-on", "-id").values("new")[:1]
+    first = changes.order_by("on", "id").values("old")[:1]
+    return Coalesce(Subquery(latest), Subquery(first), F("status"))
+
+
 @dataclass(frozen=True)
 class TreeRow:
     """One unit in a tree listing, with the count of current members in its subtree."""
@@ -197,7 +216,8 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             "pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id"
         )
     }
-    memberships = Membership.objects.filter(unit_id__in=units.keys(), status__in=constitution.member_statuses.counted)
+    counted = constitution.member_statuses.counted
+    memberships = Membership.objects.filter(unit_id__in=units.keys())
     if as_of is None:
         shape = {
             pk: (unit.name, unit.state, unit.parent_id)
@@ -211,7 +231,8 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
         for event in events.values_list("unit_id", "name", "state", "parent_id"):
             shape[event[0]] = event[1:]
         shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
-        memberships = memberships.on(as_of)
+        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of))
+    memberships = memberships.filter(**{"status_then__in" if as_of else "status__in": counted})
     direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
@@ -319,7 +340,7 @@ def subtree_of(user, unit: Unit) -> list[TreeRow]:
 
     def parent_slug(row: Unit) -> str | None:
         if row.pk == unit.pk:
-            return unit.parent.slug if unit.parent_id else None
+            return visible_parent_slug(user, unit)
         return units[row.parent_id].slug
 
     rows = []

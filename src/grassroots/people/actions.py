@@ -10,13 +10,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from grassroots.access import Right, authorize
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.audit.models import AuditRecord
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, refuse_overlong
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .models import Consent, Membership, Person, StatusChange
@@ -50,6 +50,9 @@ def add_person(
     name, email, phone = name.strip(), email.strip().lower(), phone.strip()
     if not name:
         raise ActionRefused("name: a person needs a name", field="name")
+    refuse_overlong("name", name, 200)
+    refuse_overlong("email", email, 254)
+    refuse_overlong("phone", phone, 40)
     if email:
         try:
             validate_email(email)
@@ -74,7 +77,8 @@ def add_person(
             target=person,
             organization=organization,
             unit=unit,
-            changes={"name": [None, name], "recruiter": [None, recruiter.pk if recruiter else None]},
+            # The recruiter stays out of the trail: lineage is for holders of view_lineage only.
+            changes={"name": [None, name]},
         )
         if unit is not None:
             join_unit(person=person, unit=unit, by=by, on=on, status=status)
@@ -130,8 +134,14 @@ def join_unit(
             current = Membership.objects.current().filter(person=person).select_related("unit").first()
             if current is not None:
                 raise ActionRefused(f"{person.name} is already a member of {current.unit.name}; transfer them instead")
+            last_end = person.memberships.aggregate(last=Max("end"))["last"]
+            if last_end is not None and on < last_end:
+                raise ActionRefused(
+                    f"date {on} is before {person.name}'s last membership ended on {last_end}", field="on"
+                )
             membership = Membership.objects.create(person=person, unit=unit, status=status, start=on)
             _place(person, unit)
+            authorize(by, Right.EDIT_PEOPLE, unit)  # again, where the person now stands
             write_audit_record(
                 by=by,
                 action="membership.join",
@@ -174,6 +184,7 @@ def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | N
             old.save(update_fields=["end"])
             new = Membership.objects.create(person=person, unit=to_unit, status=old.status, start=on)
             _place(person, to_unit)
+            authorize(by, Right.EDIT_PEOPLE, to_unit)  # again, where the person now stands
             write_audit_record(
                 by=by,
                 action="membership.transfer",
@@ -242,8 +253,8 @@ def end_membership(*, person: Person, by: Actor, on: dt.date | None = None, stat
 
 
 def _person_unit(person: Person) -> Unit | None:
-    membership = person.memberships.order_by("end", "-start").select_related("unit").first()
-    return membership.unit if membership else None
+    """The unit of the person's current (or last) membership: the one their scoping path names."""
+    return Unit.objects.filter(path=person.unit_path).first() if person.unit_path else None
 
 
 def record_consent(*, person: Person, purpose: str, policy_version: str, by: Actor) -> Consent:
@@ -255,6 +266,8 @@ def record_consent(*, person: Person, purpose: str, policy_version: str, by: Act
         raise ActionRefused("purpose: say what the person consents to", field="purpose")
     if not policy_version:
         raise ActionRefused("policy_version: say which version of the policy applies", field="policy_version")
+    refuse_overlong("purpose", purpose, 100)
+    refuse_overlong("policy_version", policy_version, 40)
     unit = _person_unit(person)
     with transaction.atomic():
         authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
@@ -323,8 +336,26 @@ def erase_person(*, person: Person, by: Actor) -> Person:
             target_label=anonymous
         )
         _unname_in_post_records(person, old_name, anonymous)
+        for account in person.accounts.select_related("user"):
+            _erase_account(account)
         write_audit_record(by=by, action="person.erase", target=person, organization=person.organization)
     return person
+
+
+def _erase_account(account) -> None:
+    """Close the erased person's sign-in: the user loses its email as a name and cannot sign in,
+    their place in the organization goes, and the trail no longer names them by email."""
+    user, old = account.user, account.user.get_username()
+    new = f"erased-user-{user.pk}"
+    user.username, user.email, user.is_active = new, "", False
+    user.set_unusable_password()
+    user.save(update_fields=["username", "email", "is_active", "password"])
+    AuditRecord.objects.filter(actor_label=old).update(actor_label=new)
+    AuditRecord.objects.filter(target_label=old).update(target_label=new)
+    AuditRecord.objects.filter(target_type="accounts.account", target_id=str(account.pk)).update(
+        target_label=new, changes={}
+    )
+    account.delete()
 
 
 def _unname_in_post_records(person: Person, name: str, anonymous: str) -> None:

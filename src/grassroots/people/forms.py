@@ -9,9 +9,10 @@ from __future__ import annotations
 from django import forms
 
 from grassroots.constitution import Constitution
+from grassroots.ids import is_row_id
 from grassroots.organizations.forms import DayForm
 from grassroots.organizations.models import Unit
-from grassroots.web import ActionForm, day_field
+from grassroots.web import ActionForm, RowIdChoices, day_field
 
 from .models import Person
 
@@ -34,7 +35,7 @@ class FirstChoicesSelect(forms.Select):
 
     def optgroups(self, name, value, attrs=None):
         field = self.choices.field
-        chosen = [pk for pk in value if pk.isdigit()]
+        chosen = [pk for pk in value if is_row_id(pk)]
         objects = [*field.queryset.filter(pk__in=chosen), *field.queryset.exclude(pk__in=chosen)[:LISTED_CHOICES]]
         choices = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
         if field.empty_label is not None:
@@ -46,14 +47,14 @@ class FirstChoicesSelect(forms.Select):
         return [(None, options, 0)]
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(RowIdChoices, forms.ModelChoiceField):
     widget = FirstChoicesSelect
 
     def label_from_instance(self, person: Person) -> str:
         return person_label(person)
 
 
-class BasicUnitChoiceField(forms.ModelChoiceField):
+class BasicUnitChoiceField(RowIdChoices, forms.ModelChoiceField):
     widget = FirstChoicesSelect
 
     def label_from_instance(self, unit: Unit) -> str:

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from grassroots.access import Right, grants_for, restrict
 from grassroots.audit.actions import record_denied_access
+from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 
 from .models import Consent, Membership, Person
@@ -24,9 +25,9 @@ def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
 
 def person_for(user, organization: Organization, pk: int | str) -> Person:
     """The person with this number, or 404 when unknown or out of the user's scope (which is audited)."""
-    person = people_visible_to(user, organization).filter(pk=pk).first() if str(pk).isdigit() else None
+    person = people_visible_to(user, organization).filter(pk=pk).first() if is_row_id(pk) else None
     if person is None:
-        if str(pk).isdigit() and Person.objects.filter(organization=organization, pk=pk).exists():
+        if is_row_id(pk) and Person.objects.filter(organization=organization, pk=pk).exists():
             record_denied_access(user=user, organization=organization, what=f"person {pk}")
         raise Http404(f"no person {pk} in {organization.slug}")
     return person
@@ -63,7 +64,7 @@ def consents_of(user, person: Person) -> QuerySet[Consent]:
 
 def consent_for(user, person: Person, pk: int | str) -> Consent:
     """One consent of the person, or 404 when unknown, someone else's, or out of scope."""
-    known = str(pk).isdigit() and int(pk) < 2**63
+    known = is_row_id(pk)
     consent = consents_of(user, person).filter(pk=pk).first() if known else None
     if consent is None:
         raise Http404(f"no consent {pk} of person {person.pk}")
