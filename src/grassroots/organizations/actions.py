@@ -5,6 +5,7 @@ change, a dated unit event and an audit record in one transaction; a refusal cha
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -144,7 +145,7 @@ def add_unit(
             name=name,
             slug=slug or _free_slug(organization, name),
             created_on=on,
-            path=f"new:{timezone.now().timestamp()}:{id(name)}",
+            path=f"new:{uuid.uuid4().hex}",  # unique until the id-based path replaces it below
         )
         unit.path = (parent.path if parent else "") + path_segment(unit.pk)
         unit.save(update_fields=["path"])
