@@ -109,9 +109,13 @@ class RowValidator:
         if not name:
             name = " ".join(part for part in (cell(self._first), cell(self._last)) if part)
         if not name:
-            return Rejection(line, self.columns.header_of("name" if self._name else "first_name"), "", "a name is required")
+            return Rejection(
+                line, self.columns.header_of("name" if self._name else "first_name"), "", "a name is required"
+            )
         if len(name) > 200:
-            return Rejection(line, self.columns.header_of("name"), name[:40] + "...", "a name is at most 200 characters")
+            return Rejection(
+                line, self.columns.header_of("name"), name[:40] + "...", "a name is at most 200 characters"
+            )
 
         email, email_column = "", 0
         for index in self._email:
@@ -126,7 +130,9 @@ class RowValidator:
             if value := cell(index):
                 phone = self.phone(value)
                 if not phone:
-                    return Rejection(line, self.columns.header[index], value, f"not a valid phone number for {self.region}")
+                    return Rejection(
+                        line, self.columns.header[index], value, f"not a valid phone number for {self.region}"
+                    )
                 break
 
         address = "\n".join(value for index in self._address if (value := cell(index)))
