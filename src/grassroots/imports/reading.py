@@ -12,6 +12,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,9 +65,12 @@ def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
         raise ImportFileError(f"{path.name} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
     with path.open("rb") as probe:
         head = probe.read(SAMPLE)
-    if head.startswith(b"PK\x03\x04"):
-        return _open_xlsx(path, size)
-    return _open_csv(path, head, size)
+    table = _open_xlsx(path, size) if head.startswith(b"PK\x03\x04") else _open_csv(path, head, size)
+    first = next(table.rows, None)
+    if first is None:
+        raise ImportFileError(f"{path.name} has a header row but no data rows")
+    table.rows = itertools.chain([first], table.rows)
+    return table
 
 
 def _configured_max_bytes() -> int:

@@ -64,7 +64,7 @@ class Rejection:
 def plain(value: str) -> str:
     """Trim a cell and undo the apostrophe our exports put before formula-like text."""
     value = value.strip()
-    if value[:1] == "'" and value[1:2] in FORMULA_START and value[1:2]:
+    if value[:1] == "'" and (value[1:2] in FORMULA_START or (value[1:2] == "'" and value[2:3] in FORMULA_START)):
         return value[1:]
     return value
 
