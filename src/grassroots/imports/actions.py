@@ -493,6 +493,7 @@ def import_members(
     result = work.result
     result.run_id = run.pk if run else None
     batches = _batches(table.rows, validator.validate, work.reject, batch_size)
+    committed = {"batches": 0, "rows": 0}
     kill_after = int(os.environ.get("GRASSROOTS_IMPORT_TEST_KILL_IN_BATCH", "0"))
 
     def one_batch(read: int, rows: list[ValidRow]) -> None:
@@ -529,6 +530,7 @@ def import_members(
             for read, rows in batches:
                 with transaction.atomic():
                     one_batch(read, rows)
+                committed.update(batches=run.batches_committed, rows=read)
                 report()
             work.finish_pending()
             result.written = True
@@ -550,6 +552,8 @@ def import_members(
     except BaseException as error:
         if run is not None and not isinstance(error, KeyboardInterrupt | SystemExit):
             result.state = ImportRun.State.FAILED
+            # What the database kept: the batches committed before the failure (none, all or nothing).
+            run.batches_committed, run.rows_done = committed["batches"], committed["rows"]
             with transaction.atomic():
                 _finish(run, result, by, organization, ImportRun.State.FAILED, started, error=error)
         raise
