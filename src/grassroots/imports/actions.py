@@ -135,7 +135,8 @@ class _Database:
 
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
-        self.now = timezone.now()
+        # Adapted once for the whole import: the statements take it as it is.
+        self.created_at = connection.ops.adapt_datetimefield_value(timezone.now())
         self.person_table = Person._meta.db_table
         self.membership_table = Membership._meta.db_table
 
@@ -153,8 +154,9 @@ class _Database:
             return list(range(first, first + count))
 
     def insert_people(self, rows: list[tuple]) -> None:
+        """Insert people given as (id, organization_id, name, email, phone, address, unit_path, recruiter_id)."""
         columns = (*self.PERSON_COLUMNS, "created_at")
-        self._insert(self.person_table, columns, [(*row, self.now) for row in rows])
+        self._insert(self.person_table, columns, [(*row, self.created_at) for row in rows])
 
     def insert_memberships(self, rows: list[tuple]) -> None:
         self._insert(self.membership_table, ("person_id", "unit_id", "status", "start"), rows)
@@ -169,8 +171,6 @@ class _Database:
                     for row in rows:
                         copy.write_row(row)
             else:
-                adapt = connection.ops.adapt_datetimefield_value
-                rows = [tuple(adapt(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
@@ -235,7 +235,8 @@ class _MemberImport:
         emails = {row.email for row in rows if row.email} | {r.recruiter for r in rows if "@" in r.recruiter}
         phones = {row.phone for row in rows if row.phone} | {r.recruiter for r in rows if r.recruiter[:1] == "+"}
         columns = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id")
-        people = Person.objects.filter(organization=self.organization, erased_at__isnull=True)
+        # No ordering: the default (by name) would make SQLite walk the name index instead of probing.
+        people = Person.objects.filter(organization=self.organization, erased_at__isnull=True).order_by()
         by_id: dict[int, _Existing] = {}
         for lookup, values in (("email__in", emails), ("phone__in", phones)):
             values = list(values)
@@ -245,7 +246,8 @@ class _MemberImport:
         if by_id:
             ids = list(by_id)
             for start in range(0, len(ids), 2000):
-                memberships = Membership.objects.current().filter(person_id__in=ids[start : start + 2000])
+                chunk = ids[start : start + 2000]
+                memberships = Membership.objects.current().filter(person_id__in=chunk).order_by()
                 for pk, person_id, unit_id, status in memberships.values_list("id", "person_id", "unit_id", "status"):
                     by_id[person_id].membership = (pk, unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
