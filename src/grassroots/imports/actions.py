@@ -420,7 +420,7 @@ class _MemberImport:
 
 def _batches(rows: Iterable[tuple[int, list[str]]], validate, on_rejection, size: int):
     batch: list[ValidRow] = []
-    count = 0
+    count = given = 0
     for line, cells in rows:
         count += 1
         outcome = validate(line, cells)
@@ -428,10 +428,11 @@ def _batches(rows: Iterable[tuple[int, list[str]]], validate, on_rejection, size
             batch.append(outcome)
             if len(batch) >= size:
                 yield count, batch
-                batch = []
+                batch, given = [], count
         else:
             on_rejection(outcome)
-    yield count, batch
+    if batch or count > given:  # the last rows, or rejected rows after the last full batch
+        yield count, batch
 
 
 def import_members(
