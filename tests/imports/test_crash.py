@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 ROWS, BATCH = 600, 100
 
@@ -36,9 +34,9 @@ import sys, django; django.setup()
 from grassroots.organizations.models import Organization
 from grassroots.imports.actions import import_members
 result = import_members(organization=Organization.objects.get(slug="crash"), path=sys.argv[1], by="t",
-                        valid_rows=sys.argv[2] == "valid", batch_size=%d)
+                        valid_rows=sys.argv[2] == "valid", batch_size=BATCH)
 print(result.as_json())
-""" % BATCH
+""".replace("BATCH", str(BATCH))
 
 
 def child(script: str, tmp_path: Path, *args: str, kill_in_batch: int = 0) -> subprocess.CompletedProcess:
@@ -90,9 +88,3 @@ def test_killed_imports_leave_whole_batches_and_rerun_completes(tmp_path):
     people, emails, runs = state(tmp_path)
     assert people == emails == ROWS
     assert runs[-1] == ("done", ROWS // BATCH, ROWS)
-
-
-@pytest.fixture(autouse=True)
-def _no_database_needed():
-    """These tests use their own database file through child processes."""
-    yield
