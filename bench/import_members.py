@@ -241,6 +241,7 @@ def import_export_rate(path: Path, org, workdir: Path) -> float:
     result = PersonResource().import_data(dataset, dry_run=False, raise_errors=False)
     seconds = time.perf_counter() - started
     assert not result.has_errors(), "django-import-export failed"
+    Person.objects.filter(organization=org, email__startswith="iex.").delete()  # our import starts empty too
     return len(dataset) / seconds
 
 
