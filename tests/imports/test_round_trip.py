@@ -15,6 +15,7 @@ from tests import builders
 BY = "cli:test"
 PHONES = [f"+44791112{number:04d}" for number in range(100)]
 STATUSES = ["supporter", "candidate", "member", "lapsed", "resigned"]
+EMAIL = r"[a-z0-9][a-z0-9._+-]{0,10}@[a-z]{1,8}\.(org|net)"
 HEADER = ["name", "email", "phone", "address", "unit", "status", "joined", "recruiter"]
 
 text = st.text(
@@ -24,7 +25,7 @@ text = st.text(
 person = st.fixed_dictionaries(
     {
         "name": text.filter(bool),
-        "email": st.one_of(st.just(""), st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,10}@[a-z]{1,8}\.(org|net)", fullmatch=True)),
+        "email": st.one_of(st.just(""), st.from_regex(EMAIL, fullmatch=True)),
         "phone": st.one_of(st.just(""), st.sampled_from(PHONES)),
         "address": st.lists(text.filter(bool), max_size=3).map("\n".join),
         "unit": st.sampled_from(["elm-house", "oak-court", "ash-tower"]),
