@@ -802,10 +802,8 @@ def import_members_command(
             out.print(f"  ... and {result.rejected - 10} more" + ("" if errors else " (write them all with --errors)"))
         if dry_run:
             out.print("dry run: nothing was written")
-        elif not result.written:
-            out.print("some rows were rejected: nothing was written (use --valid-rows to import the valid ones)")
     if result.rejected and not result.written and not dry_run:
-        raise typer.Exit(1)
+        raise Refusal(f"{result.rejected} rows rejected: nothing was written (--valid-rows imports the valid ones)")
 
 
 @export_app.command("members")
