@@ -179,6 +179,22 @@ class _Database:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
+    def select_in(self, sql: str, params: list, values: list) -> list[tuple]:
+        """Rows of `sql` (ending with a column) whose column is one of `values`: one array
+        parameter on PostgreSQL, chunks of IN lists on SQLite. No ORDER BY, so the index probes."""
+        if not values:
+            return []
+        rows: list[tuple] = []
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(sql + " = ANY(%s)", [*params, values])
+                return cursor.fetchall()
+            for start in range(0, len(values), 5000):
+                chunk = values[start : start + 5000]
+                cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(chunk))})", [*params, *chunk])
+                rows.extend(cursor.fetchall())
+        return rows
+
     def execute_many(self, sql: str, rows: list[tuple]) -> None:
         if rows:
             with connection.cursor() as cursor:
@@ -239,22 +255,26 @@ class _MemberImport:
         two queries, with their current memberships in a third."""
         emails = {row.email for row in rows if row.email} | {r.recruiter for r in rows if "@" in r.recruiter}
         phones = {row.phone for row in rows if row.phone} | {r.recruiter for r in rows if r.recruiter[:1] == "+"}
-        columns = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id")
-        # No ordering: the default (by name) would make SQLite walk the name index instead of probing.
-        people = Person.objects.filter(organization=self.organization, erased_at__isnull=True).order_by()
         by_id: dict[int, _Existing] = {}
-        for lookup, values in (("email__in", emails), ("phone__in", phones)):
-            values = list(values)
-            for start in range(0, len(values), 2000):
-                for found in people.filter(**{lookup: values[start : start + 2000]}).values_list(*columns):
-                    by_id.setdefault(found[0], _Existing(*found))
+        person_table, membership_table = self.db.person_table, self.db.membership_table
+        for column, values in (("email", emails), ("phone", phones)):
+            found = self.db.select_in(
+                f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person_table} "
+                f"WHERE organization_id = %s AND erased_at IS NULL AND {column}",
+                [self.organization.pk],
+                list(values),
+            )
+            for row in found:
+                by_id.setdefault(row[0], _Existing(*row))
         if by_id:
-            ids = list(by_id)
-            for start in range(0, len(ids), 2000):
-                chunk = ids[start : start + 2000]
-                memberships = Membership.objects.current().filter(person_id__in=chunk).order_by()
-                for pk, person_id, unit_id, status in memberships.values_list("id", "person_id", "unit_id", "status"):
-                    by_id[person_id].membership = (pk, unit_id, status)
+            end = connection.ops.quote_name("end")
+            found = self.db.select_in(
+                f"SELECT id, person_id, unit_id, status FROM {membership_table} WHERE {end} IS NULL AND person_id",
+                [],
+                list(by_id),
+            )
+            for pk, person_id, unit_id, status in found:
+                by_id[person_id].membership = (pk, unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
         by_phone: dict[str, _Existing] = {}
         for person in sorted(by_id.values(), key=lambda person: person.id):
