@@ -289,7 +289,10 @@ def main() -> None:
         print(f"  ours / floor = {ours / floor:.2f} (target >= 0.5)")
         iex = sqlite["import_export_rate"]
         print(f"django-import-export ({SLICE:,} rows): {iex:,.0f} rows/s; ours / it = {ours / iex:.0f}x (target >= 40)")
-        print(f"  peak memory of the SQLite run: {sqlite['peak_mb']:.0f} MB (target < 300 MB at 1M rows)")
+        print(
+            f"  peak memory of the SQLite run: {sqlite['peak_mb']:.0f} MB (target < 300 MB at 1M rows); "
+            f"{sqlite['peak_mb_before_import']:.0f} MB before our import (Django, django-import-export)"
+        )
 
         url = postgres_url()
         if url is None:
