@@ -104,6 +104,15 @@ def generate(path: Path, rows: int, seed: int = 4) -> None:
 
 
 def peak_mb() -> float:
+    """Peak resident memory of this process. VmHWM, because Linux carries ru_maxrss over an exec:
+    a child would report the parent's peak (the parent holds the floor's rows when it starts it)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
