@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "grassroots.people",
     "grassroots.meetings",
     "grassroots.accounts",
+    "grassroots.imports",
 ]
 
 MIDDLEWARE = [
@@ -247,3 +248,6 @@ CONTENT_SECURITY_POLICY = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Member imports: files larger than this are refused before they are read.
+GRASSROOTS_IMPORT_MAX_BYTES = int(os.environ.get("GRASSROOTS_IMPORT_MAX_BYTES", 200 * 1024 * 1024))

@@ -34,6 +34,8 @@ member_app = typer.Typer(help="Memberships: join, transfer, status, end.", no_ar
 post_app = typer.Typer(help="Officer posts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their accounts in organizations.", no_args_is_help=True)
+import_app = typer.Typer(help="Import members from CSV or XLSX files.", no_args_is_help=True)
+export_app = typer.Typer(help="Export members to CSV or XLSX files.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(unit_app, name="unit")
 app.add_typer(person_app, name="person")
@@ -41,6 +43,8 @@ app.add_typer(member_app, name="member")
 app.add_typer(post_app, name="post")
 app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 out = Console(highlight=False)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -731,6 +735,97 @@ def audit(
             row["at"][:16].replace("T", " "), row["actor"], row["action"], row["target"], audit_changes(row["changes"])
         )
     out.print(table)
+
+
+# Member files.
+
+
+@import_app.command("members")
+def import_members_command(
+    file: Annotated[str, typer.Argument(help="CSV or XLSX file of members.")],
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    mapping: Annotated[str | None, typer.Option("--mapping", help="YAML file: {column header: field}.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+    valid_rows: Annotated[
+        bool, typer.Option("--valid-rows", help="Commit the valid rows batch by batch (default: all or nothing).")
+    ] = False,
+    on_duplicate: Annotated[
+        str, typer.Option("--on-duplicate", help="A person already known: skip, update or fill-empty.")
+    ] = "skip",
+    errors: Annotated[str | None, typer.Option("--errors", help="Write every rejected row to this CSV.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import people and their memberships from a member file (CSV or XLSX)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from grassroots.imports.actions import ON_DUPLICATE, import_members
+    from grassroots.imports.columns import MappingError
+    from grassroots.imports.reading import ImportFileError
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise Refusal(f"--on-duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    organization = _organization(org)
+    options = dict(
+        organization=organization,
+        path=file,
+        by=_operator(),
+        mapping=mapping,
+        dry_run=dry_run,
+        valid_rows=valid_rows,
+        on_duplicate=on_duplicate,
+        errors_path=errors,
+    )
+    try:
+        if as_json:
+            result = import_members(**options)
+        else:
+            rows_read = TextColumn("{task.fields[rows]} rows")
+            columns = (TextColumn("importing"), BarColumn(), TaskProgressColumn(), rows_read)
+            with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("import", total=1.0, rows=0)
+                result = import_members(
+                    **options, progress=lambda p: bar.update(task, completed=p.fraction, rows=p.rows_done)
+                )
+    except (ImportFileError, MappingError) as error:
+        raise Refusal(str(error)) from None
+    except OSError as error:
+        raise Refusal(f"{error.filename or file}: {error.strerror}") from None
+    if as_json:
+        _print_json(result.as_json())
+    else:
+        counts = ", ".join(
+            f"{getattr(result, name)} {name}" for name in ("created", "updated", "unchanged", "skipped", "rejected")
+        )
+        out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
+        for rejection in result.rejections[:10]:
+            out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")
+        if result.rejected > 10:
+            out.print(f"  ... and {result.rejected - 10} more" + ("" if errors else " (write them all with --errors)"))
+        if dry_run:
+            out.print("dry run: nothing was written")
+    if result.rejected and not result.written and not dry_run:
+        raise Refusal(f"{result.rejected} rows rejected: nothing was written (--valid-rows imports the valid ones)")
+
+
+@export_app.command("members")
+def export_members_command(
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    output: Annotated[str, typer.Option("-o", "--output", help="File to write.")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's subtree (slug).")] = None,
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+) -> None:
+    """Export the people of an organization (or a subtree) with their current membership."""
+    from grassroots.imports.actions import export_members
+
+    if format not in ("csv", "xlsx"):
+        raise Refusal(f"--format: '{format}' is not csv or xlsx")
+    organization = _organization(org)
+    target = _unit(unit, organization=organization) if unit else None
+    try:
+        count = export_members(organization=organization, by=_operator(), path=output, format=format, unit=target)
+    except OSError as error:
+        raise Refusal(f"{error.filename or output}: {error.strerror}") from None
+    out.print(f"{count} people written to {output}")
 
 
 def main(argv: list[str] | None = None) -> int:

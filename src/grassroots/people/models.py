@@ -33,7 +33,12 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["organization", "email"]), models.Index(fields=["organization", "name"])]
+        indexes = [
+            models.Index(fields=["organization", "email"]),
+            models.Index(fields=["organization", "name"]),
+            # Imports de-duplicate by phone after email, one batch at a time.
+            models.Index(fields=["organization", "phone"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

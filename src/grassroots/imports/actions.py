@@ -1,0 +1,718 @@
+"""Importing and exporting the members of an organization, set-based, audited and scoped.
+
+`import_members` reads a CSV or XLSX file (see `reading`), maps its columns (`columns`), checks
+each row (`validation`), de-duplicates against the file and the database by normalized email,
+then phone, and writes whole batches with one statement per table (executemany on SQLite, COPY
+on PostgreSQL). Rules it enforces:
+
+- The actor needs `import_export` over every unit a row names, and over the unit of every
+  existing person a row would change (`authorize`); a row outside the scope is rejected.
+- One current membership per person: a row matching someone who is a current member of another
+  unit is rejected (transfers are a separate, deliberate action); in the same unit, `update`
+  changes the status only along a transition the constitution allows.
+- All or nothing by default: one transaction, rolled back when any row is rejected or anything
+  fails. With `valid_rows`, each batch commits in its own transaction together with the progress
+  of the `ImportRun`, so a killed import leaves whole batches and a record of how far it got; a
+  re-run matches the committed people and creates no duplicates.
+- One audit record per import (who, file name, hash, counts; never personal values). A killed
+  `valid_rows` import has no audit record yet: its `ImportRun` (running, rows_done) is the trace.
+
+Recruiters are matched by email or phone among the people of the file (in any order) and of the
+database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
+from grassroots.audit.actions import Actor, actor_label, write_audit_record
+from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
+from grassroots.people.models import Membership, Person
+
+from .columns import ColumnMap, load_mapping, map_columns
+from .models import ImportRun
+from .reading import open_table
+from .validation import Rejection, RowValidator, UnitRef, ValidRow
+
+BATCH_SIZE = 5000
+ON_DUPLICATE = ("skip", "update", "fill-empty")
+OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
+
+
+@dataclass
+class ImportProgress:
+    """Where a running import is: rows read, fraction of the file read, batches committed."""
+
+    rows_done: int
+    fraction: float
+    batches_committed: int
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import: counts per outcome, the rejections (the first 1,000 kept here, all
+    of them in the errors file), and whether anything was written."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    state: str = ImportRun.State.RUNNING
+    written: bool = False
+    run_id: int | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    notes: list[Rejection] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        names = ("created", "updated", "unchanged", "skipped", "rejected", "rows")
+        return {name: getattr(self, name) for name in names} | {"seconds": round(self.seconds, 3)}
+
+
+class _RolledBack(Exception):
+    """Raised inside the all-or-nothing transaction to undo it when rows were rejected."""
+
+
+class _Existing:
+    """A person already known (in the database, or earlier in the file on a dry run)."""
+
+    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership")
+
+    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None):
+        self.id, self.name, self.email, self.phone, self.address = id, name, email, phone, address
+        self.unit_path, self.recruiter_id, self.membership = unit_path, recruiter_id, membership
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def basic_units_for_import(organization: Organization) -> dict[str, UnitRef]:
+    """Every way a row may name a unit (slug, name, path, case-insensitively) from one query.
+
+    Units people cannot join (committees, planned or closed units) are there with the reason.
+    """
+    constitution = organization.constitution
+    basic = set(constitution.basic_kinds)
+    refs: dict[str, UnitRef] = {}
+    rows = Unit.objects.filter(organization=organization).values_list("id", "path", "name", "slug", "kind", "state")
+    for pk, path, name, slug, kind, state in rows.iterator(chunk_size=5000):
+        refusal = ""
+        if kind not in basic:
+            refusal = f"{name} is a {constitution.kind(kind).label.lower()}; people are members of basic units"
+        elif state not in OPEN_STATES:
+            refusal = f"{name} is {state}; people join units that are preparing or founded"
+        ref = UnitRef(pk, path, name, refusal)
+        for key in (name.casefold(), slug.casefold(), path, name, slug):
+            current = refs.get(key)
+            if current is None or (current.refusal and not refusal):
+                refs[key] = ref
+    return refs
+
+
+class _Database:
+    """The set-based statements of an import, for the connection's vendor."""
+
+    PERSON_COLUMNS = ("id", "organization_id", "name", "email", "phone", "address", "unit_path", "recruiter_id")
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+        # Adapted once for the whole import: the statements take it as it is.
+        self.created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.person_table = Person._meta.db_table
+        self.membership_table = Membership._meta.db_table
+        if not self.postgres:
+            # The default 2 MB page cache makes every insert into the email, name and phone
+            # indexes of a large table read pages again; 64 MB keeps them (for this connection).
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size = -65536")
+
+    def next_person_ids(self, count: int) -> list[int]:
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.person_table, count],
+                )
+                return [pk for (pk,) in cursor.fetchall()]
+            # SQLite: the transaction holds the write lock from its start (transaction_mode IMMEDIATE).
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.person_table}")
+            first = cursor.fetchone()[0] + 1
+            return list(range(first, first + count))
+
+    def insert_people(self, rows: list[tuple]) -> None:
+        """Insert people given as (id, organization_id, name, email, phone, address, unit_path, recruiter_id)."""
+        columns = (*self.PERSON_COLUMNS, "created_at")
+        self._insert(self.person_table, columns, [(*row, self.created_at) for row in rows])
+
+    def insert_memberships(self, rows: list[tuple]) -> None:
+        self._insert(self.membership_table, ("person_id", "unit_id", "status", "start"), rows)
+
+    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def select_in(self, sql: str, params: list, values: list) -> list[tuple]:
+        """Rows of `sql` (ending with a column) whose column is one of `values`: one array
+        parameter on PostgreSQL, chunks of IN lists on SQLite. No ORDER BY, so the index probes."""
+        if not values:
+            return []
+        rows: list[tuple] = []
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(sql + " = ANY(%s)", [*params, values])
+                return cursor.fetchall()
+            for start in range(0, len(values), 5000):
+                chunk = values[start : start + 5000]
+                cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(chunk))})", [*params, *chunk])
+                rows.extend(cursor.fetchall())
+        return rows
+
+    def execute_many(self, sql: str, rows: list[tuple]) -> None:
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+
+
+class _MemberImport:
+    """One run of `import_members`; holds the state shared by its batches."""
+
+    def __init__(self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, errors, run):
+        self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
+        self.dry_run, self.on_duplicate, self.errors, self.run = dry_run, on_duplicate, errors, run
+        self.result = ImportResult()
+        self.db = _Database()
+        self.seen: dict[str, _Existing] = {}  # dry run: the people earlier in the file
+        self.allowed: dict[str, str] = {}  # unit path -> "" (allowed) or the refusal
+        self.pending: dict[str, list[tuple[int, int]]] = {}  # recruiter key -> [(recruit id, line)]
+        self.virtual_id = 0
+        self.units_by_path = {ref.path: ref for ref in validator.units.values()}
+        self.unit_names = {ref.id: ref.name for ref in validator.units.values()}
+        self.operator = is_operator(by)
+
+    # -- outcomes ---------------------------------------------------------------------------
+    def reject(self, rejection: Rejection) -> None:
+        self.result.rejected += 1
+        if len(self.result.rejections) < 1000:
+            self.result.rejections.append(rejection)
+        if self.errors is not None:
+            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def note(self, rejection: Rejection) -> None:
+        if len(self.result.notes) < 1000:
+            self.result.notes.append(rejection)
+        if self.errors is not None:
+            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def refusal_for(self, path: str) -> str:
+        """'' when the actor may import into the unit at `path`, else why not (checked once per unit)."""
+        if self.operator or not path:
+            return ""
+        refusal = self.allowed.get(path)
+        if refusal is None:
+            ref = self.units_by_path.get(path)
+            unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization) if ref else None
+            try:
+                if unit is None:
+                    raise OutOfScope(f"you may not import export in the unit at {path}")
+                authorize(self.by, Right.IMPORT_EXPORT, unit)
+                refusal = ""
+            except OutOfScope as error:
+                refusal = error.message
+            self.allowed[path] = refusal
+        return refusal
+
+    # -- reading the database ---------------------------------------------------------------
+    def existing(self, rows: list[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
+        """The people of the organization matching the batch's emails and phones (and recruiters), in
+        two queries, with their current memberships in a third."""
+        emails = {row.email for row in rows if row.email} | {r.recruiter for r in rows if "@" in r.recruiter}
+        phones = {row.phone for row in rows if row.phone} | {r.recruiter for r in rows if r.recruiter[:1] == "+"}
+        by_id: dict[int, _Existing] = {}
+        person_table, membership_table = self.db.person_table, self.db.membership_table
+        for column, values in (("email", emails), ("phone", phones)):
+            found = self.db.select_in(
+                f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person_table} "
+                f"WHERE organization_id = %s AND erased_at IS NULL AND {column}",
+                [self.organization.pk],
+                list(values),
+            )
+            for row in found:
+                by_id.setdefault(row[0], _Existing(*row))
+        if by_id:
+            end = connection.ops.quote_name("end")
+            found = self.db.select_in(
+                f"SELECT id, person_id, unit_id, status FROM {membership_table} WHERE {end} IS NULL AND person_id",
+                [],
+                list(by_id),
+            )
+            for pk, person_id, unit_id, status in found:
+                by_id[person_id].membership = (pk, unit_id, status)
+        by_email = {person.email: person for person in by_id.values() if person.email}
+        by_phone: dict[str, _Existing] = {}
+        for person in sorted(by_id.values(), key=lambda person: person.id):
+            if person.phone:
+                by_phone.setdefault(person.phone, person)
+        return by_email, by_phone
+
+    # -- one batch --------------------------------------------------------------------------
+    def apply(self, rows: list[ValidRow]) -> None:
+        """Decide the outcome of each row of the batch, then write the batch set-based."""
+        by_email, by_phone = self.existing(rows) if rows else ({}, {})
+        known = self.seen if self.dry_run else {}
+        new_people: list[list] = []
+        new_memberships: list[tuple] = []
+        person_updates: list[tuple] = []
+        status_updates: list[tuple] = []
+        status_changes: list[tuple] = []
+        links: list[tuple[int, int]] = []
+        ids = iter(self.db.next_person_ids(len(rows))) if rows and not self.dry_run else None
+        today = self.validator.today
+        unit_column = self.columns.header_of("unit")
+        for row in rows:
+            match = None
+            if row.email:
+                match = known.get(row.email) or by_email.get(row.email)
+            if match is None and row.phone:
+                match = known.get(row.phone) or by_phone.get(row.phone)
+            unit = row.unit
+            refusal = self.refusal_for(unit.path)
+            if refusal:
+                self.reject(Rejection(row.line, unit_column, unit.name, refusal))
+                continue
+            recruiter_id = self.recruiter_id(row, known, by_email, by_phone)
+            if match is None:
+                if ids is not None:
+                    pk = next(ids)
+                else:
+                    self.virtual_id -= 1
+                    pk = self.virtual_id
+                person = _Existing(pk, row.name, row.email, row.phone, row.address, unit.path, recruiter_id)
+                person.membership = (None, unit.id, row.status)
+                new_people.append([pk, row.name, row.email, row.phone, row.address, unit.path, recruiter_id])
+                new_memberships.append((pk, unit.id, row.status, row.start))
+                self.remember(person, known)
+                if row.recruiter and recruiter_id is None:
+                    self.pending.setdefault(row.recruiter, []).append((pk, row.line))
+                self.result.created += 1
+                continue
+            if self.on_duplicate == "skip":
+                self.result.skipped += 1
+                continue
+            refusal = self.refusal_for(match.unit_path)
+            if refusal:
+                self.reject(Rejection(row.line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
+                continue
+            current = match.membership
+            if current is not None and current[1] != unit.id:
+                where = self.unit_names.get(current[1], "another unit")
+                reason = f"already a current member of {where}; one current membership per person: transfer instead"
+                self.reject(Rejection(row.line, unit_column, unit.name, reason))
+                continue
+            fill = self.on_duplicate == "fill-empty"
+            changed = False
+            values = {}
+            for name in ("name", "email", "phone", "address"):
+                new, old = getattr(row, name), getattr(match, name)
+                if new and new != old and (not fill or not old):
+                    values[name] = new
+            if values:
+                for name, value in values.items():
+                    setattr(match, name, value)
+                changed = True
+            if recruiter_id is not None and recruiter_id != match.recruiter_id and not (fill and match.recruiter_id):
+                match.recruiter_id = recruiter_id
+                changed = True
+            if current is None:
+                match.unit_path = unit.path
+                match.membership = (None, unit.id, row.status)
+                new_memberships.append((match.id, unit.id, row.status, row.start))
+                changed = True
+            elif row.status != current[2] and not fill:
+                if not self.organization.constitution.may_change_status(current[2], row.status):
+                    reason = f"cannot change status from {current[2]} to {row.status} under the constitution"
+                    self.reject(Rejection(row.line, self.columns.header_of("status"), row.status, reason))
+                    continue
+                if current[0] is not None:
+                    status_updates.append((row.status, current[0]))
+                    status_changes.append((current[0], today, current[2], row.status))
+                match.membership = (current[0], current[1], row.status)
+                changed = True
+            if changed:
+                self.result.updated += 1
+                self.remember(match, known)
+                if match.id > 0:
+                    person_updates.append(
+                        (
+                            match.name,
+                            match.email,
+                            match.phone,
+                            match.address,
+                            match.unit_path,
+                            match.recruiter_id,
+                            match.id,
+                        )
+                    )
+            else:
+                self.result.unchanged += 1
+        links.extend(self.resolve_pending(known))
+        if self.dry_run:
+            return
+        self.write(new_people, new_memberships, person_updates, status_updates, status_changes, links)
+
+    def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
+        if person.email:
+            known[person.email] = person
+        if person.phone:
+            known.setdefault(person.phone, person)
+
+    def recruiter_id(self, row: ValidRow, known, by_email, by_phone) -> int | None:
+        key = row.recruiter
+        if not key:
+            return None
+        found = known.get(key) or (by_email.get(key) if "@" in key else by_phone.get(key))
+        return found.id if found is not None else None
+
+    def resolve_pending(self, known: dict[str, _Existing]) -> list[tuple[int, int]]:
+        """Recruits whose recruiter came later in the file: link them now that the recruiter is known."""
+        links = []
+        for key in [key for key in self.pending if key in known]:
+            recruiter = known[key]
+            for recruit, _line in self.pending.pop(key):
+                if recruit != recruiter.id:
+                    links.append((recruiter.id, recruit))
+        return links
+
+    def write(self, new_people, new_memberships, person_updates, status_updates, status_changes, links) -> None:
+        organization_id = self.organization.pk
+        # New people whose recruiter is a positive id already written or in this batch keep it.
+        self.db.insert_people([(row[0], organization_id, *row[1:]) for row in new_people])
+        self.db.insert_memberships(new_memberships)
+        table = self.db.person_table
+        self.db.execute_many(
+            f"UPDATE {table} SET name = %s, email = %s, phone = %s, address = %s, unit_path = %s, recruiter_id = %s "
+            "WHERE id = %s",
+            person_updates,
+        )
+        self.db.execute_many(f"UPDATE {self.db.membership_table} SET status = %s WHERE id = %s", status_updates)
+        if status_changes:
+            from grassroots.people.models import StatusChange
+
+            self.db.execute_many(
+                f"INSERT INTO {StatusChange._meta.db_table} "
+                f"(membership_id, {connection.ops.quote_name('on')}, old, new) VALUES (%s, %s, %s, %s)",
+                status_changes,
+            )
+        self.db.execute_many(f"UPDATE {table} SET recruiter_id = %s WHERE id = %s", links)
+
+    def finish_pending(self) -> None:
+        """Recruiters found nowhere: the recruits stay, with no recruiter, and the errors file says so."""
+        column = self.columns.header_of("recruiter")
+        for key, recruits in self.pending.items():
+            for _recruit, line in recruits:
+                self.note(
+                    Rejection(line, column, key, "recruiter not found in the file or the organization; left empty")
+                )
+        self.pending.clear()
+
+
+def _batches(rows: Iterable[tuple[int, list[str]]], validate, on_rejection, size: int):
+    batch: list[ValidRow] = []
+    count = given = 0
+    for line, cells in rows:
+        count += 1
+        outcome = validate(line, cells)
+        if type(outcome) is ValidRow:
+            batch.append(outcome)
+            if len(batch) >= size:
+                yield count, batch
+                batch, given = [], count
+        else:
+            on_rejection(outcome)
+    if batch or count > given:  # the last rows, or rejected rows after the last full batch
+        yield count, batch
+
+
+def import_members(
+    *,
+    organization: Organization,
+    path: str | Path,
+    by: Actor,
+    mapping: dict[str, str] | str | Path | None = None,
+    dry_run: bool = False,
+    valid_rows: bool = False,
+    on_duplicate: str = "skip",
+    errors_path: str | Path | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    today: dt.date | None = None,
+) -> ImportResult:
+    """Import the people of a member file into the organization's basic units (see the module for
+    the rules). Raises `ImportFileError` or `MappingError` when the file cannot be read at all."""
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValueError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    started = time.perf_counter()
+    path = Path(path)
+    if mapping is not None and not isinstance(mapping, dict):
+        mapping = load_mapping(mapping)
+    table = open_table(path)
+    columns = map_columns(table.header, mapping)
+    constitution = organization.constitution
+    validator = RowValidator(
+        columns,
+        region=organization.default_region or "GB",
+        statuses=constitution.statuses,
+        initial_status=constitution.member_statuses.initial,
+        units=basic_units_for_import(organization),
+        today=today or timezone.localdate(),
+    )
+    options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
+    run = None
+    if not dry_run:
+        run = ImportRun.objects.create(
+            organization=organization,
+            actor_label=actor_label(by)[:200],
+            file_name=path.name[:255],
+            sha256=file_sha256(path),
+            options=options,
+            started_at=timezone.now(),
+        )
+    errors_file = open(errors_path, "w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
+    errors = csv.writer(errors_file) if errors_file else None
+    if errors:
+        errors.writerow(["line", "column", "value", "reason"])
+    work = _MemberImport(
+        organization=organization,
+        by=by,
+        columns=columns,
+        validator=validator,
+        dry_run=dry_run,
+        on_duplicate=on_duplicate,
+        errors=errors,
+        run=run,
+    )
+    result = work.result
+    result.run_id = run.pk if run else None
+    batches = _batches(table.rows, validator.validate, work.reject, batch_size)
+    committed = {"batches": 0, "rows": 0}
+    kill_after = int(os.environ.get("GRASSROOTS_IMPORT_TEST_KILL_IN_BATCH", "0"))
+
+    def one_batch(read: int, rows: list[ValidRow]) -> None:
+        if run is not None:
+            # First the run's progress: on SQLite this also takes the write lock for the batch.
+            run.batches_committed += 1
+            ImportRun.objects.filter(pk=run.pk).update(
+                rows_done=read,
+                batches_committed=run.batches_committed,
+                **{name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")},
+            )
+        work.apply(rows)
+        if run is not None:
+            ImportRun.objects.filter(pk=run.pk).update(
+                **{name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")}
+            )
+        if kill_after and run is not None and run.batches_committed == kill_after:
+            # Test hook for the crash tests: die inside the batch's transaction, before it commits.
+            os.kill(os.getpid(), 9)
+        result.rows = read
+
+    def report() -> None:
+        if progress is not None:
+            progress(ImportProgress(result.rows, table.progress(), run.batches_committed if run else 0))
+
+    try:
+        if dry_run:
+            for read, rows in batches:
+                one_batch(read, rows)
+                report()
+            work.finish_pending()
+            result.state = ImportRun.State.DONE
+        elif valid_rows:
+            for read, rows in batches:
+                with transaction.atomic():
+                    one_batch(read, rows)
+                committed.update(batches=run.batches_committed, rows=read)
+                report()
+            work.finish_pending()
+            result.written = True
+            result.state = ImportRun.State.DONE
+        else:
+            try:
+                with transaction.atomic():
+                    for read, rows in batches:
+                        one_batch(read, rows)
+                        report()
+                    if result.rejected:
+                        raise _RolledBack
+                    work.finish_pending()
+                    _finish(run, result, by, organization, ImportRun.State.DONE, started)
+                    result.written = True
+            except _RolledBack:
+                _undo_counts(run)
+                result.state = ImportRun.State.REJECTED
+    except BaseException as error:
+        if run is not None and not isinstance(error, KeyboardInterrupt | SystemExit):
+            result.state = ImportRun.State.FAILED
+            # What the database kept: the batches committed before the failure (none, all or nothing).
+            run.batches_committed, run.rows_done = committed["batches"], committed["rows"]
+            with transaction.atomic():
+                _finish(run, result, by, organization, ImportRun.State.FAILED, started, error=error)
+        raise
+    finally:
+        if errors_file:
+            errors_file.close()
+    if run is not None and result.state != ImportRun.State.DONE or (valid_rows and run is not None):
+        with transaction.atomic():
+            _finish(run, result, by, organization, result.state, started)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _undo_counts(run: ImportRun | None) -> None:
+    if run is not None:
+        run.batches_committed = 0
+
+
+def _finish(run, result: ImportResult, by, organization, state: str, started: float, *, error=None) -> None:
+    """Close the run with its counts and write the import's one audit record."""
+    if run is None:
+        return
+    result.state = state
+    result.seconds = time.perf_counter() - started
+    counts = {name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")}
+    run.state = state
+    run.rows_total = result.rows
+    run.finished_at = timezone.now()
+    run.error = f"{type(error).__name__}: {error}"[:2000] if error is not None else ""
+    for name, value in counts.items():
+        setattr(run, name, value)
+    if state != ImportRun.State.DONE or not result.written:
+        run.rows_done = result.rows if state == ImportRun.State.REJECTED else run.rows_done
+    else:
+        run.rows_done = result.rows
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=state,
+        rows_total=run.rows_total,
+        rows_done=run.rows_done,
+        finished_at=run.finished_at,
+        error=run.error,
+        batches_committed=run.batches_committed,
+        **counts,
+    )
+    write_audit_record(
+        by=by,
+        action="people.import",
+        target=run,
+        organization=organization,
+        changes={
+            "file": [None, run.file_name],
+            "sha256": [None, run.sha256],
+            "state": [None, state],
+            "rows": [None, result.rows],
+            **{name: [None, value] for name, value in counts.items()},
+        },
+    )
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def export_members(
+    *, organization: Organization, by: Actor, path: str | Path, format: str = "csv", unit: Unit | None = None
+) -> int:
+    """Write the people the actor may import and export (of the organization, or of `unit`'s
+    subtree) with their current membership to a CSV or XLSX file, streamed; audited with the row
+    count. Returns the number of people written."""
+    from .exporting import EXPORT_HEADER, write_csv, write_xlsx
+
+    if format not in ("csv", "xlsx"):
+        raise ValueError(f"format: '{format}' is not csv or xlsx")
+    if unit is not None:
+        authorize(by, Right.IMPORT_EXPORT, unit)
+    people = restrict(Person.objects.all(), user=by, organization=organization, right=Right.IMPORT_EXPORT)
+    people = people.filter(erased_at__isnull=True)
+    if unit is not None:
+        people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+    slugs = dict(Unit.objects.filter(organization=organization).values_list("id", "slug"))
+    with transaction.atomic():
+        rows = _export_rows(people.order_by("id"), slugs)
+        writer = write_xlsx if format == "xlsx" else write_csv
+        count = writer(Path(path), EXPORT_HEADER, rows)
+        write_audit_record(
+            by=by,
+            action="people.export",
+            target=unit or organization,
+            organization=organization,
+            unit=unit,
+            changes={"rows": [None, count], "format": [None, format]},
+        )
+    return count
+
+
+def _export_rows(people, slugs: dict[int, str]):
+    """Rows of (name, email, phone, address, unit, status, joined, recruiter), chunk by chunk: for
+    each chunk of people, their current memberships and recruiters in one query each."""
+    columns = ("id", "name", "email", "phone", "address", "recruiter_id")
+    chunk: list[tuple] = []
+    for person in people.values_list(*columns).iterator(chunk_size=2000):
+        chunk.append(person)
+        if len(chunk) == 2000:
+            yield from _export_chunk(chunk, slugs)
+            chunk = []
+    yield from _export_chunk(chunk, slugs)
+
+
+def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
+    if not chunk:
+        return
+    ids = [person[0] for person in chunk]
+    memberships = {
+        person_id: (unit_id, status, start)
+        for person_id, unit_id, status, start in Membership.objects.current()
+        .filter(person_id__in=ids)
+        .values_list("person_id", "unit_id", "status", "start")
+    }
+    recruiter_ids = {person[5] for person in chunk if person[5]}
+    recruiters = {
+        pk: email or phone
+        for pk, email, phone in Person.objects.filter(pk__in=recruiter_ids).values_list("id", "email", "phone")
+    }
+    for pk, name, email, phone, address, recruiter_id in chunk:
+        unit_id, status, start = memberships.get(pk, (None, "", None))
+        yield (
+            name,
+            email,
+            phone,
+            address,
+            slugs.get(unit_id, "") if unit_id else "",
+            status,
+            start.isoformat() if start else "",
+            recruiters.get(recruiter_id, "") if recruiter_id else "",
+        )

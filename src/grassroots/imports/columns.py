@@ -1,0 +1,155 @@
+"""Which column of a member file holds which field of a person: recognised headers, or a mapping file.
+
+Plain Python, no database. The aliases cover common spreadsheet headers and the column names of
+Action Network, CiviCRM and NationBuilder exports (from their documented export formats, as known
+to the authors; an explicit mapping file overrides anything recognised here).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIELDS = (
+    "first_name",
+    "last_name",
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "address",
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "postcode",
+    "unit",
+    "status",
+    "joined",
+    "recruiter",
+)
+IGNORE = "ignore"
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "first_name": ("first_name", "firstname", "first", "given_name", "forename", "forenames"),
+    "last_name": ("last_name", "lastname", "last", "surname", "family_name"),
+    "name": ("name", "full_name", "fullname", "display_name", "member_name", "contact_name"),
+    "email": ("email", "email_address", "e_mail", "mail", "email_1", "primary_email", "email1"),
+    "phone": (
+        "phone",
+        "phone_number",
+        "telephone",
+        "tel",
+        "can2_phone",  # Action Network
+        "primary_phone",
+        "home_phone",
+        "work_phone",
+        "phone_primary",
+    ),
+    "mobile": ("mobile", "mobile_number", "mobile_phone", "cell", "cell_phone", "can2_sms_phone", "sms_phone"),
+    "address": ("address", "full_address", "postal_address"),
+    "address1": (
+        "address1",
+        "address_1",
+        "address_line_1",
+        "street",
+        "street_address",  # CiviCRM
+        "primary_address1",  # NationBuilder
+        "can2_user_address",  # Action Network
+        "address_line1",
+    ),
+    "address2": (
+        "address2",
+        "address_2",
+        "address_line_2",
+        "supplemental_address_1",  # CiviCRM
+        "primary_address2",
+        "address_line2",
+    ),
+    "address3": ("address3", "address_3", "address_line_3", "supplemental_address_2", "primary_address3"),
+    "city": ("city", "town", "primary_city", "can2_user_city", "locality"),
+    "postcode": (
+        "postcode",
+        "post_code",
+        "postal_code",  # CiviCRM
+        "zip",
+        "zip_code",  # Action Network
+        "zipcode",
+        "primary_zip",  # NationBuilder
+    ),
+    "unit": ("unit", "branch", "basic_unit", "committee", "cell", "unit_slug", "unit_path", "chapter"),
+    "status": ("status", "member_status", "membership_status"),
+    "joined": ("joined", "join_date", "joined_on", "joined_at", "start", "start_date", "member_since", "date_joined"),
+    "recruiter": ("recruiter", "recruited_by", "recruiter_email", "recruiter_phone", "referrer"),
+}
+# "cell" is ambiguous (a phone in the US, a unit in a party); a unit wins, as the organization's word.
+_LOOKUP = {alias: name for name, aliases in ALIASES.items() for alias in aliases if (alias, name) != ("cell", "mobile")}
+
+
+def header_key(header: str) -> str:
+    """'First Name', 'first-name' and 'FIRST_NAME' all become 'first_name'."""
+    return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+
+
+class MappingError(ValueError):
+    """A mapping file or the file's columns cannot give a usable mapping; one line for the user."""
+
+
+@dataclass
+class ColumnMap:
+    """For each field, the column indexes holding it (several phone columns: the first non-empty wins)."""
+
+    columns: dict[str, list[int]] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+    def first(self, name: str) -> int | None:
+        indexes = self.columns.get(name)
+        return indexes[0] if indexes else None
+
+    def header_of(self, name: str) -> str:
+        index = self.first(name)
+        return self.header[index] if index is not None else name
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """Read a YAML mapping file: {column header: field} (a field of FIELDS, or 'ignore')."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise MappingError(f"mapping file {Path(path).name}: {str(error).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"mapping file {Path(path).name}: expected 'column header: field' lines")
+    mapping = {}
+    for header, name in data.items():
+        name = IGNORE if name is None else str(name)
+        if name not in FIELDS and name != IGNORE:
+            raise MappingError(f"mapping file: '{name}' is not a field ({', '.join(FIELDS)} or ignore)")
+        mapping[str(header)] = name
+    return mapping
+
+
+def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
+    """Map each header to a field: the explicit mapping first, then the recognised names."""
+    explicit = {header_key(key): name for key, name in (mapping or {}).items()}
+    result = ColumnMap(header=list(header))
+    for index, title in enumerate(header):
+        key = header_key(title)
+        name = explicit.get(key) or _LOOKUP.get(key)
+        if name is None or name == IGNORE:
+            if title:
+                result.unmapped.append(title)
+            continue
+        result.columns.setdefault(name, []).append(index)
+    if "mobile" in result.columns:
+        # A person has one phone number: the phone columns first, then the mobile ones.
+        result.columns.setdefault("phone", []).extend(result.columns.pop("mobile"))
+    has_name = "name" in result.columns or "first_name" in result.columns or "last_name" in result.columns
+    if not has_name:
+        raise MappingError("no name column (first and last name, or full name); give a mapping file")
+    if "unit" not in result.columns:
+        raise MappingError("no unit column: every imported person joins a basic unit; give a mapping file")
+    return result

@@ -1,0 +1,262 @@
+"""Reading member files: CSV and XLSX, with bounded time and memory for hostile input.
+
+Plain Python, no database. `open_table(path)` detects the format, the encoding and the
+delimiter and returns a `Table`: its header and an iterator of `(line, cells)` where `line` is
+the line (CSV) or row (XLSX) number a spreadsheet user sees. Every problem with the file as a
+whole is an `ImportFileError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import itertools
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BYTES = 200 * 1024 * 1024  # GRASSROOTS_IMPORT_MAX_BYTES overrides
+MAX_COLUMNS = 200
+MAX_CELL = 10 * 1024
+# A physical CSV line longer than this is refused before the csv module splits it, so a line of
+# millions of delimiters never becomes a list of millions of strings.
+MAX_LINE = MAX_COLUMNS * 256 + MAX_CELL
+# XLSX: the sum of the declared uncompressed sizes, and the compression ratio of any large part.
+MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+SAMPLE = 64 * 1024
+DELIMITERS = (",", ";", "\t")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is one line for the user."""
+
+
+@dataclass
+class Table:
+    """A file's header and its data rows, read lazily; `progress()` is the fraction read so far."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    format: str
+    encoding: str = ""
+    delimiter: str = ""
+    size: int = 0
+    _position: object = field(default=None, repr=False)
+
+    def progress(self) -> float:
+        return self._position() if callable(self._position) else 0.0
+
+
+def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
+    """Open a CSV or XLSX file (decided by its content, not its name) for reading."""
+    path = Path(path)
+    limit = max_bytes if max_bytes is not None else _configured_max_bytes()
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ImportFileError(f"cannot read {path.name}: {error.strerror}") from None
+    if size == 0:
+        raise ImportFileError(f"{path.name} is empty")
+    if size > limit:
+        raise ImportFileError(f"{path.name} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
+    with path.open("rb") as probe:
+        head = probe.read(SAMPLE)
+    table = _open_xlsx(path, size) if head.startswith(b"PK\x03\x04") else _open_csv(path, head, size)
+    first = next(table.rows, None)
+    if first is None:
+        raise ImportFileError(f"{path.name} has a header row but no data rows")
+    table.rows = itertools.chain([first], table.rows)
+    return table
+
+
+def _configured_max_bytes() -> int:
+    try:
+        from django.conf import settings
+
+        return int(getattr(settings, "GRASSROOTS_IMPORT_MAX_BYTES", MAX_BYTES))
+    except Exception:  # settings not configured: plain use of this module
+        return MAX_BYTES
+
+
+def detect_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 by its BOM; otherwise cp1252 when the sample is not UTF-8."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise ImportFileError("the file looks binary (NUL bytes), not CSV or XLSX")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError("the file is neither text (UTF-8, UTF-16, cp1252) nor XLSX") from None
+    return "cp1252"
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The most frequent of comma, semicolon and tab in the header line (comma on a tie)."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
+    while True:
+        line = text.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE:
+            raise ImportFileError(f"a line is longer than {MAX_LINE} characters")
+        yield line
+
+
+def _open_csv(path: Path, head: bytes, size: int) -> Table:
+    encoding = detect_encoding(head)
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    try:
+        lines = _bounded_lines(text)
+        first = next(lines, "")
+        control = sum(1 for char in first if char < " " and char not in "\t\r\n")
+        if control:
+            raise ImportFileError("the file looks binary (control characters in the header), not CSV")
+        delimiter = sniff_delimiter(first)
+
+        def all_lines() -> Iterator[str]:
+            yield first
+            yield from lines
+
+        csv.field_size_limit(MAX_CELL)
+        reader = csv.reader(all_lines(), delimiter=delimiter)
+        header = _next_row(reader, path)
+    except BaseException:
+        text.close()
+        raise
+    if header is None or not any(cell.strip() for cell in header):
+        text.close()
+        raise ImportFileError(f"{path.name} has no header row")
+    header = [cell.strip() for cell in header]
+    _check_width(header, 1)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with text:
+            line = reader.line_num + 1
+            while True:
+                cells = _next_row(reader, path)
+                if cells is None:
+                    return
+                if len(cells) > MAX_COLUMNS:
+                    _check_width(cells, line)
+                if any(cells):
+                    yield line, cells
+                line = reader.line_num + 1
+
+    return Table(header, rows(), "csv", encoding, delimiter, size, lambda: raw.tell() / size if not raw.closed else 1)
+
+
+def _next_row(reader, path: Path) -> list[str] | None:
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFileError(f"line {reader.line_num}: a cell is longer than {MAX_CELL} characters") from None
+        raise ImportFileError(f"line {reader.line_num}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"{path.name} is not valid text in its encoding ({error.reason})") from None
+
+
+def _check_width(cells: list, line: int) -> None:
+    if len(cells) > MAX_COLUMNS:
+        raise ImportFileError(f"line {line} has {len(cells)} columns, more than {MAX_COLUMNS}")
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an XLSX whose parts would inflate beyond the limits, before anything is decompressed.
+
+    Python's zipfile stops each part at its declared size, so the declared sizes bound the work.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise ImportFileError(f"{path.name} is not a valid XLSX (zip) file") from None
+    total = sum(member.file_size for member in members)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ImportFileError(f"{path.name} would inflate to {total / 1e9:.1f} GB: refused as a zip bomb")
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            raise ImportFileError(f"{path.name} is compressed over {MAX_XLSX_RATIO}:1: refused as a zip bomb")
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _open_xlsx(path: Path, size: int) -> Table:
+    check_zip(path)
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise ImportFileError(f"{path.name} is not a readable XLSX file ({type(error).__name__})") from None
+    sheet = workbook.worksheets[0]
+    total = sheet.max_row or 0
+    done = [0]
+    values = sheet.iter_rows(values_only=True)
+
+    def cells_of(row: tuple) -> list[str]:
+        width = len(row)
+        while width and row[width - 1] is None:
+            width -= 1
+        return [_xlsx_text(value) for value in row[:width]]
+
+    try:
+        header_row = next(values, None)
+    except Exception as error:
+        workbook.close()
+        raise ImportFileError(f"{path.name}: {type(error).__name__} while reading the sheet") from None
+    header = [cell.strip() for cell in cells_of(header_row or ())]
+    if not any(header):
+        workbook.close()
+        raise ImportFileError(f"{path.name} has no header row")
+    _check_width(header, 1)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, row in enumerate(values, start=2):
+                done[0] = number
+                if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
+                    _check_width(row, number)
+                cells = cells_of(row[:MAX_COLUMNS])
+                if any(cells):
+                    if max(map(len, cells)) > MAX_CELL:
+                        raise ImportFileError(f"row {number}: a cell is longer than {MAX_CELL} characters")
+                    yield number, cells
+        finally:
+            workbook.close()
+
+    return Table(header, rows(), "xlsx", size=size, _position=lambda: done[0] / total if total else 0.0)

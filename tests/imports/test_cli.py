@@ -1,0 +1,78 @@
+"""`grassroots import members` and `grassroots export members`, run in process."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grassroots.cli import main
+from grassroots.people.models import Person
+from tests import builders
+
+FILES = Path(__file__).parent / "files"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def riverside(db):
+    org = builders.organization(slug="riverside")
+    return org, builders.federation(org)
+
+
+def test_import_json_prints_exactly_the_counts(riverside, capsys):
+    code, out, err = run(capsys, "import", "members", str(FILES / "utf8_bom.csv"), "--org", "riverside", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) == {"created", "updated", "unchanged", "skipped", "rejected", "rows", "seconds"}
+    assert (result["created"], result["rows"]) == (2, 2)
+
+
+def test_import_with_rejections_and_errors_file(riverside, capsys, tmp_path):
+    errors = tmp_path / "errors.csv"
+    args = ("import", "members", str(FILES / "bad_rows.csv"), "--org", "riverside", "--errors", str(errors))
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert "7 rejected" in out
+    assert err.strip().startswith("error: 7 rows rejected: nothing was written")
+    assert len(err.strip().splitlines()) == 1
+    assert len(errors.read_text().splitlines()) == 8
+    code, out, _ = run(capsys, *args, "--valid-rows")
+    assert code == 0 and "2 created" in out
+    code, out, _ = run(capsys, "import", "members", str(FILES / "bad_rows.csv"), "--org", "riverside", "--dry-run")
+    assert "dry run" in out and "2 skipped" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("import", "members", str(FILES / "empty.csv"), "--org", "riverside"), "error: empty.csv is empty"),
+        (("import", "members", str(FILES / "junk.bin"), "--org", "riverside"), "binary"),
+        (("import", "members", "/nonexistent.csv", "--org", "riverside"), "cannot read"),
+        (("import", "members", str(FILES / "tab.tsv"), "--org", "nowhere"), "no organization 'nowhere'"),
+        (("import", "members", str(FILES / "tab.tsv"), "--org", "riverside", "--on-duplicate", "merge"), "merge"),
+        (("export", "members", "--org", "riverside", "--format", "pdf", "-o", "x.pdf"), "pdf"),
+    ],
+)
+def test_bad_input_is_one_line_without_traceback(riverside, capsys, args, message):
+    code, out, err = run(capsys, *args)
+    assert code != 0
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_export_members(riverside, capsys, tmp_path, format):
+    org, tree = riverside
+    output = tmp_path / f"members.{format}"
+    code, out, err = run(
+        capsys, "export", "members", "--org", "riverside", "--unit", "north", "--format", format, "-o", str(output)
+    )
+    assert code == 0, err
+    count = Person.objects.filter(organization=org, unit_path__startswith=tree["north"].path).count()
+    assert " ".join(out.split()).replace(" /", "/").startswith(f"{count} people written to")
+    assert output.stat().st_size > 0

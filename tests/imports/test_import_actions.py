@@ -1,0 +1,222 @@
+"""Importing members through the action: outcomes, de-duplication, transactions, scope, audit."""
+
+import csv
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from grassroots.access import OutOfScope
+from grassroots.audit.models import AuditRecord
+from grassroots.imports import actions
+from grassroots.imports.actions import export_members, import_members
+from grassroots.imports.models import ImportRun
+from grassroots.people.models import Membership, Person, StatusChange
+from tests import builders
+
+FILES = Path(__file__).parent / "files"
+BY = "cli:test"
+
+
+def write(tmp_path, text: str, name: str = "members.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def imported(org):
+    return {person.email: person for person in Person.objects.filter(organization=org).exclude(email="")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    ["utf8_bom.csv", "utf16.csv", "members.xlsx", "semicolon.csv", "tab.tsv", "quoted_newlines.csv", "cp1252.csv"],
+)
+def test_good_files_import(tree, org, name):
+    result = import_members(organization=org, path=FILES / name, by=BY)
+    assert (result.created, result.rejected, result.state, result.written) == (2, 0, "done", True)
+    people = Person.objects.filter(
+        organization=org, name__in=["Anna Müller", "Bob Smith", "José Pérez", "Françoise Dœuf"]
+    )
+    assert people.count() == 2
+    for person in people:
+        membership = person.memberships.get()
+        assert person.unit_path == membership.unit.path
+        assert membership.end is None
+
+
+@pytest.mark.django_db
+def test_values_are_normalized_and_memberships_dated(tree, org):
+    import_members(organization=org, path=FILES / "utf8_bom.csv", by=BY)
+    anna, bob = imported(org)["anna@example.org"], imported(org)["bob@example.org"]
+    assert (anna.name, anna.phone, anna.unit_path) == ("Anna Müller", "+447911123456", tree["elm"].path)
+    membership = anna.memberships.get()
+    assert (membership.status, membership.start.isoformat()) == ("member", "2024-02-01")
+    assert bob.memberships.get().unit == tree["oak"]
+    assert bob.memberships.get().start.isoformat() == "2024-03-01"  # 01/03/2024 in GB: day first
+
+
+@pytest.mark.django_db
+def test_every_bad_row_is_reported_and_nothing_written(tree, org, tmp_path):
+    before = Person.objects.count()
+    errors = tmp_path / "errors.csv"
+    result = import_members(organization=org, path=FILES / "bad_rows.csv", by=BY, errors_path=errors)
+    assert (result.created, result.rejected, result.state, result.written) == (2, 7, "rejected", False)
+    assert Person.objects.count() == before
+    lines = {rejection.line: rejection for rejection in result.rejections}
+    assert sorted(lines) == [3, 4, 5, 6, 7, 8, 9]
+    assert lines[4].column == "email" and lines[4].value == "carl@@example"
+    assert lines[7].reason == "North is a district committee; people are members of basic units"
+    with errors.open() as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["line", "column", "value", "reason"]
+    assert [row[0] for row in rows[1:]] == ["3", "4", "5", "6", "7", "8", "9"]
+    run = ImportRun.objects.get(pk=result.run_id)
+    assert (run.state, run.rejected, run.created, run.batches_committed) == ("rejected", 7, 2, 0)
+
+
+@pytest.mark.django_db
+def test_valid_rows_commits_the_good_ones_and_links_the_recruiter(tree, org):
+    result = import_members(organization=org, path=FILES / "bad_rows.csv", by=BY, valid_rows=True)
+    assert (result.created, result.rejected, result.written) == (2, 7, True)
+    people = imported(org)
+    assert people["ivy@example.org"].recruiter == people["anna@example.org"]
+
+
+@pytest.mark.django_db
+def test_recruiter_later_in_the_file_and_unknown_recruiter(tree, org, tmp_path):
+    path = write(
+        tmp_path,
+        "name,email,unit,recruiter\n"
+        "Ivy Moss,ivy@example.org,elm-house,anna@example.org\n"
+        "Anna Müller,anna@example.org,elm-house,\n"
+        "Finn Ray,finn@example.org,elm-house,nobody@example.org\n",
+    )
+    result = import_members(organization=org, path=path, by=BY, batch_size=1)
+    assert result.created == 3
+    people = imported(org)
+    assert people["ivy@example.org"].recruiter == people["anna@example.org"]
+    assert people["finn@example.org"].recruiter is None
+    assert [(note.line, note.value) for note in result.notes] == [(4, "nobody@example.org")]
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing_but_reports(tree, org):
+    before = (Person.objects.count(), ImportRun.objects.count(), AuditRecord.objects.count())
+    result = import_members(organization=org, path=FILES / "bad_rows.csv", by=BY, dry_run=True)
+    assert (result.created, result.rejected, result.written) == (2, 7, False)
+    assert (Person.objects.count(), ImportRun.objects.count(), AuditRecord.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_duplicates_within_the_file_and_a_rerun_create_no_one(tree, org, tmp_path):
+    path = write(
+        tmp_path,
+        "name,email,phone,unit\n"
+        "Anna Müller,anna@example.org,,elm-house\n"
+        "Anna M,ANNA@example.org,,elm-house\n"
+        "Bob Smith,,07911 123457,elm-house\n"
+        "Robert Smith,,+447911123457,elm-house\n",
+    )
+    first = import_members(organization=org, path=path, by=BY, batch_size=2)
+    assert (first.created, first.skipped) == (2, 2)
+    again = import_members(organization=org, path=path, by=BY)
+    assert (again.created, again.skipped) == (0, 4)
+    assert Person.objects.filter(organization=org, name__in=["Anna Müller", "Bob Smith"]).count() == 2
+    dry = import_members(organization=org, path=path, by=BY, dry_run=True)
+    assert (dry.created, dry.skipped) == (0, 4)
+
+
+@pytest.mark.django_db
+def test_on_duplicate_update_and_fill_empty(tree, org, tmp_path):
+    anna = builders.person(org, "Anna", email="anna@example.org", phone="+447911123456")
+    builders.people.join_unit(person=anna, unit=tree["elm"], by=BY, status="supporter")
+    path = write(
+        tmp_path, "name,email,phone,address,unit,status\nAnna Müller,anna@example.org,,1 Elm St,elm-house,member\n"
+    )
+    fill = import_members(organization=org, path=path, by=BY, on_duplicate="fill-empty")
+    assert fill.updated == 1
+    anna.refresh_from_db()
+    assert (anna.name, anna.address, anna.memberships.get().status) == ("Anna", "1 Elm St", "supporter")
+    update = import_members(organization=org, path=path, by=BY, on_duplicate="update")
+    assert update.updated == 1
+    anna.refresh_from_db()
+    membership = anna.memberships.get()
+    assert (anna.name, anna.phone, membership.status) == ("Anna Müller", "+447911123456", "member")
+    assert StatusChange.objects.filter(membership=membership, old="supporter", new="member").exists()
+    unchanged = import_members(organization=org, path=path, by=BY, on_duplicate="update")
+    assert unchanged.unchanged == 1
+
+
+@pytest.mark.django_db
+def test_one_current_membership_rule(tree, org, tmp_path):
+    anna = builders.person(org, "Anna", email="anna@example.org")
+    builders.people.join_unit(person=anna, unit=tree["oak"], by=BY)
+    path = write(tmp_path, "name,email,unit\nAnna,anna@example.org,elm-house\n")
+    result = import_members(organization=org, path=path, by=BY, on_duplicate="update", valid_rows=True)
+    assert result.rejected == 1
+    assert "already a current member of Oak Court" in result.rejections[0].reason
+    assert Membership.objects.filter(person=anna).count() == 1
+    loose = builders.person(org, "Loose", email="loose@example.org")
+    path = write(tmp_path, "name,email,unit\nLoose,loose@example.org,elm-house\n")
+    assert import_members(organization=org, path=path, by=BY, on_duplicate="update").updated == 1
+    loose.refresh_from_db()
+    assert loose.unit_path == tree["elm"].path and loose.memberships.get().unit == tree["elm"]
+
+
+@pytest.mark.django_db
+def test_failure_mid_write_leaves_nothing(tree, org, tmp_path):
+    text = "name,email,unit\n" + "".join(f"P{i},p{i}@example.org,elm-house\n" for i in range(30))
+    path = write(tmp_path, text)
+    before = Person.objects.count()
+    calls = {"n": 0}
+    original = actions._Database.insert_memberships
+
+    def failing(self, rows):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk full")
+        return original(self, rows)
+
+    with mock.patch.object(actions._Database, "insert_memberships", failing), pytest.raises(RuntimeError):
+        import_members(organization=org, path=path, by=BY, batch_size=10)
+    assert Person.objects.count() == before
+    run = ImportRun.objects.get()
+    assert (run.state, run.batches_committed) == ("failed", 0)
+    assert "disk full" in run.error
+
+
+@pytest.mark.django_db
+def test_audit_record_has_counts_and_no_personal_values(tree, org):
+    result = import_members(organization=org, path=FILES / "utf8_bom.csv", by=BY)
+    record = AuditRecord.objects.get(action="people.import")
+    assert record.changes["created"] == [None, 2]
+    assert record.changes["file"] == [None, "utf8_bom.csv"]
+    assert len(record.changes["sha256"][1]) == 64
+    assert "anna" not in str(record.changes).lower()
+    assert record.target_id == str(result.run_id)
+
+
+@pytest.mark.django_db
+def test_rows_outside_the_actors_scope_are_rejected(tree, org, tmp_path):
+    user = builders.officer(org, tree["oak"], "secretary", "sec@example.org")
+    path = write(tmp_path, "name,email,unit\nA,a@example.org,oak-court\nB,b@example.org,elm-house\n")
+    result = import_members(organization=org, path=path, by=user, valid_rows=True)
+    assert (result.created, result.rejected) == (1, 1)
+    assert result.rejections[0].line == 3
+    assert imported(org)["a@example.org"].unit_path == tree["oak"].path
+
+
+@pytest.mark.django_db
+def test_export_neutralizes_formulas_and_is_scoped(tree, org, tmp_path):
+    path = write(tmp_path, "name,email,phone,unit\n=HYPERLINK(1),x@example.org,+447911123456,elm-house\n")
+    import_members(organization=org, path=path, by=BY)
+    out = tmp_path / "out.csv"
+    count = export_members(organization=org, by=BY, path=out, unit=tree["elm"])
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and "'+447911123456" in text
+    assert count == Person.objects.filter(unit_path=tree["elm"].path).count()
+    assert AuditRecord.objects.filter(action="people.export", changes__rows=[None, count]).exists()
+    with pytest.raises(OutOfScope):
+        export_members(organization=org, by=builders.account(org, "nobody@example.org"), path=out, unit=tree["elm"])

@@ -1,0 +1,237 @@
+"""Reading member files, mapping their columns and checking rows: plain Python, no database."""
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grassroots.imports import reading
+from grassroots.imports.columns import MappingError, map_columns
+from grassroots.imports.exporting import neutralize
+from grassroots.imports.reading import ImportFileError, open_table
+from grassroots.imports.validation import Rejection, RowValidator, UnitRef, ValidRow, parse_date, plain
+
+FILES = Path(__file__).parent / "files"
+
+
+def rows_of(name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    table = open_table(FILES / name)
+    return table.header, list(table.rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter"),
+    [
+        ("utf8_bom.csv", "utf-8-sig", ","),
+        ("utf16.csv", "utf-16", ","),
+        ("cp1252.csv", "cp1252", ";"),
+        ("semicolon.csv", "utf-8", ";"),
+        ("tab.tsv", "utf-8", "\t"),
+    ],
+)
+def test_encodings_and_delimiters_are_detected(name, encoding, delimiter):
+    table = open_table(FILES / name)
+    assert (table.encoding, table.delimiter) == (encoding, delimiter)
+    rows = list(table.rows)
+    assert len(rows) == 2
+    assert rows[0][0] == 2
+
+
+def test_accents_survive_each_encoding():
+    assert rows_of("utf8_bom.csv")[1][0][1][:2] == ["Anna", "Müller"]
+    assert rows_of("utf16.csv")[1][0][1][:2] == ["Anna", "Müller"]
+    assert rows_of("cp1252.csv")[1][1][1][:2] == ["Françoise", "Dœuf"]
+    assert rows_of("utf8_bom.csv")[0][0] == "first_name"  # the BOM is not part of the first header
+
+
+def test_quoted_newlines_keep_the_line_number_where_the_row_starts():
+    header, rows = rows_of("quoted_newlines.csv")
+    assert rows[0] == (2, ["Anna Müller", "anna@example.org", "1 Elm Street\nFlat 2", "elm-house"])
+    assert rows[1][0] == 4
+
+
+def test_xlsx_values_become_text():
+    header, rows = rows_of("members.xlsx")
+    assert header == ["First Name", "Last Name", "Email", "Mobile", "Unit", "Joined"]
+    assert rows[0] == (2, ["Anna", "Müller", "anna@example.org", "7911123456", "elm-house", "2024-02-01"])
+    assert rows[1][0] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "is empty"),
+        ("header_only.csv", "no data rows"),
+        ("junk.bin", "binary"),
+    ],
+)
+def test_hostile_files_get_one_line(name, message):
+    with pytest.raises(ImportFileError, match=message) as error:
+        open_table(FILES / name)
+    assert "\n" not in str(error.value)
+
+
+def test_file_over_the_size_limit(tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text("name,unit\n" + "a,b\n" * 1000)
+    with pytest.raises(ImportFileError, match="over the limit"):
+        open_table(big, max_bytes=1000)
+
+
+def test_thousands_of_columns(tmp_path):
+    wide = tmp_path / "wide.csv"
+    wide.write_text("name,unit\n" + ",".join(["x"] * 5000) + "\n")
+    with pytest.raises(ImportFileError, match="line 2 has 5000 columns"):
+        list(open_table(wide).rows)
+
+
+def test_megabyte_cell(tmp_path):
+    fat = tmp_path / "fat.csv"
+    fat.write_text('name,unit\n"' + "x" * 1_000_000 + '",elm\n')
+    with pytest.raises(ImportFileError, match="longer than"):
+        list(open_table(fat).rows)
+
+
+def test_megabyte_line_without_newline_is_refused_without_reading_it_whole(tmp_path):
+    long = tmp_path / "long.csv"
+    long.write_text("name,unit\n" + "," * 3_000_000)
+    with pytest.raises(ImportFileError, match="longer than"):
+        list(open_table(long).rows)
+
+
+def test_xlsx_zip_bomb_is_refused_before_inflating(tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as part:
+            chunk = b"0" * (1024 * 1024)
+            for _ in range(300):  # 300 MB of zeros: about 300 KB compressed
+                part.write(chunk)
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(ImportFileError, match="zip bomb"):
+        open_table(bomb)
+
+
+def test_zip_that_is_not_xlsx(tmp_path):
+    fake = tmp_path / "fake.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    fake.write_bytes(buffer.getvalue())
+    with pytest.raises(ImportFileError, match="not a readable XLSX"):
+        open_table(fake)
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("action_network.csv", {"first_name", "last_name", "email", "postcode", "phone", "address1", "city", "unit"}),
+        ("civicrm.csv", {"first_name", "last_name", "email", "phone", "address1", "city", "postcode", "unit"}),
+        ("nationbuilder.csv", {"first_name", "last_name", "email", "phone", "address1", "city", "postcode", "unit"}),
+    ],
+)
+def test_export_formats_of_other_tools_are_recognised(name, fields):
+    header, _ = rows_of(name)
+    assert set(map_columns(header).columns) == fields
+
+
+def test_nationbuilder_mobile_follows_phone():
+    header, _ = rows_of("nationbuilder.csv")
+    columns = map_columns(header)
+    assert [header[index] for index in columns.columns["phone"]] == ["phone_number", "mobile_number"]
+
+
+def test_mapping_overrides_and_ignores():
+    columns = map_columns(["Who", "email", "Branch code"], {"Who": "name", "email": "ignore", "Branch code": "unit"})
+    assert columns.columns == {"name": [0], "unit": [2]}
+
+
+def test_no_name_or_unit_column():
+    with pytest.raises(MappingError, match="no name column"):
+        map_columns(["email", "unit"])
+    with pytest.raises(MappingError, match="no unit column"):
+        map_columns(["name", "email"])
+
+
+ELM = UnitRef(1, "0000001", "Elm House")
+NORTH = UnitRef(2, "0000002", "North", "North is a district; people are members of basic units")
+
+
+def validator(header, region="GB"):
+    return RowValidator(
+        map_columns(header),
+        region=region,
+        statuses=["supporter", "member"],
+        initial_status="supporter",
+        units={"elm-house": ELM, "elm house": ELM, "north": NORTH},
+        today=dt.date(2025, 1, 1),
+    )
+
+
+def test_a_good_row_is_normalized():
+    check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
+    row = check.validate(2, [" Anna ", "Müller", "Anna@Example.ORG", "07911 123456", "Elm House", "MEMBER", "1.2.2024"])
+    assert row == ValidRow(
+        2, "Anna Müller", "anna@example.org", "+447911123456", "", ELM, "member", dt.date(2024, 2, 1), ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "reason"),
+    [
+        (["", "", "x@example.org", "", "elm-house", "", ""], "First Name", "a name is required"),
+        (["A", "B", "x@@example.org", "", "elm-house", "", ""], "E-mail", "not a valid email address"),
+        (["A", "B", "", "12345", "elm-house", "", ""], "Phone", "not a valid phone number for GB"),
+        (["A", "B", "", "", "", "", ""], "Unit", "a unit is required"),
+        (["A", "B", "", "", "south", "", ""], "Unit", "no basic unit with this slug, name or path"),
+        (["A", "B", "", "", "north", "", ""], "Unit", "North is a district; people are members of basic units"),
+        (["A", "B", "", "", "elm-house", "emperor", ""], "Status", "not a status of the constitution"),
+        (["A", "B", "", "", "elm-house", "", "31/31/2024"], "Joined", "not a date"),
+        (["A", "B", "", "", "elm-house", "", "2030-01-01"], "Joined", "a joining date in the future"),
+    ],
+)
+def test_each_reason(cells, column, reason):
+    check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
+    outcome = check.validate(7, cells)
+    assert isinstance(outcome, Rejection)
+    assert (outcome.line, outcome.column) == (7, column)
+    assert outcome.reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "month_first", "expected"),
+    [
+        ("2024-03-04", False, dt.date(2024, 3, 4)),
+        ("2024/03/04", False, dt.date(2024, 3, 4)),
+        ("04.03.2024", True, dt.date(2024, 3, 4)),  # dotted: always day first
+        ("25/03/2024", True, dt.date(2024, 3, 25)),  # first over 12: day first
+        ("03/25/2024", False, dt.date(2024, 3, 25)),  # second over 12: month first
+        ("04/03/2024", False, dt.date(2024, 3, 4)),  # ambiguous outside the US: day first
+        ("04/03/2024", True, dt.date(2024, 4, 3)),  # ambiguous in the US: month first
+        ("2024-02-30", False, None),
+        ("yesterday", False, None),
+        ("1/2/24", False, None),
+    ],
+)
+def test_dates(text, month_first, expected):
+    assert parse_date(text, month_first=month_first) == expected
+
+
+def test_phone_fast_path_and_cache():
+    check = validator(["name", "phone", "unit"])
+    assert check.phone("+447911123456") == "+447911123456"
+    assert check.phone("07911 123456") == "+447911123456"
+    assert "07911 123456" in check._phones
+    assert validator(["name", "phone", "unit"], region="US").phone("(201) 555-0123") == "+12015550123"
+
+
+@pytest.mark.parametrize("value", ["=SUM(A1)", "+44", "-1", "@cmd", "\tx", "\rx", "'=x"])
+def test_neutralized_cells_come_back_as_they_were(value):
+    assert neutralize(value).startswith("'")
+    assert plain(neutralize(value)) == value.strip() or value[0] in "\t\r"
+
+
+def test_reading_stays_plain_python():
+    assert "django" not in reading.__dict__
