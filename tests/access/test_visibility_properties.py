@@ -1,10 +1,12 @@
-"""Property test: for random trees and random grants, what each user sees through every list
-endpoint equals a naive walk of the subtrees their posts cover (plus their own record and unit).
+"""Property test: for random trees and random grants, what each user sees through the list
+endpoints (units, tree, people, each unit's members) and the members export equals a naive walk
+of the subtrees their posts cover (plus their own record and unit).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import itertools
 
 from django.db import transaction
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from grassroots.accounts.actions import create_account, create_api_token
 from grassroots.errors import ActionRefused
+from grassroots.imports.actions import export_members
 from grassroots.organizations import actions as units
 from grassroots.organizations.models import OfficerPost
 from grassroots.people.models import Person
@@ -49,7 +52,7 @@ def listed(client: Client, token: str, path: str) -> list[dict]:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=scenarios())
-def test_what_each_user_lists_is_a_naive_walk_of_their_subtrees(db, scenario):
+def test_what_each_user_lists_is_a_naive_walk_of_their_subtrees(db, tmp_path, scenario):
     districts_count, committee_parents, person_places, grant_specs = scenario
     with transaction.atomic():
         org = builders.organization()
@@ -100,6 +103,28 @@ def test_what_each_user_lists_is_a_naive_walk_of_their_subtrees(db, scenario):
             assert tree == slugs
             ids = {row["id"] for row in listed(client, token, f"/orgs/{org.slug}/people")}
             assert ids == want_people
+            # Each unit's member list: everyone there where the user may see people, else only themselves.
+            for unit in org.units.filter(pk__in=want_units, kind="building_committee"):
+                members = {
+                    row["person"]["id"] for row in listed(client, token, f"/orgs/{org.slug}/units/{unit.slug}/members")
+                }
+                there = {p for p, u in unit_of_person.items() if u == unit.pk}
+                assert members == (there if is_admin or any(within(unit.pk, r) for r in roots) else there & {person.pk})
+            # The members export: people under a post that grants import and export (the secretary's), and
+            # their own record.
+            exporting = set(
+                OfficerPost.objects.filter(person=person, end__isnull=True, post="secretary").values_list(
+                    "unit_id", flat=True
+                )
+            )
+            want_exported = {p for p, u in unit_of_person.items() if is_admin or any(within(u, r) for r in exporting)}
+            target = tmp_path / f"export-{account.pk}.csv"
+            export_members(organization=org, by=account.user, path=target)
+            with target.open(newline="", encoding="utf-8-sig") as handle:
+                exported = {row["name"] for row in csv.DictReader(handle)}
+            assert exported == set(
+                Person.objects.filter(pk__in=want_exported | {person.pk}).values_list("name", flat=True)
+            )
         transaction.set_rollback(True)
 
 
