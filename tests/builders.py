@@ -110,3 +110,34 @@ def officer(
     user = account(org, email, person=holder)
     user.person = holder
     return user
+
+
+def run_jobs() -> int:
+    """Claim and run every queued job with the database backend's worker, one by one, as
+    `grassroots worker` does (without its sleeping and reconnecting, which a test transaction
+    cannot take). Returns how many ran; a job that failed fails the test with its traceback."""
+    from django.db import transaction
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while True:
+        with transaction.atomic():
+            job = DBTaskResult.objects.ready().get_locked()
+            if job is None:
+                return ran
+            job.claim(worker.worker_id)
+        worker.run_task(job)
+        job.refresh_from_db()
+        assert job.status == "SUCCESSFUL", job.traceback
+        ran += 1

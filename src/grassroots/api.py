@@ -28,6 +28,7 @@ from grassroots.accounts.two_factor import two_factor_satisfied
 from grassroots.audit.actions import record_denied_access
 from grassroots.audit.api import router as audit_router
 from grassroots.errors import ActionRefused
+from grassroots.imports.api import router as imports_router
 from grassroots.organizations.api import router as organizations_router
 from grassroots.people.api import router as people_router
 
@@ -174,3 +175,4 @@ def invalid(request: HttpRequest, error: ValidationError):
 api.add_router("/orgs", organizations_router)
 api.add_router("/orgs", people_router)
 api.add_router("/orgs", audit_router)
+api.add_router("/orgs", imports_router)

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "grassroots.audit",
     "grassroots.organizations",
     "grassroots.people",
@@ -251,3 +253,10 @@ NINJA_PAGINATION_PER_PAGE = 100
 
 # Member imports: files larger than this are refused before they are read.
 GRASSROOTS_IMPORT_MAX_BYTES = int(os.environ.get("GRASSROOTS_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+# Uploaded member files, their progress and their errors files: shared by the web processes and
+# the job workers (a shared volume when workers run on other machines).
+IMPORTS_DIR = DATA_DIR / "imports"
+
+# Background jobs (imports run from the web and the API): rows in the database, run by
+# `grassroots worker` processes; as many workers as wanted on PostgreSQL (SKIP LOCKED).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -18,5 +18,6 @@ urlpatterns = [
     path("accounts/", include("grassroots.accounts.urls")),
     path("o/<slug:org>/people/", include("grassroots.people.urls")),
     path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
+    path("o/<slug:org>/imports/", include("grassroots.imports.urls")),
     path("", include("grassroots.organizations.urls")),
 ]

@@ -66,6 +66,7 @@ class Scene:
     units: dict[str, Unit]
     people: dict[str, Person]
     actors: dict[str, Actor]
+    runs: dict[str, object] = field(default_factory=dict)  # import runs, by the role that asked for them
 
     # The oracle: what each actor may see and do, by walking the tree by hand.
 
@@ -93,6 +94,13 @@ class Scene:
         if actor.member_unit is not None and actor.member_unit.pk == unit.pk:
             return True
         return self.holds(actor, Right.VIEW_UNITS, unit) or any(_within(unit, root) for root, _ in actor.posts)
+
+    def sees_run(self, actor: Actor, run) -> bool:
+        """An organization's administrators see its imports; whoever may import sees their own."""
+        if actor.admin_of is not None:
+            return actor.admin_of.pk == run.organization_id
+        mine = actor.user is not None and run.requested_by_id == actor.user.pk
+        return mine and self.holds_anywhere(actor, Right.IMPORT_EXPORT, run.organization)
 
     def sees_person(self, actor: Actor, person: Person) -> bool:
         if actor.person is not None and actor.person.pk == person.pk:
@@ -166,7 +174,7 @@ def build_scene() -> Scene:
     _record, gone_token = create_api_token(user=gone.user, organization=org, by="t")
     get_user_model().objects.filter(pk=gone.user.pk).update(is_active=False)
     actors["deactivated"] = Actor("deactivated", gone.user, token=gone_token)
-    return Scene(
+    scene = Scene(
         org=org,
         other=other,
         units={
@@ -182,3 +190,34 @@ def build_scene() -> Scene:
         people=people,
         actors=actors,
     )
+    for role in ("administrator", "officer of the unit", "officer whose post ended", "member", "officer elsewhere"):
+        scene.runs[role] = _finished_run(actors[role].user, other if role == "officer elsewhere" else org)
+    return scene
+
+
+def _finished_run(user, organization: Organization):
+    """A finished import asked for by `user`, with its errors file (under settings.IMPORTS_DIR)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from grassroots.imports.models import ImportRun
+
+    run = ImportRun.objects.create(
+        organization=organization,
+        actor_label=user.get_username(),
+        requested_by=user,
+        file_name="members.csv",
+        sha256="0" * 64,
+        state=ImportRun.State.DONE,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        columns=[["name", "name"], ["unit", "unit"]],
+    )
+    run.errors_file = f"errors/{run.pk}.csv"
+    run.save(update_fields=["errors_file"])
+    path = Path(settings.IMPORTS_DIR) / run.errors_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("line,column,value,reason\n2,unit,nowhere,no such unit\n", encoding="utf-8")
+    return run

@@ -36,7 +36,15 @@ PERSON_TARGETS = [
 ]
 ORG_TARGETS = ["own organization", "another organization"]
 TOKEN_TARGETS = ["own token", "another user's token"]
-TARGETS = {"self": [None], "org": ORG_TARGETS, "unit": UNIT_TARGETS, "person": PERSON_TARGETS, "token": TOKEN_TARGETS}
+RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
+TARGETS = {
+    "self": [None],
+    "org": ORG_TARGETS,
+    "unit": UNIT_TARGETS,
+    "person": PERSON_TARGETS,
+    "token": TOKEN_TARGETS,
+    "run": RUN_TARGETS,
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class Route:
     over: Callable[[Scene, object], list] | None = None
     payload_seen: Callable[[Scene, Actor, object], bool] | None = None
     anywhere: bool = False
+    multipart: bool = False  # an API body sent as a form with a file, not JSON
 
 
 def dated(scene, target) -> dict:
@@ -103,6 +112,15 @@ def over_person_history(scene, person) -> list:
 
 
 CONSENT = {"purpose": "phone contact", "policy_version": "2026-2"}
+
+
+def member_file(scene, org) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("members.csv", b"name,unit\nNew Person,elm-house\n"), "on_duplicate": "skip"}
+
+
+IMPORTING = {"right": Right.IMPORT_EXPORT, "anywhere": True}
 WHOLE_ORGANIZATION = [None]
 NEW_COMMITTEE = {"kind": "building_committee", "name": "New Committee", "on": TODAY}
 
@@ -169,6 +187,12 @@ WEB = {
     ("unit_post_end", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
     ("audit", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
     ("audit_export", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+    ("imports", "GET"): Route("org", **IMPORTING),
+    ("imports", "POST"): Route("org", "POST", data=member_file, **IMPORTING),
+    ("members_export", "GET"): Route("org", **IMPORTING),
+    ("import_run", "GET"): Route("run"),
+    ("import_errors", "GET"): Route("run"),
+    ("import_again", "POST"): Route("run", "POST", data=lambda s, r: {"action": "check"}, **IMPORTING),
     ("tokens", "GET"): Route("self"),
     ("token_revoke", "POST"): Route("token", "POST"),
     ("two_factor_setup", "GET"): Route("self"),
@@ -260,6 +284,14 @@ API = {
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/posts"): Route("unit"),
     ("POST", "/orgs/{org_slug}/units/{unit_slug}/posts/{post_id}/end"): Route("unit", "POST", Right.MANAGE_UNITS),
     ("GET", "/orgs/{org_slug}/audit"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+    ("POST", "/orgs/{org_slug}/imports"): Route("org", "POST", data=member_file, multipart=True, **IMPORTING),
+    ("GET", "/orgs/{org_slug}/imports"): Route("org", **IMPORTING),
+    ("GET", "/orgs/{org_slug}/imports/{run_id}"): Route("run"),
+    ("GET", "/orgs/{org_slug}/imports/{run_id}/errors"): Route("run"),
+    ("POST", "/orgs/{org_slug}/imports/{run_id}/again"): Route(
+        "run", "POST", data=lambda s, r: {"dry_run": True}, **IMPORTING
+    ),
+    ("GET", "/orgs/{org_slug}/members/export"): Route("org", **IMPORTING),
 }
 
 
@@ -307,6 +339,10 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
     if kind == "unit":
         unit = scene.units[target]
         return unit.organization, unit
+    if kind == "run":
+        role = {"the administrator's import": "administrator", "an import in another organization": "officer elsewhere"}
+        run = scene.runs.get(role.get(target, actor.role)) or scene.runs["administrator"]
+        return run.organization, run
     person = {
         "own record": actor.person or scene.people["member"],
         "person in the child unit": scene.people["officer whose post ended"],
@@ -330,6 +366,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
     if route.kind == "unit" and not scene.sees_unit(actor, target):
         return "hidden"
     if route.kind == "person" and not scene.sees_person(actor, target):
+        return "hidden"
+    if route.kind == "run" and not scene.sees_run(actor, target):
         return "hidden"
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
@@ -390,13 +428,15 @@ def api_url(path: str, organization, target) -> str:
         org_slug=organization.slug,
         unit_slug=getattr(target, "slug", ""),
         person_id=getattr(target, "pk", ""),
+        run_id=getattr(target, "pk", ""),
         consent_id=target.consents.get().pk if "{consent_id}" in path else "",
         post_id=current_post(target).pk if "{post_id}" in path else "",
     )
 
 
 @pytest.fixture
-def scene(db):
+def scene(db, settings, tmp_path):
+    settings.IMPORTS_DIR = tmp_path / "imports"
     return build_scene()
 
 
@@ -435,7 +475,9 @@ def test_the_authorization_matrix(scene, capsys):
             for target_name in TARGETS[route.kind]:
                 organization, target = resolve_target(scene, actor, route.kind, target_name)
                 url = api_url(path, organization, target)
-                if method == "POST":
+                if method == "POST" and route.multipart:
+                    response = run_case(client.post, url, route.data(scene, target), headers=headers)
+                elif method == "POST":
                     body = json.dumps(route.data(scene, target) if route.data else {})
                     response = run_case(client.post, url, body, content_type="application/json", headers=headers)
                 else:

@@ -24,7 +24,8 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def officer(db):
+def officer(db, settings, tmp_path):
+    settings.IMPORTS_DIR = tmp_path / "imports"
     # The requests go through the WSGI handler, which closes the database connection after each
     # one; the test client does not, and neither may we inside the test's transaction.
     request_started.disconnect(close_old_connections)
@@ -51,6 +52,7 @@ def test_every_operation_answers_within_its_schema(case, officer):
         # Earlier examples may have recorded consents and ended posts: take the first ones made.
         "consent_id": person.consents.order_by("pk").first().pk,
         "post_id": scene.units["child unit"].posts.order_by("pk").first().pk,
+        "run_id": scene.runs["officer of the unit"].pk,
     }
     # Deliberately invalid paths stay as generated; valid ones point at real objects.
     if case.path_parameters and not case.meta.is_negative_at(ParameterLocation.PATH):

@@ -1,53 +1,50 @@
-"""Killing an import process: whole batches or nothing stay, the ImportRun says how far it got,
-and running the same file again completes without duplicates.
+"""Killing an import process from outside: whole batches or nothing stay, the ImportRun says how
+far it got, the next import closes it as interrupted (with its audit record), and running the same
+file again completes without duplicates.
 
 The imports run in child processes against a SQLite file of their own (the test database of
-this process is not visible to them); the child kills itself with SIGKILL inside the chosen
-batch's transaction, before it commits (GRASSROOTS_IMPORT_TEST_KILL_IN_BATCH).
+this process is not visible to them). A child prints a line after each batch; this process sends
+SIGKILL when it has read the chosen number of lines, so the kill lands in a later batch, in the
+middle of its work.
 """
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-ROWS, BATCH = 600, 100
+from tests.imports.children import SETUP, environment
 
-SETUP = """
-import django; django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from grassroots.constitution import load_constitution_text
-from grassroots.organizations import actions as units
-org = units.create_organization(slug="crash", name="Crash", by="t",
-                                constitution_yaml=load_constitution_text("tenants_federation"))
-top = units.add_unit(organization=org, kind="federation", name="Federation", by="t")
-unit = units.add_unit(organization=org, kind="building_committee", name="Elm House", parent=top, by="t")
-units.start_preparing(unit=unit, by="t")
-"""
+ROWS, BATCH = 3000, 300
 
 IMPORT = """
 import sys, django; django.setup()
 from grassroots.organizations.models import Organization
 from grassroots.imports.actions import import_members
-result = import_members(organization=Organization.objects.get(slug="crash"), path=sys.argv[1], by="t",
-                        valid_rows=sys.argv[2] == "valid", batch_size=BATCH)
-print(result.as_json())
+print("ready", flush=True)
+import_members(organization=Organization.objects.get(slug="crash"), path=sys.argv[1], by="t",
+               valid_rows=sys.argv[2] == "valid", batch_size=BATCH,
+               progress=lambda p: print("batch", p.rows_done, flush=True))
+print("finished", flush=True)
 """.replace("BATCH", str(BATCH))
 
 
-def child(script: str, tmp_path: Path, *args: str, kill_in_batch: int = 0) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(
-        PYTHONPATH=SRC,
-        DJANGO_SETTINGS_MODULE="grassroots.settings",
-        GRASSROOTS_DATA_DIR=str(tmp_path / "data"),
-        GRASSROOTS_IMPORT_TEST_KILL_IN_BATCH=str(kill_in_batch),
-    )
-    return subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, timeout=120)
+def child(script: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", script, *args]
+    return subprocess.run(command, env=environment(tmp_path), capture_output=True, text=True, timeout=120)
+
+
+def killed_after(lines: int, tmp_path: Path, *args: str) -> None:
+    """Run an import and SIGKILL it once it has reported `lines` batches (0: as soon as it starts)."""
+    command = [sys.executable, "-c", IMPORT, *args]
+    process = subprocess.Popen(command, env=environment(tmp_path), stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    for _ in range(lines):
+        assert process.stdout.readline().startswith("batch")
+    process.send_signal(signal.SIGKILL)
+    rest = process.stdout.read()
+    assert process.wait(timeout=60) == -signal.SIGKILL, f"the import ended before the kill: {rest}"
 
 
 def state(tmp_path: Path) -> tuple[int, int, list[tuple]]:
@@ -63,28 +60,47 @@ def state(tmp_path: Path) -> tuple[int, int, list[tuple]]:
         database.close()
 
 
+def audited_states(tmp_path: Path) -> list[str]:
+    database = sqlite3.connect(tmp_path / "data" / "grassroots.sqlite3")
+    try:
+        rows = database.execute("SELECT changes FROM audit_auditrecord WHERE action = 'people.import' ORDER BY id")
+        return [__import__("json").loads(changes)["state"][1] for (changes,) in rows]
+    finally:
+        database.close()
+
+
 def test_killed_imports_leave_whole_batches_and_rerun_completes(tmp_path):
     members = tmp_path / "members.csv"
     members.write_text("name,email,unit\n" + "".join(f"P {i},p{i}@example.org,elm-house\n" for i in range(ROWS)))
     assert child(SETUP, tmp_path).returncode == 0
 
-    # All or nothing, killed in the third batch: nothing at all.
-    killed = child(IMPORT, tmp_path, str(members), "all", kill_in_batch=3)
-    assert killed.returncode == -signal.SIGKILL
+    # All or nothing, killed after two batches were read into its one transaction: nothing at all.
+    killed_after(2, tmp_path, str(members), "all")
     assert state(tmp_path) == (0, 0, [("running", 0, 0)])
 
-    # Valid rows, killed in the first batch, then in the third: whole committed batches only.
-    assert child(IMPORT, tmp_path, str(members), "valid", kill_in_batch=1).returncode == -signal.SIGKILL
-    assert state(tmp_path)[0] == 0
-    assert child(IMPORT, tmp_path, str(members), "valid", kill_in_batch=3).returncode == -signal.SIGKILL
+    # Valid rows, killed as it starts, then after two committed batches: whole committed batches only,
+    # and each run says how many.
+    killed_after(0, tmp_path, str(members), "valid")
+    killed_after(2, tmp_path, str(members), "valid")
     people, emails, runs = state(tmp_path)
-    assert people == emails == 2 * BATCH
-    assert runs[-1] == ("running", 2, 2 * BATCH)
+    committed = sum(batches for _state, batches, _rows in runs)
+    assert people == emails == committed * BATCH
+    assert people >= 2 * BATCH and people < ROWS
+    assert all(rows == batches * BATCH for _state, batches, rows in runs)
 
-    # The same file again: the committed people are matched (skipped), the rest created.
-    done = child(IMPORT, tmp_path, str(members), "valid")
+    # The same file again with the command line: the killed runs are closed as interrupted and
+    # audited with what they committed; the committed people are matched (skipped), the rest created.
+    command = [sys.executable, "-m", "grassroots.cli", "import", "members", str(members), "--org", "crash"]
+    done = subprocess.run(
+        [*command, "--valid-rows", "--json"], env=environment(tmp_path), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
-    assert "'created': 400, 'updated': 0, 'unchanged': 0, 'skipped': 200" in done.stdout
-    people, emails, runs = state(tmp_path)
-    assert people == emails == ROWS
-    assert runs[-1] == ("done", ROWS // BATCH, ROWS)
+    result = __import__("json").loads(done.stdout)
+    assert (result["created"], result["skipped"]) == (ROWS - people, people)
+    total, emails, runs = state(tmp_path)
+    assert total == emails == ROWS
+    # (The kill as it starts may land before its run was recorded: two or three killed runs.)
+    states = [run_state for run_state, _b, _r in runs]
+    assert states[:-1] == ["interrupted"] * (len(runs) - 1) and len(runs) in (3, 4)
+    assert (runs[-1][0], runs[-1][2]) == ("done", ROWS)  # (the command line writes batches of 5,000)
+    assert audited_states(tmp_path) == states

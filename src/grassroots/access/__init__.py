@@ -114,6 +114,8 @@ def restrict(queryset: QuerySet[M], *, user, organization=None, right: str | Non
         if organization is not None:
             queryset = queryset.filter(pk=organization.pk)
         return queryset if allowed is None else queryset.filter(pk__in=allowed)
+    if label == "imports.importrun":
+        return _restrict_import_runs(queryset, user, organization)
     organization_field, path_field, default_right = SCOPE[label]
     right = right or default_right
     if organization is None:
@@ -131,6 +133,22 @@ def restrict(queryset: QuerySet[M], *, user, organization=None, right: str | Non
         # A member sees their own record: their person, memberships, status changes and consents.
         condition |= Q(**{OWN_RECORD[label]: grants.person_id})
     return queryset.filter(condition)
+
+
+def _restrict_import_runs(queryset: QuerySet[M], user, organization) -> QuerySet[M]:
+    """Import runs belong to the organization, not to a subtree: its administrators see them all;
+    whoever may import somewhere in it sees their own (their errors files hold the rows' values)."""
+    if organization is None:
+        if is_operator(user):
+            return queryset
+        raise ValueError("restrict(imports.importrun) needs the organization whose scope applies")
+    queryset = queryset.filter(organization=organization)
+    grants = grants_for(user, organization.pk)
+    if grants.everything:
+        return queryset
+    if grants.paths(Right.IMPORT_EXPORT):
+        return queryset.filter(requested_by_id=user.pk)
+    return queryset.none()
 
 
 def authorize_post(by, post: str, unit) -> None:

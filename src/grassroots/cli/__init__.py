@@ -151,14 +151,44 @@ def migrate() -> None:
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    workers: Annotated[
+        int, typer.Option(help="Job workers to start beside the server (0: run `grassroots worker` yourself).")
+    ] = 1,
 ) -> None:
-    """Serve the web pages and the API (waitress, a production WSGI server)."""
+    """Serve the web pages and the API (waitress, a production WSGI server), with job workers."""
+    import subprocess
+
     import waitress
 
     from grassroots.wsgi import application
 
-    out.print(f"Serving Grassroots at http://{host}:{port}/  (Ctrl+C stops)")
-    waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
+    command = [sys.executable, "-m", "grassroots.cli", "worker"]
+    started = [subprocess.Popen(command) for _ in range(max(workers, 0))]
+    out.print(f"Serving Grassroots at http://{host}:{port}/ with {len(started)} job worker(s)  (Ctrl+C stops)")
+    try:
+        waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+
+
+@app.command()
+def worker(
+    batch: Annotated[bool, typer.Option("--batch", help="Run the queued jobs, then stop.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between looks at an empty queue.")] = 1.0,
+) -> None:
+    """Run background jobs (imports started from the web or the API) until stopped. Start as many
+    as wanted on PostgreSQL; each job runs once. Closes the imports whose process died first."""
+    from django.core.management import call_command
+
+    from grassroots.imports.actions import close_interrupted_runs
+
+    closed = close_interrupted_runs()
+    if closed:
+        out.print(f"{closed} interrupted import(s) closed")
+    call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)
 
 
 @app.command()
@@ -758,13 +788,14 @@ def import_members_command(
     """Import people and their memberships from a member file (CSV or XLSX)."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from grassroots.imports.actions import ON_DUPLICATE, import_members
+    from grassroots.imports.actions import ON_DUPLICATE, OUTCOMES, close_interrupted_runs, import_members
     from grassroots.imports.columns import MappingError
     from grassroots.imports.reading import ImportFileError
 
     if on_duplicate not in ON_DUPLICATE:
         raise Refusal(f"--on-duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
     organization = _organization(org)
+    close_interrupted_runs()
     options = dict(
         organization=organization,
         path=file,
@@ -793,9 +824,7 @@ def import_members_command(
     if as_json:
         _print_json(result.as_json())
     else:
-        counts = ", ".join(
-            f"{getattr(result, name)} {name}" for name in ("created", "updated", "unchanged", "skipped", "rejected")
-        )
+        counts = ", ".join(f"{getattr(result, name)} {name}" for name in OUTCOMES)
         out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
         for rejection in result.rejections[:10]:
             out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")

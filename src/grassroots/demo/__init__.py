@@ -193,7 +193,7 @@ class _DemoBuilder:
             name=name,
             by=BY,
             email=f"{name.lower().replace(' ', '.')}@example.org",
-            phone=f"+44 7700 900{number}",
+            phone=f"+447700900{number}",  # E.164, in the range Ofcom keeps for drama
             address=f"Flat {self.rng.randint(1, 80)}, {building}, {self.rng.choice(STREETS)}",
             recruiter=recruiter,
         )

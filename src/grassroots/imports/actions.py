@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import hashlib
 import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,11 +44,13 @@ from grassroots.people.models import Membership, Person
 
 from .columns import ColumnMap, load_mapping, map_columns
 from .models import ImportRun
+from .progress import clear_progress, write_progress
 from .reading import open_table
 from .validation import Rejection, RowValidator, UnitRef, ValidRow
 
 BATCH_SIZE = 5000
 ON_DUPLICATE = ("skip", "update", "fill-empty")
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")  # what becomes of a row
 OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
 
 
@@ -79,7 +82,7 @@ class ImportResult:
     notes: list[Rejection] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        names = ("created", "updated", "unchanged", "skipped", "rejected", "rows")
+        names = (*OUTCOMES, "rows")
         return {name: getattr(self, name) for name in names} | {"seconds": round(self.seconds, 3)}
 
 
@@ -473,9 +476,13 @@ def import_members(
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
     today: dt.date | None = None,
+    run: ImportRun | None = None,
 ) -> ImportResult:
     """Import the people of a member file into the organization's basic units (see the module for
-    the rules). Raises `ImportFileError` or `MappingError` when the file cannot be read at all."""
+    the rules). Raises `ImportFileError` or `MappingError` when the file cannot be read at all.
+
+    `run` is a job's queued run (see `jobs`): the import records its progress, outcome and
+    columns there, a dry run included; without it, a run is created unless it is a dry run."""
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
     started = time.perf_counter()
@@ -494,14 +501,26 @@ def import_members(
         today=today or timezone.localdate(),
     )
     options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
-    run = None
-    if not dry_run:
+    if run is not None:
+        # A job's run, staged when the file was uploaded: it now runs here.
+        run.state, run.host, run.pid, run.started_at = (
+            ImportRun.State.RUNNING,
+            socket.gethostname(),
+            os.getpid(),
+            timezone.now(),
+        )
+        run.columns = columns.as_pairs()
+        run.save(update_fields=["state", "host", "pid", "started_at", "columns"])
+    elif not dry_run:
         run = ImportRun.objects.create(
             organization=organization,
             actor_label=actor_label(by)[:200],
             file_name=path.name[:255],
             sha256=file_sha256(path),
             options=options,
+            columns=columns.as_pairs(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
             started_at=timezone.now(),
         )
     errors_file = open(errors_path, "w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
@@ -522,26 +541,25 @@ def import_members(
     result.run_id = run.pk if run else None
     batches = _batches(table.rows, validator.validate, work.reject, batch_size)
     committed = {"batches": 0, "rows": 0}
-    kill_after = int(os.environ.get("GRASSROOTS_IMPORT_TEST_KILL_IN_BATCH", "0"))
+    counts = OUTCOMES
 
     def one_batch(read: int, rows: list[ValidRow]) -> None:
-        if run is not None:
+        if run is not None and not dry_run:
             # First the run's progress: on SQLite this also takes the write lock for the batch.
             run.batches_committed += 1
             ImportRun.objects.filter(pk=run.pk).update(
                 rows_done=read,
+                progress=table.progress(),
                 batches_committed=run.batches_committed,
-                **{name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")},
+                **{name: getattr(result, name) for name in counts},
             )
         work.apply(rows)
-        if run is not None:
-            ImportRun.objects.filter(pk=run.pk).update(
-                **{name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")}
-            )
-        if kill_after and run is not None and run.batches_committed == kill_after:
-            # Test hook for the crash tests: die inside the batch's transaction, before it commits.
-            os.kill(os.getpid(), 9)
+        if run is not None and not dry_run:
+            ImportRun.objects.filter(pk=run.pk).update(**{name: getattr(result, name) for name in counts})
         result.rows = read
+        if run is not None:
+            # Readable while the batch (or the whole all-or-nothing import) is not committed yet.
+            write_progress(run.pk, rows_done=read, progress=table.progress(), **{n: getattr(result, n) for n in counts})
 
     def report() -> None:
         if progress is not None:
@@ -554,6 +572,8 @@ def import_members(
                 report()
             work.finish_pending()
             result.state = ImportRun.State.DONE
+            if run is not None:
+                _finish(run, result, by, organization, ImportRun.State.DONE, started)
         elif valid_rows:
             for read, rows in batches:
                 with transaction.atomic():
@@ -588,7 +608,7 @@ def import_members(
     finally:
         if errors_file:
             errors_file.close()
-    if run is not None and result.state != ImportRun.State.DONE or (valid_rows and run is not None):
+    if run is not None and not dry_run and (result.state != ImportRun.State.DONE or valid_rows):
         with transaction.atomic():
             _finish(run, result, by, organization, result.state, started)
     result.seconds = time.perf_counter() - started
@@ -606,26 +626,32 @@ def _finish(run, result: ImportResult, by, organization, state: str, started: fl
         return
     result.state = state
     result.seconds = time.perf_counter() - started
-    counts = {name: getattr(result, name) for name in ("created", "updated", "unchanged", "skipped", "rejected")}
+    counts = {name: getattr(result, name) for name in OUTCOMES}
     run.state = state
     run.rows_total = result.rows
     run.finished_at = timezone.now()
     run.error = f"{type(error).__name__}: {error}"[:2000] if error is not None else ""
     for name, value in counts.items():
         setattr(run, name, value)
-    if state != ImportRun.State.DONE or not result.written:
-        run.rows_done = result.rows if state == ImportRun.State.REJECTED else run.rows_done
-    else:
-        run.rows_done = result.rows
+    if state in (ImportRun.State.DONE, ImportRun.State.REJECTED):
+        run.rows_done = result.rows  # read to the end (otherwise: what the committed batches read)
+    run.progress = 1.0 if state in (ImportRun.State.DONE, ImportRun.State.REJECTED) else run.progress
     ImportRun.objects.filter(pk=run.pk).update(
         state=state,
         rows_total=run.rows_total,
         rows_done=run.rows_done,
+        progress=run.progress,
         finished_at=run.finished_at,
         error=run.error,
         batches_committed=run.batches_committed,
         **counts,
     )
+    clear_progress(run.pk)
+    if not run.dry_run:  # a check writes nothing: no audit record
+        _audit_import(run, by, organization, state, result.rows, counts)
+
+
+def _audit_import(run: ImportRun, by, organization, state: str, rows: int, counts: dict[str, int]) -> None:
     write_audit_record(
         by=by,
         action="people.import",
@@ -635,10 +661,45 @@ def _finish(run, result: ImportResult, by, organization, state: str, started: fl
             "file": [None, run.file_name],
             "sha256": [None, run.sha256],
             "state": [None, state],
-            "rows": [None, result.rows],
+            "rows": [None, rows],
             **{name: [None, value] for name, value in counts.items()},
         },
     )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def close_interrupted_runs() -> int:
+    """Close the imports still marked running whose process on this host has died (killed, or the
+    machine restarted): interrupted, with the counts of the batches they committed and the import's
+    audit record. Called when a worker or a command-line import starts. Returns how many."""
+    closed = 0
+    stale = ImportRun.objects.filter(state=ImportRun.State.RUNNING, host=socket.gethostname())
+    for run in stale.select_related("organization"):
+        if run.pid is None or run.pid == os.getpid() or _process_alive(run.pid):
+            continue
+        with transaction.atomic():
+            if not ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.RUNNING).update(
+                state=ImportRun.State.INTERRUPTED,
+                finished_at=timezone.now(),
+                error="the importing process stopped before the end; committed batches are kept",
+            ):
+                continue  # closed by someone else meanwhile
+            if not run.dry_run:
+                counts = {name: getattr(run, name) for name in OUTCOMES}
+                by = run.requested_by if run.requested_by_id else run.actor_label
+                _audit_import(run, by, run.organization, ImportRun.State.INTERRUPTED, run.rows_done, counts)
+        clear_progress(run.pk)
+        closed += 1
+    return closed
 
 
 # -- export -----------------------------------------------------------------------------------

@@ -103,6 +103,12 @@ class ColumnMap:
     columns: dict[str, list[int]] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # the field of each column, IGNORE when none
+
+    def as_pairs(self) -> list[list[str]]:
+        """[header, field] for every named column, in the file's order (a JSON list keeps the
+        order; PostgreSQL's jsonb objects do not): as a dict, a mapping giving this map again."""
+        return [[title, name] for title, name in zip(self.header, self.fields, strict=True) if title]
 
     def first(self, name: str) -> int | None:
         indexes = self.columns.get(name)
@@ -139,6 +145,7 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> Col
     for index, title in enumerate(header):
         key = header_key(title)
         name = explicit.get(key) or _LOOKUP.get(key)
+        result.fields.append(name or IGNORE)
         if name is None or name == IGNORE:
             if title:
                 result.unmapped.append(title)

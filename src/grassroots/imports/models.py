@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -10,17 +11,32 @@ class ImportRun(models.Model):
     batch, so after a crash it says how far the import got; counts only, never personal values."""
 
     class State(models.TextChoices):
+        QUEUED = "queued"  # waiting for a worker (imports started from the web or the API)
         RUNNING = "running"
         DONE = "done"
         FAILED = "failed"
         REJECTED = "rejected"  # all or nothing, and some rows were rejected: nothing written
+        INTERRUPTED = "interrupted"  # its process died; whole batches may have been committed
+
+    FINISHED = (State.DONE, State.FAILED, State.REJECTED, State.INTERRUPTED)
 
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="imports")
     actor_label = models.CharField(max_length=200)
+    # Who asked for an import run as a job: the worker acts with their rights as they are then.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dry_run = models.BooleanField(default=False)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     options = models.JSONField(default=dict)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # The uploaded file and the errors file of a job, relative to the data directory's imports folder.
+    stored_file = models.CharField(max_length=255, blank=True)
+    errors_file = models.CharField(max_length=255, blank=True)
+    columns = models.JSONField(default=list)  # [header, field] for each column of the file ("ignore": none)
+    host = models.CharField(max_length=255, blank=True)  # where the importing process runs...
+    pid = models.PositiveIntegerField(null=True, blank=True)  # ...and which one: to tell when it died
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
     error = models.TextField(blank=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
@@ -30,12 +46,13 @@ class ImportRun(models.Model):
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     batches_committed = models.PositiveIntegerField(default=0)
+    progress = models.FloatField(default=0.0)  # fraction of the file read, at the last committed batch
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["organization", "sha256"])]
+        indexes = [models.Index(fields=["organization", "sha256"]), models.Index(fields=["state"])]
 
     def __str__(self) -> str:
         return f"import of {self.file_name} ({self.state})"

@@ -54,7 +54,7 @@ class Table:
 def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
     """Open a CSV or XLSX file (decided by its content, not its name) for reading."""
     path = Path(path)
-    limit = max_bytes if max_bytes is not None else _configured_max_bytes()
+    limit = max_bytes if max_bytes is not None else configured_max_bytes()
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -73,7 +73,7 @@ def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
     return table
 
 
-def _configured_max_bytes() -> int:
+def configured_max_bytes() -> int:
     try:
         from django.conf import settings
 

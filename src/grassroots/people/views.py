@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from grassroots.errors import ActionRefused
+from grassroots.imports.selectors import may_import
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
 from grassroots.web import ActionForm, perform_step, refusal_message
@@ -69,6 +70,7 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
         "query": query,
         "page": page,
         "rows": [(person, current_membership(person)) for person in page],
+        "may_import": may_import(request.user, organization),
     }
     results_only = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_people_table.html" if results_only else "people/people_list.html", context)

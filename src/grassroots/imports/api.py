@@ -1,0 +1,213 @@
+"""REST endpoints for member files: start an import (a background job), read its status and
+result, download its errors file; download an export.
+
+`POST /orgs/{org}/imports` takes the file as multipart form data and answers 202 with the queued
+run; poll `GET /orgs/{org}/imports/{id}` until `state` is one of done, rejected, failed or
+interrupted. A file that cannot be read or mapped is refused at once (409, naming the file and
+what is wrong with it), and nothing is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import FileResponse, Http404, HttpRequest
+from ninja import File, Form, Router, Schema, Status, UploadedFile
+from pydantic import Field
+
+from grassroots.errors import ActionRefused
+from grassroots.organizations.api import paginated
+from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
+from grassroots.organizations.selectors import organization_for, unit_for
+
+from . import jobs
+from .columns import MappingError
+from .models import ImportRun
+from .reading import ImportFileError
+from .selectors import run_for, runs_visible_to
+
+router = Router(tags=["member files"])
+
+OnDuplicate = Literal["skip", "update", "fill-empty"]
+
+
+class ImportRunOut(Schema):
+    id: int
+    file_name: str
+    dry_run: bool = Field(description="A check: every row validated, nothing written.")
+    state: str = Field(description="queued, running, done, rejected, failed or interrupted.")
+    on_duplicate: str
+    valid_rows: bool
+    rows: int = Field(description="Rows read so far (all of them once finished).")
+    progress: float = Field(description="Fraction of the file read, 0 to 1.")
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    rejected: int
+    error: str
+    columns: dict[str, str] = Field(description="Each header of the file and the field it fills ('ignore': none).")
+    started_at: str
+    finished_at: str | None
+    requested_by: str
+
+    @staticmethod
+    def resolve_columns(run: ImportRun) -> dict[str, str]:
+        return dict(run.columns)
+
+    @staticmethod
+    def resolve_on_duplicate(run: ImportRun) -> str:
+        return run.options.get("on_duplicate", "skip")
+
+    @staticmethod
+    def resolve_valid_rows(run: ImportRun) -> bool:
+        return bool(run.options.get("valid_rows", False))
+
+    @staticmethod
+    def resolve_rows(run: ImportRun) -> int:
+        return run.rows_done
+
+    @staticmethod
+    def resolve_started_at(run: ImportRun) -> str:
+        return run.started_at.isoformat()
+
+    @staticmethod
+    def resolve_finished_at(run: ImportRun) -> str | None:
+        return run.finished_at.isoformat() if run.finished_at else None
+
+    @staticmethod
+    def resolve_requested_by(run: ImportRun) -> str:
+        return run.actor_label
+
+
+class RunAgainIn(Body):
+    dry_run: bool = Field(False, description="Check again instead of importing.")
+    valid_rows: bool = False
+    on_duplicate: OnDuplicate = "skip"
+    mapping: dict[Text, Text] | None = Field(
+        None, description="{column header: field or 'ignore'}; default: as before."
+    )
+
+
+def _file_problem(field: str, error: Exception) -> ActionRefused:
+    """A file (or a mapping) that cannot be imported is refused like any rule: 409, naming the field."""
+    return ActionRefused(f"{field}: {error}", field=field)
+
+
+@router.post(
+    "/{org_slug}/imports",
+    response={202: ImportRunOut, **WRITE_ERRORS},
+    summary="Start an import",
+)
+def start_import(
+    request: HttpRequest,
+    org_slug: str,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    valid_rows: Form[bool] = False,
+    on_duplicate: Form[OnDuplicate] = "skip",
+):
+    """Upload a member file (CSV or XLSX) and queue its import, or its check with `dry_run`.
+    All or nothing unless `valid_rows`; `on_duplicate` decides what happens to people already
+    known. 403 for a caller who may import into no unit of the organization."""
+    organization = organization_for(request.auth, org_slug)
+    try:
+        run = jobs.stage_import(
+            organization=organization,
+            upload=file,
+            by=request.auth,
+            on_duplicate=on_duplicate,
+            valid_rows=valid_rows,
+            dry_run=dry_run,
+        )
+    except (ImportFileError, MappingError) as error:
+        raise _file_problem("file", error) from None
+    return Status(202, run)
+
+
+@router.get(
+    "/{org_slug}/imports", response={200: list[ImportRunOut], **QUERY_ERRORS, 403: ErrorOut}, summary="List imports"
+)
+@paginated
+def list_imports(request: HttpRequest, org_slug: str):
+    """The imports and checks the caller may see, newest first: all of them for an administrator,
+    one's own for an officer who may import. 403 for a caller who may import into no unit."""
+    organization = organization_for(request.auth, org_slug)
+    jobs.authorize_import(request.auth, organization)
+    return runs_visible_to(request.auth, organization)
+
+
+@router.get("/{org_slug}/imports/{run_id}", response={200: ImportRunOut, **READ_ERRORS}, summary="Import status")
+def get_import(request: HttpRequest, org_slug: str, run_id: int):
+    """One import or check: its state, progress and counts (as of its last batch while it runs)."""
+    return run_for(request.auth, organization_for(request.auth, org_slug), run_id)
+
+
+@router.post(
+    "/{org_slug}/imports/{run_id}/again",
+    response={202: ImportRunOut, **WRITE_ERRORS},
+    summary="Run an import again",
+)
+def run_import_again(request: HttpRequest, org_slug: str, run_id: int, payload: RunAgainIn):
+    """Queue another run of the same uploaded file: typically the import after a check, or a
+    check with another mapping. 409 once the file is no longer kept (removed when imported)."""
+    organization = organization_for(request.auth, org_slug)
+    run = run_for(request.auth, organization, run_id)
+    try:
+        again = jobs.rerun_import(
+            run,
+            by=request.auth,
+            dry_run=payload.dry_run,
+            valid_rows=payload.valid_rows,
+            on_duplicate=payload.on_duplicate,
+            mapping=payload.mapping,
+        )
+    except MappingError as error:
+        raise _file_problem("mapping", error) from None
+    except ImportFileError as error:
+        raise _file_problem("file", error) from None
+    return Status(202, again)
+
+
+@router.get(
+    "/{org_slug}/imports/{run_id}/errors",
+    response={200: None, **READ_ERRORS},
+    summary="Import errors file",
+    openapi_extra={
+        "responses": {200: {"description": "CSV: line, column, value, reason", "content": {"text/csv": {}}}}
+    },
+)
+def import_errors(request: HttpRequest, org_slug: str, run_id: int):
+    """The errors file of a finished run (CSV): every rejected row with its line, column, value
+    and reason, and the notes (recruiters not found). 404 until the run has finished."""
+    organization = organization_for(request.auth, org_slug)
+    run = run_for(request.auth, organization, run_id)
+    path = jobs.errors_path(run)
+    if run.state not in ImportRun.FINISHED or path is None or not path.exists():
+        raise Http404("this import has no errors file")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{run.pk}-errors.csv")
+
+
+@router.get(
+    "/{org_slug}/members/export",
+    response={200: None, **WRITE_ERRORS},
+    summary="Export members",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The people the caller may export with their current membership.",
+                "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+            }
+        }
+    },
+)
+def export_members_file(
+    request: HttpRequest, org_slug: str, format: Literal["csv", "xlsx"] = "csv", unit: Text | None = None
+):
+    """Download the people the caller may export (of the whole organization, or of `unit`'s
+    subtree), with their current membership, as CSV or XLSX; audited with the row count."""
+    organization = organization_for(request.auth, org_slug)
+    jobs.authorize_import(request.auth, organization)
+    target = unit_for(request.auth, organization, unit) if unit else None
+    stream = jobs.export_to_stream(organization=organization, by=request.auth, format=format, unit=target)
+    return FileResponse(stream, as_attachment=True, filename=jobs.export_file_name(organization, target, format))

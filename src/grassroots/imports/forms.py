@@ -1,0 +1,55 @@
+"""Forms of the import pages: the upload, the next run of a stored file, and the export."""
+
+from __future__ import annotations
+
+from django import forms
+
+from grassroots.web import ActionForm
+
+from .actions import ON_DUPLICATE
+from .columns import FIELDS, IGNORE
+
+ON_DUPLICATE_CHOICES = [
+    ("skip", "Skip them (change nothing)"),
+    ("update", "Update them with the file's values"),
+    ("fill-empty", "Fill only their empty fields"),
+]
+assert [value for value, _ in ON_DUPLICATE_CHOICES] == list(ON_DUPLICATE)
+FIELD_CHOICES = [(IGNORE, "— not imported —"), *((name, name.replace("_", " ")) for name in FIELDS)]
+
+
+class ImportOptions(ActionForm):
+    on_duplicate = forms.ChoiceField(
+        label="People already known (same email, or same phone)", choices=ON_DUPLICATE_CHOICES, initial="skip"
+    )
+    valid_rows = forms.BooleanField(
+        label="Import the valid rows even if some are rejected (otherwise nothing is imported)", required=False
+    )
+
+
+class UploadForm(ImportOptions):
+    file = forms.FileField(label="Member file (CSV or XLSX)")
+    field_order = ["file", "on_duplicate", "valid_rows"]
+
+
+class RunAgainForm(ImportOptions):
+    """The mapping of each column of the file, the options, and whether to import or check again."""
+
+    action = forms.ChoiceField(choices=[("import", "Import"), ("check", "Check again")], widget=forms.HiddenInput)
+
+    def __init__(self, *args, columns: list[list[str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = [header for header, _name in columns]
+        for index, (header, name) in enumerate(columns):
+            self.fields[f"column_{index}"] = forms.ChoiceField(label=header, choices=FIELD_CHOICES, initial=name)
+
+    def mapping(self) -> dict[str, str]:
+        return {header: self.cleaned_data[f"column_{index}"] for index, header in enumerate(self.headers)}
+
+    def column_fields(self):
+        return [self[f"column_{index}"] for index in range(len(self.headers))]
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX (Excel)")], initial="csv", required=False)
+    unit = forms.SlugField(label="Unit (its slug; empty for all you may export)", required=False, max_length=100)

@@ -1,0 +1,258 @@
+"""Member imports as background jobs, for the web pages and the API.
+
+An uploaded file is stored under the data directory's imports folder and checked at once
+(format, size, columns), then every run of it is an `ImportRun` queued as a job: first a check
+(a dry run giving the validation summary and the errors file), then, when the user confirms,
+the import itself. Workers (`grassroots worker`, Django's tasks framework with the database
+backend: SQLite, or PostgreSQL with as many workers as wanted) run `run_import`, which calls the
+same `import_members` action as the command line, with the rights of whoever asked, as they are
+when it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django_tasks import task
+
+from grassroots.access import OutOfScope, Right, grants_for, is_operator
+from grassroots.audit.actions import actor_label, write_audit_record
+from grassroots.organizations.models import Organization
+
+from .actions import ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members
+from .columns import FIELDS, IGNORE, MappingError, map_columns
+from .models import ImportRun
+from .reading import ImportFileError, configured_max_bytes, open_table
+
+PREVIEW_ROWS = 5
+
+
+def imports_dir() -> Path:
+    return Path(settings.IMPORTS_DIR)
+
+
+def stored_path(run: ImportRun) -> Path:
+    return imports_dir() / run.stored_file
+
+
+def errors_path(run: ImportRun) -> Path | None:
+    return imports_dir() / run.errors_file if run.errors_file else None
+
+
+def authorize_import(by, organization: Organization) -> None:
+    """Refuse (403) anyone who may import into no unit of the organization."""
+    if is_operator(by):
+        return
+    grants = grants_for(by, organization.pk)
+    if not (grants.everything or grants.paths(Right.IMPORT_EXPORT)):
+        raise OutOfScope(f"you may not import members into {organization.name}", organization=organization)
+
+
+def check_options(on_duplicate: str, mapping: dict[str, str] | None) -> None:
+    if on_duplicate not in ON_DUPLICATE:
+        raise MappingError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    for header, name in (mapping or {}).items():
+        if name not in FIELDS and name != IGNORE:
+            raise MappingError(f"column '{header}': '{name}' is not a field ({', '.join(FIELDS)} or ignore)")
+
+
+def stage_import(
+    *,
+    organization: Organization,
+    upload: UploadedFile,
+    by,
+    on_duplicate: str = "skip",
+    valid_rows: bool = False,
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = True,
+) -> ImportRun:
+    """Store an uploaded member file, check that it can be read and mapped, and queue its first
+    run (a check by default). Raises `ImportFileError` or `MappingError` with a message for the
+    user, keeping nothing, when the file or the options cannot be used."""
+    authorize_import(by, organization)
+    check_options(on_duplicate, mapping)
+    name = get_valid_filename(Path(upload.name or "members.csv").name)[:100] or "members.csv"
+    limit = configured_max_bytes()
+    if upload.size is not None and upload.size > limit:
+        raise ImportFileError(f"{name} is {upload.size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
+    relative = Path("uploads") / secrets.token_hex(16) / name
+    path = imports_dir() / relative
+    path.parent.mkdir(parents=True)
+    try:
+        with path.open("wb") as stored:
+            for chunk in upload.chunks():
+                stored.write(chunk)
+        columns = map_columns(open_table(path).header, mapping)  # refuses unreadable files at once
+    except (ImportFileError, MappingError):
+        _discard(path)
+        raise
+    run = ImportRun(
+        organization=organization,
+        actor_label=actor_label(by)[:200],
+        requested_by=by if getattr(by, "pk", None) else None,
+        file_name=name,
+        sha256=file_sha256(path),
+        stored_file=str(relative),
+        columns=columns.as_pairs(),
+    )
+    return _queue(run, by=by, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+
+
+def rerun_import(
+    run: ImportRun,
+    *,
+    by,
+    dry_run: bool,
+    valid_rows: bool,
+    on_duplicate: str,
+    mapping: dict[str, str] | None = None,
+) -> ImportRun:
+    """Queue another run of a stored file: the import after its check, or a check with another
+    mapping. Refused (409 with the reason) once the file is gone."""
+    from grassroots.errors import ActionRefused
+
+    authorize_import(by, run.organization)
+    check_options(on_duplicate, mapping)
+    if not run.stored_file or not stored_path(run).exists():
+        raise ActionRefused("the uploaded file is no longer kept (it is removed once imported); upload it again")
+    columns = map_columns(open_table(stored_path(run)).header, mapping or dict(run.columns))
+    again = ImportRun(
+        organization=run.organization,
+        actor_label=actor_label(by)[:200],
+        requested_by=by if getattr(by, "pk", None) else None,
+        file_name=run.file_name,
+        sha256=run.sha256,
+        stored_file=run.stored_file,
+        columns=columns.as_pairs(),
+    )
+    return _queue(again, by=by, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+
+
+def _queue(run: ImportRun, *, by, dry_run: bool, valid_rows: bool, on_duplicate: str) -> ImportRun:
+    """Save the run and its job in one transaction, with the audit record of who asked for it."""
+    run.dry_run = dry_run
+    run.state = ImportRun.State.QUEUED
+    run.options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": True}
+    run.started_at = timezone.now()
+    with transaction.atomic():
+        run.save()
+        run.errors_file = str(Path("errors") / f"{run.pk}.csv")
+        run.save(update_fields=["errors_file"])
+        run_import.enqueue(run.pk)  # the job row commits with the run, or neither does
+        write_audit_record(
+            by=by,
+            action="people.import.queued",
+            target=run,
+            organization=run.organization,
+            changes={
+                "file": [None, run.file_name],
+                "sha256": [None, run.sha256],
+                "check": [None, dry_run],
+                "valid_rows": [None, valid_rows],
+                "on_duplicate": [None, on_duplicate],
+            },
+        )
+    return run
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+@task()
+def run_import(run_id: int) -> str:
+    """The job: run one queued import (or check) with the rights of whoever asked for it."""
+    close_interrupted_runs()
+    run = ImportRun.objects.select_related("organization", "requested_by").filter(pk=run_id).first()
+    if run is None or run.state != ImportRun.State.QUEUED:
+        return run.state if run else "gone"  # run already (a job is claimed by one worker only)
+    if run.requested_by is None:
+        return _fail(run, "the account that asked for this import no longer exists")
+    options = run.options
+    errors = errors_path(run)
+    errors.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import_members(
+            organization=run.organization,
+            path=stored_path(run),
+            by=run.requested_by,
+            mapping=dict(run.columns) or None,
+            dry_run=run.dry_run,
+            valid_rows=options.get("valid_rows", False),
+            on_duplicate=options.get("on_duplicate", "skip"),
+            errors_path=errors,
+            run=run,
+        )
+    except (ImportFileError, MappingError) as error:  # the file changed on disk, or went away
+        return _fail(run, str(error))
+    run.refresh_from_db()
+    if not run.dry_run and run.state == ImportRun.State.DONE:
+        # Imported: the uploaded file (personal data) is not kept; the errors file stays.
+        _discard(stored_path(run))
+    return run.state
+
+
+def _fail(run: ImportRun, message: str) -> str:
+    ImportRun.objects.filter(pk=run.pk, state=ImportRun.State.QUEUED).update(
+        state=ImportRun.State.FAILED, error=message[:2000], finished_at=timezone.now()
+    )
+    return ImportRun.State.FAILED
+
+
+def export_to_stream(*, organization: Organization, by, format: str, unit=None) -> BinaryIO:
+    """`export_members` into a temporary file under the imports folder (constant memory), returned
+    open for reading and already unlinked: the data lives until the stream is closed."""
+    imports_dir().mkdir(parents=True, exist_ok=True)
+    spool = tempfile.NamedTemporaryFile(suffix=f".{format}", dir=imports_dir(), delete=False)  # noqa: SIM115
+    spool.close()
+    try:
+        export_members(organization=organization, by=by, path=spool.name, format=format, unit=unit)
+        return open(spool.name, "rb")  # noqa: SIM115 -- the response closes it
+    finally:
+        os.unlink(spool.name)
+
+
+def export_file_name(organization: Organization, unit, format: str) -> str:
+    day = timezone.localdate().isoformat()
+    return f"{organization.slug}-{unit.slug + '-' if unit else ''}members-{day}.{format}"
+
+
+def preview_rows(run: ImportRun, limit: int = PREVIEW_ROWS) -> list[tuple[int, list[str]]]:
+    """The first rows of the stored file, as read (for the preview of the mapped columns)."""
+    if not run.stored_file or not stored_path(run).exists():
+        return []
+    try:
+        table = open_table(stored_path(run))
+    except ImportFileError:
+        return []
+    rows = []
+    for line, cells in table.rows:
+        rows.append((line, cells))
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def first_errors(run: ImportRun, limit: int = 20) -> list[list[str]]:
+    """The first rejected rows of a finished run's errors file: line, column, value, reason."""
+    import csv
+
+    path = errors_path(run)
+    if path is None or not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        next(reader, None)
+        return [row for _, row in zip(range(limit), reader, strict=False)]

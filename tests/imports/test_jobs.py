@@ -1,0 +1,280 @@
+"""Imports as background jobs, through the web pages and the API: upload, check, preview,
+progress, import, errors file, export. The jobs run through the database backend's own claim and
+run (`run_jobs`), as a `grassroots worker` would; test_workers.py runs real worker processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from grassroots.accounts.actions import create_api_token
+from grassroots.audit.models import AuditRecord
+from grassroots.imports import jobs
+from grassroots.imports.models import ImportRun
+from grassroots.people.models import Person
+from tests import builders
+from tests.builders import run_jobs
+from tests.conftest import sign_in
+
+GOOD = "name,email,phone,unit,status\nAnna Lee,anna@example.org,07911 123456,elm-house,member\n"
+MIXED = GOOD + "Bob Ray,not-an-email,,elm-house,member\nCleo Fox,cleo@example.org,,nowhere,member\n"
+
+
+@pytest.fixture(autouse=True)
+def imports_dir(settings, tmp_path):
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    return settings.IMPORTS_DIR
+
+
+def upload(name: str, text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    return sign_in(client, staff)
+
+
+# -- the web pages ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_upload_checks_then_imports_with_progress_and_errors_file(tree, org, staff, admin_client):
+    page = admin_client.get(reverse("imports", args=[org.slug]))
+    assert page.status_code == 200 and b"Upload and check" in page.content
+    response = admin_client.post(
+        reverse("imports", args=[org.slug]), {"file": upload("members.csv", MIXED), "on_duplicate": "skip"}
+    )
+    check = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == reverse("import_run", args=[org.slug, check.pk])
+    assert (check.state, check.dry_run, check.requested_by) == ("queued", True, staff)
+
+    # Queued: the page says so and polls its status block.
+    waiting = admin_client.get(response.url)
+    assert b"waiting for a worker" in waiting.content and b'hx-trigger="every 1s"' in waiting.content
+
+    assert run_jobs() == 1
+    check.refresh_from_db()
+    assert (check.state, check.rows_done, check.created, check.rejected) == ("done", 3, 1, 2)
+    assert Person.objects.filter(organization=org, email="anna@example.org").count() == 0  # a check writes nothing
+    page = admin_client.get(response.url).content.decode()
+    assert "2 rows would be rejected." in page
+    assert "→ email" in page and "Anna Lee" in page  # the preview of the mapped columns
+    assert "not-an-email" in page and "nowhere" in page  # the first rejected rows, with their values
+    errors = admin_client.get(reverse("import_errors", args=[org.slug, check.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(errors.streaming_content).decode())))
+    assert rows[0] == ["line", "column", "value", "reason"]
+    assert [(row[0], row[1]) for row in rows[1:]] == [("3", "email"), ("4", "unit")]
+
+    # Import the valid rows: a second run of the same stored file.
+    columns = {f"column_{index}": name for index, name in enumerate(name for _header, name in check.columns)}
+    response = admin_client.post(
+        reverse("import_again", args=[org.slug, check.pk]),
+        {**columns, "action": "import", "on_duplicate": "skip", "valid_rows": "on"},
+    )
+    run = ImportRun.objects.exclude(pk=check.pk).get()
+    assert response.url == reverse("import_run", args=[org.slug, run.pk]) and not run.dry_run
+    assert run_jobs() == 1
+    run.refresh_from_db()
+    assert (run.state, run.created, run.rejected) == ("done", 1, 2)
+    assert Person.objects.get(organization=org, email="anna@example.org").phone == "+447911123456"
+    assert not jobs.stored_path(run).exists()  # imported: the uploaded file is not kept
+    assert AuditRecord.objects.filter(action="people.import").count() == 1  # the import, not the check
+    queued = AuditRecord.objects.filter(action="people.import.queued").order_by("id")
+    assert [record.changes["check"][1] for record in queued] == [True, False]  # who asked for both
+    assert all(record.actor_id == staff.pk for record in queued)
+    status = admin_client.get(reverse("import_run", args=[org.slug, run.pk]), headers={"HX-Request": "true"})
+    assert status["HX-Refresh"] == "true" and b'id="run-state">done' in status.content
+
+
+@pytest.mark.django_db
+def test_all_or_nothing_import_rejected_writes_nothing(tree, org, staff, admin_client):
+    admin_client.post(
+        reverse("imports", args=[org.slug]), {"file": upload("members.csv", MIXED), "on_duplicate": "skip"}
+    )
+    check = ImportRun.objects.get()
+    run_jobs()
+    again = jobs.rerun_import(check, by=staff, dry_run=False, valid_rows=False, on_duplicate="skip")
+    run_jobs()
+    again.refresh_from_db()
+    assert (again.state, again.rejected) == ("rejected", 2)
+    assert not Person.objects.filter(email="anna@example.org").exists()
+    page = admin_client.get(reverse("import_run", args=[org.slug, again.pk])).content.decode()
+    assert "nothing was imported" in page
+
+
+@pytest.mark.django_db
+def test_check_again_with_another_mapping(tree, org, staff, admin_client):
+    text = "Member,Mail,Where\nAnna Lee,anna@example.org,elm-house\n"
+    admin_client.post(reverse("imports", args=[org.slug]), {"file": upload("odd.csv", text), "on_duplicate": "skip"})
+    assert ImportRun.objects.count() == 0  # no name column could be recognised: refused at once
+    page = admin_client.post(
+        reverse("imports", args=[org.slug]), {"file": upload("odd.csv", text), "on_duplicate": "skip"}
+    )
+    assert page.status_code == 400 and b"no name column" in page.content
+    assert not any(jobs.imports_dir().rglob("odd.csv"))  # nothing kept
+
+    good = "Name,Mail,Unit\nAnna Lee,anna@example.org,elm-house\n"
+    admin_client.post(reverse("imports", args=[org.slug]), {"file": upload("mail.csv", good), "on_duplicate": "skip"})
+    check = ImportRun.objects.get()
+    assert check.columns == [["Name", "name"], ["Mail", "email"], ["Unit", "unit"]]
+    admin_client.post(
+        reverse("import_again", args=[org.slug, check.pk]),
+        {"column_0": "name", "column_1": "ignore", "column_2": "unit", "action": "check", "on_duplicate": "skip"},
+    )
+    second = ImportRun.objects.exclude(pk=check.pk).get()
+    assert (second.dry_run, dict(second.columns)["Mail"]) == (True, "ignore")
+
+
+@pytest.mark.django_db
+def test_hostile_and_oversized_uploads_are_refused_by_name(tree, org, admin_client, settings):
+    for name, content, message in [
+        ("empty.csv", b"", b"The submitted file is empty"),
+        ("header.csv", b"name,unit\n", b"no data rows"),
+        ("junk.csv", bytes(range(256)) * 40, b"looks binary"),
+    ]:
+        page = admin_client.post(
+            reverse("imports", args=[org.slug]), {"file": SimpleUploadedFile(name, content), "on_duplicate": "skip"}
+        )
+        assert page.status_code == 400 and message in page.content, name
+    settings.GRASSROOTS_IMPORT_MAX_BYTES = 10
+    page = admin_client.post(
+        reverse("imports", args=[org.slug]), {"file": upload("big.csv", GOOD), "on_duplicate": "skip"}
+    )
+    assert page.status_code == 400 and b"over the limit" in page.content
+    assert ImportRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_officer_imports_only_into_their_subtree_and_sees_only_their_imports(tree, org, staff, client):
+    officer = builders.officer(org, tree["north"], "secretary", "sec@example.org", member_of=tree["elm"])
+    sign_in(client, officer)
+    text = "name,email,unit\nIn North,in@example.org,elm-house\nIn South,out@example.org,ash-tower\n"
+    client.post(reverse("imports", args=[org.slug]), {"file": upload("m.csv", text), "on_duplicate": "skip"})
+    run = ImportRun.objects.get()
+    run_jobs()
+    run.refresh_from_db()
+    assert (run.created, run.rejected) == (1, 1)
+    rows = list(csv.reader(jobs.errors_path(run).open()))
+    assert rows[1][:3] == ["3", "unit", "Ash Tower"] and "may not import export" in rows[1][3]
+    # The administrator's import is not the officer's to see.
+    theirs = jobs.stage_import(organization=org, upload=upload("a.csv", GOOD), by=staff)
+    assert client.get(reverse("import_run", args=[org.slug, theirs.pk])).status_code == 404
+    listed = client.get(reverse("imports", args=[org.slug])).content.decode()
+    assert f"/imports/{run.pk}/" in listed and f"/imports/{theirs.pk}/" not in listed
+
+
+@pytest.mark.django_db
+def test_a_job_acts_with_the_rights_its_requester_has_when_it_runs(tree, org, staff):
+    officer = builders.officer(org, tree["north"], "secretary", "sec@example.org", member_of=tree["elm"])
+    run = jobs.stage_import(organization=org, upload=upload("m.csv", GOOD), by=officer, dry_run=False)
+    tree["north"].posts.filter(person=officer.person).update(end=builders.APPOINTED)  # the post ends meanwhile
+    run_jobs()
+    run.refresh_from_db()
+    assert (run.state, run.created, run.rejected) == ("rejected", 0, 1)
+
+
+@pytest.mark.django_db
+def test_export_download_csv_and_xlsx(tree, org, admin_client):
+    builders.members(org, tree["elm"], 2)
+    response = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "csv"})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:5] == ["name", "email", "phone", "address", "unit"]
+    assert len(rows) == 1 + Person.objects.filter(organization=org).count()
+    response = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "xlsx", "unit": "oak-court"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    units = {row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert units == {"oak-court"}
+    assert AuditRecord.objects.filter(action="people.export").count() == 2
+    assert admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "nowhere"}).status_code == 404
+    page = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "pdf"})
+    assert page.status_code == 400 and b"pdf is not one of the available choices" in page.content
+
+
+# -- the API ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def token(staff, org):
+    _record, secret = create_api_token(user=staff, organization=org, by="test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.django_db
+def test_api_starts_an_import_reports_its_status_and_errors(tree, org, client, token):
+    response = client.post(
+        f"/api/orgs/{org.slug}/imports",
+        {"file": upload("members.csv", MIXED), "valid_rows": "true"},
+        headers=token,
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert (body["state"], body["dry_run"], body["valid_rows"], body["on_duplicate"]) == ("queued", False, True, "skip")
+    run_jobs()
+    status = client.get(f"/api/orgs/{org.slug}/imports/{body['id']}", headers=token).json()
+    assert (status["state"], status["rows"], status["created"], status["rejected"], status["progress"]) == (
+        "done",
+        3,
+        1,
+        2,
+        1.0,
+    )
+    assert status["columns"]["email"] == "email"
+    errors = client.get(f"/api/orgs/{org.slug}/imports/{body['id']}/errors", headers=token)
+    assert errors.status_code == 200
+    assert b"not-an-email" in b"".join(errors.streaming_content)
+    listed = client.get(f"/api/orgs/{org.slug}/imports", headers=token).json()
+    assert [run["id"] for run in listed["items"]] == [body["id"]]
+    # The file is gone once imported: running it again is refused, saying why.
+    again = client.post(
+        f"/api/orgs/{org.slug}/imports/{body['id']}/again",
+        {"dry_run": True},
+        content_type="application/json",
+        headers=token,
+    )
+    assert again.status_code == 409 and "no longer kept" in again.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_api_check_then_import_again_with_a_mapping(tree, org, client, token):
+    text = "Member,Email,Unit\nAnna Lee,anna@example.org,elm-house\n"
+    refused = client.post(f"/api/orgs/{org.slug}/imports", {"file": upload("m.csv", text)}, headers=token)
+    assert refused.status_code == 409 and refused.json()["detail"].startswith("file: no name column")
+    assert refused.json()["field"] == "file"
+    text = "Name,Email,Unit,Notes\nAnna Lee,anna@example.org,elm-house,x\n"
+    check = client.post(
+        f"/api/orgs/{org.slug}/imports", {"file": upload("m.csv", text), "dry_run": "true"}, headers=token
+    )
+    run_jobs()
+    bad = client.post(
+        f"/api/orgs/{org.slug}/imports/{check.json()['id']}/again",
+        {"mapping": {"Notes": "shoe size"}},
+        content_type="application/json",
+        headers=token,
+    )
+    assert bad.status_code == 409 and "'shoe size' is not a field" in bad.json()["detail"]
+    again = client.post(
+        f"/api/orgs/{org.slug}/imports/{check.json()['id']}/again",
+        {"mapping": {"Email": "ignore"}},
+        content_type="application/json",
+        headers=token,
+    )
+    assert again.status_code == 202 and again.json()["dry_run"] is False
+    run_jobs()
+    assert Person.objects.get(organization=org, name="Anna Lee").email == ""
+
+
+@pytest.mark.django_db
+def test_api_export_download(tree, org, client, token):
+    builders.members(org, tree["elm"], 3)
+    response = client.get(f"/api/orgs/{org.slug}/members/export", {"unit": "elm-house"}, headers=token)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 + Person.objects.filter(unit_path__startswith=tree["elm"].path).count()
+    assert client.get(f"/api/orgs/{org.slug}/members/export", {"format": "pdf"}, headers=token).status_code == 422
