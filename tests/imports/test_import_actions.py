@@ -220,3 +220,43 @@ def test_export_neutralizes_formulas_and_is_scoped(tree, org, tmp_path):
     assert AuditRecord.objects.filter(action="people.export", changes__rows=[None, count]).exists()
     with pytest.raises(OutOfScope):
         export_members(organization=org, by=builders.account(org, "nobody@example.org"), path=out, unit=tree["elm"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("in_child", [False, True], ids=["in process", "read by a child process"])
+def test_large_files_are_read_by_a_child_process_with_the_same_outcomes(tree, org, tmp_path, monkeypatch, in_child):
+    """Files over PIPELINE_MIN_BYTES are read and validated in a forked child while the import
+    writes; the outcomes, the errors file and the progress are the same either way."""
+    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
+    rows = [f"P{i},p{i}@example.org,{'elm-house' if i % 7 else 'nowhere'}\n" for i in range(95)]
+    path = write(tmp_path, "name,email,unit\n" + "".join(rows) + "P1 again,p1@example.org,elm-house\n")
+    errors = tmp_path / "errors.csv"
+    reports = []
+    result = import_members(
+        organization=org,
+        path=path,
+        by=BY,
+        valid_rows=True,
+        batch_size=20,
+        errors_path=errors,
+        progress=lambda p: reports.append((p.rows_done, round(p.fraction, 2))),
+    )
+    assert (result.created, result.skipped, result.rejected, result.rows) == (81, 1, 14, 96)
+    with errors.open() as stream:
+        lines = [int(row[0]) for row in list(csv.reader(stream))[1:]]
+    assert lines == [2 + i for i in range(95) if i % 7 == 0]
+    assert reports[-1] == (96, 1.0) and [done for done, _ in reports] == sorted(done for done, _ in reports)
+    run = ImportRun.objects.get(pk=result.run_id)
+    assert (run.state, run.batches_committed, run.rows_done) == ("done", 5, 96)
+
+
+@pytest.mark.django_db
+def test_an_unreadable_row_found_by_the_child_process_fails_the_import(tree, org, tmp_path, monkeypatch):
+    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0)
+    rows = "".join(f"P{i},p{i}@example.org,elm-house\n" for i in range(50))
+    path = write(tmp_path, "name,email,unit\n" + rows + "Huge," + "x" * 20_000 + ",elm-house\n")
+    with pytest.raises(actions.ImportFileError, match="line 52"):
+        import_members(organization=org, path=path, by=BY, valid_rows=True, batch_size=20)
+    run = ImportRun.objects.get()
+    assert (run.state, run.batches_committed) == ("failed", 2)
+    assert Person.objects.filter(organization=org, email__startswith="p").count() == 40

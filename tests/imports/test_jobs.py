@@ -109,26 +109,33 @@ def test_all_or_nothing_import_rejected_writes_nothing(tree, org, staff, admin_c
 
 
 @pytest.mark.django_db
-def test_check_again_with_another_mapping(tree, org, staff, admin_client):
+def test_columns_not_recognised_are_mapped_on_the_page_and_checked_again(tree, org, staff, admin_client):
     text = "Member,Mail,Where\nAnna Lee,anna@example.org,elm-house\n"
     admin_client.post(reverse("imports", args=[org.slug]), {"file": upload("odd.csv", text), "on_duplicate": "skip"})
-    assert ImportRun.objects.count() == 0  # no name column could be recognised: refused at once
-    page = admin_client.post(
-        reverse("imports", args=[org.slug]), {"file": upload("odd.csv", text), "on_duplicate": "skip"}
-    )
-    assert page.status_code == 400 and b"no name column" in page.content
-    assert not any(jobs.imports_dir().rglob("odd.csv"))  # nothing kept
-
-    good = "Name,Mail,Unit\nAnna Lee,anna@example.org,elm-house\n"
-    admin_client.post(reverse("imports", args=[org.slug]), {"file": upload("mail.csv", good), "on_duplicate": "skip"})
     check = ImportRun.objects.get()
-    assert check.columns == [["Name", "name"], ["Mail", "email"], ["Unit", "unit"]]
+    assert check.columns == [["Member", "ignore"], ["Mail", "email"], ["Where", "ignore"]]
+    run_jobs()
+    check.refresh_from_db()
+    assert check.state == "failed" and check.error.startswith("no name column")
+    page = admin_client.get(reverse("import_run", args=[org.slug, check.pk])).content.decode()
+    assert "no name column" in page and 'name="column_0"' in page  # the mapping form, to say which
+
     admin_client.post(
         reverse("import_again", args=[org.slug, check.pk]),
         {"column_0": "name", "column_1": "ignore", "column_2": "unit", "action": "check", "on_duplicate": "skip"},
     )
     second = ImportRun.objects.exclude(pk=check.pk).get()
-    assert (second.dry_run, dict(second.columns)["Mail"]) == (True, "ignore")
+    assert second.dry_run and second.columns == [["Member", "name"], ["Mail", "ignore"], ["Where", "unit"]]
+    run_jobs()
+    second.refresh_from_db()
+    assert (second.state, second.created, second.rejected) == ("done", 1, 0)
+    # Importing with a mapping that still lacks a unit is refused at once, saying why.
+    response = admin_client.post(
+        reverse("import_again", args=[org.slug, second.pk]),
+        {"column_0": "name", "column_1": "email", "column_2": "ignore", "action": "import", "on_duplicate": "skip"},
+        follow=True,
+    )
+    assert "no unit column" in response.content.decode() and ImportRun.objects.count() == 2
 
 
 @pytest.mark.django_db

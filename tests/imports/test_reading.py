@@ -235,3 +235,17 @@ def test_neutralized_cells_come_back_as_they_were(value):
 
 def test_reading_stays_plain_python():
     assert "django" not in reading.__dict__
+
+
+def test_documented_nationbuilder_and_civicrm_field_names_are_recognised():
+    header = ["first_name", "last_name", "work_phone_number", "address1", "zip", "Member Since", "unit"]
+    header += ["recruiter_name_or_email", "Membership Status"]
+    columns = map_columns(header)
+    assert [columns.header_of(name) for name in ("phone", "joined", "recruiter", "status", "postcode")] == [
+        "work_phone_number",
+        "Member Since",
+        "recruiter_name_or_email",
+        "Membership Status",
+        "zip",
+    ]
+    assert map_columns(["name", "membership_started_at", "unit"]).header_of("joined") == "membership_started_at"

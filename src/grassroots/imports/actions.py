@@ -23,13 +23,15 @@ database; a recruiter found nowhere is left empty and noted in the errors file (
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
+import multiprocessing
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,10 +47,12 @@ from grassroots.people.models import Membership, Person
 from .columns import ColumnMap, load_mapping, map_columns
 from .models import ImportRun
 from .progress import clear_progress, write_progress
-from .reading import open_table
+from .reading import ImportFileError, Table, open_table
 from .validation import Rejection, RowValidator, UnitRef, ValidRow
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
+# Files at least this large are read and validated in a child process while this one writes.
+PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 ON_DUPLICATE = ("skip", "update", "fill-empty")
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")  # what becomes of a row
 OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
@@ -446,21 +450,59 @@ class _MemberImport:
         self.pending.clear()
 
 
-def _batches(rows: Iterable[tuple[int, list[str]]], validate, on_rejection, size: int):
+def _batches(table: Table, validate, size: int):
+    """The file in batches of `size` valid rows: (rows read, valid rows, rejections, fraction read)."""
     batch: list[ValidRow] = []
+    rejections: list[Rejection] = []
     count = given = 0
-    for line, cells in rows:
+    for line, cells in table.rows:
         count += 1
         outcome = validate(line, cells)
         if type(outcome) is ValidRow:
             batch.append(outcome)
             if len(batch) >= size:
-                yield count, batch
-                batch, given = [], count
+                yield count, batch, rejections, table.progress()
+                batch, rejections, given = [], [], count
         else:
-            on_rejection(outcome)
+            rejections.append(outcome)
     if batch or count > given:  # the last rows, or rejected rows after the last full batch
-        yield count, batch
+        yield count, batch, rejections, table.progress()
+
+
+def _batches_from_child(table: Table, validate, size: int):
+    """The same batches, read and validated by a forked child process (on the other core) while
+    this process de-duplicates and writes the previous ones. The pipe holds about one batch, so
+    the child is never far ahead; it ends with the import (a pipe whose reader is gone ends it),
+    touches no database, and leaves without running any clean-up of the connections it inherited."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def produce() -> None:
+        receiver.close()
+        try:
+            for batch in _batches(table, validate, size):
+                sender.send(batch)
+            sender.send(None)
+        except BaseException as error:  # the file's own errors go to the importing process
+            with contextlib.suppress(BaseException):
+                sender.send(error if isinstance(error, ImportFileError) else RuntimeError(repr(error)))
+        finally:
+            os._exit(0)
+
+    child = context.Process(target=produce, daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while (item := receiver.recv()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    except EOFError:
+        raise RuntimeError("the process reading the file stopped unexpectedly") from None
+    finally:
+        receiver.close()
+        child.terminate()
+        child.join()
 
 
 def import_members(
@@ -539,17 +581,23 @@ def import_members(
     )
     result = work.result
     result.run_id = run.pk if run else None
-    batches = _batches(table.rows, validator.validate, work.reject, batch_size)
+    split = table.size >= PIPELINE_MIN_BYTES
+    batches = (_batches_from_child if split else _batches)(table, validator.validate, batch_size)
     committed = {"batches": 0, "rows": 0}
     counts = OUTCOMES
+    read_fraction = 0.0
 
-    def one_batch(read: int, rows: list[ValidRow]) -> None:
+    def one_batch(read: int, rows: list[ValidRow], rejections: list[Rejection], fraction: float) -> None:
+        nonlocal read_fraction
+        read_fraction = fraction
+        for rejection in rejections:
+            work.reject(rejection)
         if run is not None and not dry_run:
             # First the run's progress: on SQLite this also takes the write lock for the batch.
             run.batches_committed += 1
             ImportRun.objects.filter(pk=run.pk).update(
                 rows_done=read,
-                progress=table.progress(),
+                progress=fraction,
                 batches_committed=run.batches_committed,
                 **{name: getattr(result, name) for name in counts},
             )
@@ -559,26 +607,26 @@ def import_members(
         result.rows = read
         if run is not None:
             # Readable while the batch (or the whole all-or-nothing import) is not committed yet.
-            write_progress(run.pk, rows_done=read, progress=table.progress(), **{n: getattr(result, n) for n in counts})
+            write_progress(run.pk, rows_done=read, progress=fraction, **{n: getattr(result, n) for n in counts})
 
     def report() -> None:
         if progress is not None:
-            progress(ImportProgress(result.rows, table.progress(), run.batches_committed if run else 0))
+            progress(ImportProgress(result.rows, read_fraction, run.batches_committed if run else 0))
 
     try:
         if dry_run:
-            for read, rows in batches:
-                one_batch(read, rows)
+            for batch in batches:
+                one_batch(*batch)
                 report()
             work.finish_pending()
             result.state = ImportRun.State.DONE
             if run is not None:
                 _finish(run, result, by, organization, ImportRun.State.DONE, started)
         elif valid_rows:
-            for read, rows in batches:
+            for batch in batches:
                 with transaction.atomic():
-                    one_batch(read, rows)
-                committed.update(batches=run.batches_committed, rows=read)
+                    one_batch(*batch)
+                committed.update(batches=run.batches_committed, rows=batch[0])
                 report()
             work.finish_pending()
             result.written = True
@@ -586,8 +634,8 @@ def import_members(
         else:
             try:
                 with transaction.atomic():
-                    for read, rows in batches:
-                        one_batch(read, rows)
+                    for batch in batches:
+                        one_batch(*batch)
                         report()
                     if result.rejected:
                         raise _RolledBack

@@ -98,6 +98,8 @@ def _file_problem(field: str, error: Exception) -> ActionRefused:
     "/{org_slug}/imports",
     response={202: ImportRunOut, **WRITE_ERRORS},
     summary="Start an import",
+    # Like every body here, the form takes no other fields (a stray one is ignored, never stored).
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}}},
 )
 def start_import(
     request: HttpRequest,

@@ -1,8 +1,11 @@
 """Which column of a member file holds which field of a person: recognised headers, or a mapping file.
 
 Plain Python, no database. The aliases cover common spreadsheet headers and the column names of
-Action Network, CiviCRM and NationBuilder exports (from their documented export formats, as known
-to the authors; an explicit mapping file overrides anything recognised here).
+Action Network, CiviCRM and NationBuilder files: NationBuilder's documented people fields
+(first_name, last_name, phone_number, work_phone_number, mobile_number, address1-3, zip,
+recruiter_name_or_email, membership_started_at), CiviCRM's export labels (Display Name, Street
+Address, Supplemental Address 1, Postal Code, Member Since, Membership Status) and Action
+Network's report columns (zip_code and its can2_ fields). An explicit mapping overrides them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ FIELDS = (
     "recruiter",
 )
 IGNORE = "ignore"
+SAY_WHICH = "say which column holds it (a mapping file, or the fields on the import page)"
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": ("first_name", "firstname", "first", "given_name", "forename", "forenames"),
@@ -46,6 +50,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "home_phone",
         "work_phone",
         "phone_primary",
+        "work_phone_number",  # NationBuilder
     ),
     "mobile": ("mobile", "mobile_number", "mobile_phone", "cell", "cell_phone", "can2_sms_phone", "sms_phone"),
     "address": ("address", "full_address", "postal_address"),
@@ -78,10 +83,41 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "zipcode",
         "primary_zip",  # NationBuilder
     ),
-    "unit": ("unit", "branch", "basic_unit", "committee", "cell", "unit_slug", "unit_path", "chapter"),
+    "unit": (
+        "unit",
+        "branch",
+        "basic_unit",
+        "committee",
+        "cell",
+        "unit_slug",
+        "unit_path",
+        "chapter",
+        "building",  # a tenants' federation's building committee
+        "building_committee",
+        "workplace",  # a union's workplace committee
+        "workplace_committee",
+    ),
     "status": ("status", "member_status", "membership_status"),
-    "joined": ("joined", "join_date", "joined_on", "joined_at", "start", "start_date", "member_since", "date_joined"),
-    "recruiter": ("recruiter", "recruited_by", "recruiter_email", "recruiter_phone", "referrer"),
+    "joined": (
+        "joined",
+        "join_date",
+        "joined_on",
+        "joined_at",
+        "start",
+        "start_date",
+        "member_since",  # CiviCRM
+        "membership_start_date",
+        "membership_started_at",  # NationBuilder
+        "date_joined",
+    ),
+    "recruiter": (
+        "recruiter",
+        "recruited_by",
+        "recruiter_email",
+        "recruiter_phone",
+        "recruiter_name_or_email",  # NationBuilder
+        "referrer",
+    ),
 }
 # "cell" is ambiguous (a phone in the US, a unit in a party); a unit wins, as the organization's word.
 _LOOKUP = {alias: name for name, aliases in ALIASES.items() for alias in aliases if (alias, name) != ("cell", "mobile")}
@@ -138,8 +174,9 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     return mapping
 
 
-def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
-    """Map each header to a field: the explicit mapping first, then the recognised names."""
+def recognise_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
+    """Map each header to a field: the explicit mapping first, then the recognised names; no
+    check that the fields a row needs are there (see `map_columns`)."""
     explicit = {header_key(key): name for key, name in (mapping or {}).items()}
     result = ColumnMap(header=list(header))
     for index, title in enumerate(header):
@@ -154,9 +191,15 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> Col
     if "mobile" in result.columns:
         # A person has one phone number: the phone columns first, then the mobile ones.
         result.columns.setdefault("phone", []).extend(result.columns.pop("mobile"))
+    return result
+
+
+def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
+    """The columns of the file (see `recognise_columns`); refused without a name or a unit column."""
+    result = recognise_columns(header, mapping)
     has_name = "name" in result.columns or "first_name" in result.columns or "last_name" in result.columns
     if not has_name:
-        raise MappingError("no name column (first and last name, or full name); give a mapping file")
+        raise MappingError(f"no name column (first and last name, or full name); {SAY_WHICH}")
     if "unit" not in result.columns:
-        raise MappingError("no unit column: every imported person joins a basic unit; give a mapping file")
+        raise MappingError(f"no unit column: every imported person joins a basic unit; {SAY_WHICH}")
     return result

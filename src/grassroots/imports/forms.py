@@ -16,6 +16,7 @@ ON_DUPLICATE_CHOICES = [
 ]
 assert [value for value, _ in ON_DUPLICATE_CHOICES] == list(ON_DUPLICATE)
 FIELD_CHOICES = [(IGNORE, "— not imported —"), *((name, name.replace("_", " ")) for name in FIELDS)]
+FIELD_LABELS = dict(FIELD_CHOICES)
 
 
 class ImportOptions(ActionForm):

@@ -30,7 +30,7 @@ from grassroots.audit.actions import actor_label, write_audit_record
 from grassroots.organizations.models import Organization
 
 from .actions import ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members
-from .columns import FIELDS, IGNORE, MappingError, map_columns
+from .columns import FIELDS, IGNORE, MappingError, map_columns, recognise_columns
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
 
@@ -92,7 +92,14 @@ def stage_import(
         with path.open("wb") as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
-        columns = map_columns(open_table(path).header, mapping)  # refuses unreadable files at once
+        header = open_table(path).header  # refuses unreadable files at once
+        try:
+            columns = map_columns(header, mapping)
+        except MappingError:
+            if not dry_run:
+                raise
+            # A check goes ahead: it reports the missing column, and its page offers the mapping.
+            columns = recognise_columns(header, mapping)
     except (ImportFileError, MappingError):
         _discard(path)
         raise
@@ -125,7 +132,8 @@ def rerun_import(
     check_options(on_duplicate, mapping)
     if not run.stored_file or not stored_path(run).exists():
         raise ActionRefused("the uploaded file is no longer kept (it is removed once imported); upload it again")
-    columns = map_columns(open_table(stored_path(run)).header, mapping or dict(run.columns))
+    header = open_table(stored_path(run)).header
+    columns = (map_columns if not dry_run else recognise_columns)(header, mapping or dict(run.columns))
     again = ImportRun(
         organization=run.organization,
         actor_label=actor_label(by)[:200],

@@ -24,7 +24,7 @@ from grassroots.web import refusal_message
 
 from . import jobs
 from .columns import MappingError
-from .forms import ExportForm, RunAgainForm, UploadForm
+from .forms import FIELD_LABELS, ExportForm, RunAgainForm, UploadForm
 from .models import ImportRun
 from .reading import ImportFileError
 from .selectors import may_import, run_for, runs_visible_to
@@ -84,7 +84,7 @@ def run_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     preview = jobs.preview_rows(run)
     context |= {
         "headers": [header for header, _name in run.columns],
-        "mapped": [name for _header, name in run.columns],
+        "mapped": [FIELD_LABELS.get(name, name) for _header, name in run.columns],
         "preview": preview,
         "errors": jobs.first_errors(run) if context["finished"] else [],
         "form": _run_again_form(run) if preview and may_import(request.user, organization) else None,

@@ -9,7 +9,10 @@ from django.db.models import Q
 class Person(models.Model):
     """Someone the organization knows: a supporter, candidate or member. Only the name is required."""
 
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="people")
+    # No index of its own: the (organization, email|name|phone) indexes start with it.
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="people", db_index=False
+    )
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -57,7 +60,8 @@ class Membership(models.Model):
     """A person's membership in one basic unit for a period. A person has at most one current one."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="memberships")
+    # No index of its own: the (unit, end) index starts with it.
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="memberships", db_index=False)
     status = models.CharField(max_length=40)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
