@@ -102,5 +102,5 @@ def test_killed_imports_leave_whole_batches_and_rerun_completes(tmp_path):
     # (The kill as it starts may land before its run was recorded: two or three killed runs.)
     states = [run_state for run_state, _b, _r in runs]
     assert states[:-1] == ["interrupted"] * (len(runs) - 1) and len(runs) in (3, 4)
-    assert (runs[-1][0], runs[-1][2]) == ("done", ROWS)  # (the command line writes batches of 5,000)
+    assert (runs[-1][0], runs[-1][2]) == ("done", ROWS)  # (the command line writes batches of 10,000)
     assert audited_states(tmp_path) == states

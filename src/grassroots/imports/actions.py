@@ -15,7 +15,10 @@ on PostgreSQL). Rules it enforces:
   of the `ImportRun`, so a killed import leaves whole batches and a record of how far it got; a
   re-run matches the committed people and creates no duplicates.
 - One audit record per import (who, file name, hash, counts; never personal values). A killed
-  `valid_rows` import has no audit record yet: its `ImportRun` (running, rows_done) is the trace.
+  import cannot write its own: `close_interrupted_runs` (run when a worker or a command-line
+  import starts) marks it interrupted and writes it, with the counts of the committed batches.
+- Speed: a file over `PIPELINE_MIN_BYTES` is read and validated by a forked child process while
+  this one de-duplicates and writes the previous batch.
 
 Recruiters are matched by email or phone among the people of the file (in any order) and of the
 database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
