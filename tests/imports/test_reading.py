@@ -10,7 +10,7 @@ import pytest
 from grassroots.imports import reading
 from grassroots.imports.columns import MappingError, map_columns
 from grassroots.imports.exporting import neutralize
-from grassroots.imports.reading import ImportFileError, open_table
+from grassroots.imports.reading import ImportFileError, detect_encoding, open_table
 from grassroots.imports.validation import Rejection, RowValidator, UnitRef, ValidRow, parse_date, plain
 
 FILES = Path(__file__).parent / "files"
@@ -249,3 +249,18 @@ def test_documented_nationbuilder_and_civicrm_field_names_are_recognised():
         "zip",
     ]
     assert map_columns(["name", "membership_started_at", "unit"]).header_of("joined") == "membership_started_at"
+
+
+def test_a_file_that_stops_being_utf8_after_the_sample_is_refused_by_line(tmp_path):
+    path = tmp_path / "mixed.csv"
+    rows = "".join(f"Person {i},p{i}@example.org,elm-house\n" for i in range(3000))  # over 64 KB
+    path.write_bytes(("name,email,unit\n" + rows).encode() + "Zoë,z@example.org,elm-house\n".encode("cp1252"))
+    table = open_table(path)
+    with pytest.raises(ImportFileError, match=r"not utf-8 text after line (\d+)") as refusal:
+        list(table.rows)
+    assert 2900 < int(refusal.value.args[0].split("after line ")[1].split()[0]) < 3002  # read in chunks
+
+
+def test_a_small_file_ending_inside_a_utf8_character_is_read_as_cp1252():
+    assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=True) == "cp1252"
+    assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=False) == "utf-8"  # a sample cut short

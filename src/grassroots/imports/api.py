@@ -84,8 +84,10 @@ class RunAgainIn(Body):
     dry_run: bool = Field(False, description="Check again instead of importing.")
     valid_rows: bool = False
     on_duplicate: OnDuplicate = "skip"
-    mapping: dict[Text, Text] | None = Field(
-        None, description="{column header: field or 'ignore'}; default: as before."
+    mapping: dict[Text, Text] = Field(
+        default_factory=dict,
+        description="{column header: field or 'ignore'}; empty: as the run before.",
+        json_schema_extra={"additionalProperties": False},  # every key is a header without NUL
     )
 
 
@@ -98,8 +100,17 @@ def _file_problem(field: str, error: Exception) -> ActionRefused:
     "/{org_slug}/imports",
     response={202: ImportRunOut, **WRITE_ERRORS},
     summary="Start an import",
-    # Like every body here, the form takes no other fields (a stray one is ignored, never stored).
-    openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}}},
+    # Like every body here, the form takes no other fields (a stray one is ignored, never stored);
+    # an empty file is no file (422, "file: Field required").
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"additionalProperties": False, "properties": {"file": {"minLength": 1}}}
+                }
+            }
+        }
+    },
 )
 def start_import(
     request: HttpRequest,
@@ -162,7 +173,7 @@ def run_import_again(request: HttpRequest, org_slug: str, run_id: int, payload: 
             dry_run=payload.dry_run,
             valid_rows=payload.valid_rows,
             on_duplicate=payload.on_duplicate,
-            mapping=payload.mapping,
+            mapping=payload.mapping or None,
         )
     except MappingError as error:
         raise _file_problem("mapping", error) from None
@@ -203,9 +214,7 @@ def import_errors(request: HttpRequest, org_slug: str, run_id: int):
         }
     },
 )
-def export_members_file(
-    request: HttpRequest, org_slug: str, format: Literal["csv", "xlsx"] = "csv", unit: Text | None = None
-):
+def export_members_file(request: HttpRequest, org_slug: str, format: Literal["csv", "xlsx"] = "csv", unit: Text = ""):
     """Download the people the caller may export (of the whole organization, or of `unit`'s
     subtree), with their current membership, as CSV or XLSX; audited with the row count."""
     organization = organization_for(request.auth, org_slug)

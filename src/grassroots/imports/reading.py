@@ -82,8 +82,9 @@ def configured_max_bytes() -> int:
         return MAX_BYTES
 
 
-def detect_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 by its BOM; otherwise cp1252 when the sample is not UTF-8."""
+def detect_encoding(head: bytes, *, whole: bool = False) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 by its BOM; otherwise cp1252 when the sample is not
+    UTF-8. `whole`: the sample is the whole file, so it may not end inside a character."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -91,7 +92,7 @@ def detect_encoding(head: bytes) -> str:
     if b"\x00" in head:
         raise ImportFileError("the file looks binary (NUL bytes), not CSV or XLSX")
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
         return "utf-8"
     except UnicodeDecodeError:
         pass
@@ -110,8 +111,16 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
+    number = 0
     while True:
-        line = text.readline(MAX_LINE + 1)
+        number += 1
+        try:
+            line = text.readline(MAX_LINE + 1)
+        except UnicodeDecodeError:
+            # The sample read as this encoding; the rest of the file does not.
+            raise ImportFileError(
+                f"the file is not {text.encoding} text after line {number - 1} (it mixes encodings); save it as UTF-8"
+            ) from None
         if not line:
             return
         if len(line) > MAX_LINE:
@@ -120,7 +129,7 @@ def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
 
 
 def _open_csv(path: Path, head: bytes, size: int) -> Table:
-    encoding = detect_encoding(head)
+    encoding = detect_encoding(head, whole=len(head) == size)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
