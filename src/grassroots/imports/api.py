@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
@@ -195,9 +195,7 @@ def import_errors(request: HttpRequest, org_slug: str, run_id: int):
     and reason, and the notes (recruiters not found). 404 until the run has finished."""
     organization = organization_for(request.auth, org_slug)
     run = run_for(request.auth, organization, run_id)
-    path = jobs.errors_path(run)
-    if run.state not in ImportRun.FINISHED or path is None or not path.exists():
-        raise Http404("this import has no errors file")
+    path = jobs.finished_errors_path(run)
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{run.pk}-errors.csv")
 
 

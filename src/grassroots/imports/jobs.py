@@ -21,6 +21,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django_tasks import task
@@ -47,6 +48,14 @@ def stored_path(run: ImportRun) -> Path:
 
 def errors_path(run: ImportRun) -> Path | None:
     return imports_dir() / run.errors_file if run.errors_file else None
+
+
+def finished_errors_path(run: ImportRun) -> Path:
+    """The errors file of a finished run, for download; 404 before the run ends or without one."""
+    path = errors_path(run)
+    if run.state not in ImportRun.FINISHED or path is None or not path.exists():
+        raise Http404("this import has no errors file")
+    return path
 
 
 def authorize_import(by, organization: Organization) -> None:
@@ -103,16 +112,8 @@ def stage_import(
     except (ImportFileError, MappingError):
         _discard(path)
         raise
-    run = ImportRun(
-        organization=organization,
-        actor_label=actor_label(by)[:200],
-        requested_by=by if getattr(by, "pk", None) else None,
-        file_name=name,
-        sha256=file_sha256(path),
-        stored_file=str(relative),
-        columns=columns.as_pairs(),
-    )
-    return _queue(run, by=by, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+    run = ImportRun(organization=organization, file_name=name, sha256=file_sha256(path), stored_file=str(relative))
+    return _queue(run, by=by, columns=columns, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
 
 
 def rerun_import(
@@ -135,19 +136,17 @@ def rerun_import(
     header = open_table(stored_path(run)).header
     columns = (map_columns if not dry_run else recognise_columns)(header, mapping or dict(run.columns))
     again = ImportRun(
-        organization=run.organization,
-        actor_label=actor_label(by)[:200],
-        requested_by=by if getattr(by, "pk", None) else None,
-        file_name=run.file_name,
-        sha256=run.sha256,
-        stored_file=run.stored_file,
-        columns=columns.as_pairs(),
+        organization=run.organization, file_name=run.file_name, sha256=run.sha256, stored_file=run.stored_file
     )
-    return _queue(again, by=by, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+    return _queue(again, by=by, columns=columns, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
 
 
-def _queue(run: ImportRun, *, by, dry_run: bool, valid_rows: bool, on_duplicate: str) -> ImportRun:
-    """Save the run and its job in one transaction, with the audit record of who asked for it."""
+def _queue(run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_duplicate: str) -> ImportRun:
+    """Save the run (of a stored file) and its job in one transaction, with the audit record of
+    who asked for it; the job acts as them."""
+    run.actor_label = actor_label(by)[:200]
+    run.requested_by = by if getattr(by, "pk", None) else None
+    run.columns = columns.as_pairs()
     run.dry_run = dry_run
     run.state = ImportRun.State.QUEUED
     run.options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": True}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
@@ -133,9 +133,7 @@ def run_errors(request: HttpRequest, org: str, pk: int) -> FileResponse:
     """The errors file of a finished run: every rejected row with its line, column, value and reason."""
     organization = organization_for(request.user, org)
     run = run_for(request.user, organization, pk)
-    path = jobs.errors_path(run)
-    if run.state not in ImportRun.FINISHED or path is None or not path.exists():
-        raise Http404("this import has no errors file")
+    path = jobs.finished_errors_path(run)
     filename = f"{organization.slug}-import-{run.pk}-errors.csv"
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
 
