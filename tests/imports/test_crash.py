@@ -3,9 +3,9 @@ far it got, the next import closes it as interrupted (with its audit record), an
 file again completes without duplicates.
 
 The imports run in child processes against a SQLite file of their own (the test database of
-this process is not visible to them). A child prints a line after each batch; this process sends
-SIGKILL when it has read the chosen number of lines, so the kill lands in a later batch, in the
-middle of its work.
+this process is not visible to them). A child prints a line after each batch (rows read, batches
+committed); this process sends SIGKILL when the chosen number of batches is read or committed, so
+the kill lands in a later batch, in the middle of its work.
 """
 
 import signal
@@ -25,7 +25,7 @@ from grassroots.imports.actions import import_members
 print("ready", flush=True)
 import_members(organization=Organization.objects.get(slug="crash"), path=sys.argv[1], by="t",
                valid_rows=sys.argv[2] == "valid", batch_size=BATCH,
-               progress=lambda p: print("batch", p.rows_done, flush=True))
+               progress=lambda p: print("batch", p.rows_done, p.batches_committed, flush=True))
 print("finished", flush=True)
 """.replace("BATCH", str(BATCH))
 
@@ -35,13 +35,17 @@ def child(script: str, tmp_path: Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(command, env=environment(tmp_path), capture_output=True, text=True, timeout=120)
 
 
-def killed_after(lines: int, tmp_path: Path, *args: str) -> None:
-    """Run an import and SIGKILL it once it has reported `lines` batches (0: as soon as it starts)."""
+def killed_after(batches: int, tmp_path: Path, *args: str, committed: bool = False) -> None:
+    """Run an import and SIGKILL it once it has reported `batches` batches read (or, with
+    `committed`, committed; 0: as soon as it starts)."""
     command = [sys.executable, "-c", IMPORT, *args]
     process = subprocess.Popen(command, env=environment(tmp_path), stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline() == "ready\n"
-    for _ in range(lines):
-        assert process.stdout.readline().startswith("batch")
+    seen = 0
+    while seen < batches:
+        line = process.stdout.readline()
+        assert line.startswith("batch"), line
+        seen = int(line.split()[2]) if committed else seen + 1
     process.send_signal(signal.SIGKILL)
     rest = process.stdout.read()
     assert process.wait(timeout=60) == -signal.SIGKILL, f"the import ended before the kill: {rest}"
@@ -81,7 +85,7 @@ def test_killed_imports_leave_whole_batches_and_rerun_completes(tmp_path):
     # Valid rows, killed as it starts, then after two committed batches: whole committed batches only,
     # and each run says how many.
     killed_after(0, tmp_path, str(members), "valid")
-    killed_after(2, tmp_path, str(members), "valid")
+    killed_after(2, tmp_path, str(members), "valid", committed=True)
     people, emails, runs = state(tmp_path)
     committed = sum(batches for _state, batches, _rows in runs)
     assert people == emails == committed * BATCH

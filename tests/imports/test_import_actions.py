@@ -150,6 +150,60 @@ def test_on_duplicate_update_and_fill_empty(tree, org, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 10_000])
+def test_outcomes_do_not_depend_on_where_batches_end(tree, org, tmp_path, batch_size):
+    """Whatever the batch size, a person met again later in the file (in the same batch or a later
+    one) is updated, not created twice, their status changes are written and recorded, and
+    recruiters are linked whether they come before or after their recruits."""
+    dora = builders.person(org, "Dora", email="dora@example.org")
+    builders.people.join_unit(person=dora, unit=tree["elm"], by=BY, status="supporter")
+    path = write(
+        tmp_path,
+        "name,email,phone,address,unit,status,recruiter\n"
+        "Anna Müller,anna@example.org,,,elm-house,member,\n"
+        "Bob Smith,bob@example.org,07911 123457,,elm-house,supporter,anna@example.org\n"
+        "Anna M,anna@example.org,07911 123458,1 Elm St,elm-house,lapsed,\n"
+        "Robert Smith,,+447911123457,,elm-house,member,\n"
+        "Dora New,dora@example.org,,,elm-house,member,cara@example.org\n"
+        "Cara Lee,cara@example.org,,,elm-house,member,\n",
+    )
+    result = import_members(organization=org, path=path, by=BY, on_duplicate="update", batch_size=batch_size)
+    assert (result.created, result.updated, result.rejected) == (3, 3, 0)
+    people = imported(org)
+    assert {
+        email: (
+            person.name,
+            person.phone,
+            person.address,
+            person.recruiter.email if person.recruiter else None,
+            person.memberships.get().status,
+        )
+        for email, person in people.items()
+    } == {
+        "anna@example.org": ("Anna M", "+447911123458", "1 Elm St", None, "lapsed"),
+        "bob@example.org": ("Robert Smith", "+447911123457", "", "anna@example.org", "member"),
+        "dora@example.org": ("Dora New", "", "", "cara@example.org", "member"),
+        "cara@example.org": ("Cara Lee", "", "", None, "member"),
+    }
+    changes = StatusChange.objects.filter(membership__person__organization=org)
+    assert sorted(changes.values_list("membership__person__email", "old", "new")) == [
+        ("anna@example.org", "member", "lapsed"),
+        ("bob@example.org", "supporter", "member"),
+        ("dora@example.org", "supporter", "member"),
+    ]
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_not_given_to_another_writer(tree, org):
+    """Ids an import reserves for a batch are its own: a person added afterwards gets a later one
+    (on SQLite, the table's AUTOINCREMENT counter moves past them, as a sequence does)."""
+    reserved = actions._Database().reserve_person_ids(5)
+    assert len(set(reserved)) == 5
+    assert builders.person(org, "Meanwhile").pk > max(reserved)
+    assert actions._Database().reserve_person_ids(1)[0] > max(reserved)
+
+
+@pytest.mark.django_db
 def test_one_current_membership_rule(tree, org, tmp_path):
     anna = builders.person(org, "Anna", email="anna@example.org")
     builders.people.join_unit(person=anna, unit=tree["oak"], by=BY)
@@ -258,5 +312,5 @@ def test_an_unreadable_row_found_by_the_child_process_fails_the_import(tree, org
     with pytest.raises(actions.ImportFileError, match="line 52"):
         import_members(organization=org, path=path, by=BY, valid_rows=True, batch_size=20)
     run = ImportRun.objects.get()
-    assert (run.state, run.batches_committed) == ("failed", 2)
+    assert (run.state, run.batches_committed, run.rows_done) == ("failed", 2, 40)
     assert Person.objects.filter(organization=org, email__startswith="p").count() == 40

@@ -45,7 +45,7 @@ from django.utils import timezone
 from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
-from grassroots.people.models import Membership, Person
+from grassroots.people.models import Membership, Person, StatusChange
 
 from .columns import ColumnMap, load_mapping, map_columns
 from .models import ImportRun
@@ -142,41 +142,69 @@ class _Database:
     """The set-based statements of an import, for the connection's vendor."""
 
     PERSON_COLUMNS = ("id", "organization_id", "name", "email", "phone", "address", "unit_path", "recruiter_id")
+    MEMBERSHIP_COLUMNS = ("person_id", "unit_id", "status", "start")
 
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         # Adapted once for the whole import: the statements take it as it is.
         self.created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-        self.person_table = Person._meta.db_table
-        self.membership_table = Membership._meta.db_table
+        quote = connection.ops.quote_name
+        self.person_table = person = Person._meta.db_table
+        self.membership_table = membership = Membership._meta.db_table
+        current = f"{quote('end')} IS NULL"
+        self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
+        current = f"person_id = %s AND {current}"  # a person's one current membership
+        self.update_person = (
+            f"UPDATE {person} SET name = %s, email = %s, phone = %s, address = %s, unit_path = %s, recruiter_id = %s "
+            "WHERE id = %s"
+        )
+        self.record_status = (
+            f"INSERT INTO {StatusChange._meta.db_table} (membership_id, {quote('on')}, old, new) "
+            f"SELECT id, %s, %s, %s FROM {membership} WHERE {current}"
+        )
+        self.update_status = f"UPDATE {membership} SET status = %s WHERE {current}"
+        self.link_recruiter = f"UPDATE {person} SET recruiter_id = %s WHERE id = %s"
         if not self.postgres:
             # The default 2 MB page cache makes every insert into the email, name and phone
             # indexes of a large table read pages again; 64 MB keeps them (for this connection).
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -65536")
 
-    def next_person_ids(self, count: int) -> list[int]:
+    def reserve_person_ids(self, count: int) -> list[int]:
+        """`count` new person ids from the table's own counter: no other writer gets them, whether
+        or not the import uses them all (the unused ones are gaps, as a rolled-back insert leaves)."""
+        table = self.person_table
         with connection.cursor() as cursor:
             if self.postgres:
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.person_table, count],
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
                 )
                 return [pk for (pk,) in cursor.fetchall()]
-            # SQLite: the transaction holds the write lock from its start (transaction_mode IMMEDIATE).
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.person_table}")
-            first = cursor.fetchone()[0] + 1
-            return list(range(first, first + count))
+            # SQLite: the AUTOINCREMENT counter, moved past the ids handed out. The transaction
+            # holds the write lock (transaction_mode IMMEDIATE) until the move commits.
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
+                "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+                [table, table],
+            )
+            cursor.execute(
+                f"UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM {table})) + %s "
+                "WHERE name = %s",
+                [count, table],
+            )
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            last = cursor.fetchone()[0]
+            return list(range(last - count + 1, last + 1))
 
     def insert_people(self, rows: list[tuple]) -> None:
         """Insert people given as (id, organization_id, name, email, phone, address, unit_path, recruiter_id)."""
-        columns = (*self.PERSON_COLUMNS, "created_at")
-        self._insert(self.person_table, columns, [(*row, self.created_at) for row in rows])
+        self.insert(self.person_table, (*self.PERSON_COLUMNS, "created_at"), [(*row, self.created_at) for row in rows])
 
     def insert_memberships(self, rows: list[tuple]) -> None:
-        self._insert(self.membership_table, ("person_id", "unit_id", "status", "start"), rows)
+        """Insert current memberships given as (person_id, unit_id, status, start)."""
+        self.insert(self.membership_table, self.MEMBERSHIP_COLUMNS, rows)
 
-    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
         names = ", ".join(columns)
@@ -211,8 +239,24 @@ class _Database:
                 cursor.executemany(sql, rows)
 
 
+class _Writes:
+    """What one batch writes, as the rows of each statement."""
+
+    __slots__ = ("people", "memberships", "person_updates", "statuses", "links")
+
+    def __init__(self):
+        self.people: list[tuple] = []  # (id, organization_id, name, email, phone, address, unit_path, recruiter_id)
+        self.memberships: list[tuple] = []  # (person_id, unit_id, status, start)
+        self.person_updates: list[tuple] = []  # (name, email, phone, address, unit_path, recruiter_id, id)
+        self.statuses: list[tuple] = []  # (person_id, old, new): the current membership's status
+        self.links: list[tuple[int, int]] = []  # (recruiter_id, recruit_id)
+
+
 class _MemberImport:
-    """One run of `import_members`; holds the state shared by its batches."""
+    """One run of `import_members`; holds the state shared by its batches.
+
+    Each batch is looked up (the database's people it may match, and ids for new ones), decided
+    row by row in Python, then written set-based."""
 
     def __init__(self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, errors, run):
         self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
@@ -260,51 +304,41 @@ class _MemberImport:
         return refusal
 
     # -- reading the database ---------------------------------------------------------------
-    def existing(self, rows: list[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing]]:
-        """The people of the organization matching the batch's emails and phones (and recruiters), in
-        two queries, with their current memberships in a third."""
+    def look_up(self, rows: list[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing], list[int]]:
+        """What deciding the batch needs from the database: the people of the organization
+        matching its emails and phones (and recruiters), with their current memberships, in three
+        queries; and ids for the people it may create (none on a dry run)."""
+        if not rows:
+            return {}, {}, []
         emails = {row.email for row in rows if row.email} | {r.recruiter for r in rows if "@" in r.recruiter}
         phones = {row.phone for row in rows if row.phone} | {r.recruiter for r in rows if r.recruiter[:1] == "+"}
         by_id: dict[int, _Existing] = {}
-        person_table, membership_table = self.db.person_table, self.db.membership_table
         for column, values in (("email", emails), ("phone", phones)):
             found = self.db.select_in(
-                f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person_table} "
+                f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {self.db.person_table} "
                 f"WHERE organization_id = %s AND erased_at IS NULL AND {column}",
                 [self.organization.pk],
                 list(values),
             )
             for row in found:
                 by_id.setdefault(row[0], _Existing(*row))
-        if by_id:
-            end = connection.ops.quote_name("end")
-            found = self.db.select_in(
-                f"SELECT id, person_id, unit_id, status FROM {membership_table} WHERE {end} IS NULL AND person_id",
-                [],
-                list(by_id),
-            )
-            for pk, person_id, unit_id, status in found:
-                by_id[person_id].membership = (pk, unit_id, status)
+        for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
+            by_id[person_id].membership = (unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
         by_phone: dict[str, _Existing] = {}
         for person in sorted(by_id.values(), key=lambda person: person.id):
             if person.phone:
                 by_phone.setdefault(person.phone, person)
-        return by_email, by_phone
+        ids = [] if self.dry_run else self.db.reserve_person_ids(len(rows))
+        return by_email, by_phone, ids
 
     # -- one batch --------------------------------------------------------------------------
-    def apply(self, rows: list[ValidRow]) -> None:
-        """Decide the outcome of each row of the batch, then write the batch set-based."""
-        by_email, by_phone = self.existing(rows) if rows else ({}, {})
-        known = self.seen if self.dry_run else {}
-        new_people: list[list] = []
-        new_memberships: list[tuple] = []
-        person_updates: list[tuple] = []
-        status_updates: list[tuple] = []
-        status_changes: list[tuple] = []
-        links: list[tuple[int, int]] = []
-        ids = iter(self.db.next_person_ids(len(rows))) if rows and not self.dry_run else None
-        today = self.validator.today
+    def decide(self, rows: list[ValidRow], by_email, by_phone, ids: list[int]) -> _Writes:
+        """The outcome of each row of the batch, and what the batch writes. Touches no database."""
+        writes = _Writes()
+        known: dict[str, _Existing] = self.seen if self.dry_run else {}
+        next_id = iter(ids)
+        organization_id = self.organization.pk
         unit_column = self.columns.header_of("unit")
         for row in rows:
             match = None
@@ -317,17 +351,19 @@ class _MemberImport:
             if refusal:
                 self.reject(Rejection(row.line, unit_column, unit.name, refusal))
                 continue
-            recruiter_id = self.recruiter_id(row, known, by_email, by_phone)
+            recruiter_id = self.recruiter_id(row.recruiter, known, by_email, by_phone)
             if match is None:
-                if ids is not None:
-                    pk = next(ids)
-                else:
+                if self.dry_run:
                     self.virtual_id -= 1
                     pk = self.virtual_id
+                else:
+                    pk = next(next_id)
                 person = _Existing(pk, row.name, row.email, row.phone, row.address, unit.path, recruiter_id)
-                person.membership = (None, unit.id, row.status)
-                new_people.append([pk, row.name, row.email, row.phone, row.address, unit.path, recruiter_id])
-                new_memberships.append((pk, unit.id, row.status, row.start))
+                person.membership = (unit.id, row.status)
+                writes.people.append(
+                    (pk, organization_id, row.name, row.email, row.phone, row.address, unit.path, recruiter_id)
+                )
+                writes.memberships.append((pk, unit.id, row.status, row.start))
                 self.remember(person, known)
                 if row.recruiter and recruiter_id is None:
                     self.pending.setdefault(row.recruiter, []).append((pk, row.line))
@@ -341,61 +377,47 @@ class _MemberImport:
                 self.reject(Rejection(row.line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
                 continue
             current = match.membership
-            if current is not None and current[1] != unit.id:
-                where = self.unit_names.get(current[1], "another unit")
+            if current is not None and current[0] != unit.id:
+                where = self.unit_names.get(current[0], "another unit")
                 reason = f"already a current member of {where}; one current membership per person: transfer instead"
                 self.reject(Rejection(row.line, unit_column, unit.name, reason))
                 continue
             fill = self.on_duplicate == "fill-empty"
             changed = False
-            values = {}
             for name in ("name", "email", "phone", "address"):
                 new, old = getattr(row, name), getattr(match, name)
                 if new and new != old and (not fill or not old):
-                    values[name] = new
-            if values:
-                for name, value in values.items():
-                    setattr(match, name, value)
-                changed = True
-            if recruiter_id is not None and recruiter_id != match.recruiter_id and not (fill and match.recruiter_id):
-                match.recruiter_id = recruiter_id
-                changed = True
+                    setattr(match, name, new)
+                    changed = True
+            if not (fill and match.recruiter_id):
+                if recruiter_id is not None and recruiter_id != match.recruiter_id:
+                    match.recruiter_id = recruiter_id
+                    changed = True
+                elif row.recruiter and recruiter_id is None:
+                    self.pending.setdefault(row.recruiter, []).append((match.id, row.line))
             if current is None:
                 match.unit_path = unit.path
-                match.membership = (None, unit.id, row.status)
-                new_memberships.append((match.id, unit.id, row.status, row.start))
+                match.membership = (unit.id, row.status)
+                writes.memberships.append((match.id, unit.id, row.status, row.start))
                 changed = True
-            elif row.status != current[2] and not fill:
-                if not self.organization.constitution.may_change_status(current[2], row.status):
-                    reason = f"cannot change status from {current[2]} to {row.status} under the constitution"
+            elif row.status != current[1] and not fill:
+                if not self.organization.constitution.may_change_status(current[1], row.status):
+                    reason = f"cannot change status from {current[1]} to {row.status} under the constitution"
                     self.reject(Rejection(row.line, self.columns.header_of("status"), row.status, reason))
                     continue
-                if current[0] is not None:
-                    status_updates.append((row.status, current[0]))
-                    status_changes.append((current[0], today, current[2], row.status))
-                match.membership = (current[0], current[1], row.status)
+                writes.statuses.append((match.id, current[1], row.status))
+                match.membership = (current[0], row.status)
                 changed = True
             if changed:
                 self.result.updated += 1
                 self.remember(match, known)
-                if match.id > 0:
-                    person_updates.append(
-                        (
-                            match.name,
-                            match.email,
-                            match.phone,
-                            match.address,
-                            match.unit_path,
-                            match.recruiter_id,
-                            match.id,
-                        )
-                    )
+                writes.person_updates.append(
+                    (match.name, match.email, match.phone, match.address, match.unit_path, match.recruiter_id, match.id)
+                )
             else:
                 self.result.unchanged += 1
-        links.extend(self.resolve_pending(known))
-        if self.dry_run:
-            return
-        self.write(new_people, new_memberships, person_updates, status_updates, status_changes, links)
+        writes.links.extend(self.resolve_pending(known))
+        return writes
 
     def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
         if person.email:
@@ -403,11 +425,10 @@ class _MemberImport:
         if person.phone:
             known.setdefault(person.phone, person)
 
-    def recruiter_id(self, row: ValidRow, known, by_email, by_phone) -> int | None:
-        key = row.recruiter
+    def recruiter_id(self, key: str, known, by_email, by_phone) -> int | None:
         if not key:
             return None
-        found = known.get(key) or (by_email.get(key) if "@" in key else by_phone.get(key))
+        found = known.get(key) or (by_email if "@" in key else by_phone).get(key)
         return found.id if found is not None else None
 
     def resolve_pending(self, known: dict[str, _Existing]) -> list[tuple[int, int]]:
@@ -420,27 +441,16 @@ class _MemberImport:
                     links.append((recruiter.id, recruit))
         return links
 
-    def write(self, new_people, new_memberships, person_updates, status_updates, status_changes, links) -> None:
-        organization_id = self.organization.pk
-        # New people whose recruiter is a positive id already written or in this batch keep it.
-        self.db.insert_people([(row[0], organization_id, *row[1:]) for row in new_people])
-        self.db.insert_memberships(new_memberships)
-        table = self.db.person_table
-        self.db.execute_many(
-            f"UPDATE {table} SET name = %s, email = %s, phone = %s, address = %s, unit_path = %s, recruiter_id = %s "
-            "WHERE id = %s",
-            person_updates,
-        )
-        self.db.execute_many(f"UPDATE {self.db.membership_table} SET status = %s WHERE id = %s", status_updates)
-        if status_changes:
-            from grassroots.people.models import StatusChange
-
-            self.db.execute_many(
-                f"INSERT INTO {StatusChange._meta.db_table} "
-                f"(membership_id, {connection.ops.quote_name('on')}, old, new) VALUES (%s, %s, %s, %s)",
-                status_changes,
-            )
-        self.db.execute_many(f"UPDATE {table} SET recruiter_id = %s WHERE id = %s", links)
+    def write(self, writes: _Writes) -> None:
+        """Write a decided batch: inserts first, so that the updates of the same batch find the
+        people and memberships they change."""
+        db, today = self.db, self.validator.today
+        db.insert_people(writes.people)
+        db.insert_memberships(writes.memberships)
+        db.execute_many(db.update_person, writes.person_updates)
+        db.execute_many(db.record_status, [(today, old, new, person) for person, old, new in writes.statuses])
+        db.execute_many(db.update_status, [(new, person) for person, _old, new in writes.statuses])
+        db.execute_many(db.link_recruiter, writes.links)
 
     def finish_pending(self) -> None:
         """Recruiters found nowhere: the recruits stay, with no recruiter, and the errors file says so."""
@@ -604,7 +614,9 @@ def import_members(
                 batches_committed=run.batches_committed,
                 **{name: getattr(result, name) for name in counts},
             )
-        work.apply(rows)
+        writes = work.decide(rows, *work.look_up(rows))
+        if not dry_run:
+            work.write(writes)
         if run is not None and not dry_run:
             ImportRun.objects.filter(pk=run.pk).update(**{name: getattr(result, name) for name in counts})
         result.rows = read
