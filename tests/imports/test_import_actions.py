@@ -151,10 +151,12 @@ def test_on_duplicate_update_and_fill_empty(tree, org, tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("batch_size", [1, 2, 3, 10_000])
-def test_outcomes_do_not_depend_on_where_batches_end(tree, org, tmp_path, batch_size):
+@pytest.mark.parametrize("in_child", [False, True], ids=["in process", "read by a child process"])
+def test_outcomes_do_not_depend_on_where_batches_end(tree, org, tmp_path, monkeypatch, batch_size, in_child):
     """Whatever the batch size, a person met again later in the file (in the same batch or a later
     one) is updated, not created twice, their status changes are written and recorded, and
     recruiters are linked whether they come before or after their recruits."""
+    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
     dora = builders.person(org, "Dora", email="dora@example.org")
     builders.people.join_unit(person=dora, unit=tree["elm"], by=BY, status="supporter")
     path = write(

@@ -34,7 +34,7 @@ import multiprocessing
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 ON_DUPLICATE = ("skip", "update", "fill-empty")
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")  # what becomes of a row
 OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
+EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("email", "phone", "recruiter"))
 
 
 @dataclass
@@ -304,16 +305,18 @@ class _MemberImport:
         return refusal
 
     # -- reading the database ---------------------------------------------------------------
-    def look_up(self, rows: list[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing], list[int]]:
+    def look_up(self, rows: Sequence[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing], list[int]]:
         """What deciding the batch needs from the database: the people of the organization
         matching its emails and phones (and recruiters), with their current memberships, in three
         queries; and ids for the people it may create (none on a dry run)."""
         if not rows:
             return {}, {}, []
-        emails = {row.email for row in rows if row.email} | {r.recruiter for r in rows if "@" in r.recruiter}
-        phones = {row.phone for row in rows if row.phone} | {r.recruiter for r in rows if r.recruiter[:1] == "+"}
+        recruiters = {row[RECRUITER] for row in rows}
+        emails = {row[EMAIL] for row in rows} | {key for key in recruiters if "@" in key}
+        phones = {row[PHONE] for row in rows} | {key for key in recruiters if key[:1] == "+"}
         by_id: dict[int, _Existing] = {}
         for column, values in (("email", emails), ("phone", phones)):
+            values.discard("")
             found = self.db.select_in(
                 f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {self.db.person_table} "
                 f"WHERE organization_id = %s AND erased_at IS NULL AND {column}",
@@ -333,91 +336,102 @@ class _MemberImport:
         return by_email, by_phone, ids
 
     # -- one batch --------------------------------------------------------------------------
-    def decide(self, rows: list[ValidRow], by_email, by_phone, ids: list[int]) -> _Writes:
-        """The outcome of each row of the batch, and what the batch writes. Touches no database."""
+    def decide(self, rows: Sequence[ValidRow], by_email, by_phone, ids: list[int]) -> _Writes:
+        """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
+        what the batch writes. Touches no database."""
         writes = _Writes()
         known: dict[str, _Existing] = self.seen if self.dry_run else {}
         next_id = iter(ids)
         organization_id = self.organization.pk
         unit_column = self.columns.header_of("unit")
+        allowed = self.allowed
         for row in rows:
+            line, name, email, phone, address, unit, status, start, recruiter = row
             match = None
-            if row.email:
-                match = known.get(row.email) or by_email.get(row.email)
-            if match is None and row.phone:
-                match = known.get(row.phone) or by_phone.get(row.phone)
-            unit = row.unit
-            refusal = self.refusal_for(unit.path)
+            if email:
+                match = known.get(email) or by_email.get(email)
+            if match is None and phone:
+                match = known.get(phone) or by_phone.get(phone)
+            refusal = allowed.get(unit.path)
+            if refusal is None:
+                refusal = self.refusal_for(unit.path)
             if refusal:
-                self.reject(Rejection(row.line, unit_column, unit.name, refusal))
+                self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
-            recruiter_id = self.recruiter_id(row.recruiter, known, by_email, by_phone)
-            if match is None:
-                if self.dry_run:
-                    self.virtual_id -= 1
-                    pk = self.virtual_id
-                else:
-                    pk = next(next_id)
-                person = _Existing(pk, row.name, row.email, row.phone, row.address, unit.path, recruiter_id)
-                person.membership = (unit.id, row.status)
-                writes.people.append(
-                    (pk, organization_id, row.name, row.email, row.phone, row.address, unit.path, recruiter_id)
-                )
-                writes.memberships.append((pk, unit.id, row.status, row.start))
-                self.remember(person, known)
-                if row.recruiter and recruiter_id is None:
-                    self.pending.setdefault(row.recruiter, []).append((pk, row.line))
-                self.result.created += 1
+            recruiter_id = self.recruiter_id(recruiter, known, by_email, by_phone) if recruiter else None
+            if match is not None:
+                self.update(match, row, recruiter_id, known, writes)
                 continue
-            if self.on_duplicate == "skip":
-                self.result.skipped += 1
-                continue
-            refusal = self.refusal_for(match.unit_path)
-            if refusal:
-                self.reject(Rejection(row.line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
-                continue
-            current = match.membership
-            if current is not None and current[0] != unit.id:
-                where = self.unit_names.get(current[0], "another unit")
-                reason = f"already a current member of {where}; one current membership per person: transfer instead"
-                self.reject(Rejection(row.line, unit_column, unit.name, reason))
-                continue
-            fill = self.on_duplicate == "fill-empty"
-            changed = False
-            for name in ("name", "email", "phone", "address"):
-                new, old = getattr(row, name), getattr(match, name)
-                if new and new != old and (not fill or not old):
-                    setattr(match, name, new)
-                    changed = True
-            if not (fill and match.recruiter_id):
-                if recruiter_id is not None and recruiter_id != match.recruiter_id:
-                    match.recruiter_id = recruiter_id
-                    changed = True
-                elif row.recruiter and recruiter_id is None:
-                    self.pending.setdefault(row.recruiter, []).append((match.id, row.line))
-            if current is None:
-                match.unit_path = unit.path
-                match.membership = (unit.id, row.status)
-                writes.memberships.append((match.id, unit.id, row.status, row.start))
-                changed = True
-            elif row.status != current[1] and not fill:
-                if not self.organization.constitution.may_change_status(current[1], row.status):
-                    reason = f"cannot change status from {current[1]} to {row.status} under the constitution"
-                    self.reject(Rejection(row.line, self.columns.header_of("status"), row.status, reason))
-                    continue
-                writes.statuses.append((match.id, current[1], row.status))
-                match.membership = (current[0], row.status)
-                changed = True
-            if changed:
-                self.result.updated += 1
-                self.remember(match, known)
-                writes.person_updates.append(
-                    (match.name, match.email, match.phone, match.address, match.unit_path, match.recruiter_id, match.id)
-                )
+            if self.dry_run:
+                self.virtual_id -= 1
+                pk = self.virtual_id
             else:
-                self.result.unchanged += 1
+                pk = next(next_id)
+            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id)
+            person.membership = (unit.id, status)
+            writes.people.append((pk, organization_id, name, email, phone, address, unit.path, recruiter_id))
+            writes.memberships.append((pk, unit.id, status, start))
+            if email:
+                known[email] = person
+            if phone:
+                known.setdefault(phone, person)
+            if recruiter and recruiter_id is None:
+                self.pending.setdefault(recruiter, []).append((pk, line))
+            self.result.created += 1
         writes.links.extend(self.resolve_pending(known))
         return writes
+
+    def update(self, match: _Existing, row: ValidRow, recruiter_id: int | None, known, writes: _Writes) -> None:
+        """The outcome of a row that matches a known person, by `on_duplicate`."""
+        line, name, email, phone, address, unit, status, start, recruiter = row
+        if self.on_duplicate == "skip":
+            self.result.skipped += 1
+            return
+        unit_column = self.columns.header_of("unit")
+        refusal = self.refusal_for(match.unit_path)
+        if refusal:
+            self.reject(Rejection(line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
+            return
+        current = match.membership
+        if current is not None and current[0] != unit.id:
+            where = self.unit_names.get(current[0], "another unit")
+            reason = f"already a current member of {where}; one current membership per person: transfer instead"
+            self.reject(Rejection(line, unit_column, unit.name, reason))
+            return
+        fill = self.on_duplicate == "fill-empty"
+        changed = False
+        for field_name, new in (("name", name), ("email", email), ("phone", phone), ("address", address)):
+            old = getattr(match, field_name)
+            if new and new != old and (not fill or not old):
+                setattr(match, field_name, new)
+                changed = True
+        if not (fill and match.recruiter_id):
+            if recruiter_id is not None and recruiter_id != match.recruiter_id:
+                match.recruiter_id = recruiter_id
+                changed = True
+            elif recruiter and recruiter_id is None:
+                self.pending.setdefault(recruiter, []).append((match.id, line))
+        if current is None:
+            match.unit_path = unit.path
+            match.membership = (unit.id, status)
+            writes.memberships.append((match.id, unit.id, status, start))
+            changed = True
+        elif status != current[1] and not fill:
+            if not self.organization.constitution.may_change_status(current[1], status):
+                reason = f"cannot change status from {current[1]} to {status} under the constitution"
+                self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
+                return
+            writes.statuses.append((match.id, current[1], status))
+            match.membership = (current[0], status)
+            changed = True
+        if not changed:
+            self.result.unchanged += 1
+            return
+        self.result.updated += 1
+        self.remember(match, known)
+        writes.person_updates.append(
+            (match.name, match.email, match.phone, match.address, match.unit_path, match.recruiter_id, match.id)
+        )
 
     def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
         if person.email:
@@ -493,8 +507,9 @@ def _batches_from_child(table: Table, validate, size: int):
     def produce() -> None:
         receiver.close()
         try:
-            for batch in _batches(table, validate, size):
-                sender.send(batch)
+            for read, rows, rejections, fraction in _batches(table, validate, size):
+                # By column: pickling plain strings costs a few percent of pickling named tuples.
+                sender.send((read, list(zip(*rows, strict=True)), rejections, fraction))
             sender.send(None)
         except BaseException as error:  # the file's own errors go to the importing process
             with contextlib.suppress(BaseException):
@@ -509,7 +524,8 @@ def _batches_from_child(table: Table, validate, size: int):
         while (item := receiver.recv()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            read, columns, rejections, fraction = item
+            yield read, list(zip(*columns, strict=True)), rejections, fraction
     except EOFError:
         raise RuntimeError("the process reading the file stopped unexpectedly") from None
     finally:
@@ -600,7 +616,7 @@ def import_members(
     counts = OUTCOMES
     read_fraction = 0.0
 
-    def one_batch(read: int, rows: list[ValidRow], rejections: list[Rejection], fraction: float) -> None:
+    def one_batch(read: int, rows: Sequence[ValidRow], rejections: list[Rejection], fraction: float) -> None:
         nonlocal read_fraction
         read_fraction = fraction
         for rejection in rejections:
