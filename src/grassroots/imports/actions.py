@@ -165,6 +165,7 @@ class _Database:
         )
         self.update_status = f"UPDATE {membership} SET status = %s WHERE {current}"
         self.link_recruiter = f"UPDATE {person} SET recruiter_id = %s WHERE id = %s"
+        self.types: dict[str, dict[str, int]] = {}  # PostgreSQL: table -> column -> type
         if not self.postgres:
             # The default 2 MB page cache makes every insert into the email, name and phone
             # indexes of a large table read pages again; 64 MB keeps them (for this connection).
@@ -211,12 +212,25 @@ class _Database:
         names = ", ".join(columns)
         with connection.cursor() as cursor:
             if self.postgres:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                types = self.column_types(table, columns)
+                # Binary: a third less work than text to format here and to parse in the server.
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(types)
                     for row in rows:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def column_types(self, table: str, columns: tuple[str, ...]) -> list[int]:
+        """PostgreSQL: the type of each column (as the catalogue says), for a binary COPY."""
+        if table not in self.types:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0", [table]
+                )
+                self.types[table] = dict(cursor.fetchall())
+        return [self.types[table][column] for column in columns]
 
     def select_in(self, sql: str, params: list, values: list) -> list[tuple]:
         """Rows of `sql` (ending with a column) whose column is one of `values`: one array
@@ -226,7 +240,7 @@ class _Database:
         rows: list[tuple] = []
         with connection.cursor() as cursor:
             if self.postgres:
-                cursor.execute(sql + " = ANY(%s)", [*params, values])
+                cursor.execute(sql + " = ANY(%b)", [*params, values])  # a binary array: quicker to send
                 return cursor.fetchall()
             for start in range(0, len(values), 5000):
                 chunk = values[start : start + 5000]
