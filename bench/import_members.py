@@ -246,6 +246,8 @@ def ceiling_rate(path: Path, org) -> float:
     from grassroots.organizations.models import Unit
 
     units = {slug: (pk, unit_path) for slug, pk, unit_path in Unit.objects.values_list("slug", "id", "path")}
+    database = _Database()
+    created_at = database.created_at
     anywhere = next(iter(units.values()))
     people, memberships = [], []
     with path.open(newline="", encoding="utf-8") as stream:
@@ -254,11 +256,10 @@ def ceiling_rate(path: Path, org) -> float:
         for number, row in enumerate(reader, start=1):
             unit_id, unit_path = units.get(row[4], anywhere)
             joined = row[6] if row[6][4:5] == "-" else f"{row[6][6:]}-{row[6][3:5]}-{row[6][:2]}"
-            people.append((number, org.pk, f"{row[0]} {row[1]}", row[2], row[3], "", unit_path, None))
+            people.append((number, org.pk, f"{row[0]} {row[1]}", row[2], row[3], "", unit_path, None, created_at))
             memberships.append((number, unit_id, row[5], parse_date(joined)))
     started = time.perf_counter()
     with transaction.atomic():
-        database = _Database()
         for start in range(0, len(people), 10_000):
             database.insert_people(people[start : start + 10_000])
             database.insert_memberships(memberships[start : start + 10_000])

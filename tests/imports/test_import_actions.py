@@ -5,6 +5,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from grassroots.access import OutOfScope
 from grassroots.audit.models import AuditRecord
@@ -203,6 +204,26 @@ def test_reserved_ids_are_not_given_to_another_writer(tree, org):
     assert len(set(reserved)) == 5
     assert builders.person(org, "Meanwhile").pk > max(reserved)
     assert actions._Database().reserve_person_ids(1)[0] > max(reserved)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's per-connection settings")
+def test_the_connection_gets_its_settings_back(tree, org, tmp_path):
+    """An import enlarges the page cache and spaces checkpoints out for its own connection; a
+    worker goes on with the same connection, so they are restored, however the import ends."""
+
+    def settings():
+        with connection.cursor() as cursor:
+            return [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in actions._Database.SQLITE_PRAGMAS]
+
+    before = settings()
+    assert before != list(actions._Database.SQLITE_PRAGMAS.values())
+    import_members(organization=org, path=FILES / "utf8_bom.csv", by=BY)
+    assert settings() == before
+    unreadable = write(tmp_path, "name,email,unit\nAnna,anna@example.org,elm-house\nHuge," + "x" * 20_000 + ",elm\n")
+    with pytest.raises(actions.ImportFileError):
+        import_members(organization=org, path=unreadable, by=BY, valid_rows=True, batch_size=1)
+    assert settings() == before
 
 
 @pytest.mark.django_db
