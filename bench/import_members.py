@@ -263,6 +263,7 @@ def ceiling_rate(path: Path, org) -> float:
 
     units = {slug: (pk, unit_path) for slug, pk, unit_path in Unit.objects.values_list("slug", "id", "path")}
     database = _Database()
+    database.tune()  # the import's own connection settings
     created_at = database.created_at
     anywhere = next(iter(units.values()))
     people, memberships = [], []

@@ -184,19 +184,24 @@ class _Database:
         self.update_status = f"UPDATE {membership} SET status = %s WHERE {current}"
         self.link_recruiter = f"UPDATE {person} SET recruiter_id = %s WHERE id = %s"
         self.types: dict[str, dict[str, int]] = {}  # PostgreSQL: table -> column -> type
-        self.pragmas: dict[str, int] = {}  # SQLite: the connection's own settings, restored after the import
-        if not self.postgres:
-            with connection.cursor() as cursor:
-                for pragma, value in self.SQLITE_PRAGMAS.items():
-                    cursor.execute(f"PRAGMA {pragma}")
-                    self.pragmas[pragma] = cursor.fetchone()[0]
-                    cursor.execute(f"PRAGMA {pragma} = {value}")
+        self.pragmas: dict[str, int] = {}  # SQLite: the connection's own settings while tuned
+
+    def tune(self) -> None:
+        """SQLite: set the connection up for the import (`SQLITE_PRAGMAS`) until `restore`."""
+        if self.postgres:
+            return
+        with connection.cursor() as cursor:
+            for pragma, value in self.SQLITE_PRAGMAS.items():
+                cursor.execute(f"PRAGMA {pragma}")
+                self.pragmas.setdefault(pragma, cursor.fetchone()[0])
+                cursor.execute(f"PRAGMA {pragma} = {value}")
 
     def restore(self) -> None:
-        """Give the connection back its settings (a worker goes on using it)."""
+        """Give the connection back its own settings (a worker goes on using it)."""
         with connection.cursor() as cursor:
             for pragma, value in self.pragmas.items():
                 cursor.execute(f"PRAGMA {pragma} = {value}")
+        self.pragmas.clear()
 
     def reserve_person_ids(self, count: int) -> list[int]:
         """`count` new person ids from the table's own counter: no other writer gets them, whether
@@ -686,6 +691,7 @@ def import_members(
         if progress is not None:
             progress(ImportProgress(result.rows, read_fraction, run.batches_committed if run else 0))
 
+    work.db.tune()
     try:
         if dry_run:
             for batch in batches:
