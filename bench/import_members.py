@@ -256,9 +256,9 @@ def ceiling_rate(path: Path, org) -> float:
     """Rows per second of the import's own write statements on the file's rows, built beforehand:
     a person and a current membership per row, with ids, in one transaction."""
     from django.db import transaction
-    from django.utils.dateparse import parse_date
 
     from grassroots.imports.actions import _Database
+    from grassroots.imports.validation import parse_date
     from grassroots.organizations.models import Unit
 
     units = {slug: (pk, unit_path) for slug, pk, unit_path in Unit.objects.values_list("slug", "id", "path")}
@@ -272,9 +272,8 @@ def ceiling_rate(path: Path, org) -> float:
         next(reader)
         for number, row in enumerate(reader, start=1):
             unit_id, unit_path = units.get(row[4], anywhere)
-            joined = row[6] if row[6][4:5] == "-" else f"{row[6][6:]}-{row[6][3:5]}-{row[6][:2]}"
             people.append((number, org.pk, f"{row[0]} {row[1]}", row[2], row[3], "", unit_path, None, created_at))
-            memberships.append((number, unit_id, row[5], parse_date(joined)))
+            memberships.append((number, unit_id, row[5], parse_date(row[6])))
     started = time.perf_counter()
     with transaction.atomic():
         for start in range(0, len(people), 10_000):

@@ -171,6 +171,12 @@ class _Database:
         self.person_table = person = Person._meta.db_table
         self.membership_table = membership = Membership._meta.db_table
         current = f"{quote('end')} IS NULL"
+        # The organization's people whose email (or phone) is one of a list; see `select_in`.
+        self.people_by = {
+            column: f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person} "
+            f"WHERE organization_id = %s AND erased_at IS NULL AND {column}"
+            for column in ("email", "phone")
+        }
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
         current = f"person_id = %s AND {current}"  # a person's one current membership
         self.update_person = (
@@ -285,17 +291,17 @@ class _Database:
                 cursor.executemany(sql, rows)
 
 
+@dataclass(slots=True)
 class _Writes:
     """What one batch writes, as the rows of each statement."""
 
-    __slots__ = ("people", "memberships", "person_updates", "statuses", "links")
-
-    def __init__(self):
-        self.people: list[tuple] = []  # _Database.PERSON_COLUMNS
-        self.memberships: list[tuple] = []  # (person_id, unit_id, status, start)
-        self.person_updates: list[tuple] = []  # (name, email, phone, address, unit_path, recruiter_id, id)
-        self.statuses: list[tuple] = []  # (person_id, old, new): the current membership's status
-        self.links: list[tuple[int, int]] = []  # (recruiter_id, recruit_id)
+    people: list[tuple] = field(default_factory=list)  # _Database.PERSON_COLUMNS
+    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start)
+    person_updates: list[tuple] = field(
+        default_factory=list
+    )  # (name, email, phone, address, unit_path, recruiter_id, id)
+    statuses: list[tuple] = field(default_factory=list)  # (person_id, old, new): the current membership's status
+    links: list[tuple[int, int]] = field(default_factory=list)  # (recruiter_id, recruit_id)
 
 
 class _MemberImport:
@@ -333,21 +339,21 @@ class _MemberImport:
 
     def refusal_for(self, path: str) -> str:
         """'' when the actor may import into the unit at `path`, else why not (checked once per unit)."""
-        if self.operator or not path:
-            return ""
         refusal = self.allowed.get(path)
         if refusal is None:
-            ref = self.units_by_path.get(path)
-            unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization) if ref else None
-            try:
-                if unit is None:
-                    raise OutOfScope(f"you may not import export in the unit at {path}")
-                authorize(self.by, Right.IMPORT_EXPORT, unit)
-                refusal = ""
-            except OutOfScope as error:
-                refusal = error.message
-            self.allowed[path] = refusal
+            refusal = self.allowed[path] = "" if self.operator or not path else self._scope_refusal(path)
         return refusal
+
+    def _scope_refusal(self, path: str) -> str:
+        ref = self.units_by_path.get(path)
+        if ref is None:
+            return f"you may not import export in the unit at {path}"
+        unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
+        try:
+            authorize(self.by, Right.IMPORT_EXPORT, unit)
+        except OutOfScope as error:
+            return error.message
+        return ""
 
     # -- reading the database ---------------------------------------------------------------
     def look_up(self, rows: Sequence[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing], list[int]]:
@@ -362,13 +368,7 @@ class _MemberImport:
         by_id: dict[int, _Existing] = {}
         for column, values in (("email", emails), ("phone", phones)):
             values.discard("")
-            found = self.db.select_in(
-                f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {self.db.person_table} "
-                f"WHERE organization_id = %s AND erased_at IS NULL AND {column}",
-                [self.organization.pk],
-                list(values),
-            )
-            for row in found:
+            for row in self.db.select_in(self.db.people_by[column], [self.organization.pk], list(values)):
                 by_id.setdefault(row[0], _Existing(*row))
         for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
@@ -389,7 +389,6 @@ class _MemberImport:
         next_id = iter(ids)
         organization_id, created_at = self.organization.pk, self.db.created_at
         unit_column = self.columns.header_of("unit")
-        allowed = self.allowed
         for row in rows:
             line, name, email, phone, address, unit, status, start, recruiter = row
             match = None
@@ -397,9 +396,7 @@ class _MemberImport:
                 match = known.get(email) or by_email.get(email)
             if match is None and phone:
                 match = known.get(phone) or by_phone.get(phone)
-            refusal = allowed.get(unit.path)
-            if refusal is None:
-                refusal = self.refusal_for(unit.path)
+            refusal = self.refusal_for(unit.path)
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
@@ -418,10 +415,7 @@ class _MemberImport:
                 (pk, organization_id, name, email, phone, address, unit.path, recruiter_id, created_at)
             )
             writes.memberships.append((pk, unit.id, status, start))
-            if email:
-                known[email] = person
-            if phone:
-                known.setdefault(phone, person)
+            self.remember(person, known)
             if recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((pk, line))
             self.result.created += 1
