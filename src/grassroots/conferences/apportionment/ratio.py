@@ -134,9 +134,10 @@ def check_brackets(brackets: Sequence[Bracket]) -> tuple[Bracket, ...]:
         if bracket.low <= before.high:
             raise ApportionmentError(f"bracket {bracket}: overlaps {before}", "brackets")
         if bracket.low > before.high + 1:
+            gap = range(before.high + 1, bracket.low)
+            missing = f"{gap[0]}" if len(gap) == 1 else f"{gap[0]}-{gap[-1]}"
             raise ApportionmentError(
-                f"bracket {bracket}: leaves a gap after {before} ({before.high + 1}-{bracket.low - 1} not covered)",
-                "brackets",
+                f"bracket {bracket}: leaves {missing} members uncovered after {before}", "brackets"
             )
     return tuple(brackets)
 

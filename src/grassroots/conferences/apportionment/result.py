@@ -21,7 +21,7 @@ from types import MappingProxyType
 class ApportionmentError(ValueError):
     """Input an apportionment cannot work with; the message names the parameter or the unit."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
