@@ -44,7 +44,7 @@ METHODS = {
 _PRIORITY = {
     "dhondt": "members / (seats + 1)",
     "sainte-lague": "members / (2 × seats + 1)",
-    "huntington-hill": "members / √(seats × (seats + 1)), a unit without a seat first",
+    "huntington-hill": "members / √(seats × (seats + 1)), units without a seat first (the larger first)",
 }
 
 
@@ -121,7 +121,9 @@ class _Claim:
         self.unit, self.members, self.lot, self.first, self.num, self.den = unit, members, lot, first, num, den
 
     def same_priority(self, other: _Claim) -> bool:
-        return self.first == other.first and (self.first or self.num * other.den == other.num * self.den)
+        if self.first or other.first:  # infinite priorities: the larger membership is the stronger claim
+            return self.first and other.first and self.members == other.members
+        return self.num * other.den == other.num * self.den
 
     def __lt__(self, other: _Claim) -> bool:  # "comes before" in the heap: the stronger claim
         if self.first != other.first:
@@ -135,7 +137,11 @@ class _Claim:
         return self.lot < other.lot
 
     def describe(self) -> str:
-        return "a first seat" if self.first else f"priority {decimal(Fraction(self.num, self.den))}"
+        return (
+            f"a first seat, {self.members} members"
+            if self.first
+            else f"priority {decimal(Fraction(self.num, self.den))}"
+        )
 
 
 def _claim(method: str, unit: str, members: int, lot: int, seats: int) -> _Claim:

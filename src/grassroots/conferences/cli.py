@@ -1,0 +1,175 @@
+"""`grassroots apportion`: delegates per unit from a CSV file of `unit,members` rows.
+
+Standalone: no database, no organization; the engine in `conferences.apportionment` does the
+work. A bad row or argument prints one line on standard error naming it and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+from grassroots.conferences.apportionment import (
+    METHODS,
+    ROUNDINGS,
+    Apportionment,
+    ApportionmentError,
+    apportion,
+    apportion_brackets,
+    apportion_per,
+    apportion_weighted,
+)
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+out = Console(highlight=False, soft_wrap=True)  # prose lines are not cut at the terminal width
+FLAGS = {
+    "seats": "--seats",
+    "method": "--method",
+    "minimum": "--minimum",
+    "maximum": "--maximum",
+    "per": "--per",
+    "rounding": "--rounding",
+    "at_large": "--at-large",
+    "votes": "--weighted",
+}
+
+
+class ApportionRefused(typer.TyperException):
+    """A one-line error on standard error, exit status 1."""
+
+    exit_code = 1
+
+
+@app.command("apportion")
+def apportion_command(
+    file: Annotated[Path, typer.Argument(help="CSV of unit,members rows (a unit,members header is allowed).")],
+    seats: Annotated[int | None, typer.Option("--seats", help="Seats to share out (with --method).")] = None,
+    method: Annotated[str | None, typer.Option("--method", help=" | ".join(METHODS))] = None,
+    minimum: Annotated[int, typer.Option("--minimum", help="Seats every unit gets at least.")] = 0,
+    maximum: Annotated[int | None, typer.Option("--maximum", help="Seats a unit gets at most.")] = None,
+    per: Annotated[int | None, typer.Option("--per", help="One delegate per N members.")] = None,
+    rounding: Annotated[str | None, typer.Option("--rounding", help=" | ".join(ROUNDINGS) + " (with --per)")] = None,
+    brackets: Annotated[Path | None, typer.Option("--brackets", help="File of brackets, '1-14: 1' a line.")] = None,
+    at_large: Annotated[int, typer.Option("--at-large", help="Seats added to every unit (--per, --brackets).")] = 0,
+    weighted: Annotated[
+        int | None, typer.Option("--weighted", help="Weighted delegates carrying at most N member votes each.")
+    ] = None,
+    seed: Annotated[str | None, typer.Option("--seed", help="Seed of the lot that breaks ties.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Apportion delegates to units by their members: a house of --seats by --method, one per
+    --per members, by --brackets, or --weighted delegates."""
+    chosen = [
+        flag for flag, value in (("--seats", seats), ("--per", per), ("--brackets", brackets)) if value is not None
+    ]
+    chosen += ["--weighted"] if weighted is not None else []
+    if len(chosen) != 1:
+        raise ApportionRefused(
+            "give one of --seats N --method M, --per N, --brackets FILE or --weighted N"
+            + (f" (not {' and '.join(chosen)})" if chosen else "")
+        )
+    if (method is not None) != (seats is not None):
+        raise ApportionRefused("--seats and --method go together")
+    if rounding is not None and per is None:
+        raise ApportionRefused("--rounding applies to --per")
+    if at_large and per is None and brackets is None:
+        raise ApportionRefused("--at-large applies to --per and --brackets")
+    if weighted is not None and (minimum or maximum is not None):
+        raise ApportionRefused("--minimum and --maximum do not apply to --weighted")
+    members = read_members(file)
+    try:
+        if seats is not None:
+            result = apportion(members, seats=seats, method=method, minimum=minimum, maximum=maximum, seed=seed)
+        elif per is not None:
+            result = apportion_per(
+                members, per=per, rounding=rounding or "floor", at_large=at_large, minimum=minimum, maximum=maximum
+            )
+        elif brackets is not None:
+            table = _read(brackets)
+            result = apportion_brackets(members, brackets=table, at_large=at_large, minimum=minimum, maximum=maximum)
+        else:
+            result = apportion_weighted(members, votes=weighted)
+    except ApportionmentError as error:
+        message = str(error)
+        if error.field in FLAGS and message.startswith(f"{error.field}:"):
+            message = FLAGS[error.field] + message[len(error.field) :]
+        elif error.field == "brackets":
+            message = f"{brackets}: {message}"
+        raise ApportionRefused(message) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        show(result)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ApportionRefused(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ApportionRefused(f"{path}: not UTF-8 text") from None
+
+
+def read_members(path: Path) -> dict[str, int]:
+    """Unit → members from `unit,members` rows; a bad row is refused naming its line."""
+    members: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(_read(path), newline=""))
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != 2:
+                raise ApportionRefused(f"{path} line {line}: expected 2 columns (unit,members), found {len(row)}")
+            unit, count = row[0].strip(), row[1].strip()
+            if not members and not lines and (unit.lower(), count.lower()) == ("unit", "members"):
+                lines[""] = line  # the header
+                continue
+            if not unit:
+                raise ApportionRefused(f"{path} line {line}: the unit has no name")
+            if not re.fullmatch(r"-?\d+", count):
+                raise ApportionRefused(f"{path} line {line}: members '{count}' is not a whole number")
+            if int(count) < 0:
+                raise ApportionRefused(f"{path} line {line}: members cannot be negative ({count})")
+            if unit in lines:
+                raise ApportionRefused(f"{path} line {line}: unit '{unit}' is already on line {lines[unit]}")
+            members[unit], lines[unit] = int(count), line
+    except csv.Error as error:
+        raise ApportionRefused(f"{path} line {reader.line_num}: {error}") from None
+    if not members:
+        raise ApportionRefused(f"{path}: no unit,members rows")
+    return members
+
+
+def show(result: Apportionment) -> None:
+    """The result as a table, then the rule, ties, warnings and the input's hash."""
+    weighted = any(line.votes for line in result.units)
+    columns = [Column("unit"), *(Column(name, justify="right") for name in ("members", "quota", "lower", "upper"))]
+    columns += [Column("seats", justify="right")] + ([Column("votes")] if weighted else [])
+    table = Table(*columns, title=f"{result.method}: {result.seats} seats")
+    for line in result.as_json()["units"]:
+        cells = [line["unit"], f"{line['members']:,}", line["quota"] or "", line["lower_quota"], line["upper_quota"]]
+        cells = [str("" if cell is None else cell) for cell in cells] + [str(line["seats"])]
+        table.add_row(*cells, *([", ".join(map(str, line.get("votes", [])))] if weighted else []))
+    out.print(table)
+    out.print(result.rule)
+    for tie in result.ties:
+        how = "larger membership" if tie.decided_by == "members" else f"lot (seed {result.parameters['seed']})"
+        out.print(
+            f"Tie ({tie.claim}) among {', '.join(tie.units)}: {tie.seats} seat(s) to "
+            f"{', '.join(tie.winners)}, by {how}."
+        )
+    for warning in result.warnings:
+        out.print(f"Warning: {warning}")
+    out.print(f"Input SHA-256: {result.input_sha256}")
