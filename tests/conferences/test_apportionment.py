@@ -320,6 +320,11 @@ def test_per_unit_bounds():
         (lambda: apportion(FOUR, seats=8, method="adams"), "method: unknown method 'adams'; use one of", "method"),
         (lambda: apportion(FOUR, seats=0, method="dhondt"), "seats: must be at least 1, not 0", "seats"),
         (lambda: apportion(FOUR, seats=8, method="dhondt", minimum={"Z": 1}), "minimum: no unit 'Z'", "minimum"),
+        (
+            lambda: apportion({"A": 5, "B": 0}, seats=5, method="hamilton", maximum={"A": 2}),
+            "seats: 5 is more than the maximums allow (2; units without members keep their minimum)",
+            "seats",
+        ),
         (lambda: apportion_per(FOUR, per=0), "per: must be at least 1", "per"),
         (lambda: apportion_per(FOUR, per=10, rounding="up"), "rounding: unknown rounding 'up'", "rounding"),
         (lambda: apportion_weighted(FOUR, votes=0), "votes: must be at least 1", "votes"),

@@ -45,6 +45,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(__import__("grassroots.conferences.cli").conferences.cli.app)  # TEMP
 
 out = Console(highlight=False)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

@@ -68,7 +68,7 @@ def apportion(
     floor = sum(low.values())
     if seats < floor:
         raise ApportionmentError(f"seats: {seats} is fewer than the minimums add up to ({floor})", field="seats")
-    if all(bound is not None for bound in high.values()):
+    if all(high[unit] is not None for unit, count in units.items() if count):
         ceiling = sum(high[unit] if count else low[unit] for unit, count in units.items())
         if seats > ceiling:
             raise ApportionmentError(
@@ -90,13 +90,8 @@ def apportion(
         smaller, _, _ = _largest_remainder(units, seats - 1, low, high, lot)
         losers = [unit for unit in units if smaller[unit] > shares[unit]]
         if losers:
-            warnings = (
-                "Alabama paradox: with one seat fewer ("
-                + f"{seats - 1}) "
-                + ", ".join(f"'{unit}' would have {smaller[unit]} seats, not {shares[unit]}" for unit in losers)
-                + ".",
-                *warnings,
-            )
+            lost = ", ".join(f"'{unit}' would have {smaller[unit]} seats, not {shares[unit]}" for unit in losers)
+            warnings = (f"Alabama paradox: with one seat fewer ({seats - 1}) {lost}.", *warnings)
     parameters = {"seats": seats, "minimum": minimum, "maximum": maximum, "seed": sha256 if seed is None else seed}
     return build(
         method=method,
@@ -104,7 +99,7 @@ def apportion(
         seats=shares,
         quotas=quotas,
         rule=rule,
-        parameters={key: dict(value) if isinstance(value, Mapping) else value for key, value in parameters.items()},
+        parameters=parameters,
         ties=ties,
         warnings=warnings,
         sha256=sha256,

@@ -219,5 +219,5 @@ def _finish(method, units, base, quotas, rule, low, high, at_large, parameters, 
         seats=seats,
         quotas=quotas,
         rule=rule + ".",
-        parameters={key: dict(value) if isinstance(value, Mapping) else value for key, value in every.items()},
+        parameters=every,
     )

@@ -224,7 +224,10 @@ def build(
         seats=sum(line.seats for line in lines),
         units=lines,
         rule=rule,
-        parameters=MappingProxyType(dict(parameters)),
+        # Per-unit bounds are copied, so the result does not change with the caller's mapping.
+        parameters=MappingProxyType(
+            {key: dict(value) if isinstance(value, Mapping) else value for key, value in parameters.items()}
+        ),
         ties=ties,
         warnings=warnings,
         input_sha256=sha256 or input_sha256(units),
