@@ -260,6 +260,15 @@ def test_a_tie_between_equal_units_is_drawn_by_lot_from_the_seed():
     assert default.parameters["seed"] == default.input_sha256
 
 
+def test_huntington_hill_gives_first_seats_to_the_larger_units():
+    """With fewer seats than units every first seat has infinite priority: the larger units
+    take them, and only equal memberships tie (drawn by lot)."""
+    result = apportion({"a": 5, "b": 5, "c": 9, "d": 1}, seats=2, method="huntington-hill")
+    assert result.seats_by_unit["c"] == 1 and result.seats_by_unit["d"] == 0
+    (tie,) = result.ties
+    assert (set(tie.units), tie.seats, tie.decided_by, tie.claim) == ({"a", "b"}, 1, "lot", "a first seat, 5 members")
+
+
 def test_the_result_keeps_its_input_and_its_hash():
     result = apportion(FOUR, seats=8, method="sainte-lague")
     assert dict(result.members) == FOUR
