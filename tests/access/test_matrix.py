@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
-from grassroots.api import api
+from grassroots.api.root import api
 from tests.access.scene import ROLES, Actor, Scene, build_scene
 from tests.conftest import sign_in
 

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
-from grassroots.api import api as ninja_api
+from grassroots.api.root import api as ninja_api
 from grassroots.audit.models import AuditRecord
 from grassroots.people import actions as people
 from grassroots.people.models import Membership

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
-from grassroots.api import api
+from grassroots.api.root import api
 from tests.access.scene import build_scene
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
