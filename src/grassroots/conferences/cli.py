@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
-from grassroots.conferences.apportionment import (
-    METHODS,
-    ROUNDINGS,
-    Apportionment,
-    ApportionmentError,
-    apportion,
-    apportion_brackets,
-    apportion_per,
-    apportion_weighted,
-)
+from grassroots.cli.common import JsonFlag, Refusal, out, print_json
+from grassroots.conferences import apportionment
+from grassroots.conferences.apportionment import METHODS, ROUNDINGS, Apportionment, ApportionmentError
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-out = Console(highlight=False, soft_wrap=True)  # prose lines are not cut at the terminal width
 FLAGS = {
     "seats": "--seats",
     "method": "--method",
@@ -43,14 +31,7 @@ FLAGS = {
 }
 
 
-class ApportionRefused(typer.TyperException):
-    """A one-line error on standard error, exit status 1."""
-
-    exit_code = 1
-
-
-@app.command("apportion")
-def apportion_command(
+def apportion(
     file: Annotated[Path, typer.Argument(help="CSV of unit,members rows (a unit,members header is allowed).")],
     seats: Annotated[int | None, typer.Option("--seats", help="Seats to share out (with --method).")] = None,
     method: Annotated[str | None, typer.Option("--method", help=" | ".join(METHODS))] = None,
@@ -64,7 +45,7 @@ def apportion_command(
         int | None, typer.Option("--weighted", help="Weighted delegates carrying at most N member votes each.")
     ] = None,
     seed: Annotated[str | None, typer.Option("--seed", help="Seed of the lot that breaks ties.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Apportion delegates to units by their members: a house of --seats by --method, one per
     --per members, by --brackets, or --weighted delegates."""
@@ -73,40 +54,44 @@ def apportion_command(
     ]
     chosen += ["--weighted"] if weighted is not None else []
     if len(chosen) != 1:
-        raise ApportionRefused(
+        raise Refusal(
             "give one of --seats N --method M, --per N, --brackets FILE or --weighted N"
             + (f" (not {' and '.join(chosen)})" if chosen else "")
         )
     if (method is not None) != (seats is not None):
-        raise ApportionRefused("--seats and --method go together")
+        raise Refusal("--seats and --method go together")
     if rounding is not None and per is None:
-        raise ApportionRefused("--rounding applies to --per")
+        raise Refusal("--rounding applies to --per")
     if at_large and per is None and brackets is None:
-        raise ApportionRefused("--at-large applies to --per and --brackets")
+        raise Refusal("--at-large applies to --per and --brackets")
     if weighted is not None and (minimum or maximum is not None):
-        raise ApportionRefused("--minimum and --maximum do not apply to --weighted")
+        raise Refusal("--minimum and --maximum do not apply to --weighted")
     members = read_members(file)
     try:
         if seats is not None:
-            result = apportion(members, seats=seats, method=method, minimum=minimum, maximum=maximum, seed=seed)
+            result = apportionment.apportion(
+                members, seats=seats, method=method, minimum=minimum, maximum=maximum, seed=seed
+            )
         elif per is not None:
-            result = apportion_per(
+            result = apportionment.apportion_per(
                 members, per=per, rounding=rounding or "floor", at_large=at_large, minimum=minimum, maximum=maximum
             )
         elif brackets is not None:
             table = _read(brackets)
-            result = apportion_brackets(members, brackets=table, at_large=at_large, minimum=minimum, maximum=maximum)
+            result = apportionment.apportion_brackets(
+                members, brackets=table, at_large=at_large, minimum=minimum, maximum=maximum
+            )
         else:
-            result = apportion_weighted(members, votes=weighted)
+            result = apportionment.apportion_weighted(members, votes=weighted)
     except ApportionmentError as error:
         message = str(error)
         if error.field in FLAGS and message.startswith(f"{error.field}:"):
             message = FLAGS[error.field] + message[len(error.field) :]
         elif error.field == "brackets":
             message = f"{brackets}: {message}"
-        raise ApportionRefused(message) from None
+        raise Refusal(message) from None
     if as_json:
-        sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
+        print_json(result.as_json())
     else:
         show(result)
 
@@ -115,9 +100,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise ApportionRefused(f"{path}: {error.strerror}") from None
+        raise Refusal(f"{path}: {error.strerror}") from None
     except UnicodeDecodeError:
-        raise ApportionRefused(f"{path}: not UTF-8 text") from None
+        raise Refusal(f"{path}: not UTF-8 text") from None
 
 
 def read_members(path: Path) -> dict[str, int]:
@@ -131,24 +116,24 @@ def read_members(path: Path) -> dict[str, int]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != 2:
-                raise ApportionRefused(f"{path} line {line}: expected 2 columns (unit,members), found {len(row)}")
+                raise Refusal(f"{path} line {line}: expected 2 columns (unit,members), found {len(row)}")
             unit, count = row[0].strip(), row[1].strip()
             if not members and not lines and (unit.lower(), count.lower()) == ("unit", "members"):
                 lines[""] = line  # the header
                 continue
             if not unit:
-                raise ApportionRefused(f"{path} line {line}: the unit has no name")
+                raise Refusal(f"{path} line {line}: the unit has no name")
             if not re.fullmatch(r"-?\d+", count):
-                raise ApportionRefused(f"{path} line {line}: members '{count}' is not a whole number")
+                raise Refusal(f"{path} line {line}: members '{count}' is not a whole number")
             if int(count) < 0:
-                raise ApportionRefused(f"{path} line {line}: members cannot be negative ({count})")
+                raise Refusal(f"{path} line {line}: members cannot be negative ({count})")
             if unit in lines:
-                raise ApportionRefused(f"{path} line {line}: unit '{unit}' is already on line {lines[unit]}")
+                raise Refusal(f"{path} line {line}: unit '{unit}' is already on line {lines[unit]}")
             members[unit], lines[unit] = int(count), line
     except csv.Error as error:
-        raise ApportionRefused(f"{path} line {reader.line_num}: {error}") from None
+        raise Refusal(f"{path} line {reader.line_num}: {error}") from None
     if not members:
-        raise ApportionRefused(f"{path}: no unit,members rows")
+        raise Refusal(f"{path}: no unit,members rows")
     return members
 
 
@@ -163,13 +148,14 @@ def show(result: Apportionment) -> None:
         cells = [str("" if cell is None else cell) for cell in cells] + [str(line["seats"])]
         table.add_row(*cells, *([", ".join(map(str, line.get("votes", [])))] if weighted else []))
     out.print(table)
-    out.print(result.rule)
+    out.print(result.rule, soft_wrap=True)
     for tie in result.ties:
         how = "larger membership" if tie.decided_by == "members" else f"lot (seed {result.parameters['seed']})"
         out.print(
             f"Tie ({tie.claim}) among {', '.join(tie.units)}: {tie.seats} seat(s) to "
-            f"{', '.join(tie.winners)}, by {how}."
+            f"{', '.join(tie.winners)}, by {how}.",
+            soft_wrap=True,
         )
     for warning in result.warnings:
-        out.print(f"Warning: {warning}")
-    out.print(f"Input SHA-256: {result.input_sha256}")
+        out.print(f"Warning: {warning}", soft_wrap=True)
+    out.print(f"Input SHA-256: {result.input_sha256}", soft_wrap=True)
