@@ -175,3 +175,29 @@ def _world(org):
     ena = builders.person(org, "Ena", email="ena@example.org")
     people.join_unit(person=ena, unit=tree["elm"], by="t", on=builders.START)
     return {"secretary": secretary, "una": una, "sol": sol, "ena": ena, "tree": tree}
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_the_export_prints_no_recruiter_outside_the_scope(world, org, tmp_path, format):
+    """Leak 6: Ena was recruited by Sol (in another district): the secretary's export leaves the
+    recruiter empty, as for someone recruited by nobody; the administrator's names her."""
+    import openpyxl
+
+    from grassroots.imports.actions import export_members
+
+    Person.objects.filter(pk=world["ena"].pk).update(recruiter=world["sol"])
+
+    def recruiters(by) -> dict[str, str]:
+        out = tmp_path / f"out.{format}"
+        export_members(organization=org, by=by, path=out, format=format)
+        if format == "csv":
+            rows = _csv(out.read_text(encoding="utf-8-sig"))
+        else:
+            rows = [
+                [cell or "" for cell in row] for row in openpyxl.load_workbook(out).active.iter_rows(values_only=True)
+            ]
+        header = rows[0]
+        return {row[header.index("email")]: row[header.index("recruiter")] for row in rows[1:]}
+
+    assert recruiters(world["secretary"])["ena@example.org"] == ""
+    assert recruiters("cli:admin")["ena@example.org"] == "sol@example.org"

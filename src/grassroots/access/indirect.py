@@ -74,11 +74,50 @@ def visible_related(record: Model | None, *, user, organization, right: str | No
     return None
 
 
+def visible_unit(user, unit):
+    """`unit` when the caller may see it (as a direct read of the unit would), else None: how a
+    page or an API answer prints a parent, or the unit of an event. Asks the request's grants,
+    no query."""
+    if unit is None:
+        return None
+    if is_operator(user) or grants_for(user, unit.organization_id).allows(Right.VIEW_UNITS, unit.path):
+        return unit
+    return None
+
+
+def visible_person(user, person, *, right: str = Right.VIEW_PEOPLE):
+    """`person` when a direct read by `user` with `right` would find them (`restrict`'s rule: the
+    whole organization, a subtree holding their unit, or their own record), else None: how a
+    page, an export or an API answer prints a recruiter or a recruit. Asks the request's grants,
+    no query, so a list can print a related person per row."""
+    if person is None:
+        return None
+    if is_operator(user):
+        return person
+    grants = grants_for(user, person.organization_id)
+    if grants.everything or person.pk == grants.person_id:
+        return person
+    return person if person.unit_path and grants.allows(right, person.unit_path) else None
+
+
+def sees_unit_slug(user, organization_id: int, slug: str) -> bool:
+    """Whether a record may print the unit with this slug (as an audit record's changes do): the
+    caller sees that unit. Unknown slugs are not shown either. One query per slug and request."""
+    if is_operator(user) or grants_for(user, organization_id).everything:
+        return True
+    from grassroots.organizations.models import Unit
+
+    cache = user.__dict__.setdefault("_grassroots_unit_slugs", {})
+    key = (organization_id, slug)
+    if key not in cache:
+        unit = Unit.objects.filter(organization_id=organization_id, slug=slug).only("path", "organization_id").first()
+        cache[key] = visible_unit(user, unit) is not None
+    return cache[key]
+
+
 def unit_label(unit, *, user, given: str = "") -> str:
     """How a message names a unit: its display name when the caller may see the unit, otherwise
-    what the caller typed (`given`, e.g. the slug of the address), or a neutral word."""
-    if unit is not None and (
-        is_operator(user) or grants_for(user, unit.organization_id).allows(Right.VIEW_UNITS, unit.path)
-    ):
+    what the caller typed (`given`, e.g. the slug of the address), or neutral words."""
+    if visible_unit(user, unit) is not None:
         return unit.name
-    return given or "this unit"
+    return f"'{given}'" if given else "a unit outside your scope"

@@ -50,7 +50,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
-from grassroots.access.indirect import scope_condition
+from grassroots.access.indirect import scope_condition, visible_person
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
@@ -114,6 +114,14 @@ class _Existing:
     def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None):
         self.id, self.name, self.email, self.phone, self.address = id, name, email, phone, address
         self.unit_path, self.recruiter_id, self.membership = unit_path, recruiter_id, membership
+
+
+def owner_only(path, flags: int) -> int:
+    """An `open` opener: the file is readable and writable by its owner only (0600), since it
+    holds personal data (an errors file repeats the rejected rows' values)."""
+    descriptor = os.open(path, flags, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return descriptor
 
 
 def file_sha256(path: Path) -> str:
@@ -656,7 +664,7 @@ def import_members(
             pid=os.getpid(),
             started_at=timezone.now(),
         )
-    errors_file = open(errors_path, "w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
+    errors_file = open(errors_path, "w", newline="", encoding="utf-8", opener=owner_only) if errors_path else None  # noqa: SIM115
     errors = csv.writer(errors_file) if errors_file else None
     if errors:
         errors.writerow(["line", "column", "value", "reason"])
@@ -866,7 +874,7 @@ def export_members(
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
     slugs = dict(Unit.objects.filter(organization=organization).values_list("id", "slug"))
     with transaction.atomic():
-        rows = _export_rows(people.order_by("id"), slugs)
+        rows = _export_rows(people.order_by("id"), slugs, by)
         writer = write_xlsx if format == "xlsx" else write_csv
         count = writer(Path(path), EXPORT_HEADER, rows)
         write_audit_record(
@@ -880,20 +888,21 @@ def export_members(
     return count
 
 
-def _export_rows(people, slugs: dict[int, str]):
+def _export_rows(people, slugs: dict[int, str], by: Actor):
     """Rows of (name, email, phone, address, unit, status, joined, recruiter), chunk by chunk: for
-    each chunk of people, their current memberships and recruiters in one query each."""
+    each chunk of people, their current memberships and recruiters in one query each. A recruiter
+    the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
     chunk: list[tuple] = []
     for person in people.values_list(*columns).iterator(chunk_size=2000):
         chunk.append(person)
         if len(chunk) == 2000:
-            yield from _export_chunk(chunk, slugs)
+            yield from _export_chunk(chunk, slugs, by)
             chunk = []
-    yield from _export_chunk(chunk, slugs)
+    yield from _export_chunk(chunk, slugs, by)
 
 
-def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
+def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
@@ -904,9 +913,11 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
         .values_list("person_id", "unit_id", "status", "start")
     }
     recruiter_ids = {person[5] for person in chunk if person[5]}
+    found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
     recruiters = {
-        pk: email or phone
-        for pk, email, phone in Person.objects.filter(pk__in=recruiter_ids).values_list("id", "email", "phone")
+        recruiter.pk: recruiter.email or recruiter.phone
+        for recruiter in found
+        if visible_person(by, recruiter, right=Right.IMPORT_EXPORT) is not None
     }
     for pk, name, email, phone, address, recruiter_id in chunk:
         unit_id, status, start = memberships.get(pk, (None, "", None))
