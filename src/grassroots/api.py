@@ -16,9 +16,11 @@ from functools import wraps
 
 from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from grassroots.access import OutOfScope
@@ -29,6 +31,7 @@ from grassroots.audit.actions import record_denied_access
 from grassroots.audit.api import router as audit_router
 from grassroots.errors import ActionRefused
 from grassroots.imports.api import router as imports_router
+from grassroots.middleware import too_large
 from grassroots.organizations.api import router as organizations_router
 from grassroots.people.api import router as people_router
 
@@ -110,6 +113,47 @@ class GrassrootsAPI(NinjaAPI):
         return operation.view_func.__name__
 
 
+class UnencodableText(ValueError):
+    """A JSON body holds text no database can store (a lone surrogate such as "\\ud800")."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+def _unencodable(value, where: str = "") -> str | None:
+    """The dotted name of the first field whose key or text cannot be encoded as UTF-8, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where or "body"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            found = _unencodable(key, name) or _unencodable(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unencodable(item, f"{where}.{index}" if where else str(index))
+            if found:
+                return found
+    return None
+
+
+class JsonParser(Parser):
+    """ninja's JSON parser, refusing text that cannot be encoded (answered 422 naming the field)."""
+
+    def parse_body(self, request: HttpRequest):
+        data = super().parse_body(request)
+        field = _unencodable(data)
+        if field is not None:
+            raise UnencodableText(field)
+        return data
+
+
 api = GrassrootsAPI(
     title="Grassroots API",
     version="1",
@@ -117,6 +161,7 @@ api = GrassrootsAPI(
     auth=[TokenAuth(), SignedInSession(csrf=True)],
     urls_namespace="api",
     docs_decorator=docs_page,
+    parser=JsonParser(),
 )
 
 
@@ -155,9 +200,19 @@ def unauthenticated(request: HttpRequest, error: AuthenticationError):
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError):
     # ninja answers a body it cannot parse with 400; like every other invalid input, it is a 422 here.
+    if isinstance(error.__cause__, UnencodableText):
+        field = error.__cause__.field
+        detail = f"{field}: text holds a character that cannot be stored (a lone surrogate)"
+        return api.create_response(request, {"detail": detail, "field": field, "errors": []}, status=422)
     if error.status_code == 400:
         return api.create_response(request, {"detail": "body: not valid JSON", "errors": []}, status=422)
     return api.create_response(request, {"detail": str(error)}, status=error.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, error: RequestDataTooBig):
+    # The middleware answers first; this covers a body read past it all the same.
+    return too_large(request)
 
 
 @api.exception_handler(ValidationError)
