@@ -13,6 +13,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grassroots.access import Right, restrict
 from grassroots.imports.actions import import_members
 from grassroots.organizations.models import Unit
 from grassroots.people import actions as people
@@ -46,11 +47,17 @@ def outcome(result) -> tuple:
     )
 
 
-def forget_outsiders(world) -> None:
-    """Make the people and the unit outside the secretary's scope not exist, as far as anything
-    in a member file could name them."""
-    Person.objects.filter(pk__in=[world["una"].pk, world["sol"].pk]).update(email="", phone="")
-    Unit.objects.filter(pk=world["tree"]["ash"].pk).update(slug="gone-elsewhere", name="Gone Elsewhere")
+def forget_outsiders(world, by=None) -> None:
+    """Make the people and the units outside the importer's scope (the secretary's by default)
+    not exist, as far as anything in a member file could name them: the people `by` may not
+    import and export lose their email and phone, the units `by` may not see their names."""
+    by = by or world["secretary"]
+    org = world["tree"]["elm"].organization
+    seen = restrict(Person.objects.all(), user=by, organization=org, right=Right.IMPORT_EXPORT)
+    Person.objects.filter(organization=org).exclude(pk__in=seen.values("pk")).update(email="", phone="")
+    visible = restrict(Unit.objects.all(), user=by, organization=org, right=Right.VIEW_UNITS)
+    for pk in Unit.objects.filter(organization=org).exclude(pk__in=visible.values("pk")).values_list("pk", flat=True):
+        Unit.objects.filter(pk=pk).update(slug=f"gone-{pk}", name=f"Gone {pk}")
 
 
 def test_update_never_reaches_someone_outside_the_scope(world, org, tmp_path):
@@ -140,10 +147,12 @@ ROW = st.tuples(
     rows=st.lists(ROW, min_size=1, max_size=6),
     on_duplicate=st.sampled_from(["skip", "update", "fill-empty"]),
     mode=st.sampled_from(["dry run", "all or nothing", "valid rows"]),
+    role=st.sampled_from(["secretary", "unit secretary", "treasurer elsewhere"]),
 )
-def test_what_a_scoped_importer_sees_does_not_depend_on_who_is_outside(db, tmp_path, rows, on_duplicate, mode):
-    """For any member file, the outcomes, counts, messages and errors file a district secretary
-    gets are the same whether the people (and the unit) outside their district exist or not."""
+def test_what_a_scoped_importer_sees_does_not_depend_on_who_is_outside(db, tmp_path, rows, on_duplicate, mode, role):
+    """For any member file and any scoped importer (a district secretary, a basic unit's
+    secretary, a treasurer of another unit), the outcomes, counts, messages and errors file they
+    get are the same whether the people and units outside their scope exist or not."""
     with transaction.atomic():
         org = builders.organization()
         world_ = _world(org)
@@ -154,10 +163,8 @@ def test_what_a_scoped_importer_sees_does_not_depend_on_who_is_outside(db, tmp_p
             errors = tmp_path / f"errors-{forget}.csv"
             with transaction.atomic():
                 if forget:
-                    forget_outsiders(world_)
-                result = import_members(
-                    organization=org, path=path, by=world_["secretary"], errors_path=errors, **options
-                )
+                    forget_outsiders(world_, world_[role])
+                result = import_members(organization=org, path=path, by=world_[role], errors_path=errors, **options)
                 seen.append((outcome(result), errors.read_text(encoding="utf-8")))
                 transaction.set_rollback(True)
         assert seen[0] == seen[1]
@@ -174,7 +181,15 @@ def _world(org):
     people.join_unit(person=sol, unit=tree["ash"], by="t", on=builders.START)
     ena = builders.person(org, "Ena", email="ena@example.org")
     people.join_unit(person=ena, unit=tree["elm"], by="t", on=builders.START)
-    return {"secretary": secretary, "una": una, "sol": sol, "ena": ena, "tree": tree}
+    return {
+        "secretary": secretary,
+        "unit secretary": builders.officer(org, tree["elm"], "secretary", f"elm{org.pk}@example.org"),
+        "treasurer elsewhere": builders.officer(org, tree["oak"], "treasurer", f"oak{org.pk}@example.org"),
+        "una": una,
+        "sol": sol,
+        "ena": ena,
+        "tree": tree,
+    }
 
 
 @pytest.mark.parametrize("format", ["csv", "xlsx"])
