@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from grassroots.accounts.actions import create_api_token
 from grassroots.people.models import Person
-from tests.conftest import sign_in
+from tests.support.sessions import sign_in
 
 
 @pytest.fixture

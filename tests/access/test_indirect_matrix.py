@@ -25,8 +25,8 @@ from grassroots.audit.actions import write_audit_record
 from grassroots.imports.actions import import_members
 from grassroots.organizations.models import UnitEvent
 from grassroots.people.models import Person
-from tests.access.scene import ROLES, Actor, Scene, build_scene
-from tests.conftest import sign_in
+from tests.support.scene import ROLES, Actor, Scene, build_scene
+from tests.support.sessions import sign_in
 
 VOLATILE = re.compile(rb'(name="csrfmiddlewaretoken" value=|nonce=|csrf-token" content=)"[^"]*"')
 

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grassroots.imports import jobs
 from grassroots.imports.models import ImportRun
-from tests.builders import run_jobs
+from tests.support.builders import run_jobs
 
 GOOD = "name,email,unit\nAnna Lee,anna@example.org,elm-house\nBob,not-an-email,elm-house\n"
 DAY = 86400

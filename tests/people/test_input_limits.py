@@ -15,8 +15,8 @@ from grassroots.imports.actions import import_members
 from grassroots.organizations import actions as units
 from grassroots.people import actions
 from grassroots.people.models import Membership, Person
-from tests import builders
-from tests.conftest import sign_in
+from tests.support import builders
+from tests.support.sessions import sign_in
 
 LONG = "x" * 501
 

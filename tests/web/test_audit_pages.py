@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from grassroots.audit.models import AuditRecord
 from grassroots.people import actions as people
-from tests import builders
-from tests.conftest import sign_in
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def url(name: str, org) -> str:
@@ -130,7 +129,7 @@ def test_a_cross_site_link_cannot_export_or_write_a_record(staff, org, tree):
     without the page's CSRF token is refused too."""
     from django.test import Client
 
-    from tests.conftest import sign_in
+    from tests.support.sessions import sign_in
 
     browser = sign_in(Client(enforce_csrf_checks=True), staff)
     before = AuditRecord.objects.count()

@@ -13,8 +13,9 @@ from django.views.decorators.cache import cache_control
 from ninja import Router, Status
 from ninja.decorators import decorate_view
 
-from grassroots.organizations.api import paginated, referenced_people, referenced_unit
-from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
+from grassroots.organizations.api import referenced_people, referenced_unit
 from grassroots.organizations.selectors import organization_for, unit_for
 
 from . import actions

@@ -7,7 +7,8 @@ import datetime as dt
 from ninja import Field, Schema
 
 from grassroots.access.indirect import visible_person
-from grassroots.organizations.schemas import Body, IsoDate, PersonId, PersonRef
+from grassroots.api.schemas import Body, IsoDate, PersonId
+from grassroots.organizations.schemas import PersonRef
 
 from .models import Membership, Person
 from .selectors import current_membership, sees_lineage
