@@ -3,6 +3,7 @@ owner only, and removed after `GRASSROOTS_IMPORT_RETENTION_DAYS`."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import time
@@ -81,3 +82,18 @@ def test_every_import_job_prunes_first(org, tree, staff, settings):
     stage(org, staff)
     run_jobs()
     assert not jobs.errors_path(first).exists()
+
+
+def test_the_prune_command_removes_what_is_past_the_period(org, tree, staff, settings, capsys):
+    from grassroots.cli import main
+
+    settings.GRASSROOTS_IMPORT_RETENTION_DAYS = 30
+    run = stage(org, staff)
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.DONE)  # checked long ago
+    old = time.time() - 10 * DAY
+    os.utime(jobs.stored_path(run), (old, old))
+    assert main(["import", "prune", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"removed": 0, "days": 30}
+    assert main(["import", "prune", "--days", "7"]) == 0
+    assert capsys.readouterr().out.strip() == "1 import file(s) older than 7 days removed"
+    assert not jobs.stored_path(run).exists()
