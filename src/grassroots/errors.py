@@ -1,4 +1,13 @@
-"""The one error every action raises when a rule refuses a change."""
+"""The one error every action raises when a rule refuses a change, and the input guards that
+raise it the same way on every path (pages, API, command line, imports)."""
+
+import datetime as dt
+
+# No organization Grassroots serves has records from before this day: an earlier date is a typo
+# (0001-01-01, 0200 for 2000) that would only distort ages, durations and counts.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+# An address is a postal address, not a document: what a field may hold, on every path.
+ADDRESS_MAX_LENGTH = 500
 
 
 class ActionRefused(Exception):
@@ -21,3 +30,9 @@ def refuse_overlong(field: str, value: str, limit: int) -> None:
     """Refuse text longer than its column holds, naming the field (PostgreSQL would fail late)."""
     if len(value) > limit:
         raise ActionRefused(f"{field}: at most {limit} characters ({len(value)} given)", field=field)
+
+
+def refuse_too_early(field: str, day: dt.date) -> None:
+    """Refuse a date before `EARLIEST_DAY`, naming the field."""
+    if day < EARLIEST_DAY:
+        raise ActionRefused(f"{field}: {day} is before {EARLIEST_DAY}, earlier than any record kept here", field=field)

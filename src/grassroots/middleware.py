@@ -2,33 +2,61 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 
 
 class RefuseNulCharacters:
-    """Answer a request whose parameters hold a NUL character (or whose form cannot be read) with a
-    clear error.
+    """Answer a request no handler could take with a clear 4xx, never a server error.
 
-    No person types one; PostgreSQL can neither store nor compare text that holds one, so it
-    would otherwise surface as a server error deep in a query. The API answers 422 like any
-    other invalid input; pages answer 400.
+    - A NUL character in the parameters (or a form that cannot be read): no person types one;
+      PostgreSQL can neither store nor compare text that holds one, so it would otherwise
+      surface as a server error deep in a query. The API answers 422 like any other invalid
+      input; pages answer 400.
+    - A NUL character in the path: the API's path parameters (an organization's or a unit's
+      slug) are any text between slashes, so one reached a query; no slug holds one, so the
+      answer is 404, as for any unknown slug. (Pages' `slug` converters never matched it.)
+    - A body over Django's limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, files of a multipart upload
+      aside): 413, before any view reads it.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        api = request.path.startswith("/api/")
+        if "\x00" in request.path:
+            if api:
+                return JsonResponse({"detail": "not found"}, status=404)
+            return HttpResponseNotFound("not found")
         try:
+            if request.method in BODY_METHODS and not request.content_type.startswith("multipart/"):
+                request.body  # noqa: B018 -- read now, within the limit, or refused here
             refused = _holds_nul(request.GET) or (_is_form(request) and _holds_nul(request.POST))
             message = "parameters must not contain NUL characters"
+        except RequestDataTooBig:
+            return too_large(request)
         except MultiPartParserError:
             refused, message = True, "body: not a readable form"
         if refused:
-            if request.path.startswith("/api/"):
+            if api:
                 return JsonResponse({"detail": message, "errors": []}, status=422)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def too_large(request: HttpRequest) -> HttpResponse:
+    """413 for a body over the limit: JSON on the API, a line of text on pages."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = f"body: larger than the limit of {limit} bytes" if limit else "body: too large"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "errors": []}, status=413)
+    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
 def _is_form(request: HttpRequest) -> bool:

@@ -253,6 +253,8 @@ NINJA_PAGINATION_PER_PAGE = 100
 
 # Member imports: files larger than this are refused before they are read.
 GRASSROOTS_IMPORT_MAX_BYTES = int(os.environ.get("GRASSROOTS_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+# Uploaded member files and errors files (personal data) are removed after this many days.
+GRASSROOTS_IMPORT_RETENTION_DAYS = int(os.environ.get("GRASSROOTS_IMPORT_RETENTION_DAYS", 30))
 # Uploaded member files, their progress and their errors files: shared by the web processes and
 # the job workers (a shared volume when workers run on other machines).
 IMPORTS_DIR = DATA_DIR / "imports"

@@ -186,7 +186,7 @@ WEB = {
     ("unit_post_candidates", "GET"): Route("unit"),
     ("unit_post_end", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
     ("audit", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
-    ("audit_export", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
+    ("audit_export", "POST"): Route("org", "POST", right=Right.VIEW_AUDIT, anywhere=True),
     ("imports", "GET"): Route("org", **IMPORTING),
     ("imports", "POST"): Route("org", "POST", data=member_file, **IMPORTING),
     ("members_export", "GET"): Route("org", **IMPORTING),

@@ -79,3 +79,44 @@ def test_an_officer_who_is_not_an_administrator_may_not_erase(story, tree):
     assert Consent.objects.filter(person=rosa).count() == 2
     assert "Rosa Lindqvist" in _audit_text()
     assert not AuditRecord.objects.filter(action="person.erase").exists()
+
+
+def test_erasure_stays_in_its_organization(story, staff):
+    """Issue 9, leak 2: Rosa is a member in this organization and, with the same sign-in, an
+    administrator of another. Erasing her here closes her account here only: her sign-in, her
+    account there and the wording of that organization's audit trail stay as they were."""
+    from django.contrib.auth import get_user_model
+
+    from grassroots.accounts.actions import create_account
+    from grassroots.accounts.models import Account
+    from grassroots.audit.actions import record_denied_access
+
+    rosa = story.rosa
+    here = create_account(email="rosa@example.org", organization=story.org, person=rosa, password="pw-r-1", by="t")
+    other = builders.organization()
+    there = create_account(email="rosa@example.org", organization=other, is_admin=True, by="t")
+    assert here.user == there.user
+    user = here.user
+    actions.add_person(organization=other, name="Ola There", by=user)  # a record of hers over there
+    record_denied_access(user=user, organization=story.org, what="unit north")  # and one here
+    actions.erase_person(person=rosa, by=staff)
+
+    user = get_user_model().objects.get(pk=user.pk)
+    assert (user.username, user.is_active, user.has_usable_password()) == ("rosa@example.org", True, True)
+    assert list(Account.objects.filter(user=user).values_list("organization", "is_admin")) == [(other.pk, True)]
+    theirs = AuditRecord.objects.filter(organization=other, actor=user)
+    assert theirs.exists() and set(theirs.values_list("actor_label", flat=True)) == {"rosa@example.org"}
+    ours = AuditRecord.objects.filter(organization=story.org, actor=user)
+    assert set(ours.values_list("actor_label", flat=True)) == {f"erased-user-{user.pk}"}
+    assert "Ola There" in json.dumps(list(AuditRecord.objects.filter(organization=other).values_list("target_label")))
+
+
+def test_erasure_closes_a_sign_in_that_has_no_other_organization(story, staff):
+    from django.contrib.auth import get_user_model
+
+    from grassroots.accounts.actions import create_account
+
+    account = create_account(email="rosa@example.org", organization=story.org, person=story.rosa, by="t")
+    actions.erase_person(person=story.rosa, by=staff)
+    user = get_user_model().objects.get(pk=account.user.pk)
+    assert (user.username, user.is_active, user.has_usable_password()) == (f"erased-user-{user.pk}", False, False)

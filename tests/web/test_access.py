@@ -41,7 +41,7 @@ ROUTES = {
     "unit_post_candidates": ("GET", "unit"),
     "unit_post_end": ("POST", "post"),
     "audit": ("GET", "organization"),
-    "audit_export": ("GET", "organization"),
+    "audit_export": ("POST", "organization"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 

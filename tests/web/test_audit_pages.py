@@ -39,7 +39,7 @@ def test_the_trail_is_403_without_view_audit_and_404_out_of_scope(org, tree, pla
         Client(), builders.officer(org, tree["north"], "organizer", "o@example.org", member_of=tree["elm"])
     )
     assert organizer.get(url("audit", org)).status_code == 403
-    assert organizer.get(url("audit_export", org)).status_code == 403
+    assert organizer.post(url("audit_export", org)).status_code == 403
     plain = Client()
     plain.force_login(plain_user)
     assert plain.get(url("audit", org)).status_code == 404
@@ -83,7 +83,7 @@ def test_the_trail_has_a_hundred_a_page(staff_client, org, tree):
 def test_the_csv_export_is_streamed_neutralized_and_audited(staff_client, org, tree):
     rosa = builders.person(org, "=cmd|' /C calc'!A0", unit=tree["elm"])
     people.record_consent(person=rosa, purpose="@SUM(1+1)", policy_version="-1", by="test")
-    response = staff_client.get(url("audit_export", org), {"action": "consent"})
+    response = staff_client.post(url("audit_export", org), {"action": "consent"})
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -107,7 +107,7 @@ def test_the_csv_export_is_streamed_neutralized_and_audited(staff_client, org, t
         for r in csv.reader(
             io.StringIO(
                 b"".join(
-                    staff_client.get(url("audit_export", org), {"action": "membership"}).streaming_content
+                    staff_client.post(url("audit_export", org), {"action": "membership"}).streaming_content
                 ).decode()
             )
         )
@@ -115,9 +115,28 @@ def test_the_csv_export_is_streamed_neutralized_and_audited(staff_client, org, t
     assert any(cell.startswith("'=cmd") for line in joined for cell in line)
 
 
-def test_the_export_link_carries_the_filters(staff_client, org, tree):
-    page = staff_client.get(url("audit", org), {"action": "unit", "since": "2024-01-01"})
-    assert f'href="{url("audit_export", org)}?action=unit&amp;since=2024-01-01"' in page.content.decode()
+def test_the_export_form_carries_the_filters(staff_client, org, tree):
+    page = staff_client.get(url("audit", org), {"action": "unit", "since": "2024-01-01", "page": "1"}).content.decode()
+    assert f'<form method="post" action="{url("audit_export", org)}"' in page
+    assert (
+        '<input type="hidden" name="action" value="unit"><input type="hidden" name="since" value="2024-01-01">' in page
+    )
+    assert 'name="csrfmiddlewaretoken"' in page.split('id="audit-export"')[1].split("</form>")[0]
+
+
+def test_a_cross_site_link_cannot_export_or_write_a_record(staff, org, tree):
+    """Issue 9: a GET (a link or an image on another site) is refused and writes nothing; a POST
+    without the page's CSRF token is refused too."""
+    from django.test import Client
+
+    from tests.support.sessions import sign_in
+
+    browser = sign_in(Client(enforce_csrf_checks=True), staff)
+    before = AuditRecord.objects.count()
+    assert browser.get(url("audit_export", org), {"action": "consent"}).status_code == 405
+    assert browser.post(url("audit_export", org), {"action": "consent"}).status_code == 403
+    assert AuditRecord.objects.count() == before
+    assert not AuditRecord.objects.filter(action="audit.export").exists()
 
 
 @pytest.mark.parametrize("size", [0, 60])

@@ -163,8 +163,10 @@ def authorize_post(by, post: str, unit) -> None:
     grants = grants_for(by, unit.organization_id)
     lacking = sorted(r for r in unit.organization.constitution.rights_of_post(post) if not grants.allows(r, unit.path))
     if lacking:
+        from .indirect import unit_label
+
         raise OutOfScope(
-            f"the post {post} grants {', '.join(lacking)}, which you do not hold in {unit.name}",
+            f"the post {post} grants {', '.join(lacking)}, which you do not hold in {unit_label(unit, user=by)}",
             organization=unit.organization,
             unit=unit,
         )
@@ -181,7 +183,9 @@ def authorize(by, right: str, unit=None, *, organization=None) -> None:
         allowed = grants.everything
         where = f"the whole of {organization.name}"
     else:
+        from .indirect import unit_label
+
         allowed = grants.allows(right, unit.path)
-        where = unit.name
+        where = unit_label(unit, user=by)  # never the name of a unit the actor may not see
     if not allowed:
         raise OutOfScope(f"you may not {right.replace('_', ' ')} in {where}", organization=organization, unit=unit)

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from grassroots.access import OutOfScope
 from grassroots.api.auth import UNAUTHENTICATED
+from grassroots.api.parser import UnencodableText
 from grassroots.audit.actions import record_denied_access
 from grassroots.errors import ActionRefused
+from grassroots.middleware import too_large
 
 logger = logging.getLogger("grassroots.api")
 
@@ -51,9 +54,18 @@ def add_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, error: HttpError):
         # ninja answers a body it cannot parse with 400; like every other invalid input, it is a 422 here.
+        if isinstance(error.__cause__, UnencodableText):
+            field = error.__cause__.field
+            detail = f"{field}: text holds a character that cannot be stored (a lone surrogate)"
+            return api.create_response(request, {"detail": detail, "field": field, "errors": []}, status=422)
         if error.status_code == 400:
             return api.create_response(request, {"detail": "body: not valid JSON", "errors": []}, status=422)
         return api.create_response(request, {"detail": str(error)}, status=error.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, error: RequestDataTooBig):
+        # The middleware answers first; this covers a body read past it all the same.
+        return too_large(request)
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, error: ValidationError):

@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 
 from grassroots.api.auth import SignedInSession, TokenAuth, docs_page
 from grassroots.api.errors import add_error_handlers
+from grassroots.api.parser import JsonParser
 from grassroots.audit.api import router as audit_router
 from grassroots.imports.api import router as imports_router
 from grassroots.organizations.api import router as organizations_router
@@ -39,6 +40,7 @@ api = GrassrootsAPI(
     auth=[TokenAuth(), SignedInSession(csrf=True)],
     urls_namespace="api",
     docs_decorator=docs_page,
+    parser=JsonParser(),
 )
 
 

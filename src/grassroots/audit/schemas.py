@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from .models import AuditRecord
+from .selectors import shown_actor, shown_changes
 
 
 class AuditRecordOut(Schema):
@@ -22,7 +23,11 @@ class AuditRecordOut(Schema):
 
     @staticmethod
     def resolve_actor(record: AuditRecord) -> str:
-        return record.actor_label
+        return shown_actor(record)
+
+    @staticmethod
+    def resolve_changes(record: AuditRecord, context) -> dict:
+        return shown_changes(context["request"].auth, record.organization_id, record.changes)
 
     @staticmethod
     def resolve_target(record: AuditRecord) -> str:

@@ -16,13 +16,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from grassroots.organizations.selectors import organization_for
 
 from .actions import export_audit_records
 from .forms import AuditFilterForm
 from .models import AuditRecord
-from .selectors import audit_records_visible_to
+from .selectors import audit_records_visible_to, shown_actor, shown_changes
 
 RECORDS_PER_PAGE = 100
 CSV_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "target", "unit", "changes"]
@@ -35,16 +36,17 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def csv_cells(record: AuditRecord) -> list[str]:
+def csv_cells(record: AuditRecord, user) -> list[str]:
+    changes = shown_changes(user, record.organization_id, record.changes)
     cells = [
         timezone.localtime(record.at).isoformat(),
-        record.actor_label,
+        shown_actor(record),
         record.action,
         record.target_type,
         record.target_id,
         record.target_label,
         record.unit.slug if record.unit_id else "",
-        json.dumps(record.changes, ensure_ascii=False) if record.changes else "",
+        json.dumps(changes, ensure_ascii=False) if changes else "",
     ]
     return [spreadsheet_safe(cell) for cell in cells]
 
@@ -70,27 +72,40 @@ def audit_trail(request: HttpRequest, org: str) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     records = audit_records_visible_to(request.user, organization, **form.filters())
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"organization": organization, "form": form, "page": page, "query": _query_without_page(request)}
+    rows = [
+        (record, shown_actor(record), shown_changes(request.user, organization.pk, record.changes)) for record in page
+    ]
+    context = {
+        "organization": organization,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": _query_without_page(request),
+        # The export form posts the page's filters again.
+        "export_filters": [(name, value) for name, value in request.GET.items() if name in form.fields],
+    }
     return render(request, "audit/audit_trail.html", context)
 
 
 @never_cache
 @login_required
+@require_POST
 def audit_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
     """The records of the audit trail page, with its filters, as a CSV file streamed row by row.
 
-    A link (GET) that writes one audit record: the export, with its row count.
+    It writes one audit record (the export, with its row count), so it is a form posted with
+    its CSRF token: a link on another site cannot make a reader's browser write one.
     """
     organization = organization_for(request.user, org)
     _count, records = export_audit_records(
-        organization=organization, by=request.user, **AuditFilterForm(request.GET or None).filters()
+        organization=organization, by=request.user, **AuditFilterForm(request.POST or None).filters()
     )
     writer = csv.writer(_Line())
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)
         for record in records.iterator(chunk_size=2000):
-            yield writer.writerow(csv_cells(record))
+            yield writer.writerow(csv_cells(record, request.user))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     filename = f"{organization.slug}-audit-{timezone.localdate().isoformat()}.csv"

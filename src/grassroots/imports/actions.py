@@ -22,6 +22,13 @@ on PostgreSQL). Rules it enforces:
 
 Recruiters are matched by email or phone among the people of the file (in any order) and of the
 database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
+
+Scope holds on these indirect paths (`grassroots.access.indirect`): rows match, and recruiters
+resolve to, only the people the actor may import and export; a row whose email or phone belongs
+only to someone outside that scope creates a new person, exactly as an unknown one does (an
+administrator finds the pair among the duplicates), and a recruiter outside it is "not found".
+Rows name only the units the actor may see: any other unit is "no basic unit" like an unknown
+one. No outcome, count or message differs between "outside the scope" and "does not exist".
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
+from grassroots.access.indirect import scope_condition, visible_person
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
@@ -108,6 +116,14 @@ class _Existing:
         self.unit_path, self.recruiter_id, self.membership = unit_path, recruiter_id, membership
 
 
+def owner_only(path, flags: int) -> int:
+    """An `open` opener: the file is readable and writable by its owner only (0600), since it
+    holds personal data (an errors file repeats the rejected rows' values)."""
+    descriptor = os.open(path, flags, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return descriptor
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -116,15 +132,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def basic_units_for_import(organization: Organization) -> dict[str, UnitRef]:
+def basic_units_for_import(organization: Organization, by: Actor | None = None) -> dict[str, UnitRef]:
     """Every way a row may name a unit (slug, name, path, case-insensitively) from one query.
 
     Units people cannot join (committees, planned or closed units) are there with the reason.
+    Given the actor, only the units they may see are there: a row naming any other unit reads
+    exactly as one naming a unit that does not exist.
     """
     constitution = organization.constitution
     basic = set(constitution.basic_kinds)
     refs: dict[str, UnitRef] = {}
-    rows = Unit.objects.filter(organization=organization).values_list("id", "path", "name", "slug", "kind", "state")
+    units = Unit.objects.filter(organization=organization)
+    if by is not None:
+        units = restrict(units, user=by, organization=organization, right=Right.VIEW_UNITS)
+    rows = units.values_list("id", "path", "name", "slug", "kind", "state")
     for pk, path, name, slug, kind, state in rows.iterator(chunk_size=5000):
         refusal = ""
         if kind not in basic:
@@ -163,7 +184,9 @@ class _Database:
         "wal_autocheckpoint": 10_000,
     }
 
-    def __init__(self):
+    def __init__(self, scope: tuple[str, list] | None = None):
+        """`scope`: the condition (on the person table's columns) that keeps the people the actor
+        may match (see `access.indirect.scope_condition`); None for the whole organization."""
         self.postgres = connection.vendor == "postgresql"
         # Adapted once for the whole import: the statements take it as it is.
         self.created_at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -171,10 +194,13 @@ class _Database:
         self.person_table = person = Person._meta.db_table
         self.membership_table = membership = Membership._meta.db_table
         current = f"{quote('end')} IS NULL"
-        # The organization's people whose email (or phone) is one of a list; see `select_in`.
+        # The organization's people in scope whose email (or phone) is one of a list; see
+        # `select_in`, given `people_params` first.
+        condition, scope_params = scope or ("", [])
+        self.people_params = scope_params
         self.people_by = {
             column: f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person} "
-            f"WHERE organization_id = %s AND erased_at IS NULL AND {column}"
+            f"WHERE organization_id = %s AND erased_at IS NULL AND {condition + ' AND ' if condition else ''}{column}"
             for column in ("email", "phone")
         }
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
@@ -314,7 +340,9 @@ class _MemberImport:
         self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
         self.dry_run, self.on_duplicate, self.errors, self.run = dry_run, on_duplicate, errors, run
         self.result = ImportResult()
-        self.db = _Database()
+        self.db = _Database(
+            scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id")
+        )
         self.seen: dict[str, _Existing] = {}  # dry run: the people earlier in the file
         self.allowed: dict[str, str] = {}  # unit path -> "" (allowed) or the refusal
         self.pending: dict[str, list[tuple[int, int]]] = {}  # recruiter key -> [(recruit id, line)]
@@ -347,7 +375,7 @@ class _MemberImport:
     def _scope_refusal(self, path: str) -> str:
         ref = self.units_by_path.get(path)
         if ref is None:
-            return f"you may not import export in the unit at {path}"
+            return "you may not import export in this person's unit"  # a unit the actor cannot see
         unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
         try:
             authorize(self.by, Right.IMPORT_EXPORT, unit)
@@ -368,7 +396,8 @@ class _MemberImport:
         by_id: dict[int, _Existing] = {}
         for column, values in (("email", emails), ("phone", phones)):
             values.discard("")
-            for row in self.db.select_in(self.db.people_by[column], [self.organization.pk], list(values)):
+            params = [self.organization.pk, *self.db.people_params]
+            for row in self.db.select_in(self.db.people_by[column], params, list(values)):
                 by_id.setdefault(row[0], _Existing(*row))
         for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
@@ -609,7 +638,7 @@ def import_members(
         region=organization.default_region or "GB",
         statuses=constitution.statuses,
         initial_status=constitution.member_statuses.initial,
-        units=basic_units_for_import(organization),
+        units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
     )
     options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
@@ -635,7 +664,7 @@ def import_members(
             pid=os.getpid(),
             started_at=timezone.now(),
         )
-    errors_file = open(errors_path, "w", newline="", encoding="utf-8") if errors_path else None  # noqa: SIM115
+    errors_file = open(errors_path, "w", newline="", encoding="utf-8", opener=owner_only) if errors_path else None  # noqa: SIM115
     errors = csv.writer(errors_file) if errors_file else None
     if errors:
         errors.writerow(["line", "column", "value", "reason"])
@@ -845,7 +874,7 @@ def export_members(
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
     slugs = dict(Unit.objects.filter(organization=organization).values_list("id", "slug"))
     with transaction.atomic():
-        rows = _export_rows(people.order_by("id"), slugs)
+        rows = _export_rows(people.order_by("id"), slugs, by)
         writer = write_xlsx if format == "xlsx" else write_csv
         count = writer(Path(path), EXPORT_HEADER, rows)
         write_audit_record(
@@ -859,20 +888,21 @@ def export_members(
     return count
 
 
-def _export_rows(people, slugs: dict[int, str]):
+def _export_rows(people, slugs: dict[int, str], by: Actor):
     """Rows of (name, email, phone, address, unit, status, joined, recruiter), chunk by chunk: for
-    each chunk of people, their current memberships and recruiters in one query each."""
+    each chunk of people, their current memberships and recruiters in one query each. A recruiter
+    the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
     chunk: list[tuple] = []
     for person in people.values_list(*columns).iterator(chunk_size=2000):
         chunk.append(person)
         if len(chunk) == 2000:
-            yield from _export_chunk(chunk, slugs)
+            yield from _export_chunk(chunk, slugs, by)
             chunk = []
-    yield from _export_chunk(chunk, slugs)
+    yield from _export_chunk(chunk, slugs, by)
 
 
-def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
+def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
@@ -883,9 +913,11 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
         .values_list("person_id", "unit_id", "status", "start")
     }
     recruiter_ids = {person[5] for person in chunk if person[5]}
+    found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
     recruiters = {
-        pk: email or phone
-        for pk, email, phone in Person.objects.filter(pk__in=recruiter_ids).values_list("id", "email", "phone")
+        recruiter.pk: recruiter.email or recruiter.phone
+        for recruiter in found
+        if visible_person(by, recruiter, right=Right.IMPORT_EXPORT) is not None
     }
     for pk, name, email, phone, address, recruiter_id in chunk:
         unit_id, status, start = memberships.get(pk, (None, "", None))

@@ -102,3 +102,25 @@ def export_members_command(
     except OSError as error:
         raise Refusal(f"{error.filename or output}: {error.strerror}") from None
     out.print(f"{count} people written to {output}")
+
+
+@import_app.command("prune")
+def prune_imports_command(
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=0, help="Keep files younger than this (default: GRASSROOTS_IMPORT_RETENTION_DAYS)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove uploaded member files and errors files older than the retention period (every import
+    job and every worker does it too)."""
+    from django.conf import settings
+
+    from grassroots.imports.jobs import prune_import_files
+
+    kept = settings.GRASSROOTS_IMPORT_RETENTION_DAYS if days is None else days
+    removed = prune_import_files(days=kept)
+    if as_json:
+        print_json({"removed": removed, "days": kept})
+    else:
+        out.print(f"{removed} import file(s) older than {kept} days removed")

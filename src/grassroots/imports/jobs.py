@@ -15,6 +15,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,7 +31,7 @@ from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.audit.actions import actor_label, write_audit_record
 from grassroots.organizations.models import Organization
 
-from .actions import ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members
+from .actions import ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members, owner_only
 from .columns import FIELDS, IGNORE, MappingError, map_columns, recognise_columns
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
@@ -40,6 +41,49 @@ PREVIEW_ROWS = 5
 
 def imports_dir() -> Path:
     return Path(settings.IMPORTS_DIR)
+
+
+def private_folder(path: Path) -> Path:
+    """Create `path` and the folders above it, up from the imports folder, readable by the
+    owner only (0700): the files in them hold personal data."""
+    root = imports_dir()
+    for folder in [*reversed(path.relative_to(root).parents), path.relative_to(root)]:
+        target = root / folder
+        target.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(target, 0o700)
+    return path
+
+
+def prune_import_files(*, days: int | None = None, now: float | None = None) -> int:
+    """Remove the uploaded member files and errors files older than the retention period
+    (`GRASSROOTS_IMPORT_RETENTION_DAYS`), and their emptied folders; the files of a queued or
+    running import stay. Run by every import job and by `grassroots import prune`. Returns how
+    many files went."""
+    days = settings.GRASSROOTS_IMPORT_RETENTION_DAYS if days is None else days
+    cutoff = (time.time() if now is None else now) - days * 86400
+    busy = ImportRun.objects.filter(state__in=(ImportRun.State.QUEUED, ImportRun.State.RUNNING))
+    kept = {name for pair in busy.values_list("stored_file", "errors_file") for name in pair if name}
+    removed = 0
+    root = imports_dir()
+    for folder in ("uploads", "errors"):
+        # Ages first (removing a file makes its folder look new), then deepest first, so that a
+        # folder is looked at after the files in it.
+        old = [path for path in (root / folder).rglob("*") if _modified(path) < cutoff]
+        for path in sorted(old, key=lambda path: len(path.parts), reverse=True):
+            if path.is_dir():
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only when empty
+            elif str(path.relative_to(root)) not in kept:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile
+        return float("inf")
 
 
 def stored_path(run: ImportRun) -> Path:
@@ -96,9 +140,9 @@ def stage_import(
         raise ImportFileError(f"{name} is {upload.size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
     relative = Path("uploads") / secrets.token_hex(16) / name
     path = imports_dir() / relative
-    path.parent.mkdir(parents=True)
+    private_folder(path.parent)
     try:
-        with path.open("wb") as stored:
+        with open(path, "xb", opener=owner_only) as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
         header = open_table(path).header  # refuses unreadable files at once
@@ -182,6 +226,7 @@ def _discard(path: Path) -> None:
 def run_import(run_id: int) -> str:
     """The job: run one queued import (or check) with the rights of whoever asked for it."""
     close_interrupted_runs()
+    prune_import_files()
     run = ImportRun.objects.select_related("organization", "requested_by").filter(pk=run_id).first()
     if run is None or run.state != ImportRun.State.QUEUED:
         return run.state if run else "gone"  # run already (a job is claimed by one worker only)
@@ -189,7 +234,7 @@ def run_import(run_id: int) -> str:
         return _fail(run, "the account that asked for this import no longer exists")
     options = run.options
     errors = errors_path(run)
-    errors.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(errors.parent)
     try:
         import_members(
             organization=run.organization,

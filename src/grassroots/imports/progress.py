@@ -21,9 +21,14 @@ def _path(run_id: int) -> Path:
 
 def write_progress(run_id: int, **values) -> None:
     path = _path(run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        # Like every folder and file under the imports folder: the owner's only (0700, 0600).
+        for folder in (path.parent.parent, path.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(json.dumps(values), encoding="utf-8")
+    with open(partial, "w", encoding="utf-8", opener=lambda name, flags: os.open(name, flags, 0o600)) as stream:
+        stream.write(json.dumps(values))
     os.replace(partial, path)
 
 

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
+
 from .columns import ColumnMap
 
 EMAIL = re.compile(
@@ -136,6 +138,10 @@ class RowValidator:
                 break
 
         address = "\n".join(value for index in self._address if (value := cell(index)))
+        if len(address) > ADDRESS_MAX_LENGTH:
+            header = self.columns.header[self._address[0]]
+            reason = f"an address is at most {ADDRESS_MAX_LENGTH} characters ({len(address)} given)"
+            return Rejection(line, header, address[:40] + "...", reason)
 
         unit_text = cell(self._unit)
         unit_header = self.columns.header_of("unit")
@@ -159,6 +165,9 @@ class RowValidator:
             return Rejection(line, self.columns.header_of("joined"), joined_text, "not a date (use YYYY-MM-DD)")
         if start > self.today:
             return Rejection(line, self.columns.header_of("joined"), joined_text, "a joining date in the future")
+        if start < EARLIEST_DAY:
+            reason = f"a joining date before {EARLIEST_DAY}, earlier than any record kept here"
+            return Rejection(line, self.columns.header_of("joined"), joined_text, reason)
 
         recruiter = cell(self._recruiter)
         if recruiter:

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from grassroots.access import OutOfScope, Right, authorize, authorize_post, is_operator
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, UnitFacts, parse_constitution
-from grassroots.errors import ActionRefused, refuse_overlong
+from grassroots.errors import ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import Membership, Person
 
@@ -57,7 +57,9 @@ def create_organization(*, slug: str, name: str, constitution_yaml: str, by: Act
 
 
 def _day(on: dt.date | None) -> dt.date:
-    return on or timezone.localdate()
+    day = on or timezone.localdate()
+    refuse_too_early("on", day)
+    return day
 
 
 def _locked(unit: Unit, by: Actor) -> Unit:

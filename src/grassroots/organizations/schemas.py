@@ -15,7 +15,7 @@ from grassroots.api.schemas import Body, IsoDate, PersonId
 from grassroots.constitution import UNIT_STATES
 
 from .models import Organization, Unit
-from .selectors import current_posts, members_in_subtree, visible_parent_slug
+from .selectors import current_posts, event_parent, members_in_subtree, visible_parent_slug
 
 UnitStateName = Literal[UNIT_STATES]  # type: ignore[valid-type]
 
@@ -158,8 +158,9 @@ class UnitEventOut(Schema):
     recorded_at: dt.datetime
 
     @staticmethod
-    def resolve_parent(event) -> str | None:
-        return event.parent.slug if event.parent_id else None
+    def resolve_parent(event, context) -> str | None:
+        parent = event_parent(context["request"].auth, event)
+        return parent.slug if parent is not None else None
 
 
 class OfficerPostOut(Schema):

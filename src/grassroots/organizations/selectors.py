@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from grassroots.access import Right, grants_for, restrict
+from grassroots.access import grants_for, restrict
+from grassroots.access.indirect import visible_unit
 from grassroots.audit.actions import record_denied_access
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.ids import is_row_id
@@ -52,10 +53,13 @@ def unit_for(user, organization: Organization, slug: str) -> Unit:
 
 def visible_parent_slug(user, unit: Unit) -> str | None:
     """The slug of the unit's parent, or None when it has none or the user may not see it."""
-    if unit.parent_id is None:
-        return None
-    parent = unit.parent
-    return parent.slug if grants_for(user, unit.organization_id).allows(Right.VIEW_UNITS, parent.path) else None
+    parent = visible_unit(user, unit.parent) if unit.parent_id is not None else None
+    return parent.slug if parent is not None else None
+
+
+def event_parent(user, event: UnitEvent) -> Unit | None:
+    """The parent an event names, when the user may see it (see `access.indirect`)."""
+    return visible_unit(user, event.parent) if event.parent_id is not None else None
 
 
 def may(user, right: str, unit: Unit) -> bool:

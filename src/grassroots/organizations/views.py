@@ -65,6 +65,13 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "organizations/organization.html", context)
 
 
+def _moved_under(user, event) -> str:
+    """Where a move took the unit, as the user may know it: a parent they cannot see goes unnamed,
+    exactly as no parent does (`access.indirect`)."""
+    parent = selectors.event_parent(user, event)
+    return parent.name if parent is not None else ""
+
+
 @login_required
 def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     organization, unit = _unit(request, org, unit)
@@ -75,6 +82,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
             event,
             constitution.state_label(kind=unit.kind, state=event.kind),
             constitution.state_label(kind=unit.kind, state=event.state),
+            _moved_under(request.user, event),
         )
         for event in selectors.unit_events(request.user, unit)
     ]

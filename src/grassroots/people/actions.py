@@ -10,13 +10,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.utils import timezone
 
 from grassroots.access import Right, authorize
+from grassroots.access.indirect import visible_person, visible_unit
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.audit.models import AuditRecord
-from grassroots.errors import ActionRefused, refuse_overlong
+from grassroots.audit.selectors import actor_seen, shown_actor, shown_changes
+from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .models import Consent, Membership, Person, StatusChange
@@ -26,6 +28,7 @@ def _day(on: dt.date | None) -> dt.date:
     day = on or timezone.localdate()
     if day > timezone.localdate():
         raise ActionRefused(f"date {day} is in the future", field="on")
+    refuse_too_early("on", day)
     return day
 
 
@@ -53,6 +56,7 @@ def add_person(
     refuse_overlong("name", name, 200)
     refuse_overlong("email", email, 254)
     refuse_overlong("phone", phone, 40)
+    refuse_overlong("address", address.strip(), ADDRESS_MAX_LENGTH)
     if email:
         try:
             validate_email(email)
@@ -343,15 +347,27 @@ def erase_person(*, person: Person, by: Actor) -> Person:
 
 
 def _erase_account(account) -> None:
-    """Close the erased person's sign-in: the user loses its email as a name and cannot sign in,
-    their place in the organization goes, and the trail no longer names them by email."""
+    """Close the erased person's place in this organization, and nothing beyond it.
+
+    The account of this organization goes, and this organization's trail no longer names them
+    by email. The user itself (their sign-in) is closed (renamed, deactivated, no password) only
+    when it has no account in another organization: erasure in one organization changes nothing
+    in another, neither its accounts nor the wording of its audit trail.
+    """
+    from grassroots.accounts.models import Account
+
     user, old = account.user, account.user.get_username()
     new = f"erased-user-{user.pk}"
-    user.username, user.email, user.is_active = new, "", False
-    user.set_unusable_password()
-    user.save(update_fields=["username", "email", "is_active", "password"])
-    AuditRecord.objects.filter(actor_label=old).update(actor_label=new)
-    AuditRecord.objects.filter(target_label=old).update(target_label=new)
+    elsewhere = Account.objects.filter(user=user).exclude(organization_id=account.organization_id).exists()
+    here = Q(organization_id=account.organization_id)
+    if not elsewhere:
+        user.username, user.email, user.is_active = new, "", False
+        user.set_unusable_password()
+        user.save(update_fields=["username", "email", "is_active", "password"])
+        here |= Q(organization__isnull=True)  # their sign-ins, which belong to no organization
+    records = AuditRecord.objects.filter(here)
+    records.filter(actor_label=old).update(actor_label=new)
+    records.filter(target_label=old).update(target_label=new)
     AuditRecord.objects.filter(target_type="accounts.account", target_id=str(account.pk)).update(
         target_label=new, changes={}
     )
@@ -386,16 +402,18 @@ def _units_of(person: Person) -> list[Unit]:
     return list(Unit.objects.filter(Q(pk__in=member_of) | Q(pk__in=officer_of)).order_by("path"))
 
 
-def _unit_ref(unit: Unit) -> dict[str, str]:
-    return {"slug": unit.slug, "name": unit.name}
+def _unit_ref(unit: Unit, by: Actor) -> dict[str, str] | None:
+    """A unit as the record names it: null when the actor may not see it (`access.indirect`)."""
+    return {"slug": unit.slug, "name": unit.name} if visible_unit(by, unit) is not None else None
 
 
 def _day_text(day: dt.date | dt.datetime | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _person_record(person: Person) -> dict[str, Any]:
-    """Everything held about one person, as plain JSON values."""
+def _person_record(person: Person, by: Actor) -> dict[str, Any]:
+    """Everything held about one person, as plain JSON values; the related records (recruiter,
+    recruits, units of meetings) only as far as the actor may see them (`access.indirect`)."""
     from grassroots.accounts.models import Account
     from grassroots.meetings.models import Meeting
 
@@ -413,7 +431,10 @@ def _person_record(person: Person) -> dict[str, Any]:
     for target_type, ids in targets.items():
         about |= Q(target_type=target_type, target_id__in=ids)
     records = AuditRecord.objects.filter(about, organization=person.organization).order_by("at", "id")
-    recruiter = person.recruiter
+    shown = ExpressionWrapper(actor_seen(by, person.organization), BooleanField())
+    records = records.annotate(actor_shown=shown)
+    recruiter = visible_person(by, person.recruiter)
+    recruits = person.recruits.order_by("pk").only("pk", "organization_id", "unit_path")
     return {
         "organization": {"slug": person.organization.slug, "name": person.organization.name},
         "person": {
@@ -426,11 +447,11 @@ def _person_record(person: Person) -> dict[str, Any]:
             "erased_at": _day_text(person.erased_at),
         },
         "recruiter": {"id": recruiter.pk, "name": recruiter.name} if recruiter else None,
-        "recruits": list(person.recruits.order_by("pk").values_list("pk", flat=True)),
+        "recruits": [recruit.pk for recruit in recruits if visible_person(by, recruit) is not None],
         "memberships": [
             {
                 "id": membership.pk,
-                "unit": _unit_ref(membership.unit),
+                "unit": _unit_ref(membership.unit, by),
                 "status": membership.status,
                 "start": _day_text(membership.start),
                 "end": _day_text(membership.end),
@@ -444,7 +465,7 @@ def _person_record(person: Person) -> dict[str, Any]:
         "officer_posts": [
             {
                 "id": holding.pk,
-                "unit": _unit_ref(holding.unit),
+                "unit": _unit_ref(holding.unit, by),
                 "post": holding.post,
                 "start": _day_text(holding.start),
                 "end": _day_text(holding.end),
@@ -452,7 +473,7 @@ def _person_record(person: Person) -> dict[str, Any]:
             for holding in posts
         ],
         "meetings_attended": [
-            {"id": meeting.pk, "unit": _unit_ref(meeting.unit), "on": _day_text(meeting.on), "kind": meeting.kind}
+            {"id": meeting.pk, "unit": _unit_ref(meeting.unit, by), "on": _day_text(meeting.on), "kind": meeting.kind}
             for meeting in meetings
         ],
         "consents": [
@@ -475,9 +496,9 @@ def _person_record(person: Person) -> dict[str, Any]:
             {
                 "action": record.action,
                 "at": _day_text(record.at),
-                "actor": record.actor_label,
+                "actor": shown_actor(record),
                 "target_type": record.target_type,
-                "changes": record.changes,
+                "changes": shown_changes(by, record.organization_id, record.changes),
             }
             for record in records
         ],
@@ -501,7 +522,7 @@ def export_person_record(*, person: Person, by: Actor) -> dict[str, Any]:
         for unit in units:
             authorize(by, Right.IMPORT_EXPORT, unit)
             authorize(by, Right.VIEW_LINEAGE, unit)
-        record = _person_record(person)
+        record = _person_record(person, by)
         write_audit_record(
             by=by,
             action="person.export",

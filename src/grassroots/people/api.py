@@ -9,7 +9,9 @@ with the membership as it now is.
 """
 
 from django.http import HttpRequest
+from django.views.decorators.cache import cache_control
 from ninja import Router, Status
+from ninja.decorators import decorate_view
 
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
@@ -33,6 +35,10 @@ from .schemas import (
 from .selectors import consent_for, consents_of, history_of, members_of_unit, person_for, search_people
 
 router = Router(tags=["people and memberships"])
+
+
+# One person's record: kept by no cache, shared or the browser's own (`Cache-Control: private, no-store`).
+PRIVATE = cache_control(private=True, no_store=True)
 
 
 def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
@@ -69,6 +75,7 @@ def add_person(request: HttpRequest, org_slug: str, payload: PersonIn):
 
 
 @router.get("/{org_slug}/people/{person_id}", response={200: PersonOut, **QUERY_ERRORS}, summary="Person")
+@decorate_view(PRIVATE)
 def get_person(request: HttpRequest, org_slug: str, person_id: int):
     return _person(request, org_slug, person_id)
 
@@ -140,6 +147,7 @@ def end_membership(request: HttpRequest, org_slug: str, person_id: int, payload:
     response={200: PersonRecordOut, **READ_ERRORS, 403: ErrorOut},
     summary="Subject access export",
 )
+@decorate_view(PRIVATE)
 def export_person(request: HttpRequest, org_slug: str, person_id: int):
     """Everything the organization holds about the person, for a subject access request.
 

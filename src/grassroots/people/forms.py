@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from grassroots.constitution import Constitution
+from grassroots.errors import ADDRESS_MAX_LENGTH
 from grassroots.ids import is_row_id
 from grassroots.organizations.forms import DayForm
 from grassroots.organizations.models import Unit
@@ -71,7 +72,9 @@ class AddPersonForm(ActionForm):
     name = forms.CharField(label="Name", max_length=200)
     email = forms.EmailField(label="Email", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
-    address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        label="Address", required=False, max_length=ADDRESS_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     status = forms.ChoiceField(label="Status")
     on = day_field("Joined on")
 

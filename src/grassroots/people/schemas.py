@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from grassroots.access.indirect import visible_person
 from grassroots.api.schemas import Body, IsoDate, PersonId
 from grassroots.organizations.schemas import PersonRef
 
@@ -42,7 +43,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_recruiter(person: Person, context) -> int | None:
         request = context["request"]
-        return person.recruiter_id if sees_lineage(request.auth, person) else None
+        if person.recruiter_id is None or not sees_lineage(request.auth, person):
+            return None
+        # A recruiter the caller could not read is as if there were none (`access.indirect`).
+        return person.recruiter_id if visible_person(request.auth, person.recruiter) is not None else None
 
     @staticmethod
     def resolve_membership(person: Person) -> Membership | None:
@@ -131,7 +135,7 @@ class RecordStatusChangeOut(Schema):
 
 class RecordMembershipOut(Schema):
     id: int
-    unit: RecordUnitOut
+    unit: RecordUnitOut | None = Field(description="Null when the caller may not see the unit.")
     status: str
     start: str
     end: str | None
@@ -140,7 +144,7 @@ class RecordMembershipOut(Schema):
 
 class RecordPostOut(Schema):
     id: int
-    unit: RecordUnitOut
+    unit: RecordUnitOut | None = Field(description="Null when the caller may not see the unit.")
     post: str
     start: str
     end: str | None
@@ -148,7 +152,7 @@ class RecordPostOut(Schema):
 
 class RecordMeetingOut(Schema):
     id: int
-    unit: RecordUnitOut
+    unit: RecordUnitOut | None = Field(description="Null when the caller may not see the unit.")
     on: str
     kind: str
 

@@ -20,7 +20,8 @@ def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
     current = Prefetch(
         "memberships", queryset=Membership.objects.current().select_related("unit"), to_attr="current_memberships"
     )
-    return restrict(Person.objects.all(), user=user, organization=organization).prefetch_related(current)
+    people = Person.objects.select_related("recruiter")  # printed only as far as the user may see them
+    return restrict(people, user=user, organization=organization).prefetch_related(current)
 
 
 def person_for(user, organization: Organization, pk: int | str) -> Person:

@@ -15,9 +15,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from grassroots.access.indirect import visible_person
 from grassroots.errors import ActionRefused
 from grassroots.imports.selectors import may_import
 from grassroots.organizations.models import Organization
@@ -112,6 +113,7 @@ def add_person(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "people/add_person.html", {"organization": organization, "form": form})
 
 
+@cache_control(private=True, no_store=True)  # one person's record: no cache keeps it
 @login_required
 def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     organization = organization_for(request.user, org)
@@ -124,6 +126,7 @@ def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "membership": membership,
         "history": history_of(request.user, person),
         "show_lineage": sees_lineage(request.user, person),
+        "recruiter": visible_person(request.user, person.recruiter),
         "may_edit": may_edit(request.user, person),
         "consents": consents_of(request.user, person),
         "consent_form": ConsentForm(auto_id="consent-%s"),
@@ -196,7 +199,7 @@ def join_unit(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     return _step(request, organization, person, form, actions.join_unit, "{person.name} has joined.")
 
 
-@never_cache
+@cache_control(private=True, no_store=True)
 @login_required
 @require_POST
 def export_person(request: HttpRequest, org: str, pk: int) -> HttpResponse:

@@ -1,0 +1,89 @@
+"""Input no handler can take gets a clear 4xx on the API and the pages, never a 500 (issue 9):
+a body over Django's upload limit (413), text that cannot be stored (422 naming the field), a
+NUL character in a path slug (404). Run on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from grassroots.accounts.actions import create_api_token
+from grassroots.people.models import Person
+from tests.support.sessions import sign_in
+
+
+@pytest.fixture
+def token(staff, org) -> dict[str, str]:
+    _record, token = create_api_token(user=staff, organization=org, by="test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_json_body_over_the_limit_is_413(client, org, token, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"name": "Ann", "address": "x" * 2000})
+    response = client.post(f"/api/orgs/{org.slug}/people", body, content_type="application/json", headers=token)
+    assert response.status_code == 413
+    assert response.json()["detail"] == "body: larger than the limit of 1000 bytes"
+    assert not Person.objects.filter(name="Ann").exists()
+
+
+def test_a_form_over_the_limit_is_413(client, staff, org, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    sign_in(client, staff)
+    response = client.post(reverse("person_add", kwargs={"org": org.slug}), {"name": "Ann", "address": "x" * 2000})
+    assert (response.status_code, response.content) == (413, b"body: larger than the limit of 1000 bytes")
+    assert not Person.objects.filter(name="Ann").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"name": "Ann \\ud800"}', "name"),
+        ('{"name": "Ann", "address": "\\udfff road"}', "address"),
+        ('{"name": "Ann", "\\ud800": "x"}', "\\ud800"),
+    ],
+)
+def test_text_that_cannot_be_stored_is_422_naming_the_field(client, org, token, body, field):
+    response = client.post(f"/api/orgs/{org.slug}/people", body, content_type="application/json", headers=token)
+    assert response.status_code == 422
+    detail = response.json()
+    assert detail["detail"].endswith(": text holds a character that cannot be stored (a lone surrogate)")
+    if field.isidentifier():
+        assert (detail["field"], detail["detail"].split(":")[0]) == (field, field)
+    assert not Person.objects.filter(organization=org).exists()
+
+
+def test_a_lone_surrogate_in_a_nested_field_is_named_by_its_path(client, org, token, tree):
+    body = '{"name": "Unit \\ud800", "kind": "district", "parent": "federation"}'
+    response = client.post(f"/api/orgs/{org.slug}/units", body, content_type="application/json", headers=token)
+    assert (response.status_code, response.json()["field"]) == (422, "name")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/orgs/{org}%00/people",
+        "/api/orgs/{org}/units/north%00",
+        "/api/orgs/{org}/units/a%00b/events",
+        "/api/orgs/%00/audit",
+    ],
+)
+def test_a_nul_character_in_an_api_path_is_404(client, org, token, tree, path):
+    response = client.get(path.format(org=org.slug), headers=token)
+    assert (response.status_code, response.json()) == (404, {"detail": "not found"})
+
+
+@pytest.mark.parametrize("path", ["/o/{org}%00/", "/o/{org}/u/north%00/", "/o/{org}/people/%00/"])
+def test_a_nul_character_in_a_page_path_is_404(client, staff, org, tree, path):
+    sign_in(client, staff)
+    assert client.get(path.format(org=org.slug)).status_code == 404
+
+
+def test_nothing_changes_for_ordinary_requests(org, token, tree):
+    response = Client().post(
+        f"/api/orgs/{org.slug}/people", json.dumps({"name": "Ann"}), content_type="application/json", headers=token
+    )
+    assert response.status_code == 201 and response.json()["name"] == "Ann"
