@@ -22,3 +22,12 @@ def test_a_nul_character_in_a_form_is_refused(client, staff, org):
     sign_in(client, staff)
     response = client.post(reverse("person_add", kwargs={"org": org.slug}), {"name": "Ann\x00"})
     assert response.status_code == 400
+
+
+def test_an_api_query_parameter_given_twice_is_refused_naming_it(client, staff, org):
+    """Found by schemathesis: `?action=a&action=b` was answered 200 with the last value."""
+    sign_in(client, staff)
+    response = client.get(f"/api/orgs/{org.slug}/audit?action=person&action=unit")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "query: 'action' is given more than once; it takes one value"
+    assert client.get(f"/api/orgs/{org.slug}/audit?action=person").status_code == 200

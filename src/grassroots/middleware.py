@@ -20,6 +20,9 @@ class RefuseNulCharacters:
       answer is 404, as for any unknown slug. (Pages' `slug` converters never matched it.)
     - A body over Django's limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, files of a multipart upload
       aside): 413, before any view reads it.
+    - A query parameter given more than once to the API: every API parameter is a single value
+      (the OpenAPI document declares no list), and django-ninja would silently keep the last
+      one, so the answer is 422 naming the parameter.
     """
 
     def __init__(self, get_response):
@@ -40,6 +43,9 @@ class RefuseNulCharacters:
             return too_large(request)
         except MultiPartParserError:
             refused, message = True, "body: not a readable form"
+        repeated = api and not refused and _repeated(request.GET)
+        if repeated:
+            refused, message = True, f"query: '{repeated}' is given more than once; it takes one value"
         if refused:
             if api:
                 return JsonResponse({"detail": message, "errors": []}, status=422)
@@ -68,3 +74,8 @@ def _is_form(request: HttpRequest) -> bool:
 
 def _holds_nul(parameters: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in parameters.lists())
+
+
+def _repeated(parameters: QueryDict) -> str:
+    """The first query parameter that holds more than one value, or ''."""
+    return next((key for key, values in parameters.lists() if len(values) > 1), "")
