@@ -38,7 +38,7 @@ def test_add_person_then_read_them(api, org):
         "id": person.pk,
         "name": "Ada Tenant",
         "email": "ada@example.org",
-        "phone": "020 7946 0000",
+        "phone": "+442079460000",
         "address": "1 Elm Street",
         "recruiter": recruiter.pk,
         "membership": None,

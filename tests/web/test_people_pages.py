@@ -96,7 +96,7 @@ def test_adding_a_person_who_joins_a_unit(staff_client, org, tree, rosa):
     assert text(response, "messages") == "Kofi Mensah is recorded."
     assert (kofi.email, kofi.phone, kofi.address, kofi.recruiter) == (
         "kofi@example.org",
-        "07700 900123",
+        "+447700900123",
         "Flat 4, Ash Tower",
         rosa,
     )
