@@ -448,8 +448,6 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
     from grassroots.accounts.models import Account
     from grassroots.meetings.models import Meeting
 
-    if keep.pk == other.pk:
-        raise ActionRefused(f"person {keep.pk} cannot be merged with themselves")
     if keep.organization_id != other.organization_id:
         raise ActionRefused("the two people belong to different organizations")
     organization = keep.organization
@@ -460,6 +458,8 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
             authorize(by, Right.EDIT_PEOPLE, _person_unit(person), organization=organization)
             if person.erased_at is not None:
                 raise ActionRefused(f"person {person.pk} is erased and cannot be merged")
+        if keep.pk == other.pk:
+            raise ActionRefused(f"person {keep.pk} cannot be merged with themselves", field="other")
         current = {
             m.person_id: m
             for m in Membership.objects.select_for_update()
