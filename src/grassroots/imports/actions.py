@@ -22,6 +22,13 @@ on PostgreSQL). Rules it enforces:
 
 Recruiters are matched by email or phone among the people of the file (in any order) and of the
 database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
+
+Scope holds on these indirect paths (`grassroots.access.indirect`): rows match, and recruiters
+resolve to, only the people the actor may import and export; a row whose email or phone belongs
+only to someone outside that scope creates a new person, exactly as an unknown one does (an
+administrator finds the pair among the duplicates), and a recruiter outside it is "not found".
+Rows name only the units the actor may see: any other unit is "no basic unit" like an unknown
+one. No outcome, count or message differs between "outside the scope" and "does not exist".
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
+from grassroots.access.indirect import scope_condition
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
@@ -116,15 +124,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def basic_units_for_import(organization: Organization) -> dict[str, UnitRef]:
+def basic_units_for_import(organization: Organization, by: Actor | None = None) -> dict[str, UnitRef]:
     """Every way a row may name a unit (slug, name, path, case-insensitively) from one query.
 
     Units people cannot join (committees, planned or closed units) are there with the reason.
+    Given the actor, only the units they may see are there: a row naming any other unit reads
+    exactly as one naming a unit that does not exist.
     """
     constitution = organization.constitution
     basic = set(constitution.basic_kinds)
     refs: dict[str, UnitRef] = {}
-    rows = Unit.objects.filter(organization=organization).values_list("id", "path", "name", "slug", "kind", "state")
+    units = Unit.objects.filter(organization=organization)
+    if by is not None:
+        units = restrict(units, user=by, organization=organization, right=Right.VIEW_UNITS)
+    rows = units.values_list("id", "path", "name", "slug", "kind", "state")
     for pk, path, name, slug, kind, state in rows.iterator(chunk_size=5000):
         refusal = ""
         if kind not in basic:
@@ -163,7 +176,9 @@ class _Database:
         "wal_autocheckpoint": 10_000,
     }
 
-    def __init__(self):
+    def __init__(self, scope: tuple[str, list] | None = None):
+        """`scope`: the condition (on the person table's columns) that keeps the people the actor
+        may match (see `access.indirect.scope_condition`); None for the whole organization."""
         self.postgres = connection.vendor == "postgresql"
         # Adapted once for the whole import: the statements take it as it is.
         self.created_at = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -171,10 +186,13 @@ class _Database:
         self.person_table = person = Person._meta.db_table
         self.membership_table = membership = Membership._meta.db_table
         current = f"{quote('end')} IS NULL"
-        # The organization's people whose email (or phone) is one of a list; see `select_in`.
+        # The organization's people in scope whose email (or phone) is one of a list; see
+        # `select_in`, given `people_params` first.
+        condition, scope_params = scope or ("", [])
+        self.people_params = scope_params
         self.people_by = {
             column: f"SELECT id, name, email, phone, address, unit_path, recruiter_id FROM {person} "
-            f"WHERE organization_id = %s AND erased_at IS NULL AND {column}"
+            f"WHERE organization_id = %s AND erased_at IS NULL AND {condition + ' AND ' if condition else ''}{column}"
             for column in ("email", "phone")
         }
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
@@ -314,7 +332,9 @@ class _MemberImport:
         self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
         self.dry_run, self.on_duplicate, self.errors, self.run = dry_run, on_duplicate, errors, run
         self.result = ImportResult()
-        self.db = _Database()
+        self.db = _Database(
+            scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id")
+        )
         self.seen: dict[str, _Existing] = {}  # dry run: the people earlier in the file
         self.allowed: dict[str, str] = {}  # unit path -> "" (allowed) or the refusal
         self.pending: dict[str, list[tuple[int, int]]] = {}  # recruiter key -> [(recruit id, line)]
@@ -347,7 +367,7 @@ class _MemberImport:
     def _scope_refusal(self, path: str) -> str:
         ref = self.units_by_path.get(path)
         if ref is None:
-            return f"you may not import export in the unit at {path}"
+            return "you may not import export in this person's unit"  # a unit the actor cannot see
         unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
         try:
             authorize(self.by, Right.IMPORT_EXPORT, unit)
@@ -368,7 +388,8 @@ class _MemberImport:
         by_id: dict[int, _Existing] = {}
         for column, values in (("email", emails), ("phone", phones)):
             values.discard("")
-            for row in self.db.select_in(self.db.people_by[column], [self.organization.pk], list(values)):
+            params = [self.organization.pk, *self.db.people_params]
+            for row in self.db.select_in(self.db.people_by[column], params, list(values)):
                 by_id.setdefault(row[0], _Existing(*row))
         for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
@@ -609,7 +630,7 @@ def import_members(
         region=organization.default_region or "GB",
         statuses=constitution.statuses,
         initial_status=constitution.member_statuses.initial,
-        units=basic_units_for_import(organization),
+        units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
     )
     options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
