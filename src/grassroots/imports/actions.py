@@ -54,6 +54,7 @@ from grassroots.access.indirect import scope_condition
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
+from grassroots.people.normalize import names_agree, search_keys
 
 from .columns import ColumnMap, load_mapping, map_columns
 from .models import ImportRun
@@ -65,7 +66,9 @@ BATCH_SIZE = 10_000
 # Files at least this large are read and validated in a child process while this one writes.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 ON_DUPLICATE = ("skip", "update", "fill-empty")
-OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")  # what becomes of a row
+# A row whose email or phone matches a known person whose name disagrees: reported, or created.
+ON_CONFLICT = ("report", "create")
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected")  # what becomes of a row
 OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
 EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("email", "phone", "recruiter"))
 
@@ -88,6 +91,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    conflicts: int = 0
     rejected: int = 0
     rows: int = 0
     seconds: float = 0.0
@@ -107,13 +111,13 @@ class _RolledBack(Exception):
 
 
 class _Existing:
-    """A person already known (in the database, or earlier in the file on a dry run)."""
+    """A person already known (in the database, or earlier in the file: `line` says where)."""
 
-    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership")
+    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership", "line")
 
-    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None):
+    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None, line=0):
         self.id, self.name, self.email, self.phone, self.address = id, name, email, phone, address
-        self.unit_path, self.recruiter_id, self.membership = unit_path, recruiter_id, membership
+        self.unit_path, self.recruiter_id, self.membership, self.line = unit_path, recruiter_id, membership, line
 
 
 def file_sha256(path: Path) -> str:
@@ -162,6 +166,8 @@ class _Database:
         "email",
         "phone",
         "address",
+        "search_key",
+        "family_key",
         "unit_path",
         "recruiter_id",
         "created_at",
@@ -198,8 +204,8 @@ class _Database:
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
         current = f"person_id = %s AND {current}"  # a person's one current membership
         self.update_person = (
-            f"UPDATE {person} SET name = %s, email = %s, phone = %s, address = %s, unit_path = %s, recruiter_id = %s "
-            "WHERE id = %s"
+            f"UPDATE {person} SET name = %s, email = %s, phone = %s, address = %s, search_key = %s, family_key = %s, "
+            "unit_path = %s, recruiter_id = %s WHERE id = %s"
         )
         self.record_status = (
             f"INSERT INTO {StatusChange._meta.db_table} (membership_id, {quote('on')}, old, new) "
@@ -315,9 +321,8 @@ class _Writes:
 
     people: list[tuple] = field(default_factory=list)  # _Database.PERSON_COLUMNS
     memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start)
-    person_updates: list[tuple] = field(
-        default_factory=list
-    )  # (name, email, phone, address, unit_path, recruiter_id, id)
+    # (name, email, phone, address, search_key, family_key, unit_path, recruiter_id, id)
+    person_updates: list[tuple] = field(default_factory=list)
     statuses: list[tuple] = field(default_factory=list)  # (person_id, old, new): the current membership's status
     links: list[tuple[int, int]] = field(default_factory=list)  # (recruiter_id, recruit_id)
 
@@ -328,9 +333,12 @@ class _MemberImport:
     Each batch is looked up (the database's people it may match, and ids for new ones), decided
     row by row in Python, then written set-based."""
 
-    def __init__(self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, errors, run):
+    def __init__(
+        self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, on_conflict, errors, run
+    ):
         self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
         self.dry_run, self.on_duplicate, self.errors, self.run = dry_run, on_duplicate, errors, run
+        self.on_conflict = on_conflict
         self.result = ImportResult()
         self.db = _Database(
             scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id")
@@ -350,6 +358,20 @@ class _MemberImport:
             self.result.rejections.append(rejection)
         if self.errors is not None:
             self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def conflict(self, line: int, match: _Existing, row: ValidRow) -> None:
+        """A row whose email or phone is a known person's (or an earlier row's) but whose name
+        disagrees: not the same person, so nothing is merged or updated. Reported with the matched
+        person's number and name (always one the actor may see: matches are in their scope)."""
+        self.result.conflicts += 1
+        by_email = bool(row[EMAIL]) and row[EMAIL] == match.email
+        column = self.columns.header[self.columns.columns["email" if by_email else "phone"][0]]
+        known = f"line {match.line} of the file ({match.name})" if match.line else f"person {match.id} ({match.name})"
+        reason = (
+            f"conflict: the {'email' if by_email else 'phone'} is that of {known}, whose name differs; "
+            "nothing written (on conflict 'create' records a new person who shares the contact)"
+        )
+        self.note(Rejection(line, column, row[EMAIL] if by_email else row[PHONE], reason))
 
     def note(self, rejection: Rejection) -> None:
         if len(self.result.notes) < 1000:
@@ -421,6 +443,11 @@ class _MemberImport:
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
+            if match is not None and not names_agree(match.name, name):
+                if self.on_conflict != "create":
+                    self.conflict(line, match, row)
+                    continue
+                match = None  # another person who shares the contact
             recruiter_id = self.recruiter_id(recruiter, known, by_email, by_phone) if recruiter else None
             if match is not None:
                 self.update(match, row, recruiter_id, known, writes)
@@ -430,10 +457,22 @@ class _MemberImport:
                 pk = self.virtual_id
             else:
                 pk = next(next_id)
-            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id)
-            person.membership = (unit.id, status)
+            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id, (unit.id, status), line)
+            keys = search_keys(name)
             writes.people.append(
-                (pk, organization_id, name, email, phone, address, unit.path, recruiter_id, created_at)
+                (
+                    pk,
+                    organization_id,
+                    name,
+                    email,
+                    phone,
+                    address,
+                    keys["search_key"],
+                    keys["family_key"],
+                    unit.path,
+                    recruiter_id,
+                    created_at,
+                )
             )
             writes.memberships.append((pk, unit.id, status, start))
             self.remember(person, known)
@@ -491,8 +530,19 @@ class _MemberImport:
             return
         self.result.updated += 1
         self.remember(match, known)
+        keys = search_keys(match.name)
         writes.person_updates.append(
-            (match.name, match.email, match.phone, match.address, match.unit_path, match.recruiter_id, match.id)
+            (
+                match.name,
+                match.email,
+                match.phone,
+                match.address,
+                keys["search_key"],
+                keys["family_key"],
+                match.unit_path,
+                match.recruiter_id,
+                match.id,
+            )
         )
 
     def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
@@ -605,6 +655,7 @@ def import_members(
     dry_run: bool = False,
     valid_rows: bool = False,
     on_duplicate: str = "skip",
+    on_conflict: str = "report",
     errors_path: str | Path | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
@@ -618,6 +669,8 @@ def import_members(
     columns there, a dry run included; without it, a run is created unless it is a dry run."""
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(f"on_conflict: '{on_conflict}' is not one of {', '.join(ON_CONFLICT)}")
     started = time.perf_counter()
     path = Path(path)
     if mapping is not None and not isinstance(mapping, dict):
@@ -633,7 +686,13 @@ def import_members(
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
     )
-    options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
+    options = {
+        "dry_run": dry_run,
+        "valid_rows": valid_rows,
+        "on_duplicate": on_duplicate,
+        "on_conflict": on_conflict,
+        "mapping": bool(mapping),
+    }
     if run is not None:
         # A job's run, staged when the file was uploaded: it now runs here.
         run.state, run.host, run.pid, run.started_at = (
@@ -667,6 +726,7 @@ def import_members(
         validator=validator,
         dry_run=dry_run,
         on_duplicate=on_duplicate,
+        on_conflict=on_conflict,
         errors=errors,
         run=run,
     )

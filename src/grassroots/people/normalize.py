@@ -50,6 +50,8 @@ def _visible(value: str, *, keep_newlines: bool = False) -> str:
 
 def normal_text(value: str) -> str:
     """One line of text (a name): NFC, no invisible characters, whitespace collapsed and trimmed."""
+    if value.isascii() and value.isprintable():  # most values, quickly: only spaces to collapse
+        return " ".join(value.split())
     return _SPACE.sub(" ", _visible(value)).strip()
 
 
@@ -76,14 +78,55 @@ def is_email(value: str) -> bool:
     return True
 
 
+_E164 = re.compile(r"\+([1-9][0-9]{6,14})")
+_COUNTRY_RULES: dict[str, tuple[frozenset[int], re.Pattern | None] | None] = {}
+
+
+def _country_rules(digits: str) -> tuple[int, frozenset[int], re.Pattern | None] | None:
+    """The country calling code that begins `digits`, the possible lengths of its national numbers
+    and the national prefix its parser strips (phonenumbers' metadata)."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    for size in (1, 2, 3):
+        code = digits[:size]
+        if code not in _COUNTRY_RULES:
+            region = phonenumbers.region_code_for_country_code(int(code))
+            metadata = PhoneMetadata.metadata_for_region_or_calling_code(int(code), region)
+            prefix = metadata.national_prefix_for_parsing or metadata.national_prefix if metadata else None
+            _COUNTRY_RULES[code] = (
+                (frozenset(metadata.general_desc.possible_length), re.compile(prefix) if prefix else None)
+                if metadata
+                else None
+            )
+        rules = _COUNTRY_RULES[code]
+        if rules is not None:
+            return size, *rules
+    return None
+
+
 def phone_e164(value: str, region: str) -> str | None:
     """The number in E.164 read with the organization's region, or None when it is not a phone number
-    (see the module for the rule). An empty value is "" (no phone)."""
+    (see the module for the rule). An empty value is "" (no phone).
+
+    A value already in E.164 is checked against the same rule without parsing it (imports read
+    millions) when its national part has a possible length for its country calling code; any
+    other value (one beginning with a national prefix, say) goes through the parser."""
     import phonenumbers
 
-    text = normal_text(value)
-    if not text:
-        return ""
+    text = value.strip()
+    match = _E164.fullmatch(text)
+    if match is None:
+        text = normal_text(value)
+        if not text:
+            return ""
+        match = _E164.fullmatch(text)
+    rules = _country_rules(match.group(1)) if match else None
+    if rules is not None:
+        size, lengths, national_prefix = rules
+        national = match.group(1)[size:]
+        if len(national) in lengths and not (national_prefix and national_prefix.match(national)):
+            return text
     try:
         number = phonenumbers.parse(text, (region or "GB").upper())
     except phonenumbers.NumberParseException:
@@ -104,21 +147,29 @@ def normal_phone(value: str, region: str, *, field: str = "phone") -> str:
 
 def search_key(value: str) -> str:
     """The form search compares: casefolded, accents and other marks removed, apostrophes folded."""
-    folded = unicodedata.normalize("NFKD", normal_text(value).casefold().translate(_APOSTROPHES))
+    text = normal_text(value)
+    if text.isascii():  # casefold is lower, and nothing decomposes
+        return text.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
     bare = "".join(char for char in folded if not unicodedata.combining(char))
     return unicodedata.normalize("NFC", bare.translate(_APOSTROPHES))[:SEARCH_KEY_LENGTH]
+
+
+def _from_last_word(key: str) -> str:
+    words = key.split()
+    return " ".join(words[-1:] + words[:-1])[:SEARCH_KEY_LENGTH] if len(words) > 1 else key
 
 
 def family_key(name: str) -> str:
     """The search key read from the name's last word, then the words before it (`Rosa Lindqvist`
     is `lindqvist rosa`): so a family name, which most scripts write last, is found by its start."""
-    words = search_key(name).split()
-    return " ".join(words[-1:] + words[:-1])[:SEARCH_KEY_LENGTH]
+    return _from_last_word(search_key(name))
 
 
 def search_keys(name: str) -> dict[str, str]:
     """Both keys of a name, by the names of the Person columns that hold them."""
-    return {"search_key": search_key(name), "family_key": family_key(name)}
+    key = search_key(name)
+    return {"search_key": key, "family_key": _from_last_word(key)}
 
 
 def names_agree(one: str, other: str) -> bool:
