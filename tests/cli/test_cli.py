@@ -7,7 +7,7 @@ import pytest
 from grassroots.cli import main
 from grassroots.organizations.models import Unit
 from grassroots.people.models import Membership, Person
-from tests import builders
+from tests.support import builders
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ from grassroots.imports.actions import import_members
 from grassroots.organizations.models import Unit
 from grassroots.people import actions as people
 from grassroots.people.models import Membership, Person
-from tests import builders
+from tests.support import builders
 
 HEADER = "name,email,phone,unit,recruiter\n"
 

@@ -12,7 +12,7 @@ from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.validation import plain
 from grassroots.people.models import Person
 from grassroots.people.normalize import normal_text
-from tests import builders
+from tests.support import builders
 
 BY = "cli:test"
 PHONES = [f"+44791112{number:04d}" for number in range(100)]

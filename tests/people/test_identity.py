@@ -28,7 +28,7 @@ from grassroots.people.normalize import (
     search_key,
 )
 from grassroots.people.selectors import duplicates_visible_to, search_people, values_to_check
-from tests import builders
+from tests.support import builders
 
 OPERATOR = "test"
 

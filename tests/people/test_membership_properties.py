@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from grassroots.errors import ActionRefused
 from grassroots.people import actions
 from grassroots.people.models import Membership
-from tests import builders
+from tests.support import builders
 
 operations = st.lists(
     st.tuples(st.sampled_from(["join", "transfer", "end", "status"]), st.integers(0, 3), st.integers(0, 2)),

@@ -9,9 +9,8 @@ from django.urls import reverse
 
 from grassroots.accounts.actions import create_account
 from grassroots.organizations import actions
-from tests import builders
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
 
 
 def test_home_goes_straight_to_the_only_organization(staff_client, org):

@@ -14,9 +14,10 @@ and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as
 from collections.abc import Sequence
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Router, Status
 
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
 from grassroots.errors import ActionRefused
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
@@ -24,12 +25,8 @@ from grassroots.people.selectors import people_by_ids
 from . import actions
 from .models import Organization, Unit
 from .schemas import (
-    QUERY_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
     DatedIn,
     FoundingIn,
-    IsoDate,
     MoveIn,
     OfficerPostOut,
     OrganizationDetailOut,
@@ -38,7 +35,6 @@ from .schemas import (
     ReadinessOut,
     RenameIn,
     SubtreeRowOut,
-    Text,
     TreeRowOut,
     UnitDetailOut,
     UnitEventOut,
@@ -59,24 +55,11 @@ from .selectors import (
     units_listed,
 )
 
-MAX_PAGE = 500
-
 # What a transition posted with no body means: it happened today (founding: with the current members).
 TODAY = DatedIn()
 FOUNDED_TODAY = FoundingIn()
 
 router = Router(tags=["organizations and units"])
-
-
-class Pagination(LimitOffsetPagination):
-    """limit/offset pages; the offset is bounded so the database never sees an overflowing number."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, description=f"Rows per page, at most {MAX_PAGE}.")
-        offset: int = Field(0, ge=0, le=2**53, description="Rows to skip.")
-
-
-paginated = paginate(Pagination, max_limit=MAX_PAGE)
 
 
 # Resolving what the path and the body name, always within the caller's scope.
