@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import NamedTuple
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from grassroots.access import Right, grants_for, restrict
@@ -113,6 +113,23 @@ def search_people(
         current = Membership.objects.current().filter(status=status).values("person_id")
         people = people.filter(pk__in=current)
     return people
+
+
+LISTING_FIELDS = ("id", "name", "email", "phone", "address", "unit", "status", "since")
+
+
+def people_listing(
+    user, organization: Organization, query: str = "", *, unit: Unit | None = None, status: str = ""
+) -> QuerySet:
+    """`search_people` as plain rows of `LISTING_FIELDS` (unit slug, status and start of the current
+    membership, or None), in one query however many people match: for streaming a long list."""
+    current = Membership.objects.current().filter(person=OuterRef("pk"))
+    people = search_people(user, organization, query, unit=unit, status=status).prefetch_related(None)
+    return people.annotate(
+        unit=Subquery(current.values("unit__slug")[:1]),
+        status=Subquery(current.values("status")[:1]),
+        since=Subquery(current.values("start")[:1]),
+    ).values(*LISTING_FIELDS)
 
 
 def duplicates_visible_to(user, organization: Organization, *, limit: int = 500) -> list[DuplicatePair]:
