@@ -28,7 +28,18 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
     code, out, err = run(capsys, "import", "members", str(FILES / "utf8_bom.csv"), "--org", "riverside", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert set(result) == {"created", "updated", "unchanged", "skipped", "conflicts", "rejected", "rows", "seconds"}
+    assert set(result) == {
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "conflicts",
+        "rejected",
+        "rows",
+        "seconds",
+        "read",
+    }
+    assert result["read"] == {"format": "csv", "header_line": 1, "encoding": "utf-8-sig", "delimiter": ","}
     assert (result["created"], result["rows"]) == (2, 2)
 
 

@@ -56,7 +56,7 @@ from grassroots.organizations.models import PATH_END, Organization, Unit, UnitSt
 from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.normalize import names_agree, search_keys
 
-from .columns import ColumnMap, load_mapping, map_columns
+from .columns import ColumnMap, MappingError, load_mapping, map_columns
 from .models import ImportRun
 from .progress import clear_progress, write_progress
 from .reading import ImportFileError, Table, open_table
@@ -100,10 +100,12 @@ class ImportResult:
     run_id: int | None = None
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[Rejection] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # what was decided about the file (`Table.what_was_read`)
 
     def as_json(self) -> dict[str, Any]:
         names = (*OUTCOMES, "rows")
-        return {name: getattr(self, name) for name in names} | {"seconds": round(self.seconds, 3)}
+        counts = {name: getattr(self, name) for name in names}
+        return counts | {"seconds": round(self.seconds, 3), "read": self.read}
 
 
 class _RolledBack(Exception):
@@ -656,6 +658,7 @@ def import_members(
     valid_rows: bool = False,
     on_duplicate: str = "skip",
     on_conflict: str = "report",
+    sheet: str | None = None,
     errors_path: str | Path | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
@@ -675,8 +678,8 @@ def import_members(
     path = Path(path)
     if mapping is not None and not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
-    table = open_table(path)
-    columns = map_columns(table.header, mapping)
+    table = open_table(path, sheet=sheet)
+    columns = columns_of(table, mapping)
     constitution = organization.constitution
     validator = RowValidator(
         columns,
@@ -732,6 +735,7 @@ def import_members(
     )
     result = work.result
     result.run_id = run.pk if run else None
+    result.read = table.what_was_read()
     split = table.size >= PIPELINE_MIN_BYTES
     batches = (_batches_from_child if split else _batches)(table, validator.validate, batch_size)
     committed = {"batches": 0, "rows": 0}
@@ -816,6 +820,16 @@ def import_members(
             _finish(run, result, by, organization, result.state, started)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def columns_of(table: Table, mapping: dict[str, str] | None) -> ColumnMap:
+    """The file's columns (`map_columns`); a refusal says which sheet of a workbook was read."""
+    try:
+        return map_columns(table.header, mapping)
+    except MappingError as error:
+        if table.sheet:
+            raise MappingError(f"sheet '{table.sheet}' (row {table.header_line}): {error}") from None
+        raise
 
 
 def _undo_counts(run: ImportRun | None) -> None:

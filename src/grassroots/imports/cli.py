@@ -52,6 +52,13 @@ def import_members_command(
             "or create (a new person who shares the contact).",
         ),
     ] = "report",
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="XLSX: the sheet to read (default: the active one, or else the first with recognised headers).",
+        ),
+    ] = None,
     errors: Annotated[str | None, typer.Option("--errors", help="Write every rejected row to this CSV.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -71,6 +78,7 @@ def import_members_command(
         valid_rows=valid_rows,
         on_duplicate=on_duplicate,
         on_conflict=on_conflict,
+        sheet=sheet,
         errors_path=errors,
     )
     try:

@@ -30,7 +30,15 @@ from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.audit.actions import actor_label, write_audit_record
 from grassroots.organizations.models import Organization
 
-from .actions import ON_CONFLICT, ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members
+from .actions import (
+    ON_CONFLICT,
+    ON_DUPLICATE,
+    close_interrupted_runs,
+    columns_of,
+    export_members,
+    file_sha256,
+    import_members,
+)
 from .columns import FIELDS, IGNORE, MappingError, map_columns, recognise_columns
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
@@ -104,14 +112,14 @@ def stage_import(
         with path.open("wb") as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
-        header = open_table(path).header  # refuses unreadable files at once
+        table = open_table(path)  # refuses unreadable files at once
         try:
-            columns = map_columns(header, mapping)
+            columns = columns_of(table, mapping)
         except MappingError:
             if not dry_run:
                 raise
             # A check goes ahead: it reports the missing column, and its page offers the mapping.
-            columns = recognise_columns(header, mapping)
+            columns = recognise_columns(table.header, mapping)
     except (ImportFileError, MappingError):
         _discard(path)
         raise
