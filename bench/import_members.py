@@ -276,7 +276,7 @@ def ceiling_rate(path: Path, org) -> float:
             name = f"{row[0]} {row[1]}"
             keys = search_keys(name)
             people.append((number, org.pk, name, row[2], row[3], "", *keys.values(), unit_path, None, created_at))
-            memberships.append((number, unit_id, row[5], parse_date(row[6])))
+            memberships.append((number, unit_id, row[5], parse_date(row[6]), None))
     started = time.perf_counter()
     with transaction.atomic():
         for start in range(0, len(people), 10_000):

@@ -107,3 +107,34 @@ def test_export_then_import_gives_back_every_field(tmp_path_factory, format, peo
     )
     assert fields(source) == said
     assert fields(target) == fields(source)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_an_unchanged_export_imports_as_nothing_to_do_ended_memberships_included(tmp_path, format):
+    """Importing Grassroots's own export into the same organization: 0 created, 0 updated, 0
+    rejected, 0 conflicts; into another one, past members come back with their ended membership."""
+    from grassroots.people import actions as people
+
+    source = organization_with_units()
+    elm = source.units.get(slug="elm-house")
+    stayed = builders.person(source, "Ada Stays", email="ada@example.org", unit=elm, on=dt.date(2024, 1, 1))
+    left = builders.person(source, "Bo Left", phone="07911 123458", unit=elm, on=dt.date(2024, 1, 1))
+    people.end_membership(person=left, by=BY, on=dt.date(2024, 6, 30), status="resigned")
+    exported = tmp_path / f"members.{format}"
+    assert export_members(organization=source, by=BY, path=exported, format=format) == 2
+    again = import_members(organization=source, path=exported, by=BY)
+    assert (again.created, again.updated, again.rejected, again.conflicts) == (0, 0, 0, 0), again.rejections
+    assert again.skipped == 2
+    target = organization_with_units()
+    copied = import_members(organization=target, path=exported, by=BY)
+    assert (copied.created, copied.rejected) == (2, 0), copied.rejections
+    ended = Person.objects.get(organization=target, name="Bo Left").memberships.get()
+    assert (ended.unit.slug, ended.status, ended.start, ended.end) == (
+        "elm-house",
+        "resigned",
+        dt.date(2024, 1, 1),
+        dt.date(2024, 6, 30),
+    )
+    assert Person.objects.get(organization=target, name="Ada Stays").memberships.get().end is None
+    assert stayed.memberships.get().end is None

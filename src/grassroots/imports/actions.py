@@ -174,7 +174,7 @@ class _Database:
         "recruiter_id",
         "created_at",
     )
-    MEMBERSHIP_COLUMNS = ("person_id", "unit_id", "status", "start")
+    MEMBERSHIP_COLUMNS = ("person_id", "unit_id", "status", "start", "end")
     SQLITE_PRAGMAS = {
         # The default 2 MB page cache makes every insert into the email, name and phone indexes of
         # a large table read pages again; 64 MB keeps them.
@@ -266,13 +266,13 @@ class _Database:
         self.insert(self.person_table, self.PERSON_COLUMNS, rows)
 
     def insert_memberships(self, rows: list[tuple]) -> None:
-        """Insert current memberships given as (person_id, unit_id, status, start)."""
+        """Insert memberships given as (person_id, unit_id, status, start, end): end None while current."""
         self.insert(self.membership_table, self.MEMBERSHIP_COLUMNS, rows)
 
     def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
-        names = ", ".join(columns)
+        names = ", ".join(map(connection.ops.quote_name, columns))
         with connection.cursor() as cursor:
             if self.postgres:
                 types = self.column_types(table, columns)
@@ -322,7 +322,7 @@ class _Writes:
     """What one batch writes, as the rows of each statement."""
 
     people: list[tuple] = field(default_factory=list)  # _Database.PERSON_COLUMNS
-    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start)
+    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start, end)
     # (name, email, phone, address, search_key, family_key, unit_path, recruiter_id, id)
     person_updates: list[tuple] = field(default_factory=list)
     statuses: list[tuple] = field(default_factory=list)  # (person_id, old, new): the current membership's status
@@ -435,7 +435,7 @@ class _MemberImport:
         organization_id, created_at = self.organization.pk, self.db.created_at
         unit_column = self.columns.header_of("unit")
         for row in rows:
-            line, name, email, phone, address, unit, status, start, recruiter = row
+            line, name, email, phone, address, unit, status, start, recruiter, end = row
             match = None
             if email:
                 match = known.get(email) or by_email.get(email)
@@ -459,7 +459,8 @@ class _MemberImport:
                 pk = self.virtual_id
             else:
                 pk = next(next_id)
-            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id, (unit.id, status), line)
+            current = (unit.id, status) if end is None else None
+            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
             keys = search_keys(name)
             writes.people.append(
                 (
@@ -476,7 +477,7 @@ class _MemberImport:
                     created_at,
                 )
             )
-            writes.memberships.append((pk, unit.id, status, start))
+            writes.memberships.append((pk, unit.id, status, start, end))
             self.remember(person, known)
             if recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((pk, line))
@@ -486,7 +487,7 @@ class _MemberImport:
 
     def update(self, match: _Existing, row: ValidRow, recruiter_id: int | None, known, writes: _Writes) -> None:
         """The outcome of a row that matches a known person, by `on_duplicate`."""
-        line, name, email, phone, address, unit, status, start, recruiter = row
+        line, name, email, phone, address, unit, status, start, recruiter, end = row
         if self.on_duplicate == "skip":
             self.result.skipped += 1
             return
@@ -496,6 +497,11 @@ class _MemberImport:
             self.reject(Rejection(line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
             return
         current = match.membership
+        if end is not None and current is not None:
+            where = self.unit_names.get(current[0], "a unit")
+            reason = f"the file says the membership ended, but this person is a current member of {where}"
+            self.reject(Rejection(line, self.columns.header_of("ended"), end.isoformat(), reason))
+            return
         if current is not None and current[0] != unit.id:
             where = self.unit_names.get(current[0], "another unit")
             reason = f"already a current member of {where}; one current membership per person: transfer instead"
@@ -514,12 +520,12 @@ class _MemberImport:
                 changed = True
             elif recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((match.id, line))
-        if current is None:
+        if current is None and end is None:
             match.unit_path = unit.path
             match.membership = (unit.id, status)
-            writes.memberships.append((match.id, unit.id, status, start))
+            writes.memberships.append((match.id, unit.id, status, start, None))
             changed = True
-        elif status != current[1] and not fill:
+        elif current is not None and status != current[1] and not fill:
             if not self.organization.constitution.may_change_status(current[1], status):
                 reason = f"cannot change status from {current[1]} to {status} under the constitution"
                 self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
@@ -955,8 +961,8 @@ def export_members(
 
 
 def _export_rows(people, slugs: dict[int, str]):
-    """Rows of (name, email, phone, address, unit, status, joined, recruiter), chunk by chunk: for
-    each chunk of people, their current memberships and recruiters in one query each."""
+    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), chunk by chunk:
+    for each chunk of people, their current (else last) memberships and recruiters in a query each."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
     chunk: list[tuple] = []
     for person in people.values_list(*columns).iterator(chunk_size=2000):
@@ -971,19 +977,22 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
-    memberships = {
-        person_id: (unit_id, status, start)
-        for person_id, unit_id, status, start in Membership.objects.current()
-        .filter(person_id__in=ids)
-        .values_list("person_id", "unit_id", "status", "start")
-    }
+    memberships: dict[int, tuple] = {}
+    # Each person's current membership, else the one that ended last: a past member comes back as one.
+    latest_first = Membership.objects.filter(person_id__in=ids).order_by("person_id", "-start", "-id")
+    for person_id, unit_id, status, start, end in latest_first.values_list(
+        "person_id", "unit_id", "status", "start", "end"
+    ):
+        known = memberships.get(person_id)
+        if known is None or (known[3] is not None and (end is None or end > known[3])):
+            memberships[person_id] = (unit_id, status, start, end)
     recruiter_ids = {person[5] for person in chunk if person[5]}
     recruiters = {
         pk: email or phone
         for pk, email, phone in Person.objects.filter(pk__in=recruiter_ids).values_list("id", "email", "phone")
     }
     for pk, name, email, phone, address, recruiter_id in chunk:
-        unit_id, status, start = memberships.get(pk, (None, "", None))
+        unit_id, status, start, end = memberships.get(pk, (None, "", None, None))
         yield (
             name,
             email,
@@ -992,5 +1001,6 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str]):
             slugs.get(unit_id, "") if unit_id else "",
             status,
             start.isoformat() if start else "",
+            end.isoformat() if end else "",
             recruiters.get(recruiter_id, "") if recruiter_id else "",
         )

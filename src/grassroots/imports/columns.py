@@ -30,6 +30,7 @@ FIELDS = (
     "unit",
     "status",
     "joined",
+    "ended",
     "recruiter",
 )
 IGNORE = "ignore"
@@ -110,6 +111,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "membership_started_at",  # NationBuilder
         "date_joined",
     ),
+    "ended": ("ended", "ended_on", "end_date", "left", "left_on", "membership_end_date", "membership_ended_at"),
     "recruiter": (
         "recruiter",
         "recruited_by",

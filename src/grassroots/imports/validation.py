@@ -50,6 +50,7 @@ class ValidRow(NamedTuple):
     status: str
     start: dt.date
     recruiter: str  # a normalized email or E.164 phone, or ""
+    end: dt.date | None = None  # the membership ended that day (an export's past member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class RowValidator:
         self._address = [index for part in ADDRESS_PARTS for index in c.get(part, [])]
         self._unit, self._status = columns.first("unit"), columns.first("status")
         self._joined, self._recruiter = columns.first("joined"), columns.first("recruiter")
+        self._ended = columns.first("ended")
 
     def validate(self, line: int, cells: list[str]) -> ValidRow | Rejection:
         width = len(cells)
@@ -175,7 +177,14 @@ class RowValidator:
                 if not normalized:
                     return Rejection(line, self.columns.header_of("recruiter"), recruiter, "not an email or phone")
                 recruiter = normalized
-        return ValidRow(line, name, email, phone, address, unit, status, start, recruiter)
+        ended_text = cell(self._ended)
+        end = self.date(ended_text) if ended_text else None
+        if ended_text and end is None:
+            return Rejection(line, self.columns.header_of("ended"), ended_text, "not a date (use YYYY-MM-DD)")
+        if end is not None and not start <= end <= self.today:
+            reason = "a membership ends after it starts and not in the future"
+            return Rejection(line, self.columns.header_of("ended"), ended_text, reason)
+        return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
 
     def phone(self, text: str) -> str:
         """The number in E.164, or "" when it is not a phone number for the organization's region
