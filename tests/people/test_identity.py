@@ -109,6 +109,7 @@ def test_adding_a_person_with_a_phone_that_is_no_number_is_refused_and_writes_no
         ("Siobhán D'Arcy", "D’ARCY"),
         ("Ελένη Παπαδοπούλου", "παπαδοπουλου"),
         ("Straße Weiß", "STRASSE"),
+        ("Işık Yılmaz", "YILMAZ"),
         ("Rosa Lindqvist", "lindq"),
     ],
 )

@@ -28,7 +28,10 @@ from grassroots.errors import ActionRefused
 
 # Zero-width and format characters (Cf) and controls (Cc) other than the line breaks an address keeps.
 _SPACE = re.compile(r"[^\S\n]+")
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"})
+# Apostrophe variants fold to ', and the dotless ı to i (its capital is I, which folds to i).
+_APOSTROPHES = str.maketrans(
+    {c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"} | {"\u0131": "i"}
+)
 SEARCH_KEY_LENGTH = 200
 
 
