@@ -260,6 +260,7 @@ def ceiling_rate(path: Path, org) -> float:
     from grassroots.imports.actions import _Database
     from grassroots.imports.validation import parse_date
     from grassroots.organizations.models import Unit
+    from grassroots.people.normalize import search_keys
 
     units = {slug: (pk, unit_path) for slug, pk, unit_path in Unit.objects.values_list("slug", "id", "path")}
     database = _Database()
@@ -272,8 +273,10 @@ def ceiling_rate(path: Path, org) -> float:
         next(reader)
         for number, row in enumerate(reader, start=1):
             unit_id, unit_path = units.get(row[4], anywhere)
-            people.append((number, org.pk, f"{row[0]} {row[1]}", row[2], row[3], "", unit_path, None, created_at))
-            memberships.append((number, unit_id, row[5], parse_date(row[6])))
+            name = f"{row[0]} {row[1]}"
+            keys = search_keys(name)
+            people.append((number, org.pk, name, row[2], row[3], "", *keys.values(), unit_path, None, created_at))
+            memberships.append((number, unit_id, row[5], parse_date(row[6]), None))
     started = time.perf_counter()
     with transaction.atomic():
         for start in range(0, len(people), 10_000):

@@ -82,6 +82,28 @@ class RowIdChoices:
         return super().clean(value)
 
 
+CONFIRMED = "confirmed"
+
+
+def confirm_first(request: HttpRequest, form: ActionForm, *, question: str, back_to: str) -> HttpResponse | None:
+    """Ask before a change that is not lightly undone (ending a membership, making a unit dormant,
+    dissolving it): a valid form posted without `confirmed=yes` gets a page that says what will
+    happen, repeats the posted values and posts them again with the confirmation. None when the
+    change may go ahead (confirmed, or invalid: the step then reports the errors)."""
+    from django.shortcuts import render
+
+    if request.POST.get(CONFIRMED) == "yes" or not form.is_valid():
+        return None
+    values = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", CONFIRMED)
+        for value in values
+    ]
+    context = {"question": question, "values": values, "action": request.path, "back_to": back_to}
+    return render(request, "confirm.html", context)
+
+
 def perform_step(
     request: HttpRequest,
     form: ActionForm,

@@ -72,6 +72,11 @@ def dated(scene, target) -> dict:
     return {"on": TODAY}
 
 
+def confirmed(scene, target) -> dict:
+    """A dated step that asks for confirmation first, posted as confirmed."""
+    return {"on": TODAY, "confirmed": "yes"}
+
+
 def to_same_parent(scene, unit) -> dict:
     return {"parent": unit.parent_id or "", "on": TODAY}
 
@@ -140,8 +145,8 @@ WEB = {
     ("unit_found", "GET"): Route("unit"),
     ("unit_found", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
     ("unit_prepare", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
-    ("unit_dormant", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
-    ("unit_dissolve", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
+    ("unit_dormant", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=confirmed),
+    ("unit_dissolve", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=confirmed),
     ("unit_rename", "POST"): Route(
         "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"name": "Renamed", "on": TODAY}
     ),
@@ -168,7 +173,13 @@ WEB = {
     ("person", "GET"): Route("person"),
     ("person_transfer", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
     ("person_status", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
-    ("person_end", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=dated),
+    ("person_end", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=confirmed),
+    ("person_edit", "GET"): Route("person", right=Right.EDIT_PEOPLE),
+    ("person_edit", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"name": "Renamed Person"}),
+    ("person_duplicates", "GET"): Route("org"),
+    ("person_merge", "GET"): Route("person"),
+    # Merged with itself: refused as such once the right over the person's unit is checked.
+    ("person_merge", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"other": p.pk}),
     ("person_join", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=own_unit_of),
     ("person_export", "POST"): Route("person", "POST", Right.IMPORT_EXPORT),
     ("person_erase", "POST"): Route(
@@ -259,6 +270,13 @@ API = {
     ),
     ("GET", "/orgs/{org_slug}/people/{person_id}"): Route("person"),
     ("GET", "/orgs/{org_slug}/people/{person_id}/memberships"): Route("person"),
+    ("GET", "/orgs/{org_slug}/people/duplicates"): Route("org"),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/edit"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"address": "1 New Street"}
+    ),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/merge"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"other": p.pk}
+    ),
     ("POST", "/orgs/{org_slug}/people/{person_id}/join"): Route(
         "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"unit": s.unit_of(p).slug}
     ),

@@ -14,6 +14,7 @@ LISTS = {
     "/api/orgs/{org_slug}/units/{unit_slug}/events",
     "/api/orgs/{org_slug}/units/{unit_slug}/members",
     "/api/orgs/{org_slug}/people",
+    "/api/orgs/{org_slug}/people/duplicates",
     "/api/orgs/{org_slug}/people/{person_id}/memberships",
     "/api/orgs/{org_slug}/people/{person_id}/consents",
     "/api/orgs/{org_slug}/units/{unit_slug}/posts",
@@ -30,7 +31,7 @@ def _operations():
 def test_operation_ids_are_unique_endpoint_names():
     _schema, operations = _operations()
     ids = [op["operationId"] for _path, _method, op in operations]
-    assert len(ids) == len(set(ids)) == 39
+    assert len(ids) == len(set(ids)) == 42
     assert {"found_unit", "get_readiness", "transfer_member", "change_status", "assign_post"} <= set(ids)
 
 

@@ -38,7 +38,7 @@ def test_add_person_then_read_them(api, org):
         "id": person.pk,
         "name": "Ada Tenant",
         "email": "ada@example.org",
-        "phone": "020 7946 0000",
+        "phone": "+442079460000",
         "address": "1 Elm Street",
         "recruiter": recruiter.pk,
         "membership": None,
@@ -169,3 +169,63 @@ def test_unknown_or_foreign_person_is_a_json_404(api, org, tree):
     moved = api.post(f"/orgs/{org.slug}/people/{stranger.pk}/transfer", {"unit": "elm-house", "on": ON})
     assert moved.status_code == 404
     assert api.get(f"/orgs/{org.slug}/people/not-a-number").status_code == 422
+
+
+def test_a_phone_that_is_no_number_is_refused_naming_the_field(api, org):
+    response = api.post(f"/orgs/{org.slug}/people", {"name": "Ada", "phone": "abc"})
+    assert (response.status_code, response.json()["field"]) == (409, "phone")
+    assert response.json()["detail"] == "phone: 'abc' is not a phone number for GB"
+
+
+def test_a_duplicate_is_refused_naming_the_known_person_unless_allowed(api, org):
+    rosa = builders.person(org, "Rosa Lindqvist", email="rosa@example.org")
+    body = {"name": "rosa lindqvist", "email": "ROSA@example.org"}
+    refused = api.post(f"/orgs/{org.slug}/people", body)
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(f"person {rosa.pk} (Rosa Lindqvist) has the same name and email")
+    assert refused.json()["field"] == "allow_duplicate"
+    assert api.post(f"/orgs/{org.slug}/people", {**body, "allow_duplicate": True}).status_code == 201
+
+
+def test_people_list_filters_by_accent_free_text_unit_subtree_and_status(api, org, tree):
+    builders.person(org, "José Álvarez", unit=tree["elm"], status="candidate", on=builders.START)
+    builders.person(org, "Josefa Ruiz", unit=tree["ash"], status="candidate", on=builders.START)
+    found = api.get(f"/orgs/{org.slug}/people", q="JOSE", unit="north").json()
+    assert [row["name"] for row in found["items"]] == ["José Álvarez"]
+    found = api.get(f"/orgs/{org.slug}/people", q="jose", status="candidate").json()
+    assert sorted(row["name"] for row in found["items"]) == ["Josefa Ruiz", "José Álvarez"]
+    assert api.get(f"/orgs/{org.slug}/people", unit="atlantis").status_code == 404
+
+
+def test_edit_corrects_fields_and_leaves_the_others(api, org, member):
+    response = api.post(
+        f"/orgs/{org.slug}/people/{member.pk}/edit", {"name": "Corrected  Name", "phone": "07911 123458"}
+    )
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["phone"]) == ("Corrected Name", "+447911123458")
+    assert response.json()["email"] == member.email
+    refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/edit", {"phone": "abc"})
+    assert (refused.status_code, refused.json()["field"]) == (409, "phone")
+
+
+def test_duplicates_then_merge(api, org, member):
+    other = builders.person(org, member.name, phone="07911 123458", allow_duplicate=True)
+    pairs = api.get(f"/orgs/{org.slug}/people/duplicates").json()
+    assert {
+        "first": {"id": member.pk, "name": member.name},
+        "second": {"id": other.pk, "name": member.name},
+        "reasons": ["same name"],
+    } in pairs["items"]
+    merged = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
+    assert merged.status_code == 200
+    assert merged.json()["phone"] == "+447911123458"
+    assert not Person.objects.filter(pk=other.pk).exists()
+    gone = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
+    assert (gone.status_code, gone.json()["field"]) == (409, "other")
+
+
+def test_merging_two_current_members_is_refused_with_the_reason(api, org, tree, member):
+    other = builders.person(org, "Other Rosa", unit=tree["oak"], on=builders.START)
+    refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(f"both are current members (person {member.pk} of Elm House")

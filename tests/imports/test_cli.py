@@ -28,7 +28,18 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
     code, out, err = run(capsys, "import", "members", str(FILES / "utf8_bom.csv"), "--org", "riverside", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert set(result) == {"created", "updated", "unchanged", "skipped", "rejected", "rows", "seconds"}
+    assert set(result) == {
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "conflicts",
+        "rejected",
+        "rows",
+        "seconds",
+        "read",
+    }
+    assert result["read"] == {"format": "csv", "header_line": 1, "encoding": "utf-8-sig", "delimiter": ","}
     assert (result["created"], result["rows"]) == (2, 2)
 
 
@@ -37,7 +48,7 @@ def test_import_with_rejections_and_errors_file(riverside, capsys, tmp_path):
     args = ("import", "members", str(FILES / "bad_rows.csv"), "--org", "riverside", "--errors", str(errors))
     code, out, err = run(capsys, *args)
     assert code == 1
-    assert "7 rejected" in out
+    assert "7 rejected" in " ".join(out.split())
     assert err.strip().startswith("error: 7 rows rejected: nothing was written")
     assert len(err.strip().splitlines()) == 1
     assert len(errors.read_text().splitlines()) == 8
@@ -76,3 +87,18 @@ def test_export_members(riverside, capsys, tmp_path, format):
     count = Person.objects.filter(organization=org, unit_path__startswith=tree["north"].path).count()
     assert " ".join(out.split()).replace(" /", "/").startswith(f"{count} people written to")
     assert output.stat().st_size > 0
+
+
+def test_on_conflict_report_then_create(riverside, capsys, tmp_path):
+    org, tree = riverside
+    builders.person(org, "Rosa Lindqvist", email="home@example.org", unit=tree["elm"], on=builders.START)
+    path = tmp_path / "household.csv"
+    path.write_text("name,email,unit\nKarl Lindqvist,home@example.org,elm-house\n", encoding="utf-8")
+    code, out, _ = run(capsys, "import", "members", str(path), "--org", "riverside", "--json")
+    assert (code, json.loads(out)["conflicts"], json.loads(out)["created"]) == (0, 1, 0)
+    args = ("import", "members", str(path), "--org", "riverside", "--on-conflict", "create", "--json")
+    code, out, _ = run(capsys, *args)
+    assert (code, json.loads(out)["conflicts"], json.loads(out)["created"]) == (0, 0, 1)
+    assert Person.objects.filter(organization=org, email="home@example.org").count() == 2
+    code, _out, err = run(capsys, "import", "members", str(path), "--org", "riverside", "--on-conflict", "merge")
+    assert (code, "--on-conflict: 'merge' is not one of report, create" in err) == (1, True)

@@ -86,7 +86,9 @@ def test_a_dry_run_is_no_oracle_of_who_exists(world, org, tmp_path, on_duplicate
     assert outcome(seen) == outcome(import_members(organization=org, path=fresh, by=by, dry_run=True))
     assert (seen.created, seen.skipped) == (3, 0)
     # In scope, a match is still a match.
-    known = import_members(organization=org, path=write(tmp_path, ["E,ena@example.org,,elm-house,"], "k.csv"), by=by)
+    known = import_members(
+        organization=org, path=write(tmp_path, [f"{world['ena'].name},ena@example.org,,elm-house,"], "k.csv"), by=by
+    )
     assert (known.created, known.skipped) == (0, 1)
 
 

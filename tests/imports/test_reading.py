@@ -264,3 +264,70 @@ def test_a_file_that_stops_being_utf8_after_the_sample_is_refused_by_line(tmp_pa
 def test_a_small_file_ending_inside_a_utf8_character_is_read_as_cp1252():
     assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=True) == "cp1252"
     assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=False) == "utf-8"  # a sample cut short
+
+
+# -- the file's shape, decided for the whole file --------------------------------------------
+
+
+def test_a_sep_hint_line_sets_the_delimiter_and_rows_keep_their_line_numbers(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text('"sep=;"\nname;email;unit\nAda, the first;ada@example.org;elm\n', encoding="utf-8")
+    table = open_table(path)
+    assert (table.delimiter, table.header, table.header_line) == (";", ["name", "email", "unit"], 2)
+    assert list(table.rows) == [(3, ["Ada, the first", "ada@example.org", "elm"])]
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path):
+    path = tmp_path / "titled.csv"
+    path.write_text("Members of Riverside\nExported 2024-05-01\n\nName,Email,Unit\nAda,ada@example.org,elm\n")
+    table = open_table(path)
+    assert (table.header, table.header_line, table.delimiter) == (["Name", "Email", "Unit"], 4, ",")
+    assert list(table.rows) == [(5, ["Ada", "ada@example.org", "elm"])]
+    assert table.what_was_read() == {"format": "csv", "header_line": 4, "encoding": "utf-8", "delimiter": ","}
+
+
+def workbook_with_a_read_me(path, *, active: int = 1, title_rows: int = 0):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["How to fill in this workbook: one member per row."])
+    book.active.append(["Then import the Members sheet."])
+    members = book.create_sheet("Members")
+    for number in range(title_rows):
+        members.append([f"Title {number}"])
+    members.append(["Name", "Email", "Unit"])
+    members.append(["Ada", "ada@example.org", "elm"])
+    book.active = active
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("active", [0, 1])
+def test_the_sheet_with_recognised_headers_is_read_whichever_is_active(tmp_path, active):
+    table = open_table(workbook_with_a_read_me(tmp_path / "book.xlsx", active=active, title_rows=2))
+    assert (table.sheet, table.header, table.header_line) == ("Members", ["Name", "Email", "Unit"], 3)
+    assert list(table.rows) == [(4, ["Ada", "ada@example.org", "elm"])]
+    assert table.what_was_read() == {"format": "xlsx", "header_line": 3, "sheet": "Members"}
+
+
+def test_a_sheet_is_chosen_by_name_and_an_unknown_one_is_refused_naming_the_sheets(tmp_path):
+    path = workbook_with_a_read_me(tmp_path / "book.xlsx")
+    table = open_table(path, sheet="read me")
+    assert (table.sheet, table.header) == ("Read me", ["How to fill in this workbook: one member per row."])
+    with pytest.raises(ImportFileError, match="book.xlsx has no sheet 'People' \\(its sheets: 'Read me', 'Members'\\)"):
+        open_table(path, sheet="People")
+
+
+def test_a_refused_mapping_says_which_sheet_was_read(tmp_path):
+    from grassroots.imports.actions import columns_of
+
+    table = open_table(workbook_with_a_read_me(tmp_path / "book.xlsx"), sheet="Read me")
+    with pytest.raises(MappingError, match="^sheet 'Read me' \\(row 1\\): no name column"):
+        columns_of(table, None)
+
+
+def test_two_columns_filling_one_field_are_refused_naming_both():
+    with pytest.raises(MappingError, match="columns 'Email' and 'Email Address' both fill the field email"):
+        map_columns(["Name", "Email", "Unit", "Email Address"])
+    assert map_columns(["Name", "Phone", "Mobile", "Unit", ""]).columns["phone"] == [1, 2]

@@ -27,7 +27,7 @@ def test_the_export_holds_everything_about_the_person(story, staff):
         "id": rosa.pk,
         "name": "Rosa Lindqvist",
         "email": "rosa@example.org",
-        "phone": "+44 20 7946 0000",
+        "phone": "+442079460000",
         "address": "1 Ash Tower, Southside",
         "erased_at": None,
     }

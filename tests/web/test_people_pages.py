@@ -63,8 +63,9 @@ def test_people_list_has_fifty_a_page(staff_client, org):
 
 
 # Session, user, its second-factor device, the user's account (two-factor policy, then grants),
-# organization, the count, the page of people, and their current memberships.
-PEOPLE_LIST_QUERIES = 9
+# organization, the count, the page of people, their current memberships, and the first units
+# the filter offers.
+PEOPLE_LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("size", [2, 40])
@@ -95,7 +96,7 @@ def test_adding_a_person_who_joins_a_unit(staff_client, org, tree, rosa):
     assert text(response, "messages") == "Kofi Mensah is recorded."
     assert (kofi.email, kofi.phone, kofi.address, kofi.recruiter) == (
         "kofi@example.org",
-        "07700 900123",
+        "+447700900123",
         "Flat 4, Ash Tower",
         rosa,
     )
@@ -132,11 +133,12 @@ def test_person_page_shows_contact_recruiter_and_membership_history(staff_client
         "Membership Supporter of Elm House since 1 Mar 2024"
     )
     assert text(response, "history") == (
-        "Membership history Unit Status From To "
-        "Elm House supporter 1 Mar 2024 now Ash Tower supporter 1 Jan 2024 1 Mar 2024"
+        "Membership history Unit Status From To Status history "
+        "Elm House supporter 1 Mar 2024 now — Ash Tower supporter 1 Jan 2024 1 Mar 2024 —"
     )
     status_form = response.context["status_form"]
     assert status_form.fields["status"].choices == [
+        ("", "— choose —"),
         ("candidate", "Candidate"),
         ("member", "Member"),
         ("resigned", "Resigned"),
@@ -183,7 +185,7 @@ def test_a_status_change_the_constitution_does_not_allow_is_refused(staff_client
 
 def test_ending_a_membership_with_a_final_status(staff_client, org, rosa):
     response = staff_client.post(
-        url("person_end", org, rosa), {"status": "resigned", "on": TODAY().isoformat()}, follow=True
+        url("person_end", org, rosa), {"status": "resigned", "on": TODAY().isoformat(), "confirmed": "yes"}, follow=True
     )
     assert text(response, "messages") == "Rosa Lindqvist's membership has ended."
     membership = Membership.objects.get(person=rosa)
@@ -230,3 +232,66 @@ def test_searching_units_for_a_select_finds_only_open_basic_units(staff_client, 
     assert staff_client.get(url("unit_options", org), {"q": "nowhere"}).content.decode().strip() == (
         '<option value="">No match</option>'
     )
+
+
+def test_people_list_filters_by_unit_subtree_status_and_accent_free_text(staff_client, org, tree, rosa):
+    builders.person(org, "José Álvarez", unit=tree["ash"], status="candidate", on=builders.START)
+    response = staff_client.get(url("people", org), {"q": "JOSE"})
+    assert [person.name for person, _m in response.context["rows"]] == ["José Álvarez"]
+    in_north = staff_client.get(url("people", org), {"unit": tree["north"].pk, "status": "member"})
+    assert rosa in [person for person, _m in in_north.context["rows"]]
+    assert "José Álvarez" not in [person.name for person, _m in in_north.context["rows"]]
+    assert "Rosa Lindqvist Elm House member rosa@example.org +442079460000" in text(in_north, "people-results")
+
+
+def test_correcting_a_person_on_the_edit_page(staff_client, org, rosa):
+    page = staff_client.get(url("person_edit", org, rosa))
+    assert page.context["form"]["name"].value() == "Rosa Lindqvist"
+    refused = staff_client.post(url("person_edit", org, rosa), {"name": "Rosa Lindqvist", "phone": "abc"})
+    assert refused.context["form"].errors["phone"] == ["phone: 'abc' is not a phone number for GB"]
+    response = staff_client.post(
+        url("person_edit", org, rosa),
+        {"name": "Rosa  Lindqvist-Berg", "email": "rosa@example.org", "phone": "07911 123458", "address": ""},
+        follow=True,
+    )
+    assert text(response, "messages") == "Rosa Lindqvist-Berg's record is corrected."
+    rosa.refresh_from_db()
+    assert (rosa.name, rosa.phone) == ("Rosa Lindqvist-Berg", "+447911123458")
+
+
+def test_adding_a_duplicate_asks_for_the_checkbox(staff_client, org, rosa):
+    data = {"name": "rosa lindqvist", "email": "ROSA@example.org", "status": "supporter", "on": TODAY().isoformat()}
+    refused = staff_client.post(url("person_add", org), data)
+    assert refused.context["form"].errors["allow_duplicate"] == [
+        f"person {rosa.pk} (Rosa Lindqvist) has the same name and email; "
+        "confirm that this is another person to record them anyway"
+    ]
+    staff_client.post(url("person_add", org), {**data, "allow_duplicate": "on"})
+    assert Person.objects.filter(organization=org, email="rosa@example.org").count() == 2
+
+
+def test_duplicates_page_then_merge_after_seeing_both(staff_client, org, rosa):
+    other = builders.person(org, "Rosa Lindqvist", phone="07911 123458", allow_duplicate=True)
+    listed = staff_client.get(url("person_duplicates", org))
+    assert f"Rosa Lindqvist ({rosa.pk}) Rosa Lindqvist ({other.pk}) same name" in text(listed, "duplicates")
+    merge = reverse("person_merge", kwargs={"org": org.slug, "pk": rosa.pk})
+    shown = staff_client.get(merge, {"other": other.pk})
+    assert "Phone +442079460000 +447911123458" in text(shown, "merge")
+    assert Person.objects.filter(pk=other.pk).exists()
+    done = staff_client.post(merge, {"other": other.pk}, follow=True)
+    assert text(done, "messages") == f"Person {other.pk} is merged into Rosa Lindqvist."
+    assert not Person.objects.filter(pk=other.pk).exists()
+    rosa.refresh_from_db()
+    assert rosa.phone == "+442079460000"  # the kept record's own, filled from the other only when empty
+
+
+def test_ending_a_membership_asks_for_confirmation_first(staff_client, org, rosa):
+    asked = staff_client.post(url("person_end", org, rosa), {"status": "resigned", "on": TODAY().isoformat()})
+    assert text(asked, "confirm").startswith("End Rosa Lindqvist's membership?")
+    assert Membership.objects.current().filter(person=rosa).exists()
+
+
+def test_the_person_page_shows_the_status_history(staff_client, org, rosa):
+    actions.change_status(person=rosa, status="lapsed", by="test", on=builders.START + dt.timedelta(days=10))
+    response = staff_client.get(url("person", org, rosa))
+    assert "11 Jan 2024: member → lapsed" in text(response, "history")

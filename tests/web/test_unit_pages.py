@@ -206,7 +206,7 @@ def test_adding_under_an_unknown_parent_is_404(staff_client, org, tree):
 )
 def test_a_lifecycle_step(staff_client, org, tree, unit, step, state, message):
     target = tree[unit]
-    response = staff_client.post(url(step, org, target), {"on": TODAY().isoformat()}, follow=True)
+    response = staff_client.post(url(step, org, target), {"on": TODAY().isoformat(), "confirmed": "yes"}, follow=True)
     assert response.redirect_chain == [(url("unit", org, target), 302)]
     assert messages_of(response) == message
     target.refresh_from_db()
@@ -216,14 +216,39 @@ def test_a_lifecycle_step(staff_client, org, tree, unit, step, state, message):
 
 def test_dissolving_an_empty_unit(staff_client, org, tree):
     spare = builders.unit(org, "building_committee", "Spare Room", tree["south"])
-    response = staff_client.post(url("unit_dissolve", org, spare), {"on": TODAY().isoformat()}, follow=True)
+    response = staff_client.post(
+        url("unit_dissolve", org, spare), {"on": TODAY().isoformat(), "confirmed": "yes"}, follow=True
+    )
     assert messages_of(response) == "Spare Room is now dissolved."
     assert 'id="steps"' not in response.content.decode()
 
 
+@pytest.mark.parametrize("step", ["unit_dormant", "unit_dissolve"])
+def test_making_dormant_and_dissolving_ask_for_confirmation_first(staff_client, org, tree, step):
+    elm = tree["elm"]
+    asked = staff_client.post(url(step, org, elm), {"on": TODAY().isoformat()})
+    assert asked.status_code == 200
+    assert text(asked, "confirm").startswith(("Make Elm House dormant?", "Dissolve Elm House?"))
+    assert 'name="confirmed" value="yes"' in asked.content.decode()
+    assert f'name="on" value="{TODAY().isoformat()}"' in asked.content.decode()
+    elm.refresh_from_db()
+    assert elm.state == "founded"
+
+
+def test_a_unit_page_offers_adding_a_member_there(staff_client, org, tree):
+    page = staff_client.get(url("unit", org, tree["elm"])).content.decode()
+    add = reverse("person_add", kwargs={"org": org.slug})
+    assert f'href="{add}?unit={tree["elm"].pk}"' in page
+    form = staff_client.get(add, {"unit": tree["elm"].pk}).context["form"]
+    assert form["unit"].value() == str(tree["elm"].pk)
+    assert "Add a member here" not in staff_client.get(url("unit", org, tree["north"])).content.decode()
+
+
 def test_a_refused_step_shows_every_reason_and_changes_nothing(staff_client, org, tree):
     elm = tree["elm"]
-    response = staff_client.post(url("unit_dissolve", org, elm), {"on": TODAY().isoformat()}, follow=True)
+    response = staff_client.post(
+        url("unit_dissolve", org, elm), {"on": TODAY().isoformat(), "confirmed": "yes"}, follow=True
+    )
     assert messages_of(response) == (
         "cannot dissolve Elm House it has 3 current member(s); transfer them or end their memberships"
     )

@@ -54,8 +54,9 @@ from grassroots.access.indirect import scope_condition, visible_person
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
+from grassroots.people.normalize import names_agree, search_keys
 
-from .columns import ColumnMap, load_mapping, map_columns
+from .columns import ColumnMap, MappingError, load_mapping, map_columns
 from .models import ImportRun
 from .progress import clear_progress, write_progress
 from .reading import ImportFileError, Table, open_table
@@ -65,7 +66,9 @@ BATCH_SIZE = 10_000
 # Files at least this large are read and validated in a child process while this one writes.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 ON_DUPLICATE = ("skip", "update", "fill-empty")
-OUTCOMES = ("created", "updated", "unchanged", "skipped", "rejected")  # what becomes of a row
+# A row whose email or phone matches a known person whose name disagrees: reported, or created.
+ON_CONFLICT = ("report", "create")
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected")  # what becomes of a row
 OPEN_STATES = (UnitState.PREPARING, UnitState.FOUNDED)
 EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("email", "phone", "recruiter"))
 
@@ -88,6 +91,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    conflicts: int = 0
     rejected: int = 0
     rows: int = 0
     seconds: float = 0.0
@@ -96,10 +100,12 @@ class ImportResult:
     run_id: int | None = None
     rejections: list[Rejection] = field(default_factory=list)
     notes: list[Rejection] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # what was decided about the file (`Table.what_was_read`)
 
     def as_json(self) -> dict[str, Any]:
         names = (*OUTCOMES, "rows")
-        return {name: getattr(self, name) for name in names} | {"seconds": round(self.seconds, 3)}
+        counts = {name: getattr(self, name) for name in names}
+        return counts | {"seconds": round(self.seconds, 3), "read": self.read}
 
 
 class _RolledBack(Exception):
@@ -107,13 +113,13 @@ class _RolledBack(Exception):
 
 
 class _Existing:
-    """A person already known (in the database, or earlier in the file on a dry run)."""
+    """A person already known (in the database, or earlier in the file: `line` says where)."""
 
-    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership")
+    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership", "line")
 
-    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None):
+    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None, line=0):
         self.id, self.name, self.email, self.phone, self.address = id, name, email, phone, address
-        self.unit_path, self.recruiter_id, self.membership = unit_path, recruiter_id, membership
+        self.unit_path, self.recruiter_id, self.membership, self.line = unit_path, recruiter_id, membership, line
 
 
 def owner_only(path, flags: int) -> int:
@@ -170,11 +176,13 @@ class _Database:
         "email",
         "phone",
         "address",
+        "search_key",
+        "family_key",
         "unit_path",
         "recruiter_id",
         "created_at",
     )
-    MEMBERSHIP_COLUMNS = ("person_id", "unit_id", "status", "start")
+    MEMBERSHIP_COLUMNS = ("person_id", "unit_id", "status", "start", "end")
     SQLITE_PRAGMAS = {
         # The default 2 MB page cache makes every insert into the email, name and phone indexes of
         # a large table read pages again; 64 MB keeps them.
@@ -206,8 +214,8 @@ class _Database:
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
         current = f"person_id = %s AND {current}"  # a person's one current membership
         self.update_person = (
-            f"UPDATE {person} SET name = %s, email = %s, phone = %s, address = %s, unit_path = %s, recruiter_id = %s "
-            "WHERE id = %s"
+            f"UPDATE {person} SET name = %s, email = %s, phone = %s, address = %s, search_key = %s, family_key = %s, "
+            "unit_path = %s, recruiter_id = %s WHERE id = %s"
         )
         self.record_status = (
             f"INSERT INTO {StatusChange._meta.db_table} (membership_id, {quote('on')}, old, new) "
@@ -266,13 +274,13 @@ class _Database:
         self.insert(self.person_table, self.PERSON_COLUMNS, rows)
 
     def insert_memberships(self, rows: list[tuple]) -> None:
-        """Insert current memberships given as (person_id, unit_id, status, start)."""
+        """Insert memberships given as (person_id, unit_id, status, start, end): end None while current."""
         self.insert(self.membership_table, self.MEMBERSHIP_COLUMNS, rows)
 
     def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
-        names = ", ".join(columns)
+        names = ", ".join(map(connection.ops.quote_name, columns))
         with connection.cursor() as cursor:
             if self.postgres:
                 types = self.column_types(table, columns)
@@ -322,10 +330,9 @@ class _Writes:
     """What one batch writes, as the rows of each statement."""
 
     people: list[tuple] = field(default_factory=list)  # _Database.PERSON_COLUMNS
-    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start)
-    person_updates: list[tuple] = field(
-        default_factory=list
-    )  # (name, email, phone, address, unit_path, recruiter_id, id)
+    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start, end)
+    # (name, email, phone, address, search_key, family_key, unit_path, recruiter_id, id)
+    person_updates: list[tuple] = field(default_factory=list)
     statuses: list[tuple] = field(default_factory=list)  # (person_id, old, new): the current membership's status
     links: list[tuple[int, int]] = field(default_factory=list)  # (recruiter_id, recruit_id)
 
@@ -336,9 +343,12 @@ class _MemberImport:
     Each batch is looked up (the database's people it may match, and ids for new ones), decided
     row by row in Python, then written set-based."""
 
-    def __init__(self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, errors, run):
+    def __init__(
+        self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, on_conflict, errors, run
+    ):
         self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
         self.dry_run, self.on_duplicate, self.errors, self.run = dry_run, on_duplicate, errors, run
+        self.on_conflict = on_conflict
         self.result = ImportResult()
         self.db = _Database(
             scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id")
@@ -358,6 +368,20 @@ class _MemberImport:
             self.result.rejections.append(rejection)
         if self.errors is not None:
             self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def conflict(self, line: int, match: _Existing, row: ValidRow) -> None:
+        """A row whose email or phone is a known person's (or an earlier row's) but whose name
+        disagrees: not the same person, so nothing is merged or updated. Reported with the matched
+        person's number and name (always one the actor may see: matches are in their scope)."""
+        self.result.conflicts += 1
+        by_email = bool(row[EMAIL]) and row[EMAIL] == match.email
+        column = self.columns.header[self.columns.columns["email" if by_email else "phone"][0]]
+        known = f"line {match.line} of the file ({match.name})" if match.line else f"person {match.id} ({match.name})"
+        reason = (
+            f"conflict: the {'email' if by_email else 'phone'} is that of {known}, whose name differs; "
+            "nothing written (on conflict 'create' records a new person who shares the contact)"
+        )
+        self.note(Rejection(line, column, row[EMAIL] if by_email else row[PHONE], reason))
 
     def note(self, rejection: Rejection) -> None:
         if len(self.result.notes) < 1000:
@@ -419,7 +443,7 @@ class _MemberImport:
         organization_id, created_at = self.organization.pk, self.db.created_at
         unit_column = self.columns.header_of("unit")
         for row in rows:
-            line, name, email, phone, address, unit, status, start, recruiter = row
+            line, name, email, phone, address, unit, status, start, recruiter, end = row
             match = None
             if email:
                 match = known.get(email) or by_email.get(email)
@@ -429,6 +453,11 @@ class _MemberImport:
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
+            if match is not None and not names_agree(match.name, name):
+                if self.on_conflict != "create":
+                    self.conflict(line, match, row)
+                    continue
+                match = None  # another person who shares the contact
             recruiter_id = self.recruiter_id(recruiter, known, by_email, by_phone) if recruiter else None
             if match is not None:
                 self.update(match, row, recruiter_id, known, writes)
@@ -438,12 +467,25 @@ class _MemberImport:
                 pk = self.virtual_id
             else:
                 pk = next(next_id)
-            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id)
-            person.membership = (unit.id, status)
+            current = (unit.id, status) if end is None else None
+            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
+            keys = search_keys(name)
             writes.people.append(
-                (pk, organization_id, name, email, phone, address, unit.path, recruiter_id, created_at)
+                (
+                    pk,
+                    organization_id,
+                    name,
+                    email,
+                    phone,
+                    address,
+                    keys["search_key"],
+                    keys["family_key"],
+                    unit.path,
+                    recruiter_id,
+                    created_at,
+                )
             )
-            writes.memberships.append((pk, unit.id, status, start))
+            writes.memberships.append((pk, unit.id, status, start, end))
             self.remember(person, known)
             if recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((pk, line))
@@ -453,7 +495,7 @@ class _MemberImport:
 
     def update(self, match: _Existing, row: ValidRow, recruiter_id: int | None, known, writes: _Writes) -> None:
         """The outcome of a row that matches a known person, by `on_duplicate`."""
-        line, name, email, phone, address, unit, status, start, recruiter = row
+        line, name, email, phone, address, unit, status, start, recruiter, end = row
         if self.on_duplicate == "skip":
             self.result.skipped += 1
             return
@@ -463,6 +505,11 @@ class _MemberImport:
             self.reject(Rejection(line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
             return
         current = match.membership
+        if end is not None and current is not None:
+            where = self.unit_names.get(current[0], "a unit")
+            reason = f"the file says the membership ended, but this person is a current member of {where}"
+            self.reject(Rejection(line, self.columns.header_of("ended"), end.isoformat(), reason))
+            return
         if current is not None and current[0] != unit.id:
             where = self.unit_names.get(current[0], "another unit")
             reason = f"already a current member of {where}; one current membership per person: transfer instead"
@@ -481,12 +528,12 @@ class _MemberImport:
                 changed = True
             elif recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((match.id, line))
-        if current is None:
+        if current is None and end is None:
             match.unit_path = unit.path
             match.membership = (unit.id, status)
-            writes.memberships.append((match.id, unit.id, status, start))
+            writes.memberships.append((match.id, unit.id, status, start, None))
             changed = True
-        elif status != current[1] and not fill:
+        elif current is not None and status != current[1] and not fill:
             if not self.organization.constitution.may_change_status(current[1], status):
                 reason = f"cannot change status from {current[1]} to {status} under the constitution"
                 self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
@@ -499,8 +546,19 @@ class _MemberImport:
             return
         self.result.updated += 1
         self.remember(match, known)
+        keys = search_keys(match.name)
         writes.person_updates.append(
-            (match.name, match.email, match.phone, match.address, match.unit_path, match.recruiter_id, match.id)
+            (
+                match.name,
+                match.email,
+                match.phone,
+                match.address,
+                keys["search_key"],
+                keys["family_key"],
+                match.unit_path,
+                match.recruiter_id,
+                match.id,
+            )
         )
 
     def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
@@ -613,6 +671,8 @@ def import_members(
     dry_run: bool = False,
     valid_rows: bool = False,
     on_duplicate: str = "skip",
+    on_conflict: str = "report",
+    sheet: str | None = None,
     errors_path: str | Path | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
@@ -626,12 +686,14 @@ def import_members(
     columns there, a dry run included; without it, a run is created unless it is a dry run."""
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    if on_conflict not in ON_CONFLICT:
+        raise ValueError(f"on_conflict: '{on_conflict}' is not one of {', '.join(ON_CONFLICT)}")
     started = time.perf_counter()
     path = Path(path)
     if mapping is not None and not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
-    table = open_table(path)
-    columns = map_columns(table.header, mapping)
+    table = open_table(path, sheet=sheet)
+    columns = columns_of(table, mapping)
     constitution = organization.constitution
     validator = RowValidator(
         columns,
@@ -641,7 +703,13 @@ def import_members(
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
     )
-    options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": bool(mapping)}
+    options = {
+        "dry_run": dry_run,
+        "valid_rows": valid_rows,
+        "on_duplicate": on_duplicate,
+        "on_conflict": on_conflict,
+        "mapping": bool(mapping),
+    }
     if run is not None:
         # A job's run, staged when the file was uploaded: it now runs here.
         run.state, run.host, run.pid, run.started_at = (
@@ -675,11 +743,13 @@ def import_members(
         validator=validator,
         dry_run=dry_run,
         on_duplicate=on_duplicate,
+        on_conflict=on_conflict,
         errors=errors,
         run=run,
     )
     result = work.result
     result.run_id = run.pk if run else None
+    result.read = table.what_was_read()
     split = table.size >= PIPELINE_MIN_BYTES
     batches = (_batches_from_child if split else _batches)(table, validator.validate, batch_size)
     committed = {"batches": 0, "rows": 0}
@@ -764,6 +834,16 @@ def import_members(
             _finish(run, result, by, organization, result.state, started)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def columns_of(table: Table, mapping: dict[str, str] | None) -> ColumnMap:
+    """The file's columns (`map_columns`); a refusal says which sheet of a workbook was read."""
+    try:
+        return map_columns(table.header, mapping)
+    except MappingError as error:
+        if table.sheet:
+            raise MappingError(f"sheet '{table.sheet}' (row {table.header_line}): {error}") from None
+        raise
 
 
 def _undo_counts(run: ImportRun | None) -> None:
@@ -889,9 +969,9 @@ def export_members(
 
 
 def _export_rows(people, slugs: dict[int, str], by: Actor):
-    """Rows of (name, email, phone, address, unit, status, joined, recruiter), chunk by chunk: for
-    each chunk of people, their current memberships and recruiters in one query each. A recruiter
-    the actor could not export is left empty, as if there were none (`access.indirect`)."""
+    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), chunk by chunk:
+    for each chunk of people, their current (else last) memberships and recruiters in a query each.
+    A recruiter the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
     chunk: list[tuple] = []
     for person in people.values_list(*columns).iterator(chunk_size=2000):
@@ -906,12 +986,15 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
-    memberships = {
-        person_id: (unit_id, status, start)
-        for person_id, unit_id, status, start in Membership.objects.current()
-        .filter(person_id__in=ids)
-        .values_list("person_id", "unit_id", "status", "start")
-    }
+    memberships: dict[int, tuple] = {}
+    # Each person's current membership, else the one that ended last: a past member comes back as one.
+    latest_first = Membership.objects.filter(person_id__in=ids).order_by("person_id", "-start", "-id")
+    for person_id, unit_id, status, start, end in latest_first.values_list(
+        "person_id", "unit_id", "status", "start", "end"
+    ):
+        known = memberships.get(person_id)
+        if known is None or (known[3] is not None and (end is None or end > known[3])):
+            memberships[person_id] = (unit_id, status, start, end)
     recruiter_ids = {person[5] for person in chunk if person[5]}
     found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
     recruiters = {
@@ -920,7 +1003,7 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
         if visible_person(by, recruiter, right=Right.IMPORT_EXPORT) is not None
     }
     for pk, name, email, phone, address, recruiter_id in chunk:
-        unit_id, status, start = memberships.get(pk, (None, "", None))
+        unit_id, status, start, end = memberships.get(pk, (None, "", None, None))
         yield (
             name,
             email,
@@ -929,5 +1012,6 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
             slugs.get(unit_id, "") if unit_id else "",
             status,
             start.isoformat() if start else "",
+            end.isoformat() if end else "",
             recruiters.get(recruiter_id, "") if recruiter_id else "",
         )

@@ -29,6 +29,7 @@ from .selectors import run_for, runs_visible_to
 router = Router(tags=["member files"])
 
 OnDuplicate = Literal["skip", "update", "fill-empty"]
+OnConflict = Literal["report", "create"]
 
 
 class ImportRunOut(Schema):
@@ -37,6 +38,7 @@ class ImportRunOut(Schema):
     dry_run: bool = Field(description="A check: every row validated, nothing written.")
     state: str = Field(description="queued, running, done, rejected, failed or interrupted.")
     on_duplicate: str
+    on_conflict: str = Field(description="report, or create: what became of rows in conflict.")
     valid_rows: bool
     rows: int = Field(description="Rows read so far (all of them once finished).")
     progress: float = Field(description="Fraction of the file read, 0 to 1.")
@@ -44,6 +46,7 @@ class ImportRunOut(Schema):
     updated: int
     unchanged: int
     skipped: int
+    conflicts: int = Field(description="Rows whose email or phone is a known person's but whose name differs.")
     rejected: int
     error: str
     columns: dict[str, str] = Field(description="Each header of the file and the field it fills ('ignore': none).")
@@ -58,6 +61,10 @@ class ImportRunOut(Schema):
     @staticmethod
     def resolve_on_duplicate(run: ImportRun) -> str:
         return run.options.get("on_duplicate", "skip")
+
+    @staticmethod
+    def resolve_on_conflict(run: ImportRun) -> str:
+        return run.options.get("on_conflict", "report")
 
     @staticmethod
     def resolve_valid_rows(run: ImportRun) -> bool:
@@ -84,6 +91,7 @@ class RunAgainIn(Body):
     dry_run: bool = Field(False, description="Check again instead of importing.")
     valid_rows: bool = False
     on_duplicate: OnDuplicate = "skip"
+    on_conflict: OnConflict = Field("report", description="A row in conflict: report it (nothing written) or create.")
     mapping: dict[Text, Text] = Field(
         default_factory=dict,
         description="{column header: field or 'ignore'}; empty: as the run before.",
@@ -119,10 +127,13 @@ def start_import(
     dry_run: Form[bool] = False,
     valid_rows: Form[bool] = False,
     on_duplicate: Form[OnDuplicate] = "skip",
+    on_conflict: Form[OnConflict] = "report",
 ):
     """Upload a member file (CSV or XLSX) and queue its import, or its check with `dry_run`.
     All or nothing unless `valid_rows`; `on_duplicate` decides what happens to people already
-    known. 403 for a caller who may import into no unit of the organization."""
+    known; `on_conflict` to rows whose email or phone is a known person's but whose name differs
+    (report: nothing written for them; create: a new person who shares the contact). 403 for a
+    caller who may import into no unit of the organization."""
     organization = organization_for(request.auth, org_slug)
     try:
         run = jobs.stage_import(
@@ -130,6 +141,7 @@ def start_import(
             upload=file,
             by=request.auth,
             on_duplicate=on_duplicate,
+            on_conflict=on_conflict,
             valid_rows=valid_rows,
             dry_run=dry_run,
         )
@@ -173,6 +185,7 @@ def run_import_again(request: HttpRequest, org_slug: str, run_id: int, payload: 
             dry_run=payload.dry_run,
             valid_rows=payload.valid_rows,
             on_duplicate=payload.on_duplicate,
+            on_conflict=payload.on_conflict,
             mapping=payload.mapping or None,
         )
     except MappingError as error:

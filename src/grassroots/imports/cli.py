@@ -17,7 +17,14 @@ from grassroots.cli.common import (
     out,
     print_json,
 )
-from grassroots.imports.actions import ON_DUPLICATE, OUTCOMES, close_interrupted_runs, export_members, import_members
+from grassroots.imports.actions import (
+    ON_CONFLICT,
+    ON_DUPLICATE,
+    OUTCOMES,
+    close_interrupted_runs,
+    export_members,
+    import_members,
+)
 from grassroots.imports.columns import MappingError
 from grassroots.imports.reading import ImportFileError
 
@@ -37,12 +44,29 @@ def import_members_command(
     on_duplicate: Annotated[
         str, typer.Option("--on-duplicate", help="A person already known: skip, update or fill-empty.")
     ] = "skip",
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help="A row with a known person's email or phone but another name: report (write nothing for it) "
+            "or create (a new person who shares the contact).",
+        ),
+    ] = "report",
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="XLSX: the sheet to read (default: the active one, or else the first with recognised headers).",
+        ),
+    ] = None,
     errors: Annotated[str | None, typer.Option("--errors", help="Write every rejected row to this CSV.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import people and their memberships from a member file (CSV or XLSX)."""
     if on_duplicate not in ON_DUPLICATE:
         raise Refusal(f"--on-duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    if on_conflict not in ON_CONFLICT:
+        raise Refusal(f"--on-conflict: '{on_conflict}' is not one of {', '.join(ON_CONFLICT)}")
     organization = get_organization(org)
     close_interrupted_runs()
     options = dict(
@@ -53,6 +77,8 @@ def import_members_command(
         dry_run=dry_run,
         valid_rows=valid_rows,
         on_duplicate=on_duplicate,
+        on_conflict=on_conflict,
+        sheet=sheet,
         errors_path=errors,
     )
     try:

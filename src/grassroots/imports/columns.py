@@ -30,6 +30,7 @@ FIELDS = (
     "unit",
     "status",
     "joined",
+    "ended",
     "recruiter",
 )
 IGNORE = "ignore"
@@ -110,6 +111,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "membership_started_at",  # NationBuilder
         "date_joined",
     ),
+    "ended": ("ended", "ended_on", "end_date", "left", "left_on", "membership_end_date", "membership_ended_at"),
     "recruiter": (
         "recruiter",
         "recruited_by",
@@ -194,9 +196,18 @@ def recognise_columns(header: list[str], mapping: dict[str, str] | None = None) 
     return result
 
 
+# Fields a file may give in several columns, the first non-empty winning: a person's numbers.
+SEVERAL_COLUMNS = frozenset({"phone", "mobile"})
+
+
 def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
-    """The columns of the file (see `recognise_columns`); refused without a name or a unit column."""
+    """The columns of the file (see `recognise_columns`); refused without a name or a unit column,
+    and when two columns would fill one field (other than phone numbers), naming both."""
     result = recognise_columns(header, mapping)
+    for name, indexes in result.columns.items():
+        if name not in SEVERAL_COLUMNS and len(indexes) > 1:
+            first, second = (result.header[index] for index in indexes[:2])
+            raise MappingError(f"columns '{first}' and '{second}' both fill the field {name}; {SAY_WHICH}")
     has_name = "name" in result.columns or "first_name" in result.columns or "last_name" in result.columns
     if not has_name:
         raise MappingError(f"no name column (first and last name, or full name); {SAY_WHICH}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .validation import FORMULA_START
 
-EXPORT_HEADER = ("name", "email", "phone", "address", "unit", "status", "joined", "recruiter")
+EXPORT_HEADER = ("name", "email", "phone", "address", "unit", "status", "joined", "ended", "recruiter")
 
 
 def neutralize(value: str) -> str:

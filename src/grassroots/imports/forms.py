@@ -6,7 +6,7 @@ from django import forms
 
 from grassroots.web import ActionForm
 
-from .actions import ON_DUPLICATE
+from .actions import ON_CONFLICT, ON_DUPLICATE
 from .columns import FIELDS, IGNORE
 
 ON_DUPLICATE_CHOICES = [
@@ -15,6 +15,11 @@ ON_DUPLICATE_CHOICES = [
     ("fill-empty", "Fill only their empty fields"),
 ]
 assert [value for value, _ in ON_DUPLICATE_CHOICES] == list(ON_DUPLICATE)
+ON_CONFLICT_CHOICES = [
+    ("report", "Report them and write nothing for them"),
+    ("create", "Record them as new people who share the contact"),
+]
+assert [value for value, _ in ON_CONFLICT_CHOICES] == list(ON_CONFLICT)
 FIELD_CHOICES = [(IGNORE, "— not imported —"), *((name, name.replace("_", " ")) for name in FIELDS)]
 FIELD_LABELS = dict(FIELD_CHOICES)
 
@@ -23,14 +28,23 @@ class ImportOptions(ActionForm):
     on_duplicate = forms.ChoiceField(
         label="People already known (same email, or same phone)", choices=ON_DUPLICATE_CHOICES, initial="skip"
     )
+    on_conflict = forms.ChoiceField(
+        label="Rows with a known person's email or phone but another name",
+        choices=ON_CONFLICT_CHOICES,
+        initial="report",
+        required=False,
+    )
     valid_rows = forms.BooleanField(
         label="Import the valid rows even if some are rejected (otherwise nothing is imported)", required=False
     )
 
+    def clean_on_conflict(self) -> str:
+        return self.cleaned_data["on_conflict"] or "report"
+
 
 class UploadForm(ImportOptions):
     file = forms.FileField(label="Member file (CSV or XLSX)")
-    field_order = ["file", "on_duplicate", "valid_rows"]
+    field_order = ["file", "on_duplicate", "on_conflict", "valid_rows"]
 
 
 class RunAgainForm(ImportOptions):

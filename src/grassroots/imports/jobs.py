@@ -31,7 +31,16 @@ from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.audit.actions import actor_label, write_audit_record
 from grassroots.organizations.models import Organization
 
-from .actions import ON_DUPLICATE, close_interrupted_runs, export_members, file_sha256, import_members, owner_only
+from .actions import (
+    ON_CONFLICT,
+    ON_DUPLICATE,
+    close_interrupted_runs,
+    columns_of,
+    export_members,
+    file_sha256,
+    import_members,
+    owner_only,
+)
 from .columns import FIELDS, IGNORE, MappingError, map_columns, recognise_columns
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
@@ -111,9 +120,11 @@ def authorize_import(by, organization: Organization) -> None:
         raise OutOfScope(f"you may not import members into {organization.name}", organization=organization)
 
 
-def check_options(on_duplicate: str, mapping: dict[str, str] | None) -> None:
+def check_options(on_duplicate: str, mapping: dict[str, str] | None, on_conflict: str = "report") -> None:
     if on_duplicate not in ON_DUPLICATE:
         raise MappingError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    if on_conflict not in ON_CONFLICT:
+        raise MappingError(f"on_conflict: '{on_conflict}' is not one of {', '.join(ON_CONFLICT)}")
     for header, name in (mapping or {}).items():
         if name not in FIELDS and name != IGNORE:
             raise MappingError(f"column '{header}': '{name}' is not a field ({', '.join(FIELDS)} or ignore)")
@@ -128,12 +139,13 @@ def stage_import(
     valid_rows: bool = False,
     mapping: dict[str, str] | None = None,
     dry_run: bool = True,
+    on_conflict: str = "report",
 ) -> ImportRun:
     """Store an uploaded member file, check that it can be read and mapped, and queue its first
     run (a check by default). Raises `ImportFileError` or `MappingError` with a message for the
     user, keeping nothing, when the file or the options cannot be used."""
     authorize_import(by, organization)
-    check_options(on_duplicate, mapping)
+    check_options(on_duplicate, mapping, on_conflict)
     name = get_valid_filename(Path(upload.name or "members.csv").name)[:100] or "members.csv"
     limit = configured_max_bytes()
     if upload.size is not None and upload.size > limit:
@@ -145,19 +157,20 @@ def stage_import(
         with open(path, "xb", opener=owner_only) as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
-        header = open_table(path).header  # refuses unreadable files at once
+        table = open_table(path)  # refuses unreadable files at once
         try:
-            columns = map_columns(header, mapping)
+            columns = columns_of(table, mapping)
         except MappingError:
             if not dry_run:
                 raise
             # A check goes ahead: it reports the missing column, and its page offers the mapping.
-            columns = recognise_columns(header, mapping)
+            columns = recognise_columns(table.header, mapping)
     except (ImportFileError, MappingError):
         _discard(path)
         raise
     run = ImportRun(organization=organization, file_name=name, sha256=file_sha256(path), stored_file=str(relative))
-    return _queue(run, by=by, columns=columns, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+    options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
+    return _queue(run, by=by, columns=columns, dry_run=dry_run, **options)
 
 
 def rerun_import(
@@ -168,13 +181,14 @@ def rerun_import(
     valid_rows: bool,
     on_duplicate: str,
     mapping: dict[str, str] | None = None,
+    on_conflict: str = "report",
 ) -> ImportRun:
     """Queue another run of a stored file: the import after its check, or a check with another
     mapping. Refused (409 with the reason) once the file is gone."""
     from grassroots.errors import ActionRefused
 
     authorize_import(by, run.organization)
-    check_options(on_duplicate, mapping)
+    check_options(on_duplicate, mapping, on_conflict)
     if not run.stored_file or not stored_path(run).exists():
         raise ActionRefused("the uploaded file is no longer kept (it is removed once imported); upload it again")
     header = open_table(stored_path(run)).header
@@ -182,10 +196,13 @@ def rerun_import(
     again = ImportRun(
         organization=run.organization, file_name=run.file_name, sha256=run.sha256, stored_file=run.stored_file
     )
-    return _queue(again, by=by, columns=columns, dry_run=dry_run, valid_rows=valid_rows, on_duplicate=on_duplicate)
+    options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
+    return _queue(again, by=by, columns=columns, dry_run=dry_run, **options)
 
 
-def _queue(run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_duplicate: str) -> ImportRun:
+def _queue(
+    run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_duplicate: str, on_conflict: str
+) -> ImportRun:
     """Save the run (of a stored file) and its job in one transaction, with the audit record of
     who asked for it; the job acts as them."""
     run.actor_label = actor_label(by)[:200]
@@ -193,7 +210,13 @@ def _queue(run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_d
     run.columns = columns.as_pairs()
     run.dry_run = dry_run
     run.state = ImportRun.State.QUEUED
-    run.options = {"dry_run": dry_run, "valid_rows": valid_rows, "on_duplicate": on_duplicate, "mapping": True}
+    run.options = {
+        "dry_run": dry_run,
+        "valid_rows": valid_rows,
+        "on_duplicate": on_duplicate,
+        "on_conflict": on_conflict,
+        "mapping": True,
+    }
     run.started_at = timezone.now()
     with transaction.atomic():
         run.save()
@@ -211,6 +234,7 @@ def _queue(run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_d
                 "check": [None, dry_run],
                 "valid_rows": [None, valid_rows],
                 "on_duplicate": [None, on_duplicate],
+                "on_conflict": [None, on_conflict],
             },
         )
     return run
@@ -244,6 +268,7 @@ def run_import(run_id: int) -> str:
             dry_run=run.dry_run,
             valid_rows=options.get("valid_rows", False),
             on_duplicate=options.get("on_duplicate", "skip"),
+            on_conflict=options.get("on_conflict", "report"),
             errors_path=errors,
             run=run,
         )

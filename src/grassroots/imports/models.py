@@ -42,6 +42,9 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(
+        default=0, help_text="Rows whose email or phone is a known person's but whose name differs."
+    )
     rejected = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)

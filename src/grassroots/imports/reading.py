@@ -46,13 +46,26 @@ class Table:
     delimiter: str = ""
     size: int = 0
     _position: object = field(default=None, repr=False)
+    sheet: str = ""  # XLSX: the sheet read
+    header_line: int = 1  # the line (or row) of the header: title rows above it are skipped
 
     def progress(self) -> float:
         return self._position() if callable(self._position) else 0.0
 
+    def what_was_read(self) -> dict[str, object]:
+        """What was decided about the file as a whole, for the user to check."""
+        decided = {"format": self.format, "header_line": self.header_line}
+        if self.format == "csv":
+            decided |= {"encoding": self.encoding, "delimiter": self.delimiter}
+        else:
+            decided["sheet"] = self.sheet
+        return decided
 
-def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
-    """Open a CSV or XLSX file (decided by its content, not its name) for reading."""
+
+def open_table(path: str | Path, *, max_bytes: int | None = None, sheet: str | None = None) -> Table:
+    """Open a CSV or XLSX file (decided by its content, not its name) for reading; `sheet` names the
+    sheet of a workbook to read (default: the active one, or else the first whose headers are
+    recognised)."""
     path = Path(path)
     limit = max_bytes if max_bytes is not None else configured_max_bytes()
     try:
@@ -65,12 +78,40 @@ def open_table(path: str | Path, *, max_bytes: int | None = None) -> Table:
         raise ImportFileError(f"{path.name} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
     with path.open("rb") as probe:
         head = probe.read(SAMPLE)
-    table = _open_xlsx(path, size) if head.startswith(b"PK\x03\x04") else _open_csv(path, head, size)
+    if not head.startswith(b"PK\x03\x04"):
+        if sheet:
+            raise ImportFileError(f"{path.name} is a CSV file: it has no sheets to choose from")
+        table = _open_csv(path, head, size)
+    else:
+        table = _open_xlsx(path, size, sheet)
     first = next(table.rows, None)
     if first is None:
         raise ImportFileError(f"{path.name} has a header row but no data rows")
     table.rows = itertools.chain([first], table.rows)
     return table
+
+
+HEADER_SEARCH = 10  # rows looked at for the header, below any title rows
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    """Whether a row names at least two fields the import recognises (see `columns`)."""
+    from .columns import _LOOKUP, header_key
+
+    return sum(1 for cell in cells if header_key(cell) in _LOOKUP) >= 2
+
+
+def _find_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """The header among the first rows: the first that looks like one (title rows above it are
+    skipped), else the first non-empty row. Returns its line, its cells and the rows read after it."""
+    looked = list(itertools.islice(rows, HEADER_SEARCH))
+    found = next((i for i, (_line, cells) in enumerate(looked) if looks_like_header(cells)), None)
+    if found is None:
+        found = next((i for i, (_line, cells) in enumerate(looked) if any(c.strip() for c in cells)), None)
+    if found is None:
+        return 0, [], []
+    line, cells = looked[found]
+    return line, cells, looked[found + 1 :]
 
 
 def configured_max_bytes() -> int:
@@ -103,11 +144,12 @@ def detect_encoding(head: bytes, *, whole: bool = False) -> str:
     return "cp1252"
 
 
-def sniff_delimiter(first_line: str) -> str:
-    """The most frequent of comma, semicolon and tab in the header line (comma on a tie)."""
+def sniff_delimiter(first_line: str, *, strict: bool = False) -> str:
+    """The most frequent of comma, semicolon and tab in the header line (comma on a tie; with
+    `strict`, "" when the line has none)."""
     counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    return best if counts[best] else ("" if strict else ",")
 
 
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
@@ -134,42 +176,48 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
         lines = _bounded_lines(text)
-        first = next(lines, "")
-        control = sum(1 for char in first if char < " " and char not in "\t\r\n")
-        if control:
+        first_lines = list(itertools.islice(lines, HEADER_SEARCH))
+        # Spreadsheet programs may write a hint line, `sep=;`, before the header.
+        hint = first_lines[0].strip().strip('"') if first_lines else ""
+        skipped = 1 if hint[:4].lower() == "sep=" and len(hint) == 5 else 0
+        shown = first_lines[skipped:]
+        if shown and sum(1 for char in shown[0] if char < " " and char not in "\t\r\n"):
             raise ImportFileError("the file looks binary (control characters in the header), not CSV")
-        delimiter = sniff_delimiter(first)
-
-        def all_lines() -> Iterator[str]:
-            yield first
-            yield from lines
-
+        if skipped:
+            delimiter = hint[4]
+        else:
+            # Decided on the first line that has any (a title row above the header may have none).
+            delimiter = sniff_delimiter(next((line for line in shown if sniff_delimiter(line, strict=True)), ""))
         csv.field_size_limit(MAX_CELL)
-        reader = csv.reader(all_lines(), delimiter=delimiter)
-        header = _next_row(reader, path)
+        reader = csv.reader(itertools.chain(shown, lines), delimiter=delimiter)
+
+        def numbered() -> Iterator[tuple[int, list[str]]]:
+            line = skipped + 1
+            while (cells := _next_row(reader, path)) is not None:
+                yield line, cells
+                line = skipped + reader.line_num + 1
+
+        rows_read = numbered()
+        header_line, header, after = _find_header(rows_read)
     except BaseException:
         text.close()
         raise
-    if header is None or not any(cell.strip() for cell in header):
+    if not any(cell.strip() for cell in header):
         text.close()
         raise ImportFileError(f"{path.name} has no header row")
     header = [cell.strip() for cell in header]
-    _check_width(header, 1)
+    _check_width(header, header_line)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         with text:
-            line = reader.line_num + 1
-            while True:
-                cells = _next_row(reader, path)
-                if cells is None:
-                    return
+            for line, cells in itertools.chain(after, rows_read):
                 if len(cells) > MAX_COLUMNS:
                     _check_width(cells, line)
                 if any(cells):
                     yield line, cells
-                line = reader.line_num + 1
 
-    return Table(header, rows(), "csv", encoding, delimiter, size, lambda: raw.tell() / size if not raw.closed else 1)
+    position = lambda: raw.tell() / size if not raw.closed else 1  # noqa: E731
+    return Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
 
 
 def _next_row(reader, path: Path) -> list[str] | None:
@@ -224,7 +272,25 @@ def _xlsx_text(value) -> str:
     return str(value)
 
 
-def _open_xlsx(path: Path, size: int) -> Table:
+def _choose_sheet(workbook, path: Path, wanted: str | None):
+    """The sheet named `wanted`; else the active sheet if its headers are recognised, else the
+    first sheet whose headers are, else the active one."""
+    sheets = workbook.worksheets
+    if wanted:
+        for sheet in sheets:
+            if sheet.title == wanted or sheet.title.casefold() == wanted.casefold():
+                return sheet
+        names = ", ".join(f"'{sheet.title}'" for sheet in sheets)
+        raise ImportFileError(f"{path.name} has no sheet '{wanted}' (its sheets: {names})")
+    active = workbook.active if workbook.active in sheets else sheets[0]
+    for sheet in [active, *(sheet for sheet in sheets if sheet is not active)]:
+        looked = itertools.islice(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH), HEADER_SEARCH)
+        if any(looks_like_header([_xlsx_text(value).strip() for value in row]) for row in looked):
+            return sheet
+    return active
+
+
+def _open_xlsx(path: Path, size: int, wanted: str | None = None) -> Table:
     check_zip(path)
     import openpyxl
 
@@ -232,7 +298,14 @@ def _open_xlsx(path: Path, size: int) -> Table:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
         raise ImportFileError(f"{path.name} is not a readable XLSX file ({type(error).__name__})") from None
-    sheet = workbook.worksheets[0]
+    try:
+        sheet = _choose_sheet(workbook, path, wanted)
+    except ImportFileError:
+        workbook.close()
+        raise
+    except Exception as error:
+        workbook.close()
+        raise ImportFileError(f"{path.name}: {type(error).__name__} while reading the sheets") from None
     total = sheet.max_row or 0
     done = [0]
     values = sheet.iter_rows(values_only=True)
@@ -243,24 +316,31 @@ def _open_xlsx(path: Path, size: int) -> Table:
             width -= 1
         return [_xlsx_text(value) for value in row[:width]]
 
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(values, start=1):
+            done[0] = number
+            if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
+                _check_width(row, number)
+            yield number, cells_of(row[:MAX_COLUMNS])
+
+    rows_read = numbered()
     try:
-        header_row = next(values, None)
+        header_line, header_row, after = _find_header(rows_read)
+    except ImportFileError:
+        workbook.close()
+        raise
     except Exception as error:
         workbook.close()
         raise ImportFileError(f"{path.name}: {type(error).__name__} while reading the sheet") from None
-    header = [cell.strip() for cell in cells_of(header_row or ())]
+    header = [cell.strip() for cell in header_row]
     if not any(header):
         workbook.close()
-        raise ImportFileError(f"{path.name} has no header row")
-    _check_width(header, 1)
+        raise ImportFileError(f"{path.name} has no header row (sheet '{sheet.title}')")
+    _check_width(header, header_line)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            for number, row in enumerate(values, start=2):
-                done[0] = number
-                if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
-                    _check_width(row, number)
-                cells = cells_of(row[:MAX_COLUMNS])
+            for number, cells in itertools.chain(after, rows_read):
                 if any(cells):
                     if max(map(len, cells)) > MAX_CELL:
                         raise ImportFileError(f"row {number}: a cell is longer than {MAX_CELL} characters")
@@ -268,4 +348,5 @@ def _open_xlsx(path: Path, size: int) -> Table:
         finally:
             workbook.close()
 
-    return Table(header, rows(), "xlsx", size=size, _position=lambda: done[0] / total if total else 0.0)
+    position = lambda: done[0] / total if total else 0.0  # noqa: E731
+    return Table(header, rows(), "xlsx", size=size, _position=position, sheet=sheet.title, header_line=header_line)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
+from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164
 
 from .columns import ColumnMap
 
@@ -24,7 +25,6 @@ EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ADDRESS_PARTS = ("address", "address1", "address2", "address3", "city", "postcode")
@@ -51,6 +51,7 @@ class ValidRow(NamedTuple):
     status: str
     start: dt.date
     recruiter: str  # a normalized email or E.164 phone, or ""
+    end: dt.date | None = None  # the membership ended that day (an export's past member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +64,10 @@ class Rejection:
     reason: str
 
 
-def plain(value: str) -> str:
-    """Trim a cell and undo the apostrophe our exports put before formula-like text."""
-    value = value.strip()
+def plain(value: str, *, lines: bool = False) -> str:
+    """A cell in the people's normal form (`people.normalize`: one line, or `lines` kept as an
+    address keeps them), without the apostrophe our exports put before formula-like text."""
+    value = normal_address(value) if lines else normal_text(value)
     if value[:1] == "'" and (value[1:2] in FORMULA_START or (value[1:2] == "'" and value[2:3] in FORMULA_START)):
         return value[1:]
     return value
@@ -100,6 +102,7 @@ class RowValidator:
         self._address = [index for part in ADDRESS_PARTS for index in c.get(part, [])]
         self._unit, self._status = columns.first("unit"), columns.first("status")
         self._joined, self._recruiter = columns.first("joined"), columns.first("recruiter")
+        self._ended = columns.first("ended")
 
     def validate(self, line: int, cells: list[str]) -> ValidRow | Rejection:
         width = len(cells)
@@ -122,7 +125,7 @@ class RowValidator:
         email, email_column = "", 0
         for index in self._email:
             if value := cell(index):
-                email, email_column = value.lower(), index
+                email, email_column = normal_email(value), index
                 break
         if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
             return Rejection(line, self.columns.header[email_column], email, "not a valid email address")
@@ -137,7 +140,9 @@ class RowValidator:
                     )
                 break
 
-        address = "\n".join(value for index in self._address if (value := cell(index)))
+        address = "\n".join(
+            value for index in self._address if index < width and (value := plain(cells[index], lines=True))
+        )
         if len(address) > ADDRESS_MAX_LENGTH:
             header = self.columns.header[self._address[0]]
             reason = f"an address is at most {ADDRESS_MAX_LENGTH} characters ({len(address)} given)"
@@ -172,7 +177,7 @@ class RowValidator:
         recruiter = cell(self._recruiter)
         if recruiter:
             if "@" in recruiter:
-                recruiter = recruiter.lower()
+                recruiter = normal_email(recruiter)
                 if not EMAIL.fullmatch(recruiter):
                     return Rejection(line, self.columns.header_of("recruiter"), recruiter, "not an email or phone")
             else:
@@ -180,17 +185,23 @@ class RowValidator:
                 if not normalized:
                     return Rejection(line, self.columns.header_of("recruiter"), recruiter, "not an email or phone")
                 recruiter = normalized
-        return ValidRow(line, name, email, phone, address, unit, status, start, recruiter)
+        ended_text = cell(self._ended)
+        end = self.date(ended_text) if ended_text else None
+        if ended_text and end is None:
+            return Rejection(line, self.columns.header_of("ended"), ended_text, "not a date (use YYYY-MM-DD)")
+        if end is not None and not start <= end <= self.today:
+            reason = "a membership ends after it starts and not in the future"
+            return Rejection(line, self.columns.header_of("ended"), ended_text, reason)
+        return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
 
     def phone(self, text: str) -> str:
-        """The number in E.164, or "" when it is not a valid number (in the organization's region)."""
-        if E164.fullmatch(text):
-            return text
+        """The number in E.164, or "" when it is not a phone number for the organization's region
+        (the one rule of `people.normalize.phone_e164`)."""
         try:
             return self._phones[text]
         except KeyError:
             pass
-        value = _parse_phone(text, self.region)
+        value = phone_e164(text, self.region) or ""
         if len(self._phones) < 500_000:
             self._phones[text] = value
         return value
@@ -204,18 +215,6 @@ class RowValidator:
         if len(self._dates) < 100_000:
             self._dates[text] = value
         return value
-
-
-def _parse_phone(text: str, region: str) -> str:
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(number):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 _SLASHED = re.compile(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})")

@@ -52,6 +52,7 @@ def imports_page(request: HttpRequest, org: str) -> HttpResponse:
                 upload=data["file"],
                 by=request.user,
                 on_duplicate=data["on_duplicate"],
+                on_conflict=data["on_conflict"],
                 valid_rows=data["valid_rows"],
             )
         except (ImportFileError, MappingError) as error:
@@ -94,7 +95,11 @@ def run_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
 def _run_again_form(run: ImportRun, data=None) -> RunAgainForm:
     options = run.options
-    initial = {"on_duplicate": options.get("on_duplicate", "skip"), "valid_rows": options.get("valid_rows", False)}
+    initial = {
+        "on_duplicate": options.get("on_duplicate", "skip"),
+        "on_conflict": options.get("on_conflict", "report"),
+        "valid_rows": options.get("valid_rows", False),
+    }
     return RunAgainForm(data, columns=run.columns, initial=initial)
 
 
@@ -116,6 +121,7 @@ def run_again(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             dry_run=data["action"] == "check",
             valid_rows=data["valid_rows"],
             on_duplicate=data["on_duplicate"],
+            on_conflict=data["on_conflict"],
             mapping=form.mapping(),
         )
     except ActionRefused as refusal:

@@ -13,13 +13,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from grassroots.access import Right
 from grassroots.errors import ActionRefused
 from grassroots.people.forms import LISTED_CHOICES, person_label
 from grassroots.people.selectors import members_of_unit, roster_of
-from grassroots.web import ActionForm, perform_step
+from grassroots.web import ActionForm, confirm_first, perform_step
 
 from . import actions, selectors
 from .forms import AddUnitForm, AsOfForm, AssignPostForm, DayForm, FoundForm, MoveForm, RenameForm
@@ -93,6 +94,9 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "can_found": unit.state in FOUNDABLE,
         "readiness": selectors.readiness_of(request.user, unit),
         "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
+        "may_add_members": unit.is_basic
+        and unit.state in (UnitState.PREPARING, UnitState.FOUNDED)
+        and selectors.may(request.user, Right.EDIT_PEOPLE, unit),
         "members": members_of_unit(request.user, unit) if unit.is_basic else None,
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
@@ -181,6 +185,12 @@ def add_unit(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "organizations/add_unit.html", {"organization": organization, "form": form})
 
 
+def _confirm_first(request: HttpRequest, unit: Unit, form: ActionForm, question: str) -> HttpResponse | None:
+    return confirm_first(
+        request, form, question=question, back_to=reverse("unit", args=[unit.organization.slug, unit.slug])
+    )
+
+
 def _step(request: HttpRequest, unit: Unit, form: ActionForm, action: Callable[..., Unit], done: str) -> HttpResponse:
     """Run one lifecycle action from a small form on the unit page, then go back to that page."""
     back = redirect("unit", org=unit.organization.slug, unit=unit.slug)
@@ -198,14 +208,18 @@ def prepare_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
 @require_POST
 def make_dormant(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     _organization, unit = _unit(request, org, unit)
-    return _step(request, unit, DayForm(request.POST), actions.make_dormant, NOW_STATE)
+    form = DayForm(request.POST)
+    question = f"Make {unit.name} dormant? It stops counting as a working unit until it is prepared again."
+    return _confirm_first(request, unit, form, question) or _step(request, unit, form, actions.make_dormant, NOW_STATE)
 
 
 @login_required
 @require_POST
 def dissolve_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     _organization, unit = _unit(request, org, unit)
-    return _step(request, unit, DayForm(request.POST), actions.dissolve_unit, NOW_STATE)
+    form = DayForm(request.POST)
+    question = f"Dissolve {unit.name}? It keeps its history but leaves the tree, and its officer posts end that day."
+    return _confirm_first(request, unit, form, question) or _step(request, unit, form, actions.dissolve_unit, NOW_STATE)
 
 
 @login_required

@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.utils import timezone
 
-from grassroots.access import Right, authorize
+from grassroots.access import Right, authorize, restrict
 from grassroots.access.indirect import visible_person, visible_unit
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.audit.models import AuditRecord
@@ -22,6 +20,15 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .models import Consent, Membership, Person, StatusChange
+from .normalize import (
+    is_email,
+    names_agree,
+    normal_address,
+    normal_email,
+    normal_phone,
+    normal_text,
+    search_keys,
+)
 
 
 def _day(on: dt.date | None) -> dt.date:
@@ -30,6 +37,48 @@ def _day(on: dt.date | None) -> dt.date:
         raise ActionRefused(f"date {day} is in the future", field="on")
     refuse_too_early("on", day)
     return day
+
+
+def _normal_contact(organization: Organization, *, name: str, email: str, phone: str, address: str) -> dict[str, str]:
+    """The person's fields in their one stored form (`normalize.py`), or refused naming the field."""
+    fields = {
+        "name": normal_text(name),
+        "email": normal_email(email),
+        "phone": normal_phone(phone, organization.default_region),
+        "address": normal_address(address),
+    }
+    if not fields["name"]:
+        raise ActionRefused("name: a person needs a name", field="name")
+    refuse_overlong("name", fields["name"], 200)
+    refuse_overlong("email", fields["email"], 254)
+    refuse_overlong("address", fields["address"], ADDRESS_MAX_LENGTH)
+    if fields["email"] and not is_email(fields["email"]):
+        raise ActionRefused(f"email: '{fields['email']}' is not a valid email address", field="email")
+    return fields
+
+
+def _refuse_duplicate(organization: Organization, fields: dict[str, str], by: Actor, *, other_than=None) -> None:
+    """Refuse a person whose name agrees with a known person's and whose email or phone equals
+    theirs, naming that person's number. Only people the actor may see count: a match out of
+    their scope is treated as unknown, and never named."""
+    same_contact = Q(pk__in=[])
+    if fields["email"]:
+        same_contact |= Q(email=fields["email"])
+    if fields["phone"]:
+        same_contact |= Q(phone=fields["phone"])
+    candidates = restrict(
+        Person.objects.filter(same_contact, erased_at__isnull=True), user=by, organization=organization
+    )
+    if other_than is not None:
+        candidates = candidates.exclude(pk=other_than.pk)
+    for pk, name, email in candidates.order_by("pk").values_list("pk", "name", "email")[:100]:
+        if names_agree(name, fields["name"]):
+            shared = "email" if fields["email"] and email == fields["email"] else "phone"
+            raise ActionRefused(
+                f"person {pk} ({name}) has the same name and {shared}; "
+                "confirm that this is another person to record them anyway",
+                field="allow_duplicate",
+            )
 
 
 def add_person(
@@ -44,36 +93,27 @@ def add_person(
     unit: Unit | None = None,
     status: str | None = None,
     on: dt.date | None = None,
+    allow_duplicate: bool = False,
 ) -> Person:
     """Record a person, and join them to `unit` in the same transaction when one is given.
 
-    Only the name is required; the recruiter must be of the same organization. A person with no
-    unit stands outside every subtree, so only the organization's administrators record one.
+    Only the name is required; every field is stored in its normal form (`normalize.py`). A
+    person whose name agrees with a known person's and who shares their email or phone is
+    refused, naming that person, unless `allow_duplicate` confirms they are someone else (two
+    people of one household may share a landline). The recruiter must be of the same
+    organization. A person with no unit stands outside every subtree, so only the
+    organization's administrators record one.
     """
-    name, email, phone = name.strip(), email.strip().lower(), phone.strip()
-    if not name:
-        raise ActionRefused("name: a person needs a name", field="name")
-    refuse_overlong("name", name, 200)
-    refuse_overlong("email", email, 254)
-    refuse_overlong("phone", phone, 40)
-    refuse_overlong("address", address.strip(), ADDRESS_MAX_LENGTH)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ActionRefused(f"email: '{email}' is not a valid email address", field="email") from None
+    fields = _normal_contact(organization, name=name, email=email, phone=phone, address=address)
     if recruiter is not None and recruiter.organization_id != organization.pk:
         raise ActionRefused("recruiter: belongs to another organization", field="recruiter")
     with transaction.atomic():
         if unit is None:
             authorize(by, Right.EDIT_PEOPLE, organization=organization)
+        if not allow_duplicate:
+            _refuse_duplicate(organization, fields, by)
         person = Person.objects.create(
-            organization=organization,
-            name=name,
-            email=email,
-            phone=phone,
-            address=address.strip(),
-            recruiter=recruiter,
+            organization=organization, recruiter=recruiter, **search_keys(fields["name"]), **fields
         )
         write_audit_record(
             by=by,
@@ -82,10 +122,59 @@ def add_person(
             organization=organization,
             unit=unit,
             # The recruiter stays out of the trail: lineage is for holders of view_lineage only.
-            changes={"name": [None, name]},
+            changes={"name": [None, fields["name"]]},
         )
         if unit is not None:
             join_unit(person=person, unit=unit, by=by, on=on, status=status)
+    return person
+
+
+def _keep_search_keys(person: Person) -> None:
+    for field, key in search_keys(person.name).items():
+        setattr(person, field, key)
+
+
+def edit_person(
+    *,
+    person: Person,
+    by: Actor,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+    allow_duplicate: bool = False,
+) -> Person:
+    """Correct a person's name, email, phone or address (None leaves a field as it is).
+
+    The same normal form and duplicate check as `add_person`; audited with the old and new
+    value of each field that changed. An erased person stays erased.
+    """
+    if person.erased_at is not None:
+        raise ActionRefused(f"person {person.pk} is erased: there is nothing to correct")
+    organization = person.organization
+    given = {"name": name, "email": email, "phone": phone, "address": address}
+    current = {field: getattr(person, field) for field in given}
+    fields = _normal_contact(organization, **{f: current[f] if v is None else v for f, v in given.items()})
+    changes = {field: [current[field], value] for field, value in fields.items() if value != current[field]}
+    with transaction.atomic():
+        person.refresh_from_db(from_queryset=Person.objects.select_for_update())
+        authorize(by, Right.EDIT_PEOPLE, _person_unit(person), organization=organization)
+        if not changes:
+            return person
+        if not allow_duplicate:
+            _refuse_duplicate(organization, fields, by, other_than=person)
+        for field, value in fields.items():
+            setattr(person, field, value)
+        _keep_search_keys(person)
+        person.save(update_fields=[*fields, "search_key", "family_key"])
+        write_audit_record(
+            by=by,
+            action="person.edit",
+            target=person,
+            organization=organization,
+            unit=_person_unit(person),
+            changes=changes,
+        )
     return person
 
 
@@ -330,7 +419,10 @@ def erase_person(*, person: Person, by: Actor) -> Person:
         person.name, person.email, person.phone, person.address = anonymous, "", "", ""
         person.recruiter = None
         person.erased_at = timezone.now()
-        person.save(update_fields=["name", "email", "phone", "address", "recruiter", "erased_at"])
+        _keep_search_keys(person)
+        person.save(
+            update_fields=["name", "email", "phone", "address", "search_key", "family_key", "recruiter", "erased_at"]
+        )
         person.consents.all().delete()
         memberships = [str(pk) for pk in person.memberships.values_list("pk", flat=True)]
         AuditRecord.objects.filter(target_type="people.person", target_id=str(person.pk)).update(
@@ -344,6 +436,89 @@ def erase_person(*, person: Person, by: Actor) -> Person:
             _erase_account(account)
         write_audit_record(by=by, action="person.erase", target=person, organization=person.organization)
     return person
+
+
+def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
+    """Make two records of one person one: everything about `other` moves to `keep`, and `other` goes.
+
+    Memberships with their status changes, officer posts, consents, recruits, meetings attended,
+    sign-in accounts and the audit records about `other` move to `keep`; `keep`'s empty email,
+    phone, address and recruiter are filled from `other`. Refused, with the reason, when both
+    have a current membership (one of them must end first: one person, one basic unit), when
+    they are one record or of different organizations, or when either is erased. The actor
+    needs edit_people over both. One audit record names both numbers.
+    """
+    from grassroots.accounts.models import Account
+    from grassroots.meetings.models import Meeting
+
+    if keep.organization_id != other.organization_id:
+        raise ActionRefused("the two people belong to different organizations")
+    organization = keep.organization
+    with transaction.atomic():
+        locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk])}
+        keep, other = locked[keep.pk], locked[other.pk]
+        for person in (keep, other):
+            authorize(by, Right.EDIT_PEOPLE, _person_unit(person), organization=organization)
+            if person.erased_at is not None:
+                raise ActionRefused(f"person {person.pk} is erased and cannot be merged")
+        if keep.pk == other.pk:
+            raise ActionRefused(f"person {keep.pk} cannot be merged with themselves", field="other")
+        current = {
+            m.person_id: m
+            for m in Membership.objects.select_for_update()
+            .current()
+            .filter(person__in=[keep, other])
+            .select_related("unit")
+        }
+        if keep.pk in current and other.pk in current:
+            raise ActionRefused(
+                f"both are current members (person {keep.pk} of {current[keep.pk].unit.name}, person {other.pk} "
+                f"of {current[other.pk].unit.name}); end the membership of person {other.pk} first: one person "
+                "is a member of one basic unit"
+            )
+        moved = {
+            "memberships": Membership.objects.filter(person=other).update(person=keep),
+            "officer_posts": OfficerPost.objects.filter(person=other).update(person=keep),
+            "consents": Consent.objects.filter(person=other).update(person=keep),
+            "recruits": Person.objects.filter(recruiter=other).exclude(pk=keep.pk).update(recruiter=keep),
+            "accounts": Account.objects.filter(person=other).update(person=keep),
+        }
+        attendance = Meeting.attendees.through
+        already = attendance.objects.filter(person=keep).values("meeting_id")
+        attendance.objects.filter(person=other, meeting_id__in=already).delete()
+        moved["meetings"] = attendance.objects.filter(person=other).update(person=keep)
+        moved["audit_records"] = AuditRecord.objects.filter(
+            target_type="people.person", target_id=str(other.pk)
+        ).update(target_id=str(keep.pk), target_label=keep.name)
+        changes: dict[str, list[Any]] = {"merged": [other.pk, keep.pk], "other_name": [other.name, None]}
+        for field in ("email", "phone", "address"):
+            if not getattr(keep, field) and getattr(other, field):
+                changes[field] = [getattr(keep, field), getattr(other, field)]
+                setattr(keep, field, getattr(other, field))
+        if keep.recruiter_id is None and other.recruiter_id not in (None, keep.pk):
+            keep.recruiter_id = other.recruiter_id
+        if keep.recruiter_id == other.pk:
+            keep.recruiter_id = None
+        if keep.pk not in current:
+            memberships = list(Membership.objects.filter(person=keep).select_related("unit"))
+            if memberships:
+                # The scoping path follows the current membership, else the one that ended last.
+                latest = current.get(other.pk) or max(memberships, key=lambda m: (m.end, m.start))
+                keep.unit_path = latest.unit.path
+        keep.save(update_fields=["email", "phone", "address", "recruiter", "unit_path"])
+        other.delete()
+        for key, count in moved.items():
+            if count:
+                changes[key] = [None, count]
+        write_audit_record(
+            by=by,
+            action="person.merge",
+            target=keep,
+            organization=organization,
+            unit=_person_unit(keep),
+            changes=changes,
+        )
+    return keep
 
 
 def _erase_account(account) -> None:

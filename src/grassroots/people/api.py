@@ -23,16 +23,27 @@ from .models import Person
 from .schemas import (
     ConsentIn,
     ConsentOut,
+    DuplicateOut,
     EndIn,
     JoinIn,
     MembershipOut,
+    MergeIn,
+    PersonEditIn,
     PersonIn,
     PersonOut,
     PersonRecordOut,
     StatusIn,
     TransferIn,
 )
-from .selectors import consent_for, consents_of, history_of, members_of_unit, person_for, search_people
+from .selectors import (
+    consent_for,
+    consents_of,
+    duplicates_visible_to,
+    history_of,
+    members_of_unit,
+    person_for,
+    search_people,
+)
 
 router = Router(tags=["people and memberships"])
 
@@ -47,9 +58,13 @@ def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
 
 @router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
 @paginated
-def list_people(request: HttpRequest, org_slug: str, q: Text = ""):
-    """People by name, each with their current membership; `q` searches names and email addresses."""
-    return search_people(request.auth, organization_for(request.auth, org_slug), q.strip())
+def list_people(request: HttpRequest, org_slug: str, q: Text = "", unit: Text = "", status: Text = ""):
+    """People by name, each with their current membership. `q`: names, family names or emails that
+    begin with it, ignoring case, accents and Unicode form; `unit`: only people of that unit's
+    subtree (by slug); `status`: only current members with that status."""
+    organization = organization_for(request.auth, org_slug)
+    within = unit_for(request.auth, organization, unit) if unit else None
+    return search_people(request.auth, organization, q.strip(), unit=within, status=status.strip())
 
 
 @router.post("/{org_slug}/people", response={201: PersonOut, **WRITE_ERRORS}, summary="Add a person")
@@ -69,15 +84,58 @@ def add_person(request: HttpRequest, org_slug: str, payload: PersonIn):
         unit=referenced_unit(request, organization, payload.unit, field="unit"),
         status=payload.status,
         on=payload.on,
+        allow_duplicate=payload.allow_duplicate,
         by=request.auth,
     )
     return Status(201, person)
+
+
+@router.get(
+    "/{org_slug}/people/duplicates", response={200: list[DuplicateOut], **QUERY_ERRORS}, summary="Possible duplicates"
+)
+@paginated
+def list_duplicates(request: HttpRequest, org_slug: str):
+    """Pairs of people in the caller's scope who may be one person, with why: the same email,
+    phone or name. Merge a pair with `POST .../people/{id}/merge`."""
+    pairs = duplicates_visible_to(request.auth, organization_for(request.auth, org_slug))
+    return [
+        {
+            "first": {"id": pair.first_id, "name": pair.first_name},
+            "second": {"id": pair.second_id, "name": pair.second_name},
+            "reasons": list(pair.reasons),
+        }
+        for pair in pairs
+    ]
 
 
 @router.get("/{org_slug}/people/{person_id}", response={200: PersonOut, **QUERY_ERRORS}, summary="Person")
 @decorate_view(PRIVATE)
 def get_person(request: HttpRequest, org_slug: str, person_id: int):
     return _person(request, org_slug, person_id)
+
+
+@router.post("/{org_slug}/people/{person_id}/edit", response={200: PersonOut, **WRITE_ERRORS}, summary="Edit")
+def edit_person(request: HttpRequest, org_slug: str, person_id: int, payload: PersonEditIn):
+    """Correct the person's name, email, phone or address (absent keys stay as they are), in the
+    same normal form as when adding; a same-name duplicate is refused (409) unless allowed."""
+    return actions.edit_person(
+        person=_person(request, org_slug, person_id),
+        name=payload.name,
+        email=payload.email,
+        phone=payload.phone,
+        address=payload.address,
+        allow_duplicate=payload.allow_duplicate,
+        by=request.auth,
+    )
+
+
+@router.post("/{org_slug}/people/{person_id}/merge", response={200: PersonOut, **WRITE_ERRORS}, summary="Merge")
+def merge_people(request: HttpRequest, org_slug: str, person_id: int, payload: MergeIn):
+    """Merge `other` into this person: memberships, status changes, posts, consents, recruits and
+    audit references move here, and `other` goes. Refused (409) while both are current members."""
+    keep = _person(request, org_slug, person_id)
+    (other,) = referenced_people(request, keep.organization, [payload.other], field="other")
+    return actions.merge_people(keep=keep, other=other, by=request.auth)
 
 
 @router.get(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Annotated
 
 import typer
@@ -24,14 +26,19 @@ from grassroots.cli.common import (
 from grassroots.people.actions import (
     add_person,
     change_status,
+    edit_person,
     end_membership,
     erase_person,
     export_person_record,
     join_unit,
+    merge_people,
     transfer_member,
 )
-from grassroots.people.selectors import current_membership, search_people
+from grassroots.people.selectors import LISTING_FIELDS, duplicates_visible_to, people_listing, values_to_check
 
+AllowDuplicate = Annotated[
+    bool, typer.Option("--allow-duplicate", help="Record them even if a known person has the same name and contact.")
+]
 person_app = typer.Typer(help="People.", no_args_is_help=True)
 member_app = typer.Typer(help="Memberships: join, transfer, status, end.", no_args_is_help=True)
 
@@ -47,9 +54,13 @@ def person_add(
     unit: Annotated[str | None, typer.Option("--unit", help="The basic unit they join at once.")] = None,
     status: Annotated[str | None, typer.Option("--status", help="Their status (default: the initial one).")] = None,
     on: OnOption = None,
+    allow_duplicate: AllowDuplicate = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a person (only the name is required), joining them to --unit if given; prints their number."""
+    """Record a person (only the name is required), joining them to --unit if given; prints their number.
+
+    A person whose name and email (or name and phone) are a known person's is refused, naming
+    them, unless --allow-duplicate says this is someone else."""
     organization = get_organization(org)
     recruited_by = get_person(recruiter, organization=organization) if recruiter else None
     if unit is None and (status is not None or on is not None):
@@ -64,6 +75,7 @@ def person_add(
         unit=get_unit(unit, organization=organization) if unit else None,
         status=status,
         on=parse_date(on),
+        allow_duplicate=allow_duplicate,
         by=cli_actor(),
     )
     if as_json:
@@ -75,29 +87,102 @@ def person_add(
 @person_app.command("list")
 def person_list(
     org: str,
-    search: Annotated[str, typer.Option("--search", "-q")] = "",
+    search: Annotated[str, typer.Option("--search", "-q", help="Name, family name or email begins with.")] = "",
+    unit: Annotated[str | None, typer.Option("--unit", help="Only people of this unit and the units under it.")] = None,
+    status: Annotated[str, typer.Option("--status", help="Only current members with this status.")] = "",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many people.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the people of an organization with their current unit and status."""
-    rows = []
-    for person in search_people(operator(), get_organization(org), search):
-        membership = current_membership(person)
-        rows.append(
-            {
-                "id": person.pk,
-                "name": person.name,
-                "email": person.email,
-                "unit": membership.unit.slug if membership else None,
-                "status": membership.status if membership else None,
-            }
-        )
+    """List people: id, name, email, phone, address, unit, status, since (of the current membership).
+
+    Streamed as they are read, in a fixed number of queries however many match (--json: one
+    JSON array, written row by row; otherwise one tab-separated line each, after a header)."""
+    organization = get_organization(org)
+    within = get_unit(unit, organization=organization) if unit else None
+    if status and status not in organization.constitution.statuses:
+        raise Refusal(f"--status: '{status}' is not a status of this constitution")
+    rows = people_listing(operator(), organization, search.strip(), unit=within, status=status)
+    if limit is not None:
+        rows = rows[:limit]
+    write = sys.stdout.write
+    write("[" if as_json else "\t".join(LISTING_FIELDS) + "\n")
+    for number, row in enumerate(rows.iterator(chunk_size=2000)):
+        row["since"] = row["since"].isoformat() if row["since"] else None
+        if as_json:
+            write(("\n  " if number == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+        else:
+            cells = ("" if value is None else str(value).replace("\n", ", ") for value in row.values())
+            write("\t".join(cells) + "\n")
     if as_json:
-        print_json(rows)
+        write("\n]\n")
+
+
+@person_app.command("edit")
+def person_edit(
+    person: str,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Empty to remove it.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Empty to remove it.")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    allow_duplicate: AllowDuplicate = False,
+    org: OrgOption = None,
+) -> None:
+    """Correct a person's name, email, phone or address (options not given stay as they are)."""
+    who = get_person(person, organization=get_organization(org) if org else None)
+    edited = edit_person(
+        person=who,
+        name=name,
+        email=email,
+        phone=phone,
+        address=address,
+        allow_duplicate=allow_duplicate,
+        by=cli_actor(),
+    )
+    out.print(f"Person {edited.pk}: {edited.name}, {edited.email or 'no email'}, {edited.phone or 'no phone'}.")
+
+
+@person_app.command("duplicates")
+def person_duplicates(org: str, as_json: JsonFlag = False) -> None:
+    """Pairs of people who may be one: the same email, phone or name (merge with `person merge`)."""
+    pairs = duplicates_visible_to(operator(), get_organization(org))
+    if as_json:
+        print_json([pair._asdict() | {"reasons": list(pair.reasons)} for pair in pairs])
         return
-    table = Table("id", "name", "email", "unit", "status")
-    for row in rows:
-        table.add_row(str(row["id"]), row["name"], row["email"], row["unit"] or "", row["status"] or "")
-    out.print(table)
+    table = Table("one", "other", "why")
+    for pair in pairs:
+        table.add_row(
+            f"{pair.first_id} {pair.first_name}", f"{pair.second_id} {pair.second_name}", ", ".join(pair.reasons)
+        )
+    out.print(table if pairs else "No possible duplicates.")
+
+
+@person_app.command("merge")
+def person_merge(
+    keep: str,
+    other: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: a merge cannot be undone.")] = False,
+    org: OrgOption = None,
+) -> None:
+    """Merge OTHER into KEEP: memberships, posts, consents, recruits and history move; OTHER goes."""
+    organization = get_organization(org) if org else None
+    kept, merged = get_person(keep, organization=organization), get_person(other, organization=organization)
+    if not yes:
+        raise Refusal(f"merging person {merged.pk} into {kept.pk} cannot be undone: add --yes to merge them")
+    number = merged.pk
+    merge_people(keep=kept, other=merged, by=cli_actor())
+    out.print(f"Person {number} is merged into person {kept.pk} ({kept.name}).")
+
+
+@person_app.command("check")
+def person_check(org: str, as_json: JsonFlag = False) -> None:
+    """List stored values not in the normal form that could not be brought to it (kept as they are)."""
+    problems = list(values_to_check(operator(), get_organization(org)))
+    if as_json:
+        print_json(problems)
+        return
+    for problem in problems:
+        out.print(f"person {problem['id']}, {problem['field']} '{problem['value']}': {problem['reason']}")
+    out.print(f"{len(problems)} value{'s' if len(problems) != 1 else ''} to correct.")
 
 
 @person_app.command("export")

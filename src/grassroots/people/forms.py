@@ -55,7 +55,7 @@ class PersonChoiceField(RowIdChoices, forms.ModelChoiceField):
         return person_label(person)
 
 
-class BasicUnitChoiceField(RowIdChoices, forms.ModelChoiceField):
+class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):
     widget = FirstChoicesSelect
 
     def label_from_instance(self, unit: Unit) -> str:
@@ -66,8 +66,30 @@ def status_choices(statuses: list[str]) -> list[tuple[str, str]]:
     return [(status, status.capitalize()) for status in statuses]
 
 
-class AddPersonForm(ActionForm):
-    """A new person, and optionally the basic unit they join at once."""
+class PeopleFilterForm(forms.Form):
+    """The people list's filters: a unit (with everything under it) and a current status."""
+
+    def __init__(self, *args, organization, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = UnitChoiceField(units, required=False, label="In", empty_label="— anywhere —")
+        statuses = organization.constitution.statuses
+        self.fields["status"] = forms.ChoiceField(
+            label="Status", required=False, choices=[("", "— any —"), *status_choices(statuses)]
+        )
+
+    def chosen(self) -> dict:
+        """The valid filters, as `search_people` takes them; an invalid one is left out."""
+        if not self.is_valid():
+            return {}
+        return {"unit": self.cleaned_data["unit"], "status": self.cleaned_data["status"]}
+
+
+ALLOW_DUPLICATE_LABEL = "This is another person, even if a known person has the same name and email or phone"
+
+
+class PersonFieldsForm(ActionForm):
+    """A person's own fields, as typed: the action stores them in their normal form and refuses a
+    phone that is no number, naming the field."""
 
     name = forms.CharField(label="Name", max_length=200)
     email = forms.EmailField(label="Email", required=False)
@@ -75,22 +97,32 @@ class AddPersonForm(ActionForm):
     address = forms.CharField(
         label="Address", required=False, max_length=ADDRESS_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
+    allow_duplicate = forms.BooleanField(label=ALLOW_DUPLICATE_LABEL, required=False)
+
+
+class EditPersonForm(PersonFieldsForm):
+    """Corrections to a person's name, email, phone or address."""
+
+
+class AddPersonForm(PersonFieldsForm):
+    """A new person, and optionally the basic unit they join at once."""
+
     status = forms.ChoiceField(label="Status")
     on = day_field("Joined on")
 
     def __init__(self, *args, constitution: Constitution, people, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recruiter"] = PersonChoiceField(people, required=False, label="Recruited by", empty_label="—")
-        self.fields["unit"] = BasicUnitChoiceField(units, required=False, label="Joins", empty_label="— no unit yet —")
+        self.fields["unit"] = UnitChoiceField(units, required=False, label="Joins", empty_label="— no unit yet —")
         self.fields["status"].choices = status_choices(constitution.statuses)
         self.fields["status"].initial = constitution.member_statuses.initial
-        self.order_fields(["name", "email", "phone", "address", "recruiter", "unit", "status", "on"])
+        self.order_fields(["name", "email", "phone", "address", "recruiter", "unit", "status", "on", "allow_duplicate"])
 
 
 class TransferForm(DayForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_unit"] = BasicUnitChoiceField(units, label="Transfer to", empty_label="—")
+        self.fields["to_unit"] = UnitChoiceField(units, label="Transfer to", empty_label="—")
         self.order_fields(["to_unit", "on"])
 
 
@@ -106,7 +138,8 @@ class StatusForm(DayForm):
 
     def __init__(self, *args, statuses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = status_choices(statuses)
+        # Nothing preselected: a change of status is chosen, never submitted by default.
+        self.fields["status"].choices = [("", "— choose —"), *status_choices(statuses)]
 
 
 class EndMembershipForm(StatusForm):
@@ -127,10 +160,16 @@ class JoinForm(DayForm):
 
     def __init__(self, *args, constitution: Constitution, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = BasicUnitChoiceField(units, label="Join", empty_label="—")
+        self.fields["unit"] = UnitChoiceField(units, label="Join", empty_label="—")
         self.fields["status"].choices = status_choices(constitution.statuses)
         self.fields["status"].initial = constitution.member_statuses.initial
         self.order_fields(["unit", "status", "on"])
+
+
+class MergeForm(ActionForm):
+    """The other record of the same person, which moves into this one and goes."""
+
+    other = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 
 class ConsentForm(ActionForm):

@@ -3,7 +3,31 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Lookup, Q
+
+from .normalize import SEARCH_KEY_LENGTH
+
+
+class Prefix(Lookup):
+    """`field__prefix=text`: the values that begin with `text`, as one range of an index.
+
+    On SQLite a range (`>= text AND < text + U+10FFFF`, byte order); on PostgreSQL `LIKE 'text%'`,
+    which its `varchar_pattern_ops` indexes answer whatever the database's collation. Django's own
+    `startswith` is a LIKE with an ESCAPE clause on SQLite, which no index there answers.
+    """
+
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        text = str(self.rhs)
+        if connection.vendor == "postgresql":
+            pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            return f"{lhs} LIKE %s", [*lhs_params, pattern]
+        return f"{lhs} >= %s AND {lhs} < %s", [*lhs_params, text, text + "\U0010ffff"]
+
+
+models.CharField.register_lookup(Prefix)
 
 
 class Person(models.Model):
@@ -17,6 +41,20 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    search_key = models.CharField(
+        max_length=SEARCH_KEY_LENGTH,
+        blank=True,
+        db_default="",
+        editable=False,
+        help_text="The name as search compares it (see people/normalize.py); kept by every write.",
+    )
+    family_key = models.CharField(
+        max_length=SEARCH_KEY_LENGTH,
+        blank=True,
+        db_default="",
+        editable=False,
+        help_text="The search key read from the name's last word, so a family name is found by its start.",
+    )
     unit_path = models.CharField(
         max_length=255,
         blank=True,
@@ -37,8 +75,21 @@ class Person(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
-            models.Index(fields=["organization", "email"]),
+            # Pattern operator classes on PostgreSQL: equality (imports) and prefix search alike.
+            models.Index(
+                fields=["organization", "email"], name="person_org_email", opclasses=["int8_ops", "varchar_pattern_ops"]
+            ),
             models.Index(fields=["organization", "name"]),
+            models.Index(
+                fields=["organization", "search_key"],
+                name="person_org_search_key",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["organization", "family_key"],
+                name="person_org_family_key",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             # Imports de-duplicate by phone after email, one batch at a time.
             models.Index(fields=["organization", "phone"]),
         ]

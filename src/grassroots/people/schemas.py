@@ -73,6 +73,29 @@ class PersonIn(Body):
     )
     status: str | None = Field(None, description="Their status in that unit; the constitution's initial one if absent.")
     on: IsoDate | None = Field(None, description="The day they joined; today when absent.")
+    allow_duplicate: bool = Field(
+        False,
+        description="Record them even though a known person has the same name and email or phone "
+        "(refused with 409 naming that person otherwise).",
+    )
+
+
+class PersonEditIn(Body):
+    name: str | None = Field(None, description="The corrected name; unchanged when absent.")
+    email: str | None = Field(None, description="The corrected email; empty to remove it; unchanged when absent.")
+    phone: str | None = Field(None, description="The corrected phone; empty to remove it; unchanged when absent.")
+    address: str | None = Field(None, description="The corrected address; unchanged when absent.")
+    allow_duplicate: bool = Field(False, description="As for adding a person.")
+
+
+class MergeIn(Body):
+    other: PersonId = Field(description="Id of the other record of this person: it moves here and goes.")
+
+
+class DuplicateOut(Schema):
+    first: PersonRef
+    second: PersonRef
+    reasons: list[str] = Field(description="'same email', 'same phone', 'same name'.")
 
 
 class JoinIn(Body):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import combinations
+from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from grassroots.access import Right, grants_for, restrict
@@ -13,6 +15,7 @@ from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 
 from .models import Consent, Membership, Person
+from .normalize import is_email, normal_email, normal_text, phone_e164, search_key
 
 
 def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
@@ -84,11 +87,102 @@ def roster_of(user, unit: Unit) -> list[dict[str, str]]:
     return [dict(zip(fields, row, strict=True)) for row in members.values_list(*(f"person__{f}" for f in fields))]
 
 
-def search_people(user, organization: Organization, query: str) -> QuerySet[Person]:
+def search_people(
+    user, organization: Organization, query: str, *, unit: Unit | None = None, status: str = ""
+) -> QuerySet[Person]:
+    """The people the user may see whose name, family name or email begins with `query`, ignoring
+    case, accents and Unicode form in every script (the search keys, see `normalize.py`);
+    optionally only those placed in `unit`'s subtree, and those whose current membership has `status`.
+
+    Each prefix is one range of an index on either database; a text found only in the middle of
+    a name is not searched (that would read every row).
+    """
     people = people_visible_to(user, organization)
     if query:
-        people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
+        key, email = search_key(query), normal_email(query)
+        # Each alternative names the organization, so each is a range of its own index (SQLite
+        # answers an OR with one index per term only when every term is indexable alone).
+        terms = [("search_key", key), ("family_key", key), ("email", email)]
+        matches = Q(pk__in=[])
+        for field, text in terms:
+            if text:
+                matches |= Q(organization=organization, **{f"{field}__prefix": text})
+        people = people.filter(matches)
+    if unit is not None:
+        people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + "~")
+    if status:
+        current = Membership.objects.current().filter(status=status).values("person_id")
+        people = people.filter(pk__in=current)
     return people
+
+
+LISTING_FIELDS = ("id", "name", "email", "phone", "address", "unit", "status", "since")
+
+
+def people_listing(
+    user, organization: Organization, query: str = "", *, unit: Unit | None = None, status: str = ""
+) -> QuerySet:
+    """`search_people` as plain rows of `LISTING_FIELDS` (unit slug, status and start of the current
+    membership, or None), in one query however many people match: for streaming a long list."""
+    current = Membership.objects.current().filter(person=OuterRef("pk"))
+    people = search_people(user, organization, query, unit=unit, status=status).prefetch_related(None)
+    return people.annotate(
+        unit=Subquery(current.values("unit__slug")[:1]),
+        status=Subquery(current.values("status")[:1]),
+        since=Subquery(current.values("start")[:1]),
+    ).values(*LISTING_FIELDS)
+
+
+def duplicates_visible_to(user, organization: Organization, *, limit: int = 500) -> list[DuplicatePair]:
+    """Pairs of people the user may see who may be one person: the same email, the same phone or
+    the same name (search key), each pair once with every reason that applies, lowest numbers first.
+
+    A household sharing a landline shows here too: the organizer decides, and merges or not.
+    """
+    visible = restrict(Person.objects.filter(erased_at__isnull=True), user=user, organization=organization)
+    reasons: dict[tuple[int, int], list[str]] = {}
+    for field, reason in (("email", "same email"), ("phone", "same phone"), ("search_key", "same name")):
+        shared = visible.exclude(**{field: ""}).values(field).annotate(n=Count("pk")).filter(n__gt=1).values(field)
+        groups: dict[str, list[int]] = {}
+        for value, pk in visible.filter(**{f"{field}__in": shared}).order_by(field, "pk").values_list(field, "pk"):
+            groups.setdefault(value, []).append(pk)
+        for ids in groups.values():
+            for pair in combinations(ids[:20], 2):
+                reasons.setdefault(pair, []).append(reason)
+    pairs = sorted(reasons)[:limit]
+    names = dict(visible.filter(pk__in={pk for pair in pairs for pk in pair}).values_list("pk", "name"))
+    return [DuplicatePair(a, names[a], b, names[b], tuple(reasons[(a, b)])) for a, b in pairs]
+
+
+class DuplicatePair(NamedTuple):
+    """Two people who may be one, and why."""
+
+    first_id: int
+    first_name: str
+    second_id: int
+    second_name: str
+    reasons: tuple[str, ...]
+
+
+def values_to_check(user, organization: Organization) -> Iterator[dict[str, object]]:
+    """The stored values of visible people that are not in the normal form (`normalize.py`) and
+    could not be brought to it: a phone that is not a number for the organization's region, an
+    email that is not an address, a name that is empty once normalized. Read in batches."""
+    region = organization.default_region
+    people = restrict(Person.objects.filter(erased_at__isnull=True), user=user, organization=organization)
+    last = 0
+    while True:
+        batch = list(people.filter(pk__gt=last).order_by("pk").values_list("pk", "name", "email", "phone")[:2000])
+        if not batch:
+            return
+        last = batch[-1][0]
+        for pk, name, email, phone in batch:
+            if not normal_text(name):
+                yield {"id": pk, "field": "name", "value": name, "reason": "empty once invisible characters go"}
+            if email and (normal_email(email) != email or not is_email(email)):
+                yield {"id": pk, "field": "email", "value": email, "reason": "not an email address"}
+            if phone and phone_e164(phone, region) != phone:
+                yield {"id": pk, "field": "phone", "value": phone, "reason": f"not a phone number for {region}"}
 
 
 def memberships_visible_to(user, organization: Organization) -> QuerySet[Membership]:

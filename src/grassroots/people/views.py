@@ -14,25 +14,30 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from grassroots.access import OutOfScope
 from grassroots.access.indirect import visible_person
 from grassroots.errors import ActionRefused
 from grassroots.imports.selectors import may_import
 from grassroots.organizations.models import Organization
-from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
-from grassroots.web import ActionForm, perform_step, refusal_message
+from grassroots.organizations.selectors import basic_units_open_to_members, organization_for, units_visible_to
+from grassroots.web import ActionForm, confirm_first, perform_step, refusal_message
 
 from . import actions
 from .forms import (
     LISTED_CHOICES,
     AddPersonForm,
     ConsentForm,
+    EditPersonForm,
     EndMembershipForm,
     EraseForm,
     JoinForm,
+    MergeForm,
+    PeopleFilterForm,
     StatusForm,
     TransferForm,
     person_label,
@@ -43,10 +48,12 @@ from .selectors import (
     consent_for,
     consents_of,
     current_membership,
+    duplicates_visible_to,
     history_of,
     may_edit,
     may_erase,
     may_export,
+    people_by_ids,
     people_visible_to,
     person_for,
     search_people,
@@ -64,11 +71,16 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
     """
     organization = organization_for(request.user, org)
     query = request.GET.get("q", "").strip()
-    people = search_people(request.user, organization, query)
+    filters = PeopleFilterForm(
+        request.GET, organization=organization, units=units_visible_to(request.user, organization)
+    )
+    people = search_people(request.user, organization, query, **filters.chosen())
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "organization": organization,
         "query": query,
+        "filters": filters,
+        "filters_query": _without_page(request),
         "page": page,
         "rows": [(person, current_membership(person)) for person in page],
         "may_import": may_import(request.user, organization),
@@ -79,15 +91,23 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
     return response
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The list's query string without its page number, ready for `page=` to follow."""
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    return f"{kept.urlencode()}&" if kept else ""
+
+
 @login_required
 def add_person(request: HttpRequest, org: str) -> HttpResponse:
+    """Record a person; `?unit=` (from a unit's "add a member here") and `?recruiter=` preselect."""
     organization = organization_for(request.user, org)
     form = AddPersonForm(
         request.POST or None,
         constitution=organization.constitution,
         people=people_visible_to(request.user, organization),
         units=basic_units_open_to_members(request.user, organization),
-        initial={"recruiter": request.GET.get("recruiter")},
+        initial={"recruiter": request.GET.get("recruiter"), "unit": request.GET.get("unit")},
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -103,6 +123,7 @@ def add_person(request: HttpRequest, org: str) -> HttpResponse:
                 unit=data["unit"],
                 status=data["status"],
                 on=data["on"],
+                allow_duplicate=data["allow_duplicate"],
                 by=request.user,
             )
         except ActionRefused as refusal:
@@ -124,7 +145,7 @@ def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "organization": organization,
         "person": person,
         "membership": membership,
-        "history": history_of(request.user, person),
+        "history": history_of(request.user, person).prefetch_related("status_changes"),
         "show_lineage": sees_lineage(request.user, person),
         "recruiter": visible_person(request.user, person.recruiter),
         "may_edit": may_edit(request.user, person),
@@ -184,7 +205,11 @@ def change_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 def end_membership(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     organization, person = _person(request, org, pk)
     form = EndMembershipForm(request.POST, statuses=organization.constitution.statuses)
-    return _step(request, organization, person, form, actions.end_membership, "{person.name}'s membership has ended.")
+    question = f"End {person.name}'s membership? They stay on record, with no unit, until they join again."
+    back = reverse("person", args=[organization.slug, person.pk])
+    return confirm_first(request, form, question=question, back_to=back) or _step(
+        request, organization, person, form, actions.end_membership, "{person.name}'s membership has ended."
+    )
 
 
 @login_required
@@ -255,6 +280,66 @@ def withdraw_consent(request: HttpRequest, org: str, pk: int, consent: int) -> H
         back_to=back,
         consent=given,
     )
+
+
+def _editable(request: HttpRequest, org: str, pk: int) -> tuple[Organization, Person]:
+    """The person, when the user may change their record: 404 out of sight, 403 out of their rights."""
+    organization, person = _person(request, org, pk)
+    if not may_edit(request.user, person):
+        raise OutOfScope(f"you may not edit people where {person.name} stands", organization=organization)
+    return organization, person
+
+
+@login_required
+def edit_person(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Correct a person's name, email, phone or address."""
+    organization, person = _editable(request, org, pk)
+    initial = {"name": person.name, "email": person.email, "phone": person.phone, "address": person.address}
+    form = EditPersonForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            actions.edit_person(person=person, by=request.user, **form.cleaned_data)
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"{person.name}'s record is corrected.")
+            return redirect("person", org=organization.slug, pk=person.pk)
+    return render(request, "people/edit_person.html", {"organization": organization, "person": person, "form": form})
+
+
+@login_required
+def duplicates(request: HttpRequest, org: str) -> HttpResponse:
+    """Pairs of people in the user's scope who may be one person, each with a merge either way."""
+    organization = organization_for(request.user, org)
+    pairs = duplicates_visible_to(request.user, organization)
+    return render(request, "people/duplicates.html", {"organization": organization, "pairs": pairs})
+
+
+@login_required
+def merge_people(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """Show this person beside `?other=`, and merge the other into them when the page posts back.
+
+    An `other` the user cannot see is an unknown choice, reported like any other refusal."""
+    organization, keep = _person(request, org, pk)
+    form = MergeForm(request.POST or request.GET)
+    other = None
+    if form.is_valid():
+        other = people_by_ids(request.user, organization, [form.cleaned_data["other"]]).get(form.cleaned_data["other"])
+        if other is None:
+            form.add_error("other", f"no person {form.cleaned_data['other']} among the people you may see")
+    if other is None:
+        messages.error(request, form.error_message())
+        return redirect("person_duplicates", org=organization.slug)
+    if request.method == "POST":
+        try:
+            actions.merge_people(keep=keep, other=other, by=request.user)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, f"Person {other.pk} is merged into {keep.name}.")
+            return redirect("person", org=organization.slug, pk=keep.pk)
+    context = {"organization": organization, "keep": keep, "other": other, "form": form}
+    return render(request, "people/merge.html", context)
 
 
 @login_required

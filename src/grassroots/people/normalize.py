@@ -1,0 +1,187 @@
+"""The one form in which a person's name, email, phone and address are stored, and their search key.
+
+Plain Python, no database. Every path that writes a person (the people actions, the import's
+bulk writes, the data migration) goes through these functions, so that one person typed on the
+web, given on the command line or read from a file is written the same way and found the same way.
+
+- Text (names, addresses): Unicode NFC, zero-width and control characters removed, runs of
+  whitespace collapsed to one space (an address keeps its line breaks, each line collapsed).
+- Email: trimmed and lowercased (emails are matched case-insensitively).
+- Phone: parsed with the organization's default region and stored in E.164. One validity rule
+  whatever the formatting: the number has a possible length for its country
+  (`phonenumbers.is_possible_number_with_reason` is `IS_POSSIBLE`). Full validity
+  (`is_valid_number`) would refuse the Ofcom drama range (+44 7700 900xxx) the demo uses.
+- Search key: the name casefolded, decomposed (NFKD) with combining marks removed and apostrophe
+  variants folded to `'`, so `ИВАНОВ`, `jose` and `d'arcy` find `Иванов`, `José` (composed or
+  decomposed) and `D’Arcy`. A second key reads the name from its last word (`family_key`).
+  Search is a prefix match on either key or on the email: a name is found from its start, from
+  its family name, or by its email, each one range of an index on SQLite and PostgreSQL alike
+  (see `selectors.search_people`). A middle word alone is not searched: that would read every row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from grassroots.errors import ActionRefused
+
+# Zero-width and format characters (Cf) and controls (Cc) other than the line breaks an address keeps.
+_SPACE = re.compile(r"[^\S\n]+")
+# Apostrophe variants fold to ', and the dotless ı to i (its capital is I, which folds to i).
+_APOSTROPHES = str.maketrans(
+    {c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"} | {"\u0131": "i"}
+)
+SEARCH_KEY_LENGTH = 200
+
+
+def _visible(value: str, *, keep_newlines: bool = False) -> str:
+    """NFC text without control or zero-width characters (tabs become spaces)."""
+    value = unicodedata.normalize("NFC", value)
+    kept = []
+    for char in value:
+        if char in "\t\r\v\f\x85\u2028\u2029":
+            kept.append("\n" if keep_newlines and char in "\r\x85\u2028\u2029" else " ")
+        elif char == "\n":
+            kept.append("\n" if keep_newlines else " ")
+        elif unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
+def normal_text(value: str) -> str:
+    """One line of text (a name): NFC, no invisible characters, whitespace collapsed and trimmed."""
+    if value.isascii() and value.isprintable():  # most values, quickly: only spaces to collapse
+        return " ".join(value.split())
+    return _SPACE.sub(" ", _visible(value)).strip()
+
+
+def normal_address(value: str) -> str:
+    """An address: each line as `normal_text`, empty lines dropped, lines joined by newlines."""
+    lines = (_SPACE.sub(" ", line).strip() for line in _visible(value, keep_newlines=True).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def normal_email(value: str) -> str:
+    """An email as stored and matched: trimmed, without invisible characters, lowercased."""
+    return normal_text(value).replace(" ", "").lower()
+
+
+def is_email(value: str) -> bool:
+    """Whether a (normalized) email is an address, by Django's rule (the forms' and the API's)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+_E164 = re.compile(r"\+([1-9][0-9]{6,14})")
+_COUNTRY_RULES: dict[str, tuple[frozenset[int], re.Pattern | None] | None] = {}
+
+
+def _country_rules(digits: str) -> tuple[int, frozenset[int], re.Pattern | None] | None:
+    """The country calling code that begins `digits`, the possible lengths of its national numbers
+    and the national prefix its parser strips (phonenumbers' metadata)."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    for size in (1, 2, 3):
+        code = digits[:size]
+        if code not in _COUNTRY_RULES:
+            region = phonenumbers.region_code_for_country_code(int(code))
+            metadata = PhoneMetadata.metadata_for_region_or_calling_code(int(code), region)
+            prefix = metadata.national_prefix_for_parsing or metadata.national_prefix if metadata else None
+            _COUNTRY_RULES[code] = (
+                (frozenset(metadata.general_desc.possible_length), re.compile(prefix) if prefix else None)
+                if metadata
+                else None
+            )
+        rules = _COUNTRY_RULES[code]
+        if rules is not None:
+            return size, *rules
+    return None
+
+
+def phone_e164(value: str, region: str) -> str | None:
+    """The number in E.164 read with the organization's region, or None when it is not a phone number
+    (see the module for the rule). An empty value is "" (no phone).
+
+    A value already in E.164 is checked against the same rule without parsing it (imports read
+    millions) when its national part has a possible length for its country calling code; any
+    other value (one beginning with a national prefix, say) goes through the parser."""
+    import phonenumbers
+
+    text = value.strip()
+    match = _E164.fullmatch(text)
+    if match is None:
+        text = normal_text(value)
+        if not text:
+            return ""
+        match = _E164.fullmatch(text)
+    rules = _country_rules(match.group(1)) if match else None
+    if rules is not None:
+        size, lengths, national_prefix = rules
+        national = match.group(1)[size:]
+        if len(national) in lengths and not (national_prefix and national_prefix.match(national)):
+            return text
+    try:
+        number = phonenumbers.parse(text, (region or "GB").upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normal_phone(value: str, region: str, *, field: str = "phone") -> str:
+    """The number in E.164, or refused naming the field when it is not a phone number."""
+    number = phone_e164(value, region)
+    if number is None:
+        shown = normal_text(value)[:40]
+        raise ActionRefused(f"{field}: '{shown}' is not a phone number for {(region or 'GB').upper()}", field=field)
+    return number
+
+
+def search_key(value: str) -> str:
+    """The form search compares: casefolded, accents and other marks removed, apostrophes folded."""
+    text = normal_text(value)
+    if text.isascii():  # casefold is lower, and nothing decomposes
+        return text.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
+    folded = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
+    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", bare.translate(_APOSTROPHES))[:SEARCH_KEY_LENGTH]
+
+
+def _from_last_word(key: str) -> str:
+    words = key.split()
+    return " ".join(words[-1:] + words[:-1])[:SEARCH_KEY_LENGTH] if len(words) > 1 else key
+
+
+def family_key(name: str) -> str:
+    """The search key read from the name's last word, then the words before it (`Rosa Lindqvist`
+    is `lindqvist rosa`): so a family name, which most scripts write last, is found by its start."""
+    return _from_last_word(search_key(name))
+
+
+def search_keys(name: str) -> dict[str, str]:
+    """Both keys of a name, by the names of the Person columns that hold them."""
+    key = search_key(name)
+    return {"search_key": key, "family_key": _from_last_word(key)}
+
+
+def names_agree(one: str, other: str) -> bool:
+    """Whether two names are of one person: equal search keys, or equal first and last words
+    where only the middle names differ (one of them may have none)."""
+    a, b = search_key(one), search_key(other)
+    if a == b:
+        return True
+    a_words, b_words = a.split(), b.split()
+    if len(a_words) < 2 or len(b_words) < 2:
+        return False
+    return a_words[0] == b_words[0] and a_words[-1] == b_words[-1]

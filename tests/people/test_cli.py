@@ -1,0 +1,118 @@
+"""The people commands: list (filters, fields, streaming in a fixed number of queries), edit,
+duplicates, merge, check, and add --allow-duplicate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grassroots.cli import main
+from grassroots.people.models import Person
+from tests.support import builders
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def rosa(org, tree):
+    return builders.person(
+        org,
+        "Rosa Lindqvist",
+        email="rosa@example.org",
+        phone="020 7946 0000",
+        address="1 Elm\nNorth",
+        unit=tree["elm"],
+        status="member",
+        on=builders.START,
+    )
+
+
+def test_list_prints_every_field_and_filters(capsys, org, tree, rosa):
+    builders.person(org, "José Álvarez", unit=tree["ash"], status="candidate", on=builders.START)
+    code, out, err = run(capsys, "person", "list", org.slug, "--search", "LINDQ", "--json")
+    assert code == 0, err
+    assert json.loads(out) == [
+        {
+            "id": rosa.pk,
+            "name": "Rosa Lindqvist",
+            "email": "rosa@example.org",
+            "phone": "+442079460000",
+            "address": "1 Elm\nNorth",
+            "unit": "elm-house",
+            "status": "member",
+            "since": "2024-01-01",
+        }
+    ]
+    code, out, _ = run(
+        capsys, "person", "list", org.slug, "--search", "jose", "--unit", "south", "--status", "candidate"
+    )
+    assert out.splitlines() == [
+        "id\tname\temail\tphone\taddress\tunit\tstatus\tsince",
+        f"{Person.objects.get(name='José Álvarez').pk}\tJosé Álvarez\t\t\t\tash-tower\tcandidate\t2024-01-01",
+    ]
+    code, out, _ = run(capsys, "person", "list", org.slug, "--limit", "2", "--json")
+    assert len(json.loads(out)) == 2
+    code, _out, err = run(capsys, "person", "list", org.slug, "--status", "chief")
+    assert (code, err.strip()) == (1, "error: --status: 'chief' is not a status of this constitution")
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_list_runs_the_same_queries_however_many_match(capsys, org, tree, size, django_assert_num_queries):
+    builders.members(org, tree["ash"], size)
+    # The organization, then the listing itself in one query (the operator needs no grants).
+    with django_assert_num_queries(2):
+        code, out, _ = run(capsys, "person", "list", org.slug, "--json")
+    assert code == 0
+    assert len(json.loads(out)) == Person.objects.filter(organization=org).count()
+
+
+def test_add_refuses_a_duplicate_unless_allowed(capsys, org, rosa):
+    args = ("person", "add", org.slug, "--name", "ROSA LINDQVIST", "--email", "Rosa@example.org")
+    code, _out, err = run(capsys, *args)
+    assert code == 1
+    assert f"person {rosa.pk} (Rosa Lindqvist) has the same name and email" in err
+    assert run(capsys, *args, "--allow-duplicate")[0] == 0
+    code, _out, err = run(capsys, "person", "add", org.slug, "--name", "Ana", "--phone", "abc")
+    assert (code, "phone: 'abc' is not a phone number for GB" in err) == (1, True)
+
+
+def test_edit_then_duplicates_then_merge(capsys, org, rosa):
+    code, out, err = run(capsys, "person", "edit", str(rosa.pk), "--phone", "07911 123458", "--name", "Rosa  Lindqvist")
+    assert code == 0, err
+    assert out.strip() == f"Person {rosa.pk}: Rosa Lindqvist, rosa@example.org, +447911123458."
+    other = builders.person(org, "Rosa Lindqvist", address="2 Oak", allow_duplicate=True)
+    code, out, _ = run(capsys, "person", "duplicates", org.slug, "--json")
+    assert json.loads(out) == [
+        {
+            "first_id": rosa.pk,
+            "first_name": "Rosa Lindqvist",
+            "second_id": other.pk,
+            "second_name": "Rosa Lindqvist",
+            "reasons": ["same name"],
+        }
+    ]
+    code, _out, err = run(capsys, "person", "merge", str(rosa.pk), str(other.pk))
+    assert (code, "add --yes" in err) == (1, True)
+    code, out, err = run(capsys, "person", "merge", str(rosa.pk), str(other.pk), "--yes")
+    assert code == 0, err
+    assert out.strip() == f"Person {other.pk} is merged into person {rosa.pk} (Rosa Lindqvist)."
+    assert not Person.objects.filter(pk=other.pk).exists()
+
+
+def test_check_lists_what_could_not_be_normalized(capsys, org, rosa):
+    Person.objects.filter(pk=rosa.pk).update(phone="call after 6")
+    code, out, _ = run(capsys, "person", "check", org.slug, "--json")
+    assert (code, json.loads(out)) == (
+        0,
+        [{"id": rosa.pk, "field": "phone", "value": "call after 6", "reason": "not a phone number for GB"}],
+    )
+    code, out, _ = run(capsys, "person", "check", org.slug)
+    assert out.splitlines() == [
+        f"person {rosa.pk}, phone 'call after 6': not a phone number for GB",
+        "1 value to correct.",
+    ]
