@@ -18,15 +18,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from grassroots.access import may_import
 from grassroots.errors import ActionRefused
-from grassroots.imports.selectors import may_import
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
-from grassroots.web import ActionForm, perform_step, refusal_message
+from grassroots.web import LISTED_CHOICES, ActionForm, perform_step, person_label, refusal_message
 
 from . import actions
 from .forms import (
-    LISTED_CHOICES,
     AddPersonForm,
     ConsentForm,
     EndMembershipForm,
@@ -34,7 +33,6 @@ from .forms import (
     JoinForm,
     StatusForm,
     TransferForm,
-    person_label,
     unit_label,
 )
 from .models import Person
