@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from grassroots.access import Operator, grants_for, may_import, restrict, visible_organization_ids
+from grassroots.access import Operator, Right, grants_for, may_import, restrict, visible_organization_ids
 from grassroots.access.grants import Grants
 from grassroots.imports.models import ImportRun
-from grassroots.organizations.models import Unit
+from grassroots.organizations.models import Organization, Unit
 from tests.support import builders
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +73,15 @@ def test_deactivated_users_and_accounts_without_a_person_are_granted_nothing(org
     assert visible_organization_ids(member) == []
     assert grants_for(member, org.pk) == Grants()
     assert restrict(Unit.objects.all(), user=member, organization=org).count() == 0
+
+
+def test_organizations_narrowed_to_one_and_grants_in_an_organization_without_an_account(org, tree, staff):
+    other = builders.organization(slug="elsewhere")
+    assert list(restrict(Organization.objects.all(), user=staff, organization=org)) == [org]
+    assert list(restrict(Organization.objects.all(), user=staff, organization=other)) == []
+    assert grants_for(staff, other.pk) == Grants()
+    assert grants_for(staff, org.pk).allows(Right.VIEW_AUDIT, tree["elm"].path)
+    member = builders.account(org, "m@example.org", person=builders.members(org, tree["elm"], 1)[0])
+    grants = grants_for(member, org.pk)
+    assert grants.allows(Right.VIEW_UNITS, tree["elm"].path)
+    assert not grants.allows(Right.VIEW_UNITS, tree["oak"].path)
