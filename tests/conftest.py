@@ -1,7 +1,25 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from grassroots.accounts.actions import create_account
 from tests.support import builders
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker gets its own data directory (import files, progress files,
+    the data directory children inherit) beside the shared one, so parallel tests never share files.
+    Each worker has its own test database already (pytest-django adds the worker id to its name)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return
+    from django.conf import settings
+
+    data_dir = Path(settings.DATA_DIR) / "workers" / worker
+    (data_dir / "imports").mkdir(parents=True, exist_ok=True)
+    os.environ["GRASSROOTS_DATA_DIR"] = str(data_dir)
+    settings.DATA_DIR, settings.IMPORTS_DIR = data_dir, data_dir / "imports"
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ class RefuseNulCharacters:
                 return JsonResponse({"detail": "not found"}, status=404)
             return HttpResponseNotFound("not found")
         try:
-            if request.method in BODY_METHODS and not request.content_type.startswith("multipart/"):
+            if request.method in BODY_METHODS and not (request.content_type or "").startswith("multipart/"):
                 request.body  # noqa: B018 -- read now, within the limit, or refused here
             refused = _holds_nul(request.GET) or (_is_form(request) and _holds_nul(request.POST))
             message = "parameters must not contain NUL characters"

@@ -1,4 +1,4 @@
-"""What the web pages share: date inputs, refusals as messages, forms that feed one action,
+"""What the web pages share: date inputs, choosing a person, refusals as messages, forms that feed one action,
 and running one action from a small form that reports back after a redirect.
 
 Forms parse and validate input; the actions decide. A refusal becomes the form's errors or a
@@ -19,6 +19,10 @@ from django.utils.safestring import SafeString
 
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
+from grassroots.people.models import Person
+
+# How many choices a select of people or units lists before its search box is needed.
+LISTED_CHOICES = 50
 
 
 class DayInput(forms.DateInput):
@@ -102,6 +106,46 @@ def confirm_first(request: HttpRequest, form: ActionForm, *, question: str, back
     ]
     context = {"question": question, "values": values, "action": request.path, "back_to": back_to}
     return render(request, "confirm.html", context)
+
+
+class DayForm(ActionForm):
+    """A step that needs nothing but its date: prepare, go dormant, dissolve, end a post."""
+
+    on = day_field()
+
+
+class FirstChoicesSelect(forms.Select):
+    """A select over a model choice field that lists the current choice and the first few others.
+
+    It never loads the whole queryset; the field still accepts any object of it.
+    """
+
+    def optgroups(self, name, value, attrs=None):
+        field = self.choices.field
+        chosen = [pk for pk in value if is_row_id(pk)]
+        objects = [*field.queryset.filter(pk__in=chosen), *field.queryset.exclude(pk__in=chosen)[:LISTED_CHOICES]]
+        choices = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
+        if field.empty_label is not None:
+            choices.insert(0, ("", field.empty_label))
+        options = [
+            self.create_option(name, choice, label, str(choice) in value, index, attrs=attrs)
+            for index, (choice, label) in enumerate(choices)
+        ]
+        return [(None, options, 0)]
+
+
+def person_label(person: Person) -> str:
+    """A person as a choice shows them: name and email, which tells two namesakes apart."""
+    return f"{person.name} <{person.email}>" if person.email else person.name
+
+
+class PersonChoiceField(RowIdChoices, forms.ModelChoiceField):
+    """A person, chosen among millions: the first few listed, the others found by search."""
+
+    widget = FirstChoicesSelect
+
+    def label_from_instance(self, person: Person) -> str:
+        return person_label(person)
 
 
 def perform_step(

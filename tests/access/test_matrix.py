@@ -4,7 +4,7 @@ every target, compared with a naive oracle of what that role may see and do.
 The routes are enumerated from the URL configuration and from the OpenAPI schema; a route or
 an operation with no rows in the matrix below fails the suite. Each case runs in a savepoint
 that is rolled back, so the cases do not disturb one another. The test prints how many cases
-it ran.
+it ran. It is one test per interface and role, so a parallel run spreads it over the workers.
 """
 
 from __future__ import annotations
@@ -443,48 +443,58 @@ def run_case(send: Callable, *args, **kwargs):
     return response
 
 
-def test_the_authorization_matrix(scene, capsys):
+def web_failures(scene: Scene, role: str) -> tuple[int, list[str]]:
+    """Every web route as `role` against every target: the cases run and those that differ from the oracle."""
     routes = web_routes()
-    clients = {role: web_client(scene.actors[role]) for role in ROLES}
+    actor, client = scene.actors[role], web_client(scene.actors[role])
     failures, cases = [], 0
     for (name, method), route in WEB.items():
-        for role in ROLES:
-            actor, client = scene.actors[role], clients[role]
-            for target_name in TARGETS[route.kind]:
-                organization, target = resolve_target(scene, actor, route.kind, target_name)
-                url = web_url(name, routes[name], organization, target)
-                if method == "POST":
-                    response = run_case(client.post, url, route.data(scene, target) if route.data else {})
-                else:
-                    response = run_case(client.get, url)
-                got, want = web_outcome(response), expected(scene, actor, route, organization, target)
-                cases += 1
-                if got != want:
-                    failures.append(
-                        f"{method} {name} as {role} on {target_name}: {got} ({response.status_code}), {want=}"
-                    )
+        for target_name in TARGETS[route.kind]:
+            organization, target = resolve_target(scene, actor, route.kind, target_name)
+            url = web_url(name, routes[name], organization, target)
+            if method == "POST":
+                response = run_case(client.post, url, route.data(scene, target) if route.data else {})
+            else:
+                response = run_case(client.get, url)
+            got, want = web_outcome(response), expected(scene, actor, route, organization, target)
+            cases += 1
+            if got != want:
+                failures.append(f"{method} {name} as {role} on {target_name}: {got} ({response.status_code}), {want=}")
+    return cases, failures
+
+
+def api_failures(scene: Scene, role: str) -> tuple[int, list[str]]:
+    """Every API operation as `role` against every target, as `web_failures` does for pages."""
+    actor, client = scene.actors[role], Client()
+    headers = {"Authorization": f"Bearer {actor.token}"} if actor.token else {}
+    failures, cases = [], 0
     for (method, path), route in API.items():
-        for role in ROLES:
-            actor, client = scene.actors[role], Client()
-            headers = {"Authorization": f"Bearer {actor.token}"} if actor.token else {}
-            for target_name in TARGETS[route.kind]:
-                organization, target = resolve_target(scene, actor, route.kind, target_name)
-                url = api_url(path, organization, target)
-                if method == "POST" and route.multipart:
-                    response = run_case(client.post, url, route.data(scene, target), headers=headers)
-                elif method == "POST":
-                    body = json.dumps(route.data(scene, target) if route.data else {})
-                    response = run_case(client.post, url, body, content_type="application/json", headers=headers)
-                else:
-                    response = run_case(client.get, url, headers=headers)
-                got, want = api_outcome(response), expected(scene, actor, route, organization, target)
-                cases += 1
-                if got != want:
-                    failures.append(
-                        f"{method} {path} as {role} on {target_name}: {got} ({response.status_code}), {want=}"
-                    )
+        for target_name in TARGETS[route.kind]:
+            organization, target = resolve_target(scene, actor, route.kind, target_name)
+            url = api_url(path, organization, target)
+            if method == "POST" and route.multipart:
+                response = run_case(client.post, url, route.data(scene, target), headers=headers)
+            elif method == "POST":
+                body = json.dumps(route.data(scene, target) if route.data else {})
+                response = run_case(client.post, url, body, content_type="application/json", headers=headers)
+            else:
+                response = run_case(client.get, url, headers=headers)
+            got, want = api_outcome(response), expected(scene, actor, route, organization, target)
+            cases += 1
+            if got != want:
+                failures.append(f"{method} {path} as {role} on {target_name}: {got} ({response.status_code}), {want=}")
+    return cases, failures
+
+
+# One test per interface and role, so that the parallel run (pytest-xdist) spreads the matrix
+# over the workers; each builds its own scene.
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("interface", ["web", "api"])
+def test_the_authorization_matrix(scene, interface, role, capsys):
+    cases, failures = (web_failures if interface == "web" else api_failures)(scene, role)
     with capsys.disabled():
-        print(f"\nauthorization matrix: {cases} cases, {len(failures)} failures")
+        print(f"\nauthorization matrix, {interface} as {role}: {cases} cases, {len(failures)} failures")
+    assert cases > 0
     assert failures == [], "\n".join(failures[:60]) + (
         f"\n... and {len(failures) - 60} more" if len(failures) > 60 else ""
     )

@@ -1,5 +1,8 @@
+import pytest
+
 from grassroots.constitution import ChildFact, UnitFacts, evaluate, parse_constitution
-from grassroots.constitution.schema import load_constitution_text
+from grassroots.constitution.rules import evaluate_rule
+from grassroots.constitution.schema import ChildrenRule, load_constitution_text
 
 FEDERATION = parse_constitution(load_constitution_text("tenants_federation"))
 LABELS = {key: kind.label for key, kind in FEDERATION.unit_kinds.items()}
@@ -59,3 +62,19 @@ def test_exact_thresholds_pass():
     children = [ChildFact(str(i), f"C{i}", "building_committee", "founded") for i in range(3)]
     result = readiness("district", UnitFacts(children=children, members_in_subtree=40, officers={"secretary": "X"}))
     assert result.ready
+
+
+def test_failed_lists_the_rules_not_met_and_a_preparing_rule_counts_founded_children():
+    result = readiness("building_committee", UnitFacts(founding_members=["Ann", "Bo", "Cy"]))
+    assert [r.rule for r in result.failed] == ["officer: secretary", "founding_meeting"]
+    rule = ChildrenRule(children={"kind": "building_committee", "state": "preparing", "at_least": 2})
+    children = [
+        ChildFact("a", "Elm", "building_committee", "founded"),
+        ChildFact("b", "Oak", "building_committee", "preparing"),
+    ]
+    assert evaluate([rule], UnitFacts(children=children), unit="u", kind_labels=LABELS, basic_kinds=BASIC).ready
+
+
+def test_a_rule_of_no_known_type_is_a_programming_error():
+    with pytest.raises(TypeError, match="no evaluation for rule"):
+        evaluate_rule("quorum: 5", UnitFacts(), kind_labels=LABELS, basic_kinds=BASIC)

@@ -129,3 +129,42 @@ def test_a_path_that_is_neither_file_nor_template(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text(VALID)
     assert parse_constitution(load_constitution_text(str(path))).name == "Test"
+
+
+def test_a_basic_kind_cannot_be_a_parent():
+    text = VALID.replace("officer_posts:", "  flat: {label: Flat, parents: [cell]}\nofficer_posts:")
+    assert errors_of(text) == ["unit_kinds.flat.parents: 'cell' is basic and cannot have children"]
+
+
+def test_a_children_rule_names_a_known_kind():
+    text = VALID.replace("{kind: cell, state: founded, at_least: 2}", "{kind: zone, state: founded, at_least: 2}")
+    assert errors_of(text) == ["unit_kinds.area.founding_rules[0].children.kind: unknown unit kind 'zone'"]
+
+
+def test_consolidation_and_rights_name_declared_posts_only():
+    text = VALID.replace("    label: Area\n", "    label: Area\n    consolidation: {officers_filled: [chair]}\n")
+    text = text.replace("officer_posts: [secretary]", "officer_posts: [secretary]\nofficer_rights: {treasurer: []}")
+    assert errors_of(text) == [
+        "unit_kinds.area.consolidation.officers_filled: 'chair' is not in officer_posts",
+        "officer_rights.treasurer: 'treasurer' is not in officer_posts",
+    ]
+
+
+def test_a_post_without_listed_rights_grants_the_default_ones_and_statuses_follow_the_transitions():
+    constitution = parse_constitution(VALID)
+    assert constitution.rights_of_post("secretary") == frozenset({"view_people", "edit_people", "manage_units"})
+    assert constitution.statuses == ["supporter", "member", "resigned"]
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: Fédération\n".encode("latin-1"))
+    with pytest.raises(ConstitutionError, match="cannot be read as UTF-8 text"):
+        load_constitution_text(str(path))
+
+
+def test_a_rule_has_exactly_one_type():
+    text = VALID.replace("- officer: secretary", "- {officer: secretary, founding_meeting: true}")
+    assert errors_of(text) == [
+        "unit_kinds.area.founding_rules[1]: a rule is a mapping with exactly one rule type, e.g. officer: secretary"
+    ]

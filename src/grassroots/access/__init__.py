@@ -19,11 +19,13 @@ from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from .grants import Grants, Operator, Right, grants_for, is_operator
 
 __all__ = [
     "Grants",
+    "NotVisible",
     "Operator",
     "OutOfScope",
     "Right",
@@ -31,6 +33,7 @@ __all__ = [
     "authorize_post",
     "grants_for",
     "is_operator",
+    "may_import",
     "restrict",
     "visible_organization_ids",
 ]
@@ -67,6 +70,16 @@ class OutOfScope(PermissionDenied):
     def __init__(self, message: str, *, organization=None, unit=None):
         super().__init__(message)
         self.message, self.organization, self.unit = message, organization, unit
+
+
+class NotVisible(Http404):
+    """A lookup of a record that exists but is out of the caller's scope: answered 404, exactly as
+    for one that does not exist. It carries what was refused, so the interface that answers the 404
+    (a page or the API) can write the `access.denied` audit record; selectors only read."""
+
+    def __init__(self, message: str, *, organization, what: str, unit=None):
+        super().__init__(message)
+        self.organization, self.unit, self.what = organization, unit, what
 
 
 def _in_paths(field: str, paths: list[str]) -> Q:
@@ -149,6 +162,15 @@ def _restrict_import_runs(queryset: QuerySet[M], user, organization) -> QuerySet
     if grants.paths(Right.IMPORT_EXPORT):
         return queryset.filter(requested_by_id=user.pk)
     return queryset.none()
+
+
+def may_import(user, organization) -> bool:
+    """Whether the user may import or export members somewhere in the organization (to offer the
+    import pages; each import checks every row's unit)."""
+    if is_operator(user):
+        return True
+    grants = grants_for(user, organization.pk)
+    return grants.everything or bool(grants.paths(Right.IMPORT_EXPORT))
 
 
 def authorize_post(by, post: str, unit) -> None:

@@ -43,7 +43,8 @@ def scope_condition(user, organization, right: str, *, path_column: str, id_colu
     grants = grants_for(user, organization.pk)
     if grants.everything:
         return None
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     for path in grants.paths(right):
         parts.append(f"({path_column} >= %s AND {path_column} < %s)")
         params += [path, path + "~"]
@@ -60,7 +61,7 @@ def visible_ids(model: type[Model], ids: Iterable[int | None], *, user, organiza
         return set()
     if is_operator(user) or grants_for(user, organization.pk).everything:
         return wanted
-    found = restrict(model.objects.filter(pk__in=wanted), user=user, organization=organization, right=right)
+    found = restrict(model._default_manager.filter(pk__in=wanted), user=user, organization=organization, right=right)
     return set(found.values_list("pk", flat=True))
 
 

@@ -14,7 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from grassroots.access import OutOfScope
 from grassroots.api.auth import UNAUTHENTICATED
 from grassroots.api.parser import UnencodableText
-from grassroots.audit.actions import record_denied_access
+from grassroots.audit.actions import record_refusal
 from grassroots.errors import ActionRefused
 from grassroots.middleware import too_large
 
@@ -38,13 +38,12 @@ def add_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(OutOfScope)
     def out_of_scope(request: HttpRequest, error: OutOfScope):
-        if error.organization is not None:
-            what = f"{request.method} {request.path}: {error.message}"
-            record_denied_access(user=request.user, organization=error.organization, unit=error.unit, what=what)
+        record_refusal(user=request.user, refusal=error, request=request)
         return api.create_response(request, {"detail": error.message}, status=403)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, error: Http404):
+        record_refusal(user=request.user, refusal=error, request=request)  # when out of scope (NotVisible)
         return api.create_response(request, {"detail": str(error) or "not found"}, status=404)
 
     @api.exception_handler(AuthenticationError)

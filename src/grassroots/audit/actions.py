@@ -8,6 +8,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.db.models import Max, QuerySet
+from django.http import HttpRequest
+
+from grassroots.access import NotVisible, OutOfScope
 
 from .models import AuditRecord
 
@@ -76,6 +79,18 @@ def record_denied_access(*, user, organization: Any, what: str, unit: Any = None
         target_id="",
         target_label=what[:300],
     )
+
+
+def record_refusal(*, user, refusal: BaseException, request: HttpRequest | None = None) -> AuditRecord | None:
+    """Audit a refusal of scope as an interface answers it: a write refused with `OutOfScope` (403,
+    named with the request's method and path when there is one) or a lookup of a record out of
+    scope, `NotVisible` (404). Any other error, and an unknown record, leaves no trace."""
+    if isinstance(refusal, NotVisible):
+        return record_denied_access(user=user, organization=refusal.organization, unit=refusal.unit, what=refusal.what)
+    if isinstance(refusal, OutOfScope) and refusal.organization is not None:
+        what = refusal.message if request is None else f"{request.method} {request.path}: {refusal.message}"
+        return record_denied_access(user=user, organization=refusal.organization, unit=refusal.unit, what=what)
+    return None
 
 
 def export_audit_records(

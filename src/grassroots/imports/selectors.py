@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from grassroots.access import Right, grants_for, is_operator, restrict
+from grassroots.access import restrict
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization
 
 from .models import ImportRun
 from .progress import read_progress
-
-
-def may_import(user, organization: Organization) -> bool:
-    if is_operator(user):
-        return True
-    grants = grants_for(user, organization.pk)
-    return grants.everything or bool(grants.paths(Right.IMPORT_EXPORT))
 
 
 def runs_visible_to(user, organization: Organization):

@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from grassroots.access import may_import
 from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import organization_for, unit_for
 from grassroots.web import refusal_message
@@ -27,7 +28,7 @@ from .columns import MappingError
 from .forms import FIELD_LABELS, ExportForm, RunAgainForm, UploadForm
 from .models import ImportRun
 from .reading import ImportFileError
-from .selectors import may_import, run_for, runs_visible_to
+from .selectors import run_for, runs_visible_to
 
 RECENT_RUNS = 20
 

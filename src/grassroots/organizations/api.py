@@ -18,6 +18,7 @@ from ninja import Router, Status
 
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
+from grassroots.audit.actions import record_refusal
 from grassroots.errors import ActionRefused
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
@@ -75,7 +76,8 @@ def referenced_unit(request: HttpRequest, organization: Organization, slug: str 
         return None
     try:
         return unit_for(request.auth, organization, slug)
-    except Http404:
+    except Http404 as missing:
+        record_refusal(user=request.auth, refusal=missing, request=request)
         raise ActionRefused(f"{field}: no unit '{slug}' in {organization.slug}", field=field) from None
 
 

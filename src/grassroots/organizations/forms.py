@@ -11,15 +11,9 @@ from django import forms
 from grassroots.constitution import Constitution
 from grassroots.people.models import Person
 from grassroots.people.selectors import current_membership
-from grassroots.web import ActionForm, DayInput, RowIdChoices, day_field
+from grassroots.web import ActionForm, DayForm, DayInput, PersonChoiceField, RowIdChoices, day_field
 
 from .models import Unit
-
-
-class DayForm(ActionForm):
-    """A lifecycle step that needs nothing but its date: prepare, go dormant, dissolve."""
-
-    on = day_field()
 
 
 class AsOfForm(forms.Form):
@@ -113,8 +107,6 @@ class AssignPostForm(DayForm):
     until = forms.DateField(label="Until", required=False, widget=DayInput, help_text="Leave empty for no set end.")
 
     def __init__(self, *args, constitution: Constitution, candidates, **kwargs):
-        from grassroots.people.forms import PersonChoiceField  # people.forms imports this module
-
         super().__init__(*args, **kwargs)
         self.fields["post"].choices = [(post, post.capitalize()) for post in constitution.officer_posts]
         self.fields["person"] = PersonChoiceField(candidates, label="Person", empty_label="—")

@@ -10,9 +10,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from grassroots.access import grants_for, restrict
+from grassroots.access import NotVisible, grants_for, restrict
 from grassroots.access.indirect import visible_unit
-from grassroots.audit.actions import record_denied_access
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
@@ -27,12 +26,13 @@ def organizations_visible_to(user) -> list[Organization]:
 
 
 def organization_for(user, slug: str) -> Organization:
-    """The organization with this slug, or 404 when it does not exist or is out of scope."""
+    """The organization with this slug, or 404 when it does not exist or is out of scope (then
+    `NotVisible`, which the page or API answering it audits)."""
     organization = restrict(Organization.objects.filter(slug=slug), user=user).first()
     if organization is None:
         existing = Organization.objects.filter(slug=slug).first()
         if existing is not None:
-            record_denied_access(user=user, organization=existing, what=f"organization {slug}")
+            raise NotVisible(f"no organization '{slug}'", organization=existing, what=f"organization {slug}")
         raise Http404(f"no organization '{slug}'")
     return organization
 
@@ -46,7 +46,8 @@ def unit_for(user, organization: Organization, slug: str) -> Unit:
     if unit is None:
         existing = Unit.objects.filter(organization=organization, slug=slug).first()
         if existing is not None:
-            record_denied_access(user=user, organization=organization, unit=existing, what=f"unit {slug}")
+            message = f"no unit '{slug}' in {organization.slug}"
+            raise NotVisible(message, organization=organization, unit=existing, what=f"unit {slug}")
         raise Http404(f"no unit '{slug}' in {organization.slug}")
     return unit
 

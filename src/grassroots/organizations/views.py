@@ -18,12 +18,11 @@ from django.views.decorators.http import require_POST
 
 from grassroots.access import Right
 from grassroots.errors import ActionRefused
-from grassroots.people.forms import LISTED_CHOICES, person_label
 from grassroots.people.selectors import members_of_unit, roster_of
-from grassroots.web import ActionForm, confirm_first, perform_step
+from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, perform_step, person_label
 
 from . import actions, selectors
-from .forms import AddUnitForm, AsOfForm, AssignPostForm, DayForm, FoundForm, MoveForm, RenameForm
+from .forms import AddUnitForm, AsOfForm, AssignPostForm, FoundForm, MoveForm, RenameForm
 from .models import Organization, Unit, UnitState
 
 # What the unit page offers in each state: whether it can be founded, and the steps that need

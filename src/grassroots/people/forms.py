@@ -10,49 +10,12 @@ from django import forms
 
 from grassroots.constitution import Constitution
 from grassroots.errors import ADDRESS_MAX_LENGTH
-from grassroots.ids import is_row_id
-from grassroots.organizations.forms import DayForm
 from grassroots.organizations.models import Unit
-from grassroots.web import ActionForm, RowIdChoices, day_field
-
-from .models import Person
-
-LISTED_CHOICES = 50
-
-
-def person_label(person: Person) -> str:
-    return f"{person.name} <{person.email}>" if person.email else person.name
+from grassroots.web import ActionForm, DayForm, FirstChoicesSelect, PersonChoiceField, RowIdChoices, day_field
 
 
 def unit_label(unit: Unit) -> str:
     return f"{unit.name}, {unit.parent.name}" if unit.parent_id else unit.name
-
-
-class FirstChoicesSelect(forms.Select):
-    """A select over a model choice field that lists the current choice and the first few others.
-
-    It never loads the whole queryset; the field still accepts any object of it.
-    """
-
-    def optgroups(self, name, value, attrs=None):
-        field = self.choices.field
-        chosen = [pk for pk in value if is_row_id(pk)]
-        objects = [*field.queryset.filter(pk__in=chosen), *field.queryset.exclude(pk__in=chosen)[:LISTED_CHOICES]]
-        choices = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
-        if field.empty_label is not None:
-            choices.insert(0, ("", field.empty_label))
-        options = [
-            self.create_option(name, choice, label, str(choice) in value, index, attrs=attrs)
-            for index, (choice, label) in enumerate(choices)
-        ]
-        return [(None, options, 0)]
-
-
-class PersonChoiceField(RowIdChoices, forms.ModelChoiceField):
-    widget = FirstChoicesSelect
-
-    def label_from_instance(self, person: Person) -> str:
-        return person_label(person)
 
 
 class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):

@@ -9,8 +9,7 @@ from typing import NamedTuple
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from grassroots.access import Right, grants_for, restrict
-from grassroots.audit.actions import record_denied_access
+from grassroots.access import NotVisible, Right, grants_for, restrict
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 
@@ -28,11 +27,12 @@ def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
 
 
 def person_for(user, organization: Organization, pk: int | str) -> Person:
-    """The person with this number, or 404 when unknown or out of the user's scope (which is audited)."""
+    """The person with this number, or 404 when unknown or out of the user's scope (then
+    `NotVisible`, which the page or API answering it audits)."""
     person = people_visible_to(user, organization).filter(pk=pk).first() if is_row_id(pk) else None
     if person is None:
         if is_row_id(pk) and Person.objects.filter(organization=organization, pk=pk).exists():
-            record_denied_access(user=user, organization=organization, what=f"person {pk}")
+            raise NotVisible(f"no person {pk} in {organization.slug}", organization=organization, what=f"person {pk}")
         raise Http404(f"no person {pk} in {organization.slug}")
     return person
 

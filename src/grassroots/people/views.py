@@ -19,17 +19,15 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from grassroots.access import OutOfScope
+from grassroots.access import OutOfScope, may_import
 from grassroots.access.indirect import visible_person
 from grassroots.errors import ActionRefused
-from grassroots.imports.selectors import may_import
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for, units_visible_to
-from grassroots.web import ActionForm, confirm_first, perform_step, refusal_message
+from grassroots.web import LISTED_CHOICES, ActionForm, confirm_first, perform_step, person_label, refusal_message
 
 from . import actions
 from .forms import (
-    LISTED_CHOICES,
     AddPersonForm,
     ConsentForm,
     EditPersonForm,
@@ -40,7 +38,6 @@ from .forms import (
     PeopleFilterForm,
     StatusForm,
     TransferForm,
-    person_label,
     unit_label,
 )
 from .models import Person
