@@ -166,7 +166,7 @@ def test_memberships_from_the_command_line(capsys, federation):
         (["tree", "riverside", "--as-of", "yesterday"], "error: --as-of: 'yesterday' is not a date (YYYY-MM-DD)"),
         (
             ["unit", "add", "riverside", "--kind", "shop", "--name", "X"],
-            "refused: unknown unit kind 'shop' (this constitution has: building_committee, district, federation)",
+            "refused: unknown unit kind 'shop' (this constitution has: Building committee, District committee, Federation)",
         ),
         (["unit", "move", "north"], "error: give either --parent UNIT or --top"),
         (

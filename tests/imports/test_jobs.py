@@ -168,7 +168,7 @@ def test_an_officer_imports_only_into_their_subtree_and_sees_only_their_imports(
     run.refresh_from_db()
     assert (run.created, run.rejected) == (1, 1)
     rows = list(csv.reader(jobs.errors_path(run).open()))
-    assert rows[1][:3] == ["3", "unit", "Ash Tower"] and "may not import export" in rows[1][3]
+    assert rows[1][:3] == ["3", "unit", "Ash Tower"] and "may not import and export members" in rows[1][3]
     # The administrator's import is not the officer's to see.
     theirs = jobs.stage_import(organization=org, upload=upload("a.csv", GOOD), by=staff)
     assert client.get(reverse("import_run", args=[org.slug, theirs.pk])).status_code == 404

@@ -164,7 +164,8 @@ def authorize_post(by, post: str, unit) -> None:
     lacking = sorted(r for r in unit.organization.constitution.rights_of_post(post) if not grants.allows(r, unit.path))
     if lacking:
         raise OutOfScope(
-            f"the post {post} grants {', '.join(lacking)}, which you do not hold in {unit.name}",
+            f"the post {post} lets its holder {', '.join(Right(r).words for r in lacking)}, "
+            f"which you may not do in {unit.name}",
             organization=unit.organization,
             unit=unit,
         )
@@ -184,4 +185,4 @@ def authorize(by, right: str, unit=None, *, organization=None) -> None:
         allowed = grants.allows(right, unit.path)
         where = unit.name
     if not allowed:
-        raise OutOfScope(f"you may not {right.replace('_', ' ')} in {where}", organization=organization, unit=unit)
+        raise OutOfScope(f"you may not {Right(right).words} in {where}", organization=organization, unit=unit)

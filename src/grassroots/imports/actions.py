@@ -347,7 +347,7 @@ class _MemberImport:
     def _scope_refusal(self, path: str) -> str:
         ref = self.units_by_path.get(path)
         if ref is None:
-            return f"you may not import export in the unit at {path}"
+            return f"you may not {Right.IMPORT_EXPORT.words} in the unit at {path}"
         unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
         try:
             authorize(self.by, Right.IMPORT_EXPORT, unit)
