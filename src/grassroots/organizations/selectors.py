@@ -50,6 +50,20 @@ def unit_for(user, organization: Organization, slug: str) -> Unit:
     return unit
 
 
+def unit_named(user, organization: Organization, ref: str) -> Unit:
+    """A unit by its slug or, when no slug matches, by its name in any case (as an import names
+    units). 404 when the user sees none, or several of that name (then the slug tells them apart)."""
+    ref = ref.strip()
+    units = units_visible_to(user, organization)
+    unit = units.filter(slug=ref).first()
+    if unit is not None:
+        return unit
+    named = list(units.filter(name__iexact=ref)[:2])
+    if len(named) > 1:
+        raise Http404(f"several units are called '{ref}': give the slug shown on its page")
+    return named[0] if named else unit_for(user, organization, ref)
+
+
 def visible_parent_slug(user, unit: Unit) -> str | None:
     """The slug of the unit's parent, or None when it has none or the user may not see it."""
     if unit.parent_id is None:
