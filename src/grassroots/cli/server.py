@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -13,11 +16,50 @@ from django.core.management import call_command
 from grassroots.cli.common import out
 from grassroots.imports.actions import close_interrupted_runs
 
+WORKER_STOP_SECONDS = 30
+
 
 def migrate() -> None:
     """Create or update the database tables."""
     call_command("migrate", interactive=False, verbosity=0)
     out.print("Database is up to date.")
+
+
+@contextmanager
+def job_workers(count: int) -> Iterator[list[subprocess.Popen]]:
+    """Start `count` job worker processes (`grassroots worker`) and stop every one of them on the
+    way out, however it comes: the end of serving, Ctrl-C, SIGTERM or an error."""
+    command = [sys.executable, "-m", "grassroots.cli", "worker"]
+    started = [subprocess.Popen(command) for _ in range(max(count, 0))]
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.terminate()  # a worker finishes its current job, then stops
+        for process in started:
+            try:
+                process.wait(timeout=WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _stop_on_sigterm(_signum, _frame) -> None:
+    # Waitress stops serving on SystemExit (as on Ctrl-C), so the workers are stopped after it.
+    raise SystemExit(0)
+
+
+def serve_with_workers(*, host: str, port: int, workers: int) -> None:
+    """Serve the web pages and the API with `workers` job workers; Ctrl-C or SIGTERM stops all of them."""
+    from grassroots.wsgi import application
+
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        with job_workers(workers) as started:
+            out.print(f"Serving Grassroots at http://{host}:{port}/ with {len(started)} job worker(s)  (Ctrl+C stops)")
+            waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(
@@ -28,18 +70,7 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the web pages and the API (waitress, a production WSGI server), with job workers."""
-    from grassroots.wsgi import application
-
-    command = [sys.executable, "-m", "grassroots.cli", "worker"]
-    started = [subprocess.Popen(command) for _ in range(max(workers, 0))]
-    out.print(f"Serving Grassroots at http://{host}:{port}/ with {len(started)} job worker(s)  (Ctrl+C stops)")
-    try:
-        waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            process.wait(timeout=30)
+    serve_with_workers(host=host, port=port, workers=workers)
 
 
 def worker(
