@@ -67,7 +67,7 @@ def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):
 
     from grassroots.accounts.two_factor import pending_device
     from grassroots.cli import main
-    from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_USERNAME
+    from grassroots.demo import DEMO_OFFICER_USERNAME
 
     build_demo()
     device = pending_device(_user(DEMO_OFFICER_USERNAME))
