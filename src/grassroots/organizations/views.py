@@ -115,8 +115,10 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
 @login_required
 def found_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     organization, unit = _unit(request, org, unit)
-    if unit.state not in FOUNDABLE:
+    may_found = request.method == "GET" or selectors.may(request.user, Right.MANAGE_UNITS, unit)
+    if unit.state not in FOUNDABLE and may_found:
         # Founded already (or past founding): the page says so and offers no form to refuse.
+        # (A post from someone who may not found it goes on to the action, which refuses it: 403.)
         context = {"organization": organization, "unit": unit, "form": None}
         return render(request, "organizations/found_unit.html", context)
     form = FoundForm(
