@@ -151,6 +151,11 @@ def _restrict_import_runs(queryset: QuerySet[M], user, organization) -> QuerySet
     return queryset.none()
 
 
+def _and_list(items: list[str]) -> str:
+    """'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def authorize_post(by, post: str, unit) -> None:
     """Refuse (403) appointing to or ending a post that grants more than the actor holds there.
 
@@ -164,7 +169,7 @@ def authorize_post(by, post: str, unit) -> None:
     lacking = sorted(r for r in unit.organization.constitution.rights_of_post(post) if not grants.allows(r, unit.path))
     if lacking:
         raise OutOfScope(
-            f"the post {post} lets its holder {', '.join(Right(r).words for r in lacking)}, "
+            f"the post {post} lets its holder {_and_list([Right(r).words for r in lacking])}, "
             f"which you may not do in {unit.name}",
             organization=unit.organization,
             unit=unit,
