@@ -166,7 +166,8 @@ def test_memberships_from_the_command_line(capsys, federation):
         (["tree", "riverside", "--as-of", "yesterday"], "error: --as-of: 'yesterday' is not a date (YYYY-MM-DD)"),
         (
             ["unit", "add", "riverside", "--kind", "shop", "--name", "X"],
-            "refused: unknown unit kind 'shop' (this constitution has: building_committee, district, federation)",
+            "refused: unknown unit kind 'shop' "
+            "(this constitution has: Building committee, District committee, Federation)",
         ),
         (["unit", "move", "north"], "error: give either --parent UNIT or --top"),
         (
@@ -194,3 +195,42 @@ def test_token_create_prints_a_token_once(capsys, federation, django_user_model)
     token = out.strip().splitlines()[-1]
     assert token.startswith("gr_") and len(token) > 30
     assert run(capsys, "token", "create", "nobody", "--org", federation)[2].strip() == "error: no user 'nobody'"
+
+
+def test_unit_steps_read_naturally(capsys, federation):
+    assert run(capsys, "unit", "prepare", "elm-house", "--on", "2024-01-02")[:2] == (0, "Elm House is preparing.\n")
+    run(capsys, "unit", "add", "riverside", "--kind", "building committee", "--name", "Spare", "--parent", "north")
+    assert run(capsys, "unit", "dissolve", "spare")[:2] == (0, "Spare is dissolved.\n")
+
+
+@pytest.mark.parametrize("kind", ["Building committee", "BUILDING COMMITTEE", "building_committee"])
+def test_unit_add_takes_a_kind_by_label_or_key_in_any_case(capsys, federation, kind):
+    code, out, _ = run(capsys, "unit", "add", "riverside", "--kind", kind, "--name", "Oak Lodge", "--parent", "north")
+    assert (code, out.strip()) == (0, "Added building committee Oak Lodge as oak-lodge (planned).")
+    assert Unit.objects.get(slug="oak-lodge").kind == "building_committee"
+
+
+def test_tree_table_wraps_kinds_at_80_columns(capsys, federation, monkeypatch):
+    from grassroots.cli.common import out as console
+
+    monkeypatch.setattr(console, "width", 80)
+    run(
+        capsys,
+        "unit",
+        "add",
+        "riverside",
+        "--kind",
+        "district",
+        "--name",
+        "The Long Riverside Eastern District",
+        "--parent",
+        "riverside-federation",
+    )
+    code, out, _ = run(capsys, "tree", "riverside")
+    assert code == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in out
+    words = " ".join(lines)
+    for word in ("Building", "District", "committee", "Federation", "Riverside"):
+        assert word in words

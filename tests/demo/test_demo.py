@@ -67,14 +67,28 @@ def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):
 
     from grassroots.accounts.two_factor import pending_device
     from grassroots.cli import main
-    from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_USERNAME
+    from grassroots.demo import DEMO_OFFICER_USERNAME
 
     build_demo()
-    assert main(["demo-code", DEMO_USERNAME]) == 1
-    assert "has not started two-factor setup yet" in capsys.readouterr().err
     device = pending_device(_user(DEMO_OFFICER_USERNAME))
     assert main(["demo-code", DEMO_OFFICER_USERNAME]) == 0
     assert capsys.readouterr().out.strip() == f"{TOTP(device.bin_key).token():06d}"
+
+
+def test_the_demo_code_works_before_the_first_sign_in(db, client, capsys):
+    """Asked before the first password sign-in, the code is the one the setup page then accepts."""
+    from grassroots.cli import main
+    from grassroots.demo import DEMO_USERNAME
+
+    build_demo()
+    assert main(["demo-code", DEMO_USERNAME]) == 0
+    code = capsys.readouterr().out.strip()
+    assert len(code) == 6 and code.isdigit()
+    client.force_login(_user(DEMO_USERNAME))  # as after the password
+    setup = client.get("/", follow=True).redirect_chain[-1][0]
+    assert "/accounts/two-factor/setup/" in setup
+    done = client.post(setup, {"code": code}, follow=True)
+    assert "Your authenticator app is set up" in done.content.decode()
     assert main(["demo-code", "someone@example.org"]) == 1
     assert "is not a demo login" in capsys.readouterr().err
 

@@ -87,7 +87,7 @@ def test_an_officer_with_the_rights_over_the_persons_units_may_export(story, tre
 
 def test_an_officer_without_import_export_is_refused_and_nothing_is_recorded(story, tree):
     organizer = builders.officer(story.org, tree["south"], "organizer", "org@example.org", member_of=story.ash)
-    with pytest.raises(OutOfScope, match="import export"):
+    with pytest.raises(OutOfScope, match="import and export members"):
         actions.export_person_record(person=story.rosa, by=organizer)
     assert not AuditRecord.objects.filter(action="person.export").exists()
 

@@ -54,7 +54,7 @@ def test_the_trail_lists_records_newest_first_with_filters(staff_client, org, tr
     rows = text(response, "audit-records")
     assert rows.startswith("When Who Action About Unit Changes")
     assert (
-        "test consent.give email bulletins (2024-1) Elm House purpose: — → email bulletins; policy_version: — → 2024-1"
+        "test Consent given email bulletins (2024-1) Elm House purpose: — → email bulletins; policy_version: — → 2024-1"
         in rows
     )
     filtered = staff_client.get(url("audit", org), {"action": "consent"})
@@ -146,3 +146,37 @@ def test_the_page_queries_do_not_grow_with_the_records(staff_client, org, tree, 
         people.record_consent(person=rosa, purpose=f"p{number}", policy_version="1", by="test")
     with django_assert_max_num_queries(12):
         assert staff_client.get(url("audit", org)).status_code == 200
+
+
+def test_the_action_filter_is_a_list_of_labelled_actions(staff_client, org, tree):
+    from grassroots.audit.labels import ACTION_LABELS
+
+    response = staff_client.get(url("audit", org))
+    filters = response.content.decode()
+    assert '<option value="people.import.queued">Import of members queued</option>' in filters
+    assert '<option value="unit">Units: all</option>' in filters
+    assert ">people.import.queued<" not in filters
+    # Every action the code writes has a label (the unit lifecycle's through its event kinds).
+    from grassroots.organizations.models import UnitEvent
+
+    lifecycle = {f"unit.{kind}" for kind in UnitEvent.Kind.values} - {"unit.created", "unit.renamed", "unit.moved"}
+    assert lifecycle <= set(ACTION_LABELS)
+    founded = staff_client.get(url("audit", org), {"action": "unit.founded"})
+    assert "Unit founded or constituted" in text(founded, "audit-records")
+    assert "unit.founded" not in text(founded, "audit-records")
+
+
+def test_every_action_the_code_audits_has_a_label():
+    import pathlib
+    import re
+
+    from grassroots.audit.labels import ACTION_LABELS
+
+    source = pathlib.Path(__file__).parents[2] / "src" / "grassroots"
+    written = {
+        match
+        for path in source.rglob("*.py")
+        for match in re.findall(r'\baction="([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(written) > 20
+    assert written <= set(ACTION_LABELS), sorted(written - set(ACTION_LABELS))

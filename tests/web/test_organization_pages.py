@@ -11,6 +11,7 @@ from grassroots.accounts.actions import create_account
 from grassroots.organizations import actions
 from tests.support import builders
 from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def test_home_goes_straight_to_the_only_organization(staff_client, org):
@@ -119,3 +120,27 @@ def test_tree_page_queries_do_not_grow_with_the_tree(
     with django_assert_max_num_queries(TREE_PAGE_QUERIES):
         response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
     assert len(response.context["tree"]) == 6 + extra_committees
+
+
+def test_a_district_secretarys_home_shows_her_district_its_readiness_and_her_units(client, org, tree):
+    secretary = builders.officer(org, tree["north"], "secretary", "sec@example.org", member_of=tree["elm"])
+    response = sign_in(client, secretary).get(reverse("home"), follow=True)
+    top = text(response, "top")
+    assert "No units yet" not in top
+    assert top.startswith("Readiness North planned Not ready: 2 of 3 founding rules fail.")
+    assert "at least 3 founded building committees 2 founded of 2 1 more founded building committee" in top
+    assert "Federation" not in top and "South" not in top
+    assert text(response, "unit-elm-house").startswith("Elm House Building committee founded")
+    assert text(response, "unit-oak-court").startswith("Oak Court Building committee founded")
+
+
+def test_the_tree_as_of_a_past_day_says_its_readiness_is_todays(staff_client, org, tree):
+    url = reverse("organization", kwargs={"org": org.slug})
+    response = staff_client.get(url, {"as_of": "2024-01-15"})
+    assert text(response, "top-heading") == "Readiness today"
+    assert text(response, "readiness-today") == (
+        "The founding rules below are checked as things stand today, not as of 15 Jan 2024; "
+        "the tree further down is as of that day."
+    )
+    today = staff_client.get(url)
+    assert text(today, "top-heading") == "Readiness" and 'id="readiness-today"' not in today.content.decode()

@@ -13,6 +13,7 @@ from grassroots.organizations.models import OfficerPost, Unit, UnitEvent
 from grassroots.people.models import Membership
 from tests.support import builders
 from tests.support.html import text
+from tests.support.sessions import sign_in
 
 TODAY = timezone.localdate
 
@@ -31,7 +32,7 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     response = staff_client.get(url("unit", org, elm))
     assert response.status_code == 200
     assert text(response, "facts") == (
-        "Kind Building committee State founded Part of North Founded on 31 Jan 2024 "
+        "Kind Building committee State founded Part of North Slug elm-house Founded on 31 Jan 2024 "
         "Planned on 1 Jan 2024 Counted members 3"
     )
     members = text(response, "members")
@@ -151,22 +152,86 @@ def test_constituting_a_district_through_the_form(staff_client, org, tree):
     assert text(tree_page, "unit-elm-house") == "Elm House Building committee founded 34"
 
 
-def test_a_founded_unit_cannot_be_founded_again(staff_client, org, tree):
-    response = staff_client.post(url("unit_found", org, tree["elm"]), {"on": TODAY().isoformat()})
-    assert text(response, "form-errors") == ("Elm House is founded; only a planned or preparing unit can be founded")
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_founded_unit_offers_no_founding_form_and_says_it_is_founded(staff_client, org, tree, method):
+    response = getattr(staff_client, method)(url("unit_found", org, tree["elm"]), {"on": TODAY().isoformat()})
+    assert response.status_code == 200
+    assert text(response, "not-foundable") == "Elm House is already founded (on 31 Jan 2024); it is now founded."
+    assert '<form method="post" class="stack">' not in response.content.decode()
     assert Meeting.objects.filter(unit=tree["elm"]).count() == 1
 
 
-def test_add_unit_form_offers_kinds_and_the_units_that_can_hold_others(staff_client, org, tree):
+def test_add_unit_form_defaults_to_the_unit_she_came_from_and_offers_the_kinds_allowed_there(staff_client, org, tree):
     response = staff_client.get(url("unit_add", org), {"parent": "north"})
     form = response.context["form"]
     assert form["parent"].initial == tree["north"]
-    assert form.fields["kind"].choices == [
-        ("building_committee", "Building committee"),
-        ("district", "District committee"),
-        ("federation", "Federation"),
-    ]
+    assert form.fields["kind"].choices == [("building_committee", "Building committee")]
     assert list(form.fields["parent"].queryset) == [tree["federation"], tree["north"], tree["south"]]
+    # From the tree page (no parent): every kind that fits somewhere, the top of the tree included.
+    form = staff_client.get(url("unit_add", org)).context["form"]
+    assert [key for key, _label in form.fields["kind"].choices] == ["building_committee", "district", "federation"]
+    assert form.fields["parent"].empty_label == "— top of the tree —"
+
+
+@pytest.fixture
+def secretary_client(client, org, tree):
+    """North's secretary, signed in: she manages North and the committees under it, nothing else."""
+    return sign_in(client, builders.officer(org, tree["north"], "secretary", "sec@example.org", member_of=tree["elm"]))
+
+
+def test_add_unit_offers_a_secretary_only_her_units_and_keeps_her_input_when_refused(secretary_client, org, tree):
+    form = secretary_client.get(url("unit_add", org), {"parent": "north"}).context["form"]
+    assert list(form.fields["parent"].queryset) == [tree["north"]]
+    assert form.fields["parent"].required and form.fields["parent"].empty_label is None
+    # A parent outside her scope, posted by hand: refused on the form, her input kept.
+    response = secretary_client.post(
+        url("unit_add", org),
+        {"kind": "building_committee", "name": "Birch Row", "parent": tree["south"].pk, "on": TODAY().isoformat()},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in text(response)
+    assert response.context["form"]["name"].value() == "Birch Row"
+    assert not Unit.objects.filter(name="Birch Row").exists()
+
+
+def test_a_refusal_out_of_scope_is_shown_on_the_add_form(secretary_client, org, tree, monkeypatch):
+    from grassroots.organizations import selectors
+
+    # Her grants change between showing the form and posting it: the action refuses, the form says why.
+    monkeypatch.setattr(selectors, "possible_parents", lambda *args, **kwargs: Unit.objects.filter(slug="south"))
+    response = secretary_client.post(
+        url("unit_add", org),
+        {"kind": "building_committee", "name": "Birch Row", "parent": tree["south"].pk, "on": TODAY().isoformat()},
+    )
+    assert response.status_code == 200
+    assert text(response, "form-errors") == "You may not manage units in South."
+    assert response.context["form"]["name"].value() == "Birch Row"
+
+
+def test_her_unit_page_names_the_units_above_her_scope_without_a_link(secretary_client, org, tree):
+    response = secretary_client.get(url("unit", org, tree["north"]))
+    assert "Part of Federation Slug north" in text(response, "facts")
+    page = response.content.decode()
+    assert url("unit", org, tree["federation"]) not in page
+    assert url("unit", org, tree["north"]) in secretary_client.get(url("unit", org, tree["elm"])).content.decode()
+
+
+def test_pages_out_of_scope_are_the_sites_own_404_and_403(secretary_client, client, org, tree):
+    missing = secretary_client.get(url("unit", org, tree["federation"]))
+    assert missing.status_code == 404
+    assert text(missing, "main") == (
+        "Not found There is no such page, or it lies outside what you may see. Back to the start"
+    )
+    assert "grassroots/app.css" in missing.content.decode()  # the site's own page, styled
+    api = secretary_client.get(f"/api/orgs/{org.slug}/units/federation")
+    assert api["Content-Type"].startswith("application/json")
+
+    (member,) = builders.members(org, tree["oak"], 1)
+    sign_in(client, builders.account(org, "member@example.org", person=member))
+    refused = client.get(reverse("audit", kwargs={"org": org.slug}))
+    assert refused.status_code == 403
+    assert text(refused, "main") == (f"Not allowed You may not read the audit trail in {org.name}. Back to the start")
+    assert "grassroots/app.css" in refused.content.decode()
 
 
 def test_adding_a_unit(staff_client, org, tree):
@@ -188,7 +253,7 @@ def test_adding_a_unit_where_the_constitution_does_not_allow_it_is_refused(staff
     )
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "parent": ["a district cannot stand under a district; its parent must be one of: federation"]
+        "parent": ["a district committee cannot stand under a district committee; it stands under a federation"]
     }
     assert not Unit.objects.filter(name="Sub-district").exists()
 
@@ -293,7 +358,7 @@ def test_move_offers_no_unit_of_its_own_subtree_and_refuses_what_the_constitutio
         url("unit_move", org, tree["elm"]), {"parent": "", "on": TODAY().isoformat()}, follow=True
     )
     assert messages_of(response) == (
-        "a building_committee cannot stand at the top of the tree; its parent must be one of: district, federation"
+        "a building committee cannot stand at the top of the tree; it stands under a district committee or a federation"
     )
     tree["elm"].refresh_from_db()
     assert tree["elm"].parent == tree["north"]

@@ -173,6 +173,11 @@ def may_import(user, organization) -> bool:
     return grants.everything or bool(grants.paths(Right.IMPORT_EXPORT))
 
 
+def _and_list(items: list[str]) -> str:
+    """'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def authorize_post(by, post: str, unit) -> None:
     """Refuse (403) appointing to or ending a post that grants more than the actor holds there.
 
@@ -188,7 +193,8 @@ def authorize_post(by, post: str, unit) -> None:
         from .indirect import unit_label
 
         raise OutOfScope(
-            f"the post {post} grants {', '.join(lacking)}, which you do not hold in {unit_label(unit, user=by)}",
+            f"the post {post} lets its holder {_and_list([Right(r).words for r in lacking])}, "
+            f"which you may not do in {unit_label(unit, user=by)}",
             organization=unit.organization,
             unit=unit,
         )
@@ -210,4 +216,4 @@ def authorize(by, right: str, unit=None, *, organization=None) -> None:
         allowed = grants.allows(right, unit.path)
         where = unit_label(unit, user=by)  # never the name of a unit the actor may not see
     if not allowed:
-        raise OutOfScope(f"you may not {right.replace('_', ' ')} in {where}", organization=organization, unit=unit)
+        raise OutOfScope(f"you may not {Right(right).words} in {where}", organization=organization, unit=unit)

@@ -24,6 +24,22 @@ class Right(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_LINEAGE = "view_lineage"
 
+    @property
+    def words(self) -> str:
+        """What the right lets its holder do, in plain words ("import and export members")."""
+        return RIGHT_WORDS[self]
+
+
+RIGHT_WORDS = {
+    Right.VIEW_UNITS: "see units",
+    Right.VIEW_PEOPLE: "see people's records",
+    Right.EDIT_PEOPLE: "change people's records",
+    Right.MANAGE_UNITS: "manage units",
+    Right.IMPORT_EXPORT: "import and export members",
+    Right.VIEW_AUDIT: "read the audit trail",
+    Right.VIEW_LINEAGE: "see who recruited whom",
+}
+
 
 class Operator:
     """Whoever runs the `grassroots` command on the server (or a job): the whole installation."""

@@ -6,9 +6,11 @@ from django import forms
 
 from grassroots.web import DayInput
 
+from .labels import action_choices
+
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label="Action", required=False, max_length=80, help_text="e.g. person.export, or person")
+    action = forms.ChoiceField(label="Action", required=False, choices=action_choices)
     actor = forms.CharField(label="Who", required=False, max_length=200)
     since = forms.DateField(label="From", required=False, widget=DayInput)
     until = forms.DateField(label="To", required=False, widget=DayInput)

@@ -45,7 +45,7 @@ def audit_records_visible_to(
     is refused (403) rather than shown an empty trail.
     """
     if not may_read_audit(user, organization):
-        raise OutOfScope(f"you may not view audit in {organization.name}", organization=organization)
+        raise OutOfScope(f"you may not {Right.VIEW_AUDIT.words} in {organization.name}", organization=organization)
     records = restrict(AuditRecord.objects.select_related("unit"), user=user, organization=organization)
     records = records.annotate(actor_shown=ExpressionWrapper(actor_seen(user, organization), BooleanField()))
     if action:

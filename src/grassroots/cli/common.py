@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
+import shlex
+import shutil
 import sys
 from typing import Annotated
 
@@ -29,6 +32,18 @@ class Refusal(typer.TyperException):
     """A one-line refusal on standard error, exit status 1."""
 
     exit_code = 1
+
+
+def command_name(argv0: str | None = None) -> str:
+    """How to run this command again from where it was started: `grassroots` when that is on the
+    path, else the path it was started by (`.venv/bin/grassroots`), or `python -m grassroots.cli`."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    if os.path.basename(argv0) != "grassroots":
+        return f"{shlex.quote(sys.executable)} -m grassroots.cli"
+    on_path = shutil.which("grassroots")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(argv0):
+        return "grassroots"
+    return shlex.quote(argv0)
 
 
 def cli_actor() -> str:

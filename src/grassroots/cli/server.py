@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -18,11 +20,57 @@ from grassroots.cli.common import out
 from grassroots.imports.actions import close_interrupted_runs
 from grassroots.imports.jobs import prune_import_files
 
+WORKER_STOP_SECONDS = 30
+# Set by `serve` for the workers it starts: the process id they stop without.
+PARENT_VARIABLE = "GRASSROOTS_SERVE_PID"
+# By default these end the process at once, without the `finally` that stops the workers.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
 
 def migrate() -> None:
     """Create or update the database tables."""
     call_command("migrate", interactive=False, verbosity=0)
     out.print("Database is up to date.")
+
+
+@contextmanager
+def job_workers(count: int) -> Iterator[list[subprocess.Popen]]:
+    """Start `count` job worker processes (`grassroots worker`) and stop every one of them on the
+    way out, however it comes: the end of serving, Ctrl-C, SIGTERM, SIGHUP or an error. A server
+    killed outright leaves workers that notice within a second that their parent is gone, and stop."""
+    command = [sys.executable, "-m", "grassroots.cli", "worker"]
+    environment = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
+    started = [subprocess.Popen(command, env=environment) for _ in range(max(count, 0))]
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.terminate()  # a worker finishes its current job, then stops
+        for process in started:
+            try:
+                process.wait(timeout=WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _stop_serving(signum: int, _frame) -> None:
+    # Waitress stops serving on SystemExit (as on Ctrl-C), so the workers are stopped after it.
+    raise SystemExit(128 + signum)
+
+
+def serve_with_workers(*, host: str, port: int, workers: int) -> None:
+    """Serve the web pages and the API with `workers` job workers; Ctrl-C, SIGTERM or SIGHUP stops all of them."""
+    from grassroots.wsgi import application
+
+    previous = {stop: signal.signal(stop, _stop_serving) for stop in STOP_SIGNALS}
+    try:
+        with job_workers(workers) as started:
+            out.print(f"Serving Grassroots at http://{host}:{port}/ with {len(started)} job worker(s)  (Ctrl+C stops)")
+            waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def serve(
@@ -35,37 +83,9 @@ def serve(
     """Serve the web pages and the API (waitress, a production WSGI server), with job workers.
 
     Stopping it stops every worker it started: Ctrl+C, SIGTERM (a service manager, `kill`) and
-    SIGHUP end the server and then its workers (each finishes the job it is running); a server
-    killed outright leaves workers that notice within a second that their parent is gone, and stop.
+    SIGHUP end the server and then its workers (each finishes the job it is running).
     """
-    from grassroots.wsgi import application
-
-    command = [sys.executable, "-m", "grassroots.cli", "worker"]
-    environment = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
-    started = [subprocess.Popen(command, env=environment) for _ in range(max(workers, 0))]
-    for stop in (signal.SIGTERM, signal.SIGHUP):
-        # By default these end the process at once, without the `finally` that stops the workers.
-        signal.signal(stop, _stop_serving)
-    out.print(f"Serving Grassroots at http://{host}:{port}/ with {len(started)} job worker(s)  (Ctrl+C stops)")
-    try:
-        waitress.serve(application, host=host, port=port, threads=8, ident="grassroots")
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # a job that will not finish: the worker goes anyway
-                process.kill()
-                process.wait()
-
-
-# Set by `serve` for the workers it starts: the process id they stop without.
-PARENT_VARIABLE = "GRASSROOTS_SERVE_PID"
-
-
-def _stop_serving(signum: int, frame) -> None:
-    raise SystemExit(128 + signum)
+    serve_with_workers(host=host, port=port, workers=workers)
 
 
 def _stop_with_parent(parent: int) -> None:

@@ -207,6 +207,19 @@ class Constitution(_Strict):
     def kind(self, key: str) -> UnitKind:
         return self.unit_kinds[key]
 
+    def kind_key(self, text: str) -> str | None:
+        """The key of the unit kind named `text`, by its key or its label, in any case; None if none."""
+        wanted = text.strip().casefold()
+        for key, kind in self.unit_kinds.items():
+            if wanted in (key.casefold(), kind.label.casefold()):
+                return key
+        return None
+
+    def kind_in_words(self, key: str) -> str:
+        """'a building committee': the kind's label in lower case, with its article."""
+        label = self.unit_kinds[key].label.lower() if key in self.unit_kinds else key
+        return f"{'an' if label[:1] in 'aeiou' else 'a'} {label}"
+
     @property
     def basic_kinds(self) -> list[str]:
         return [key for key, kind in self.unit_kinds.items() if kind.basic]

@@ -346,14 +346,22 @@ def demo_code(username: str) -> str:
 
     Only for the demo's own logins: every other account keeps its second factor on its owner's phone.
     """
+    from django.contrib.auth import get_user_model
     from django_otp.oath import TOTP
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from grassroots.accounts.two_factor import pending_device
 
     if username not in (DEMO_USERNAME, DEMO_OFFICER_USERNAME):
         raise ActionRefused(f"'{username}' is not a demo login ({DEMO_USERNAME}, {DEMO_OFFICER_USERNAME})")
     device = TOTPDevice.objects.filter(user__username=username).order_by("-confirmed", "-id").first()
     if device is None:
-        raise ActionRefused(f"{username} has not started two-factor setup yet: sign in first, then ask again")
+        # Before the first sign-in: start the setup now, so this code is the one the setup page
+        # asks for (it shows the same key to scan) and works at once.
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise ActionRefused(f"{username} does not exist yet: load the demo first (`grassroots demo`)")
+        device = pending_device(user)
     totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
     return f"{totp.token():0{device.digits}d}"
 

@@ -399,7 +399,7 @@ class _MemberImport:
     def _scope_refusal(self, path: str) -> str:
         ref = self.units_by_path.get(path)
         if ref is None:
-            return "you may not import export in this person's unit"  # a unit the actor cannot see
+            return f"you may not {Right.IMPORT_EXPORT.words} in this person's unit"  # a unit the actor cannot see
         unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
         try:
             authorize(self.by, Right.IMPORT_EXPORT, unit)

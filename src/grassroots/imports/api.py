@@ -18,7 +18,7 @@ from pydantic import Field
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
 from grassroots.errors import ActionRefused
-from grassroots.organizations.selectors import organization_for, unit_for
+from grassroots.organizations.selectors import organization_for, unit_named
 
 from . import jobs
 from .columns import MappingError
@@ -230,6 +230,6 @@ def export_members_file(request: HttpRequest, org_slug: str, format: Literal["cs
     subtree), with their current membership, as CSV or XLSX; audited with the row count."""
     organization = organization_for(request.auth, org_slug)
     jobs.authorize_import(request.auth, organization)
-    target = unit_for(request.auth, organization, unit) if unit else None
+    target = unit_named(request.auth, organization, unit) if unit else None
     stream = jobs.export_to_stream(organization=organization, by=request.auth, format=format, unit=target)
     return FileResponse(stream, as_attachment=True, filename=jobs.export_file_name(organization, target, format))

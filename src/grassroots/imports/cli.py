@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from django.http import Http404
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
@@ -12,7 +13,6 @@ from grassroots.cli.common import (
     JsonFlag,
     Refusal,
     get_organization,
-    get_unit,
     operator,
     out,
     print_json,
@@ -27,6 +27,7 @@ from grassroots.imports.actions import (
 )
 from grassroots.imports.columns import MappingError
 from grassroots.imports.reading import ImportFileError
+from grassroots.organizations.selectors import unit_named
 
 import_app = typer.Typer(help="Import members from CSV or XLSX files.", no_args_is_help=True)
 export_app = typer.Typer(help="Export members to CSV or XLSX files.", no_args_is_help=True)
@@ -115,14 +116,17 @@ def import_members_command(
 def export_members_command(
     org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
     output: Annotated[str, typer.Option("-o", "--output", help="File to write.")],
-    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's subtree (slug).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's subtree (its name or slug).")] = None,
     format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
 ) -> None:
     """Export the people of an organization (or a subtree) with their current membership."""
     if format not in ("csv", "xlsx"):
         raise Refusal(f"--format: '{format}' is not csv or xlsx")
     organization = get_organization(org)
-    target = get_unit(unit, organization=organization) if unit else None
+    try:
+        target = unit_named(operator(), organization, unit) if unit else None
+    except Http404 as missing:
+        raise Refusal(str(missing)) from None
     try:
         count = export_members(organization=organization, by=operator(), path=output, format=format, unit=target)
     except OSError as error:

@@ -67,4 +67,6 @@ class RunAgainForm(ImportOptions):
 
 class ExportForm(forms.Form):
     format = forms.ChoiceField(choices=[("csv", "CSV"), ("xlsx", "XLSX (Excel)")], initial="csv", required=False)
-    unit = forms.SlugField(label="Unit (its slug; empty for all you may export)", required=False, max_length=100)
+    unit = forms.CharField(
+        label="Unit (its name or slug; empty for all you may export)", required=False, max_length=200
+    )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from grassroots.access import may_import
 from grassroots.errors import ActionRefused
-from grassroots.organizations.selectors import organization_for, unit_for
+from grassroots.organizations.selectors import organization_for, unit_named
 from grassroots.web import refusal_message
 
 from . import jobs
@@ -154,7 +154,7 @@ def export_page(request: HttpRequest, org: str) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return render(request, "imports/export_error.html", {"organization": organization, "form": form}, status=400)
-    unit = unit_for(request.user, organization, form.cleaned_data["unit"]) if form.cleaned_data["unit"] else None
+    unit = unit_named(request.user, organization, form.cleaned_data["unit"]) if form.cleaned_data["unit"] else None
     format = form.cleaned_data["format"] or "csv"
     stream = jobs.export_to_stream(organization=organization, by=request.user, format=format, unit=unit)
     return FileResponse(stream, as_attachment=True, filename=jobs.export_file_name(organization, unit, format))

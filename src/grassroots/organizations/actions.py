@@ -100,10 +100,10 @@ def _check_parent(organization: Organization, kind: str, parent: Unit | None) ->
     if parent is not None and parent.state == UnitState.DISSOLVED:
         raise ActionRefused(f"unit '{parent.slug}' is dissolved", field="parent")
     if not constitution.may_be_child(kind=kind, parent_kind=parent.kind if parent else None):
-        allowed = constitution.kind(kind).parents
-        where = f"under a {parent.kind}" if parent else "at the top of the tree"
-        need = f"its parent must be one of: {', '.join(allowed)}" if allowed else "it stands at the top"
-        raise ActionRefused(f"a {kind} cannot stand {where}; {need}", field="parent")
+        allowed = [constitution.kind_in_words(key) for key in constitution.kind(kind).parents]
+        where = f"under {constitution.kind_in_words(parent.kind)}" if parent else "at the top of the tree"
+        need = f"it stands under {' or '.join(allowed)}" if allowed else "it stands at the top"
+        raise ActionRefused(f"{constitution.kind_in_words(kind)} cannot stand {where}; {need}", field="parent")
 
 
 def add_unit(
@@ -119,9 +119,11 @@ def add_unit(
     """Plan a new unit of a constitution kind under a parent the constitution allows."""
     on = _day(on)
     name = name.strip()
-    if kind not in organization.constitution.unit_kinds:
-        known = ", ".join(organization.constitution.unit_kinds)
+    key = organization.constitution.kind_key(kind)
+    if key is None:
+        known = ", ".join(known.label for known in organization.constitution.unit_kinds.values())
         raise ActionRefused(f"unknown unit kind '{kind}' (this constitution has: {known})", field="kind")
+    kind = key
     if not name:
         raise ActionRefused("name: a unit needs a name", field="name")
     refuse_overlong("name", name, 200)

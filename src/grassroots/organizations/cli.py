@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from django.db.models import Q
 from django.utils import timezone
-from rich.table import Table
+from rich.table import Column, Table
 
 from grassroots.access import restrict
 from grassroots.cli.common import (
@@ -135,20 +135,18 @@ def unit_found(
     out.print(f"{founded.name} is {founded.state_label} on {founded.founded_on}.")
 
 
-def _simple_transition(action_name: str, done: str):
+def _simple_transition(action_name: str):
     def command(unit: str, on: OnOption = None) -> None:
         changed = getattr(actions, action_name)(unit=get_unit(unit), on=parse_date(on), by=cli_actor())
-        out.print(f"{changed.name} {done} ({changed.state_label}).")
+        out.print(f"{changed.name} is {changed.state_label}.")
 
     return command
 
 
-unit_app.command("prepare", help="Start preparing a planned (or dormant) unit.")(
-    _simple_transition("start_preparing", "is preparing")
-)
-unit_app.command("dormant", help="Mark a founded unit dormant.")(_simple_transition("make_dormant", "is dormant"))
+unit_app.command("prepare", help="Start preparing a planned (or dormant) unit.")(_simple_transition("start_preparing"))
+unit_app.command("dormant", help="Mark a founded unit dormant.")(_simple_transition("make_dormant"))
 unit_app.command("dissolve", help="Dissolve a unit with no members and no living children.")(
-    _simple_transition("dissolve_unit", "is dissolved")
+    _simple_transition("dissolve_unit")
 )
 
 
@@ -196,13 +194,18 @@ def tree(
     as_json: JsonFlag = False,
 ) -> None:
     """The organization's tree with states and current members in each subtree."""
-    rows = tree_of(operator(), get_organization(org), as_of=parse_date(as_of, "--as-of"))
+    organization = get_organization(org)
+    rows = tree_of(operator(), organization, as_of=parse_date(as_of, "--as-of"))
     if as_json:
         print_json([row.as_dict() for row in rows])
         return
-    table = Table("unit", "slug", "kind", "state", "members")
+    kinds = organization.constitution.unit_kinds
+    # On a narrow terminal long values wrap (or fold, for a slug): nothing is cut off.
+    table = Table("unit", "slug", "kind", "state", Column("members", justify="right"))
+    for column in table.columns[:2]:
+        column.overflow = "fold"
     for row in rows:
-        table.add_row("  " * row.depth + row.name, row.slug, row.kind, row.state_label, str(row.members))
+        table.add_row("  " * row.depth + row.name, row.slug, kinds[row.kind].label, row.state_label, str(row.members))
     out.print(table)
 
 

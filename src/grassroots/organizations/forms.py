@@ -32,15 +32,29 @@ class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):
 
 
 class AddUnitForm(ActionForm):
+    """A new unit: offers only the parents the user may add under (the top of the tree only when
+    `at_top`), and the kinds the constitution allows under them (under `parent` when given)."""
+
     kind = forms.ChoiceField(label="Kind")
     name = forms.CharField(label="Name", max_length=200)
     on = day_field("Planned on")
 
-    def __init__(self, *args, constitution: Constitution, parents, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(key, kind.label) for key, kind in constitution.unit_kinds.items()]
+    def __init__(self, *args, constitution: Constitution, parents, at_top: bool, parent: Unit | None = None, **kwargs):
+        super().__init__(*args, initial={"parent": parent}, **kwargs)
+        places = (
+            {parent.kind} if parent else set(parents.values_list("kind", flat=True)) | ({None} if at_top else set())
+        )
+        self.fields["kind"].choices = [
+            (key, kind.label)
+            for key, kind in constitution.unit_kinds.items()
+            if any(constitution.may_be_child(kind=key, parent_kind=place) for place in places)
+        ]
         self.fields["parent"] = UnitChoiceField(
-            parents, constitution=constitution, required=False, label="Under", empty_label="— top of the tree —"
+            parents,
+            constitution=constitution,
+            required=not at_top,
+            label="Under",
+            empty_label="— top of the tree —" if at_top else None,
         )
         self.order_fields(["kind", "name", "parent", "on"])
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from grassroots.access import NotVisible, grants_for, restrict
+from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.ids import is_row_id
@@ -50,6 +50,20 @@ def unit_for(user, organization: Organization, slug: str) -> Unit:
             raise NotVisible(message, organization=organization, unit=existing, what=f"unit {slug}")
         raise Http404(f"no unit '{slug}' in {organization.slug}")
     return unit
+
+
+def unit_named(user, organization: Organization, ref: str) -> Unit:
+    """A unit by its slug or, when no slug matches, by its name in any case (as an import names
+    units). 404 when the user sees none, or several of that name (then the slug tells them apart)."""
+    ref = ref.strip()
+    units = units_visible_to(user, organization)
+    unit = units.filter(slug=ref).first()
+    if unit is not None:
+        return unit
+    named = list(units.filter(name__iexact=ref)[:2])
+    if len(named) > 1:
+        raise Http404(f"several units are called '{ref}': give the slug shown on its page")
+    return named[0] if named else unit_for(user, organization, ref)
 
 
 def visible_parent_slug(user, unit: Unit) -> str | None:
@@ -278,8 +292,10 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
 
 
 def top_units(user, organization: Organization) -> list[Unit]:
-    """The units at the top of the tree (usually the centre), for the readiness glance."""
-    return list(units_visible_to(user, organization).filter(parent__isnull=True).exclude(state=UnitState.DISSOLVED))
+    """The highest living units the user may see, for the readiness glance: the top of the tree
+    for an administrator, her district for a district's secretary, his committee for its steward."""
+    living = units_visible_to(user, organization).exclude(state=UnitState.DISSOLVED)
+    return list(living.exclude(parent__in=living.values("pk")).order_by("path"))
 
 
 def units_by_kind_counts(user, organization: Organization) -> dict[tuple[str, str], int]:
@@ -368,13 +384,21 @@ def subtree_of(user, unit: Unit) -> list[TreeRow]:
     return rows
 
 
-def possible_parents(user, organization: Organization, *, moving: Unit | None = None) -> QuerySet[Unit]:
+def may_manage_whole(user, organization: Organization) -> bool:
+    """Whether the user may manage the whole organization (add a unit at the top of the tree)."""
+    return is_operator(user) or grants_for(user, organization.pk).everything
+
+
+def possible_parents(
+    user, organization: Organization, *, moving: Unit | None = None, right: str | None = None
+) -> QuerySet[Unit]:
     """Living units of kinds that can hold other units, in tree order: the choices for a parent.
 
-    When `moving` a unit, its own subtree is left out, since a unit cannot go under itself.
+    When `moving` a unit, its own subtree is left out, since a unit cannot go under itself;
+    with `right`, only the units where the user holds it (manage_units, to add a unit).
     Built from `organization.units`, so the rows share its parsed constitution.
     """
-    units = restrict(organization.units.all(), user=user, organization=organization)
+    units = restrict(organization.units.all(), user=user, organization=organization, right=right)
     units = units.exclude(state=UnitState.DISSOLVED).exclude(kind__in=organization.constitution.basic_kinds)
     if moving is not None:
         units = units.exclude(path__gte=moving.path, path__lt=moving.path + PATH_END)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from grassroots.access import Right
+from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
 from grassroots.people.selectors import members_of_unit, roster_of
 from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, perform_step, person_label
@@ -91,6 +91,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "organization": organization,
         "unit": unit,
         "can_found": unit.state in FOUNDABLE,
+        "parent_visible": selectors.visible_parent_slug(request.user, unit) is not None,
         "readiness": selectors.readiness_of(request.user, unit),
         "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
         "may_add_members": unit.is_basic
@@ -125,6 +126,12 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
 @login_required
 def found_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     organization, unit = _unit(request, org, unit)
+    may_found = request.method == "GET" or selectors.may(request.user, Right.MANAGE_UNITS, unit)
+    if unit.state not in FOUNDABLE and may_found:
+        # Founded already (or past founding): the page says so and offers no form to refuse.
+        # (A post from someone who may not found it goes on to the action, which refuses it: 403.)
+        context = {"organization": organization, "unit": unit, "form": None}
+        return render(request, "organizations/found_unit.html", context)
     form = FoundForm(
         request.POST or None,
         constitution=organization.constitution,
@@ -158,13 +165,20 @@ def found_unit(request: HttpRequest, org: str, unit: str) -> HttpResponse:
 @login_required
 def add_unit(request: HttpRequest, org: str) -> HttpResponse:
     organization = selectors.organization_for(request.user, org)
+    parents = selectors.possible_parents(request.user, organization, right=Right.MANAGE_UNITS)
     parent_slug = request.GET.get("parent")
-    parent = selectors.unit_for(request.user, organization, parent_slug) if parent_slug else None
+    # The unit she came from, when she may add under it; a unit she cannot see is a 404.
+    parent = (
+        parents.filter(pk=selectors.unit_for(request.user, organization, parent_slug).pk).first()
+        if parent_slug
+        else None
+    )
     form = AddUnitForm(
         request.POST or None,
         constitution=organization.constitution,
-        parents=selectors.possible_parents(request.user, organization),
-        initial={"parent": parent},
+        parents=parents,
+        at_top=selectors.may_manage_whole(request.user, organization),
+        parent=None if request.POST else parent,
     )
     if form.is_valid():
         try:
@@ -178,6 +192,8 @@ def add_unit(request: HttpRequest, org: str) -> HttpResponse:
             )
         except ActionRefused as refusal:
             form.refuse(refusal)
+        except OutOfScope as refusal:
+            form.add_error(None, f"{refusal.message[:1].upper()}{refusal.message[1:]}.")
         else:
             messages.success(request, f"{unit.name} is planned.")
             return redirect("unit", org=organization.slug, unit=unit.slug)

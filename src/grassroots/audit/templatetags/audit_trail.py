@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from grassroots.audit.labels import action_label as label_of
 from grassroots.audit.selectors import may_read_audit
 
 register = template.Library()
@@ -27,3 +28,9 @@ def audit_changes(changes: dict) -> str:
         return "—" if value is None else str(value)
 
     return "; ".join(f"{field}: {shown(old)} → {shown(new)}" for field, (old, new) in (changes or {}).items())
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """The audited action as the audit trail names it ("Unit founded or constituted")."""
+    return label_of(action)

@@ -1,0 +1,66 @@
+"""What each audited action is called on the audit trail page, grouped by what it is about.
+
+The keys are the `action` values the actions write (`unit.founded` comes from the unit event
+of the same name); the filter offers a group ("every change to units") or one action.
+"""
+
+from __future__ import annotations
+
+ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
+    "unit": (
+        "Units",
+        {
+            "unit.add": "Unit planned",
+            "unit.preparing": "Unit started preparing",
+            "unit.founded": "Unit founded or constituted",
+            "unit.dormant": "Unit made dormant",
+            "unit.dissolved": "Unit dissolved",
+            "unit.rename": "Unit renamed",
+            "unit.move": "Unit moved",
+        },
+    ),
+    "post": ("Officer posts", {"post.assign": "Post assigned", "post.end": "Post ended"}),
+    "person": (
+        "People",
+        {"person.add": "Person added", "person.erase": "Person erased", "person.export": "Person's records exported"},
+    ),
+    "membership": (
+        "Memberships",
+        {
+            "membership.join": "Joined a unit",
+            "membership.status": "Status changed",
+            "membership.transfer": "Transferred to another unit",
+            "membership.end": "Membership ended",
+        },
+    ),
+    "consent": ("Consent", {"consent.give": "Consent given", "consent.withdraw": "Consent withdrawn"}),
+    "people": (
+        "Member files",
+        {
+            "people.import.queued": "Import of members queued",
+            "people.import": "Members imported",
+            "people.export": "Members exported",
+        },
+    ),
+    "organization": ("Organization", {"organization.create": "Organization created"}),
+    "account": ("Accounts", {"account.create": "Account created"}),
+    "auth": ("Sign-ins", {"auth.sign_in": "Signed in"}),
+    "two_factor": ("Two-factor sign-in", {"two_factor.replace": "Authenticator replaced"}),
+    "token": ("API tokens", {"token.create": "API token created", "token.revoke": "API token revoked"}),
+    "access": ("Refused access", {"access.denied": "Access refused"}),
+    "audit": ("Audit trail", {"audit.export": "Audit trail exported"}),
+}
+ACTION_LABELS: dict[str, str] = {key: label for _, actions in ACTION_GROUPS.values() for key, label in actions.items()}
+
+
+def action_label(action: str) -> str:
+    """The action's label; an action without one (from a later version) shows as it is written."""
+    return ACTION_LABELS.get(action, action)
+
+
+def action_choices() -> list[tuple[str, object]]:
+    """The audit filter's choices: any action, then per group every action of it or one of them."""
+    choices: list[tuple[str, object]] = [("", "— any action —")]
+    for family, (group, actions) in ACTION_GROUPS.items():
+        choices.append((group, [(family, f"{group}: all"), *actions.items()]))
+    return choices
