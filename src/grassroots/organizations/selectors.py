@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +15,7 @@ from grassroots.audit.actions import record_denied_access
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
-from grassroots.people.models import Membership, Person, StatusChange
+from grassroots.people.models import MemberCount, Membership, Person, StatusChange
 from grassroots.people.selectors import people_visible_to
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState
@@ -109,17 +109,23 @@ def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
     return people.order_by("name", "pk")
 
 
-def counted_memberships(organization: Organization):
-    """Current memberships whose status counts as membership under the constitution."""
-    return Membership.objects.current().filter(
-        unit__organization=organization, status__in=organization.constitution.member_statuses.counted
+def counted_members_by_unit(organization: Organization, units: QuerySet[Unit]) -> dict[int, int]:
+    """Current members whose status counts, per unit of `units` that has any: read from the kept
+    per-unit counts, so its cost follows the number of units, not of memberships."""
+    counts = MemberCount.objects.filter(
+        unit__in=units.order_by().values("pk"), status__in=organization.constitution.member_statuses.counted
     )
+    return dict(counts.order_by().values_list("unit_id").annotate(n=Sum("members")).values_list("unit_id", "n"))
 
 
 def members_in_subtree(unit: Unit) -> int:
-    return (
-        counted_memberships(unit.organization).filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~").count()
+    """Current members whose status counts in the unit and every unit under it (kept counts)."""
+    counts = MemberCount.objects.filter(
+        unit__path__gte=unit.path,
+        unit__path__lt=unit.path + PATH_END,
+        status__in=unit.organization.constitution.member_statuses.counted,
     )
+    return counts.aggregate(n=Sum("members"))["n"] or 0
 
 
 def facts_of(unit: Unit) -> UnitFacts:
@@ -224,16 +230,15 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             for pk, unit in units.items()
             if unit.state != UnitState.DISSOLVED
         }
-        memberships = memberships.current()
+        direct = counted_members_by_unit(organization, units_visible_to(user, organization))
     else:
         shape = {}
         events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
         for event in events.values_list("unit_id", "name", "state", "parent_id"):
             shape[event[0]] = event[1:]
         shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
-        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of))
-    memberships = memberships.filter(**{"status_then__in" if as_of else "status__in": counted})
-    direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
+        direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
     for pk, (_name, _state, parent_id) in shape.items():
@@ -312,13 +317,7 @@ def subtree_of(user, unit: Unit) -> list[TreeRow]:
     }
     if unit.pk not in units:
         raise Http404(f"no unit '{unit.slug}' in {organization.slug}")
-    direct = dict(
-        counted_memberships(organization)
-        .filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-        .values_list("unit_id")
-        .annotate(n=Count("id"))
-        .values_list("unit_id", "n")
-    )
+    direct = counted_members_by_unit(organization, Unit.objects.in_subtree(unit.path))
     children: dict[int, list[int]] = {}
     for pk, row in units.items():
         if pk != unit.pk and row.parent_id in units:
