@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -147,6 +148,27 @@ def facts_of(unit: Unit) -> UnitFacts:
         officers={post.post: post.person.name for post in current_posts(unit)},
         children=children,
         members_in_subtree=members_in_subtree(unit),
+    )
+
+
+def founding_facts(unit: Unit, *, members: Sequence[Person], officers: dict[str, Person]) -> UnitFacts:
+    """The facts as they would stand at a founding of `unit` with these founding members (one
+    each, whatever their names) and these officers appointed: the facts of `facts_of` (the one
+    gathering that readiness reports) with the founding meeting held, the proposed members and
+    posts, and those who join the unit at its founding counted in its subtree."""
+    facts = facts_of(unit)
+    joining = 0
+    constitution = unit.organization.constitution
+    founding_status = constitution.member_statuses.founding or constitution.member_statuses.initial
+    if unit.is_basic and founding_status in constitution.member_statuses.counted:
+        already = set(Membership.objects.current().filter(person__in=members).values_list("person_id", flat=True))
+        joining = sum(1 for person in members if person.pk not in already)
+    return replace(
+        facts,
+        founding_members=[person.name for person in members],
+        founding_meeting=True,
+        officers={**facts.officers, **{post: person.name for post, person in officers.items()}},
+        members_in_subtree=facts.members_in_subtree + joining,
     )
 
 
