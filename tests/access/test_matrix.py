@@ -184,6 +184,7 @@ WEB = {
         "unit", "POST", Right.MANAGE_UNITS, data=appointment, payload_seen=sees_appointee
     ),
     ("unit_post_candidates", "GET"): Route("unit"),
+    ("unit_tree_children", "GET"): Route("unit"),
     ("unit_post_end", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
     ("audit", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
     ("audit_export", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),

@@ -169,3 +169,18 @@ def test_unknown_or_foreign_person_is_a_json_404(api, org, tree):
     moved = api.post(f"/orgs/{org.slug}/people/{stranger.pk}/transfer", {"unit": "elm-house", "on": ON})
     assert moved.status_code == 404
     assert api.get(f"/orgs/{org.slug}/people/not-a-number").status_code == 422
+
+
+def test_people_list_pages_by_cursor(api, org):
+    for number in range(7):
+        builders.person(org, f"Cursor {number}")
+    first = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor").json()
+    assert [row["name"] for row in first["items"]] == ["Cursor 0", "Cursor 1", "Cursor 2"]
+    # Someone added before the cursor does not shift the next page, as an offset would.
+    builders.person(org, "Cursor 00")
+    second = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor", after=first["next"]).json()
+    assert [row["name"] for row in second["items"]] == ["Cursor 3", "Cursor 4", "Cursor 5"]
+    last = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor", after=second["next"]).json()
+    assert [row["name"] for row in last["items"]] == ["Cursor 6"]
+    assert last["next"] is None
+    assert api.get(f"/orgs/{org.slug}/people", after="not a cursor").status_code == 200

@@ -12,12 +12,14 @@ and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from grassroots.errors import ActionRefused
+from grassroots.keyset import keyset_page
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
 
@@ -77,6 +79,31 @@ class Pagination(LimitOffsetPagination):
 
 
 paginated = paginate(Pagination, max_limit=MAX_PAGE)
+
+
+class CursorPagination(Pagination):
+    """A list by name, paged by `limit` and `offset` or, to go deep, `after` the cursor that the
+    previous page answered as `next`: a page after a cursor costs what the first one does."""
+
+    class Input(Pagination.Input):
+        after: str | None = Field(None, max_length=1000, description="The `next` of the previous page.")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        next: str | None = Field(None, description="Pass as `after` for the following page; null on the last.")
+
+    def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
+        limit = min(pagination.limit, self.max_limit)
+        if pagination.after:
+            page = keyset_page(queryset, after=pagination.after, size=limit)
+        else:
+            rows = queryset.order_by("name", "pk")[pagination.offset :]
+            page = keyset_page(rows, after=None, size=limit, ordered=True)
+        return {"items": page.rows, "count": self._items_count(queryset), "next": page.next_cursor}
+
+
+paginated_by_name = paginate(CursorPagination, max_limit=MAX_PAGE)
 
 
 # Resolving what the path and the body name, always within the caller's scope.

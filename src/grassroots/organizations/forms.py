@@ -13,7 +13,7 @@ from grassroots.people.models import Person
 from grassroots.people.selectors import current_membership
 from grassroots.web import ActionForm, DayInput, RowIdChoices, day_field
 
-from .models import Unit
+from .models import Unit, UnitState
 
 
 class DayForm(ActionForm):
@@ -24,6 +24,20 @@ class DayForm(ActionForm):
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(label="As of", required=False, widget=DayInput)
+
+
+class FindUnitsForm(forms.Form):
+    """Finding units in the tree: by a part of the name, a kind, a state."""
+
+    name = forms.CharField(label="Name", required=False, max_length=200)
+    kind = forms.ChoiceField(label="Kind", required=False)
+    state = forms.ChoiceField(label="State", required=False)
+
+    def __init__(self, *args, constitution: Constitution, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = [(key, kind.label) for key, kind in constitution.unit_kinds.items()]
+        self.fields["kind"].choices = [("", "any"), *kinds]
+        self.fields["state"].choices = [("", "any"), *UnitState.choices]
 
 
 class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):

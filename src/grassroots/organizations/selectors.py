@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat, Length
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from grassroots.meetings.models import Meeting
 from grassroots.people.models import MemberCount, Membership, Person, StatusChange
 from grassroots.people.selectors import people_visible_to
 
-from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState
+from .models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit, UnitEvent, UnitState
 
 
 def organizations_visible_to(user) -> list[Organization]:
@@ -102,9 +102,15 @@ def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
 
 def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
     """The people who may be appointed to a post of `unit`: those with a current membership in
-    its subtree that the user may see, by name; `query` narrows them by name or email."""
-    members = Membership.objects.current().filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-    people = people_visible_to(user, unit.organization).filter(Exists(members.filter(person=OuterRef("pk"))))
+    its subtree that the user may see, by name; `query` narrows them by name or email.
+
+    A person's `unit_path` is their current membership's unit, so the subtree is a range on the
+    people's own path index (no organization-wide walk testing each person's memberships)."""
+    current = Membership.objects.current().filter(person=OuterRef("pk"))
+    people = people_visible_to(user, unit.organization).filter(
+        unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END
+    )
+    people = people.filter(Exists(current))
     if query:
         people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
     return people.order_by("name", "pk")
@@ -219,6 +225,7 @@ class TreeRow:
     parent_slug: str | None
     depth: int
     members: int
+    has_children: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -238,11 +245,10 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     unit on or before that day. Member counts are one grouped query, rolled up the tree.
     """
     constitution = organization.constitution
+    visible = restrict(Unit.objects.filter(organization=organization), user=user, organization=organization)
     units = {
         unit.pk: unit
-        for unit in units_visible_to(user, organization).only(
-            "pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id"
-        )
+        for unit in visible.only("pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id")
     }
     counted = constitution.member_statuses.counted
     memberships = Membership.objects.filter(unit_id__in=units.keys())
@@ -252,7 +258,7 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             for pk, unit in units.items()
             if unit.state != UnitState.DISSOLVED
         }
-        direct = counted_members_by_unit(organization, units_visible_to(user, organization))
+        direct = counted_members_by_unit(organization, visible)
     else:
         shape = {}
         events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
@@ -439,3 +445,115 @@ def founding_candidates(user, unit: Unit) -> QuerySet[Person]:
         end__isnull=True, unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END
     ).values("person_id")
     return people.filter(pk__in=officers).order_by("name", "pk")
+
+
+TREE_PAGE_ROWS = 200  # the tree page opens on as many whole levels as fit in this many rows
+UNITS_FOUND = 100  # units a search of the tree lists at most
+
+
+def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool = False) -> list[TreeRow]:
+    """`units` as tree rows in tree order (siblings by name), each with its subtree's members and
+    whether it has living units under it, at its depth in the tree. `flat`: in path order,
+    for units that need not hang together (search results); dissolved ones included."""
+    constitution = organization.constitution
+    living = Unit.objects.filter(parent=OuterRef("pk")).exclude(state=UnitState.DISSOLVED)
+    if not flat:
+        units = units.exclude(state=UnitState.DISSOLVED)
+    fields = ("pk", "slug", "name", "kind", "state", "parent_id", "parent__slug", "path", "subtree_members")
+    rows = list(
+        units.annotate(subtree_members=_subtree_members(organization), has_children=Exists(living))
+        .order_by("path")
+        .values(*fields, "has_children")
+    )
+    by_pk = {} if flat else {row["pk"]: row for row in rows}
+    children: dict[int | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"] if row["parent_id"] in by_pk else None, []).append(row)
+    if not flat:
+        for siblings in children.values():
+            siblings.sort(key=lambda row: (row["name"].lower(), row["pk"]))
+    ordered: list[TreeRow] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        ordered.append(
+            TreeRow(
+                unit_id=row["pk"],
+                slug=row["slug"],
+                name=row["name"],
+                kind=row["kind"],
+                state=row["state"],
+                state_label=constitution.state_label(kind=row["kind"], state=row["state"]),
+                parent_id=row["parent_id"],
+                parent_slug=row["parent__slug"],
+                depth=0 if flat else len(row["path"]) // PATH_SEGMENT - 1,
+                members=row["subtree_members"],
+                has_children=row["has_children"],
+            )
+        )
+        stack.extend(reversed(children.get(row["pk"], [])))
+    return ordered
+
+
+def _subtree_members(organization: Organization) -> Coalesce:
+    """For a unit query: the counted members of each unit's subtree, summed from the kept per-unit
+    counts (a range scan of the subtree's units per row)."""
+    counts = MemberCount.objects.filter(
+        unit__path__gte=OuterRef("path"),
+        unit__path__lt=Concat(OuterRef("path"), Value(PATH_END)),
+        status__in=organization.constitution.member_statuses.counted,
+    )
+    # Grouped by the organization, which every unit of a subtree shares: one sum.
+    total = counts.order_by().values("unit__organization").annotate(n=Sum("members")).values("n")
+    return Coalesce(Subquery(total), 0)
+
+
+def tree_page(user, organization: Organization) -> list[TreeRow]:
+    """The first levels of the tree the user sees, as many whole levels as fit in TREE_PAGE_ROWS
+    rows (at least the top one): the rest opens a unit at a time (`tree_children`)."""
+    visible = restrict(organization.units.all(), user=user, organization=organization).exclude(
+        state=UnitState.DISSOLVED
+    )
+    levels = visible.order_by().values_list(Length("path")).annotate(n=Count("pk")).order_by(Length("path"))
+    deepest = levels_that_fit([length for length, count in levels for _ in range(count)])
+    rows = _tree_rows(organization, visible.annotate(length=Length("path")).filter(length__lte=deepest))
+    top = min((row.depth for row in rows), default=0)
+    return [replace(row, depth=row.depth - top) for row in rows]
+
+
+def levels_that_fit(depths: list[int]) -> int:
+    """The deepest level such that the rows at it and above fit in TREE_PAGE_ROWS (at least the
+    top level), given the depth (or path length) of each row."""
+    per_level: dict[int, int] = {}
+    for depth in depths:
+        per_level[depth] = per_level.get(depth, 0) + 1
+    deepest, shown = 0, 0
+    for depth in sorted(per_level):
+        if shown and shown + per_level[depth] > TREE_PAGE_ROWS:
+            break
+        deepest, shown = depth, shown + per_level[depth]
+    return deepest
+
+
+def tree_children(user, unit: Unit, *, depth: int = 0) -> list[TreeRow]:
+    """The living units directly under `unit` that the user sees, as tree rows at `depth`."""
+    organization = unit.organization
+    children = restrict(organization.units.filter(parent=unit), user=user, organization=organization)
+    return [replace(row, depth=depth) for row in _tree_rows(organization, children)]
+
+
+def units_found(
+    user, organization: Organization, *, name: str = "", kind: str = "", state: str = ""
+) -> tuple[list[TreeRow], bool]:
+    """The units the user sees whose name contains `name`, of `kind` and in `state` (each if
+    given), in tree order: at most UNITS_FOUND, and whether there were more."""
+    units = restrict(organization.units.all(), user=user, organization=organization)
+    if name:
+        units = units.filter(name__icontains=name)
+    if kind:
+        units = units.filter(kind=kind)
+    if state:
+        units = units.filter(state=state)
+    found = list(units.order_by("path").values_list("pk", flat=True)[: UNITS_FOUND + 1])
+    rows = _tree_rows(organization, Unit.objects.filter(pk__in=found[:UNITS_FOUND]), flat=True)
+    return rows, len(found) > UNITS_FOUND

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from grassroots.access import Right
 from grassroots.errors import ActionRefused
+from grassroots.keyset import keyset_page
 from grassroots.people.forms import LISTED_CHOICES, person_label
 from grassroots.people.selectors import members_of_unit, roster_of
 from grassroots.web import ActionForm, perform_step
 
 from . import actions, selectors
-from .forms import AddUnitForm, AsOfForm, AssignPostForm, DayForm, FoundForm, MoveForm, RenameForm
+from .forms import AddUnitForm, AsOfForm, AssignPostForm, DayForm, FindUnitsForm, FoundForm, MoveForm, RenameForm
 from .models import Organization, Unit, UnitState
 
 # What the unit page offers in each state: whether it can be founded, and the steps that need
@@ -36,6 +37,7 @@ DATED_STEPS = {
     UnitState.DISSOLVED: [],
 }
 NOW_STATE = "{unit.name} is now {unit.state_label}."
+MEMBERS_PER_PAGE = 50
 
 
 def _unit(request: HttpRequest, org: str, slug: str) -> tuple[Organization, Unit]:
@@ -56,13 +58,58 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
     organization = selectors.organization_for(request.user, org)
     as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
     as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
-    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
-    tree = [(row, kind_labels[row.kind]) for row in selectors.tree_of(request.user, organization, as_of=as_of)]
-    top = [
-        (unit, selectors.readiness_of(request.user, unit)) for unit in selectors.top_units(request.user, organization)
-    ]
-    context = {"organization": organization, "as_of_form": as_of_form, "as_of": as_of, "tree": tree, "top": top}
+    find_form = FindUnitsForm(request.GET, constitution=organization.constitution)
+    wanted = find_form.cleaned_data if find_form.is_valid() else {}
+    finding = any(wanted.values())
+    more_found = partial = False
+    if as_of is not None:
+        # A past day's tree is replayed whole from the events; the page shows its first levels.
+        rows = selectors.tree_of(request.user, organization, as_of=as_of)
+        deepest = selectors.levels_that_fit([row.depth for row in rows])
+        partial = any(row.depth > deepest for row in rows)
+        rows = [row for row in rows if row.depth <= deepest]
+    elif finding:
+        rows, more_found = selectors.units_found(request.user, organization, **wanted)
+    else:
+        rows = selectors.tree_page(request.user, organization)
+        partial = any(row.has_children for row in rows)
+    context = {
+        "organization": organization,
+        "as_of_form": as_of_form,
+        "as_of": as_of,
+        "find_form": find_form,
+        "finding": finding,
+        "more_found": more_found,
+        "partial": partial,
+        "tree": _labelled(organization, rows),
+        "open_ids": {row.parent_id for row in rows},
+        "expandable": as_of is None,
+        "top": [
+            (unit, selectors.readiness_of(request.user, unit))
+            for unit in selectors.top_units(request.user, organization)
+        ],
+    }
     return render(request, "organizations/organization.html", context)
+
+
+def _labelled(organization: Organization, rows: list) -> list:
+    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
+    return [(row, kind_labels.get(row.kind, row.kind)) for row in rows]
+
+
+@login_required
+def tree_children(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The rows of the units directly under a unit, for the tree page to open it (htmx)."""
+    organization, unit = _unit(request, org, unit)
+    depth = request.GET.get("depth", "")
+    rows = selectors.tree_children(request.user, unit, depth=min(int(depth), 50) if depth.isdigit() else 1)
+    context = {
+        "organization": organization,
+        "tree": _labelled(organization, rows),
+        "open_ids": set(),
+        "expandable": True,
+    }
+    return render(request, "organizations/_tree_rows.html", context)
 
 
 @login_required
@@ -85,7 +132,17 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "can_found": unit.state in FOUNDABLE,
         "readiness": selectors.readiness_of(request.user, unit),
         "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
-        "members": members_of_unit(request.user, unit) if unit.is_basic else None,
+        "members": (
+            keyset_page(
+                members_of_unit(request.user, unit),
+                after=request.GET.get("after"),
+                size=MEMBERS_PER_PAGE,
+                name="person__name",
+                pk="person_id",
+            )
+            if unit.is_basic
+            else None
+        ),
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
         "members_in_subtree": selectors.members_in_subtree(unit),

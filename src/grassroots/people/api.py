@@ -11,7 +11,7 @@ with the membership as it now is.
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from grassroots.organizations.api import paginated, referenced_people, referenced_unit
+from grassroots.organizations.api import paginated, paginated_by_name, referenced_people, referenced_unit
 from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 from grassroots.organizations.selectors import organization_for, unit_for
 
@@ -39,9 +39,10 @@ def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
 
 
 @router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
-@paginated
+@paginated_by_name
 def list_people(request: HttpRequest, org_slug: str, q: Text = ""):
-    """People by name, each with their current membership; `q` searches names and email addresses."""
+    """People by name, each with their current membership; `q` searches names and email addresses.
+    To go deep, page by `after` (the previous page's `next`) rather than by `offset`."""
     return search_people(request.auth, organization_for(request.auth, org_slug), q.strip())
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from grassroots.errors import ActionRefused
 from grassroots.imports.selectors import may_import
+from grassroots.keyset import keyset_page
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for
 from grassroots.web import ActionForm, perform_step, refusal_message
@@ -57,19 +57,20 @@ PEOPLE_PER_PAGE = 50
 
 @login_required
 def people_list(request: HttpRequest, org: str) -> HttpResponse:
-    """The people of the organization, 50 a page, narrowed by ?q= (name or email).
+    """The people of the organization, 50 a page by name, narrowed by ?q= (name or email).
 
-    Typing in the search box asks for the results table alone (htmx) and swaps it in.
+    Pages follow each other by ?after= (the last row's cursor), so a deep page costs what the
+    first does. Typing in the search box asks for the results table alone (htmx) and swaps it in.
     """
     organization = organization_for(request.user, org)
     query = request.GET.get("q", "").strip()
     people = search_people(request.user, organization, query)
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(people, after=request.GET.get("after"), size=PEOPLE_PER_PAGE)
     context = {
         "organization": organization,
         "query": query,
         "page": page,
-        "rows": [(person, current_membership(person)) for person in page],
+        "rows": [(person, current_membership(person)) for person in page.rows],
         "may_import": may_import(request.user, organization),
     }
     results_only = request.htmx and not request.htmx.history_restore_request
