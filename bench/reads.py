@@ -56,6 +56,23 @@ def reads_of(scale) -> list[Read]:
     someone = Membership.objects.current().filter(unit=branch).order_by("id").values_list("person_id", flat=True)[0]
     d_lo, d_hi = district.path, district.path + "~"
 
+    half = scale.members // 2  # deep in the organization's list
+    in_district = Membership.objects.current().filter(unit__path__gte=d_lo, unit__path__lt=d_hi).count()
+    district_deep = in_district * 3 // 4  # deep in the district's (1,900 of 2,500 at full size)
+
+    def deep(unit, offset: int) -> str:
+        """The cursor of the row at `offset` of the people list (of `unit`'s subtree, or everyone)."""
+        from urllib.parse import quote
+
+        from grassroots.keyset import encode_cursor
+        from grassroots.people.models import Person
+
+        people = Person.objects.filter(organization=scale.organization)
+        if unit is not None:
+            people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + "~")
+        name, pk = people.order_by("name", "id").values_list("name", "id")[offset]
+        return quote(encode_cursor(name, pk))
+
     # The floors: one query each, what a perfect implementation would run.
     members_page = (
         "SELECT p.id, p.name, p.email, m.status, m.start FROM people_membership m "
@@ -110,19 +127,24 @@ def reads_of(scale) -> list[Read]:
         # The secretary's scope is the district: its people and units, not the whole organization.
         p_lo, p_hi = (d_lo, d_hi) if user == "secretary" else ("", "~")
         # The whole organization: its name index, in order.
-        order = "+name" if user == "secretary" else "name"
-        people_floor, search_floor = people_page.replace("+name", order), search.replace("+name", order)
+        if user == "secretary":
+            people_floor, search_floor = people_page, search
+            scope = (organization_id, p_lo, p_hi)
+        else:  # the whole organization: its name index, in order, with no range on the path
+            people_floor = everyone_page
+            search_floor = everyone_page.replace("ORDER BY", "AND (name LIKE %s OR email LIKE %s) ORDER BY")
+            scope = (organization_id,)
         reads += [
             Read("organization page (tree)", user, f"/o/{org}/", tree_top, (organization_id,)),
             Read("district page", user, f"/o/{org}/u/{district.slug}/", children, (district.pk,)),
             Read("branch page", user, f"/o/{org}/u/{branch.slug}/", members_page, (branch.pk,)),
-            Read("people list, first page", user, f"/o/{org}/people/", people_floor, (organization_id, p_lo, p_hi)),
+            Read("people list, first page", user, f"/o/{org}/people/", people_floor, scope),
             Read(
                 "people search",
                 user,
                 f"/o/{org}/people/?q=anna",
                 search_floor,
-                (organization_id, p_lo, p_hi, "%anna%", "%anna%"),
+                (*scope, "%anna%", "%anna%"),
             ),
             Read("person page", user, f"/o/{org}/people/{someone}/", one_person, (someone,)),
             Read(
@@ -197,7 +219,7 @@ def reads_of(scale) -> list[Read]:
                 user,
                 f"/api/orgs/{org}/people?limit=50",
                 people_floor,
-                (organization_id, p_lo, p_hi),
+                scope,
                 True,
             ),
             Read(
@@ -205,7 +227,7 @@ def reads_of(scale) -> list[Read]:
                 user,
                 f"/api/orgs/{org}/people?limit=50&q=anna",
                 search_floor,
-                (organization_id, p_lo, p_hi, "%anna%", "%anna%"),
+                (*scope, "%anna%", "%anna%"),
                 True,
             ),
             Read("API person", user, f"/api/orgs/{org}/people/{someone}", one_person, (someone,), True),
@@ -231,23 +253,46 @@ def reads_of(scale) -> list[Read]:
                     True,
                 ),
                 Read(
-                    "API people, deep page",
+                    f"API people, offset {half:,}",
                     user,
-                    f"/api/orgs/{org}/people?limit=50&offset=500000",
+                    f"/api/orgs/{org}/people?limit=50&offset={half}",
                     everyone_page,
                     (organization_id,),
                     True,
+                ),
+                Read(
+                    f"API people, page after {half:,} (cursor)",
+                    user,
+                    f"/api/orgs/{org}/people?limit=50&after={deep(None, half)}",
+                    everyone_page,
+                    (organization_id,),
+                    True,
+                ),
+                Read(
+                    f"people list, page after {half:,} (cursor)",
+                    user,
+                    f"/o/{org}/people/?after={deep(None, half)}",
+                    everyone_page,
+                    (organization_id,),
                 ),
                 Read("centre page", user, f"/o/{org}/u/centre/", children, (centre.pk,)),
             ]
         else:
             reads += [
                 Read(
-                    "API people, deep page",
+                    f"API people, offset {district_deep:,}",
                     user,
-                    f"/api/orgs/{org}/people?limit=50&offset=1900",
+                    f"/api/orgs/{org}/people?limit=50&offset={district_deep}",
                     people_floor,
-                    (organization_id, p_lo, p_hi),
+                    scope,
+                    True,
+                ),
+                Read(
+                    f"API people, page after {district_deep:,} (cursor)",
+                    user,
+                    f"/api/orgs/{org}/people?limit=50&after={deep(district, district_deep)}",
+                    people_floor,
+                    scope,
                     True,
                 ),
             ]
@@ -368,13 +413,20 @@ def child(units: int, members: int) -> None:
 def report(figures: dict) -> bool:
     """Print the table; True when every read is at its target."""
     reads = figures["reads"]
+    # What any request costs before it reads anything (sessions, second factor, grants, routing):
+    # a read is at its target under TARGET_MS and within TARGET_RATIO of its floor, or of this.
+    fixed = reads[0]["ms"]
     print(f"\n== {figures['vendor']}: {figures['units']:,} units, {figures['members']:,} members ==")
-    print(f"| read | as | ms | floor ms | ratio | queries | at target (<= {TARGET_RATIO:g}x or <= {TARGET_MS:g} ms) |")
+    print(
+        f"at target: under {TARGET_MS:g} ms and within {TARGET_RATIO:g}x of the floor or of the fixed cost "
+        f"of a request ({fixed:.1f} ms, the baseline row)"
+    )
+    print("| read | as | ms | floor ms | ratio | queries | at target |")
     print("|---|---|---|---|---|---|---|")
     all_good = True
     for read in reads:
         ratio = read["ms"] / max(read["floor"], 0.001)
-        good = read["ms"] <= TARGET_MS and (ratio <= TARGET_RATIO or read["ms"] - read["floor"] <= 10)
+        good = read["ms"] <= TARGET_MS and read["ms"] <= TARGET_RATIO * max(read["floor"], fixed)
         all_good &= good
         print(
             f"| {read['name']} | {read['user']} | {read['ms']:,.1f} | {read['floor']:,.2f} | {ratio:,.1f} | "
