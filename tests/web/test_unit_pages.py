@@ -289,8 +289,8 @@ def test_a_large_unit_lists_its_members_fifty_a_page(staff_client, org, tree):
 
 
 # Session, user, device, account and grants, organization, unit, then the page's reads: events,
-# posts, readiness (unit check, founding meeting, core or children, posts, counted members),
-# members or children, candidates, parents for the move form. The same however large the unit.
+# posts, the founding facts (founding meeting, core or children, posts, counted members),
+# members or children, candidates (and their subtree's size), the current and first parents for the move form.
 UNIT_PAGE_QUERIES = 20
 
 
@@ -310,3 +310,11 @@ def test_unit_page_queries_do_not_grow_with_the_unit(
         for number in range(8):
             builders.founded_basic_unit(org, f"Committee {number}", tree["north"], size=3)
     assert measure() == before
+
+
+def test_the_move_form_finds_parents_by_name(staff_client, org, tree):
+    page = staff_client.get(url("unit", org, tree["elm"])).content.decode()
+    assert f'hx-get="/o/{org.slug}/u/elm-house/parents/"' in page
+    options = staff_client.get(f"/o/{org.slug}/u/elm-house/parents/", {"q": "sou"}).content.decode()
+    assert "South (District committee)" in options
+    assert "North" not in options

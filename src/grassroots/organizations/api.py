@@ -90,16 +90,17 @@ class CursorPagination(Pagination):
 
     class Output(Schema):
         items: list[Any]
-        count: int
+        count: int | None = Field(description="How many there are in all; null on a page after a cursor.")
         next: str | None = Field(None, description="Pass as `after` for the following page; null on the last.")
 
     def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
         limit = min(pagination.limit, self.max_limit)
         if pagination.after:
+            # Counting a million people would cost more than the page: a cursor page does not.
             page = keyset_page(queryset, after=pagination.after, size=limit)
-        else:
-            rows = queryset.order_by("name", "pk")[pagination.offset :]
-            page = keyset_page(rows, after=None, size=limit, ordered=True)
+            return {"items": page.rows, "count": None, "next": page.next_cursor}
+        rows = queryset.order_by("name", "pk")[pagination.offset :]
+        page = keyset_page(rows, after=None, size=limit, ordered=True)
         return {"items": page.rows, "count": self._items_count(queryset), "next": page.next_cursor}
 
 

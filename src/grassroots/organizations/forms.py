@@ -72,9 +72,17 @@ class RenameForm(DayForm):
 
 class MoveForm(DayForm):
     def __init__(self, *args, constitution: Constitution, parents, **kwargs):
+        from grassroots.people.forms import FirstChoicesSelect  # people.forms imports this module
+
         super().__init__(*args, **kwargs)
+        # Hundreds of committees: the select lists the first few, a search box finds the others.
         self.fields["parent"] = UnitChoiceField(
-            parents, constitution=constitution, required=False, label="Move under", empty_label="— top of the tree —"
+            parents,
+            constitution=constitution,
+            required=False,
+            label="Move under",
+            empty_label="— top of the tree —",
+            widget=FirstChoicesSelect,
         )
         self.order_fields(["parent", "on"])
 

@@ -100,16 +100,22 @@ def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
     return holding
 
 
+LARGE_SUBTREE = 20_000  # members above which a subtree's people are found by walking names
+
+
 def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
     """The people who may be appointed to a post of `unit`: those with a current membership in
     its subtree that the user may see, by name; `query` narrows them by name or email.
 
-    A person's `unit_path` is their current membership's unit, so the subtree is a range on the
-    people's own path index (no organization-wide walk testing each person's memberships)."""
+    A person's `unit_path` is their current membership's unit, so a subtree is a range on the
+    people's own path index, sorted by name; for a subtree of most of the organization, walking
+    its people by name and stopping at the first page is cheaper than sorting them all."""
     current = Membership.objects.current().filter(person=OuterRef("pk"))
-    people = people_visible_to(user, unit.organization).filter(
-        unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END
-    )
+    people = people_visible_to(user, unit.organization)
+    if members_in_subtree(unit) > LARGE_SUBTREE:
+        current = current.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+    else:
+        people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
     people = people.filter(Exists(current))
     if query:
         people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("o/<slug:org>/units/new/", views.add_unit, name="unit_add"),
     path("o/<slug:org>/u/<slug:unit>/", views.unit_page, name="unit"),
     path("o/<slug:org>/u/<slug:unit>/tree/", views.tree_children, name="unit_tree_children"),
+    path("o/<slug:org>/u/<slug:unit>/parents/", views.parent_options, name="unit_parent_options"),
     path("o/<slug:org>/u/<slug:unit>/found/", views.found_unit, name="unit_found"),
     path("o/<slug:org>/u/<slug:unit>/prepare/", views.prepare_unit, name="unit_prepare"),
     path("o/<slug:org>/u/<slug:unit>/dormant/", views.make_dormant, name="unit_dormant"),

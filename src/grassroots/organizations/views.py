@@ -85,7 +85,7 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
         "open_ids": {row.parent_id for row in rows},
         "expandable": as_of is None,
         "top": [
-            (unit, selectors.readiness_of(request.user, unit))
+            (unit, selectors.evaluate_founding_rules(unit, selectors.facts_of(unit)))
             for unit in selectors.top_units(request.user, organization)
         ],
     }
@@ -126,11 +126,14 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         for event in selectors.unit_events(request.user, unit)
     ]
     current_posts, past_posts = selectors.posts_of_unit(request.user, unit)
+    # The unit came through the user's scope: its facts are gathered once, for the founding rules
+    # and for the page's count of members.
+    facts = selectors.facts_of(unit)
     context = {
         "organization": organization,
         "unit": unit,
         "can_found": unit.state in FOUNDABLE,
-        "readiness": selectors.readiness_of(request.user, unit),
+        "readiness": selectors.evaluate_founding_rules(unit, facts),
         "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
         "members": (
             keyset_page(
@@ -145,7 +148,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         ),
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
-        "members_in_subtree": selectors.members_in_subtree(unit),
+        "members_in_subtree": facts.members_in_subtree,
         "children": selectors.child_units(request.user, unit),
         "posts": [(holding, DayForm(auto_id=f"end-post-{holding.pk}-%s")) for holding in current_posts],
         "past_posts": past_posts,
@@ -296,6 +299,22 @@ def end_post(request: HttpRequest, org: str, unit: str, post: int) -> HttpRespon
     back = redirect("unit", org=unit.organization.slug, unit=unit.slug)
     done = "{holding.person.name} no longer holds {holding.post}."
     return perform_step(request, DayForm(request.POST), actions.end_post, done=done, back_to=back, holding=holding)
+
+
+@login_required
+def parent_options(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The <option>s of the move form's parent select: units the unit may move under matching ?q=."""
+    organization, unit = _unit(request, org, unit)
+    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
+    parents = selectors.possible_parents(request.user, organization, moving=unit)
+    name = request.GET.get("q", "").strip()
+    if name:
+        parents = parents.filter(name__icontains=name)
+    options = [
+        (parent.pk, f"{parent.name} ({kind_labels.get(parent.kind, parent.kind)})")
+        for parent in parents[:LISTED_CHOICES]
+    ]
+    return render(request, "people/_options.html", {"options": options})
 
 
 @login_required
