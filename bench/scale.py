@@ -259,9 +259,12 @@ def build_organization(*, units: int = 10_000, members: int = 1_000_000, quiet: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("size", nargs="?", help="members, as `make bench BENCH_ARGS=200000` gives them")
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.size:
+        args.members = int(args.size.replace("_", "").replace(",", ""))
     started = time.perf_counter()
     vendor = setup_django()
     scale = build_organization(units=args.units, members=args.members)
