@@ -55,7 +55,8 @@ def keyset_page(
     leads to the rows after its last one."""
     key = decode_cursor(after) if after else None
     if key is not None:
-        rows = rows.filter(Q(**{f"{name}__gt": key[0]}) | Q(**{name: key[0], f"{pk}__gt": key[1]}))
+        # `name >= n` first, as a range the name index answers, then the tie-break within it.
+        rows = rows.filter(**{f"{name}__gte": key[0]}).filter(Q(**{f"{name}__gt": key[0]}) | Q(**{f"{pk}__gt": key[1]}))
     found = list((rows if ordered else rows.order_by(name, pk))[: size + 1])
     more, found = len(found) > size, found[:size]
     cursor = None
