@@ -1,9 +1,7 @@
 import pytest
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grassroots.accounts.actions import create_account
-from tests import builders
+from tests.support import builders
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +32,3 @@ def staff(org, django_user_model):
 @pytest.fixture
 def plain_user(db, django_user_model):
     return django_user_model.objects.create_user(username="plain@example.org", password="pw-plain-1")
-
-
-def sign_in(client, user):
-    """Sign `user` in on the test client with a session verified by a second factor, as after
-    entering a code from their authenticator app; returns the client."""
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grassroots.accounts.admin_site import GrassrootsAdminSite
-from grassroots.api import api
+from grassroots.api.root import api
 
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite

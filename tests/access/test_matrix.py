@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
-from grassroots.api import api
-from tests.access.scene import ROLES, Actor, Scene, build_scene
-from tests.conftest import sign_in
+from tests.support.routes import api_operations, web_routes
+from tests.support.scene import ROLES, Actor, Scene, build_scene
+from tests.support.sessions import sign_in
 
 TODAY = dt.date.today().isoformat()
 UNIT_TARGETS = ["own unit", "child unit", "parent unit", "sibling unit", "unit in another organization"]
@@ -205,7 +205,6 @@ WEB = {
 # Django's own pages: sign-in and sign-out are open to all, the admin is the operator's (a
 # separate test covers it), and static files are served by whitenoise.
 NOT_IN_MATRIX = {"login", "logout"}
-ADMIN_PREFIX = "admin:"
 
 
 def api_body_dated(scene, target) -> dict:
@@ -295,28 +294,6 @@ API = {
     ),
     ("GET", "/orgs/{org_slug}/members/export"): Route("org", **IMPORTING),
 }
-
-
-def web_routes() -> dict[str, set[str]]:
-    """Every named route of the site outside Django's admin, with the URL parameters it takes."""
-    found: dict[str, set[str]] = {}
-
-    def walk(patterns, namespace="", parameters=frozenset()):
-        for pattern in patterns:
-            taking = parameters | set(pattern.pattern.converters)
-            if isinstance(pattern, URLResolver):
-                space = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                walk(pattern.url_patterns, space, taking)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                found[f"{namespace}{pattern.name}"] = taking
-
-    walk(get_resolver().url_patterns)
-    return {name: pattern for name, pattern in found.items() if not name.startswith((ADMIN_PREFIX, "api:"))}
-
-
-def api_operations() -> list[tuple[str, str]]:
-    schema = api.get_openapi_schema()
-    return [(method.upper(), path.removeprefix("/api")) for path, ops in schema["paths"].items() for method in ops]
 
 
 def test_every_route_and_operation_has_rows_in_the_matrix():

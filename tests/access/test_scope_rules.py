@@ -19,8 +19,8 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations import actions as units
 from grassroots.people import actions as people
 from grassroots.people.models import Person
-from tests import builders
-from tests.conftest import sign_in
+from tests.support import builders
+from tests.support.sessions import sign_in
 
 TODAY = dt.date.today()
 

@@ -20,7 +20,7 @@ from grassroots.imports.actions import export_members
 from grassroots.organizations import actions as units
 from grassroots.organizations.models import OfficerPost
 from grassroots.people.models import Person
-from tests import builders
+from tests.support import builders
 
 POSTS = {"secretary": True, "organizer": True, "treasurer": True}  # all three may view people here
 counter = itertools.count()

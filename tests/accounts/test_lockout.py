@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from grassroots.settings import client_address_settings
-from tests.web.html import text
+from tests.support.html import text
 
 pytestmark = pytest.mark.django_db
 

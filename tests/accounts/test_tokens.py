@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from grassroots.accounts.actions import create_account, create_api_token
 from grassroots.accounts.models import ApiToken, token_digest
-from tests import builders
-from tests.conftest import sign_in
-from tests.web.html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.conftest import sign_in
+from tests.support.sessions import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "src" / "grassroots").rglob("*.html"))

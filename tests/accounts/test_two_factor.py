@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grassroots.accounts.two_factor import needs_two_factor
 from grassroots.audit.models import AuditRecord
-from tests.conftest import sign_in
-from tests.web.html import text
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token
-from tests.conftest import sign_in
+from tests.support.sessions import sign_in
 
 ON = "2024-06-01"  # after every date the builders use, before today
 

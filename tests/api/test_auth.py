@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
-from grassroots.api import UNAUTHENTICATED
+from grassroots.api.auth import UNAUTHENTICATED
 from grassroots.audit.models import AuditRecord
 from grassroots.organizations.models import Unit
-from tests.conftest import sign_in
+from tests.support.sessions import sign_in
 
 from .conftest import ON, Caller, bearer
 

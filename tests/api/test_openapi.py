@@ -6,7 +6,7 @@ import json
 
 from ninja.responses import NinjaJSONEncoder
 
-from grassroots.api import api
+from grassroots.api.root import api
 
 LISTS = {
     "/api/orgs",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grassroots.people.models import Membership, Person
-from tests import builders
+from tests.support import builders
 
 from .conftest import ON
 

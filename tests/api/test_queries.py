@@ -13,7 +13,7 @@ from grassroots.accounts.actions import create_account
 from grassroots.organizations import actions as units
 from grassroots.organizations import models
 from grassroots.people import actions as people
-from tests import builders
+from tests.support import builders
 
 from .conftest import ON
 

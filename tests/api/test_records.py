@@ -15,8 +15,8 @@ from grassroots.organizations.actions import assign_post
 from grassroots.organizations.models import OfficerPost
 from grassroots.people.actions import record_consent
 from grassroots.people.models import Consent, Person
-from tests import builders
-from tests.stories import REPLACED, rosa_story
+from tests.support import builders
+from tests.support.stories import REPLACED, rosa_story
 
 from .conftest import ON, Caller, bearer
 

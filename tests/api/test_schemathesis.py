@@ -16,8 +16,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 
-from grassroots.api import api
-from tests.access.scene import build_scene
+from grassroots.api.root import api
+from tests.support.scene import build_scene
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = get_wsgi_application()

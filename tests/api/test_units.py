@@ -9,7 +9,7 @@ import pytest
 from grassroots.organizations.models import OfficerPost, Unit
 from grassroots.organizations.selectors import readiness_of
 from grassroots.people.models import Membership
-from tests import builders
+from tests.support import builders
 
 from .conftest import ON
 

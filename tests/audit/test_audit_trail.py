@@ -13,7 +13,7 @@ from grassroots.audit.models import AppendOnly, AuditRecord
 from grassroots.audit.selectors import audit_records_visible_to, may_read_audit
 from grassroots.audit.views import spreadsheet_safe
 from grassroots.people import actions as people
-from tests import builders
+from tests.support import builders
 
 
 def test_an_audit_record_cannot_be_changed_or_deleted(org):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-from base64 import b32decode
 from pathlib import Path
 
 import pytest
-from django_otp.oath import TOTP
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the database calls the tests make
 # around it are synchronous and safe.
@@ -35,16 +33,3 @@ def page():
             yield browser.new_page(viewport={"width": 390, "height": 844})
         finally:
             browser.close()
-
-
-def sign_in_with_two_factor(page: Page, base_url: str, username: str, password: str) -> None:
-    """Sign in with the password, then set up two-factor sign-in as a person with an authenticator app would:
-    read the key off the setup page and enter the code it gives."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/accounts/two-factor/setup/**")
-    key = b32decode(page.locator("#secret").inner_text().replace(" ", ""))
-    page.get_by_label("Code from your app").fill(f"{TOTP(key).token():06d}")
-    page.get_by_role("button", name="Turn on two-factor sign-in").click()

@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from grassroots.accounts.actions import create_account
-from tests import builders
-
-from .conftest import sign_in_with_two_factor
+from tests.support import builders
+from tests.support.sessions import sign_in_with_two_factor
 
 
 @pytest.fixture

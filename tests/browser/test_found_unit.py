@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from grassroots.demo import DEMO_PASSWORD, DEMO_USERNAME, build_demo
-
-from .conftest import sign_in_with_two_factor
+from tests.support.sessions import sign_in_with_two_factor
 
 
 @pytest.fixture

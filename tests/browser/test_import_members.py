@@ -17,9 +17,8 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from grassroots.demo import DEMO_PASSWORD, DEMO_USERNAME, build_demo
-from tests import builders
-
-from .conftest import sign_in_with_two_factor
+from tests.support import builders
+from tests.support.sessions import sign_in_with_two_factor
 
 MEMBERS = (
     "First Name,Last Name,Email,Mobile,House\n"

@@ -6,8 +6,8 @@ import pytest
 
 from grassroots.cli import main
 from grassroots.organizations.models import Unit
-from grassroots.people.models import Membership, Person
-from tests import builders
+from grassroots.people.models import MemberCount, Membership, Person
+from tests.support import builders
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -194,3 +194,22 @@ def test_token_create_prints_a_token_once(capsys, federation, django_user_model)
     token = out.strip().splitlines()[-1]
     assert token.startswith("gr_") and len(token) > 30
     assert run(capsys, "token", "create", "nobody", "--org", federation)[2].strip() == "error: no user 'nobody'"
+
+
+def test_counts_check_recounts_the_kept_member_counts(capsys, federation):
+    org = Unit.objects.get(slug="north").organization
+    elm = Unit.objects.get(slug="elm-house")
+    run(capsys, "unit", "prepare", "elm-house", "--on", "2024-01-02")
+    builders.members(org, elm, 3)
+    code, out, _ = run(capsys, "unit", "counts-check", federation)
+    assert code == 0
+    assert "agree with its memberships" in out
+    # A count gone wrong (as a write outside the actions would leave it) is found and named.
+    MemberCount.objects.filter(unit=elm, status="member").update(members=7)
+    code, out, _ = run(capsys, "unit", "counts-check", federation, "--json")
+    assert code == 1
+    assert json.loads(out) == {
+        "organization": federation,
+        "agree": False,
+        "disagreements": [{"unit": "elm-house", "status": "member", "kept": 7, "actual": 3}],
+    }

@@ -14,8 +14,8 @@ from grassroots.audit.models import AuditRecord
 from grassroots.cli import main
 from grassroots.organizations.models import OfficerPost
 from grassroots.people.models import Membership, Person
-from tests import builders
-from tests.stories import rosa_story
+from tests.support import builders
+from tests.support.stories import rosa_story
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -7,7 +7,7 @@ import pytest
 
 from grassroots.cli import main
 from grassroots.people.models import Person
-from tests import builders
+from tests.support import builders
 
 FILES = Path(__file__).parent / "files"
 

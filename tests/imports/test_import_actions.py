@@ -13,7 +13,7 @@ from grassroots.imports import actions
 from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.models import ImportRun
 from grassroots.people.models import Membership, Person, StatusChange
-from tests import builders
+from tests.support import builders
 
 FILES = Path(__file__).parent / "files"
 BY = "cli:test"

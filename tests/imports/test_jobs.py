@@ -17,9 +17,9 @@ from grassroots.audit.models import AuditRecord
 from grassroots.imports import jobs
 from grassroots.imports.models import ImportRun
 from grassroots.people.models import Person
-from tests import builders
-from tests.builders import run_jobs
-from tests.conftest import sign_in
+from tests.support import builders
+from tests.support.builders import run_jobs
+from tests.support.sessions import sign_in
 
 GOOD = "name,email,phone,unit,status\nAnna Lee,anna@example.org,07911 123456,elm-house,member\n"
 MIXED = GOOD + "Bob Ray,not-an-email,,elm-house,member\nCleo Fox,cleo@example.org,,nowhere,member\n"

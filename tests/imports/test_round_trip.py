@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.validation import plain
 from grassroots.people.models import Person
-from tests import builders
+from tests.support import builders
 
 BY = "cli:test"
 PHONES = [f"+44791112{number:04d}" for number in range(100)]

@@ -11,7 +11,7 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations import actions as units
 from grassroots.organizations.selectors import readiness_of
 from grassroots.people import actions as people
-from tests import builders
+from tests.support import builders
 
 BY = "test"
 ON = builders.START + dt.timedelta(days=60)

@@ -13,7 +13,7 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations import actions
 from grassroots.organizations.models import OfficerPost
 from grassroots.organizations.selectors import current_posts, post_candidates, posts_of_unit
-from tests import builders
+from tests.support import builders
 
 START = builders.START
 APPOINTED = START + dt.timedelta(days=40)

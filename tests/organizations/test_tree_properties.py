@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from grassroots.errors import ActionRefused
 from grassroots.organizations import actions
 from grassroots.organizations.models import Unit, path_segment
-from tests import builders
+from tests.support import builders
 
 KIND_BELOW = {"federation": "district", "district": "building_committee"}
 PARENT_KIND = {"district": "federation", "building_committee": "district"}

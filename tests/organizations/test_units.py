@@ -12,7 +12,7 @@ from grassroots.organizations import actions
 from grassroots.organizations.models import Unit, UnitEvent, path_segment
 from grassroots.organizations.selectors import readiness_of, tree_of
 from grassroots.people.models import Membership
-from tests import builders
+from tests.support import builders
 
 OPERATOR = Operator("test")
 DAY = dt.date(2024, 3, 1)

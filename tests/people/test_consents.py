@@ -11,7 +11,7 @@ from grassroots.errors import ActionRefused
 from grassroots.people import actions
 from grassroots.people.models import Consent
 from grassroots.people.selectors import consent_for, consents_of
-from tests import builders
+from tests.support import builders
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import tree_of
 from grassroots.people import actions
 from grassroots.people.models import Consent, Membership, Person
-from tests import builders
-from tests.stories import rosa_story
+from tests.support import builders
+from tests.support.stories import rosa_story
 
 
 @pytest.fixture

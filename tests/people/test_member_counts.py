@@ -7,7 +7,7 @@ from grassroots.imports.actions import import_members
 from grassroots.organizations.selectors import members_in_subtree
 from grassroots.people.counts import recount
 from grassroots.people.models import MemberCount
-from tests import builders
+from tests.support import builders
 
 
 def test_import_keeps_the_counts(db, tmp_path):

@@ -12,7 +12,7 @@ from grassroots.organizations.selectors import members_in_subtree
 from grassroots.people import actions
 from grassroots.people.counts import recount
 from grassroots.people.models import Membership
-from tests import builders
+from tests.support import builders
 
 operations = st.lists(
     st.tuples(st.sampled_from(["join", "transfer", "end", "status"]), st.integers(0, 3), st.integers(0, 2)),

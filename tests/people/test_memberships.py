@@ -10,7 +10,7 @@ from grassroots.audit.models import AuditRecord
 from grassroots.errors import ActionRefused
 from grassroots.people import actions
 from grassroots.people.models import Membership, Person, StatusChange
-from tests import builders
+from tests.support import builders
 
 DAY = dt.date(2024, 4, 1)
 

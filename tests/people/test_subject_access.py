@@ -9,8 +9,8 @@ import pytest
 from grassroots.access import OutOfScope
 from grassroots.audit.models import AuditRecord
 from grassroots.people import actions
-from tests import builders
-from tests.stories import FOUNDED, JOINED, PROMOTED, REPLACED, rosa_story
+from tests.support import builders
+from tests.support.stories import FOUNDED, JOINED, PROMOTED, REPLACED, rosa_story
 
 
 @pytest.fixture

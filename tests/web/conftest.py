@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import sign_in
+from tests.support.sessions import sign_in
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from grassroots.audit.models import AuditRecord
 from grassroots.people import actions as people
-from tests import builders
-from tests.conftest import sign_in
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def url(name: str, org) -> str:

@@ -6,9 +6,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from tests.conftest import sign_in
-
-from .html import text
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def test_pages_load_the_viewport_stylesheet_and_htmx(staff_client, org):

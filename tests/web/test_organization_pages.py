@@ -9,10 +9,9 @@ from django.urls import reverse
 
 from grassroots.accounts.actions import create_account
 from grassroots.organizations import actions, selectors
-from tests import builders
-from tests.conftest import sign_in
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def test_home_goes_straight_to_the_only_organization(staff_client, org):

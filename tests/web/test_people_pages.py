@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from grassroots.people import actions
 from grassroots.people.models import Membership, Person, StatusChange
-from tests import builders
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
 
 TODAY = timezone.localdate
 

@@ -10,11 +10,10 @@ from django.urls import reverse
 
 from grassroots.audit.models import AuditRecord
 from grassroots.people.models import Consent, Person
-from tests import builders
-from tests.conftest import sign_in
-from tests.stories import rosa_story
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
+from tests.support.stories import rosa_story
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from django.utils import timezone
 from grassroots.meetings.models import Meeting
 from grassroots.organizations.models import OfficerPost, Unit, UnitEvent
 from grassroots.people.models import Membership
-from tests import builders
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
 
 TODAY = timezone.localdate
 

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from grassroots.organizations.actions import assign_post
 from grassroots.organizations.models import OfficerPost
-from tests import builders
-from tests.conftest import sign_in
-
-from .html import text
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
 
 
 def url(name: str, org, unit, **kwargs) -> str:

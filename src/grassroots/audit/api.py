@@ -6,8 +6,8 @@ No endpoint creates, changes or deletes an audit record: the actions write them.
 from django.http import HttpRequest
 from ninja import Router
 
-from grassroots.organizations.api import paginated
-from grassroots.organizations.schemas import QUERY_ERRORS, ErrorOut, IsoDate, Text
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, ErrorOut, IsoDate, Text
 from grassroots.organizations.selectors import organization_for
 
 from .schemas import AuditRecordOut

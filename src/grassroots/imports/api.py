@@ -15,9 +15,9 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
 from grassroots.errors import ActionRefused
-from grassroots.organizations.api import paginated
-from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
 from grassroots.organizations.selectors import organization_for, unit_for
 
 from . import jobs

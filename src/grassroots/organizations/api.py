@@ -12,26 +12,21 @@ and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Router, Status
 
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
 from grassroots.errors import ActionRefused
-from grassroots.keyset import keyset_page
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
 
 from . import actions
 from .models import Organization, Unit
 from .schemas import (
-    QUERY_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
     DatedIn,
     FoundingIn,
-    IsoDate,
     MoveIn,
     OfficerPostOut,
     OrganizationDetailOut,
@@ -40,7 +35,6 @@ from .schemas import (
     ReadinessOut,
     RenameIn,
     SubtreeRowOut,
-    Text,
     TreeRowOut,
     UnitDetailOut,
     UnitEventOut,
@@ -61,50 +55,11 @@ from .selectors import (
     units_listed,
 )
 
-MAX_PAGE = 500
-
 # What a transition posted with no body means: it happened today (founding: with the current members).
 TODAY = DatedIn()
 FOUNDED_TODAY = FoundingIn()
 
 router = Router(tags=["organizations and units"])
-
-
-class Pagination(LimitOffsetPagination):
-    """limit/offset pages; the offset is bounded so the database never sees an overflowing number."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, description=f"Rows per page, at most {MAX_PAGE}.")
-        offset: int = Field(0, ge=0, le=2**53, description="Rows to skip.")
-
-
-paginated = paginate(Pagination, max_limit=MAX_PAGE)
-
-
-class CursorPagination(Pagination):
-    """A list by name, paged by `limit` and `offset` or, to go deep, `after` the cursor that the
-    previous page answered as `next`: a page after a cursor costs what the first one does."""
-
-    class Input(Pagination.Input):
-        after: str | None = Field(None, max_length=1000, description="The `next` of the previous page.")
-
-    class Output(Schema):
-        items: list[Any]
-        count: int | None = Field(description="How many there are in all; null on a page after a cursor.")
-        next: str | None = Field(None, description="Pass as `after` for the following page; null on the last.")
-
-    def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
-        limit = min(pagination.limit, self.max_limit)
-        if pagination.after:
-            # Counting a million people would cost more than the page: a cursor page does not.
-            page = keyset_page(queryset, after=pagination.after, size=limit)
-            return {"items": page.rows, "count": None, "next": page.next_cursor}
-        rows = queryset.order_by("name", "pk")[pagination.offset :]
-        page = keyset_page(rows, after=None, size=limit, ordered=True)
-        return {"items": page.rows, "count": self._items_count(queryset), "next": page.next_cursor}
-
-
-paginated_by_name = paginate(CursorPagination, max_limit=MAX_PAGE)
 
 
 # Resolving what the path and the body name, always within the caller's scope.

@@ -11,8 +11,9 @@ with the membership as it now is.
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from grassroots.organizations.api import paginated, paginated_by_name, referenced_people, referenced_unit
-from grassroots.organizations.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
+from grassroots.api.pagination import paginated, paginated_by_name
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
+from grassroots.organizations.api import referenced_people, referenced_unit
 from grassroots.organizations.selectors import organization_for, unit_for
 
 from . import actions

@@ -6,7 +6,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from grassroots.organizations.schemas import Body, IsoDate, PersonId, PersonRef
+from grassroots.api.schemas import Body, IsoDate, PersonId
+from grassroots.organizations.schemas import PersonRef
 
 from .models import Membership, Person
 from .selectors import current_membership, sees_lineage

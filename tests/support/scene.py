@@ -23,7 +23,7 @@ from grassroots.organizations import actions as units
 from grassroots.organizations.models import Organization, Unit
 from grassroots.people.actions import record_consent
 from grassroots.people.models import Person
-from tests import builders
+from tests.support import builders
 
 SECRETARY = frozenset(str(right) for right in Right) - {Right.VIEW_UNITS}
 ROLES = [

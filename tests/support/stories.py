@@ -14,7 +14,7 @@ from grassroots.organizations import actions as units
 from grassroots.organizations.models import Organization, Unit
 from grassroots.people import actions as people
 from grassroots.people.models import Consent, Person
-from tests import builders
+from tests.support import builders
 
 BY = builders.BY
 JOINED = builders.START

@@ -1,0 +1,49 @@
+"""The REST API: one NinjaAPI with session and bearer-token authentication.
+
+Every error is JSON: {"detail": message} plus "reasons" and "field" when an action refused.
+Routers live in each app's api.py and are added here.
+
+The schema (/api/openapi.json) and the docs (/api/docs) need a signed-in session or a usable
+bearer token like every endpoint: the code is public, but an installation need not announce
+its member database to anyone who asks. Anonymous callers get 401 on the schema and are sent
+to the login page from the docs.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from grassroots.api.auth import SignedInSession, TokenAuth, docs_page
+from grassroots.api.errors import add_error_handlers
+from grassroots.audit.api import router as audit_router
+from grassroots.imports.api import router as imports_router
+from grassroots.organizations.api import router as organizations_router
+from grassroots.people.api import router as people_router
+
+
+class GrassrootsAPI(NinjaAPI):
+    """The NinjaAPI whose operation ids are the endpoint names (`found_unit`, `join_unit`).
+
+    They are unique across the routers (the OpenAPI test checks it), and a generated client
+    exposes them as its method names.
+    """
+
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__
+
+
+api = GrassrootsAPI(
+    title="Grassroots API",
+    version="1",
+    description="Organizations, units and their founding rules, people and memberships.",
+    auth=[TokenAuth(), SignedInSession(csrf=True)],
+    urls_namespace="api",
+    docs_decorator=docs_page,
+)
+
+
+add_error_handlers(api)
+api.add_router("/orgs", organizations_router)
+api.add_router("/orgs", people_router)
+api.add_router("/orgs", audit_router)
+api.add_router("/orgs", imports_router)

@@ -1,0 +1,84 @@
+"""Shapes shared by every router of the API: request bodies, dates, text, and the error bodies.
+
+Input schemas forbid unknown keys, so a body cannot try to set what the API decides itself
+(the organization, a primary key, a unit's state): such a body gets 422 naming the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, PlainValidator, WithJsonSchema, field_validator
+
+# A person id in a body: a positive 64-bit integer, so a number no database row could have is a
+# 422 here rather than an overflow in the database driver.
+PersonId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _iso_date(value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# A date given as input: only an ISO date string (pydantic alone would also take a number as a
+# Unix timestamp, which no one writing a date means).
+IsoDate = Annotated[dt.date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+NO_NUL = "^[^\\x00]*$"
+# Free text in a query: no NUL characters, which PostgreSQL cannot compare and no person types.
+Text = Annotated[str, Field(pattern=NO_NUL)]
+
+
+def _document_no_nul(schema: dict, model: type) -> None:
+    """Say in the OpenAPI schema what `_no_nul_characters` enforces, for every text property."""
+    for prop in schema.get("properties", {}).values():
+        for branch in [prop, *prop.get("anyOf", [])]:
+            if branch.get("type") == "string" and "format" not in branch and "enum" not in branch:
+                branch.setdefault("pattern", NO_NUL)
+
+
+class Body(Schema):
+    """Base of every request body: unknown keys are refused rather than silently dropped, and text
+    with NUL characters (which PostgreSQL cannot store, and no person types) is refused by name."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_no_nul)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+# Error bodies, as the handlers in grassroots/api/errors.py write them.
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class RefusalOut(Schema):
+    detail: str = Field(description="What was refused and, after a colon, every reason.")
+    reasons: list[str] = Field(description="Every rule or check that failed.")
+    field: str | None = Field(description="The body key the refusal is about, when there is one.")
+
+
+class InvalidOut(Schema):
+    detail: str
+    errors: list[dict]
+
+
+# Any request may carry a malformed parameter (a page offset, a path id), answered 422.
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
+QUERY_ERRORS = READ_ERRORS
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 422: InvalidOut}

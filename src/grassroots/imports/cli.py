@@ -1,0 +1,104 @@
+"""The command line of member files: import and export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from grassroots.cli.common import (
+    JsonFlag,
+    Refusal,
+    get_organization,
+    get_unit,
+    operator,
+    out,
+    print_json,
+)
+from grassroots.imports.actions import ON_DUPLICATE, OUTCOMES, close_interrupted_runs, export_members, import_members
+from grassroots.imports.columns import MappingError
+from grassroots.imports.reading import ImportFileError
+
+import_app = typer.Typer(help="Import members from CSV or XLSX files.", no_args_is_help=True)
+export_app = typer.Typer(help="Export members to CSV or XLSX files.", no_args_is_help=True)
+
+
+@import_app.command("members")
+def import_members_command(
+    file: Annotated[str, typer.Argument(help="CSV or XLSX file of members.")],
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    mapping: Annotated[str | None, typer.Option("--mapping", help="YAML file: {column header: field}.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+    valid_rows: Annotated[
+        bool, typer.Option("--valid-rows", help="Commit the valid rows batch by batch (default: all or nothing).")
+    ] = False,
+    on_duplicate: Annotated[
+        str, typer.Option("--on-duplicate", help="A person already known: skip, update or fill-empty.")
+    ] = "skip",
+    errors: Annotated[str | None, typer.Option("--errors", help="Write every rejected row to this CSV.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import people and their memberships from a member file (CSV or XLSX)."""
+    if on_duplicate not in ON_DUPLICATE:
+        raise Refusal(f"--on-duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
+    organization = get_organization(org)
+    close_interrupted_runs()
+    options = dict(
+        organization=organization,
+        path=file,
+        by=operator(),
+        mapping=mapping,
+        dry_run=dry_run,
+        valid_rows=valid_rows,
+        on_duplicate=on_duplicate,
+        errors_path=errors,
+    )
+    try:
+        if as_json:
+            result = import_members(**options)
+        else:
+            rows_read = TextColumn("{task.fields[rows]} rows")
+            columns = (TextColumn("importing"), BarColumn(), TaskProgressColumn(), rows_read)
+            with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("import", total=1.0, rows=0)
+                result = import_members(
+                    **options, progress=lambda p: bar.update(task, completed=p.fraction, rows=p.rows_done)
+                )
+    except (ImportFileError, MappingError) as error:
+        raise Refusal(str(error)) from None
+    except OSError as error:
+        raise Refusal(f"{error.filename or file}: {error.strerror}") from None
+    if as_json:
+        print_json(result.as_json())
+    else:
+        counts = ", ".join(f"{getattr(result, name)} {name}" for name in OUTCOMES)
+        out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
+        for rejection in result.rejections[:10]:
+            out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")
+        if result.rejected > 10:
+            out.print(f"  ... and {result.rejected - 10} more" + ("" if errors else " (write them all with --errors)"))
+        if dry_run:
+            out.print("dry run: nothing was written")
+    if result.rejected and not result.written and not dry_run:
+        raise Refusal(f"{result.rejected} rows rejected: nothing was written (--valid-rows imports the valid ones)")
+
+
+@export_app.command("members")
+def export_members_command(
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    output: Annotated[str, typer.Option("-o", "--output", help="File to write.")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's subtree (slug).")] = None,
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+) -> None:
+    """Export the people of an organization (or a subtree) with their current membership."""
+    if format not in ("csv", "xlsx"):
+        raise Refusal(f"--format: '{format}' is not csv or xlsx")
+    organization = get_organization(org)
+    target = get_unit(unit, organization=organization) if unit else None
+    try:
+        count = export_members(organization=organization, by=operator(), path=output, format=format, unit=target)
+    except OSError as error:
+        raise Refusal(f"{error.filename or output}: {error.strerror}") from None
+    out.print(f"{count} people written to {output}")
