@@ -211,6 +211,7 @@ def build_organization(*, units: int = 10_000, members: int = 1_000_000, quiet: 
     from django.contrib.auth import get_user_model
 
     from grassroots.constitution import load_constitution_text
+    from grassroots.database import refresh_statistics
     from grassroots.organizations import actions
     from grassroots.organizations.models import Organization, Unit
 
@@ -237,9 +238,9 @@ def build_organization(*, units: int = 10_000, members: int = 1_000_000, quiet: 
             result = import_members(organization=organization, path=path, by=BY, valid_rows=True)
             say(f"  {members:,} members imported in {time.perf_counter() - started:.1f} s: {result.as_json()}")
         _officers(organization)
-        from grassroots.database import refresh_statistics
-
-        refresh_statistics()
+    # Fresh planner statistics, as a large import leaves them and as autovacuum (PostgreSQL) or
+    # `PRAGMA optimize` (SQLite) keep them; also for tables a migration filled since the build.
+    refresh_statistics()
     users = get_user_model().objects
     if not users.filter(email="secretary@scale.example", accounts__organization=organization).exists():
         raise SystemExit(f"{slug} was left half-built by an interrupted run: remove the bench database")
