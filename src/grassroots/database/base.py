@@ -12,7 +12,9 @@ from django.db.backends.sqlite3 import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close(self) -> None:
-        if self.connection is not None and not self.in_atomic_block:
+        # Not for an in-memory database (the tests'): its connections share one cache, where the
+        # ANALYZE that optimize may run locks tables under another thread without waiting.
+        if self.connection is not None and not self.in_atomic_block and not self.is_in_memory_db():
             # A busy or read-only database: the next connection to close will try again.
             with contextlib.suppress(base.Database.Error):
                 self.connection.execute("PRAGMA optimize")
