@@ -147,6 +147,8 @@ TEMPLATES = [
 _default_db = f"sqlite:///{DATA_DIR / 'grassroots.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend that keeps the planner's statistics fresh (grassroots/database).
+    DATABASES["default"]["ENGINE"] = "grassroots.database"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",

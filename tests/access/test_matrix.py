@@ -195,6 +195,8 @@ WEB = {
         "unit", "POST", Right.MANAGE_UNITS, data=appointment, payload_seen=sees_appointee
     ),
     ("unit_post_candidates", "GET"): Route("unit"),
+    ("unit_tree_children", "GET"): Route("unit"),
+    ("unit_parent_options", "GET"): Route("unit"),
     ("unit_post_end", "POST"): Route("unit", "POST", Right.MANAGE_UNITS, data=dated),
     ("audit", "GET"): Route("org", right=Right.VIEW_AUDIT, anywhere=True),
     ("audit_export", "POST"): Route("org", "POST", right=Right.VIEW_AUDIT, anywhere=True),

@@ -229,3 +229,19 @@ def test_merging_two_current_members_is_refused_with_the_reason(api, org, tree, 
     refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith(f"both are current members (person {member.pk} of Elm House")
+
+
+def test_people_list_pages_by_cursor(api, org):
+    for number in range(7):
+        builders.person(org, f"Cursor {number}")
+    first = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor").json()
+    assert [row["name"] for row in first["items"]] == ["Cursor 0", "Cursor 1", "Cursor 2"]
+    # Someone added before the cursor does not shift the next page, as an offset would.
+    builders.person(org, "Cursor 00")
+    second = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor", after=first["next"]).json()
+    assert [row["name"] for row in second["items"]] == ["Cursor 3", "Cursor 4", "Cursor 5"]
+    last = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor", after=second["next"]).json()
+    assert [row["name"] for row in last["items"]] == ["Cursor 6"]
+    assert last["next"] is None
+    assert api.get(f"/orgs/{org.slug}/people", after="not a cursor").status_code == 200
+    assert second["count"] is None  # a page after a cursor does not count everyone again

@@ -112,4 +112,26 @@ def test_unit_list_parses_the_constitution_once(api, org, tree):
         body = api.get(f"/orgs/{org.slug}/units", limit=500).json()
     assert len(body["items"]) == 6 + MORE
     assert {row["state_label"] for row in body["items"]} == {"planned", "preparing", "founded"}
-    assert parse.call_count == 1
+    # At most once: none at all when this version was parsed before (cached per organization and version).
+    assert parse.call_count <= 1
+
+
+def test_a_deep_people_page_by_cursor_costs_what_the_first_does(api, org, tree, django_assert_max_num_queries):
+    builders.members(org, tree["oak"], MORE)
+    first = api.get(f"/orgs/{org.slug}/people", limit=5).json()
+    with django_assert_max_num_queries(MAX_QUERIES):
+        page = api.get(f"/orgs/{org.slug}/people", limit=5, after=first["next"]).json()
+    assert len(page["items"]) == 5
+    assert page["items"][0]["name"] > first["items"][-1]["name"]
+
+
+def test_the_constitution_is_parsed_once_per_organization_and_version(org):
+    with mock.patch.object(models, "parse_constitution", side_effect=models.parse_constitution) as parse:
+        models._parsed_constitution.cache_clear()
+        for _ in range(3):
+            assert models.Organization.objects.get(pk=org.pk).constitution.name == "Tenants' federation"
+        assert parse.call_count == 1
+        changed = org.constitution_yaml.replace("name: Tenants' federation", "name: Renters' federation")
+        models.Organization.objects.filter(pk=org.pk).update(constitution_yaml=changed)
+        assert models.Organization.objects.get(pk=org.pk).constitution.name == "Renters' federation"
+        assert parse.call_count == 2

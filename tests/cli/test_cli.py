@@ -6,7 +6,7 @@ import pytest
 
 from grassroots.cli import main
 from grassroots.organizations.models import Unit
-from grassroots.people.models import Membership, Person
+from grassroots.people.models import MemberCount, Membership, Person
 from tests.support import builders
 
 
@@ -234,3 +234,22 @@ def test_tree_table_wraps_kinds_at_80_columns(capsys, federation, monkeypatch):
     words = " ".join(lines)
     for word in ("Building", "District", "committee", "Federation", "Riverside"):
         assert word in words
+
+
+def test_counts_check_recounts_the_kept_member_counts(capsys, federation):
+    org = Unit.objects.get(slug="north").organization
+    elm = Unit.objects.get(slug="elm-house")
+    run(capsys, "unit", "prepare", "elm-house", "--on", "2024-01-02")
+    builders.members(org, elm, 3)
+    code, out, _ = run(capsys, "unit", "counts-check", federation)
+    assert code == 0
+    assert "agree with its memberships" in out
+    # A count gone wrong (as a write outside the actions would leave it) is found and named.
+    MemberCount.objects.filter(unit=elm, status="member").update(members=7)
+    code, out, _ = run(capsys, "unit", "counts-check", federation, "--json")
+    assert code == 1
+    assert json.loads(out) == {
+        "organization": federation,
+        "agree": False,
+        "disagreements": [{"unit": "elm-house", "status": "member", "kept": 7, "actual": 3}],
+    }

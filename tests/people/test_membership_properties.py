@@ -1,4 +1,5 @@
-"""Property test: whatever people try, nobody ever holds two current memberships."""
+"""Property test: whatever people try, nobody ever holds two current memberships, and the kept
+per-unit member counts agree with the memberships."""
 
 import contextlib
 
@@ -7,7 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grassroots.errors import ActionRefused
+from grassroots.organizations.selectors import members_in_subtree
 from grassroots.people import actions
+from grassroots.people.counts import recount
 from grassroots.people.models import Membership
 from tests.support import builders
 
@@ -38,3 +41,6 @@ def test_never_two_current_memberships_per_person(db, operations):
                 actions.change_status(person=person, status=STATUSES[where], by="t")
         per_person = Membership.objects.filter(person__in=people, end__isnull=True).values("person")
         assert all(row["n"] <= 1 for row in per_person.annotate(n=Count("id")))
+    assert recount(org) == []
+    counted = Membership.objects.current().filter(unit__in=units, status__in=["candidate", "member"])
+    assert members_in_subtree(tree["federation"]) == counted.count()

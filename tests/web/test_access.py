@@ -42,6 +42,8 @@ ROUTES = {
     "person_consent_withdraw": ("POST", "consent"),
     "unit_post_assign": ("POST", "unit"),
     "unit_post_candidates": ("GET", "unit"),
+    "unit_tree_children": ("GET", "unit"),
+    "unit_parent_options": ("GET", "unit"),
     "unit_post_end": ("POST", "post"),
     "audit": ("GET", "organization"),
     "audit_export": ("POST", "organization"),

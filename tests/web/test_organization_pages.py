@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from grassroots.accounts.actions import create_account
-from grassroots.organizations import actions
+from grassroots.organizations import actions, selectors
 from tests.support import builders
 from tests.support.html import text
 from tests.support.sessions import sign_in
@@ -106,8 +106,9 @@ def test_organization_page_links_to_adding_units_and_people(staff_client, org):
 
 
 # Session, user, its second-factor device, the user's account (two-factor policy, then grants),
-# organization, the tree (units, member counts), the top units, and the five queries of one top
-# unit's readiness: the same however many units and members there are.
+# organization, the tree (units per level, the shown units, their rows with subtree members),
+# the top units, and the queries of one top unit's readiness: the same however many units and
+# members there are.
 TREE_PAGE_QUERIES = 14
 
 
@@ -144,3 +145,50 @@ def test_the_tree_as_of_a_past_day_says_its_readiness_is_todays(staff_client, or
     )
     today = staff_client.get(url)
     assert text(today, "top-heading") == "Readiness" and 'id="readiness-today"' not in today.content.decode()
+
+
+def test_a_large_tree_opens_on_its_first_levels_and_opens_a_unit_on_demand(staff_client, org, tree, monkeypatch):
+    monkeypatch.setattr(selectors, "TREE_PAGE_ROWS", 3)  # the federation and its two districts fit, not more
+    response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
+    assert [row.slug for row, _label in response.context["tree"]] == ["federation", "north", "south"]
+    assert "The first levels of the tree; open a unit to see the units under it." in text(response, "main")
+    body = response.content.decode()
+    opener = f'hx-get="/o/{org.slug}/u/north/tree/?depth=2"'
+    assert opener in body
+    assert 'hx-get="/o/{org.slug}/u/federation/tree/' not in body  # already open
+    rows = staff_client.get(f"/o/{org.slug}/u/north/tree/", {"depth": 2}, headers={"HX-Request": "true"})
+    assert text(rows, "unit-elm-house") == "Elm House Building committee founded 3"
+    assert text(rows, "unit-oak-court") == "Oak Court Building committee founded 3"
+    assert 'class="depth-2"' in rows.content.decode()
+    assert "<html" not in rows.content.decode()
+
+
+def test_find_units_by_name_kind_and_state(staff_client, org, tree):
+    url = reverse("organization", kwargs={"org": org.slug})
+    by_name = staff_client.get(url, {"name": "court"})
+    assert [row.slug for row, _label in by_name.context["tree"]] == ["oak-court"]
+    assert "1 unit found." in text(by_name, "main")
+    founded = staff_client.get(url, {"kind": "building_committee", "state": "founded"})
+    assert {row.slug for row, _label in founded.context["tree"]} == {"elm-house", "oak-court"}
+    assert staff_client.get(url, {"name": "nowhere"}).context["tree"] == []
+    assert "No units match." in text(staff_client.get(url, {"name": "nowhere"}), "main")
+
+
+def test_a_district_secretary_sees_the_tree_from_the_district(client, org, tree):
+    secretary = builders.officer(org, tree["elm"], "secretary", "sec@example.org")
+    actions.assign_post(unit=tree["north"], person=secretary.person, post="secretary", by="test")
+    response = sign_in(client, secretary).get(reverse("organization", kwargs={"org": org.slug}))
+    rows = [(row.slug, row.depth) for row, _label in response.context["tree"]]
+    assert rows == [("north", 0), ("elm-house", 1), ("oak-court", 1)]
+
+
+def test_opening_a_unit_in_the_tree_costs_fixed_queries(staff_client, org, tree, django_assert_max_num_queries):
+    def measure() -> int:
+        with django_assert_max_num_queries(9) as captured:
+            assert staff_client.get(f"/o/{org.slug}/u/north/tree/", {"depth": 1}).status_code == 200
+        return len(captured)
+
+    before = measure()
+    for number in range(8):
+        builders.founded_basic_unit(org, f"Committee {number}", tree["north"], size=3)
+    assert measure() == before

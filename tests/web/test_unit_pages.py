@@ -362,3 +362,48 @@ def test_move_offers_no_unit_of_its_own_subtree_and_refuses_what_the_constitutio
     )
     tree["elm"].refresh_from_db()
     assert tree["elm"].parent == tree["north"]
+
+
+def test_a_large_unit_lists_its_members_fifty_a_page(staff_client, org, tree):
+    builders.members(org, tree["elm"], 55)
+    first = staff_client.get(url("unit", org, tree["elm"]))
+    members = first.context["members"]
+    assert len(members.rows) == 50
+    assert f'href="?after={members.next_cursor}#members" rel="next"' in first.content.decode()
+    second = staff_client.get(url("unit", org, tree["elm"]), {"after": members.next_cursor})
+    assert len(second.context["members"].rows) == 3 + 55 - 50
+    assert second.context["members"].next_cursor is None
+    names = [m.person.name for m in members.rows + second.context["members"].rows]
+    assert len(set(names)) == 58
+
+
+# Session, user, device, account and grants, organization, unit, then the page's reads: events,
+# posts, the founding facts (founding meeting, core or children, posts, counted members),
+# members or children, candidates (and their subtree's size), the current and first parents for the move form.
+UNIT_PAGE_QUERIES = 20
+
+
+@pytest.mark.parametrize("unit, grow", [("elm", "members"), ("north", "children")])
+def test_unit_page_queries_do_not_grow_with_the_unit(
+    staff_client, org, tree, unit, grow, django_assert_max_num_queries
+):
+    def measure() -> int:
+        with django_assert_max_num_queries(UNIT_PAGE_QUERIES) as captured:
+            assert staff_client.get(url("unit", org, tree[unit])).status_code == 200
+        return len(captured)
+
+    before = measure()
+    if grow == "members":
+        builders.members(org, tree["elm"], 60)
+    else:
+        for number in range(8):
+            builders.founded_basic_unit(org, f"Committee {number}", tree["north"], size=3)
+    assert measure() == before
+
+
+def test_the_move_form_finds_parents_by_name(staff_client, org, tree):
+    page = staff_client.get(url("unit", org, tree["elm"])).content.decode()
+    assert f'hx-get="/o/{org.slug}/u/elm-house/parents/"' in page
+    options = staff_client.get(f"/o/{org.slug}/u/elm-house/parents/", {"q": "sou"}).content.decode()
+    assert "South (District committee)" in options
+    assert "North" not in options

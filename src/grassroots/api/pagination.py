@@ -1,8 +1,13 @@
 """Pages of the API's lists: `limit` (default 100, at most 500) and `offset`, answered as
-`{"items": [...], "count": n}`."""
+`{"items": [...], "count": n}`; lists by name also page by cursor (`after`, answered `next`)."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+
+from grassroots.keyset import keyset_page
 
 MAX_PAGE = 500
 
@@ -16,3 +21,29 @@ class Pagination(LimitOffsetPagination):
 
 
 paginated = paginate(Pagination, max_limit=MAX_PAGE)
+
+
+class CursorPagination(Pagination):
+    """A list by name, paged by `limit` and `offset` or, to go deep, `after` the cursor that the
+    previous page answered as `next`: a page after a cursor costs what the first one does."""
+
+    class Input(Pagination.Input):
+        after: str | None = Field(None, max_length=1000, description="The `next` of the previous page.")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int | None = Field(description="How many there are in all; null on a page after a cursor.")
+        next: str | None = Field(None, description="Pass as `after` for the following page; null on the last.")
+
+    def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
+        limit = min(pagination.limit, self.max_limit)
+        if pagination.after:
+            # Counting a million people would cost more than the page: a cursor page does not.
+            page = keyset_page(queryset, after=pagination.after, size=limit)
+            return {"items": page.rows, "count": None, "next": page.next_cursor}
+        rows = queryset.order_by("name", "pk")[pagination.offset :]
+        page = keyset_page(rows, after=None, size=limit, ordered=True)
+        return {"items": page.rows, "count": self._items_count(queryset), "next": page.next_cursor}
+
+
+paginated_by_name = paginate(CursorPagination, max_limit=MAX_PAGE)

@@ -64,6 +64,12 @@ class Readiness:
         return all(result.passed for result in self.results)
 
     @property
+    def ready_to_found(self) -> bool:
+        """Whether founding the unit now succeeds: every rule holds but the founding meeting,
+        which the founding itself records. The founding action decides on the same evaluation."""
+        return all(result.passed or result.rule == "founding_meeting" for result in self.results)
+
+    @property
     def failed(self) -> list[RuleResult]:
         return [result for result in self.results if not result.passed]
 

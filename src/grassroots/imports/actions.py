@@ -52,7 +52,9 @@ from django.utils import timezone
 from grassroots.access import OutOfScope, Right, authorize, is_operator, restrict
 from grassroots.access.indirect import scope_condition, visible_person
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
+from grassroots.database import refresh_statistics
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
+from grassroots.people.counts import count_changes, count_status_changes
 from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.normalize import names_agree, search_keys
 
@@ -63,6 +65,7 @@ from .reading import ImportFileError, Table, open_table
 from .validation import Rejection, RowValidator, UnitRef, ValidRow
 
 BATCH_SIZE = 10_000
+STATISTICS_AFTER_ROWS = 1_000  # an import this large refreshes the planner's statistics
 # Files at least this large are read and validated in a child process while this one writes.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
 ON_DUPLICATE = ("skip", "update", "fill-empty")
@@ -589,8 +592,10 @@ class _MemberImport:
         db, today = self.db, self.validator.today
         db.insert_people(writes.people)
         db.insert_memberships(writes.memberships)
+        count_changes((unit_id, status, 1) for _person, unit_id, status, _start in writes.memberships)
         db.execute_many(db.update_person, writes.person_updates)
         db.execute_many(db.record_status, [(today, old, new, person) for person, old, new in writes.statuses])
+        count_status_changes(writes.statuses)
         db.execute_many(db.update_status, [(new, person) for person, _old, new in writes.statuses])
         db.execute_many(db.link_recruiter, writes.links)
 
@@ -832,6 +837,10 @@ def import_members(
     if run is not None and not dry_run and (result.state != ImportRun.State.DONE or valid_rows):
         with transaction.atomic():
             _finish(run, result, by, organization, result.state, started)
+    if result.written and result.rows >= STATISTICS_AFTER_ROWS:
+        # The planner's statistics no longer describe the tables: without fresh ones, SQLite
+        # scopes a subtree by walking the whole organization.
+        refresh_statistics(Person._meta.db_table, Membership._meta.db_table)
     result.seconds = time.perf_counter() - started
     return result
 

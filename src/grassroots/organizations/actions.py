@@ -16,13 +16,13 @@ from django.utils.text import slugify
 
 from grassroots.access import OutOfScope, Right, authorize, authorize_post, is_operator
 from grassroots.audit.actions import Actor, write_audit_record
-from grassroots.constitution import ConstitutionError, UnitFacts, parse_constitution
+from grassroots.constitution import ConstitutionError, parse_constitution
 from grassroots.errors import ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import Membership, Person
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState, path_segment
-from .selectors import evaluate_founding_rules, facts_of
+from .selectors import evaluate_founding_rules, founding_facts
 
 
 def create_organization(*, slug: str, name: str, constitution_yaml: str, by: Actor) -> Organization:
@@ -227,15 +227,7 @@ def found_unit(
         core = list(Membership.objects.current().filter(unit=unit).select_related("person"))
         members = list(founding_members) if founding_members is not None else [m.person for m in core]
         problems = _founding_problems(unit, members, officers or {})
-        facts = facts_of(unit)
-        proposed = UnitFacts(
-            founding_members=sorted({person.name for person in members}),
-            founding_meeting=True,
-            officers={**facts.officers, **{post: person.name for post, person in (officers or {}).items()}},
-            children=facts.children,
-            members_in_subtree=facts.members_in_subtree + _joining(unit, members),
-        )
-        readiness = evaluate_founding_rules(unit, proposed)
+        readiness = evaluate_founding_rules(unit, founding_facts(unit, members=members, officers=officers or {}))
         failed = [f"{result.title}: needs {result.required}, has {result.actual}" for result in readiness.failed]
         if problems or failed:
             verb = "found" if unit.is_basic else "constitute"
@@ -260,13 +252,6 @@ def found_unit(
             by=by,
             event=UnitEvent.Kind.FOUNDED,
         )
-
-
-def _joining(unit: Unit, members: Sequence[Person]) -> int:
-    if not unit.is_basic:
-        return 0
-    already = set(Membership.objects.current().filter(person__in=members).values_list("person_id", flat=True))
-    return sum(1 for person in members if person.pk not in already)
 
 
 def _founding_problems(unit: Unit, members: Sequence[Person], officers: dict[str, Person]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Annotated
 
 import typer
@@ -37,6 +39,7 @@ from grassroots.organizations.actions import (
 )
 from grassroots.organizations.models import OfficerPost
 from grassroots.organizations.selectors import organizations_visible_to, readiness_of, tree_of
+from grassroots.people.counts import recount
 
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 unit_app = typer.Typer(help="Units of the tree and their lifecycle.", no_args_is_help=True)
@@ -197,7 +200,11 @@ def tree(
     organization = get_organization(org)
     rows = tree_of(operator(), organization, as_of=parse_date(as_of, "--as-of"))
     if as_json:
-        print_json([row.as_dict() for row in rows])
+        # Whole, written a unit at a time: ten thousand units never make one string in memory.
+        sys.stdout.write("[")
+        for number, row in enumerate(rows):
+            sys.stdout.write(("," if number else "") + "\n  " + json.dumps(row.as_dict(), ensure_ascii=False))
+        sys.stdout.write("\n]\n" if rows else "]\n")
         return
     kinds = organization.constitution.unit_kinds
     # On a narrow terminal long values wrap (or fold, for a slug): nothing is cut off.
@@ -207,6 +214,30 @@ def tree(
     for row in rows:
         table.add_row("  " * row.depth + row.name, row.slug, kinds[row.kind].label, row.state_label, str(row.members))
     out.print(table)
+
+
+@unit_app.command("counts-check")
+def unit_counts_check(org: str, as_json: JsonFlag = False) -> None:
+    """Recount the current members of each unit by status and compare with the kept counts that
+    subtree totals read; exits 1, naming each unit and status, when any disagree."""
+    organization = get_organization(org)
+    disagreements = recount(organization)
+    slugs = dict(organization.units.values_list("pk", "slug"))
+    rows = [
+        {"unit": slugs.get(unit_id, str(unit_id)), "status": status, "kept": kept, "actual": actual}
+        for unit_id, status, kept, actual in disagreements
+    ]
+    if as_json:
+        print_json({"organization": organization.slug, "agree": not rows, "disagreements": rows})
+    elif rows:
+        table = Table("unit", "status", "kept", "actual")
+        for row in rows:
+            table.add_row(row["unit"], row["status"], str(row["kept"]), str(row["actual"]))
+        out.print(table)
+    else:
+        out.print(f"The member counts of {organization.slug} agree with its memberships.")
+    if rows:
+        raise Refusal(f"{len(rows)} kept member counts of {organization.slug} disagree with its memberships")
 
 
 @post_app.command("assign")

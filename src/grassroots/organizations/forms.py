@@ -11,13 +11,27 @@ from django import forms
 from grassroots.constitution import Constitution
 from grassroots.people.models import Person
 from grassroots.people.selectors import current_membership
-from grassroots.web import ActionForm, DayForm, DayInput, PersonChoiceField, RowIdChoices, day_field
+from grassroots.web import ActionForm, DayForm, DayInput, FirstChoicesSelect, PersonChoiceField, RowIdChoices, day_field
 
-from .models import Unit
+from .models import Unit, UnitState
 
 
 class AsOfForm(forms.Form):
     as_of = forms.DateField(label="As of", required=False, widget=DayInput)
+
+
+class FindUnitsForm(forms.Form):
+    """Finding units in the tree: by a part of the name, a kind, a state."""
+
+    name = forms.CharField(label="Name", required=False, max_length=200)
+    kind = forms.ChoiceField(label="Kind", required=False)
+    state = forms.ChoiceField(label="State", required=False)
+
+    def __init__(self, *args, constitution: Constitution, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = [(key, kind.label) for key, kind in constitution.unit_kinds.items()]
+        self.fields["kind"].choices = [("", "any"), *kinds]
+        self.fields["state"].choices = [("", "any"), *UnitState.choices]
 
 
 class UnitChoiceField(RowIdChoices, forms.ModelChoiceField):
@@ -67,8 +81,14 @@ class RenameForm(DayForm):
 class MoveForm(DayForm):
     def __init__(self, *args, constitution: Constitution, parents, **kwargs):
         super().__init__(*args, **kwargs)
+        # Hundreds of committees: the select lists the first few, a search box finds the others.
         self.fields["parent"] = UnitChoiceField(
-            parents, constitution=constitution, required=False, label="Move under", empty_label="— top of the tree —"
+            parents,
+            constitution=constitution,
+            required=False,
+            label="Move under",
+            empty_label="— top of the tree —",
+            widget=FirstChoicesSelect,
         )
         self.order_fields(["parent", "on"])
 

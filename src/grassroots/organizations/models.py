@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import hashlib
+from functools import cached_property, lru_cache
 
 from django.db import models
 from django.db.models import Q
@@ -24,6 +25,14 @@ def path_segment(pk: int) -> str:
     return text.rjust(PATH_SEGMENT, "0")
 
 
+@lru_cache(maxsize=256)
+def _parsed_constitution(organization_id: int | None, digest: str, text: str) -> Constitution:
+    """The constitution of one organization at one version (the digest of its YAML), parsed once
+    per process: parsing and validating costs milliseconds, and every request needs it. The
+    result is frozen, so requests can share it."""
+    return parse_constitution(text)
+
+
 class Organization(models.Model):
     """One tenant: a federation, union or party, governed by one constitution."""
 
@@ -41,7 +50,8 @@ class Organization(models.Model):
 
     @cached_property
     def constitution(self) -> Constitution:
-        return parse_constitution(self.constitution_yaml)
+        text = self.constitution_yaml
+        return _parsed_constitution(self.pk, hashlib.sha256(text.encode()).hexdigest(), text)
 
 
 class UnitState(models.TextChoices):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Concat, Length
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,10 +16,10 @@ from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
-from grassroots.people.models import Membership, Person, StatusChange
+from grassroots.people.models import MemberCount, Membership, Person, StatusChange
 from grassroots.people.selectors import people_visible_to
 
-from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState
+from .models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit, UnitEvent, UnitState
 
 
 def organizations_visible_to(user) -> list[Organization]:
@@ -118,27 +119,45 @@ def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
     return holding
 
 
+LARGE_SUBTREE = 20_000  # members above which a subtree's people are found by walking names
+
+
 def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
     """The people who may be appointed to a post of `unit`: those with a current membership in
-    its subtree that the user may see, by name; `query` narrows them by name or email."""
-    members = Membership.objects.current().filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-    people = people_visible_to(user, unit.organization).filter(Exists(members.filter(person=OuterRef("pk"))))
+    its subtree that the user may see, by name; `query` narrows them by name or email.
+
+    A person's `unit_path` is their current membership's unit, so a subtree is a range on the
+    people's own path index, sorted by name; for a subtree of most of the organization, walking
+    its people by name and stopping at the first page is cheaper than sorting them all."""
+    current = Membership.objects.current().filter(person=OuterRef("pk"))
+    people = people_visible_to(user, unit.organization)
+    if members_in_subtree(unit) > LARGE_SUBTREE:
+        current = current.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+    else:
+        people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+    people = people.filter(Exists(current))
     if query:
         people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
     return people.order_by("name", "pk")
 
 
-def counted_memberships(organization: Organization):
-    """Current memberships whose status counts as membership under the constitution."""
-    return Membership.objects.current().filter(
-        unit__organization=organization, status__in=organization.constitution.member_statuses.counted
+def counted_members_by_unit(organization: Organization, units: QuerySet[Unit]) -> dict[int, int]:
+    """Current members whose status counts, per unit of `units` that has any: read from the kept
+    per-unit counts, so its cost follows the number of units, not of memberships."""
+    counts = MemberCount.objects.filter(
+        unit__in=units.order_by().values("pk"), status__in=organization.constitution.member_statuses.counted
     )
+    return dict(counts.order_by().values_list("unit_id").annotate(n=Sum("members")).values_list("unit_id", "n"))
 
 
 def members_in_subtree(unit: Unit) -> int:
-    return (
-        counted_memberships(unit.organization).filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~").count()
+    """Current members whose status counts in the unit and every unit under it (kept counts)."""
+    counts = MemberCount.objects.filter(
+        unit__path__gte=unit.path,
+        unit__path__lt=unit.path + PATH_END,
+        status__in=unit.organization.constitution.member_statuses.counted,
     )
+    return counts.aggregate(n=Sum("members"))["n"] or 0
 
 
 def facts_of(unit: Unit) -> UnitFacts:
@@ -160,6 +179,27 @@ def facts_of(unit: Unit) -> UnitFacts:
         officers={post.post: post.person.name for post in current_posts(unit)},
         children=children,
         members_in_subtree=members_in_subtree(unit),
+    )
+
+
+def founding_facts(unit: Unit, *, members: Sequence[Person], officers: dict[str, Person]) -> UnitFacts:
+    """The facts as they would stand at a founding of `unit` with these founding members (one
+    each, whatever their names) and these officers appointed: the facts of `facts_of` (the one
+    gathering that readiness reports) with the founding meeting held, the proposed members and
+    posts, and those who join the unit at its founding counted in its subtree."""
+    facts = facts_of(unit)
+    joining = 0
+    constitution = unit.organization.constitution
+    founding_status = constitution.member_statuses.founding or constitution.member_statuses.initial
+    if unit.is_basic and founding_status in constitution.member_statuses.counted:
+        already = set(Membership.objects.current().filter(person__in=members).values_list("person_id", flat=True))
+        joining = sum(1 for person in members if person.pk not in already)
+    return replace(
+        facts,
+        founding_members=[person.name for person in members],
+        founding_meeting=True,
+        officers={**facts.officers, **{post: person.name for post, person in officers.items()}},
+        members_in_subtree=facts.members_in_subtree + joining,
     )
 
 
@@ -210,6 +250,7 @@ class TreeRow:
     parent_slug: str | None
     depth: int
     members: int
+    has_children: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -229,11 +270,10 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     unit on or before that day. Member counts are one grouped query, rolled up the tree.
     """
     constitution = organization.constitution
+    visible = restrict(Unit.objects.filter(organization=organization), user=user, organization=organization)
     units = {
         unit.pk: unit
-        for unit in units_visible_to(user, organization).only(
-            "pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id"
-        )
+        for unit in visible.only("pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id")
     }
     counted = constitution.member_statuses.counted
     memberships = Membership.objects.filter(unit_id__in=units.keys())
@@ -243,16 +283,15 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             for pk, unit in units.items()
             if unit.state != UnitState.DISSOLVED
         }
-        memberships = memberships.current()
+        direct = counted_members_by_unit(organization, visible)
     else:
         shape = {}
         events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
         for event in events.values_list("unit_id", "name", "state", "parent_id"):
             shape[event[0]] = event[1:]
         shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
-        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of))
-    memberships = memberships.filter(**{"status_then__in" if as_of else "status__in": counted})
-    direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
+        direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
     for pk, (_name, _state, parent_id) in shape.items():
@@ -333,13 +372,7 @@ def subtree_of(user, unit: Unit) -> list[TreeRow]:
     }
     if unit.pk not in units:
         raise Http404(f"no unit '{unit.slug}' in {organization.slug}")
-    direct = dict(
-        counted_memberships(organization)
-        .filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-        .values_list("unit_id")
-        .annotate(n=Count("id"))
-        .values_list("unit_id", "n")
-    )
+    direct = counted_members_by_unit(organization, Unit.objects.in_subtree(unit.path))
     children: dict[int, list[int]] = {}
     for pk, row in units.items():
         if pk != unit.pk and row.parent_id in units:
@@ -447,3 +480,118 @@ def founding_candidates(user, unit: Unit) -> QuerySet[Person]:
         end__isnull=True, unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END
     ).values("person_id")
     return people.filter(pk__in=officers).order_by("name", "pk")
+
+
+TREE_PAGE_ROWS = 200  # the tree page opens on as many whole levels as fit in this many rows
+UNITS_FOUND = 100  # units a search of the tree lists at most
+
+
+def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool = False) -> list[TreeRow]:
+    """`units` as tree rows in tree order (siblings by name), each with its subtree's members and
+    whether it has living units under it, at its depth in the tree. `flat`: in path order,
+    for units that need not hang together (search results); dissolved ones included."""
+    constitution = organization.constitution
+    living = Unit.objects.filter(parent=OuterRef("pk")).exclude(state=UnitState.DISSOLVED)
+    if not flat:
+        units = units.exclude(state=UnitState.DISSOLVED)
+    fields = ("pk", "slug", "name", "kind", "state", "parent_id", "parent__slug", "path", "subtree_members")
+    rows = list(
+        units.annotate(subtree_members=_subtree_members(organization), has_children=Exists(living))
+        .order_by("path")
+        .values(*fields, "has_children")
+    )
+    by_pk = {} if flat else {row["pk"]: row for row in rows}
+    children: dict[int | None, list[dict]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"] if row["parent_id"] in by_pk else None, []).append(row)
+    if not flat:
+        for siblings in children.values():
+            siblings.sort(key=lambda row: (row["name"].lower(), row["pk"]))
+    ordered: list[TreeRow] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        ordered.append(
+            TreeRow(
+                unit_id=row["pk"],
+                slug=row["slug"],
+                name=row["name"],
+                kind=row["kind"],
+                state=row["state"],
+                state_label=constitution.state_label(kind=row["kind"], state=row["state"]),
+                parent_id=row["parent_id"],
+                parent_slug=row["parent__slug"],
+                depth=0 if flat else len(row["path"]) // PATH_SEGMENT - 1,
+                members=row["subtree_members"],
+                has_children=row["has_children"],
+            )
+        )
+        stack.extend(reversed(children.get(row["pk"], [])))
+    return ordered
+
+
+def _subtree_members(organization: Organization) -> Coalesce:
+    """For a unit query: the counted members of each unit's subtree, summed from the kept per-unit
+    counts (a range scan of the subtree's units per row)."""
+    counts = MemberCount.objects.filter(
+        unit__path__gte=OuterRef("path"),
+        unit__path__lt=Concat(OuterRef("path"), Value(PATH_END)),
+        status__in=organization.constitution.member_statuses.counted,
+    )
+    # Grouped by the organization, which every unit of a subtree shares: one sum.
+    total = counts.order_by().values("unit__organization").annotate(n=Sum("members")).values("n")
+    return Coalesce(Subquery(total), 0)
+
+
+def tree_page(user, organization: Organization) -> list[TreeRow]:
+    """The first levels of the tree the user sees, as many whole levels as fit in TREE_PAGE_ROWS
+    rows (at least the top one): the rest opens a unit at a time (`tree_children`)."""
+    visible = restrict(organization.units.all(), user=user, organization=organization).exclude(
+        state=UnitState.DISSOLVED
+    )
+    levels = visible.order_by().values_list(Length("path")).annotate(n=Count("pk")).order_by(Length("path"))
+    deepest = levels_that_fit([length for length, count in levels for _ in range(count)])
+    # The shown units first, by their ids: a planner cannot estimate a filter on the path's
+    # length, and costs each row's subtree sum as if a third of the tree matched.
+    shown = list(visible.annotate(length=Length("path")).filter(length__lte=deepest).values_list("pk", flat=True))
+    rows = _tree_rows(organization, Unit.objects.filter(pk__in=shown))
+    top = min((row.depth for row in rows), default=0)
+    return [replace(row, depth=row.depth - top) for row in rows]
+
+
+def levels_that_fit(depths: list[int]) -> int:
+    """The deepest level such that the rows at it and above fit in TREE_PAGE_ROWS (at least the
+    top level), given the depth (or path length) of each row."""
+    per_level: dict[int, int] = {}
+    for depth in depths:
+        per_level[depth] = per_level.get(depth, 0) + 1
+    deepest, shown = 0, 0
+    for depth in sorted(per_level):
+        if shown and shown + per_level[depth] > TREE_PAGE_ROWS:
+            break
+        deepest, shown = depth, shown + per_level[depth]
+    return deepest
+
+
+def tree_children(user, unit: Unit, *, depth: int = 0) -> list[TreeRow]:
+    """The living units directly under `unit` that the user sees, as tree rows at `depth`."""
+    organization = unit.organization
+    children = restrict(organization.units.filter(parent=unit), user=user, organization=organization)
+    return [replace(row, depth=depth) for row in _tree_rows(organization, children)]
+
+
+def units_found(
+    user, organization: Organization, *, name: str = "", kind: str = "", state: str = ""
+) -> tuple[list[TreeRow], bool]:
+    """The units the user sees whose name contains `name`, of `kind` and in `state` (each if
+    given), in tree order: at most UNITS_FOUND, and whether there were more."""
+    units = restrict(organization.units.all(), user=user, organization=organization)
+    if name:
+        units = units.filter(name__icontains=name)
+    if kind:
+        units = units.filter(kind=kind)
+    if state:
+        units = units.filter(state=state)
+    found = list(units.order_by("path").values_list("pk", flat=True)[: UNITS_FOUND + 1])
+    rows = _tree_rows(organization, Unit.objects.filter(pk__in=found[:UNITS_FOUND]), flat=True)
+    return rows, len(found) > UNITS_FOUND

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
+from grassroots.keyset import keyset_page
 from grassroots.people.selectors import members_of_unit, roster_of
 from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, perform_step, person_label
 
 from . import actions, selectors
-from .forms import AddUnitForm, AsOfForm, AssignPostForm, FoundForm, MoveForm, RenameForm
+from .forms import AddUnitForm, AsOfForm, AssignPostForm, FindUnitsForm, FoundForm, MoveForm, RenameForm
 from .models import Organization, Unit, UnitState
 
 # What the unit page offers in each state: whether it can be founded, and the steps that need
@@ -36,6 +37,7 @@ DATED_STEPS = {
     UnitState.DISSOLVED: [],
 }
 NOW_STATE = "{unit.name} is now {unit.state_label}."
+MEMBERS_PER_PAGE = 50
 
 
 def _unit(request: HttpRequest, org: str, slug: str) -> tuple[Organization, Unit]:
@@ -56,12 +58,37 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
     organization = selectors.organization_for(request.user, org)
     as_of_form = AsOfForm(request.GET if "as_of" in request.GET else None)
     as_of = as_of_form.cleaned_data["as_of"] if as_of_form.is_valid() else None
-    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
-    tree = [(row, kind_labels[row.kind]) for row in selectors.tree_of(request.user, organization, as_of=as_of)]
-    top = [
-        (unit, selectors.readiness_of(request.user, unit)) for unit in selectors.top_units(request.user, organization)
-    ]
-    context = {"organization": organization, "as_of_form": as_of_form, "as_of": as_of, "tree": tree, "top": top}
+    find_form = FindUnitsForm(request.GET, constitution=organization.constitution)
+    wanted = find_form.cleaned_data if find_form.is_valid() else {}
+    finding = any(wanted.values())
+    more_found = partial = False
+    if as_of is not None:
+        # A past day's tree is replayed whole from the events; the page shows its first levels.
+        rows = selectors.tree_of(request.user, organization, as_of=as_of)
+        deepest = selectors.levels_that_fit([row.depth for row in rows])
+        partial = any(row.depth > deepest for row in rows)
+        rows = [row for row in rows if row.depth <= deepest]
+    elif finding:
+        rows, more_found = selectors.units_found(request.user, organization, **wanted)
+    else:
+        rows = selectors.tree_page(request.user, organization)
+        partial = any(row.has_children for row in rows)
+    context = {
+        "organization": organization,
+        "as_of_form": as_of_form,
+        "as_of": as_of,
+        "find_form": find_form,
+        "finding": finding,
+        "more_found": more_found,
+        "partial": partial,
+        "tree": _labelled(organization, rows),
+        "open_ids": {row.parent_id for row in rows},
+        "expandable": as_of is None,
+        "top": [
+            (unit, selectors.evaluate_founding_rules(unit, selectors.facts_of(unit)))
+            for unit in selectors.top_units(request.user, organization)
+        ],
+    }
     return render(request, "organizations/organization.html", context)
 
 
@@ -70,6 +97,26 @@ def _moved_under(user, event) -> str:
     exactly as no parent does (`access.indirect`)."""
     parent = selectors.event_parent(user, event)
     return parent.name if parent is not None else ""
+
+
+def _labelled(organization: Organization, rows: list) -> list:
+    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
+    return [(row, kind_labels.get(row.kind, row.kind)) for row in rows]
+
+
+@login_required
+def tree_children(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The rows of the units directly under a unit, for the tree page to open it (htmx)."""
+    organization, unit = _unit(request, org, unit)
+    depth = request.GET.get("depth", "")
+    rows = selectors.tree_children(request.user, unit, depth=min(int(depth), 50) if depth.isdigit() else 1)
+    context = {
+        "organization": organization,
+        "tree": _labelled(organization, rows),
+        "open_ids": set(),
+        "expandable": True,
+    }
+    return render(request, "organizations/_tree_rows.html", context)
 
 
 @login_required
@@ -87,20 +134,33 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         for event in selectors.unit_events(request.user, unit)
     ]
     current_posts, past_posts = selectors.posts_of_unit(request.user, unit)
+    # The unit came through the user's scope: its facts are gathered once, for the founding rules
+    # and for the page's count of members.
+    facts = selectors.facts_of(unit)
     context = {
         "organization": organization,
         "unit": unit,
         "can_found": unit.state in FOUNDABLE,
         "parent_visible": selectors.visible_parent_slug(request.user, unit) is not None,
-        "readiness": selectors.readiness_of(request.user, unit),
+        "readiness": selectors.evaluate_founding_rules(unit, facts),
         "may_manage": selectors.may(request.user, Right.MANAGE_UNITS, unit),
         "may_add_members": unit.is_basic
         and unit.state in (UnitState.PREPARING, UnitState.FOUNDED)
         and selectors.may(request.user, Right.EDIT_PEOPLE, unit),
-        "members": members_of_unit(request.user, unit) if unit.is_basic else None,
+        "members": (
+            keyset_page(
+                members_of_unit(request.user, unit),
+                after=request.GET.get("after"),
+                size=MEMBERS_PER_PAGE,
+                name="person__name",
+                pk="person_id",
+            )
+            if unit.is_basic
+            else None
+        ),
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
-        "members_in_subtree": selectors.members_in_subtree(unit),
+        "members_in_subtree": facts.members_in_subtree,
         "children": selectors.child_units(request.user, unit),
         "posts": [(holding, DayForm(auto_id=f"end-post-{holding.pk}-%s")) for holding in current_posts],
         "past_posts": past_posts,
@@ -276,6 +336,22 @@ def end_post(request: HttpRequest, org: str, unit: str, post: int) -> HttpRespon
     back = redirect("unit", org=unit.organization.slug, unit=unit.slug)
     done = "{holding.person.name} no longer holds {holding.post}."
     return perform_step(request, DayForm(request.POST), actions.end_post, done=done, back_to=back, holding=holding)
+
+
+@login_required
+def parent_options(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The <option>s of the move form's parent select: units the unit may move under matching ?q=."""
+    organization, unit = _unit(request, org, unit)
+    kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
+    parents = selectors.possible_parents(request.user, organization, moving=unit)
+    name = request.GET.get("q", "").strip()
+    if name:
+        parents = parents.filter(name__icontains=name)
+    options = [
+        (parent.pk, f"{parent.name} ({kind_labels.get(parent.kind, parent.kind)})")
+        for parent in parents[:LISTED_CHOICES]
+    ]
+    return render(request, "people/_options.html", {"options": options})
 
 
 @login_required

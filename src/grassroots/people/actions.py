@@ -19,6 +19,7 @@ from grassroots.audit.selectors import actor_seen, shown_actor, shown_changes
 from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
+from .counts import count_changes
 from .models import Consent, Membership, Person, StatusChange
 from .normalize import (
     is_email,
@@ -233,6 +234,7 @@ def join_unit(
                     f"date {on} is before {person.name}'s last membership ended on {last_end}", field="on"
                 )
             membership = Membership.objects.create(person=person, unit=unit, status=status, start=on)
+            count_changes([(unit.pk, status, 1)])
             _place(person, unit)
             authorize(by, Right.EDIT_PEOPLE, unit)  # again, where the person now stands
             write_audit_record(
@@ -276,6 +278,7 @@ def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | N
             old.end = on
             old.save(update_fields=["end"])
             new = Membership.objects.create(person=person, unit=to_unit, status=old.status, start=on)
+            count_changes([(old.unit_id, old.status, -1), (to_unit.pk, old.status, 1)])
             _place(person, to_unit)
             authorize(by, Right.EDIT_PEOPLE, to_unit)  # again, where the person now stands
             write_audit_record(
@@ -308,6 +311,7 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
             raise ActionRefused(f"date {on} is before the last status change on {last}", field="on")
         membership.status = status
         membership.save(update_fields=["status"])
+        count_changes([(membership.unit_id, old, -1), (membership.unit_id, status, 1)])
         StatusChange.objects.create(membership=membership, on=on, old=old, new=status)
         write_audit_record(
             by=by,
@@ -334,6 +338,7 @@ def end_membership(*, person: Person, by: Actor, on: dt.date | None = None, stat
             raise ActionRefused(f"date {on} is before the membership began on {membership.start}", field="on")
         membership.end = on
         membership.save(update_fields=["end"])
+        count_changes([(membership.unit_id, membership.status, -1)])
         write_audit_record(
             by=by,
             action="membership.end",

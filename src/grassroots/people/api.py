@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control
 from ninja import Router, Status
 from ninja.decorators import decorate_view
 
-from grassroots.api.pagination import paginated
+from grassroots.api.pagination import paginated, paginated_by_name
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 from grassroots.organizations.api import referenced_people, referenced_unit
 from grassroots.organizations.selectors import organization_for, unit_for
@@ -57,11 +57,12 @@ def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
 
 
 @router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
-@paginated
+@paginated_by_name
 def list_people(request: HttpRequest, org_slug: str, q: Text = "", unit: Text = "", status: Text = ""):
     """People by name, each with their current membership. `q`: names, family names or emails that
     begin with it, ignoring case, accents and Unicode form; `unit`: only people of that unit's
-    subtree (by slug); `status`: only current members with that status."""
+    subtree (by slug); `status`: only current members with that status. To go deep, page by
+    `after` (the previous page's `next`) rather than by `offset`."""
     organization = organization_for(request.auth, org_slug)
     within = unit_for(request.auth, organization, unit) if unit else None
     return search_people(request.auth, organization, q.strip(), unit=within, status=status.strip())

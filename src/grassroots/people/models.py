@@ -135,6 +135,28 @@ class Membership(models.Model):
         return f"{self.person} in {self.unit}"
 
 
+class MemberCount(models.Model):
+    """How many current memberships of one status a unit has.
+
+    Kept by every write that starts, ends or changes a current membership (the actions and the
+    import), in the same transaction, so a subtree's members are a sum over its units rather
+    than a count of its memberships. `grassroots unit counts-check ORG` recomputes and compares.
+    """
+
+    # No index of its own: the (unit, status) constraint's index starts with it.
+    unit = models.ForeignKey(
+        "organizations.Unit", on_delete=models.CASCADE, related_name="member_counts", db_index=False
+    )
+    status = models.CharField(max_length=40)
+    members = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "status"], name="one_member_count_per_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status}: {self.members}"
+
+
 class StatusChange(models.Model):
     """A dated change of a membership's status, as the constitution allows."""
 

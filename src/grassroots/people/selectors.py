@@ -191,7 +191,8 @@ def memberships_visible_to(user, organization: Organization) -> QuerySet[Members
 
 def members_of_unit(user, unit) -> QuerySet[Membership]:
     """Current memberships of one unit, with the person, by name."""
-    return memberships_visible_to(user, unit.organization).current().filter(unit=unit).order_by("person__name")
+    memberships = memberships_visible_to(user, unit.organization).current().filter(unit=unit)
+    return memberships.order_by("person__name", "person_id")
 
 
 def history_of(user, person: Person) -> QuerySet[Membership]:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from grassroots.access import OutOfScope, may_import
 from grassroots.access.indirect import visible_person
 from grassroots.errors import ActionRefused
+from grassroots.keyset import keyset_page
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for, units_visible_to
 from grassroots.web import LISTED_CHOICES, ActionForm, confirm_first, perform_step, person_label, refusal_message
@@ -62,9 +62,10 @@ PEOPLE_PER_PAGE = 50
 
 @login_required
 def people_list(request: HttpRequest, org: str) -> HttpResponse:
-    """The people of the organization, 50 a page, narrowed by ?q= (name or email).
+    """The people of the organization, 50 a page by name, narrowed by ?q= (name or email).
 
-    Typing in the search box asks for the results table alone (htmx) and swaps it in.
+    Pages follow each other by ?after= (the last row's cursor), so a deep page costs what the
+    first does. Typing in the search box asks for the results table alone (htmx) and swaps it in.
     """
     organization = organization_for(request.user, org)
     query = request.GET.get("q", "").strip()
@@ -72,14 +73,14 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
         request.GET, organization=organization, units=units_visible_to(request.user, organization)
     )
     people = search_people(request.user, organization, query, **filters.chosen())
-    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(people, after=request.GET.get("after"), size=PEOPLE_PER_PAGE)
     context = {
         "organization": organization,
         "query": query,
         "filters": filters,
         "filters_query": _without_page(request),
         "page": page,
-        "rows": [(person, current_membership(person)) for person in page],
+        "rows": [(person, current_membership(person)) for person in page.rows],
         "may_import": may_import(request.user, organization),
     }
     results_only = request.htmx and not request.htmx.history_restore_request
@@ -89,9 +90,9 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _without_page(request: HttpRequest) -> str:
-    """The list's query string without its page number, ready for `page=` to follow."""
+    """The list's query string without its cursor, ready for `after=` to follow."""
     kept = request.GET.copy()
-    kept.pop("page", None)
+    kept.pop("after", None)
     return f"{kept.urlencode()}&" if kept else ""
 
 

@@ -1,0 +1,82 @@
+"""Property test: readiness and the founding gate are one evaluation. For any unit that may be
+founded, readiness says it is ready to found exactly when founding it succeeds, and once founded
+its readiness says every rule holds."""
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grassroots.errors import ActionRefused
+from grassroots.organizations import actions as units
+from grassroots.organizations.selectors import readiness_of
+from grassroots.people import actions as people
+from tests.support import builders
+
+BY = "test"
+ON = builders.START + dt.timedelta(days=60)
+# Few names, so founders often share one: two people with the same name are two founders.
+NAMES = st.sampled_from(["Ann Lee", "Bo Chan", "Cy Diaz"])
+STATUSES = st.sampled_from(["supporter", "candidate", "member"])
+PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def founding_succeeds(unit) -> bool:
+    try:
+        units.found_unit(unit=unit, by=BY, on=ON)
+    except ActionRefused:
+        return False
+    return True
+
+
+def check(unit) -> None:
+    ready = readiness_of(BY, unit).ready_to_found
+    assert founding_succeeds(unit) is ready
+    unit.refresh_from_db()
+    assert (unit.state == "founded") is ready
+    if ready:
+        assert readiness_of(BY, unit).ready
+
+
+@PROPERTY
+@given(members=st.lists(st.tuples(NAMES, STATUSES), max_size=5), secretary=st.booleans())
+def test_a_basic_unit_is_ready_exactly_when_it_can_be_founded(db, members, secretary):
+    org = builders.organization()
+    district = builders.unit(org, "district", "North", builders.unit(org, "federation", "Federation"))
+    unit = builders.unit(org, "building_committee", "Elm House", district, state="preparing")
+    joined = []
+    for name, status in members:
+        person = builders.person(org, name)
+        people.join_unit(person=person, unit=unit, by=BY, on=builders.START, status=status)
+        joined.append(person)
+    if secretary and joined:
+        units.assign_post(unit=unit, person=joined[0], post="secretary", by=BY, on=builders.START)
+    check(unit)
+
+
+@PROPERTY
+@given(
+    children=st.lists(st.sampled_from(["planned", "preparing", "founded"]), max_size=4),
+    secretary=st.booleans(),
+    members=st.integers(0, 3),
+)
+def test_a_committee_is_ready_exactly_when_it_can_be_constituted(db, children, secretary, members):
+    org = builders.organization("party")
+    region = builders.unit(org, "region", "Region", builders.unit(org, "centre", "Centre"))
+    district = builders.unit(org, "district", "North", region, state="preparing")
+    holder = None
+    for number, state in enumerate(children):
+        if state == "founded":
+            branch = builders.unit(org, "branch", f"Branch {number}", district, state="preparing")
+            core = [builders.person(org, "Ann Lee") for _ in range(3)]
+            units.found_unit(
+                unit=branch, by=BY, on=builders.START, founding_members=core, officers={"secretary": core[0]}
+            )
+            holder = holder or core[0]
+        else:
+            branch = builders.unit(org, "branch", f"Branch {number}", district, state=state)
+        if state != "planned":
+            builders.members(org, branch, members)
+    if secretary and holder is not None:
+        units.assign_post(unit=district, person=holder, post="secretary", by=BY, on=builders.START)
+    check(district)
