@@ -54,7 +54,8 @@ def test_a_write_out_of_scope_is_403_and_audited_with_its_request(org, tree):
     member = builders.account(org, "member@example.org", person=builders.members(org, tree["elm"], 1)[0])
     browser = sign_in(Client(), member)
     response = browser.post(
-        reverse("unit_dormant", kwargs={"org": org.slug, "unit": tree["elm"].slug}), {"on": "2024-06-01"}
+        reverse("unit_dormant", kwargs={"org": org.slug, "unit": tree["elm"].slug}),
+        {"on": "2024-06-01", "confirmed": "yes"},
     )
     assert response.status_code == 403
     [(label, unit)] = denied(member)

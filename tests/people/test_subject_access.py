@@ -104,7 +104,7 @@ def test_the_export_needs_the_rights_over_every_unit_of_the_persons_history(stor
     with pytest.raises(OutOfScope) as refused:
         actions.export_person_record(person=story.rosa, by=north_secretary)
     # The refusal does not name a unit the secretary may not see (issue 9, leak 10).
-    assert refused.value.message == "you may not import export in a unit outside your scope"
+    assert refused.value.message == "you may not import and export members in a unit outside your scope"
     record = actions.export_person_record(person=story.rosa, by="cli:ops")
     assert [m["unit"]["slug"] for m in record["memberships"]] == ["ash-tower", "elm-house"]
 

@@ -204,7 +204,7 @@ def test_a_refusal_out_of_scope_is_shown_on_the_add_form(secretary_client, org, 
         {"kind": "building_committee", "name": "Birch Row", "parent": tree["south"].pk, "on": TODAY().isoformat()},
     )
     assert response.status_code == 200
-    assert text(response, "form-errors") == "You may not manage units in South."
+    assert text(response, "form-errors") == "You may not manage units in a unit outside your scope."
     assert response.context["form"]["name"].value() == "Birch Row"
 
 

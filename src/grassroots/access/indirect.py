@@ -26,11 +26,6 @@ The helpers below are the only way the printers and matchers ask the question.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db.models import Model
-
-from . import restrict
 from .grants import Right, grants_for, is_operator
 
 
@@ -52,27 +47,6 @@ def scope_condition(user, organization, right: str, *, path_column: str, id_colu
         parts.append(f"{id_column} = %s")
         params.append(grants.person_id)
     return ("(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"), params
-
-
-def visible_ids(model: type[Model], ids: Iterable[int | None], *, user, organization, right: str | None = None) -> set:
-    """The ids among `ids` that a direct read by `user` would find (one query; none for no ids)."""
-    wanted = {pk for pk in ids if pk is not None}
-    if not wanted:
-        return set()
-    if is_operator(user) or grants_for(user, organization.pk).everything:
-        return wanted
-    found = restrict(model._default_manager.filter(pk__in=wanted), user=user, organization=organization, right=right)
-    return set(found.values_list("pk", flat=True))
-
-
-def visible_related(record: Model | None, *, user, organization, right: str | None = None):
-    """`record` when a direct read by `user` would find it, else None: how a page, an export or
-    an API answer prints a related record (a recruiter, a parent, a merged-into unit)."""
-    if record is None:
-        return None
-    if visible_ids(type(record), [record.pk], user=user, organization=organization, right=right):
-        return record
-    return None
 
 
 def visible_unit(user, unit):

@@ -22,7 +22,13 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "post": ("Officer posts", {"post.assign": "Post assigned", "post.end": "Post ended"}),
     "person": (
         "People",
-        {"person.add": "Person added", "person.erase": "Person erased", "person.export": "Person's records exported"},
+        {
+            "person.add": "Person added",
+            "person.edit": "Person corrected",
+            "person.merge": "Two records of a person merged",
+            "person.erase": "Person erased",
+            "person.export": "Person's records exported",
+        },
     ),
     "membership": (
         "Memberships",
