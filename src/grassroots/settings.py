@@ -154,6 +154,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests run in memory, as on Django's own SQLite backend; said outright because test runners
+    # (pytest-django under xdist) recognise an in-memory SQLite only by Django's engine name.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first; a PBKDF2 hash from before is checked and rewritten as Argon2 at the next sign-in.

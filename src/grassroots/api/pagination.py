@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from grassroots.api.schemas import NO_NUL
 from grassroots.keyset import keyset_page
 
 MAX_PAGE = 500
@@ -28,7 +29,7 @@ class CursorPagination(Pagination):
     previous page answered as `next`: a page after a cursor costs what the first one does."""
 
     class Input(Pagination.Input):
-        after: str | None = Field(None, max_length=1000, description="The `next` of the previous page.")
+        after: str | None = Field(None, max_length=1000, pattern=NO_NUL, description="The `next` of the previous page.")
 
     class Output(Schema):
         items: list[Any]

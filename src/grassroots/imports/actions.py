@@ -592,7 +592,10 @@ class _MemberImport:
         db, today = self.db, self.validator.today
         db.insert_people(writes.people)
         db.insert_memberships(writes.memberships)
-        count_changes((unit_id, status, 1) for _person, unit_id, status, _start in writes.memberships)
+        # Counts are of current memberships: an ended one (a past member, from an export) counts nowhere.
+        count_changes(
+            (unit_id, status, 1) for _person, unit_id, status, _start, end in writes.memberships if end is None
+        )
         db.execute_many(db.update_person, writes.person_updates)
         db.execute_many(db.record_status, [(today, old, new, person) for person, old, new in writes.statuses])
         count_status_changes(writes.statuses)
