@@ -115,7 +115,7 @@ class _RolledBack(Exception):
     """Raised inside the all-or-nothing transaction to undo it when rows were rejected."""
 
 
-class _Existing:
+class _KnownPerson:
     """A person already known (in the database, or earlier in the file: `line` says where)."""
 
     __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership", "line")
@@ -329,7 +329,7 @@ class _Database:
 
 
 @dataclass(slots=True)
-class _Writes:
+class _BatchWrites:
     """What one batch writes, as the rows of each statement."""
 
     people: list[tuple] = field(default_factory=list)  # _Database.PERSON_COLUMNS
@@ -356,7 +356,7 @@ class _MemberImport:
         self.db = _Database(
             scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id")
         )
-        self.seen: dict[str, _Existing] = {}  # dry run: the people earlier in the file
+        self.seen: dict[str, _KnownPerson] = {}  # dry run: the people earlier in the file
         self.allowed: dict[str, str] = {}  # unit path -> "" (allowed) or the refusal
         self.pending: dict[str, list[tuple[int, int]]] = {}  # recruiter key -> [(recruit id, line)]
         self.virtual_id = 0
@@ -372,7 +372,7 @@ class _MemberImport:
         if self.errors is not None:
             self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
 
-    def conflict(self, line: int, match: _Existing, row: ValidRow) -> None:
+    def conflict(self, line: int, match: _KnownPerson, row: ValidRow) -> None:
         """A row whose email or phone is a known person's (or an earlier row's) but whose name
         disagrees: not the same person, so nothing is merged or updated. Reported with the matched
         person's number and name (always one the actor may see: matches are in their scope)."""
@@ -411,7 +411,7 @@ class _MemberImport:
         return ""
 
     # -- reading the database ---------------------------------------------------------------
-    def look_up(self, rows: Sequence[ValidRow]) -> tuple[dict[str, _Existing], dict[str, _Existing], list[int]]:
+    def look_up(self, rows: Sequence[ValidRow]) -> tuple[dict[str, _KnownPerson], dict[str, _KnownPerson], list[int]]:
         """What deciding the batch needs from the database: the people of the organization
         matching its emails and phones (and recruiters), with their current memberships, in three
         queries; and ids for the people it may create (none on a dry run)."""
@@ -420,16 +420,16 @@ class _MemberImport:
         recruiters = {row[RECRUITER] for row in rows}
         emails = {row[EMAIL] for row in rows} | {key for key in recruiters if "@" in key}
         phones = {row[PHONE] for row in rows} | {key for key in recruiters if key[:1] == "+"}
-        by_id: dict[int, _Existing] = {}
+        by_id: dict[int, _KnownPerson] = {}
         for column, values in (("email", emails), ("phone", phones)):
             values.discard("")
             params = [self.organization.pk, *self.db.people_params]
             for row in self.db.select_in(self.db.people_by[column], params, list(values)):
-                by_id.setdefault(row[0], _Existing(*row))
+                by_id.setdefault(row[0], _KnownPerson(*row))
         for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
-        by_phone: dict[str, _Existing] = {}
+        by_phone: dict[str, _KnownPerson] = {}
         for person in sorted(by_id.values(), key=lambda person: person.id):
             if person.phone:
                 by_phone.setdefault(person.phone, person)
@@ -437,11 +437,11 @@ class _MemberImport:
         return by_email, by_phone, ids
 
     # -- one batch --------------------------------------------------------------------------
-    def decide(self, rows: Sequence[ValidRow], by_email, by_phone, ids: list[int]) -> _Writes:
+    def decide(self, rows: Sequence[ValidRow], by_email, by_phone, ids: list[int]) -> _BatchWrites:
         """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
         what the batch writes. Touches no database."""
-        writes = _Writes()
-        known: dict[str, _Existing] = self.seen if self.dry_run else {}
+        writes = _BatchWrites()
+        known: dict[str, _KnownPerson] = self.seen if self.dry_run else {}
         next_id = iter(ids)
         organization_id, created_at = self.organization.pk, self.db.created_at
         unit_column = self.columns.header_of("unit")
@@ -471,7 +471,7 @@ class _MemberImport:
             else:
                 pk = next(next_id)
             current = (unit.id, status) if end is None else None
-            person = _Existing(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
+            person = _KnownPerson(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
             keys = search_keys(name)
             writes.people.append(
                 (
@@ -496,7 +496,7 @@ class _MemberImport:
         writes.links.extend(self.resolve_pending(known))
         return writes
 
-    def update(self, match: _Existing, row: ValidRow, recruiter_id: int | None, known, writes: _Writes) -> None:
+    def update(self, match: _KnownPerson, row: ValidRow, recruiter_id: int | None, known, writes: _BatchWrites) -> None:
         """The outcome of a row that matches a known person, by `on_duplicate`."""
         line, name, email, phone, address, unit, status, start, recruiter, end = row
         if self.on_duplicate == "skip":
@@ -564,7 +564,7 @@ class _MemberImport:
             )
         )
 
-    def remember(self, person: _Existing, known: dict[str, _Existing]) -> None:
+    def remember(self, person: _KnownPerson, known: dict[str, _KnownPerson]) -> None:
         if person.email:
             known[person.email] = person
         if person.phone:
@@ -576,7 +576,7 @@ class _MemberImport:
         found = known.get(key) or (by_email if "@" in key else by_phone).get(key)
         return found.id if found is not None else None
 
-    def resolve_pending(self, known: dict[str, _Existing]) -> list[tuple[int, int]]:
+    def resolve_pending(self, known: dict[str, _KnownPerson]) -> list[tuple[int, int]]:
         """Recruits whose recruiter came later in the file: link them now that the recruiter is known."""
         links = []
         for key in [key for key in self.pending if key in known]:
@@ -586,7 +586,7 @@ class _MemberImport:
                     links.append((recruiter.id, recruit))
         return links
 
-    def write(self, writes: _Writes) -> None:
+    def write(self, writes: _BatchWrites) -> None:
         """Write a decided batch: inserts first, so that the updates of the same batch find the
         people and memberships they change."""
         db, today = self.db, self.validator.today
@@ -744,7 +744,7 @@ def import_members(
     errors = csv.writer(errors_file) if errors_file else None
     if errors:
         errors.writerow(["line", "column", "value", "reason"])
-    work = _MemberImport(
+    member_import = _MemberImport(
         organization=organization,
         by=by,
         columns=columns,
@@ -755,7 +755,7 @@ def import_members(
         errors=errors,
         run=run,
     )
-    result = work.result
+    result = member_import.result
     result.run_id = run.pk if run else None
     result.read = table.what_was_read()
     split = table.size >= PIPELINE_MIN_BYTES
@@ -768,7 +768,7 @@ def import_members(
         nonlocal read_fraction
         read_fraction = fraction
         for rejection in rejections:
-            work.reject(rejection)
+            member_import.reject(rejection)
         if run is not None and not dry_run:
             # First the run's progress: on SQLite this also takes the write lock for the batch.
             run.batches_committed += 1
@@ -778,9 +778,9 @@ def import_members(
                 batches_committed=run.batches_committed,
                 **{name: getattr(result, name) for name in counts},
             )
-        writes = work.decide(rows, *work.look_up(rows))
+        writes = member_import.decide(rows, *member_import.look_up(rows))
         if not dry_run:
-            work.write(writes)
+            member_import.write(writes)
         if run is not None and not dry_run:
             ImportRun.objects.filter(pk=run.pk).update(**{name: getattr(result, name) for name in counts})
         result.rows = read
@@ -792,13 +792,13 @@ def import_members(
         if progress is not None:
             progress(ImportProgress(result.rows, read_fraction, run.batches_committed if run else 0))
 
-    work.db.tune()
+    member_import.db.tune()
     try:
         if dry_run:
             for batch in batches:
                 one_batch(*batch)
                 report()
-            work.finish_pending()
+            member_import.finish_pending()
             result.state = ImportRun.State.DONE
             if run is not None:
                 _finish(run, result, by, organization, ImportRun.State.DONE, started)
@@ -808,7 +808,7 @@ def import_members(
                     one_batch(*batch)
                 committed.update(batches=run.batches_committed, rows=batch[0])
                 report()
-            work.finish_pending()
+            member_import.finish_pending()
             result.written = True
             result.state = ImportRun.State.DONE
         else:
@@ -819,11 +819,11 @@ def import_members(
                         report()
                     if result.rejected:
                         raise _RolledBack
-                    work.finish_pending()
+                    member_import.finish_pending()
                     _finish(run, result, by, organization, ImportRun.State.DONE, started)
                     result.written = True
             except _RolledBack:
-                _undo_counts(run)
+                _no_batch_committed(run)
                 result.state = ImportRun.State.REJECTED
     except BaseException as error:
         if run is not None and not isinstance(error, KeyboardInterrupt | SystemExit):
@@ -834,7 +834,7 @@ def import_members(
                 _finish(run, result, by, organization, ImportRun.State.FAILED, started, error=error)
         raise
     finally:
-        work.db.restore()
+        member_import.db.restore()
         if errors_file:
             errors_file.close()
     if run is not None and not dry_run and (result.state != ImportRun.State.DONE or valid_rows):
@@ -858,7 +858,8 @@ def columns_of(table: Table, mapping: dict[str, str] | None) -> ColumnMap:
         raise
 
 
-def _undo_counts(run: ImportRun | None) -> None:
+def _no_batch_committed(run: ImportRun | None) -> None:
+    """An all-or-nothing import that rolled back committed none of its batches."""
     if run is not None:
         run.batches_committed = 0
 
