@@ -154,7 +154,7 @@ def floor_rows(path: Path) -> list[tuple]:
         ]
 
 
-# The import's own connection settings (`_Database.SQLITE_PRAGMAS`, checked by a test): the floor
+# The import's own connection settings (`BulkStatements.SQLITE_PRAGMAS`, checked by a test): the floor
 # gets the same page cache, or a larger cache alone would count as the import's speed.
 SQLITE_PRAGMAS = {"cache_size": -65536, "wal_autocheckpoint": 10_000}
 
@@ -257,13 +257,13 @@ def ceiling_rate(path: Path, org) -> float:
     a person and a current membership per row, with ids, in one transaction."""
     from django.db import transaction
 
-    from grassroots.imports.actions import _Database
     from grassroots.imports.validation import parse_date
+    from grassroots.imports.writing import BulkStatements
     from grassroots.organizations.models import Unit
     from grassroots.people.normalize import search_keys
 
     units = {slug: (pk, unit_path) for slug, pk, unit_path in Unit.objects.values_list("slug", "id", "path")}
-    database = _Database()
+    database = BulkStatements()
     database.tune()  # the import's own connection settings
     created_at = database.created_at
     anywhere = next(iter(units.values()))

@@ -3,7 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-from grassroots.imports.actions import _Database
+from grassroots.imports.writing import BulkStatements
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "import_members.py"
 
@@ -12,4 +12,4 @@ def test_the_floor_has_the_imports_connection_settings():
     spec = importlib.util.spec_from_file_location("import_members_bench", BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.SQLITE_PRAGMAS == _Database.SQLITE_PRAGMAS
+    assert bench.SQLITE_PRAGMAS == BulkStatements.SQLITE_PRAGMAS

@@ -9,9 +9,10 @@ from django.db import connection
 
 from grassroots.access import OutOfScope
 from grassroots.audit.models import AuditRecord
-from grassroots.imports import actions
+from grassroots.imports import batches, writing
 from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.models import ImportRun
+from grassroots.imports.reading import ImportFileError
 from grassroots.people.models import Membership, Person, StatusChange
 from tests.support import builders
 
@@ -196,7 +197,7 @@ def test_outcomes_do_not_depend_on_where_batches_end(tree, org, tmp_path, monkey
     """Whatever the batch size, a person met again later in the file (in the same batch or a later
     one) is updated, not created twice, their status changes are written and recorded, and
     recruiters are linked whether they come before or after their recruits."""
-    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
+    monkeypatch.setattr(batches, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
     dora = builders.person(org, "Dora New", email="dora@example.org")
     builders.people.join_unit(person=dora, unit=tree["elm"], by=BY, status="supporter")
     path = write(
@@ -239,10 +240,10 @@ def test_outcomes_do_not_depend_on_where_batches_end(tree, org, tmp_path, monkey
 def test_reserved_ids_are_not_given_to_another_writer(tree, org):
     """Ids an import reserves for a batch are its own: a person added afterwards gets a later one
     (on SQLite, the table's AUTOINCREMENT counter moves past them, as a sequence does)."""
-    reserved = actions._Database().reserve_person_ids(5)
+    reserved = writing.BulkStatements().reserve_person_ids(5)
     assert len(set(reserved)) == 5
     assert builders.person(org, "Meanwhile").pk > max(reserved)
-    assert actions._Database().reserve_person_ids(1)[0] > max(reserved)
+    assert writing.BulkStatements().reserve_person_ids(1)[0] > max(reserved)
 
 
 @pytest.mark.django_db
@@ -253,14 +254,14 @@ def test_the_connection_gets_its_settings_back(tree, org, tmp_path):
 
     def settings():
         with connection.cursor() as cursor:
-            return [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in actions._Database.SQLITE_PRAGMAS]
+            return [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in writing.BulkStatements.SQLITE_PRAGMAS]
 
     before = settings()
-    assert before != list(actions._Database.SQLITE_PRAGMAS.values())
+    assert before != list(writing.BulkStatements.SQLITE_PRAGMAS.values())
     import_members(organization=org, path=FILES / "utf8_bom.csv", by=BY)
     assert settings() == before
     unreadable = write(tmp_path, "name,email,unit\nAnna,anna@example.org,elm-house\nHuge," + "x" * 20_000 + ",elm\n")
-    with pytest.raises(actions.ImportFileError):
+    with pytest.raises(ImportFileError):
         import_members(organization=org, path=unreadable, by=BY, valid_rows=True, batch_size=1)
     assert settings() == before
 
@@ -287,7 +288,7 @@ def test_failure_mid_write_leaves_nothing(tree, org, tmp_path):
     path = write(tmp_path, text)
     before = Person.objects.count()
     calls = {"n": 0}
-    original = actions._Database.insert_memberships
+    original = writing.BulkStatements.insert_memberships
 
     def failing(self, rows):
         calls["n"] += 1
@@ -295,7 +296,7 @@ def test_failure_mid_write_leaves_nothing(tree, org, tmp_path):
             raise RuntimeError("disk full")
         return original(self, rows)
 
-    with mock.patch.object(actions._Database, "insert_memberships", failing), pytest.raises(RuntimeError):
+    with mock.patch.object(writing.BulkStatements, "insert_memberships", failing), pytest.raises(RuntimeError):
         import_members(organization=org, path=path, by=BY, batch_size=10)
     assert Person.objects.count() == before
     run = ImportRun.objects.get()
@@ -343,7 +344,7 @@ def test_export_neutralizes_formulas_and_is_scoped(tree, org, tmp_path):
 def test_large_files_are_read_by_a_child_process_with_the_same_outcomes(tree, org, tmp_path, monkeypatch, in_child):
     """Files over PIPELINE_MIN_BYTES are read and validated in a forked child while the import
     writes; the outcomes, the errors file and the progress are the same either way."""
-    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
+    monkeypatch.setattr(batches, "PIPELINE_MIN_BYTES", 0 if in_child else 10**12)
     rows = [f"P{i},p{i}@example.org,{'elm-house' if i % 7 else 'nowhere'}\n" for i in range(95)]
     path = write(tmp_path, "name,email,unit\n" + "".join(rows) + "p1,P1@example.org,elm-house\n")
     errors = tmp_path / "errors.csv"
@@ -368,10 +369,10 @@ def test_large_files_are_read_by_a_child_process_with_the_same_outcomes(tree, or
 
 @pytest.mark.django_db
 def test_an_unreadable_row_found_by_the_child_process_fails_the_import(tree, org, tmp_path, monkeypatch):
-    monkeypatch.setattr(actions, "PIPELINE_MIN_BYTES", 0)
+    monkeypatch.setattr(batches, "PIPELINE_MIN_BYTES", 0)
     rows = "".join(f"P{i},p{i}@example.org,elm-house\n" for i in range(50))
     path = write(tmp_path, "name,email,unit\n" + rows + "Huge," + "x" * 20_000 + ",elm-house\n")
-    with pytest.raises(actions.ImportFileError, match="line 52"):
+    with pytest.raises(ImportFileError, match="line 52"):
         import_members(organization=org, path=path, by=BY, valid_rows=True, batch_size=20)
     run = ImportRun.objects.get()
     assert (run.state, run.batches_committed, run.rows_done) == ("failed", 2, 40)

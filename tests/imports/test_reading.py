@@ -320,7 +320,7 @@ def test_a_sheet_is_chosen_by_name_and_an_unknown_one_is_refused_naming_the_shee
 
 
 def test_a_refused_mapping_says_which_sheet_was_read(tmp_path):
-    from grassroots.imports.actions import columns_of
+    from grassroots.imports.columns import columns_of
 
     table = open_table(workbook_with_a_read_me(tmp_path / "book.xlsx"), sheet="Read me")
     with pytest.raises(MappingError, match="^sheet 'Read me' \\(row 1\\): no name column"):

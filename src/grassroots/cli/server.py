@@ -17,8 +17,8 @@ import waitress
 from django.core.management import call_command
 
 from grassroots.cli.common import out
-from grassroots.imports.actions import close_interrupted_runs
 from grassroots.imports.jobs import prune_import_files
+from grassroots.imports.runs import close_interrupted_runs
 
 WORKER_STOP_SECONDS = 30
 # Set by `serve` for the workers it starts: the process id they stop without.

@@ -17,16 +17,11 @@ from grassroots.cli.common import (
     out,
     print_json,
 )
-from grassroots.imports.actions import (
-    ON_CONFLICT,
-    ON_DUPLICATE,
-    OUTCOMES,
-    close_interrupted_runs,
-    export_members,
-    import_members,
-)
+from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.columns import MappingError
+from grassroots.imports.deciding import ON_CONFLICT, ON_DUPLICATE, OUTCOMES
 from grassroots.imports.reading import ImportFileError
+from grassroots.imports.runs import close_interrupted_runs
 from grassroots.organizations.selectors import unit_named
 
 import_app = typer.Typer(help="Import members from CSV or XLSX files.", no_args_is_help=True)

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .reading import Table
 
 FIELDS = (
     "first_name",
@@ -214,3 +218,13 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> Col
     if "unit" not in result.columns:
         raise MappingError(f"no unit column: every imported person joins a basic unit; {SAY_WHICH}")
     return result
+
+
+def columns_of(table: Table, mapping: dict[str, str] | None) -> ColumnMap:
+    """The file's columns (`map_columns`); a refusal says which sheet of a workbook was read."""
+    try:
+        return map_columns(table.header, mapping)
+    except MappingError as error:
+        if table.sheet:
+            raise MappingError(f"sheet '{table.sheet}' (row {table.header_line}): {error}") from None
+        raise

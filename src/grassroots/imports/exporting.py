@@ -1,10 +1,17 @@
-"""Writing member exports, streamed, with spreadsheet formulas neutralized. Plain Python, no database."""
+"""Member exports: the rows (`export_rows`, a query per chunk of people) and the writers (CSV and
+XLSX, streamed, with spreadsheet formulas neutralized). The audited action is
+`actions.export_members`."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
 from pathlib import Path
+
+from grassroots.access import Right
+from grassroots.access.indirect import visible_person
+from grassroots.audit.actions import Actor
+from grassroots.people.models import Membership, Person
 
 from .validation import FORMULA_START
 
@@ -48,3 +55,52 @@ def write_xlsx(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
         count += 1
     workbook.save(path)
     return count
+
+
+def export_rows(people, slugs: dict[int, str], by: Actor):
+    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), chunk by chunk:
+    for each chunk of people, their current (else last) memberships and recruiters in a query each.
+    A recruiter the actor could not export is left empty, as if there were none (`access.indirect`)."""
+    columns = ("id", "name", "email", "phone", "address", "recruiter_id")
+    chunk: list[tuple] = []
+    for person in people.values_list(*columns).iterator(chunk_size=2000):
+        chunk.append(person)
+        if len(chunk) == 2000:
+            yield from _export_chunk(chunk, slugs, by)
+            chunk = []
+    yield from _export_chunk(chunk, slugs, by)
+
+
+def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
+    if not chunk:
+        return
+    ids = [person[0] for person in chunk]
+    memberships: dict[int, tuple] = {}
+    # Each person's current membership, else the one that ended last: a past member comes back as one.
+    latest_first = Membership.objects.filter(person_id__in=ids).order_by("person_id", "-start", "-id")
+    for person_id, unit_id, status, start, end in latest_first.values_list(
+        "person_id", "unit_id", "status", "start", "end"
+    ):
+        known = memberships.get(person_id)
+        if known is None or (known[3] is not None and (end is None or end > known[3])):
+            memberships[person_id] = (unit_id, status, start, end)
+    recruiter_ids = {person[5] for person in chunk if person[5]}
+    found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
+    recruiters = {
+        recruiter.pk: recruiter.email or recruiter.phone
+        for recruiter in found
+        if visible_person(by, recruiter, right=Right.IMPORT_EXPORT) is not None
+    }
+    for pk, name, email, phone, address, recruiter_id in chunk:
+        unit_id, status, start, end = memberships.get(pk, (None, "", None, None))
+        yield (
+            name,
+            email,
+            phone,
+            address,
+            slugs.get(unit_id, "") if unit_id else "",
+            status,
+            start.isoformat() if start else "",
+            end.isoformat() if end else "",
+            recruiters.get(recruiter_id, "") if recruiter_id else "",
+        )

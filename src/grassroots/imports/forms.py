@@ -6,8 +6,8 @@ from django import forms
 
 from grassroots.web import ActionForm
 
-from .actions import ON_CONFLICT, ON_DUPLICATE
 from .columns import FIELDS, IGNORE
+from .deciding import ON_CONFLICT, ON_DUPLICATE
 
 ON_DUPLICATE_CHOICES = [
     ("skip", "Skip them (change nothing)"),

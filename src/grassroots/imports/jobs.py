@@ -31,19 +31,12 @@ from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.audit.actions import actor_label, write_audit_record
 from grassroots.organizations.models import Organization
 
-from .actions import (
-    ON_CONFLICT,
-    ON_DUPLICATE,
-    close_interrupted_runs,
-    columns_of,
-    export_members,
-    file_sha256,
-    import_members,
-    owner_only,
-)
-from .columns import FIELDS, IGNORE, MappingError, map_columns, recognise_columns
+from .actions import export_members, import_members
+from .columns import FIELDS, IGNORE, MappingError, columns_of, map_columns, recognise_columns
+from .deciding import ON_CONFLICT, ON_DUPLICATE
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
+from .runs import close_interrupted_runs, file_sha256, owner_only
 
 PREVIEW_ROWS = 5
 

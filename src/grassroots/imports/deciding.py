@@ -1,0 +1,310 @@
+"""Deciding what becomes of each row of a member import. Plain Python, no database.
+
+A row matches a known person (in the database, or earlier in the file) by normalized email,
+then phone. What follows, by `on_duplicate` and `on_conflict`:
+
+- no match: a new person with a membership (current, or ended when the file says so);
+- a match whose name disagrees (`people.normalize.names_agree`): a conflict, reported and not
+  written, or (`on_conflict="create"`) a new person who shares the contact;
+- a match: skipped, updated, or its empty fields filled; a status changes only along a
+  transition the constitution allows; one current membership per person (a transfer is a
+  separate action).
+
+Recruiters are matched by email or phone among the people of the file (in any order) and of the
+database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from grassroots.access import OutOfScope, Right, authorize, is_operator
+from grassroots.organizations.models import Unit
+from grassroots.people.normalize import names_agree, search_keys
+
+from .columns import ColumnMap
+from .models import ImportRun
+from .validation import Rejection, ValidRow
+
+ON_DUPLICATE = ("skip", "update", "fill-empty")
+# A row whose email or phone matches a known person whose name disagrees: reported, or created.
+ON_CONFLICT = ("report", "create")
+OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected")  # what becomes of a row
+EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("email", "phone", "recruiter"))
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import: counts per outcome, the rejections (the first 1,000 kept here, all
+    of them in the errors file), and whether anything was written."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    state: str = ImportRun.State.RUNNING
+    written: bool = False
+    run_id: int | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    notes: list[Rejection] = field(default_factory=list)
+    read: dict[str, Any] = field(default_factory=dict)  # what was decided about the file (`Table.what_was_read`)
+
+    def as_json(self) -> dict[str, Any]:
+        names = (*OUTCOMES, "rows")
+        counts = {name: getattr(self, name) for name in names}
+        return counts | {"seconds": round(self.seconds, 3), "read": self.read}
+
+
+class KnownPerson:
+    """A person already known (in the database, or earlier in the file: `line` says where)."""
+
+    __slots__ = ("id", "name", "email", "phone", "address", "unit_path", "recruiter_id", "membership", "line")
+
+    def __init__(self, id, name, email, phone, address, unit_path, recruiter_id, membership=None, line=0):
+        self.id, self.name, self.email, self.phone, self.address = id, name, email, phone, address
+        self.unit_path, self.recruiter_id, self.membership, self.line = unit_path, recruiter_id, membership, line
+
+
+@dataclass(slots=True)
+class BatchWrites:
+    """What one batch writes, as the rows of each statement."""
+
+    people: list[tuple] = field(default_factory=list)  # BulkStatements.PERSON_COLUMNS
+    memberships: list[tuple] = field(default_factory=list)  # (person_id, unit_id, status, start, end)
+    # (name, email, phone, address, search_key, family_key, unit_path, recruiter_id, id)
+    person_updates: list[tuple] = field(default_factory=list)
+    statuses: list[tuple] = field(default_factory=list)  # (person_id, old, new): the current membership's status
+    links: list[tuple[int, int]] = field(default_factory=list)  # (recruiter_id, recruit_id)
+
+
+class RowDecisions:
+    """What becomes of each row of one import, batch by batch, given the people the batch may
+    match (`BulkStatements.look_up`); holds what the batches share (the people earlier in the
+    file, recruiters still to find, the outcomes) and touches no database."""
+
+    def __init__(
+        self, *, organization, by, columns: ColumnMap, validator, dry_run, on_duplicate, on_conflict, errors, created_at
+    ):
+        self.organization, self.by, self.columns, self.validator = organization, by, columns, validator
+        self.dry_run, self.on_duplicate, self.errors = dry_run, on_duplicate, errors
+        self.on_conflict, self.created_at = on_conflict, created_at
+        self.result = ImportResult()
+        self.seen: dict[str, KnownPerson] = {}  # dry run: the people earlier in the file
+        self.allowed: dict[str, str] = {}  # unit path -> "" (allowed) or the refusal
+        self.pending: dict[str, list[tuple[int, int]]] = {}  # recruiter key -> [(recruit id, line)]
+        self.virtual_id = 0
+        self.units_by_path = {ref.path: ref for ref in validator.units.values()}
+        self.unit_names = {ref.id: ref.name for ref in validator.units.values()}
+        self.operator = is_operator(by)
+
+    # -- outcomes ---------------------------------------------------------------------------
+    def reject(self, rejection: Rejection) -> None:
+        self.result.rejected += 1
+        if len(self.result.rejections) < 1000:
+            self.result.rejections.append(rejection)
+        if self.errors is not None:
+            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def conflict(self, line: int, match: KnownPerson, row: ValidRow) -> None:
+        """A row whose email or phone is a known person's (or an earlier row's) but whose name
+        disagrees: not the same person, so nothing is merged or updated. Reported with the matched
+        person's number and name (always one the actor may see: matches are in their scope)."""
+        self.result.conflicts += 1
+        by_email = bool(row[EMAIL]) and row[EMAIL] == match.email
+        column = self.columns.header[self.columns.columns["email" if by_email else "phone"][0]]
+        known = f"line {match.line} of the file ({match.name})" if match.line else f"person {match.id} ({match.name})"
+        reason = (
+            f"conflict: the {'email' if by_email else 'phone'} is that of {known}, whose name differs; "
+            "nothing written (on conflict 'create' records a new person who shares the contact)"
+        )
+        self.note(Rejection(line, column, row[EMAIL] if by_email else row[PHONE], reason))
+
+    def note(self, rejection: Rejection) -> None:
+        if len(self.result.notes) < 1000:
+            self.result.notes.append(rejection)
+        if self.errors is not None:
+            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+
+    def refusal_for(self, path: str) -> str:
+        """'' when the actor may import into the unit at `path`, else why not (checked once per unit)."""
+        refusal = self.allowed.get(path)
+        if refusal is None:
+            refusal = self.allowed[path] = "" if self.operator or not path else self._scope_refusal(path)
+        return refusal
+
+    def _scope_refusal(self, path: str) -> str:
+        ref = self.units_by_path.get(path)
+        if ref is None:
+            return f"you may not {Right.IMPORT_EXPORT.words} in this person's unit"  # a unit the actor cannot see
+        unit = Unit(id=ref.id, path=path, name=ref.name, organization=self.organization)
+        try:
+            authorize(self.by, Right.IMPORT_EXPORT, unit)
+        except OutOfScope as error:
+            return error.message
+        return ""
+
+    # -- one batch --------------------------------------------------------------------------
+    def decide(self, rows: Sequence[ValidRow], by_email, by_phone, ids: list[int]) -> BatchWrites:
+        """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
+        what the batch writes. Touches no database."""
+        writes = BatchWrites()
+        known: dict[str, KnownPerson] = self.seen if self.dry_run else {}
+        next_id = iter(ids)
+        organization_id, created_at = self.organization.pk, self.created_at
+        unit_column = self.columns.header_of("unit")
+        for row in rows:
+            line, name, email, phone, address, unit, status, start, recruiter, end = row
+            match = None
+            if email:
+                match = known.get(email) or by_email.get(email)
+            if match is None and phone:
+                match = known.get(phone) or by_phone.get(phone)
+            refusal = self.refusal_for(unit.path)
+            if refusal:
+                self.reject(Rejection(line, unit_column, unit.name, refusal))
+                continue
+            if match is not None and not names_agree(match.name, name):
+                if self.on_conflict != "create":
+                    self.conflict(line, match, row)
+                    continue
+                match = None  # another person who shares the contact
+            recruiter_id = self.recruiter_id(recruiter, known, by_email, by_phone) if recruiter else None
+            if match is not None:
+                self.update(match, row, recruiter_id, known, writes)
+                continue
+            if self.dry_run:
+                self.virtual_id -= 1
+                pk = self.virtual_id
+            else:
+                pk = next(next_id)
+            current = (unit.id, status) if end is None else None
+            person = KnownPerson(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
+            keys = search_keys(name)
+            writes.people.append(
+                (
+                    pk,
+                    organization_id,
+                    name,
+                    email,
+                    phone,
+                    address,
+                    keys["search_key"],
+                    keys["family_key"],
+                    unit.path,
+                    recruiter_id,
+                    created_at,
+                )
+            )
+            writes.memberships.append((pk, unit.id, status, start, end))
+            self.remember(person, known)
+            if recruiter and recruiter_id is None:
+                self.pending.setdefault(recruiter, []).append((pk, line))
+            self.result.created += 1
+        writes.links.extend(self.resolve_pending(known))
+        return writes
+
+    def update(self, match: KnownPerson, row: ValidRow, recruiter_id: int | None, known, writes: BatchWrites) -> None:
+        """The outcome of a row that matches a known person, by `on_duplicate`."""
+        line, name, email, phone, address, unit, status, start, recruiter, end = row
+        if self.on_duplicate == "skip":
+            self.result.skipped += 1
+            return
+        unit_column = self.columns.header_of("unit")
+        refusal = self.refusal_for(match.unit_path)
+        if refusal:
+            self.reject(Rejection(line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
+            return
+        current = match.membership
+        if end is not None and current is not None:
+            where = self.unit_names.get(current[0], "a unit")
+            reason = f"the file says the membership ended, but this person is a current member of {where}"
+            self.reject(Rejection(line, self.columns.header_of("ended"), end.isoformat(), reason))
+            return
+        if current is not None and current[0] != unit.id:
+            where = self.unit_names.get(current[0], "another unit")
+            reason = f"already a current member of {where}; one current membership per person: transfer instead"
+            self.reject(Rejection(line, unit_column, unit.name, reason))
+            return
+        fill = self.on_duplicate == "fill-empty"
+        changed = False
+        for field_name, new in (("name", name), ("email", email), ("phone", phone), ("address", address)):
+            old = getattr(match, field_name)
+            if new and new != old and (not fill or not old):
+                setattr(match, field_name, new)
+                changed = True
+        if not (fill and match.recruiter_id):
+            if recruiter_id is not None and recruiter_id != match.recruiter_id:
+                match.recruiter_id = recruiter_id
+                changed = True
+            elif recruiter and recruiter_id is None:
+                self.pending.setdefault(recruiter, []).append((match.id, line))
+        if current is None and end is None:
+            match.unit_path = unit.path
+            match.membership = (unit.id, status)
+            writes.memberships.append((match.id, unit.id, status, start, None))
+            changed = True
+        elif current is not None and status != current[1] and not fill:
+            if not self.organization.constitution.may_change_status(current[1], status):
+                reason = f"cannot change status from {current[1]} to {status} under the constitution"
+                self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
+                return
+            writes.statuses.append((match.id, current[1], status))
+            match.membership = (current[0], status)
+            changed = True
+        if not changed:
+            self.result.unchanged += 1
+            return
+        self.result.updated += 1
+        self.remember(match, known)
+        keys = search_keys(match.name)
+        writes.person_updates.append(
+            (
+                match.name,
+                match.email,
+                match.phone,
+                match.address,
+                keys["search_key"],
+                keys["family_key"],
+                match.unit_path,
+                match.recruiter_id,
+                match.id,
+            )
+        )
+
+    def remember(self, person: KnownPerson, known: dict[str, KnownPerson]) -> None:
+        if person.email:
+            known[person.email] = person
+        if person.phone:
+            known.setdefault(person.phone, person)
+
+    def recruiter_id(self, key: str, known, by_email, by_phone) -> int | None:
+        if not key:
+            return None
+        found = known.get(key) or (by_email if "@" in key else by_phone).get(key)
+        return found.id if found is not None else None
+
+    def resolve_pending(self, known: dict[str, KnownPerson]) -> list[tuple[int, int]]:
+        """Recruits whose recruiter came later in the file: link them now that the recruiter is known."""
+        links = []
+        for key in [key for key in self.pending if key in known]:
+            recruiter = known[key]
+            for recruit, _line in self.pending.pop(key):
+                if recruit != recruiter.id:
+                    links.append((recruiter.id, recruit))
+        return links
+
+    def finish_pending(self) -> None:
+        """Recruiters found nowhere: the recruits stay, with no recruiter, and the errors file says so."""
+        column = self.columns.header_of("recruiter")
+        for key, recruits in self.pending.items():
+            for _recruit, line in recruits:
+                self.note(
+                    Rejection(line, column, key, "recruiter not found in the file or the organization; left empty")
+                )
+        self.pending.clear()
