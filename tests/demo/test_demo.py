@@ -7,6 +7,8 @@ from grassroots.demo import DEMO_SLUG, build_demo
 from grassroots.organizations.models import Unit
 from grassroots.organizations.selectors import readiness_of, tree_of
 from grassroots.people.models import Person
+from grassroots.people.normalize import normal_phone
+from grassroots.people.selectors import duplicates_visible_to
 
 OPERATOR = Operator("test")
 
@@ -21,6 +23,8 @@ def demo(django_db_setup, django_db_blocker):
             "tree": tree,
             "people": people.count(),
             "recruited": people.filter(recruiter__isnull=False).count(),
+            "phones": list(people.values_list("phone", flat=True)),
+            "duplicates": duplicates_visible_to(OPERATOR, organization),
             "federation": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="federation")),
             "birch": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="birch-court")),
         }
@@ -34,6 +38,13 @@ def demo(django_db_setup, django_db_blocker):
 def test_the_demo_has_about_300_people_with_recruiters(demo):
     assert 250 <= demo["people"] <= 350
     assert demo["recruited"] > demo["people"] * 0.8
+
+
+def test_each_demo_person_has_their_own_phone_and_no_false_duplicates(demo):
+    phones = demo["phones"]
+    assert len(set(phones)) == len(phones) == demo["people"]
+    assert all(normal_phone(phone, "GB") == phone for phone in phones)
+    assert demo["duplicates"] == []
 
 
 def test_two_districts_are_constituted_and_one_is_not_yet_ready(demo):
@@ -59,7 +70,7 @@ def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
 
 def test_the_demo_is_reproducible(demo, db):
     assert DEMO_SLUG == "demo"
-    assert demo["tree"]["federation"].members == 241
+    assert demo["tree"]["federation"].members == 243
 
 
 def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):

@@ -35,6 +35,9 @@ SEED = 1871
 BEGIN = dt.date(2024, 10, 1)
 END = dt.date(2026, 10, 31)
 BY = "demo"
+# Ofcom's drama numbers for London, Birmingham, Leeds, Manchester, Bristol, Reading, Edinburgh:
+# the area code and the first digits of the range (+44 area 496 0xxx; London 020 7946 0xxx).
+DRAMA_AREAS = ("2079460", "1214960", "1134960", "1614960", "1174960", "1184960", "1314960")
 
 FIRST_NAMES = [
     "Amara",
@@ -175,6 +178,7 @@ class _DemoBuilder:
         self.rng = random.Random(SEED)
         self.timeline = _Timeline()
         self.names = self._name_stream()
+        self.phones = self._phone_stream()
         self.members: dict[str, list[Person]] = {}
 
     def _name_stream(self):
@@ -185,15 +189,22 @@ class _DemoBuilder:
                 seen.add(name)
                 yield name
 
+    def _phone_stream(self):
+        """Distinct numbers, each person their own (no false "same phone" pair among the duplicates),
+        from the ranges Ofcom keeps for drama: 07700 900xxx and the geographic 0xx 496 0xxx ones."""
+        numbers = [f"+447700900{n:03}" for n in range(1000)]
+        numbers += [f"+44{area}{n:03}" for area in DRAMA_AREAS for n in range(1000)]
+        random.Random(SEED).shuffle(numbers)  # its own stream: the story's draws stay as they were
+        yield from numbers
+
     def new_person(self, recruiter: Person | None, building: str) -> Person:
         name = next(self.names)
-        number = self.rng.randint(100, 999)
         return people.add_person(
             organization=self.org,
             name=name,
             by=BY,
             email=f"{name.lower().replace(' ', '.')}@example.org",
-            phone=f"+447700900{number}",  # E.164, in the range Ofcom keeps for drama
+            phone=next(self.phones),
             address=f"Flat {self.rng.randint(1, 80)}, {building}, {self.rng.choice(STREETS)}",
             recruiter=recruiter,
         )
