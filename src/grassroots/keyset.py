@@ -22,8 +22,17 @@ def encode_cursor(name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([name, pk]).encode()).decode().rstrip("=")
 
 
+class InvalidCursor(ValueError):
+    """An `after` that no page of a list gave: the interfaces say so (the API: 422 naming it)."""
+
+    message = "after: not a cursor this list gave as its next page; start again from the first page"
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
+
+
 def decode_cursor(cursor: str) -> tuple[str, int] | None:
-    """The (name, id) a cursor holds, or None for one that is not a cursor (start from the top)."""
+    """The (name, id) a cursor holds, or None for one that is not a cursor."""
     try:
         name, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
@@ -52,8 +61,10 @@ def keyset_page(
     """The `size` rows of `rows` after the cursor (from the first without one), by `name` then `pk`.
 
     `ordered`: `rows` are already in that order and sliced (an offset page); the cursor still
-    leads to the rows after its last one."""
+    leads to the rows after its last one. Raises `InvalidCursor` for an `after` that is not one."""
     key = decode_cursor(after) if after else None
+    if after and key is None:
+        raise InvalidCursor
     if key is not None:
         # `name >= n` first, as a range the name index answers, then the tie-break within it.
         rows = rows.filter(**{f"{name}__gte": key[0]}).filter(Q(**{f"{name}__gt": key[0]}) | Q(**{f"{pk}__gt": key[1]}))

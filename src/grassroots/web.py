@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
+from grassroots.keyset import InvalidCursor, KeysetPage, keyset_page
 from grassroots.people.models import Person
 
 # How many choices a select of people or units lists before its search box is needed.
@@ -32,6 +33,16 @@ class DayInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def cursor_page(request: HttpRequest, rows, **options) -> KeysetPage:
+    """The page of `rows` after the request's `?after=` (`keyset.keyset_page`, given `options`); a
+    link whose cursor is not one of this list's opens the first page and says so."""
+    try:
+        return keyset_page(rows, after=request.GET.get("after"), **options)
+    except InvalidCursor:
+        messages.error(request, "That page link is not one of this list's pages: the list starts again from the top.")
+        return keyset_page(rows, after=None, **options)
 
 
 def day_field(label: str = "On") -> forms.DateField:

@@ -243,5 +243,9 @@ def test_people_list_pages_by_cursor(api, org):
     last = api.get(f"/orgs/{org.slug}/people", limit=3, q="Cursor", after=second["next"]).json()
     assert [row["name"] for row in last["items"]] == ["Cursor 6"]
     assert last["next"] is None
-    assert api.get(f"/orgs/{org.slug}/people", after="not a cursor").status_code == 200
+    refused = api.get(f"/orgs/{org.slug}/people", after="not a cursor")
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("after: not a cursor this list gave")
+    # A cursor of well-formed base64 that holds no (name, id) is refused the same way.
+    assert api.get(f"/orgs/{org.slug}/people", after="W10").status_code == 422
     assert second["count"] is None  # a page after a cursor does not count everyone again

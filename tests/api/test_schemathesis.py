@@ -14,6 +14,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.parameters import ParameterLocation
 
 from grassroots.api.root import api
@@ -59,4 +60,7 @@ def test_every_operation_answers_within_its_schema(case, officer):
         for name in case.path_parameters:
             if name in real:
                 case.path_parameters[name] = real[name]
-    case.call_and_validate(headers={"Authorization": f"Bearer {actor.token}"})
+    # A cursor is opaque: one generated at random is not one a list gave, and is refused (422)
+    # though its shape is valid; every other check still holds for such a request.
+    excluded = [positive_data_acceptance] if (case.query or {}).get("after") else []
+    case.call_and_validate(headers={"Authorization": f"Bearer {actor.token}"}, excluded_checks=excluded)

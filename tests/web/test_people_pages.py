@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from django.urls import reverse
@@ -65,6 +66,11 @@ def test_people_list_has_fifty_a_page(staff_client, org):
     second = staff_client.get(url("people", org), {"after": cursor})
     assert [person.name for person, _membership in second.context["rows"]] == [f"Member {n}" for n in range(50, 60)]
     assert text(second, "people-results").startswith("Next 10 people by name: the last page")
+    # A page link whose cursor is not one of the list's opens the first page and says so.
+    broken = staff_client.get(url("people", org), {"after": "garbage"})
+    assert broken.status_code == 200
+    assert len(broken.context["rows"]) == 50
+    assert "That page link is not one of this list's pages" in html.unescape(broken.content.decode())
 
 
 # Session, user, its second-factor device, the user's account (two-factor policy, then grants),

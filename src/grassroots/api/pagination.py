@@ -5,10 +5,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from grassroots.api.schemas import NO_NUL
-from grassroots.keyset import keyset_page
+from grassroots.keyset import InvalidCursor, keyset_page
 
 MAX_PAGE = 500
 
@@ -40,7 +41,11 @@ class CursorPagination(Pagination):
         limit = min(pagination.limit, self.max_limit)
         if pagination.after:
             # Counting a million people would cost more than the page: a cursor page does not.
-            page = keyset_page(queryset, after=pagination.after, size=limit)
+            try:
+                page = keyset_page(queryset, after=pagination.after, size=limit)
+            except InvalidCursor:
+                reason = InvalidCursor.message.partition(": ")[2]
+                raise ValidationError([{"loc": ["query", "after"], "msg": reason, "type": "value_error"}]) from None
             return {"items": page.rows, "count": None, "next": page.next_cursor}
         rows = queryset.order_by("name", "pk")[pagination.offset :]
         page = keyset_page(rows, after=None, size=limit, ordered=True)

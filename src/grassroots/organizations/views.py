@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
-from grassroots.keyset import keyset_page
 from grassroots.people.selectors import members_of_unit, roster_of
-from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, perform_step, person_label
+from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, cursor_page, perform_step, person_label
 
 from . import actions, selectors
 from .forms import AddUnitForm, AsOfForm, AssignPostForm, FindUnitsForm, FoundForm, MoveForm, RenameForm
@@ -148,9 +147,9 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         and unit.state in (UnitState.PREPARING, UnitState.FOUNDED)
         and selectors.may(request.user, Right.EDIT_PEOPLE, unit),
         "members": (
-            keyset_page(
+            cursor_page(
+                request,
                 members_of_unit(request.user, unit),
-                after=request.GET.get("after"),
                 size=MEMBERS_PER_PAGE,
                 name="person__name",
                 pk="person_id",

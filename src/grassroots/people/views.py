@@ -21,10 +21,17 @@ from django.views.decorators.http import require_POST
 from grassroots.access import OutOfScope, may_import
 from grassroots.access.indirect import visible_person
 from grassroots.errors import ActionRefused
-from grassroots.keyset import keyset_page
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for, units_visible_to
-from grassroots.web import LISTED_CHOICES, ActionForm, confirm_first, perform_step, person_label, refusal_message
+from grassroots.web import (
+    LISTED_CHOICES,
+    ActionForm,
+    confirm_first,
+    cursor_page,
+    perform_step,
+    person_label,
+    refusal_message,
+)
 
 from . import actions
 from .forms import (
@@ -73,7 +80,7 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
         request.GET, organization=organization, units=units_visible_to(request.user, organization)
     )
     people = search_people(request.user, organization, query, **filters.chosen())
-    page = keyset_page(people, after=request.GET.get("after"), size=PEOPLE_PER_PAGE)
+    page = cursor_page(request, people, size=PEOPLE_PER_PAGE)
     context = {
         "organization": organization,
         "query": query,
