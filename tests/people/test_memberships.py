@@ -77,6 +77,8 @@ def test_status_changes_follow_the_constitution_and_are_dated(org, tree):
     actions.join_unit(person=person, unit=tree["ash"], by="t", on=DAY)
     with pytest.raises(ActionRefused, match=r"cannot go from supporter to lapsed \(allowed from supporter: candidate"):
         actions.change_status(person=person, status="lapsed", by="t")
+    with pytest.raises(ActionRefused, match=r"status: 'veteran' is not a status of this organization \(supporter, "):
+        actions.change_status(person=person, status="veteran", by="t")
     actions.change_status(person=person, status="candidate", by="t", on=dt.date(2024, 5, 1))
     actions.change_status(person=person, status="member", by="t", on=dt.date(2024, 7, 1))
     changes = StatusChange.objects.filter(membership__person=person)

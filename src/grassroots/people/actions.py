@@ -301,6 +301,9 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
     with transaction.atomic():
         membership = _current_membership(person, by)
         old = membership.status
+        if status not in constitution.statuses:
+            known = ", ".join(constitution.statuses)
+            raise ActionRefused(f"status: '{status}' is not a status of this organization ({known})", field="status")
         if not constitution.may_change_status(old, status):
             allowed = ", ".join(constitution.member_statuses.transitions.get(old, [])) or "none"
             raise ActionRefused(
