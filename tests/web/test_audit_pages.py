@@ -61,9 +61,16 @@ def test_the_trail_lists_records_newest_first_with_filters(staff_client, org, tr
     assert text(filtered, "audit-count") == "1 record"
     assert staff_client.get(url("audit", org), {"actor": "nobody"}).context["page"].paginator.count == 0
     assert staff_client.get(url("audit", org), {"since": "2999-01-01"}).context["page"].paginator.count == 0
-    bad = staff_client.get(url("audit", org), {"since": "soon"})
+    # A filter that is not valid lists nothing (not every record, as if it had not been asked for).
+    bad = staff_client.get(url("audit", org), {"since": "soon", "action": "consent"})
+    assert bad.status_code == 400
     assert "From: Enter a valid date." in text(bad, "audit-filters")
-    assert bad.context["page"].paginator.count == AuditRecord.objects.filter(organization=org).count()
+    assert bad.context["page"].paginator.count == 0
+    assert AuditRecord.objects.filter(organization=org).count() > 0
+    refused = staff_client.post(url("audit_export", org), {"since": "soon"})
+    assert refused.status_code == 400
+    assert refused.content.decode() == "No export: since: Enter a valid date."
+    assert not AuditRecord.objects.filter(organization=org, action="audit.export").exists()
 
 
 def test_the_trail_has_a_hundred_a_page(staff_client, org, tree):

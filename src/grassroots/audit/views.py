@@ -67,10 +67,16 @@ def _query_without_page(request: HttpRequest) -> str:
 @never_cache
 @login_required
 def audit_trail(request: HttpRequest, org: str) -> HttpResponse:
-    """The audit records the user may read, newest first, 100 a page, narrowed by the filters."""
+    """The audit records the user may read, newest first, 100 a page, narrowed by the filters.
+
+    A filter that is not valid (a date that is not one, say) is shown with its error and the page
+    lists nothing (400), rather than every record as if no filter had been asked for."""
     organization = organization_for(request.user, org)
     form = AuditFilterForm(request.GET or None)
+    invalid = form.is_bound and not form.is_valid()
     records = audit_records_visible_to(request.user, organization, **form.filters())
+    if invalid:
+        records = records.none()
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         (record, shown_actor(record), shown_changes(request.user, organization.pk, record.changes)) for record in page
@@ -84,22 +90,24 @@ def audit_trail(request: HttpRequest, org: str) -> HttpResponse:
         # The export form posts the page's filters again.
         "export_filters": [(name, value) for name, value in request.GET.items() if name in form.fields],
     }
-    return render(request, "audit/audit_trail.html", context)
+    return render(request, "audit/audit_trail.html", context, status=400 if invalid else 200)
 
 
 @never_cache
 @login_required
 @require_POST
-def audit_csv(request: HttpRequest, org: str) -> StreamingHttpResponse:
+def audit_csv(request: HttpRequest, org: str) -> HttpResponse | StreamingHttpResponse:
     """The records of the audit trail page, with its filters, as a CSV file streamed row by row.
 
     It writes one audit record (the export, with its row count), so it is a form posted with
     its CSRF token: a link on another site cannot make a reader's browser write one.
     """
     organization = organization_for(request.user, org)
-    _count, records = export_audit_records(
-        organization=organization, by=request.user, **AuditFilterForm(request.POST or None).filters()
-    )
+    form = AuditFilterForm(request.POST or None)
+    if form.is_bound and not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        return HttpResponse(f"No export: {errors}", status=400, content_type="text/plain; charset=utf-8")
+    _count, records = export_audit_records(organization=organization, by=request.user, **form.filters())
     writer = csv.writer(_Line())
 
     def lines():
