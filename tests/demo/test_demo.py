@@ -108,3 +108,15 @@ def _user(username):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+def test_demo_without_serving_prints_whole_logins_and_how_to_serve(db, capsys):
+    from grassroots.cli import main
+    from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_PASSWORD
+
+    assert main(["demo", "--no-serve", "--port", "8123"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (address,) = [line for line in lines if line.startswith("Address")]
+    assert address.startswith("Address, once served (`") and address.endswith(" serve`): http://127.0.0.1:8123/o/demo/")
+    # One line each, however narrow the terminal: a login is never split where it is copied from.
+    assert any(line.endswith(f"{DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}") for line in lines)

@@ -114,4 +114,4 @@ def user_create(
     )
     role = "administrator" if admin else (f"person {who.pk}" if who else "no person, no rights yet")
     note = "; no password: cannot sign in until one is set" if no_password else ""
-    out.print(f"Account of {account.user.get_username()} in {organization.slug} ({role}){note}.", soft_wrap=True)
+    out.print(f"Account of {account.user.get_username()} in {organization.slug} ({role}){note}.")

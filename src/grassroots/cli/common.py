@@ -23,7 +23,9 @@ from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.people.models import Person
 
-out = Console(highlight=False)
+# Messages are never wrapped by us: a login, a token or an address stays on one line to copy
+# (the terminal wraps what is too long); tables still fit the width.
+out = Console(highlight=False, soft_wrap=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 OnOption = Annotated[str | None, typer.Option("--on", help="Date, YYYY-MM-DD (default: today).")]
 

@@ -148,14 +148,13 @@ def show(result: Apportionment) -> None:
         cells = [str("" if cell is None else cell) for cell in cells] + [str(line["seats"])]
         table.add_row(*cells, *([", ".join(map(str, line.get("votes", [])))] if weighted else []))
     out.print(table)
-    out.print(result.rule, soft_wrap=True)
+    out.print(result.rule)
     for tie in result.ties:
         how = "larger membership" if tie.decided_by == "members" else f"lot (seed {result.parameters['seed']})"
         out.print(
             f"Tie ({tie.claim}) among {', '.join(tie.units)}: {tie.seats} seat(s) to "
-            f"{', '.join(tie.winners)}, by {how}.",
-            soft_wrap=True,
+            f"{', '.join(tie.winners)}, by {how}."
         )
     for warning in result.warnings:
-        out.print(f"Warning: {warning}", soft_wrap=True)
-    out.print(f"Input SHA-256: {result.input_sha256}", soft_wrap=True)
+        out.print(f"Warning: {warning}")
+    out.print(f"Input SHA-256: {result.input_sha256}")

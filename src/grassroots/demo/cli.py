@@ -30,18 +30,17 @@ def demo(
     if existed:
         out.print(
             f"Demo organization '{organization.name}' was already loaded: kept as it is "
-            "(delete the var/ directory, or `make clean`, to start afresh).",
-            soft_wrap=True,
+            "(delete the var/ directory, or `make clean`, to start afresh)."
         )
     else:
         out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
-    out.print(f"Address: http://127.0.0.1:{port}/o/{DEMO_SLUG}/")
+    address = f"http://127.0.0.1:{port}/o/{DEMO_SLUG}/"
+    out.print(f"Address: {address}" if serve_it else f"Address, once served (`{command_name()} serve`): {address}")
     out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
     out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
     out.print(
         "Both need a second factor: scan the key shown at first sign-in with an authenticator app, "
-        f"or print the current code with `{command_name()} demo-code LOGIN`.",
-        soft_wrap=True,
+        f"or print the current code with `{command_name()} demo-code LOGIN`."
     )
     if serve_it:
         serve_with_workers(port=port, host="127.0.0.1", workers=1)
