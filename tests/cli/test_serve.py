@@ -1,6 +1,8 @@
-"""Stopping `grassroots serve` stops every job worker it started (issue 9), whether it is stopped
-as a service manager stops it (SIGTERM) or killed outright (SIGKILL). Real processes, on a
-SQLite database of their own in a temporary data directory."""
+"""Stopping `grassroots serve` (and so `grassroots demo`, which serves the same way) stops every
+job worker it started, whether it is stopped as a service manager stops it (SIGTERM), from a
+terminal (SIGHUP, SIGINT) or killed outright (SIGKILL); and commands are printed as they can be
+run from where they were started. Real processes, on a SQLite database of their own in a
+temporary data directory."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from grassroots.cli.common import command_name
 
 
 def free_port() -> int:
@@ -53,10 +57,10 @@ def environment(tmp_path_factory):
     return env
 
 
-def start(environment) -> tuple[subprocess.Popen, int, int]:
+def start(environment, workers: int) -> tuple[subprocess.Popen, list[int]]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "grassroots.cli", "serve", "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "grassroots.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -66,22 +70,36 @@ def start(environment) -> tuple[subprocess.Popen, int, int]:
         with socket.socket() as probe:
             return probe.connect_ex(("127.0.0.1", port)) == 0
 
-    assert wait_for(lambda: listening() and children(server.pid), 60), "the server did not start"
-    (worker,) = children(server.pid)
-    # The worker has started its own work (it would otherwise be stopped before it could be).
+    assert wait_for(lambda: listening() and len(children(server.pid)) == workers, 60), "the server did not start"
+    # The workers have started their own work (they would otherwise be stopped before they could be).
     time.sleep(2)
-    return server, port, worker
+    return server, children(server.pid)
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
-def test_stopping_serve_stops_its_worker(environment, stop):
-    server, _port, worker = start(environment)
+@pytest.mark.parametrize(
+    "stop, workers", [(signal.SIGTERM, 2), (signal.SIGHUP, 1), (signal.SIGINT, 1), (signal.SIGKILL, 1)]
+)
+def test_stopping_serve_stops_its_workers(environment, stop, workers):
+    server, started = start(environment, workers)
+    assert len(started) == workers
     try:
         os.kill(server.pid, stop)
-        server.wait(timeout=40)
-        assert wait_for(lambda: not alive(worker), 20), f"the worker {worker} outlived the server"
+        code = server.wait(timeout=40)
+        if stop == signal.SIGTERM:
+            assert code == 0  # a service manager's stop is a clean exit
+        for worker in started:
+            assert wait_for(lambda worker=worker: not alive(worker), 20), f"the worker {worker} outlived the server"
     finally:
-        for pid in (server.pid, worker):
+        for pid in (server.pid, *started):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         server.wait(timeout=10)
+
+
+def test_commands_are_printed_as_they_can_be_run(tmp_path):
+    venv_script = tmp_path / ".venv" / "bin" / "grassroots"
+    venv_script.parent.mkdir(parents=True)
+    venv_script.write_text("")
+    assert command_name(".venv/bin/grassroots") == ".venv/bin/grassroots"
+    assert command_name(str(venv_script)) == str(venv_script)
+    assert command_name("/somewhere/grassroots/cli/__main__.py").endswith(" -m grassroots.cli")
