@@ -39,7 +39,16 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
         "seconds",
         "read",
     }
-    assert result["read"] == {"format": "csv", "header_line": 1, "encoding": "utf-8-sig", "delimiter": ","}
+    # Its joined column holds 2024-02-01 and 01/03/2024 (either order): the region (GB) decides.
+    because = "every date could be either; the organization's region (GB) writes day first"
+    joined = {"column": "joined", "order": "day first", "region": "GB", "because": because}
+    assert result["read"] == {
+        "format": "csv",
+        "header_line": 1,
+        "encoding": "utf-8-sig",
+        "delimiter": ",",
+        "dates": {"joined": joined},
+    }
     assert (result["created"], result["rows"]) == (2, 2)
 
 

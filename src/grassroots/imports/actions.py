@@ -34,7 +34,6 @@ one. No outcome, count or message differs between "outside the scope" and "does 
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -59,6 +58,8 @@ from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.normalize import names_agree, search_keys
 
 from .columns import ColumnMap, MappingError, load_mapping, map_columns
+from .dates import date_cells, decide_date_orders
+from .errors_file import ErrorsFile
 from .models import ImportRun
 from .progress import clear_progress, write_progress
 from .reading import ImportFileError, Table, open_table
@@ -365,12 +366,14 @@ class _MemberImport:
         self.operator = is_operator(by)
 
     # -- outcomes ---------------------------------------------------------------------------
-    def reject(self, rejection: Rejection) -> None:
+    def reject(self, problems: Rejection | Sequence[Rejection]) -> None:
+        """A rejected row, with one problem or all of them (`RowValidator.validate`)."""
         self.result.rejected += 1
-        if len(self.result.rejections) < 1000:
-            self.result.rejections.append(rejection)
-        if self.errors is not None:
-            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+        for rejection in (problems,) if isinstance(problems, Rejection) else problems:
+            if len(self.result.rejections) < 1000:
+                self.result.rejections.append(rejection)
+            if self.errors is not None:
+                self.errors.add(rejection)
 
     def conflict(self, line: int, match: _KnownPerson, row: ValidRow) -> None:
         """A row whose email or phone is a known person's (or an earlier row's) but whose name
@@ -390,7 +393,7 @@ class _MemberImport:
         if len(self.result.notes) < 1000:
             self.result.notes.append(rejection)
         if self.errors is not None:
-            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+            self.errors.add(rejection)
 
     def refusal_for(self, path: str) -> str:
         """'' when the actor may import into the unit at `path`, else why not (checked once per unit)."""
@@ -702,15 +705,20 @@ def import_members(
         mapping = load_mapping(mapping)
     table = open_table(path, sheet=sheet)
     columns = columns_of(table, mapping)
+    region = organization.default_region or "GB"
+    # A first pass over the date columns: each one's day/month order, decided over the whole file.
+    date_orders = decide_date_orders(date_cells(path, sheet, columns), columns, region)
     constitution = organization.constitution
     validator = RowValidator(
         columns,
-        region=organization.default_region or "GB",
+        region=region,
         statuses=constitution.statuses,
         initial_status=constitution.member_statuses.initial,
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
+        date_orders={name: order.month_first for name, order in date_orders.items()},
     )
+    read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
     options = {
         "dry_run": dry_run,
         "valid_rows": valid_rows,
@@ -726,8 +734,8 @@ def import_members(
             os.getpid(),
             timezone.now(),
         )
-        run.columns = columns.as_pairs()
-        run.save(update_fields=["state", "host", "pid", "started_at", "columns"])
+        run.columns, run.read = columns.as_pairs(), read
+        run.save(update_fields=["state", "host", "pid", "started_at", "columns", "read"])
     elif not dry_run:
         run = ImportRun.objects.create(
             organization=organization,
@@ -736,14 +744,12 @@ def import_members(
             sha256=file_sha256(path),
             options=options,
             columns=columns.as_pairs(),
+            read=read,
             host=socket.gethostname(),
             pid=os.getpid(),
             started_at=timezone.now(),
         )
-    errors_file = open(errors_path, "w", newline="", encoding="utf-8", opener=owner_only) if errors_path else None  # noqa: SIM115
-    errors = csv.writer(errors_file) if errors_file else None
-    if errors:
-        errors.writerow(["line", "column", "value", "reason"])
+    errors = ErrorsFile(errors_path, opener=owner_only) if errors_path else None
     member_import = _MemberImport(
         organization=organization,
         by=by,
@@ -757,7 +763,7 @@ def import_members(
     )
     result = member_import.result
     result.run_id = run.pk if run else None
-    result.read = table.what_was_read()
+    result.read = read
     split = table.size >= PIPELINE_MIN_BYTES
     batches = (_batches_from_child if split else _batches)(table, validator.validate, batch_size)
     committed = {"batches": 0, "rows": 0}
@@ -835,8 +841,8 @@ def import_members(
         raise
     finally:
         member_import.db.restore()
-        if errors_file:
-            errors_file.close()
+        if errors is not None:
+            errors.write(lambda: open_table(path, sheet=sheet), columns)
     if run is not None and not dry_run and (result.state != ImportRun.State.DONE or valid_rows):
         with transaction.atomic():
             _finish(run, result, by, organization, result.state, started)
