@@ -364,6 +364,7 @@ class _MemberImport:
         self.units_by_path = {ref.path: ref for ref in validator.units.values()}
         self.unit_names = {ref.id: ref.name for ref in validator.units.values()}
         self.operator = is_operator(by)
+        self.sharing: dict[str, list[_KnownPerson]] = {}  # of the batch being decided (`look_up`)
 
     # -- outcomes ---------------------------------------------------------------------------
     def reject(self, problems: Rejection | Sequence[Rejection]) -> None:
@@ -432,6 +433,11 @@ class _MemberImport:
         for person_id, unit_id, status in self.db.select_in(self.db.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
+        self.sharing = {}  # email or phone -> everyone known with it (a household shares them)
+        for person in by_id.values():
+            for key in (person.email, person.phone):
+                if key:
+                    self.sharing.setdefault(key, []).append(person)
         by_phone: dict[str, _KnownPerson] = {}
         for person in sorted(by_id.values(), key=lambda person: person.id):
             if person.phone:
@@ -459,6 +465,10 @@ class _MemberImport:
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
+            if match is not None and not names_agree(match.name, name):
+                # Another known person who shares the contact may be the one the row names.
+                sharing = [*self.sharing.get(email, ()), *self.sharing.get(phone, ())]
+                match = next((other for other in sharing if names_agree(other.name, name)), match)
             if match is not None and not names_agree(match.name, name):
                 if self.on_conflict != "create":
                     self.conflict(line, match, row)
