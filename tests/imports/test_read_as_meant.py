@@ -275,3 +275,33 @@ def test_an_xlsx_phone_stored_as_a_number_gets_back_its_leading_zero(tree, org, 
         "Bo": ("+447911123459", "90210"),
         "Cy": ("+447911123450", "2138"),
     }
+
+
+# -- the first pass reads the rows the import reads ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ('name,address,unit\n"Ada","1 Elm St\nFlat 2",elm\n\nBo,2 Oak St,oak\n', "utf-8"),
+        ('"sep=;"\nname;unit\nAda, the first;elm\nBo;oak\n', "utf-8"),
+        ("Members of Riverside\n\nName,Unit\nZoë,elm\nBo,oak\n", "utf-8-sig"),
+        ("Name;Unit\nZoë;elm\nFrançoise;oak\n", "cp1252"),
+    ],
+)
+def test_the_first_pass_reads_the_rows_the_import_reads_with_their_lines(tmp_path, data, encoding):
+    path = tmp_path / "members.csv"
+    path.write_bytes(data.encode(encoding))
+    table = open_table(path)
+    assert table.short_lines
+    first_pass = [(line, cells) for line, cells in reading.data_rows(path, table) if any(cells)]
+    assert first_pass == list(open_table(path).rows)
+
+
+def test_a_file_with_a_long_line_is_read_again_line_by_line_and_refused(tmp_path):
+    rows = "".join(f"P{number},elm\n" for number in range(20))
+    path = write(tmp_path, "name,unit\n" + rows + "Bo," + "x" * (reading.MAX_LINE + 1) + "\n")
+    table = open_table(path)
+    assert not table.short_lines
+    with pytest.raises(ImportFileError, match="line 22 is longer than"):
+        list(reading.data_rows(path, table))

@@ -62,7 +62,7 @@ from .dates import date_cells, decide_date_orders
 from .errors_file import ErrorsFile
 from .models import ImportRun
 from .progress import clear_progress, write_progress
-from .reading import ImportFileError, Table, open_table
+from .reading import ImportFileError, Table, data_rows, open_table
 from .validation import Rejection, RowValidator, UnitRef, ValidRow
 
 BATCH_SIZE = 10_000
@@ -717,7 +717,7 @@ def import_members(
     columns = columns_of(table, mapping)
     region = organization.default_region or "GB"
     # A first pass over the date columns: each one's day/month order, decided over the whole file.
-    date_orders = decide_date_orders(date_cells(path, sheet, columns), columns, region)
+    date_orders = decide_date_orders(date_cells(path, table, columns), columns, region)
     constitution = organization.constitution
     validator = RowValidator(
         columns,
@@ -852,7 +852,7 @@ def import_members(
     finally:
         member_import.db.restore()
         if errors is not None:
-            errors.write(lambda: open_table(path, sheet=sheet), columns)
+            errors.write(lambda: data_rows(path, table), columns)
     if run is not None and not dry_run and (result.state != ImportRun.State.DONE or valid_rows):
         with transaction.atomic():
             _finish(run, result, by, organization, result.state, started)

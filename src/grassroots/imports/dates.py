@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .columns import ColumnMap
-from .reading import ImportFileError, open_table
+from .reading import ImportFileError, Table, data_rows
 from .validation import MONTH_FIRST_REGIONS
 
 DATE_FIELDS = ("joined", "ended")
@@ -79,10 +79,10 @@ def is_day_month(text: str) -> bool:
     return _DAY_MONTH.fullmatch(text.strip()) is not None
 
 
-def date_cells(path: str | Path, sheet: str | None, columns: ColumnMap) -> Iterator[tuple[int, list[str]]]:
+def date_cells(path: str | Path, table: Table, columns: ColumnMap) -> Iterator[tuple[int, list[str]]]:
     """The rows of the file, read again for `decide_date_orders`; none when it has no date column."""
     if any(columns.first(name) is not None for name in DATE_FIELDS):
-        yield from open_table(path, sheet=sheet).rows
+        yield from data_rows(path, table)
 
 
 def decide_date_orders(rows: Iterable[tuple[int, list[str]]], columns: ColumnMap, region: str) -> dict[str, DateOrder]:

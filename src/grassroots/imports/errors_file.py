@@ -16,12 +16,12 @@ from __future__ import annotations
 import csv
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .columns import IGNORE, ColumnMap, header_key
 from .exporting import neutralize
-from .reading import ImportFileError, Table
+from .reading import ImportFileError
 from .validation import Rejection
 
 ADDED = ("line", "reason")  # the columns the errors file adds before the original ones
@@ -71,9 +71,9 @@ class ErrorsFile:
         if line is not None:
             yield line, "; ".join(reasons)
 
-    def write(self, reread: Callable[[], Table], columns: ColumnMap | None) -> None:
+    def write(self, reread: Callable[[], Iterable[tuple[int, list[str]]]], columns: ColumnMap | None) -> None:
         """Write the file: the header (`line`, `reason`, then the original columns), then each row
-        with a problem, its cells read again from the file (`reread` opens it)."""
+        with a problem, its cells read again from the file (`reread` gives its rows again)."""
         header = columns.header if columns else []
         fields = columns.fields if columns else []
         # An errors file imported again: its own line and reason columns are not repeated.
@@ -94,9 +94,11 @@ class ErrorsFile:
             partial.unlink(missing_ok=True)
             self.store.close()
 
-    def _write_rows(self, writer, reread: Callable[[], Table], kept: list[int], width: int) -> None:
+    def _write_rows(
+        self, writer, reread: Callable[[], Iterable[tuple[int, list[str]]]], kept: list[int], width: int
+    ) -> None:
         try:
-            source: Iterator[tuple[int, list[str]]] = iter(reread().rows)
+            source: Iterator[tuple[int, list[str]]] = iter(reread())
         except (ImportFileError, OSError):
             source = iter(())
 

@@ -49,6 +49,7 @@ class Table:
     _position: object = field(default=None, repr=False)
     sheet: str = ""  # XLSX: the sheet read
     header_line: int = 1  # the line (or row) of the header: title rows above it are skipped
+    short_lines: bool = False  # CSV: no physical line over MAX_LINE, so the csv module may read it whole
 
     def progress(self) -> float:
         return self._position() if callable(self._position) else 0.0
@@ -211,6 +212,19 @@ def sniff_delimiter(first_line: str, *, strict: bool = False) -> str:
     return best if counts[best] else ("" if strict else ",")
 
 
+def _longest_line(path: Path) -> int:
+    """The length in bytes of the file's longest physical line (split on LF), scanned in chunks."""
+    longest = current = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            pieces = chunk.split(b"\n")
+            current += len(pieces[0])
+            if len(pieces) > 1:
+                longest = max(longest, current, max(map(len, pieces[1:-1]), default=0))
+                current = len(pieces[-1])
+    return max(longest, current)
+
+
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
     number = 0
     while True:
@@ -234,6 +248,9 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
+        # No line over MAX_LINE (in bytes, so in characters too): a first pass may give the file to
+        # the csv module whole (`data_rows`).
+        short = encoding != "utf-16" and _longest_line(path) <= MAX_LINE
         lines = _bounded_lines(text)
         first_lines = list(itertools.islice(lines, HEADER_SEARCH))
         # Spreadsheet programs may write a hint line, `sep=;`, before the header.
@@ -278,7 +295,25 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
                     yield line, cells
 
     position = lambda: raw.tell() / size if not raw.closed else 1  # noqa: E731
-    return Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
+    table = Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
+    table.short_lines = short
+    return table
+
+
+def data_rows(path: str | Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    """The data rows of a table opened before, read again for a first pass over the file (see
+    `dates`): as `table.rows` gives them, and for a CSV file of short lines faster, the csv
+    module reading the file itself (the rows may then include empty ones)."""
+    if table.format != "csv" or not table.short_lines:
+        yield from open_table(path, sheet=table.sheet or None).rows
+        return
+    with open(path, newline="", encoding=table.encoding) as text:
+        reader = csv.reader(text, delimiter=table.delimiter)
+        end = 0
+        for cells in reader:
+            start, end = end + 1, reader.line_num  # physical lines, as a spreadsheet numbers them
+            if start > table.header_line:
+                yield start, cells
 
 
 def _next_row(reader, path: Path) -> list[str] | None:
