@@ -39,7 +39,16 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
         "seconds",
         "read",
     }
-    assert result["read"] == {"format": "csv", "header_line": 1, "encoding": "utf-8-sig", "delimiter": ","}
+    # Its joined column holds 2024-02-01 and 01/03/2024 (either order): the region (GB) decides.
+    because = "every date could be either; the organization's region (GB) writes day first"
+    joined = {"column": "joined", "order": "day first", "region": "GB", "because": because}
+    assert result["read"] == {
+        "format": "csv",
+        "header_line": 1,
+        "encoding": "utf-8-sig",
+        "delimiter": ",",
+        "dates": {"joined": joined},
+    }
     assert (result["created"], result["rows"]) == (2, 2)
 
 
@@ -54,6 +63,9 @@ def test_import_with_rejections_and_errors_file(riverside, capsys, tmp_path):
     assert len(errors.read_text().splitlines()) == 8
     code, out, _ = run(capsys, *args, "--valid-rows")
     assert code == 0 and "2 created" in out
+    # Its joined column holds 2024-02-01 and 31/31/2024: nothing decides the order but the region.
+    said = " ".join(out.split())
+    assert "dates in 'joined': day first (every date could be either; the organization's region (GB)" in said
     code, out, _ = run(capsys, "import", "members", str(FILES / "bad_rows.csv"), "--org", "riverside", "--dry-run")
     assert "dry run" in out and "2 skipped" in out
 

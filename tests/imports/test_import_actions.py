@@ -59,6 +59,9 @@ def test_values_are_normalized_and_memberships_dated(tree, org):
     assert bob.memberships.get().start.isoformat() == "2024-03-01"  # 01/03/2024 in GB: day first
 
 
+HEADER_OF_BAD_ROWS = ["first_name", "last_name", "email", "phone", "unit", "status", "joined", "recruiter"]
+
+
 @pytest.mark.django_db
 def test_every_bad_row_is_reported_and_nothing_written(tree, org, tmp_path):
     before = Person.objects.count()
@@ -72,8 +75,16 @@ def test_every_bad_row_is_reported_and_nothing_written(tree, org, tmp_path):
     assert lines[7].reason == "North is a district committee; people are members of basic units"
     with errors.open() as stream:
         rows = list(csv.reader(stream))
-    assert rows[0] == ["line", "column", "value", "reason"]
+    # Each rejected row as it was (its original columns), with its line and every problem it has.
+    assert rows[0] == ["line", "reason", *HEADER_OF_BAD_ROWS]
     assert [row[0] for row in rows[1:]] == ["3", "4", "5", "6", "7", "8", "9"]
+    assert rows[2] == ["4", "email 'carl@@example': not a valid email address", "Carl", "Jones", "carl@@example"] + [
+        "",
+        "elm-house",
+        "",
+        "",
+        "",
+    ]
     run = ImportRun.objects.get(pk=result.run_id)
     assert (run.state, run.rejected, run.created, run.batches_committed) == ("rejected", 7, 2, 0)
 
@@ -153,14 +164,22 @@ def test_a_shared_contact_with_another_name_is_a_conflict_never_merged(tree, org
         assert rosa.name == "Rosa Lindqvist"
         Person.objects.filter(organization=org, name="Bob Smith").get().memberships.all().delete()
         Person.objects.filter(organization=org, name="Bob Smith").delete()
-    lines = errors.read_text(encoding="utf-8").splitlines()
-    assert lines[1] == (
-        f'2,email,home@example.org,"conflict: the email is that of person {rosa.pk} (Rosa Lindqvist), whose name '
-        "differs; nothing written (on conflict 'create' records a new person who shares the contact)\""
-    )
+    with errors.open(newline="", encoding="utf-8") as stream:
+        lines = list(csv.reader(stream))
+    assert lines[0] == ["line", "reason", "name", "email", "phone", "unit"]
+    assert lines[1] == [
+        "2",
+        f"email 'home@example.org': conflict: the email is that of person {rosa.pk} (Rosa Lindqvist), whose name "
+        "differs; nothing written (on conflict 'create' records a new person who shares the contact)",
+        "Karl Lindqvist",
+        "HOME@example.org",
+        "",
+        "elm-house",
+    ]
     bob = "line 3 of the file" if batch_size > 1 else "person "
-    assert lines[2].startswith(f'4,phone,+447911123457,"conflict: the phone is that of {bob}')
-    assert "(Bob Smith), whose name differs" in lines[2]
+    assert lines[2][0] == "4" and lines[2][2:] == ["Robert Smith", "", "'+447911123457", "elm-house"]
+    assert lines[2][1].startswith(f"phone '+447911123457': conflict: the phone is that of {bob}")
+    assert "(Bob Smith), whose name differs" in lines[2][1]
     created = import_members(organization=org, path=path, by=BY, on_conflict="create")
     assert (created.created, created.conflicts) == (3, 0)
     assert Person.objects.filter(organization=org, email="home@example.org").count() == 2
@@ -260,7 +279,7 @@ def test_the_connection_gets_its_settings_back(tree, org, tmp_path):
     assert before != list(writing.BulkStatements.SQLITE_PRAGMAS.values())
     import_members(organization=org, path=FILES / "utf8_bom.csv", by=BY)
     assert settings() == before
-    unreadable = write(tmp_path, "name,email,unit\nAnna,anna@example.org,elm-house\nHuge," + "x" * 20_000 + ",elm\n")
+    unreadable = write(tmp_path, "name,email,unit\nAnna,anna@example.org,elm-house\nHuge," + "x" * 70_000 + ",elm\n")
     with pytest.raises(ImportFileError):
         import_members(organization=org, path=unreadable, by=BY, valid_rows=True, batch_size=1)
     assert settings() == before
@@ -371,7 +390,7 @@ def test_large_files_are_read_by_a_child_process_with_the_same_outcomes(tree, or
 def test_an_unreadable_row_found_by_the_child_process_fails_the_import(tree, org, tmp_path, monkeypatch):
     monkeypatch.setattr(batches, "PIPELINE_MIN_BYTES", 0)
     rows = "".join(f"P{i},p{i}@example.org,elm-house\n" for i in range(50))
-    path = write(tmp_path, "name,email,unit\n" + rows + "Huge," + "x" * 20_000 + ",elm-house\n")
+    path = write(tmp_path, "name,email,unit\n" + rows + "Huge," + "x" * 70_000 + ",elm-house\n")  # over MAX_LINE
     with pytest.raises(ImportFileError, match="line 52"):
         import_members(organization=org, path=path, by=BY, valid_rows=True, batch_size=20)
     run = ImportRun.objects.get()

@@ -101,9 +101,25 @@ def test_the_errors_file_names_no_unit_outside_the_scope(world, org, tmp_path):
     )
     text = errors.read_text(encoding="utf-8")
     assert _csv(text) == [
-        ["line", "column", "value", "reason"],
-        ["3", "unit", "ash-tower", "no basic unit with this slug, name or path"],
-        ["4", "unit", "Ash Tower", "no basic unit with this slug, name or path"],
+        ["line", "reason", "name", "email", "phone", "unit", "recruiter"],
+        [
+            "3",
+            "unit 'ash-tower': no basic unit with this slug, name or path",
+            "B",
+            "b@example.org",
+            "",
+            "ash-tower",
+            "",
+        ],
+        [
+            "4",
+            "unit 'Ash Tower': no basic unit with this slug, name or path",
+            "C",
+            "c@example.org",
+            "",
+            "Ash Tower",
+            "",
+        ],
     ]
     assert [(r.line, r.reason) for r in result.rejections] == [
         (3, "no basic unit with this slug, name or path"),

@@ -194,7 +194,7 @@ def test_a_good_row_is_normalized():
 )
 def test_each_reason(cells, column, reason):
     check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
-    outcome = check.validate(7, cells)
+    (outcome,) = check.validate(7, cells)
     assert isinstance(outcome, Rejection)
     assert (outcome.line, outcome.column) == (7, column)
     assert outcome.reason.startswith(reason)
@@ -251,14 +251,24 @@ def test_documented_nationbuilder_and_civicrm_field_names_are_recognised():
     assert map_columns(["name", "membership_started_at", "unit"]).header_of("joined") == "membership_started_at"
 
 
-def test_a_file_that_stops_being_utf8_after_the_sample_is_refused_by_line(tmp_path):
-    path = tmp_path / "mixed.csv"
-    rows = "".join(f"Person {i},p{i}@example.org,elm-house\n" for i in range(3000))  # over 64 KB
-    path.write_bytes(("name,email,unit\n" + rows).encode() + "Zoë,z@example.org,elm-house\n".encode("cp1252"))
+def test_a_windows_file_whose_first_accent_comes_after_the_sample_is_read_as_cp1252_throughout(tmp_path):
+    """The encoding is decided on the whole file: 3,000 ASCII rows (over 64 KiB), then Zoë in cp1252."""
+    path = tmp_path / "late.csv"
+    rows = "".join(f"Person {i},p{i}@example.org,elm-house\n" for i in range(3000))
+    path.write_bytes(("name,email,unit\n" + rows + "Zoë,z@example.org,Élan\n").encode("cp1252"))
+    assert path.stat().st_size > reading.SAMPLE
     table = open_table(path)
-    with pytest.raises(ImportFileError, match=r"not utf-8 text after line (\d+)") as refusal:
-        list(table.rows)
-    assert 2900 < int(refusal.value.args[0].split("after line ")[1].split()[0]) < 3002  # read in chunks
+    assert (table.encoding, table.what_was_read()["encoding"]) == ("cp1252", "cp1252")
+    assert list(table.rows)[-1] == (3002, ["Zoë", "z@example.org", "Élan"])
+
+
+def test_a_file_that_is_utf8_with_accents_and_then_not_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "mixed.csv"
+    rows = "".join(f"Person {i},p{i}@example.org,elm-house\n" for i in range(3000))
+    head = ("name,email,unit\nJosé,j@example.org,elm-house\n" + rows).encode()
+    path.write_bytes(head + "Zoë,z@example.org,elm-house\n".encode("cp1252"))
+    with pytest.raises(ImportFileError, match=r"UTF-8 up to line 3002 and then not \(line 3003 is in another"):
+        open_table(path)
 
 
 def test_a_small_file_ending_inside_a_utf8_character_is_read_as_cp1252():

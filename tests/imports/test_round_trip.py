@@ -138,3 +138,70 @@ def test_an_unchanged_export_imports_as_nothing_to_do_ended_memberships_included
     )
     assert Person.objects.get(organization=target, name="Ada Stays").memberships.get().end is None
     assert stayed.memberships.get().end is None
+
+
+# -- the round trip over generated organizations (issue 10) -----------------------------------
+
+GIVEN = ["Ada", "José", "Zoë", "Иван", "Мария", "Νίκος", "Ελένη", "美咲", "翔太", "محمد", "Łucja", "Siobhán"]
+FAMILY = ["Lovelace", "Pérez", "Dœuf", "Иванов", "Петрова", "Παπαδόπουλος", "山田", "العلي", "Wąs", "O'Brien", "Ng"]
+household = st.fixed_dictionaries(
+    {
+        "given": st.sampled_from(GIVEN),
+        "family": st.sampled_from(FAMILY),
+        # Everyone has an email or a phone: they are how a row finds a known person (a person with
+        # neither is not matched, and comes back as a new one).
+        "contact": st.sampled_from(["email", "phone", "both"]),
+        "shares_with": st.integers(0, 10),  # an earlier person whose email or phone this one shares
+        "unit": st.sampled_from(["elm-house", "oak-court", "ash-tower"]),
+        "status": st.sampled_from(STATUSES),
+        "joined": st.dates(dt.date(2015, 1, 1), dt.date(2023, 12, 31)),
+        "ended_after": st.one_of(st.none(), st.integers(0, 400)),
+    }
+)
+
+
+def build_organization(specs: list[dict]):
+    """An organization of the generated people: distinct names, some sharing a household's email or
+    phone with an earlier person of another name, some whose membership ended."""
+    from grassroots.people import actions as people
+
+    org = organization_with_units()
+    units = {unit.slug: unit for unit in org.units.all()}
+    made: list[tuple[str, str]] = []  # (email, phone) of each person made
+    names = set()
+    for number, spec in enumerate(specs):
+        name = f"{spec['given']} {spec['family']}"
+        if name in names:
+            continue
+        names.add(name)
+        email = f"p{number}@example.org" if spec["contact"] in ("email", "both") else ""
+        phone = f"+44791112{number:04d}" if spec["contact"] in ("phone", "both") else ""
+        if made and spec["shares_with"] % 2:  # a household: the same email or phone as someone before
+            earlier_email, earlier_phone = made[spec["shares_with"] % len(made)]
+            email, phone = (earlier_email, phone) if earlier_email else (email, earlier_phone or phone)
+        made.append((email, phone))
+        person = builders.person(org, name, email=email, phone=phone)
+        status = spec["status"]
+        if spec["ended_after"] is not None and status in ("lapsed", "resigned"):
+            status = "member"  # a membership that ends moves to resigned
+        people.join_unit(person=person, unit=units[spec["unit"]], by=BY, on=spec["joined"], status=status)
+        if spec["ended_after"] is not None:
+            end = spec["joined"] + dt.timedelta(days=spec["ended_after"])
+            people.end_membership(person=person, by=BY, on=end, status="resigned")
+    return org, len(names)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(household, min_size=1, max_size=8))
+def test_an_unchanged_export_of_any_organization_imports_as_nothing_to_do(tmp_path_factory, format, specs):
+    """Export, then import the unchanged export into the same organization: 0 created, 0 updated,
+    0 rejected, 0 conflicts, whatever the organization holds (ended memberships, households sharing
+    an email or a phone under different names, names in any script)."""
+    org, count = build_organization(specs)
+    exported = tmp_path_factory.mktemp("round") / f"members.{format}"
+    assert export_members(organization=org, by=BY, path=exported, format=format) == count
+    again = import_members(organization=org, path=exported, by=BY)
+    outcome = (again.created, again.updated, again.rejected, again.conflicts, again.skipped)
+    assert outcome == (0, 0, 0, 0, count), [*again.rejections, *again.notes]

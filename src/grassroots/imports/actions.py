@@ -27,7 +27,6 @@ one. No outcome, count or message differs between "outside the scope" and "does 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,10 +45,12 @@ from grassroots.people.models import Membership, Person
 
 from .batches import read_batches
 from .columns import columns_of, load_mapping
+from .dates import date_cells, decide_date_orders
 from .deciding import ON_CONFLICT, ON_DUPLICATE, ImportResult, RowDecisions
+from .errors_file import ErrorsFile
 from .exporting import EXPORT_HEADER, export_rows, write_csv, write_xlsx
 from .models import ImportRun
-from .reading import open_table
+from .reading import data_rows, open_table
 from .runs import RunRecord, owner_only
 from .selectors import basic_units_for_import
 from .validation import Rejection, RowValidator, ValidRow
@@ -94,7 +95,7 @@ class _MemberImport:
             self.decisions.reject(rejection)
         self.record.batch_started(read, fraction, self.result)
         matches = self.db.look_up(rows, self.organization.pk, reserve_ids=not self.dry_run)
-        writes = self.decisions.decide(rows, *matches)
+        writes = self.decisions.decide(rows, matches)
         if not self.dry_run:
             self.db.write(writes, self.decisions.validator.today)
         self.result.rows = read
@@ -180,15 +181,20 @@ def import_members(
         mapping = load_mapping(mapping)
     table = open_table(path, sheet=sheet)
     columns = columns_of(table, mapping)
+    region = organization.default_region or "GB"
+    # A first pass over the date columns: each one's day/month order, decided over the whole file.
+    date_orders = decide_date_orders(date_cells(path, table, columns), columns, region)
     constitution = organization.constitution
     validator = RowValidator(
         columns,
-        region=organization.default_region or "GB",
+        region=region,
         statuses=constitution.statuses,
         initial_status=constitution.member_statuses.initial,
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
+        date_orders={name: order.month_first for name, order in date_orders.items()},
     )
+    read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
     options = {
         "dry_run": dry_run,
         "valid_rows": valid_rows,
@@ -197,13 +203,10 @@ def import_members(
         "mapping": bool(mapping),
     }
     record = RunRecord.start(
-        run, organization=organization, by=by, path=path, options=options, columns=columns, dry_run=dry_run
+        run, organization=organization, by=by, path=path, options=options, columns=columns, read=read, dry_run=dry_run
     )
     db = BulkStatements(scope_condition(by, organization, Right.IMPORT_EXPORT, path_column="unit_path", id_column="id"))
-    errors_file = open(errors_path, "w", newline="", encoding="utf-8", opener=owner_only) if errors_path else None  # noqa: SIM115
-    errors = csv.writer(errors_file) if errors_file else None
-    if errors:
-        errors.writerow(["line", "column", "value", "reason"])
+    errors = ErrorsFile(errors_path, opener=owner_only) if errors_path else None
     decisions = RowDecisions(
         organization=organization,
         by=by,
@@ -226,7 +229,7 @@ def import_members(
     )
     result = member_import.result
     result.run_id = record.id
-    result.read = table.what_was_read()
+    result.read = read
     batches = read_batches(table, validator.validate, batch_size)
     db.tune()
     try:
@@ -242,8 +245,8 @@ def import_members(
         raise
     finally:
         db.restore()
-        if errors_file:
-            errors_file.close()
+        if errors is not None:
+            errors.write(lambda: data_rows(path, table), columns)
     if result.written and result.rows >= STATISTICS_AFTER_ROWS:
         # The planner's statistics no longer describe the tables: without fresh ones, SQLite
         # scopes a subtree by walking the whole organization.

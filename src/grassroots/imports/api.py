@@ -9,7 +9,7 @@ what is wrong with it), and nothing is kept.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
@@ -50,6 +50,12 @@ class ImportRunOut(Schema):
     rejected: int
     error: str
     columns: dict[str, str] = Field(description="Each header of the file and the field it fills ('ignore': none).")
+    sheet: str = Field(description="XLSX: the sheet read (chosen, or found); empty for CSV.")
+    read: dict[str, Any] = Field(
+        description="What was decided about the file as a whole: format, encoding and delimiter (CSV), sheet "
+        "(XLSX), header_line, and under dates each date column's day/month order with why "
+        "({column, order: 'day first' or 'month first', line and value that show it, or region, because})."
+    )
     started_at: str
     finished_at: str | None
     requested_by: str
@@ -57,6 +63,10 @@ class ImportRunOut(Schema):
     @staticmethod
     def resolve_columns(run: ImportRun) -> dict[str, str]:
         return dict(run.columns)
+
+    @staticmethod
+    def resolve_sheet(run: ImportRun) -> str:
+        return run.options.get("sheet", "")
 
     @staticmethod
     def resolve_on_duplicate(run: ImportRun) -> str:
@@ -128,8 +138,11 @@ def start_import(
     valid_rows: Form[bool] = False,
     on_duplicate: Form[OnDuplicate] = "skip",
     on_conflict: Form[OnConflict] = "report",
+    sheet: Form[str] = "",
 ):
     """Upload a member file (CSV or XLSX) and queue its import, or its check with `dry_run`.
+    `sheet` names the sheet of a workbook to read (default: the active one, or else the first
+    whose headers are recognised).
     All or nothing unless `valid_rows`; `on_duplicate` decides what happens to people already
     known; `on_conflict` to rows whose email or phone is a known person's but whose name differs
     (report: nothing written for them; create: a new person who shares the contact). 403 for a
@@ -144,6 +157,7 @@ def start_import(
             on_conflict=on_conflict,
             valid_rows=valid_rows,
             dry_run=dry_run,
+            sheet=sheet,
         )
     except (ImportFileError, MappingError) as error:
         raise _file_problem("file", error) from None
@@ -200,12 +214,18 @@ def run_import_again(request: HttpRequest, org_slug: str, run_id: int, payload: 
     response={200: None, **READ_ERRORS},
     summary="Import errors file",
     openapi_extra={
-        "responses": {200: {"description": "CSV: line, column, value, reason", "content": {"text/csv": {}}}}
+        "responses": {
+            200: {
+                "description": "CSV: line, reason (every problem of the row), then the row's original columns",
+                "content": {"text/csv": {}},
+            }
+        }
     },
 )
 def import_errors(request: HttpRequest, org_slug: str, run_id: int):
-    """The errors file of a finished run (CSV): every rejected row with its line, column, value
-    and reason, and the notes (recruiters not found). 404 until the run has finished."""
+    """The errors file of a finished run (CSV): every rejected or noted row (conflicts, recruiters
+    not found) with its line, a reason column naming each problem and its column, and the row's
+    original cells under the original header, ready to fix and import. 404 until the run has finished."""
     organization = organization_for(request.auth, org_slug)
     run = run_for(request.auth, organization, run_id)
     path = jobs.finished_errors_path(run)

@@ -97,10 +97,14 @@ def import_members_command(
     else:
         counts = ", ".join(f"{getattr(result, name)} {name}" for name in OUTCOMES)
         out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
-        for rejection in result.rejections[:10]:
+        for order in result.read.get("dates", {}).values():
+            out.print(f"  dates in '{order['column']}': {order['order']} ({order['because']})")
+        shown = result.rejections[:10]
+        for rejection in shown:
             out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")
-        if result.rejected > 10:
-            out.print(f"  ... and {result.rejected - 10} more" + ("" if errors else " (write them all with --errors)"))
+        more = result.rejected - len({rejection.line for rejection in shown})
+        if more > 0:
+            out.print(f"  ... and {more} more rows" + ("" if errors else " (write them all with --errors)"))
         if dry_run:
             out.print("dry run: nothing was written")
     if result.rejected and not result.written and not dry_run:

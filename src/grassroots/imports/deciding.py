@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator
 from grassroots.organizations.models import Unit
@@ -71,6 +71,15 @@ class KnownPerson:
         self.unit_path, self.recruiter_id, self.membership, self.line = unit_path, recruiter_id, membership, line
 
 
+class BatchMatches(NamedTuple):
+    """The people a batch may match (`BulkStatements.look_up`), and ids for those it may create."""
+
+    by_email: dict[str, KnownPerson]
+    by_phone: dict[str, KnownPerson]  # the oldest person with the phone
+    sharing: dict[str, list[KnownPerson]]  # email or phone -> everyone known with it (a household shares them)
+    ids: list[int]
+
+
 @dataclass(slots=True)
 class BatchWrites:
     """What one batch writes, as the rows of each statement."""
@@ -104,12 +113,14 @@ class RowDecisions:
         self.operator = is_operator(by)
 
     # -- outcomes ---------------------------------------------------------------------------
-    def reject(self, rejection: Rejection) -> None:
+    def reject(self, problems: Rejection | Sequence[Rejection]) -> None:
+        """A rejected row, with one problem or all of them (`RowValidator.validate`)."""
         self.result.rejected += 1
-        if len(self.result.rejections) < 1000:
-            self.result.rejections.append(rejection)
-        if self.errors is not None:
-            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+        for rejection in (problems,) if isinstance(problems, Rejection) else problems:
+            if len(self.result.rejections) < 1000:
+                self.result.rejections.append(rejection)
+            if self.errors is not None:
+                self.errors.add(rejection)
 
     def conflict(self, line: int, match: KnownPerson, row: ValidRow) -> None:
         """A row whose email or phone is a known person's (or an earlier row's) but whose name
@@ -129,7 +140,7 @@ class RowDecisions:
         if len(self.result.notes) < 1000:
             self.result.notes.append(rejection)
         if self.errors is not None:
-            self.errors.writerow([rejection.line, rejection.column, rejection.value, rejection.reason])
+            self.errors.add(rejection)
 
     def refusal_for(self, path: str) -> str:
         """'' when the actor may import into the unit at `path`, else why not (checked once per unit)."""
@@ -150,9 +161,10 @@ class RowDecisions:
         return ""
 
     # -- one batch --------------------------------------------------------------------------
-    def decide(self, rows: Sequence[ValidRow], by_email, by_phone, ids: list[int]) -> BatchWrites:
+    def decide(self, rows: Sequence[ValidRow], matches: BatchMatches) -> BatchWrites:
         """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
         what the batch writes. Touches no database."""
+        by_email, by_phone, sharing, ids = matches
         writes = BatchWrites()
         known: dict[str, KnownPerson] = self.seen if self.dry_run else {}
         next_id = iter(ids)
@@ -169,6 +181,10 @@ class RowDecisions:
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
+            if match is not None and not names_agree(match.name, name):
+                # Another known person who shares the contact may be the one the row names.
+                shared = [*sharing.get(email, ()), *sharing.get(phone, ())]
+                match = next((other for other in shared if names_agree(other.name, name)), match)
             if match is not None and not names_agree(match.name, name):
                 if self.on_conflict != "create":
                     self.conflict(line, match, row)

@@ -44,7 +44,12 @@ class ImportOptions(ActionForm):
 
 class UploadForm(ImportOptions):
     file = forms.FileField(label="Member file (CSV or XLSX)")
-    field_order = ["file", "on_duplicate", "on_conflict", "valid_rows"]
+    sheet = forms.CharField(
+        label="Sheet (XLSX; empty: the active one, or else the first whose headers are recognised)",
+        required=False,
+        max_length=200,
+    )
+    field_order = ["file", "sheet", "on_duplicate", "on_conflict", "valid_rows"]
 
 
 class RunAgainForm(ImportOptions):

@@ -37,6 +37,7 @@ from .deciding import ON_CONFLICT, ON_DUPLICATE
 from .models import ImportRun
 from .reading import ImportFileError, configured_max_bytes, open_table
 from .runs import close_interrupted_runs, file_sha256, owner_only
+from .validation import plain
 
 PREVIEW_ROWS = 5
 
@@ -133,10 +134,12 @@ def stage_import(
     mapping: dict[str, str] | None = None,
     dry_run: bool = True,
     on_conflict: str = "report",
+    sheet: str = "",
 ) -> ImportRun:
     """Store an uploaded member file, check that it can be read and mapped, and queue its first
-    run (a check by default). Raises `ImportFileError` or `MappingError` with a message for the
-    user, keeping nothing, when the file or the options cannot be used."""
+    run (a check by default); `sheet` names the sheet of a workbook to read. Raises
+    `ImportFileError` or `MappingError` with a message for the user, keeping nothing, when the file
+    or the options cannot be used."""
     authorize_import(by, organization)
     check_options(on_duplicate, mapping, on_conflict)
     name = get_valid_filename(Path(upload.name or "members.csv").name)[:100] or "members.csv"
@@ -150,7 +153,7 @@ def stage_import(
         with open(path, "xb", opener=owner_only) as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
-        table = open_table(path)  # refuses unreadable files at once
+        table = open_table(path, sheet=sheet or None)  # refuses unreadable files at once
         try:
             columns = columns_of(table, mapping)
         except MappingError:
@@ -161,9 +164,15 @@ def stage_import(
     except (ImportFileError, MappingError):
         _discard(path)
         raise
-    run = ImportRun(organization=organization, file_name=name, sha256=file_sha256(path), stored_file=str(relative))
+    run = ImportRun(
+        organization=organization,
+        file_name=name,
+        sha256=file_sha256(path),
+        stored_file=str(relative),
+        read=table.what_was_read(),  # the file's shape; the import adds the date columns' orders
+    )
     options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
-    return _queue(run, by=by, columns=columns, dry_run=dry_run, **options)
+    return _queue(run, by=by, columns=columns, dry_run=dry_run, sheet=table.sheet, **options)
 
 
 def rerun_import(
@@ -184,17 +193,30 @@ def rerun_import(
     check_options(on_duplicate, mapping, on_conflict)
     if not run.stored_file or not stored_path(run).exists():
         raise ActionRefused("the uploaded file is no longer kept (it is removed once imported); upload it again")
-    header = open_table(stored_path(run)).header
-    columns = (map_columns if not dry_run else recognise_columns)(header, mapping or dict(run.columns))
+    sheet = run.options.get("sheet", "")
+    table = open_table(stored_path(run), sheet=sheet or None)
+    columns = (map_columns if not dry_run else recognise_columns)(table.header, mapping or dict(run.columns))
     again = ImportRun(
-        organization=run.organization, file_name=run.file_name, sha256=run.sha256, stored_file=run.stored_file
+        organization=run.organization,
+        file_name=run.file_name,
+        sha256=run.sha256,
+        stored_file=run.stored_file,
+        read=run.read or table.what_was_read(),
     )
     options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
-    return _queue(again, by=by, columns=columns, dry_run=dry_run, **options)
+    return _queue(again, by=by, columns=columns, dry_run=dry_run, sheet=sheet, **options)
 
 
 def _queue(
-    run: ImportRun, *, by, columns, dry_run: bool, valid_rows: bool, on_duplicate: str, on_conflict: str
+    run: ImportRun,
+    *,
+    by,
+    columns,
+    dry_run: bool,
+    valid_rows: bool,
+    on_duplicate: str,
+    on_conflict: str,
+    sheet: str = "",
 ) -> ImportRun:
     """Save the run (of a stored file) and its job in one transaction, with the audit record of
     who asked for it; the job acts as them."""
@@ -209,6 +231,7 @@ def _queue(
         "on_duplicate": on_duplicate,
         "on_conflict": on_conflict,
         "mapping": True,
+        "sheet": sheet,  # a workbook's sheet, chosen or found when the file was uploaded
     }
     run.started_at = timezone.now()
     with transaction.atomic():
@@ -262,6 +285,7 @@ def run_import(run_id: int) -> str:
             valid_rows=options.get("valid_rows", False),
             on_duplicate=options.get("on_duplicate", "skip"),
             on_conflict=options.get("on_conflict", "report"),
+            sheet=options.get("sheet") or None,
             errors_path=errors,
             run=run,
         )
@@ -304,7 +328,7 @@ def preview_rows(run: ImportRun, limit: int = PREVIEW_ROWS) -> list[tuple[int, l
     if not run.stored_file or not stored_path(run).exists():
         return []
     try:
-        table = open_table(stored_path(run))
+        table = open_table(stored_path(run), sheet=run.options.get("sheet") or None)
     except ImportFileError:
         return []
     rows = []
@@ -315,8 +339,9 @@ def preview_rows(run: ImportRun, limit: int = PREVIEW_ROWS) -> list[tuple[int, l
     return rows
 
 
-def first_errors(run: ImportRun, limit: int = 20) -> list[list[str]]:
-    """The first rejected rows of a finished run's errors file: line, column, value, reason."""
+def first_errors(run: ImportRun, limit: int = 20) -> list[tuple[str, str]]:
+    """The first rejected or noted rows of a finished run's errors file: (line, every problem of
+    the row, each naming its column)."""
     import csv
 
     path = errors_path(run)
@@ -325,4 +350,4 @@ def first_errors(run: ImportRun, limit: int = 20) -> list[list[str]]:
     with path.open(newline="", encoding="utf-8") as stream:
         reader = csv.reader(stream)
         next(reader, None)
-        return [row for _, row in zip(range(limit), reader, strict=False)]
+        return [(row[0], plain(row[1])) for _, row in zip(range(limit), reader, strict=False) if len(row) > 1]

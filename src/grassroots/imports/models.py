@@ -34,6 +34,9 @@ class ImportRun(models.Model):
     stored_file = models.CharField(max_length=255, blank=True)
     errors_file = models.CharField(max_length=255, blank=True)
     columns = models.JSONField(default=list)  # [header, field] for each column of the file ("ignore": none)
+    # What was decided about the file as a whole: format, encoding, delimiter, sheet, header line,
+    # each date column's day/month order and why (`reading.Table.what_was_read`, `dates.DateOrder`).
+    read = models.JSONField(default=dict, blank=True)
     host = models.CharField(max_length=255, blank=True)  # where the importing process runs...
     pid = models.PositiveIntegerField(null=True, blank=True)  # ...and which one: to tell when it died
     state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import zipfile
@@ -48,6 +49,7 @@ class Table:
     _position: object = field(default=None, repr=False)
     sheet: str = ""  # XLSX: the sheet read
     header_line: int = 1  # the line (or row) of the header: title rows above it are skipped
+    short_lines: bool = False  # CSV: no physical line over MAX_LINE, so the csv module may read it whole
 
     def progress(self) -> float:
         return self._position() if callable(self._position) else 0.0
@@ -144,12 +146,83 @@ def detect_encoding(head: bytes, *, whole: bool = False) -> str:
     return "cp1252"
 
 
+SCAN_CHUNK = 1024 * 1024
+
+
+def file_encoding(path: Path, head: bytes, size: int) -> str:
+    """The encoding of the whole file, not of a sample: UTF-16 or UTF-8 by a BOM, UTF-8 when every
+    byte of the file is, cp1252 when a file with no other non-ASCII text has a byte that is not (a
+    Windows file whose first accent comes late). A file that is UTF-8 with accents and then not is
+    refused, naming the line where it changes (no one encoding reads it)."""
+    encoding = detect_encoding(head, whole=len(head) == size)
+    if encoding == "utf-16" or len(head) == size and encoding != "utf-8-sig":
+        return encoding
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    ascii_so_far = True  # no multi-byte UTF-8 character before the current chunk
+    with path.open("rb") as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return _not_utf8(path, encoding, ascii_so_far and chunk[: error.start].isascii(), offset + error.start)
+            ascii_so_far = ascii_so_far and chunk.isascii()
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return _not_utf8(path, encoding, ascii_so_far, offset)
+    return "utf-8-sig" if encoding == "utf-8-sig" else "utf-8"
+
+
+def _not_utf8(path: Path, encoding: str, ascii_before: bool, at: int) -> str:
+    """A file that is not UTF-8 from byte `at`: cp1252 throughout when nothing before was UTF-8
+    (beyond ASCII) and every byte is cp1252, else refused naming the line."""
+    line = _line_at(path, at)
+    if encoding == "utf-8-sig" or not ascii_before:
+        raise ImportFileError(
+            f"the file is UTF-8 up to line {line - 1} and then not (line {line} is in another encoding): "
+            "it mixes encodings; save it as UTF-8"
+        )
+    with path.open("rb") as stream:
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while chunk := stream.read(SCAN_CHUNK):
+                decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise ImportFileError("the file is neither text (UTF-8, UTF-16, cp1252) nor XLSX") from None
+    return "cp1252"
+
+
+def _line_at(path: Path, at: int) -> int:
+    """The physical line (from 1) holding byte `at`."""
+    lines, done = 1, 0
+    with path.open("rb") as stream:
+        while done < at and (chunk := stream.read(min(SCAN_CHUNK, at - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
+
+
 def sniff_delimiter(first_line: str, *, strict: bool = False) -> str:
     """The most frequent of comma, semicolon and tab in the header line (comma on a tie; with
     `strict`, "" when the line has none)."""
     counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ("" if strict else ",")
+
+
+def _longest_line(path: Path) -> int:
+    """The length in bytes of the file's longest physical line (split on LF), scanned in chunks."""
+    longest = current = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            pieces = chunk.split(b"\n")
+            current += len(pieces[0])
+            if len(pieces) > 1:
+                longest = max(longest, current, max(map(len, pieces[1:-1]), default=0))
+                current = len(pieces[-1])
+    return max(longest, current)
 
 
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
@@ -166,15 +239,18 @@ def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
         if not line:
             return
         if len(line) > MAX_LINE:
-            raise ImportFileError(f"a line is longer than {MAX_LINE} characters")
+            raise ImportFileError(f"line {number} is longer than {MAX_LINE} characters")
         yield line
 
 
 def _open_csv(path: Path, head: bytes, size: int) -> Table:
-    encoding = detect_encoding(head, whole=len(head) == size)
+    encoding = file_encoding(path, head, size)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
+        # No line over MAX_LINE (in bytes, so in characters too): a first pass may give the file to
+        # the csv module whole (`data_rows`).
+        short = encoding != "utf-16" and _longest_line(path) <= MAX_LINE
         lines = _bounded_lines(text)
         first_lines = list(itertools.islice(lines, HEADER_SEARCH))
         # Spreadsheet programs may write a hint line, `sep=;`, before the header.
@@ -188,7 +264,9 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
         else:
             # Decided on the first line that has any (a title row above the header may have none).
             delimiter = sniff_delimiter(next((line for line in shown if sniff_delimiter(line, strict=True)), ""))
-        csv.field_size_limit(MAX_CELL)
+        # A cell over MAX_CELL rejects its row when its column is imported (`validation`); the
+        # reader only bounds memory.
+        csv.field_size_limit(MAX_LINE)
         reader = csv.reader(itertools.chain(shown, lines), delimiter=delimiter)
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
@@ -217,7 +295,25 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
                     yield line, cells
 
     position = lambda: raw.tell() / size if not raw.closed else 1  # noqa: E731
-    return Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
+    table = Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
+    table.short_lines = short
+    return table
+
+
+def data_rows(path: str | Path, table: Table) -> Iterator[tuple[int, list[str]]]:
+    """The data rows of a table opened before, read again for a first pass over the file (see
+    `dates`): as `table.rows` gives them, and for a CSV file of short lines faster, the csv
+    module reading the file itself (the rows may then include empty ones)."""
+    if table.format != "csv" or not table.short_lines:
+        yield from open_table(path, sheet=table.sheet or None).rows
+        return
+    with open(path, newline="", encoding=table.encoding) as text:
+        reader = csv.reader(text, delimiter=table.delimiter)
+        end = 0
+        for cells in reader:
+            start, end = end + 1, reader.line_num  # physical lines, as a spreadsheet numbers them
+            if start > table.header_line:
+                yield start, cells
 
 
 def _next_row(reader, path: Path) -> list[str] | None:
@@ -227,7 +323,7 @@ def _next_row(reader, path: Path) -> list[str] | None:
         return None
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            raise ImportFileError(f"line {reader.line_num}: a cell is longer than {MAX_CELL} characters") from None
+            raise ImportFileError(f"line {reader.line_num}: a cell is longer than {MAX_LINE} characters") from None
         raise ImportFileError(f"line {reader.line_num}: {error}") from None
     except UnicodeDecodeError as error:
         raise ImportFileError(f"{path.name} is not valid text in its encoding ({error.reason})") from None
@@ -272,6 +368,75 @@ def _xlsx_text(value) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=256)
+def _placeholders(number_format: str) -> tuple[tuple[bool, str], ...] | None:
+    """The tokens of a number format made of digit placeholders (0, #, ?) and literal text (quoted,
+    escaped, or spaces, dashes, brackets, slashes, plus): `00000`, `0##########`, `(000) 000-0000`.
+    None for any other format (decimals, thousands, exponents, dates, colours, text): shown as is."""
+    section = number_format.split(";")[0]
+    tokens: list[tuple[bool, str]] = []  # (a digit placeholder?, its character)
+    index = 0
+    while index < len(section):
+        char = section[index]
+        if char == '"':
+            end = section.find('"', index + 1)
+            if end < 0:
+                return None
+            tokens.extend((False, char) for char in section[index + 1 : end])
+            index = end + 1
+            continue
+        if char == "\\" and index + 1 < len(section):
+            tokens.append((False, section[index + 1]))
+            index += 2
+            continue
+        if char in "0#?" or char in " -()/+":
+            tokens.append((char in "0#?", char))
+        else:
+            return None
+        index += 1
+    return tuple(tokens) if any(placeholder for placeholder, _char in tokens) else None
+
+
+def shown_integer(value: int, number_format: str) -> str | None:
+    """A whole number as its cell's number format shows it, when the format is one of digit
+    placeholders (`00000` shows 2138 as 02138, `0##########` shows 7911123458 as 07911123458);
+    None otherwise. Digits beyond the placeholders go before the first one, as a spreadsheet does."""
+    tokens = _placeholders(number_format)
+    if tokens is None:
+        return None
+    digits = str(abs(value))
+    shown: list[str] = []
+    first = next(i for i, (placeholder, _char) in enumerate(tokens) if placeholder)
+    for position in range(len(tokens) - 1, -1, -1):
+        placeholder, char = tokens[position]
+        if not placeholder:
+            shown.append(char)
+            continue
+        if position == first and digits:
+            shown.append(digits)
+            digits = ""
+        elif digits:
+            shown.append(digits[-1])
+            digits = digits[:-1]
+        elif char == "0":
+            shown.append("0")
+        elif char == "?":
+            shown.append(" ")
+    return ("-" if value < 0 else "") + "".join(reversed(shown)).strip()
+
+
+def _xlsx_cell_text(cell) -> str:
+    """A cell as text, as the sheet shows it for whole numbers with a number format of digit
+    placeholders: a postcode 2138 formatted `00000` is 02138, a phone keeps its leading zero."""
+    value = cell.value
+    kind = type(value)
+    if (kind is int or (kind is float and value.is_integer())) and (number_format := cell.number_format) != "General":
+        shown = shown_integer(int(value), number_format)
+        if shown is not None:
+            return shown
+    return _xlsx_text(value)
+
+
 def _choose_sheet(workbook, path: Path, wanted: str | None):
     """The sheet named `wanted`; else the active sheet if its headers are recognised, else the
     first sheet whose headers are, else the active one."""
@@ -308,18 +473,19 @@ def _open_xlsx(path: Path, size: int, wanted: str | None = None) -> Table:
         raise ImportFileError(f"{path.name}: {type(error).__name__} while reading the sheets") from None
     total = sheet.max_row or 0
     done = [0]
-    values = sheet.iter_rows(values_only=True)
+    # Cells, not values: a number's format says how the sheet shows it (a leading zero).
+    values = sheet.iter_rows()
 
     def cells_of(row: tuple) -> list[str]:
         width = len(row)
-        while width and row[width - 1] is None:
+        while width and row[width - 1].value is None:
             width -= 1
-        return [_xlsx_text(value) for value in row[:width]]
+        return [_xlsx_cell_text(cell) for cell in row[:width]]
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         for number, row in enumerate(values, start=1):
             done[0] = number
-            if len(row) > MAX_COLUMNS and any(value is not None for value in row[MAX_COLUMNS:]):
+            if len(row) > MAX_COLUMNS and any(cell.value is not None for cell in row[MAX_COLUMNS:]):
                 _check_width(row, number)
             yield number, cells_of(row[:MAX_COLUMNS])
 
@@ -342,8 +508,6 @@ def _open_xlsx(path: Path, size: int, wanted: str | None = None) -> Table:
         try:
             for number, cells in itertools.chain(after, rows_read):
                 if any(cells):
-                    if max(map(len, cells)) > MAX_CELL:
-                        raise ImportFileError(f"row {number}: a cell is longer than {MAX_CELL} characters")
                     yield number, cells
         finally:
             workbook.close()

@@ -47,10 +47,11 @@ class RunRecord:
         path: Path,
         options: dict[str, Any],
         columns: ColumnMap,
+        read: dict[str, Any],
         dry_run: bool,
     ) -> RunRecord:
         """A job's queued run (staged when the file was uploaded) now running here; or a new run,
-        unless this is a dry run."""
+        unless this is a dry run. `read`: what was decided about the file (`ImportResult.read`)."""
         if run is not None:
             run.state, run.host, run.pid, run.started_at = (
                 ImportRun.State.RUNNING,
@@ -58,8 +59,8 @@ class RunRecord:
                 os.getpid(),
                 timezone.now(),
             )
-            run.columns = columns.as_pairs()
-            run.save(update_fields=["state", "host", "pid", "started_at", "columns"])
+            run.columns, run.read = columns.as_pairs(), read
+            run.save(update_fields=["state", "host", "pid", "started_at", "columns", "read"])
         elif not dry_run:
             run = ImportRun.objects.create(
                 organization=organization,
@@ -68,6 +69,7 @@ class RunRecord:
                 sha256=file_sha256(path),
                 options=options,
                 columns=columns.as_pairs(),
+                read=read,
                 host=socket.gethostname(),
                 pid=os.getpid(),
                 started_at=timezone.now(),

@@ -1,12 +1,15 @@
 """Checking and normalizing one row of a member file. Plain Python, no database.
 
-`RowValidator(...).validate(line, cells)` returns a `ValidRow` or a `Rejection` naming the line,
-the column, the value and the reason. The costly part is phone parsing: numbers already in E.164
+`RowValidator(...).validate(line, cells)` returns a `ValidRow`, or every problem of the row: a
+`Rejection` for each, naming the line, the column, the value and the reason. A cell longer than
+`reading.MAX_CELL` in a column that is imported is one of them (its row is rejected, not the
+file); in a column that is not imported it is ignored. The costly part is phone parsing: numbers already in E.164
 take a fast path, and every other value is parsed once per distinct text (cached).
 
-Dates: ISO (2024-03-01), d.m.Y, Y/m/d and d/m/Y or m/d/Y. A slashed date whose first number is
-over 12 is day first, whose second is over 12 is month first; when both could be months, the
-organization's region decides: month first for US, CA, PH, day first everywhere else.
+Dates: ISO (2024-03-01), d.m.Y, Y/m/d and d/m/Y or m/d/Y. Which of the last two a column holds
+is decided for the whole column before any row (`dates.decide_date_orders`): by its values whose
+first number is over 12 (day first) or whose second is (month first), else by the organization's
+region: month first for US, CA, PH, day first everywhere else.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
 from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164
 
 from .columns import ColumnMap
+from .reading import MAX_CELL
 
 EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
@@ -85,6 +89,7 @@ class RowValidator:
         initial_status: str,
         units: dict[str, UnitRef],
         today: dt.date,
+        date_orders: dict[str, bool] | None = None,
     ):
         self.columns = columns
         self.region = region.upper()
@@ -94,7 +99,8 @@ class RowValidator:
         self.units = units
         self.today = today
         self._phones: dict[str, str | None] = {}
-        self._dates: dict[str, dt.date | None] = {}
+        self.date_orders = date_orders or {}  # field -> month first, decided over the whole column
+        self._dates: dict[bool, dict[str, dt.date | None]] = {False: {}, True: {}}
         c = columns.columns
         self._first, self._last, self._name = columns.first("first_name"), columns.first("last_name"), c.get("name")
         self._email = c.get("email", [])
@@ -103,95 +109,107 @@ class RowValidator:
         self._unit, self._status = columns.first("unit"), columns.first("status")
         self._joined, self._recruiter = columns.first("joined"), columns.first("recruiter")
         self._ended = columns.first("ended")
+        self._name_columns = {index for part in ("name", "first_name", "last_name") for index in c.get(part, [])}
+        self._imported = sorted(index for indexes in c.values() for index in indexes)
 
-    def validate(self, line: int, cells: list[str]) -> ValidRow | Rejection:
+    def validate(self, line: int, cells: list[str]) -> ValidRow | tuple[Rejection, ...]:
+        """The row's normalized values, or every problem it has (one `Rejection` each)."""
         width = len(cells)
+        problems: list[Rejection] = []
+        oversized: set[int] = set()
+        if sum(map(len, cells)) > MAX_CELL:
+            # A cell over the limit rejects its row when its column is imported; others are ignored.
+            for index in self._imported:
+                if index < width and len(cells[index]) > MAX_CELL:
+                    oversized.add(index)
+                    reason = f"a cell is at most {MAX_CELL} characters ({len(cells[index])} given)"
+                    problems.append(Rejection(line, self.columns.header[index], cells[index][:40] + "...", reason))
 
         def cell(index: int | None) -> str:
-            return plain(cells[index]) if index is not None and index < width else ""
+            return plain(cells[index]) if index is not None and index < width and index not in oversized else ""
+
+        def refuse(field: str, value: str, reason: str) -> None:
+            problems.append(Rejection(line, self.columns.header_of(field), value, reason))
 
         name = next((value for index in self._name or () if (value := cell(index))), "")
         if not name:
             name = " ".join(part for part in (cell(self._first), cell(self._last)) if part)
         if not name:
-            return Rejection(
-                line, self.columns.header_of("name" if self._name else "first_name"), "", "a name is required"
-            )
-        if len(name) > 200:
-            return Rejection(
-                line, self.columns.header_of("name"), name[:40] + "...", "a name is at most 200 characters"
-            )
+            if not oversized.intersection(self._name_columns):
+                refuse("name" if self._name else "first_name", "", "a name is required")
+        elif len(name) > 200:
+            refuse("name", name[:40] + "...", "a name is at most 200 characters")
 
-        email, email_column = "", 0
+        email = ""
         for index in self._email:
             if value := cell(index):
-                email, email_column = normal_email(value), index
+                email = normal_email(value)
+                if len(email) > 254 or not EMAIL.fullmatch(email):
+                    problems.append(Rejection(line, self.columns.header[index], email, "not a valid email address"))
                 break
-        if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
-            return Rejection(line, self.columns.header[email_column], email, "not a valid email address")
 
         phone = ""
         for index in self._phone:
             if value := cell(index):
                 phone = self.phone(value)
                 if not phone:
-                    return Rejection(
-                        line, self.columns.header[index], value, f"not a valid phone number for {self.region}"
-                    )
+                    reason = f"not a valid phone number for {self.region}"
+                    problems.append(Rejection(line, self.columns.header[index], value, reason))
                 break
 
         address = "\n".join(
-            value for index in self._address if index < width and (value := plain(cells[index], lines=True))
+            value
+            for index in self._address
+            if index < width and index not in oversized and (value := plain(cells[index], lines=True))
         )
         if len(address) > ADDRESS_MAX_LENGTH:
             header = self.columns.header[self._address[0]]
             reason = f"an address is at most {ADDRESS_MAX_LENGTH} characters ({len(address)} given)"
-            return Rejection(line, header, address[:40] + "...", reason)
+            problems.append(Rejection(line, header, address[:40] + "...", reason))
 
         unit_text = cell(self._unit)
-        unit_header = self.columns.header_of("unit")
+        unit = None
         if not unit_text:
-            return Rejection(line, unit_header, "", "a unit is required")
-        unit = self.units.get(unit_text) or self.units.get(unit_text.casefold())
-        if unit is None:
-            return Rejection(line, unit_header, unit_text, "no basic unit with this slug, name or path")
-        if unit.refusal:
-            return Rejection(line, unit_header, unit_text, unit.refusal)
+            if self._unit not in oversized:
+                refuse("unit", "", "a unit is required")
+        elif (unit := self.units.get(unit_text) or self.units.get(unit_text.casefold())) is None:
+            refuse("unit", unit_text, "no basic unit with this slug, name or path")
+        elif unit.refusal:
+            refuse("unit", unit_text, unit.refusal)
 
         status_text = cell(self._status)
         status = self.statuses.get(status_text.casefold()) if status_text else self.initial_status
         if status is None:
-            reason = f"not a status of the constitution ({', '.join(self.statuses.values())})"
-            return Rejection(line, self.columns.header_of("status"), status_text, reason)
+            refuse("status", status_text, f"not a status of the constitution ({', '.join(self.statuses.values())})")
 
         joined_text = cell(self._joined)
-        start = self.date(joined_text) if joined_text else self.today
+        start = self.date(joined_text, "joined") if joined_text else self.today
         if start is None:
-            return Rejection(line, self.columns.header_of("joined"), joined_text, "not a date (use YYYY-MM-DD)")
-        if start > self.today:
-            return Rejection(line, self.columns.header_of("joined"), joined_text, "a joining date in the future")
-        if start < EARLIEST_DAY:
-            reason = f"a joining date before {EARLIEST_DAY}, earlier than any record kept here"
-            return Rejection(line, self.columns.header_of("joined"), joined_text, reason)
+            refuse("joined", joined_text, "not a date (use YYYY-MM-DD)")
+        elif start > self.today:
+            refuse("joined", joined_text, "a joining date in the future")
+        elif start < EARLIEST_DAY:
+            refuse("joined", joined_text, f"a joining date before {EARLIEST_DAY}, earlier than any record kept here")
 
         recruiter = cell(self._recruiter)
         if recruiter:
             if "@" in recruiter:
                 recruiter = normal_email(recruiter)
                 if not EMAIL.fullmatch(recruiter):
-                    return Rejection(line, self.columns.header_of("recruiter"), recruiter, "not an email or phone")
+                    refuse("recruiter", recruiter, "not an email or phone")
             else:
                 normalized = self.phone(recruiter)
                 if not normalized:
-                    return Rejection(line, self.columns.header_of("recruiter"), recruiter, "not an email or phone")
+                    refuse("recruiter", recruiter, "not an email or phone")
                 recruiter = normalized
         ended_text = cell(self._ended)
-        end = self.date(ended_text) if ended_text else None
+        end = self.date(ended_text, "ended") if ended_text else None
         if ended_text and end is None:
-            return Rejection(line, self.columns.header_of("ended"), ended_text, "not a date (use YYYY-MM-DD)")
-        if end is not None and not start <= end <= self.today:
-            reason = "a membership ends after it starts and not in the future"
-            return Rejection(line, self.columns.header_of("ended"), ended_text, reason)
+            refuse("ended", ended_text, "not a date (use YYYY-MM-DD)")
+        if end is not None and start is not None and not start <= end <= self.today:
+            refuse("ended", ended_text, "a membership ends after it starts and not in the future")
+        if problems or unit is None or status is None or start is None:
+            return tuple(problems)
         return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
 
     def phone(self, text: str) -> str:
@@ -206,14 +224,17 @@ class RowValidator:
             self._phones[text] = value
         return value
 
-    def date(self, text: str) -> dt.date | None:
+    def date(self, text: str, field: str = "joined") -> dt.date | None:
+        """The date of a cell of the `field` column, read in the day/month order decided for that
+        column (`dates.decide_date_orders`), else the region's."""
+        month_first = self.date_orders.get(field, self.month_first)
         try:
-            return self._dates[text]
+            return self._dates[month_first][text]
         except KeyError:
             pass
-        value = parse_date(text, month_first=self.month_first)
-        if len(self._dates) < 100_000:
-            self._dates[text] = value
+        value = parse_date(text, month_first=month_first)
+        if len(self._dates[month_first]) < 100_000:
+            self._dates[month_first][text] = value
         return value
 
 

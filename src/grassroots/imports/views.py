@@ -55,6 +55,7 @@ def imports_page(request: HttpRequest, org: str) -> HttpResponse:
                 on_duplicate=data["on_duplicate"],
                 on_conflict=data["on_conflict"],
                 valid_rows=data["valid_rows"],
+                sheet=data["sheet"],
             )
         except (ImportFileError, MappingError) as error:
             form.add_error("file", str(error))
@@ -89,9 +90,31 @@ def run_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "mapped": [FIELD_LABELS.get(name, name) for _header, name in run.columns],
         "preview": preview,
         "errors": jobs.first_errors(run) if context["finished"] else [],
+        "decisions": what_was_read(run.read),
         "form": _run_again_form(run) if preview and may_import(request.user, organization) else None,
     }
     return render(request, "imports/run.html", context)
+
+
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def what_was_read(read: dict) -> list[tuple[str, str]]:
+    """The decisions taken about the file as a whole, as (what, decided) lines for the page."""
+    lines = []
+    if read.get("format"):
+        lines.append(("Format", str(read["format"]).upper()))
+    if read.get("sheet"):
+        lines.append(("Sheet", str(read["sheet"])))
+    if read.get("encoding"):
+        lines.append(("Encoding", str(read["encoding"])))
+    if read.get("delimiter"):
+        lines.append(("Delimiter", DELIMITER_NAMES.get(read["delimiter"], repr(read["delimiter"]))))
+    if read.get("header_line"):
+        lines.append(("Header row", f"line {read['header_line']}"))
+    for order in (read.get("dates") or {}).values():
+        lines.append((f"Dates in '{order['column']}'", f"{order['order']} ({order['because']})"))
+    return lines
 
 
 def _run_again_form(run: ImportRun, data=None) -> RunAgainForm:

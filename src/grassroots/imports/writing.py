@@ -16,7 +16,7 @@ from django.utils import timezone
 from grassroots.people.counts import count_changes, count_status_changes
 from grassroots.people.models import Membership, Person, StatusChange
 
-from .deciding import EMAIL, PHONE, RECRUITER, BatchWrites, KnownPerson
+from .deciding import EMAIL, PHONE, RECRUITER, BatchMatches, BatchWrites, KnownPerson
 from .validation import ValidRow
 
 
@@ -81,14 +81,12 @@ class BulkStatements:
         self.types: dict[str, dict[str, int]] = {}  # PostgreSQL: table -> column -> type
         self.pragmas: dict[str, int] = {}  # SQLite: the connection's own settings while tuned
 
-    def look_up(
-        self, rows: Sequence[ValidRow], organization_id: int, *, reserve_ids: bool
-    ) -> tuple[dict[str, KnownPerson], dict[str, KnownPerson], list[int]]:
+    def look_up(self, rows: Sequence[ValidRow], organization_id: int, *, reserve_ids: bool) -> BatchMatches:
         """What deciding the batch needs from the database: the people of the organization
         matching its emails and phones (and recruiters), with their current memberships, in three
         queries; and, with `reserve_ids`, ids for the people it may create."""
         if not rows:
-            return {}, {}, []
+            return BatchMatches({}, {}, {}, [])
         recruiters = {row[RECRUITER] for row in rows}
         emails = {row[EMAIL] for row in rows} | {key for key in recruiters if "@" in key}
         phones = {row[PHONE] for row in rows} | {key for key in recruiters if key[:1] == "+"}
@@ -101,12 +99,17 @@ class BulkStatements:
         for person_id, unit_id, status in self.select_in(self.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
+        sharing: dict[str, list[KnownPerson]] = {}
+        for person in by_id.values():
+            for key in (person.email, person.phone):
+                if key:
+                    sharing.setdefault(key, []).append(person)
         by_phone: dict[str, KnownPerson] = {}
         for person in sorted(by_id.values(), key=lambda person: person.id):
             if person.phone:
                 by_phone.setdefault(person.phone, person)
         ids = self.reserve_person_ids(len(rows)) if reserve_ids else []
-        return by_email, by_phone, ids
+        return BatchMatches(by_email, by_phone, sharing, ids)
 
     def write(self, writes: BatchWrites, today: dt.date) -> None:
         """Write a decided batch: inserts first, so that the updates of the same batch find the
