@@ -965,9 +965,8 @@ def export_members(
     people = people.filter(erased_at__isnull=True)
     if unit is not None:
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
-    slugs = dict(Unit.objects.filter(organization=organization).values_list("id", "slug"))
     with transaction.atomic():
-        rows = _export_rows(people.order_by("id"), slugs, by)
+        rows = _export_rows(people, by)
         writer = write_xlsx if format == "xlsx" else write_csv
         count = writer(Path(path), EXPORT_HEADER, rows)
         write_audit_record(
@@ -981,21 +980,29 @@ def export_members(
     return count
 
 
-def _export_rows(people, slugs: dict[int, str], by: Actor):
+EXPORT_CHUNK = 5000  # people read, and their memberships and recruiters looked up, at a time
+
+
+def _export_rows(people, by: Actor):
     """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), chunk by chunk:
     for each chunk of people, their current (else last) memberships and recruiters in a query each.
     A recruiter the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
-    chunk: list[tuple] = []
-    for person in people.values_list(*columns).iterator(chunk_size=2000):
-        chunk.append(person)
-        if len(chunk) == 2000:
-            yield from _export_chunk(chunk, slugs, by)
-            chunk = []
-    yield from _export_chunk(chunk, slugs, by)
+    # Chunks by id (keyset), each an ordinary query: a server-side cursor (what `iterator()` opens
+    # on PostgreSQL) is planned for its first rows, and walked the whole id index of a million
+    # people to find one district's 2,500 (1.2 s) where its path range and a sort take 12 ms.
+    last = 0
+    while True:
+        chunk = list(people.filter(pk__gt=last).order_by("id").values_list(*columns)[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        last = chunk[-1][0]
+        yield from _export_chunk(chunk, by)
+        if len(chunk) < EXPORT_CHUNK:
+            return
 
 
-def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
+def _export_chunk(chunk: list[tuple], by: Actor):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
@@ -1008,6 +1015,9 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
         known = memberships.get(person_id)
         if known is None or (known[3] is not None and (end is None or end > known[3])):
             memberships[person_id] = (unit_id, status, start, end)
+    # The slugs of those units only, not a map of every unit of the organization.
+    unit_ids = {membership[0] for membership in memberships.values()}
+    slugs = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "slug"))
     recruiter_ids = {person[5] for person in chunk if person[5]}
     found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
     recruiters = {

@@ -122,16 +122,19 @@ def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
 LARGE_SUBTREE = 20_000  # members above which a subtree's people are found by walking names
 
 
-def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
+def post_candidates(user, unit: Unit, *, query: str = "", members: int | None = None) -> QuerySet[Person]:
     """The people who may be appointed to a post of `unit`: those with a current membership in
     its subtree that the user may see, by name; `query` narrows them by name or email.
 
     A person's `unit_path` is their current membership's unit, so a subtree is a range on the
     people's own path index, sorted by name; for a subtree of most of the organization, walking
-    its people by name and stopping at the first page is cheaper than sorting them all."""
+    its people by name and stopping at the first page is cheaper than sorting them all.
+    `members`: the subtree's count when the caller has it already (a unit page's facts)."""
     current = Membership.objects.current().filter(person=OuterRef("pk"))
-    people = people_visible_to(user, unit.organization)
-    if members_in_subtree(unit) > LARGE_SUBTREE:
+    # A choice shows a name and an email: no recruiter, no membership fetched with each person.
+    people = people_visible_to(user, unit.organization).select_related(None).prefetch_related(None)
+    people = people.only("pk", "organization_id", "name", "email", "unit_path")
+    if (members_in_subtree(unit) if members is None else members) > LARGE_SUBTREE:
         current = current.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
     else:
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
@@ -153,8 +156,8 @@ def counted_members_by_unit(organization: Organization, units: QuerySet[Unit]) -
 def members_in_subtree(unit: Unit) -> int:
     """Current members whose status counts in the unit and every unit under it (kept counts)."""
     counts = MemberCount.objects.filter(
-        unit__path__gte=unit.path,
-        unit__path__lt=unit.path + PATH_END,
+        path__gte=unit.path,
+        path__lt=unit.path + PATH_END,
         status__in=unit.organization.constitution.member_statuses.counted,
     )
     return counts.aggregate(n=Sum("members"))["n"] or 0
@@ -532,14 +535,14 @@ def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool 
 
 def _subtree_members(organization: Organization) -> Coalesce:
     """For a unit query: the counted members of each unit's subtree, summed from the kept per-unit
-    counts (a range scan of the subtree's units per row)."""
+    counts (a range of their path index per row)."""
     counts = MemberCount.objects.filter(
-        unit__path__gte=OuterRef("path"),
-        unit__path__lt=Concat(OuterRef("path"), Value(PATH_END)),
+        path__gte=OuterRef("path"),
+        path__lt=Concat(OuterRef("path"), Value(PATH_END)),
         status__in=organization.constitution.member_statuses.counted,
     )
-    # Grouped by the organization, which every unit of a subtree shares: one sum.
-    total = counts.order_by().values("unit__organization").annotate(n=Sum("members")).values("n")
+    # Grouped by a constant (no GROUP BY at all): one sum over the range of the covering index.
+    total = counts.order_by().annotate(whole=Value(1)).values("whole").annotate(n=Sum("members")).values("n")
     return Coalesce(Subquery(total), 0)
 
 
