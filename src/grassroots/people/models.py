@@ -141,7 +141,8 @@ class MemberCount(models.Model):
     Kept by every write that starts, ends or changes a current membership (the actions and the
     import), in the same transaction, so a subtree's members are a sum over its units rather
     than a count of its memberships; the unit's path is kept beside the count (and moved with
-    the subtree), so that sum is one index range, covering, however large the subtree. `grassroots unit counts-check ORG` recomputes and compares.
+    the subtree), so that sum is one index range, covering, however large the subtree.
+    `grassroots unit counts-check ORG` recomputes and compares.
     """
 
     # No index of its own: the (unit, status) constraint's index starts with it.
