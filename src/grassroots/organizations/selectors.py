@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Length
@@ -266,6 +267,14 @@ class TreeRow:
         }
 
 
+class _UnitRow(NamedTuple):
+    slug: str
+    name: str
+    kind: str
+    state: str
+    parent_id: int | None
+
+
 def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -> list[TreeRow]:
     """The organization's units in tree order with subtree member counts; as of a past day if asked.
 
@@ -274,12 +283,14 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     """
     constitution = organization.constitution
     visible = restrict(Unit.objects.filter(organization=organization), user=user, organization=organization)
+    # Plain rows, not model instances: the whole tree is ten thousand units and more.
     units = {
-        unit.pk: unit
-        for unit in visible.only("pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id")
+        pk: _UnitRow(slug, name, kind, state, parent_id)
+        for pk, slug, name, kind, state, parent_id in visible.values_list(
+            "pk", "slug", "name", "kind", "state", "parent_id"
+        )
     }
     counted = constitution.member_statuses.counted
-    memberships = Membership.objects.filter(unit_id__in=units.keys())
     if as_of is None:
         shape = {
             pk: (unit.name, unit.state, unit.parent_id)
@@ -289,11 +300,14 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
         direct = counted_members_by_unit(organization, visible)
     else:
         shape = {}
-        events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
+        # The visible units as a subquery, not a list of ten thousand ids.
+        visible_ids = visible.order_by().values("pk")
+        events = UnitEvent.objects.filter(unit_id__in=visible_ids, on__lte=as_of).order_by("on", "id")
         for event in events.values_list("unit_id", "name", "state", "parent_id"):
             shape[event[0]] = event[1:]
         shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
-        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
+        memberships = Membership.objects.filter(unit_id__in=visible_ids).on(as_of)
+        memberships = memberships.annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
         direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
