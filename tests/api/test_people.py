@@ -249,3 +249,23 @@ def test_people_list_pages_by_cursor(api, org):
     # A cursor of well-formed base64 that holds no (name, id) is refused the same way.
     assert api.get(f"/orgs/{org.slug}/people", after="W10").status_code == 422
     assert second["count"] is None  # a page after a cursor does not count everyone again
+
+
+def test_the_people_list_counts_at_most_a_bound(api, org, monkeypatch):
+    """Counting every match of a million people would cost many times the page: `count` stops at
+    COUNTED and is null beyond, while the page and its cursor are unchanged."""
+    from grassroots.api import pagination
+
+    monkeypatch.setattr(pagination, "COUNTED", 3)
+    for number in range(5):
+        builders.person(org, f"Bounded {number}")
+    many = api.get(f"/orgs/{org.slug}/people", limit=2, q="Bounded").json()
+    assert many["count"] is None
+    assert [row["name"] for row in many["items"]] == ["Bounded 0", "Bounded 1"]
+    assert many["next"] is not None
+    few = api.get(f"/orgs/{org.slug}/people", q="Bounded 3").json()
+    assert few["count"] == 1
+    exactly = api.get(f"/orgs/{org.slug}/people", limit=1, q="Bounded", offset=2).json()
+    assert exactly["count"] is None and [row["name"] for row in exactly["items"]] == ["Bounded 2"]
+    monkeypatch.setattr(pagination, "COUNTED", 5)
+    assert api.get(f"/orgs/{org.slug}/people", limit=2, q="Bounded").json()["count"] == 5

@@ -9,7 +9,7 @@ from django.db import connection
 
 from grassroots.access import OutOfScope
 from grassroots.audit.models import AuditRecord
-from grassroots.imports import batches, writing
+from grassroots.imports import batches, exporting, writing
 from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.models import ImportRun
 from grassroots.imports.reading import ImportFileError
@@ -396,3 +396,30 @@ def test_an_unreadable_row_found_by_the_child_process_fails_the_import(tree, org
     run = ImportRun.objects.get()
     assert (run.state, run.batches_committed, run.rows_done) == ("failed", 2, 40)
     assert Person.objects.filter(organization=org, email__startswith="p").count() == 40
+
+
+@pytest.mark.django_db
+def test_export_reads_in_chunks_of_fixed_queries(tree, org, tmp_path, monkeypatch):
+    """The export reads people a chunk at a time (by id), each chunk with its memberships, their
+    units' slugs and the recruiters in a query each: the queries follow the chunks, not the people,
+    and every person is written once, whichever chunk they fall in."""
+    from django.test.utils import CaptureQueriesContext
+
+    out = tmp_path / "out.csv"
+
+    def export() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            count = export_members(organization=org, by=BY, path=out, unit=tree["elm"])
+        return count, len(queries)
+
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK", 100)
+    few, few_queries = export()
+    builders.members(org, tree["elm"], 20)
+    more, more_queries = export()
+    assert more == few + 20 and more_queries == few_queries
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK", 4)  # six chunks and more
+    count, _ = export()
+    with out.open(encoding="utf-8-sig", newline="") as stream:
+        names = [row["name"] for row in csv.DictReader(stream)]
+    assert count == more == len(names) == len(set(names))
+    assert set(names) == set(Person.objects.filter(unit_path=tree["elm"].path).values_list("name", flat=True))

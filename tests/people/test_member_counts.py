@@ -33,3 +33,24 @@ def test_import_keeps_the_counts(db, tmp_path):
     elm = MemberCount.objects.filter(unit=tree["elm"])
     assert dict(elm.values_list("status", "members"))["lapsed"] == 5
     assert members_in_subtree(tree["north"]) == 6 + 30 - 5
+
+
+def test_a_moved_unit_takes_its_counts_to_its_new_subtree(db):
+    from grassroots.organizations.actions import move_unit
+    from grassroots.people.counts import stale_paths
+
+    org = builders.organization()
+    tree = builders.federation(org)
+    builders.members(org, tree["elm"], 4)
+    north_before = members_in_subtree(tree["north"])
+    south_before = members_in_subtree(tree["south"])
+    elm_members = members_in_subtree(tree["elm"])
+    assert elm_members >= 4
+    move_unit(unit=tree["elm"], parent=tree["south"], by="test")
+    assert members_in_subtree(tree["north"]) == north_before - elm_members
+    assert members_in_subtree(tree["south"]) == south_before + elm_members
+    assert members_in_subtree(tree["federation"]) == north_before + south_before
+    assert recount(org) == [] and stale_paths(org) == []
+    # A count row left with the old path (as a write outside the actions would) is named.
+    MemberCount.objects.filter(unit=tree["elm"]).update(path=tree["north"].path + "zzzzzzz")
+    assert stale_paths(org) == [tree["elm"].pk]

@@ -1,5 +1,7 @@
 """Pages of the API's lists: `limit` (default 100, at most 500) and `offset`, answered as
-`{"items": [...], "count": n}`; lists by name also page by cursor (`after`, answered `next`)."""
+`{"items": [...], "count": n}`; lists by name also page by cursor (`after`, answered `next`)
+and count only up to COUNTED rows (`count` is null beyond: counting a million people, or
+every match of a common name, would cost many times the page)."""
 
 from typing import Any
 
@@ -12,6 +14,7 @@ from grassroots.api.schemas import NO_NUL
 from grassroots.keyset import InvalidCursor, keyset_page
 
 MAX_PAGE = 500
+COUNTED = 1000  # a list by name counts at most this many rows; beyond, its `count` is null
 
 
 class Pagination(LimitOffsetPagination):
@@ -34,7 +37,9 @@ class CursorPagination(Pagination):
 
     class Output(Schema):
         items: list[Any]
-        count: int | None = Field(description="How many there are in all; null on a page after a cursor.")
+        count: int | None = Field(
+            description=f"How many there are in all, up to {COUNTED:,}; null beyond that and on a page after a cursor."
+        )
         next: str | None = Field(None, description="Pass as `after` for the following page; null on the last.")
 
     def paginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params):
@@ -49,7 +54,14 @@ class CursorPagination(Pagination):
             return {"items": page.rows, "count": None, "next": page.next_cursor}
         rows = queryset.order_by("name", "pk")[pagination.offset :]
         page = keyset_page(rows, after=None, size=limit, ordered=True)
-        return {"items": page.rows, "count": self._items_count(queryset), "next": page.next_cursor}
+        return {"items": page.rows, "count": counted(queryset), "next": page.next_cursor}
+
+
+def counted(queryset) -> int | None:
+    """How many rows `queryset` has, or None when more than COUNTED: one query that stops after
+    COUNTED + 1 rows, whatever the list's length."""
+    found = queryset.order_by().values("pk")[: COUNTED + 1].count()
+    return found if found <= COUNTED else None
 
 
 paginated_by_name = paginate(CursorPagination, max_limit=MAX_PAGE)

@@ -269,9 +269,8 @@ def export_members(
     people = people.filter(erased_at__isnull=True)
     if unit is not None:
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
-    slugs = dict(Unit.objects.filter(organization=organization).values_list("id", "slug"))
     with transaction.atomic():
-        rows = export_rows(people.order_by("id"), slugs, by)
+        rows = export_rows(people, by)
         writer = write_xlsx if format == "xlsx" else write_csv
         count = writer(Path(path), EXPORT_HEADER, rows)
         write_audit_record(

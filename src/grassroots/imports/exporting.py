@@ -8,9 +8,12 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.db.models import Q
+
 from grassroots.access import Right
 from grassroots.access.indirect import visible_person
 from grassroots.audit.actions import Actor
+from grassroots.organizations.models import Unit
 from grassroots.people.models import Membership, Person
 
 from .validation import FORMULA_START
@@ -57,21 +60,34 @@ def write_xlsx(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
     return count
 
 
-def export_rows(people, slugs: dict[int, str], by: Actor):
-    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), chunk by chunk:
+EXPORT_CHUNK = 5000  # people read, and their memberships and recruiters looked up, at a time
+
+
+def export_rows(people, by: Actor):
+    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), by unit, chunk by chunk:
     for each chunk of people, their current (else last) memberships and recruiters in a query each.
     A recruiter the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
-    chunk: list[tuple] = []
-    for person in people.values_list(*columns).iterator(chunk_size=2000):
-        chunk.append(person)
-        if len(chunk) == 2000:
-            yield from _export_chunk(chunk, slugs, by)
-            chunk = []
-    yield from _export_chunk(chunk, slugs, by)
+    # Chunks in the order of the people's unit path (by unit, then id), each an ordinary query that
+    # continues after the last row of the one before (keyset): the path index answers the scope's
+    # range in that order on both databases. Ordered by id instead, a server-side cursor (what
+    # `iterator()` opens on PostgreSQL) walked the whole id index of a million people to find one
+    # district's 2,500 (1.2 s), and SQLite did the same for an id bound.
+    after: tuple[str, int] | None = None
+    while True:
+        page = people
+        if after is not None:  # `unit_path >= p` first, a range of the index; then the tie-break
+            page = page.filter(unit_path__gte=after[0]).filter(Q(unit_path__gt=after[0]) | Q(pk__gt=after[1]))
+        chunk = list(page.order_by("unit_path", "id").values_list(*columns, "unit_path")[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        after = (chunk[-1][-1], chunk[-1][0])
+        yield from _export_chunk([row[:-1] for row in chunk], by)
+        if len(chunk) < EXPORT_CHUNK:
+            return
 
 
-def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
+def _export_chunk(chunk: list[tuple], by: Actor):
     if not chunk:
         return
     ids = [person[0] for person in chunk]
@@ -84,6 +100,9 @@ def _export_chunk(chunk: list[tuple], slugs: dict[int, str], by: Actor):
         known = memberships.get(person_id)
         if known is None or (known[3] is not None and (end is None or end > known[3])):
             memberships[person_id] = (unit_id, status, start, end)
+    # The slugs of those units only, not a map of every unit of the organization.
+    unit_ids = {membership[0] for membership in memberships.values()}
+    slugs = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "slug"))
     recruiter_ids = {person[5] for person in chunk if person[5]}
     found = Person.objects.filter(pk__in=recruiter_ids).only("id", "organization_id", "unit_path", "email", "phone")
     recruiters = {

@@ -19,7 +19,7 @@ from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, parse_constitution
 from grassroots.errors import ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.meetings.models import Meeting
-from grassroots.people.models import Membership, Person
+from grassroots.people.models import MemberCount, Membership, Person
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState, path_segment
 from .selectors import evaluate_founding_rules, founding_facts
@@ -375,6 +375,10 @@ def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None 
         # People are scoped by the path of their unit: their paths move with the subtree.
         Person.objects.filter(unit_path__gte=old_path, unit_path__lt=old_path + PATH_END).update(
             unit_path=Concat(Value(new_path), Substr(F("unit_path"), len(old_path) + 1))
+        )
+        # So do the subtree's kept member counts, which subtree totals read by path.
+        MemberCount.objects.filter(path__gte=old_path, path__lt=old_path + PATH_END).update(
+            path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
         )
         unit.refresh_from_db()
         unit.parent = parent

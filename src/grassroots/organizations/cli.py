@@ -39,7 +39,7 @@ from grassroots.organizations.actions import (
 )
 from grassroots.organizations.models import OfficerPost
 from grassroots.organizations.selectors import organizations_visible_to, readiness_of, tree_of
-from grassroots.people.counts import recount
+from grassroots.people.counts import recount, stale_paths
 
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 unit_app = typer.Typer(help="Units of the tree and their lifecycle.", no_args_is_help=True)
@@ -226,6 +226,11 @@ def unit_counts_check(org: str, as_json: JsonFlag = False) -> None:
     rows = [
         {"unit": slugs.get(unit_id, str(unit_id)), "status": status, "kept": kept, "actual": actual}
         for unit_id, status, kept, actual in disagreements
+    ]
+    # The unit's path is kept beside its counts (subtree totals read by it): it must be the unit's.
+    rows += [
+        {"unit": slugs.get(unit_id, str(unit_id)), "status": "(path)", "kept": "stale", "actual": "unit's path"}
+        for unit_id in stale_paths(organization)
     ]
     if as_json:
         print_json({"organization": organization.slug, "agree": not rows, "disagreements": rows})

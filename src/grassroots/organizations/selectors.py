@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Length
@@ -39,7 +40,11 @@ def organization_for(user, slug: str) -> Organization:
 
 
 def units_visible_to(user, organization: Organization):
-    return restrict(Unit.objects.select_related("organization", "parent"), user=user, organization=organization)
+    """The organization's units the user may see, each with its parent. Built from
+    `organization.units`, so every row shares the one organization instance (and its parsed
+    constitution) with no join to it: joined, SQLite read the organization first and then scanned
+    and sorted every unit of it for a page of the first fifty."""
+    return restrict(organization.units.select_related("parent"), user=user, organization=organization)
 
 
 def unit_for(user, organization: Organization, slug: str) -> Unit:
@@ -122,16 +127,19 @@ def post_for(user, unit: Unit, pk: int | str) -> OfficerPost:
 LARGE_SUBTREE = 20_000  # members above which a subtree's people are found by walking names
 
 
-def post_candidates(user, unit: Unit, *, query: str = "") -> QuerySet[Person]:
+def post_candidates(user, unit: Unit, *, query: str = "", members: int | None = None) -> QuerySet[Person]:
     """The people who may be appointed to a post of `unit`: those with a current membership in
     its subtree that the user may see, by name; `query` narrows them by name or email.
 
     A person's `unit_path` is their current membership's unit, so a subtree is a range on the
     people's own path index, sorted by name; for a subtree of most of the organization, walking
-    its people by name and stopping at the first page is cheaper than sorting them all."""
+    its people by name and stopping at the first page is cheaper than sorting them all.
+    `members`: the subtree's count when the caller has it already (a unit page's facts)."""
     current = Membership.objects.current().filter(person=OuterRef("pk"))
-    people = people_visible_to(user, unit.organization)
-    if members_in_subtree(unit) > LARGE_SUBTREE:
+    # A choice shows a name and an email: no recruiter, no membership fetched with each person.
+    people = people_visible_to(user, unit.organization).select_related(None).prefetch_related(None)
+    people = people.only("pk", "organization_id", "name", "email", "unit_path")
+    if (members_in_subtree(unit) if members is None else members) > LARGE_SUBTREE:
         current = current.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
     else:
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
@@ -153,8 +161,8 @@ def counted_members_by_unit(organization: Organization, units: QuerySet[Unit]) -
 def members_in_subtree(unit: Unit) -> int:
     """Current members whose status counts in the unit and every unit under it (kept counts)."""
     counts = MemberCount.objects.filter(
-        unit__path__gte=unit.path,
-        unit__path__lt=unit.path + PATH_END,
+        path__gte=unit.path,
+        path__lt=unit.path + PATH_END,
         status__in=unit.organization.constitution.member_statuses.counted,
     )
     return counts.aggregate(n=Sum("members"))["n"] or 0
@@ -263,6 +271,14 @@ class TreeRow:
         }
 
 
+class _UnitRow(NamedTuple):
+    slug: str
+    name: str
+    kind: str
+    state: str
+    parent_id: int | None
+
+
 def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -> list[TreeRow]:
     """The organization's units in tree order with subtree member counts; as of a past day if asked.
 
@@ -271,12 +287,14 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     """
     constitution = organization.constitution
     visible = restrict(Unit.objects.filter(organization=organization), user=user, organization=organization)
+    # Plain rows, not model instances: the whole tree is ten thousand units and more.
     units = {
-        unit.pk: unit
-        for unit in visible.only("pk", "slug", "name", "kind", "state", "parent_id", "path", "organization_id")
+        pk: _UnitRow(slug, name, kind, state, parent_id)
+        for pk, slug, name, kind, state, parent_id in visible.values_list(
+            "pk", "slug", "name", "kind", "state", "parent_id"
+        )
     }
     counted = constitution.member_statuses.counted
-    memberships = Membership.objects.filter(unit_id__in=units.keys())
     if as_of is None:
         shape = {
             pk: (unit.name, unit.state, unit.parent_id)
@@ -286,11 +304,14 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
         direct = counted_members_by_unit(organization, visible)
     else:
         shape = {}
-        events = UnitEvent.objects.filter(unit_id__in=units.keys(), on__lte=as_of).order_by("on", "id")
+        # The visible units as a subquery, not a list of ten thousand ids.
+        visible_ids = visible.order_by().values("pk")
+        events = UnitEvent.objects.filter(unit_id__in=visible_ids, on__lte=as_of).order_by("on", "id")
         for event in events.values_list("unit_id", "name", "state", "parent_id"):
             shape[event[0]] = event[1:]
         shape = {pk: row for pk, row in shape.items() if row[1] != UnitState.DISSOLVED}
-        memberships = memberships.on(as_of).annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
+        memberships = Membership.objects.filter(unit_id__in=visible_ids).on(as_of)
+        memberships = memberships.annotate(status_then=status_on(as_of)).filter(status_then__in=counted)
         direct = dict(memberships.values_list("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
 
     children: dict[int | None, list[int]] = {}
@@ -532,14 +553,14 @@ def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool 
 
 def _subtree_members(organization: Organization) -> Coalesce:
     """For a unit query: the counted members of each unit's subtree, summed from the kept per-unit
-    counts (a range scan of the subtree's units per row)."""
+    counts (a range of their path index per row)."""
     counts = MemberCount.objects.filter(
-        unit__path__gte=OuterRef("path"),
-        unit__path__lt=Concat(OuterRef("path"), Value(PATH_END)),
+        path__gte=OuterRef("path"),
+        path__lt=Concat(OuterRef("path"), Value(PATH_END)),
         status__in=organization.constitution.member_statuses.counted,
     )
-    # Grouped by the organization, which every unit of a subtree shares: one sum.
-    total = counts.order_by().values("unit__organization").annotate(n=Sum("members")).values("n")
+    # Grouped by a constant (no GROUP BY at all): one sum over the range of the covering index.
+    total = counts.order_by().annotate(whole=Value(1)).values("whole").annotate(n=Sum("members")).values("n")
     return Coalesce(Subquery(total), 0)
 
 

@@ -166,7 +166,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "assign_form": AssignPostForm(
             auto_id="assign-%s",
             constitution=constitution,
-            candidates=selectors.post_candidates(request.user, unit),
+            candidates=selectors.post_candidates(request.user, unit, members=facts.members_in_subtree),
         ),
         "events": events,
         # Several small forms share the page, so each gets its own ids.

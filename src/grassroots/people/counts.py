@@ -10,15 +10,18 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
+
+from grassroots.organizations.models import Unit
 
 from .models import MemberCount, Membership
 
 
 def _upsert() -> str:
-    table = MemberCount._meta.db_table
+    """One unit's count of one status, plus a delta; a new row takes the unit's path."""
+    table, units = MemberCount._meta.db_table, Unit._meta.db_table
     return (
-        f"INSERT INTO {table} (unit_id, status, members) VALUES (%s, %s, %s) "
+        f"INSERT INTO {table} (unit_id, status, members, path) SELECT id, %s, %s, path FROM {units} WHERE id = %s "
         f"ON CONFLICT (unit_id, status) DO UPDATE SET members = {table}.members + excluded.members"
     )
 
@@ -29,7 +32,7 @@ def count_changes(changes: Iterable[tuple[int, str, int]]) -> None:
     totals: Counter[tuple[int, str]] = Counter()
     for unit_id, status, delta in changes:
         totals[unit_id, status] += delta
-    rows = [(unit_id, status, delta) for (unit_id, status), delta in totals.items() if delta]
+    rows = [(status, delta, unit_id) for (unit_id, status), delta in totals.items() if delta]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(_upsert(), rows)
@@ -38,11 +41,12 @@ def count_changes(changes: Iterable[tuple[int, str, int]]) -> None:
 def count_status_changes(changes: Iterable[tuple[int, str, str]]) -> None:
     """For status changes of current memberships given as (person id, old, new), before the
     memberships are updated: the old status loses one in the person's unit, the new gains one."""
-    table, memberships = MemberCount._meta.db_table, Membership._meta.db_table
+    table, memberships, units = MemberCount._meta.db_table, Membership._meta.db_table, Unit._meta.db_table
     end = connection.ops.quote_name("end")
     sql = (
-        f"INSERT INTO {table} (unit_id, status, members) "
-        f"SELECT unit_id, %s, %s FROM {memberships} WHERE person_id = %s AND {end} IS NULL "
+        f"INSERT INTO {table} (unit_id, status, members, path) "
+        f"SELECT m.unit_id, %s, %s, u.path FROM {memberships} m JOIN {units} u ON u.id = m.unit_id "
+        f"WHERE m.person_id = %s AND m.{end} IS NULL "
         f"ON CONFLICT (unit_id, status) DO UPDATE SET members = {table}.members + excluded.members"
     )
     rows = [row for person, old, new in changes for row in ((old, -1, person), (new, 1, person))]
@@ -69,3 +73,10 @@ def recount(organization) -> list[tuple[int, str, int, int]]:
         for unit_id, status in sorted(set(actual) | set(kept))
         if kept.get((unit_id, status), 0) != actual.get((unit_id, status), 0)
     ]
+
+
+def stale_paths(organization) -> list[int]:
+    """The units of the organization whose kept counts carry a path other than the unit's own
+    (which subtree totals would then miscount), in id order; empty when every path agrees."""
+    stale = MemberCount.objects.filter(unit__organization=organization).exclude(path=F("unit__path"))
+    return sorted(set(stale.values_list("unit_id", flat=True)))

@@ -79,7 +79,9 @@ class Person(models.Model):
             models.Index(
                 fields=["organization", "email"], name="person_org_email", opclasses=["int8_ops", "varchar_pattern_ops"]
             ),
-            models.Index(fields=["organization", "name"]),
+            # With the id: a page by (name, id) is the index in order on PostgreSQL too, which
+            # otherwise sorted each name's ties (and planned a parallel scan for fifty rows).
+            models.Index(fields=["organization", "name", "id"], name="person_org_name_id"),
             models.Index(
                 fields=["organization", "search_key"],
                 name="person_org_search_key",
@@ -140,7 +142,9 @@ class MemberCount(models.Model):
 
     Kept by every write that starts, ends or changes a current membership (the actions and the
     import), in the same transaction, so a subtree's members are a sum over its units rather
-    than a count of its memberships. `grassroots unit counts-check ORG` recomputes and compares.
+    than a count of its memberships; the unit's path is kept beside the count (and moved with
+    the subtree), so that sum is one index range, covering, however large the subtree.
+    `grassroots unit counts-check ORG` recomputes and compares.
     """
 
     # No index of its own: the (unit, status) constraint's index starts with it.
@@ -149,9 +153,16 @@ class MemberCount(models.Model):
     )
     status = models.CharField(max_length=40)
     members = models.IntegerField(default=0)
+    path = models.CharField(
+        max_length=255,
+        default="",
+        help_text="The unit's path, kept with it (as a person's `unit_path` is): a subtree's counts "
+        "are one range of the (path, status, members) index, read with no join to the units.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "status"], name="one_member_count_per_unit_status")]
+        indexes = [models.Index(fields=["path", "status", "members"], name="member_count_subtree")]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.status}: {self.members}"
