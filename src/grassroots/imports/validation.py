@@ -15,6 +15,7 @@ region: month first for US, CA, PH, day first everywhere else.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -41,6 +42,13 @@ class UnitRef(NamedTuple):
     path: str
     name: str
     refusal: str = ""
+
+
+class DateColumn(NamedTuple):
+    """How a date column is read (month first or not) and the dates of its texts read so far."""
+
+    month_first: bool
+    known: dict[str, dt.date | None]
 
 
 class ValidRow(NamedTuple):
@@ -100,7 +108,8 @@ class RowValidator:
         self.today = today
         self._phones: dict[str, str | None] = {}
         self.date_orders = date_orders or {}  # field -> month first, decided over the whole column
-        self._dates: dict[bool, dict[str, dt.date | None]] = {False: {}, True: {}}
+        self._joined_dates = DateColumn(self.date_orders.get("joined", self.month_first), {})
+        self._ended_dates = DateColumn(self.date_orders.get("ended", self.month_first), {})
         c = columns.columns
         self._first, self._last, self._name = columns.first("first_name"), columns.first("last_name"), c.get("name")
         self._email = c.get("email", [])
@@ -116,26 +125,25 @@ class RowValidator:
         """The row's normalized values, or every problem it has (one `Rejection` each)."""
         width = len(cells)
         problems: list[Rejection] = []
-        oversized: set[int] = set()
+        oversized: frozenset[int] | set[int] = frozenset()
         if sum(map(len, cells)) > MAX_CELL:
             # A cell over the limit rejects its row when its column is imported; others are ignored.
-            for index in self._imported:
-                if index < width and len(cells[index]) > MAX_CELL:
-                    oversized.add(index)
-                    reason = f"a cell is at most {MAX_CELL} characters ({len(cells[index])} given)"
-                    problems.append(Rejection(line, self.columns.header[index], cells[index][:40] + "...", reason))
+            oversized = {i for i in self._imported if i < width and len(cells[i]) > MAX_CELL}
+            for index in sorted(oversized):
+                reason = f"a cell is at most {MAX_CELL} characters ({len(cells[index])} given)"
+                problems.append(Rejection(line, self.columns.header[index], cells[index][:40] + "...", reason))
+            cells = ["" if index in oversized else value for index, value in enumerate(cells)]
 
         def cell(index: int | None) -> str:
-            return plain(cells[index]) if index is not None and index < width and index not in oversized else ""
+            return plain(cells[index]) if index is not None and index < width else ""
 
-        def refuse(field: str, value: str, reason: str) -> None:
-            problems.append(Rejection(line, self.columns.header_of(field), value, reason))
+        refuse = functools.partial(self._refuse, problems, line)
 
         name = next((value for index in self._name or () if (value := cell(index))), "")
         if not name:
             name = " ".join(part for part in (cell(self._first), cell(self._last)) if part)
         if not name:
-            if not oversized.intersection(self._name_columns):
+            if not oversized & self._name_columns:
                 refuse("name" if self._name else "first_name", "", "a name is required")
         elif len(name) > 200:
             refuse("name", name[:40] + "...", "a name is at most 200 characters")
@@ -158,9 +166,7 @@ class RowValidator:
                 break
 
         address = "\n".join(
-            value
-            for index in self._address
-            if index < width and index not in oversized and (value := plain(cells[index], lines=True))
+            value for index in self._address if index < width and (value := plain(cells[index], lines=True))
         )
         if len(address) > ADDRESS_MAX_LENGTH:
             header = self.columns.header[self._address[0]]
@@ -183,7 +189,7 @@ class RowValidator:
             refuse("status", status_text, f"not a status of the constitution ({', '.join(self.statuses.values())})")
 
         joined_text = cell(self._joined)
-        start = self.date(joined_text, "joined") if joined_text else self.today
+        start = self.date(joined_text, self._joined_dates) if joined_text else self.today
         if start is None:
             refuse("joined", joined_text, "not a date (use YYYY-MM-DD)")
         elif start > self.today:
@@ -203,7 +209,7 @@ class RowValidator:
                     refuse("recruiter", recruiter, "not an email or phone")
                 recruiter = normalized
         ended_text = cell(self._ended)
-        end = self.date(ended_text, "ended") if ended_text else None
+        end = self.date(ended_text, self._ended_dates) if ended_text else None
         if ended_text and end is None:
             refuse("ended", ended_text, "not a date (use YYYY-MM-DD)")
         if end is not None and start is not None and not start <= end <= self.today:
@@ -211,6 +217,9 @@ class RowValidator:
         if problems or unit is None or status is None or start is None:
             return tuple(problems)
         return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
+
+    def _refuse(self, problems: list[Rejection], line: int, field: str, value: str, reason: str) -> None:
+        problems.append(Rejection(line, self.columns.header_of(field), value, reason))
 
     def phone(self, text: str) -> str:
         """The number in E.164, or "" when it is not a phone number for the organization's region
@@ -224,17 +233,17 @@ class RowValidator:
             self._phones[text] = value
         return value
 
-    def date(self, text: str, field: str = "joined") -> dt.date | None:
-        """The date of a cell of the `field` column, read in the day/month order decided for that
-        column (`dates.decide_date_orders`), else the region's."""
-        month_first = self.date_orders.get(field, self.month_first)
+    def date(self, text: str, column: DateColumn | None = None) -> dt.date | None:
+        """The date of a cell of a date column, read in the day/month order decided for that column
+        (`dates.decide_date_orders`), else the region's."""
+        month_first, known = column or self._joined_dates
         try:
-            return self._dates[month_first][text]
+            return known[text]
         except KeyError:
             pass
         value = parse_date(text, month_first=month_first)
-        if len(self._dates[month_first]) < 100_000:
-            self._dates[month_first][text] = value
+        if len(known) < 100_000:
+            known[text] = value
         return value
 
 
