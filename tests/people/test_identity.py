@@ -111,6 +111,9 @@ def test_adding_a_person_with_a_phone_that_is_no_number_is_refused_and_writes_no
         ("Straße Weiß", "STRASSE"),
         ("Işık Yılmaz", "YILMAZ"),
         ("Rosa Lindqvist", "lindq"),
+        # A letter that casefolds into letter and mark (a subscript iota) is found by the letter.
+        ("ᾀA Νίκη", "αA"),
+        ("ᾼλκηστις", "Αλκ"),
     ],
 )
 def test_search_ignores_case_accents_and_unicode_form(org, stored, typed):
@@ -380,3 +383,17 @@ def test_the_data_migration_normalizes_what_it_can_and_check_lists_the_rest(org)
         {"id": broken.pk, "field": "email", "value": "not-an-email", "reason": "not an email address"},
         {"id": broken.pk, "field": "phone", "value": "abc", "reason": "not a phone number for GB"},
     ]
+
+
+def test_the_search_keys_migration_rewrites_only_keys_that_change(org):
+    stale = builders.person(org, "ᾀA Νίκη")
+    plain = builders.person(org, "Rosa Lindqvist")
+    # As the keys were before marks went ahead of casefolding.
+    Person.objects.filter(pk=stale.pk).update(search_key="αιa νικη", family_key="νικη αιa")
+    migration = importlib.import_module("grassroots.people.migrations.0009_search_keys_marks_first")
+    migration.refresh_search_keys(apps, None)
+    stale.refresh_from_db()
+    plain.refresh_from_db()
+    assert (stale.search_key, stale.family_key) == ("αa νικη", "νικη αa")
+    assert (plain.search_key, plain.family_key) == ("rosa lindqvist", "lindqvist rosa")
+    assert stale in search_people(OPERATOR, org, "αA")

@@ -11,9 +11,10 @@ web, given on the command line or read from a file is written the same way and f
   whatever the formatting: the number has a possible length for its country
   (`phonenumbers.is_possible_number_with_reason` is `IS_POSSIBLE`). Full validity
   (`is_valid_number`) would refuse the Ofcom drama range (+44 7700 900xxx) the demo uses.
-- Search key: the name casefolded, decomposed (NFKD) with combining marks removed and apostrophe
-  variants folded to `'`, so `ИВАНОВ`, `jose` and `d'arcy` find `Иванов`, `José` (composed or
-  decomposed) and `D’Arcy`. A second key reads the name from its last word (`family_key`).
+- Search key: the name decomposed (NFKD) with combining marks removed, then casefolded (and the
+  marks casefolding brings removed again: `ᾀ` casefolds to `ἀι`, so its marks go first and it
+  is `α` like `Α`), apostrophe variants folded to `'`, so `ИВАНОВ`, `jose` and `d'arcy` find
+  `Иванов`, `José` (composed or decomposed) and `D’Arcy`. A second key reads the name from its last word (`family_key`).
   Search is a prefix match on either key or on the email: a name is found from its start, from
   its family name, or by its email, each one range of an index on SQLite and PostgreSQL alike
   (see `selectors.search_people`). A middle word alone is not searched: that would read every row.
@@ -153,9 +154,13 @@ def search_key(value: str) -> str:
     text = normal_text(value)
     if text.isascii():  # casefold is lower, and nothing decomposes
         return text.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
-    folded = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
-    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    bare = _without_marks(_without_marks(text.translate(_APOSTROPHES)).casefold())
     return unicodedata.normalize("NFC", bare.translate(_APOSTROPHES))[:SEARCH_KEY_LENGTH]
+
+
+def _without_marks(text: str) -> str:
+    """The text decomposed (NFKD) with its combining marks removed."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
 
 
 def _from_last_word(key: str) -> str:
