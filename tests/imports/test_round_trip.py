@@ -205,3 +205,26 @@ def test_an_unchanged_export_of_any_organization_imports_as_nothing_to_do(tmp_pa
     again = import_members(organization=org, path=exported, by=BY)
     outcome = (again.created, again.updated, again.rejected, again.conflicts, again.skipped)
     assert outcome == (0, 0, 0, 0, count), [*again.rejections, *again.notes]
+
+
+@pytest.mark.django_db
+def test_xlsx_text_cells_carry_no_visible_apostrophe_and_run_no_formula(tmp_path):
+    source = organization_with_units()
+    original = tmp_path / "original.csv"
+    rows = ["=HYPERLINK(1),eq@example.org", "'=quoted,q@example.org", "@SUM,s@example.org"]
+    original.write_text("name,email,unit\n" + "".join(f"{row},elm-house\n" for row in rows), encoding="utf-8")
+    assert import_members(organization=source, path=original, by=BY).created == 3
+    stored = set(Person.objects.filter(organization=source).values_list("name", flat=True))
+    assert stored == {"=HYPERLINK(1)", "=quoted", "@SUM"}  # the file's apostrophe was a text marker
+    exported = tmp_path / "members.xlsx"
+    export_members(organization=source, by=BY, path=exported, format="xlsx")
+    sheet = openpyxl.load_workbook(exported).worksheets[0]
+    cells = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    # Shown as stored, with no apostrophe; a text cell (never a formula), marked as text for editing.
+    assert set(cells) == stored
+    for cell in cells.values():
+        assert (cell.data_type, cell.quotePrefix) == ("s", True)
+    target = organization_with_units()
+    again = import_members(organization=target, path=exported, by=BY)
+    assert (again.created, again.rejected) == (3, 0)
+    assert set(Person.objects.filter(organization=target).values_list("name", flat=True)) == stored

@@ -45,16 +45,34 @@ def write_csv(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
 
 
 def write_xlsx(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
-    """Write an XLSX in openpyxl's write-only (streaming) mode, every cell as text; returns the row count."""
+    """Write an XLSX in openpyxl's write-only (streaming) mode, every cell as text; returns the row count.
+
+    Text a spreadsheet would run as a formula is written as a text cell with the "quote prefix"
+    style (Excel's own mark for text typed after an apostrophe): shown as it is, with no visible
+    apostrophe, and kept as text when edited. Text that itself begins with an apostrophe before
+    such a character gets a second one, which the import removes (as for CSV)."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("members")
     sheet.append(list(header))
+
+    def cell(value: str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] == "'" and value[1:2] in FORMULA_START and value[1:2]:
+            return "'" + value
+        if value[:1] not in FORMULA_START or not value:
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"  # openpyxl reads a leading '=' as a formula
+        text.quotePrefix = True
+        return text
+
     count = 0
     for row in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", neutralize(value)) for value in row])
+        sheet.append([cell(value) for value in row])
         count += 1
     workbook.save(path)
     return count
