@@ -228,3 +228,19 @@ def test_xlsx_text_cells_carry_no_visible_apostrophe_and_run_no_formula(tmp_path
     again = import_members(organization=target, path=exported, by=BY)
     assert (again.created, again.rejected) == (3, 0)
     assert set(Person.objects.filter(organization=target).values_list("name", flat=True)) == stored
+
+
+@pytest.mark.django_db
+def test_people_without_email_or_phone_come_back_as_themselves(tmp_path):
+    org = organization_with_units()
+    original = tmp_path / "original.csv"
+    rows = ["Ana Lima,,elm-house", "ANA  LIMA,,oak-court", "Bo Berg,,elm-house", "Bo Berg,,elm-house"]
+    original.write_text("name,email,unit\n" + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    first = import_members(organization=org, path=original, by=BY)
+    assert first.created == 4  # no contact to match by within one file: each row is a person
+    exported = tmp_path / "members.csv"
+    export_members(organization=org, by=BY, path=exported)
+    again = import_members(organization=org, path=exported, by=BY)
+    # Ana Lima of Elm House and of Oak Court are each the one of their name there; the two Bo Bergs
+    # of Elm House cannot be told apart, so each row is a new person, as before.
+    assert (again.created, again.skipped, again.conflicts, again.rejected) == (2, 2, 0, 0)

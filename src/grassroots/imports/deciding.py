@@ -1,7 +1,9 @@
 """Deciding what becomes of each row of a member import. Plain Python, no database.
 
 A row matches a known person (in the database, or earlier in the file) by normalized email,
-then phone. What follows, by `on_duplicate` and `on_conflict`:
+then phone; a row with neither matches the one person of the database with neither, of the same
+name (search key), in the same unit (so an unchanged export comes back whole), and nobody when
+there are two. What follows, by `on_duplicate` and `on_conflict`:
 
 - no match: a new person with a membership (current, or ended when the file says so);
 - a match whose name disagrees (`people.normalize.names_agree`): a conflict, reported and not
@@ -22,7 +24,7 @@ from typing import Any, NamedTuple
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator
 from grassroots.organizations.models import Unit
-from grassroots.people.normalize import names_agree, search_keys
+from grassroots.people.normalize import names_agree, search_key, search_keys
 
 from .columns import ColumnMap
 from .models import ImportRun
@@ -32,7 +34,7 @@ ON_DUPLICATE = ("skip", "update", "fill-empty")
 # A row whose email or phone matches a known person whose name disagrees: reported, or created.
 ON_CONFLICT = ("report", "create")
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected")  # what becomes of a row
-EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("email", "phone", "recruiter"))
+NAME, EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter"))
 
 
 @dataclass
@@ -77,6 +79,8 @@ class BatchMatches(NamedTuple):
     by_email: dict[str, KnownPerson]
     by_phone: dict[str, KnownPerson]  # the oldest person with the phone
     sharing: dict[str, list[KnownPerson]]  # email or phone -> everyone known with it (a household shares them)
+    # (search key, unit path) -> the people with neither email nor phone of that name in that unit
+    by_name: dict[tuple[str, str], list[KnownPerson]]
     ids: list[int]
 
 
@@ -164,7 +168,7 @@ class RowDecisions:
     def decide(self, rows: Sequence[ValidRow], matches: BatchMatches) -> BatchWrites:
         """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
         what the batch writes. Touches no database."""
-        by_email, by_phone, sharing, ids = matches
+        by_email, by_phone, sharing, by_name, ids = matches
         writes = BatchWrites()
         known: dict[str, KnownPerson] = self.seen if self.dry_run else {}
         next_id = iter(ids)
@@ -177,6 +181,10 @@ class RowDecisions:
                 match = known.get(email) or by_email.get(email)
             if match is None and phone:
                 match = known.get(phone) or by_phone.get(phone)
+            if match is None and not email and not phone:
+                # No contact to match by: the one person of this name, with no contact either, in this unit.
+                same = by_name.get((search_key(name), unit.path), ())
+                match = same[0] if len(same) == 1 else None
             refusal = self.refusal_for(unit.path)
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from grassroots.people.counts import count_changes, count_status_changes
 from grassroots.people.models import Membership, Person, StatusChange
+from grassroots.people.normalize import search_key
 
-from .deciding import EMAIL, PHONE, RECRUITER, BatchMatches, BatchWrites, KnownPerson
+from .deciding import EMAIL, NAME, PHONE, RECRUITER, BatchMatches, BatchWrites, KnownPerson
 from .validation import ValidRow
 
 
@@ -66,6 +67,10 @@ class BulkStatements:
             f"WHERE organization_id = %s AND erased_at IS NULL AND {condition + ' AND ' if condition else ''}{column}"
             for column in ("email", "phone")
         }
+        # People with neither email nor phone, by their name's search key.
+        self.people_by["search_key"] = self.people_by["email"].removesuffix("email") + (
+            "email = '' AND phone = '' AND search_key"
+        )
         self.current_memberships = f"SELECT person_id, unit_id, status FROM {membership} WHERE {current} AND person_id"
         current = f"person_id = %s AND {current}"  # a person's one current membership
         self.update_person = (
@@ -83,10 +88,11 @@ class BulkStatements:
 
     def look_up(self, rows: Sequence[ValidRow], organization_id: int, *, reserve_ids: bool) -> BatchMatches:
         """What deciding the batch needs from the database: the people of the organization
-        matching its emails and phones (and recruiters), with their current memberships, in three
-        queries; and, with `reserve_ids`, ids for the people it may create."""
+        matching its emails and phones (and recruiters), and those with neither whose name is that
+        of a row with neither, with their current memberships, in four queries; and, with
+        `reserve_ids`, ids for the people it may create."""
         if not rows:
-            return BatchMatches({}, {}, {}, [])
+            return BatchMatches({}, {}, {}, {}, [])
         recruiters = {row[RECRUITER] for row in rows}
         emails = {row[EMAIL] for row in rows} | {key for key in recruiters if "@" in key}
         phones = {row[PHONE] for row in rows} | {key for key in recruiters if key[:1] == "+"}
@@ -96,6 +102,13 @@ class BulkStatements:
             params = [organization_id, *self.people_params]
             for row in self.select_in(self.people_by[column], params, list(values)):
                 by_id.setdefault(row[0], KnownPerson(*row))
+        names = {search_key(row[NAME]) for row in rows if not row[EMAIL] and not row[PHONE]}
+        by_name: dict[tuple[str, str], list[KnownPerson]] = {}
+        if names:
+            params = [organization_id, *self.people_params]
+            for row in self.select_in(self.people_by["search_key"], params, list(names)):
+                person = by_id.setdefault(row[0], KnownPerson(*row))
+                by_name.setdefault((search_key(person.name), person.unit_path), []).append(person)
         for person_id, unit_id, status in self.select_in(self.current_memberships, [], list(by_id)):
             by_id[person_id].membership = (unit_id, status)
         by_email = {person.email: person for person in by_id.values() if person.email}
@@ -109,7 +122,7 @@ class BulkStatements:
             if person.phone:
                 by_phone.setdefault(person.phone, person)
         ids = self.reserve_person_ids(len(rows)) if reserve_ids else []
-        return BatchMatches(by_email, by_phone, sharing, ids)
+        return BatchMatches(by_email, by_phone, sharing, by_name, ids)
 
     def write(self, writes: BatchWrites, today: dt.date) -> None:
         """Write a decided batch: inserts first, so that the updates of the same batch find the
