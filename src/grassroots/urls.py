@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from grassroots.accounts.admin_site import GrassrootsAdminSite
 from grassroots.api.root import api
+from grassroots.bulletin import views as bulletin_views
 
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite
@@ -19,5 +20,7 @@ urlpatterns = [
     path("o/<slug:org>/people/", include("grassroots.people.urls")),
     path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
     path("o/<slug:org>/imports/", include("grassroots.imports.urls")),
+    path("o/<slug:org>/bulletin/", include("grassroots.bulletin.urls")),
+    path("unsubscribe/<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.organizations.urls")),
 ]

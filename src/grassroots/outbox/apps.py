@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutboxConfig(AppConfig):
+    name = "grassroots.outbox"
+    verbose_name = "Outbox"

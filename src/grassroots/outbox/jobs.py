@@ -1,0 +1,133 @@
+"""The outbox's workers: claim a batch of rows, send each through Django's email backend (SMTP by
+configuration), mark each row as it goes, until nothing is due.
+
+Run by `grassroots worker` (the `deliver_mail` job, queued when a mailing starts or resumes) or in
+the foreground by `grassroots outbox send`. Any number of workers share one mailing on PostgreSQL;
+a killed worker's rows are queued again after `GRASSROOTS_OUTBOX_STALE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils import timezone
+from django.utils.html import escape
+from django_tasks import task
+
+from .actions import claim_deliveries, finish_mailings, mark_failed, mark_sent, requeue_stale
+from .models import UNSUBSCRIBE_MARK, Delivery
+from .selectors import sent_since
+from .tokens import mail_domain, unsubscribe_mailto, unsubscribe_url
+
+SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
+
+
+class RateLimit:
+    """At most `per_second` messages a second from this worker (0: no limit) and `per_day` from all
+    workers together over the last 24 hours (0: no limit)."""
+
+    def __init__(self, per_second: float, per_day: int):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.per_day = per_day
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(self.next_at, now) + self.interval
+
+    def day_left(self) -> int | None:
+        if not self.per_day:
+            return None
+        return max(self.per_day - sent_since(timezone.now() - timezone.timedelta(days=1)), 0)
+
+
+def message_for(delivery: Delivery, connection) -> EmailMultiAlternatives:
+    """The recipient's own copy: both parts with their unsubscribe address, and the list headers
+    (RFC 2369, 2919, 8058). No tracking pixel, no rewritten links."""
+    mailing = delivery.mailing
+    headers = {"Message-ID": make_msgid(domain=mail_domain())}
+    text, html = mailing.text_body, mailing.html_body
+    if mailing.list_key:
+        url = unsubscribe_url(person_id=delivery.person_id, list_key=mailing.list_key)
+        mailto = unsubscribe_mailto(person_id=delivery.person_id, list_key=mailing.list_key)
+        headers["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        text, html = text.replace(UNSUBSCRIBE_MARK, url), html.replace(UNSUBSCRIBE_MARK, escape(url))
+    if mailing.list_id:
+        headers["List-Id"] = mailing.list_id
+    message = EmailMultiAlternatives(
+        subject=mailing.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.address],
+        headers=headers,
+        connection=connection,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def deliver(*, stop: threading.Event | None = None, limit: int | None = None) -> int:
+    """Send what is due until nothing is left (or `stop` is set, or `limit` messages went).
+    Returns how many messages the server accepted from this worker."""
+    worker = worker_name()
+    rate = RateLimit(settings.GRASSROOTS_MAIL_PER_SECOND, settings.GRASSROOTS_MAIL_PER_DAY)
+    connection = None
+    accepted = 0
+    try:
+        while not (stop and stop.is_set()) and (limit is None or accepted < limit):
+            requeue_stale()
+            day_left = rate.day_left()
+            if day_left == 0:
+                break  # the day's quota is spent: the rows wait for the next run
+            size = min(settings.GRASSROOTS_OUTBOX_BATCH, day_left or settings.GRASSROOTS_OUTBOX_BATCH)
+            batch = claim_deliveries(worker=worker, limit=size)
+            if not batch:
+                break
+            for delivery in batch:
+                rate.wait()
+                if connection is None:
+                    connection = get_connection()
+                message = message_for(delivery, connection)
+                try:
+                    connection.send_messages([message])
+                except SEND_ERRORS as error:
+                    mark_failed(delivery=delivery, error=error, worker=worker)
+                    connection.close()
+                    connection = None
+                    continue
+                mark_sent(delivery=delivery, message_id=message.extra_headers["Message-ID"], worker=worker)
+                accepted += 1
+            finish_mailings(mailing_ids=sorted({delivery.mailing_id for delivery in batch}))
+    finally:
+        if connection is not None:
+            connection.close()
+    finish_mailings()
+    return accepted
+
+
+@task()
+def deliver_mail() -> int:
+    """The background job: send what is due, then stop (queued again by each send and resume)."""
+    return deliver()
+
+
+def start_delivery(workers: int | None = None) -> None:
+    """Queue the sending jobs: one per worker that should share the send (`GRASSROOTS_OUTBOX_WORKERS`)."""
+    for _ in range(workers or settings.GRASSROOTS_OUTBOX_WORKERS):
+        deliver_mail.enqueue()
