@@ -336,6 +336,27 @@ API = {
         "run", "POST", data=lambda s, r: {"dry_run": True}, **IMPORTING
     ),
     ("GET", "/orgs/{org_slug}/members/export"): Route("org", **IMPORTING),
+    ("GET", "/orgs/{org_slug}/publications"): Route("org"),
+    ("POST", "/orgs/{org_slug}/publications"): Route(
+        "org", "POST", Right.MANAGE_UNITS, data=lambda s, o: {"name": "New Paper"}, **PUBLISHING
+    ),
+    ("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues"): Route("publication"),
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues"): Route(
+        "publication",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, p: {"title": "Two", "articles": [{"title": "A", "body": "B"}]},
+        **PUBLISHING,
+    ),
+    **{
+        ("GET", f"/orgs/{{org_slug}}/publications/{{publication_slug}}/issues/{{number}}{tail}"): Route(
+            "issue", right=Right.MANAGE_UNITS, **PUBLISHING
+        )
+        for tail in ("", "/audience", "/status")
+    },
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
+    ),
 }
 
 
@@ -473,6 +494,8 @@ def api_url(path: str, organization, target) -> str:
         run_id=getattr(target, "pk", ""),
         consent_id=target.consents.get().pk if "{consent_id}" in path else "",
         post_id=current_post(target).pk if "{post_id}" in path else "",
+        publication_slug=getattr(getattr(target, "publication", target), "slug", ""),
+        number=getattr(target, "number", ""),
     )
 
 

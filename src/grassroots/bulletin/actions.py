@@ -134,7 +134,9 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     }
 
 
-def _check_audience(publication: Publication, unit: Unit | None, statuses: list[str]) -> Unit | None:
+def check_audience(publication: Publication, unit: Unit | None, statuses: list[str]) -> Unit | None:
+    """Refuse statuses the constitution does not name, and a subtree outside the publication's;
+    return the audience's root (the unit, or the publication's own)."""
     known = all_statuses(publication.organization)
     for status in statuses:
         if status not in known:
@@ -153,7 +155,7 @@ def send_issue(
     sending to the whole organization needs the right over the whole organization."""
     publication = issue.publication
     statuses = list(statuses or [])
-    root = _check_audience(publication, unit, statuses)
+    root = check_audience(publication, unit, statuses)
     if issue.status not in (Issue.Status.DRAFT, Issue.Status.SCHEDULED):
         raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft or scheduled issue can be sent")
     articles = list(issue.articles.select_related("visibility_unit"))
