@@ -14,6 +14,8 @@ EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_HOST_USER, EMAIL_HOS
 GRASSROOTS_BASE_URL       the address people reach this installation at (links in mail: unsubscribe, archive)
 GRASSROOTS_MAIL_PER_SECOND  messages a second per worker (default 0: no limit)
 GRASSROOTS_MAIL_PER_DAY     messages a day from all workers together (default 0: no limit)
+GRASSROOTS_BOUNCE_THRESHOLD bounce score above which an address is put on hold (default 3)
+ANYMAIL_WEBHOOK_SECRET      "user:password" that provider webhooks (/anymail/<provider>/tracking/) authenticate with
 """
 
 from __future__ import annotations
@@ -315,3 +317,8 @@ GRASSROOTS_OUTBOX_MAX_ATTEMPTS = _count("GRASSROOTS_OUTBOX_MAX_ATTEMPTS", 5, min
 GRASSROOTS_OUTBOX_RETRY_SECONDS = _count("GRASSROOTS_OUTBOX_RETRY_SECONDS", 60, minimum=0)
 # Sending jobs queued for each send: the workers that share it (more than one pays off on PostgreSQL).
 GRASSROOTS_OUTBOX_WORKERS = _count("GRASSROOTS_OUTBOX_WORKERS", 1, minimum=1)
+# Bounces: a hard bounce scores 1, a soft one 0.5 (one a day); an address above this is put on hold.
+GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
+# Provider webhooks (django-anymail) for bounces and complaints: HTTP basic auth "user:password".
+# Unset, a random secret no provider knows keeps them closed.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(24)}"}

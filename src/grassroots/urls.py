@@ -21,6 +21,7 @@ urlpatterns = [
     path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
     path("o/<slug:org>/imports/", include("grassroots.imports.urls")),
     path("o/<slug:org>/bulletin/", include("grassroots.bulletin.urls")),
+    path("anymail/", include("grassroots.outbox.urls")),
     path("unsubscribe/<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.organizations.urls")),
 ]

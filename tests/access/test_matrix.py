@@ -240,7 +240,10 @@ WEB = {
 # separate test covers it), and static files are served by whitenoise.
 # The bulletin's public archive, its public feed and the one-click unsubscribe page are open to
 # anyone by design (tests/bulletin/test_public.py covers what each shows and to whom).
-NOT_IN_MATRIX = {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
+# Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
+NOT_IN_MATRIX = {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"} | {
+    name for name in web_routes() if name.endswith("_tracking_webhook")
+}
 
 
 def api_body_dated(scene, target) -> dict:

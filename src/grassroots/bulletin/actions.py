@@ -243,6 +243,17 @@ def close_sent_issue(sender, *, mailing: Mailing, **kwargs) -> None:
     )
 
 
+def unsubscribe_on_complaint(sender, *, delivery, **kwargs) -> None:
+    """The outbox received a complaint about a delivery: unsubscribe its person from its publication."""
+    key = delivery.mailing.list_key
+    if not key.startswith("publication-") or not key.removeprefix("publication-").isdigit():
+        return
+    publication = Publication.objects.filter(pk=int(key.removeprefix("publication-"))).first()
+    person = Person.objects.filter(pk=delivery.person_id).first()
+    if publication is not None and person is not None:
+        unsubscribe(person=person, publication=publication, by="complaint", source="complaint")
+
+
 def subscribe(*, person: Person, publication: Publication, by, source: str = "web") -> Subscription:
     """Ask to receive a publication (a supporter): unconfirmed until the person confirms."""
     if person.organization_id != publication.organization_id:

@@ -3,12 +3,14 @@ sending (confirmed by the exact number of recipients) and the delivery status.""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, print_json
+from grassroots.outbox.bounces import read_mbox, read_message_bytes
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.selectors import delivery_counts
 
@@ -148,3 +150,28 @@ def status(issue: Annotated[int, typer.Argument(help="Issue id.")], as_json: Jso
     out.print(f"issue {found.number}: {found.status}")
     for name, count in counts.items():
         out.print(f"  {name:<10} {count}")
+
+
+@bulletin_app.command("bounces")
+def bounces(
+    mbox: Annotated[
+        str,
+        typer.Option("--mbox", help="An mbox file of bounce messages ('-': one message or an mbox on standard input)."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Read bounce messages: score each failed address (hard 1, soft 0.5, one a day) and put on hold
+    those above GRASSROOTS_BOUNCE_THRESHOLD."""
+    if mbox == "-":
+        report = read_message_bytes(sys.stdin.buffer.read())
+    else:
+        if not Path(mbox).is_file():
+            raise Refusal(f"--mbox: no file {mbox}")
+        report = read_mbox(mbox)
+    if as_json:
+        print_json(vars(report))
+    else:
+        out.print(
+            f"{report.messages} message(s): {report.hard} hard bounce(s), {report.soft} soft, "
+            f"{report.unrecognised} not recognised"
+        )

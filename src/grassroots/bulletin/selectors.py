@@ -4,10 +4,12 @@ reader may see (public ones to anyone, members' ones to the organization, subtre
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.organizations.models import Organization, Unit
+from grassroots.outbox.models import MailAddress
 from grassroots.people.models import Membership, Person
 
 from .models import Article, Issue, Publication, Subscription
@@ -85,8 +87,11 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
     by_consent = Exists(current.filter(status__in=[s for s in statuses if s not in counted])) & Exists(
         subscribed.filter(state=Subscription.State.CONFIRMED)
     )
-    return people.filter(by_membership | by_consent).exclude(
-        Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED))
+    held = MailAddress.objects.filter(on_hold=True, address=Lower(OuterRef("email")))
+    return (
+        people.filter(by_membership | by_consent)
+        .exclude(Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED)))
+        .exclude(Exists(held))
     )
 
 

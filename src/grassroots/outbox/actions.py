@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,12 +21,15 @@ from django.utils import timezone
 from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused
 
-from .models import Delivery, Mailing
+from .models import Bounce, Delivery, MailAddress, Mailing
 
 Status = Delivery.Status
 WAITING = (Status.QUEUED, Status.SENDING)
 # Sent with the mailing when no row of it is queued or sending any more.
 mailing_finished = Signal()
+# Sent with the delivery a recipient complained about (marked as spam): its list unsubscribes them.
+complaint_received = Signal()
+SCORES = {Bounce.Kind.HARD: Decimal("1"), Bounce.Kind.SOFT: Decimal("0.5"), Bounce.Kind.COMPLAINT: Decimal("0")}
 
 
 def queue_mailing(
@@ -196,3 +200,55 @@ def finish_mailings(*, mailing_ids: list[int] | None = None) -> list[Mailing]:
             mailing_finished.send(sender=Mailing, mailing=mailing)
             finished.append(mailing)
     return finished
+
+
+def record_bounce(*, address: str, kind: str, reason: str, source: str, at: dt.datetime | None = None) -> Bounce:
+    """Record a bounce or complaint about an address, keeping the raw reason. A hard bounce adds 1
+    to the address's score and a soft one 0.5, at most one bounce a day; above
+    `GRASSROOTS_BOUNCE_THRESHOLD` the address is put on hold. The last message sent to it is
+    marked bounced (or complained); a complaint unsubscribes the person from that list at once."""
+    address = address.strip().lower()
+    if kind not in Bounce.Kind.values:
+        raise ActionRefused(f"kind: '{kind}' is not one of {', '.join(Bounce.Kind.values)}", field="kind")
+    if not address:
+        raise ActionRefused("address: a bounce names the address it is about", field="address")
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    with transaction.atomic():
+        known, _ = MailAddress.objects.select_for_update().get_or_create(address=address[:254])
+        delivery = (
+            Delivery.objects.filter(address__iexact=address, status__in=[Status.SENT, Status.BOUNCED])
+            .select_related("mailing__organization")
+            .order_by("-sent_at", "-pk")
+            .first()
+        )
+        counted = kind != Bounce.Kind.COMPLAINT and known.last_counted_on != day
+        bounce = Bounce.objects.create(
+            address=known,
+            delivery=delivery,
+            kind=kind,
+            reason=reason[:10000],
+            source=source[:40],
+            occurred_at=at,
+            counted=counted,
+        )
+        before = (known.score, known.on_hold)
+        if counted:
+            known.score += SCORES[kind]
+            known.last_counted_on = day
+            known.on_hold = known.on_hold or known.score > Decimal(str(settings.GRASSROOTS_BOUNCE_THRESHOLD))
+            known.save(update_fields=["score", "last_counted_on", "on_hold"])
+        if delivery is not None:
+            delivery.status = Status.COMPLAINED if kind == Bounce.Kind.COMPLAINT else Status.BOUNCED
+            delivery.last_error = reason[:2000]
+            delivery.save(update_fields=["status", "last_error"])
+        write_audit_record(
+            by=source,
+            action="outbox.complaint" if kind == Bounce.Kind.COMPLAINT else "outbox.bounce",
+            target=known,
+            organization=delivery.mailing.organization if delivery else None,
+            changes={"score": [str(before[0]), str(known.score)], "on_hold": [before[1], known.on_hold]},
+        )
+        if kind == Bounce.Kind.COMPLAINT and delivery is not None:
+            complaint_received.send(sender=Delivery, delivery=delivery)
+    return bounce

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class OutboxConfig(AppConfig):
     name = "grassroots.outbox"
     verbose_name = "Outbox"
+
+    def ready(self) -> None:
+        # A provider's webhook (django-anymail) told of a bounce, deferral or complaint.
+        from anymail.signals import tracking
+
+        from .bounces import anymail_tracking
+
+        tracking.connect(anymail_tracking, dispatch_uid="outbox.anymail_tracking")

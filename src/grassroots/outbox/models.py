@@ -70,3 +70,40 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.status})"
+
+
+class MailAddress(models.Model):
+    """What the outbox knows of an address from its bounces: a score (a hard bounce 1, a soft one
+    0.5, at most one bounce counted a day) and, above the configured threshold, a hold: no mail
+    goes to it until someone lifts it."""
+
+    address = models.CharField(max_length=254, unique=True)
+    score = models.DecimalField(max_digits=8, decimal_places=1, default=0)
+    on_hold = models.BooleanField(default=False)
+    last_counted_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Bounce(models.Model):
+    """One bounce or complaint about an address, with the raw reason the server or provider gave."""
+
+    class Kind(models.TextChoices):
+        HARD = "hard"
+        SOFT = "soft"
+        COMPLAINT = "complaint"
+
+    address = models.ForeignKey(MailAddress, on_delete=models.CASCADE, related_name="bounces")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    source = models.CharField(max_length=40, help_text="mbox, webhook:<provider>...")
+    occurred_at = models.DateTimeField()
+    counted = models.BooleanField(default=False, help_text="Whether it added to the address's score.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} bounce of {self.address}"
