@@ -148,12 +148,22 @@ def claim_deliveries(*, worker: str, limit: int, now: dt.datetime | None = None)
 
 
 def mark_sent(*, delivery: Delivery, message_id: str, worker: str) -> bool:
-    """Record one accepted message at once (its own statement), so a crash resends at most the one in flight."""
-    return bool(
-        Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker).update(
-            status=Status.SENT, message_id=message_id, sent_at=timezone.now(), last_error=""
+    """Record one accepted message at once (its own statement), so a crash resends at most the one in flight.
+
+    On PostgreSQL the commit does not wait for the disk (`synchronous_commit` off for this one
+    transaction): a killed worker loses nothing (the server has the commit), and only a crash of
+    the database server itself could forget the last fraction of a second of marks, whose
+    messages would then go twice. Waiting for the disk for every message would halve the rate.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return bool(
+            Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker).update(
+                status=Status.SENT, message_id=message_id, sent_at=timezone.now(), last_error=""
+            )
         )
-    )
 
 
 def is_permanent(error: Exception) -> bool:

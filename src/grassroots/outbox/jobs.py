@@ -101,14 +101,18 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
                 break
             for delivery in batch:
                 rate.wait()
-                if connection is None:
-                    connection = get_connection()
-                message = message_for(delivery, connection)
+                message = message_for(delivery, None)
                 try:
+                    if connection is None:
+                        # Opened here, so that Django's backend keeps it open across messages (one
+                        # connection for many messages, not one per message).
+                        connection = get_connection()
+                        connection.open()
                     connection.send_messages([message])
-                except SEND_ERRORS as error:
+                except SEND_ERRORS as error:  # a refusal, or a server that cannot be reached
                     mark_failed(delivery=delivery, error=error, worker=worker)
-                    connection.close()
+                    if connection is not None:
+                        connection.close()
                     connection = None
                     continue
                 mark_sent(delivery=delivery, message_id=message.extra_headers["Message-ID"], worker=worker)

@@ -3,6 +3,8 @@ nothing to store, and a token made for one list does not work for another."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -30,7 +32,17 @@ def absolute(path: str) -> str:
 
 
 def unsubscribe_url(*, person_id: int, list_key: str) -> str:
-    return absolute(reverse("unsubscribe", kwargs={"token": unsubscribe_token(person_id=person_id, list_key=list_key)}))
+    # Reversed once per process and filled in per recipient: a worker makes one per message.
+    return _unsubscribe_prefix() + unsubscribe_token(person_id=person_id, list_key=list_key) + "/"
+
+
+@functools.cache
+def _unsubscribe_base(base_url: str) -> str:
+    return base_url.rstrip("/") + reverse("unsubscribe", kwargs={"token": "T"}).removesuffix("T/")
+
+
+def _unsubscribe_prefix() -> str:
+    return _unsubscribe_base(settings.GRASSROOTS_BASE_URL)
 
 
 def mail_domain() -> str:
