@@ -201,6 +201,62 @@ def send_issue(
     return mailing
 
 
+def schedule_issue(
+    *,
+    issue: Issue,
+    at: dt.datetime,
+    by,
+    confirm: int,
+    unit: Unit | None = None,
+    statuses: list[str] | None = None,
+) -> Issue:
+    """Schedule a draft issue to be sent at `at` (an aware time in the future) to the audience,
+    confirmed now by its exact count as a send is; at that time it goes to the audience as it is then."""
+    publication = issue.publication
+    statuses = list(statuses or [])
+    root = check_audience(publication, unit, statuses)
+    if at.tzinfo is None:
+        raise ActionRefused("at: give the time with its zone", field="at")
+    if at <= timezone.now():
+        raise ActionRefused(f"at: {at.isoformat()} has passed; send the issue now instead", field="at")
+    if issue.status != Issue.Status.DRAFT:
+        raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft can be scheduled")
+    if not issue.articles.exists():
+        raise ActionRefused(f"issue {issue.number} has no article to send")
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
+        count = recipient_count(publication=publication, unit=root, statuses=statuses)
+        if confirm != count:
+            raise ActionRefused(
+                f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
+                field="confirm",
+            )
+        issue.status, issue.scheduled_for = Issue.Status.SCHEDULED, at
+        issue.audience_unit, issue.audience_statuses = root, statuses
+        issue.save(update_fields=["status", "scheduled_for", "audience_unit", "audience_statuses"])
+        write_audit_record(
+            by=by,
+            action="bulletin.issue.schedule",
+            target=issue,
+            organization=publication.organization,
+            unit=publication.unit,
+            changes={"status": ["draft", "scheduled"], "at": [None, at.isoformat()], "recipients": [None, count]},
+        )
+    return issue
+
+
+def send_scheduled_issue(*, issue: Issue, now: dt.datetime | None = None) -> Mailing | None:
+    """Send a scheduled issue whose time has come, to its audience as it is now (None when it is
+    not scheduled any more, or not yet due)."""
+    now = now or timezone.now()
+    if issue.status != Issue.Status.SCHEDULED or issue.scheduled_for is None or issue.scheduled_for > now:
+        return None
+    audience = {"unit": issue.audience_unit, "statuses": issue.audience_statuses}
+    count = recipient_count(publication=issue.publication, **audience)
+    return send_issue(issue=issue, by="schedule", confirm=count, **audience)
+
+
 def _covers(article: Article, root: Unit | None) -> bool:
     """A subtree article goes in the mail only when the whole audience lies in its subtree."""
     return (

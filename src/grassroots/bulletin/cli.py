@@ -3,6 +3,7 @@ sending (confirmed by the exact number of recipients) and the delivery status.""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from grassroots.outbox.bounces import read_mbox, read_message_bytes
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.selectors import delivery_counts
 
-from . import actions
+from . import actions, jobs
 from .models import Article, Issue, Publication
 from .selectors import recipient_count
 
@@ -130,10 +131,22 @@ def send(
     confirm: Annotated[int, typer.Option("--confirm", help="The number of recipients `audience` printed.")],
     unit: UnitOption = None,
     status: StatusOption = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Send later: an ISO time with its zone, e.g. 2026-12-01T09:00+01:00.")
+    ] = None,
 ) -> None:
-    """Send an issue through the outbox (`grassroots worker` or `grassroots outbox send` delivers it)."""
+    """Send an issue through the outbox (`grassroots worker` or `grassroots outbox send` delivers it),
+    now or, with --at, at that time (a `grassroots worker` must be running then)."""
     found = _issue(issue)
     audience = _audience(found, unit, status)
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise Refusal(f"--at: '{at}' is not an ISO date and time") from None
+        jobs.schedule(issue=found, at=when, confirm=confirm, by=operator(), **audience)
+        out.print(f"Issue {found.number} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
+        return
     actions.send_issue(issue=found, confirm=confirm, by=operator(), **audience)
     start_delivery()
     out.print(f"Issue {found.number} queued for {confirm} recipient(s).")

@@ -46,3 +46,9 @@ class AudienceForm(forms.Form):
 
 class SendForm(AudienceForm, ActionForm):
     confirm = forms.IntegerField(min_value=0, help_text="Type the number of recipients shown above.")
+    at = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        help_text="Empty: now. A later time schedules it (in the organization's time zone).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )

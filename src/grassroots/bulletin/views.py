@@ -21,7 +21,7 @@ from grassroots.outbox.tokens import read_unsubscribe_token
 from grassroots.people.models import Person
 from grassroots.web import refusal_message
 
-from . import actions
+from . import actions, jobs
 from .forms import AudienceForm, IssueForm, PublicationForm, SendForm
 from .models import Publication
 from .rendering import article_html, mail_parts
@@ -148,19 +148,20 @@ def issue_send(request: HttpRequest, org: str, publication: str, number: int) ->
         messages.error(request, form.error_message())
         return back
     data = form.cleaned_data
+    audience = {"unit": _unit(request, organization, data["unit"]), "statuses": data["status"]}
     try:
-        actions.send_issue(
-            issue=issue,
-            by=request.user,
-            confirm=data["confirm"],
-            unit=_unit(request, organization, data["unit"]),
-            statuses=data["status"],
-        )
+        if data["at"]:
+            jobs.schedule(issue=issue, at=data["at"], by=request.user, confirm=data["confirm"], **audience)
+        else:
+            actions.send_issue(issue=issue, by=request.user, confirm=data["confirm"], **audience)
     except ActionRefused as refusal:
         messages.error(request, refusal_message(refusal))
         return back
-    start_delivery()
-    messages.success(request, f"Issue {issue.number} is being sent.")
+    if data["at"]:
+        messages.success(request, f"Issue {issue.number} is scheduled for {data['at']:%d %b %Y %H:%M}.")
+    else:
+        start_delivery()
+        messages.success(request, f"Issue {issue.number} is being sent.")
     return back
 
 
