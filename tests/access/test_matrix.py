@@ -217,6 +217,10 @@ WEB = {
     ("import_run", "GET"): Route("run"),
     ("import_errors", "GET"): Route("run"),
     ("import_again", "POST"): Route("run", "POST", data=lambda s, r: {"action": "check"}, **IMPORTING),
+    ("person_subscriptions", "GET"): Route("person"),
+    ("person_subscriptions", "POST"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"publication": bulletin_of(s.org).pk}
+    ),
     ("bulletin", "GET"): Route("org"),
     ("bulletin", "POST"): Route(
         "org", "POST", Right.MANAGE_UNITS, data=lambda s, o: {"name": "New Paper", "colour": "#000000"}, **PUBLISHING
@@ -241,9 +245,11 @@ WEB = {
 # The bulletin's public archive, its public feed and the one-click unsubscribe page are open to
 # anyone by design (tests/bulletin/test_public.py covers what each shows and to whom).
 # Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
-NOT_IN_MATRIX = {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"} | {
-    name for name in web_routes() if name.endswith("_tracking_webhook")
-}
+NOT_IN_MATRIX = (
+    {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
+    | {"subscription_confirm"}
+    | {name for name in web_routes() if name.endswith("_tracking_webhook")}
+)
 
 
 def api_body_dated(scene, target) -> dict:

@@ -315,8 +315,8 @@ def subscribe(*, person: Person, publication: Publication, by, source: str = "we
     if person.organization_id != publication.organization_id:
         raise ActionRefused("person: not a person of this publication's organization", field="person")
     with transaction.atomic():
-        # A person subscribes themselves; anyone else needs the right to change their record.
-        if is_operator(by) or grants_for(by, publication.organization_id).person_id != person.pk:
+        # A person may subscribe themselves (source "self"); anyone else needs the right to change their record.
+        if source != "self" or is_operator(by) or grants_for(by, publication.organization_id).person_id != person.pk:
             authorize(by, Right.EDIT_PEOPLE, _unit_of(person), organization=publication.organization)
         subscription, created = Subscription.objects.get_or_create(
             person=person,
@@ -336,6 +336,30 @@ def subscribe(*, person: Person, publication: Publication, by, source: str = "we
             changes={"state": [None, subscription.state]},
         )
     return subscription
+
+
+def ask_for_confirmation(*, subscription: Subscription, confirm_url: str, by) -> Mailing:
+    """Mail the person the link that confirms their subscription (the double opt-in), through the
+    outbox like every message; the subscription stays unconfirmed until they follow it."""
+    if subscription.state != Subscription.State.UNCONFIRMED:
+        raise ActionRefused(f"the subscription is {subscription.state}: there is nothing to confirm")
+    person, publication = subscription.person, subscription.publication
+    if not person.email:
+        raise ActionRefused(f"{person.name} has no email address to confirm with", field="person")
+    text = (
+        f"Someone asked for {publication.name} to be sent to {person.email}.\n\n"
+        f"To confirm, open this address and press the button (consent text version {publication.consent_version}):\n"
+        f"{confirm_url}\n\nIf it was not you, ignore this message: nothing will be sent.\n\n{publication.footer}\n"
+    )
+    return outbox.queue_mailing(
+        organization=publication.organization,
+        source=f"bulletin.confirm:{subscription.pk}:{timezone.now().timestamp():.0f}",
+        subject=f"Confirm your subscription to {publication.name}",
+        text_body=text,
+        html_body="",
+        recipients=Person.objects.filter(pk=person.pk),
+        by=by,
+    )
 
 
 def confirm_subscription(*, subscription: Subscription, by) -> Subscription:

@@ -3,6 +3,7 @@ reader may see (public ones to anyone, members' ones to the organization, subtre
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -13,6 +14,8 @@ from grassroots.outbox.models import MailAddress
 from grassroots.people.models import Membership, Person
 
 from .models import Article, Issue, Publication, Subscription
+
+CONFIRM_SALT = "grassroots.bulletin.confirm"
 
 
 def all_statuses(organization: Organization) -> list[str]:
@@ -148,3 +151,18 @@ def subscription_of(person: Person, publication: Publication) -> Subscription | 
 
 def subscriptions_of(person: Person) -> list[Subscription]:
     return list(Subscription.objects.filter(person=person).select_related("publication"))
+
+
+def subscription_by_token(token: str) -> Subscription | None:
+    """The subscription a confirmation link was made for, or None for a link that is not ours."""
+    try:
+        pk = signing.Signer(salt=CONFIRM_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    if not pk.isdigit():
+        return None
+    return Subscription.objects.filter(pk=int(pk)).select_related("publication", "person").first()
+
+
+def confirmation_token(subscription: Subscription) -> str:
+    return signing.Signer(salt=CONFIRM_SALT).sign(str(subscription.pk))

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -17,8 +18,9 @@ from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.models import UNSUBSCRIBE_MARK
 from grassroots.outbox.selectors import delivery_counts, failures_of
-from grassroots.outbox.tokens import read_unsubscribe_token
+from grassroots.outbox.tokens import absolute, read_unsubscribe_token
 from grassroots.people.models import Person
+from grassroots.people.selectors import person_for
 from grassroots.web import refusal_message
 
 from . import actions, jobs
@@ -28,12 +30,15 @@ from .rendering import article_html, mail_parts
 from .selectors import (
     all_statuses,
     articles_visible_to,
+    confirmation_token,
     issue_of,
     public_publication,
     publication_for,
     publications_visible_to,
     published_issues,
     recipient_count,
+    subscription_by_token,
+    subscriptions_of,
     unit_by_slug,
 )
 
@@ -223,3 +228,46 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
         actions.unsubscribe(person=person, publication=publication, by="one-click", source="one-click")
         done = True
     return render(request, "bulletin/unsubscribe.html", {"publication": publication, "done": done})
+
+
+@login_required
+def person_subscriptions(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """A person's subscriptions to the organization's publications; POST subscribes them to one
+    and mails them the link that confirms it (double opt-in)."""
+    organization = organization_for(request.user, org)
+    person = person_for(request.user, organization, pk)
+    publications = publications_visible_to(request.user, organization)
+    if request.method == "POST":
+        chosen = publications.filter(pk=request.POST.get("publication") or 0).first()
+        if chosen is None:
+            messages.error(request, "publication: choose one of the organization's publications")
+        else:
+            try:
+                subscription = actions.subscribe(person=person, publication=chosen, by=request.user, source="organizer")
+                url = absolute(reverse("subscription_confirm", args=[confirmation_token(subscription)]))
+                actions.ask_for_confirmation(subscription=subscription, confirm_url=url, by=request.user)
+            except ActionRefused as refusal:
+                messages.error(request, refusal_message(refusal))
+            else:
+                start_delivery()
+                messages.success(request, f"{person.name} was sent the link that confirms it.")
+        return redirect("person_subscriptions", org=organization.slug, pk=person.pk)
+    context = {
+        "organization": organization,
+        "person": person,
+        "subscriptions": subscriptions_of(person),
+        "publications": publications,
+    }
+    return render(request, "bulletin/person_subscriptions.html", context)
+
+
+@csrf_exempt  # followed from a mail: no session, no CSRF cookie; the signed token is the credential
+def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The double opt-in's second step: a GET shows a button and changes nothing (link scanners),
+    a POST confirms (and records the consent once)."""
+    subscription = subscription_by_token(token)
+    if subscription is None:
+        return render(request, "bulletin/confirm.html", {"invalid": True}, status=404)
+    if request.method == "POST" and subscription.state == "unconfirmed":
+        actions.confirm_subscription(subscription=subscription, by="double-opt-in")
+    return render(request, "bulletin/confirm.html", {"subscription": subscription})
