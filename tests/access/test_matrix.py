@@ -226,6 +226,7 @@ WEB = {
         "org", "POST", Right.MANAGE_UNITS, data=lambda s, o: {"name": "New Paper", "colour": "#000000"}, **PUBLISHING
     ),
     ("bulletin_publication", "GET"): Route("publication"),
+    ("bulletin_members_feed_address", "POST"): Route("publication", "POST"),
     ("bulletin_publication", "POST"): Route("publication", "POST", Right.MANAGE_UNITS, data=new_issue, **PUBLISHING),
     ("bulletin_issue", "GET"): Route("issue", right=Right.MANAGE_UNITS, **PUBLISHING),
     # Confirmed with a wrong count: refused as such once the right is checked.
@@ -247,7 +248,7 @@ WEB = {
 # Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
 NOT_IN_MATRIX = (
     {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
-    | {"subscription_confirm"}
+    | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed"}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
 

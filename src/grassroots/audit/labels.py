@@ -59,6 +59,8 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "bulletin.subscribe": "Subscription asked for",
             "bulletin.subscribe.confirm": "Subscription confirmed",
             "bulletin.unsubscribe": "Unsubscribed",
+            "bulletin.feed_token.create": "Members' feed address made",
+            "bulletin.feed_token.revoke": "Members' feed address revoked",
         },
     ),
     "outbox": (

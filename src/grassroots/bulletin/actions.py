@@ -9,7 +9,9 @@ Publishing is managing: an organization's publication needs the right over the w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 
 from django.db import transaction
 from django.db.models import Max
@@ -25,7 +27,7 @@ from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
 from grassroots.outbox.tokens import mail_domain
 from grassroots.people.models import Consent, Person
 
-from .models import Article, Issue, Publication, Subscription
+from .models import Article, FeedToken, Issue, Publication, Subscription
 from .rendering import mail_parts
 from .selectors import all_statuses, audience_of, recipient_count
 
@@ -308,6 +310,38 @@ def unsubscribe_on_complaint(sender, *, delivery, **kwargs) -> None:
     person = Person.objects.filter(pk=delivery.person_id).first()
     if publication is not None and person is not None:
         unsubscribe(person=person, publication=publication, by="complaint", source="complaint")
+
+
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_feed_token(*, publication: Publication, by) -> tuple[FeedToken, str]:
+    """Make the secret address of `by`'s members' feed of a publication (shown once, stored as its
+    digest); any earlier one of theirs for it is revoked. Only for someone of the organization."""
+    if is_operator(by) or grants_for(by, publication.organization_id).is_empty:
+        raise ActionRefused("a members' feed is for someone who belongs to the organization")
+    secret = secrets.token_urlsafe(24)
+    now = timezone.now()
+    with transaction.atomic():
+        FeedToken.objects.filter(publication=publication, user=by, revoked_at__isnull=True).update(revoked_at=now)
+        token = FeedToken.objects.create(publication=publication, user=by, digest=feed_digest(secret), created_at=now)
+        write_audit_record(
+            by=by, action="bulletin.feed_token.create", target=token, organization=publication.organization
+        )
+    return token, secret
+
+
+def revoke_feed_tokens(*, publication: Publication, by) -> int:
+    """Revoke `by`'s members' feed addresses of a publication; returns how many were live."""
+    with transaction.atomic():
+        live = list(FeedToken.objects.filter(publication=publication, user=by, revoked_at__isnull=True))
+        FeedToken.objects.filter(pk__in=[token.pk for token in live]).update(revoked_at=timezone.now())
+        for token in live:
+            write_audit_record(
+                by=by, action="bulletin.feed_token.revoke", target=token, organization=publication.organization
+            )
+    return len(live)
 
 
 def subscribe(*, person: Person, publication: Publication, by, source: str = "web") -> Subscription:

@@ -3,6 +3,7 @@ subscribed to which (supporters by double opt-in; members receive it by their me
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from grassroots.people.models import Person
@@ -125,3 +126,18 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} to {self.publication}: {self.state}"
+
+
+class FeedToken(models.Model):
+    """The secret in the address of someone's members' feed of a publication: it shows them, as
+    their rights are when the feed is read, what they may read in the archive. Stored as its
+    SHA-256 digest; revoked, it answers nothing."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="feed_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"members' feed of {self.publication} for {self.user}"

@@ -55,6 +55,13 @@ def public_publication(organization_slug: str, slug: str) -> Publication:
     return publication
 
 
+def units_publications(unit: Unit) -> QuerySet[Publication]:
+    """The publications of a unit and of the units under it."""
+    return Publication.objects.filter(
+        organization_id=unit.organization_id, unit__path__gte=unit.path, unit__path__lt=unit.path + "~"
+    )
+
+
 def issue_of(publication: Publication, number: int) -> Issue:
     issue = publication.issues.filter(number=number).select_related("mailing", "audience_unit").first()
     if issue is None:

@@ -3,9 +3,10 @@
 from django.urls import path
 
 from . import views
-from .feeds import PublicFeed
+from .feeds import MembersFeed, PublicFeed, SubtreeFeed
 
 urlpatterns = [
+    path("units/<slug:unit>/feed.atom", SubtreeFeed(), name="bulletin_subtree_feed"),
     path("", views.publications_page, name="bulletin"),
     path("<slug:publication>/", views.publication_page, name="bulletin_publication"),
     path("<slug:publication>/<int:number>/", views.issue_page, name="bulletin_issue"),
@@ -15,4 +16,7 @@ urlpatterns = [
     path("<slug:publication>/archive/", views.archive_page, name="bulletin_archive"),
     path("<slug:publication>/archive/<int:number>/", views.archive_issue_page, name="bulletin_archive_issue"),
     path("<slug:publication>/feed.atom", PublicFeed(), name="bulletin_feed"),
+    # The secret in the address is the credential (a feed reader has no session).
+    path("<slug:publication>/members/<str:secret>.atom", MembersFeed(), name="bulletin_members_feed"),
+    path("<slug:publication>/members-feed/", views.members_feed_address, name="bulletin_members_feed_address"),
 ]

@@ -271,3 +271,24 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and subscription.state == "unconfirmed":
         actions.confirm_subscription(subscription=subscription, by="double-opt-in")
     return render(request, "bulletin/confirm.html", {"subscription": subscription})
+
+
+@require_POST
+@login_required
+def members_feed_address(request: HttpRequest, org: str, publication: str) -> HttpResponse:
+    """Make (or, with revoke=yes, revoke) the signed-in person's members' feed address; the new
+    address is shown once, on the publication's page."""
+    organization = organization_for(request.user, org)
+    found = publication_for(request.user, organization, publication)
+    if request.POST.get("revoke") == "yes":
+        revoked = actions.revoke_feed_tokens(publication=found, by=request.user)
+        messages.success(request, f"{revoked} members' feed address(es) revoked.")
+    else:
+        try:
+            _token, secret = actions.create_feed_token(publication=found, by=request.user)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            url = absolute(reverse("bulletin_members_feed", args=[organization.slug, found.slug, secret]))
+            messages.success(request, f"Your members' feed (keep it to yourself; shown once): {url}")
+    return redirect("bulletin_publication", org=organization.slug, publication=found.slug)
