@@ -166,8 +166,7 @@ def send_issue(
     with transaction.atomic():
         authorize_publishing(by, publication)
         authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
-        audience = {"publication": publication, "unit": root, "statuses": statuses}
-        count = recipient_count(**audience)
+        count = recipient_count(publication=publication, unit=root, statuses=statuses)
         if confirm != count:
             raise ActionRefused(
                 f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
@@ -182,7 +181,7 @@ def send_issue(
             subject=subject,
             text_body=text,
             html_body=html,
-            recipients=audience_of(**audience),
+            recipients=audience_of(publication=publication, unit=root, statuses=statuses),
             list_id=f"{publication.name} <{publication.slug}.{domain}.{mail_domain()}>",
             list_key=publication.list_key,
             by=by,

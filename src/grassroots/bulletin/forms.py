@@ -41,7 +41,9 @@ class AudienceForm(forms.Form):
 
     def __init__(self, *args, statuses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(status, status) for status in statuses]
+        field = self.fields["status"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(status, status) for status in statuses]
 
 
 class SendForm(AudienceForm, ActionForm):

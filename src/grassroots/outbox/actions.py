@@ -29,7 +29,11 @@ WAITING = (Status.QUEUED, Status.SENDING)
 mailing_finished = Signal()
 # Sent with the delivery a recipient complained about (marked as spam): its list unsubscribes them.
 complaint_received = Signal()
-SCORES = {Bounce.Kind.HARD: Decimal("1"), Bounce.Kind.SOFT: Decimal("0.5"), Bounce.Kind.COMPLAINT: Decimal("0")}
+SCORES: dict[str, Decimal] = {
+    Bounce.Kind.HARD: Decimal("1"),
+    Bounce.Kind.SOFT: Decimal("0.5"),
+    Bounce.Kind.COMPLAINT: Decimal("0"),
+}
 
 
 def queue_mailing(

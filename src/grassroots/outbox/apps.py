@@ -7,7 +7,7 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         # A provider's webhook (django-anymail) told of a bounce, deferral or complaint.
-        from anymail.signals import tracking
+        from anymail.signals import tracking  # type: ignore[import-untyped]
 
         from .bounces import anymail_tracking
 

@@ -8,6 +8,7 @@ a killed worker's rows are queued again after `GRASSROOTS_OUTBOX_STALE_SECONDS`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import threading
@@ -48,7 +49,7 @@ class RateLimit:
     def day_left(self) -> int | None:
         if not self.per_day:
             return None
-        return max(self.per_day - sent_since(timezone.now() - timezone.timedelta(days=1)), 0)
+        return max(self.per_day - sent_since(timezone.now() - dt.timedelta(days=1)), 0)
 
 
 def message_for(delivery: Delivery, connection) -> EmailMultiAlternatives:
