@@ -119,3 +119,30 @@ def test_unsubscribing_never_changes_a_membership():
     fay = room.people["fay"]
     assert fay.memberships.get(end__isnull=True).status == "member"
     assert Subscription.objects.get(person=fay).state == "unsubscribed"
+
+
+def test_a_workers_prepared_copy_is_the_message_built_in_full(settings):
+    """The worker builds a mailing's message once and fills in each recipient: the copy carries the
+    same headers and parts as the message built for that recipient alone."""
+    import email
+    import email.policy
+
+    from grassroots.outbox.jobs import Prepared, message_for
+
+    settings.GRASSROOTS_BASE_URL = "https://members.example.org"
+    room = newsroom()
+    mailing = bulletin.send_issue(issue=room.issue, by="test", confirm=3)
+    delivery = mailing.deliveries.get(address="ann@example.org")
+    prepared = Prepared(mailing)
+    assert prepared.body is not None  # the fast path applies to this mailing
+    message_id, data = prepared.copy_for(delivery)
+    copy = email.message_from_bytes(data, policy=email.policy.default)
+    full = email.message_from_bytes(
+        message_for(delivery, None).message().as_bytes(linesep="\r\n"), policy=email.policy.default
+    )
+    assert copy["Message-ID"] == message_id
+    for header in ("To", "From", "Subject", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert str(copy[header]).strip() == str(full[header]).strip(), header  # folding aside
+    for kind in ("plain", "html"):
+        assert copy.get_body((kind,)).get_content() == full.get_body((kind,)).get_content()
+    assert "[[unsubscribe-url]]" not in data.decode()
