@@ -5,10 +5,11 @@ publication, the unit's subtree for a unit's). The public archive and the Atom f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Text
 from grassroots.organizations.api import referenced_unit
@@ -31,6 +32,8 @@ from .schemas import (
 from .selectors import issue_of, publication_for, publications_visible_to, recipient_count
 
 router = Router(tags=["bulletin"])
+# An issue's number as the database can hold it (a larger one is a 422, not a server error).
+IssueNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def caller(request: HttpRequest) -> Any:
@@ -42,7 +45,7 @@ def _publication(request: HttpRequest, org_slug: str, publication_slug: str) -> 
     return publication_for(caller(request), organization_for(caller(request), org_slug), publication_slug)
 
 
-def _issue(request: HttpRequest, org_slug: str, publication_slug: str, number: int) -> Issue:
+def _issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber) -> Issue:
     publication = _publication(request, org_slug, publication_slug)
     actions.authorize_publishing(caller(request), publication)
     return issue_of(publication, number)
@@ -109,7 +112,7 @@ def add_issue(request: HttpRequest, org_slug: str, publication_slug: str, payloa
     response={200: IssueDetailOut, **WRITE_ERRORS},
     summary="One issue with its articles",
 )
-def get_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: int):
+def get_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
     return _issue(request, org_slug, publication_slug, number)
 
 
@@ -122,7 +125,7 @@ def issue_audience(
     request: HttpRequest,
     org_slug: str,
     publication_slug: str,
-    number: int,
+    number: IssueNumber,
     unit: Text = "",
     status: Query[list[Text]] = None,  # type: ignore[assignment]
 ):
@@ -141,7 +144,7 @@ def issue_audience(
     response={200: StatusOut, **WRITE_ERRORS},
     summary="Send an issue",
 )
-def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: int, payload: SendIn):
+def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber, payload: SendIn):
     """Queue the issue for its audience; `confirm` must be the exact recipient count."""
     issue = _issue(request, org_slug, publication_slug, number)
     unit = referenced_unit(request, issue.publication.organization, payload.unit, field="unit")
@@ -157,7 +160,7 @@ def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, numbe
     response={200: StatusOut, **WRITE_ERRORS},
     summary="An issue's delivery status",
 )
-def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: int):
+def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
     """The issue's status and its delivery rows per status."""
     issue = _issue(request, org_slug, publication_slug, number)
     return {"status": issue.status, "deliveries": delivery_counts(issue.mailing)}

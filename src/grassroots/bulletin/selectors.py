@@ -63,6 +63,8 @@ def units_publications(unit: Unit) -> QuerySet[Publication]:
 
 
 def issue_of(publication: Publication, number: int) -> Issue:
+    if not 1 <= number < 2**31:  # beyond what the column holds: no such issue, not a database error
+        raise Http404(f"{publication.name} has no issue number {number}")
     issue = publication.issues.filter(number=number).select_related("mailing", "audience_unit").first()
     if issue is None:
         raise Http404(f"{publication.name} has no issue number {number}")
