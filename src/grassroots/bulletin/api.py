@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 from pydantic import Field
 
 from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Text
@@ -127,13 +127,13 @@ def issue_audience(
     publication_slug: str,
     number: IssueNumber,
     unit: Text = "",
-    status: Query[list[Text]] = None,  # type: ignore[assignment]
+    status: Text = "",
 ):
     """The exact number of recipients for the subtree `unit` (default: the publication's) and the
-    member statuses `status` (repeat; default: the counted member statuses)."""
+    member statuses `status` (comma-separated; default: the counted member statuses)."""
     issue = _issue(request, org_slug, publication_slug, number)
     publication = issue.publication
-    statuses = list(status or [])
+    statuses = [name.strip() for name in status.split(",") if name.strip()]
     root = referenced_unit(request, publication.organization, unit or None, field="unit")
     actions.check_audience(publication, root, statuses)
     return {"recipients": recipient_count(publication=publication, unit=root, statuses=statuses)}
