@@ -9,6 +9,13 @@ GRASSROOTS_PRODUCTION   1: HTTPS only, secure cookies, HSTS (refused together wi
 GRASSROOTS_PROXY_COUNT  trusted reverse proxies in front (default 0): client address and HTTPS from their headers
 GRASSROOTS_LOGIN_FAILURE_LIMIT    failed sign-ins before a username is locked out from an address (default 5)
 GRASSROOTS_LOGIN_COOLOFF_MINUTES  how long that lockout lasts (default 30)
+EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, DEFAULT_FROM_EMAIL
+                   the SMTP server the outbox sends through (Django's own names; default localhost:25)
+GRASSROOTS_BASE_URL       the address people reach this installation at (links in mail: unsubscribe, archive)
+GRASSROOTS_MAIL_PER_SECOND  messages a second per worker (default 0: no limit)
+GRASSROOTS_MAIL_PER_DAY     messages a day from all workers together (default 0: no limit)
+GRASSROOTS_BOUNCE_THRESHOLD bounce score above which an address is put on hold (default 3)
+ANYMAIL_WEBHOOK_SECRET      "user:password" that provider webhooks (/anymail/<provider>/tracking/) authenticate with
 """
 
 from __future__ import annotations
@@ -105,6 +112,8 @@ INSTALLED_APPS = [
     "grassroots.meetings",
     "grassroots.accounts",
     "grassroots.imports",
+    "grassroots.outbox",
+    "grassroots.bulletin",
 ]
 
 MIDDLEWARE = [
@@ -267,3 +276,49 @@ IMPORTS_DIR = DATA_DIR / "imports"
 # Background jobs (imports run from the web and the API): rows in the database, run by
 # `grassroots worker` processes; as many workers as wanted on PostgreSQL (SKIP LOCKED).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Mail: the outbox (grassroots/outbox) sends every message through Django's email backend, SMTP by
+# default, configured under Django's own names.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _count("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both")
+EMAIL_TIMEOUT = _count("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grassroots@localhost")
+GRASSROOTS_BASE_URL = os.environ.get("GRASSROOTS_BASE_URL", "http://localhost:8000")
+# Message-IDs and tag URIs are made on this domain (default: DEFAULT_FROM_EMAIL's); the mailto:
+# unsubscribe address (default: DEFAULT_FROM_EMAIL) is for mail clients without one-click.
+GRASSROOTS_MAIL_DOMAIN = os.environ.get("GRASSROOTS_MAIL_DOMAIN", "")
+GRASSROOTS_UNSUBSCRIBE_ADDRESS = os.environ.get("GRASSROOTS_UNSUBSCRIBE_ADDRESS", "")
+
+
+def _rate(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        rate = float(value) if value else default
+    except ValueError:
+        rate = -1
+    if rate < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of at least 0, not {value!r}")
+    return rate
+
+
+GRASSROOTS_MAIL_PER_SECOND = _rate("GRASSROOTS_MAIL_PER_SECOND", 0)
+GRASSROOTS_MAIL_PER_DAY = _count("GRASSROOTS_MAIL_PER_DAY", 0)
+GRASSROOTS_OUTBOX_BATCH = _count("GRASSROOTS_OUTBOX_BATCH", 100, minimum=1)
+# A row left `sending` this long by a worker that died is queued again.
+GRASSROOTS_OUTBOX_STALE_SECONDS = _count("GRASSROOTS_OUTBOX_STALE_SECONDS", 600, minimum=1)
+GRASSROOTS_OUTBOX_MAX_ATTEMPTS = _count("GRASSROOTS_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
+GRASSROOTS_OUTBOX_RETRY_SECONDS = _count("GRASSROOTS_OUTBOX_RETRY_SECONDS", 60, minimum=0)
+# Sending jobs queued for each send: the workers that share it (more than one pays off on PostgreSQL).
+GRASSROOTS_OUTBOX_WORKERS = _count("GRASSROOTS_OUTBOX_WORKERS", 1, minimum=1)
+# Bounces: a hard bounce scores 1, a soft one 0.5 (one a day); an address above this is put on hold.
+GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
+# Provider webhooks (django-anymail) for bounces and complaints: HTTP basic auth "user:password".
+# Unset, a random secret no provider knows keeps them closed.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(24)}"}

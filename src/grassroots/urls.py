@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from grassroots.accounts.admin_site import GrassrootsAdminSite
 from grassroots.api.root import api
+from grassroots.bulletin import views as bulletin_views
 
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite
@@ -16,8 +17,17 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("grassroots.accounts.urls")),
+    path(
+        "o/<slug:org>/people/<int:pk>/subscriptions/",
+        bulletin_views.person_subscriptions,
+        name="person_subscriptions",
+    ),
     path("o/<slug:org>/people/", include("grassroots.people.urls")),
     path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
     path("o/<slug:org>/imports/", include("grassroots.imports.urls")),
+    path("o/<slug:org>/bulletin/", include("grassroots.bulletin.urls")),
+    path("anymail/", include("grassroots.outbox.urls")),
+    path("subscribe/confirm/<str:token>/", bulletin_views.confirm_page, name="subscription_confirm"),
+    path("unsubscribe/<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.organizations.urls")),
 ]

@@ -37,6 +37,7 @@ PERSON_TARGETS = [
 ORG_TARGETS = ["own organization", "another organization"]
 TOKEN_TARGETS = ["own token", "another user's token"]
 RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
+BULLETIN_TARGETS = ["own organization's publication", "another organization's publication"]
 TARGETS = {
     "self": [None],
     "org": ORG_TARGETS,
@@ -44,6 +45,8 @@ TARGETS = {
     "person": PERSON_TARGETS,
     "token": TOKEN_TARGETS,
     "run": RUN_TARGETS,
+    "publication": BULLETIN_TARGETS,
+    "issue": BULLETIN_TARGETS,
 }
 
 
@@ -126,6 +129,14 @@ def member_file(scene, org) -> dict:
 
 
 IMPORTING = {"right": Right.IMPORT_EXPORT, "anywhere": True}
+# The scene's publications are the organizations' own: publishing in them needs the whole organization.
+PUBLISHING = {"over": lambda scene, target: [None]}
+
+
+def new_issue(scene, publication) -> dict:
+    return {"title": "No. 2", "article_title": "News", "body": "Some *news*.", "visibility": "members"}
+
+
 WHOLE_ORGANIZATION = [None]
 NEW_COMMITTEE = {"kind": "building_committee", "name": "New Committee", "on": TODAY}
 
@@ -206,6 +217,23 @@ WEB = {
     ("import_run", "GET"): Route("run"),
     ("import_errors", "GET"): Route("run"),
     ("import_again", "POST"): Route("run", "POST", data=lambda s, r: {"action": "check"}, **IMPORTING),
+    ("person_subscriptions", "GET"): Route("person"),
+    ("person_subscriptions", "POST"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"publication": bulletin_of(s.org).pk}
+    ),
+    ("bulletin", "GET"): Route("org"),
+    ("bulletin", "POST"): Route(
+        "org", "POST", Right.MANAGE_UNITS, data=lambda s, o: {"name": "New Paper", "colour": "#000000"}, **PUBLISHING
+    ),
+    ("bulletin_publication", "GET"): Route("publication"),
+    ("bulletin_members_feed_address", "POST"): Route("publication", "POST"),
+    ("bulletin_publication", "POST"): Route("publication", "POST", Right.MANAGE_UNITS, data=new_issue, **PUBLISHING),
+    ("bulletin_issue", "GET"): Route("issue", right=Right.MANAGE_UNITS, **PUBLISHING),
+    # Confirmed with a wrong count: refused as such once the right is checked.
+    ("bulletin_issue_send", "POST"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
+    ),
+    ("bulletin_issue_pause", "POST"): Route("issue", "POST", Right.MANAGE_UNITS, **PUBLISHING),
     ("tokens", "GET"): Route("self"),
     ("token_revoke", "POST"): Route("token", "POST"),
     ("two_factor_setup", "GET"): Route("self"),
@@ -215,7 +243,14 @@ WEB = {
 
 # Django's own pages: sign-in and sign-out are open to all, the admin is the operator's (a
 # separate test covers it), and static files are served by whitenoise.
-NOT_IN_MATRIX = {"login", "logout"}
+# The bulletin's public archive, its public feed and the one-click unsubscribe page are open to
+# anyone by design (tests/bulletin/test_public.py covers what each shows and to whom).
+# Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
+NOT_IN_MATRIX = (
+    {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
+    | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed"}
+    | {name for name in web_routes() if name.endswith("_tracking_webhook")}
+)
 
 
 def api_body_dated(scene, target) -> dict:
@@ -311,6 +346,27 @@ API = {
         "run", "POST", data=lambda s, r: {"dry_run": True}, **IMPORTING
     ),
     ("GET", "/orgs/{org_slug}/members/export"): Route("org", **IMPORTING),
+    ("GET", "/orgs/{org_slug}/publications"): Route("org"),
+    ("POST", "/orgs/{org_slug}/publications"): Route(
+        "org", "POST", Right.MANAGE_UNITS, data=lambda s, o: {"name": "New Paper"}, **PUBLISHING
+    ),
+    ("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues"): Route("publication"),
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues"): Route(
+        "publication",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, p: {"title": "Two", "articles": [{"title": "A", "body": "B"}]},
+        **PUBLISHING,
+    ),
+    **{
+        ("GET", f"/orgs/{{org_slug}}/publications/{{publication_slug}}/issues/{{number}}{tail}"): Route(
+            "issue", right=Right.MANAGE_UNITS, **PUBLISHING
+        )
+        for tail in ("", "/audience", "/status")
+    },
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
+    ),
 }
 
 
@@ -336,6 +392,10 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
     if kind == "unit":
         unit = scene.units[target]
         return unit.organization, unit
+    if kind in ("publication", "issue"):
+        organization = scene.org if target == BULLETIN_TARGETS[0] else scene.other
+        publication = bulletin_of(organization)
+        return organization, publication if kind == "publication" else publication.issues.get()
     if kind == "run":
         role = {"the administrator's import": "administrator", "an import in another organization": "officer elsewhere"}
         run = scene.runs.get(role.get(target, actor.role)) or scene.runs["administrator"]
@@ -348,6 +408,18 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         "person in another organization": scene.people["in other"],
     }[target]
     return person.organization, person
+
+
+def bulletin_of(organization):
+    """The organization's own publication with one draft issue, made once per scene."""
+    from grassroots.bulletin import actions as bulletin
+    from grassroots.bulletin.models import Publication
+
+    publication = Publication.objects.filter(organization=organization, slug="gazette").first()
+    if publication is None:
+        publication = bulletin.add_publication(organization=organization, name="Gazette", by="test")
+        bulletin.add_issue(publication=publication, title="One", by="test", articles=[{"title": "A", "body": "B"}])
+    return publication
 
 
 def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> str:
@@ -413,6 +485,10 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["consent"] = target.consents.get().pk
     if "post" in wanted:
         kwargs["post"] = current_post(target).pk
+    if "publication" in wanted:
+        kwargs["publication"] = getattr(target, "publication", target).slug
+    if "number" in wanted:
+        kwargs["number"] = target.number
     return reverse(name, kwargs=kwargs)
 
 
@@ -428,6 +504,8 @@ def api_url(path: str, organization, target) -> str:
         run_id=getattr(target, "pk", ""),
         consent_id=target.consents.get().pk if "{consent_id}" in path else "",
         post_id=current_post(target).pk if "{post_id}" in path else "",
+        publication_slug=getattr(getattr(target, "publication", target), "slug", ""),
+        number=getattr(target, "number", ""),
     )
 
 

@@ -97,6 +97,24 @@ CASES = [
     Case("GET", "/orgs/{org_slug}/imports/{run_id}/errors", 200),
     Case("POST", "/orgs/{org_slug}/imports/{run_id}/again", 202, {"dry_run": False}),
     Case("GET", "/orgs/{org_slug}/members/export", 200),
+    Case("GET", "/orgs/{org_slug}/publications", 200),
+    Case("POST", "/orgs/{org_slug}/publications", 201, {"name": "Elm Leaflet", "unit": "elm-house"}),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/publications/{publication_slug}/issues",
+        201,
+        {"title": "Two", "articles": [{"title": "News", "body": "Some *news*."}]},
+    ),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}", 200),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/audience", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send",
+        200,
+        lambda scene: {"confirm": scene["recipients"]},
+    ),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/status", 200),
 ]
 
 
@@ -128,7 +146,18 @@ def scene(org, tree, staff, settings, tmp_path):
         "newcomer": builders.person(org, "New Comer").pk,
         "core": [builders.person(org).pk for _ in range(3)],
         "run": _checked_import(org),
+        "recipients": _gazette(org),
     } | {"actions recorded": actions_recorded()}
+
+
+def _gazette(org) -> int:
+    """The organization's publication with a draft issue; returns its exact recipient count."""
+    from grassroots.bulletin import actions as bulletin
+    from grassroots.bulletin.selectors import recipient_count
+
+    gazette = bulletin.add_publication(organization=org, name="Gazette", by="test")
+    bulletin.add_issue(publication=gazette, title="One", by="test", articles=[{"title": "A", "body": "B"}])
+    return recipient_count(publication=gazette)
 
 
 def actions_recorded() -> int:
@@ -156,6 +185,8 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         post_id=scene["post"],
         consent_id=scene["consent"],
         run_id=scene["run"],
+        publication_slug="gazette",
+        number=1,
     )
     if case.method == "GET":
         return caller.get(path)

@@ -110,6 +110,18 @@ def _user(username):
     return get_user_model().objects.get(username=username)
 
 
+def test_the_demo_has_an_organ_and_a_district_newsletter_with_draft_issues(demo):
+    from grassroots.bulletin.models import Publication
+    from grassroots.bulletin.selectors import recipient_count
+
+    organ = Publication.objects.get(slug="the-riverside-tenant")
+    issue = organ.issues.get()
+    assert (issue.status, issue.articles.count()) == ("draft", 2)
+    news = Publication.objects.get(slug="north-bank-news")
+    assert news.unit.slug == "north-bank"
+    assert 0 < recipient_count(publication=news) < recipient_count(publication=organ)
+
+
 def test_demo_without_serving_prints_whole_logins_and_how_to_serve(db, capsys):
     from grassroots.cli import main
     from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_PASSWORD

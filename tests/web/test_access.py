@@ -110,7 +110,24 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "import_errors",
     "import_again",
     "members_export",
-}
+    # The bulletin's pages (publications, the issue editor, send, pause, a person's subscriptions).
+    "bulletin",
+    "bulletin_publication",
+    "bulletin_issue",
+    "bulletin_issue_send",
+    "bulletin_issue_pause",
+    "bulletin_members_feed_address",
+    "person_subscriptions",
+    # Open without signing in, by design (tests/bulletin/test_public.py, test_feeds.py,
+    # test_double_opt_in.py): the archive, the feeds, the one-click and confirmation addresses.
+    "bulletin_archive",
+    "bulletin_archive_issue",
+    "bulletin_feed",
+    "bulletin_members_feed",
+    "bulletin_subtree_feed",
+    "unsubscribe",
+    "subscription_confirm",
+} | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 
 
 def test_every_route_of_the_web_interface_is_in_the_matrix():

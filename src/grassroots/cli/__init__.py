@@ -28,12 +28,14 @@ from django.http import Http404  # noqa: E402
 
 from grassroots.accounts import cli as accounts_cli  # noqa: E402
 from grassroots.audit import cli as audit_cli  # noqa: E402
+from grassroots.bulletin import cli as bulletin_cli  # noqa: E402
 from grassroots.cli import server  # noqa: E402
 from grassroots.conferences import cli as conferences_cli  # noqa: E402
 from grassroots.demo import cli as demo_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
 from grassroots.organizations import cli as organizations_cli  # noqa: E402
+from grassroots.outbox import cli as outbox_cli  # noqa: E402
 from grassroots.people import cli as people_cli  # noqa: E402
 
 app = typer.Typer(
@@ -62,6 +64,8 @@ app.add_typer(accounts_cli.token_app, name="token")
 app.add_typer(accounts_cli.user_app, name="user")
 app.add_typer(imports_cli.import_app, name="import")
 app.add_typer(imports_cli.export_app, name="export")
+app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
+app.add_typer(outbox_cli.outbox_app, name="outbox")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -323,6 +323,48 @@ class _DemoBuilder:
         units.assign_post(unit=federation, person=secretary, post="secretary", by=BY, on=on)
 
 
+DEMO_ARTICLES = [
+    {
+        "title": "Rents frozen at Elm House",
+        "author": "Elm House tenants' committee",
+        "body": "After six weeks of **collective bargaining**, the landlord agreed to freeze rents for two years.\n\n"
+        "- repairs within 14 days\n- a tenants' seat on the estate board\n",
+        "visibility": "public",
+    },
+    {
+        "title": "Before the congress",
+        "author": "Federation secretariat",
+        "body": "Branches elect their delegates by the end of the month. Bring your membership card.",
+        "visibility": "members",
+    },
+]
+
+
+def _bulletin(organization: Organization) -> None:
+    """The federation's organ and the North Bank district's newsletter, each with a draft issue to
+    preview, count and send (sending needs an SMTP server: see EMAIL_HOST)."""
+    from grassroots.bulletin import actions as bulletin
+
+    organ = bulletin.add_publication(
+        organization=organization,
+        name="The Riverside Tenant",
+        footer="Riverside Tenants' Federation, 12 Quay Street, Riverside",
+        by=BY,
+    )
+    bulletin.add_issue(publication=organ, title="Rents frozen", on=END, articles=DEMO_ARTICLES, by=BY)
+    north = Unit.objects.get(organization=organization, slug="north-bank")
+    news = bulletin.add_publication(
+        organization=organization, name="North Bank News", unit=north, colour="#1e5b8b", by=BY
+    )
+    bulletin.add_issue(
+        publication=news,
+        title="Spring meeting",
+        on=END,
+        articles=[{"title": "Spring meeting", "body": "The district meets on the first Saturday of April."}],
+        by=BY,
+    )
+
+
 def build_demo() -> Organization:
     """Create the demo organization and its two logins; an existing demo is returned as it is.
 
@@ -341,6 +383,7 @@ def build_demo() -> Organization:
         )
         _DemoBuilder(organization).build()
         create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
+        _bulletin(organization)
         secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
         create_account(
             email=DEMO_OFFICER_USERNAME,

@@ -1,0 +1,464 @@
+"""Writes of the bulletin: publications, issues with their articles, sending an issue through the
+outbox, and subscriptions (double opt-in, one-click unsubscribe). Each checks the actor's right,
+changes, and writes its audit record in one transaction.
+
+Publishing is managing: an organization's publication needs the right over the whole organization
+(its administrators), a unit's publication the right to manage that unit's subtree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from grassroots.access import Right, authorize, grants_for, is_operator
+from grassroots.audit.actions import write_audit_record
+from grassroots.errors import ActionRefused
+from grassroots.organizations.models import Organization, Unit
+from grassroots.outbox import actions as outbox
+from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
+from grassroots.outbox.tokens import mail_domain
+from grassroots.people.models import Consent, Person
+
+from .models import Article, FeedToken, Issue, Publication, Subscription
+from .rendering import mail_parts
+from .selectors import all_statuses, audience_of, recipient_count
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+CONSENT_PURPOSE = "email bulletins"
+
+
+def authorize_publishing(by, publication: Publication) -> None:
+    """Refuse (403) whoever may not publish in the publication's place."""
+    authorize(by, Right.MANAGE_UNITS, publication.unit, organization=publication.organization)
+
+
+def _text(field: str, value: str, limit: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ActionRefused(f"{field}: give a {field}", field=field)
+    if len(value) > limit:
+        raise ActionRefused(f"{field}: at most {limit} characters, not {len(value)}", field=field)
+    return value
+
+
+def add_publication(
+    *,
+    organization: Organization,
+    name: str,
+    by,
+    unit: Unit | None = None,
+    colour: str = "#8b1e1e",
+    footer: str = "",
+) -> Publication:
+    """Start a publication of the organization or of one of its units."""
+    name = _text("name", name, 200)
+    if not COLOUR.match(colour or ""):
+        raise ActionRefused(f"colour: '{colour}' is not a colour written #rrggbb", field="colour")
+    if unit is not None and unit.organization_id != organization.pk:
+        raise ActionRefused("unit: not a unit of this organization", field="unit")
+    slug = slugify(name)[:80] or "bulletin"
+    with transaction.atomic():
+        authorize(by, Right.MANAGE_UNITS, unit, organization=organization)
+        if Publication.objects.filter(organization=organization, slug=slug).exists():
+            raise ActionRefused(f"name: {organization.name} already has a publication called '{slug}'", field="name")
+        publication = Publication.objects.create(
+            organization=organization, unit=unit, name=name, slug=slug, colour=colour, footer=footer.strip()
+        )
+        write_audit_record(
+            by=by,
+            action="bulletin.publication.add",
+            target=publication,
+            organization=organization,
+            unit=unit,
+            changes={"name": [None, name], "unit": [None, unit.name if unit else None]},
+        )
+    return publication
+
+
+def add_issue(
+    *,
+    publication: Publication,
+    title: str,
+    by,
+    on: dt.date | None = None,
+    articles: list[dict] | None = None,
+) -> Issue:
+    """Draft the next issue of a publication, with its articles (title, body in Markdown, author,
+    visibility: public, members, or subtree with a unit of the organization)."""
+    title = _text("title", title, 200)
+    checked = [_checked_article(index, article, publication) for index, article in enumerate(articles or [], 1)]
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        number = (publication.issues.aggregate(last=Max("number"))["last"] or 0) + 1
+        issue = Issue.objects.create(
+            publication=publication, number=number, title=title, date=on or timezone.localdate()
+        )
+        Article.objects.bulk_create(Article(issue=issue, position=i, **fields) for i, fields in enumerate(checked, 1))
+        write_audit_record(
+            by=by,
+            action="bulletin.issue.add",
+            target=issue,
+            organization=publication.organization,
+            unit=publication.unit,
+            changes={"title": [None, title], "articles": [None, len(checked)]},
+        )
+    return issue
+
+
+def _checked_article(index: int, article: dict, publication: Publication) -> dict:
+    where = f"article {index}"
+    visibility = article.get("visibility") or Article.Visibility.MEMBERS
+    if visibility not in Article.Visibility.values:
+        raise ActionRefused(
+            f"{where}: visibility '{visibility}' is not one of {', '.join(Article.Visibility.values)}",
+            field="visibility",
+        )
+    unit = article.get("visibility_unit")
+    if visibility == Article.Visibility.SUBTREE:
+        if unit is None or unit.organization_id != publication.organization_id:
+            raise ActionRefused(f"{where}: a subtree article needs a unit of the organization", field="visibility_unit")
+    else:
+        unit = None
+    return {
+        "title": _text(f"{where}: title", article.get("title", ""), 200),
+        "author": _text(f"{where}: author", article.get("author", ""), 200, required=False),
+        "body": _text(f"{where}: body", article.get("body", ""), 200_000),
+        "visibility": visibility,
+        "visibility_unit": unit,
+    }
+
+
+def check_audience(publication: Publication, unit: Unit | None, statuses: list[str]) -> Unit | None:
+    """Refuse statuses the constitution does not name, and a subtree outside the publication's;
+    return the audience's root (the unit, or the publication's own)."""
+    known = all_statuses(publication.organization)
+    for status in statuses:
+        if status not in known:
+            raise ActionRefused(f"status: '{status}' is not a member status ({', '.join(known)})", field="status")
+    root = unit or publication.unit
+    if unit is not None and publication.unit is not None and not unit.path.startswith(publication.unit.path):
+        raise ActionRefused(f"unit: {unit.name} is outside {publication.unit.name}, whose publication this is")
+    return root
+
+
+def send_issue(
+    *, issue: Issue, by, confirm: int, unit: Unit | None = None, statuses: list[str] | None = None
+) -> Mailing:
+    """Send a draft issue to its audience through the outbox: one delivery row per recipient,
+    written at once. `confirm` must be the exact number of recipients (shown before sending);
+    sending to the whole organization needs the right over the whole organization."""
+    publication = issue.publication
+    statuses = list(statuses or [])
+    root = check_audience(publication, unit, statuses)
+    if issue.status not in (Issue.Status.DRAFT, Issue.Status.SCHEDULED):
+        raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft or scheduled issue can be sent")
+    articles = list(issue.articles.select_related("visibility_unit"))
+    if not articles:
+        raise ActionRefused(f"issue {issue.number} has no article to send")
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
+        count = recipient_count(publication=publication, unit=root, statuses=statuses)
+        if confirm != count:
+            raise ActionRefused(
+                f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
+                field="confirm",
+            )
+        mailed = [a for a in articles if a.visibility != Article.Visibility.SUBTREE or _covers(a, root)]
+        subject, text, html = mail_parts(issue=issue, articles=mailed, unsubscribe_url=UNSUBSCRIBE_MARK)
+        domain = publication.organization.slug
+        mailing = outbox.queue_mailing(
+            organization=publication.organization,
+            source=f"bulletin.issue:{issue.pk}",
+            subject=subject,
+            text_body=text,
+            html_body=html,
+            recipients=audience_of(publication=publication, unit=root, statuses=statuses),
+            list_id=f"{publication.name} <{publication.slug}.{domain}.{mail_domain()}>",
+            list_key=publication.list_key,
+            by=by,
+        )
+        issue.mailing = mailing
+        issue.status = Issue.Status.SENDING
+        issue.audience_unit = root
+        issue.audience_statuses = statuses
+        issue.save(update_fields=["mailing", "status", "audience_unit", "audience_statuses"])
+        write_audit_record(
+            by=by,
+            action="bulletin.issue.send",
+            target=issue,
+            organization=publication.organization,
+            unit=publication.unit,
+            changes={"status": ["draft", "sending"], "recipients": [None, count]},
+        )
+    return mailing
+
+
+def schedule_issue(
+    *,
+    issue: Issue,
+    at: dt.datetime,
+    by,
+    confirm: int,
+    unit: Unit | None = None,
+    statuses: list[str] | None = None,
+) -> Issue:
+    """Schedule a draft issue to be sent at `at` (an aware time in the future) to the audience,
+    confirmed now by its exact count as a send is; at that time it goes to the audience as it is then."""
+    publication = issue.publication
+    statuses = list(statuses or [])
+    root = check_audience(publication, unit, statuses)
+    if at.tzinfo is None:
+        raise ActionRefused("at: give the time with its zone", field="at")
+    if at <= timezone.now():
+        raise ActionRefused(f"at: {at.isoformat()} has passed; send the issue now instead", field="at")
+    if issue.status != Issue.Status.DRAFT:
+        raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft can be scheduled")
+    if not issue.articles.exists():
+        raise ActionRefused(f"issue {issue.number} has no article to send")
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
+        count = recipient_count(publication=publication, unit=root, statuses=statuses)
+        if confirm != count:
+            raise ActionRefused(
+                f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
+                field="confirm",
+            )
+        issue.status, issue.scheduled_for = Issue.Status.SCHEDULED, at
+        issue.audience_unit, issue.audience_statuses = root, statuses
+        issue.save(update_fields=["status", "scheduled_for", "audience_unit", "audience_statuses"])
+        write_audit_record(
+            by=by,
+            action="bulletin.issue.schedule",
+            target=issue,
+            organization=publication.organization,
+            unit=publication.unit,
+            changes={"status": ["draft", "scheduled"], "at": [None, at.isoformat()], "recipients": [None, count]},
+        )
+    return issue
+
+
+def send_scheduled_issue(*, issue: Issue, now: dt.datetime | None = None) -> Mailing | None:
+    """Send a scheduled issue whose time has come, to its audience as it is now (None when it is
+    not scheduled any more, or not yet due)."""
+    now = now or timezone.now()
+    if issue.status != Issue.Status.SCHEDULED or issue.scheduled_for is None or issue.scheduled_for > now:
+        return None
+    audience = {"unit": issue.audience_unit, "statuses": issue.audience_statuses}
+    count = recipient_count(publication=issue.publication, **audience)
+    return send_issue(issue=issue, by="schedule", confirm=count, **audience)
+
+
+def _covers(article: Article, root: Unit | None) -> bool:
+    """A subtree article goes in the mail only when the whole audience lies in its subtree."""
+    return (
+        root is not None and article.visibility_unit is not None and root.path.startswith(article.visibility_unit.path)
+    )
+
+
+def pause_issue(*, issue: Issue, by) -> Issue:
+    """Pause the sending of an issue: no new row is handed out; nothing is lost."""
+    authorize_publishing(by, issue.publication)
+    if issue.mailing is None:
+        raise ActionRefused(f"issue {issue.number} is not being sent")
+    outbox.pause_mailing(mailing=issue.mailing, by=by)
+    return issue
+
+
+def resume_issue(*, issue: Issue, by) -> Issue:
+    """Resume a paused issue from where it stopped."""
+    authorize_publishing(by, issue.publication)
+    if issue.mailing is None:
+        raise ActionRefused(f"issue {issue.number} is not being sent")
+    outbox.resume_mailing(mailing=issue.mailing, by=by)
+    return issue
+
+
+def close_sent_issue(sender, *, mailing: Mailing, **kwargs) -> None:
+    """Mark the issue of a finished mailing sent (the outbox announces it when no row is queued or sending)."""
+    issue = Issue.objects.filter(mailing=mailing).select_related("publication").first()
+    if issue is None or issue.status == Issue.Status.SENT:
+        return
+    issue.status, issue.sent_at = Issue.Status.SENT, timezone.now()
+    issue.save(update_fields=["status", "sent_at"])
+    write_audit_record(
+        by="system",
+        action="bulletin.issue.sent",
+        target=issue,
+        organization=issue.publication.organization,
+        unit=issue.publication.unit,
+        changes={"status": ["sending", "sent"]},
+    )
+
+
+def unsubscribe_on_complaint(sender, *, delivery, **kwargs) -> None:
+    """The outbox received a complaint about a delivery: unsubscribe its person from its publication."""
+    key = delivery.mailing.list_key
+    if not key.startswith("publication-") or not key.removeprefix("publication-").isdigit():
+        return
+    publication = Publication.objects.filter(pk=int(key.removeprefix("publication-"))).first()
+    person = Person.objects.filter(pk=delivery.person_id).first()
+    if publication is not None and person is not None:
+        unsubscribe(person=person, publication=publication, by="complaint", source="complaint")
+
+
+def feed_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_feed_token(*, publication: Publication, by) -> tuple[FeedToken, str]:
+    """Make the secret address of `by`'s members' feed of a publication (shown once, stored as its
+    digest); any earlier one of theirs for it is revoked. Only for someone of the organization."""
+    if is_operator(by) or grants_for(by, publication.organization_id).is_empty:
+        raise ActionRefused("a members' feed is for someone who belongs to the organization")
+    secret = secrets.token_urlsafe(24)
+    now = timezone.now()
+    with transaction.atomic():
+        FeedToken.objects.filter(publication=publication, user=by, revoked_at__isnull=True).update(revoked_at=now)
+        token = FeedToken.objects.create(publication=publication, user=by, digest=feed_digest(secret), created_at=now)
+        write_audit_record(
+            by=by, action="bulletin.feed_token.create", target=token, organization=publication.organization
+        )
+    return token, secret
+
+
+def revoke_feed_tokens(*, publication: Publication, by) -> int:
+    """Revoke `by`'s members' feed addresses of a publication; returns how many were live."""
+    with transaction.atomic():
+        live = list(FeedToken.objects.filter(publication=publication, user=by, revoked_at__isnull=True))
+        FeedToken.objects.filter(pk__in=[token.pk for token in live]).update(revoked_at=timezone.now())
+        for token in live:
+            write_audit_record(
+                by=by, action="bulletin.feed_token.revoke", target=token, organization=publication.organization
+            )
+    return len(live)
+
+
+def subscribe(*, person: Person, publication: Publication, by, source: str = "web") -> Subscription:
+    """Ask to receive a publication (a supporter): unconfirmed until the person confirms."""
+    if person.organization_id != publication.organization_id:
+        raise ActionRefused("person: not a person of this publication's organization", field="person")
+    with transaction.atomic():
+        # A person may subscribe themselves (source "self"); anyone else needs the right to change their record.
+        if source != "self" or is_operator(by) or grants_for(by, publication.organization_id).person_id != person.pk:
+            authorize(by, Right.EDIT_PEOPLE, _unit_of(person), organization=publication.organization)
+        subscription, created = Subscription.objects.get_or_create(
+            person=person,
+            publication=publication,
+            defaults={"state": Subscription.State.UNCONFIRMED, "source": source[:40], "created_at": timezone.now()},
+        )
+        if not created and subscription.state != Subscription.State.CONFIRMED:
+            subscription.state, subscription.source = Subscription.State.UNCONFIRMED, source[:40]
+            subscription.unsubscribed_at = None
+            subscription.save(update_fields=["state", "source", "unsubscribed_at"])
+        write_audit_record(
+            by=by,
+            action="bulletin.subscribe",
+            target=subscription,
+            organization=publication.organization,
+            unit=_unit_of(person),
+            changes={"state": [None, subscription.state]},
+        )
+    return subscription
+
+
+def ask_for_confirmation(*, subscription: Subscription, confirm_url: str, by) -> Mailing:
+    """Mail the person the link that confirms their subscription (the double opt-in), through the
+    outbox like every message; the subscription stays unconfirmed until they follow it."""
+    if subscription.state != Subscription.State.UNCONFIRMED:
+        raise ActionRefused(f"the subscription is {subscription.state}: there is nothing to confirm")
+    person, publication = subscription.person, subscription.publication
+    if not person.email:
+        raise ActionRefused(f"{person.name} has no email address to confirm with", field="person")
+    text = (
+        f"Someone asked for {publication.name} to be sent to {person.email}.\n\n"
+        f"To confirm, open this address and press the button (consent text version {publication.consent_version}):\n"
+        f"{confirm_url}\n\nIf it was not you, ignore this message: nothing will be sent.\n\n{publication.footer}\n"
+    )
+    return outbox.queue_mailing(
+        organization=publication.organization,
+        source=f"bulletin.confirm:{subscription.pk}:{timezone.now().timestamp():.0f}",
+        subject=f"Confirm your subscription to {publication.name}",
+        text_body=text,
+        html_body="",
+        recipients=Person.objects.filter(pk=person.pk),
+        by=by,
+    )
+
+
+def confirm_subscription(*, subscription: Subscription, by) -> Subscription:
+    """The second step of the double opt-in: the person confirms, and their consent to email
+    bulletins is recorded once, as a consent record of the people app (not a copy of it)."""
+    if subscription.state == Subscription.State.CONFIRMED:
+        return subscription
+    publication, person = subscription.publication, subscription.person
+    now = timezone.now()
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            person=person, purpose=CONSENT_PURPOSE, policy_version=publication.consent_version, given_at=now
+        )
+        subscription.state, subscription.confirmed_at, subscription.unsubscribed_at = "confirmed", now, None
+        subscription.consent, subscription.consent_version = consent, publication.consent_version
+        subscription.save()
+        unit = _unit_of(person)
+        write_audit_record(
+            by=by,
+            action="consent.give",
+            target=consent,
+            organization=publication.organization,
+            unit=unit,
+            changes={"purpose": [None, CONSENT_PURPOSE], "policy_version": [None, consent.policy_version]},
+        )
+        write_audit_record(
+            by=by,
+            action="bulletin.subscribe.confirm",
+            target=subscription,
+            organization=publication.organization,
+            unit=unit,
+            changes={"state": ["unconfirmed", "confirmed"]},
+        )
+    return subscription
+
+
+def unsubscribe(*, person: Person, publication: Publication, by, source: str = "one-click") -> Subscription:
+    """Stop sending the publication to the person; idempotent (a second unsubscribe changes
+    nothing and writes nothing). Their membership and its status are not touched; a consent given
+    for the subscription is withdrawn."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(person=person, publication=publication).first()
+        if subscription is not None and subscription.state == Subscription.State.UNSUBSCRIBED:
+            return subscription
+        if subscription is None:
+            subscription = Subscription(person=person, publication=publication, source=source[:40], created_at=now)
+        before = subscription.state or None
+        subscription.state, subscription.unsubscribed_at = Subscription.State.UNSUBSCRIBED, now
+        subscription.save()
+        if subscription.consent_id:
+            Consent.objects.filter(pk=subscription.consent_id, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        write_audit_record(
+            by=by,
+            action="bulletin.unsubscribe",
+            target=subscription,
+            organization=publication.organization,
+            unit=_unit_of(person),
+            changes={"state": [before, "unsubscribed"], "source": [None, source]},
+        )
+    return subscription
+
+
+def _unit_of(person: Person) -> Unit | None:
+    return (
+        Unit.objects.filter(organization_id=person.organization_id, path=person.unit_path).first()
+        if person.unit_path
+        else None
+    )

@@ -1,0 +1,166 @@
+"""REST endpoints of the bulletin: publications, issues with their articles, the audience count,
+send and the delivery status. Reading publications needs a grant in the organization; drafting,
+counting and sending need the right to publish there (the whole organization for its own
+publication, the unit's subtree for a unit's). The public archive and the Atom feed are pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from pydantic import Field
+
+from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Text
+from grassroots.organizations.api import referenced_unit
+from grassroots.organizations.selectors import organization_for
+from grassroots.outbox.jobs import start_delivery
+from grassroots.outbox.selectors import delivery_counts
+
+from . import actions
+from .models import Issue, Publication
+from .schemas import (
+    AudienceOut,
+    IssueDetailOut,
+    IssueIn,
+    IssueOut,
+    PublicationIn,
+    PublicationOut,
+    SendIn,
+    StatusOut,
+)
+from .selectors import issue_of, publication_for, publications_visible_to, recipient_count
+
+router = Router(tags=["bulletin"])
+# An issue's number as the database can hold it (a larger one is a 422, not a server error).
+IssueNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def caller(request: HttpRequest) -> Any:
+    """Who is calling: the user django-ninja's authentication put on the request."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _publication(request: HttpRequest, org_slug: str, publication_slug: str) -> Publication:
+    return publication_for(caller(request), organization_for(caller(request), org_slug), publication_slug)
+
+
+def _issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber) -> Issue:
+    publication = _publication(request, org_slug, publication_slug)
+    actions.authorize_publishing(caller(request), publication)
+    return issue_of(publication, number)
+
+
+@router.get(
+    "/{org_slug}/publications", response={200: list[PublicationOut], **READ_ERRORS}, summary="List publications"
+)
+def list_publications(request: HttpRequest, org_slug: str):
+    """The organization's publications (its own and its units')."""
+    return list(publications_visible_to(caller(request), organization_for(caller(request), org_slug)))
+
+
+@router.post("/{org_slug}/publications", response={201: PublicationOut, **WRITE_ERRORS}, summary="Start a publication")
+def add_publication(request: HttpRequest, org_slug: str, payload: PublicationIn):
+    organization = organization_for(caller(request), org_slug)
+    publication = actions.add_publication(
+        organization=organization,
+        name=payload.name,
+        unit=referenced_unit(request, organization, payload.unit, field="unit"),
+        colour=payload.colour,
+        footer=payload.footer,
+        by=caller(request),
+    )
+    return Status(201, publication)
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/issues",
+    response={200: list[IssueOut], **READ_ERRORS},
+    summary="List a publication's issues",
+)
+def list_issues(request: HttpRequest, org_slug: str, publication_slug: str):
+    return list(_publication(request, org_slug, publication_slug).issues.all())
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues",
+    response={201: IssueDetailOut, **WRITE_ERRORS},
+    summary="Draft an issue",
+)
+def add_issue(request: HttpRequest, org_slug: str, publication_slug: str, payload: IssueIn):
+    """Draft the next issue with its articles (Markdown bodies)."""
+    publication = _publication(request, org_slug, publication_slug)
+    organization = publication.organization
+    articles = [
+        {
+            "title": article.title,
+            "author": article.author,
+            "body": article.body,
+            "visibility": article.visibility,
+            "visibility_unit": referenced_unit(request, organization, article.unit, field="unit"),
+        }
+        for article in payload.articles
+    ]
+    issue = actions.add_issue(
+        publication=publication, title=payload.title, on=payload.date, articles=articles, by=caller(request)
+    )
+    return Status(201, issue)
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}",
+    response={200: IssueDetailOut, **WRITE_ERRORS},
+    summary="One issue with its articles",
+)
+def get_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
+    return _issue(request, org_slug, publication_slug, number)
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/audience",
+    response={200: AudienceOut, **WRITE_ERRORS},
+    summary="Count an issue's recipients",
+)
+def issue_audience(
+    request: HttpRequest,
+    org_slug: str,
+    publication_slug: str,
+    number: IssueNumber,
+    unit: Text = "",
+    status: Text = "",
+):
+    """The exact number of recipients for the subtree `unit` (default: the publication's) and the
+    member statuses `status` (comma-separated; default: the counted member statuses)."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    publication = issue.publication
+    statuses = [name.strip() for name in status.split(",") if name.strip()]
+    root = referenced_unit(request, publication.organization, unit or None, field="unit")
+    actions.check_audience(publication, root, statuses)
+    return {"recipients": recipient_count(publication=publication, unit=root, statuses=statuses)}
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/send",
+    response={200: StatusOut, **WRITE_ERRORS},
+    summary="Send an issue",
+)
+def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber, payload: SendIn):
+    """Queue the issue for its audience; `confirm` must be the exact recipient count."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    unit = referenced_unit(request, issue.publication.organization, payload.unit, field="unit")
+    mailing = actions.send_issue(
+        issue=issue, by=caller(request), confirm=payload.confirm, unit=unit, statuses=payload.statuses
+    )
+    start_delivery()
+    return {"status": issue.status, "deliveries": delivery_counts(mailing)}
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/status",
+    response={200: StatusOut, **WRITE_ERRORS},
+    summary="An issue's delivery status",
+)
+def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
+    """The issue's status and its delivery rows per status."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    return {"status": issue.status, "deliveries": delivery_counts(issue.mailing)}

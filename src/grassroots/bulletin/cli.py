@@ -1,0 +1,190 @@
+"""The command line of the bulletin: publications, issues from Markdown files, the audience count,
+sending (confirmed by the exact number of recipients) and the delivery status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, print_json
+from grassroots.outbox.bounces import read_mbox, read_message_bytes
+from grassroots.outbox.jobs import start_delivery
+from grassroots.outbox.selectors import delivery_counts
+
+from . import actions, jobs
+from .models import Article, Issue, Publication
+from .selectors import recipient_count
+
+bulletin_app = typer.Typer(help="The organization's bulletin: publications, issues, sending.", no_args_is_help=True)
+publication_app = typer.Typer(help="Publications.", no_args_is_help=True)
+issue_app = typer.Typer(help="Issues.", no_args_is_help=True)
+bulletin_app.add_typer(publication_app, name="publication")
+bulletin_app.add_typer(issue_app, name="issue")
+
+
+def _print_id(pk: int, as_json: bool) -> None:
+    if as_json:
+        print_json({"id": pk})
+    else:
+        out.print(pk)
+
+
+def _issue(pk: int) -> Issue:
+    issue = (
+        Issue.objects.select_related("publication__organization", "publication__unit", "mailing").filter(pk=pk).first()
+    )
+    if issue is None:
+        raise Refusal(f"no issue {pk}")
+    return issue
+
+
+@publication_app.command("add")
+def publication_add(
+    org: Annotated[str, typer.Argument(help="Organization (slug).")],
+    name: Annotated[str, typer.Option("--name", help="The publication's name.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="The unit it belongs to (default: the organization).")
+    ] = None,
+    footer: Annotated[str, typer.Option("--footer", help="Publisher's name and postal address.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Start a publication; prints its id."""
+    organization = get_organization(org)
+    found = get_unit(unit, organization=organization) if unit else None
+    publication = actions.add_publication(
+        organization=organization, name=name, unit=found, footer=footer, by=operator()
+    )
+    _print_id(publication.pk, as_json)
+
+
+def _article(path: str, visibility: str) -> dict:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise Refusal(f"{path}: cannot be read as UTF-8 text ({error})") from None
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        return {"title": first[2:].strip(), "body": rest.strip(), "visibility": visibility}
+    return {"title": file.stem.replace("-", " ").replace("_", " ").capitalize(), "body": text, "visibility": visibility}
+
+
+@issue_app.command("add")
+def issue_add(
+    publication: Annotated[int, typer.Argument(help="Publication id.")],
+    title: Annotated[str, typer.Option("--title", help="The issue's title.")],
+    article: Annotated[
+        list[str], typer.Option("--article", help="A Markdown file (its first '# ' line is the title).")
+    ],
+    visibility: Annotated[str, typer.Option("--visibility", help="public or members, for every article.")] = "members",
+    as_json: JsonFlag = False,
+) -> None:
+    """Draft the next issue of a publication from Markdown files; prints its id."""
+    if visibility not in (Article.Visibility.PUBLIC, Article.Visibility.MEMBERS):
+        raise Refusal(f"--visibility: '{visibility}' is not public or members")
+    found = Publication.objects.filter(pk=publication).select_related("organization", "unit").first()
+    if found is None:
+        raise Refusal(f"no publication {publication}")
+    issue = actions.add_issue(
+        publication=found, title=title, articles=[_article(path, visibility) for path in article], by=operator()
+    )
+    _print_id(issue.pk, as_json)
+
+
+def _audience(issue: Issue, unit: str | None, status: list[str] | None) -> dict:
+    organization = issue.publication.organization
+    return {
+        "unit": get_unit(unit, organization=organization) if unit else None,
+        "statuses": list(status or []),
+    }
+
+
+UnitOption = Annotated[str | None, typer.Option("--unit", help="The subtree (default: the publication's).")]
+StatusOption = Annotated[
+    list[str] | None, typer.Option("--status", help="A member status (repeat; default: the member statuses).")
+]
+
+
+@bulletin_app.command("audience")
+def audience(
+    issue: Annotated[int, typer.Argument(help="Issue id.")],
+    unit: UnitOption = None,
+    status: StatusOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The exact number of recipients an issue would go to."""
+    found = _issue(issue)
+    count = recipient_count(publication=found.publication, **_audience(found, unit, status))
+    if as_json:
+        print_json({"recipients": count})
+    else:
+        out.print(f"{count} recipient(s)")
+
+
+@bulletin_app.command("send")
+def send(
+    issue: Annotated[int, typer.Argument(help="Issue id.")],
+    confirm: Annotated[int, typer.Option("--confirm", help="The number of recipients `audience` printed.")],
+    unit: UnitOption = None,
+    status: StatusOption = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Send later: an ISO time with its zone, e.g. 2026-12-01T09:00+01:00.")
+    ] = None,
+) -> None:
+    """Send an issue through the outbox (`grassroots worker` or `grassroots outbox send` delivers it),
+    now or, with --at, at that time (a `grassroots worker` must be running then)."""
+    found = _issue(issue)
+    audience = _audience(found, unit, status)
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise Refusal(f"--at: '{at}' is not an ISO date and time") from None
+        jobs.schedule(issue=found, at=when, confirm=confirm, by=operator(), **audience)
+        out.print(f"Issue {found.number} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
+        return
+    actions.send_issue(issue=found, confirm=confirm, by=operator(), **audience)
+    start_delivery()
+    out.print(f"Issue {found.number} queued for {confirm} recipient(s).")
+
+
+@bulletin_app.command("status")
+def status(issue: Annotated[int, typer.Argument(help="Issue id.")], as_json: JsonFlag = False) -> None:
+    """The issue's status and its deliveries per status."""
+    found = _issue(issue)
+    counts = delivery_counts(found.mailing)
+    if as_json:
+        print_json({"status": found.status, "deliveries": counts})
+        return
+    out.print(f"issue {found.number}: {found.status}")
+    for name, count in counts.items():
+        out.print(f"  {name:<10} {count}")
+
+
+@bulletin_app.command("bounces")
+def bounces(
+    mbox: Annotated[
+        str,
+        typer.Option("--mbox", help="An mbox file of bounce messages ('-': one message or an mbox on standard input)."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Read bounce messages: score each failed address (hard 1, soft 0.5, one a day) and put on hold
+    those above GRASSROOTS_BOUNCE_THRESHOLD."""
+    if mbox == "-":
+        report = read_message_bytes(sys.stdin.buffer.read())
+    else:
+        if not Path(mbox).is_file():
+            raise Refusal(f"--mbox: no file {mbox}")
+        report = read_mbox(mbox)
+    if as_json:
+        print_json(vars(report))
+    else:
+        out.print(
+            f"{report.messages} message(s): {report.hard} hard bounce(s), {report.soft} soft, "
+            f"{report.unrecognised} not recognised"
+        )

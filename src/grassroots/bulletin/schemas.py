@@ -1,0 +1,88 @@
+"""Request and response bodies of the bulletin API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from grassroots.api.schemas import Body, IsoDate
+
+
+class PublicationIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    unit: str | None = Field(default=None, max_length=80, description="Slug of the unit it belongs to.")
+    colour: str = Field(default="#8b1e1e", pattern=r"^#[0-9a-fA-F]{6}$")
+    footer: str = Field(default="", max_length=2000)
+
+
+class PublicationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    unit: str | None = Field(None, description="Slug of its unit; null for the organization's own.")
+    colour: str
+    footer: str
+
+    @staticmethod
+    def resolve_unit(publication) -> str | None:
+        return publication.unit.slug if publication.unit_id else None
+
+
+class ArticleIn(Body):
+    title: str = Field(min_length=1, max_length=200)
+    author: str = Field(default="", max_length=200)
+    body: str = Field(min_length=1, max_length=200_000, description="Markdown.")
+    visibility: Literal["public", "members", "subtree"] = "members"
+    unit: str | None = Field(default=None, max_length=80, description="For a subtree article: the unit's slug.")
+
+
+class ArticleOut(Schema):
+    title: str
+    author: str
+    body: str
+    visibility: str
+    unit: str | None = None
+
+    @staticmethod
+    def resolve_unit(article) -> str | None:
+        return article.visibility_unit.slug if article.visibility_unit_id else None
+
+
+class IssueIn(Body):
+    title: str = Field(min_length=1, max_length=200)
+    date: IsoDate | None = None
+    articles: list[ArticleIn] = Field(min_length=1, max_length=100)
+
+
+class IssueOut(Schema):
+    id: int
+    number: int
+    title: str
+    date: dt.date
+    status: str
+
+
+class IssueDetailOut(IssueOut):
+    articles: list[ArticleOut]
+
+    @staticmethod
+    def resolve_articles(issue) -> list:
+        return list(issue.articles.select_related("visibility_unit"))
+
+
+class AudienceOut(Schema):
+    recipients: int
+
+
+class SendIn(Body):
+    confirm: int = Field(ge=0, le=2**31, description="The exact number of recipients, as the audience count gave it.")
+    unit: str | None = Field(default=None, max_length=80)
+    statuses: list[str] = Field(default_factory=list, max_length=20)
+
+
+class StatusOut(Schema):
+    status: str
+    deliveries: dict[str, int]

@@ -1,0 +1,177 @@
+"""Reads of the bulletin: publications, issues, the audience of an issue, and the articles a
+reader may see (public ones to anyone, members' ones to the organization, subtree ones to it)."""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404
+
+from grassroots.access import NotVisible, grants_for, is_operator, restrict
+from grassroots.organizations.models import Organization, Unit
+from grassroots.outbox.models import MailAddress
+from grassroots.people.models import Membership, Person
+
+from .models import Article, Issue, Publication, Subscription
+
+CONFIRM_SALT = "grassroots.bulletin.confirm"
+
+
+def all_statuses(organization: Organization) -> list[str]:
+    """Every member status the organization's constitution names."""
+    statuses = organization.constitution.member_statuses
+    named = {statuses.initial, *statuses.counted, *statuses.transitions}
+    for moves in statuses.transitions.values():
+        named.update(moves)
+    if statuses.founding:
+        named.add(statuses.founding)
+    return sorted(named)
+
+
+def publications_visible_to(user, organization: Organization) -> QuerySet[Publication]:
+    """The organization's publications, for anyone with a grant in it (each says whose it is)."""
+    if not (is_operator(user) or not grants_for(user, organization.pk).is_empty):
+        return Publication.objects.none()
+    return Publication.objects.filter(organization=organization).select_related("unit")
+
+
+def publication_for(user, organization: Organization, slug: str) -> Publication:
+    publication = publications_visible_to(user, organization).filter(slug=slug).first()
+    if publication is None:
+        raise Http404(f"no publication '{slug}' in {organization.name}")
+    return publication
+
+
+def public_publication(organization_slug: str, slug: str) -> Publication:
+    """A publication by its addresses, for the public archive and feed (no sign-in)."""
+    publication = (
+        Publication.objects.filter(organization__slug=organization_slug, slug=slug)
+        .select_related("organization", "unit")
+        .first()
+    )
+    if publication is None:
+        raise Http404("no such publication")
+    return publication
+
+
+def units_publications(unit: Unit) -> QuerySet[Publication]:
+    """The publications of a unit and of the units under it."""
+    return Publication.objects.filter(
+        organization_id=unit.organization_id, unit__path__gte=unit.path, unit__path__lt=unit.path + "~"
+    )
+
+
+def issue_of(publication: Publication, number: int) -> Issue:
+    if not 1 <= number < 2**31:  # beyond what the column holds: no such issue, not a database error
+        raise Http404(f"{publication.name} has no issue number {number}")
+    issue = publication.issues.filter(number=number).select_related("mailing", "audience_unit").first()
+    if issue is None:
+        raise Http404(f"{publication.name} has no issue number {number}")
+    return issue
+
+
+def unit_by_slug(user, organization: Organization, slug: str) -> Unit:
+    """A unit the user may see, by slug; one out of scope is not found, like one that does not exist."""
+    unit = restrict(Unit.objects.all(), user=user, organization=organization).filter(slug=slug).first()
+    if unit is None:
+        if Unit.objects.filter(organization=organization, slug=slug).exists():
+            raise NotVisible(f"no unit '{slug}'", organization=organization, what=f"unit {slug}")
+        raise Http404(f"no unit '{slug}'")
+    return unit
+
+
+def audience_of(*, publication: Publication, unit: Unit | None = None, statuses: list[str] | None = None):
+    """The people an issue goes to: in `unit`'s subtree (by default the publication's own), with
+    a current membership in one of `statuses` (by default the counted member statuses). Members
+    receive it by their membership; people of other statuses (supporters) only with a confirmed
+    subscription; nobody who unsubscribed from this publication; nobody erased."""
+    organization = publication.organization
+    counted = set(organization.constitution.member_statuses.counted)
+    statuses = list(statuses) if statuses else sorted(counted)
+    root = unit or publication.unit
+    people = Person.objects.filter(organization=organization, erased_at__isnull=True)
+    if root is not None:
+        people = people.filter(unit_path__gte=root.path, unit_path__lt=root.path + "~")
+    current = Membership.objects.filter(person=OuterRef("pk"), end__isnull=True)
+    subscribed = Subscription.objects.filter(person=OuterRef("pk"), publication=publication)
+    by_membership = Exists(current.filter(status__in=[s for s in statuses if s in counted]))
+    by_consent = Exists(current.filter(status__in=[s for s in statuses if s not in counted])) & Exists(
+        subscribed.filter(state=Subscription.State.CONFIRMED)
+    )
+    held = MailAddress.objects.filter(on_hold=True, address=Lower(OuterRef("email")))
+    return (
+        people.filter(by_membership | by_consent)
+        .exclude(Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED)))
+        .exclude(Exists(held))
+    )
+
+
+def recipient_count(**audience) -> int:
+    """The exact number of messages a send would write: the audience with an address."""
+    return audience_of(**audience).exclude(email="").count()
+
+
+def _sees_subtree(grants, path: str) -> bool:
+    if grants.everything:
+        return True
+    if grants.member_unit_path and grants.member_unit_path.startswith(path):
+        return True
+    return any(root.startswith(path) or path.startswith(root) for root, _ in grants.posts)
+
+
+def articles_visible_to(user, issue: Issue) -> list[Article]:
+    """The issue's articles this reader may see: public ones to anyone; members' ones to whoever
+    belongs to the organization; subtree ones to its members and the officers over or within it."""
+    articles = list(issue.articles.select_related("visibility_unit"))
+    organization_id = issue.publication.organization_id
+    grants = grants_for(user, organization_id)
+    if is_operator(user) and getattr(user, "token_organization_id", None) in (None, organization_id):
+        return articles
+    return [article for article in articles if _may_read(article, grants)]
+
+
+def _may_read(article: Article, grants) -> bool:
+    if article.visibility == Article.Visibility.PUBLIC:
+        return True
+    if grants.is_empty:
+        return False
+    if article.visibility == Article.Visibility.MEMBERS:
+        return True
+    return article.visibility_unit is not None and _sees_subtree(grants, article.visibility_unit.path)
+
+
+def published_issues(publication: Publication) -> QuerySet[Issue]:
+    """The issues of the archive and the feeds: those sent (or being sent), newest first."""
+    return publication.issues.filter(status__in=[Issue.Status.SENDING, Issue.Status.SENT]).order_by("-number")
+
+
+def public_articles(issues) -> dict[int, list[Article]]:
+    """The public articles of each issue, in one query (the public feed carries no others)."""
+    by_issue: dict[int, list[Article]] = {issue.pk: [] for issue in issues}
+    for article in Article.objects.filter(issue__in=list(by_issue), visibility=Article.Visibility.PUBLIC):
+        by_issue[article.issue_id].append(article)
+    return by_issue
+
+
+def subscription_of(person: Person, publication: Publication) -> Subscription | None:
+    return Subscription.objects.filter(person=person, publication=publication).first()
+
+
+def subscriptions_of(person: Person) -> list[Subscription]:
+    return list(Subscription.objects.filter(person=person).select_related("publication"))
+
+
+def subscription_by_token(token: str) -> Subscription | None:
+    """The subscription a confirmation link was made for, or None for a link that is not ours."""
+    try:
+        pk = signing.Signer(salt=CONFIRM_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    if not pk.isdigit():
+        return None
+    return Subscription.objects.filter(pk=int(pk)).select_related("publication", "person").first()
+
+
+def confirmation_token(subscription: Subscription) -> str:
+    return signing.Signer(salt=CONFIRM_SALT).sign(str(subscription.pk))

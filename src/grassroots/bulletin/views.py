@@ -1,0 +1,294 @@
+"""Web pages of the bulletin: publications, the issue editor with its mail preview, audience
+count, send, pause and the delivery report; and, without sign-in, the public archive, the Atom
+feed and the one-click unsubscribe page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from grassroots.errors import ActionRefused
+from grassroots.organizations.models import Unit
+from grassroots.organizations.selectors import organization_for
+from grassroots.outbox.jobs import start_delivery
+from grassroots.outbox.models import UNSUBSCRIBE_MARK
+from grassroots.outbox.selectors import delivery_counts, failures_of
+from grassroots.outbox.tokens import absolute, read_unsubscribe_token
+from grassroots.people.models import Person
+from grassroots.people.selectors import person_for
+from grassroots.web import refusal_message
+
+from . import actions, jobs
+from .forms import AudienceForm, IssueForm, PublicationForm, SendForm
+from .models import Publication
+from .rendering import article_html, mail_parts
+from .selectors import (
+    all_statuses,
+    articles_visible_to,
+    confirmation_token,
+    issue_of,
+    public_publication,
+    publication_for,
+    publications_visible_to,
+    published_issues,
+    recipient_count,
+    subscription_by_token,
+    subscriptions_of,
+    unit_by_slug,
+)
+
+
+def _unit(request, organization, slug: str) -> Unit | None:
+    return unit_by_slug(request.user, organization, slug) if slug else None
+
+
+@login_required
+def publications_page(request: HttpRequest, org: str) -> HttpResponse:
+    """The organization's publications; POST starts one."""
+    organization = organization_for(request.user, org)
+    form = PublicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            publication = actions.add_publication(
+                organization=organization,
+                name=data["name"],
+                unit=_unit(request, organization, data["unit"]),
+                colour=data["colour"],
+                footer=data["footer"],
+                by=request.user,
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            return redirect("bulletin_publication", org=organization.slug, publication=publication.slug)
+    context = {
+        "organization": organization,
+        "publications": publications_visible_to(request.user, organization),
+        "form": form,
+    }
+    return render(request, "bulletin/publications.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def publication_page(request: HttpRequest, org: str, publication: str) -> HttpResponse:
+    """A publication's issues; POST drafts the next one with its first article."""
+    organization = organization_for(request.user, org)
+    found = publication_for(request.user, organization, publication)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issue = actions.add_issue(
+                publication=found,
+                title=data["title"],
+                by=request.user,
+                articles=[
+                    {
+                        "title": data["article_title"],
+                        "author": data["author"],
+                        "body": data["body"],
+                        "visibility": data["visibility"],
+                        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+                    }
+                ],
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            return redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
+    context = {"organization": organization, "publication": found, "issues": found.issues.all(), "form": form}
+    return render(request, "bulletin/publication.html", context, status=400 if form.errors else 200)
+
+
+def _issue(request, org: str, publication: str, number: int):
+    organization = organization_for(request.user, org)
+    found = publication_for(request.user, organization, publication)
+    actions.authorize_publishing(request.user, found)
+    return organization, found, issue_of(found, number)
+
+
+@login_required
+def issue_page(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    """The issue editor: its articles, the preview of the mail (both parts), the exact audience
+    count for the chosen subtree and statuses, the send form, and once sent the delivery report."""
+    organization, found, issue = _issue(request, org, publication, number)
+    statuses = all_statuses(organization)
+    audience = AudienceForm(request.GET or None, statuses=statuses)
+    unit, chosen = None, []
+    if audience.is_valid():
+        unit = _unit(request, organization, audience.cleaned_data["unit"])
+        chosen = audience.cleaned_data["status"]
+    articles = list(issue.articles.all())
+    subject, text, html = mail_parts(issue=issue, articles=articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+    context = {
+        "organization": organization,
+        "publication": found,
+        "issue": issue,
+        "articles": [(article, article_html(article.body)) for article in articles],
+        "subject": subject,
+        "text": text,
+        "audience": audience,
+        "recipients": recipient_count(publication=found, unit=unit, statuses=chosen),
+        "send_form": SendForm(initial={"unit": unit.slug if unit else "", "status": chosen}, statuses=statuses),
+        "counts": delivery_counts(issue.mailing),
+        "failures": failures_of(issue.mailing),
+    }
+    return render(request, "bulletin/issue.html", context)
+
+
+@require_POST
+@login_required
+def issue_send(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    """Send the issue to the audience, confirmed by typing the number of recipients."""
+    organization, found, issue = _issue(request, org, publication, number)
+    form = SendForm(request.POST, statuses=all_statuses(organization))
+    back = redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return back
+    data = form.cleaned_data
+    audience = {"unit": _unit(request, organization, data["unit"]), "statuses": data["status"]}
+    try:
+        if data["at"]:
+            jobs.schedule(issue=issue, at=data["at"], by=request.user, confirm=data["confirm"], **audience)
+        else:
+            actions.send_issue(issue=issue, by=request.user, confirm=data["confirm"], **audience)
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+        return back
+    if data["at"]:
+        messages.success(request, f"Issue {issue.number} is scheduled for {data['at']:%d %b %Y %H:%M}.")
+    else:
+        start_delivery()
+        messages.success(request, f"Issue {issue.number} is being sent.")
+    return back
+
+
+@require_POST
+@login_required
+def issue_pause(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    organization, found, issue = _issue(request, org, publication, number)
+    resume = request.POST.get("resume") == "yes"
+    try:
+        (actions.resume_issue if resume else actions.pause_issue)(issue=issue, by=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        if resume:
+            start_delivery()
+        messages.success(request, "Sending resumed." if resume else "Sending paused.")
+    return redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
+
+
+def archive_page(request: HttpRequest, org: str, publication: str) -> HttpResponse:
+    """The public archive of a publication: its sent issues (open to anyone)."""
+    found = public_publication(org, publication)
+    context = {"publication": found, "issues": published_issues(found)}
+    return render(request, "bulletin/archive.html", context)
+
+
+def archive_issue_page(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    """One issue in the archive, with the articles this reader may see (public ones to anyone)."""
+    found = public_publication(org, publication)
+    issue = issue_of(found, number)
+    if issue.status not in ("sending", "sent"):
+        return render(request, "404.html", status=404)
+    articles = articles_visible_to(request.user, issue)
+    context = {
+        "publication": found,
+        "issue": issue,
+        "articles": [(article, article_html(article.body)) for article in articles],
+        "hidden": issue.articles.count() - len(articles),
+    }
+    return render(request, "bulletin/archive_issue.html", context)
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from the mail client, with no cookie and no token
+def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe: a POST acts at once and is idempotent; a GET (a link scanner, or a
+    reader) shows what would happen and a button, and changes nothing."""
+    read = read_unsubscribe_token(token)
+    key = read[1] if read else ""
+    publication = (
+        Publication.objects.filter(pk=int(key.removeprefix("publication-")), organization__isnull=False).first()
+        if key.startswith("publication-") and key.removeprefix("publication-").isdigit()
+        else None
+    )
+    person = Person.objects.filter(pk=read[0]).first() if read else None
+    if publication is None or person is None or person.organization_id != publication.organization_id:
+        return render(request, "bulletin/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        actions.unsubscribe(person=person, publication=publication, by="one-click", source="one-click")
+        done = True
+    return render(request, "bulletin/unsubscribe.html", {"publication": publication, "done": done})
+
+
+@login_required
+def person_subscriptions(request: HttpRequest, org: str, pk: int) -> HttpResponse:
+    """A person's subscriptions to the organization's publications; POST subscribes them to one
+    and mails them the link that confirms it (double opt-in)."""
+    organization = organization_for(request.user, org)
+    person = person_for(request.user, organization, pk)
+    publications = publications_visible_to(request.user, organization)
+    if request.method == "POST":
+        chosen = publications.filter(pk=request.POST.get("publication") or 0).first()
+        if chosen is None:
+            messages.error(request, "publication: choose one of the organization's publications")
+        else:
+            try:
+                subscription = actions.subscribe(person=person, publication=chosen, by=request.user, source="organizer")
+                url = absolute(reverse("subscription_confirm", args=[confirmation_token(subscription)]))
+                actions.ask_for_confirmation(subscription=subscription, confirm_url=url, by=request.user)
+            except ActionRefused as refusal:
+                messages.error(request, refusal_message(refusal))
+            else:
+                start_delivery()
+                messages.success(request, f"{person.name} was sent the link that confirms it.")
+        return redirect("person_subscriptions", org=organization.slug, pk=person.pk)
+    context = {
+        "organization": organization,
+        "person": person,
+        "subscriptions": subscriptions_of(person),
+        "publications": publications,
+    }
+    return render(request, "bulletin/person_subscriptions.html", context)
+
+
+@csrf_exempt  # followed from a mail: no session, no CSRF cookie; the signed token is the credential
+def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The double opt-in's second step: a GET shows a button and changes nothing (link scanners),
+    a POST confirms (and records the consent once)."""
+    subscription = subscription_by_token(token)
+    if subscription is None:
+        return render(request, "bulletin/confirm.html", {"invalid": True}, status=404)
+    if request.method == "POST" and subscription.state == "unconfirmed":
+        actions.confirm_subscription(subscription=subscription, by="double-opt-in")
+    return render(request, "bulletin/confirm.html", {"subscription": subscription})
+
+
+@require_POST
+@login_required
+def members_feed_address(request: HttpRequest, org: str, publication: str) -> HttpResponse:
+    """Make (or, with revoke=yes, revoke) the signed-in person's members' feed address; the new
+    address is shown once, on the publication's page."""
+    organization = organization_for(request.user, org)
+    found = publication_for(request.user, organization, publication)
+    if request.POST.get("revoke") == "yes":
+        revoked = actions.revoke_feed_tokens(publication=found, by=request.user)
+        messages.success(request, f"{revoked} members' feed address(es) revoked.")
+    else:
+        try:
+            _token, secret = actions.create_feed_token(publication=found, by=request.user)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            url = absolute(reverse("bulletin_members_feed", args=[organization.slug, found.slug, secret]))
+            messages.success(request, f"Your members' feed (keep it to yourself; shown once): {url}")
+    return redirect("bulletin_publication", org=organization.slug, publication=found.slug)

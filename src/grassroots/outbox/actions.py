@@ -1,0 +1,268 @@
+"""Writes of the outbox: queue a mailing to many people at once, pause and resume it, and the
+workers' bookkeeping (claim a batch, mark each row, put dead workers' rows back in the queue).
+
+The app that owns a mailing's source (the bulletin) authorizes the change and calls these inside
+its own transaction; the workers' per-row marks are not audited one by one (the delivery rows are
+their own record), but queueing, pausing, resuming and finishing are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.dispatch import Signal
+from django.utils import timezone
+
+from grassroots.audit.actions import write_audit_record
+from grassroots.errors import ActionRefused
+
+from .models import Bounce, Delivery, MailAddress, Mailing
+
+Status = Delivery.Status
+WAITING = (Status.QUEUED, Status.SENDING)
+# Sent with the mailing when no row of it is queued or sending any more.
+mailing_finished = Signal()
+# Sent with the delivery a recipient complained about (marked as spam): its list unsubscribes them.
+complaint_received = Signal()
+SCORES: dict[str, Decimal] = {
+    Bounce.Kind.HARD: Decimal("1"),
+    Bounce.Kind.SOFT: Decimal("0.5"),
+    Bounce.Kind.COMPLAINT: Decimal("0"),
+}
+
+
+def queue_mailing(
+    *,
+    organization,
+    source: str,
+    subject: str,
+    text_body: str,
+    html_body: str,
+    recipients: QuerySet,
+    list_id: str = "",
+    list_key: str = "",
+    by,
+) -> Mailing:
+    """Write the mailing and one delivery row per recipient in one INSERT ... SELECT (set-based:
+    a million rows without a Python loop); people without an address get a `skipped` row.
+    `recipients` is a queryset of people; a source is queued once."""
+    if Mailing.objects.filter(source=source).exists():
+        raise ActionRefused(f"{source} was already queued for sending")
+    now = timezone.now()
+    with transaction.atomic():
+        mailing = Mailing.objects.create(
+            organization=organization,
+            source=source,
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+            list_id=list_id,
+            list_key=list_key,
+            created_at=now,
+        )
+        rows = recipients.order_by().values(recipient_id=F("pk"), recipient_email=F("email"))
+        select, params = rows.query.sql_with_params()
+        table = Delivery._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (mailing_id, person_id, address, status, attempts, message_id, last_error,"
+                " next_attempt_at, claimed_by)"
+                " SELECT %s, r.recipient_id, r.recipient_email,"
+                " CASE WHEN r.recipient_email = '' THEN 'skipped' ELSE 'queued' END, 0, '', '', %s, ''"
+                f" FROM ({select}) r",
+                [mailing.pk, now, *params],
+            )
+            count = cursor.rowcount
+        write_audit_record(
+            by=by,
+            action="outbox.queue",
+            target=mailing,
+            organization=organization,
+            changes={"recipients": [None, count]},
+        )
+    return mailing
+
+
+def pause_mailing(*, mailing: Mailing, by) -> Mailing:
+    """Stop handing out rows of the mailing; rows already with a worker are finished."""
+    return _set_paused(mailing, True, by)
+
+
+def resume_mailing(*, mailing: Mailing, by) -> Mailing:
+    """Hand out the mailing's rows again, from where it stopped: nothing is lost or sent twice."""
+    return _set_paused(mailing, False, by)
+
+
+def _set_paused(mailing: Mailing, paused: bool, by) -> Mailing:
+    if mailing.paused == paused:
+        raise ActionRefused(f"sending of {mailing} is already {'paused' if paused else 'running'}")
+    if mailing.finished_at is not None:
+        raise ActionRefused(f"{mailing} was sent completely: nothing is left to pause or resume")
+    with transaction.atomic():
+        mailing.paused = paused
+        mailing.save(update_fields=["paused"])
+        write_audit_record(
+            by=by,
+            action="outbox.pause" if paused else "outbox.resume",
+            target=mailing,
+            organization=mailing.organization,
+            changes={"paused": [not paused, paused]},
+        )
+    return mailing
+
+
+def requeue_stale(*, now: dt.datetime | None = None) -> int:
+    """Put back in the queue the rows a worker claimed and never marked (it died, or was killed):
+    a message in flight at that moment may go twice, nothing goes missing."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.GRASSROOTS_OUTBOX_STALE_SECONDS)
+    return Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Status.QUEUED, claimed_by="", next_attempt_at=now
+    )
+
+
+def claim_deliveries(*, worker: str, limit: int, now: dt.datetime | None = None) -> list[Delivery]:
+    """Mark up to `limit` due rows of running mailings `sending` for `worker` and return them.
+    On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so workers never share a row;
+    SQLite takes the write lock for the whole transaction (one worker at a time)."""
+    now = now or timezone.now()
+    mailings = list(
+        Mailing.objects.filter(paused=False, finished_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        ids: list[int] = []
+        for mailing_id in mailings:
+            due = Delivery.objects.filter(mailing_id=mailing_id, status=Status.QUEUED, next_attempt_at__lte=now)
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            ids += list(due.order_by("pk").values_list("pk", flat=True)[: limit - len(ids)])
+            if len(ids) >= limit:
+                break
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Status.SENDING, claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
+        )
+    return list(Delivery.objects.filter(pk__in=ids, claimed_by=worker).select_related("mailing").order_by("pk"))
+
+
+def mark_sent(*, delivery: Delivery, message_id: str, worker: str) -> bool:
+    """Record one accepted message at once (its own statement), so a crash resends at most the one in flight.
+
+    On PostgreSQL the commit does not wait for the disk (`synchronous_commit` off for this one
+    transaction): a killed worker loses nothing (the server has the commit), and only a crash of
+    the database server itself could forget the last fraction of a second of marks, whose
+    messages would then go twice. Waiting for the disk for every message would halve the rate.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        return bool(
+            Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker).update(
+                status=Status.SENT, message_id=message_id, sent_at=timezone.now(), last_error=""
+            )
+        )
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx answer refuses the message for good; anything else (4xx, a dropped connection) may pass later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
+def mark_failed(*, delivery: Delivery, error: Exception, worker: str) -> str:
+    """Record a refused or failed send: failed for good on a permanent refusal or after the last
+    attempt, otherwise queued again after a backoff that doubles with each attempt."""
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    final = is_permanent(error) or delivery.attempts >= settings.GRASSROOTS_OUTBOX_MAX_ATTEMPTS
+    backoff = settings.GRASSROOTS_OUTBOX_RETRY_SECONDS * 2 ** max(delivery.attempts - 1, 0)
+    status = Status.FAILED if final else Status.QUEUED
+    Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker).update(
+        status=status,
+        last_error=reason,
+        claimed_by="",
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff),
+    )
+    return status
+
+
+def finish_mailings(*, mailing_ids: list[int] | None = None) -> list[Mailing]:
+    """Close the mailings (all running ones, or those named) that have no row queued or sending,
+    and announce each (`mailing_finished`): only then is an issue sent."""
+    open_mailings = Mailing.objects.filter(finished_at__isnull=True)
+    if mailing_ids is not None:
+        open_mailings = open_mailings.filter(pk__in=mailing_ids)
+    finished = []
+    for mailing in open_mailings.select_related("organization"):
+        with transaction.atomic():
+            if Delivery.objects.filter(mailing=mailing, status__in=WAITING).exists():
+                continue
+            done = Mailing.objects.filter(pk=mailing.pk, finished_at__isnull=True).update(finished_at=timezone.now())
+            if not done:
+                continue  # another worker closed it first
+            mailing.refresh_from_db()
+            write_audit_record(by="system", action="outbox.finish", target=mailing, organization=mailing.organization)
+            mailing_finished.send(sender=Mailing, mailing=mailing)
+            finished.append(mailing)
+    return finished
+
+
+def record_bounce(*, address: str, kind: str, reason: str, source: str, at: dt.datetime | None = None) -> Bounce:
+    """Record a bounce or complaint about an address, keeping the raw reason. A hard bounce adds 1
+    to the address's score and a soft one 0.5, at most one bounce a day; above
+    `GRASSROOTS_BOUNCE_THRESHOLD` the address is put on hold. The last message sent to it is
+    marked bounced (or complained); a complaint unsubscribes the person from that list at once."""
+    address = address.strip().lower()
+    if kind not in Bounce.Kind.values:
+        raise ActionRefused(f"kind: '{kind}' is not one of {', '.join(Bounce.Kind.values)}", field="kind")
+    if not address:
+        raise ActionRefused("address: a bounce names the address it is about", field="address")
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    with transaction.atomic():
+        known, _ = MailAddress.objects.select_for_update().get_or_create(address=address[:254])
+        delivery = (
+            Delivery.objects.filter(address__iexact=address, status__in=[Status.SENT, Status.BOUNCED])
+            .select_related("mailing__organization")
+            .order_by("-sent_at", "-pk")
+            .first()
+        )
+        counted = kind != Bounce.Kind.COMPLAINT and known.last_counted_on != day
+        bounce = Bounce.objects.create(
+            address=known,
+            delivery=delivery,
+            kind=kind,
+            reason=reason[:10000],
+            source=source[:40],
+            occurred_at=at,
+            counted=counted,
+        )
+        before = (known.score, known.on_hold)
+        if counted:
+            known.score += SCORES[kind]
+            known.last_counted_on = day
+            known.on_hold = known.on_hold or known.score > Decimal(str(settings.GRASSROOTS_BOUNCE_THRESHOLD))
+            known.save(update_fields=["score", "last_counted_on", "on_hold"])
+        if delivery is not None:
+            delivery.status = Status.COMPLAINED if kind == Bounce.Kind.COMPLAINT else Status.BOUNCED
+            delivery.last_error = reason[:2000]
+            delivery.save(update_fields=["status", "last_error"])
+        write_audit_record(
+            by=source,
+            action="outbox.complaint" if kind == Bounce.Kind.COMPLAINT else "outbox.bounce",
+            target=known,
+            organization=delivery.mailing.organization if delivery else None,
+            changes={"score": [str(before[0]), str(known.score)], "on_hold": [before[1], known.on_hold]},
+        )
+        if kind == Bounce.Kind.COMPLAINT and delivery is not None:
+            complaint_received.send(sender=Delivery, delivery=delivery)
+    return bounce

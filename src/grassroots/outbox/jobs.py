@@ -1,0 +1,204 @@
+"""The outbox's workers: claim a batch of rows, send each through Django's email backend (SMTP by
+configuration), mark each row as it goes, until nothing is due.
+
+Run by `grassroots worker` (the `deliver_mail` job, queued when a mailing starts or resumes) or in
+the foreground by `grassroots outbox send`. Any number of workers share one mailing on PostgreSQL;
+a killed worker's rows are queued again after `GRASSROOTS_OUTBOX_STALE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.utils import timezone
+from django.utils.html import escape
+from django_tasks import task
+
+from .actions import claim_deliveries, finish_mailings, mark_failed, mark_sent, requeue_stale
+from .models import UNSUBSCRIBE_MARK, Delivery, Mailing
+from .selectors import sent_since
+from .tokens import mail_domain, unsubscribe_mailto, unsubscribe_url
+
+SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
+
+
+class RateLimit:
+    """At most `per_second` messages a second from this worker (0: no limit) and `per_day` from all
+    workers together over the last 24 hours (0: no limit)."""
+
+    def __init__(self, per_second: float, per_day: int):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.per_day = per_day
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(self.next_at, now) + self.interval
+
+    def day_left(self) -> int | None:
+        if not self.per_day:
+            return None
+        return max(self.per_day - sent_since(timezone.now() - dt.timedelta(days=1)), 0)
+
+
+def message_for(delivery: Delivery, connection) -> EmailMultiAlternatives:
+    """The recipient's own copy: both parts with their unsubscribe address, and the list headers
+    (RFC 2369, 2919, 8058). No tracking pixel, no rewritten links."""
+    mailing = delivery.mailing
+    headers = {"Message-ID": make_msgid(domain=mail_domain())}
+    text, html = mailing.text_body, mailing.html_body
+    if mailing.list_key:
+        url = unsubscribe_url(person_id=delivery.person_id, list_key=mailing.list_key)
+        mailto = unsubscribe_mailto(person_id=delivery.person_id, list_key=mailing.list_key)
+        headers["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        text, html = text.replace(UNSUBSCRIBE_MARK, url), html.replace(UNSUBSCRIBE_MARK, escape(url))
+    if mailing.list_id:
+        headers["List-Id"] = mailing.list_id
+    message = EmailMultiAlternatives(
+        subject=mailing.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.address],
+        headers=headers,
+        connection=connection,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
+class Prepared:
+    """A mailing's message built once by a worker, for Django's SMTP backend: the bytes after the
+    per-recipient headers, with the unsubscribe mark still in both parts. Each recipient's copy is
+    then their headers (To, Message-ID, List-Unsubscribe) before those bytes, with their own
+    address filled in: the same message `message_for` builds, without building it again.
+    None of it applies (and `message_for` is used) for an address or sender that is not ASCII,
+    or when the parts were encoded (quoted-printable or base64) so that the mark cannot be found."""
+
+    def __init__(self, mailing: Mailing):
+        self.mailing = mailing
+        self.body: bytes | None = None
+        message = message_for(Delivery(mailing=mailing, person_id=0, address="recipient@invalid"), None)
+        message.extra_headers.pop("List-Unsubscribe", None)
+        message.extra_headers.pop("List-Unsubscribe-Post", None)
+        built = message.message()
+        del built["To"]
+        del built["Message-ID"]
+        data = built.as_bytes(linesep="\r\n")
+        marks = (mailing.text_body + mailing.html_body).count(UNSUBSCRIBE_MARK) if mailing.list_key else 0
+        mark = UNSUBSCRIBE_MARK.encode()
+        # The URL that replaced the mark in the probe message: put the mark back.
+        probe = unsubscribe_url(person_id=0, list_key=mailing.list_key).encode() if mailing.list_key else b""
+        if probe:
+            data = data.replace(probe, mark)
+        if (
+            data.count(mark) == marks
+            and max(map(len, data.split(b"\r\n"))) < 800
+            and _ascii(settings.DEFAULT_FROM_EMAIL)
+        ):
+            self.body = data
+
+    def copy_for(self, delivery: Delivery) -> tuple[str, bytes] | None:
+        """The recipient's message as bytes, and its Message-ID; None when it must be built in full."""
+        if self.body is None or not _ascii(delivery.address) or "\n" in delivery.address or "\r" in delivery.address:
+            return None
+        message_id = make_msgid(domain=mail_domain())
+        headers = [f"To: {delivery.address}", f"Message-ID: {message_id}"]
+        body = self.body
+        if self.mailing.list_key:
+            url = unsubscribe_url(person_id=delivery.person_id, list_key=self.mailing.list_key)
+            mailto = unsubscribe_mailto(person_id=delivery.person_id, list_key=self.mailing.list_key)
+            headers += [f"List-Unsubscribe: <{url}>, <{mailto}>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+            body = body.replace(UNSUBSCRIBE_MARK.encode(), url.encode())
+        return message_id, ("\r\n".join(headers) + "\r\n").encode() + body
+
+
+def _ascii(text: str) -> bool:
+    return text.isascii()
+
+
+def send_one(delivery: Delivery, connection, prepared: dict[int, Prepared]) -> str:
+    """Send one delivery over an open connection; returns its Message-ID (raises what the server answered)."""
+    if isinstance(connection, SMTPBackend) and connection.connection is not None:
+        if delivery.mailing_id not in prepared:
+            prepared[delivery.mailing_id] = Prepared(delivery.mailing)
+        copy = prepared[delivery.mailing_id].copy_for(delivery)
+        if copy is not None:
+            message_id, data = copy
+            connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [delivery.address], data)
+            return message_id
+    message = message_for(delivery, None)
+    connection.send_messages([message])
+    return message.extra_headers["Message-ID"]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def deliver(*, stop: threading.Event | None = None, limit: int | None = None) -> int:
+    """Send what is due until nothing is left (or `stop` is set, or `limit` messages went).
+    Returns how many messages the server accepted from this worker."""
+    worker = worker_name()
+    rate = RateLimit(settings.GRASSROOTS_MAIL_PER_SECOND, settings.GRASSROOTS_MAIL_PER_DAY)
+    connection = None
+    prepared: dict[int, Prepared] = {}
+    accepted = 0
+    try:
+        while not (stop and stop.is_set()) and (limit is None or accepted < limit):
+            requeue_stale()
+            day_left = rate.day_left()
+            if day_left == 0:
+                break  # the day's quota is spent: the rows wait for the next run
+            size = min(settings.GRASSROOTS_OUTBOX_BATCH, day_left or settings.GRASSROOTS_OUTBOX_BATCH)
+            batch = claim_deliveries(worker=worker, limit=size)
+            if not batch:
+                break
+            for delivery in batch:
+                rate.wait()
+                try:
+                    if connection is None:
+                        # Opened here, so that Django's backend keeps it open across messages (one
+                        # connection for many messages, not one per message).
+                        connection = get_connection()
+                        connection.open()
+                    message_id = send_one(delivery, connection, prepared)
+                except SEND_ERRORS as error:  # a refusal, or a server that cannot be reached
+                    mark_failed(delivery=delivery, error=error, worker=worker)
+                    if connection is not None:
+                        connection.close()
+                    connection = None
+                    continue
+                mark_sent(delivery=delivery, message_id=message_id, worker=worker)
+                accepted += 1
+            finish_mailings(mailing_ids=sorted({delivery.mailing_id for delivery in batch}))
+    finally:
+        if connection is not None:
+            connection.close()
+    finish_mailings()
+    return accepted
+
+
+@task()
+def deliver_mail() -> int:
+    """The background job: send what is due, then stop (queued again by each send and resume)."""
+    return deliver()
+
+
+def start_delivery(workers: int | None = None) -> None:
+    """Queue the sending jobs: one per worker that should share the send (`GRASSROOTS_OUTBOX_WORKERS`)."""
+    for _ in range(workers or settings.GRASSROOTS_OUTBOX_WORKERS):
+        deliver_mail.enqueue()

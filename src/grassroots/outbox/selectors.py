@@ -1,0 +1,31 @@
+"""Reads of the outbox: counts per status, failures with their reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count
+
+from .models import Delivery, Mailing
+
+
+def delivery_counts(mailing: Mailing | None) -> dict[str, int]:
+    """The number of rows of a mailing in each status (every status named, zero included), in one grouped query."""
+    counts = dict.fromkeys(Delivery.Status.values, 0)
+    if mailing is not None:
+        grouped = Delivery.objects.filter(mailing=mailing).values_list("status").annotate(n=Count("pk")).order_by()
+        counts.update(dict(grouped))
+    return counts
+
+
+def failures_of(mailing: Mailing | None, *, limit: int = 50) -> list[Delivery]:
+    """The last rows that failed or bounced, with their reasons."""
+    if mailing is None:
+        return []
+    rows = Delivery.objects.filter(mailing=mailing, status__in=[Delivery.Status.FAILED, Delivery.Status.BOUNCED])
+    return list(rows.order_by("-pk")[:limit])
+
+
+def sent_since(moment: dt.datetime) -> int:
+    """Messages accepted by the mail server since `moment`, by every worker (the daily limit)."""
+    return Delivery.objects.filter(sent_at__gte=moment).count()

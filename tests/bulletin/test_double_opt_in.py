@@ -1,0 +1,56 @@
+"""Double opt-in: an organizer subscribes a supporter, who is mailed a confirmation link; a GET on
+it changes nothing, a POST confirms and records the consent once; only then do issues reach them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from grassroots.bulletin.models import Subscription
+from grassroots.bulletin.selectors import recipient_count
+from grassroots.outbox.jobs import deliver
+from grassroots.people.models import Consent
+from tests.support import builders
+from tests.support.bulletin import join, newsroom
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+EVERYONE = ["candidate", "member", "supporter"]
+
+
+def test_a_supporter_receives_the_bulletin_only_after_confirming(smtp):
+    room = newsroom()
+    hal = join(room.org, room.units["elm"], "Hal Supporter", email="hal@example.org", status="supporter")
+    organizer = Client()
+    sign_in(organizer, builders.account(room.org, "admin@example.org", is_admin=True))
+    page = reverse("person_subscriptions", args=[room.org.slug, hal.pk])
+    assert organizer.post(page, {"publication": room.publication.pk}).status_code == 302
+    assert Subscription.objects.get(person=hal).state == "unconfirmed"
+    assert recipient_count(publication=room.publication, statuses=EVERYONE) == 4  # not hal yet
+    deliver()
+    (confirmation,) = smtp.received
+    assert confirmation.recipients == ["hal@example.org"]
+    link = re.search(r"https?://\S+/subscribe/confirm/\S+/", confirmation.message.get_content()).group(0)
+    path = link.split("://", 1)[1].partition("/")[2]
+    stranger = Client(enforce_csrf_checks=True)
+    assert b"Receive The Tenant?" in stranger.get("/" + path).content
+    assert Subscription.objects.get(person=hal).state == "unconfirmed"  # a GET changes nothing
+    stranger.post("/" + path)
+    stranger.post("/" + path)
+    subscription = Subscription.objects.get(person=hal)
+    assert (subscription.state, subscription.consent_version, subscription.source) == ("confirmed", "1", "organizer")
+    consent = Consent.objects.get(person=hal)  # one consent record, in the people app
+    assert (consent.purpose, subscription.consent_id) == ("email bulletins", consent.pk)
+    assert recipient_count(publication=room.publication, statuses=EVERYONE) == 5
+    assert "Bulletin subscriptions" in organizer.get(reverse("person", args=[room.org.slug, hal.pk])).content.decode()
+    assert "confirmed" in organizer.get(page).content.decode()
+
+
+def test_a_forged_confirmation_link_confirms_nothing():
+    room = newsroom()
+    answer = Client().post(reverse("subscription_confirm", args=["1:forged"]))
+    assert answer.status_code == 404
+    assert Subscription.objects.get(person=room.people["eve"]).state == "unconfirmed"
