@@ -106,8 +106,10 @@ def test_founding_through_the_form(staff_client, org, tree):
     ash.refresh_from_db()
     assert (ash.state, ash.founded_on) == ("founded", TODAY())
     meeting = Meeting.objects.get(unit=ash, kind=Meeting.Kind.FOUNDING)
-    assert (meeting.on, meeting.minutes) == (TODAY(), "We met in the laundry room.")
-    assert set(meeting.attendees.all()) == {core[0], core[1], newcomer}
+    assert (meeting.on, meeting.status) == (TODAY(), "held")
+    assert meeting.minutes_versions.get().text == "We met in the laundry room."
+    present = {row.person for row in meeting.attendance.filter(status="present")}
+    assert present == {core[0], core[1], newcomer}
     assert OfficerPost.objects.get(unit=ash, post="secretary", end=None).person == core[0]
     assert Membership.objects.current().get(person=newcomer).unit == ash
     assert "Ash Tower Building committee founded 3" in text(

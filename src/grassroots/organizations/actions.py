@@ -18,7 +18,6 @@ from grassroots.access import OutOfScope, Right, authorize, authorize_post, is_o
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, parse_constitution
 from grassroots.errors import ActionRefused, refuse_overlong, refuse_too_early
-from grassroots.meetings.models import Meeting
 from grassroots.people.models import Membership, Person
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState, path_segment
@@ -214,6 +213,7 @@ def found_unit(
     `officers` appoints posts at the meeting. If any rule fails, the refusal lists every failed
     rule and nothing is written.
     """
+    from grassroots.meetings.actions import record_founding_meeting
     from grassroots.people.actions import join_unit
 
     on = _day(on)
@@ -241,8 +241,7 @@ def found_unit(
                     join_unit(person=person, unit=unit, by=by, on=on, status=founding_status, allow_planned=True)
         for post, person in (officers or {}).items():
             assign_post(unit=unit, person=person, post=post, by=by, on=on)
-        meeting = Meeting.objects.create(unit=unit, on=on, kind=Meeting.Kind.FOUNDING, minutes=minutes)
-        meeting.attendees.set(members)
+        record_founding_meeting(unit=unit, on=on, members=members, minutes=minutes, by=by)
         unit.founded_on = on
         return _transition(
             unit,
