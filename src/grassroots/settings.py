@@ -267,3 +267,5 @@ IMPORTS_DIR = DATA_DIR / "imports"
 # Background jobs (imports run from the web and the API): rows in the database, run by
 # `grassroots worker` processes; as many workers as wanted on PostgreSQL (SKIP LOCKED).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How far ahead the occurrences of a meeting series are created (the series job keeps the window rolling).
+GRASSROOTS_SERIES_WINDOW_DAYS = int(os.environ.get("GRASSROOTS_SERIES_WINDOW_DAYS", 180))
