@@ -269,3 +269,5 @@ IMPORTS_DIR = DATA_DIR / "imports"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # How far ahead the occurrences of a meeting series are created (the series job keeps the window rolling).
 GRASSROOTS_SERIES_WINDOW_DAYS = int(os.environ.get("GRASSROOTS_SERIES_WINDOW_DAYS", 180))
+# The address the site is reached at: links in calendar feeds and in what the command line prints.
+GRASSROOTS_SITE_URL = os.environ.get("GRASSROOTS_SITE_URL", "http://localhost:8000")

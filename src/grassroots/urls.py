@@ -19,5 +19,6 @@ urlpatterns = [
     path("o/<slug:org>/people/", include("grassroots.people.urls")),
     path("o/<slug:org>/audit/", include("grassroots.audit.urls")),
     path("o/<slug:org>/imports/", include("grassroots.imports.urls")),
+    path("", include("grassroots.meetings.urls")),
     path("", include("grassroots.organizations.urls")),
 ]

@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from grassroots.access import NotVisible, Right, restrict
+from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
 from grassroots.constitution.meeting_rules import Standing, quorum_required, standing, standing_window
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.people.models import Membership, Person
 
-from .models import AgendaItem, Attendance, Meeting
+from .models import AgendaItem, Attendance, FeedToken, Meeting
 from .times import day_bounds
 
 # Who is expected at a meeting: everyone asked or coming, not those excused.
@@ -39,6 +40,14 @@ def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return meetings.annotate(
         present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
         expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED)),
+    )
+
+
+def counts_of(meeting: Meeting) -> dict[str, int]:
+    """How many are present at a meeting, of how many expected."""
+    return Attendance.objects.filter(meeting=meeting).aggregate(
+        present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+        expected=Count("id", filter=Q(status__in=EXPECTED)),
     )
 
 
@@ -158,3 +167,53 @@ def quorum_of(meeting: Meeting) -> tuple[int, int]:
 def visible_unit_ids(user, organization: Organization) -> QuerySet[Unit]:
     """The units the user may see (for a feed or a list of meetings across a subtree)."""
     return restrict(Unit.objects.all(), user=user, organization=organization, right=Right.VIEW_UNITS)
+
+
+# How far back a calendar feed reaches.
+FEED_HISTORY = dt.timedelta(days=365)
+
+
+def feed_meetings(
+    user, organization: Organization, *, unit: Unit | None = None, subtree: bool = False, person: Person | None = None
+) -> QuerySet[Meeting]:
+    """The meetings of a feed, as far as the user may see them: one unit's, a unit's whole subtree
+    (for its officers), or the ones a person is expected at; from a year back onwards."""
+    meetings = meetings_visible_to(user, organization).select_related("series__unit", "unit__organization")
+    meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
+    if unit is not None and subtree:
+        meetings = meetings.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~")
+    elif unit is not None:
+        meetings = meetings.filter(unit=unit)
+    if person is not None:
+        meetings = meetings.filter(attendance__person=person, attendance__status__in=EXPECTED)
+    return meetings.order_by("start", "id")
+
+
+def sees_hidden_places(user, unit: Unit) -> bool:
+    """Whether a place kept for officers is shown to the user: they manage the unit."""
+    if is_operator(user):
+        return True
+    grants = grants_for(user, unit.organization_id)
+    return grants.everything or grants.allows(Right.MANAGE_UNITS, unit.path)
+
+
+def feeds_of(user, organization: Organization) -> QuerySet[FeedToken]:
+    """The user's own feed addresses in an organization (nobody lists another's)."""
+    if not getattr(user, "is_authenticated", False):
+        return FeedToken.objects.none()
+    return FeedToken.objects.filter(owner=user, organization=organization).select_related("unit")
+
+
+def feed_by_digest(digest: str) -> FeedToken | None:
+    """The live feed with this digest, with its owner, or None (unknown or revoked)."""
+    return (
+        FeedToken.objects.filter(digest=digest, revoked_at__isnull=True, owner__is_active=True)
+        .select_related("owner", "organization", "unit")
+        .first()
+    )
+
+
+def person_of(user, organization: Organization) -> Person | None:
+    """The person the user is in an organization, if any."""
+    person_id = grants_for(user, organization.pk).person_id
+    return Person.objects.filter(pk=person_id).first() if person_id else None

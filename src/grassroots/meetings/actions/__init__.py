@@ -1,6 +1,7 @@
 """Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
 minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
 
+from .feeds import create_feed, feed_digest, revoke_feed
 from .meetings import (
     CHECK_IN_OPENS,
     cancel_meeting,
@@ -20,6 +21,9 @@ __all__ = [
     "approve_minutes",
     "cancel_meeting",
     "close_agenda_item",
+    "create_feed",
+    "feed_digest",
+    "revoke_feed",
     "edit_series",
     "extend_all_series",
     "extend_series",
