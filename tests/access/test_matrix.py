@@ -18,9 +18,12 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
+from grassroots.meetings.actions import schedule_meeting
+from grassroots.meetings.models import FeedToken, Meeting
 from tests.support.routes import api_operations, web_routes
 from tests.support.scene import ROLES, Actor, Scene, build_scene
 from tests.support.sessions import sign_in
@@ -37,8 +40,11 @@ PERSON_TARGETS = [
 ORG_TARGETS = ["own organization", "another organization"]
 TOKEN_TARGETS = ["own token", "another user's token"]
 RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
+FEED_TARGETS = ["own feed", "another user's feed"]
 TARGETS = {
     "self": [None],
+    "meeting": UNIT_TARGETS,
+    "feed": FEED_TARGETS,
     "org": ORG_TARGETS,
     "unit": UNIT_TARGETS,
     "person": PERSON_TARGETS,
@@ -206,6 +212,18 @@ WEB = {
     ("import_run", "GET"): Route("run"),
     ("import_errors", "GET"): Route("run"),
     ("import_again", "POST"): Route("run", "POST", data=lambda s, r: {"action": "check"}, **IMPORTING),
+    ("unit_meetings", "GET"): Route("unit"),
+    ("unit_meetings", "POST"): Route("unit", "POST", Right.MANAGE_UNITS),
+    ("meeting", "GET"): Route("meeting"),
+    ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_cancel", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_decide", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_agenda", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_minutes", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_feeds", "GET"): Route("org"),
+    ("meeting_feeds", "POST"): Route("org", "POST"),
+    ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
     ("tokens", "GET"): Route("self"),
     ("token_revoke", "POST"): Route("token", "POST"),
     ("two_factor_setup", "GET"): Route("self"),
@@ -215,7 +233,9 @@ WEB = {
 
 # Django's own pages: sign-in and sign-out are open to all, the admin is the operator's (a
 # separate test covers it), and static files are served by whitenoise.
-NOT_IN_MATRIX = {"login", "logout"}
+# A calendar feed is read by its secret address, without signing in: tests/meetings/test_feeds.py
+# checks that an unknown or revoked address is 404 and that a feed shows only its owner's scope.
+NOT_IN_MATRIX = {"login", "logout", "meeting_feed"}
 
 
 def api_body_dated(scene, target) -> dict:
@@ -336,6 +356,16 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
     if kind == "unit":
         unit = scene.units[target]
         return unit.organization, unit
+    if kind == "meeting":
+        return scene.units[target].organization, meeting_of(scene.units[target])
+    if kind == "feed":
+        owner = actor if actor.user is not None and actor.person and target == "own feed" else None
+        owner = owner or scene.actors["administrator" if actor.role != "administrator" else "member"]
+        organization = owner.person.organization if owner.person else scene.org
+        feed, _created = FeedToken.objects.get_or_create(
+            owner=owner.user, organization=organization, scope="mine", defaults={"digest": owner.role}
+        )
+        return organization, feed
     if kind == "run":
         role = {"the administrator's import": "administrator", "an import in another organization": "officer elsewhere"}
         run = scene.runs.get(role.get(target, actor.role)) or scene.runs["administrator"]
@@ -358,6 +388,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "allowed"
     if route.kind == "token":
         return "allowed" if target.user_id == actor.user.pk else "hidden"
+    if route.kind == "feed":
+        return "allowed" if target.owner_id == actor.user.pk else "hidden"
     if not scene.sees_organization(actor, organization):
         return "hidden"
     if route.kind == "unit" and not scene.sees_unit(actor, target):
@@ -365,6 +397,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
     if route.kind == "person" and not scene.sees_person(actor, target):
         return "hidden"
     if route.kind == "run" and not scene.sees_run(actor, target):
+        return "hidden"
+    if route.kind == "meeting" and not scene.sees_unit(actor, target.unit):
         return "hidden"
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
@@ -374,7 +408,9 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         if route.over:
             places = route.over(scene, target)
         else:
-            places = [scene.unit_of(target)] if route.kind == "person" else [target]
+            places = {"person": lambda: [scene.unit_of(target)], "meeting": lambda: [target.unit]}.get(
+                route.kind, lambda: [target]
+            )()
         if not all(scene.holds(actor, route.right, place) for place in places):
             return "forbidden"
     return "allowed"
@@ -413,7 +449,20 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["consent"] = target.consents.get().pk
     if "post" in wanted:
         kwargs["post"] = current_post(target).pk
+    if "meeting" in wanted:
+        kwargs["meeting"] = target.pk
+    if "feed" in wanted:
+        kwargs["feed"] = target.pk
     return reverse(name, kwargs=kwargs)
+
+
+def meeting_of(unit):
+    """A planned meeting of the unit that started an hour ago (made once, kept for every case)."""
+    meeting = Meeting.objects.filter(unit=unit, status="planned").first()
+    if meeting is None:
+        start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+        meeting = schedule_meeting(unit=unit, title="Matrix", start=start, by="t")
+    return meeting
 
 
 def current_post(unit):

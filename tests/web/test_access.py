@@ -47,6 +47,8 @@ ROUTES = {
     "unit_post_end": ("POST", "post"),
     "audit": ("GET", "organization"),
     "audit_export": ("POST", "organization"),
+    "unit_meetings": ("GET", "unit"),
+    "meeting_feeds": ("GET", "organization"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 
@@ -110,11 +112,21 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "import_errors",
     "import_again",
     "members_export",
+    "meeting",
+    "meeting_attend",
+    "meeting_held",
+    "meeting_cancel",
+    "meeting_decide",
+    "meeting_agenda",
+    "meeting_minutes",
+    "meeting_feed_revoke",
 }
+# Read by its secret address without signing in; tests/meetings/test_feeds.py checks it.
+CHECKED_BY_THEIR_OWN_TESTS = {"meeting_feed"}
 
 
 def test_every_route_of_the_web_interface_is_in_the_matrix():
-    assert set(web_routes()) == set(ROUTES) | ONLY_IN_THE_AUTHORIZATION_MATRIX
+    assert set(web_routes()) == set(ROUTES) | ONLY_IN_THE_AUTHORIZATION_MATRIX | CHECKED_BY_THEIR_OWN_TESTS
 
 
 @pytest.mark.parametrize("name", ROUTES)
