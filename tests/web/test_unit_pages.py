@@ -33,7 +33,7 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     assert response.status_code == 200
     assert text(response, "facts") == (
         "Kind Building committee State founded Part of North Slug elm-house Founded on 31 Jan 2024 "
-        "Planned on 1 Jan 2024 Counted members 3"
+        "Planned on 1 Jan 2024 Meetings Meetings of Elm House Counted members 3"
     )
     members = text(response, "members")
     for membership in Membership.objects.current().filter(unit=elm).select_related("person"):
