@@ -331,6 +331,31 @@ API = {
         "run", "POST", data=lambda s, r: {"dry_run": True}, **IMPORTING
     ),
     ("GET", "/orgs/{org_slug}/members/export"): Route("org", **IMPORTING),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route("unit"),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"title": "Planned", "start": "2031-01-07 19:00"}
+    ),
+    ("GET", "/orgs/{org_slug}/meetings/{meeting_id}"): Route("meeting"),
+    ("GET", "/orgs/{org_slug}/meetings/{meeting_id}/attendance"): Route("meeting"),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/attendance"): Route(
+        "meeting",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, m: {"people": [s.people["member"].pk]},
+        payload_seen=lambda s, a, m: s.sees_person(a, s.people["member"]),
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/held"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/cancel"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/decisions"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"text": "Agreed", "outcome": "carried"}
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"title": "Rent"}
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"text": "We met."}
+    ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/standing"): Route("person"),
 }
 
 
@@ -477,6 +502,7 @@ def api_url(path: str, organization, target) -> str:
         run_id=getattr(target, "pk", ""),
         consent_id=target.consents.get().pk if "{consent_id}" in path else "",
         post_id=current_post(target).pk if "{post_id}" in path else "",
+        meeting_id=getattr(target, "pk", ""),
     )
 
 

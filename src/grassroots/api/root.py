@@ -18,6 +18,7 @@ from grassroots.api.errors import add_error_handlers
 from grassroots.api.parser import JsonParser
 from grassroots.audit.api import router as audit_router
 from grassroots.imports.api import router as imports_router
+from grassroots.meetings.api import router as meetings_router
 from grassroots.organizations.api import router as organizations_router
 from grassroots.people.api import router as people_router
 
@@ -49,3 +50,4 @@ api.add_router("/orgs", organizations_router)
 api.add_router("/orgs", people_router)
 api.add_router("/orgs", audit_router)
 api.add_router("/orgs", imports_router)
+api.add_router("/orgs", meetings_router)
