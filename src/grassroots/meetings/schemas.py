@@ -5,12 +5,21 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from grassroots.api.schemas import Body, IsoDate, PersonId
 
 from .selectors import sees_hidden_places
 
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+def _not_a_boolean(value: object) -> object:
+    # JSON's true and false are no numbers, though Python would count them as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_not_a_boolean)]
 
 
 class MeetingOut(Schema):
@@ -106,7 +115,7 @@ class MeetingIn(Body):
     start: Annotated[str, Field(max_length=40, description='Local wall-clock start, "YYYY-MM-DD HH:MM".')]
     time_zone: Annotated[str, Field(max_length=60)] | None = None
     kind: Annotated[str, Field(max_length=40)] = "regular"
-    duration: Annotated[int, Field(ge=1, le=1440)] = 120
+    duration: Annotated[int, Field(ge=1, le=1440), BeforeValidator(_not_a_boolean)] = 120
     place: Annotated[str, Field(max_length=500)] = ""
     place_visibility: Literal["members", "officers"] = "members"
     repeat: Annotated[str, Field(max_length=300, description="An RRULE value: plans a series.")] | None = None
@@ -135,7 +144,7 @@ class DecisionIn(Body):
 
 class AgendaItemIn(Body):
     title: Annotated[str, Field(min_length=1, max_length=300)]
-    parent: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    parent: Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)] | None = None
 
 
 class MinutesIn(Body):
