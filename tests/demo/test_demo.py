@@ -97,3 +97,24 @@ def _user(username):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+def test_two_years_of_meetings_some_strong_some_fading_a_series_and_one_today(demo):
+    from django.utils import timezone
+
+    from grassroots.demo import demo_meeting_today
+    from grassroots.meetings.models import Attendance, Meeting, MeetingSeries
+    from grassroots.organizations.models import Organization
+
+    organization = Organization.objects.get(slug=DEMO_SLUG)
+    held = Meeting.objects.filter(unit__organization=organization, status="held", kind="regular")
+    assert held.count() > 100
+    rates = []
+    for unit_id in set(held.values_list("unit_id", flat=True)):
+        rows = Attendance.objects.filter(meeting__in=held.filter(unit_id=unit_id))
+        rates.append(rows.filter(status="present").count() / max(1, rows.count()))
+    assert min(rates) < 0.4 < 0.6 < max(rates)  # fading committees and strong ones
+    assert MeetingSeries.objects.filter(unit__organization=organization, rule="FREQ=MONTHLY;BYDAY=2TU").count() == 1
+    today = demo_meeting_today(organization)
+    assert today.on == timezone.localdate() or (timezone.now() - today.start).total_seconds() < 3600
+    assert today.attendance.filter(status="present", method="host").exists()

@@ -10,7 +10,14 @@ from django.core.management import call_command
 
 from grassroots.cli.common import command_name, out
 from grassroots.cli.server import serve_with_workers
-from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, build_demo
+from grassroots.demo import (
+    DEMO_OFFICER_USERNAME,
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DEMO_USERNAME,
+    build_demo,
+    demo_meeting_today,
+)
 from grassroots.demo import demo_code as current_code
 from grassroots.organizations.models import Organization
 
@@ -36,6 +43,9 @@ def demo(
     else:
         out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
     out.print(f"Address: http://127.0.0.1:{port}/o/{DEMO_SLUG}/")
+    today = demo_meeting_today(organization)
+    if today is not None:
+        out.print(f"A meeting under way (Elm House): http://127.0.0.1:{port}/o/{DEMO_SLUG}/meetings/{today.pk}/")
     out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
     out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
     out.print(

@@ -41,10 +41,12 @@ def _check_details(
 
 
 def invite_members(meeting: Meeting, *, by: Actor) -> int:
-    """Invite the unit's current members to a meeting, set-based; those with a row keep it."""
+    """Invite the unit's members on the meeting's day, set-based; those with a row keep it."""
     now = timezone.now()
     already = Attendance.objects.filter(meeting=meeting).values("person_id")
-    members = Membership.objects.current().filter(unit_id=meeting.unit_id).exclude(person_id__in=already)
+    # Those who are members on the meeting's day: today's members for a meeting ahead, the
+    # members of the time for one entered afterwards.
+    members = Membership.objects.on(meeting.on).filter(unit_id=meeting.unit_id).exclude(person_id__in=already)
     rows = [
         Attendance(
             meeting=meeting,
