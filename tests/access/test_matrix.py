@@ -221,6 +221,7 @@ WEB = {
     ("meeting_decide", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_agenda", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_minutes", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_host_link", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_feeds", "GET"): Route("org"),
     ("meeting_feeds", "POST"): Route("org", "POST"),
     ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
@@ -235,7 +236,10 @@ WEB = {
 # separate test covers it), and static files are served by whitenoise.
 # A calendar feed is read by its secret address, without signing in: tests/meetings/test_feeds.py
 # checks that an unknown or revoked address is 404 and that a feed shows only its owner's scope.
-NOT_IN_MATRIX = {"login", "logout", "meeting_feed"}
+# The host's check-in pages are opened by a signed link, without signing in: tests/meetings/
+# test_checkin.py checks their window, regeneration, revocation and that they reach one meeting.
+HOST_PAGES = {"host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"}
+NOT_IN_MATRIX = {"login", "logout", "meeting_feed", *HOST_PAGES}
 
 
 def api_body_dated(scene, target) -> dict:

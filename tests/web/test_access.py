@@ -120,9 +120,11 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "meeting_agenda",
     "meeting_minutes",
     "meeting_feed_revoke",
+    "meeting_host_link",
 }
-# Read by its secret address without signing in; tests/meetings/test_feeds.py checks it.
-CHECKED_BY_THEIR_OWN_TESTS = {"meeting_feed"}
+# Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
+# and tests/meetings/test_checkin.py check them.
+CHECKED_BY_THEIR_OWN_TESTS = {"meeting_feed", "host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"}
 
 
 def test_every_route_of_the_web_interface_is_in_the_matrix():

@@ -88,3 +88,11 @@ class FeedForm(ActionForm):
         choices=[("unit", "a unit"), ("subtree", "a unit and all under it"), ("mine", "my meetings")],
     )
     unit = forms.SlugField(label="Unit (its slug)", required=False, max_length=80)
+
+
+class WalkInForm(ActionForm):
+    """Someone at the door who is not on the list."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    email = forms.EmailField(label="Email", max_length=254, required=False)
+    consent = forms.BooleanField(label="They agree to be recorded as a supporter", required=False)

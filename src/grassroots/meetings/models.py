@@ -88,6 +88,9 @@ class Meeting(models.Model):
     changed = models.BooleanField(
         default=False, help_text="An occurrence changed on its own: editing the series leaves it as it is."
     )
+    walk_ins = models.PositiveIntegerField(
+        default=0, help_text="Walk-ins counted at the door without being recorded (they did not consent)."
+    )
     host_key = models.CharField(
         max_length=40, blank=True, help_text="Secret of the current host check-in link; empty: none."
     )

@@ -16,6 +16,7 @@ from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.people.models import Membership, Person
 
+from .hostlink import host_window, read_host_token
 from .models import AgendaItem, Attendance, FeedToken, Meeting
 from .times import day_bounds
 
@@ -217,3 +218,37 @@ def person_of(user, organization: Organization) -> Person | None:
     """The person the user is in an organization, if any."""
     person_id = grants_for(user, organization.pk).person_id
     return Person.objects.filter(pk=person_id).first() if person_id else None
+
+
+def meeting_by_host_token(token: str, *, now: dt.datetime | None = None) -> Meeting | None:
+    """The meeting a host link opens, or None: a token that is not ours, a link regenerated or
+    revoked since, or a request outside the window (two hours before the start to twelve after the end)."""
+    opened = read_host_token(token)
+    if opened is None:
+        return None
+    meeting_id, key = opened
+    meeting = Meeting.objects.select_related("unit__organization").filter(pk=meeting_id).first()
+    if meeting is None or not meeting.host_key or meeting.host_key != key:
+        return None
+    first, last = host_window(meeting)
+    return meeting if first <= (now or timezone.now()) <= last else None
+
+
+def host_list(meeting: Meeting) -> list[Attendance]:
+    """The host page's list: who is expected, by first name and initial (nothing more is shown)."""
+    return list(
+        Attendance.objects.filter(meeting=meeting, status__in=EXPECTED)
+        .select_related("person")
+        .only("id", "status", "person_id", "person__name", "guest", "meeting_id")
+        .order_by("person__name", "person_id")
+    )
+
+
+def registration_of(user, meeting: Meeting) -> Attendance | None:
+    """The user's own registration for a meeting (with its one-time code), if they have one."""
+    person_id = grants_for(user, meeting.unit.organization_id).person_id
+    if person_id is None:
+        return None
+    return Attendance.objects.filter(
+        meeting=meeting, person_id=person_id, status=Attendance.Status.REGISTERED, code__isnull=False
+    ).first()

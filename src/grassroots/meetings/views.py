@@ -11,18 +11,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
+from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import refusal_message
 
 from . import actions, selectors
 from .feeds import calendar_of, etag_of
-from .forms import AgendaItemForm, AttendanceForm, DecisionForm, FeedForm, MeetingForm, MinutesForm
+from .forms import AgendaItemForm, AttendanceForm, DecisionForm, FeedForm, MeetingForm, MinutesForm, WalkInForm
+from .hostlink import short_name
 from .models import FeedToken, Meeting
+from .qr import registration_svg
 
 RECENT_PAST = 20
 
@@ -83,7 +87,9 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     attendance = list(selectors.attendance_of(_user(request), target))
     agenda = selectors.agenda_of(target)
     counts = selectors.counts_of(target)
+    mine = selectors.registration_of(_user(request), target)
     context = {
+        "my_code_svg": mark_safe(registration_svg(mine.code)) if mine and mine.code else "",  # noqa: S308
         "organization": organization,
         "unit": unit,
         "meeting": target,
@@ -296,3 +302,95 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
     response["Last-Modified"] = http_date(changed.timestamp())
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+@require_POST
+def meeting_host_link(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """Issue (or regenerate) the meeting's host check-in link; the old one ends at its next request."""
+    organization, target = _meeting(request, org, meeting)
+    if request.POST.get("revoke") == "yes":
+        actions.revoke_host_link(meeting=target, by=_user(request))
+        messages.success(request, "The host link is revoked.")
+    else:
+        token = actions.issue_host_link(meeting=target, by=_user(request))
+        address = request.build_absolute_uri(reverse("host_page", args=[token]))
+        window = "valid from two hours before the start to twelve after the end"
+        messages.success(request, f"Host link ({window}): {address}")
+    return _back(organization, target)
+
+
+def _hosted(token: str) -> Meeting:
+    meeting = selectors.meeting_by_host_token(token)
+    if meeting is None:
+        raise Http404("no such check-in")
+    return meeting
+
+
+def _host_context(token: str, meeting: Meeting) -> dict:
+    rows = selectors.host_list(meeting)
+    return {
+        "token": token,
+        "meeting": meeting,
+        "rows": [(row, short_name(row.person.name)) for row in rows],
+        "present": sum(1 for row in rows if row.status == "present"),
+        "expected": len(rows),
+    }
+
+
+@require_GET
+def host_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The host's page at the door (no sign-in: the link is the authority): that meeting's expected
+    list by first name and initial, one tap to mark present or undo, walk-ins, codes, the counter."""
+    meeting = _hosted(token)
+    return render(request, "meetings/host.html", _host_context(token, meeting))
+
+
+@require_GET
+def host_counter(request: HttpRequest, token: str) -> HttpResponse:
+    """The live counter (htmx polls it)."""
+    meeting = _hosted(token)
+    return render(request, "meetings/_host_counter.html", _host_context(token, meeting))
+
+
+@require_POST
+def host_tap(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    person_id = request.POST.get("person", "")
+    rows = meeting.attendance.filter(person_id=person_id).select_related("person") if is_row_id(person_id) else None
+    row = rows.first() if rows is not None else None
+    if row is None:
+        raise Http404("not on this list")
+    try:
+        actions.tap(meeting=meeting, person=row.person, present=request.POST.get("present") == "1")
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    return redirect("host_page", token=token)
+
+
+@require_POST
+def host_walk_in(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        try:
+            person = actions.walk_in(meeting=meeting, **form.cleaned_data)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, f"Welcome, {short_name(person.name)}." if person else "Counted.")
+    else:
+        messages.error(request, form.error_message())
+    return redirect("host_page", token=token)
+
+
+@require_POST
+def host_scan(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    try:
+        row = actions.scan(meeting=meeting, code=request.POST.get("code", "")[:100])
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, f"{short_name(row.person.name)} is checked in.")
+    return redirect("host_page", token=token)

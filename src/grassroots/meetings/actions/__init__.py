@@ -1,6 +1,7 @@
 """Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
 minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
 
+from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
 from .feeds import create_feed, feed_digest, revoke_feed
 from .meetings import (
     CHECK_IN_OPENS,
@@ -23,6 +24,12 @@ __all__ = [
     "close_agenda_item",
     "create_feed",
     "feed_digest",
+    "issue_host_link",
+    "register",
+    "revoke_host_link",
+    "scan",
+    "tap",
+    "walk_in",
     "revoke_feed",
     "edit_series",
     "extend_all_series",

@@ -250,9 +250,10 @@ def record_attendance(
     arrived_at: dt.datetime | None = None,
 ) -> list[Attendance]:
     """Record people's attendance at a meeting, one row per person (a second record changes the
-    row). Present or absent only once check-in opens (two hours before the start), never at a
-    cancelled meeting. Someone who is not a member of the unit is recorded as a guest; nobody
-    becomes a member by attending. Rows that already say the same are left alone and not audited."""
+        row). Present or absent only once check-in opens (two hours before the start), never at a
+        cancelled meeting. Someone who is not a counted member of the unit (a supporter, someone from
+    elsewhere) is recorded as a guest and never makes the quorum; nobody
+        becomes a member by attending. Rows that already say the same are left alone and not audited."""
     if status not in Attendance.Status.values:
         raise ActionRefused(f"status: '{status}' is not one of {', '.join(Attendance.Status.values)}", field="status")
     if method not in Attendance.Method.values:
@@ -268,9 +269,10 @@ def record_attendance(
                 f"the meeting starts {meeting.local_start:%Y-%m-%d %H:%M}; attendance opens two hours before",
                 field="meeting",
             )
+        counted = meeting.unit.organization.constitution.member_statuses.counted
         members = set(
             Membership.objects.current()
-            .filter(unit_id=meeting.unit_id, person__in=people)
+            .filter(unit_id=meeting.unit_id, person__in=people, status__in=counted)
             .values_list("person_id", flat=True)
         )
         existing = {row.person_id: row for row in Attendance.objects.filter(meeting=meeting, person__in=people)}
