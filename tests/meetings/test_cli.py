@@ -99,3 +99,17 @@ def test_bad_input_is_one_line_and_changes_nothing(capsys, elm, args, message):
     code, out, err = run(capsys, "meeting", "add", "elm-house", "--title", "Bad", *args)
     assert code == 1 and message in err and "Traceback" not in err
     assert not Meeting.objects.filter(title="Bad").exists()
+
+
+def test_time_zones_of_the_organization_and_a_unit(capsys, elm):
+    assert run(capsys, "org", "time-zone", "riverside", "Europe/Lisbon")[1].strip() == (
+        "riverside plans its meetings in Europe/Lisbon."
+    )
+    code, out, _ = run(capsys, "unit", "time-zone", "elm-house", "Europe/Berlin")
+    assert (code, out.strip()) == (0, "elm-house plans its meetings in Europe/Berlin.")
+    code, out, _ = run(capsys, "meeting", "add", "elm-house", "--title", "T", "--start", "2027-07-06 19:00", "--json")
+    assert Meeting.objects.get(pk=json.loads(out)["id"]).start == dt.datetime(2027, 7, 6, 17, 0, tzinfo=dt.UTC)
+    code, out, _ = run(capsys, "unit", "time-zone", "elm-house", "")
+    assert out.strip() == "elm-house plans its meetings in Europe/Lisbon."
+    code, _, err = run(capsys, "unit", "time-zone", "elm-house", "Moon/Base")
+    assert code == 1 and "time_zone: 'Moon/Base' is not an IANA time zone" in err

@@ -187,3 +187,16 @@ def test_standing_counts_meetings_attended_in_the_window(org, elm):
     assert members_in_good_standing(elm, on=today) == 1
     # The third founding member was at the founding meeting only, years ago.
     assert standing_of(members[2], on=today).as_dict()["attended"] == 0
+
+
+def test_attendance_of_someone_outside_the_actors_scope_is_refused(org, elm):
+    from grassroots.accounts.actions import create_account
+
+    tree_south = builders.unit(org, "district", "Far South", elm.parent.parent)
+    outsider = builders.members(org, builders.founded_basic_unit(org, "Far House", tree_south), 1)[0]
+    secretary = elm.posts.get(post="secretary", end=None).person
+    user = create_account(email="sec@example.org", organization=org, person=secretary, by=BY).user
+    meeting = actions.schedule_meeting(unit=elm, title="Monthly", start=_local(0, hour=0), by=user)
+    with pytest.raises(ActionRefused, match=f"no person {outsider.pk} in {org.slug}"):
+        actions.record_attendance(meeting=meeting, people=[outsider], by=user)
+    assert not meeting.attendance.filter(person=outsider).exists()

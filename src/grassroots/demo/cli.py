@@ -19,6 +19,8 @@ from grassroots.demo import (
     demo_meeting_today,
 )
 from grassroots.demo import demo_code as current_code
+from grassroots.meetings import selectors
+from grassroots.meetings.actions import issue_host_link
 from grassroots.organizations.models import Organization
 
 
@@ -45,7 +47,11 @@ def demo(
     out.print(f"Address: http://127.0.0.1:{port}/o/{DEMO_SLUG}/")
     today = demo_meeting_today(organization)
     if today is not None:
-        out.print(f"A meeting under way (Elm House): http://127.0.0.1:{port}/o/{DEMO_SLUG}/meetings/{today.pk}/")
+        out.print(f"A meeting of Elm House: http://127.0.0.1:{port}/o/{DEMO_SLUG}/meetings/{today.pk}/")
+        token = issue_host_link(meeting=today, by="demo")
+        # A demo loaded on an earlier day: that meeting's check-in has closed.
+        if selectors.meeting_by_host_token(token) is not None:
+            out.print(f"Its host check-in link (a phone at the door, no sign-in): http://127.0.0.1:{port}/h/{token}/")
     out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
     out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
     out.print(

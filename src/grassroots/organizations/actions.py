@@ -344,6 +344,33 @@ def rename_unit(*, unit: Unit, name: str, by: Actor, on: dt.date | None = None) 
     return unit
 
 
+def set_time_zone(*, by: Actor, time_zone: str, unit: Unit | None = None, organization=None):
+    """Set the IANA time zone meetings are planned in: an organization's (its default), or a
+    unit's (empty: the organization's again). Meetings already planned keep their instant."""
+    from grassroots.meetings.times import zone_named
+
+    time_zone = time_zone.strip()
+    if time_zone or unit is None:
+        zone_named(time_zone)
+    with transaction.atomic():
+        if unit is not None:
+            target = _locked(unit, by)
+            owner = target.organization
+        else:
+            if organization is None:
+                raise ActionRefused("a unit or an organization is needed")
+            if not is_operator(by):
+                raise OutOfScope("only the installation's operator sets an organization's time zone")
+            target = owner = organization
+        old = target.time_zone
+        target.time_zone = time_zone
+        target.save(update_fields=["time_zone"])
+        write_audit_record(
+            by=by, action="time_zone.set", target=target, organization=owner, changes={"time_zone": [old, time_zone]}
+        )
+    return target
+
+
 def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None = None) -> Unit:
     """Move a unit and its whole subtree under another parent the constitution allows.
 
