@@ -12,15 +12,19 @@ Callers x targets, and what each must get:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.audit.models import AuditRecord
+from grassroots.meetings.actions import mark_held, schedule_meeting
+from grassroots.meetings.models import Meeting
 from grassroots.people import actions as people
 from grassroots.people.models import Membership
 from tests.support import builders
@@ -97,6 +101,17 @@ CASES = [
     Case("GET", "/orgs/{org_slug}/imports/{run_id}/errors", 200),
     Case("POST", "/orgs/{org_slug}/imports/{run_id}/again", 202, {"dry_run": False}),
     Case("GET", "/orgs/{org_slug}/members/export", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings", 200),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings", 201, {"title": "Planned", "start": "2031-01-07 19:00"}),
+    Case("GET", "/orgs/{org_slug}/meetings/{meeting_id}", 200),
+    Case("GET", "/orgs/{org_slug}/meetings/{meeting_id}/attendance", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/attendance", 200, lambda scene: {"people": [scene["member"]]}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/held", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/cancel", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/decisions", 201, {"text": "Agreed", "outcome": "carried"}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda", 201, {"title": "Rent"}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes", 201, {"text": "We met."}),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/standing", 200),
 ]
 
 
@@ -107,6 +122,7 @@ def member_file():
 # Which unit and person each operation acts on, so that the staff call can succeed.
 UNIT_FOR = {"prepare": "north", "found": "ash-tower", "dormant": "elm-house", "dissolve": "birch", "move": "oak-court"}
 PERSON_FOR = {"join": "newcomer"}
+MEETING_FOR = {"minutes": "held meeting"}
 
 
 def _id(case: Case) -> str:
@@ -128,7 +144,15 @@ def scene(org, tree, staff, settings, tmp_path):
         "newcomer": builders.person(org, "New Comer").pk,
         "core": [builders.person(org).pk for _ in range(3)],
         "run": _checked_import(org),
+        "meeting": _meeting_under_way(tree["elm"]),
+        "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
     } | {"actions recorded": actions_recorded()}
+
+
+def _meeting_under_way(unit) -> int:
+    """A planned meeting of the unit that started half an hour ago."""
+    start = (timezone.localtime() - dt.timedelta(minutes=30)).replace(tzinfo=None, second=0, microsecond=0)
+    return schedule_meeting(unit=unit, title="Under way", start=start, by="test").pk
 
 
 def actions_recorded() -> int:
@@ -156,6 +180,7 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         post_id=scene["post"],
         consent_id=scene["consent"],
         run_id=scene["run"],
+        meeting_id=scene[MEETING_FOR.get(action, "meeting")],
     )
     if case.method == "GET":
         return caller.get(path)
