@@ -129,3 +129,11 @@ def test_editing_a_series_changes_only_future_unheld_unchanged_occurrences(elm):
     actions.edit_series(series=series, excluded=[future[2].on], by=BY)
     assert not Meeting.objects.filter(pk=future[2].pk).exists()
     assert Meeting.objects.filter(pk=moved_alone.pk).exists()
+
+
+def test_a_series_starts_at_the_rules_first_occurrence(elm):
+    """A calendar counts DTSTART as an occurrence: the series begins where the rule does."""
+    series = actions.schedule_series(
+        unit=elm, title="Tuesdays", start=dt.datetime(2027, 1, 1, 19, 0), rule="FREQ=MONTHLY;BYDAY=2TU;COUNT=2", by=BY
+    )
+    assert series.first_start == dt.datetime(2027, 1, 12, 19, 0, tzinfo=dt.UTC)

@@ -69,7 +69,12 @@ def schedule_series(
     excluded local dates; its occurrences in the window are created at once. A first start the
     clock change skips, a rule that is not one, and a rule that gives no occurrence are refused."""
     zone = zone_named(time_zone or unit.meeting_time_zone)
-    first = aware_start(start, zone)
+    # The series starts at the rule's first occurrence from `start` (a calendar takes DTSTART as
+    # an occurrence even when the rule would not give it; python-dateutil does not).
+    first_local = next(iter(rule_of(rule, start.replace(tzinfo=None))), None)
+    if first_local is None:
+        raise ActionRefused("repeat: the rule gives no meeting (check COUNT and UNTIL)", field="repeat")
+    first = aware_start(first_local, zone)
     title = title.strip()
     _check_details(
         unit,
@@ -80,7 +85,6 @@ def schedule_series(
         place_visibility=place_visibility,
         online_link=online_link,
     )
-    rule_of(rule, start.replace(tzinfo=None))
     with transaction.atomic():
         authorize(by, Right.MANAGE_UNITS, unit)
         if unit.state == UnitState.DISSOLVED:
