@@ -11,7 +11,7 @@ GRASSROOTS_LOGIN_FAILURE_LIMIT    failed sign-ins before a username is locked ou
 GRASSROOTS_LOGIN_COOLOFF_MINUTES  how long that lockout lasts (default 30)
 EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, DEFAULT_FROM_EMAIL
                    the SMTP server the outbox sends through (Django's own names; default localhost:25)
-GRASSROOTS_BASE_URL       the address people reach this installation at (links in mail: unsubscribe, archive)
+GRASSROOTS_BASE_URL       the address people reach this installation at (links in mail and calendar feeds)
 GRASSROOTS_MAIL_PER_SECOND  messages a second per worker (default 0: no limit)
 GRASSROOTS_MAIL_PER_DAY     messages a day from all workers together (default 0: no limit)
 GRASSROOTS_BOUNCE_THRESHOLD bounce score above which an address is put on hold (default 3)
@@ -322,3 +322,5 @@ GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
 # Provider webhooks (django-anymail) for bounces and complaints: HTTP basic auth "user:password".
 # Unset, a random secret no provider knows keeps them closed.
 ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(24)}"}
+# How far ahead the occurrences of a meeting series are created (the series job keeps the window rolling).
+GRASSROOTS_SERIES_WINDOW_DAYS = _count("GRASSROOTS_SERIES_WINDOW_DAYS", 180, minimum=1)

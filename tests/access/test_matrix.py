@@ -18,9 +18,12 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
+from grassroots.meetings.actions import schedule_meeting
+from grassroots.meetings.models import FeedToken, Meeting
 from tests.support.routes import api_operations, web_routes
 from tests.support.scene import ROLES, Actor, Scene, build_scene
 from tests.support.sessions import sign_in
@@ -38,8 +41,11 @@ ORG_TARGETS = ["own organization", "another organization"]
 TOKEN_TARGETS = ["own token", "another user's token"]
 RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
 BULLETIN_TARGETS = ["own organization's publication", "another organization's publication"]
+FEED_TARGETS = ["own feed", "another user's feed"]
 TARGETS = {
     "self": [None],
+    "meeting": UNIT_TARGETS,
+    "feed": FEED_TARGETS,
     "org": ORG_TARGETS,
     "unit": UNIT_TARGETS,
     "person": PERSON_TARGETS,
@@ -234,6 +240,19 @@ WEB = {
         "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
     ),
     ("bulletin_issue_pause", "POST"): Route("issue", "POST", Right.MANAGE_UNITS, **PUBLISHING),
+    ("unit_meetings", "GET"): Route("unit"),
+    ("unit_meetings", "POST"): Route("unit", "POST", Right.MANAGE_UNITS),
+    ("meeting", "GET"): Route("meeting"),
+    ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_cancel", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_decide", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_agenda", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_minutes", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_host_link", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_feeds", "GET"): Route("org"),
+    ("meeting_feeds", "POST"): Route("org", "POST"),
+    ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
     ("tokens", "GET"): Route("self"),
     ("token_revoke", "POST"): Route("token", "POST"),
     ("two_factor_setup", "GET"): Route("self"),
@@ -246,9 +265,14 @@ WEB = {
 # The bulletin's public archive, its public feed and the one-click unsubscribe page are open to
 # anyone by design (tests/bulletin/test_public.py covers what each shows and to whom).
 # Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
+# A calendar feed is read by its secret address, without signing in: tests/meetings/test_feeds.py
+# checks that an unknown or revoked address is 404 and that a feed shows only its owner's scope.
+# The host's check-in pages are opened by a signed link, without signing in: tests/meetings/
+# test_checkin.py checks their window, regeneration, revocation and that they reach one meeting.
+HOST_PAGES = {"host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"}
 NOT_IN_MATRIX = (
     {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
-    | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed"}
+    | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
 
@@ -367,6 +391,31 @@ API = {
     ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send"): Route(
         "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
     ),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route("unit"),
+    ("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route(
+        "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"title": "Planned", "start": "2031-01-07 19:00"}
+    ),
+    ("GET", "/orgs/{org_slug}/meetings/{meeting_id}"): Route("meeting"),
+    ("GET", "/orgs/{org_slug}/meetings/{meeting_id}/attendance"): Route("meeting"),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/attendance"): Route(
+        "meeting",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, m: {"people": [s.people["member"].pk]},
+        payload_seen=lambda s, a, m: s.sees_person(a, s.people["member"]),
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/held"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/cancel"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/decisions"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"text": "Agreed", "outcome": "carried"}
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"title": "Rent"}
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"text": "We met."}
+    ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/standing"): Route("person"),
 }
 
 
@@ -396,6 +445,16 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         organization = scene.org if target == BULLETIN_TARGETS[0] else scene.other
         publication = bulletin_of(organization)
         return organization, publication if kind == "publication" else publication.issues.get()
+    if kind == "meeting":
+        return scene.units[target].organization, meeting_of(scene.units[target])
+    if kind == "feed":
+        owner = actor if actor.user is not None and actor.person and target == "own feed" else None
+        owner = owner or scene.actors["administrator" if actor.role != "administrator" else "member"]
+        organization = owner.person.organization if owner.person else scene.org
+        feed, _created = FeedToken.objects.get_or_create(
+            owner=owner.user, organization=organization, scope="mine", defaults={"digest": owner.role}
+        )
+        return organization, feed
     if kind == "run":
         role = {"the administrator's import": "administrator", "an import in another organization": "officer elsewhere"}
         run = scene.runs.get(role.get(target, actor.role)) or scene.runs["administrator"]
@@ -430,6 +489,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "allowed"
     if route.kind == "token":
         return "allowed" if target.user_id == actor.user.pk else "hidden"
+    if route.kind == "feed":
+        return "allowed" if target.owner_id == actor.user.pk else "hidden"
     if not scene.sees_organization(actor, organization):
         return "hidden"
     if route.kind == "unit" and not scene.sees_unit(actor, target):
@@ -437,6 +498,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
     if route.kind == "person" and not scene.sees_person(actor, target):
         return "hidden"
     if route.kind == "run" and not scene.sees_run(actor, target):
+        return "hidden"
+    if route.kind == "meeting" and not scene.sees_unit(actor, target.unit):
         return "hidden"
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
@@ -446,7 +509,9 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         if route.over:
             places = route.over(scene, target)
         else:
-            places = [scene.unit_of(target)] if route.kind == "person" else [target]
+            places = {"person": lambda: [scene.unit_of(target)], "meeting": lambda: [target.unit]}.get(
+                route.kind, lambda: [target]
+            )()
         if not all(scene.holds(actor, route.right, place) for place in places):
             return "forbidden"
     return "allowed"
@@ -489,7 +554,20 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["publication"] = getattr(target, "publication", target).slug
     if "number" in wanted:
         kwargs["number"] = target.number
+    if "meeting" in wanted:
+        kwargs["meeting"] = target.pk
+    if "feed" in wanted:
+        kwargs["feed"] = target.pk
     return reverse(name, kwargs=kwargs)
+
+
+def meeting_of(unit):
+    """A planned meeting of the unit that started an hour ago (made once, kept for every case)."""
+    meeting = Meeting.objects.filter(unit=unit, status="planned").first()
+    if meeting is None:
+        start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+        meeting = schedule_meeting(unit=unit, title="Matrix", start=start, by="t")
+    return meeting
 
 
 def current_post(unit):
@@ -506,6 +584,7 @@ def api_url(path: str, organization, target) -> str:
         post_id=current_post(target).pk if "{post_id}" in path else "",
         publication_slug=getattr(getattr(target, "publication", target), "slug", ""),
         number=getattr(target, "number", ""),
+        meeting_id=getattr(target, "pk", ""),
     )
 
 

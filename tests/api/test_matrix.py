@@ -12,15 +12,19 @@ Callers x targets, and what each must get:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.audit.models import AuditRecord
+from grassroots.meetings.actions import mark_held, schedule_meeting
+from grassroots.meetings.models import Meeting
 from grassroots.people import actions as people
 from grassroots.people.models import Membership
 from tests.support import builders
@@ -115,6 +119,17 @@ CASES = [
         lambda scene: {"confirm": scene["recipients"]},
     ),
     Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/status", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings", 200),
+    Case("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings", 201, {"title": "Planned", "start": "2031-01-07 19:00"}),
+    Case("GET", "/orgs/{org_slug}/meetings/{meeting_id}", 200),
+    Case("GET", "/orgs/{org_slug}/meetings/{meeting_id}/attendance", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/attendance", 200, lambda scene: {"people": [scene["member"]]}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/held", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/cancel", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/decisions", 201, {"text": "Agreed", "outcome": "carried"}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda", 201, {"title": "Rent"}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes", 201, {"text": "We met."}),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/standing", 200),
 ]
 
 
@@ -125,6 +140,7 @@ def member_file():
 # Which unit and person each operation acts on, so that the staff call can succeed.
 UNIT_FOR = {"prepare": "north", "found": "ash-tower", "dormant": "elm-house", "dissolve": "birch", "move": "oak-court"}
 PERSON_FOR = {"join": "newcomer"}
+MEETING_FOR = {"minutes": "held meeting"}
 
 
 def _id(case: Case) -> str:
@@ -147,6 +163,8 @@ def scene(org, tree, staff, settings, tmp_path):
         "core": [builders.person(org).pk for _ in range(3)],
         "run": _checked_import(org),
         "recipients": _gazette(org),
+        "meeting": _meeting_under_way(tree["elm"]),
+        "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
     } | {"actions recorded": actions_recorded()}
 
 
@@ -158,6 +176,12 @@ def _gazette(org) -> int:
     gazette = bulletin.add_publication(organization=org, name="Gazette", by="test")
     bulletin.add_issue(publication=gazette, title="One", by="test", articles=[{"title": "A", "body": "B"}])
     return recipient_count(publication=gazette)
+
+
+def _meeting_under_way(unit) -> int:
+    """A planned meeting of the unit that started half an hour ago."""
+    start = (timezone.localtime() - dt.timedelta(minutes=30)).replace(tzinfo=None, second=0, microsecond=0)
+    return schedule_meeting(unit=unit, title="Under way", start=start, by="test").pk
 
 
 def actions_recorded() -> int:
@@ -187,6 +211,7 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         run_id=scene["run"],
         publication_slug="gazette",
         number=1,
+        meeting_id=scene[MEETING_FOR.get(action, "meeting")],
     )
     if case.method == "GET":
         return caller.get(path)

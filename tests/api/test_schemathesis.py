@@ -54,6 +54,7 @@ def test_every_operation_answers_within_its_schema(case, officer):
         "consent_id": person.consents.order_by("pk").first().pk,
         "post_id": scene.units["child unit"].posts.order_by("pk").first().pk,
         "run_id": scene.runs["officer of the unit"].pk,
+        "meeting_id": scene.units["child unit"].meetings.order_by("pk").first().pk,
     }
     # Deliberately invalid paths stay as generated; valid ones point at real objects.
     if case.path_parameters and not case.meta.is_negative_at(ParameterLocation.PATH):

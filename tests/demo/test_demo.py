@@ -132,3 +132,24 @@ def test_demo_without_serving_prints_whole_logins_and_how_to_serve(db, capsys):
     assert address.startswith("Address, once served (`") and address.endswith(" serve`): http://127.0.0.1:8123/o/demo/")
     # One line each, however narrow the terminal: a login is never split where it is copied from.
     assert any(line.endswith(f"{DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}") for line in lines)
+
+
+def test_two_years_of_meetings_some_strong_some_fading_a_series_and_one_today(demo):
+    from django.utils import timezone
+
+    from grassroots.demo import demo_meeting_today
+    from grassroots.meetings.models import Attendance, Meeting, MeetingSeries
+    from grassroots.organizations.models import Organization
+
+    organization = Organization.objects.get(slug=DEMO_SLUG)
+    held = Meeting.objects.filter(unit__organization=organization, status="held", kind="regular")
+    assert held.count() > 100
+    rates = []
+    for unit_id in set(held.values_list("unit_id", flat=True)):
+        rows = Attendance.objects.filter(meeting__in=held.filter(unit_id=unit_id))
+        rates.append(rows.filter(status="present").count() / max(1, rows.count()))
+    assert min(rates) < 0.4 < 0.6 < max(rates)  # fading committees and strong ones
+    assert MeetingSeries.objects.filter(unit__organization=organization, rule="FREQ=MONTHLY;BYDAY=2TU").count() == 1
+    today = demo_meeting_today(organization)
+    assert today.on == timezone.localdate() or (timezone.now() - today.start).total_seconds() < 3600
+    assert today.attendance.filter(status="present", method="host").exists()

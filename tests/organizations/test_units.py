@@ -50,8 +50,9 @@ def test_founding_a_basic_unit_records_members_meeting_officers_and_history(org,
     )
     assert (founded.state, founded.founded_on) == ("founded", DAY)
     meeting = Meeting.objects.get(unit=ash, kind="founding")
-    assert (meeting.on, meeting.minutes) == (DAY, "We met.")
-    assert sorted(meeting.attendees.values_list("name", flat=True)) == ["Ann", "Bo", "Cy"]
+    assert (meeting.on, meeting.status, meeting.minutes_versions.get().text) == (DAY, "held", "We met.")
+    present = meeting.attendance.filter(status="present").values_list("person__name", flat=True)
+    assert sorted(present) == ["Ann", "Bo", "Cy"]
     memberships = Membership.objects.filter(unit=ash, end__isnull=True)
     assert sorted(memberships.values_list("person__name", "status", "start")) == [
         ("Ann", "member", DAY),

@@ -33,7 +33,7 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     assert response.status_code == 200
     assert text(response, "facts") == (
         "Kind Building committee State founded Part of North Slug elm-house Founded on 31 Jan 2024 "
-        "Planned on 1 Jan 2024 Counted members 3"
+        "Planned on 1 Jan 2024 Meetings Meetings of Elm House Counted members 3"
     )
     members = text(response, "members")
     for membership in Membership.objects.current().filter(unit=elm).select_related("person"):
@@ -106,8 +106,10 @@ def test_founding_through_the_form(staff_client, org, tree):
     ash.refresh_from_db()
     assert (ash.state, ash.founded_on) == ("founded", TODAY())
     meeting = Meeting.objects.get(unit=ash, kind=Meeting.Kind.FOUNDING)
-    assert (meeting.on, meeting.minutes) == (TODAY(), "We met in the laundry room.")
-    assert set(meeting.attendees.all()) == {core[0], core[1], newcomer}
+    assert (meeting.on, meeting.status) == (TODAY(), "held")
+    assert meeting.minutes_versions.get().text == "We met in the laundry room."
+    present = {row.person for row in meeting.attendance.filter(status="present")}
+    assert present == {core[0], core[1], newcomer}
     assert OfficerPost.objects.get(unit=ash, post="secretary", end=None).person == core[0]
     assert Membership.objects.current().get(person=newcomer).unit == ash
     assert "Ash Tower Building committee founded 3" in text(

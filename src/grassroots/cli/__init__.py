@@ -34,6 +34,7 @@ from grassroots.conferences import cli as conferences_cli  # noqa: E402
 from grassroots.demo import cli as demo_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
+from grassroots.meetings import cli as meetings_cli  # noqa: E402
 from grassroots.organizations import cli as organizations_cli  # noqa: E402
 from grassroots.outbox import cli as outbox_cli  # noqa: E402
 from grassroots.people import cli as people_cli  # noqa: E402
@@ -55,6 +56,7 @@ app.command()(organizations_cli.readiness)
 app.command()(organizations_cli.tree)
 app.command()(audit_cli.audit)
 app.command()(conferences_cli.apportion)
+app.command()(meetings_cli.standing)
 app.add_typer(organizations_cli.org_app, name="org")
 app.add_typer(organizations_cli.unit_app, name="unit")
 app.add_typer(people_cli.person_app, name="person")
@@ -66,6 +68,7 @@ app.add_typer(imports_cli.import_app, name="import")
 app.add_typer(imports_cli.export_app, name="export")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(outbox_cli.outbox_app, name="outbox")
+app.add_typer(meetings_cli.meeting_app, name="meeting")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from grassroots.cli.common import out
 from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
+from grassroots.meetings.jobs import queue_series_job
 
 WORKER_STOP_SECONDS = 30
 # Set by `serve` for the workers it starts: the process id they stop without.
@@ -115,4 +116,5 @@ def worker(
     pruned = prune_import_files()
     if pruned:
         out.print(f"{pruned} import file(s) past the retention period removed")
+    queue_series_job()  # meeting series' occurrences, created ahead, day after day
     call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)

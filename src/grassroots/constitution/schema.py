@@ -99,6 +99,44 @@ class Consolidation(_Strict):
     education_completed_rate: Annotated[float, Field(ge=0, le=1)] | None = None
 
 
+# Meeting kinds every organization has; a constitution may add its own under `meetings.kinds`.
+MEETING_KINDS: dict[str, str] = {
+    "regular": "Regular meeting",
+    "founding": "Founding meeting",
+    "extraordinary": "Extraordinary meeting",
+    "education": "Education session",
+}
+
+
+class QuorumRule(_Strict):
+    """How many must be present for a meeting's decision to count: a share of the unit's members
+    in good standing, an absolute number, or (both given) the larger of the two."""
+
+    share_of_members: Annotated[float, Field(gt=0, le=1)] | None = None
+    at_least: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> QuorumRule:
+        if self.share_of_members is None and self.at_least is None:
+            raise ValueError("meetings.quorum: give share_of_members (e.g. 0.5), at_least (e.g. 5), or both")
+        return self
+
+
+class StandingRule(_Strict):
+    """A member is in good standing on a day when they attended at least N meetings in the months before it."""
+
+    attended_at_least: Annotated[int, Field(ge=1)]
+    in_months: Annotated[int, Field(ge=1, le=120)]
+
+
+class MeetingRules(_Strict):
+    """The constitution's rules for meetings: the kinds it adds, the quorum of decisions, standing."""
+
+    kinds: dict[str, str] = {}
+    quorum: QuorumRule | None = None
+    standing: StandingRule | None = None
+
+
 class UnitKind(_Strict):
     label: str
     body_label: str | None = None
@@ -137,6 +175,7 @@ class Constitution(_Strict):
     member_roster_fields: list[RosterField] = ["name"]
     member_statuses: MemberStatuses
     max_members_per_basic_unit: Annotated[int, Field(ge=1)]
+    meetings: MeetingRules = MeetingRules()
 
     @model_validator(mode="after")
     def _check_references(self) -> Constitution:
@@ -172,6 +211,11 @@ class Constitution(_Strict):
         for post in self.officer_rights:
             if post not in self.officer_posts:
                 errors.append(f"officer_rights.{post}: '{post}' is not in officer_posts")
+        for key in self.meetings.kinds:
+            if not key or not all(c.isascii() and (c.isalnum() or c == "_") for c in key) or len(key) > 40:
+                errors.append(f"meetings.kinds.{key}: a kind's key is at most 40 letters, digits or underscores")
+            elif key in MEETING_KINDS:
+                errors.append(f"meetings.kinds.{key}: '{key}' is a built-in meeting kind")
         errors.extend(self._check_parent_cycles())
         errors.extend(self._check_statuses())
         if errors:
@@ -237,6 +281,11 @@ class Constitution(_Strict):
     def rights_of_post(self, post: str) -> frozenset[str]:
         """The rights an officer post grants over its unit's whole subtree."""
         return frozenset(self.officer_rights.get(post, DEFAULT_POST_RIGHTS))
+
+    @property
+    def meeting_kinds(self) -> dict[str, str]:
+        """Every meeting kind of this organization, key to label: the built-in ones, then its own."""
+        return {**MEETING_KINDS, **self.meetings.kinds}
 
     @property
     def statuses(self) -> list[str]:

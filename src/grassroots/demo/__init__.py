@@ -21,6 +21,7 @@ from django.db import transaction
 from grassroots.accounts.actions import create_account
 from grassroots.constitution import load_constitution_text
 from grassroots.errors import ActionRefused
+from grassroots.meetings import actions as meetings
 from grassroots.organizations import actions as units
 from grassroots.organizations.models import OfficerPost, Organization, Unit
 from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
@@ -382,6 +383,7 @@ def build_demo() -> Organization:
             by=BY,
         )
         _DemoBuilder(organization).build()
+        _DemoMeetings(organization).build()
         create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
         _bulletin(organization)
         secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
@@ -393,6 +395,67 @@ def build_demo() -> Organization:
             by=BY,
         )
     return organization
+
+
+class _DemoMeetings:
+    """Two years of monthly meetings of the founded committees, entered afterwards from their
+    sheets: some committees strong (most members come), some fading (fewer and fewer); a monthly
+    series ahead for Elm House; and a meeting of Elm House that started half an hour ago."""
+
+    def __init__(self, organization: Organization):
+        self.org = organization
+        self.rng = random.Random(SEED + 1)
+
+    def build(self) -> None:
+        committees = Unit.objects.filter(organization=self.org, kind="building_committee", founded_on__isnull=False)
+        for unit in committees.order_by("path"):
+            self.history(unit)
+        elm = Unit.objects.get(organization=self.org, slug="elm-house")
+        today = dt.date.today()
+        first = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        meetings.schedule_series(
+            unit=elm,
+            title="Elm House monthly meeting",
+            start=dt.datetime.combine(first, dt.time(19, 0)),
+            rule="FREQ=MONTHLY;BYDAY=2TU",
+            place="Community room, ground floor",
+            by=BY,
+        )
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, second=0, microsecond=0)
+        self.today = meetings.schedule_meeting(
+            unit=elm, title="Emergency meeting: the lift", start=now - dt.timedelta(minutes=30), by=BY
+        )
+        present = [m.person for m in elm.memberships.filter(end=None).order_by("person_id")][::2]
+        meetings.record_attendance(meeting=self.today, people=present, method="host", by=BY)
+
+    def history(self, unit: Unit) -> None:
+        fading = self.rng.random() < 0.35
+        day = unit.founded_on + dt.timedelta(days=28)
+        last = min(END, dt.date.today() - dt.timedelta(days=1))
+        months = 0
+        while day <= last:
+            rate = max(0.1, 0.8 - 0.06 * months) if fading else self.rng.uniform(0.6, 0.9)
+            meeting = meetings.schedule_meeting(
+                unit=unit, title="Monthly meeting", start=dt.datetime.combine(day, dt.time(19, 0)), by=BY
+            )
+            members = [row.person for row in meeting.attendance.select_related("person")]
+            came = [person for person in members if self.rng.random() < rate]
+            if came:
+                meetings.record_attendance(meeting=meeting, people=came, by=BY)
+            meetings.mark_held(meeting=meeting, by=BY)
+            day += dt.timedelta(days=28 + self.rng.randint(0, 6))
+            months += 1
+
+
+def demo_meeting_today(organization: Organization):
+    """The demo's meeting under way (for `grassroots demo` to print its page)."""
+    from grassroots.meetings.models import Meeting
+
+    return (
+        Meeting.objects.filter(unit__organization=organization, title="Emergency meeting: the lift")
+        .order_by("-start")
+        .first()
+    )
 
 
 def demo_code(username: str) -> str:
@@ -420,4 +483,12 @@ def demo_code(username: str) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-__all__ = ["DEMO_OFFICER_USERNAME", "DEMO_PASSWORD", "DEMO_SLUG", "DEMO_USERNAME", "build_demo", "demo_code"]
+__all__ = [
+    "DEMO_OFFICER_USERNAME",
+    "DEMO_PASSWORD",
+    "DEMO_SLUG",
+    "DEMO_USERNAME",
+    "build_demo",
+    "demo_code",
+    "demo_meeting_today",
+]

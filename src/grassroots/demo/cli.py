@@ -10,8 +10,17 @@ from django.core.management import call_command
 
 from grassroots.cli.common import command_name, out
 from grassroots.cli.server import serve_with_workers
-from grassroots.demo import DEMO_OFFICER_USERNAME, DEMO_PASSWORD, DEMO_SLUG, DEMO_USERNAME, build_demo
+from grassroots.demo import (
+    DEMO_OFFICER_USERNAME,
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DEMO_USERNAME,
+    build_demo,
+    demo_meeting_today,
+)
 from grassroots.demo import demo_code as current_code
+from grassroots.meetings import selectors
+from grassroots.meetings.actions import issue_host_link
 from grassroots.organizations.models import Organization
 
 
@@ -36,6 +45,13 @@ def demo(
         out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
     address = f"http://127.0.0.1:{port}/o/{DEMO_SLUG}/"
     out.print(f"Address: {address}" if serve_it else f"Address, once served (`{command_name()} serve`): {address}")
+    today = demo_meeting_today(organization)
+    if today is not None:
+        out.print(f"A meeting of Elm House: http://127.0.0.1:{port}/o/{DEMO_SLUG}/meetings/{today.pk}/")
+        token = issue_host_link(meeting=today, by="demo")
+        # A demo loaded on an earlier day: that meeting's check-in has closed.
+        if selectors.meeting_by_host_token(token) is not None:
+            out.print(f"Its host check-in link (a phone at the door, no sign-in): http://127.0.0.1:{port}/h/{token}/")
     out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
     out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
     out.print(

@@ -18,7 +18,6 @@ from grassroots.access import OutOfScope, Right, authorize, authorize_post, is_o
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.constitution import ConstitutionError, parse_constitution
 from grassroots.errors import ActionRefused, refuse_overlong, refuse_too_early
-from grassroots.meetings.models import Meeting
 from grassroots.people.models import MemberCount, Membership, Person
 
 from .models import PATH_END, OfficerPost, Organization, Unit, UnitEvent, UnitState, path_segment
@@ -214,6 +213,7 @@ def found_unit(
     `officers` appoints posts at the meeting. If any rule fails, the refusal lists every failed
     rule and nothing is written.
     """
+    from grassroots.meetings.actions import record_founding_meeting
     from grassroots.people.actions import join_unit
 
     on = _day(on)
@@ -241,8 +241,7 @@ def found_unit(
                     join_unit(person=person, unit=unit, by=by, on=on, status=founding_status, allow_planned=True)
         for post, person in (officers or {}).items():
             assign_post(unit=unit, person=person, post=post, by=by, on=on)
-        meeting = Meeting.objects.create(unit=unit, on=on, kind=Meeting.Kind.FOUNDING, minutes=minutes)
-        meeting.attendees.set(members)
+        record_founding_meeting(unit=unit, on=on, members=members, minutes=minutes, by=by)
         unit.founded_on = on
         return _transition(
             unit,
@@ -343,6 +342,33 @@ def rename_unit(*, unit: Unit, name: str, by: Actor, on: dt.date | None = None) 
             by=by, action="unit.rename", target=unit, organization=unit.organization, changes={"name": [old, name]}
         )
     return unit
+
+
+def set_time_zone(*, by: Actor, time_zone: str, unit: Unit | None = None, organization=None):
+    """Set the IANA time zone meetings are planned in: an organization's (its default), or a
+    unit's (empty: the organization's again). Meetings already planned keep their instant."""
+    from grassroots.meetings.times import zone_named
+
+    time_zone = time_zone.strip()
+    if time_zone or unit is None:
+        zone_named(time_zone)
+    with transaction.atomic():
+        if unit is not None:
+            target = _locked(unit, by)
+            owner = target.organization
+        else:
+            if organization is None:
+                raise ActionRefused("a unit or an organization is needed")
+            if not is_operator(by):
+                raise OutOfScope("only the installation's operator sets an organization's time zone")
+            target = owner = organization
+        old = target.time_zone
+        target.time_zone = time_zone
+        target.save(update_fields=["time_zone"])
+        write_audit_record(
+            by=by, action="time_zone.set", target=target, organization=owner, changes={"time_zone": [old, time_zone]}
+        )
+    return target
 
 
 def move_unit(*, unit: Unit, parent: Unit | None, by: Actor, on: dt.date | None = None) -> Unit:

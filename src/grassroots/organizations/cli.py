@@ -160,6 +160,22 @@ def unit_rename(unit: str, name: str, on: OnOption = None) -> None:
     out.print(f"{renamed.slug} is now called {renamed.name}.")
 
 
+@unit_app.command("time-zone")
+def unit_time_zone(
+    unit: str, zone: Annotated[str, typer.Argument(help="IANA zone; '' for the organization's.")]
+) -> None:
+    """Set the time zone a unit's meetings are planned in (empty: the organization's)."""
+    target = actions.set_time_zone(unit=get_unit(unit), time_zone=zone, by=cli_actor())
+    out.print(f"{target.slug} plans its meetings in {target.meeting_time_zone}.")
+
+
+@org_app.command("time-zone")
+def org_time_zone(org: str, zone: str) -> None:
+    """Set the time zone an organization's meetings are planned in, unless a unit says otherwise."""
+    target = actions.set_time_zone(organization=get_organization(org), time_zone=zone, by=cli_actor())
+    out.print(f"{target.slug} plans its meetings in {target.time_zone}.")
+
+
 @unit_app.command("move")
 def unit_move(
     unit: str,

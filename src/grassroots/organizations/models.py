@@ -40,6 +40,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     constitution_yaml = models.TextField()
     default_region = models.CharField(max_length=2, default="GB", help_text="For phone numbers.")
+    time_zone = models.CharField(
+        max_length=60, default="UTC", help_text="IANA time zone of its meetings, unless a unit says otherwise."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +87,9 @@ class Unit(models.Model):
     state = models.CharField(max_length=12, choices=UnitState.choices, default=UnitState.PLANNED)
     created_on = models.DateField()
     founded_on = models.DateField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=60, blank=True, default="", help_text="IANA time zone of its meetings; empty: the organization's."
+    )
 
     objects = UnitQuerySet.as_manager()
 
@@ -110,6 +116,11 @@ class Unit(models.Model):
     @property
     def state_label(self) -> str:
         return self.organization.constitution.state_label(kind=self.kind, state=self.state)
+
+    @property
+    def meeting_time_zone(self) -> str:
+        """The IANA zone the unit's meetings are held in: its own, else the organization's."""
+        return self.time_zone or self.organization.time_zone
 
     def subtree(self) -> UnitQuerySet:
         return Unit.objects.in_subtree(self.path)

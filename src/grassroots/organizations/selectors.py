@@ -170,9 +170,14 @@ def members_in_subtree(unit: Unit) -> int:
 
 def facts_of(unit: Unit) -> UnitFacts:
     """Gather what the founding rules look at for one unit, in a handful of queries."""
-    founding = Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING).order_by("-on").first()
+    founding = (
+        Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING, status__in=["held", "approved"])
+        .order_by("-start")
+        .first()
+    )
     if founding is not None:
-        founding_members = list(founding.attendees.order_by("name").values_list("name", flat=True))
+        present = founding.attendance.filter(status="present").order_by("person__name")
+        founding_members = list(present.values_list("person__name", flat=True))
     elif unit.is_basic:
         founding_members = list(forming_core(unit).order_by("person__name").values_list("person__name", flat=True))
     else:

@@ -457,7 +457,7 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
     needs edit_people over both. One audit record names both numbers.
     """
     from grassroots.accounts.models import Account
-    from grassroots.meetings.models import Meeting
+    from grassroots.meetings.models import Attendance
 
     if keep.organization_id != other.organization_id:
         raise ActionRefused("the two people belong to different organizations")
@@ -491,10 +491,9 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
             "recruits": Person.objects.filter(recruiter=other).exclude(pk=keep.pk).update(recruiter=keep),
             "accounts": Account.objects.filter(person=other).update(person=keep),
         }
-        attendance = Meeting.attendees.through
-        already = attendance.objects.filter(person=keep).values("meeting_id")
-        attendance.objects.filter(person=other, meeting_id__in=already).delete()
-        moved["meetings"] = attendance.objects.filter(person=other).update(person=keep)
+        already = Attendance.objects.filter(person=keep).values("meeting_id")
+        Attendance.objects.filter(person=other, meeting_id__in=already).delete()
+        moved["meetings"] = Attendance.objects.filter(person=other).update(person=keep)
         moved["audit_records"] = AuditRecord.objects.filter(
             target_type="people.person", target_id=str(other.pk)
         ).update(target_id=str(keep.pk), target_label=keep.name)
@@ -602,7 +601,11 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
 
     memberships = person.memberships.select_related("unit").prefetch_related("status_changes").order_by("start", "id")
     posts = OfficerPost.objects.filter(person=person).select_related("unit").order_by("start", "id")
-    meetings = Meeting.objects.filter(attendees=person).select_related("unit").order_by("on", "id")
+    meetings = (
+        Meeting.objects.filter(attendance__person=person, attendance__status="present")
+        .select_related("unit__organization")
+        .order_by("start", "id")
+    )
     consents = person.consents.order_by("given_at", "id")
     targets = {
         "people.person": [str(person.pk)],

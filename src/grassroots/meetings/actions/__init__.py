@@ -1,0 +1,47 @@
+"""Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
+minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
+
+from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
+from .feeds import create_feed, feed_digest, revoke_feed
+from .meetings import (
+    CHECK_IN_OPENS,
+    cancel_meeting,
+    invite_members,
+    mark_held,
+    record_attendance,
+    record_founding_meeting,
+    reschedule_meeting,
+    schedule_meeting,
+)
+from .records import add_agenda_item, approve_minutes, close_agenda_item, record_decision, write_minutes
+from .series import edit_series, extend_all_series, extend_series, schedule_series, window_end
+
+__all__ = [
+    "CHECK_IN_OPENS",
+    "add_agenda_item",
+    "approve_minutes",
+    "cancel_meeting",
+    "close_agenda_item",
+    "create_feed",
+    "feed_digest",
+    "issue_host_link",
+    "register",
+    "revoke_host_link",
+    "scan",
+    "tap",
+    "walk_in",
+    "revoke_feed",
+    "edit_series",
+    "extend_all_series",
+    "extend_series",
+    "invite_members",
+    "mark_held",
+    "record_attendance",
+    "record_decision",
+    "record_founding_meeting",
+    "reschedule_meeting",
+    "schedule_meeting",
+    "schedule_series",
+    "window_end",
+    "write_minutes",
+]

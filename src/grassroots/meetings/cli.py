@@ -1,0 +1,216 @@
+"""The command line of meetings: `grassroots meeting add|list|attend|decide|held|ics` and
+`grassroots standing`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.cli.common import (
+    JsonFlag,
+    OnOption,
+    OrgOption,
+    Refusal,
+    cli_actor,
+    get_organization,
+    get_person,
+    get_unit,
+    operator,
+    out,
+    parse_date,
+    print_json,
+)
+from grassroots.ids import is_row_id
+
+from .actions import mark_held, record_attendance, record_decision, schedule_meeting, schedule_series
+from .feeds import calendar_of, site_url
+from .models import Attendance, Meeting
+from .selectors import feed_meetings, meetings_of_unit, standing_of, with_counts
+from .times import parse_local
+
+meeting_app = typer.Typer(help="Meetings of units: plan, attend, decide, hold, calendar.", no_args_is_help=True)
+
+
+def _meeting(ref: str) -> Meeting:
+    """A meeting by its number, as the operator sees it."""
+    if not is_row_id(ref):
+        raise Refusal(f"no meeting '{ref}' (give its number)")
+    meeting = with_counts(Meeting.objects.select_related("unit__organization")).filter(pk=ref).first()
+    if meeting is None:
+        raise Refusal(f"no meeting '{ref}'")
+    return meeting
+
+
+def _row(meeting: Meeting) -> dict[str, object]:
+    return {
+        "id": meeting.pk,
+        "unit": meeting.unit.slug,
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "start": meeting.local_start.isoformat(),
+        "status": meeting.status,
+        "present": getattr(meeting, "present", 0),
+        "expected": getattr(meeting, "expected", 0),
+    }
+
+
+@meeting_app.command("add")
+def meeting_add(
+    unit: str,
+    title: Annotated[str, typer.Option("--title", help="What the meeting is called.")],
+    start: Annotated[str, typer.Option("--start", help='Local start, "YYYY-MM-DD HH:MM".')],
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone (default: the unit's).")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="regular, extraordinary, education, or the constitution's.")] = (
+        "regular"
+    ),
+    duration: Annotated[int, typer.Option("--duration", help="Minutes.")] = 120,
+    place: Annotated[str, typer.Option("--place", help="Where.")] = "",
+    officers_only: Annotated[bool, typer.Option("--place-for-officers", help="Show the place to officers only.")] = (
+        False
+    ),
+    repeat: Annotated[str | None, typer.Option("--repeat", help="RRULE, e.g. FREQ=MONTHLY;BYDAY=2TU.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="A date left out, YYYY-MM-DD.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan a meeting of a unit, or a series of them with --repeat; prints its number."""
+    target = get_unit(unit)
+    local = parse_local(start, field="--start")
+    excluded = [parse_date(day, "--exclude") for day in exclude or []]
+    details = {
+        "unit": target,
+        "title": title,
+        "start": local,
+        "time_zone": tz,
+        "kind": kind,
+        "duration": duration,
+        "place": place,
+        "place_visibility": "officers" if officers_only else "members",
+        "by": cli_actor(),
+    }
+    if repeat is None:
+        if excluded:
+            raise Refusal("--exclude: only a series (--repeat) has excluded dates")
+        meeting = schedule_meeting(**details)
+        if as_json:
+            print_json({"id": meeting.pk, "series": None})
+            return
+        out.print(f"Planned meeting {meeting.pk}: {meeting.title}, {meeting.local_start:%Y-%m-%d %H:%M %Z}.")
+        return
+    series = schedule_series(**details, rule=repeat, excluded=[day for day in excluded if day])
+    first = series.occurrences.order_by("start").first()
+    if as_json:
+        print_json({"id": first.pk if first else None, "series": series.pk})
+        return
+    count = series.occurrences.count()
+    out.print(f"Planned series {series.pk}: {series.title}, {series.rule}; {count} meeting(s) created ahead.")
+
+
+@meeting_app.command("list")
+def meeting_list(
+    unit: str,
+    since: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day, YYYY-MM-DD.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A unit's meetings, with how many were present of those expected."""
+    target = get_unit(unit)
+    first, last = parse_date(since, "--from"), parse_date(until, "--until")
+    meetings = meetings_of_unit(operator(), target, since=first, until=last)
+    rows = [_row(meeting) for meeting in meetings]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']}\t{row['start']}\t{row['status']}\t{row['present']}/{row['expected']}\t{row['title']}")
+
+
+@meeting_app.command("attend")
+def meeting_attend(
+    meeting: str,
+    people: Annotated[list[str], typer.Argument(help="People by number or email.")],
+    method: Annotated[str, typer.Option("--method", help="paper, import, host, qr or self.")] = "paper",
+    status: Annotated[str, typer.Option("--status", help="present, absent, excused, registered.")] = "present",
+) -> None:
+    """Record attendance at a meeting (after the fact: a paper sheet, by default)."""
+    target = _meeting(meeting)
+    persons = [get_person(ref, organization=target.unit.organization) for ref in people]
+    changed = record_attendance(meeting=target, people=persons, status=status, method=method, by=cli_actor())
+    out.print(f"{len(changed)} recorded {status} at meeting {target.pk} ({len(persons) - len(changed)} unchanged).")
+
+
+@meeting_app.command("decide")
+def meeting_decide(
+    meeting: str,
+    text: Annotated[str, typer.Option("--text", help="What was decided.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="carried, failed or deferred.")],
+    yes: Annotated[int | None, typer.Option("--yes")] = None,
+    no: Annotated[int | None, typer.Option("--no")] = None,
+    abstain: Annotated[int | None, typer.Option("--abstain")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a decision of a meeting, with the quorum as it stands."""
+    target = _meeting(meeting)
+    decision = record_decision(
+        meeting=target, text=text, outcome=outcome, yes=yes, no=no, abstain=abstain, by=cli_actor()
+    )
+    if as_json:
+        print_json(
+            {
+                "id": decision.pk,
+                "outcome": decision.outcome,
+                "present": decision.present,
+                "required": decision.required,
+                "quorate": decision.quorate,
+            }
+        )
+        return
+    flag = "" if decision.quorate else " WITHOUT QUORUM"
+    out.print(
+        f"Decision {decision.pk} {decision.outcome}{flag}: {decision.present} present, {decision.required} required."
+    )
+
+
+@meeting_app.command("held")
+def meeting_held(meeting: str) -> None:
+    """Record that a meeting took place; those invited who did not come are absent."""
+    target = mark_held(meeting=_meeting(meeting), by=cli_actor())
+    present = target.attendance.filter(status=Attendance.Status.PRESENT).count()
+    out.print(f"Meeting {target.pk} held on {target.on}: {present} present.")
+
+
+@meeting_app.command("ics")
+def meeting_ics(unit: str) -> None:
+    """Print a unit's calendar feed (iCalendar)."""
+    target = get_unit(unit)
+    org = target.organization.slug
+    body = calendar_of(
+        feed_meetings(operator(), target.organization, unit=target),
+        name=f"{target.name}: meetings",
+        officer=lambda _: False,
+        meeting_page=lambda m: site_url() + reverse("meeting", args=[org, m.pk]),
+        series_page=lambda s: site_url() + reverse("unit_meetings", args=[org, s.unit.slug]),
+    )
+    sys.stdout.write(body.decode())
+
+
+def standing(
+    person: str,
+    on: OnOption = None,
+    org: OrgOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A member's standing on a day: a counted member who attended enough meetings (by the constitution)."""
+    organization = get_organization(org) if org else None
+    who = get_person(person, organization=organization)
+    day = parse_date(on) or timezone.localdate()
+    result = standing_of(who, on=day)
+    if as_json:
+        print_json({"person": who.pk, **result.as_dict()})
+        return
+    verdict = "in good standing" if result.in_good_standing else "not in good standing"
+    rule = f"; {result.attended} of {result.required} meetings since {result.window_start}" if result.required else ""
+    out.print(f"{who.name} is {verdict} on {day}{rule}.")

@@ -1,0 +1,98 @@
+"""Forms for the meeting pages: they parse and validate input; the actions decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from django import forms
+
+from grassroots.constitution import Constitution
+from grassroots.web import ActionForm
+
+from .models import Attendance, Decision, PlaceVisibility
+
+
+class LocalStartInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class MeetingForm(ActionForm):
+    """A meeting of a unit: its start is a wall-clock time where it is held."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    kind = forms.ChoiceField(label="Kind")
+    start = forms.DateTimeField(label="Starts (local time)", widget=LocalStartInput, input_formats=["%Y-%m-%dT%H:%M"])
+    duration = forms.IntegerField(label="Minutes", min_value=1, max_value=1440, initial=120)
+    place = forms.CharField(label="Place", max_length=500, required=False)
+    place_visibility = forms.ChoiceField(
+        label="Place shown to", choices=PlaceVisibility.choices, initial=PlaceVisibility.MEMBERS
+    )
+    repeat = forms.CharField(
+        label="Repeat (RRULE, optional)",
+        max_length=300,
+        required=False,
+        help_text="For a series, e.g. FREQ=MONTHLY;BYDAY=2TU",
+    )
+
+    def __init__(self, *args, constitution: Constitution, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (key, label) for key, label in constitution.meeting_kinds.items() if key != "founding"
+        ]
+
+    def clean_start(self) -> dt.datetime:
+        # The wall-clock time as typed: the action places it in the unit's zone.
+        start = self.cleaned_data["start"]
+        return start.replace(tzinfo=None)
+
+
+class AttendanceForm(ActionForm):
+    """A paper sheet entered afterwards: who was present."""
+
+    people = forms.TypedMultipleChoiceField(label="Present", coerce=int)
+    status = forms.ChoiceField(label="Mark as", choices=Attendance.Status.choices, initial=Attendance.Status.PRESENT)
+
+    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["people"]).choices = people
+
+
+class DecisionForm(ActionForm):
+    text = forms.CharField(label="Decision", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label="Outcome", choices=Decision.Outcome.choices)
+    yes = forms.IntegerField(label="Yes", min_value=0, required=False)
+    no = forms.IntegerField(label="No", min_value=0, required=False)
+    abstain = forms.IntegerField(label="Abstain", min_value=0, required=False)
+
+
+class AgendaItemForm(ActionForm):
+    title = forms.CharField(label="Agenda item", max_length=300)
+    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, items: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["parent"]).choices = [("", "(top level)"), *items]
+
+
+class MinutesForm(ActionForm):
+    text = forms.CharField(label="Minutes", max_length=100_000, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class FeedForm(ActionForm):
+    scope = forms.ChoiceField(
+        label="Feed of",
+        choices=[("unit", "a unit"), ("subtree", "a unit and all under it"), ("mine", "my meetings")],
+    )
+    unit = forms.SlugField(label="Unit (its slug)", required=False, max_length=80)
+
+
+class WalkInForm(ActionForm):
+    """Someone at the door who is not on the list."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    email = forms.EmailField(label="Email", max_length=254, required=False)
+    consent = forms.BooleanField(label="They agree to be recorded as a supporter", required=False)

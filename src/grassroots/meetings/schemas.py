@@ -1,0 +1,151 @@
+"""Shapes of the meetings API: what a meeting, its attendance and its records look like, and the
+bodies that plan, attend, decide and write them."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import BeforeValidator
+
+from grassroots.api.schemas import Body, IsoDate, PersonId
+
+from .selectors import sees_hidden_places
+
+
+def _not_a_boolean(value: object) -> object:
+    # JSON's true and false are no numbers, though Python would count them as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_not_a_boolean)]
+
+
+class MeetingOut(Schema):
+    id: int
+    uid: str
+    unit: str = Field(description="The unit's slug.")
+    title: str
+    kind: str
+    start: str = Field(description="ISO 8601 with the offset where the meeting is held.")
+    time_zone: str
+    duration: int
+    place: str = Field(description="Empty when the place is for officers and the caller is none.")
+    status: str
+    sequence: int
+    series: int | None = Field(None, alias="series_id")
+    present: int
+    expected: int
+
+    @staticmethod
+    def resolve_uid(meeting) -> str:
+        return str(meeting["uid"] if isinstance(meeting, dict) else meeting.uid)
+
+    @staticmethod
+    def resolve_unit(meeting) -> str:
+        return meeting["unit"] if isinstance(meeting, dict) else meeting.unit.slug
+
+    @staticmethod
+    def resolve_start(meeting) -> str:
+        return meeting["start"] if isinstance(meeting, dict) else meeting.local_start.isoformat()
+
+    @staticmethod
+    def resolve_place(meeting, context) -> str:
+        if isinstance(meeting, dict):
+            return meeting["place"]
+        if meeting.place_visibility == "officers" and not sees_hidden_places(context["request"].auth, meeting.unit):
+            return ""
+        return meeting.place
+
+
+class AgendaItemOut(Schema):
+    id: int
+    parent: int | None
+    position: int
+    title: str
+    is_open: bool
+
+
+class DecisionOut(Schema):
+    id: int
+    text: str
+    outcome: str
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    present: int
+    required: int
+    quorate: bool
+    due: dt.date | None
+
+
+class MinutesOut(Schema):
+    version: int
+    status: str
+    text: str
+
+
+class MeetingDetailOut(MeetingOut):
+    agenda: list[AgendaItemOut]
+    decisions: list[DecisionOut]
+    minutes: MinutesOut | None
+
+
+class AttendanceOut(Schema):
+    person: int
+    name: str
+    status: str
+    method: str
+    guest: bool
+    arrived_at: dt.datetime | None
+
+
+class StandingOut(Schema):
+    person: int
+    on: str
+    attended: int
+    required: int
+    since: str | None
+    in_good_standing: bool
+
+
+class MeetingIn(Body):
+    title: Annotated[str, Field(max_length=200)]
+    start: Annotated[str, Field(max_length=40, description='Local wall-clock start, "YYYY-MM-DD HH:MM".')]
+    time_zone: Annotated[str, Field(max_length=60)] | None = None
+    kind: Annotated[str, Field(max_length=40)] = "regular"
+    duration: Annotated[int, Field(ge=1, le=1440), BeforeValidator(_not_a_boolean)] = 120
+    place: Annotated[str, Field(max_length=500)] = ""
+    place_visibility: Literal["members", "officers"] = "members"
+    repeat: Annotated[str, Field(max_length=300, description="An RRULE value: plans a series.")] | None = None
+    exclude: Annotated[list[IsoDate], Field(max_length=500)] = []
+
+
+class PlannedOut(Schema):
+    id: int | None = Field(description="The meeting, or a series' first meeting.")
+    series: int | None
+
+
+class AttendanceIn(Body):
+    people: Annotated[list[PersonId], Field(min_length=1, max_length=1000)]
+    status: Literal["invited", "registered", "excused", "present", "absent"] = "present"
+    method: Literal["host", "qr", "self", "paper", "import"] = "paper"
+
+
+class DecisionIn(Body):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    outcome: Literal["carried", "failed", "deferred"]
+    yes: Count | None = None
+    no: Count | None = None
+    abstain: Count | None = None
+    due: IsoDate | None = None
+
+
+class AgendaItemIn(Body):
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    parent: Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)] | None = None
+
+
+class MinutesIn(Body):
+    text: Annotated[str, Field(min_length=1, max_length=100_000)]

@@ -1,0 +1,254 @@
+"""Reads of meetings, always given the user: meetings are scoped like units, attendance like people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.constitution.meeting_rules import Standing, quorum_required, standing, standing_window
+from grassroots.ids import is_row_id
+from grassroots.organizations.models import Organization, Unit
+from grassroots.people.models import Membership, Person
+
+from .hostlink import host_window, read_host_token
+from .models import AgendaItem, Attendance, FeedToken, Meeting
+from .times import day_bounds
+
+# Who is expected at a meeting: everyone asked or coming, not those excused.
+EXPECTED = (
+    Attendance.Status.INVITED,
+    Attendance.Status.REGISTERED,
+    Attendance.Status.PRESENT,
+    Attendance.Status.ABSENT,
+)
+# Meetings whose attendance counts for standing and health: they took place.
+TOOK_PLACE = (Meeting.Status.HELD, Meeting.Status.APPROVED)
+
+
+def meetings_visible_to(user, organization: Organization) -> QuerySet[Meeting]:
+    """The meetings of units the user may see."""
+    return restrict(Meeting.objects.select_related("unit__organization"), user=user, organization=organization)
+
+
+def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Each meeting with `present` and `expected`, counted in the same query."""
+    return meetings.annotate(
+        present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
+        expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED)),
+    )
+
+
+def counts_of(meeting: Meeting) -> dict[str, int]:
+    """How many are present at a meeting, of how many expected."""
+    return Attendance.objects.filter(meeting=meeting).aggregate(
+        present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+        expected=Count("id", filter=Q(status__in=EXPECTED)),
+    )
+
+
+def meetings_of_unit(
+    user, unit: Unit, *, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Meeting]:
+    """A unit's meetings from `since` to `until` (days in the unit's zone, both included), by start."""
+    meetings = meetings_visible_to(user, unit.organization).filter(unit=unit)
+    zone = ZoneInfo(unit.meeting_time_zone)
+    if since is not None:
+        meetings = meetings.filter(start__gte=day_bounds(since, zone)[0])
+    if until is not None:
+        meetings = meetings.filter(start__lt=day_bounds(until, zone)[1])
+    return with_counts(meetings).order_by("start", "id")
+
+
+def meeting_for(user, organization: Organization, pk: int | str) -> Meeting:
+    """The meeting with this number, or 404 when unknown or out of the user's scope."""
+    meeting = meetings_visible_to(user, organization).filter(pk=pk).first() if is_row_id(pk) else None
+    if meeting is None:
+        if is_row_id(pk) and Meeting.objects.filter(unit__organization=organization, pk=pk).exists():
+            raise NotVisible(f"no meeting {pk} in {organization.slug}", organization=organization, what=f"meeting {pk}")
+        raise Http404(f"no meeting {pk} in {organization.slug}")
+    return meeting
+
+
+def attendance_of(user, meeting: Meeting) -> QuerySet[Attendance]:
+    """The attendance rows of a meeting whose people the user may see (attendance is personal data)."""
+    people = restrict(Person.objects.all(), user=user, organization=meeting.unit.organization)
+    return (
+        Attendance.objects.filter(meeting=meeting, person__in=people)
+        .select_related("person")
+        .order_by("person__name", "person_id")
+    )
+
+
+def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+    """The meeting's agenda in order, each item with its sub-items (one level)."""
+    items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "id"))
+    top = [item for item in items if item.parent_id is None]
+    for item in top:
+        item.children = [sub for sub in items if sub.parent_id == item.pk]  # type: ignore[attr-defined]
+    return top
+
+
+def open_items_before(meeting: Meeting) -> list[AgendaItem]:
+    """Items still open at the unit's last meeting held before this one: offered for its agenda."""
+    previous = (
+        Meeting.objects.filter(unit_id=meeting.unit_id, start__lt=meeting.start, status__in=TOOK_PLACE)
+        .order_by("-start", "-id")
+        .first()
+    )
+    if previous is None:
+        return []
+    return list(AgendaItem.objects.filter(meeting=previous, is_open=True, parent__isnull=True).order_by("position"))
+
+
+def present_count(meeting: Meeting) -> int:
+    """Members of the unit present (guests are counted apart and never make the quorum)."""
+    return Attendance.objects.filter(meeting=meeting, status=Attendance.Status.PRESENT, guest=False).count()
+
+
+def _attended_counts(person_ids: Iterable[int], organization: Organization, on: dt.date) -> dict[int, int]:
+    rule = organization.constitution.meetings.standing
+    if rule is None:
+        return {}
+    zone = ZoneInfo(organization.time_zone)
+    since = day_bounds(standing_window(rule, on), zone)[1]
+    until = day_bounds(on, zone)[1]
+    rows = (
+        Attendance.objects.filter(
+            person_id__in=list(person_ids),
+            status=Attendance.Status.PRESENT,
+            meeting__status__in=TOOK_PLACE,
+            meeting__start__gte=since,
+            meeting__start__lt=until,
+        )
+        .values("person_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+def standing_of(person: Person, *, on: dt.date) -> Standing:
+    """A person's standing on a day: a member counted by the constitution then, who (by its
+    standing rule, if any) attended enough meetings in the months before."""
+    organization = person.organization
+    counted = organization.constitution.member_statuses.counted
+    member = Membership.objects.on(on).filter(person=person, status__in=counted).exists()
+    attended = _attended_counts([person.pk], organization, on).get(person.pk, 0)
+    return standing(organization.constitution.meetings.standing, on=on, attended=attended, member=member)
+
+
+def members_in_good_standing(unit: Unit, *, on: dt.date) -> int:
+    """How many members of a unit are in good standing on a day: two queries, whatever its size."""
+    organization = unit.organization
+    constitution = organization.constitution
+    members = list(
+        Membership.objects.on(on)
+        .filter(unit=unit, status__in=constitution.member_statuses.counted)
+        .values_list("person_id", flat=True)
+    )
+    rule = constitution.meetings.standing
+    if rule is None:
+        return len(members)
+    attended = _attended_counts(members, organization, on)
+    return sum(1 for person_id in members if attended.get(person_id, 0) >= rule.attended_at_least)
+
+
+def quorum_of(meeting: Meeting) -> tuple[int, int]:
+    """(present, required) for a decision at this meeting, by the constitution's quorum rule."""
+    rule = meeting.unit.organization.constitution.meetings.quorum
+    required = quorum_required(rule, members_in_good_standing(meeting.unit, on=meeting.on)) if rule else 0
+    return present_count(meeting), required
+
+
+def visible_unit_ids(user, organization: Organization) -> QuerySet[Unit]:
+    """The units the user may see (for a feed or a list of meetings across a subtree)."""
+    return restrict(Unit.objects.all(), user=user, organization=organization, right=Right.VIEW_UNITS)
+
+
+# How far back a calendar feed reaches.
+FEED_HISTORY = dt.timedelta(days=365)
+
+
+def feed_meetings(
+    user, organization: Organization, *, unit: Unit | None = None, subtree: bool = False, person: Person | None = None
+) -> QuerySet[Meeting]:
+    """The meetings of a feed, as far as the user may see them: one unit's, a unit's whole subtree
+    (for its officers), or the ones a person is expected at; from a year back onwards."""
+    meetings = meetings_visible_to(user, organization).select_related("series__unit", "unit__organization")
+    meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
+    if unit is not None and subtree:
+        meetings = meetings.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~")
+    elif unit is not None:
+        meetings = meetings.filter(unit=unit)
+    if person is not None:
+        meetings = meetings.filter(attendance__person=person, attendance__status__in=EXPECTED)
+    return meetings.order_by("start", "id")
+
+
+def sees_hidden_places(user, unit: Unit) -> bool:
+    """Whether a place kept for officers is shown to the user: they manage the unit."""
+    if is_operator(user):
+        return True
+    grants = grants_for(user, unit.organization_id)
+    return grants.everything or grants.allows(Right.MANAGE_UNITS, unit.path)
+
+
+def feeds_of(user, organization: Organization) -> QuerySet[FeedToken]:
+    """The user's own feed addresses in an organization (nobody lists another's)."""
+    if not getattr(user, "is_authenticated", False):
+        return FeedToken.objects.none()
+    return FeedToken.objects.filter(owner=user, organization=organization).select_related("unit")
+
+
+def feed_by_digest(digest: str) -> FeedToken | None:
+    """The live feed with this digest, with its owner, or None (unknown or revoked)."""
+    return (
+        FeedToken.objects.filter(digest=digest, revoked_at__isnull=True, owner__is_active=True)
+        .select_related("owner", "organization", "unit")
+        .first()
+    )
+
+
+def person_of(user, organization: Organization) -> Person | None:
+    """The person the user is in an organization, if any."""
+    person_id = grants_for(user, organization.pk).person_id
+    return Person.objects.filter(pk=person_id).first() if person_id else None
+
+
+def meeting_by_host_token(token: str, *, now: dt.datetime | None = None) -> Meeting | None:
+    """The meeting a host link opens, or None: a token that is not ours, a link regenerated or
+    revoked since, or a request outside the window (two hours before the start to twelve after the end)."""
+    opened = read_host_token(token)
+    if opened is None:
+        return None
+    meeting_id, key = opened
+    meeting = Meeting.objects.select_related("unit__organization").filter(pk=meeting_id).first()
+    if meeting is None or not meeting.host_key or meeting.host_key != key:
+        return None
+    first, last = host_window(meeting)
+    return meeting if first <= (now or timezone.now()) <= last else None
+
+
+def host_list(meeting: Meeting) -> list[Attendance]:
+    """The host page's list: who is expected, by first name and initial (nothing more is shown)."""
+    return list(
+        Attendance.objects.filter(meeting=meeting, status__in=EXPECTED)
+        .select_related("person")
+        .only("id", "status", "person_id", "person__name", "guest", "meeting_id")
+        .order_by("person__name", "person_id")
+    )
+
+
+def registration_of(user, meeting: Meeting) -> Attendance | None:
+    """The user's own registration for a meeting (with its one-time code), if they have one."""
+    person_id = grants_for(user, meeting.unit.organization_id).person_id
+    if person_id is None:
+        return None
+    return Attendance.objects.filter(
+        meeting=meeting, person_id=person_id, status=Attendance.Status.REGISTERED, code__isnull=False
+    ).first()

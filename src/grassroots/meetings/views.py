@@ -1,0 +1,396 @@
+"""Meeting pages: a unit's meetings, a meeting (agenda, attendance, decisions, minutes) with the
+forms that change it, the user's calendar feed addresses, and the feeds themselves."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from grassroots.access import OutOfScope, Right
+from grassroots.errors import ActionRefused
+from grassroots.ids import is_row_id
+from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.selectors import may, organization_for, unit_for
+from grassroots.web import refusal_message
+
+from . import actions, selectors
+from .feeds import calendar_of, etag_of
+from .forms import AgendaItemForm, AttendanceForm, DecisionForm, FeedForm, MeetingForm, MinutesForm, WalkInForm
+from .hostlink import short_name
+from .models import FeedToken, Meeting
+from .qr import registration_svg
+
+RECENT_PAST = 20
+
+
+def _user(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in user (every page here but the feeds asks for a sign-in; the anonymous user
+    of a feed request is never an actor)."""
+    return request.user  # type: ignore[return-value]
+
+
+def _meeting(request: HttpRequest, org: str, pk: int) -> tuple[Organization, Meeting]:
+    organization = organization_for(_user(request), org)
+    return organization, selectors.meeting_for(_user(request), organization, pk)
+
+
+@login_required
+def unit_meetings(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """A unit's meetings, upcoming then past, and (for whoever manages it) the form to plan one."""
+    organization = organization_for(_user(request), org)
+    target = unit_for(_user(request), organization, unit)
+    may_manage = may(_user(request), Right.MANAGE_UNITS, target)
+    form = MeetingForm(request.POST or None, constitution=organization.constitution) if may_manage else None
+    if request.method == "POST":
+        _managers_only(request, target)
+        if form is not None and form.is_valid():
+            data = dict(form.cleaned_data)
+            repeat = data.pop("repeat")
+            try:
+                if repeat:
+                    actions.schedule_series(unit=target, rule=repeat, by=_user(request), **data)
+                else:
+                    actions.schedule_meeting(unit=target, by=_user(request), **data)
+            except ActionRefused as refusal:
+                form.refuse(refusal)
+            else:
+                messages.success(request, f"Planned: {data['title']}.")
+                return redirect("unit_meetings", org=organization.slug, unit=target.slug)
+    now = timezone.now()
+    meetings = selectors.meetings_of_unit(_user(request), target)
+    context = {
+        "organization": organization,
+        "unit": target,
+        "upcoming": list(meetings.filter(start__gte=now)[:RECENT_PAST]),
+        "past": list(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "form": form,
+        "zone": target.meeting_time_zone,
+    }
+    return render(request, "meetings/unit_meetings.html", context)
+
+
+@login_required
+def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """A meeting: when and where, its agenda, attendance (as far as the user may see people),
+    decisions and minutes; forms for whoever manages the unit."""
+    organization, target = _meeting(request, org, meeting)
+    unit = target.unit
+    may_manage = may(_user(request), Right.MANAGE_UNITS, unit)
+    attendance = list(selectors.attendance_of(_user(request), target))
+    agenda = selectors.agenda_of(target)
+    counts = selectors.counts_of(target)
+    mine = selectors.registration_of(_user(request), target)
+    context = {
+        "my_code_svg": mark_safe(registration_svg(mine.code)) if mine and mine.code else "",  # noqa: S308
+        "organization": organization,
+        "unit": unit,
+        "meeting": target,
+        "place": target.place
+        if target.place_visibility == "members" or selectors.sees_hidden_places(_user(request), unit)
+        else "",
+        "agenda": agenda,
+        "offered": selectors.open_items_before(target) if may_manage else [],
+        "attendance": attendance,
+        "counts": counts,
+        "decisions": list(target.decisions.order_by("id")),
+        "minutes": list(target.minutes_versions.order_by("-version")[:1]),
+        "may_manage": may_manage,
+        "attendance_form": AttendanceForm(
+            people=[(row.person_id, row.person.name) for row in attendance],
+            initial={"people": [row.person_id for row in attendance if row.status == "present"]},
+        )
+        if may_manage
+        else None,
+        "decision_form": DecisionForm() if may_manage else None,
+        "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
+        "minutes_form": MinutesForm() if may_manage else None,
+    }
+    return render(request, "meetings/meeting.html", context)
+
+
+def _managers_only(request: HttpRequest, unit: Unit) -> None:
+    """A change to a meeting posted by someone who may see it but not manage its unit: 403, before
+    the form is read (the actions check again)."""
+    if not may(_user(request), Right.MANAGE_UNITS, unit):
+        raise OutOfScope(f"you may not manage the meetings of {unit.name}", organization=unit.organization, unit=unit)
+
+
+def _back(organization: Organization, meeting: Meeting) -> HttpResponse:
+    return redirect("meeting", org=organization.slug, meeting=meeting.pk)
+
+
+def _run(request: HttpRequest, action, *, done: str, **arguments) -> None:
+    try:
+        action(by=_user(request), **arguments)
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def meeting_attend(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """The attendance grid: the people ticked get the status chosen (a paper sheet entered afterwards)."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    people_rows = {row.person_id: row.person for row in selectors.attendance_of(_user(request), target)}
+    form = AttendanceForm(request.POST, people=[(pk, person.name) for pk, person in people_rows.items()])
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return _back(organization, target)
+    chosen = [people_rows[pk] for pk in form.cleaned_data["people"]]
+    _run(
+        request,
+        actions.record_attendance,
+        done=f"{len(chosen)} recorded {form.cleaned_data['status']}.",
+        meeting=target,
+        people=chosen,
+        status=form.cleaned_data["status"],
+        method="paper",
+    )
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_held(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    organization, target = _meeting(request, org, meeting)
+    _run(request, actions.mark_held, done="The meeting is recorded as held.", meeting=target)
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    organization, target = _meeting(request, org, meeting)
+    _run(request, actions.cancel_meeting, done="The meeting is cancelled.", meeting=target)
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_decide(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        _run(request, actions.record_decision, done="Decision recorded.", meeting=target, **form.cleaned_data)
+    else:
+        messages.error(request, form.error_message())
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_agenda(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    items = {item.pk: item for item in target.agenda.filter(parent__isnull=True)}
+    form = AgendaItemForm(request.POST, items=[(pk, item.title) for pk, item in items.items()])
+    if form.is_valid():
+        parent = items.get(form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
+        _run(
+            request,
+            actions.add_agenda_item,
+            done="Agenda item added.",
+            meeting=target,
+            title=form.cleaned_data["title"],
+            parent=parent,
+        )
+    else:
+        messages.error(request, form.error_message())
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_minutes(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    form = MinutesForm(request.POST)
+    if form.is_valid():
+        _run(request, actions.write_minutes, done="Minutes saved as a draft.", meeting=target, **form.cleaned_data)
+    else:
+        messages.error(request, form.error_message())
+    return _back(organization, target)
+
+
+@login_required
+def feeds_page(request: HttpRequest, org: str) -> HttpResponse:
+    """The user's own calendar feed addresses: create one (its address is shown once), revoke one."""
+    organization = organization_for(_user(request), org)
+    form = FeedForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        unit: Unit | None = None
+        slug = form.cleaned_data["unit"]
+        try:
+            if slug:
+                unit = unit_for(_user(request), organization, slug)
+            _, secret = actions.create_feed(
+                owner=_user(request), organization=organization, scope=form.cleaned_data["scope"], unit=unit
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            created = request.build_absolute_uri(reverse("meeting_feed", args=[secret]))
+    context = {
+        "organization": organization,
+        "feeds": list(selectors.feeds_of(_user(request), organization)),
+        "form": form,
+        "created": created,
+    }
+    return render(request, "meetings/feeds.html", context)
+
+
+@login_required
+@require_POST
+def feed_revoke(request: HttpRequest, org: str, feed: int) -> HttpResponse:
+    organization = organization_for(_user(request), org)
+    target = selectors.feeds_of(_user(request), organization).filter(pk=feed).first()
+    if target is None:
+        raise Http404("no such feed")
+    actions.revoke_feed(feed=target, by=_user(request))
+    messages.success(request, "The feed address is revoked.")
+    return redirect("meeting_feeds", org=organization.slug)
+
+
+@require_GET
+def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    """A calendar feed by its secret address, read with its owner's rights as they are today; an
+    unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply."""
+    feed = selectors.feed_by_digest(actions.feed_digest(secret))
+    if feed is None:
+        raise Http404("no such feed")
+    owner, organization = feed.owner, feed.organization
+    if feed.scope == FeedToken.Scope.MINE:
+        person = selectors.person_of(owner, organization)
+        if person is None:
+            raise Http404("no such feed")
+        meetings = selectors.feed_meetings(owner, organization, person=person)
+        name = f"My meetings ({organization.name})"
+    else:
+        assert feed.unit is not None
+        meetings = selectors.feed_meetings(
+            owner, organization, unit=feed.unit, subtree=feed.scope == FeedToken.Scope.SUBTREE
+        )
+        name = f"{feed.unit.name}: meetings"
+    rows = list(meetings)
+    slug = organization.slug
+    body = calendar_of(
+        rows,
+        name=name,
+        officer=lambda m: selectors.sees_hidden_places(owner, m.unit),
+        meeting_page=lambda m: request.build_absolute_uri(reverse("meeting", args=[slug, m.pk])),
+        series_page=lambda s: request.build_absolute_uri(reverse("unit_meetings", args=[slug, s.unit.slug])),
+    )
+    etag = etag_of(body)
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304, headers={"ETag": etag})
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
+    changed = max((m.updated_at for m in rows), default=feed.created_at)
+    response["Last-Modified"] = http_date(changed.timestamp())
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_POST
+def meeting_host_link(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """Issue (or regenerate) the meeting's host check-in link; the old one ends at its next request."""
+    organization, target = _meeting(request, org, meeting)
+    if request.POST.get("revoke") == "yes":
+        actions.revoke_host_link(meeting=target, by=_user(request))
+        messages.success(request, "The host link is revoked.")
+    else:
+        token = actions.issue_host_link(meeting=target, by=_user(request))
+        address = request.build_absolute_uri(reverse("host_page", args=[token]))
+        window = "valid from two hours before the start to twelve after the end"
+        messages.success(request, f"Host link ({window}): {address}")
+    return _back(organization, target)
+
+
+def _hosted(token: str) -> Meeting:
+    meeting = selectors.meeting_by_host_token(token)
+    if meeting is None:
+        raise Http404("no such check-in")
+    return meeting
+
+
+def _host_context(token: str, meeting: Meeting) -> dict:
+    rows = selectors.host_list(meeting)
+    return {
+        "token": token,
+        "meeting": meeting,
+        "rows": [(row, short_name(row.person.name)) for row in rows],
+        "present": sum(1 for row in rows if row.status == "present"),
+        "expected": len(rows),
+    }
+
+
+@require_GET
+def host_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The host's page at the door (no sign-in: the link is the authority): that meeting's expected
+    list by first name and initial, one tap to mark present or undo, walk-ins, codes, the counter."""
+    meeting = _hosted(token)
+    return render(request, "meetings/host.html", _host_context(token, meeting))
+
+
+@require_GET
+def host_counter(request: HttpRequest, token: str) -> HttpResponse:
+    """The live counter (htmx polls it)."""
+    meeting = _hosted(token)
+    return render(request, "meetings/_host_counter.html", _host_context(token, meeting))
+
+
+@require_POST
+def host_tap(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    person_id = request.POST.get("person", "")
+    rows = meeting.attendance.filter(person_id=person_id).select_related("person") if is_row_id(person_id) else None
+    row = rows.first() if rows is not None else None
+    if row is None:
+        raise Http404("not on this list")
+    try:
+        actions.tap(meeting=meeting, person=row.person, present=request.POST.get("present") == "1")
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    return redirect("host_page", token=token)
+
+
+@require_POST
+def host_walk_in(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        try:
+            person = actions.walk_in(meeting=meeting, **form.cleaned_data)
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, f"Welcome, {short_name(person.name)}." if person else "Counted.")
+    else:
+        messages.error(request, form.error_message())
+    return redirect("host_page", token=token)
+
+
+@require_POST
+def host_scan(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = _hosted(token)
+    try:
+        row = actions.scan(meeting=meeting, code=request.POST.get("code", "")[:100])
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, f"{short_name(row.person.name)} is checked in.")
+    return redirect("host_page", token=token)

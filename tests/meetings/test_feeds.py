@@ -1,0 +1,144 @@
+"""Calendar feeds by secret address: parsed back with icalendar and expanded with
+recurring-ical-events; revocation, ETag, no attendee names, places kept for officers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+import recurring_ical_events
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.accounts.actions import create_account
+from grassroots.audit.models import AuditRecord
+from grassroots.meetings import actions
+from grassroots.meetings.models import FeedToken
+from grassroots.organizations import actions as units
+from tests.support import builders
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+BY = builders.BY
+FAR = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def elm(tree):
+    return tree["elm"]
+
+
+@pytest.fixture
+def member(org, elm):
+    """A member of Elm House who signs in (no post): reads the members' feed."""
+    person = elm.memberships.filter(end=None).order_by("person_id").last().person
+    return create_account(email="member@example.org", organization=org, person=person, by=BY).user
+
+
+def _feed(client, owner, organization, scope, unit=None) -> str:
+    _feed_row, secret = actions.create_feed(owner=owner, organization=organization, scope=scope, unit=unit)
+    return reverse("meeting_feed", args=[secret])
+
+
+def _calendar(response) -> icalendar.Calendar:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/calendar")
+    return icalendar.Calendar.from_ical(response.content)
+
+
+def test_a_series_with_a_moved_and_a_cancelled_occurrence(client, org, elm, member):
+    series = actions.schedule_series(
+        unit=elm,
+        title="Second Tuesday",
+        start=dt.datetime(2027, 1, 12, 19, 0),
+        time_zone="Europe/Berlin",
+        rule="FREQ=MONTHLY;BYDAY=2TU;COUNT=6",
+        excluded=[dt.date(2027, 4, 13)],
+        place="Flat 3, second floor",
+        place_visibility="officers",
+        by=BY,
+        until=FAR,
+    )
+    february, march = series.occurrences.order_by("start")[1:3]
+    actions.reschedule_meeting(meeting=february, start=dt.datetime(2027, 2, 10, 19, 30), by=BY)
+    actions.cancel_meeting(meeting=march, by=BY)
+    url = _feed(client, member, org, "unit", elm)
+    body = client.get(url)
+    calendar = _calendar(body)
+    events = recurring_ical_events.of(calendar).between(dt.date(2027, 1, 1), dt.date(2028, 1, 1))
+    by_day = {event["DTSTART"].dt.astimezone(dt.UTC).date(): event for event in events}
+    assert sorted(by_day) == [
+        dt.date(2027, 1, 12),
+        dt.date(2027, 2, 10),  # moved from the 9th, to 19:30 Berlin
+        dt.date(2027, 3, 9),  # cancelled: still there, with its status
+        dt.date(2027, 5, 11),
+        dt.date(2027, 6, 8),
+    ]
+    assert by_day[dt.date(2027, 2, 10)]["DTSTART"].dt.astimezone(dt.UTC).time() == dt.time(18, 30)
+    assert str(by_day[dt.date(2027, 3, 9)]["STATUS"]) == "CANCELLED"
+    assert by_day[dt.date(2027, 2, 10)]["SEQUENCE"] == 1
+    overrides = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" in e]
+    assert {e["RECURRENCE-ID"].dt.date() for e in overrides} == {dt.date(2027, 2, 9), dt.date(2027, 3, 9)}
+    # One UID for the series and its overrides (the founding meeting of 2024 is over a year back).
+    assert {str(e["UID"]) for e in calendar.walk("VEVENT")} == {f"{series.uid}@grassroots"}
+    # A member's feed keeps the officers' place hidden, and names no one who attends.
+    assert {str(e.get("LOCATION")) for e in calendar.walk("VEVENT") if "RRULE" in e} == {"see the meeting page"}
+    text = body.content.decode()
+    for person in (m.person for m in elm.memberships.all()):
+        assert person.name not in text
+    assert "Europe/Berlin" in {str(z["TZID"]) for z in calendar.walk("VTIMEZONE")}
+    assert f"/o/{org.slug}/meetings/" in str(overrides[0]["URL"])
+
+
+def test_an_officer_feed_shows_the_place_and_the_subtree(client, org, tree, staff):
+    actions.schedule_meeting(
+        unit=tree["oak"],
+        title="Oak",
+        start=dt.datetime(2027, 1, 5, 19),
+        place="Oak cellar",
+        place_visibility="officers",
+        by=BY,
+    )
+    actions.schedule_meeting(unit=tree["ash"], title="Ash", start=dt.datetime(2027, 1, 6, 19), by=BY)
+    calendar = _calendar(client.get(_feed(client, staff, org, "subtree", tree["north"])))
+    summaries = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+    assert "Oak (Oak Court)" in summaries and "Ash (Ash Tower)" not in summaries  # Ash is in the south
+    assert str(summaries["Oak (Oak Court)"]["LOCATION"]) == "Oak cellar"
+
+
+def test_etag_revocation_and_unknown_addresses(client, org, elm, member):
+    actions.schedule_meeting(unit=elm, title="Monthly", start=dt.datetime(2027, 1, 5, 19), by=BY)
+    url = _feed(client, member, org, "mine")
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    assert "Monthly (Elm House)" in first.content.decode()
+    assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    feed = FeedToken.objects.get(owner=member)
+    assert AuditRecord.objects.filter(action="meeting.feed.create", target_id=str(feed.pk)).exists()
+    sign_in(client, member)
+    response = client.post(reverse("meeting_feed_revoke", args=[org.slug, feed.pk]))
+    assert response.url == reverse("meeting_feeds", args=[org.slug])
+    client.logout()
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("meeting_feed", args=["not-a-secret"])).status_code == 404
+    assert AuditRecord.objects.filter(action="meeting.feed.revoke", target_id=str(feed.pk)).count() == 1
+
+
+def test_a_feed_follows_its_owners_rights_today(client, org, tree, staff):
+    (secretary,) = builders.members(org, tree["oak"], 1)
+    units.assign_post(unit=tree["north"], person=secretary, post="secretary", by=BY, on=timezone.localdate())
+    user = create_account(email="sec@example.org", organization=org, person=secretary, by=BY).user
+    actions.schedule_meeting(unit=tree["elm"], title="Elm", start=dt.datetime(2027, 1, 5, 19), by=BY)
+    url = _feed(client, user, org, "subtree", tree["north"])
+    assert "Elm (Elm House)" in client.get(url).content.decode()
+    units.end_post(holding=tree["north"].posts.get(person=secretary, end=None), by=BY, on=timezone.localdate())
+    assert "Elm (Elm House)" not in client.get(url).content.decode()
+
+
+def test_a_subtree_feed_is_for_officers(org, tree, member):
+    from grassroots.access import OutOfScope
+
+    with pytest.raises(OutOfScope):
+        actions.create_feed(owner=member, organization=org, scope="subtree", unit=tree["north"])
+    assert not FeedToken.objects.exists()

@@ -1,0 +1,84 @@
+"""The meeting pages: a unit's meetings, a meeting with its forms; a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.meetings import actions
+from grassroots.meetings.models import Meeting
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+BY = builders.BY
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return sign_in(client, staff)
+
+
+@pytest.fixture
+def elm(tree):
+    return tree["elm"]
+
+
+def _now_local() -> dt.datetime:
+    return (timezone.localtime() - dt.timedelta(minutes=30)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def test_plan_a_meeting_and_a_series_from_the_units_page(staff_client, org, elm):
+    url = reverse("unit_meetings", args=[org.slug, elm.slug])
+    form = {"title": "Lift repairs", "kind": "regular", "start": "2027-01-12T19:00", "duration": "90"}
+    response = staff_client.post(url, {**form, "place": "Hall", "place_visibility": "members"}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    meeting = Meeting.objects.get(title="Lift repairs")
+    assert (meeting.local_start, meeting.duration) == (dt.datetime(2027, 1, 12, 19, 0, tzinfo=meeting.zone), 90)
+    assert "Lift repairs" in text(response, "upcoming")
+    series = {**form, "title": "Weekly", "repeat": "FREQ=WEEKLY;COUNT=3", "place_visibility": "members"}
+    staff_client.post(url, series)
+    assert Meeting.objects.filter(title="Weekly").count() == 3
+    bad = staff_client.post(url, {**form, "title": "Bad", "repeat": "FREQ=NEVER", "place_visibility": "members"})
+    assert bad.status_code == 200 and "repeat: &#x27;FREQ=NEVER&#x27; is not a recurrence rule" in bad.content.decode()
+    assert not Meeting.objects.filter(title="Bad").exists()
+
+
+def test_the_meeting_page_records_the_sheet_decisions_and_minutes(
+    staff_client, org, elm, django_assert_max_num_queries
+):
+    meeting = actions.schedule_meeting(unit=elm, title="Monthly", start=_now_local(), by=BY)
+    people = [m.person for m in elm.memberships.filter(end=None).order_by("person__name")]
+    url = reverse("meeting", args=[org.slug, meeting.pk])
+    staff_client.post(reverse("meeting_agenda", args=[org.slug, meeting.pk]), {"title": "Rent"})
+    sheet = {"people": [people[0].pk, people[1].pk], "status": "present"}
+    staff_client.post(reverse("meeting_attend", args=[org.slug, meeting.pk]), sheet)
+    staff_client.post(
+        reverse("meeting_decide", args=[org.slug, meeting.pk]), {"text": "Write to the landlord", "outcome": "carried"}
+    )
+    staff_client.post(reverse("meeting_held", args=[org.slug, meeting.pk]))
+    staff_client.post(reverse("meeting_minutes", args=[org.slug, meeting.pk]), {"text": "We met."})
+    with django_assert_max_num_queries(30):
+        response = staff_client.get(url)
+    assert text(response, "present-count") == "2 / 3"
+    assert "Rent" in text(response, "agenda")
+    assert "Carried : Write to the landlord (2 present, 3 required, without quorum )" in text(response, "decisions")
+    assert "Version 1, draft." in text(response, "minutes")
+    meeting.refresh_from_db()
+    assert meeting.status == "held"
+
+
+def test_query_count_does_not_grow_with_attendance(staff_client, org, elm, django_assert_max_num_queries):
+    meeting = actions.schedule_meeting(unit=elm, title="Big", start=_now_local(), by=BY)
+    crowd = builders.members(org, elm, 30)
+    actions.record_attendance(meeting=meeting, people=crowd, by=BY)
+    with django_assert_max_num_queries(30):
+        response = staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
+    assert text(response, "present-count") == "30 / 33"
+    with django_assert_max_num_queries(25):
+        listing = staff_client.get(reverse("unit_meetings", args=[org.slug, elm.slug]))
+    assert "30 / 33" in text(listing, "past")
