@@ -5,6 +5,7 @@ import pytest
 
 from grassroots.accounts.actions import create_account
 from tests.support import builders
+from tests.support.smtp import start_smtp_server
 
 
 def pytest_configure(config):
@@ -50,3 +51,17 @@ def staff(org, django_user_model):
 @pytest.fixture
 def plain_user(db, django_user_model):
     return django_user_model.objects.create_user(username="plain@example.org", password="pw-plain-1")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend sends to (the outbox's tests, the
+    bulletin's, and every later feature that mails); yields what it received."""
+    controller, catcher = start_smtp_server()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "bulletin@federation.example.org"
+    settings.GRASSROOTS_BASE_URL = "https://members.example.org"
+    yield catcher
+    controller.stop()

@@ -23,6 +23,13 @@ from ..times import aware_start, zone_named
 CHECK_IN_OPENS = dt.timedelta(hours=2)
 
 
+def authorize_planning(unit: Unit, by: Actor) -> None:
+    """Refuse who may not manage the unit, and a dissolved unit (it holds no meetings)."""
+    authorize(by, Right.MANAGE_UNITS, unit)
+    if unit.state == UnitState.DISSOLVED:
+        raise ActionRefused(f"{unit.name} is dissolved and holds no meetings", field="unit")
+
+
 def _check_details(
     unit: Unit, *, kind: str, title: str, duration: int, place: str, place_visibility: str, online_link: str
 ) -> None:
@@ -90,9 +97,7 @@ def schedule_meeting(
         online_link=online_link,
     )
     with transaction.atomic():
-        authorize(by, Right.MANAGE_UNITS, unit)
-        if unit.state == UnitState.DISSOLVED:
-            raise ActionRefused(f"{unit.name} is dissolved and holds no meetings", field="unit")
+        authorize_planning(unit, by)
         meeting = Meeting.objects.create(
             unit=unit,
             kind=kind,

@@ -20,7 +20,7 @@ from grassroots.organizations.models import Unit, UnitState
 from ..models import Meeting, MeetingSeries, PlaceVisibility
 from ..recurrence import MOST_IN_A_WINDOW, aware, local_occurrences, normalized, rule_of
 from ..times import aware_start, zone_named
-from .meetings import _check_details, invite_members
+from .meetings import _check_details, authorize_planning, invite_members
 
 
 def window_end() -> dt.datetime:
@@ -86,9 +86,7 @@ def schedule_series(
         online_link=online_link,
     )
     with transaction.atomic():
-        authorize(by, Right.MANAGE_UNITS, unit)
-        if unit.state == UnitState.DISSOLVED:
-            raise ActionRefused(f"{unit.name} is dissolved and holds no meetings", field="unit")
+        authorize_planning(unit, by)
         series = MeetingSeries.objects.create(
             unit=unit,
             kind=kind,
