@@ -271,6 +271,20 @@ def test_a_file_that_is_utf8_with_accents_and_then_not_is_refused_naming_the_lin
         open_table(path)
 
 
+@pytest.mark.parametrize("rows", [0, 3000])
+def test_utf8_then_not_is_refused_in_a_small_file_as_in_a_large_one(tmp_path, rows):
+    path = tmp_path / "mixed.csv"
+    filler = "".join(f"Person {i},p{i}@example.org,elm-house\n" for i in range(rows))
+    head = ("name,email,unit\nJosé Uno,j@example.org,elm-house\n" + filler).encode()
+    path.write_bytes(head + "Zoë Dos,z@example.org,elm-house\n".encode("cp1252"))
+    line = rows + 3
+    with pytest.raises(ImportFileError, match=rf"UTF-8 up to line {line - 1} and then not \(line {line} is"):
+        open_table(path)
+    # A small file in cp1252 alone is still read as cp1252.
+    path.write_bytes("name,email,unit\nZoë Dos,z@example.org,elm-house\n".encode("cp1252"))
+    assert open_table(path).encoding == "cp1252"
+
+
 def test_a_small_file_ending_inside_a_utf8_character_is_read_as_cp1252():
     assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=True) == "cp1252"
     assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=False) == "utf-8"  # a sample cut short

@@ -114,6 +114,12 @@ def test_adding_a_person_with_a_phone_that_is_no_number_is_refused_and_writes_no
         # A letter that casefolds into letter and mark (a subscript iota) is found by the letter.
         ("ᾀA Νίκη", "αA"),
         ("ᾼλκηστις", "Αλκ"),
+        # Letters with a stroke, and ligatures, are found by the letters people type for them.
+        ("Đorđe Łukasz", "lukasz"),
+        ("Đorđe Łukasz", "dorde"),
+        ("Ŀuis Øster", "oster"),
+        ("Ŀuis Øster", "luis"),
+        ("Ærø Þórsson", "aero"),
     ],
 )
 def test_search_ignores_case_accents_and_unicode_form(org, stored, typed):

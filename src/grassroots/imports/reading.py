@@ -155,8 +155,8 @@ def file_encoding(path: Path, head: bytes, size: int) -> str:
     Windows file whose first accent comes late). A file that is UTF-8 with accents and then not is
     refused, naming the line where it changes (no one encoding reads it)."""
     encoding = detect_encoding(head, whole=len(head) == size)
-    if encoding == "utf-16" or len(head) == size and encoding != "utf-8-sig":
-        return encoding
+    if encoding == "utf-16" or (len(head) == size and encoding == "utf-8"):
+        return encoding  # a small file that is UTF-8 throughout; any other is scanned below
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     ascii_so_far = True  # no multi-byte UTF-8 character before the current chunk

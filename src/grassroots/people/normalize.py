@@ -13,7 +13,8 @@ web, given on the command line or read from a file is written the same way and f
   (`is_valid_number`) would refuse the Ofcom drama range (+44 7700 900xxx) the demo uses.
 - Search key: the name decomposed (NFKD) with combining marks removed, then casefolded (and the
   marks casefolding brings removed again: `ᾀ` casefolds to `ἀι`, so its marks go first and it
-  is `α` like `Α`), apostrophe variants folded to `'`, so `ИВАНОВ`, `jose` and `d'arcy` find
+  is `α` like `Α`), letters with a stroke read as the plain letter (`Łukasz` is `lukasz`, `Øster`
+  `oster`), apostrophe variants folded to `'`, so `ИВАНОВ`, `jose` and `d'arcy` find
   `Иванов`, `José` (composed or decomposed) and `D’Arcy`. A second key reads the name from its last word (`family_key`).
   Search is a prefix match on either key or on the email: a name is found from its start, from
   its family name, or by its email, each one range of an index on SQLite and PostgreSQL alike
@@ -32,6 +33,12 @@ _SPACE = re.compile(r"[^\S\n]+")
 # Apostrophe variants fold to ', and the dotless ı to i (its capital is I, which folds to i).
 _APOSTROPHES = str.maketrans(
     {c: "'" for c in "\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032\uff07"} | {"\u0131": "i"}
+)
+# Letters that carry their mark inside them (a stroke, a ligature) and so do not decompose: the
+# plain letters people type for them, after casefolding (ŀ decomposes to l and a middle dot).
+_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i", "ʉ": "u"}
+    | {"æ": "ae", "œ": "oe", "þ": "th", "\u00b7": ""}
 )
 SEARCH_KEY_LENGTH = 200
 
@@ -154,7 +161,7 @@ def search_key(value: str) -> str:
     text = normal_text(value)
     if text.isascii():  # casefold is lower, and nothing decomposes
         return text.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
-    bare = _without_marks(_without_marks(text.translate(_APOSTROPHES)).casefold())
+    bare = _without_marks(_without_marks(text.translate(_APOSTROPHES)).casefold()).translate(_LETTERS)
     return unicodedata.normalize("NFC", bare.translate(_APOSTROPHES))[:SEARCH_KEY_LENGTH]
 
 
