@@ -244,3 +244,27 @@ def test_people_without_email_or_phone_come_back_as_themselves(tmp_path):
     # Ana Lima of Elm House and of Oak Court are each the one of their name there; the two Bo Bergs
     # of Elm House cannot be told apart, so each row is a new person, as before.
     assert (again.created, again.skipped, again.conflicts, again.rejected) == (2, 2, 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_members_of_a_dormant_unit_come_back_unchanged_and_no_one_new_joins_it(tmp_path):
+    from grassroots.organizations.actions import make_dormant
+
+    org = builders.organization()
+    top = builders.unit(org, "federation", "Federation")
+    elm = builders.founded_basic_unit(org, "Elm House", top)
+    for member in Person.objects.filter(organization=org):
+        Person.objects.filter(pk=member.pk).update(email=f"p{member.pk}@example.org")
+    make_dormant(unit=elm, by=BY)
+    exported = tmp_path / "members.csv"
+    assert export_members(organization=org, by=BY, path=exported) == 3
+    again = import_members(organization=org, path=exported, by=BY, on_duplicate="update")
+    assert (again.created, again.updated, again.rejected, again.conflicts) == (0, 0, 0, 0)
+    assert again.unchanged == 3
+    newcomer = tmp_path / "newcomer.csv"
+    newcomer.write_text("name,email,unit\nNew Person,new@example.org,elm-house\n", encoding="utf-8")
+    refused = import_members(organization=org, path=newcomer, by=BY)
+    assert [r.reason for r in refused.rejections] == [
+        "Elm House is dormant; people join units that are preparing or founded"
+    ]
+    assert not Person.objects.filter(email="new@example.org").exists()

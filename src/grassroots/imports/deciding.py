@@ -202,6 +202,9 @@ class RowDecisions:
             if match is not None:
                 self.update(match, row, recruiter_id, known, writes)
                 continue
+            if unit.closed and end is None:  # a new current member of a unit no one joins now
+                self.reject(Rejection(line, unit_column, unit.name, unit.refusal))
+                continue
             if self.dry_run:
                 self.virtual_id -= 1
                 pk = self.virtual_id
@@ -254,6 +257,9 @@ class RowDecisions:
             where = self.unit_names.get(current[0], "another unit")
             reason = f"already a current member of {where}; one current membership per person: transfer instead"
             self.reject(Rejection(line, unit_column, unit.name, reason))
+            return
+        if current is None and end is None and unit.closed:  # would join a unit no one joins now
+            self.reject(Rejection(line, unit_column, unit.name, unit.refusal))
             return
         fill = self.on_duplicate == "fill-empty"
         changed = False

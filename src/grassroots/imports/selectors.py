@@ -62,7 +62,7 @@ def basic_units_for_import(organization: Organization, by=None) -> dict[str, Uni
             refusal = f"{name} is a {constitution.kind(kind).label.lower()}; people are members of basic units"
         elif state not in OPEN_STATES:
             refusal = f"{name} is {state}; people join units that are preparing or founded"
-        ref = UnitRef(pk, path, name, refusal)
+        ref = UnitRef(pk, path, name, refusal, closed=bool(refusal) and kind in basic)
         for key in (name.casefold(), slug.casefold(), path, name, slug):
             current = refs.get(key)
             if current is None or (current.refusal and not refusal):

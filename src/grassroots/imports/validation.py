@@ -36,12 +36,15 @@ ADDRESS_PARTS = ("address", "address1", "address2", "address3", "city", "postcod
 
 
 class UnitRef(NamedTuple):
-    """A basic unit a row may name: its id and path, or why people cannot join it."""
+    """A basic unit a row may name: its id and path, or why people cannot join it. `closed`: the
+    refusal is the unit's state (dormant, dissolved...): its current members stay as they are
+    (an export of them comes back unchanged), no one new joins it."""
 
     id: int
     path: str
     name: str
     refusal: str = ""
+    closed: bool = False
 
 
 class DateColumn(NamedTuple):
@@ -180,7 +183,7 @@ class RowValidator:
                 refuse("unit", "", "a unit is required")
         elif (unit := self.units.get(unit_text) or self.units.get(unit_text.casefold())) is None:
             refuse("unit", unit_text, "no basic unit with this slug, name or path")
-        elif unit.refusal:
+        elif unit.refusal and not unit.closed:
             refuse("unit", unit_text, unit.refusal)
 
         status_text = cell(self._status)
