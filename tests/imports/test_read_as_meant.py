@@ -305,3 +305,19 @@ def test_a_file_with_a_long_line_is_read_again_line_by_line_and_refused(tmp_path
     assert not table.short_lines
     with pytest.raises(ImportFileError, match="line 22 is longer than"):
         list(reading.data_rows(path, table))
+
+
+def test_the_errors_file_repeats_a_cell_already_marked_as_text_as_it_was(tree, org, tmp_path):
+    """An export's `'=HYPERLINK(...)` stays `'=HYPERLINK(...)` in the errors file (not `''=...`),
+    so the fixed errors file stores what the original file meant: `=HYPERLINK(...)`."""
+    path = write(tmp_path, 'name,email,address,unit\nAl Ink,al@example.org,\'=HYPERLINK("x"),nowhere\n')
+    errors = tmp_path / "errors.csv"
+    import_members(organization=org, path=path, by=BY, errors_path=errors)
+    with errors.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[1][2:] == ["Al Ink", "al@example.org", '\'=HYPERLINK("x")', "nowhere"]
+    rows[1][5] = "elm-house"
+    with errors.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(rows)
+    assert import_members(organization=org, path=errors, by=BY).created == 1
+    assert Person.objects.get(organization=org, email="al@example.org").address == '=HYPERLINK("x")'

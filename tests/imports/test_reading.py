@@ -11,7 +11,7 @@ from grassroots.imports import reading
 from grassroots.imports.columns import MappingError, map_columns
 from grassroots.imports.exporting import neutralize
 from grassroots.imports.reading import ImportFileError, detect_encoding, open_table
-from grassroots.imports.validation import Rejection, RowValidator, UnitRef, ValidRow, parse_date, plain
+from grassroots.imports.validation import NO_UNIT, Rejection, RowValidator, UnitRef, ValidRow, parse_date, plain
 
 FILES = Path(__file__).parent / "files"
 
@@ -184,7 +184,7 @@ def test_a_good_row_is_normalized():
         (["", "", "x@example.org", "", "elm-house", "", ""], "First Name", "a name is required"),
         (["A", "B", "x@@example.org", "", "elm-house", "", ""], "E-mail", "not a valid email address"),
         (["A", "B", "", "12345", "elm-house", "", ""], "Phone", "not a valid phone number for GB"),
-        (["A", "B", "", "", "", "", ""], "Unit", "a unit is required"),
+        (["A", "B", "", "", "", "", "31/31/2024"], "Unit", "a unit is required"),  # with another problem
         (["A", "B", "", "", "south", "", ""], "Unit", "no basic unit with this slug, name or path"),
         (["A", "B", "", "", "north", "", ""], "Unit", "North is a district; people are members of basic units"),
         (["A", "B", "", "", "elm-house", "emperor", ""], "Status", "not a status of the constitution"),
@@ -194,10 +194,18 @@ def test_a_good_row_is_normalized():
 )
 def test_each_reason(cells, column, reason):
     check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
-    (outcome,) = check.validate(7, cells)
+    outcome, *_others = check.validate(7, cells)
     assert isinstance(outcome, Rejection)
     assert (outcome.line, outcome.column) == (7, column)
     assert outcome.reason.startswith(reason)
+
+
+def test_a_row_naming_no_unit_passes_to_be_matched_and_no_one_new_joins_without_one():
+    """No unit is no problem in itself: the row may be a known person (an export lists people with
+    no membership so); the import refuses a new person without one (tests/imports/test_round_trip)."""
+    check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
+    row = check.validate(7, ["A", "B", "a@example.org", "", "", "", ""])
+    assert isinstance(row, ValidRow) and row.unit == NO_UNIT
 
 
 @pytest.mark.parametrize(

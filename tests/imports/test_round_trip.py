@@ -268,3 +268,28 @@ def test_the_members_of_a_dormant_unit_come_back_unchanged_and_no_one_new_joins_
         "Elm House is dormant; people join units that are preparing or founded"
     ]
     assert not Person.objects.filter(email="new@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_people_with_no_membership_come_back_unchanged_and_a_new_one_needs_a_unit(tmp_path):
+    from grassroots.people import actions as people
+
+    org = organization_with_units()
+    people.add_person(organization=org, name="Sol Unattached", by=BY, email="sol@example.org")
+    people.add_person(organization=org, name="Tam Nocontact", by=BY)
+    exported = tmp_path / "members.csv"
+    assert export_members(organization=org, by=BY, path=exported) == 2
+    for on_duplicate in ("skip", "update"):
+        again = import_members(organization=org, path=exported, by=BY, on_duplicate=on_duplicate)
+        assert (again.created, again.updated, again.rejected, again.conflicts) == (0, 0, 0, 0), again.rejections
+    # A row naming no unit still corrects a known person; it never adds a membership.
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("name,email,phone,unit\nSol Unattached,sol@example.org,07911 123450,\n", encoding="utf-8")
+    assert import_members(organization=org, path=fixed, by=BY, on_duplicate="update").updated == 1
+    sol = Person.objects.get(organization=org, email="sol@example.org")
+    assert (sol.phone, sol.memberships.count()) == ("+447911123450", 0)
+    newcomer = tmp_path / "newcomer.csv"
+    newcomer.write_text("name,email,unit\nNew Person,new@example.org,\n", encoding="utf-8")
+    refused = import_members(organization=org, path=newcomer, by=BY)
+    assert [(r.line, r.column, r.reason) for r in refused.rejections] == [(2, "unit", "a unit is required")]
+    assert Person.objects.filter(organization=org).count() == 2

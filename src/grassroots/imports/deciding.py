@@ -202,7 +202,7 @@ class RowDecisions:
             if match is not None:
                 self.update(match, row, recruiter_id, known, writes)
                 continue
-            if unit.closed and end is None:  # a new current member of a unit no one joins now
+            if not unit.id or (unit.closed and end is None):  # no unit, or one no one joins now
                 self.reject(Rejection(line, unit_column, unit.name, unit.refusal))
                 continue
             if self.dry_run:
@@ -248,19 +248,20 @@ class RowDecisions:
             self.reject(Rejection(line, unit_column, unit.name, f"this person is known elsewhere: {refusal}"))
             return
         current = match.membership
-        if end is not None and current is not None:
-            where = self.unit_names.get(current[0], "a unit")
-            reason = f"the file says the membership ended, but this person is a current member of {where}"
-            self.reject(Rejection(line, self.columns.header_of("ended"), end.isoformat(), reason))
-            return
-        if current is not None and current[0] != unit.id:
-            where = self.unit_names.get(current[0], "another unit")
-            reason = f"already a current member of {where}; one current membership per person: transfer instead"
-            self.reject(Rejection(line, unit_column, unit.name, reason))
-            return
-        if current is None and end is None and unit.closed:  # would join a unit no one joins now
-            self.reject(Rejection(line, unit_column, unit.name, unit.refusal))
-            return
+        if unit.id:  # the row names a unit: the membership there (no unit: memberships stay as they are)
+            if end is not None and current is not None:
+                where = self.unit_names.get(current[0], "a unit")
+                reason = f"the file says the membership ended, but this person is a current member of {where}"
+                self.reject(Rejection(line, self.columns.header_of("ended"), end.isoformat(), reason))
+                return
+            if current is not None and current[0] != unit.id:
+                where = self.unit_names.get(current[0], "another unit")
+                reason = f"already a current member of {where}; one current membership per person: transfer instead"
+                self.reject(Rejection(line, unit_column, unit.name, reason))
+                return
+            if current is None and end is None and unit.closed:  # would join a unit no one joins now
+                self.reject(Rejection(line, unit_column, unit.name, unit.refusal))
+                return
         fill = self.on_duplicate == "fill-empty"
         changed = False
         for field_name, new in (("name", name), ("email", email), ("phone", phone), ("address", address)):
@@ -274,12 +275,12 @@ class RowDecisions:
                 changed = True
             elif recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((match.id, line))
-        if current is None and end is None:
+        if unit.id and current is None and end is None:
             match.unit_path = unit.path
             match.membership = (unit.id, status)
             writes.memberships.append((match.id, unit.id, status, start, None))
             changed = True
-        elif current is not None and status != current[1] and not fill:
+        elif unit.id and current is not None and status != current[1] and not fill:
             if not self.organization.constitution.may_change_status(current[1], status):
                 reason = f"cannot change status from {current[1]} to {status} under the constitution"
                 self.reject(Rejection(line, self.columns.header_of("status"), status, reason))

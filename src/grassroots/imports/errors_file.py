@@ -22,10 +22,17 @@ from pathlib import Path
 from .columns import IGNORE, ColumnMap, header_key
 from .exporting import neutralize
 from .reading import ImportFileError
-from .validation import Rejection
+from .validation import FORMULA_START, Rejection
 
 ADDED = ("line", "reason")  # the columns the errors file adds before the original ones
 FLUSH = 10_000
+
+
+def as_it_was(cell: str) -> str:
+    """A cell of the original row as the file had it, made safe to open: an apostrophe before
+    formula-like text, unless the file already had one there (the import removes one, so the
+    fixed errors file reads as the original did)."""
+    return "'" + cell if cell[:1] in FORMULA_START and cell else cell
 
 
 def describe(rejection: Rejection) -> str:
@@ -114,6 +121,6 @@ class ErrorsFile:
                 at, cells = next_row()
             original = cells if at == line else []
             count = len(original)
-            row = [neutralize(original[index]) if index < count else "" for index in kept]
-            row += [neutralize(cell) for cell in original[width:]]  # cells beyond the header's columns
+            row = [as_it_was(original[index]) if index < count else "" for index in kept]
+            row += [as_it_was(cell) for cell in original[width:]]  # cells beyond the header's columns
             writer.writerow([line, neutralize(reasons), *row])

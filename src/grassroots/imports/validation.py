@@ -47,6 +47,12 @@ class UnitRef(NamedTuple):
     closed: bool = False
 
 
+# A row that names no unit: it may still match a known person (their fields are updated, their
+# memberships left as they are: an export lists people with no membership so); a new person
+# needs a unit.
+NO_UNIT = UnitRef(0, "", "", "a unit is required", closed=True)
+
+
 class DateColumn(NamedTuple):
     """How a date column is read (month first or not) and the dates of its texts read so far."""
 
@@ -178,9 +184,10 @@ class RowValidator:
 
         unit_text = cell(self._unit)
         unit = None
+        missing_unit = -1  # where "a unit is required" goes among the problems, if the row has others
         if not unit_text:
             if self._unit not in oversized:
-                refuse("unit", "", "a unit is required")
+                unit, missing_unit = NO_UNIT, len(problems)
         elif (unit := self.units.get(unit_text) or self.units.get(unit_text.casefold())) is None:
             refuse("unit", unit_text, "no basic unit with this slug, name or path")
         elif unit.refusal and not unit.closed:
@@ -217,6 +224,8 @@ class RowValidator:
             refuse("ended", ended_text, "not a date (use YYYY-MM-DD)")
         if end is not None and start is not None and not start <= end <= self.today:
             refuse("ended", ended_text, "a membership ends after it starts and not in the future")
+        if problems and missing_unit >= 0:
+            problems.insert(missing_unit, Rejection(line, self.columns.header_of("unit"), "", NO_UNIT.refusal))
         if problems or unit is None or status is None or start is None:
             return tuple(problems)
         return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
