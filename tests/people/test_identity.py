@@ -45,6 +45,10 @@ def test_text_is_nfc_without_invisible_characters_and_with_one_space():
     assert normal_text(f"  {decomposed}\u200b  Ma\u00adría\t\nPérez\x07 ") == "José María Pérez"
     assert normal_address(" 1  Ash Tower \r\n\n  Southside\u200d ") == "1 Ash Tower\nSouthside"
     assert normal_email("  Rosa@Example.ORG\u200b ") == "rosa@example.org"
+    # Characters that show nothing, and marks that follow no letter, go: no name looks empty.
+    assert normal_text("\u0301") == normal_text("\u2800") == normal_text(" \u3164 ") == ""
+    assert normal_text("Hangul\u3164Filler \u0301Ana") == "HangulFiller Ana"
+    assert normal_text("Jose\u200b\u0301") == "José"  # composed once the invisible character is gone
 
 
 @pytest.mark.parametrize(
@@ -65,7 +69,9 @@ def test_the_demo_numbers_in_the_drama_range_pass_the_one_rule(number):
     assert normal_phone(number, "GB").startswith("+447700900")
 
 
-@pytest.mark.parametrize("typed", ["abc", "+4412345", "0123", "12345678901234567"])
+@pytest.mark.parametrize(
+    "typed", ["abc", "+4412345", "0123", "12345678901234567", "0770090055x", "07700 900557 ext 12"]
+)
 def test_what_is_not_a_phone_number_is_refused_naming_the_field(typed):
     with pytest.raises(ActionRefused) as refused:
         normal_phone(typed, "GB")

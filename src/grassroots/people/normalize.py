@@ -4,10 +4,12 @@ Plain Python, no database. Every path that writes a person (the people actions, 
 bulk writes, the data migration) goes through these functions, so that one person typed on the
 web, given on the command line or read from a file is written the same way and found the same way.
 
-- Text (names, addresses): Unicode NFC, zero-width and control characters removed, runs of
+- Text (names, addresses): Unicode NFC, zero-width, control and blank characters (Hangul
+  fillers, the blank Braille pattern) and combining marks that follow no letter removed, runs of
   whitespace collapsed to one space (an address keeps its line breaks, each line collapsed).
 - Email: trimmed and lowercased (emails are matched case-insensitively).
-- Phone: parsed with the organization's default region and stored in E.164. One validity rule
+- Phone: parsed with the organization's default region and stored in E.164 (a number with a
+  letter in it, an extension say, is refused rather than stored without it). One validity rule
   whatever the formatting: the number has a possible length for its country
   (`phonenumbers.is_possible_number_with_reason` is `IS_POSSIBLE`). Full validity
   (`is_valid_number`) would refuse the Ofcom drama range (+44 7700 900xxx) the demo uses.
@@ -43,20 +45,34 @@ _LETTERS = str.maketrans(
 SEARCH_KEY_LENGTH = 200
 
 
+# Characters that are letters or symbols to Unicode but show nothing (Hangul fillers, the blank
+# Braille pattern): a name made of them looks empty.
+_BLANKS = frozenset("\u2800\u3164\u115f\u1160\uffa0")
+
+
+def _shown(char: str, before: list[str]) -> bool:
+    """Whether a character shows: not a control, format or blank character, nor a combining mark
+    that follows no letter (`before`: the characters kept so far)."""
+    if unicodedata.category(char) in ("Cc", "Cf") or char in _BLANKS:
+        return False
+    return not (unicodedata.combining(char) and (not before or before[-1].isspace()))
+
+
 def _visible(value: str, *, keep_newlines: bool = False) -> str:
-    """NFC text without control or zero-width characters (tabs become spaces)."""
+    """NFC text without control, zero-width or blank characters (tabs become spaces), and without a
+    combining mark that follows no letter (at the start, or after a space)."""
     value = unicodedata.normalize("NFC", value)
-    kept = []
+    kept: list[str] = []
     for char in value:
         if char in "\t\r\v\f\x85\u2028\u2029":
             kept.append("\n" if keep_newlines and char in "\r\x85\u2028\u2029" else " ")
         elif char == "\n":
             kept.append("\n" if keep_newlines else " ")
-        elif unicodedata.category(char) in ("Cc", "Cf"):
+        elif not _shown(char, kept):
             continue
         else:
             kept.append(char)
-    return "".join(kept)
+    return unicodedata.normalize("NFC", "".join(kept))  # a mark may now follow a letter it composes with
 
 
 def normal_text(value: str) -> str:
@@ -126,6 +142,8 @@ def phone_e164(value: str, region: str) -> str | None:
     import phonenumbers
 
     text = value.strip()
+    if any(char.isalpha() for char in text):  # an extension, a letter typed for a digit: not kept silently
+        return None
     match = _E164.fullmatch(text)
     if match is None:
         text = normal_text(value)
