@@ -181,9 +181,18 @@ def test_search_uses_the_pattern_indexes_on_postgresql(org):
     assert "Seq Scan" not in plan
 
 
+# Greek letters with a subscript iota (ᾳ) are left out: their capital adds a letter (ᾳ is ΑΙ in
+# capitals) where taking the accents off drops the iota (α), and one search key cannot be both;
+# the key follows the accents-off form (`ᾀ` is found by `α`, not by `ΑΙ`).
 NAME_WORD = st.text(
     alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Mn"), max_codepoint=0x2FFF), min_size=1, max_size=8
-).filter(lambda word: search_key(word).strip() and not unicodedata.combining(word[0]))
+).filter(
+    lambda word: (
+        search_key(word).strip()
+        and not unicodedata.combining(word[0])
+        and "\u0345" not in unicodedata.normalize("NFD", word)
+    )
+)
 
 
 def variants(name: str) -> list[str]:
