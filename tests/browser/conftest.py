@@ -30,6 +30,9 @@ def page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 390, "height": 844})
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            # The suite's other worker shares the 2 cores: a page may take longer than Playwright's 30 s.
+            page.set_default_timeout(60_000)
+            yield page
         finally:
             browser.close()
