@@ -16,7 +16,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from grassroots.api.pagination import paginated
-from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
+from grassroots.api.schemas import NO_NUL, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
 from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import organization_for, unit_named
 
@@ -138,7 +138,7 @@ def start_import(
     valid_rows: Form[bool] = False,
     on_duplicate: Form[OnDuplicate] = "skip",
     on_conflict: Form[OnConflict] = "report",
-    sheet: Form[str] = "",
+    sheet: str = Form("", max_length=200, pattern=NO_NUL),  # noqa: B008 -- how ninja describes a form field
 ):
     """Upload a member file (CSV or XLSX) and queue its import, or its check with `dry_run`.
     `sheet` names the sheet of a workbook to read (default: the active one, or else the first
