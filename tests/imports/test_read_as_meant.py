@@ -321,3 +321,18 @@ def test_the_errors_file_repeats_a_cell_already_marked_as_text_as_it_was(tree, o
         csv.writer(stream).writerows(rows)
     assert import_members(organization=org, path=errors, by=BY).created == 1
     assert Person.objects.get(organization=org, email="al@example.org").address == '=HYPERLINK("x")'
+
+
+def test_a_csv_row_with_values_beyond_the_header_is_reported_not_shifted(tree, org, tmp_path):
+    path = write(
+        tmp_path,
+        "name,email,unit,address\n"
+        "Jane Extra,jex@example.org,elm-house,1 High St, Leeds, LS1\n"
+        'Joe Fine,joe@example.org,elm-house,"2 High St, Leeds",\n',  # an empty cell beyond: fine
+    )
+    result = import_members(organization=org, path=path, by=BY, valid_rows=True)
+    assert (result.created, result.rejected) == (1, 1)
+    (problem,) = result.rejections
+    assert (problem.line, problem.column, problem.value) == (2, "column 5", " Leeds")
+    assert problem.reason.startswith("the row has values in 6 columns, the header names 4")
+    assert Person.objects.get(organization=org, email="joe@example.org").address == "2 High St, Leeds"

@@ -193,6 +193,7 @@ def import_members(
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
         date_orders={name: order.month_first for name, order in date_orders.items()},
+        header_width=len(table.header) if table.format == "csv" else None,
     )
     read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
     options = {

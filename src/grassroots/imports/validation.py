@@ -107,8 +107,12 @@ class RowValidator:
         units: dict[str, UnitRef],
         today: dt.date,
         date_orders: dict[str, bool] | None = None,
+        header_width: int | None = None,
     ):
         self.columns = columns
+        # CSV: a row with values beyond the header's columns had a comma inside an unquoted value,
+        # so its cells are shifted; it is reported rather than read into the wrong fields.
+        self.header_width = header_width
         self.region = region.upper()
         self.month_first = self.region in MONTH_FIRST_REGIONS
         self.statuses = {status.casefold(): status for status in statuses}
@@ -134,6 +138,13 @@ class RowValidator:
         """The row's normalized values, or every problem it has (one `Rejection` each)."""
         width = len(cells)
         problems: list[Rejection] = []
+        if self.header_width is not None and width > self.header_width and any(cells[self.header_width :]):
+            extra = next(cell for cell in cells[self.header_width :] if cell)
+            reason = (
+                f"the row has values in {width} columns, the header names {self.header_width}: "
+                "a value with a comma in it needs quotes"
+            )
+            problems.append(Rejection(line, f"column {self.header_width + 1}", extra[:40], reason))
         oversized: frozenset[int] | set[int] = frozenset()
         if sum(map(len, cells)) > MAX_CELL:
             # A cell over the limit rejects its row when its column is imported; others are ignored.
