@@ -149,6 +149,20 @@ def check_audience(publication: Publication, unit: Unit | None, statuses: list[s
     return root
 
 
+def _confirmed_audience(by, publication, root, statuses, confirm: int) -> int:
+    """Inside the send's transaction: the right to publish there, and the exact recipient count the
+    caller typed (refused, naming `confirm`, otherwise). Returns the count."""
+    authorize_publishing(by, publication)
+    authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
+    count = recipient_count(publication=publication, unit=root, statuses=statuses)
+    if confirm != count:
+        raise ActionRefused(
+            f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
+            field="confirm",
+        )
+    return count
+
+
 def send_issue(
     *, issue: Issue, by, confirm: int, unit: Unit | None = None, statuses: list[str] | None = None
 ) -> Mailing:
@@ -164,14 +178,7 @@ def send_issue(
     if not articles:
         raise ActionRefused(f"issue {issue.number} has no article to send")
     with transaction.atomic():
-        authorize_publishing(by, publication)
-        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
-        count = recipient_count(publication=publication, unit=root, statuses=statuses)
-        if confirm != count:
-            raise ActionRefused(
-                f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
-                field="confirm",
-            )
+        count = _confirmed_audience(by, publication, root, statuses, confirm)
         mailed = [a for a in articles if a.visibility != Article.Visibility.SUBTREE or _covers(a, root)]
         subject, text, html = mail_parts(issue=issue, articles=mailed, unsubscribe_url=UNSUBSCRIBE_MARK)
         domain = publication.organization.slug
@@ -225,14 +232,7 @@ def schedule_issue(
     if not issue.articles.exists():
         raise ActionRefused(f"issue {issue.number} has no article to send")
     with transaction.atomic():
-        authorize_publishing(by, publication)
-        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
-        count = recipient_count(publication=publication, unit=root, statuses=statuses)
-        if confirm != count:
-            raise ActionRefused(
-                f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
-                field="confirm",
-            )
+        count = _confirmed_audience(by, publication, root, statuses, confirm)
         issue.status, issue.scheduled_for = Issue.Status.SCHEDULED, at
         issue.audience_unit, issue.audience_statuses = root, statuses
         issue.save(update_fields=["status", "scheduled_for", "audience_unit", "audience_statuses"])
