@@ -250,6 +250,13 @@ WEB = {
     ("meeting_agenda", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_minutes", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_host_link", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_attend_file", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS, data=attendance_sheet),
+    ("meeting_approve_minutes", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    ("meeting_agenda_carry", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    # A member's own registration and check-in: whoever sees the meeting may ask; who is no
+    # person of its unit is refused by name (a message, not a 403).
+    ("meeting_register", "POST"): Route("meeting", "POST"),
+    ("meeting_check_in", "POST"): Route("meeting", "POST"),
     ("meeting_feeds", "GET"): Route("org"),
     ("meeting_feeds", "POST"): Route("org", "POST"),
     ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
@@ -275,6 +282,12 @@ NOT_IN_MATRIX = (
     | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
+
+
+def attendance_sheet(scene, meeting) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("sheet.csv", f"id,status\n{scene.people['member'].pk},present\n".encode())}
 
 
 def api_body_dated(scene, target) -> dict:
@@ -415,13 +428,25 @@ API = {
     ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes"): Route(
         "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"text": "We met."}
     ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/attendance/sheet"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=attendance_sheet, multipart=True
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/registration"): Route("meeting", "POST"),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/check-in"): Route("meeting", "POST"),
+    # Approving at a meeting the minutes of the same meeting: refused as such once the right is checked.
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes/approve"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"minutes_of": m.pk}
+    ),
     ("GET", "/orgs/{org_slug}/people/{person_id}/standing"): Route("person"),
 }
+# The host's check-in operations are opened by the signed host link, without signing in, as its
+# pages are (see HOST_PAGES).
+HOST_OPERATIONS = {(method, path) for method, path in api_operations() if path.startswith("/checkin/")}
 
 
 def test_every_route_and_operation_has_rows_in_the_matrix():
     web_missing = sorted(set(web_routes()) - NOT_IN_MATRIX - {name for name, _ in WEB})
-    api_missing = sorted(set(api_operations()) - set(API))
+    api_missing = sorted(set(api_operations()) - set(API) - HOST_OPERATIONS)
     assert web_missing == [], f"web routes with no authorization rows: {web_missing}"
     assert api_missing == [], f"API operations with no authorization rows: {api_missing}"
     assert not {name for name, _ in WEB} - set(web_routes()), "the matrix names a route that no longer exists"

@@ -100,8 +100,13 @@ def test_rescheduling_raises_the_sequence_and_a_title_alone_does_not(elm):
 
 def test_attendance_one_row_per_person_and_guests_stay_guests(org, elm):
     members = [m.person for m in elm.memberships.filter(end=None)]
-    guest = builders.person(org, "Walk In")
+    (guest,) = builders.members(org, elm, 1, status="supporter")
     meeting = actions.schedule_meeting(unit=elm, title="Monthly", start=_local(0, hour=0), by=BY)
+    # Someone who is neither on the meeting's list nor in its unit: refused, nothing recorded.
+    stranger = builders.person(org, "Stranger")
+    with pytest.raises(ActionRefused, match=rf"person: {stranger.pk} neither on this meeting's list nor a member"):
+        actions.record_attendance(meeting=meeting, people=[members[0], stranger], by=BY)
+    assert not meeting.attendance.filter(status="present").exists()
     actions.record_attendance(meeting=meeting, people=[members[0], guest], by=BY)
     again = actions.record_attendance(meeting=meeting, people=[members[0]], by=BY)
     assert again == []
@@ -109,7 +114,7 @@ def test_attendance_one_row_per_person_and_guests_stay_guests(org, elm):
     assert len(rows) == 4
     assert (rows[members[0].pk].status, rows[members[0].pk].method) == ("present", "paper")
     assert rows[guest.pk].guest is True
-    assert not guest.memberships.exists()
+    assert list(guest.memberships.values_list("status", flat=True)) == ["supporter"]
     assert AuditRecord.objects.filter(action="meeting.attend", target_id=str(meeting.pk)).count() == 1
     held = actions.mark_held(meeting=meeting, by=BY)
     statuses = sorted(held.attendance.values_list("status", flat=True))

@@ -55,7 +55,7 @@ def test_the_meeting_page_records_the_sheet_decisions_and_minutes(
     people = [m.person for m in elm.memberships.filter(end=None).order_by("person__name")]
     url = reverse("meeting", args=[org.slug, meeting.pk])
     staff_client.post(reverse("meeting_agenda", args=[org.slug, meeting.pk]), {"title": "Rent"})
-    sheet = {"people": [people[0].pk, people[1].pk], "status": "present"}
+    sheet = {f"status_{people[0].pk}": "present", f"status_{people[1].pk}": "present"}
     staff_client.post(reverse("meeting_attend", args=[org.slug, meeting.pk]), sheet)
     staff_client.post(
         reverse("meeting_decide", args=[org.slug, meeting.pk]), {"text": "Write to the landlord", "outcome": "carried"}

@@ -19,6 +19,7 @@ from grassroots.api.parser import JsonParser
 from grassroots.audit.api import router as audit_router
 from grassroots.bulletin.api import router as bulletin_router
 from grassroots.imports.api import router as imports_router
+from grassroots.meetings.api import host_router
 from grassroots.meetings.api import router as meetings_router
 from grassroots.organizations.api import router as organizations_router
 from grassroots.people.api import router as people_router
@@ -53,3 +54,4 @@ api.add_router("/orgs", audit_router)
 api.add_router("/orgs", imports_router)
 api.add_router("/orgs", bulletin_router)
 api.add_router("/orgs", meetings_router)
+api.add_router("/checkin", host_router)

@@ -4,34 +4,59 @@ a 409 naming the field; anything unknown or out of scope is a 404."""
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import File, Path, Router, Status
+from ninja.files import UploadedFile
 
+from grassroots.access import Right, authorize
 from grassroots.api.pagination import paginated
-from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate
+from grassroots.api.schemas import (
+    NO_NUL,
+    QUERY_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    InvalidOut,
+    IsoDate,
+    RefusalOut,
+)
 from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import organization_for, unit_for
 from grassroots.people.selectors import people_by_ids, person_for
 
 from . import actions, selectors
-from .models import Meeting
+from .hostlink import short_name
+from .models import Attendance, Meeting
+from .qr import registration_svg
 from .schemas import (
     AgendaItemIn,
+    ApproveMinutesIn,
     AttendanceIn,
     AttendanceOut,
+    CounterOut,
     DecisionIn,
     DecisionOut,
+    HostDoneOut,
+    HostListOut,
+    HostScanIn,
+    HostTapIn,
+    HostWalkInIn,
     MeetingDetailOut,
     MeetingIn,
     MeetingOut,
     MinutesIn,
     PlannedOut,
+    RegistrationOut,
+    SheetOut,
     StandingOut,
 )
 from .times import parse_local
 
 router = Router(tags=["meetings"])
+# The host's check-in at the door: the signed host link in the path is the authority (no sign-in),
+# valid in its window and until it is regenerated or revoked, reaching its own meeting only.
+host_router = Router(tags=["check-in"], auth=None)
 
 
 class Caller(HttpRequest):
@@ -109,15 +134,32 @@ def plan_meeting(request: Caller, org_slug: str, unit_slug: str, payload: Meetin
 def get_meeting(request: Caller, org_slug: str, meeting_id: int):
     """A meeting with its agenda, decisions (with their quorum) and latest minutes."""
     meeting = _meeting(request, org_slug, meeting_id)
-    latest = meeting.minutes_versions.order_by("-version").first()
+    latest = meeting.minutes_versions.select_related("approved_by").order_by("-version").first()
     return {
         **_out(request, meeting, selectors.counts_of(meeting)),
-        "agenda": [
-            {"id": i.pk, "parent": i.parent_id, "position": i.position, "title": i.title, "is_open": i.is_open}
-            for i in meeting.agenda.order_by("position")
-        ],
+        "guests": selectors.guests_of(meeting),
+        "agenda": [_item(i) for i in meeting.agenda.order_by("position")],
+        "offered": [_item(i) for i in selectors.open_items_before(meeting)],
         "decisions": list(meeting.decisions.order_by("id")),
-        "minutes": {"version": latest.version, "status": latest.status, "text": latest.text} if latest else None,
+        "minutes": {
+            "version": latest.version,
+            "status": latest.status,
+            "text": latest.text,
+            "approved_by": latest.approved_by_id,
+            "approved_at": latest.approved_by.meeting_id if latest.approved_by else None,
+        }
+        if latest
+        else None,
+    }
+
+
+def _item(item) -> dict:
+    return {
+        "id": item.pk,
+        "parent": item.parent_id,
+        "position": item.position,
+        "title": item.title,
+        "is_open": item.is_open,
     }
 
 
@@ -130,17 +172,7 @@ def get_meeting(request: Caller, org_slug: str, meeting_id: int):
 def list_attendance(request: Caller, org_slug: str, meeting_id: int):
     """Who was asked, came or sent apologies: only the people the caller may see (personal data)."""
     meeting = _meeting(request, org_slug, meeting_id)
-    return [
-        {
-            "person": row.person_id,
-            "name": row.person.name,
-            "status": row.status,
-            "method": row.method,
-            "guest": row.guest,
-            "arrived_at": row.arrived_at,
-        }
-        for row in selectors.attendance_of(request.auth, meeting)
-    ]
+    return _attendance_out(selectors.attendance_of(request.auth, meeting))
 
 
 @router.post(
@@ -163,17 +195,7 @@ def record_attendance(request: Caller, org_slug: str, meeting_id: int, payload: 
         method=payload.method,
         by=request.auth,
     )
-    return [
-        {
-            "person": row.person_id,
-            "name": row.person.name,
-            "status": row.status,
-            "method": row.method,
-            "guest": row.guest,
-            "arrived_at": row.arrived_at,
-        }
-        for row in rows
-    ]
+    return _attendance_out(rows)
 
 
 @router.post("/{org_slug}/meetings/{meeting_id}/held", response={200: MeetingOut, **WRITE_ERRORS}, summary="Held")
@@ -196,7 +218,20 @@ def cancel_meeting(request: Caller, org_slug: str, meeting_id: int):
 def record_decision(request: Caller, org_slug: str, meeting_id: int, payload: DecisionIn):
     """Record a decision with the quorum as it stands (stored on it; flagged when without quorum)."""
     meeting = _meeting(request, org_slug, meeting_id)
-    decision = actions.record_decision(meeting=meeting, by=request.auth, **payload.dict())
+    data = payload.dict()
+    if data["agenda_item"] is not None:
+        item = meeting.agenda.filter(pk=data["agenda_item"]).first()
+        if item is None:
+            raise ActionRefused(
+                f"agenda_item: no agenda item {data['agenda_item']} in this meeting", field="agenda_item"
+            )
+        data["agenda_item"] = item
+    if data["responsible"] is not None:
+        found = people_by_ids(request.auth, meeting.unit.organization, [data["responsible"]])
+        if not found:
+            raise ActionRefused(f"responsible: no person with id {data['responsible']}", field="responsible")
+        data["responsible"] = found[payload.responsible]
+    decision = actions.record_decision(meeting=meeting, by=request.auth, **data)
     return Status(201, decision)
 
 
@@ -209,7 +244,14 @@ def add_agenda_item(request: Caller, org_slug: str, meeting_id: int, payload: Ag
     parent = meeting.agenda.filter(pk=payload.parent).first() if payload.parent else None
     if payload.parent and parent is None:
         raise ActionRefused(f"parent: no agenda item {payload.parent} in this meeting", field="parent")
-    actions.add_agenda_item(meeting=meeting, title=payload.title, parent=parent, by=request.auth)
+    carried = None
+    if payload.carried_from:
+        carried = next((i for i in selectors.open_items_before(meeting) if i.pk == payload.carried_from), None)
+        if carried is None:
+            raise ActionRefused(
+                f"carried_from: item {payload.carried_from} is not open at the last meeting", field="carried_from"
+            )
+    actions.add_agenda_item(meeting=meeting, title=payload.title, parent=parent, carried_from=carried, by=request.auth)
     return Status(201, get_meeting(request, org_slug, meeting_id))
 
 
@@ -223,9 +265,187 @@ def write_minutes(request: Caller, org_slug: str, meeting_id: int, payload: Minu
     return Status(201, get_meeting(request, org_slug, meeting_id))
 
 
+def _attendance_out(rows) -> list[dict]:
+    return [
+        {
+            "person": row.person_id,
+            "name": row.person.name,
+            "status": row.status,
+            "method": row.method,
+            "guest": row.guest,
+            "arrived_at": row.arrived_at,
+        }
+        for row in rows
+    ]
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/attendance/sheet",
+    response={200: SheetOut, **WRITE_ERRORS},
+    summary="Attendance sheet",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"additionalProperties": False, "properties": {"file": {"minLength": 1}}}
+                }
+            }
+        }
+    },
+)
+def record_attendance_sheet(request: Caller, org_slug: str, meeting_id: int, file: File[UploadedFile]):
+    """An attendance sheet as a CSV or XLSX file (read like a member file): a column `id` or
+    `email` naming each person and an optional `status` (present when empty). A row naming
+    someone the caller may not see or outside the meeting's unit refuses the whole sheet (409,
+    every such row with its line); otherwise every row is recorded, method import."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    result = actions.import_attendance_upload(meeting=meeting, upload=file, by=request.auth)
+    return {"rows": result.rows, "changed": _attendance_out(result.changed)}
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/registration",
+    response={201: RegistrationOut, **WRITE_ERRORS},
+    summary="Register",
+)
+def register_for_meeting(request: Caller, org_slug: str, meeting_id: int):
+    """The caller registers for an upcoming meeting of their unit and gets a one-time check-in code
+    (again the same code when already registered)."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    code = actions.register_self(meeting=meeting, user=request.auth)
+    return Status(201, {"code": code, "svg": registration_svg(code)})
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/check-in",
+    response={200: AttendanceOut, **WRITE_ERRORS},
+    summary="Check in",
+)
+def check_in_to_meeting(request: Caller, org_slug: str, meeting_id: int):
+    """The caller checks themselves in (self check-in), from two hours before the start to the
+    end; a second check-in is refused ("already checked in") and records nothing."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    row = actions.check_in_self(meeting=meeting, user=request.auth)
+    return _attendance_out([row])[0]
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/minutes/approve",
+    response={201: MeetingDetailOut, **WRITE_ERRORS},
+    summary="Approve minutes",
+)
+def approve_minutes(request: Caller, org_slug: str, meeting_id: int, payload: ApproveMinutesIn):
+    """At this meeting, approve the latest minutes of an earlier meeting of the same unit
+    (`minutes_of`) by a carried decision of this meeting; answers the earlier meeting."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    authorize(request.auth, Right.MANAGE_UNITS, meeting.unit)
+    earlier = _meeting(request, org_slug, payload.minutes_of)
+    minutes = earlier.minutes_versions.order_by("-version").first()
+    if minutes is None:
+        raise ActionRefused(f"minutes_of: meeting {earlier.pk} has no minutes", field="minutes_of")
+    actions.approve_minutes_at(
+        minutes=minutes, at=meeting, by=request.auth, yes=payload.yes, no=payload.no, abstain=payload.abstain
+    )
+    return Status(201, get_meeting(request, org_slug, earlier.pk))
+
+
 @router.get("/{org_slug}/people/{person_id}/standing", response={200: StandingOut, **QUERY_ERRORS}, summary="Standing")
 def get_standing(request: Caller, org_slug: str, person_id: int, on: IsoDate | None = None):
     """A person's standing on a day (today by default), by the constitution's standing rule."""
     person = person_for(request.auth, organization_for(request.auth, org_slug), person_id)
     result = selectors.standing_of(person, on=on or timezone.localdate())
     return {"person": person.pk, **result.as_dict()}
+
+
+HostToken = Path(..., max_length=500, pattern=NO_NUL, description="The host link's token (its last part).")
+HOST_ERRORS = {404: ErrorOut}
+HOST_WRITE_ERRORS = {404: ErrorOut, 409: RefusalOut, 422: InvalidOut}
+
+
+def _hosted(token: str) -> Meeting:
+    meeting = selectors.meeting_by_host_token(token)
+    if meeting is None:
+        raise Http404("no such check-in")
+    return meeting
+
+
+def _counter(meeting: Meeting, rows: list[Attendance] | None = None) -> dict:
+    rows = selectors.host_list(meeting) if rows is None else rows
+    return {
+        "present": sum(1 for row in rows if row.status == Attendance.Status.PRESENT),
+        "expected": len(rows),
+        "guests": sum(1 for row in rows if row.guest and row.status == Attendance.Status.PRESENT) + meeting.walk_ins,
+    }
+
+
+def _host_person(row: Attendance) -> dict:
+    return {"person": row.person_id, "name": short_name(row.person.name), "status": row.status, "guest": row.guest}
+
+
+@host_router.get("/{token}", response={200: HostListOut, **HOST_ERRORS, 422: InvalidOut}, summary="Check-in list")
+def host_checkin_list(request: HttpRequest, token: str = HostToken):
+    """The meeting's expected list by first name and initial, and the counter. 404 for a link that
+    is unknown, regenerated, revoked or outside its window."""
+    meeting = _hosted(token)
+    rows = selectors.host_list(meeting)
+    return {
+        "meeting": meeting.pk,
+        "title": meeting.title,
+        "unit": meeting.unit.name,
+        "start": meeting.local_start.isoformat(),
+        "people": [_host_person(row) for row in rows],
+        **_counter(meeting, rows),
+    }
+
+
+@host_router.get("/{token}/counter", response={200: CounterOut, **HOST_ERRORS, 422: InvalidOut}, summary="Counter")
+def host_checkin_counter(request: HttpRequest, token: str = HostToken):
+    """Present of expected, and guests."""
+    return _counter(_hosted(token))
+
+
+def _host_row(meeting: Meeting, person_id: int) -> Attendance:
+    row = meeting.attendance.filter(person_id=person_id).select_related("person").first()
+    if row is None:
+        raise ActionRefused(f"person: {person_id} is not on this meeting's list", field="person")
+    return row
+
+
+def _done(meeting: Meeting, person_id: int | None) -> dict:
+    row = meeting.attendance.filter(person_id=person_id).select_related("person").first() if person_id else None
+    meeting.refresh_from_db(fields=["walk_ins"])
+    return {**_counter(meeting), "person": _host_person(row) if row else None}
+
+
+@host_router.post("/{token}/tap", response={200: HostDoneOut, **HOST_WRITE_ERRORS}, summary="Tap present")
+def host_checkin_tap(request: HttpRequest, payload: HostTapIn, token: str = HostToken):
+    """Mark someone on the list present (host check-in); one already present is left as is."""
+    meeting = _hosted(token)
+    actions.tap(meeting=meeting, person=_host_row(meeting, payload.person).person, present=True)
+    return _done(meeting, payload.person)
+
+
+@host_router.post("/{token}/undo", response={200: HostDoneOut, **HOST_WRITE_ERRORS}, summary="Undo a tap")
+def host_checkin_undo(request: HttpRequest, payload: HostTapIn, token: str = HostToken):
+    """Undo a tap: the person is back to invited."""
+    meeting = _hosted(token)
+    actions.tap(meeting=meeting, person=_host_row(meeting, payload.person).person, present=False)
+    return _done(meeting, payload.person)
+
+
+@host_router.post("/{token}/walk-in", response={200: HostDoneOut, **HOST_WRITE_ERRORS}, summary="Walk-in")
+def host_checkin_walk_in(request: HttpRequest, payload: HostWalkInIn, token: str = HostToken):
+    """Someone not on the list: with `consent`, recorded as a supporter of the unit and present
+    (never a member by it); without, only counted."""
+    meeting = _hosted(token)
+    person = actions.walk_in(meeting=meeting, name=payload.name, email=payload.email, consent=payload.consent)
+    return _done(meeting, person.pk if person else None)
+
+
+@host_router.post("/{token}/scan", response={200: HostDoneOut, **HOST_WRITE_ERRORS}, summary="Scan a code")
+def host_checkin_scan(request: HttpRequest, payload: HostScanIn, token: str = HostToken):
+    """A registration's one-time code: present (QR scan). A second scan is refused (409, "already
+    checked in") and records nothing."""
+    meeting = _hosted(token)
+    row = actions.scan(meeting=meeting, code=payload.code)
+    return _done(meeting, row.person_id)

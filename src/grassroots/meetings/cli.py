@@ -1,9 +1,10 @@
-"""The command line of meetings: `grassroots meeting add|list|attend|decide|held|ics` and
+"""The command line of meetings: `grassroots meeting add|list|attend|decide|minutes|approve|held|ics` and
 `grassroots standing`."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,7 +27,16 @@ from grassroots.cli.common import (
 )
 from grassroots.ids import is_row_id
 
-from .actions import mark_held, record_attendance, record_decision, schedule_meeting, schedule_series
+from .actions import (
+    approve_minutes_at,
+    import_attendance,
+    mark_held,
+    record_attendance,
+    record_decision,
+    schedule_meeting,
+    schedule_series,
+    write_minutes,
+)
 from .feeds import calendar_of, site_url
 from .models import Attendance, Meeting
 from .selectors import feed_meetings, meetings_of_unit, standing_of, with_counts
@@ -131,14 +141,35 @@ def meeting_list(
 @meeting_app.command("attend")
 def meeting_attend(
     meeting: str,
-    people: Annotated[list[str], typer.Argument(help="People by number or email.")],
+    people: Annotated[list[str] | None, typer.Argument(help="People by number or email.")] = None,
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--file", help="A sheet (CSV or XLSX): a column id or email, and status.", dir_okay=False),
+    ] = None,
     method: Annotated[str, typer.Option("--method", help="paper, import, host, qr or self.")] = "paper",
     status: Annotated[str, typer.Option("--status", help="present, absent, excused, registered.")] = "present",
+    as_json: JsonFlag = False,
 ) -> None:
-    """Record attendance at a meeting (after the fact: a paper sheet, by default)."""
+    """Record attendance at a meeting after the fact: the people named (a paper sheet, by
+    default), or a sheet file read like a member file (method import unless --method says)."""
     target = _meeting(meeting)
+    if sheet is not None:
+        if people:
+            raise Refusal("give people or --file, not both")
+        file_method = method if method != "paper" else "import"
+        result = import_attendance(meeting=target, path=sheet, method=file_method, by=cli_actor())
+        if as_json:
+            print_json({"rows": result.rows, "changed": len(result.changed)})
+            return
+        out.print(f"{result.rows} rows read from {sheet.name}, {len(result.changed)} changed at meeting {target.pk}.")
+        return
+    if not people:
+        raise Refusal("name the people who attended, or give a sheet with --file")
     persons = [get_person(ref, organization=target.unit.organization) for ref in people]
     changed = record_attendance(meeting=target, people=persons, status=status, method=method, by=cli_actor())
+    if as_json:
+        print_json({"rows": len(persons), "changed": len(changed)})
+        return
     out.print(f"{len(changed)} recorded {status} at meeting {target.pk} ({len(persons) - len(changed)} unchanged).")
 
 
@@ -150,12 +181,30 @@ def meeting_decide(
     yes: Annotated[int | None, typer.Option("--yes")] = None,
     no: Annotated[int | None, typer.Option("--no")] = None,
     abstain: Annotated[int | None, typer.Option("--abstain")] = None,
+    item: Annotated[int | None, typer.Option("--item", help="The agenda item's number.")] = None,
+    responsible: Annotated[str | None, typer.Option("--responsible", help="A person, by number or email.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a decision of a meeting, with the quorum as it stands."""
     target = _meeting(meeting)
+    agenda_item = None
+    if item is not None:
+        agenda_item = target.agenda.filter(pk=item).first()
+        if agenda_item is None:
+            raise Refusal(f"--item: no agenda item {item} in meeting {target.pk}")
+    who = get_person(responsible, organization=target.unit.organization) if responsible else None
     decision = record_decision(
-        meeting=target, text=text, outcome=outcome, yes=yes, no=no, abstain=abstain, by=cli_actor()
+        meeting=target,
+        text=text,
+        outcome=outcome,
+        yes=yes,
+        no=no,
+        abstain=abstain,
+        agenda_item=agenda_item,
+        responsible=who,
+        due=parse_date(due, "--due"),
+        by=cli_actor(),
     )
     if as_json:
         print_json(
@@ -172,6 +221,42 @@ def meeting_decide(
     out.print(
         f"Decision {decision.pk} {decision.outcome}{flag}: {decision.present} present, {decision.required} required."
     )
+
+
+@meeting_app.command("minutes")
+def meeting_minutes(
+    meeting: str,
+    text: Annotated[str | None, typer.Option("--text", help="The minutes.")] = None,
+    source: Annotated[Path | None, typer.Option("--file", help="The minutes from a text file.", dir_okay=False)] = None,
+) -> None:
+    """Write a new draft version of a held meeting's minutes."""
+    target = _meeting(meeting)
+    if (text is None) == (source is None):
+        raise Refusal("give the minutes with --text or --file")
+    if source is not None:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Refusal(f"--file: cannot read {source.name} as UTF-8 text ({error})") from None
+    minutes = write_minutes(meeting=target, text=text or "", by=cli_actor())
+    out.print(f"Minutes of meeting {target.pk}: version {minutes.version}, draft.")
+
+
+@meeting_app.command("approve")
+def meeting_approve(
+    meeting: str,
+    at: Annotated[str, typer.Option("--at", help="The later meeting whose decision approves them.")],
+    yes: Annotated[int | None, typer.Option("--yes")] = None,
+    no: Annotated[int | None, typer.Option("--no")] = None,
+    abstain: Annotated[int | None, typer.Option("--abstain")] = None,
+) -> None:
+    """Approve a meeting's latest minutes by a carried decision of a later meeting of its unit."""
+    target, later = _meeting(meeting), _meeting(at)
+    latest = target.minutes_versions.order_by("-version").first()
+    if latest is None:
+        raise Refusal(f"meeting {target.pk} has no minutes")
+    approve_minutes_at(minutes=latest, at=later, yes=yes, no=no, abstain=abstain, by=cli_actor())
+    out.print(f"Minutes of meeting {target.pk} (version {latest.version}) approved at meeting {later.pk}.")
 
 
 @meeting_app.command("held")

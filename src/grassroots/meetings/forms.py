@@ -12,6 +12,9 @@ from grassroots.web import ActionForm
 
 from .models import Attendance, Decision, PlaceVisibility
 
+# An attendance sheet uploaded on the meeting page: one meeting's, never a member file.
+SHEET_MAX_BYTES = 2 * 1024 * 1024
+
 
 class LocalStartInput(forms.DateTimeInput):
     input_type = "datetime-local"
@@ -50,23 +53,60 @@ class MeetingForm(ActionForm):
         return start.replace(tzinfo=None)
 
 
-class AttendanceForm(ActionForm):
-    """A paper sheet entered afterwards: who was present."""
+class AttendanceGridForm(ActionForm):
+    """A paper sheet entered afterwards: every person on the list with their status."""
 
-    people = forms.TypedMultipleChoiceField(label="Present", coerce=int)
-    status = forms.ChoiceField(label="Mark as", choices=Attendance.Status.choices, initial=Attendance.Status.PRESENT)
-
-    def __init__(self, *args, people: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, people: list[tuple[int, str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["people"]).choices = people
+        for pk, name, status in people:
+            self.fields[f"status_{pk}"] = forms.ChoiceField(
+                label=name, choices=Attendance.Status.choices, initial=status, required=False
+            )
+
+    def marks(self) -> list[tuple[int, str]]:
+        """(person id, status) for every row of the sheet."""
+        return [(int(name.removeprefix("status_")), value) for name, value in self.cleaned_data.items() if value]
+
+
+class SheetFileForm(ActionForm):
+    """An attendance sheet as a file: a column `id` or `email`, and `status`."""
+
+    file = forms.FileField(label="Sheet (CSV or XLSX)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > SHEET_MAX_BYTES:
+            raise forms.ValidationError(f"at most {SHEET_MAX_BYTES // 1024 // 1024} MB: a sheet is one meeting's")
+        return upload
 
 
 class DecisionForm(ActionForm):
     text = forms.CharField(label="Decision", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(label="Outcome", choices=Decision.Outcome.choices)
-    yes = forms.IntegerField(label="Yes", min_value=0, required=False)
-    no = forms.IntegerField(label="No", min_value=0, required=False)
-    abstain = forms.IntegerField(label="Abstain", min_value=0, required=False)
+    yes = forms.IntegerField(label="Yes", min_value=0, max_value=1_000_000, required=False)
+    no = forms.IntegerField(label="No", min_value=0, max_value=1_000_000, required=False)
+    abstain = forms.IntegerField(label="Abstain", min_value=0, max_value=1_000_000, required=False)
+    agenda_item = forms.TypedChoiceField(label="On the item", coerce=int, required=False, empty_value=None)
+    responsible = forms.TypedChoiceField(label="Responsible", coerce=int, required=False, empty_value=None)
+    due = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, items: list[tuple[int, str]], people: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["agenda_item"]).choices = [("", "(none)"), *items]
+        cast(forms.ChoiceField, self.fields["responsible"]).choices = [("", "(nobody)"), *people]
+
+
+class ApproveMinutesForm(ActionForm):
+    """At a later meeting: approve the latest minutes of an earlier one, by a carried decision."""
+
+    minutes = forms.TypedChoiceField(label="Minutes of", coerce=int)
+    yes = forms.IntegerField(label="Yes", min_value=0, max_value=1_000_000, required=False)
+    no = forms.IntegerField(label="No", min_value=0, max_value=1_000_000, required=False)
+    abstain = forms.IntegerField(label="Abstain", min_value=0, max_value=1_000_000, required=False)
+
+    def __init__(self, *args, minutes: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["minutes"]).choices = minutes
 
 
 class AgendaItemForm(ActionForm):

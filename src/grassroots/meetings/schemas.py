@@ -69,6 +69,9 @@ class AgendaItemOut(Schema):
 
 class DecisionOut(Schema):
     id: int
+    meeting: int = Field(alias="meeting_id")
+    agenda_item: int | None = Field(None, alias="agenda_item_id")
+    responsible: int | None = Field(None, alias="responsible_id")
     text: str
     outcome: str
     yes: int | None
@@ -84,10 +87,14 @@ class MinutesOut(Schema):
     version: int
     status: str
     text: str
+    approved_at: int | None = Field(None, description="The later meeting whose decision approved them.")
+    approved_by: int | None = Field(None, description="That decision.")
 
 
 class MeetingDetailOut(MeetingOut):
+    guests: int = Field(description="Guests present (not counted members) and walk-ins only counted.")
     agenda: list[AgendaItemOut]
+    offered: list[AgendaItemOut] = Field(description="Items still open at the unit's last meeting held before.")
     decisions: list[DecisionOut]
     minutes: MinutesOut | None
 
@@ -133,6 +140,9 @@ class AttendanceIn(Body):
     method: Literal["host", "qr", "self", "paper", "import"] = "paper"
 
 
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)]
+
+
 class DecisionIn(Body):
     text: Annotated[str, Field(min_length=1, max_length=5000)]
     outcome: Literal["carried", "failed", "deferred"]
@@ -140,11 +150,72 @@ class DecisionIn(Body):
     no: Count | None = None
     abstain: Count | None = None
     due: IsoDate | None = None
+    agenda_item: RowId | None = Field(
+        None, description="An agenda item of this meeting (carried or failed: dealt with)."
+    )
+    responsible: PersonId | None = None
+
+
+class ApproveMinutesIn(Body):
+    minutes_of: RowId = Field(description="The earlier meeting whose latest minutes this meeting approves.")
+    yes: Count | None = None
+    no: Count | None = None
+    abstain: Count | None = None
+
+
+class SheetOut(Schema):
+    rows: int = Field(description="Rows read from the sheet.")
+    changed: list[AttendanceOut]
+
+
+class RegistrationOut(Schema):
+    code: str = Field(description="The one-time check-in code (its QR code is on the meeting page).")
+    svg: str = Field(description="The code as a QR code, an SVG.")
+
+
+class HostPersonOut(Schema):
+    person: int
+    name: str = Field(description="First name and initial: all the host sees.")
+    status: str
+    guest: bool
+
+
+class CounterOut(Schema):
+    present: int
+    expected: int
+    guests: int
+
+
+class HostListOut(CounterOut):
+    meeting: int
+    title: str
+    unit: str = Field(description="The unit's name.")
+    start: str
+    people: list[HostPersonOut]
+
+
+class HostTapIn(Body):
+    person: PersonId
+
+
+class HostWalkInIn(Body):
+    name: Annotated[str, Field(max_length=200)] = ""
+    email: Annotated[str, Field(max_length=254)] = ""
+    consent: bool = Field(False, description="They agree to be recorded as a supporter; otherwise only counted.")
+
+
+class HostScanIn(Body):
+    code: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class HostDoneOut(CounterOut):
+    person: HostPersonOut | None = Field(None, description="Who was checked in (none for a walk-in only counted).")
 
 
 class AgendaItemIn(Body):
     title: Annotated[str, Field(min_length=1, max_length=300)]
     parent: Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)] | None = None
+    carried_from: RowId | None = Field(None, description="An item still open at the last meeting (see `offered`).")
 
 
 class MinutesIn(Body):

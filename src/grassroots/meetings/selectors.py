@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
@@ -17,7 +18,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.people.models import Membership, Person
 
 from .hostlink import host_window, read_host_token
-from .models import AgendaItem, Attendance, FeedToken, Meeting
+from .models import AgendaItem, Attendance, FeedToken, Meeting, Minutes
 from .times import day_bounds
 
 # Who is expected at a meeting: everyone asked or coming, not those excused.
@@ -252,3 +253,49 @@ def registration_of(user, meeting: Meeting) -> Attendance | None:
     return Attendance.objects.filter(
         meeting=meeting, person_id=person_id, status=Attendance.Status.REGISTERED, code__isnull=False
     ).first()
+
+
+def agenda_items(agenda: list[AgendaItem]) -> list[AgendaItem]:
+    """The items of an agenda as `agenda_of` gives it, sub-items after their item."""
+    return [entry for item in agenda for entry in (item, *getattr(item, "children", []))]
+
+
+def guests_of(meeting: Meeting) -> int:
+    """Guests at a meeting: those present who are not counted members (walk-ins recorded as
+    supporters, people from elsewhere), and walk-ins only counted."""
+    recorded = Attendance.objects.filter(meeting=meeting, status=Attendance.Status.PRESENT, guest=True).count()
+    return recorded + meeting.walk_ins
+
+
+@dataclass(frozen=True)
+class OwnRow:
+    """The signed-in user's own person in a meeting's organization and their row, if any."""
+
+    person_id: int
+    row: Attendance | None
+
+
+def own_row(user, meeting: Meeting) -> OwnRow | None:
+    """The user's own attendance at a meeting (None when the user is no person there)."""
+    person_id = grants_for(user, meeting.unit.organization_id).person_id
+    if person_id is None:
+        return None
+    return OwnRow(person_id, Attendance.objects.filter(meeting=meeting, person_id=person_id).first())
+
+
+def minutes_to_approve(meeting: Meeting) -> list[Minutes]:
+    """The latest draft minutes of each earlier held meeting of the unit (the last twenty), which
+    this meeting may approve."""
+    drafts = (
+        Minutes.objects.filter(
+            meeting__unit_id=meeting.unit_id,
+            meeting__start__lt=meeting.start,
+            meeting__status=Meeting.Status.HELD,
+        )
+        .select_related("meeting")
+        .order_by("-meeting__start", "meeting_id", "-version")
+    )
+    latest: dict[int, Minutes] = {}
+    for minutes in drafts[:200]:
+        latest.setdefault(minutes.meeting_id, minutes)
+    return [m for m in latest.values() if m.status == Minutes.Status.DRAFT][:20]

@@ -23,10 +23,21 @@ from grassroots.web import refusal_message
 
 from . import actions, selectors
 from .feeds import calendar_of, etag_of
-from .forms import AgendaItemForm, AttendanceForm, DecisionForm, FeedForm, MeetingForm, MinutesForm, WalkInForm
+from .forms import (
+    AgendaItemForm,
+    ApproveMinutesForm,
+    AttendanceGridForm,
+    DecisionForm,
+    FeedForm,
+    MeetingForm,
+    MinutesForm,
+    SheetFileForm,
+    WalkInForm,
+)
 from .hostlink import short_name
-from .models import FeedToken, Meeting
+from .models import Attendance, FeedToken, Meeting
 from .qr import registration_svg
+from .selectors import agenda_items
 
 RECENT_PAST = 20
 
@@ -88,6 +99,16 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     agenda = selectors.agenda_of(target)
     counts = selectors.counts_of(target)
     mine = selectors.registration_of(_user(request), target)
+    own = selectors.own_row(_user(request), target)
+    now = timezone.now()
+    approvable = (
+        [
+            (m.pk, f"{m.meeting.title}, {m.meeting.on} (version {m.version})")
+            for m in selectors.minutes_to_approve(target)
+        ]
+        if may_manage and target.status != "cancelled" and target.start <= now
+        else []
+    )
     context = {
         "my_code_svg": mark_safe(registration_svg(mine.code)) if mine and mine.code else "",  # noqa: S308
         "organization": organization,
@@ -101,15 +122,32 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "attendance": attendance,
         "counts": counts,
         "decisions": list(target.decisions.order_by("id")),
-        "minutes": list(target.minutes_versions.order_by("-version")[:1]),
+        "minutes": list(target.minutes_versions.select_related("approved_by__meeting").order_by("-version")[:1]),
         "may_manage": may_manage,
-        "attendance_form": AttendanceForm(
-            people=[(row.person_id, row.person.name) for row in attendance],
-            initial={"people": [row.person_id for row in attendance if row.status == "present"]},
+        "attendance_form": AttendanceGridForm(
+            people=[(row.person_id, row.person.name, row.status) for row in attendance]
         )
         if may_manage
         else None,
-        "decision_form": DecisionForm() if may_manage else None,
+        "sheet_form": SheetFileForm() if may_manage else None,
+        "statuses": Attendance.Status.choices,
+        "decision_form": DecisionForm(
+            items=[(item.pk, item.title) for item in agenda_items(agenda)],
+            people=[(row.person_id, row.person.name) for row in attendance],
+        )
+        if may_manage
+        else None,
+        "approve_form": ApproveMinutesForm(minutes=approvable) if may_manage and approvable else None,
+        "guests": selectors.guests_of(target),
+        "own": own,
+        "may_register": own is not None
+        and target.status == "planned"
+        and now < target.end
+        and (own.row is None or own.row.status not in ("registered", "present")),
+        "may_check_in": own is not None
+        and target.status == "planned"
+        and target.start - actions.CHECK_IN_OPENS <= now <= target.end
+        and (own.row is None or own.row.status != "present"),
         "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
         "minutes_form": MinutesForm() if may_manage else None,
     }
@@ -139,24 +177,36 @@ def _run(request: HttpRequest, action, *, done: str, **arguments) -> None:
 @login_required
 @require_POST
 def meeting_attend(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
-    """The attendance grid: the people ticked get the status chosen (a paper sheet entered afterwards)."""
+    """The attendance grid: every person on the list with their status, from a paper sheet
+    entered afterwards (method paper)."""
     organization, target = _meeting(request, org, meeting)
     _managers_only(request, target.unit)
-    people_rows = {row.person_id: row.person for row in selectors.attendance_of(_user(request), target)}
-    form = AttendanceForm(request.POST, people=[(pk, person.name) for pk, person in people_rows.items()])
+    rows = {row.person_id: row for row in selectors.attendance_of(_user(request), target)}
+    form = AttendanceGridForm(request.POST, people=[(pk, row.person.name, row.status) for pk, row in rows.items()])
     if not form.is_valid():
         messages.error(request, form.error_message())
         return _back(organization, target)
-    chosen = [people_rows[pk] for pk in form.cleaned_data["people"]]
-    _run(
-        request,
-        actions.record_attendance,
-        done=f"{len(chosen)} recorded {form.cleaned_data['status']}.",
-        meeting=target,
-        people=chosen,
-        status=form.cleaned_data["status"],
-        method="paper",
-    )
+    marks = [(rows[pk].person, status) for pk, status in form.marks() if rows[pk].status != status]
+    _run(request, actions.record_sheet, done=f"{len(marks)} changed from the sheet.", meeting=target, marks=marks)
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_attend_file(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """An attendance sheet as a CSV or XLSX file, read by the import machinery (method import)."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    form = SheetFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return _back(organization, target)
+    try:
+        result = actions.import_attendance_upload(meeting=target, upload=form.cleaned_data["file"], by=_user(request))
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, f"{result.rows} rows read, {len(result.changed)} changed.")
     return _back(organization, target)
 
 
@@ -181,9 +231,18 @@ def meeting_cancel(request: HttpRequest, org: str, meeting: int) -> HttpResponse
 def meeting_decide(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
     _managers_only(request, target.unit)
-    form = DecisionForm(request.POST)
+    items = {item.pk: item for item in target.agenda.all()}
+    people = {row.person_id: row.person for row in selectors.attendance_of(_user(request), target)}
+    form = DecisionForm(
+        request.POST,
+        items=[(pk, item.title) for pk, item in items.items()],
+        people=[(pk, person.name) for pk, person in people.items()],
+    )
     if form.is_valid():
-        _run(request, actions.record_decision, done="Decision recorded.", meeting=target, **form.cleaned_data)
+        data = dict(form.cleaned_data)
+        data["agenda_item"] = items.get(data["agenda_item"]) if data["agenda_item"] else None
+        data["responsible"] = people.get(data["responsible"]) if data["responsible"] else None
+        _run(request, actions.record_decision, done="Decision recorded.", meeting=target, **data)
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
@@ -335,6 +394,7 @@ def _host_context(token: str, meeting: Meeting) -> dict:
         "rows": [(row, short_name(row.person.name)) for row in rows],
         "present": sum(1 for row in rows if row.status == "present"),
         "expected": len(rows),
+        "guests": sum(1 for row in rows if row.guest and row.status == "present") + meeting.walk_ins,
     }
 
 
@@ -394,3 +454,70 @@ def host_scan(request: HttpRequest, token: str) -> HttpResponse:
     else:
         messages.success(request, f"{short_name(row.person.name)} is checked in.")
     return redirect("host_page", token=token)
+
+
+@login_required
+@require_POST
+def meeting_register(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """A member registers for a meeting and gets a one-time check-in code (its QR code is on the page)."""
+    organization, target = _meeting(request, org, meeting)
+    try:
+        actions.register_self(meeting=target, user=_user(request))
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, "You are registered: show the code below at the door.")
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_check_in(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """A member checks themselves in (self check-in)."""
+    organization, target = _meeting(request, org, meeting)
+    try:
+        actions.check_in_self(meeting=target, user=_user(request))
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, "You are checked in.")
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_approve_minutes(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """At this meeting: approve the latest minutes of an earlier meeting by a carried decision."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    candidates = {m.pk: m for m in selectors.minutes_to_approve(target)}
+    form = ApproveMinutesForm(request.POST, minutes=[(pk, str(pk)) for pk in candidates])
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        minutes = candidates[data.pop("minutes")]
+        _run(request, actions.approve_minutes_at, done="The minutes are approved.", minutes=minutes, at=target, **data)
+    else:
+        messages.error(request, form.error_message())
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_agenda_carry(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """Put an item still open at the unit's last meeting on this meeting's agenda."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    offered = {str(item.pk): item for item in selectors.open_items_before(target)}
+    item = offered.get(request.POST.get("item", ""))
+    if item is None:
+        messages.error(request, "item: not an item still open at the last meeting")
+        return _back(organization, target)
+    _run(
+        request,
+        actions.add_agenda_item,
+        done="Agenda item carried over.",
+        meeting=target,
+        title=item.title,
+        carried_from=item,
+    )
+    return _back(organization, target)

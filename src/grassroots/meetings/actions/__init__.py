@@ -1,6 +1,14 @@
 """Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
 minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
 
+from .attendance import (
+    check_in_self,
+    count_walk_in,
+    import_attendance,
+    import_attendance_upload,
+    record_sheet,
+    register_self,
+)
 from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
 from .feeds import create_feed, feed_digest, revoke_feed
 from .meetings import (
@@ -13,13 +21,27 @@ from .meetings import (
     reschedule_meeting,
     schedule_meeting,
 )
-from .records import add_agenda_item, approve_minutes, close_agenda_item, record_decision, write_minutes
+from .records import (
+    add_agenda_item,
+    approve_minutes,
+    approve_minutes_at,
+    close_agenda_item,
+    record_decision,
+    write_minutes,
+)
 from .series import edit_series, extend_all_series, extend_series, schedule_series, window_end
 
 __all__ = [
+    "check_in_self",
+    "count_walk_in",
+    "import_attendance",
+    "import_attendance_upload",
+    "record_sheet",
+    "register_self",
     "CHECK_IN_OPENS",
     "add_agenda_item",
     "approve_minutes",
+    "approve_minutes_at",
     "cancel_meeting",
     "close_agenda_item",
     "create_feed",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
-from django.db.models import F
 
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.errors import ActionRefused, refuse_overlong
@@ -15,6 +14,7 @@ from grassroots.people.models import Person
 
 from ..hostlink import host_token
 from ..models import Attendance, Meeting
+from .attendance import count_walk_in
 from .meetings import _locked, record_attendance
 
 WALK_IN_CONSENT = "recorded as a supporter at a meeting"
@@ -77,8 +77,7 @@ def walk_in(*, meeting: Meeting, name: str, email: str = "", consent: bool) -> P
 
     name = name.strip()
     if not consent:
-        with transaction.atomic():
-            Meeting.objects.filter(pk=meeting.pk).update(walk_ins=F("walk_ins") + 1)
+        count_walk_in(meeting=meeting, by=host_label(meeting))
         return None
     if not name:
         raise ActionRefused("name: a walk-in recorded as a supporter needs a name", field="name")

@@ -54,15 +54,17 @@ def invite_members(meeting: Meeting, *, by: Actor) -> int:
     # Those who are members on the meeting's day: today's members for a meeting ahead, the
     # members of the time for one entered afterwards.
     members = Membership.objects.on(meeting.on).filter(unit_id=meeting.unit_id).exclude(person_id__in=already)
+    counted = set(meeting.unit.organization.constitution.member_statuses.counted)
     rows = [
         Attendance(
             meeting=meeting,
             person_id=person_id,
             status=Attendance.Status.INVITED,
+            guest=status not in counted,  # a supporter is asked, and never makes the quorum
             recorded_by=actor_label(by),
             recorded_at=now,
         )
-        for person_id in members.values_list("person_id", flat=True)
+        for person_id, status in members.values_list("person_id", "status")
     ]
     Attendance.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
@@ -245,6 +247,36 @@ def _check_people_visible(by: Actor, meeting: Meeting, people: Sequence[Person])
             raise ActionRefused(f"no person {person.pk} in {organization.slug}", field="person")
 
 
+def outside_the_unit(meeting: Meeting, people: Sequence[Person]) -> list[Person]:
+    """The people who are neither on the meeting's list nor members (of any status) of its unit
+    or a unit under it today: attendance is not recorded for them."""
+    ids = [person.pk for person in people]
+    listed = set(Attendance.objects.filter(meeting=meeting, person_id__in=ids).values_list("person_id", flat=True))
+    path = meeting.unit.path
+    members = set(
+        Membership.objects.current()
+        .filter(person_id__in=ids, unit__path__gte=path, unit__path__lt=path + "~")
+        .values_list("person_id", flat=True)
+    )
+    return [person for person in people if person.pk not in listed and person.pk not in members]
+
+
+def _refuse_outsiders(meeting: Meeting, people: Sequence[Person]) -> None:
+    outsiders = outside_the_unit(meeting, people)
+    if outsiders:
+        names = ", ".join(str(person.pk) for person in outsiders)
+        raise ActionRefused(
+            f"person: {names} neither on this meeting's list nor a member of {meeting.unit.name}", field="person"
+        )
+
+
+def check_status_and_method(status: str, method: str) -> None:
+    if status not in Attendance.Status.values:
+        raise ActionRefused(f"status: '{status}' is not one of {', '.join(Attendance.Status.values)}", field="status")
+    if method not in Attendance.Method.values:
+        raise ActionRefused(f"method: '{method}' is not one of {', '.join(Attendance.Method.values)}", field="method")
+
+
 def record_attendance(
     *,
     meeting: Meeting,
@@ -255,53 +287,66 @@ def record_attendance(
     arrived_at: dt.datetime | None = None,
 ) -> list[Attendance]:
     """Record people's attendance at a meeting, one row per person (a second record changes the
-        row). Present or absent only once check-in opens (two hours before the start), never at a
-        cancelled meeting. Someone who is not a counted member of the unit (a supporter, someone from
-    elsewhere) is recorded as a guest and never makes the quorum; nobody
-        becomes a member by attending. Rows that already say the same are left alone and not audited."""
-    if status not in Attendance.Status.values:
-        raise ActionRefused(f"status: '{status}' is not one of {', '.join(Attendance.Status.values)}", field="status")
-    if method not in Attendance.Method.values:
-        raise ActionRefused(f"method: '{method}' is not one of {', '.join(Attendance.Method.values)}", field="method")
-    now = timezone.now()
+    row), by whoever manages its unit, for people they may see. See `write_attendance`."""
+    check_status_and_method(status, method)
     with transaction.atomic():
         meeting = _locked(meeting, by)
         _check_people_visible(by, meeting, people)
-        if meeting.status == Meeting.Status.CANCELLED:
-            raise ActionRefused("the meeting is cancelled; no attendance is recorded", field="meeting")
-        if status in (Attendance.Status.PRESENT, Attendance.Status.ABSENT) and now < meeting.start - CHECK_IN_OPENS:
-            raise ActionRefused(
-                f"the meeting starts {meeting.local_start:%Y-%m-%d %H:%M}; attendance opens two hours before",
-                field="meeting",
-            )
-        counted = meeting.unit.organization.constitution.member_statuses.counted
-        members = set(
-            Membership.objects.current()
-            .filter(unit_id=meeting.unit_id, person__in=people, status__in=counted)
-            .values_list("person_id", flat=True)
+        _refuse_outsiders(meeting, people)
+        return write_attendance(meeting, people, by=by, status=status, method=method, arrived_at=arrived_at)
+
+
+def write_attendance(
+    meeting: Meeting,
+    people: Sequence[Person],
+    *,
+    by: Actor,
+    status: str,
+    method: str,
+    arrived_at: dt.datetime | None = None,
+) -> list[Attendance]:
+    """Write attendance rows of a meeting locked by the caller, who has checked the actor's right.
+    Present or absent only once check-in opens (two hours before the start), never at a
+    cancelled meeting. Someone who is not a counted member of the unit (a supporter, someone from
+    elsewhere) is recorded as a guest and never makes the quorum; nobody becomes a member by
+    attending. Rows that already say the same are left alone and not audited."""
+    now = timezone.now()
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ActionRefused("the meeting is cancelled; no attendance is recorded", field="meeting")
+    if status in (Attendance.Status.PRESENT, Attendance.Status.ABSENT) and now < meeting.start - CHECK_IN_OPENS:
+        raise ActionRefused(
+            f"the meeting starts {meeting.local_start:%Y-%m-%d %H:%M}; attendance opens two hours before",
+            field="meeting",
         )
-        existing = {row.person_id: row for row in Attendance.objects.filter(meeting=meeting, person__in=people)}
-        changed: list[Attendance] = []
-        for person in dict.fromkeys(people):
-            row = existing.get(person.pk) or Attendance(meeting=meeting, person=person, guest=person.pk not in members)
-            if row.pk is not None and row.status == status:
-                continue
-            row.status = status
-            row.method = method
-            row.arrived_at = (arrived_at or now) if status == Attendance.Status.PRESENT else None
-            row.recorded_by = actor_label(by)
-            row.recorded_at = now
-            row.save()
-            changed.append(row)
-        if changed:
-            write_audit_record(
-                by=by,
-                action="meeting.attend",
-                target=meeting,
-                organization=meeting.unit.organization,
-                unit=meeting.unit,
-                changes={status: [None, [row.person_id for row in changed]], "method": [None, method]},
-            )
+    counted = meeting.unit.organization.constitution.member_statuses.counted
+    members = set(
+        Membership.objects.current()
+        .filter(unit_id=meeting.unit_id, person__in=people, status__in=counted)
+        .values_list("person_id", flat=True)
+    )
+    existing = {row.person_id: row for row in Attendance.objects.filter(meeting=meeting, person__in=people)}
+    changed: list[Attendance] = []
+    for person in dict.fromkeys(people):
+        row = existing.get(person.pk) or Attendance(meeting=meeting, person=person, guest=person.pk not in members)
+        if row.pk is not None and row.status == status:
+            continue
+        row.guest = person.pk not in members  # as they stand now: a supporter invited stays a guest
+        row.status = status
+        row.method = method
+        row.arrived_at = (arrived_at or now) if status == Attendance.Status.PRESENT else None
+        row.recorded_by = actor_label(by)
+        row.recorded_at = now
+        row.save()
+        changed.append(row)
+    if changed:
+        write_audit_record(
+            by=by,
+            action="meeting.attend",
+            target=meeting,
+            organization=meeting.unit.organization,
+            unit=meeting.unit,
+            changes={status: [None, [row.person_id for row in changed]], "method": [None, method]},
+        )
     return changed
 
 

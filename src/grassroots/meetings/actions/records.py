@@ -111,6 +111,10 @@ def record_decision(
             required=required,
             quorate=present >= required,
         )
+        if agenda_item is not None and outcome != Decision.Outcome.DEFERRED and agenda_item.is_open:
+            # Carried or failed, the item is dealt with; deferred, it stays open for the next meeting.
+            agenda_item.is_open = False
+            agenda_item.save(update_fields=["is_open"])
         write_audit_record(
             by=by,
             action="meeting.decide",
@@ -121,6 +125,9 @@ def record_decision(
                 "decision": [None, decision.pk],
                 "outcome": [None, outcome],
                 "quorum": [None, f"{present} present, {required} required"],
+                **({"agenda_item": [None, agenda_item.title]} if agenda_item else {}),
+                **({"responsible": [None, responsible.pk]} if responsible else {}),
+                **({"due": [None, due.isoformat()]} if due else {}),
             },
         )
     return decision
@@ -164,9 +171,36 @@ def approve_minutes(*, minutes: Minutes, decision: Decision, by: Actor) -> Minut
         latest = Minutes.objects.filter(meeting=meeting).order_by("-version").first()
         if latest is None or latest.pk != minutes.pk:
             raise ActionRefused("only the latest version of the minutes is approved")
+        if minutes.status == Minutes.Status.APPROVED:
+            raise ActionRefused("these minutes are approved already")
         minutes.status = Minutes.Status.APPROVED
         minutes.approved_by = decision
         minutes.save(update_fields=["status", "approved_by"])
         held = [Meeting.Status.HELD]
         _set_status(meeting, Meeting.Status.APPROVED, allowed_from=held, by=by, action="meeting.approve")
     return minutes
+
+
+def approve_minutes_at(
+    *,
+    minutes: Minutes,
+    at: Meeting,
+    by: Actor,
+    yes: int | None = None,
+    no: int | None = None,
+    abstain: int | None = None,
+) -> Minutes:
+    """Approve a meeting's latest minutes at a later meeting of its unit: a carried decision of
+    that meeting (with its quorum) approves them, all in one transaction."""
+    earlier = minutes.meeting
+    with transaction.atomic():
+        decision = record_decision(
+            meeting=at,
+            text=f"The minutes of {earlier.title} of {earlier.on} (version {minutes.version}) are approved.",
+            outcome=Decision.Outcome.CARRIED,
+            yes=yes,
+            no=no,
+            abstain=abstain,
+            by=by,
+        )
+        return approve_minutes(minutes=minutes, decision=decision, by=by)
