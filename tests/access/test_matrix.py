@@ -134,6 +134,12 @@ def member_file(scene, org) -> dict:
     return {"file": SimpleUploadedFile("members.csv", b"name,unit\nNew Person,elm-house\n"), "on_duplicate": "skip"}
 
 
+def attendance_sheet(scene, meeting) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("sheet.csv", f"id,status\n{scene.people['member'].pk},present\n".encode())}
+
+
 IMPORTING = {"right": Right.IMPORT_EXPORT, "anywhere": True}
 # The scene's publications are the organizations' own: publishing in them needs the whole organization.
 PUBLISHING = {"over": lambda scene, target: [None]}
@@ -282,12 +288,6 @@ NOT_IN_MATRIX = (
     | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
-
-
-def attendance_sheet(scene, meeting) -> dict:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return {"file": SimpleUploadedFile("sheet.csv", f"id,status\n{scene.people['member'].pk},present\n".encode())}
 
 
 def api_body_dated(scene, target) -> dict:

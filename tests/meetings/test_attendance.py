@@ -61,7 +61,11 @@ def test_the_grid_gives_everyone_on_the_list_a_status_in_one_form(staff_client, 
     html = page.content.decode()
     for person in people:
         assert f'name="status_{person.pk}"' in html
-    sheet = {f"status_{people[0].pk}": "present", f"status_{people[1].pk}": "excused", f"status_{people[2].pk}": "absent"}
+    sheet = {
+        f"status_{people[0].pk}": "present",
+        f"status_{people[1].pk}": "excused",
+        f"status_{people[2].pk}": "absent",
+    }
     response = staff_client.post(reverse("meeting_attend", args=[org.slug, meeting.pk]), sheet, follow=True)
     assert "3 changed from the sheet." in text(response, "messages")
     assert _rows(meeting) == {

@@ -12,7 +12,7 @@ from django.utils import timezone
 from grassroots.audit.models import AuditRecord
 from grassroots.errors import ActionRefused
 from grassroots.meetings import actions
-from grassroots.meetings.models import Attendance
+from grassroots.meetings.models import Attendance, Meeting
 from grassroots.meetings.qr import registration_svg
 from grassroots.meetings.selectors import meeting_by_host_token
 from grassroots.people.models import Membership, Person
@@ -104,3 +104,83 @@ def test_the_qr_code_is_an_svg_without_style_or_script():
     svg = registration_svg("a-one-time-code")
     assert svg.startswith("<svg") and "<path" in svg
     assert "style" not in svg and "script" not in svg
+
+
+def _window_ending(meeting, seconds_from_now: int):
+    """Move a meeting so that its host link's window ends that many seconds from now."""
+    end = timezone.now() + dt.timedelta(seconds=seconds_from_now) - dt.timedelta(hours=12)
+    Meeting.objects.filter(pk=meeting.pk).update(start=end - dt.timedelta(minutes=meeting.duration))
+
+
+def test_the_host_link_one_second_after_its_window_is_404_on_the_page_and_the_api(client, meeting):
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    _window_ending(meeting, 30)
+    assert client.get(reverse("host_page", args=[token])).status_code == 200
+    assert client.get(f"/api/checkin/{token}").status_code == 200
+    _window_ending(meeting, -1)
+    assert client.get(reverse("host_page", args=[token])).status_code == 404
+    assert client.get(f"/api/checkin/{token}").status_code == 404
+    person = meeting.attendance.first().person
+    tap = client.post(f"/api/checkin/{token}/tap", {"person": person.pk}, content_type="application/json")
+    assert tap.status_code == 404
+    assert not Attendance.objects.filter(meeting=meeting, status="present").exists()
+
+
+def test_the_api_taps_undoes_counts_and_reaches_its_meeting_only(client, org, tree, meeting):
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    row = meeting.attendance.select_related("person").first()
+    row.person.name, row.person.email = "Ann Example", "ann@example.org"
+    row.person.save(update_fields=["name", "email"])
+    listed = client.get(f"/api/checkin/{token}")
+    assert listed.status_code == 200
+    body = listed.json()
+    assert (body["present"], body["expected"], body["guests"], body["title"]) == (0, 3, 0, "Door")
+    assert {"person": row.person_id, "name": "Ann E.", "status": "invited", "guest": False} in body["people"]
+    assert "Example" not in listed.content.decode() and "ann@example.org" not in listed.content.decode()
+
+    def post(path, data):
+        return client.post(f"/api/checkin/{token}/{path}", data, content_type="application/json")
+
+    tapped = post("tap", {"person": row.person_id})
+    assert (tapped.json()["present"], tapped.json()["person"]["status"]) == (1, "present")
+    assert Attendance.objects.get(pk=row.pk).method == "host"
+    assert post("undo", {"person": row.person_id}).json()["present"] == 0
+    assert client.get(f"/api/checkin/{token}/counter").json() == {"present": 0, "expected": 3, "guests": 0}
+    # Someone of another unit's meeting is not on this list: refused, nothing recorded.
+    other = actions.schedule_meeting(
+        unit=tree["oak"], title="Oak", start=meeting.local_start.replace(tzinfo=None), by=BY
+    )
+    stranger = other.attendance.first().person_id
+    refused = post("tap", {"person": stranger})
+    assert (refused.status_code, refused.json()["field"]) == (409, "person")
+    assert not Attendance.objects.filter(meeting__in=[meeting, other], person_id=stranger, status="present").exists()
+    walked = post("walk-in", {"name": "Wim Walker", "consent": True})
+    assert (walked.json()["guests"], walked.json()["person"]["name"]) == (1, "Wim W.")
+    assert post("walk-in", {}).json() == {"present": 1, "expected": 4, "guests": 2, "person": None}
+    # A forged or regenerated link reaches nothing.
+    assert client.get("/api/checkin/forged").status_code == 404
+    actions.issue_host_link(meeting=meeting, by=BY)
+    assert client.get(f"/api/checkin/{token}").status_code == 404
+    assert post("tap", {"person": row.person_id}).status_code == 404
+
+
+def test_a_code_scanned_twice_by_the_api_records_one_row_and_one_audit(client, meeting):
+    person = meeting.attendance.first().person
+    code = actions.register(meeting=meeting, person=person, by=BY)
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    before = AuditRecord.objects.filter(action="meeting.attend").count()
+    first = client.post(f"/api/checkin/{token}/scan", {"code": code}, content_type="application/json")
+    assert (first.status_code, first.json()["person"]["status"], first.json()["present"]) == (200, "present", 1)
+    second = client.post(f"/api/checkin/{token}/scan", {"code": code}, content_type="application/json")
+    assert (second.status_code, second.json()["detail"]) == (409, "already checked in")
+    assert Attendance.objects.filter(meeting=meeting, person=person).count() == 1
+    assert Attendance.objects.get(meeting=meeting, person=person).method == "qr"
+    assert AuditRecord.objects.filter(action="meeting.attend").count() == before + 1
+
+
+def test_the_host_page_has_the_camera_scan_and_no_inline_script(client, meeting):
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    html = client.get(reverse("host_page", args=[token])).content.decode()
+    assert 'src="/static/grassroots/host-scan.js"' in html
+    assert '<div id="scanner" hidden>' in html
+    assert "<script>" not in html and "onclick" not in html
