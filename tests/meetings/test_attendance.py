@@ -135,9 +135,12 @@ def test_a_sheet_file_by_the_api_and_by_the_command_line(org, staff, meeting, pe
     assert [(r["person"], r["status"], r["method"]) for r in answer.json()["changed"]] == [
         (people[0].pk, "present", "import")
     ]
-    refused = client.post(url, {"file": _sheet("id\nnot-a-number\n")}, headers=bearer(token))
+    refused = client.post(url, {"file": _sheet("id\nnot-a-number\n²\n")}, headers=bearer(token))
     assert refused.status_code == 409
-    assert refused.json()["reasons"] == ["line 2: id 'not-a-number': no such person you may see"]
+    assert refused.json()["reasons"] == [
+        "line 2: id 'not-a-number': no such person you may see",
+        "line 3: id '²': no such person you may see",
+    ]
 
     sheet = tmp_path / "sheet.csv"
     sheet.write_text(f"id,status\n{people[1].pk},present\n{people[2].pk},\n", encoding="utf-8")

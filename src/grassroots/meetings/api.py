@@ -51,6 +51,7 @@ from .schemas import (
     SheetOut,
     StandingOut,
 )
+from .sheets import import_attendance_upload
 from .times import parse_local
 
 router = Router(tags=["meetings"])
@@ -230,7 +231,7 @@ def record_decision(request: Caller, org_slug: str, meeting_id: int, payload: De
         found = people_by_ids(request.auth, meeting.unit.organization, [data["responsible"]])
         if not found:
             raise ActionRefused(f"responsible: no person with id {data['responsible']}", field="responsible")
-        data["responsible"] = found[payload.responsible]
+        data["responsible"] = found[data["responsible"]]
     decision = actions.record_decision(meeting=meeting, by=request.auth, **data)
     return Status(201, decision)
 
@@ -299,7 +300,7 @@ def record_attendance_sheet(request: Caller, org_slug: str, meeting_id: int, fil
     someone the caller may not see or outside the meeting's unit refuses the whole sheet (409,
     every such row with its line); otherwise every row is recorded, method import."""
     meeting = _meeting(request, org_slug, meeting_id)
-    result = actions.import_attendance_upload(meeting=meeting, upload=file, by=request.auth)
+    result = import_attendance_upload(meeting=meeting, upload=file, by=request.auth)
     return {"rows": result.rows, "changed": _attendance_out(result.changed)}
 
 

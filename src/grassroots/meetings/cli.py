@@ -29,7 +29,6 @@ from grassroots.ids import is_row_id
 
 from .actions import (
     approve_minutes_at,
-    import_attendance,
     mark_held,
     record_attendance,
     record_decision,
@@ -40,6 +39,7 @@ from .actions import (
 from .feeds import calendar_of, site_url
 from .models import Attendance, Meeting
 from .selectors import feed_meetings, meetings_of_unit, standing_of, with_counts
+from .sheets import import_attendance
 from .times import parse_local
 
 meeting_app = typer.Typer(help="Meetings of units: plan, attend, decide, hold, calendar.", no_args_is_help=True)

@@ -38,6 +38,7 @@ from .hostlink import short_name
 from .models import Attendance, FeedToken, Meeting
 from .qr import registration_svg
 from .selectors import agenda_items
+from .sheets import import_attendance_upload
 
 RECENT_PAST = 20
 
@@ -202,7 +203,7 @@ def meeting_attend_file(request: HttpRequest, org: str, meeting: int) -> HttpRes
         messages.error(request, form.error_message())
         return _back(organization, target)
     try:
-        result = actions.import_attendance_upload(meeting=target, upload=form.cleaned_data["file"], by=_user(request))
+        result = import_attendance_upload(meeting=target, upload=form.cleaned_data["file"], by=_user(request))
     except ActionRefused as refusal:
         messages.error(request, refusal_message(refusal))
     else:

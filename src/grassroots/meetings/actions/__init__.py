@@ -4,8 +4,6 @@ minutes), series, check-in and feeds. Each action checks, writes, and audits in 
 from .attendance import (
     check_in_self,
     count_walk_in,
-    import_attendance,
-    import_attendance_upload,
     record_sheet,
     register_self,
 )
@@ -34,8 +32,6 @@ from .series import edit_series, extend_all_series, extend_series, schedule_seri
 __all__ = [
     "check_in_self",
     "count_walk_in",
-    "import_attendance",
-    "import_attendance_upload",
     "record_sheet",
     "register_self",
     "CHECK_IN_OPENS",
