@@ -171,9 +171,9 @@ def test_a_member_registers_gets_a_one_time_code_and_checks_in_once(org, elm, me
     assert text(response, "my-code-heading") == "Your check-in code"
     assert 'class="qr"><path' in response.content.decode()
     # Registering again keeps the same code; checking in before the window opens is refused.
-    assert actions.register_self(meeting=upcoming, user=person_user(person)) == row.code
+    assert actions.register_self(meeting=upcoming, by=person_user(person)) == row.code
     with pytest.raises(ActionRefused, match="check-in is open from two hours before the start"):
-        actions.check_in_self(meeting=upcoming, user=person_user(person))
+        actions.check_in_self(meeting=upcoming, by=person_user(person))
 
     now = _started(elm, title="Tonight")
     client.post(reverse("meeting_check_in", args=[org.slug, now.pk]))
@@ -193,9 +193,9 @@ def test_who_is_not_of_the_unit_neither_registers_nor_checks_in(org, tree, meeti
     (oak_member,) = builders.members(org, tree["oak"], 1)
     user = builders.account(org, "oak@example.org", person=oak_member)
     with pytest.raises(ActionRefused, match="you are not on this meeting's list nor a member of Elm House"):
-        actions.register_self(meeting=meeting, user=user)
+        actions.register_self(meeting=meeting, by=user)
     with pytest.raises(ActionRefused, match="you are no person of this organization"):
-        actions.check_in_self(meeting=meeting, user=staff)
+        actions.check_in_self(meeting=meeting, by=staff)
     assert not Attendance.objects.filter(meeting=meeting, person=oak_member).exists()
 
 

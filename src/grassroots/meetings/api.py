@@ -313,7 +313,7 @@ def register_for_meeting(request: Caller, org_slug: str, meeting_id: int):
     """The caller registers for an upcoming meeting of their unit and gets a one-time check-in code
     (again the same code when already registered)."""
     meeting = _meeting(request, org_slug, meeting_id)
-    code = actions.register_self(meeting=meeting, user=request.auth)
+    code = actions.register_self(meeting=meeting, by=request.auth)
     return Status(201, {"code": code, "svg": registration_svg(code)})
 
 
@@ -326,7 +326,7 @@ def check_in_to_meeting(request: Caller, org_slug: str, meeting_id: int):
     """The caller checks themselves in (self check-in), from two hours before the start to the
     end; a second check-in is refused ("already checked in") and records nothing."""
     meeting = _meeting(request, org_slug, meeting_id)
-    row = actions.check_in_self(meeting=meeting, user=request.auth)
+    row = actions.check_in_self(meeting=meeting, by=request.auth)
     return _attendance_out([row])[0]
 
 

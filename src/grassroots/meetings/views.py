@@ -462,12 +462,7 @@ def host_scan(request: HttpRequest, token: str) -> HttpResponse:
 def meeting_register(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     """A member registers for a meeting and gets a one-time check-in code (its QR code is on the page)."""
     organization, target = _meeting(request, org, meeting)
-    try:
-        actions.register_self(meeting=target, user=_user(request))
-    except ActionRefused as refusal:
-        messages.error(request, refusal_message(refusal))
-    else:
-        messages.success(request, "You are registered: show the code below at the door.")
+    _run(request, actions.register_self, done="You are registered: show the code below at the door.", meeting=target)
     return _back(organization, target)
 
 
@@ -476,12 +471,7 @@ def meeting_register(request: HttpRequest, org: str, meeting: int) -> HttpRespon
 def meeting_check_in(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     """A member checks themselves in (self check-in)."""
     organization, target = _meeting(request, org, meeting)
-    try:
-        actions.check_in_self(meeting=target, user=_user(request))
-    except ActionRefused as refusal:
-        messages.error(request, refusal_message(refusal))
-    else:
-        messages.success(request, "You are checked in.")
+    _run(request, actions.check_in_self, done="You are checked in.", meeting=target)
     return _back(organization, target)
 
 

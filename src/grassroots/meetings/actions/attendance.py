@@ -65,12 +65,12 @@ def _self_locked(meeting: Meeting) -> Meeting:
     return meeting
 
 
-def register_self(*, meeting: Meeting, user) -> str:
+def register_self(*, meeting: Meeting, by) -> str:
     """A member registers for a meeting ahead (status registered) and gets a one-time check-in
     code for the door (shown as a QR code); registering again shows the same code."""
     with transaction.atomic():
         meeting = _self_locked(meeting)
-        person = own_person(user, meeting)
+        person = own_person(by, meeting)
         if meeting.status != Meeting.Status.PLANNED or timezone.now() >= meeting.end:
             raise ActionRefused(f"the meeting is {meeting.get_status_display()} and over; nobody registers for it")
         row = Attendance.objects.filter(meeting=meeting, person=person).first()
@@ -79,24 +79,24 @@ def register_self(*, meeting: Meeting, user) -> str:
         if row is not None and row.status == Attendance.Status.REGISTERED and row.code:
             return row.code
         code = secrets.token_urlsafe(12)
-        write_attendance(meeting, [person], by=user, status=Attendance.Status.REGISTERED, method="self")
+        write_attendance(meeting, [person], by=by, status=Attendance.Status.REGISTERED, method="self")
         Attendance.objects.filter(meeting=meeting, person=person).update(code=code)
     return code
 
 
-def check_in_self(*, meeting: Meeting, user) -> Attendance:
+def check_in_self(*, meeting: Meeting, by) -> Attendance:
     """A member checks themselves in (method self check-in), from two hours before the start to
     the end; a second check-in says so and records nothing."""
     with transaction.atomic():
         meeting = _self_locked(meeting)
-        person = own_person(user, meeting)
+        person = own_person(by, meeting)
         now = timezone.now()
         if meeting.status != Meeting.Status.PLANNED or not (meeting.start - CHECK_IN_OPENS <= now <= meeting.end):
             raise ActionRefused("check-in is open from two hours before the start to the end of a planned meeting")
         row = Attendance.objects.filter(meeting=meeting, person=person).first()
         if row is not None and row.status == Attendance.Status.PRESENT:
             raise ActionRefused("already checked in")
-        (row,) = write_attendance(meeting, [person], by=user, status=Attendance.Status.PRESENT, method="self")
+        (row,) = write_attendance(meeting, [person], by=by, status=Attendance.Status.PRESENT, method="self")
     return row
 
 
