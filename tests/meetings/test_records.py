@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,8 +74,17 @@ def test_a_decision_on_an_item_with_a_responsible_person_and_due_date_on_the_pag
     # Carried, its item is dealt with; deferred, the item stays open and is offered next time.
     assert AgendaItem.objects.get(pk=rent.pk).is_open is False
     assert AgendaItem.objects.get(pk=lift.pk).is_open is True
-    page = staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
+    with CaptureQueriesContext(connection) as two:
+        page = staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
     assert f"[Rent] Responsible: {members[0].name}, due 2031-02-01." in text(page, "decisions")
+    for person in members:
+        actions.record_decision(
+            meeting=meeting, text=f"Ask {person.name}", outcome="failed", agenda_item=lift, responsible=person, by=BY
+        )
+    with CaptureQueriesContext(connection) as five:
+        staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
+    assert len(five.captured_queries) == len(two.captured_queries)  # decisions read with their item and person
+    AgendaItem.objects.filter(pk=lift.pk).update(is_open=True)
     actions.mark_held(meeting=meeting, by=BY)
     nxt = actions.schedule_meeting(unit=elm, title="Next", start=_at(10), by=BY)
     page = staff_client.get(reverse("meeting", args=[org.slug, nxt.pk]))

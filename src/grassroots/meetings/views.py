@@ -122,7 +122,7 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "offered": selectors.open_items_before(target) if may_manage else [],
         "attendance": attendance,
         "counts": counts,
-        "decisions": list(target.decisions.order_by("id")),
+        "decisions": list(target.decisions.select_related("agenda_item", "responsible").order_by("id")),
         "minutes": list(target.minutes_versions.select_related("approved_by__meeting").order_by("-version")[:1]),
         "may_manage": may_manage,
         "attendance_form": AttendanceGridForm(
