@@ -48,7 +48,7 @@
     start.hidden = true;
     stop.hidden = false;
     status.textContent = "Hold the code in front of the camera.";
-    await video.play();
+    await video.play().catch(() => {});
     const look = async () => {
       if (!stream) {
         return;
