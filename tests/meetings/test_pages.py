@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,3 +83,39 @@ def test_query_count_does_not_grow_with_attendance(staff_client, org, elm, djang
     with django_assert_max_num_queries(25):
         listing = staff_client.get(reverse("unit_meetings", args=[org.slug, elm.slug]))
     assert "30 / 33" in text(listing, "past")
+
+
+# Queries of each page or tap, whatever the number of meetings and attendance rows (the benchmark,
+# bench/meetings.py, measures them at organizing scale). The tap: the meeting by its link, the
+# transaction (here a savepoint) around one UPDATE and its audit record.
+MEETING_LIST_QUERIES = 11
+MEETING_PAGE_QUERIES = 17
+TAP_QUERIES = 5
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_the_list_the_meeting_page_and_a_tap_run_fixed_queries(
+    staff_client, org, elm, size, django_assert_max_num_queries
+):
+    crowd = builders.members(org, elm, size)
+    start = _now_local()
+    for days in range(size):
+        actions.schedule_meeting(unit=elm, title=f"Past {days}", start=start - dt.timedelta(days=days + 1), by=BY)
+    meeting = actions.schedule_meeting(unit=elm, title="Tonight", start=start, by=BY)
+    actions.record_attendance(meeting=meeting, people=crowd[:-1], by=BY)
+    with django_assert_max_num_queries(MEETING_LIST_QUERIES):
+        listing = staff_client.get(reverse("unit_meetings", args=[org.slug, elm.slug]))
+    assert f"{size - 1} / {size + 3}" in text(listing, "past")
+    with django_assert_max_num_queries(MEETING_PAGE_QUERIES):
+        page = staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
+    assert text(page, "present-count") == f"{size - 1} / {size + 3}"
+    # The sheet's grid: a box per row, ticked for whoever is present.
+    html = page.content.decode()
+    assert html.count('type="checkbox" name="people"') == size + 3
+    assert f'value="{crowd[0].pk}" id="id_people_' in html and html.count(" checked>") == size - 1
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    last = crowd[-1]
+    with django_assert_max_num_queries(TAP_QUERIES):
+        tapped = Client().post(reverse("host_tap", args=[token]), {"person": last.pk, "present": "1"})
+    assert tapped.status_code == 302
+    assert meeting.attendance.get(person=last).status == "present"

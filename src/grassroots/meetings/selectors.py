@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -36,12 +37,23 @@ def meetings_visible_to(user, organization: Organization) -> QuerySet[Meeting]:
     return restrict(Meeting.objects.select_related("unit__organization"), user=user, organization=organization)
 
 
-def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """Each meeting with `present` and `expected`, counted in the same query."""
-    return meetings.annotate(
-        present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
-        expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED)),
+def _count_of(statuses: tuple[str, ...]) -> Coalesce:
+    """How many of a meeting's attendance rows have one of these statuses: a subquery per meeting
+    that the (meeting, status) index answers alone."""
+    rows = (
+        Attendance.objects.filter(meeting=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("*"))
+        .values("n")
     )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Each meeting with `present` and `expected`, counted in the same query. Counted row by row
+    (not by a join grouped over every meeting), so a page of a long list counts its own rows only."""
+    return meetings.annotate(present=_count_of((Attendance.Status.PRESENT,)), expected=_count_of(EXPECTED))
 
 
 def counts_of(meeting: Meeting) -> dict[str, int]:
@@ -77,12 +89,9 @@ def meeting_for(user, organization: Organization, pk: int | str) -> Meeting:
 
 def attendance_of(user, meeting: Meeting) -> QuerySet[Attendance]:
     """The attendance rows of a meeting whose people the user may see (attendance is personal data)."""
-    people = restrict(Person.objects.all(), user=user, organization=meeting.unit.organization)
-    return (
-        Attendance.objects.filter(meeting=meeting, person__in=people)
-        .select_related("person")
-        .order_by("person__name", "person_id")
-    )
+    # Scoped on the person joined to each row (not by a list of everyone the user may see).
+    rows = restrict(Attendance.objects.filter(meeting=meeting), user=user, organization=meeting.unit.organization)
+    return rows.select_related("person").order_by("person__name", "person_id")
 
 
 def agenda_of(meeting: Meeting) -> list[AgendaItem]:
@@ -111,7 +120,9 @@ def present_count(meeting: Meeting) -> int:
     return Attendance.objects.filter(meeting=meeting, status=Attendance.Status.PRESENT, guest=False).count()
 
 
-def _attended_counts(person_ids: Iterable[int], organization: Organization, on: dt.date) -> dict[int, int]:
+def _attended_counts(person_ids: Iterable[int] | QuerySet, organization: Organization, on: dt.date) -> dict[int, int]:
+    """How many meetings that took place in the standing rule's window each of these people
+    attended (a query of their ids is read as a subquery: one query, whatever their number)."""
     rule = organization.constitution.meetings.standing
     if rule is None:
         return {}
@@ -120,7 +131,7 @@ def _attended_counts(person_ids: Iterable[int], organization: Organization, on: 
     until = day_bounds(on, zone)[1]
     rows = (
         Attendance.objects.filter(
-            person_id__in=list(person_ids),
+            person_id__in=person_ids if isinstance(person_ids, QuerySet) else list(person_ids),
             status=Attendance.Status.PRESENT,
             meeting__status__in=TOOK_PLACE,
             meeting__start__gte=since,
@@ -158,6 +169,22 @@ def members_in_good_standing(unit: Unit, *, on: dt.date) -> int:
     return sum(1 for person_id in members if attended.get(person_id, 0) >= rule.attended_at_least)
 
 
+def standing_in(user, unit: Unit, *, on: dt.date) -> dict[int, Standing]:
+    """The standing on a day of every member of a unit's subtree (counted by the constitution then)
+    whom the user may see, by person id: two queries, whatever the subtree's size."""
+    organization = unit.organization
+    constitution = organization.constitution
+    members = restrict(Membership.objects.on(on), user=user, organization=organization).filter(
+        unit__path__gte=unit.path, unit__path__lt=unit.path + "~", status__in=constitution.member_statuses.counted
+    )
+    member_ids = list(members.values_list("person_id", flat=True))
+    attended = _attended_counts(members.values("person_id"), organization, on)
+    rule = constitution.meetings.standing
+    return {
+        person_id: standing(rule, on=on, attended=attended.get(person_id, 0), member=True) for person_id in member_ids
+    }
+
+
 def quorum_of(meeting: Meeting) -> tuple[int, int]:
     """(present, required) for a decision at this meeting, by the constitution's quorum rule."""
     rule = meeting.unit.organization.constitution.meetings.quorum
@@ -179,7 +206,14 @@ def feed_meetings(
 ) -> QuerySet[Meeting]:
     """The meetings of a feed, as far as the user may see them: one unit's, a unit's whole subtree
     (for its officers), or the ones a person is expected at; from a year back onwards."""
-    meetings = meetings_visible_to(user, organization).select_related("series__unit", "unit__organization")
+    # Each row with its unit and series, not its organization: a subtree's feed holds hundreds
+    # of meetings of one organization, and `feed_rows` gives them all the one it has.
+    meetings = (
+        meetings_visible_to(user, organization)
+        .select_related(None)
+        .select_related("unit", "series__unit")
+        .defer("host_key", "walk_ins", "created_at", "unit__created_on", "series__unit__created_on")
+    )
     meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
     if unit is not None and subtree:
         meetings = meetings.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~")
@@ -188,6 +222,16 @@ def feed_meetings(
     if person is not None:
         meetings = meetings.filter(attendance__person=person, attendance__status__in=EXPECTED)
     return meetings.order_by("start", "id")
+
+
+def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[Meeting]:
+    """A feed's meetings (from `feed_meetings`), each unit given the organization read once."""
+    rows = list(meetings)
+    for meeting in rows:
+        meeting.unit.organization = organization
+        if meeting.series is not None:
+            meeting.series.unit.organization = organization
+    return rows
 
 
 def sees_hidden_places(user, unit: Unit) -> bool:
