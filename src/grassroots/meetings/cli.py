@@ -29,7 +29,7 @@ from grassroots.ids import is_row_id
 from .actions import mark_held, record_attendance, record_decision, schedule_meeting, schedule_series
 from .feeds import calendar_of, site_url
 from .models import Attendance, Meeting
-from .selectors import feed_meetings, meetings_of_unit, standing_of, with_counts
+from .selectors import feed_meetings, feed_rows, meetings_of_unit, standing_of, with_counts
 from .times import parse_local
 
 meeting_app = typer.Typer(help="Meetings of units: plan, attend, decide, hold, calendar.", no_args_is_help=True)
@@ -188,7 +188,7 @@ def meeting_ics(unit: str) -> None:
     target = get_unit(unit)
     org = target.organization.slug
     body = calendar_of(
-        feed_meetings(operator(), target.organization, unit=target),
+        feed_rows(feed_meetings(operator(), target.organization, unit=target), target.organization),
         name=f"{target.name}: meetings",
         officer=lambda _: False,
         meeting_page=lambda m: site_url() + reverse("meeting", args=[org, m.pk]),
