@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import explain, postgres_url, signed_in, slowest_query  # noqa: E402
+from reads import explain, measure, postgres_url, signed_in, slowest_query  # noqa: E402
 
 RUNS = 5
 TARGET_RATIO = 3.0
@@ -50,17 +49,6 @@ class Case:
     run: Callable[[], None]
     floor: str
     params: tuple
-
-
-def measure(run: Callable[[], None], runs: int = RUNS) -> float:
-    """Median milliseconds of `runs` calls after one warm-up."""
-    run()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def _fetch(client, url: str, *, post: dict | None = None, expect: int = 200) -> None:
@@ -192,8 +180,8 @@ def child(units: int, members: int) -> None:
                 if cursor.description:
                     cursor.fetchall()
 
-        ms = measure(case.run)
-        floor_ms = measure(floor)
+        ms = measure(case.run, RUNS)
+        floor_ms = measure(floor, RUNS)
         with CaptureQueriesContext(connection) as captured:
             case.run()
         sql = [query["sql"] for query in captured.captured_queries]

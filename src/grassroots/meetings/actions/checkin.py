@@ -16,7 +16,7 @@ from grassroots.people.models import Person
 
 from ..hostlink import host_token
 from ..models import Attendance, Meeting
-from .meetings import CHECK_IN_OPENS, _locked, record_attendance
+from .meetings import CHECK_IN_OPENS, _locked, audit_attendance, record_attendance
 
 WALK_IN_CONSENT = "recorded as a supporter at a meeting"
 
@@ -91,14 +91,7 @@ def tap(*, meeting: Meeting, person_id: int, present: bool) -> bool:
             if not row.exists():
                 raise ActionRefused("person: not on this meeting's list", field="person")
             return False
-        write_audit_record(
-            by=by,
-            action="meeting.attend",
-            target=meeting,
-            organization=meeting.unit.organization,
-            unit=meeting.unit,
-            changes={status: [None, [person_id]], "method": [None, Attendance.Method.HOST]},
-        )
+        audit_attendance(meeting, by=by, status=status, method=Attendance.Method.HOST, person_ids=[person_id])
     return True
 
 
