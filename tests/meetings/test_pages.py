@@ -89,7 +89,7 @@ def test_query_count_does_not_grow_with_attendance(staff_client, org, elm, djang
 # bench/meetings.py, measures them at organizing scale). The tap: the meeting by its link, the
 # transaction (here a savepoint) around one UPDATE and its audit record.
 MEETING_LIST_QUERIES = 11
-MEETING_PAGE_QUERIES = 17
+MEETING_PAGE_QUERIES = 15
 TAP_QUERIES = 5
 
 
@@ -119,3 +119,16 @@ def test_the_list_the_meeting_page_and_a_tap_run_fixed_queries(
         tapped = Client().post(reverse("host_tap", args=[token]), {"person": last.pk, "present": "1"})
     assert tapped.status_code == 302
     assert meeting.attendance.get(person=last).status == "present"
+
+
+def test_a_member_sees_their_own_check_in_code_and_nobody_elses(client, org, elm, django_user_model):
+    from grassroots.accounts.actions import create_account
+
+    first, second = [m.person for m in elm.memberships.filter(end=None).order_by("id")[:2]]
+    meeting = actions.schedule_meeting(unit=elm, title="Soon", start=_now_local() + dt.timedelta(days=1), by=BY)
+    actions.register(meeting=meeting, person=first, by=BY)
+    actions.register(meeting=meeting, person=second, by=BY)
+    create_account(email="first@example.org", organization=org, person=first, by=BY)
+    sign_in(client, django_user_model.objects.get(email="first@example.org"))
+    page = client.get(reverse("meeting", args=[org.slug, meeting.pk])).content.decode()
+    assert page.count("<svg") == 1 and "Your check-in code" in page

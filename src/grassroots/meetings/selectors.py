@@ -108,11 +108,11 @@ def open_items_before(meeting: Meeting) -> list[AgendaItem]:
     previous = (
         Meeting.objects.filter(unit_id=meeting.unit_id, start__lt=meeting.start, status__in=TOOK_PLACE)
         .order_by("-start", "-id")
-        .first()
+        .values("pk")[:1]
     )
-    if previous is None:
-        return []
-    return list(AgendaItem.objects.filter(meeting=previous, is_open=True, parent__isnull=True).order_by("position"))
+    # One query: the last meeting held is a subquery of the items'.
+    items = AgendaItem.objects.filter(meeting=Subquery(previous), is_open=True, parent__isnull=True)
+    return list(items.order_by("position"))
 
 
 def present_count(meeting: Meeting) -> int:
@@ -288,11 +288,22 @@ def host_list(meeting: Meeting) -> list[Attendance]:
     )
 
 
-def registration_of(user, meeting: Meeting) -> Attendance | None:
-    """The user's own registration for a meeting (with its one-time code), if they have one."""
+def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None) -> Attendance | None:
+    """The user's own registration for a meeting (with its one-time code), if they have one;
+    found among `rows` when given (the meeting's attendance as the user sees it, which holds
+    their own row), else read."""
     person_id = grants_for(user, meeting.unit.organization_id).person_id
     if person_id is None:
         return None
+    if rows is not None:
+        return next(
+            (
+                row
+                for row in rows
+                if row.person_id == person_id and row.status == Attendance.Status.REGISTERED and row.code is not None
+            ),
+            None,
+        )
     return Attendance.objects.filter(
         meeting=meeting, person_id=person_id, status=Attendance.Status.REGISTERED, code__isnull=False
     ).first()

@@ -87,7 +87,7 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     attendance = list(selectors.attendance_of(_user(request), target))
     agenda = selectors.agenda_of(target)
     counts = selectors.counts_of(target)
-    mine = selectors.registration_of(_user(request), target)
+    mine = selectors.registration_of(_user(request), target, attendance)
     context = {
         "my_code_svg": mark_safe(registration_svg(mine.code)) if mine and mine.code else "",  # noqa: S308
         "organization": organization,
