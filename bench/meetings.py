@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import explain, measure, postgres_url, signed_in, slowest_query  # noqa: E402
+from reads import child_environment, explain, measure, signed_in, slowest_query  # noqa: E402
 
 RUNS = 5
 TARGET_RATIO = 3.0
@@ -262,15 +261,10 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     all_good = True
     for database in databases:
-        env = dict(os.environ)
-        if database == "postgres":
-            url = env.get("DATABASE_URL", "") if env.get("DATABASE_URL", "").startswith("postgres") else postgres_url()
-            if url is None:
-                print("\nPostgreSQL does not answer: SQLite figures only")
-                continue
-            env["DATABASE_URL"] = url
-        else:
-            env.pop("DATABASE_URL", None)
+        env = child_environment(database, keep_url=True)
+        if env is None:
+            print("\nPostgreSQL does not answer: SQLite figures only")
+            continue
         command = [sys.executable, __file__, "--units", str(args.units), "--members", str(args.members), "--child"]
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
         if done.returncode:
