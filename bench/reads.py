@@ -458,6 +458,22 @@ def postgres_url() -> str | None:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def child_environment(database: str, *, keep_url: bool = False) -> dict[str, str] | None:
+    """The environment of the child process that measures `database` ("sqlite" or "postgres"):
+    PostgreSQL in the bench database (`postgres_url`), or with `keep_url` the one DATABASE_URL
+    names; None when PostgreSQL does not answer."""
+    env = dict(os.environ)
+    if database != "postgres":
+        env.pop("DATABASE_URL", None)
+        return env
+    given = env.get("DATABASE_URL", "")
+    url = given if keep_url and given.startswith("postgres") else postgres_url()
+    if url is None:
+        return None
+    env["DATABASE_URL"] = url
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("members", nargs="?", default="1000000")
@@ -472,15 +488,10 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     all_good = True
     for database in databases:
-        env = dict(os.environ)
-        if database == "postgres":
-            url = postgres_url()
-            if url is None:
-                print("\nPostgreSQL does not answer: SQLite figures only")
-                continue
-            env["DATABASE_URL"] = url
-        else:
-            env.pop("DATABASE_URL", None)
+        env = child_environment(database)
+        if env is None:
+            print("\nPostgreSQL does not answer: SQLite figures only")
+            continue
         command = [sys.executable, __file__, str(members), "--units", str(args.units), "--child"]
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         sys.stderr.write(done.stderr[-4000:] if done.returncode else "")

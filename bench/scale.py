@@ -15,6 +15,7 @@ path, a `created`, `preparing` and `founded` event for each founded unit); the p
     setup_django()                     # before importing grassroots models
     scale = build_organization(units=10_000, members=1_000_000)
     scale.organization, scale.district, scale.branch, scale.administrator, scale.secretary
+    meetings = add_meetings(scale)     # two years of meetings and attendance (bench/meetings.py)
 """
 
 from __future__ import annotations
@@ -255,6 +256,148 @@ def build_organization(*, units: int = 10_000, members: int = 1_000_000, quiet: 
         secretary=users.get(email="secretary@scale.example"),
         units=Unit.objects.filter(organization=organization).count(),
         members=members,
+    )
+
+
+# Two years of meetings: every unit that is not merely planned meets every fortnight, from
+# MEETING_DAYS_BACK days ago to a few weeks ahead; a branch's meeting has about a fifth of its
+# members on its attendance list (a tenth in a fading branch, every fourth).
+MEETING_EVERY_DAYS = 14
+MEETING_DAYS_BACK = 700
+MEETINGS_PER_UNIT = 52
+BENCH_MEETING = "Bench district assembly"
+STANDING_RULE = "\nmeetings:\n  standing: {attended_at_least: 3, in_months: 12}\n"
+
+
+@dataclass
+class ScaleMeetings:
+    """Handles to the meetings `add_meetings` wrote."""
+
+    meetings: int
+    attendance: int
+    assembly: object  # a meeting of `scale.district` today, with 200 on its list and a host link
+    host_token: str
+
+
+def _meeting_sql(vendor: str, organization_id: int, first: dt.datetime, now: dt.datetime) -> tuple[str, list]:
+    """One INSERT ... SELECT writing every unit's fortnightly meetings (held, minutes approved after
+    two months, one in 25 cancelled, planned ahead)."""
+    if vendor == "postgresql":
+        numbers = f"generate_series(0, {MEETINGS_PER_UNIT - 1}) AS n(i)"
+        start = "(%s::timestamptz + (n.i * {every} + u.id %% {every}) * interval '1 day')"
+        uid = "gen_random_uuid()"
+    else:
+        last = MEETINGS_PER_UNIT - 1
+        numbers = (
+            f"(WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < {last}) SELECT i FROM k) AS n"
+        )
+        start = "datetime(%s, '+' || (n.i * {every} + u.id %% {every}) || ' days')"
+        uid = "lower(hex(randomblob(16)))"
+    start = start.format(every=MEETING_EVERY_DAYS)
+    sql = f"""
+        INSERT INTO meetings_meeting (uid, unit_id, kind, title, start, time_zone, duration, place,
+            place_visibility, online_link, status, sequence, series_id, series_start, changed, walk_ins,
+            host_key, created_at, updated_at)
+        SELECT {uid}, u.id, 'regular', 'Regular meeting', {start}, 'Europe/Berlin', 120,
+            'Community hall, room ' || (u.id %% 9 + 1), CASE WHEN u.id %% 5 = 0 THEN 'officers' ELSE 'members' END,
+            '', CASE WHEN {start} >= %s THEN 'planned' WHEN (u.id + n.i) %% 25 = 0 THEN 'cancelled'
+                     WHEN {start} < %s THEN 'approved' ELSE 'held' END,
+            CASE WHEN {start} >= %s THEN 0 ELSE 1 END, NULL, NULL, false, 0, '', %s, %s
+        FROM organizations_unit u, {numbers}
+        WHERE u.organization_id = %s AND u.state <> 'planned'
+        ORDER BY u.id, n.i"""
+    approved_before = now - dt.timedelta(days=60)
+    # The start expression appears five times, each with the first start as its parameter.
+    params: list = [first, first, now, first, approved_before, first, now, now, now, organization_id]
+    if vendor != "postgresql":  # compared as text with what SQLite's datetime() writes
+        params = [
+            p.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if isinstance(p, dt.datetime) else p for p in params
+        ]
+    return sql, params
+
+
+def _attendance_sql(vendor: str, organization_id: int) -> str:
+    """One INSERT ... SELECT writing the attendance of every branch meeting from the branch's
+    current members: present at a meeting that took place (one in twelve excused), registered for
+    one ahead; none at a cancelled one."""
+    arrived = "m.start + interval '5 minutes'" if vendor == "postgresql" else "datetime(m.start, '+5 minutes')"
+    return f"""
+        INSERT INTO meetings_attendance (meeting_id, person_id, status, arrived_at, method, guest,
+            recorded_by, recorded_at, code)
+        SELECT m.id, r.person_id,
+            CASE WHEN m.status = 'planned' THEN 'registered'
+                 WHEN (r.k + m.id) %% 12 = 0 THEN 'excused' ELSE 'present' END,
+            CASE WHEN m.status = 'planned' OR (r.k + m.id) %% 12 = 0 THEN NULL ELSE {arrived} END,
+            CASE WHEN m.status = 'planned' THEN '' ELSE 'paper' END, false, '{BY}', m.start, NULL
+        FROM meetings_meeting m
+        JOIN organizations_unit u ON u.id = m.unit_id AND u.kind = 'branch'
+        JOIN (SELECT ms.unit_id, ms.person_id, row_number() OVER (PARTITION BY ms.unit_id ORDER BY ms.person_id) AS k
+              FROM people_membership ms JOIN organizations_unit b ON b.id = ms.unit_id
+              WHERE b.organization_id = %s AND ms."end" IS NULL) r ON r.unit_id = m.unit_id
+        WHERE u.organization_id = %s AND m.status <> 'cancelled'
+          AND (r.k + m.id) %% (CASE WHEN m.unit_id %% 4 = 0 THEN 10 ELSE 5 END) = 0"""
+
+
+def add_meetings(scale: ScaleOrganization, *, quiet: bool = False) -> ScaleMeetings:
+    """Two years of meetings and attendance for the scale organization (built on the first call,
+    found on later ones), written set-based: one INSERT ... SELECT for the meetings (about 52 per
+    unit), one for the attendance (about 10 million rows at full size). The organization's
+    constitution gains a standing rule (3 meetings in 12 months), so standing reads attendance.
+    Then, through the actions, an assembly of the district today with 200 of its members invited
+    and a host link for it."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from grassroots.database import refresh_statistics
+    from grassroots.meetings.actions import issue_host_link, record_attendance, schedule_meeting
+    from grassroots.meetings.models import Attendance, Meeting
+    from grassroots.organizations.models import Organization
+    from grassroots.people.models import Person
+
+    organization = scale.organization
+    assembly = Meeting.objects.filter(unit=scale.district, title=BENCH_MEETING).first()
+    if assembly is None:
+        started = time.perf_counter()
+        now = timezone.now().replace(microsecond=0)
+        first = (now - dt.timedelta(days=MEETING_DAYS_BACK)).replace(hour=17, minute=0, second=0)
+        with transaction.atomic():
+            if "standing:" not in organization.constitution_yaml:
+                Organization.objects.filter(pk=organization.pk).update(
+                    constitution_yaml=organization.constitution_yaml.rstrip("\n") + STANDING_RULE
+                )
+            sql, params = _meeting_sql(connection.vendor, organization.pk, first, now)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                meetings = cursor.rowcount
+        if not quiet:
+            print(f"  {meetings:,} meetings in {time.perf_counter() - started:.1f} s", flush=True)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_attendance_sql(connection.vendor, organization.pk), [organization.pk, organization.pk])
+            rows = cursor.rowcount
+        if not quiet:
+            print(f"  {rows:,} attendance rows in {time.perf_counter() - started:.1f} s", flush=True)
+        organization.refresh_from_db()
+        assembly = schedule_meeting(
+            unit=scale.district, title=BENCH_MEETING, start=now + dt.timedelta(minutes=30), by=scale.administrator
+        )
+        invited = Person.objects.filter(
+            organization=organization, unit_path__gte=scale.district.path, unit_path__lt=scale.district.path + "~"
+        ).order_by("id")[:200]
+        record_attendance(
+            meeting=assembly,
+            people=list(invited),
+            status=Attendance.Status.INVITED,
+            method="host",
+            by=scale.administrator,
+        )
+    refresh_statistics()
+    token = issue_host_link(meeting=assembly, by=scale.administrator)
+    return ScaleMeetings(
+        meetings=Meeting.objects.filter(unit__organization=organization).count(),
+        attendance=Attendance.objects.filter(meeting__unit__organization=organization).count(),
+        assembly=assembly,
+        host_token=token,
     )
 
 

@@ -13,7 +13,13 @@ from grassroots.audit.models import AuditRecord
 from grassroots.errors import ActionRefused
 from grassroots.meetings import actions
 from grassroots.meetings.models import Meeting
-from grassroots.meetings.selectors import meetings_of_unit, members_in_good_standing, open_items_before, standing_of
+from grassroots.meetings.selectors import (
+    meetings_of_unit,
+    members_in_good_standing,
+    open_items_before,
+    standing_in,
+    standing_of,
+)
 from tests.support import builders
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +198,17 @@ def test_standing_counts_meetings_attended_in_the_window(org, elm):
     assert members_in_good_standing(elm, on=today) == 1
     # The third founding member was at the founding meeting only, years ago.
     assert standing_of(members[2], on=today).as_dict()["attended"] == 0
+    # The same for a whole subtree at once: every member with their standing.
+    whole = standing_in(BY, elm, on=today)
+    assert {pk: (s.attended, s.in_good_standing) for pk, s in whole.items()} == {
+        members[0].pk: (3, True),
+        members[1].pk: (2, False),
+        members[2].pk: (0, False),
+    }
+    # From the parent: its other building committees' members too (who attended nothing).
+    wider = standing_in(BY, elm.parent, on=today)
+    assert wider[members[0].pk].in_good_standing and len(wider) > 3
+    assert sum(s.in_good_standing for s in wider.values()) == 1
 
 
 def test_attendance_of_someone_outside_the_actors_scope_is_refused(org, elm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,3 +83,52 @@ def test_query_count_does_not_grow_with_attendance(staff_client, org, elm, djang
     with django_assert_max_num_queries(25):
         listing = staff_client.get(reverse("unit_meetings", args=[org.slug, elm.slug]))
     assert "30 / 33" in text(listing, "past")
+
+
+# Queries of each page or tap, whatever the number of meetings and attendance rows (the benchmark,
+# bench/meetings.py, measures them at organizing scale). The tap: the meeting by its link, the
+# transaction (here a savepoint) around one UPDATE and its audit record.
+MEETING_LIST_QUERIES = 11
+MEETING_PAGE_QUERIES = 15
+TAP_QUERIES = 5
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_the_list_the_meeting_page_and_a_tap_run_fixed_queries(
+    staff_client, org, elm, size, django_assert_max_num_queries
+):
+    crowd = builders.members(org, elm, size)
+    start = _now_local()
+    for days in range(size):
+        actions.schedule_meeting(unit=elm, title=f"Past {days}", start=start - dt.timedelta(days=days + 1), by=BY)
+    meeting = actions.schedule_meeting(unit=elm, title="Tonight", start=start, by=BY)
+    actions.record_attendance(meeting=meeting, people=crowd[:-1], by=BY)
+    with django_assert_max_num_queries(MEETING_LIST_QUERIES):
+        listing = staff_client.get(reverse("unit_meetings", args=[org.slug, elm.slug]))
+    assert f"{size - 1} / {size + 3}" in text(listing, "past")
+    with django_assert_max_num_queries(MEETING_PAGE_QUERIES):
+        page = staff_client.get(reverse("meeting", args=[org.slug, meeting.pk]))
+    assert text(page, "present-count") == f"{size - 1} / {size + 3}"
+    # The sheet's grid: a status per row, present for whoever is present.
+    html = page.content.decode()
+    assert html.count('<select name="status_') == size + 3
+    assert f'name="status_{crowd[0].pk}"' in html and html.count('<option value="present" selected>') == size - 1
+    token = actions.issue_host_link(meeting=meeting, by=BY)
+    last = crowd[-1]
+    with django_assert_max_num_queries(TAP_QUERIES):
+        tapped = Client().post(reverse("host_tap", args=[token]), {"person": last.pk, "present": "1"})
+    assert tapped.status_code == 302
+    assert meeting.attendance.get(person=last).status == "present"
+
+
+def test_a_member_sees_their_own_check_in_code_and_nobody_elses(client, org, elm, django_user_model):
+    from grassroots.accounts.actions import create_account
+
+    first, second = [m.person for m in elm.memberships.filter(end=None).order_by("id")[:2]]
+    meeting = actions.schedule_meeting(unit=elm, title="Soon", start=_now_local() + dt.timedelta(days=1), by=BY)
+    actions.register(meeting=meeting, person=first, by=BY)
+    actions.register(meeting=meeting, person=second, by=BY)
+    create_account(email="first@example.org", organization=org, person=first, by=BY)
+    sign_in(client, django_user_model.objects.get(email="first@example.org"))
+    page = client.get(reverse("meeting", args=[org.slug, meeting.pk])).content.decode()
+    assert page.count("<svg") == 1 and "Your check-in code" in page

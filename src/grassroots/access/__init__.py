@@ -51,6 +51,7 @@ SCOPE = {
     "people.membership": ("person__organization", "unit__path", Right.VIEW_PEOPLE),
     "people.statuschange": ("membership__person__organization", "membership__unit__path", Right.VIEW_PEOPLE),
     "people.consent": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
+    "meetings.attendance": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
     "audit.auditrecord": ("organization", "unit__path", Right.VIEW_AUDIT),
 }
 
@@ -61,6 +62,7 @@ OWN_RECORD = {
     "people.membership": "person_id",
     "people.statuschange": "membership__person_id",
     "people.consent": "person_id",
+    "meetings.attendance": "person_id",
 }
 
 

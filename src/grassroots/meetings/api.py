@@ -422,7 +422,7 @@ def _done(meeting: Meeting, person_id: int | None) -> dict:
 def host_checkin_tap(request: HttpRequest, payload: HostTapIn, token: str = HostToken):
     """Mark someone on the list present (host check-in); one already present is left as is."""
     meeting = _hosted(token)
-    actions.tap(meeting=meeting, person=_host_row(meeting, payload.person).person, present=True)
+    actions.tap(meeting=meeting, person_id=_host_row(meeting, payload.person).person_id, present=True)
     return _done(meeting, payload.person)
 
 
@@ -430,7 +430,7 @@ def host_checkin_tap(request: HttpRequest, payload: HostTapIn, token: str = Host
 def host_checkin_undo(request: HttpRequest, payload: HostTapIn, token: str = HostToken):
     """Undo a tap: the person is back to invited."""
     meeting = _hosted(token)
-    actions.tap(meeting=meeting, person=_host_row(meeting, payload.person).person, present=False)
+    actions.tap(meeting=meeting, person_id=_host_row(meeting, payload.person).person_id, present=False)
     return _done(meeting, payload.person)
 
 

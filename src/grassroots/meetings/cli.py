@@ -38,7 +38,7 @@ from .actions import (
 )
 from .feeds import calendar_of, site_url
 from .models import Attendance, Meeting
-from .selectors import feed_meetings, meetings_of_unit, standing_of, with_counts
+from .selectors import feed_meetings, feed_rows, meetings_of_unit, standing_of, with_counts
 from .sheets import import_attendance
 from .times import parse_local
 
@@ -273,7 +273,7 @@ def meeting_ics(unit: str) -> None:
     target = get_unit(unit)
     org = target.organization.slug
     body = calendar_of(
-        feed_meetings(operator(), target.organization, unit=target),
+        feed_rows(feed_meetings(operator(), target.organization, unit=target), target.organization),
         name=f"{target.name}: meetings",
         officer=lambda _: False,
         meeting_page=lambda m: site_url() + reverse("meeting", args=[org, m.pk]),

@@ -9,16 +9,19 @@ holds attendee names; a place for officers only reads "see the meeting page" in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, Timezone, vRecur
 
 from .models import Meeting, MeetingSeries, PlaceVisibility
 
 HIDDEN_PLACE = "see the meeting page"
 PRODID = "-//Grassroots//Meetings//EN"
+UTC_NAMES = {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal"}
 
 
 def site_url() -> str:
@@ -36,25 +39,70 @@ def _local(moment: dt.datetime, zone) -> dt.datetime:
     return moment.astimezone(zone)
 
 
-def _event(meeting: Meeting, *, officer: bool, page: str) -> Event:
-    event = Event()
+@dataclass(frozen=True)
+class _EventFacts:
+    """All a meeting's VEVENT says, and nothing else: its bytes are a function of these alone."""
+
+    uid: str
+    stamp: dt.datetime
+    start: dt.datetime  # local, in the meeting's zone
+    end: dt.datetime
+    sequence: int
+    summary: str
+    cancelled: bool
+    place: str
+    page: str
+    description: str
+    recurrence_id: dt.datetime | None  # an occurrence's override: its start by the series
+
+
+def _facts(meeting: Meeting, *, officer: bool, page: str, series: MeetingSeries | None = None) -> _EventFacts:
     zone = meeting.zone
-    event.add("uid", f"{meeting.uid}@grassroots")
-    event.add("dtstamp", meeting.updated_at.astimezone(dt.UTC))
-    event.add("dtstart", _local(meeting.start, zone))
-    event.add("dtend", _local(meeting.end, zone))
-    event.add("sequence", meeting.sequence)
-    event.add("summary", f"{meeting.title} ({meeting.unit.name})")
-    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
-    place = _place(meeting.place, meeting.place_visibility, officer=officer)
-    if place:
-        event.add("location", place)
-    event.add("url", page)
     lines = [f"{meeting.unit.name}: {meeting.kind_label}.", f"Meeting page: {page}"]
     if meeting.online_link:
         lines.append(f"Online: {meeting.online_link}")
-    event.add("description", "\n".join(lines))
-    return event
+    return _EventFacts(
+        uid=f"{(series or meeting).uid}@grassroots",
+        stamp=meeting.updated_at.astimezone(dt.UTC),
+        start=_local(meeting.start, zone),
+        end=_local(meeting.end, zone),
+        sequence=meeting.sequence,
+        summary=f"{meeting.title} ({meeting.unit.name})",
+        cancelled=meeting.status == Meeting.Status.CANCELLED,
+        place=_place(meeting.place, meeting.place_visibility, officer=officer),
+        page=page,
+        description="\n".join(lines),
+        recurrence_id=_local(meeting.series_start or meeting.start, series.zone) if series else None,
+    )
+
+
+# A feed is asked for again and again (calendar clients poll it), mostly for the same meetings:
+# each VEVENT is written once by the icalendar library and kept, keyed by everything it says (a
+# change of the meeting, its unit's name, the reader's view of the place or the address gives
+# another key, so a kept event is never stale). About half a kilobyte each.
+@functools.lru_cache(maxsize=50_000)
+def _event_bytes(facts: _EventFacts) -> bytes:
+    event = Event()
+    event.add("uid", facts.uid)
+    event.add("dtstamp", facts.stamp)
+    event.add("dtstart", facts.start)
+    event.add("dtend", facts.end)
+    event.add("sequence", facts.sequence)
+    event.add("summary", facts.summary)
+    event.add("status", "CANCELLED" if facts.cancelled else "CONFIRMED")
+    if facts.place:
+        event.add("location", facts.place)
+    event.add("url", facts.page)
+    event.add("description", facts.description)
+    if facts.recurrence_id is not None:
+        event.add("recurrence-id", facts.recurrence_id)
+    return event.to_ical()
+
+
+@functools.lru_cache(maxsize=256)
+def _timezone(name: str) -> Timezone:
+    """The VTIMEZONE of a zone (the same for every feed)."""
+    return Timezone.from_tzid(name)
 
 
 def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
@@ -108,25 +156,26 @@ def calendar_of(
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     series_seen: dict[int, MeetingSeries] = {}
-    overrides: list[Event] = []
-    singles: list[Event] = []
+    events: list[bytes] = []
+    zones: set[str] = set()
     for meeting in meetings:
         series = meeting.series
+        zones.add(meeting.time_zone)
         if series is None:
-            singles.append(_event(meeting, officer=officer(meeting), page=meeting_page(meeting)))
+            events.append(_event_bytes(_facts(meeting, officer=officer(meeting), page=meeting_page(meeting))))
             continue
         series_seen.setdefault(series.pk, series)
         if not _follows_rule(meeting, series):
-            override = _event(meeting, officer=officer(meeting), page=meeting_page(meeting))
-            override["uid"] = f"{series.uid}@grassroots"
-            override.add("recurrence-id", _local(meeting.series_start or meeting.start, series.zone))
-            overrides.append(override)
+            facts = _facts(meeting, officer=officer(meeting), page=meeting_page(meeting), series=series)
+            events.append(_event_bytes(facts))
+    for series in series_seen.values():
+        zones.add(series.time_zone)
+    for name in sorted(zones - UTC_NAMES):  # a time in UTC is written with a Z and needs none
+        calendar.add_component(_timezone(name))
     for series in series_seen.values():
         calendar.add_component(_series_event(series, officer=officer(series), page=series_page(series)))
-    for event in overrides + singles:
-        calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
+    return b"".join([head, *events, b"END:VCALENDAR", end])
 
 
 def etag_of(body: bytes) -> str:

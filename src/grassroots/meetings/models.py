@@ -162,7 +162,11 @@ class Attendance(models.Model):
     class Meta:
         ordering = ["meeting", "person"]
         constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="one_attendance_per_person")]
-        indexes = [models.Index(fields=["person", "status"], name="attendance_person_status")]
+        indexes = [
+            models.Index(fields=["person", "status"], name="attendance_person_status"),
+            # A meeting's counts (present, expected) and its host list read this index alone.
+            models.Index(fields=["meeting", "status"], name="attendance_meeting_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.status} at {self.meeting_id}"

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,12 +38,23 @@ def meetings_visible_to(user, organization: Organization) -> QuerySet[Meeting]:
     return restrict(Meeting.objects.select_related("unit__organization"), user=user, organization=organization)
 
 
-def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """Each meeting with `present` and `expected`, counted in the same query."""
-    return meetings.annotate(
-        present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
-        expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED)),
+def _count_of(statuses: tuple[str, ...]) -> Coalesce:
+    """How many of a meeting's attendance rows have one of these statuses: a subquery per meeting
+    that the (meeting, status) index answers alone."""
+    rows = (
+        Attendance.objects.filter(meeting=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("*"))
+        .values("n")
     )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Each meeting with `present` and `expected`, counted in the same query. Counted row by row
+    (not by a join grouped over every meeting), so a page of a long list counts its own rows only."""
+    return meetings.annotate(present=_count_of((Attendance.Status.PRESENT,)), expected=_count_of(EXPECTED))
 
 
 def counts_of(meeting: Meeting) -> dict[str, int]:
@@ -78,12 +90,9 @@ def meeting_for(user, organization: Organization, pk: int | str) -> Meeting:
 
 def attendance_of(user, meeting: Meeting) -> QuerySet[Attendance]:
     """The attendance rows of a meeting whose people the user may see (attendance is personal data)."""
-    people = restrict(Person.objects.all(), user=user, organization=meeting.unit.organization)
-    return (
-        Attendance.objects.filter(meeting=meeting, person__in=people)
-        .select_related("person")
-        .order_by("person__name", "person_id")
-    )
+    # Scoped on the person joined to each row (not by a list of everyone the user may see).
+    rows = restrict(Attendance.objects.filter(meeting=meeting), user=user, organization=meeting.unit.organization)
+    return rows.select_related("person").order_by("person__name", "person_id")
 
 
 def agenda_of(meeting: Meeting) -> list[AgendaItem]:
@@ -100,11 +109,11 @@ def open_items_before(meeting: Meeting) -> list[AgendaItem]:
     previous = (
         Meeting.objects.filter(unit_id=meeting.unit_id, start__lt=meeting.start, status__in=TOOK_PLACE)
         .order_by("-start", "-id")
-        .first()
+        .values("pk")[:1]
     )
-    if previous is None:
-        return []
-    return list(AgendaItem.objects.filter(meeting=previous, is_open=True, parent__isnull=True).order_by("position"))
+    # One query: the last meeting held is a subquery of the items'.
+    items = AgendaItem.objects.filter(meeting=Subquery(previous), is_open=True, parent__isnull=True)
+    return list(items.order_by("position"))
 
 
 def present_count(meeting: Meeting) -> int:
@@ -112,7 +121,9 @@ def present_count(meeting: Meeting) -> int:
     return Attendance.objects.filter(meeting=meeting, status=Attendance.Status.PRESENT, guest=False).count()
 
 
-def _attended_counts(person_ids: Iterable[int], organization: Organization, on: dt.date) -> dict[int, int]:
+def _attended_counts(person_ids: Iterable[int] | QuerySet, organization: Organization, on: dt.date) -> dict[int, int]:
+    """How many meetings that took place in the standing rule's window each of these people
+    attended (a query of their ids is read as a subquery: one query, whatever their number)."""
     rule = organization.constitution.meetings.standing
     if rule is None:
         return {}
@@ -121,7 +132,7 @@ def _attended_counts(person_ids: Iterable[int], organization: Organization, on: 
     until = day_bounds(on, zone)[1]
     rows = (
         Attendance.objects.filter(
-            person_id__in=list(person_ids),
+            person_id__in=person_ids if isinstance(person_ids, QuerySet) else list(person_ids),
             status=Attendance.Status.PRESENT,
             meeting__status__in=TOOK_PLACE,
             meeting__start__gte=since,
@@ -159,6 +170,22 @@ def members_in_good_standing(unit: Unit, *, on: dt.date) -> int:
     return sum(1 for person_id in members if attended.get(person_id, 0) >= rule.attended_at_least)
 
 
+def standing_in(user, unit: Unit, *, on: dt.date) -> dict[int, Standing]:
+    """The standing on a day of every member of a unit's subtree (counted by the constitution then)
+    whom the user may see, by person id: two queries, whatever the subtree's size."""
+    organization = unit.organization
+    constitution = organization.constitution
+    members = restrict(Membership.objects.on(on), user=user, organization=organization).filter(
+        unit__path__gte=unit.path, unit__path__lt=unit.path + "~", status__in=constitution.member_statuses.counted
+    )
+    member_ids = list(members.values_list("person_id", flat=True))
+    attended = _attended_counts(members.values("person_id"), organization, on)
+    rule = constitution.meetings.standing
+    return {
+        person_id: standing(rule, on=on, attended=attended.get(person_id, 0), member=True) for person_id in member_ids
+    }
+
+
 def quorum_of(meeting: Meeting) -> tuple[int, int]:
     """(present, required) for a decision at this meeting, by the constitution's quorum rule."""
     rule = meeting.unit.organization.constitution.meetings.quorum
@@ -180,7 +207,14 @@ def feed_meetings(
 ) -> QuerySet[Meeting]:
     """The meetings of a feed, as far as the user may see them: one unit's, a unit's whole subtree
     (for its officers), or the ones a person is expected at; from a year back onwards."""
-    meetings = meetings_visible_to(user, organization).select_related("series__unit", "unit__organization")
+    # Each row with its unit and series, not its organization: a subtree's feed holds hundreds
+    # of meetings of one organization, and `feed_rows` gives them all the one it has.
+    meetings = (
+        meetings_visible_to(user, organization)
+        .select_related(None)
+        .select_related("unit", "series__unit")
+        .defer("host_key", "walk_ins", "created_at", "unit__created_on", "series__unit__created_on")
+    )
     meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
     if unit is not None and subtree:
         meetings = meetings.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + "~")
@@ -189,6 +223,16 @@ def feed_meetings(
     if person is not None:
         meetings = meetings.filter(attendance__person=person, attendance__status__in=EXPECTED)
     return meetings.order_by("start", "id")
+
+
+def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[Meeting]:
+    """A feed's meetings (from `feed_meetings`), each unit given the organization read once."""
+    rows = list(meetings)
+    for meeting in rows:
+        meeting.unit.organization = organization
+        if meeting.series is not None:
+            meeting.series.unit.organization = organization
+    return rows
 
 
 def sees_hidden_places(user, unit: Unit) -> bool:
@@ -245,11 +289,22 @@ def host_list(meeting: Meeting) -> list[Attendance]:
     )
 
 
-def registration_of(user, meeting: Meeting) -> Attendance | None:
-    """The user's own registration for a meeting (with its one-time code), if they have one."""
+def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None) -> Attendance | None:
+    """The user's own registration for a meeting (with its one-time code), if they have one;
+    found among `rows` when given (the meeting's attendance as the user sees it, which holds
+    their own row), else read."""
     person_id = grants_for(user, meeting.unit.organization_id).person_id
     if person_id is None:
         return None
+    if rows is not None:
+        return next(
+            (
+                row
+                for row in rows
+                if row.person_id == person_id and row.status == Attendance.Status.REGISTERED and row.code is not None
+            ),
+            None,
+        )
     return Attendance.objects.filter(
         meeting=meeting, person_id=person_id, status=Attendance.Status.REGISTERED, code__isnull=False
     ).first()

@@ -99,7 +99,7 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     attendance = list(selectors.attendance_of(_user(request), target))
     agenda = selectors.agenda_of(target)
     counts = selectors.counts_of(target)
-    mine = selectors.registration_of(_user(request), target)
+    mine = selectors.registration_of(_user(request), target, attendance)
     own = selectors.own_row(_user(request), target)
     now = timezone.now()
     approvable = (
@@ -344,13 +344,23 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
             owner, organization, unit=feed.unit, subtree=feed.scope == FeedToken.Scope.SUBTREE
         )
         name = f"{feed.unit.name}: meetings"
-    rows = list(meetings)
+    rows = selectors.feed_rows(meetings, organization)
     slug = organization.slug
+    # Whether the owner sees officers' places, once per unit; each meeting page's address from
+    # one reversed address (hundreds of meetings, a handful of units).
+    officer_of: dict[int, bool] = {}
+    page = request.build_absolute_uri(reverse("meeting", args=[slug, 0])).removesuffix("/0/")
+
+    def officer(m) -> bool:
+        if m.unit_id not in officer_of:
+            officer_of[m.unit_id] = selectors.sees_hidden_places(owner, m.unit)
+        return officer_of[m.unit_id]
+
     body = calendar_of(
         rows,
         name=name,
-        officer=lambda m: selectors.sees_hidden_places(owner, m.unit),
-        meeting_page=lambda m: request.build_absolute_uri(reverse("meeting", args=[slug, m.pk])),
+        officer=officer,
+        meeting_page=lambda m: f"{page}/{m.pk}/",
         series_page=lambda s: request.build_absolute_uri(reverse("unit_meetings", args=[slug, s.unit.slug])),
     )
     etag = etag_of(body)
@@ -416,15 +426,16 @@ def host_counter(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def host_tap(request: HttpRequest, token: str) -> HttpResponse:
+    """One tap: the meeting from the link, then one UPDATE of the person's row and its audit record."""
     meeting = _hosted(token)
     person_id = request.POST.get("person", "")
-    rows = meeting.attendance.filter(person_id=person_id).select_related("person") if is_row_id(person_id) else None
-    row = rows.first() if rows is not None else None
-    if row is None:
+    if not is_row_id(person_id):
         raise Http404("not on this list")
     try:
-        actions.tap(meeting=meeting, person=row.person, present=request.POST.get("present") == "1")
+        actions.tap(meeting=meeting, person_id=int(person_id), present=request.POST.get("present") == "1")
     except ActionRefused as refusal:
+        if refusal.field == "person":
+            raise Http404("not on this list") from None
         messages.error(request, refusal_message(refusal))
     return redirect("host_page", token=token)
 

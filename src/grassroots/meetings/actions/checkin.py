@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.errors import ActionRefused, refuse_overlong
@@ -15,7 +16,7 @@ from grassroots.people.models import Person
 from ..hostlink import host_token
 from ..models import Attendance, Meeting
 from .attendance import count_walk_in
-from .meetings import _locked, record_attendance
+from .meetings import CHECK_IN_OPENS, _locked, audit_attendance, record_attendance
 
 WALK_IN_CONSENT = "recorded as a supporter at a meeting"
 
@@ -61,12 +62,37 @@ def host_label(meeting: Meeting) -> str:
     return f"host-link:{meeting.pk}"
 
 
-def tap(*, meeting: Meeting, person: Person, present: bool) -> list[Attendance]:
-    """One tap on the host page: mark an expected person present, or undo it (back to invited)."""
-    if not meeting.attendance.filter(person=person).exists():
-        raise ActionRefused("person: not on this meeting's list", field="person")
+def tap(*, meeting: Meeting, person_id: int, present: bool) -> bool:
+    """One tap on the host page: mark someone on the meeting's list present, or undo it (back to
+    invited). At the door this is one UPDATE of their row and its audit record, nothing more: the
+    host link already named the meeting (read with its unit), and a row on its list is what makes
+    someone tappable. A tap that changes nothing (a second tap from a slow phone) records nothing
+    and returns False."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ActionRefused("the meeting is cancelled; no attendance is recorded", field="meeting")
+    now = timezone.now()
+    if present and now < meeting.start - CHECK_IN_OPENS:
+        raise ActionRefused(
+            f"the meeting starts {meeting.local_start:%Y-%m-%d %H:%M}; attendance opens two hours before",
+            field="meeting",
+        )
     status = Attendance.Status.PRESENT if present else Attendance.Status.INVITED
-    return record_attendance(meeting=meeting, people=[person], status=status, method="host", by=host_label(meeting))
+    by = host_label(meeting)
+    row = Attendance.objects.filter(meeting=meeting, person_id=person_id)
+    with transaction.atomic():
+        changed = row.exclude(status=status).update(
+            status=status,
+            method=Attendance.Method.HOST,
+            arrived_at=now if present else None,
+            recorded_by=by,
+            recorded_at=now,
+        )
+        if not changed:
+            if not row.exists():
+                raise ActionRefused("person: not on this meeting's list", field="person")
+            return False
+        audit_attendance(meeting, by=by, status=status, method=Attendance.Method.HOST, person_ids=[person_id])
+    return True
 
 
 def walk_in(*, meeting: Meeting, name: str, email: str = "", consent: bool) -> Person | None:

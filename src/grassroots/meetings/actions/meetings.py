@@ -339,15 +339,20 @@ def write_attendance(
         row.save()
         changed.append(row)
     if changed:
-        write_audit_record(
-            by=by,
-            action="meeting.attend",
-            target=meeting,
-            organization=meeting.unit.organization,
-            unit=meeting.unit,
-            changes={status: [None, [row.person_id for row in changed]], "method": [None, method]},
-        )
+        audit_attendance(meeting, by=by, status=status, method=method, person_ids=[row.person_id for row in changed])
     return changed
+
+
+def audit_attendance(meeting: Meeting, *, by: Actor, status: str, method: str, person_ids: list[int]) -> None:
+    """The audit record of attendance recorded at a meeting: who got which status, and how."""
+    write_audit_record(
+        by=by,
+        action="meeting.attend",
+        target=meeting,
+        organization=meeting.unit.organization,
+        unit=meeting.unit,
+        changes={status: [None, person_ids], "method": [None, method]},
+    )
 
 
 def record_founding_meeting(*, unit: Unit, on: dt.date, members: Sequence[Person], minutes: str, by: Actor) -> Meeting:
