@@ -151,9 +151,9 @@ def claim_deliveries(*, worker: str, limit: int, now: dt.datetime | None = None)
         )
     rows = list(Delivery.objects.filter(pk__in=ids, claimed_by=worker).order_by("pk"))
     # Each mailing (its subject and both parts) read once for the batch, not joined to every row.
-    mailings = Mailing.objects.in_bulk({row.mailing_id for row in rows})
+    read_once = Mailing.objects.in_bulk({row.mailing_id for row in rows})
     for row in rows:
-        row.mailing = mailings[row.mailing_id]
+        row.mailing = read_once[row.mailing_id]
     return rows
 
 
