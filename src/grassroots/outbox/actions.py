@@ -174,7 +174,7 @@ def commits_without_waiting():
     try:
         yield
     finally:
-        if connection.connection is not None:
+        if connection.connection is not None and not connection.needs_rollback:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [before])
 
