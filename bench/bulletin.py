@@ -78,6 +78,14 @@ def discard(mailing) -> None:
     Mailing.objects.filter(pk=mailing.pk).delete()
 
 
+def discard_unfinished() -> None:
+    """Remove what an interrupted earlier run left queued, so this run sends only its own messages."""
+    from grassroots.outbox.models import Mailing
+
+    for mailing in Mailing.objects.filter(source__startswith="bench:", finished_at__isnull=True):
+        discard(mailing)
+
+
 def queue_some(scale, count: int):
     from grassroots.bulletin import actions
     from grassroots.bulletin.rendering import mail_parts
@@ -146,6 +154,7 @@ def main() -> None:
     try:
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        discard_unfinished()
         mailing = queue_some(scale, args.send)
         floor_rate = floor(mailing, controller.port)
         counter.accepted = 0

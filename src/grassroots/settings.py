@@ -15,6 +15,9 @@ GRASSROOTS_BASE_URL       the address people reach this installation at (links i
 GRASSROOTS_MAIL_PER_SECOND  messages a second per worker (default 0: no limit)
 GRASSROOTS_MAIL_PER_DAY     messages a day from all workers together (default 0: no limit)
 GRASSROOTS_BOUNCE_THRESHOLD bounce score above which an address is put on hold (default 3)
+GRASSROOTS_CONFIRMATIONS_PER_HOUR    confirmation mails the public subscribe forms send an hour, per organization
+                                     (default 100)
+GRASSROOTS_CONFIRM_COOLDOWN_SECONDS  no second confirmation to one address and publication within this (default 600)
 ANYMAIL_WEBHOOK_SECRET      "user:password" that provider webhooks (/anymail/<provider>/tracking/) authenticate with
 """
 
@@ -319,6 +322,10 @@ GRASSROOTS_OUTBOX_RETRY_SECONDS = _count("GRASSROOTS_OUTBOX_RETRY_SECONDS", 60, 
 GRASSROOTS_OUTBOX_WORKERS = _count("GRASSROOTS_OUTBOX_WORKERS", 1, minimum=1)
 # Bounces: a hard bounce scores 1, a soft one 0.5 (one a day); an address above this is put on hold.
 GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
+# The public subscribe forms: confirmation mails an hour per organization, and the wait before a
+# second one to the same address and publication (so nobody can flood an inbox through them).
+GRASSROOTS_CONFIRMATIONS_PER_HOUR = _count("GRASSROOTS_CONFIRMATIONS_PER_HOUR", 100, minimum=1)
+GRASSROOTS_CONFIRM_COOLDOWN_SECONDS = _count("GRASSROOTS_CONFIRM_COOLDOWN_SECONDS", 600, minimum=0)
 # Provider webhooks (django-anymail) for bounces and complaints: HTTP basic auth "user:password".
 # Unset, a random secret no provider knows keeps them closed.
 ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or f"closed:{secrets.token_urlsafe(24)}"}

@@ -7,6 +7,7 @@ from django.urls import include, path
 from grassroots.accounts.admin_site import GrassrootsAdminSite
 from grassroots.api.root import api
 from grassroots.bulletin import views as bulletin_views
+from grassroots.outbox.tokens import UNSUBSCRIBE_PATH
 
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite
@@ -28,7 +29,7 @@ urlpatterns = [
     path("o/<slug:org>/bulletin/", include("grassroots.bulletin.urls")),
     path("anymail/", include("grassroots.outbox.urls")),
     path("subscribe/confirm/<str:token>/", bulletin_views.confirm_page, name="subscription_confirm"),
-    path("unsubscribe/<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
+    path(UNSUBSCRIBE_PATH + "<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.meetings.urls")),
     path("", include("grassroots.organizations.urls")),
 ]

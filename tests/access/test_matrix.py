@@ -275,8 +275,9 @@ WEB = {
 
 # Django's own pages: sign-in and sign-out are open to all, the admin is the operator's (a
 # separate test covers it), and static files are served by whitenoise.
-# The bulletin's public archive, its public feed and the one-click unsubscribe page are open to
-# anyone by design (tests/bulletin/test_public.py covers what each shows and to whom).
+# The bulletin's public archive, its public feed, its subscribe form and the one-click unsubscribe
+# page are open to anyone by design (tests/bulletin/test_public.py and test_subscribe_form.py
+# cover what each shows and does, and to whom).
 # Provider webhooks authenticate with their shared secret, not a session (tests/outbox/test_webhooks.py).
 # A calendar feed is read by its secret address, without signing in: tests/meetings/test_feeds.py
 # checks that an unknown or revoked address is 404 and that a feed shows only its owner's scope.
@@ -284,7 +285,8 @@ WEB = {
 # test_checkin.py checks their window, regeneration, revocation and that they reach one meeting.
 HOST_PAGES = {"host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"}
 NOT_IN_MATRIX = (
-    {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "unsubscribe"}
+    {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "bulletin_subscribe"}
+    | {"unsubscribe"}
     | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
@@ -404,6 +406,19 @@ API = {
     ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send"): Route(
         "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
     ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/subscriptions"): Route("person"),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/subscriptions"): Route(
+        "person",
+        "POST",
+        Right.EDIT_PEOPLE,
+        data=lambda s, p: {"publication": bulletin_of(s.org).slug, "state": "unsubscribed"},
+    ),
+    # Within scope: an officer reads the subscriptions of their subtree's people only (tests/bulletin/test_api.py).
+    ("GET", "/orgs/{org_slug}/publications/{publication_slug}/subscriptions"): Route("publication"),
+    # Each caller's own members' feed addresses: anyone of the organization makes, lists and revokes theirs.
+    ("GET", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens"): Route("publication"),
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens"): Route("publication", "POST"),
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens/revoke"): Route("publication", "POST"),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route("unit"),
     ("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route(
         "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"title": "Planned", "start": "2031-01-07 19:00"}

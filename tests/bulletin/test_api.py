@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token
+from grassroots.audit.models import AuditRecord
+from grassroots.bulletin import actions as bulletin
 from grassroots.outbox.jobs import deliver
 from tests.support import builders
 from tests.support.bulletin import newsroom
@@ -48,3 +50,75 @@ def test_publish_and_send_through_the_api(smtp, django_assert_max_num_queries):
     assert sorted(smtp.recipients) == ["ann@example.org", "bob@example.org", "fay@example.org"]
     listed = client.get(base).json()
     assert [p["name"] for p in listed] == ["North News", "The Tenant"]
+
+
+def api_client(user, org) -> Client:
+    token = create_api_token(user=user, organization=org, name="t", by="test")[1]
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def test_subscriptions_through_the_api_within_scope(smtp):
+    room = newsroom()
+    admin = api_client(builders.account(room.org, "admin@example.org", is_admin=True), room.org)
+    secretary = builders.officer(
+        room.org, room.units["north"], "secretary", "sec@example.org", member_of=room.units["elm"]
+    )
+    north = api_client(secretary, room.org)
+    base = f"/api/orgs/{room.org.slug}"
+    everyone = admin.get(f"{base}/publications/{room.publication.slug}/subscriptions").json()
+    assert [(s["person_name"], s["state"]) for s in everyone["items"]] == [
+        ("Dee Supporter", "confirmed"),
+        ("Eve Unconfirmed", "unconfirmed"),
+        ("Fay Unsubscribed", "unsubscribed"),
+    ]
+    assert everyone["items"][0]["consent_version"] == "1" and everyone["items"][0]["confirmed_at"]
+    # A subscriber of the south district is not the north secretary's to see.
+    cy = room.people["cy"]
+    bulletin.confirm_subscription(
+        subscription=bulletin.subscribe(person=cy, publication=room.publication, by="t"), by="t"
+    )
+    listed = north.get(f"{base}/publications/{room.publication.slug}/subscriptions").json()
+    assert listed["count"] == 3 and "Cy South" not in [s["person_name"] for s in listed["items"]]
+    assert admin.get(f"{base}/publications/{room.publication.slug}/subscriptions").json()["count"] == 4
+    ann = room.people["ann"]
+
+    def change(client, person, state):
+        body = json.dumps({"publication": room.publication.slug, "state": state})
+        return client.post(f"{base}/people/{person.pk}/subscriptions", body, content_type="application/json")
+
+    assert change(north, cy, "unsubscribed").status_code == 404  # out of scope: not found
+    answer = change(north, ann, "unconfirmed")
+    assert answer.status_code == 200 and answer.json()["state"] == "unconfirmed"
+    deliver()
+    assert smtp.recipients == ["ann@example.org"]  # the link that confirms it, to ann herself
+    assert change(north, ann, "confirmed").status_code == 422  # only the person confirms
+    for _ in range(2):
+        answer = change(north, ann, "unsubscribed")
+        assert answer.status_code == 200 and answer.json()["state"] == "unsubscribed"
+    assert AuditRecord.objects.filter(action="bulletin.unsubscribe", target_id=str(answer.json()["id"])).count() == 1
+    mine = north.get(f"{base}/people/{ann.pk}/subscriptions").json()
+    assert [(s["publication"], s["state"], s["source"]) for s in mine["items"]] == [
+        ("the-tenant", "unsubscribed", "organizer")
+    ]
+    assert ann.memberships.get(end__isnull=True).status == "member"
+
+
+def test_members_feed_addresses_through_the_api(smtp):
+    room = newsroom()
+    admin = builders.account(room.org, "admin@example.org", is_admin=True)
+    client = api_client(admin, room.org)
+    base = f"/api/orgs/{room.org.slug}/publications/{room.publication.slug}/feed-tokens"
+    made = client.post(base)
+    assert made.status_code == 201
+    url = made.json()["url"]
+    assert url.startswith("https://members.example.org/o/") and url.endswith(".atom")
+    path = "/" + url.split("://", 1)[1].partition("/")[2]
+    assert Client().get(path).status_code == 200
+    listed = client.get(base).json()
+    assert listed["count"] == 1 and listed["items"][0]["revoked_at"] is None and "url" not in listed["items"][0]
+    assert client.post(f"{base}/revoke").json() == {"revoked": 1}
+    assert client.post(f"{base}/revoke").json() == {"revoked": 0}
+    assert Client().get(path).status_code == 404
+    assert client.get(base).json()["items"][0]["revoked_at"] is not None
+    actions = AuditRecord.objects.filter(action__startswith="bulletin.feed_token").values_list("action", flat=True)
+    assert sorted(actions) == ["bulletin.feed_token.create", "bulletin.feed_token.revoke"]

@@ -54,3 +54,20 @@ def test_a_forged_confirmation_link_confirms_nothing():
     answer = Client().post(reverse("subscription_confirm", args=["1:forged"]))
     assert answer.status_code == 404
     assert Subscription.objects.get(person=room.people["eve"]).state == "unconfirmed"
+
+
+def test_an_organizer_unsubscribes_someone_on_their_page():
+    room = newsroom()
+    dee = room.people["dee"]
+    organizer = Client()
+    sign_in(organizer, builders.account(room.org, "admin@example.org", is_admin=True))
+    page = reverse("person_subscriptions", args=[room.org.slug, dee.pk])
+    assert b'name="state" value="unsubscribed"' in organizer.get(page).content
+    for _ in range(2):
+        organizer.post(page, {"publication": room.publication.pk, "state": "unsubscribed"})
+    subscription = Subscription.objects.get(person=dee)
+    assert (subscription.state, subscription.unsubscribed_at is not None) == ("unsubscribed", True)
+    assert Consent.objects.get(person=dee).withdrawn_at is not None  # the consent it rested on
+    assert dee.memberships.get(end__isnull=True).status == "supporter"  # the membership is untouched
+    answer = organizer.post(page, {"publication": room.publication.pk, "state": "confirmed"}, follow=True)
+    assert "state: &#x27;confirmed&#x27; cannot be set" in answer.content.decode()

@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,11 +27,13 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox import actions as outbox
 from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
 from grassroots.outbox.tokens import mail_domain
+from grassroots.people import actions as people_actions
 from grassroots.people.models import Consent, Person
+from grassroots.people.normalize import is_email, normal_email, normal_text
 
 from .models import Article, FeedToken, Issue, Publication, Subscription
 from .rendering import mail_parts
-from .selectors import all_statuses, audience_of, recipient_count
+from .selectors import all_statuses, audience_of, list_recipient, recipient_count, subscription_of
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CONSENT_PURPOSE = "email bulletins"
@@ -302,13 +306,24 @@ def close_sent_issue(sender, *, mailing: Mailing, **kwargs) -> None:
 
 def unsubscribe_on_complaint(sender, *, delivery, **kwargs) -> None:
     """The outbox received a complaint about a delivery: unsubscribe its person from its publication."""
-    key = delivery.mailing.list_key
-    if not key.startswith("publication-") or not key.removeprefix("publication-").isdigit():
-        return
-    publication = Publication.objects.filter(pk=int(key.removeprefix("publication-"))).first()
-    person = Person.objects.filter(pk=delivery.person_id).first()
-    if publication is not None and person is not None:
-        unsubscribe(person=person, publication=publication, by="complaint", source="complaint")
+    found = list_recipient(delivery.person_id, delivery.mailing.list_key)
+    if found is not None:
+        unsubscribe(person=found[1], publication=found[0], by="complaint", source="complaint")
+
+
+def unsubscribe_by_mail(sender, *, person_id: int, list_key: str, source: str, **kwargs) -> str | None:
+    """The outbox read a message to the List-Unsubscribe mailto address: unsubscribe the person its
+    token names from the publication. "unsubscribed" when it acted, "unchanged" when they already
+    were, None when the token is not for one of our publications."""
+    found = list_recipient(person_id, list_key)
+    if found is None:
+        return None
+    publication, person = found
+    before = subscription_of(person, publication)
+    if before is not None and before.state == Subscription.State.UNSUBSCRIBED:
+        return "unchanged"
+    unsubscribe(person=person, publication=publication, by="unsubscribe mail", source=source)
+    return "unsubscribed"
 
 
 def feed_digest(secret: str) -> str:
@@ -371,6 +386,111 @@ def subscribe(*, person: Person, publication: Publication, by, source: str = "we
     return subscription
 
 
+def request_subscription(
+    *,
+    publication: Publication,
+    name: str,
+    email: str,
+    consent_version: str,
+    confirm_url: Callable[[Subscription], str],
+    by="public form",
+    now: dt.datetime | None = None,
+) -> Subscription | None:
+    """The public subscribe form: anyone asks for a publication to be mailed to an address, ticking
+    the consent text of `consent_version` (the publication's current one). The person with that
+    address is used (or a new one recorded, with no unit: a supporter by subscription alone), the
+    subscription is unconfirmed until they follow the link mailed through the outbox.
+
+    What the caller sees never depends on whether the address is known: nothing is mailed (None)
+    to an address already confirmed, nor twice within GRASSROOTS_CONFIRM_COOLDOWN_SECONDS; more
+    than GRASSROOTS_CONFIRMATIONS_PER_HOUR confirmation mails an hour in the organization are refused."""
+    now = now or timezone.now()
+    organization = publication.organization
+    name = _text("name", normal_text(name), 200)
+    address = normal_email(email)
+    if not is_email(address) or len(address) > 254:
+        raise ActionRefused("email: give the address to send the bulletin to", field="email")
+    if consent_version != publication.consent_version:
+        raise ActionRefused(
+            f"consent: the consent text changed (now version {publication.consent_version}); read it and tick it again",
+            field="consent",
+        )
+    source = "web form"
+    with transaction.atomic():
+        recent = Mailing.objects.filter(
+            organization=organization,
+            source__startswith="bulletin.confirm:",
+            created_at__gte=now - dt.timedelta(hours=1),
+        ).count()
+        if recent >= settings.GRASSROOTS_CONFIRMATIONS_PER_HOUR:
+            raise ActionRefused("too many subscriptions were asked for in the last hour: try again later")
+        person = (
+            Person.objects.filter(organization=organization, email=address, erased_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if person is None:
+            person = people_actions.add_person(
+                organization=organization, name=name, email=address, by=by, allow_duplicate=True
+            )
+        subscription = Subscription.objects.select_for_update().filter(person=person, publication=publication).first()
+        if subscription is not None and subscription.state == Subscription.State.CONFIRMED:
+            return None
+        cooldown = now - dt.timedelta(seconds=settings.GRASSROOTS_CONFIRM_COOLDOWN_SECONDS)
+        if (
+            subscription is not None
+            and subscription.state == Subscription.State.UNCONFIRMED
+            and Mailing.objects.filter(
+                source__startswith=f"bulletin.confirm:{subscription.pk}:", created_at__gte=cooldown
+            ).exists()
+        ):
+            return None
+        before = subscription.state if subscription is not None else None
+        if subscription is None:
+            subscription = Subscription(person=person, publication=publication, created_at=now)
+        subscription.state, subscription.source = Subscription.State.UNCONFIRMED, source
+        subscription.consent_version, subscription.unsubscribed_at = consent_version, None
+        subscription.save()
+        write_audit_record(
+            by=by,
+            action="bulletin.subscribe",
+            target=subscription,
+            organization=organization,
+            unit=_unit_of(person),
+            changes={
+                "state": [before, subscription.state],
+                "source": [None, source],
+                "consent_version": [None, consent_version],
+            },
+        )
+        ask_for_confirmation(subscription=subscription, confirm_url=confirm_url(subscription), by=by)
+    return subscription
+
+
+def change_subscription(
+    *, person: Person, publication: Publication, state: str, by, confirm_url: Callable[[Subscription], str]
+) -> Subscription:
+    """An organizer changes a person's subscription: "unconfirmed" subscribes them and mails the
+    link that confirms it (double opt-in: nobody is confirmed for someone else), "unsubscribed"
+    unsubscribes them (idempotent). Needs the right to change the person's record."""
+    if person.organization_id != publication.organization_id:
+        raise ActionRefused("person: not a person of this publication's organization", field="person")
+    if state == Subscription.State.UNSUBSCRIBED:
+        with transaction.atomic():
+            authorize(by, Right.EDIT_PEOPLE, _unit_of(person), organization=publication.organization)
+            return unsubscribe(person=person, publication=publication, by=by, source="organizer")
+    if state != Subscription.State.UNCONFIRMED:
+        raise ActionRefused(
+            f"state: '{state}' cannot be set; set unconfirmed (a confirmation link is mailed) or unsubscribed",
+            field="state",
+        )
+    with transaction.atomic():
+        subscription = subscribe(person=person, publication=publication, by=by, source="organizer")
+        if subscription.state == Subscription.State.UNCONFIRMED:
+            ask_for_confirmation(subscription=subscription, confirm_url=confirm_url(subscription), by=by)
+    return subscription
+
+
 def ask_for_confirmation(*, subscription: Subscription, confirm_url: str, by) -> Mailing:
     """Mail the person the link that confirms their subscription (the double opt-in), through the
     outbox like every message; the subscription stays unconfirmed until they follow it."""
@@ -403,21 +523,31 @@ def confirm_subscription(*, subscription: Subscription, by) -> Subscription:
     publication, person = subscription.publication, subscription.person
     now = timezone.now()
     with transaction.atomic():
-        consent = Consent.objects.create(
-            person=person, purpose=CONSENT_PURPOSE, policy_version=publication.consent_version, given_at=now
-        )
+        # A consent the person already gave to email bulletins under this version is used, not duplicated.
+        consent = Consent.objects.filter(
+            person=person,
+            purpose=CONSENT_PURPOSE,
+            policy_version=publication.consent_version,
+            withdrawn_at__isnull=True,
+        ).first()
+        given = consent is None
+        if consent is None:
+            consent = Consent.objects.create(
+                person=person, purpose=CONSENT_PURPOSE, policy_version=publication.consent_version, given_at=now
+            )
         subscription.state, subscription.confirmed_at, subscription.unsubscribed_at = "confirmed", now, None
         subscription.consent, subscription.consent_version = consent, publication.consent_version
         subscription.save()
         unit = _unit_of(person)
-        write_audit_record(
-            by=by,
-            action="consent.give",
-            target=consent,
-            organization=publication.organization,
-            unit=unit,
-            changes={"purpose": [None, CONSENT_PURPOSE], "policy_version": [None, consent.policy_version]},
-        )
+        if given:
+            write_audit_record(
+                by=by,
+                action="consent.give",
+                target=consent,
+                organization=publication.organization,
+                unit=unit,
+                changes={"purpose": [None, CONSENT_PURPOSE], "policy_version": [None, consent.policy_version]},
+            )
         write_audit_record(
             by=by,
             action="bulletin.subscribe.confirm",

@@ -8,28 +8,45 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Status
 from pydantic import Field
 
-from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Text
+from grassroots.api.pagination import paginated
+from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.selectors import delivery_counts
+from grassroots.outbox.tokens import absolute
+from grassroots.people.selectors import person_for
 
 from . import actions
 from .models import Issue, Publication
 from .schemas import (
     AudienceOut,
+    FeedTokenOut,
     IssueDetailOut,
     IssueIn,
     IssueOut,
+    NewFeedTokenOut,
     PublicationIn,
     PublicationOut,
+    RevokedOut,
     SendIn,
     StatusOut,
+    SubscriptionIn,
+    SubscriptionOut,
 )
-from .selectors import issue_of, publication_for, publications_visible_to, recipient_count
+from .selectors import (
+    confirmation_token,
+    feed_tokens_of,
+    issue_of,
+    publication_for,
+    publications_visible_to,
+    recipient_count,
+    subscriptions_visible_to,
+)
 
 router = Router(tags=["bulletin"])
 # An issue's number as the database can hold it (a larger one is a 422, not a server error).
@@ -164,3 +181,85 @@ def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, num
     """The issue's status and its delivery rows per status."""
     issue = _issue(request, org_slug, publication_slug, number)
     return {"status": issue.status, "deliveries": delivery_counts(issue.mailing)}
+
+
+def _confirm_url(subscription) -> str:
+    return absolute(reverse("subscription_confirm", args=[confirmation_token(subscription)]))
+
+
+@router.get(
+    "/{org_slug}/people/{person_id}/subscriptions",
+    response={200: list[SubscriptionOut], **QUERY_ERRORS},
+    summary="A person's subscriptions",
+)
+@paginated
+def person_subscriptions(request: HttpRequest, org_slug: str, person_id: int):
+    """The person's subscriptions to the organization's publications, with source, consent version and dates."""
+    person = person_for(caller(request), organization_for(caller(request), org_slug), person_id)
+    return person.subscriptions.select_related("publication", "person").order_by("pk")
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/subscriptions",
+    response={200: SubscriptionOut, **WRITE_ERRORS},
+    summary="Subscribe or unsubscribe a person",
+)
+def change_subscription(request: HttpRequest, org_slug: str, person_id: int, payload: SubscriptionIn):
+    """`unconfirmed` subscribes the person and mails them the link that confirms it (only they can
+    confirm); `unsubscribed` stops sending it (again: nothing changes). A membership is never touched."""
+    organization = organization_for(caller(request), org_slug)
+    person = person_for(caller(request), organization, person_id)
+    publication = publication_for(caller(request), organization, payload.publication)
+    subscription = actions.change_subscription(
+        person=person, publication=publication, state=payload.state, by=caller(request), confirm_url=_confirm_url
+    )
+    if payload.state == "unconfirmed":
+        start_delivery()
+    return subscription
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/subscriptions",
+    response={200: list[SubscriptionOut], **QUERY_ERRORS},
+    summary="A publication's subscriptions",
+)
+@paginated
+def publication_subscriptions(request: HttpRequest, org_slug: str, publication_slug: str):
+    """The publication's subscriptions of the people the caller may see (an officer: their subtree's)."""
+    return subscriptions_visible_to(caller(request), _publication(request, org_slug, publication_slug))
+
+
+@router.get(
+    "/{org_slug}/publications/{publication_slug}/feed-tokens",
+    response={200: list[FeedTokenOut], **QUERY_ERRORS},
+    summary="Your members' feed addresses",
+)
+@paginated
+def list_feed_tokens(request: HttpRequest, org_slug: str, publication_slug: str):
+    """The members' feed addresses the caller made for the publication (live and revoked; never the secret)."""
+    return feed_tokens_of(caller(request), _publication(request, org_slug, publication_slug))
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/feed-tokens",
+    response={201: NewFeedTokenOut, **WRITE_ERRORS},
+    summary="Make your members' feed address",
+)
+def create_feed_token(request: HttpRequest, org_slug: str, publication_slug: str):
+    """A new secret address of the caller's members' feed (any earlier one is revoked); its `url`
+    is shown this once and stored only as a digest."""
+    publication = _publication(request, org_slug, publication_slug)
+    token, secret = actions.create_feed_token(publication=publication, by=caller(request))
+    url = absolute(reverse("bulletin_members_feed", args=[publication.organization.slug, publication.slug, secret]))
+    return Status(201, {"id": token.pk, "created_at": token.created_at, "revoked_at": None, "url": url})
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/feed-tokens/revoke",
+    response={200: RevokedOut, **WRITE_ERRORS},
+    summary="Revoke your members' feed addresses",
+)
+def revoke_feed_tokens(request: HttpRequest, org_slug: str, publication_slug: str):
+    """Revoke the caller's live members' feed addresses of the publication: they answer nothing from now on."""
+    publication = _publication(request, org_slug, publication_slug)
+    return {"revoked": actions.revoke_feed_tokens(publication=publication, by=caller(request))}

@@ -54,3 +54,14 @@ class SendForm(AudienceForm, ActionForm):
         help_text="Empty: now. A later time schedules it (in the organization's time zone).",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class SubscribeForm(ActionForm):
+    """The public subscribe form: a name, an address, and the tick that gives consent to the
+    publication's consent text of the version shown (sent back, so a text changed meanwhile is
+    not agreed to unread)."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    consent = forms.BooleanField(label="I agree to the text above")
+    consent_version = forms.CharField(max_length=40, widget=forms.HiddenInput)

@@ -86,3 +86,49 @@ class SendIn(Body):
 class StatusOut(Schema):
     status: str
     deliveries: dict[str, int]
+
+
+class SubscriptionOut(Schema):
+    id: int
+    person: int = Field(description="The person's id.")
+    person_name: str
+    publication: str = Field(description="The publication's slug.")
+    state: str = Field(description="unconfirmed, confirmed or unsubscribed.")
+    source: str
+    consent_version: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    unsubscribed_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_person(subscription) -> int:
+        return subscription.person_id
+
+    @staticmethod
+    def resolve_person_name(subscription) -> str:
+        return subscription.person.name
+
+    @staticmethod
+    def resolve_publication(subscription) -> str:
+        return subscription.publication.slug
+
+
+class SubscriptionIn(Body):
+    publication: str = Field(min_length=1, max_length=80, description="The publication's slug.")
+    state: Literal["unconfirmed", "unsubscribed"] = Field(
+        description="unconfirmed: subscribe and mail the link that confirms it; unsubscribed: stop sending."
+    )
+
+
+class FeedTokenOut(Schema):
+    id: int
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class NewFeedTokenOut(FeedTokenOut):
+    url: str = Field(description="The members' feed address with its secret: shown this once.")
+
+
+class RevokedOut(Schema):
+    revoked: int

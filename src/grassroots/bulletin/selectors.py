@@ -4,7 +4,7 @@ reader may see (public ones to anyone, members' ones to the organization, subtre
 from __future__ import annotations
 
 from django.core import signing
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -13,7 +13,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox.models import MailAddress
 from grassroots.people.models import Membership, Person
 
-from .models import Article, Issue, Publication, Subscription
+from .models import Article, FeedToken, Issue, Publication, Subscription
 
 CONFIRM_SALT = "grassroots.bulletin.confirm"
 
@@ -90,21 +90,25 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
     counted = set(organization.constitution.member_statuses.counted)
     statuses = list(statuses) if statuses else sorted(counted)
     root = unit or publication.unit
-    people = Person.objects.filter(organization=organization, erased_at__isnull=True)
-    if root is not None:
-        people = people.filter(unit_path__gte=root.path, unit_path__lt=root.path + "~")
+    in_place = Q(unit_path__gte=root.path, unit_path__lt=root.path + "~") if root is not None else Q()
     current = Membership.objects.filter(person=OuterRef("pk"), end__isnull=True)
     subscribed = Subscription.objects.filter(person=OuterRef("pk"), publication=publication)
     by_membership = Exists(current.filter(status__in=[s for s in statuses if s in counted]))
     by_consent = Exists(current.filter(status__in=[s for s in statuses if s not in counted])) & Exists(
         subscribed.filter(state=Subscription.State.CONFIRMED)
     )
+    reached = in_place & (by_membership | by_consent)
+    if root == publication.unit:
+        # Someone with no membership at all who subscribed on the public form and confirmed: a
+        # supporter by the subscription alone, outside every subtree, reached when the issue goes
+        # to the publication's whole place. Written with IN (not a correlated EXISTS) so that the
+        # database hashes both short lists once instead of weighing a subquery per person.
+        confirmed = Subscription.objects.filter(publication=publication, state=Subscription.State.CONFIRMED)
+        in_membership = Membership.objects.filter(end__isnull=True, person__in=confirmed.values("person_id"))
+        reached |= Q(pk__in=confirmed.values("person_id")) & ~Q(pk__in=in_membership.values("person_id"))
+    people = Person.objects.filter(reached, organization=organization, erased_at__isnull=True)
     held = MailAddress.objects.filter(on_hold=True, address=Lower(OuterRef("email")))
-    return (
-        people.filter(by_membership | by_consent)
-        .exclude(Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED)))
-        .exclude(Exists(held))
-    )
+    return people.exclude(Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED))).exclude(Exists(held))
 
 
 def recipient_count(**audience) -> int:
@@ -154,12 +158,40 @@ def public_articles(issues) -> dict[int, list[Article]]:
     return by_issue
 
 
+def list_recipient(person_id: int, list_key: str) -> tuple[Publication, Person] | None:
+    """The publication a list key (from a signed unsubscribe token) names and the person of its
+    organization the token was made for; None when either is not found or they do not match."""
+    number = list_key.removeprefix("publication-")
+    if not list_key.startswith("publication-") or not number.isdigit():
+        return None
+    publication = Publication.objects.filter(pk=int(number)).select_related("organization").first()
+    person = Person.objects.filter(pk=person_id).first()
+    if publication is None or person is None or person.organization_id != publication.organization_id:
+        return None
+    return publication, person
+
+
 def subscription_of(person: Person, publication: Publication) -> Subscription | None:
     return Subscription.objects.filter(person=person, publication=publication).first()
 
 
 def subscriptions_of(person: Person) -> list[Subscription]:
     return list(Subscription.objects.filter(person=person).select_related("publication"))
+
+
+def subscriptions_visible_to(user, publication: Publication) -> QuerySet[Subscription]:
+    """A publication's subscriptions of the people `user` may see (an officer: those of their subtree)."""
+    people = restrict(Person.objects.all(), user=user, organization=publication.organization)
+    return (
+        Subscription.objects.filter(publication=publication, person__in=people.values("pk"))
+        .select_related("publication", "person")
+        .order_by("pk")
+    )
+
+
+def feed_tokens_of(user, publication: Publication) -> QuerySet[FeedToken]:
+    """The members' feed addresses `user` made for a publication (their digests only), newest first."""
+    return FeedToken.objects.filter(publication=publication, user=user).order_by("-created_at", "-pk")
 
 
 def subscription_by_token(token: str) -> Subscription | None:

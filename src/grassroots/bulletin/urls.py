@@ -16,6 +16,7 @@ urlpatterns = [
     path("<slug:publication>/archive/", views.archive_page, name="bulletin_archive"),
     path("<slug:publication>/archive/<int:number>/", views.archive_issue_page, name="bulletin_archive_issue"),
     path("<slug:publication>/feed.atom", PublicFeed(), name="bulletin_feed"),
+    path("<slug:publication>/subscribe/", views.subscribe_page, name="bulletin_subscribe"),
     # The secret in the address is the credential (a feed reader has no session).
     path("<slug:publication>/members/<str:secret>.atom", MembersFeed(), name="bulletin_members_feed"),
     path("<slug:publication>/members-feed/", views.members_feed_address, name="bulletin_members_feed_address"),

@@ -19,19 +19,18 @@ from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.models import UNSUBSCRIBE_MARK
 from grassroots.outbox.selectors import delivery_counts, failures_of
 from grassroots.outbox.tokens import absolute, read_unsubscribe_token
-from grassroots.people.models import Person
 from grassroots.people.selectors import person_for
 from grassroots.web import refusal_message
 
 from . import actions, jobs
-from .forms import AudienceForm, IssueForm, PublicationForm, SendForm
-from .models import Publication
+from .forms import AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
 from .rendering import article_html, mail_parts
 from .selectors import (
     all_statuses,
     articles_visible_to,
     confirmation_token,
     issue_of,
+    list_recipient,
     public_publication,
     publication_for,
     publications_visible_to,
@@ -214,15 +213,10 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe: a POST acts at once and is idempotent; a GET (a link scanner, or a
     reader) shows what would happen and a button, and changes nothing."""
     read = read_unsubscribe_token(token)
-    key = read[1] if read else ""
-    publication = (
-        Publication.objects.filter(pk=int(key.removeprefix("publication-")), organization__isnull=False).first()
-        if key.startswith("publication-") and key.removeprefix("publication-").isdigit()
-        else None
-    )
-    person = Person.objects.filter(pk=read[0]).first() if read else None
-    if publication is None or person is None or person.organization_id != publication.organization_id:
+    found = list_recipient(*read) if read else None
+    if found is None:
         return render(request, "bulletin/unsubscribe.html", {"invalid": True}, status=404)
+    publication, person = found
     done = False
     if request.method == "POST":
         actions.unsubscribe(person=person, publication=publication, by="one-click", source="one-click")
@@ -230,10 +224,40 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "bulletin/unsubscribe.html", {"publication": publication, "done": done})
 
 
+def _confirm_url(subscription) -> str:
+    """The signed link, mailed to the person, that confirms their subscription."""
+    return absolute(reverse("subscription_confirm", args=[confirmation_token(subscription)]))
+
+
+def subscribe_page(request: HttpRequest, org: str, publication: str) -> HttpResponse:
+    """The public subscribe form (no sign-in): a POST records an unconfirmed subscription and
+    mails the link that confirms it. The answer is the same whether the address is known, already
+    subscribed, or was just sent a link; only a bad form or the hourly limit answer otherwise."""
+    found = public_publication(org, publication)
+    form = SubscribeForm(request.POST or None, initial={"consent_version": found.consent_version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.request_subscription(
+                publication=found,
+                name=data["name"],
+                email=data["email"],
+                consent_version=data["consent_version"],
+                confirm_url=_confirm_url,
+            )
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            start_delivery()
+            return render(request, "bulletin/subscribe.html", {"publication": found, "asked": True})
+    status = 429 if form.errors.get("__all__") else 400 if form.errors else 200
+    return render(request, "bulletin/subscribe.html", {"publication": found, "form": form}, status=status)
+
+
 @login_required
 def person_subscriptions(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     """A person's subscriptions to the organization's publications; POST subscribes them to one
-    and mails them the link that confirms it (double opt-in)."""
+    and mails them the link that confirms it (double opt-in), or with state=unsubscribed unsubscribes them."""
     organization = organization_for(request.user, org)
     person = person_for(request.user, organization, pk)
     publications = publications_visible_to(request.user, organization)
@@ -242,15 +266,19 @@ def person_subscriptions(request: HttpRequest, org: str, pk: int) -> HttpRespons
         if chosen is None:
             messages.error(request, "publication: choose one of the organization's publications")
         else:
+            state = request.POST.get("state") or "unconfirmed"
             try:
-                subscription = actions.subscribe(person=person, publication=chosen, by=request.user, source="organizer")
-                url = absolute(reverse("subscription_confirm", args=[confirmation_token(subscription)]))
-                actions.ask_for_confirmation(subscription=subscription, confirm_url=url, by=request.user)
+                actions.change_subscription(
+                    person=person, publication=chosen, state=state, by=request.user, confirm_url=_confirm_url
+                )
             except ActionRefused as refusal:
                 messages.error(request, refusal_message(refusal))
             else:
-                start_delivery()
-                messages.success(request, f"{person.name} was sent the link that confirms it.")
+                if state == "unsubscribed":
+                    messages.success(request, f"{person.name} will not receive {chosen.name} any more.")
+                else:
+                    start_delivery()
+                    messages.success(request, f"{person.name} was sent the link that confirms it.")
         return redirect("person_subscriptions", org=organization.slug, pk=person.pk)
     context = {
         "organization": organization,

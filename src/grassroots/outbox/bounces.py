@@ -70,17 +70,18 @@ def read_mbox(path: str) -> BounceReport:
     return read_bounce_messages(mailbox.mbox(path, create=False), source="mbox")
 
 
-def read_message_bytes(data: bytes) -> BounceReport:
-    """One bounce message (standard input), or an mbox of them when it starts with a 'From ' line."""
+def messages_from_bytes(data: bytes) -> list[Message]:
+    """One message (standard input), or an mbox of them when it starts with a 'From ' line."""
     if data.startswith(b"From "):
         chunks = [b"From " + chunk for chunk in data.split(b"\nFrom ") if chunk]
         chunks[0] = chunks[0][len(b"From ") :]
-        messages = [
-            email.message_from_bytes(chunk.partition(b"\n")[2], policy=email.policy.compat32) for chunk in chunks
-        ]
-    else:
-        messages = [email.message_from_bytes(data, policy=email.policy.compat32)]
-    return read_bounce_messages(messages, source="stdin")
+        return [email.message_from_bytes(chunk.partition(b"\n")[2], policy=email.policy.compat32) for chunk in chunks]
+    return [email.message_from_bytes(data, policy=email.policy.compat32)]
+
+
+def read_message_bytes(data: bytes) -> BounceReport:
+    """One bounce message (standard input), or an mbox of them."""
+    return read_bounce_messages(messages_from_bytes(data), source="stdin")
 
 
 def anymail_tracking(sender, event, esp_name: str, **kwargs) -> None:

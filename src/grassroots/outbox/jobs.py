@@ -22,10 +22,17 @@ from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import task
 
-from .actions import claim_deliveries, finish_mailings, mark_failed, mark_sent, requeue_stale
+from .actions import (
+    claim_deliveries,
+    commits_without_waiting,
+    finish_mailings,
+    mark_failed,
+    mark_sent,
+    requeue_stale,
+)
 from .models import UNSUBSCRIBE_MARK, Delivery, Mailing
 from .selectors import sent_since
-from .tokens import mail_domain, unsubscribe_mailto, unsubscribe_url
+from .tokens import mail_domain, unsubscribe_links, unsubscribe_url
 
 SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
 
@@ -60,8 +67,7 @@ def message_for(delivery: Delivery, connection) -> EmailMultiAlternatives:
     headers = {"Message-ID": make_msgid(domain=mail_domain())}
     text, html = mailing.text_body, mailing.html_body
     if mailing.list_key:
-        url = unsubscribe_url(person_id=delivery.person_id, list_key=mailing.list_key)
-        mailto = unsubscribe_mailto(person_id=delivery.person_id, list_key=mailing.list_key)
+        url, mailto = unsubscribe_links(person_id=delivery.person_id, list_key=mailing.list_key)
         headers["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         text, html = text.replace(UNSUBSCRIBE_MARK, url), html.replace(UNSUBSCRIBE_MARK, escape(url))
@@ -119,8 +125,7 @@ class Prepared:
         headers = [f"To: {delivery.address}", f"Message-ID: {message_id}"]
         body = self.body
         if self.mailing.list_key:
-            url = unsubscribe_url(person_id=delivery.person_id, list_key=self.mailing.list_key)
-            mailto = unsubscribe_mailto(person_id=delivery.person_id, list_key=self.mailing.list_key)
+            url, mailto = unsubscribe_links(person_id=delivery.person_id, list_key=self.mailing.list_key)
             headers += [f"List-Unsubscribe: <{url}>, <{mailto}>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
             body = body.replace(UNSUBSCRIBE_MARK.encode(), url.encode())
         return message_id, ("\r\n".join(headers) + "\r\n").encode() + body
@@ -158,33 +163,34 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
     prepared: dict[int, Prepared] = {}
     accepted = 0
     try:
-        while not (stop and stop.is_set()) and (limit is None or accepted < limit):
-            requeue_stale()
-            day_left = rate.day_left()
-            if day_left == 0:
-                break  # the day's quota is spent: the rows wait for the next run
-            size = min(settings.GRASSROOTS_OUTBOX_BATCH, day_left or settings.GRASSROOTS_OUTBOX_BATCH)
-            batch = claim_deliveries(worker=worker, limit=size)
-            if not batch:
-                break
-            for delivery in batch:
-                rate.wait()
-                try:
-                    if connection is None:
-                        # Opened here, so that Django's backend keeps it open across messages (one
-                        # connection for many messages, not one per message).
-                        connection = get_connection()
-                        connection.open()
-                    message_id = send_one(delivery, connection, prepared)
-                except SEND_ERRORS as error:  # a refusal, or a server that cannot be reached
-                    mark_failed(delivery=delivery, error=error, worker=worker)
-                    if connection is not None:
-                        connection.close()
-                    connection = None
-                    continue
-                mark_sent(delivery=delivery, message_id=message_id, worker=worker)
-                accepted += 1
-            finish_mailings(mailing_ids=sorted({delivery.mailing_id for delivery in batch}))
+        with commits_without_waiting():
+            while not (stop and stop.is_set()) and (limit is None or accepted < limit):
+                requeue_stale()
+                day_left = rate.day_left()
+                if day_left == 0:
+                    break  # the day's quota is spent: the rows wait for the next run
+                size = min(settings.GRASSROOTS_OUTBOX_BATCH, day_left or settings.GRASSROOTS_OUTBOX_BATCH)
+                batch = claim_deliveries(worker=worker, limit=size)
+                if not batch:
+                    break
+                for delivery in batch:
+                    rate.wait()
+                    try:
+                        if connection is None:
+                            # Opened here, so that Django's backend keeps it open across messages (one
+                            # connection for many messages, not one per message).
+                            connection = get_connection()
+                            connection.open()
+                        message_id = send_one(delivery, connection, prepared)
+                    except SEND_ERRORS as error:  # a refusal, or a server that cannot be reached
+                        mark_failed(delivery=delivery, error=error, worker=worker)
+                        if connection is not None:
+                            connection.close()
+                        connection = None
+                        continue
+                    mark_sent(delivery=delivery, message_id=message_id, worker=worker)
+                    accepted += 1
+                finish_mailings(mailing_ids=sorted({delivery.mailing_id for delivery in batch}))
     finally:
         if connection is not None:
             connection.close()

@@ -3,13 +3,12 @@ nothing to store, and a token made for one list does not work for another."""
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 SALT = "grassroots.outbox.unsubscribe"
+# Where the one-click unsubscribe page lives (grassroots/urls.py routes it from this).
+UNSUBSCRIBE_PATH = "unsubscribe/"
 
 
 def unsubscribe_token(*, person_id: int, list_key: str) -> str:
@@ -32,17 +31,13 @@ def absolute(path: str) -> str:
 
 
 def unsubscribe_url(*, person_id: int, list_key: str) -> str:
-    # Reversed once per process and filled in per recipient: a worker makes one per message.
     return _unsubscribe_prefix() + unsubscribe_token(person_id=person_id, list_key=list_key) + "/"
 
 
-@functools.cache
-def _unsubscribe_base(base_url: str) -> str:
-    return base_url.rstrip("/") + reverse("unsubscribe", kwargs={"token": "T"}).removesuffix("T/")
-
-
 def _unsubscribe_prefix() -> str:
-    return _unsubscribe_base(settings.GRASSROOTS_BASE_URL)
+    # The path is written here, and the URL configuration takes it from here: a worker that
+    # reversed it would import every route of the installation (seconds) before its first message.
+    return settings.GRASSROOTS_BASE_URL.rstrip("/") + "/" + UNSUBSCRIBE_PATH
 
 
 def mail_domain() -> str:
@@ -50,6 +45,13 @@ def mail_domain() -> str:
     return settings.GRASSROOTS_MAIL_DOMAIN or settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
 
 
-def unsubscribe_mailto(*, person_id: int, list_key: str) -> str:
+def _mailto(token: str) -> str:
     address = settings.GRASSROOTS_UNSUBSCRIBE_ADDRESS or settings.DEFAULT_FROM_EMAIL
-    return f"mailto:{address}?subject=unsubscribe%20{unsubscribe_token(person_id=person_id, list_key=list_key)}"
+    return f"mailto:{address}?subject=unsubscribe%20{token}"
+
+
+def unsubscribe_links(*, person_id: int, list_key: str) -> tuple[str, str]:
+    """A recipient's https and mailto unsubscribe addresses, from one signed token (a worker makes
+    them for every message: signing once, not twice)."""
+    token = unsubscribe_token(person_id=person_id, list_key=list_key)
+    return _unsubscribe_prefix() + token + "/", _mailto(token)
