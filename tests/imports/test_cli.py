@@ -35,12 +35,14 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
         "skipped",
         "conflicts",
         "rejected",
+        "would_create",
+        "would_update",
         "rows",
         "seconds",
         "read",
     }
     # Its joined column holds 2024-02-01 and 01/03/2024 (either order): the region (GB) decides.
-    because = "every date could be either; the organization's region (GB) writes day first"
+    because = "every d/m/Y or m/d/Y date could be either; the organization's region (GB) writes day first"
     joined = {"column": "joined", "order": "day first", "region": "GB", "because": because}
     assert result["read"] == {
         "format": "csv",
@@ -63,9 +65,12 @@ def test_import_with_rejections_and_errors_file(riverside, capsys, tmp_path):
     assert len(errors.read_text().splitlines()) == 8
     code, out, _ = run(capsys, *args, "--valid-rows")
     assert code == 0 and "2 created" in out
-    # Its joined column holds 2024-02-01 and 31/31/2024: nothing decides the order but the region.
+    # Its joined column holds ISO dates and 31/31/2024, no date either way: there is no order to decide.
     said = " ".join(out.split())
-    assert "dates in 'joined': day first (every date could be either; the organization's region (GB)" in said
+    assert (
+        "dates in 'joined': ISO 8601 dates (YYYY-MM-DD), no order to decide; "
+        "values that are not dates reject their rows (line 9: 31/31/2024)"
+    ) in said
     code, out, _ = run(capsys, "import", "members", str(FILES / "bad_rows.csv"), "--org", "riverside", "--dry-run")
     assert "dry run" in out and "2 skipped" in out
 

@@ -67,7 +67,9 @@ def test_every_bad_row_is_reported_and_nothing_written(tree, org, tmp_path):
     before = Person.objects.count()
     errors = tmp_path / "errors.csv"
     result = import_members(organization=org, path=FILES / "bad_rows.csv", by=BY, errors_path=errors)
-    assert (result.created, result.rejected, result.state, result.written) == (2, 7, "rejected", False)
+    # Nothing written: 0 created, and the two valid rows are what it would have created.
+    assert (result.created, result.rejected, result.state, result.written) == (0, 7, "rejected", False)
+    assert (result.would_create, result.would_update) == (2, 0)
     assert Person.objects.count() == before
     lines = {rejection.line: rejection for rejection in result.rejections}
     assert sorted(lines) == [3, 4, 5, 6, 7, 8, 9]
@@ -86,7 +88,7 @@ def test_every_bad_row_is_reported_and_nothing_written(tree, org, tmp_path):
         "",
     ]
     run = ImportRun.objects.get(pk=result.run_id)
-    assert (run.state, run.rejected, run.created, run.batches_committed) == ("rejected", 7, 2, 0)
+    assert (run.state, run.rejected, run.created, run.would_create, run.batches_committed) == ("rejected", 7, 0, 2, 0)
 
 
 @pytest.mark.django_db

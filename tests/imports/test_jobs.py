@@ -103,9 +103,16 @@ def test_all_or_nothing_import_rejected_writes_nothing(tree, org, staff, admin_c
     run_jobs()
     again.refresh_from_db()
     assert (again.state, again.rejected) == ("rejected", 2)
+    # Nothing was written, and the counts say so; what the valid row would have done is apart.
+    assert (again.created, again.updated, again.would_create, again.would_update) == (0, 0, 1, 0)
     assert not Person.objects.filter(email="anna@example.org").exists()
     page = admin_client.get(reverse("import_run", args=[org.slug, again.pk])).content.decode()
     assert "nothing was imported" in page
+    counts = " ".join(page.split('<dl class="facts" id="run-counts">')[1].split("</dl>")[0].split())
+    assert "<dt>Created</dt><dd>0</dd>" in counts
+    assert '<dt>Would have been created (nothing was written)</dt><dd id="run-would-create">1</dd>' in counts
+    record = AuditRecord.objects.filter(action="people.import").latest("id")
+    assert (record.changes["created"], record.changes["would_create"]) == ([None, 0], [None, 1])
 
 
 @pytest.mark.django_db
@@ -240,6 +247,7 @@ def test_api_starts_an_import_reports_its_status_and_errors(tree, org, client, t
         1.0,
     )
     assert status["columns"]["email"] == "email"
+    assert (status["would_create"], status["would_update"]) == (0, 0)  # valid rows: what was written is said
     errors = client.get(f"/api/orgs/{org.slug}/imports/{body['id']}/errors", headers=token)
     assert errors.status_code == 200
     assert b"not-an-email" in b"".join(errors.streaming_content)

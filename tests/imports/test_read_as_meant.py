@@ -100,10 +100,11 @@ def test_a_column_that_contradicts_itself_refuses_the_whole_file_naming_two_rows
 def test_the_decision_looks_at_each_distinct_date_once_and_ignores_forms_that_need_none():
     columns = map_columns(["name", "unit", "joined"])
     rows = [(2, ["A", "u", "2024-01-13"]), (3, ["B", "u", "13.01.2024"]), (4, ["C", "u", "2024/01/13"])]
-    assert decide_date_orders(iter(rows), columns, "GB") == {}  # ISO, dotted, Y/m/d: nothing to decide
+    (order,) = decide_date_orders(iter(rows), columns, "GB").values()  # ISO, dotted, Y/m/d: nothing to decide
+    assert (order.order, order.decided_by) == (None, "form")
     rows += [(5, ["D", "u", "31/02/2024"]), (6, ["E", "u", "02/03/2024"])]  # 31/02 is no date either way
     (order,) = decide_date_orders(iter(rows), columns, "us").values()
-    assert (order.month_first, order.line, order.region) == (True, 0, "US")
+    assert (order.month_first, order.line, order.region, order.not_date) == (True, 0, "US", (5, "31/02/2024"))
 
 
 # -- the encoding, decided on the whole file: see test_reading.py --------------------------------

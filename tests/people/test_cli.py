@@ -107,12 +107,74 @@ def test_edit_then_duplicates_then_merge(capsys, org, rosa):
 def test_check_lists_what_could_not_be_normalized(capsys, org, rosa):
     Person.objects.filter(pk=rosa.pk).update(phone="call after 6")
     code, out, _ = run(capsys, "person", "check", org.slug, "--json")
+    reason = "phone call after 6 is not a valid phone number for GB"
     assert (code, json.loads(out)) == (
         0,
-        [{"id": rosa.pk, "field": "phone", "value": "call after 6", "reason": "not a phone number for GB"}],
+        [{"id": rosa.pk, "field": "phone", "value": "call after 6", "normal": None, "reason": reason}],
     )
     code, out, _ = run(capsys, "person", "check", org.slug)
-    assert out.splitlines() == [
-        f"person {rosa.pk}, phone 'call after 6': not a phone number for GB",
-        "1 value to correct.",
+    assert out.splitlines() == [f"person {rosa.pk}: {reason}", "1 value to correct: 0 can be normalized, 1 cannot."]
+
+
+def test_check_tells_values_that_can_be_normalized_from_those_that_cannot(capsys, org, rosa):
+    """A valid value not in its normal form (written before the rule, or by hand) is listed with the
+    form it can be given; a value that is no phone, no email, no name at all, without one."""
+    other = builders.person(org, "Ana Lima")
+    Person.objects.filter(pk=rosa.pk).update(phone="07911 123458", email=" Rosa@Example.org", name="Rosa  Lindqvist")
+    Person.objects.filter(pk=other.pk).update(phone="abc", email="not-an-email", name="\u200b", address="1 Elm St  ")
+    code, out, _ = run(capsys, "person", "check", org.slug, "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {
+            "id": rosa.pk,
+            "field": "name",
+            "value": "Rosa  Lindqvist",
+            "normal": "Rosa Lindqvist",
+            "reason": "name 'Rosa  Lindqvist' is valid; normal form 'Rosa Lindqvist'",
+        },
+        {
+            "id": rosa.pk,
+            "field": "email",
+            "value": " Rosa@Example.org",
+            "normal": "rosa@example.org",
+            "reason": "email  Rosa@Example.org is valid; normal form rosa@example.org",
+        },
+        {
+            "id": rosa.pk,
+            "field": "phone",
+            "value": "07911 123458",
+            "normal": "+447911123458",
+            "reason": "phone 07911 123458 is valid; normal form +447911123458",
+        },
+        {
+            "id": other.pk,
+            "field": "name",
+            "value": "\u200b",
+            "normal": None,
+            "reason": "name '\u200b' is empty once invisible characters go",
+        },
+        {
+            "id": other.pk,
+            "field": "address",
+            "value": "1 Elm St  ",
+            "normal": "1 Elm St",
+            "reason": "address '1 Elm St  ' is valid; normal form '1 Elm St'",
+        },
+        {
+            "id": other.pk,
+            "field": "email",
+            "value": "not-an-email",
+            "normal": None,
+            "reason": "email not-an-email is not a valid email address",
+        },
+        {
+            "id": other.pk,
+            "field": "phone",
+            "value": "abc",
+            "normal": None,
+            "reason": "phone abc is not a valid phone number for GB",
+        },
     ]
+    code, out, _ = run(capsys, "person", "check", org.slug)
+    assert out.splitlines()[2] == f"person {rosa.pk}: phone 07911 123458 is valid; normal form +447911123458"
+    assert out.splitlines()[-1] == "7 values to correct: 4 can be normalized, 3 cannot."

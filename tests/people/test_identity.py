@@ -400,9 +400,9 @@ def test_the_data_migration_normalizes_what_it_can_and_check_lists_the_rest(org)
         "jose perez",
     )
     assert (broken.name, broken.phone, broken.email) == ("AnaLima", "abc", "not-an-email")
-    assert list(values_to_check(OPERATOR, org)) == [
-        {"id": broken.pk, "field": "email", "value": "not-an-email", "reason": "not an email address"},
-        {"id": broken.pk, "field": "phone", "value": "abc", "reason": "not a phone number for GB"},
+    assert [(found["field"], found["value"], found["normal"]) for found in values_to_check(OPERATOR, org)] == [
+        ("email", "not-an-email", None),
+        ("phone", "abc", None),
     ]
 
 

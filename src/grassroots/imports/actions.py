@@ -124,7 +124,7 @@ class _MemberImport:
         for batch in batches:
             with transaction.atomic():
                 self.batch(*batch)
-            self.record.committed(batch[0])
+            self.record.committed(batch[0], self.result)
             self.report()
         self.decisions.finish_pending()
         self.result.written = True
@@ -145,6 +145,7 @@ class _MemberImport:
                 self.result.written = True
         except _RolledBack:
             self.record.rolled_back()
+            self.result.nothing_written()
             with transaction.atomic():
                 self.finish(ImportRun.State.REJECTED)
 
@@ -194,6 +195,7 @@ def import_members(
         today=today or timezone.localdate(),
         date_orders={name: order.month_first for name, order in date_orders.items()},
         header_width=len(table.header) if table.format == "csv" else None,
+        sheet_cells=table.format == "xlsx",
     )
     read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
     options = {

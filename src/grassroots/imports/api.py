@@ -48,6 +48,11 @@ class ImportRunOut(Schema):
     skipped: int
     conflicts: int = Field(description="Rows whose email or phone is a known person's but whose name differs.")
     rejected: int
+    would_create: int = Field(
+        description="State rejected (all or nothing, refused for its rejected rows): the people its valid rows "
+        "would have created; created is 0, since nothing was written. 0 otherwise."
+    )
+    would_update: int = Field(description="State rejected: the people it would have updated (updated is 0).")
     error: str
     columns: dict[str, str] = Field(description="Each header of the file and the field it fills ('ignore': none).")
     sheet: str = Field(description="XLSX: the sheet read (chosen, or found); empty for CSV.")

@@ -19,6 +19,7 @@ from grassroots.cli.common import (
 )
 from grassroots.imports.actions import export_members, import_members
 from grassroots.imports.columns import MappingError
+from grassroots.imports.dates import how_read
 from grassroots.imports.deciding import ON_CONFLICT, ON_DUPLICATE, OUTCOMES
 from grassroots.imports.reading import ImportFileError
 from grassroots.imports.runs import close_interrupted_runs
@@ -98,7 +99,7 @@ def import_members_command(
         counts = ", ".join(f"{getattr(result, name)} {name}" for name in OUTCOMES)
         out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
         for order in result.read.get("dates", {}).values():
-            out.print(f"  dates in '{order['column']}': {order['order']} ({order['because']})")
+            out.print(f"  dates in '{order['column']}': {how_read(order)}")
         shown = result.rejections[:10]
         for rejection in shown:
             out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")
@@ -108,7 +109,10 @@ def import_members_command(
         if dry_run:
             out.print("dry run: nothing was written")
     if result.rejected and not result.written and not dry_run:
-        raise Refusal(f"{result.rejected} rows rejected: nothing was written (--valid-rows imports the valid ones)")
+        would = f"it would have created {result.would_create} and updated {result.would_update}"
+        raise Refusal(
+            f"{result.rejected} rows rejected: nothing was written ({would}; --valid-rows imports the valid ones)"
+        )
 
 
 @export_app.command("members")

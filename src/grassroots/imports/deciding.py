@@ -34,6 +34,9 @@ ON_DUPLICATE = ("skip", "update", "fill-empty")
 # A row whose email or phone matches a known person whose name disagrees: reported, or created.
 ON_CONFLICT = ("report", "create")
 OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected")  # what becomes of a row
+# What an all-or-nothing import refused for its rejected rows would have written: its created and
+# updated are 0, since it wrote nothing (a dry run's created and updated already say what it would do).
+WOULD = ("would_create", "would_update")
 NAME, EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter"))
 
 
@@ -48,6 +51,8 @@ class ImportResult:
     skipped: int = 0
     conflicts: int = 0
     rejected: int = 0
+    would_create: int = 0
+    would_update: int = 0
     rows: int = 0
     seconds: float = 0.0
     state: str = ImportRun.State.RUNNING
@@ -58,9 +63,16 @@ class ImportResult:
     read: dict[str, Any] = field(default_factory=dict)  # what was decided about the file (`Table.what_was_read`)
 
     def as_json(self) -> dict[str, Any]:
-        names = (*OUTCOMES, "rows")
+        names = (*OUTCOMES, *WOULD, "rows")
         counts = {name: getattr(self, name) for name in names}
         return counts | {"seconds": round(self.seconds, 3), "read": self.read}
+
+    def nothing_written(self) -> None:
+        """An all-or-nothing import refused for its rejected rows, rolled back: created and updated
+        are 0, and would_create and would_update say what its valid rows would have written. The
+        other outcomes (unchanged, skipped, conflicts, rejected) write nothing and stay as decided."""
+        self.would_create, self.would_update = self.created, self.updated
+        self.created = self.updated = 0
 
 
 class KnownPerson:

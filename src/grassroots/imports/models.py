@@ -49,6 +49,10 @@ class ImportRun(models.Model):
         default=0, help_text="Rows whose email or phone is a known person's but whose name differs."
     )
     rejected = models.PositiveIntegerField(default=0)
+    # All or nothing, refused for its rejected rows (state rejected): created and updated are 0,
+    # and these say what its valid rows would have created and updated.
+    would_create = models.PositiveIntegerField(default=0)
+    would_update = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     batches_committed = models.PositiveIntegerField(default=0)

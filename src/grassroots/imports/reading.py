@@ -352,6 +352,82 @@ def check_zip(path: Path) -> None:
             raise ImportFileError(f"{path.name} is compressed over {MAX_XLSX_RATIO}:1: refused as a zip bomb")
 
 
+# The values a spreadsheet shows for a formula it could not compute; a CSV saved by it holds them as text.
+SPREADSHEET_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+class CellProblem(str):
+    """An XLSX cell whose value cannot be read: its text as the sheet shows it (a spreadsheet error
+    such as `#N/A`, or empty for a formula whose value was never saved) and why, naming the cell.
+    A row in which it fills an imported column is rejected (`validation`); elsewhere it is ignored.
+    True even when empty, so that a row of such cells is not taken for an empty row."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> CellProblem:
+        problem = super().__new__(cls, text)
+        problem.reason = reason
+        return problem
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __reduce__(self):
+        return CellProblem, (str(self), self.reason)
+
+
+# The types a cell with a formula and an empty value has when the formula's value was saved as
+# empty text; any other such cell's formula was never computed (see `_SavedValueParser`).
+_EMPTY_TEXT_TYPES = frozenset({"str", "inlineStr", "s"})
+
+
+def _saved_value_parser():
+    """openpyxl's sheet parser for read-only, values-only reading, which marks a formula cell with
+    no saved value (a file written by a program that does not compute formulas, openpyxl itself
+    say) with the data type 'f', where openpyxl gives an empty cell. Only cells with no value are
+    looked at again, so reading costs what it did."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class _SavedValueParser(WorkSheetParser):
+        def parse_row(self, row):
+            number, cells = super().parse_row(row)
+            if self.data_only:
+                for index, cell in enumerate(cells):
+                    if (
+                        cell["value"] is None
+                        and cell["data_type"] not in _EMPTY_TEXT_TYPES
+                        and row[index].find(FORMULA_TAG) is not None
+                    ):
+                        cell["data_type"] = "f"
+            return number, cells
+
+    return _SavedValueParser
+
+
+@functools.cache
+def _install_saved_value_parser() -> None:
+    """Read-only sheets parse with `_saved_value_parser` (the module looks its parser up by name)."""
+    from openpyxl.worksheet import _read_only
+
+    _read_only.WorkSheetParser = _saved_value_parser()
+
+
+def _unreadable(cell) -> CellProblem | None:
+    """The problem of a cell openpyxl reads as an error value or as a formula never computed."""
+    kind = cell.data_type
+    if kind == "e":
+        return CellProblem(str(cell.value), f"cell {cell.coordinate} holds the spreadsheet error {cell.value}")
+    if kind == "f" and cell.value is None:
+        reason = (
+            f"cell {cell.coordinate} holds a formula with no saved value (the program that wrote the file "
+            "did not compute it): open the file in a spreadsheet program and save it"
+        )
+        return CellProblem("", reason)
+    return None
+
+
 def _xlsx_text(value) -> str:
     if value is None:
         return ""
@@ -430,6 +506,8 @@ def _xlsx_cell_text(cell) -> str:
     placeholders: a postcode 2138 formatted `00000` is 02138, a phone keeps its leading zero."""
     value = cell.value
     kind = type(value)
+    if value is None or (kind is str and value[:1] == "#"):
+        return _unreadable(cell) or _xlsx_text(value)
     if (kind is int or (kind is float and value.is_integer())) and (number_format := cell.number_format) != "General":
         shown = shown_integer(int(value), number_format)
         if shown is not None:
@@ -459,6 +537,8 @@ def _open_xlsx(path: Path, size: int, wanted: str | None = None) -> Table:
     check_zip(path)
     import openpyxl
 
+    _install_saved_value_parser()
+
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
@@ -478,7 +558,7 @@ def _open_xlsx(path: Path, size: int, wanted: str | None = None) -> Table:
 
     def cells_of(row: tuple) -> list[str]:
         width = len(row)
-        while width and row[width - 1].value is None:
+        while width and row[width - 1].value is None and row[width - 1].data_type != "f":
             width -= 1
         return [_xlsx_cell_text(cell) for cell in row[:width]]
 

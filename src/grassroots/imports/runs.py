@@ -25,7 +25,7 @@ from django.utils import timezone
 from grassroots.audit.actions import actor_label, write_audit_record
 
 from .columns import ColumnMap
-from .deciding import OUTCOMES, ImportResult
+from .deciding import OUTCOMES, WOULD, ImportResult
 from .models import ImportRun
 from .progress import clear_progress, write_progress
 
@@ -36,6 +36,7 @@ class RunRecord:
     def __init__(self, run: ImportRun | None, *, dry_run: bool):
         self.run, self.dry_run = run, dry_run
         self.kept = (0, 0)  # (batches, rows) known to be committed
+        self.kept_writes = (0, 0)  # (created, updated) by the committed batches
 
     @classmethod
     def start(
@@ -102,9 +103,10 @@ class RunRecord:
             ImportRun.objects.filter(pk=self.run.pk).update(**_counts(result))
         write_progress(self.run.pk, rows_done=read, progress=fraction, **_counts(result))
 
-    def committed(self, read: int) -> None:
+    def committed(self, read: int, result: ImportResult) -> None:
         """The batch's transaction committed (`valid_rows`): what a later failure keeps."""
         self.kept = (self.batches_committed, read)
+        self.kept_writes = (result.created, result.updated)
 
     def rolled_back(self) -> None:
         """An all-or-nothing import that rolled back committed none of its batches."""
@@ -117,7 +119,9 @@ class RunRecord:
 
     def failed(self, result: ImportResult, by, organization, started: float, error: BaseException) -> None:
         """Close the run as failed, with what the database kept: the batches committed before the
-        failure (none, for all or nothing)."""
+        failure (none, for all or nothing), and the people they created and updated."""
+        if not self.dry_run:  # the failed transaction wrote nothing of what it counted
+            result.created, result.updated = self.kept_writes
         if self.run is None:
             return
         result.state = ImportRun.State.FAILED
@@ -127,7 +131,7 @@ class RunRecord:
 
 
 def _counts(result: ImportResult) -> dict[str, int]:
-    return {name: getattr(result, name) for name in OUTCOMES}
+    return {name: getattr(result, name) for name in (*OUTCOMES, *WOULD)}
 
 
 def file_sha256(path: Path) -> str:

@@ -3,8 +3,10 @@
 `RowValidator(...).validate(line, cells)` returns a `ValidRow`, or every problem of the row: a
 `Rejection` for each, naming the line, the column, the value and the reason. A cell longer than
 `reading.MAX_CELL` in a column that is imported is one of them (its row is rejected, not the
-file); in a column that is not imported it is ignored. The costly part is phone parsing: numbers already in E.164
-take a fast path, and every other value is parsed once per distinct text (cached).
+file), and so is an XLSX cell holding a spreadsheet error (`#N/A`) or a formula whose value was
+never saved (`reading.CellProblem`); in a column that is not imported they are ignored. The
+costly part is phone parsing: numbers already in E.164 take a fast path, and every other value
+is parsed once per distinct text (cached).
 
 Dates: ISO (2024-03-01), d.m.Y, Y/m/d and d/m/Y or m/d/Y. Which of the last two a column holds
 is decided for the whole column before any row (`dates.decide_date_orders`): by its values whose
@@ -24,7 +26,7 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
 from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164
 
 from .columns import ColumnMap
-from .reading import MAX_CELL
+from .reading import MAX_CELL, SPREADSHEET_ERRORS, CellProblem
 
 EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
@@ -32,6 +34,7 @@ EMAIL = re.compile(
 )
 MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ERROR_AS_TEXT = "the cell holds the spreadsheet error {}: the program that saved the file had no value"
 ADDRESS_PARTS = ("address", "address1", "address2", "address3", "city", "postcode")
 
 
@@ -108,11 +111,14 @@ class RowValidator:
         today: dt.date,
         date_orders: dict[str, bool] | None = None,
         header_width: int | None = None,
+        sheet_cells: bool = False,
     ):
         self.columns = columns
         # CSV: a row with values beyond the header's columns had a comma inside an unquoted value,
         # so its cells are shifted; it is reported rather than read into the wrong fields.
         self.header_width = header_width
+        # XLSX: a cell may hold a spreadsheet error or a formula never computed (`CellProblem`).
+        self.sheet_cells = sheet_cells
         self.region = region.upper()
         self.month_first = self.region in MONTH_FIRST_REGIONS
         self.statuses = {status.casefold(): status for status in statuses}
@@ -133,6 +139,7 @@ class RowValidator:
         self._ended = columns.first("ended")
         self._name_columns = {index for part in ("name", "first_name", "last_name") for index in c.get(part, [])}
         self._imported = sorted(index for indexes in c.values() for index in indexes)
+        self._free_text = sorted(self._name_columns | set(self._address))
 
     def validate(self, line: int, cells: list[str]) -> ValidRow | tuple[Rejection, ...]:
         """The row's normalized values, or every problem it has (one `Rejection` each)."""
@@ -145,14 +152,30 @@ class RowValidator:
                 "a value with a comma in it needs quotes"
             )
             problems.append(Rejection(line, f"column {self.header_width + 1}", extra[:40], reason))
-        oversized: frozenset[int] | set[int] = frozenset()
+        # Cells of imported columns that cannot be read reject their row; in other columns they are
+        # ignored. Read as empty below, so that they add no second problem (a name required...).
+        blanked: set[int] = set()
+        if self.sheet_cells:
+            blanked = {i for i in self._imported if i < width and type(cells[i]) is CellProblem}
+            for index in sorted(blanked):
+                problem = cells[index]
+                problems.append(Rejection(line, self.columns.header[index], str(problem), problem.reason))
+        else:
+            # A CSV saved by a spreadsheet program holds an error as its text: refused where it
+            # would be stored as a name or an address (elsewhere no rule would take it for a value).
+            for index in self._free_text:
+                if index < width and cells[index][:1] == "#" and (text := cells[index].strip()) in SPREADSHEET_ERRORS:
+                    blanked.add(index)
+                    problems.append(Rejection(line, self.columns.header[index], text, ERROR_AS_TEXT.format(text)))
         if sum(map(len, cells)) > MAX_CELL:
             # A cell over the limit rejects its row when its column is imported; others are ignored.
             oversized = {i for i in self._imported if i < width and len(cells[i]) > MAX_CELL}
             for index in sorted(oversized):
                 reason = f"a cell is at most {MAX_CELL} characters ({len(cells[index])} given)"
                 problems.append(Rejection(line, self.columns.header[index], cells[index][:40] + "...", reason))
-            cells = ["" if index in oversized else value for index, value in enumerate(cells)]
+            blanked |= oversized
+        if blanked:
+            cells = ["" if index in blanked else value for index, value in enumerate(cells)]
 
         def cell(index: int | None) -> str:
             return plain(cells[index]) if index is not None and index < width else ""
@@ -163,7 +186,7 @@ class RowValidator:
         if not name:
             name = " ".join(part for part in (cell(self._first), cell(self._last)) if part)
         if not name:
-            if not oversized & self._name_columns:
+            if not blanked & self._name_columns:
                 refuse("name" if self._name else "first_name", "", "a name is required")
         elif len(name) > 200:
             refuse("name", name[:40] + "...", "a name is at most 200 characters")
@@ -197,7 +220,7 @@ class RowValidator:
         unit = None
         missing_unit = -1  # where "a unit is required" goes among the problems, if the row has others
         if not unit_text:
-            if self._unit not in oversized:
+            if self._unit not in blanked:
                 unit, missing_unit = NO_UNIT, len(problems)
         elif (unit := self.units.get(unit_text) or self.units.get(unit_text.casefold())) is None:
             refuse("unit", unit_text, "no basic unit with this slug, name or path")
@@ -277,6 +300,8 @@ def parse_date(text: str, *, month_first: bool = False) -> dt.date | None:
     """A date from ISO, Y/m/d, d.m.Y, d/m/Y or m/d/Y text (see the module for the ambiguity rule)."""
     text = text.strip()
     if len(text) >= 10 and text[4] == "-":
+        if len(text) > 10 and text[10] not in " T":  # a time may follow the date; nothing else is dropped
+            return None
         try:
             return dt.date.fromisoformat(text[:10])
         except ValueError:

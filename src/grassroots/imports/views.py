@@ -25,6 +25,7 @@ from grassroots.web import refusal_message
 
 from . import jobs
 from .columns import MappingError
+from .dates import how_read
 from .forms import FIELD_LABELS, ExportForm, RunAgainForm, UploadForm
 from .models import ImportRun
 from .reading import ImportFileError
@@ -113,7 +114,7 @@ def what_was_read(read: dict) -> list[tuple[str, str]]:
     if read.get("header_line"):
         lines.append(("Header row", f"line {read['header_line']}"))
     for order in (read.get("dates") or {}).values():
-        lines.append((f"Dates in '{order['column']}'", f"{order['order']} ({order['because']})"))
+        lines.append((f"Dates in '{order['column']}'", how_read(order)))
     return lines
 
 

@@ -175,14 +175,17 @@ def person_merge(
 
 @person_app.command("check")
 def person_check(org: str, as_json: JsonFlag = False) -> None:
-    """List stored values not in the normal form that could not be brought to it (kept as they are)."""
+    """List stored values not in the normal form: those valid, with the normal form they can be given,
+    and those that cannot be normalized at all (kept as they are, to correct by hand)."""
     problems = list(values_to_check(operator(), get_organization(org)))
     if as_json:
         print_json(problems)
         return
     for problem in problems:
-        out.print(f"person {problem['id']}, {problem['field']} '{problem['value']}': {problem['reason']}")
-    out.print(f"{len(problems)} value{'s' if len(problems) != 1 else ''} to correct.")
+        out.print(f"person {problem['id']}: {problem['reason']}")
+    normal = sum(1 for problem in problems if problem["normal"] is not None)
+    total = f"{len(problems)} value{'s' if len(problems) != 1 else ''} to correct"
+    out.print(f"{total}: {normal} can be normalized, {len(problems) - normal} cannot." if problems else f"{total}.")
 
 
 @person_app.command("export")

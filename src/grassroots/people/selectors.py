@@ -14,7 +14,7 @@ from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 
 from .models import Consent, Membership, Person
-from .normalize import is_email, normal_email, normal_text, phone_e164, search_key
+from .normalize import is_email, normal_address, normal_email, normal_text, phone_e164, search_key
 
 
 def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
@@ -165,24 +165,44 @@ class DuplicatePair(NamedTuple):
 
 
 def values_to_check(user, organization: Organization) -> Iterator[dict[str, object]]:
-    """The stored values of visible people that are not in the normal form (`normalize.py`) and
-    could not be brought to it: a phone that is not a number for the organization's region, an
-    email that is not an address, a name that is empty once normalized. Read in batches."""
-    region = organization.default_region
+    """The stored values of visible people that are not in the normal form (`normalize.py`), each
+    with its `normal` form when it has one (a valid value written otherwise: `07911 123458` is
+    `+447911123458`) or None when it cannot be normalized at all (a phone that is not a number for
+    the organization's region, an email that is not an address, a name empty once invisible
+    characters go), and a `reason` saying which. Read in batches."""
+    region = (organization.default_region or "GB").upper()
     people = restrict(Person.objects.filter(erased_at__isnull=True), user=user, organization=organization)
+    fields = ("pk", "name", "email", "phone", "address")
     last = 0
     while True:
-        batch = list(people.filter(pk__gt=last).order_by("pk").values_list("pk", "name", "email", "phone")[:2000])
+        batch = list(people.filter(pk__gt=last).order_by("pk").values_list(*fields)[:2000])
         if not batch:
             return
         last = batch[-1][0]
-        for pk, name, email, phone in batch:
-            if not normal_text(name):
-                yield {"id": pk, "field": "name", "value": name, "reason": "empty once invisible characters go"}
-            if email and (normal_email(email) != email or not is_email(email)):
-                yield {"id": pk, "field": "email", "value": email, "reason": "not an email address"}
-            if phone and phone_e164(phone, region) != phone:
-                yield {"id": pk, "field": "phone", "value": phone, "reason": f"not a phone number for {region}"}
+        for pk, name, email, phone, address in batch:
+            normal_name = normal_text(name)
+            if not normal_name:
+                yield _to_check(pk, "name", name, None, f"name '{name}' is empty once invisible characters go")
+            elif normal_name != name:
+                yield _to_check(pk, "name", name, normal_name, f"name '{name}' is valid; normal form '{normal_name}'")
+            if address and (normal := normal_address(address)) != address:
+                yield _to_check(pk, "address", address, normal, f"address '{address}' is valid; normal form '{normal}'")
+            if email:
+                normal = normal_email(email)
+                if not is_email(normal):
+                    yield _to_check(pk, "email", email, None, f"email {email} is not a valid email address")
+                elif normal != email:
+                    yield _to_check(pk, "email", email, normal, f"email {email} is valid; normal form {normal}")
+            if phone and (number := phone_e164(phone, region)) != phone:
+                if number:
+                    yield _to_check(pk, "phone", phone, number, f"phone {phone} is valid; normal form {number}")
+                else:
+                    reason = f"phone {phone} is not a valid phone number for {region}"
+                    yield _to_check(pk, "phone", phone, None, reason)
+
+
+def _to_check(pk: int, field: str, value: str, normal: str | None, reason: str) -> dict[str, object]:
+    return {"id": pk, "field": field, "value": value, "normal": normal, "reason": reason}
 
 
 def memberships_visible_to(user, organization: Organization) -> QuerySet[Membership]:
