@@ -6,12 +6,23 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grassroots.imports import reading
 from grassroots.imports.columns import MappingError, map_columns
 from grassroots.imports.exporting import neutralize
 from grassroots.imports.reading import ImportFileError, detect_encoding, open_table
-from grassroots.imports.validation import NO_UNIT, Rejection, RowValidator, UnitRef, ValidRow, parse_date, plain
+from grassroots.imports.validation import (
+    NO_UNIT,
+    Rejection,
+    RowValidator,
+    UnitRef,
+    ValidRow,
+    already_plain,
+    parse_date,
+    plain,
+)
 
 FILES = Path(__file__).parent / "files"
 
@@ -363,3 +374,20 @@ def test_two_columns_filling_one_field_are_refused_naming_both():
     with pytest.raises(MappingError, match="columns 'Email' and 'Email Address' both fill the field email"):
         map_columns(["Name", "Email", "Unit", "Email Address"])
     assert map_columns(["Name", "Phone", "Mobile", "Unit", ""]).columns["phone"] == [1, 2]
+
+
+# Cells of the kinds that decide the quick path: spaces at either end or two in a row, apostrophes
+# and formula starts, tabs and line breaks, invisible and accented characters.
+CELL = st.text(alphabet=st.sampled_from(list("ab Z9'=+-@\t\r\n\u200b\u00e9\u0301\u00a0")), max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(cells=st.lists(CELL, max_size=5))
+def test_a_row_taken_as_it_is_is_one_that_normalizing_would_not_change(cells):
+    """Property: the validator skips normalizing the cells of a row only when `plain` would give
+    every cell back unchanged, as a name and as an address."""
+    if already_plain(cells):
+        assert [plain(cell) for cell in cells] == cells
+        assert [plain(cell, lines=True) for cell in cells] == cells
+    if all(plain(cell) == cell and cell.isascii() and cell.isprintable() and cell[:1] != "'" for cell in cells):
+        assert already_plain(cells)  # the quick path is taken for every such row (an apostrophe first: checked)

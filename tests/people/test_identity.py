@@ -7,6 +7,7 @@ import importlib
 import unicodedata
 from types import SimpleNamespace
 
+import phonenumbers
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -25,7 +26,9 @@ from grassroots.people.normalize import (
     normal_email,
     normal_phone,
     normal_text,
+    phone_e164,
     search_key,
+    search_keys,
 )
 from grassroots.people.selectors import duplicates_visible_to, search_people, values_to_check
 from tests.support import builders
@@ -62,6 +65,49 @@ def test_every_formatting_of_one_number_is_one_e164_number(typed):
 def test_the_region_reads_national_numbers():
     assert normal_phone("(202) 555-0123", "US") == "+12025550123"
     assert normal_phone("01 23 45 67 89", "FR") == "+33123456789"
+
+
+def parser_e164(text: str, region: str) -> str | None:
+    """The one rule, straight from phonenumbers: what `phone_e164` answers without its quick paths."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+REGIONS = ["GB", "US", "CA", "FR", "DE", "IT", "AR", "BR", "RU", "AU", "IN", "NL", "JP", "MX", "ZA", "NG", "KR"]
+EXAMPLES = [
+    (region, phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL))
+    for region in REGIONS
+    for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE)
+    if (example := phonenumbers.example_number_for_type(region, kind)) is not None
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    example=st.sampled_from(EXAMPLES),
+    digits=st.lists(st.sampled_from("0123456789"), min_size=12, max_size=12),
+    keep=st.integers(0, 12),
+    cut=st.integers(-2, 2),
+    separators=st.sampled_from(["as written", "none", "spaces", "hyphens"]),
+)
+def test_a_number_written_nationally_is_read_as_the_parser_reads_it(example, digits, keep, cut, separators):
+    """Property: the quick path for national numbers (`07400 123456`) gives what phonenumbers gives,
+    the number or its refusal, in every region: numbers shaped as the region writes them, some
+    digits changed, one or two dropped or added, the separators changed."""
+    region, written = example
+    changed = iter(digits)
+    text = "".join(next(changed) if char.isdigit() and index > keep else char for index, char in enumerate(written))
+    text = text[:cut] if cut < 0 else text + "".join(digits[:cut])
+    bare = "".join(char for char in text if char.isdigit())
+    text = {"as written": text, "none": bare, "spaces": " ".join(bare[i : i + 3] for i in range(0, len(bare), 3))}.get(
+        separators, "-".join(bare[i : i + 4] for i in range(0, len(bare), 4))
+    )
+    assert phone_e164(text, region) == parser_e164(text.strip(), region), text
 
 
 @pytest.mark.parametrize("number", ["+447700900555", "07700 900556", "+44 7700 900000"])
@@ -219,6 +265,7 @@ def test_any_name_written_is_normal_and_found_by_any_variant(org, words, how):
     person.refresh_from_db()
     assert normal_text(person.name) == person.name
     assert search_key(person.name) == person.search_key
+    assert search_keys(typed) == {"search_key": person.search_key, "family_key": person.family_key}
     for variant in variants(person.name):
         assert person in search_people(OPERATOR, org, variant), variant
     person.delete()

@@ -186,6 +186,7 @@ class RowDecisions:
         next_id = iter(ids)
         organization_id, created_at = self.organization.pk, self.created_at
         unit_column = self.columns.header_of("unit")
+        allowed, people, memberships = self.allowed, writes.people, writes.memberships
         for row in rows:
             line, name, email, phone, address, unit, status, start, recruiter, end = row
             match = None
@@ -197,7 +198,9 @@ class RowDecisions:
                 # No contact to match by: the one person of this name, with no contact either, in this unit.
                 same = by_name.get((search_key(name), unit.path), ())
                 match = same[0] if len(same) == 1 else None
-            refusal = self.refusal_for(unit.path)
+            refusal = allowed.get(unit.path)  # `refusal_for`, its answer kept per unit
+            if refusal is None:
+                refusal = self.refusal_for(unit.path)
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
@@ -223,9 +226,8 @@ class RowDecisions:
             else:
                 pk = next(next_id)
             current = (unit.id, status) if end is None else None
-            person = KnownPerson(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
             keys = search_keys(name)
-            writes.people.append(
+            people.append(
                 (
                     pk,
                     organization_id,
@@ -240,8 +242,13 @@ class RowDecisions:
                     created_at,
                 )
             )
-            writes.memberships.append((pk, unit.id, status, start, end))
-            self.remember(person, known)
+            memberships.append((pk, unit.id, status, start, end))
+            if email or phone:  # `remember`: a later row of the batch may match them
+                person = KnownPerson(pk, name, email, phone, address, unit.path, recruiter_id, current, line)
+                if email:
+                    known[email] = person
+                if phone:
+                    known.setdefault(phone, person)
             if recruiter and recruiter_id is None:
                 self.pending.setdefault(recruiter, []).append((pk, line))
             self.result.created += 1

@@ -4,9 +4,11 @@
 `Rejection` for each, naming the line, the column, the value and the reason. A cell longer than
 `reading.MAX_CELL` in a column that is imported is one of them (its row is rejected, not the
 file), and so is an XLSX cell holding a spreadsheet error (`#N/A`) or a formula whose value was
-never saved (`reading.CellProblem`); in a column that is not imported they are ignored. The
-costly part is phone parsing: numbers already in E.164 take a fast path, and every other value
-is parsed once per distinct text (cached).
+never saved (`reading.CellProblem`); in a column that is not imported they are ignored. A row whose
+cells are all in their normal form already (printable ASCII, spaces single: most rows) is not
+normalized cell by cell (`already_plain`). The costly part is phone parsing: numbers already in
+E.164 and plain national numbers take quick paths (`people.normalize.phone_e164`), and every value
+is read once per distinct text (cached).
 
 Dates: ISO (2024-03-01), d.m.Y, Y/m/d and d/m/Y or m/d/Y. Which of the last two a column holds
 is decided for the whole column before any row (`dates.decide_date_orders`): by its values whose
@@ -97,6 +99,23 @@ def plain(value: str, *, lines: bool = False) -> str:
     return value
 
 
+def already_plain(cells: list[str]) -> bool:
+    """Whether `plain` leaves every cell of the row as it is (most rows): printable ASCII, no
+    space at either end of a cell nor two in a row, no apostrophe first. Checked on the whole
+    row at once, so such a row's cells are not normalized one by one."""
+    text = "\n".join(cells)  # printable cells hold no line break: it marks where each ends
+    return (
+        text.isascii()
+        and "".join(cells).isprintable()
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+        and "\n'" not in text
+        and text[:1] not in (" ", "'")
+        and text[-1:] != " "
+    )
+
+
 class RowValidator:
     """Validate rows against one organization's facts: region, statuses and basic units."""
 
@@ -177,8 +196,12 @@ class RowValidator:
         if blanked:
             cells = ["" if index in blanked else value for index, value in enumerate(cells)]
 
+        normal = already_plain(cells)
+
         def cell(index: int | None) -> str:
-            return plain(cells[index]) if index is not None and index < width else ""
+            if index is None or index >= width:
+                return ""
+            return cells[index] if normal else plain(cells[index])
 
         refuse = functools.partial(self._refuse, problems, line)
 
@@ -194,7 +217,7 @@ class RowValidator:
         email = ""
         for index in self._email:
             if value := cell(index):
-                email = normal_email(value)
+                email = value.replace(" ", "").lower() if normal else normal_email(value)
                 if len(email) > 254 or not EMAIL.fullmatch(email):
                     problems.append(Rejection(line, self.columns.header[index], email, "not a valid email address"))
                 break
@@ -209,7 +232,9 @@ class RowValidator:
                 break
 
         address = "\n".join(
-            value for index in self._address if index < width and (value := plain(cells[index], lines=True))
+            value
+            for index in self._address
+            if index < width and (value := cells[index] if normal else plain(cells[index], lines=True))
         )
         if len(address) > ADDRESS_MAX_LENGTH:
             header = self.columns.header[self._address[0]]

@@ -8,6 +8,7 @@ condition that keeps the people the actor may match (`access.indirect.scope_cond
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 
 from django.db import connection
@@ -130,9 +131,8 @@ class BulkStatements:
         self.insert_people(writes.people)
         self.insert_memberships(writes.memberships)
         # Counts are of current memberships: an ended one (a past member, from an export) counts nowhere.
-        count_changes(
-            (unit_id, status, 1) for _person, unit_id, status, _start, end in writes.memberships if end is None
-        )
+        current = Counter((unit, status) for _person, unit, status, _start, end in writes.memberships if end is None)
+        count_changes((unit_id, status, members) for (unit_id, status), members in current.items())
         self.execute_many(self.update_person, writes.person_updates)
         self.execute_many(self.record_status, [(today, old, new, person) for person, old, new in writes.statuses])
         count_status_changes(writes.statuses)

@@ -112,12 +112,12 @@ _COUNTRY_RULES: dict[str, tuple[frozenset[int], re.Pattern | None] | None] = {}
 def _country_rules(digits: str) -> tuple[int, frozenset[int], re.Pattern | None] | None:
     """The country calling code that begins `digits`, the possible lengths of its national numbers
     and the national prefix its parser strips (phonenumbers' metadata)."""
-    import phonenumbers
-    from phonenumbers.phonemetadata import PhoneMetadata
-
     for size in (1, 2, 3):
         code = digits[:size]
         if code not in _COUNTRY_RULES:
+            import phonenumbers
+            from phonenumbers.phonemetadata import PhoneMetadata
+
             region = phonenumbers.region_code_for_country_code(int(code))
             metadata = PhoneMetadata.metadata_for_region_or_calling_code(int(code), region)
             prefix = metadata.national_prefix_for_parsing or metadata.national_prefix if metadata else None
@@ -132,20 +132,75 @@ def _country_rules(digits: str) -> tuple[int, frozenset[int], re.Pattern | None]
     return None
 
 
+# A number written nationally: digits with spaces or hyphens between them.
+_NATIONAL = re.compile(r"[0-9][0-9 -]{2,30}[0-9]")
+_NATIONAL_RULES: dict[str, tuple[str, re.Pattern, re.Pattern | None, re.Pattern, frozenset[int]] | None] = {}
+
+
+def _national_rules(region: str) -> tuple[str, re.Pattern, re.Pattern | None, re.Pattern, frozenset[int]] | None:
+    """What the parser does with a number written nationally in `region` (phonenumbers' metadata),
+    for the regions where that is plain: the region is its calling code's main one, its national
+    prefix is stripped without a rewrite or a carrier code. None for the others."""
+    if region not in _NATIONAL_RULES:
+        import phonenumbers
+        from phonenumbers.phonemetadata import PhoneMetadata
+
+        metadata = PhoneMetadata.metadata_for_region(region)
+        rules = None
+        if (
+            metadata is not None
+            and metadata.national_prefix_for_parsing
+            and not metadata.national_prefix_transform_rule
+            and phonenumbers.region_code_for_country_code(metadata.country_code) == region
+        ):
+            prefix = re.compile(metadata.national_prefix_for_parsing)
+            general = metadata.general_desc
+            if not prefix.groups and general is not None and general.national_number_pattern:
+                rules = (
+                    str(metadata.country_code),
+                    prefix,
+                    re.compile(metadata.international_prefix) if metadata.international_prefix else None,
+                    re.compile(general.national_number_pattern),
+                    frozenset(general.possible_length) - frozenset(general.possible_length_local_only or ()),
+                )
+        _NATIONAL_RULES[region] = rules
+    return _NATIONAL_RULES[region]
+
+
+def _national_e164(text: str, region: str) -> str | None:
+    """The E.164 form the parser gives a number written nationally (`07400 123456` in GB), when
+    it is plainly one: its national prefix stripped, a national number of a possible length that
+    fits the region's pattern; None when the parser must decide (anything else)."""
+    rules = _national_rules(region) if _NATIONAL.fullmatch(text) else None
+    if rules is None:
+        return None
+    code, prefix, international, pattern, lengths = rules
+    digits = text.replace(" ", "").replace("-", "")
+    if digits.startswith(code) or (international is not None and international.match(digits)):
+        return None  # the parser may read a calling code in it
+    found = prefix.match(digits)
+    if found is None:
+        return None
+    national = digits[found.end() :]
+    if national[:1] in ("", "0") or len(national) not in lengths or not pattern.fullmatch(national):
+        return None
+    return f"+{code}{national}"
+
+
 def phone_e164(value: str, region: str) -> str | None:
     """The number in E.164 read with the organization's region, or None when it is not a phone number
     (see the module for the rule). An empty value is "" (no phone).
 
     A value already in E.164 is checked against the same rule without parsing it (imports read
-    millions) when its national part has a possible length for its country calling code; any
-    other value (one beginning with a national prefix, say) goes through the parser."""
-    import phonenumbers
-
+    millions) when its national part has a possible length for its country calling code; so is a
+    plain national number (digits, spaces, hyphens: `07400 123456`) of a region whose national
+    prefix the parser simply strips (`_national_e164`, which answers only where the parser would
+    give the same number); any other value goes through the parser."""
     text = value.strip()
-    if any(char.isalpha() for char in text):  # an extension, a letter typed for a digit: not kept silently
-        return None
-    match = _E164.fullmatch(text)
+    match = _E164.fullmatch(text)  # a plus and digits: no letter in it
     if match is None:
+        if any(char.isalpha() for char in text):  # an extension, a letter typed for a digit: not kept silently
+            return None
         text = normal_text(value)
         if not text:
             return ""
@@ -156,8 +211,13 @@ def phone_e164(value: str, region: str) -> str | None:
         national = match.group(1)[size:]
         if len(national) in lengths and not (national_prefix and national_prefix.match(national)):
             return text
+    region = (region or "GB").upper()
+    if match is None and (national := _national_e164(text, region)) is not None:
+        return national
+    import phonenumbers
+
     try:
-        number = phonenumbers.parse(text, (region or "GB").upper())
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
@@ -176,6 +236,8 @@ def normal_phone(value: str, region: str, *, field: str = "phone") -> str:
 
 def search_key(value: str) -> str:
     """The form search compares: casefolded, accents and other marks removed, apostrophes folded."""
+    if value.isascii() and value.isprintable():  # most names: `normal_text`'s quick path, then lowercased
+        return " ".join(value.split()).lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
     text = normal_text(value)
     if text.isascii():  # casefold is lower, and nothing decomposes
         return text.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
@@ -202,7 +264,9 @@ def family_key(name: str) -> str:
 def search_keys(name: str) -> dict[str, str]:
     """Both keys of a name, by the names of the Person columns that hold them."""
     key = search_key(name)
-    return {"search_key": key, "family_key": _from_last_word(key)}
+    words = key.split()  # `_from_last_word`, inline: the import computes both keys for every row
+    family = " ".join(words[-1:] + words[:-1])[:SEARCH_KEY_LENGTH] if len(words) > 1 else key
+    return {"search_key": key, "family_key": family}
 
 
 def names_agree(one: str, other: str) -> bool:
