@@ -2,8 +2,9 @@
 
 A meeting on its own is one VEVENT with its stable UID and SEQUENCE; a series is one VEVENT with
 its RRULE and EXDATEs, and each occurrence that differs from what the rule says (moved, cancelled,
-held) is an override with its RECURRENCE-ID. Every time zone used gets its VTIMEZONE. A feed never
-holds attendee names; a place for officers only reads "see the meeting page" in a members' feed.
+held) is an override with its RECURRENCE-ID (the date the rule gave it, at the rule's time).
+Every time zone used gets its VTIMEZONE. A feed never holds attendee names; a place for officers
+only reads "see the meeting page" in a members' feed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import hashlib
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
-from .models import Meeting, MeetingSeries, PlaceVisibility
+from .models import FOLLOWED, Meeting, MeetingSeries, PlaceVisibility
+from .recurrence import aware, calendar_rule, local_occurrences, nominal
+from .selectors import FEED_HISTORY, latest_occurrences
 
 HIDDEN_PLACE = "see the meeting page"
 PRODID = "-//Grassroots//Meetings//EN"
@@ -57,7 +61,9 @@ def _event(meeting: Meeting, *, officer: bool, page: str) -> Event:
     return event
 
 
-def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
+def _series_event(series: MeetingSeries, *, officer: bool, page: str, skipped: Iterable[dt.date]) -> Event:
+    """The series' own VEVENT: its first start, its rule, and an EXDATE for each excluded date and
+    each date the rule gives that has no occurrence (`skipped`: before an edit, or not the reader's)."""
     event = Event()
     zone = series.zone
     first = _local(series.first_start, zone)
@@ -67,11 +73,11 @@ def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
     event.add("dtend", first + dt.timedelta(minutes=series.duration))
     event.add("sequence", series.sequence)
     event.add("summary", f"{series.title} ({series.unit.name})")
-    event.add("rrule", vRecur.from_ical(series.rule))
-    local_time = first.replace(tzinfo=None).time()
-    for day in series.excluded:
-        excluded = dt.datetime.combine(dt.date.fromisoformat(day), local_time).replace(tzinfo=zone)
-        event.add("exdate", excluded)
+    event.add("rrule", vRecur.from_ical(calendar_rule(series.rule, zone)))
+    first_local = first.replace(tzinfo=None)
+    days = sorted({dt.date.fromisoformat(day) for day in series.excluded} | set(skipped))
+    for day in days:
+        event.add("exdate", nominal(day, first_local).replace(tzinfo=zone))
     place = _place(series.place, series.place_visibility, officer=officer)
     if place:
         event.add("location", place)
@@ -80,18 +86,32 @@ def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
     return event
 
 
+def occurrence_day(meeting: Meeting, series: MeetingSeries) -> dt.date:
+    """The local date an occurrence is known by in its series: the one the rule gave it."""
+    return (meeting.series_start or meeting.start).astimezone(series.zone).date()
+
+
 def _follows_rule(meeting: Meeting, series: MeetingSeries) -> bool:
     """Whether an occurrence is exactly what the series' VEVENT says of it (no override needed)."""
+    first_local = _local(series.first_start, series.zone).replace(tzinfo=None)
+    expected = aware(nominal(occurrence_day(meeting, series), first_local), series.zone)
     return (
         meeting.status == Meeting.Status.PLANNED
         and not meeting.changed
         and meeting.start == meeting.series_start
-        and meeting.series_start is not None
-        and meeting.series_start.astimezone(series.zone).time() == series.first_start.astimezone(series.zone).time()
-        and meeting.title == series.title
-        and meeting.place == series.place
-        and meeting.duration == series.duration
+        and _local(meeting.start, series.zone).replace(tzinfo=None).time() == first_local.time()
+        and meeting.start == expected
+        and all(getattr(meeting, name) == getattr(series, name) for name in FOLLOWED)
     )
+
+
+def _rule_days(series: MeetingSeries, until: dt.datetime) -> list[dt.date]:
+    """The local dates the series' rule gives up to `until` (included), excluded dates left out."""
+    zone = series.zone
+    excluded = {dt.date.fromisoformat(day) for day in series.excluded}
+    last = until.astimezone(zone).replace(tzinfo=None) + dt.timedelta(seconds=1)
+    first = _local(series.first_start, zone).replace(tzinfo=None)
+    return [local.date() for local in local_occurrences(series.rule, first, excluded, until=last)]
 
 
 def calendar_of(
@@ -101,13 +121,23 @@ def calendar_of(
     officer: Callable[[Meeting | MeetingSeries], bool],
     meeting_page: Callable[[Meeting], str],
     series_page: Callable[[MeetingSeries], str],
+    since: dt.datetime | None = None,
 ) -> bytes:
-    """The feed of these meetings (with their series, when they belong to one) as iCalendar bytes."""
+    """The feed of these meetings (with their series, when they belong to one) as iCalendar bytes.
+
+    A series is its VEVENT (RRULE and EXDATEs) and, for each occurrence that differs from what the
+    rule says (moved, cancelled, held, changed), an override with the RECURRENCE-ID of the date the
+    rule gave it. A date the rule gives from `since` (default: as far back as feeds reach) up to
+    the series' latest occurrence with no occurrence among `meetings` gets an EXDATE, and an
+    occurrence whose date the rule no longer gives (it was edited since) is an event of its own:
+    expanded, the feed holds exactly these meetings."""
+    since = since or timezone.now() - FEED_HISTORY
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
-    series_seen: dict[int, MeetingSeries] = {}
+    of_series: dict[int, list[Meeting]] = {}
+    every: dict[int, MeetingSeries] = {}
     overrides: list[Event] = []
     singles: list[Event] = []
     for meeting in meetings:
@@ -115,18 +145,43 @@ def calendar_of(
         if series is None:
             singles.append(_event(meeting, officer=officer(meeting), page=meeting_page(meeting)))
             continue
-        series_seen.setdefault(series.pk, series)
-        if not _follows_rule(meeting, series):
-            override = _event(meeting, officer=officer(meeting), page=meeting_page(meeting))
-            override["uid"] = f"{series.uid}@grassroots"
-            override.add("recurrence-id", _local(meeting.series_start or meeting.start, series.zone))
-            overrides.append(override)
-    for series in series_seen.values():
-        calendar.add_component(_series_event(series, officer=officer(series), page=series_page(series)))
+        every.setdefault(series.pk, series)
+        of_series.setdefault(series.pk, []).append(meeting)
+    latest = latest_occurrences(every)
+    for pk, series in every.items():
+        rule_days = _rule_days(series, latest.get(pk, since))
+        first_local = _local(series.first_start, series.zone).replace(tzinfo=None)
+        given, held = set(rule_days), set()
+        for meeting in of_series[pk]:
+            day = occurrence_day(meeting, series)
+            if day not in given:
+                singles.append(_event(meeting, officer=officer(meeting), page=meeting_page(meeting)))
+                continue
+            held.add(day)
+            if not _follows_rule(meeting, series):
+                override = _event(meeting, officer=officer(meeting), page=meeting_page(meeting))
+                override["uid"] = f"{series.uid}@grassroots"
+                override.add("recurrence-id", nominal(day, first_local).replace(tzinfo=series.zone))
+                overrides.append(override)
+        skipped = [
+            day for day in rule_days if day not in held and aware(nominal(day, first_local), series.zone) >= since
+        ]
+        page = series_page(series)
+        calendar.add_component(_series_event(series, officer=officer(series), page=page, skipped=skipped))
     for event in overrides + singles:
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def last_changed(meetings: Iterable[Meeting], default: dt.datetime) -> dt.datetime:
+    """When the feed of these meetings last changed: the latest change of a meeting or its series."""
+    moments = [default]
+    for meeting in meetings:
+        moments.append(meeting.updated_at)
+        if meeting.series is not None:
+            moments.append(meeting.series.updated_at)
+    return max(moments)
 
 
 def etag_of(body: bytes) -> str:

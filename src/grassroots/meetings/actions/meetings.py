@@ -136,10 +136,12 @@ def reschedule_meeting(
     place: str | None = None,
     place_visibility: str | None = None,
     title: str | None = None,
+    online_link: str | None = None,
 ) -> Meeting:
-    """Change a planned meeting's time, place or title; a change of time or place raises its
-    sequence (calendar clients replace their copy), and an occurrence of a series keeps its
-    change when the series is edited."""
+    """Change a planned meeting's time, duration, place, online link or title; a change of time,
+    duration or place raises its sequence (calendar clients replace their copy), and an
+    occurrence of a series keeps its change when the series is edited. A start the clocks skip
+    or repeat is refused and changes nothing."""
     with transaction.atomic():
         meeting = _locked(meeting, by)
         if meeting.status != Meeting.Status.PLANNED:
@@ -162,6 +164,9 @@ def reschedule_meeting(
         if title is not None and title.strip() and title.strip() != meeting.title:
             changes["title"] = [meeting.title, title.strip()]
             meeting.title = title.strip()
+        if online_link is not None and online_link.strip() != meeting.online_link:
+            changes["online_link"] = [meeting.online_link, online_link.strip()]
+            meeting.online_link = online_link.strip()
         _check_details(
             meeting.unit,
             kind=meeting.kind,
