@@ -1,6 +1,7 @@
 """Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
 minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
 
+from .agenda import move_agenda_item
 from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
 from .feeds import create_feed, feed_digest, revoke_feed
 from .meetings import (
@@ -14,9 +15,11 @@ from .meetings import (
     schedule_meeting,
 )
 from .records import add_agenda_item, approve_minutes, close_agenda_item, record_decision, write_minutes
-from .series import edit_series, extend_all_series, extend_series, schedule_series, window_end
+from .series import SeriesEdit, edit_series, extend_all_series, extend_series, schedule_series, window_end
 
 __all__ = [
+    "SeriesEdit",
+    "move_agenda_item",
     "CHECK_IN_OPENS",
     "add_agenda_item",
     "approve_minutes",
