@@ -51,7 +51,7 @@ def test_series_and_meeting_changes_at_a_phones_width(live_server, scene, page: 
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("First meeting (local time)").fill("2027-01-12T18:30")
     page.get_by_role("button", name="Save the series").click()
-    expect(page.locator("#messages")).to_contain_text("5 meeting(s) to come changed, 0 removed, 0 added")
+    expect(page.locator("#messages")).to_contain_text("5 meeting(s) to come changed, 0 removed, 0 cancelled, 0 added")
     expect(page.locator("#upcoming")).to_contain_text("Tue 12 Jan 2027, 18:30")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

@@ -123,17 +123,20 @@ def test_a_rule_change_removes_dates_to_come_and_never_fills_in_behind(elm):
     )
     assert sorted(_by_day(series)) == [days[0], *days[2:]]
     actions.cancel_meeting(meeting=_by_day(series)[days[4]], by=BY)  # cancelled on its own: stays
+    actions.add_agenda_item(meeting=_by_day(series)[days[5]], title="Rent", by=BY)
     done = actions.edit_series(series=series, rule="FREQ=WEEKLY;INTERVAL=2;COUNT=4", by=BY)
     # Every other week from the first date, four times: days 0, 2, 4 and 6. Days 3, 5 and 7 are
-    # still to come and go; day 4 was cancelled on its own and stays.
-    assert (done.removed, done.added) == (3, 0)
-    assert sorted(_by_day(series)) == [days[0], days[2], days[4], days[6]]
-    assert _by_day(series)[days[4]].status == "cancelled"
+    # still to come and go, but day 5 has an agenda: it is cancelled and kept; day 4 was cancelled
+    # on its own and stays.
+    assert (done.removed, done.cancelled, done.added) == (2, 1, 0)
+    assert sorted(_by_day(series)) == [days[0], days[2], days[4], days[5], days[6]]
+    assert [_by_day(series)[day].status for day in (days[4], days[5])] == ["cancelled", "cancelled"]
+    assert _by_day(series)[days[5]].agenda.get().title == "Rent"
     assert _expanded(elm) == _in_database(elm)
     # Back to every week with no date left out: the dates to come come back, the past one (a week
     # ago) is not filled in behind, and the feed leaves it out (an EXDATE) to match.
     done = actions.edit_series(series=series, rule="FREQ=WEEKLY;COUNT=8", excluded=[], by=BY)
-    assert (done.removed, done.added) == (0, 3)
+    assert (done.removed, done.added) == (0, 2)  # days 3 and 7; day 5 is there, cancelled
     assert sorted(_by_day(series)) == [days[0], *days[2:]]
     assert _expanded(elm) == _in_database(elm)
 
@@ -186,13 +189,14 @@ def test_every_change_of_time_place_or_status_raises_the_sequence(elm):
         ({"place_visibility": "officers"}, 4),
         ({"title": "Renamed"}, 4),  # a title is no change of time or place
         ({"start": dt.datetime(2027, 3, 30, 19, 0)}, 4),  # the same time again: nothing changes
+        ({"online_link": "https://meet.example.org/elm"}, 5),
     ]
     for change, sequence in steps:
         meeting = actions.reschedule_meeting(meeting=meeting, by=BY, **change)
         assert meeting.sequence == sequence, change
     assert meeting.start == dt.datetime(2027, 3, 30, 17, 0, tzinfo=dt.UTC)
-    assert actions.cancel_meeting(meeting=meeting, by=BY).sequence == 5
-    assert AuditRecord.objects.filter(action="meeting.edit", target_id=str(meeting.pk)).count() == 5
+    assert actions.cancel_meeting(meeting=meeting, by=BY).sequence == 6
+    assert AuditRecord.objects.filter(action="meeting.edit", target_id=str(meeting.pk)).count() == 6
 
 
 @pytest.mark.parametrize(

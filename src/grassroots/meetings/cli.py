@@ -316,7 +316,8 @@ def meeting_series(
         return
     if wants_change:
         out.print(
-            f"Series {target.pk} changed: {done.followed} to come changed, {done.removed} removed, {done.added} added."
+            f"Series {target.pk} changed: {done.followed} to come changed, {done.removed} removed, "
+            f"{done.cancelled} cancelled, {done.added} added."
         )
     out.print(f"Series {target.pk}: {target.title}, from {first:%Y-%m-%d %H:%M} {target.time_zone}, {target.rule}")
     out.print(f"Left out: {', '.join(target.excluded) or 'none'}")

@@ -471,7 +471,8 @@ def series_page(request: HttpRequest, org: str, series: int) -> HttpResponse:
                 messages.success(
                     request,
                     f"The series is changed: {done.followed} meeting(s) to come changed, {done.removed} removed, "
-                    f"{done.added} added; past, held and individually changed ones stay as they were.",
+                    f"{done.cancelled} cancelled, {done.added} added; past, held and individually changed ones "
+                    "stay as they were.",
                 )
                 return redirect("meeting_series", org=organization.slug, series=target.pk)
     now = timezone.now()

@@ -139,7 +139,7 @@ def reschedule_meeting(
     online_link: str | None = None,
 ) -> Meeting:
     """Change a planned meeting's time, duration, place, online link or title; a change of time,
-    duration or place raises its sequence (calendar clients replace their copy), and an
+    duration, place or link raises its sequence (calendar clients replace their copy), and an
     occurrence of a series keeps its change when the series is edited. A start the clocks skip
     or repeat is refused and changes nothing."""
     with transaction.atomic():
@@ -178,7 +178,7 @@ def reschedule_meeting(
         )
         if not changes:
             return meeting
-        if {"start", "duration", "place", "place_visibility"} & set(changes):
+        if {"start", "duration", "place", "place_visibility", "online_link"} & set(changes):
             meeting.sequence += 1
         meeting.changed = meeting.series_id is not None
         meeting.save()

@@ -18,7 +18,7 @@ from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Unit, UnitState
 
-from ..models import FOLLOWED, Meeting, MeetingSeries, PlaceVisibility
+from ..models import FOLLOWED, AgendaItem, Attendance, Meeting, MeetingSeries, PlaceVisibility
 from ..recurrence import MOST_IN_A_WINDOW, aware, local_occurrences, normalized, rule_of
 from ..times import aware_start, zone_named
 from .meetings import _check_details, authorize_planning, invite_members
@@ -178,12 +178,14 @@ def extend_series(
 @dataclass(frozen=True)
 class SeriesEdit:
     """What an edit of a series did: the series as it is now, and its occurrences that followed
-    (changed in place), went (the rule no longer gives their date) or came (new dates)."""
+    (changed in place), went (the rule no longer gives their date), were cancelled instead (for
+    the same reason, but they had an agenda or registrations, kept for the record) or came (new dates)."""
 
     series: MeetingSeries
     followed: int
     removed: int
     added: int
+    cancelled: int = 0
 
 
 # The changes of a series that make calendars replace their copy (a raised SEQUENCE).
@@ -206,7 +208,8 @@ def edit_series(
     """Change a series: its title, local start (the time of day of every occurrence), rule,
     excluded dates, duration, place or online link. Only its occurrences still to come, planned
     and not changed on their own follow: they move to the time the rule now gives on their date,
-    or go when it no longer gives their date, and new dates get their occurrence. Held, cancelled,
+    or go when it no longer gives their date (cancelled instead when they have an agenda or
+    registrations), and new dates get their occurrence. Held, cancelled,
     past and individually changed occurrences stay exactly as they are (each keeps its date as
     its key, so a calendar still finds it as an override). A start the clocks skip or repeat, a
     rule that is not one or gives no meeting are refused and change nothing."""
@@ -251,18 +254,27 @@ def edit_series(
         if not changes:
             return SeriesEdit(series, 0, 0, 0)
         if not _wanted(series, series.first_start + dt.timedelta(days=3660)):
-            raise ActionRefused("repeat: the rule gives no meeting (check COUNT, UNTIL and the excluded dates)")
+            raise ActionRefused(
+                "repeat: the rule gives no meeting (check COUNT, UNTIL and the excluded dates)", field="repeat"
+            )
         occurrences = list(Meeting.objects.select_for_update().filter(series=series).order_by("series_start"))
         latest = max((m.series_start for m in occurrences if m.series_start), default=now)
         wanted = _wanted(series, max(latest + dt.timedelta(days=1), window_end()))
         if SEQUENCED & set(changes):
             series.sequence += 1
         series.save()
-        followed, removed = 0, 0
+        followed, removed, cancelled = 0, 0, 0
+        prepared = _prepared({m.pk for m in occurrences})
         for meeting in occurrences:
             day = (meeting.series_start or meeting.start).astimezone(zone).date()
             new_start = wanted.get(day)
             follows = meeting.status == Meeting.Status.PLANNED and not meeting.changed and meeting.start > now
+            if follows and new_start is None and meeting.pk in prepared:
+                meeting.status, meeting.changed = Meeting.Status.CANCELLED, True
+                meeting.sequence += 1
+                meeting.save(update_fields=["status", "changed", "sequence", "updated_at"])
+                cancelled += 1
+                continue
             if follows and new_start is None:
                 meeting.delete()
                 removed += 1
@@ -274,6 +286,8 @@ def edit_series(
                 meeting.series_start = new_start
                 meeting.save(update_fields=["series_start"])
         changes["occurrences"] = [None, f"{followed} changed, {removed} removed"]
+        if cancelled:
+            changes["occurrences"][1] += f", {cancelled} cancelled"
         added = extend_series(series=series, by=by)
         if added:
             changes["occurrences"][1] += f", {len(added)} added"
@@ -285,7 +299,17 @@ def edit_series(
             unit=series.unit,
             changes=changes,
         )
-    return SeriesEdit(series, followed, removed, len(added))
+    return SeriesEdit(series, followed, removed, len(added), cancelled)
+
+
+def _prepared(meeting_ids: set[int]) -> set[int]:
+    """Those of these meetings that have an agenda item or someone registered or excused: not
+    removed by a series edit, but cancelled, so what was prepared stays on record."""
+    with_agenda = AgendaItem.objects.filter(meeting_id__in=meeting_ids).values_list("meeting_id", flat=True)
+    answered = Attendance.objects.filter(
+        meeting_id__in=meeting_ids, status__in=(Attendance.Status.REGISTERED, Attendance.Status.EXCUSED)
+    ).values_list("meeting_id", flat=True)
+    return set(with_agenda) | set(answered)
 
 
 def _follow(meeting: Meeting, series: MeetingSeries, start: dt.datetime) -> bool:
