@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
-from grassroots.meetings.actions import schedule_meeting
-from grassroots.meetings.models import FeedToken, Meeting
+from grassroots.meetings.actions import add_agenda_item, schedule_meeting, schedule_series
+from grassroots.meetings.models import FeedToken, Meeting, MeetingSeries
 from tests.support.routes import api_operations, web_routes
 from tests.support.scene import ROLES, Actor, Scene, build_scene
 from tests.support.sessions import sign_in
@@ -45,6 +45,7 @@ FEED_TARGETS = ["own feed", "another user's feed"]
 TARGETS = {
     "self": [None],
     "meeting": UNIT_TARGETS,
+    "series": UNIT_TARGETS,
     "feed": FEED_TARGETS,
     "org": ORG_TARGETS,
     "unit": UNIT_TARGETS,
@@ -263,6 +264,11 @@ WEB = {
     # person of its unit is refused by name (a message, not a 403).
     ("meeting_register", "POST"): Route("meeting", "POST"),
     ("meeting_check_in", "POST"): Route("meeting", "POST"),
+    ("meeting_edit", "GET"): Route("meeting", right=Right.MANAGE_UNITS),
+    ("meeting_edit", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"title": "Renamed"}),
+    ("meeting_agenda_move", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"position": 1}),
+    ("meeting_series", "GET"): Route("series"),
+    ("meeting_series", "POST"): Route("series", "POST", Right.MANAGE_UNITS, data=lambda s, x: {"title": "Renamed"}),
     ("meeting_feeds", "GET"): Route("org"),
     ("meeting_feeds", "POST"): Route("org", "POST"),
     ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
@@ -453,6 +459,16 @@ API = {
         "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"minutes_of": m.pk}
     ),
     ("GET", "/orgs/{org_slug}/people/{person_id}/standing"): Route("person"),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/edit"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"title": "Renamed"}
+    ),
+    ("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda/{item_id}/move"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"position": 1}
+    ),
+    ("GET", "/orgs/{org_slug}/series/{series_id}"): Route("series"),
+    ("POST", "/orgs/{org_slug}/series/{series_id}/edit"): Route(
+        "series", "POST", Right.MANAGE_UNITS, data=lambda s, x: {"title": "Renamed"}
+    ),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -487,6 +503,8 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         return organization, publication if kind == "publication" else publication.issues.get()
     if kind == "meeting":
         return scene.units[target].organization, meeting_of(scene.units[target])
+    if kind == "series":
+        return scene.units[target].organization, series_of(scene.units[target])
     if kind == "feed":
         owner = actor if actor.user is not None and actor.person and target == "own feed" else None
         owner = owner or scene.actors["administrator" if actor.role != "administrator" else "member"]
@@ -539,7 +557,7 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "hidden"
     if route.kind == "run" and not scene.sees_run(actor, target):
         return "hidden"
-    if route.kind == "meeting" and not scene.sees_unit(actor, target.unit):
+    if route.kind in ("meeting", "series") and not scene.sees_unit(actor, target.unit):
         return "hidden"
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
@@ -549,9 +567,11 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         if route.over:
             places = route.over(scene, target)
         else:
-            places = {"person": lambda: [scene.unit_of(target)], "meeting": lambda: [target.unit]}.get(
-                route.kind, lambda: [target]
-            )()
+            places = {
+                "person": lambda: [scene.unit_of(target)],
+                "meeting": lambda: [target.unit],
+                "series": lambda: [target.unit],
+            }.get(route.kind, lambda: [target])()
         if not all(scene.holds(actor, route.right, place) for place in places):
             return "forbidden"
     return "allowed"
@@ -596,6 +616,10 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["number"] = target.number
     if "meeting" in wanted:
         kwargs["meeting"] = target.pk
+    if "item" in wanted:
+        kwargs["item"] = agenda_item_of(target).pk
+    if "series" in wanted:
+        kwargs["series"] = target.pk
     if "feed" in wanted:
         kwargs["feed"] = target.pk
     return reverse(name, kwargs=kwargs)
@@ -608,6 +632,20 @@ def meeting_of(unit):
         start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
         meeting = schedule_meeting(unit=unit, title="Matrix", start=start, by="t")
     return meeting
+
+
+def series_of(unit):
+    """A weekly series of the unit, its first meeting tomorrow (made once, kept for every case)."""
+    series = MeetingSeries.objects.filter(unit=unit).first()
+    if series is None:
+        start = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(19, 0))
+        series = schedule_series(unit=unit, title="Matrix series", start=start, rule="FREQ=WEEKLY;COUNT=2", by="t")
+    return series
+
+
+def agenda_item_of(meeting):
+    """An item of the meeting's agenda (made once)."""
+    return meeting.agenda.first() or add_agenda_item(meeting=meeting, title="Matrix item", by="t")
 
 
 def current_post(unit):
@@ -625,6 +663,8 @@ def api_url(path: str, organization, target) -> str:
         publication_slug=getattr(getattr(target, "publication", target), "slug", ""),
         number=getattr(target, "number", ""),
         meeting_id=getattr(target, "pk", ""),
+        series_id=getattr(target, "pk", ""),
+        item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
     )
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.audit.models import AuditRecord
-from grassroots.meetings.actions import mark_held, schedule_meeting
+from grassroots.meetings.actions import add_agenda_item, mark_held, schedule_meeting, schedule_series
 from grassroots.meetings.models import Meeting
 from grassroots.people import actions as people
 from grassroots.people.models import Membership
@@ -130,6 +130,10 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda", 201, {"title": "Rent"}),
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes", 201, {"text": "We met."}),
     Case("GET", "/orgs/{org_slug}/people/{person_id}/standing", 200),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/edit", 200, {"place": "Hall"}),
+    Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda/{item_id}/move", 200, {"position": 1}),
+    Case("GET", "/orgs/{org_slug}/series/{series_id}", 200),
+    Case("POST", "/orgs/{org_slug}/series/{series_id}/edit", 200, {"place": "Hall"}),
 ]
 
 
@@ -163,7 +167,9 @@ def scene(org, tree, staff, settings, tmp_path):
         "core": [builders.person(org).pk for _ in range(3)],
         "run": _checked_import(org),
         "recipients": _gazette(org),
-        "meeting": _meeting_under_way(tree["elm"]),
+        "meeting": (meeting := _meeting_under_way(tree["elm"])),
+        "item": _second_agenda_item(meeting),
+        "series": _weekly_series(tree["elm"]),
         "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
     } | {"actions recorded": actions_recorded()}
 
@@ -182,6 +188,18 @@ def _meeting_under_way(unit) -> int:
     """A planned meeting of the unit that started half an hour ago."""
     start = (timezone.localtime() - dt.timedelta(minutes=30)).replace(tzinfo=None, second=0, microsecond=0)
     return schedule_meeting(unit=unit, title="Under way", start=start, by="test").pk
+
+
+def _second_agenda_item(meeting_id: int) -> int:
+    """The second of two items on the meeting's agenda (moving it first changes something)."""
+    meeting = Meeting.objects.get(pk=meeting_id)
+    add_agenda_item(meeting=meeting, title="Rent", by="test")
+    return add_agenda_item(meeting=meeting, title="Lift", by="test").pk
+
+
+def _weekly_series(unit) -> int:
+    start = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(19, 0))
+    return schedule_series(unit=unit, title="Weekly", start=start, rule="FREQ=WEEKLY;COUNT=3", by="test").pk
 
 
 def actions_recorded() -> int:
@@ -212,6 +230,8 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         publication_slug="gazette",
         number=1,
         meeting_id=scene[MEETING_FOR.get(action, "meeting")],
+        item_id=scene["item"],
+        series_id=scene["series"],
     )
     if case.method == "GET":
         return caller.get(path)

@@ -8,6 +8,8 @@ server errors and match the schema: status codes, content types and bodies.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -18,6 +20,7 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.parameters import ParameterLocation
 
 from grassroots.api.root import api
+from grassroots.meetings.actions import add_agenda_item, schedule_series
 from tests.support.scene import build_scene
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -38,6 +41,12 @@ def officer(db, settings, tmp_path):
 
 def _scene():
     scene = build_scene()
+    unit = scene.units["child unit"]
+    # A meeting with an agenda item and a series, for the paths that name them.
+    meeting = unit.meetings.order_by("pk").first()
+    add_agenda_item(meeting=meeting, title="Rent", by="test")
+    start = dt.datetime.combine(dt.date.today() + dt.timedelta(days=1), dt.time(19, 0))
+    schedule_series(unit=unit, title="Weekly", start=start, rule="FREQ=WEEKLY;COUNT=3", by="test")
     yield scene, scene.actors["officer of the unit"]
 
 
@@ -46,6 +55,10 @@ def _scene():
 def test_every_operation_answers_within_its_schema(case, officer):
     scene, actor = officer
     person = scene.people["officer whose post ended"]
+    unit = scene.units["child unit"]
+    # Earlier examples may have added items, meetings and series: take the first ones made.
+    meeting = unit.meetings.order_by("pk").first()
+    item, series = meeting.agenda.order_by("pk").first(), unit.meeting_series.order_by("pk").first()
     real = {
         "org_slug": scene.org.slug,
         "unit_slug": scene.units["child unit"].slug,
@@ -54,7 +67,9 @@ def test_every_operation_answers_within_its_schema(case, officer):
         "consent_id": person.consents.order_by("pk").first().pk,
         "post_id": scene.units["child unit"].posts.order_by("pk").first().pk,
         "run_id": scene.runs["officer of the unit"].pk,
-        "meeting_id": scene.units["child unit"].meetings.order_by("pk").first().pk,
+        "meeting_id": meeting.pk,
+        "item_id": item.pk,
+        "series_id": series.pk,
     }
     # Deliberately invalid paths stay as generated; valid ones point at real objects.
     if case.path_parameters and not case.meta.is_negative_at(ParameterLocation.PATH):

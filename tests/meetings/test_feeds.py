@@ -17,6 +17,7 @@ from grassroots.meetings import actions
 from grassroots.meetings.models import FeedToken
 from grassroots.organizations import actions as units
 from tests.support import builders
+from tests.support.meetings import second_tuesdays
 from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -48,18 +49,7 @@ def _calendar(response) -> icalendar.Calendar:
 
 
 def test_a_series_with_a_moved_and_a_cancelled_occurrence(client, org, elm, member):
-    series = actions.schedule_series(
-        unit=elm,
-        title="Second Tuesday",
-        start=dt.datetime(2027, 1, 12, 19, 0),
-        time_zone="Europe/Berlin",
-        rule="FREQ=MONTHLY;BYDAY=2TU;COUNT=6",
-        excluded=[dt.date(2027, 4, 13)],
-        place="Flat 3, second floor",
-        place_visibility="officers",
-        by=BY,
-        until=FAR,
-    )
+    series = second_tuesdays(elm, place="Flat 3, second floor", place_visibility="officers")
     february, march = series.occurrences.order_by("start")[1:3]
     actions.reschedule_meeting(meeting=february, start=dt.datetime(2027, 2, 10, 19, 30), by=BY)
     actions.cancel_meeting(meeting=march, by=BY)

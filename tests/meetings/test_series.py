@@ -14,6 +14,7 @@ from grassroots.meetings import actions
 from grassroots.meetings.jobs import queue_series_job, roll_series
 from grassroots.meetings.models import Meeting
 from tests.support import builders
+from tests.support.meetings import second_tuesdays
 
 pytestmark = pytest.mark.django_db
 BY = builders.BY
@@ -25,23 +26,10 @@ def elm():
     return builders.federation(builders.organization())["elm"]
 
 
-def _berlin_series(elm, **extra):
-    return actions.schedule_series(
-        unit=elm,
-        title="Second Tuesday",
-        start=dt.datetime(2027, 1, 12, 19, 0),
-        time_zone="Europe/Berlin",
-        rule="FREQ=MONTHLY;BYDAY=2TU;COUNT=6",
-        excluded=[dt.date(2027, 4, 13)],
-        by=BY,
-        **extra,
-    )
-
-
 def test_second_tuesday_in_berlin_keeps_its_local_time_across_the_clock_change(elm):
     """Known values: the second Tuesdays of January to June 2027 are the 12th, 9th, 9th, 13th, 11th
     and 8th; Berlin is UTC+1 until 28 March 2027 and UTC+2 after, and 13 April is excluded."""
-    series = _berlin_series(elm, until=FAR)
+    series = second_tuesdays(elm)
     starts = list(series.occurrences.order_by("start").values_list("start", flat=True))
     utc = dt.UTC
     assert starts == [

@@ -139,6 +139,9 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "meeting_minutes",
     "meeting_feed_revoke",
     "meeting_host_link",
+    "meeting_edit",
+    "meeting_agenda_move",
+    "meeting_series",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -47,6 +47,7 @@ SCOPE = {
     "organizations.unitevent": ("unit__organization", "unit__path", Right.VIEW_UNITS),
     "organizations.officerpost": ("unit__organization", "unit__path", Right.VIEW_UNITS),
     "meetings.meeting": ("unit__organization", "unit__path", Right.VIEW_UNITS),
+    "meetings.meetingseries": ("unit__organization", "unit__path", Right.VIEW_UNITS),
     "people.person": ("organization", "unit_path", Right.VIEW_PEOPLE),
     "people.membership": ("person__organization", "unit__path", Right.VIEW_PEOPLE),
     "people.statuschange": ("membership__person__organization", "membership__unit__path", Right.VIEW_PEOPLE),

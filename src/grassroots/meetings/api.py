@@ -27,10 +27,11 @@ from grassroots.people.selectors import people_by_ids, person_for
 
 from . import actions, selectors
 from .hostlink import short_name
-from .models import Attendance, Meeting
+from .models import Attendance, Meeting, MeetingSeries
 from .qr import registration_svg
 from .schemas import (
     AgendaItemIn,
+    AgendaMoveIn,
     ApproveMinutesIn,
     AttendanceIn,
     AttendanceOut,
@@ -42,12 +43,15 @@ from .schemas import (
     HostScanIn,
     HostTapIn,
     HostWalkInIn,
+    MeetingChangeIn,
     MeetingDetailOut,
     MeetingIn,
     MeetingOut,
     MinutesIn,
     PlannedOut,
     RegistrationOut,
+    SeriesChangeIn,
+    SeriesOut,
     SheetOut,
     StandingOut,
 )
@@ -356,6 +360,82 @@ def get_standing(request: Caller, org_slug: str, person_id: int, on: IsoDate | N
     person = person_for(request.auth, organization_for(request.auth, org_slug), person_id)
     result = selectors.standing_of(person, on=on or timezone.localdate())
     return {"person": person.pk, **result.as_dict()}
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/edit", response={200: MeetingOut, **WRITE_ERRORS}, summary="Change a meeting"
+)
+def edit_meeting(request: Caller, org_slug: str, meeting_id: int, payload: MeetingChangeIn):
+    """Change a planned meeting's time (a local start), duration, place, online link or title; a
+    change of time or place raises its `sequence`. An occurrence of a series keeps its change."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    changes = payload.dict(exclude_none=True)
+    if "start" in changes:
+        changes["start"] = parse_local(changes["start"])
+    meeting = actions.reschedule_meeting(meeting=meeting, by=request.auth, **changes)
+    return _out(request, meeting, selectors.counts_of(meeting))
+
+
+def _series_out(request: Caller, series: MeetingSeries) -> dict:
+    hidden = series.place_visibility == "officers" and not selectors.sees_hidden_places(request.auth, series.unit)
+    upcoming = selectors.occurrences_of(series).filter(start__gte=timezone.now())
+    return {
+        "id": series.pk,
+        "uid": str(series.uid),
+        "unit": series.unit.slug,
+        "title": series.title,
+        "kind": series.kind,
+        "start": series.first_start.astimezone(series.zone).isoformat(),
+        "time_zone": series.time_zone,
+        "repeat": series.rule,
+        "exclude": series.excluded,
+        "duration": series.duration,
+        "place": "" if hidden else series.place,
+        "place_visibility": series.place_visibility,
+        "sequence": series.sequence,
+        "upcoming": [
+            {"id": m.pk, "start": m.local_start.isoformat(), "status": m.status, "changed": m.changed} for m in upcoming
+        ],
+    }
+
+
+@router.get("/{org_slug}/series/{series_id}", response={200: SeriesOut, **READ_ERRORS}, summary="Series")
+def get_series(request: Caller, org_slug: str, series_id: int):
+    """A series: its first start, rule, dates left out, and its meetings to come."""
+    series = selectors.series_for(request.auth, organization_for(request.auth, org_slug), series_id)
+    return _series_out(request, series)
+
+
+@router.post(
+    "/{org_slug}/series/{series_id}/edit", response={200: SeriesOut, **WRITE_ERRORS}, summary="Change a series"
+)
+def edit_series(request: Caller, org_slug: str, series_id: int, payload: SeriesChangeIn):
+    """Change a series: only its meetings still to come, planned and not changed on their own,
+    follow (moved, or removed when the rule no longer gives their date); past, held, cancelled and
+    individually changed ones stay as they are. `exclude` is the whole list of dates left out."""
+    series = selectors.series_for(request.auth, organization_for(request.auth, org_slug), series_id)
+    changes = payload.dict(exclude_none=True)
+    if "start" in changes:
+        changes["start"] = parse_local(changes["start"])
+    if "repeat" in changes:
+        changes["rule"] = changes.pop("repeat")
+    if "exclude" in changes:
+        changes["excluded"] = changes.pop("exclude")
+    done = actions.edit_series(series=series, by=request.auth, **changes)
+    return _series_out(request, done.series)
+
+
+@router.post(
+    "/{org_slug}/meetings/{meeting_id}/agenda/{item_id}/move",
+    response={200: MeetingDetailOut, **WRITE_ERRORS},
+    summary="Move an agenda item",
+)
+def move_agenda_item(request: Caller, org_slug: str, meeting_id: int, item_id: int, payload: AgendaMoveIn):
+    """Move an agenda item to `position` among its siblings (top-level items, or the sub-items of its item)."""
+    meeting = _meeting(request, org_slug, meeting_id)
+    item = selectors.agenda_item_for(meeting, item_id)
+    actions.move_agenda_item(item=item, position=payload.position, by=request.auth)
+    return get_meeting(request, org_slug, meeting_id)
 
 
 HostToken = Path(..., max_length=500, pattern=NO_NUL, description="The host link's token (its last part).")

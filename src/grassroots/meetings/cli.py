@@ -1,8 +1,9 @@
-"""The command line of meetings: `grassroots meeting add|list|attend|decide|minutes|approve|held|ics` and
-`grassroots standing`."""
+"""The command line of meetings: `grassroots meeting
+add|list|edit|cancel|series|attend|decide|minutes|approve|held|ics` and `grassroots standing`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,15 +30,18 @@ from grassroots.ids import is_row_id
 
 from .actions import (
     approve_minutes_at,
+    cancel_meeting,
+    edit_series,
     mark_held,
     record_attendance,
     record_decision,
+    reschedule_meeting,
     schedule_meeting,
     schedule_series,
     write_minutes,
 )
 from .feeds import calendar_of, site_url
-from .models import Attendance, Meeting
+from .models import Attendance, Meeting, MeetingSeries
 from .selectors import feed_meetings, feed_rows, meetings_of_unit, standing_of, with_counts
 from .sheets import import_attendance
 from .times import parse_local
@@ -277,9 +281,128 @@ def meeting_ics(unit: str) -> None:
         name=f"{target.name}: meetings",
         officer=lambda _: False,
         meeting_page=lambda m: site_url() + reverse("meeting", args=[org, m.pk]),
-        series_page=lambda s: site_url() + reverse("unit_meetings", args=[org, s.unit.slug]),
+        series_page=lambda s: site_url() + reverse("meeting_series", args=[org, s.pk]),
     )
     sys.stdout.write(body.decode())
+
+
+@meeting_app.command("edit")
+def meeting_edit(
+    meeting: str,
+    start: Annotated[str | None, typer.Option("--start", help='New local start, "YYYY-MM-DD HH:MM".')] = None,
+    duration: Annotated[int | None, typer.Option("--duration", help="Minutes.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where.")] = None,
+    officers_only: Annotated[
+        bool | None, typer.Option("--place-for-officers/--place-for-members", help="Who is shown the place.")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="What the meeting is called.")] = None,
+    online_link: Annotated[str | None, typer.Option("--online-link", help="https://... ('' for none).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a planned meeting's time, place or title (a change of time or place raises its
+    calendar sequence; an occurrence of a series keeps its change)."""
+    target = _meeting(meeting)
+    visibility = None if officers_only is None else ("officers" if officers_only else "members")
+    changed = reschedule_meeting(
+        meeting=target,
+        start=parse_local(start, field="--start") if start is not None else None,
+        duration=duration,
+        place=place,
+        place_visibility=visibility,
+        title=title,
+        online_link=online_link,
+        by=cli_actor(),
+    )
+    if as_json:
+        print_json({**_row(changed), "sequence": changed.sequence})
+        return
+    out.print(
+        f"Meeting {changed.pk}: {changed.title}, {changed.local_start:%Y-%m-%d %H:%M %Z}, "
+        f"{changed.place or 'no place given'} (sequence {changed.sequence})."
+    )
+
+
+@meeting_app.command("cancel")
+def meeting_cancel(meeting: str) -> None:
+    """Cancel a planned meeting (it stays, cancelled, so calendars learn of it)."""
+    target = cancel_meeting(meeting=_meeting(meeting), by=cli_actor())
+    out.print(f"Meeting {target.pk} on {target.on} is cancelled.")
+
+
+def _series(ref: str) -> MeetingSeries:
+    if not is_row_id(ref):
+        raise Refusal(f"no series '{ref}' (give its number)")
+    series = MeetingSeries.objects.select_related("unit__organization").filter(pk=ref).first()
+    if series is None:
+        raise Refusal(f"no series '{ref}'")
+    return series
+
+
+@meeting_app.command("series")
+def meeting_series(
+    series: str,
+    title: Annotated[str | None, typer.Option("--title", help="What the meetings are called.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help='The first meeting\'s local start, "YYYY-MM-DD HH:MM".')
+    ] = None,
+    repeat: Annotated[str | None, typer.Option("--repeat", help="RRULE, e.g. FREQ=MONTHLY;BYDAY=2TU.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out a date, YYYY-MM-DD.")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Take a date back (no longer left out), YYYY-MM-DD.")
+    ] = None,
+    duration: Annotated[int | None, typer.Option("--duration", help="Minutes.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a series, or change it: only its meetings still to come, planned and not changed on
+    their own, follow; past, held, cancelled and individually changed ones stay as they are."""
+    target = _series(series)
+    added = {parse_date(day, "--exclude") for day in exclude or []}
+    taken_back = {parse_date(day, "--include") for day in include or []}
+    excluded = None
+    if added or taken_back:
+        excluded = ({dt.date.fromisoformat(day) for day in target.excluded} | added) - taken_back
+    wants_change = any(v is not None for v in (title, start, repeat, excluded, duration, place))
+    if wants_change:
+        done = edit_series(
+            series=target,
+            title=title,
+            start=parse_local(start, field="--start") if start is not None else None,
+            rule=repeat,
+            excluded=[day for day in excluded or () if day] if excluded is not None else None,
+            duration=duration,
+            place=place,
+            by=cli_actor(),
+        )
+        target = done.series
+    upcoming = list(target.occurrences.filter(start__gte=timezone.now()).order_by("start"))
+    first = target.first_start.astimezone(target.zone)
+    if as_json:
+        print_json(
+            {
+                "id": target.pk,
+                "unit": target.unit.slug,
+                "title": target.title,
+                "start": first.isoformat(),
+                "time_zone": target.time_zone,
+                "repeat": target.rule,
+                "exclude": target.excluded,
+                "duration": target.duration,
+                "sequence": target.sequence,
+                "upcoming": [{"id": m.pk, "start": m.local_start.isoformat(), "changed": m.changed} for m in upcoming],
+            }
+        )
+        return
+    if wants_change:
+        out.print(
+            f"Series {target.pk} changed: {done.followed} to come changed, {done.removed} removed, "
+            f"{done.cancelled} cancelled, {done.added} added."
+        )
+    out.print(f"Series {target.pk}: {target.title}, from {first:%Y-%m-%d %H:%M} {target.time_zone}, {target.rule}")
+    out.print(f"Left out: {', '.join(target.excluded) or 'none'}")
+    for m in upcoming:
+        mark = " (changed on its own)" if m.changed else ""
+        out.print(f"{m.pk}\t{m.local_start.isoformat()}\t{m.status}{mark}")
 
 
 def standing(

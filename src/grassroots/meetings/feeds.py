@@ -2,8 +2,9 @@
 
 A meeting on its own is one VEVENT with its stable UID and SEQUENCE; a series is one VEVENT with
 its RRULE and EXDATEs, and each occurrence that differs from what the rule says (moved, cancelled,
-held) is an override with its RECURRENCE-ID. Every time zone used gets its VTIMEZONE. A feed never
-holds attendee names; a place for officers only reads "see the meeting page" in a members' feed.
+held) is an override with its RECURRENCE-ID (the date the rule gave it, at the rule's time).
+Every time zone used gets its VTIMEZONE. A feed never holds attendee names; a place for officers
+only reads "see the meeting page" in a members' feed.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, vRecur
 
-from .models import Meeting, MeetingSeries, PlaceVisibility
+from .models import FOLLOWED, Meeting, MeetingSeries, PlaceVisibility
+from .recurrence import aware, calendar_rule, local_occurrences, nominal
+from .selectors import FEED_HISTORY, latest_occurrences
 
 HIDDEN_PLACE = "see the meeting page"
 PRODID = "-//Grassroots//Meetings//EN"
@@ -56,7 +60,16 @@ class _EventFacts:
     recurrence_id: dt.datetime | None  # an occurrence's override: its start by the series
 
 
-def _facts(meeting: Meeting, *, officer: bool, page: str, series: MeetingSeries | None = None) -> _EventFacts:
+def _facts(
+    meeting: Meeting,
+    *,
+    officer: bool,
+    page: str,
+    series: MeetingSeries | None = None,
+    recurrence_id: dt.datetime | None = None,
+) -> _EventFacts:
+    """What a meeting's VEVENT says; with `series`, it is that series' override for the occurrence
+    the rule gives at `recurrence_id` (local, in the series' zone)."""
     zone = meeting.zone
     lines = [f"{meeting.unit.name}: {meeting.kind_label}.", f"Meeting page: {page}"]
     if meeting.online_link:
@@ -72,7 +85,7 @@ def _facts(meeting: Meeting, *, officer: bool, page: str, series: MeetingSeries 
         place=_place(meeting.place, meeting.place_visibility, officer=officer),
         page=page,
         description="\n".join(lines),
-        recurrence_id=_local(meeting.series_start or meeting.start, series.zone) if series else None,
+        recurrence_id=recurrence_id if series else None,
     )
 
 
@@ -105,7 +118,9 @@ def _timezone(name: str) -> Timezone:
     return Timezone.from_tzid(name)
 
 
-def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
+def _series_event(series: MeetingSeries, *, officer: bool, page: str, skipped: Iterable[dt.date]) -> Event:
+    """The series' own VEVENT: its first start, its rule, and an EXDATE for each excluded date and
+    each date the rule gives that has no occurrence (`skipped`: before an edit, or not the reader's)."""
     event = Event()
     zone = series.zone
     first = _local(series.first_start, zone)
@@ -115,11 +130,11 @@ def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
     event.add("dtend", first + dt.timedelta(minutes=series.duration))
     event.add("sequence", series.sequence)
     event.add("summary", f"{series.title} ({series.unit.name})")
-    event.add("rrule", vRecur.from_ical(series.rule))
-    local_time = first.replace(tzinfo=None).time()
-    for day in series.excluded:
-        excluded = dt.datetime.combine(dt.date.fromisoformat(day), local_time).replace(tzinfo=zone)
-        event.add("exdate", excluded)
+    event.add("rrule", vRecur.from_ical(calendar_rule(series.rule, zone)))
+    first_local = first.replace(tzinfo=None)
+    days = sorted({dt.date.fromisoformat(day) for day in series.excluded} | set(skipped))
+    for day in days:
+        event.add("exdate", nominal(day, first_local).replace(tzinfo=zone))
     place = _place(series.place, series.place_visibility, officer=officer)
     if place:
         event.add("location", place)
@@ -128,18 +143,32 @@ def _series_event(series: MeetingSeries, *, officer: bool, page: str) -> Event:
     return event
 
 
+def occurrence_day(meeting: Meeting, series: MeetingSeries) -> dt.date:
+    """The local date an occurrence is known by in its series: the one the rule gave it."""
+    return (meeting.series_start or meeting.start).astimezone(series.zone).date()
+
+
 def _follows_rule(meeting: Meeting, series: MeetingSeries) -> bool:
     """Whether an occurrence is exactly what the series' VEVENT says of it (no override needed)."""
+    first_local = _local(series.first_start, series.zone).replace(tzinfo=None)
+    expected = aware(nominal(occurrence_day(meeting, series), first_local), series.zone)
     return (
         meeting.status == Meeting.Status.PLANNED
         and not meeting.changed
         and meeting.start == meeting.series_start
-        and meeting.series_start is not None
-        and meeting.series_start.astimezone(series.zone).time() == series.first_start.astimezone(series.zone).time()
-        and meeting.title == series.title
-        and meeting.place == series.place
-        and meeting.duration == series.duration
+        and _local(meeting.start, series.zone).replace(tzinfo=None).time() == first_local.time()
+        and meeting.start == expected
+        and all(getattr(meeting, name) == getattr(series, name) for name in FOLLOWED)
     )
+
+
+def _rule_days(series: MeetingSeries, until: dt.datetime) -> list[dt.date]:
+    """The local dates the series' rule gives up to `until` (included), excluded dates left out."""
+    zone = series.zone
+    excluded = {dt.date.fromisoformat(day) for day in series.excluded}
+    last = until.astimezone(zone).replace(tzinfo=None) + dt.timedelta(seconds=1)
+    first = _local(series.first_start, zone).replace(tzinfo=None)
+    return [local.date() for local in local_occurrences(series.rule, first, excluded, until=last)]
 
 
 def calendar_of(
@@ -149,13 +178,23 @@ def calendar_of(
     officer: Callable[[Meeting | MeetingSeries], bool],
     meeting_page: Callable[[Meeting], str],
     series_page: Callable[[MeetingSeries], str],
+    since: dt.datetime | None = None,
 ) -> bytes:
-    """The feed of these meetings (with their series, when they belong to one) as iCalendar bytes."""
+    """The feed of these meetings (with their series, when they belong to one) as iCalendar bytes.
+
+    A series is its VEVENT (RRULE and EXDATEs) and, for each occurrence that differs from what the
+    rule says (moved, cancelled, held, changed), an override with the RECURRENCE-ID of the date the
+    rule gave it. A date the rule gives from `since` (default: as far back as feeds reach) up to
+    the series' latest occurrence with no occurrence among `meetings` gets an EXDATE, and an
+    occurrence whose date the rule no longer gives (it was edited since) is an event of its own:
+    expanded, the feed holds exactly these meetings."""
+    since = since or timezone.now() - FEED_HISTORY
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
-    series_seen: dict[int, MeetingSeries] = {}
+    of_series: dict[int, list[Meeting]] = {}
+    every: dict[int, MeetingSeries] = {}
     events: list[bytes] = []
     zones: set[str] = set()
     for meeting in meetings:
@@ -164,18 +203,46 @@ def calendar_of(
         if series is None:
             events.append(_event_bytes(_facts(meeting, officer=officer(meeting), page=meeting_page(meeting))))
             continue
-        series_seen.setdefault(series.pk, series)
-        if not _follows_rule(meeting, series):
-            facts = _facts(meeting, officer=officer(meeting), page=meeting_page(meeting), series=series)
-            events.append(_event_bytes(facts))
-    for series in series_seen.values():
+        every.setdefault(series.pk, series)
+        of_series.setdefault(series.pk, []).append(meeting)
+    latest = latest_occurrences(every)
+    series_events: list[Event] = []
+    for pk, series in every.items():
         zones.add(series.time_zone)
-    for name in sorted(zones - UTC_NAMES):  # a time in UTC is written with a Z and needs none
-        calendar.add_component(_timezone(name))
-    for series in series_seen.values():
-        calendar.add_component(_series_event(series, officer=officer(series), page=series_page(series)))
+        rule_days = _rule_days(series, latest.get(pk, since))
+        first_local = _local(series.first_start, series.zone).replace(tzinfo=None)
+        given, held = set(rule_days), set()
+        for meeting in of_series[pk]:
+            day = occurrence_day(meeting, series)
+            page = meeting_page(meeting)
+            if day not in given:
+                events.append(_event_bytes(_facts(meeting, officer=officer(meeting), page=page)))
+                continue
+            held.add(day)
+            if not _follows_rule(meeting, series):
+                recurrence = nominal(day, first_local).replace(tzinfo=series.zone)
+                facts = _facts(meeting, officer=officer(meeting), page=page, series=series, recurrence_id=recurrence)
+                events.append(_event_bytes(facts))
+        skipped = [
+            day for day in rule_days if day not in held and aware(nominal(day, first_local), series.zone) >= since
+        ]
+        series_events.append(_series_event(series, officer=officer(series), page=series_page(series), skipped=skipped))
+    for zone_name in sorted(zones - UTC_NAMES):  # a time in UTC is written with a Z and needs none
+        calendar.add_component(_timezone(zone_name))
+    for event in series_events:
+        calendar.add_component(event)
     head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
     return b"".join([head, *events, b"END:VCALENDAR", end])
+
+
+def last_changed(meetings: Iterable[Meeting], default: dt.datetime) -> dt.datetime:
+    """When the feed of these meetings last changed: the latest change of a meeting or its series."""
+    moments = [default]
+    for meeting in meetings:
+        moments.append(meeting.updated_at)
+        if meeting.series is not None:
+            moments.append(meeting.series.updated_at)
+    return max(moments)
 
 
 def etag_of(body: bytes) -> str:

@@ -136,3 +136,52 @@ class WalkInForm(ActionForm):
     name = forms.CharField(label="Name", max_length=200, required=False)
     email = forms.EmailField(label="Email", max_length=254, required=False)
     consent = forms.BooleanField(label="They agree to be recorded as a supporter", required=False)
+
+
+class MeetingEditForm(ActionForm):
+    """A planned meeting's time, place and title (its kind and zone stay)."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    start = forms.DateTimeField(label="Starts (local time)", widget=LocalStartInput, input_formats=["%Y-%m-%dT%H:%M"])
+    duration = forms.IntegerField(label="Minutes", min_value=1, max_value=1440)
+    place = forms.CharField(label="Place", max_length=500, required=False)
+    place_visibility = forms.ChoiceField(label="Place shown to", choices=PlaceVisibility.choices)
+    online_link = forms.URLField(label="Online link", max_length=500, required=False, assume_scheme="https")
+
+    def clean_start(self) -> dt.datetime:
+        return self.cleaned_data["start"].replace(tzinfo=None)
+
+
+def _dates(text: str) -> list[dt.date]:
+    days = []
+    for word in text.replace(",", " ").split():
+        try:
+            days.append(dt.date.fromisoformat(word))
+        except ValueError:
+            raise forms.ValidationError(f"'{word[:20]}' is not a date (YYYY-MM-DD)") from None
+    return days
+
+
+class SeriesForm(MeetingEditForm):
+    """A series: its first start sets every occurrence's time of day; the rule and the dates left out."""
+
+    start = forms.DateTimeField(
+        label="First meeting (local time)", widget=LocalStartInput, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    repeat = forms.CharField(label="Repeat (RRULE)", max_length=300, help_text="e.g. FREQ=MONTHLY;BYDAY=2TU")
+    excluded = forms.CharField(
+        label="Dates left out",
+        required=False,
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="YYYY-MM-DD, one a line",
+    )
+
+    field_order = ["title", "start", "repeat", "excluded", "duration", "place", "place_visibility", "online_link"]
+
+    def clean_excluded(self) -> list[dt.date]:
+        return _dates(self.cleaned_data["excluded"])
+
+
+class AgendaMoveForm(ActionForm):
+    position = forms.IntegerField(label="Position", min_value=1, max_value=10_000)

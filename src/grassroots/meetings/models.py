@@ -17,6 +17,10 @@ class PlaceVisibility(models.TextChoices):
     OFFICERS = "officers"
 
 
+# What an occurrence that follows its series takes from it (besides its time).
+FOLLOWED = ("title", "duration", "place", "place_visibility", "online_link")
+
+
 class MeetingSeries(models.Model):
     """A meeting repeated by a recurrence rule (RFC 5545 RRULE, read by python-dateutil) from a first
     local start in a time zone, with excluded local dates. Its occurrences are `Meeting` rows

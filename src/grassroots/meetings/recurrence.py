@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from dateutil.parser import parse as parse_datetime
 from dateutil.rrule import rrule, rrulestr
 
 from grassroots.errors import ActionRefused
@@ -30,6 +31,11 @@ def rule_of(text: str, first: dt.datetime, *, field: str = "repeat") -> rrule:
         raise ActionRefused(f"{field}: give one RRULE value", field=field)
     if any(f"FREQ={freq}" in text.upper() for freq in ("HOURLY", "MINUTELY", "SECONDLY")):
         raise ActionRefused(f"{field}: meetings repeat at most daily", field=field)
+    if any(part in text.upper() for part in ("BYHOUR", "BYMINUTE", "BYSECOND")):
+        # One meeting a day at most, at the start's time: an occurrence is known by its date.
+        raise ActionRefused(
+            f"{field}: the time of day comes from the start (no BYHOUR, BYMINUTE or BYSECOND)", field=field
+        )
     return rule
 
 
@@ -55,3 +61,23 @@ def aware(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """A local occurrence as an aware time. An occurrence inside a clock change's gap moves forward
     by the gap (02:30 becomes 03:30), as RFC 5545 reads such a time; a repeated hour is the first."""
     return local.replace(tzinfo=zone, fold=0).astimezone(dt.UTC).astimezone(zone)
+
+
+def nominal(day: dt.date, first: dt.datetime) -> dt.datetime:
+    """The naive local time the rule gives on `day`: the first start's time of day (what a
+    calendar's RECURRENCE-ID and EXDATE name, even inside a clock change's gap)."""
+    return dt.datetime.combine(day, first.time())
+
+
+def calendar_rule(text: str, zone: ZoneInfo) -> str:
+    """The rule as a calendar reads it beside a DTSTART with a time zone: an UNTIL (kept in local
+    time here, as python-dateutil wants it with a naive start) written in UTC, as RFC 5545 asks."""
+    parts = []
+    for part in normalized(text).split(";"):
+        name, _, value = part.partition("=")
+        if name == "UNTIL" and not value.endswith("Z"):
+            # Read as python-dateutil reads it (a bare date is its midnight), so both agree.
+            local = parse_datetime(value).replace(tzinfo=None)
+            value = aware(local, zone).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        parts.append(f"{name}={value}")
+    return ";".join(parts)

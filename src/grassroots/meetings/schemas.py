@@ -220,3 +220,57 @@ class AgendaItemIn(Body):
 
 class MinutesIn(Body):
     text: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+LocalStart = Annotated[str, Field(max_length=40, description='Local wall-clock start, "YYYY-MM-DD HH:MM".')]
+
+
+class MeetingChangeIn(Body):
+    """What changes in a planned meeting; a key left out stays as it is."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    start: LocalStart | None = None
+    duration: Annotated[int, Field(ge=1, le=1440), BeforeValidator(_not_a_boolean)] | None = None
+    place: Annotated[str, Field(max_length=500)] | None = None
+    place_visibility: Literal["members", "officers"] | None = None
+    online_link: Annotated[str, Field(max_length=500)] | None = None
+
+
+class SeriesChangeIn(MeetingChangeIn):
+    """What changes in a series (only its meetings still to come follow); a key left out stays."""
+
+    start: (
+        Annotated[str, Field(max_length=40, description='The first meeting\'s local start, "YYYY-MM-DD HH:MM".')] | None
+    ) = None
+    repeat: Annotated[str, Field(max_length=300, description="An RRULE value.")] | None = None
+    exclude: Annotated[list[IsoDate], Field(max_length=500, description="Every date left out.")] | None = None
+
+
+class OccurrenceOut(Schema):
+    id: int
+    start: str = Field(description="ISO 8601 with the offset where the meeting is held.")
+    status: str
+    changed: bool = Field(description="Changed on its own: edits of the series leave it as it is.")
+
+
+class SeriesOut(Schema):
+    id: int
+    uid: str
+    unit: str
+    title: str
+    kind: str
+    start: str = Field(description="The first meeting's start, ISO 8601 with the offset where it is held.")
+    time_zone: str
+    repeat: str
+    exclude: list[str]
+    duration: int
+    place: str = Field(description="Empty when the place is for officers and the caller is none.")
+    place_visibility: str
+    sequence: int
+    upcoming: list[OccurrenceOut]
+
+
+class AgendaMoveIn(Body):
+    position: Annotated[
+        int, Field(ge=1, le=10_000, description="1 is first among its siblings."), BeforeValidator(_not_a_boolean)
+    ]

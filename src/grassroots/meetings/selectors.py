@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -19,7 +20,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.people.models import Membership, Person
 
 from .hostlink import host_window, read_host_token
-from .models import AgendaItem, Attendance, FeedToken, Meeting, Minutes
+from .models import AgendaItem, Attendance, FeedToken, Meeting, MeetingSeries, Minutes
 from .times import day_bounds
 
 # Who is expected at a meeting: everyone asked or coming, not those excused.
@@ -78,14 +79,52 @@ def meetings_of_unit(
     return with_counts(meetings).order_by("start", "id")
 
 
+Scoped = TypeVar("Scoped", Meeting, MeetingSeries)
+
+
+def _one_visible(visible: QuerySet[Scoped], organization: Organization, pk: int | str, what: str) -> Scoped:
+    """The row with this number among the visible ones, or 404: unknown, or out of the user's
+    scope (then recorded as such)."""
+    found = visible.filter(pk=pk).first() if is_row_id(pk) else None
+    if found is None:
+        if is_row_id(pk) and visible.model.objects.filter(unit__organization=organization, pk=pk).exists():
+            raise NotVisible(f"no {what} {pk} in {organization.slug}", organization=organization, what=f"{what} {pk}")
+        raise Http404(f"no {what} {pk} in {organization.slug}")
+    return found
+
+
 def meeting_for(user, organization: Organization, pk: int | str) -> Meeting:
     """The meeting with this number, or 404 when unknown or out of the user's scope."""
-    meeting = meetings_visible_to(user, organization).filter(pk=pk).first() if is_row_id(pk) else None
-    if meeting is None:
-        if is_row_id(pk) and Meeting.objects.filter(unit__organization=organization, pk=pk).exists():
-            raise NotVisible(f"no meeting {pk} in {organization.slug}", organization=organization, what=f"meeting {pk}")
-        raise Http404(f"no meeting {pk} in {organization.slug}")
-    return meeting
+    return _one_visible(meetings_visible_to(user, organization), organization, pk, "meeting")
+
+
+def series_visible_to(user, organization: Organization) -> QuerySet[MeetingSeries]:
+    """The series of units the user may see (scoped like their meetings)."""
+    return restrict(MeetingSeries.objects.select_related("unit__organization"), user=user, organization=organization)
+
+
+def series_for(user, organization: Organization, pk: int | str) -> MeetingSeries:
+    """The series with this number, or 404 when unknown or out of the user's scope."""
+    return _one_visible(series_visible_to(user, organization), organization, pk, "series")
+
+
+def series_of_unit(user, unit: Unit) -> QuerySet[MeetingSeries]:
+    """A unit's series, by first start."""
+    return series_visible_to(user, unit.organization).filter(unit=unit).order_by("first_start", "id")
+
+
+def occurrences_of(series: MeetingSeries) -> QuerySet[Meeting]:
+    """A series' occurrences with their counts, by start."""
+    return with_counts(series.occurrences.select_related("unit__organization")).order_by("start", "id")
+
+
+def agenda_item_for(meeting: Meeting, pk: int | str) -> AgendaItem:
+    """An item of this meeting's agenda, or 404."""
+    item = AgendaItem.objects.filter(meeting=meeting, pk=pk).first() if is_row_id(pk) else None
+    if item is None:
+        raise Http404(f"no agenda item {pk} in meeting {meeting.pk}")
+    item.meeting = meeting
+    return item
 
 
 def attendance_of(user, meeting: Meeting) -> QuerySet[Attendance]:
@@ -233,6 +272,17 @@ def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[M
         if meeting.series is not None:
             meeting.series.unit.organization = organization
     return rows
+
+
+def latest_occurrences(series_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """For each of these series, the original start of its latest occurrence (one query)."""
+    rows = (
+        Meeting.objects.filter(series_id__in=list(series_ids))
+        .values("series_id")
+        .annotate(last=Max("series_start"))
+        .values_list("series_id", "last")
+    )
+    return {series_id: last for series_id, last in rows if last is not None}
 
 
 def sees_hidden_places(user, unit: Unit) -> bool:

@@ -1,5 +1,5 @@
 """Local times of meetings: a wall-clock time in an IANA zone made aware, refusing the times a
-clock change skips. Plain Python, no database."""
+clock change skips or repeats. Plain Python, no database."""
 
 from __future__ import annotations
 
@@ -35,14 +35,27 @@ def exists_locally(local: dt.datetime, zone: ZoneInfo) -> bool:
     return aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == local
 
 
+def is_ambiguous(local: dt.datetime, zone: ZoneInfo) -> bool:
+    """Whether the wall-clock time `local` (naive, existing) happens twice in `zone`: inside the
+    hour that repeats on the night clocks go back."""
+    return local.replace(tzinfo=zone, fold=0).utcoffset() != local.replace(tzinfo=zone, fold=1).utcoffset()
+
+
 def aware_start(local: dt.datetime, zone: ZoneInfo, *, field: str = "start") -> dt.datetime:
     """The aware start of a meeting at wall-clock time `local` in `zone`. A time the clock change
-    skips is refused; a time that happens twice (clocks going back) is the first of the two."""
+    skips, and one that happens twice (the hour that repeats when clocks go back), are refused
+    with a message naming the field: nobody should have to guess which of the two was meant."""
     if local.tzinfo is not None:
         local = local.astimezone(zone).replace(tzinfo=None)
     if not exists_locally(local, zone):
         raise ActionRefused(
             f"{field}: {local:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks change that night); "
+            "choose another time",
+            field=field,
+        )
+    if is_ambiguous(local, zone):
+        raise ActionRefused(
+            f"{field}: {local:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back that night); "
             "choose another time",
             field=field,
         )

@@ -23,6 +23,13 @@ urlpatterns = [
     path("o/<slug:org>/meetings/<int:meeting>/agenda/", views.meeting_agenda, name="meeting_agenda"),
     path("o/<slug:org>/meetings/<int:meeting>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("o/<slug:org>/meetings/<int:meeting>/host-link/", views.meeting_host_link, name="meeting_host_link"),
+    path("o/<slug:org>/meetings/<int:meeting>/edit/", views.meeting_edit, name="meeting_edit"),
+    path(
+        "o/<slug:org>/meetings/<int:meeting>/agenda/<int:item>/move/",
+        views.meeting_agenda_move,
+        name="meeting_agenda_move",
+    ),
+    path("o/<slug:org>/series/<int:series>/", views.series_page, name="meeting_series"),
     path("o/<slug:org>/feeds/", views.feeds_page, name="meeting_feeds"),
     path("o/<slug:org>/feeds/<int:feed>/revoke/", views.feed_revoke, name="meeting_feed_revoke"),
     path("feeds/<str:secret>.ics", views.meeting_feed, name="meeting_feed"),

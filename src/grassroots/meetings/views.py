@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -22,15 +23,18 @@ from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import refusal_message
 
 from . import actions, selectors
-from .feeds import calendar_of, etag_of
+from .feeds import calendar_of, etag_of, last_changed
 from .forms import (
     AgendaItemForm,
+    AgendaMoveForm,
     ApproveMinutesForm,
     AttendanceGridForm,
     DecisionForm,
     FeedForm,
+    MeetingEditForm,
     MeetingForm,
     MinutesForm,
+    SeriesForm,
     SheetFileForm,
     WalkInForm,
 )
@@ -83,6 +87,7 @@ def unit_meetings(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "unit": target,
         "upcoming": list(meetings.filter(start__gte=now)[:RECENT_PAST]),
         "past": list(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "series": list(selectors.series_of_unit(_user(request), target)),
         "form": form,
         "zone": target.meeting_time_zone,
     }
@@ -361,17 +366,18 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
         name=name,
         officer=officer,
         meeting_page=lambda m: f"{page}/{m.pk}/",
-        series_page=lambda s: request.build_absolute_uri(reverse("unit_meetings", args=[slug, s.unit.slug])),
+        series_page=lambda s: request.build_absolute_uri(reverse("meeting_series", args=[slug, s.pk])),
     )
-    etag = etag_of(body)
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponse(status=304, headers={"ETag": etag})
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag
-    changed = max((m.updated_at for m in rows), default=feed.created_at)
+    response["ETag"] = etag_of(body)
+    changed = last_changed(rows, default=feed.created_at)
     response["Last-Modified"] = http_date(changed.timestamp())
     response["Cache-Control"] = "private, max-age=300"
-    return response
+    # If-None-Match (the body's own hash) decides when given; If-Modified-Since otherwise.
+    conditional = get_conditional_response(
+        request, etag=response["ETag"], last_modified=int(changed.timestamp()), response=response
+    )
+    return conditional or response
 
 
 @login_required
@@ -522,4 +528,99 @@ def meeting_agenda_carry(request: HttpRequest, org: str, meeting: int) -> HttpRe
         title=item.title,
         carried_from=item,
     )
+    return _back(organization, target)
+
+
+@login_required
+def meeting_edit(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """Change a planned meeting's time, place or title (for whoever manages the unit). A change of
+    time or place raises its calendar sequence; an occurrence of a series keeps its change."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    initial = {
+        "title": target.title,
+        "start": target.local_start.replace(tzinfo=None),
+        "duration": target.duration,
+        "place": target.place,
+        "place_visibility": target.place_visibility,
+        "online_link": target.online_link,
+    }
+    form = MeetingEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reschedule_meeting(meeting=target, by=_user(request), **form.cleaned_data)
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, "The meeting is changed.")
+            return _back(organization, target)
+    context = {"organization": organization, "unit": target.unit, "meeting": target, "form": form}
+    return render(request, "meetings/meeting_edit.html", context)
+
+
+@login_required
+def series_page(request: HttpRequest, org: str, series: int) -> HttpResponse:
+    """A series: its rule, dates left out and occurrences; the editor for whoever manages the unit.
+    An edit changes only the occurrences still to come, planned and not changed on their own."""
+    organization = organization_for(_user(request), org)
+    target = selectors.series_for(_user(request), organization, series)
+    may_manage = may(_user(request), Right.MANAGE_UNITS, target.unit)
+    form = None
+    if may_manage:
+        first = target.first_start.astimezone(target.zone).replace(tzinfo=None)
+        initial = {
+            "title": target.title,
+            "start": first,
+            "repeat": target.rule,
+            "excluded": "\n".join(target.excluded),
+            "duration": target.duration,
+            "place": target.place,
+            "place_visibility": target.place_visibility,
+            "online_link": target.online_link,
+        }
+        form = SeriesForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        _managers_only(request, target.unit)
+        assert form is not None
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                done = actions.edit_series(series=target, by=_user(request), rule=data.pop("repeat"), **data)
+            except ActionRefused as refusal:
+                form.refuse(refusal)
+            else:
+                messages.success(
+                    request,
+                    f"The series is changed: {done.followed} meeting(s) to come changed, {done.removed} removed, "
+                    f"{done.cancelled} cancelled, {done.added} added; past, held and individually changed ones "
+                    "stay as they were.",
+                )
+                return redirect("meeting_series", org=organization.slug, series=target.pk)
+    now = timezone.now()
+    occurrences = selectors.occurrences_of(target)
+    hidden = target.place_visibility == "officers" and not selectors.sees_hidden_places(_user(request), target.unit)
+    context = {
+        "organization": organization,
+        "unit": target.unit,
+        "series": target,
+        "place": "" if hidden else target.place,
+        "upcoming": list(occurrences.filter(start__gte=now)[:RECENT_PAST]),
+        "past": list(occurrences.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "form": form,
+    }
+    return render(request, "meetings/series.html", context)
+
+
+@login_required
+@require_POST
+def meeting_agenda_move(request: HttpRequest, org: str, meeting: int, item: int) -> HttpResponse:
+    """Move an agenda item up or down among its siblings (buttons post its new position)."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    agenda_item = selectors.agenda_item_for(target, item)
+    form = AgendaMoveForm(request.POST)
+    if form.is_valid():
+        _run(request, actions.move_agenda_item, done="Agenda reordered.", item=agenda_item, **form.cleaned_data)
+    else:
+        messages.error(request, form.error_message())
     return _back(organization, target)

@@ -1,6 +1,7 @@
 """Changes to meetings, by topic: meetings and attendance, their records (agenda, decisions,
 minutes), series, check-in and feeds. Each action checks, writes, and audits in one transaction."""
 
+from .agenda import move_agenda_item
 from .attendance import (
     check_in_self,
     count_walk_in,
@@ -27,11 +28,13 @@ from .records import (
     record_decision,
     write_minutes,
 )
-from .series import edit_series, extend_all_series, extend_series, schedule_series, window_end
+from .series import SeriesEdit, edit_series, extend_all_series, extend_series, schedule_series, window_end
 
 __all__ = [
+    "SeriesEdit",
     "check_in_self",
     "count_walk_in",
+    "move_agenda_item",
     "record_sheet",
     "register_self",
     "CHECK_IN_OPENS",

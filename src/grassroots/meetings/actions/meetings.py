@@ -138,10 +138,12 @@ def reschedule_meeting(
     place: str | None = None,
     place_visibility: str | None = None,
     title: str | None = None,
+    online_link: str | None = None,
 ) -> Meeting:
-    """Change a planned meeting's time, place or title; a change of time or place raises its
-    sequence (calendar clients replace their copy), and an occurrence of a series keeps its
-    change when the series is edited."""
+    """Change a planned meeting's time, duration, place, online link or title; a change of time,
+    duration, place or link raises its sequence (calendar clients replace their copy), and an
+    occurrence of a series keeps its change when the series is edited. A start the clocks skip
+    or repeat is refused and changes nothing."""
     with transaction.atomic():
         meeting = _locked(meeting, by)
         if meeting.status != Meeting.Status.PLANNED:
@@ -164,6 +166,9 @@ def reschedule_meeting(
         if title is not None and title.strip() and title.strip() != meeting.title:
             changes["title"] = [meeting.title, title.strip()]
             meeting.title = title.strip()
+        if online_link is not None and online_link.strip() != meeting.online_link:
+            changes["online_link"] = [meeting.online_link, online_link.strip()]
+            meeting.online_link = online_link.strip()
         _check_details(
             meeting.unit,
             kind=meeting.kind,
@@ -175,7 +180,7 @@ def reschedule_meeting(
         )
         if not changes:
             return meeting
-        if {"start", "duration", "place", "place_visibility"} & set(changes):
+        if {"start", "duration", "place", "place_visibility", "online_link"} & set(changes):
             meeting.sequence += 1
         meeting.changed = meeting.series_id is not None
         meeting.save()

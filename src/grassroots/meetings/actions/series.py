@@ -1,23 +1,24 @@
 """Meeting series: a meeting repeated by a recurrence rule. Occurrences are created ahead, in a
-rolling window (the series job keeps it rolling), one per series and original start; editing a
-series changes only its future occurrences not yet held, and an occurrence changed on its own
-keeps its change."""
+rolling window (the series job keeps it rolling), one per series and local date (an occurrence
+is known by the date the rule gave it, whatever happens to it later); editing a series changes
+only its future occurrences not yet held, and an occurrence changed on its own keeps its change."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grassroots.access import Right, authorize
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Unit, UnitState
 
-from ..models import Meeting, MeetingSeries, PlaceVisibility
+from ..models import FOLLOWED, AgendaItem, Attendance, Meeting, MeetingSeries, PlaceVisibility
 from ..recurrence import MOST_IN_A_WINDOW, aware, local_occurrences, normalized, rule_of
 from ..times import aware_start, zone_named
 from .meetings import _check_details, authorize_planning, invite_members
@@ -49,6 +50,16 @@ def _wanted(series: MeetingSeries, until: dt.datetime) -> dict[dt.date, dt.datet
     return wanted
 
 
+def _first_of(rule: str, start: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The aware first start of a series: the rule's first occurrence from the local `start` (a
+    calendar takes DTSTART as an occurrence even when the rule would not give it; python-dateutil
+    does not). A rule that gives none, and a first start the clocks skip or repeat, are refused."""
+    first_local = next(iter(rule_of(rule, start.replace(tzinfo=None))), None)
+    if first_local is None:
+        raise ActionRefused("repeat: the rule gives no meeting (check COUNT and UNTIL)", field="repeat")
+    return aware_start(first_local, zone)
+
+
 def schedule_series(
     *,
     unit: Unit,
@@ -69,12 +80,7 @@ def schedule_series(
     excluded local dates; its occurrences in the window are created at once. A first start the
     clock change skips, a rule that is not one, and a rule that gives no occurrence are refused."""
     zone = zone_named(time_zone or unit.meeting_time_zone)
-    # The series starts at the rule's first occurrence from `start` (a calendar takes DTSTART as
-    # an occurrence even when the rule would not give it; python-dateutil does not).
-    first_local = next(iter(rule_of(rule, start.replace(tzinfo=None))), None)
-    if first_local is None:
-        raise ActionRefused("repeat: the rule gives no meeting (check COUNT and UNTIL)", field="repeat")
-    first = aware_start(first_local, zone)
+    first = _first_of(rule, start, zone)
     title = title.strip()
     _check_details(
         unit,
@@ -114,23 +120,29 @@ def schedule_series(
                 "excluded": [None, series.excluded],
             },
         )
-        extend_series(series=series, by=by, until=until)
+        extend_series(series=series, by=by, until=until, past=True)
     return series
 
 
-def extend_series(*, series: MeetingSeries, by: Actor, until: dt.datetime | None = None) -> list[Meeting]:
+def extend_series(
+    *, series: MeetingSeries, by: Actor, until: dt.datetime | None = None, past: bool = False
+) -> list[Meeting]:
     """Create the series' occurrences that start before `until` (default: the window's end) and
-    do not exist yet; each invites the unit's current members. Safe to run twice: one occurrence
-    per series and original start."""
+    do not exist yet, one per local date; each invites the unit's current members. Only future
+    ones, unless `past` (a series planned with its history): a date the rule gives only after an
+    edit is never filled in behind. Safe to run twice: one occurrence per series and date."""
     until = until or window_end()
+    now = timezone.now()
     created: list[Meeting] = []
     with transaction.atomic():
         series = MeetingSeries.objects.select_for_update().select_related("unit__organization").get(pk=series.pk)
         if series.unit.state == UnitState.DISSOLVED:
             return []
-        have = set(Meeting.objects.filter(series=series).values_list("series_start", flat=True))
-        for start in _wanted(series, until).values():
-            if start in have:
+        zone = series.zone
+        starts = series.occurrences.values_list("series_start", flat=True)
+        have = {start.astimezone(zone).date() for start in starts if start is not None}
+        for day, start in _wanted(series, until).items():
+            if day in have or (start <= now and not past):
                 continue
             try:
                 with transaction.atomic():
@@ -163,6 +175,23 @@ def extend_series(*, series: MeetingSeries, by: Actor, until: dt.datetime | None
     return created
 
 
+@dataclass(frozen=True)
+class SeriesEdit:
+    """What an edit of a series did: the series as it is now, and its occurrences that followed
+    (changed in place), went (the rule no longer gives their date), were cancelled instead (for
+    the same reason, but they had an agenda or registrations, kept for the record) or came (new dates)."""
+
+    series: MeetingSeries
+    followed: int
+    removed: int
+    added: int
+    cancelled: int = 0
+
+
+# The changes of a series that make calendars replace their copy (a raised SEQUENCE).
+SEQUENCED = {"start", "duration", "place", "place_visibility", "rule", "excluded"}
+
+
 def edit_series(
     *,
     series: MeetingSeries,
@@ -174,34 +203,45 @@ def edit_series(
     duration: int | None = None,
     place: str | None = None,
     place_visibility: str | None = None,
-) -> MeetingSeries:
-    """Change a series (its title, local start, rule, excluded dates, duration or place). Only its
-    future occurrences not yet held and not changed on their own follow: they move, or go when the
-    rule no longer gives their date; held, cancelled and individually changed ones stay as they are."""
+    online_link: str | None = None,
+) -> SeriesEdit:
+    """Change a series: its title, local start (the time of day of every occurrence), rule,
+    excluded dates, duration, place or online link. Only its occurrences still to come, planned
+    and not changed on their own follow: they move to the time the rule now gives on their date,
+    or go when it no longer gives their date (cancelled instead when they have an agenda or
+    registrations), and new dates get their occurrence. Held, cancelled,
+    past and individually changed occurrences stay exactly as they are (each keeps its date as
+    its key, so a calendar still finds it as an override). A start the clocks skip or repeat, a
+    rule that is not one or gives no meeting are refused and change nothing."""
     now = timezone.now()
     with transaction.atomic():
         series = MeetingSeries.objects.select_for_update().select_related("unit__organization").get(pk=series.pk)
-        authorize(by, Right.MANAGE_UNITS, series.unit)
+        authorize_planning(series.unit, by)
+        zone = series.zone
         changes: dict[str, list] = {}
-        if start is not None:
-            first = aware_start(start, series.zone)
+        if start is not None or rule is not None:
+            new_rule = normalized(rule) if rule is not None else series.rule
+            first = _first_of(new_rule, start if start is not None else _first_local(series), zone)
             if first != series.first_start:
                 changes["start"] = [series.first_start.isoformat(), first.isoformat()]
                 series.first_start = first
-        if rule is not None and normalized(rule) != series.rule:
-            rule_of(rule, _first_local(series))
-            changes["rule"] = [series.rule, normalized(rule)]
-            series.rule = normalized(rule)
+            if new_rule != series.rule:
+                changes["rule"] = [series.rule, new_rule]
+                series.rule = new_rule
         if excluded is not None and _excluded(excluded) != series.excluded:
             changes["excluded"] = [series.excluded, _excluded(excluded)]
             series.excluded = _excluded(excluded)
-        for name, value in (("title", title), ("duration", duration), ("place", place)):
-            if value is not None and value != getattr(series, name):
+        given = {
+            "title": title.strip() if title is not None else None,
+            "duration": duration,
+            "place": place.strip() if place is not None else None,
+            "place_visibility": place_visibility,
+            "online_link": online_link.strip() if online_link is not None else None,
+        }
+        for name, value in given.items():
+            if value is not None and value != getattr(series, name) and (value or name != "title"):
                 changes[name] = [getattr(series, name), value]
                 setattr(series, name, value)
-        if place_visibility is not None and place_visibility != series.place_visibility:
-            changes["place_visibility"] = [series.place_visibility, place_visibility]
-            series.place_visibility = place_visibility
         _check_details(
             series.unit,
             kind=series.kind,
@@ -212,28 +252,45 @@ def edit_series(
             online_link=series.online_link,
         )
         if not changes:
-            return series
-        series.sequence += 1
-        series.save()
-        future = Meeting.objects.select_for_update().filter(
-            series=series, start__gt=now, status=Meeting.Status.PLANNED, changed=False
-        )
-        latest = max(future.values_list("start", flat=True), default=window_end())
+            return SeriesEdit(series, 0, 0, 0)
+        if not _wanted(series, series.first_start + dt.timedelta(days=3660)):
+            raise ActionRefused(
+                "repeat: the rule gives no meeting (check COUNT, UNTIL and the excluded dates)", field="repeat"
+            )
+        occurrences = list(Meeting.objects.select_for_update().filter(series=series).order_by("series_start"))
+        latest = max((m.series_start for m in occurrences if m.series_start), default=now)
         wanted = _wanted(series, max(latest + dt.timedelta(days=1), window_end()))
-        moved, dropped = 0, 0
-        for meeting in future:
-            new_start = wanted.get(meeting.on)
-            if new_start is None or new_start <= now:
-                meeting.delete()
-                dropped += 1
+        if SEQUENCED & set(changes):
+            series.sequence += 1
+        series.save()
+        followed, removed, cancelled = 0, 0, 0
+        prepared = _prepared({m.pk for m in occurrences})
+        for meeting in occurrences:
+            day = (meeting.series_start or meeting.start).astimezone(zone).date()
+            new_start = wanted.get(day)
+            follows = meeting.status == Meeting.Status.PLANNED and not meeting.changed and meeting.start > now
+            if follows and new_start is None and meeting.pk in prepared:
+                meeting.status, meeting.changed = Meeting.Status.CANCELLED, True
+                meeting.sequence += 1
+                meeting.save(update_fields=["status", "changed", "sequence", "updated_at"])
+                cancelled += 1
                 continue
-            meeting.start = meeting.series_start = new_start
-            meeting.title, meeting.duration, meeting.place = series.title, series.duration, series.place
-            meeting.place_visibility = series.place_visibility
-            meeting.sequence += 1
-            meeting.save()
-            moved += 1
-        changes["occurrences"] = [None, f"{moved} changed, {dropped} removed"]
+            if follows and new_start is None:
+                meeting.delete()
+                removed += 1
+                continue
+            if follows and new_start is not None and new_start > now:
+                followed += _follow(meeting, series, new_start)
+            elif new_start is not None and meeting.series_start != new_start:
+                # Kept as it is, but known by the time the rule now gives on its date.
+                meeting.series_start = new_start
+                meeting.save(update_fields=["series_start"])
+        changes["occurrences"] = [None, f"{followed} changed, {removed} removed"]
+        if cancelled:
+            changes["occurrences"][1] += f", {cancelled} cancelled"
+        added = extend_series(series=series, by=by)
+        if added:
+            changes["occurrences"][1] += f", {len(added)} added"
         write_audit_record(
             by=by,
             action="meeting.series.edit",
@@ -242,8 +299,35 @@ def edit_series(
             unit=series.unit,
             changes=changes,
         )
-        extend_series(series=series, by=by)
-    return series
+    return SeriesEdit(series, followed, removed, len(added), cancelled)
+
+
+def _prepared(meeting_ids: set[int]) -> set[int]:
+    """Those of these meetings that have an agenda item or someone registered or excused: not
+    removed by a series edit, but cancelled, so what was prepared stays on record."""
+    with_agenda = AgendaItem.objects.filter(meeting_id__in=meeting_ids).values_list("meeting_id", flat=True)
+    answered = Attendance.objects.filter(
+        meeting_id__in=meeting_ids, status__in=(Attendance.Status.REGISTERED, Attendance.Status.EXCUSED)
+    ).values_list("meeting_id", flat=True)
+    return set(with_agenda) | set(answered)
+
+
+def _follow(meeting: Meeting, series: MeetingSeries, start: dt.datetime) -> bool:
+    """Bring an occurrence that follows its series in line with it: whether anything a reader sees
+    changed. A change of time, duration or place raises its sequence."""
+    sequenced = meeting.start != start or any(
+        getattr(meeting, name) != getattr(series, name) for name in FOLLOWED if name != "title"
+    )
+    retitled = meeting.title != series.title
+    if not (sequenced or retitled or meeting.series_start != start):
+        return False
+    for name in FOLLOWED:
+        setattr(meeting, name, getattr(series, name))
+    if sequenced:
+        meeting.sequence += 1
+    meeting.start = meeting.series_start = start
+    meeting.save()
+    return sequenced or retitled
 
 
 def extend_all_series(*, by: Actor) -> int:
