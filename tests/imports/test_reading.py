@@ -184,8 +184,19 @@ def validator(header, region="GB"):
 def test_a_good_row_is_normalized():
     check = validator(["First Name", "Last Name", "E-mail", "Phone", "Unit", "Status", "Joined"])
     row = check.validate(2, [" Anna ", "Müller", "Anna@Example.ORG", "07911 123456", "Elm House", "MEMBER", "1.2.2024"])
+    # With the name's search keys, computed where the row is read.
     assert row == ValidRow(
-        2, "Anna Müller", "anna@example.org", "+447911123456", "", ELM, "member", dt.date(2024, 2, 1), ""
+        2,
+        "Anna Müller",
+        "anna@example.org",
+        "+447911123456",
+        "",
+        ELM,
+        "member",
+        dt.date(2024, 2, 1),
+        "",
+        search_key="anna muller",
+        family_key="muller anna",
     )
 
 

@@ -39,7 +39,7 @@ from django.utils import timezone
 from grassroots.access import Right, authorize, restrict
 from grassroots.access.indirect import scope_condition
 from grassroots.audit.actions import Actor, write_audit_record
-from grassroots.database import refresh_statistics
+from grassroots.database import commits_without_waiting, refresh_statistics
 from grassroots.organizations.models import PATH_END, Organization, Unit
 from grassroots.people.models import Membership, Person
 
@@ -236,12 +236,13 @@ def import_members(
     batches = read_batches(table, validator.validate, batch_size)
     db.tune()
     try:
-        if dry_run:
-            member_import.check(batches)
-        elif valid_rows:
-            member_import.valid_rows(batches)
-        else:
-            member_import.all_or_nothing(batches)
+        with commits_without_waiting():
+            if dry_run:
+                member_import.check(batches)
+            elif valid_rows:
+                member_import.valid_rows(batches)
+            else:
+                member_import.all_or_nothing(batches)
     except BaseException as error:
         if not isinstance(error, KeyboardInterrupt | SystemExit):
             record.failed(result, by, organization, started, error)

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from grassroots.access import OutOfScope, Right, authorize, is_operator
 from grassroots.organizations.models import Unit
-from grassroots.people.normalize import names_agree, search_key, search_keys
+from grassroots.people.normalize import names_agree, search_keys
 
 from .columns import ColumnMap
 from .models import ImportRun
@@ -37,7 +37,9 @@ OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected
 # What an all-or-nothing import refused for its rejected rows would have written: its created and
 # updated are 0, since it wrote nothing (a dry run's created and updated already say what it would do).
 WOULD = ("would_create", "would_update")
-NAME, EMAIL, PHONE, RECRUITER = (ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter"))
+NAME, EMAIL, PHONE, RECRUITER, SEARCH_KEY = (
+    ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter", "search_key")
+)
 
 
 @dataclass
@@ -188,7 +190,9 @@ class RowDecisions:
         unit_column = self.columns.header_of("unit")
         allowed, people, memberships = self.allowed, writes.people, writes.memberships
         for row in rows:
-            line, name, email, phone, address, unit, status, start, recruiter, end = row
+            line, name, email, phone, address, unit, status, start, recruiter, end, key, family = row
+            if not key:
+                key, family = search_keys(name).values()
             match = None
             if email:
                 match = known.get(email) or by_email.get(email)
@@ -196,7 +200,7 @@ class RowDecisions:
                 match = known.get(phone) or by_phone.get(phone)
             if match is None and not email and not phone:
                 # No contact to match by: the one person of this name, with no contact either, in this unit.
-                same = by_name.get((search_key(name), unit.path), ())
+                same = by_name.get((key, unit.path), ())
                 match = same[0] if len(same) == 1 else None
             refusal = allowed.get(unit.path)  # `refusal_for`, its answer kept per unit
             if refusal is None:
@@ -226,7 +230,6 @@ class RowDecisions:
             else:
                 pk = next(next_id)
             current = (unit.id, status) if end is None else None
-            keys = search_keys(name)
             people.append(
                 (
                     pk,
@@ -235,8 +238,8 @@ class RowDecisions:
                     email,
                     phone,
                     address,
-                    keys["search_key"],
-                    keys["family_key"],
+                    key,
+                    family,
                     unit.path,
                     recruiter_id,
                     created_at,
@@ -257,7 +260,7 @@ class RowDecisions:
 
     def update(self, match: KnownPerson, row: ValidRow, recruiter_id: int | None, known, writes: BatchWrites) -> None:
         """The outcome of a row that matches a known person, by `on_duplicate`."""
-        line, name, email, phone, address, unit, status, start, recruiter, end = row
+        line, name, email, phone, address, unit, status, start, recruiter, end, *_keys = row
         if self.on_duplicate == "skip":
             self.result.skipped += 1
             return

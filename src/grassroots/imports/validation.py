@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
-from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164
+from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164, search_keys
 
 from .columns import ColumnMap
 from .reading import MAX_CELL, SPREADSHEET_ERRORS, CellProblem
@@ -78,6 +78,10 @@ class ValidRow(NamedTuple):
     start: dt.date
     recruiter: str  # a normalized email or E.164 phone, or ""
     end: dt.date | None = None  # the membership ended that day (an export's past member)
+    # The name's search keys (`people.normalize.search_keys`), computed where the row is read:
+    # the process that reads a large file has time to spare, the one that writes has none.
+    search_key: str = ""
+    family_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +291,21 @@ class RowValidator:
             problems.insert(missing_unit, Rejection(line, self.columns.header_of("unit"), "", NO_UNIT.refusal))
         if problems or unit is None or status is None or start is None:
             return tuple(problems)
-        return ValidRow(line, name, email, phone, address, unit, status, start, recruiter, end)
+        keys = search_keys(name)
+        return ValidRow(
+            line,
+            name,
+            email,
+            phone,
+            address,
+            unit,
+            status,
+            start,
+            recruiter,
+            end,
+            keys["search_key"],
+            keys["family_key"],
+        )
 
     def _refuse(self, problems: list[Rejection], line: int, field: str, value: str, reason: str) -> None:
         problems.append(Rejection(line, self.columns.header_of(field), value, reason))

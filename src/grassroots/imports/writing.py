@@ -18,7 +18,7 @@ from grassroots.people.counts import count_changes, count_status_changes
 from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.normalize import search_key
 
-from .deciding import EMAIL, NAME, PHONE, RECRUITER, BatchMatches, BatchWrites, KnownPerson
+from .deciding import EMAIL, NAME, PHONE, RECRUITER, SEARCH_KEY, BatchMatches, BatchWrites, KnownPerson
 from .validation import ValidRow
 
 
@@ -103,7 +103,7 @@ class BulkStatements:
             params = [organization_id, *self.people_params]
             for row in self.select_in(self.people_by[column], params, list(values)):
                 by_id.setdefault(row[0], KnownPerson(*row))
-        names = {search_key(row[NAME]) for row in rows if not row[EMAIL] and not row[PHONE]}
+        names = {row[SEARCH_KEY] or search_key(row[NAME]) for row in rows if not row[EMAIL] and not row[PHONE]}
         by_name: dict[tuple[str, str], list[KnownPerson]] = {}
         if names:
             params = [organization_id, *self.people_params]

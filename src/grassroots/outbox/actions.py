@@ -8,7 +8,6 @@ their own record), but queueing, pausing, resuming and finishing are.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import smtplib
 from decimal import Decimal
@@ -155,28 +154,6 @@ def claim_deliveries(*, worker: str, limit: int, now: dt.datetime | None = None)
     for row in rows:
         row.mailing = read_once[row.mailing_id]
     return rows
-
-
-@contextlib.contextmanager
-def commits_without_waiting():
-    """For a worker's run: on PostgreSQL its commits do not wait for the disk (`synchronous_commit`
-    off for its connection, as it was before afterwards). A killed worker loses nothing (the
-    server has each commit); only a crash of the database server itself could forget the last
-    fraction of a second of marks, whose messages would then go twice. Waiting for the disk for
-    every message would halve the rate."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW synchronous_commit")
-        (before,) = cursor.fetchone()
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [before])
 
 
 def mark_sent(*, delivery: Delivery, message_id: str, worker: str) -> bool:

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import task
 
+from grassroots.database import commits_without_waiting
+
 from .actions import (
     claim_deliveries,
-    commits_without_waiting,
     finish_mailings,
     mark_failed,
     mark_sent,

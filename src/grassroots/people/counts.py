@@ -17,25 +17,36 @@ from grassroots.organizations.models import Unit
 from .models import MemberCount, Membership
 
 
-def _upsert() -> str:
-    """One unit's count of one status, plus a delta; a new row takes the unit's path."""
+# Rows of counts written by one statement (three parameters each: well under SQLite's limit).
+CHUNK = 2000
+
+
+def _upsert(rows: int) -> str:
+    """Statuses' counts of units, each plus a delta, in one statement: `rows` (unit id, status,
+    delta) triples; a new row takes the unit's path."""
     table, units = MemberCount._meta.db_table, Unit._meta.db_table
+    values = ", ".join(["(%s, %s, %s)"] * rows)
+    cast = "CAST(v.unit_id AS bigint)" if connection.vendor == "postgresql" else "v.unit_id"
     return (
-        f"INSERT INTO {table} (unit_id, status, members, path) SELECT id, %s, %s, path FROM {units} WHERE id = %s "
+        f"WITH v (unit_id, status, delta) AS (VALUES {values}) "
+        f"INSERT INTO {table} (unit_id, status, members, path) "
+        f"SELECT u.id, v.status, v.delta, u.path FROM v JOIN {units} u ON u.id = {cast} WHERE true "
         f"ON CONFLICT (unit_id, status) DO UPDATE SET members = {table}.members + excluded.members"
     )
 
 
 def count_changes(changes: Iterable[tuple[int, str, int]]) -> None:
     """Add to the unit's count of each status: (unit id, status, +1 or -1) per changed membership,
-    summed first, so a batch writes one row per unit and status it touched."""
+    summed first, so a batch writes one row per unit and status it touched, in one statement per
+    `CHUNK` rows, in (unit, status) order (two writers lock rows in the same order)."""
     totals: Counter[tuple[int, str]] = Counter()
     for unit_id, status, delta in changes:
         totals[unit_id, status] += delta
-    rows = [(status, delta, unit_id) for (unit_id, status), delta in totals.items() if delta]
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(_upsert(), rows)
+    rows = [(unit_id, status, delta) for (unit_id, status), delta in sorted(totals.items()) if delta]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            cursor.execute(_upsert(len(chunk)), [value for row in chunk for value in row])
 
 
 def count_status_changes(changes: Iterable[tuple[int, str, str]]) -> None:
