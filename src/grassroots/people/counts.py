@@ -16,7 +16,6 @@ from grassroots.organizations.models import Unit
 
 from .models import MemberCount, Membership
 
-
 # Rows of counts written by one statement (three parameters each: well under SQLite's limit).
 CHUNK = 2000
 
