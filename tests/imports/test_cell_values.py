@@ -165,6 +165,10 @@ def test_a_refused_all_or_nothing_import_reports_nothing_written_and_what_it_wou
         ],
     )
     before = names(org)
+    # A dry run says the real import would be refused, as it then is.
+    assert main(["import", "members", str(path), "--org", org.slug, "--dry-run"]) == 0
+    said = capsys.readouterr().out
+    assert "without --valid-rows this import would be refused and write nothing: 1 row rejected" in said
     code = main(["import", "members", str(path), "--org", org.slug, "--json"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -172,7 +176,7 @@ def test_a_refused_all_or_nothing_import_reports_nothing_written_and_what_it_wou
     expected = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 1, "conflicts": 1, "rejected": 1}
     assert {name: counts[name] for name in expected} == expected
     assert (counts["would_create"], counts["would_update"]) == (2, 0)
-    assert "1 rows rejected: nothing was written (it would have created 2 and updated 0;" in err
+    assert "1 row rejected: nothing was written (it would have created 2 and updated 0;" in err
     assert names(org) == before
     run = ImportRun.objects.latest("id")
     assert (run.state, run.created, run.updated, run.would_create, run.would_update) == ("rejected", 0, 0, 2, 0)
@@ -257,6 +261,10 @@ def test_text_after_an_iso_date_is_not_dropped():
     assert parse_date("2024-03-01 10:30:00") == dt.date(2024, 3, 1)  # an XLSX date with a time
     assert parse_date("2024-03-01x") is None
     assert parse_date("2024-03-0112") is None
+    # After a space or a T only a time is read (ISO 8601); other text makes the cell no date.
+    assert parse_date("2024-03-01T10:30:00+01:00") == dt.date(2024, 3, 1)
+    assert parse_date("2024-03-01 junk") is None
+    assert parse_date("2024-03-01 10:30 and more") is None
 
 
 @pytest.mark.django_db

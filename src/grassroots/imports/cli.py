@@ -108,11 +108,20 @@ def import_members_command(
             out.print(f"  ... and {more} more rows" + ("" if errors else " (write them all with --errors)"))
         if dry_run:
             out.print("dry run: nothing was written")
+            if result.rejected and not valid_rows:
+                out.print(
+                    f"without --valid-rows this import would be refused and write nothing: {_rows(result.rejected)} "
+                    "rejected (--valid-rows imports the valid ones)"
+                )
     if result.rejected and not result.written and not dry_run:
         would = f"it would have created {result.would_create} and updated {result.would_update}"
         raise Refusal(
-            f"{result.rejected} rows rejected: nothing was written ({would}; --valid-rows imports the valid ones)"
+            f"{_rows(result.rejected)} rejected: nothing was written ({would}; --valid-rows imports the valid ones)"
         )
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
 
 
 @export_app.command("members")

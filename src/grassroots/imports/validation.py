@@ -343,10 +343,10 @@ def parse_date(text: str, *, month_first: bool = False) -> dt.date | None:
     """A date from ISO, Y/m/d, d.m.Y, d/m/Y or m/d/Y text (see the module for the ambiguity rule)."""
     text = text.strip()
     if len(text) >= 10 and text[4] == "-":
-        if len(text) > 10 and text[10] not in " T":  # a time may follow the date; nothing else is dropped
-            return None
         try:
-            return dt.date.fromisoformat(text[:10])
+            if len(text) > 10:  # a time may follow the date (ISO 8601); anything else makes it no date
+                return dt.datetime.fromisoformat(text).date() if text[10] in " T" else None
+            return dt.date.fromisoformat(text)
         except ValueError:
             return None
     match = _SLASHED.fullmatch(text)
