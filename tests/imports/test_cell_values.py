@@ -124,10 +124,20 @@ def test_a_formula_never_computed_rejects_its_row_when_its_column_is_imported(tr
         "open the file in a spreadsheet program and save it"
     )
     assert [(r.line, r.column, r.value, r.reason) for r in result.rejections] == [
-        (3, "Email", "", f"cell B3 {reason}"),
-        (6, "Name", "", f"cell A6 {reason}"),
+        (3, "Email", '=LOWER("BO@EXAMPLE.ORG")', f"cell B3 {reason}"),
+        (6, "Name", "=A2", f"cell A6 {reason}"),
     ]
     assert (result.created, result.rejected, result.rows) == (3, 2, 5)
+    # The errors file repeats the formula (neutralized), so importing it unchanged rejects the
+    # row again rather than writing Bo without an email.
+    errors = tmp_path / "errors.csv"
+    import_members(organization=org, path=path, by=BY, valid_rows=True, errors_path=errors)
+    text = errors.read_text(encoding="utf-8-sig")
+    assert '\'=LOWER(""BO@EXAMPLE.ORG"")' in text and "'=A2" in text
+    again = import_members(organization=org, path=errors, by=BY, valid_rows=True, dry_run=True)
+    assert [(r.column, r.value) for r in again.rejections if r.column == "Email"] == [
+        ("Email", '=lower("bo@example.org")')
+    ]
     assert names(org) == ["Ada", "Cy", "Di"]
     assert Person.objects.get(organization=org, name="Cy").email == "cy@example.org"
     assert Person.objects.get(organization=org, name="Di").email == ""
@@ -137,7 +147,7 @@ def test_reading_a_workbook_once_tells_a_formula_never_computed_from_an_empty_ce
     path = workbook(tmp_path / "f.xlsx", [["Name", "Email"], ["Ada", "=B9"], ["Bo", None]])
     table = open_table(path)
     (_, ada), (_, bo) = list(table.rows)
-    assert (ada[1], ada[1].reason.split(" (")[0]) == ("", "cell B2 holds a formula with no saved value")
+    assert (ada[1], ada[1].reason.split(" (")[0]) == ("=B9", "cell B2 holds a formula with no saved value")
     assert bo == ["Bo"]
 
 

@@ -98,7 +98,7 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
         current = current.filter(unit__path__gte=root.path, unit__path__lt=root.path + "~")
     confirmed = Subscription.objects.filter(publication=publication, state=Subscription.State.CONFIRMED).order_by()
     members, others = [s for s in statuses if s in counted], [s for s in statuses if s not in counted]
-    ways = []
+    ways: list[QuerySet] = []
     if members:
         ways.append(current.filter(status__in=members).values("person_id"))
     if others:

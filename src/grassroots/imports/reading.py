@@ -386,7 +386,8 @@ _EMPTY_TEXT_TYPES = frozenset({"str", "inlineStr", "s"})
 def _saved_value_parser():
     """openpyxl's sheet parser for read-only, values-only reading, which marks a formula cell with
     no saved value (a file written by a program that does not compute formulas, openpyxl itself
-    say) with the data type 'f', where openpyxl gives an empty cell. Only cells with no value are
+    say) with the data type 'f' and its formula as the value, where openpyxl gives an empty cell.
+    Only cells with no value are
     looked at again, so reading costs what it did."""
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
@@ -395,12 +396,10 @@ def _saved_value_parser():
             number, cells = super().parse_row(row)
             if self.data_only:
                 for index, cell in enumerate(cells):
-                    if (
-                        cell["value"] is None
-                        and cell["data_type"] not in _EMPTY_TEXT_TYPES
-                        and row[index].find(FORMULA_TAG) is not None
-                    ):
-                        cell["data_type"] = "f"
+                    if cell["value"] is None and cell["data_type"] not in _EMPTY_TEXT_TYPES:
+                        formula = row[index].find(FORMULA_TAG)
+                        if formula is not None:  # its text, so that the errors file repeats it
+                            cell["data_type"], cell["value"] = "f", "=" + (formula.text or "")
             return number, cells
 
     return _SavedValueParser
@@ -419,12 +418,12 @@ def _unreadable(cell) -> CellProblem | None:
     kind = cell.data_type
     if kind == "e":
         return CellProblem(str(cell.value), f"cell {cell.coordinate} holds the spreadsheet error {cell.value}")
-    if kind == "f" and cell.value is None:
+    if kind == "f":
         reason = (
             f"cell {cell.coordinate} holds a formula with no saved value (the program that wrote the file "
             "did not compute it): open the file in a spreadsheet program and save it"
         )
-        return CellProblem("", reason)
+        return CellProblem(str(cell.value or ""), reason)  # the formula: the errors file repeats it
     return None
 
 
@@ -506,7 +505,7 @@ def _xlsx_cell_text(cell) -> str:
     placeholders: a postcode 2138 formatted `00000` is 02138, a phone keeps its leading zero."""
     value = cell.value
     kind = type(value)
-    if value is None or (kind is str and value[:1] == "#"):
+    if value is None or (kind is str and value[:1] in ("#", "=")):  # an error, or a formula never computed
         return _unreadable(cell) or _xlsx_text(value)
     if (kind is int or (kind is float and value.is_integer())) and (number_format := cell.number_format) != "General":
         shown = shown_integer(int(value), number_format)
