@@ -131,6 +131,22 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/minutes", 201, {"text": "We met."}),
     Case("GET", "/orgs/{org_slug}/people/{person_id}/standing", 200),
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/edit", 200, {"place": "Hall"}),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/meetings/{meeting_id}/attendance/sheet",
+        200,
+        lambda scene: {"file": SimpleUploadedFile("sheet.csv", f"id,status\n{scene['member']},present\n".encode())},
+        multipart=True,
+    ),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/subscriptions", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/people/{person_id}/subscriptions",
+        200,
+        {"publication": "gazette", "state": "unsubscribed"},
+    ),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/subscriptions", 200),
+    Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens", 200),
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda/{item_id}/move", 200, {"position": 1}),
     Case("GET", "/orgs/{org_slug}/series/{series_id}", 200),
     Case("POST", "/orgs/{org_slug}/series/{series_id}/edit", 200, {"place": "Hall"}),
@@ -241,9 +257,22 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
     return caller.post(path, body)
 
 
+# Operations not called here, and where they are checked: the host link's check-in, opened by its
+# token without signing in (tests/meetings); the caller's own registration, check-in and members'
+# feed token, which need the caller to be a person of the unit, and approving minutes, which needs
+# an earlier meeting's minutes (tests/access/test_matrix.py, tests/meetings, tests/bulletin).
+CHECKED_ELSEWHERE = {
+    "POST /orgs/{org_slug}/meetings/{meeting_id}/registration",
+    "POST /orgs/{org_slug}/meetings/{meeting_id}/check-in",
+    "POST /orgs/{org_slug}/meetings/{meeting_id}/minutes/approve",
+    "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens",
+    "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens/revoke",
+}
+
+
 def test_every_operation_has_a_case():
-    operations = {f"{method} {path}" for method, path in api_operations()}
-    assert operations == {_id(case) for case in CASES}
+    operations = {f"{method} {path}" for method, path in api_operations() if not path.startswith("/checkin/")}
+    assert operations - CHECKED_ELSEWHERE == {_id(case) for case in CASES}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)

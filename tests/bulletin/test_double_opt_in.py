@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from grassroots.bulletin import actions
 from grassroots.bulletin.models import Subscription
 from grassroots.bulletin.selectors import recipient_count
 from grassroots.outbox.jobs import deliver
@@ -71,3 +72,23 @@ def test_an_organizer_unsubscribes_someone_on_their_page():
     assert dee.memberships.get(end__isnull=True).status == "supporter"  # the membership is untouched
     answer = organizer.post(page, {"publication": room.publication.pk, "state": "confirmed"}, follow=True)
     assert "state: &#x27;confirmed&#x27; cannot be set" in answer.content.decode()
+
+
+def test_asking_again_for_someone_who_unsubscribed_sends_nothing_until_they_confirm(smtp):
+    room = newsroom()
+    dee = room.people["dee"]
+    public = reverse("bulletin_subscribe", args=[room.org.slug, room.publication.slug])
+    before = recipient_count(publication=room.publication, statuses=EVERYONE)
+    actions.unsubscribe(person=dee, publication=room.publication, by="one-click")
+    assert recipient_count(publication=room.publication, statuses=EVERYONE) == before - 1
+    # Anyone may type their address into the public form: they stay out of the audience.
+    Client().post(public, {"name": "X", "email": dee.email, "consent": "on", "consent_version": "1"})
+    assert Subscription.objects.get(person=dee).state == "unconfirmed"
+    assert recipient_count(publication=room.publication, statuses=EVERYONE) == before - 1
+    deliver()
+    (confirmation,) = smtp.received
+    link = re.search(r"https?://\S+/subscribe/confirm/\S+/", confirmation.message.get_content()).group(0)
+    Client().post("/" + link.split("://", 1)[1].partition("/")[2])  # they confirm themselves
+    subscription = Subscription.objects.get(person=dee)
+    assert (subscription.state, subscription.unsubscribed_at) == ("confirmed", None)
+    assert recipient_count(publication=room.publication, statuses=EVERYONE) == before

@@ -129,6 +129,7 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "bulletin_subtree_feed",
     "unsubscribe",
     "subscription_confirm",
+    "bulletin_subscribe",  # the public subscribe form (tests/bulletin/test_subscribe_form.py)
     # A meeting's page and its forms (a unit's meetings are in the matrix above).
     "meeting",
     "meeting_attend",
@@ -142,6 +143,13 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "meeting_edit",
     "meeting_agenda_move",
     "meeting_series",
+    "meeting_attend_file",
+    "meeting_approve_minutes",
+    "meeting_agenda_carry",
+    # A member's own registration and check-in (tests/meetings: who is no person of the unit is
+    # refused by name).
+    "meeting_register",
+    "meeting_check_in",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

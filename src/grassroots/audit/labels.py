@@ -83,6 +83,8 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "meeting.cancel": "Meeting cancelled",
             "meeting.attend": "Attendance recorded",
             "meeting.agenda": "Agenda changed",
+            "meeting.agenda.move": "Agenda reordered",
+            "meeting.walk_in": "Walk-in counted at the door",
             "meeting.decide": "Decision recorded",
             "meeting.minutes": "Minutes written",
             "meeting.approve": "Minutes approved",

@@ -359,7 +359,8 @@ def revoke_feed_tokens(*, publication: Publication, by) -> int:
 
 
 def subscribe(*, person: Person, publication: Publication, by, source: str = "web") -> Subscription:
-    """Ask to receive a publication (a supporter): unconfirmed until the person confirms."""
+    """Ask to receive a publication (a supporter): unconfirmed until the person confirms. Who had
+    unsubscribed stays unsubscribed (kept `unsubscribed_at`) until they confirm themselves."""
     if person.organization_id != publication.organization_id:
         raise ActionRefused("person: not a person of this publication's organization", field="person")
     with transaction.atomic():
@@ -372,9 +373,9 @@ def subscribe(*, person: Person, publication: Publication, by, source: str = "we
             defaults={"state": Subscription.State.UNCONFIRMED, "source": source[:40], "created_at": timezone.now()},
         )
         if not created and subscription.state != Subscription.State.CONFIRMED:
+            # `unsubscribed_at` stays until they confirm: who unsubscribed gets nothing on anyone's request.
             subscription.state, subscription.source = Subscription.State.UNCONFIRMED, source[:40]
-            subscription.unsubscribed_at = None
-            subscription.save(update_fields=["state", "source", "unsubscribed_at"])
+            subscription.save(update_fields=["state", "source"])
         write_audit_record(
             by=by,
             action="bulletin.subscribe",
@@ -449,7 +450,9 @@ def request_subscription(
         if subscription is None:
             subscription = Subscription(person=person, publication=publication, created_at=now)
         subscription.state, subscription.source = Subscription.State.UNCONFIRMED, source
-        subscription.consent_version, subscription.unsubscribed_at = consent_version, None
+        # `unsubscribed_at` stays until they confirm: a stranger typing a member's address into
+        # the form does not undo their unsubscribing (`selectors.audience_of`).
+        subscription.consent_version = consent_version
         subscription.save()
         write_audit_record(
             by=by,

@@ -85,7 +85,8 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
     """The people an issue goes to: in `unit`'s subtree (by default the publication's own), with
     a current membership in one of `statuses` (by default the counted member statuses). Members
     receive it by their membership; people of other statuses (supporters) only with a confirmed
-    subscription; nobody who unsubscribed from this publication; nobody erased."""
+    subscription; nobody who unsubscribed from this publication (even if someone asked for it
+    again since, until they confirm); nobody erased."""
     organization = publication.organization
     counted = set(organization.constitution.member_statuses.counted)
     statuses = list(statuses) if statuses else sorted(counted)
@@ -115,7 +116,10 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
     people = Person.objects.filter(reached, organization=organization, erased_at__isnull=True)
     held = MailAddress.objects.filter(on_hold=True, address=Lower(OuterRef("email")))
     subscribed = Subscription.objects.filter(person=OuterRef("pk"), publication=publication)
-    return people.exclude(Exists(subscribed.filter(state=Subscription.State.UNSUBSCRIBED))).exclude(Exists(held))
+    # Unsubscribed, or asked again since (by a form anyone may fill in, or an organizer) without
+    # confirming: nothing is sent until they confirm.
+    stopped = Q(state=Subscription.State.UNSUBSCRIBED) | Q(unsubscribed_at__isnull=False)
+    return people.exclude(Exists(subscribed.filter(stopped))).exclude(Exists(held))
 
 
 def recipient_count(**audience) -> int:
