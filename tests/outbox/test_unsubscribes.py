@@ -85,3 +85,10 @@ def test_unsubscribe_messages_from_an_mbox_unsubscribe_once(tmp_path, capsys, mo
 def test_a_missing_mbox_is_named(capsys):
     assert main(["outbox", "unsubscribes", "--mbox", "/nonexistent/unsubscribes.mbox"]) != 0
     assert "--mbox: no file /nonexistent/unsubscribes.mbox" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n"])
+def test_empty_standard_input_is_no_message(capsys, monkeypatch, data):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["outbox", "unsubscribes", "--mbox", "-", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"messages": 0, "unsubscribed": 0, "unchanged": 0, "unrecognised": 0}

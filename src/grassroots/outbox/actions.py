@@ -25,6 +25,8 @@ from .models import Bounce, Delivery, MailAddress, Mailing
 
 Status = Delivery.Status
 WAITING = (Status.QUEUED, Status.SENDING)
+# A message the server accepted: what a bounce or complaint can be about.
+SENT_ONCE = (Status.SENT, Status.BOUNCED, Status.COMPLAINED)
 # Sent with the mailing when no row of it is queued or sending any more.
 mailing_finished = Signal()
 # Sent with the delivery a recipient complained about (marked as spam): its list unsubscribes them.
@@ -216,26 +218,23 @@ def finish_mailings(*, mailing_ids: list[int] | None = None) -> list[Mailing]:
     return finished
 
 
-def record_bounce(*, address: str, kind: str, reason: str, source: str, at: dt.datetime | None = None) -> Bounce:
-    """Record a bounce or complaint about an address, keeping the raw reason. A hard bounce adds 1
-    to the address's score and a soft one 0.5, at most one bounce a day; above
-    `GRASSROOTS_BOUNCE_THRESHOLD` the address is put on hold. The last message sent to it is
-    marked bounced (or complained); a complaint unsubscribes the person from that list at once."""
-    address = address.strip().lower()
+def record_bounce(*, delivery: Delivery, kind: str, reason: str, source: str, at: dt.datetime | None = None) -> Bounce:
+    """Record a bounce or complaint about a message we sent (`delivery`, matched by the intake in
+    `bounces.py`: a report that names no message of ours changes nothing), keeping the raw reason.
+    A hard bounce adds 1 to the address's score and a soft one 0.5, at most one bounce a day;
+    above `GRASSROOTS_BOUNCE_THRESHOLD` the address is put on hold. The delivery is marked bounced
+    (or complained); a complaint unsubscribes the person from that list at once."""
     if kind not in Bounce.Kind.values:
         raise ActionRefused(f"kind: '{kind}' is not one of {', '.join(Bounce.Kind.values)}", field="kind")
-    if not address:
-        raise ActionRefused("address: a bounce names the address it is about", field="address")
+    if delivery.status not in SENT_ONCE:
+        raise ActionRefused(
+            f"delivery: {delivery} was never sent, so no bounce or complaint can be about it", field="delivery"
+        )
+    address = delivery.address.strip().lower()
     at = at or timezone.now()
     day = timezone.localdate(at)
     with transaction.atomic():
         known, _ = MailAddress.objects.select_for_update().get_or_create(address=address[:254])
-        delivery = (
-            Delivery.objects.filter(address__iexact=address, status__in=[Status.SENT, Status.BOUNCED])
-            .select_related("mailing__organization")
-            .order_by("-sent_at", "-pk")
-            .first()
-        )
         counted = kind != Bounce.Kind.COMPLAINT and known.last_counted_on != day
         bounce = Bounce.objects.create(
             address=known,
@@ -252,17 +251,17 @@ def record_bounce(*, address: str, kind: str, reason: str, source: str, at: dt.d
             known.last_counted_on = day
             known.on_hold = known.on_hold or known.score > Decimal(str(settings.GRASSROOTS_BOUNCE_THRESHOLD))
             known.save(update_fields=["score", "last_counted_on", "on_hold"])
-        if delivery is not None:
+        if delivery.status != Status.COMPLAINED:  # a later bounce does not hide a complaint
             delivery.status = Status.COMPLAINED if kind == Bounce.Kind.COMPLAINT else Status.BOUNCED
-            delivery.last_error = reason[:2000]
-            delivery.save(update_fields=["status", "last_error"])
+        delivery.last_error = reason[:2000]
+        delivery.save(update_fields=["status", "last_error"])
         write_audit_record(
             by=source,
             action="outbox.complaint" if kind == Bounce.Kind.COMPLAINT else "outbox.bounce",
             target=known,
-            organization=delivery.mailing.organization if delivery else None,
+            organization=delivery.mailing.organization,
             changes={"score": [str(before[0]), str(known.score)], "on_hold": [before[1], known.on_hold]},
         )
-        if kind == Bounce.Kind.COMPLAINT and delivery is not None:
+        if kind == Bounce.Kind.COMPLAINT:
             complaint_received.send(sender=Delivery, delivery=delivery)
     return bounce

@@ -1,20 +1,32 @@
 """Bounces from where they arrive: bounce messages (DSNs and the many non-standard formats
 `flufl.bounce` recognises) read from an mbox file or standard input, and provider webhooks through
-django-anymail's normalized tracking events. Each becomes one `record_bounce`."""
+django-anymail's normalized tracking events. Each becomes one `record_bounce` only when it is
+about a message we sent to that address:
+
+- a bounce message must carry (in the returned headers or text of the original, as DSNs do,
+  RFC 3464) the Message-ID we gave that recipient's copy, or the signed unsubscribe token of its
+  List-Unsubscribe header (`tokens.py`: a person and list no one can forge) for a delivery of that
+  list to that address; anyone can mail the bounce address, so a message naming an address
+  without either is counted as unrecognised and changes nothing;
+- a webhook (authenticated with `ANYMAIL_WEBHOOK_SECRET`) must name an address we sent a message
+  to: its delivery with the provider's message id, if it is ours, or the last one sent there.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import mailbox
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
 
 from flufl.bounce import all_failures
 
-from .actions import record_bounce
-from .models import Bounce
+from .actions import SENT_ONCE, record_bounce
+from .models import Bounce, Delivery
+from .tokens import TOKEN, mail_domain, read_unsubscribe_token
 
 # Anymail's normalized event types, as bounce kinds (others, such as `delivered` or `opened`, are not ours).
 ANYMAIL_KINDS = {"bounced": Bounce.Kind.HARD, "deferred": Bounce.Kind.SOFT, "complained": Bounce.Kind.COMPLAINT}
@@ -42,23 +54,78 @@ def _reason(message: Message) -> str:
     return f"Subject: {message.get('Subject', '')}\n{body}"[:10000]
 
 
+# A Message-ID as written in headers: "<...@domain>".
+MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+
+
+def _sent(address: str):
+    return Delivery.objects.filter(address__iexact=address.strip(), status__in=SENT_ONCE)
+
+
+def _returned_text(message: Message) -> str:
+    """The whole bounce as text: its headers, and every part (the returned original's headers
+    and body, in whatever part the reporting server put them), decoded where it can be."""
+    pieces = [str(value) for value in message.values()]
+    for part in message.walk():
+        pieces += [str(value) for value in part.values()]
+        payload, raw = part.get_payload(decode=True), part.get_payload()
+        if isinstance(payload, bytes):
+            pieces.append(payload.decode("utf-8", "replace"))
+        elif isinstance(raw, str):
+            pieces.append(raw)
+    return "\n".join(pieces)
+
+
+def matched_delivery(address: str, text: str) -> Delivery | None:
+    """The delivery a bounce message about `address` is about: the one whose Message-ID (of our
+    mail domain) the message quotes, or else the last one sent to that address of the list and
+    person a signed unsubscribe token in it names; None when it quotes neither."""
+    domain = "@" + mail_domain().lower() + ">"
+    ours = {found for found in MESSAGE_ID.findall(text) if found.lower().endswith(domain)}
+    if ours:
+        delivery = _sent(address).filter(message_id__in=sorted(ours)).select_related("mailing").first()
+        if delivery is not None:
+            return delivery
+    for candidate in dict.fromkeys(TOKEN.findall(text)):
+        found = read_unsubscribe_token(candidate)
+        if found is None:
+            continue
+        delivery = (
+            _sent(address)
+            .filter(person_id=found[0], mailing__list_key=found[1])
+            .select_related("mailing")
+            .order_by("-sent_at", "-pk")
+            .first()
+        )
+        if delivery is not None:
+            return delivery
+    return None
+
+
 def read_bounce_messages(messages: Iterable[Message], *, source: str = "mbox") -> BounceReport:
-    """Record every failed address each bounce message names: permanent failures as hard bounces,
-    temporary ones as soft."""
+    """Record every failed address each bounce message names and that it shows we sent to (see
+    the module): permanent failures as hard bounces, temporary ones as soft. A message with no
+    such failure (not a bounce, or about no message of ours) is counted as unrecognised."""
     report = BounceReport()
     for message in messages:
         report.messages += 1
         temporary, permanent = all_failures(message)
-        if not (temporary or permanent):
+        text = _returned_text(message) if (temporary or permanent) else ""
+        reason = _reason(message) if text else ""
+        recorded = 0
+        for kind, addresses in ((Bounce.Kind.HARD, permanent), (Bounce.Kind.SOFT, temporary - permanent)):
+            for address in sorted(map(_text, addresses)):
+                delivery = matched_delivery(address, text)
+                if delivery is None:
+                    continue
+                record_bounce(delivery=delivery, kind=kind, reason=reason, source=source)
+                recorded += 1
+                if kind == Bounce.Kind.HARD:
+                    report.hard += 1
+                else:
+                    report.soft += 1
+        if not recorded:
             report.unrecognised += 1
-            continue
-        reason = _reason(message)
-        for address in permanent:
-            record_bounce(address=_text(address), kind=Bounce.Kind.HARD, reason=reason, source=source)
-            report.hard += 1
-        for address in temporary - permanent:
-            record_bounce(address=_text(address), kind=Bounce.Kind.SOFT, reason=reason, source=source)
-            report.soft += 1
     return report
 
 
@@ -71,7 +138,10 @@ def read_mbox(path: str) -> BounceReport:
 
 
 def messages_from_bytes(data: bytes) -> list[Message]:
-    """One message (standard input), or an mbox of them when it starts with a 'From ' line."""
+    """One message (standard input), or an mbox of them when it starts with a 'From ' line; no
+    message at all when the input is empty (or only blank lines)."""
+    if not data.strip():
+        return []
     if data.startswith(b"From "):
         chunks = [b"From " + chunk for chunk in data.split(b"\nFrom ") if chunk]
         chunks[0] = chunks[0][len(b"From ") :]
@@ -89,7 +159,9 @@ def anymail_tracking(sender, event, esp_name: str, **kwargs) -> None:
     kind = ANYMAIL_KINDS.get(event.event_type)
     if kind is None or not event.recipient:
         return
+    sent = _sent(event.recipient).select_related("mailing").order_by("-sent_at", "-pk")
+    delivery = (sent.filter(message_id=event.message_id).first() if event.message_id else None) or sent.first()
+    if delivery is None:
+        return  # about no message we sent to that address: nothing to score or unsubscribe
     reason = event.mta_response or event.description or str(event.reject_reason or event.event_type)
-    record_bounce(
-        address=event.recipient, kind=kind, reason=reason, source=f"webhook:{esp_name}"[:40], at=event.timestamp
-    )
+    record_bounce(delivery=delivery, kind=kind, reason=reason, source=f"webhook:{esp_name}"[:40], at=event.timestamp)

@@ -66,6 +66,8 @@ class Delivery(models.Model):
             models.Index(fields=["mailing", "status", "id"], name="delivery_claim"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="delivery_in_flight"),
             models.Index(fields=["sent_at"], condition=Q(sent_at__isnull=False), name="delivery_sent_at"),
+            # A bounce is matched to the message it returns by its Message-ID (only sent rows have one).
+            models.Index(fields=["message_id"], condition=~Q(message_id=""), name="delivery_message_id"),
         ]
 
     def __str__(self) -> str:

@@ -3,10 +3,14 @@ nothing to store, and a token made for one list does not work for another."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core import signing
 
 SALT = "grassroots.outbox.unsubscribe"
+# A signed token as it appears in a text: its value (URL-safe base64 of JSON) and signature, joined by ':'.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{20,}")
 # Where the one-click unsubscribe page lives (grassroots/urls.py routes it from this).
 UNSUBSCRIBE_PATH = "unsubscribe/"
 

@@ -7,7 +7,6 @@ list acts: `unsubscribe_requested`)."""
 from __future__ import annotations
 
 import mailbox
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.header import decode_header, make_header
@@ -16,13 +15,11 @@ from email.message import Message
 from django.dispatch import Signal
 
 from .bounces import messages_from_bytes
-from .tokens import read_unsubscribe_token
+from .tokens import TOKEN, read_unsubscribe_token
 
 # Sent with person_id, list_key and source; a receiver that owns the list answers "unsubscribed"
 # (it acted now) or "unchanged" (already unsubscribed), None when the list is not its.
 unsubscribe_requested = Signal()
-# A signed token: its value (URL-safe base64 of JSON) and signature, joined by ':'.
-TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}:[A-Za-z0-9_-]{20,}")
 
 
 @dataclass
