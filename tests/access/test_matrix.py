@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from grassroots.access import Right
 from grassroots.accounts.models import ApiToken, token_digest
+from grassroots.bulletin.models import FeedToken as BulletinFeedToken
 from grassroots.meetings.actions import add_agenda_item, schedule_meeting, schedule_series
 from grassroots.meetings.models import FeedToken, Meeting, MeetingSeries
 from tests.support.routes import api_operations, web_routes
@@ -42,11 +43,13 @@ TOKEN_TARGETS = ["own token", "another user's token"]
 RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
 BULLETIN_TARGETS = ["own organization's publication", "another organization's publication"]
 FEED_TARGETS = ["own feed", "another user's feed"]
+FEED_ADDRESS_TARGETS = ["own members' feed address", "another user's members' feed address"]
 TARGETS = {
     "self": [None],
     "meeting": UNIT_TARGETS,
     "series": UNIT_TARGETS,
     "feed": FEED_TARGETS,
+    "feed address": FEED_ADDRESS_TARGETS,
     "org": ORG_TARGETS,
     "unit": UNIT_TARGETS,
     "person": PERSON_TARGETS,
@@ -424,7 +427,10 @@ API = {
     # Each caller's own members' feed addresses: anyone of the organization makes, lists and revokes theirs.
     ("GET", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens"): Route("publication"),
     ("POST", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens"): Route("publication", "POST"),
-    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens/revoke"): Route("publication", "POST"),
+    # Revoking names the address: exactly the caller's own, 404 for anyone else's.
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/feed-tokens/{token_id}/revoke"): Route(
+        "feed address", "POST"
+    ),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route("unit"),
     ("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings"): Route(
         "unit", "POST", Right.MANAGE_UNITS, data=lambda s, u: {"title": "Planned", "start": "2031-01-07 19:00"}
@@ -513,6 +519,16 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
             owner=owner.user, organization=organization, scope="mine", defaults={"digest": owner.role}
         )
         return organization, feed
+    if kind == "feed address":
+        # A members' feed address of the organization's publication: the actor's own when they
+        # belong to the organization, else an administrator's (or a member's, for the administrator).
+        own = actor.user is not None and scene.sees_organization(actor, scene.org) and target.startswith("own")
+        owner = actor if own else scene.actors["administrator" if actor.role != "administrator" else "member"]
+        publication = bulletin_of(scene.org)
+        address, _created = BulletinFeedToken.objects.get_or_create(
+            publication=publication, user=owner.user, defaults={"digest": owner.role, "created_at": timezone.now()}
+        )
+        return scene.org, address
     if kind == "run":
         role = {"the administrator's import": "administrator", "an import in another organization": "officer elsewhere"}
         run = scene.runs.get(role.get(target, actor.role)) or scene.runs["administrator"]
@@ -549,6 +565,8 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "allowed" if target.user_id == actor.user.pk else "hidden"
     if route.kind == "feed":
         return "allowed" if target.owner_id == actor.user.pk else "hidden"
+    if route.kind == "feed address":
+        return "allowed" if target.user_id == actor.user.pk else "hidden"
     if not scene.sees_organization(actor, organization):
         return "hidden"
     if route.kind == "unit" and not scene.sees_unit(actor, target):
@@ -665,6 +683,7 @@ def api_url(path: str, organization, target) -> str:
         meeting_id=getattr(target, "pk", ""),
         series_id=getattr(target, "pk", ""),
         item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
+        token_id=getattr(target, "pk", ""),
     )
 
 

@@ -266,7 +266,7 @@ CHECKED_ELSEWHERE = {
     "POST /orgs/{org_slug}/meetings/{meeting_id}/check-in",
     "POST /orgs/{org_slug}/meetings/{meeting_id}/minutes/approve",
     "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens",
-    "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens/revoke",
+    "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens/{token_id}/revoke",
 }
 
 

@@ -25,6 +25,8 @@ LISTS = {
     "/api/orgs/{org_slug}/people/{person_id}/subscriptions",
     "/api/orgs/{org_slug}/publications/{publication_slug}/subscriptions",
     "/api/orgs/{org_slug}/publications/{publication_slug}/feed-tokens",
+    "/api/orgs/{org_slug}/publications",
+    "/api/orgs/{org_slug}/publications/{publication_slug}/issues",
 }
 
 

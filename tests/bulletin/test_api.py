@@ -49,7 +49,11 @@ def test_publish_and_send_through_the_api(smtp, django_assert_max_num_queries):
     assert status["status"] == "sent" and status["deliveries"]["sent"] == 3
     assert sorted(smtp.recipients) == ["ann@example.org", "bob@example.org", "fay@example.org"]
     listed = client.get(base).json()
-    assert [p["name"] for p in listed] == ["North News", "The Tenant"]
+    assert listed["count"] == 2 and [p["name"] for p in listed["items"]] == ["North News", "The Tenant"]
+    second = client.get(base, {"limit": 1, "offset": 1}).json()
+    assert second["count"] == 2 and [p["name"] for p in second["items"]] == ["The Tenant"]
+    issues = client.get(f"{base}/{slug}/issues").json()
+    assert issues["count"] == 1 and [i["number"] for i in issues["items"]] == [1]
 
 
 def api_client(user, org) -> Client:
@@ -116,9 +120,55 @@ def test_members_feed_addresses_through_the_api(smtp):
     assert Client().get(path).status_code == 200
     listed = client.get(base).json()
     assert listed["count"] == 1 and listed["items"][0]["revoked_at"] is None and "url" not in listed["items"][0]
-    assert client.post(f"{base}/revoke").json() == {"revoked": 1}
-    assert client.post(f"{base}/revoke").json() == {"revoked": 0}
+    mine = made.json()["id"]
+    revoked = client.post(f"{base}/{mine}/revoke").json()
+    assert revoked["id"] == mine and revoked["revoked_at"] is not None
+    assert client.post(f"{base}/{mine}/revoke").json() == revoked  # again: the same, nothing new
     assert Client().get(path).status_code == 404
-    assert client.get(base).json()["items"][0]["revoked_at"] is not None
+    assert client.get(base).json()["items"][0]["revoked_at"] == revoked["revoked_at"]
     actions = AuditRecord.objects.filter(action__startswith="bulletin.feed_token").values_list("action", flat=True)
     assert sorted(actions) == ["bulletin.feed_token.create", "bulletin.feed_token.revoke"]
+
+
+def test_revoking_a_feed_address_acts_on_exactly_the_one_named(smtp):
+    """A secretary revokes their own address by its id: another person's address (or one of
+    another publication, or no address at all) is a 404 and stays live; the caller's own other
+    publication's address is untouched."""
+    room = newsroom()
+    north = bulletin.add_publication(organization=room.org, name="North News", unit=room.units["north"], by="test")
+    secretary = api_client(builders.account(room.org, "sec@example.org", is_admin=True), room.org)
+    other = api_client(builders.account(room.org, "ann@example.org", person=room.people["ann"]), room.org)
+    base = f"/api/orgs/{room.org.slug}/publications/{room.publication.slug}/feed-tokens"
+    north_base = f"/api/orgs/{room.org.slug}/publications/{north.slug}/feed-tokens"
+    mine, theirs = secretary.post(base).json(), other.post(base).json()
+    mine_north = secretary.post(north_base).json()
+
+    def live(url: str) -> bool:
+        return Client().get("/" + url.split("://", 1)[1].partition("/")[2]).status_code == 200
+
+    assert secretary.post(f"{base}/{theirs['id']}/revoke").status_code == 404
+    assert secretary.post(f"{base}/{mine_north['id']}/revoke").status_code == 404  # not this publication's
+    assert secretary.post(f"{base}/999999/revoke").status_code == 404
+    assert secretary.post(f"{base}/99999999999999999999/revoke").status_code == 422
+    assert live(theirs["url"]) and live(mine["url"]) and live(mine_north["url"])
+    assert secretary.post(f"{base}/{mine['id']}/revoke").status_code == 200
+    assert not live(mine["url"]) and live(theirs["url"]) and live(mine_north["url"])
+    assert AuditRecord.objects.filter(action="bulletin.feed_token.revoke").count() == 1
+
+
+def test_a_subtree_article_outside_the_publications_district_is_refused_through_the_api():
+    room = newsroom()
+    north = bulletin.add_publication(organization=room.org, name="North News", unit=room.units["north"], by="test")
+    client = api_client(builders.account(room.org, "admin@example.org", is_admin=True), room.org)
+    url = f"/api/orgs/{room.org.slug}/publications/{north.slug}/issues"
+    body = {"title": "One", "articles": [{"title": "A", "body": "B", "visibility": "subtree", "unit": "south"}]}
+    answer = client.post(url, json.dumps(body), content_type="application/json")
+    assert answer.status_code == 409
+    assert answer.json()["field"] == "unit"
+    assert answer.json()["detail"] == (
+        "article 1: unit 'south' (South) lies outside North, whose publication this is:"
+        " a subtree article is for North or a unit below it"
+    )
+    assert not north.issues.exists()
+    body["articles"][0]["unit"] = room.units["oak"].slug
+    assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from grassroots.audit.models import AuditRecord
 from grassroots.bulletin import actions as bulletin
+from grassroots.bulletin.models import FeedToken
 from grassroots.outbox.jobs import deliver
 from tests.support import builders
 from tests.support.bulletin import newsroom
@@ -40,9 +41,21 @@ def test_a_members_feed_shows_members_articles_until_revoked(smtp):
     assert "We won" in content and "Members only" in content
     public = summaries(reader.get(reverse("bulletin_feed", args=[room.org.slug, room.publication.slug])))
     assert "We won" in public and "Members only" not in public
-    ann.post(address, {"revoke": "yes"})
+    page = ann.get(reverse("bulletin_publication", args=[room.org.slug, room.publication.slug])).content.decode()
+    mine = FeedToken.objects.get(user__email="ann@example.org")
+    assert f'name="revoke" value="{mine.pk}"' in page
+    # Another person's address, or no id at all, is a 404 and revokes nothing.
+    dee = builders.account(room.org, "dee@example.org", person=room.people["dee"])
+    theirs, _secret = bulletin.create_feed_token(publication=room.publication, by=dee)
+    assert ann.post(address, {"revoke": str(theirs.pk)}).status_code == 404
+    assert ann.post(address, {"revoke": "yes"}).status_code == 404
+    assert reader.get(path).status_code == 200
+    ann.post(address, {"revoke": str(mine.pk)})
     assert reader.get(path).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
     assert [r.action for r in AuditRecord.objects.filter(action__startswith="bulletin.feed_token").order_by("pk")] == [
+        "bulletin.feed_token.create",
         "bulletin.feed_token.create",
         "bulletin.feed_token.revoke",
     ]

@@ -56,3 +56,26 @@ def test_a_bad_publication_form_names_the_field():
     answer = client.post(reverse("bulletin", args=[room.org.slug]), {"name": "The Tenant", "colour": "#123456"})
     assert answer.status_code == 400
     assert "already has a publication called" in answer.content.decode()
+
+
+def test_a_subtree_article_outside_the_publications_district_is_refused_naming_the_field():
+    """North's own publication cannot carry an article for the members of South (or of the whole
+    federation): the form names the field and the rule, and no issue is written; a unit below
+    North is accepted."""
+    room = newsroom()
+    client = Client()
+    sign_in(client, builders.account(room.org, "admin@example.org", is_admin=True))
+    north = Publication.objects.create(
+        organization=room.org, unit=room.units["north"], name="North News", slug="north-news"
+    )
+    url = reverse("bulletin_publication", args=[room.org.slug, "north-news"])
+    form = {"title": "First", "article_title": "Hello", "body": "Hi", "visibility": "subtree"}
+    for outside in ("south", "federation"):
+        answer = client.post(url, {**form, "visibility_unit": outside})
+        assert answer.status_code == 400
+        page = answer.content.decode()
+        assert f"unit &#x27;{outside}&#x27;" in page and "lies outside North, whose publication this is" in page
+        assert 'id="id_visibility_unit_error' in page or "visibility_unit" in page
+    assert not Issue.objects.filter(publication=north).exists()
+    assert client.post(url, {**form, "visibility_unit": room.units["elm"].slug}).status_code == 302
+    assert north.issues.get().articles.get().visibility_unit == room.units["elm"]

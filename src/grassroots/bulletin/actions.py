@@ -96,7 +96,9 @@ def add_issue(
     articles: list[dict] | None = None,
 ) -> Issue:
     """Draft the next issue of a publication, with its articles (title, body in Markdown, author,
-    visibility: public, members, or subtree with a unit of the organization)."""
+    visibility: public, members, or subtree with a unit of the organization; for a unit's
+    publication, that unit or one below it, as its audience is). Refused, naming the article and
+    `visibility_unit`, otherwise."""
     title = _text("title", title, 200)
     checked = [_checked_article(index, article, publication) for index, article in enumerate(articles or [], 1)]
     with transaction.atomic():
@@ -129,6 +131,13 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     if visibility == Article.Visibility.SUBTREE:
         if unit is None or unit.organization_id != publication.organization_id:
             raise ActionRefused(f"{where}: a subtree article needs a unit of the organization", field="visibility_unit")
+        home = publication.unit
+        if home is not None and not unit.path.startswith(home.path):
+            raise ActionRefused(
+                f"{where}: unit '{unit.slug}' ({unit.name}) lies outside {home.name}, whose publication this is:"
+                f" a subtree article is for {home.name} or a unit below it",
+                field="visibility_unit",
+            )
     else:
         unit = None
     return {
@@ -346,16 +355,21 @@ def create_feed_token(*, publication: Publication, by) -> tuple[FeedToken, str]:
     return token, secret
 
 
-def revoke_feed_tokens(*, publication: Publication, by) -> int:
-    """Revoke `by`'s members' feed addresses of a publication; returns how many were live."""
+def revoke_feed_token(*, token: FeedToken, by) -> FeedToken:
+    """Revoke exactly this members' feed address of `by`'s (found with `selectors.feed_token_of`,
+    which answers 404 for anyone else's): it answers nothing from now on. Revoking it again
+    changes nothing (its first revocation time is kept, no second audit record)."""
+    if token.user_id != getattr(by, "pk", None):
+        raise ActionRefused("token: only the person who made a members' feed address revokes it", field="token")
+    if token.revoked_at is not None:
+        return token
     with transaction.atomic():
-        live = list(FeedToken.objects.filter(publication=publication, user=by, revoked_at__isnull=True))
-        FeedToken.objects.filter(pk__in=[token.pk for token in live]).update(revoked_at=timezone.now())
-        for token in live:
-            write_audit_record(
-                by=by, action="bulletin.feed_token.revoke", target=token, organization=publication.organization
-            )
-    return len(live)
+        token.revoked_at = timezone.now()
+        FeedToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=token.revoked_at)
+        write_audit_record(
+            by=by, action="bulletin.feed_token.revoke", target=token, organization=token.publication.organization
+        )
+    return token
 
 
 def subscribe(*, person: Person, publication: Publication, by, source: str = "web") -> Subscription:

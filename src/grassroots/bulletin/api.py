@@ -14,6 +14,7 @@ from pydantic import Field
 
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
+from grassroots.errors import ActionRefused
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
@@ -32,7 +33,6 @@ from .schemas import (
     NewFeedTokenOut,
     PublicationIn,
     PublicationOut,
-    RevokedOut,
     SendIn,
     StatusOut,
     SubscriptionIn,
@@ -40,6 +40,7 @@ from .schemas import (
 )
 from .selectors import (
     confirmation_token,
+    feed_token_of,
     feed_tokens_of,
     issue_of,
     publication_for,
@@ -51,6 +52,8 @@ from .selectors import (
 router = Router(tags=["bulletin"])
 # An issue's number as the database can hold it (a larger one is a 422, not a server error).
 IssueNumber = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# A row id in a path: a positive 64-bit integer (a larger one is a 422, not a driver's overflow).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def caller(request: HttpRequest) -> Any:
@@ -71,9 +74,11 @@ def _issue(request: HttpRequest, org_slug: str, publication_slug: str, number: I
 @router.get(
     "/{org_slug}/publications", response={200: list[PublicationOut], **READ_ERRORS}, summary="List publications"
 )
+@paginated
 def list_publications(request: HttpRequest, org_slug: str):
-    """The organization's publications (its own and its units')."""
-    return list(publications_visible_to(caller(request), organization_for(caller(request), org_slug)))
+    """The organization's publications (its own and its units'), by name: a page
+    `{"items": [...], "count": n}` of `limit` (default 100, at most 500) from `offset`, as every list."""
+    return publications_visible_to(caller(request), organization_for(caller(request), org_slug)).order_by("name", "pk")
 
 
 @router.post("/{org_slug}/publications", response={201: PublicationOut, **WRITE_ERRORS}, summary="Start a publication")
@@ -95,8 +100,10 @@ def add_publication(request: HttpRequest, org_slug: str, payload: PublicationIn)
     response={200: list[IssueOut], **READ_ERRORS},
     summary="List a publication's issues",
 )
+@paginated
 def list_issues(request: HttpRequest, org_slug: str, publication_slug: str):
-    return list(_publication(request, org_slug, publication_slug).issues.all())
+    """The publication's issues, the latest first: a page `{"items": [...], "count": n}` as every list."""
+    return _publication(request, org_slug, publication_slug).issues.order_by("-number")
 
 
 @router.post(
@@ -118,9 +125,14 @@ def add_issue(request: HttpRequest, org_slug: str, publication_slug: str, payloa
         }
         for article in payload.articles
     ]
-    issue = actions.add_issue(
-        publication=publication, title=payload.title, on=payload.date, articles=articles, by=caller(request)
-    )
+    try:
+        issue = actions.add_issue(
+            publication=publication, title=payload.title, on=payload.date, articles=articles, by=caller(request)
+        )
+    except ActionRefused as refusal:
+        if refusal.field == "visibility_unit":
+            refusal.field = "unit"  # an article's subtree unit is `unit` in this API's body
+        raise
     return Status(201, issue)
 
 
@@ -255,11 +267,14 @@ def create_feed_token(request: HttpRequest, org_slug: str, publication_slug: str
 
 
 @router.post(
-    "/{org_slug}/publications/{publication_slug}/feed-tokens/revoke",
-    response={200: RevokedOut, **WRITE_ERRORS},
-    summary="Revoke your members' feed addresses",
+    "/{org_slug}/publications/{publication_slug}/feed-tokens/{token_id}/revoke",
+    response={200: FeedTokenOut, **WRITE_ERRORS},
+    summary="Revoke one of your members' feed addresses",
 )
-def revoke_feed_tokens(request: HttpRequest, org_slug: str, publication_slug: str):
-    """Revoke the caller's live members' feed addresses of the publication: they answer nothing from now on."""
+def revoke_feed_token(request: HttpRequest, org_slug: str, publication_slug: str, token_id: RowId):
+    """Revoke exactly the caller's members' feed address `token_id` of the publication (404 for an
+    id that is not one of theirs there): it answers nothing from now on. Idempotent: revoking it
+    again answers the same `revoked_at`."""
     publication = _publication(request, org_slug, publication_slug)
-    return {"revoked": actions.revoke_feed_tokens(publication=publication, by=caller(request))}
+    token = feed_token_of(caller(request), publication, token_id)
+    return actions.revoke_feed_token(token=token, by=caller(request))

@@ -128,7 +128,3 @@ class FeedTokenOut(Schema):
 
 class NewFeedTokenOut(FeedTokenOut):
     url: str = Field(description="The members' feed address with its secret: shown this once.")
-
-
-class RevokedOut(Schema):
-    revoked: int

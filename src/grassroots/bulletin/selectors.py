@@ -205,6 +205,15 @@ def feed_tokens_of(user, publication: Publication) -> QuerySet[FeedToken]:
     return FeedToken.objects.filter(publication=publication, user=user).order_by("-created_at", "-pk")
 
 
+def feed_token_of(user, publication: Publication, token_id: int) -> FeedToken:
+    """One members' feed address `user` made for the publication; 404 for an id that is not one
+    of theirs there (another person's, another publication's, or none), so ids reveal nothing."""
+    found = feed_tokens_of(user, publication).filter(pk=token_id).select_related("publication__organization").first()
+    if found is None:
+        raise Http404(f"no members' feed address {token_id} of yours for {publication.name}")
+    return found
+
+
 def subscription_by_token(token: str) -> Subscription | None:
     """The subscription a confirmation link was made for, or None for a link that is not ours."""
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +29,8 @@ from .selectors import (
     all_statuses,
     articles_visible_to,
     confirmation_token,
+    feed_token_of,
+    feed_tokens_of,
     issue_of,
     list_recipient,
     public_publication,
@@ -101,7 +103,13 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
             form.refuse(refusal)
         else:
             return redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
-    context = {"organization": organization, "publication": found, "issues": found.issues.all(), "form": form}
+    context = {
+        "organization": organization,
+        "publication": found,
+        "issues": found.issues.all(),
+        "form": form,
+        "feed_tokens": feed_tokens_of(request.user, found).filter(revoked_at__isnull=True),
+    }
     return render(request, "bulletin/publication.html", context, status=400 if form.errors else 200)
 
 
@@ -304,13 +312,16 @@ def confirm_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 @login_required
 def members_feed_address(request: HttpRequest, org: str, publication: str) -> HttpResponse:
-    """Make (or, with revoke=yes, revoke) the signed-in person's members' feed address; the new
-    address is shown once, on the publication's page."""
+    """Make the signed-in person's members' feed address (shown once, on the publication's page),
+    or with revoke=<id> revoke exactly that one of theirs (404 for an id that is not theirs)."""
     organization = organization_for(request.user, org)
     found = publication_for(request.user, organization, publication)
-    if request.POST.get("revoke") == "yes":
-        revoked = actions.revoke_feed_tokens(publication=found, by=request.user)
-        messages.success(request, f"{revoked} members' feed address(es) revoked.")
+    if "revoke" in request.POST:
+        token_id = request.POST["revoke"]
+        if not token_id.isdigit() or len(token_id) > 18:
+            raise Http404(f"no members' feed address '{token_id[:40]}' of yours for {found.name}")
+        token = actions.revoke_feed_token(token=feed_token_of(request.user, found, int(token_id)), by=request.user)
+        messages.success(request, f"Members' feed address {token.pk} (made {token.created_at:%d %b %Y}) revoked.")
     else:
         try:
             _token, secret = actions.create_feed_token(publication=found, by=request.user)
