@@ -11,6 +11,7 @@ from grassroots.bulletin.models import Issue, Subscription
 from grassroots.bulletin.selectors import recipient_count
 from grassroots.errors import ActionRefused
 from grassroots.outbox.jobs import deliver
+from grassroots.outbox.models import Delivery, Mailing
 from grassroots.outbox.selectors import delivery_counts
 from tests.support.bulletin import newsroom
 
@@ -35,6 +36,9 @@ def test_a_send_must_be_confirmed_with_the_exact_count():
         bulletin.send_issue(issue=room.issue, by="test", confirm=4)
     room.issue.refresh_from_db()
     assert room.issue.status == Issue.Status.DRAFT and room.issue.mailing is None
+    # The count is checked against the rows the send wrote: refused, none of them is kept.
+    assert not Mailing.objects.exists() and not Delivery.objects.exists()
+    assert not AuditRecord.objects.filter(action__in=["outbox.queue", "bulletin.issue.send"]).exists()
 
 
 def test_an_unknown_status_is_refused_by_name():

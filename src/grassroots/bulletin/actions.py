@@ -25,7 +25,7 @@ from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox import actions as outbox
-from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
+from grassroots.outbox.models import UNSUBSCRIBE_MARK, Delivery, Mailing
 from grassroots.outbox.tokens import mail_domain
 from grassroots.people import actions as people_actions
 from grassroots.people.models import Consent, Person
@@ -168,19 +168,24 @@ def _confirmed_audience(by, publication, root, statuses, confirm: int) -> int:
     authorize_publishing(by, publication)
     authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
     count = recipient_count(publication=publication, unit=root, statuses=statuses)
+    _refuse_unconfirmed(count, confirm)
+    return count
+
+
+def _refuse_unconfirmed(count: int, confirm: int) -> None:
     if confirm != count:
         raise ActionRefused(
             f"confirm: the issue would go to {count} recipients; confirm with that number, not {confirm}",
             field="confirm",
         )
-    return count
 
 
 def send_issue(
     *, issue: Issue, by, confirm: int, unit: Unit | None = None, statuses: list[str] | None = None
 ) -> Mailing:
     """Send a draft issue to its audience through the outbox: one delivery row per recipient,
-    written at once. `confirm` must be the exact number of recipients (shown before sending);
+    written at once. `confirm` must be the exact number of recipients (shown before sending),
+    checked against the rows written (refused, naming `confirm`, and nothing kept otherwise);
     sending to the whole organization needs the right over the whole organization."""
     publication = issue.publication
     statuses = list(statuses or [])
@@ -191,7 +196,8 @@ def send_issue(
     if not articles:
         raise ActionRefused(f"issue {issue.number} has no article to send")
     with transaction.atomic():
-        count = _confirmed_audience(by, publication, root, statuses, confirm)
+        authorize_publishing(by, publication)
+        authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
         mailed = [a for a in articles if a.visibility != Article.Visibility.SUBTREE or _covers(a, root)]
         subject, text, html = mail_parts(issue=issue, articles=mailed, unsubscribe_url=UNSUBSCRIBE_MARK)
         domain = publication.organization.slug
@@ -206,6 +212,11 @@ def send_issue(
             list_key=publication.list_key,
             by=by,
         )
+        # The audience is read once, by the INSERT: the rows it wrote with an address are the
+        # recipients, and they must be the number confirmed (refused otherwise, and every row
+        # with it), so what was confirmed is exactly what is sent, with no second count to race.
+        count = mailing.deliveries.filter(status=Delivery.Status.QUEUED).count()
+        _refuse_unconfirmed(count, confirm)
         issue.mailing = mailing
         issue.status = Issue.Status.SENDING
         issue.audience_unit = root
