@@ -264,6 +264,9 @@ def test_the_api_reads_the_health_in_scope_only(committee, django_assert_max_num
     assert data["consolidated"] is True and data["on"] == "2024-04-30"
     attendance = next(row for row in data["indicators"] if row["indicator"] == "attendance_rate")
     assert attendance["value"] == 0.5 and [m["present"] for m in attendance["meetings"]] == [12, 10, 8]
+    held = next(row for row in data["indicators"] if row["indicator"] == "meetings_held")
+    assert (held["value"], held["threshold"], held["window_days"]) == (3, 3, 90)
+    assert json.dumps(held["threshold"]) == "3"
     officers = next(row for row in data["indicators"] if row["indicator"] == "officers_filled")
     assert officers["members"][0]["note"] == "secretary"
     assert api_get(staff, "/orgs/riverside/units/elm-house/health", as_of="yesterday").status_code == 422

@@ -66,11 +66,12 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
     indicators = {unit.pk: constitution.kind(unit.kind).health_indicators() for unit in units}
     every = [indicator for found in indicators.values() for indicator in found]
     window = longest_meetings_window(every)
-    days = set().union(*(dates_needed(found, on) for found in indicators.values()))
+    days = {unit.pk: dates_needed(indicators[unit.pk], on) for unit in units}
 
     meetings = _meetings(units, on=on, window=window) if window else {}
-    if any(isinstance(indicator, AttendanceRateIndicator) for indicator in every):
-        days |= {meeting.on for found in meetings.values() for meeting in found}
+    for unit in units:  # attendance asks who were members on each meeting's day
+        if any(isinstance(indicator, AttendanceRateIndicator) for indicator in indicators[unit.pk]):
+            days[unit.pk] |= {meeting.on for meeting in meetings.get(unit.pk, ())}
     members, names = _members_by_day(units, days=days, counted=frozenset(constitution.member_statuses.counted))
     figures = _attendance_figures(units, meetings, members, organization=organization) if window else {}
     wants_posts = any(isinstance(indicator, OfficersFilledIndicator | CoverageIndicator) for indicator in every)
@@ -83,7 +84,7 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
             HealthFacts(
                 on=on,
                 meetings=figures.get(unit.pk, ()),
-                members={day: frozenset(members[unit.pk].get(day, ())) for day in days},
+                members={day: frozenset(members[unit.pk].get(day, ())) for day in days[unit.pk]},
                 posts=posts.get(unit.pk, {}),
                 post_holders={post: frozenset(ids) for post, ids in holders.get(unit.pk, {}).items()},
                 names=names,
@@ -123,13 +124,14 @@ def _meetings(units: Sequence[Unit], *, on: dt.date, window: int) -> dict[int, l
     return found
 
 
-def _scope(units: Sequence[Unit], organization_basic: set[str]) -> Q:
-    """Memberships (or posts) counted for the units: a basic unit's own, a body's whole subtree."""
-    basic = [unit.pk for unit in units if unit.kind in organization_basic]
-    condition = Q(unit_id__in=basic) if basic else Q(pk__in=[])
+def _scope(units: Sequence[Unit], basic: set[str], prefix: str = "") -> Q:
+    """Memberships (or posts) counted for the units: a basic unit's own, a body's whole subtree.
+    `prefix` reaches them from a related row (`membership__`)."""
+    own = [unit.pk for unit in units if unit.kind in basic]
+    condition = Q(**{f"{prefix}unit_id__in": own}) if own else Q(**{f"{prefix}pk__in": []})
     for unit in units:
-        if unit.kind not in organization_basic:
-            condition |= Q(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+        if unit.kind not in basic:
+            condition |= Q(**{f"{prefix}unit__path__gte": unit.path, f"{prefix}unit__path__lt": unit.path + PATH_END})
     return condition
 
 
@@ -160,31 +162,32 @@ def _status_on(day: dt.date, status: str, changes: list[tuple[dt.date, str, str]
 
 
 def _members_by_day(
-    units: Sequence[Unit], *, days: set[dt.date], counted: frozenset[str]
+    units: Sequence[Unit], *, days: dict[int, set[dt.date]], counted: frozenset[str]
 ) -> tuple[dict[int, dict[dt.date, set[int]]], dict[int, str]]:
-    """For each unit and day, the people counted as its members that day; and their names. Two
-    queries: the memberships running on any of the days, and their status changes."""
+    """For each unit and each of its days, the people counted as its members that day; and their
+    names. Two queries: the memberships running on any of the days, and their status changes."""
     basic = set(units[0].organization.constitution.basic_kinds)
-    first, last = min(days), max(days)
-    running = Membership.objects.filter(_scope(units, basic)).filter(start__lte=last)
+    every = set().union(*days.values())
+    first, last = min(every), max(every)
+    running = Membership.objects.filter(_scope(units, basic), start__lte=last)
     running = running.filter(Q(end__isnull=True) | Q(end__gt=first))
     rows = list(
         running.values_list("pk", "person_id", "person__name", "unit_id", "unit__path", "status", "start", "end")
     )
     changes: dict[int, list[tuple[dt.date, str, str]]] = defaultdict(list)
-    history = StatusChange.objects.filter(membership__in=running.values("pk")).order_by("on", "pk")
+    # The same memberships by a join (a subquery of them was planned as a scan of every change).
+    history = StatusChange.objects.filter(_scope(units, basic, "membership__"), membership__start__lte=last)
+    history = history.filter(Q(membership__end__isnull=True) | Q(membership__end__gt=first)).order_by("on", "pk")
     for membership_id, changed_on, old, new in history.values_list("membership_id", "on", "old", "new"):
         changes[membership_id].append((changed_on, old, new))
     owners = _owners(units, basic)
     members: dict[int, dict[dt.date, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
     names: dict[int, str] = {}
-    ordered_days = sorted(days)
     for pk, person_id, name, unit_id, path, status, start, end in rows:
         names[person_id] = name
-        counts_for = owners(unit_id, path)
-        for day in ordered_days:
-            if start <= day and (end is None or end > day) and _status_on(day, status, changes[pk]) in counted:
-                for owner in counts_for:
+        for owner in owners(unit_id, path):
+            for day in days[owner]:
+                if start <= day and (end is None or end > day) and _status_on(day, status, changes[pk]) in counted:
                     members[owner][day].add(person_id)
     return members, names
 

@@ -165,8 +165,10 @@ class HealthPersonOut(Schema):
 class IndicatorOut(Schema):
     indicator: str = Field(description="The indicator type of the constitution, e.g. attendance_rate.")
     title: str
-    value: float | None = Field(description="A share from 0 to 1 for rates, else a count; null when not measured.")
-    threshold: float
+    value: int | float | None = Field(
+        description="A share from 0 to 1 for rates, else a count; null when not measured."
+    )
+    threshold: int | float
     comparator: Literal[">=", ">", "<=", "<"]
     passed: bool | None = Field(description="null: not measured (education share, until completions are recorded).")
     required: bool = Field(description="Whether the unit is consolidated only when it passes.")
