@@ -35,7 +35,7 @@ from grassroots.constitution.schema import AttendanceRateIndicator, CoverageIndi
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.meetings.times import day_bounds
 from grassroots.organizations.models import PATH_END, OfficerPost, Unit
-from grassroots.people.models import Membership, StatusChange
+from grassroots.people.models import Membership, Person, StatusChange
 
 # Meetings whose attendance counts: they took place.
 TOOK_PLACE = (Meeting.Status.HELD, Meeting.Status.APPROVED)
@@ -72,7 +72,7 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
     for unit in units:  # attendance asks who were members on each meeting's day
         if any(isinstance(indicator, AttendanceRateIndicator) for indicator in indicators[unit.pk]):
             days[unit.pk] |= {meeting.on for meeting in meetings.get(unit.pk, ())}
-    members, names = _members_by_day(units, days=days, counted=frozenset(constitution.member_statuses.counted))
+    members, names = _members_by_day(units, on=on, days=days, counted=frozenset(constitution.member_statuses.counted))
     figures = _attendance_figures(units, meetings, members, organization=organization) if window else {}
     wants_posts = any(isinstance(indicator, OfficersFilledIndicator | CoverageIndicator) for indicator in every)
     posts, holders = _posts(units, on=on, names=names) if wants_posts else ({}, {})
@@ -162,18 +162,20 @@ def _status_on(day: dt.date, status: str, changes: list[tuple[dt.date, str, str]
 
 
 def _members_by_day(
-    units: Sequence[Unit], *, days: dict[int, set[dt.date]], counted: frozenset[str]
+    units: Sequence[Unit], *, on: dt.date, days: dict[int, set[dt.date]], counted: frozenset[str]
 ) -> tuple[dict[int, dict[dt.date, set[int]]], dict[int, str]]:
     """For each unit and each of its days, the people counted as its members that day; and their
-    names. Two queries: the memberships running on any of the days, and their status changes."""
+    names, of those who left (the others' names are not needed). Three queries at most: the
+    memberships running on any of the days, their status changes, the names of those who left."""
     basic = set(units[0].organization.constitution.basic_kinds)
     every = set().union(*days.values())
     first, last = min(every), max(every)
     running = Membership.objects.filter(_scope(units, basic), start__lte=last)
-    running = running.filter(Q(end__isnull=True) | Q(end__gt=first))
-    rows = list(
-        running.values_list("pk", "person_id", "person__name", "unit_id", "unit__path", "status", "start", "end")
-    )
+    running = running.filter(Q(end__isnull=True) | Q(end__gt=first)).order_by()
+    # A unit's path only when a body counts its subtree: no join to the units otherwise.
+    bodies = any(unit.kind not in basic for unit in units)
+    fields = ("pk", "person_id", "unit_id", "status", "start", "end", *(("unit__path",) if bodies else ()))
+    rows = list(running.values_list(*fields))
     changes: dict[int, list[tuple[dt.date, str, str]]] = defaultdict(list)
     # The same memberships by a join (a subquery of them was planned as a scan of every change).
     history = StatusChange.objects.filter(_scope(units, basic, "membership__"), membership__start__lte=last)
@@ -182,13 +184,20 @@ def _members_by_day(
         changes[membership_id].append((changed_on, old, new))
     owners = _owners(units, basic)
     members: dict[int, dict[dt.date, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
-    names: dict[int, str] = {}
-    for pk, person_id, name, unit_id, path, status, start, end in rows:
-        names[person_id] = name
-        for owner in owners(unit_id, path):
+    for pk, person_id, unit_id, status, start, end, *path in rows:
+        for owner in owners(unit_id, path[0] if path else ""):
             for day in days[owner]:
                 if start <= day and (end is None or end > day) and _status_on(day, status, changes[pk]) in counted:
                     members[owner][day].add(person_id)
+    # Names only of those a figure may list: who was a member on an earlier day and is not now.
+    gone = {
+        person
+        for unit in units
+        for day, people in members[unit.pk].items()
+        if day != on
+        for person in people - members[unit.pk].get(on, set())
+    }
+    names = dict(Person.objects.filter(pk__in=sorted(gone)).values_list("pk", "name")) if gone else {}
     return members, names
 
 
