@@ -325,6 +325,7 @@ API = {
     ("GET", "/orgs/{org_slug}/units/{unit_slug}"): Route("unit"),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/subtree"): Route("unit"),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/readiness"): Route("unit"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/health"): Route("unit"),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/events"): Route("unit"),
     ("GET", "/orgs/{org_slug}/units/{unit_slug}/members"): Route("unit"),
     ("POST", "/orgs/{org_slug}/units/{unit_slug}/prepare"): Route("unit", "POST", Right.MANAGE_UNITS, api_body_dated),

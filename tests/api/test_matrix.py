@@ -57,6 +57,7 @@ CASES = [
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}", 200),
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}/subtree", 200),
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}/readiness", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/health", 200),
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}/events", 200),
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}/members", 200),
     Case("POST", "/orgs/{org_slug}/units/{unit_slug}/prepare", 200, {"on": ON}),

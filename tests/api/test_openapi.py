@@ -38,8 +38,8 @@ def _operations():
 def test_operation_ids_are_unique_endpoint_names():
     _schema, operations = _operations()
     ids = [op["operationId"] for _path, _method, op in operations]
-    assert len(ids) == len(set(ids)) == 81
-    assert {"found_unit", "get_readiness", "transfer_member", "change_status", "assign_post"} <= set(ids)
+    assert len(ids) == len(set(ids)) == 82
+    assert {"found_unit", "get_readiness", "get_health", "transfer_member", "change_status", "assign_post"} <= set(ids)
 
 
 # The host's check-in at the door: the signed host link in the path is the authority, as on its

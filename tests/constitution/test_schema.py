@@ -61,7 +61,7 @@ def test_unknown_rule_type_is_named_with_its_key():
     text = VALID.replace("- officer: secretary", "- quorum: 5")
     assert errors_of(text) == [
         "unit_kinds.area.founding_rules[1]: unknown rule type 'quorum' "
-        "(known: founding_members, officer, founding_meeting, children, members_in_subtree)"
+        "(known: founding_members, officer, founding_meeting, children, members_in_subtree, consolidated_children)"
     ]
 
 

@@ -3,11 +3,15 @@ founded, readiness says it is ready to found exactly when founding it succeeds, 
 its readiness says every rule holds."""
 
 import datetime as dt
+import itertools
 
-from hypothesis import HealthCheck, given, settings
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from grassroots.constitution import load_constitution_text
 from grassroots.errors import ActionRefused
+from grassroots.meetings import actions as meetings
 from grassroots.organizations import actions as units
 from grassroots.organizations.selectors import readiness_of
 from grassroots.people import actions as people
@@ -79,4 +83,55 @@ def test_a_committee_is_ready_exactly_when_it_can_be_constituted(db, children, s
             builders.members(org, branch, members)
     if secretary and holder is not None:
         units.assign_post(unit=district, person=holder, post="secretary", by=BY, on=builders.START)
+    check(district)
+
+
+# A party whose district needs 2 consolidated branches, a branch being consolidated while it
+# has held a meeting in the last 90 days.
+SLUGS = itertools.count(1)
+PARTY = load_constitution_text("party")
+BRANCH_INDICATORS = PARTY[
+    PARTY.index("      - meetings_held: {window_days: 90, threshold: 6") : PARTY.index("  district:")
+]
+CONSOLIDATING_PARTY = PARTY.replace(
+    BRANCH_INDICATORS, "      - meetings_held: {window_days: 90, threshold: 1}\n"
+).replace(
+    "      - children: {kind: branch, state: founded, at_least: 3}\n",
+    "      - children: {kind: branch, state: founded, at_least: 1}\n"
+    "      - consolidated_children: {kind: branch, at_least: 2}\n",
+)
+
+
+@PROPERTY
+@given(
+    children=st.lists(st.tuples(st.sampled_from(["preparing", "founded"]), st.booleans()), max_size=4),
+    secretary=st.booleans(),
+)
+@example(children=[("founded", True), ("founded", True), ("founded", False)], secretary=True)  # ready
+@example(children=[("founded", True), ("preparing", True), ("founded", False)], secretary=True)  # one short
+def test_a_committee_needing_consolidated_units_is_ready_exactly_when_it_can_be_constituted(db, children, secretary):
+    slug = f"party-{next(SLUGS)}"  # the examples share one test's database
+    org = units.create_organization(slug=slug, name="Party", constitution_yaml=CONSOLIDATING_PARTY, by=BY)
+    region = builders.unit(org, "region", "Region", builders.unit(org, "centre", "Centre"))
+    district = builders.unit(org, "district", "North", region, state="preparing")
+    holder = None
+    recently = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) - dt.timedelta(days=10)
+    for number, (state, meets) in enumerate(children):
+        branch = builders.unit(org, "branch", f"Branch {number}", district, state="preparing")
+        if state == "founded":
+            core = [builders.person(org, "Ann Lee") for _ in range(3)]
+            units.found_unit(
+                unit=branch, by=BY, on=builders.START, founding_members=core, officers={"secretary": core[0]}
+            )
+            holder = holder or core[0]
+        if meets:  # a meeting held 10 days ago: consolidated, if founded
+            start = recently.replace(tzinfo=None)
+            meeting = meetings.schedule_meeting(unit=branch, title="Branch meeting", start=start, by=BY)
+            meetings.mark_held(meeting=meeting, by=BY)
+    if secretary and holder is not None:
+        units.assign_post(unit=district, person=holder, post="secretary", by=BY, on=builders.START)
+    result = readiness_of(BY, district)
+    (rule,) = [found for found in result.results if found.rule == "consolidated_children: branch"]
+    consolidated = sum(1 for state, meets in children if state == "founded" and meets)
+    assert rule.passed is (consolidated >= 2)
     check(district)

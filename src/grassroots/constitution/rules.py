@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from .schema import (
     ChildrenRule,
+    ConsolidatedChildrenRule,
     FoundingMeetingRule,
     FoundingMembersRule,
     FoundingRule,
@@ -24,6 +25,7 @@ class ChildFact:
     name: str
     kind: str
     state: str
+    consolidated: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,27 @@ def evaluate_rule(
             actual=_plural(have, "member"),
             passed=short == 0,
             missing=f"{_plural(short, 'more member')}" if short else "",
+        )
+    if isinstance(rule, ConsolidatedChildrenRule):
+        kind, need = rule.consolidated_children.kind, rule.consolidated_children.at_least
+        label = kind_labels.get(kind, kind).lower()
+        word = "founded" if kind in basic_kinds else "constituted"
+        founded = [child for child in facts.children if child.kind == kind and child.state == "founded"]
+        counted = [child for child in founded if child.consolidated]
+        short = max(0, need - len(counted))
+        missing = ""
+        if short:
+            missing = f"{short} more consolidated {label if short == 1 else _plurals(label)}"
+            weak = [child.name for child in founded if not child.consolidated]
+            if weak:
+                missing += f" (not yet consolidated: {', '.join(weak)})"
+        return RuleResult(
+            rule=f"consolidated_children: {kind}",
+            title=f"Consolidated {_plurals(label)}",
+            required=f"at least {need} consolidated {label if need == 1 else _plurals(label)}",
+            actual=f"{len(counted)} consolidated of {len(founded)} {word}",
+            passed=short == 0,
+            missing=missing,
         )
     raise TypeError(f"no evaluation for rule {rule!r}")
 

@@ -70,13 +70,32 @@ class MembersInSubtreeRule(_Strict):
     members_in_subtree: AtLeast
 
 
-FoundingRule = FoundingMembersRule | OfficerRule | FoundingMeetingRule | ChildrenRule | MembersInSubtreeRule
+class ConsolidatedChildrenParams(_Strict):
+    kind: str
+    at_least: Annotated[int, Field(ge=1)]
+
+
+class ConsolidatedChildrenRule(_Strict):
+    """At least N founded child units of a kind that are consolidated (their health indicators pass)."""
+
+    consolidated_children: ConsolidatedChildrenParams
+
+
+FoundingRule = (
+    FoundingMembersRule
+    | OfficerRule
+    | FoundingMeetingRule
+    | ChildrenRule
+    | MembersInSubtreeRule
+    | ConsolidatedChildrenRule
+)
 FOUNDING_RULE_TYPES: dict[str, type[_Strict]] = {
     "founding_members": FoundingMembersRule,
     "officer": OfficerRule,
     "founding_meeting": FoundingMeetingRule,
     "children": ChildrenRule,
     "members_in_subtree": MembersInSubtreeRule,
+    "consolidated_children": ConsolidatedChildrenRule,
 }
 
 
@@ -86,10 +105,9 @@ class MeetingsCriterion(_Strict):
 
 
 class Consolidation(_Strict):
-    """Health criteria a unit must meet over a window to count as consolidated.
-
-    Held in the schema now; evaluated by the unit-health feature.
-    """
+    """The older form of a kind's health criteria, still read: `UnitKind.health_indicators` turns
+    it into indicators (all required, weight 1). `education_completed_rate` names no course and
+    is not carried over; declare an `education_share` indicator instead."""
 
     window_days: Annotated[int, Field(ge=1)] = 90
     meetings: MeetingsCriterion | None = None
@@ -97,6 +115,143 @@ class Consolidation(_Strict):
     officers_filled: list[str] = []
     retention_rate: Annotated[float, Field(ge=0, le=1)] | None = None
     education_completed_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+
+
+# Health indicators: each is a one-key mapping naming its type, with a threshold, a comparator,
+# whether it is required for the unit to count as consolidated, and a weight in its tier.
+
+Comparator = Literal[">=", ">", "<=", "<"]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Indicator(_Strict):
+    comparator: Comparator = ">="
+    required: bool = True
+    weight: Annotated[int, Field(ge=0, le=100)] = 1
+
+
+class MeetingsHeldParams(_Indicator):
+    """Meetings of the unit that took place (held, or minutes approved) in the last `window_days`."""
+
+    window_days: Annotated[int, Field(ge=1, le=3660)] = 90
+    threshold: Annotated[int, Field(ge=0)]
+
+
+class AttendanceRateParams(_Indicator):
+    """Members present over members in good standing, each summed over the window's meetings held."""
+
+    window_days: Annotated[int, Field(ge=1, le=3660)] = 90
+    threshold: Share
+
+
+class OfficersFilledParams(_Indicator):
+    """The share of the named posts held on the day."""
+
+    posts: Annotated[list[str], Field(min_length=1)]
+    threshold: Share = 1.0
+
+
+class RetentionParams(_Indicator):
+    """The share of the members of `window_days` ago who are members still."""
+
+    window_days: Annotated[int, Field(ge=1, le=3660)] = 365
+    threshold: Share
+
+
+class NetGrowthParams(_Indicator):
+    """Members on the day minus members `window_days` before."""
+
+    window_days: Annotated[int, Field(ge=1, le=3660)] = 365
+    threshold: int
+
+
+class CoverageParams(_Indicator):
+    """The share of members who hold a post (of `posts`, or any) in the unit's subtree."""
+
+    posts: list[str] = []
+    threshold: Share
+
+
+class EducationShareParams(_Indicator):
+    """The share of members who completed every course named."""
+
+    courses: Annotated[list[str], Field(min_length=1)]
+    threshold: Share
+
+
+class MeetingsHeldIndicator(_Strict):
+    meetings_held: MeetingsHeldParams
+
+
+class AttendanceRateIndicator(_Strict):
+    attendance_rate: AttendanceRateParams
+
+
+class OfficersFilledIndicator(_Strict):
+    officers_filled: OfficersFilledParams
+
+
+class RetentionIndicator(_Strict):
+    retention: RetentionParams
+
+
+class NetGrowthIndicator(_Strict):
+    net_growth: NetGrowthParams
+
+
+class CoverageIndicator(_Strict):
+    coverage: CoverageParams
+
+
+class EducationShareIndicator(_Strict):
+    education_share: EducationShareParams
+
+
+Indicator = (
+    MeetingsHeldIndicator
+    | AttendanceRateIndicator
+    | OfficersFilledIndicator
+    | RetentionIndicator
+    | NetGrowthIndicator
+    | CoverageIndicator
+    | EducationShareIndicator
+)
+INDICATOR_TYPES: dict[str, type[_Strict]] = {
+    "meetings_held": MeetingsHeldIndicator,
+    "attendance_rate": AttendanceRateIndicator,
+    "officers_filled": OfficersFilledIndicator,
+    "retention": RetentionIndicator,
+    "net_growth": NetGrowthIndicator,
+    "coverage": CoverageIndicator,
+    "education_share": EducationShareIndicator,
+}
+
+
+def indicator_params(indicator: Indicator) -> _Indicator:
+    """The parameters of an indicator (its one field)."""
+    (name,) = type(indicator).model_fields
+    return getattr(indicator, name)
+
+
+def indicator_type(indicator: Indicator) -> str:
+    (name,) = type(indicator).model_fields
+    return name
+
+
+class Tier(_Strict):
+    """A tier of unit health: its label and the least weighted share of indicators passed it needs."""
+
+    label: str
+    at_least: Share
+
+
+DEFAULT_TIERS = (
+    Tier(label="Fading", at_least=0),
+    Tier(label="Weak", at_least=0.25),
+    Tier(label="Building", at_least=0.5),
+    Tier(label="Steady", at_least=0.75),
+    Tier(label="Strong", at_least=1),
+)
 
 
 # Meeting kinds every organization has; a constitution may add its own under `meetings.kinds`.
@@ -143,10 +298,31 @@ class UnitKind(_Strict):
     basic: bool = False
     parents: list[str] = []
     founding_rules: list[dict[str, Any]] = []
+    indicators: list[dict[str, Any]] = []
     consolidation: Consolidation | None = None
 
     def rules(self) -> list[FoundingRule]:
         return [_parse_rule(rule) for rule in self.founding_rules]
+
+    def health_indicators(self) -> list[Indicator]:
+        """The kind's health indicators: its `indicators`, or those the older `consolidation` block says."""
+        if self.indicators or self.consolidation is None:
+            return [_parse_indicator(raw) for raw in self.indicators]
+        old = self.consolidation
+        found: list[Indicator] = []
+        if old.meetings is not None:
+            held = -(-old.meetings.at_least * old.window_days // old.meetings.per_days)
+            found.append(
+                MeetingsHeldIndicator(meetings_held=MeetingsHeldParams(window_days=old.window_days, threshold=held))
+            )
+        if old.attendance_rate is not None and self.basic:
+            rate = AttendanceRateParams(window_days=old.window_days, threshold=old.attendance_rate)
+            found.append(AttendanceRateIndicator(attendance_rate=rate))
+        if old.officers_filled:
+            found.append(OfficersFilledIndicator(officers_filled=OfficersFilledParams(posts=old.officers_filled)))
+        if old.retention_rate is not None:
+            found.append(RetentionIndicator(retention=RetentionParams(threshold=old.retention_rate)))
+        return found
 
 
 class MemberStatuses(_Strict):
@@ -176,6 +352,7 @@ class Constitution(_Strict):
     member_statuses: MemberStatuses
     max_members_per_basic_unit: Annotated[int, Field(ge=1)]
     meetings: MeetingRules = MeetingRules()
+    health_tiers: list[Tier] = list(DEFAULT_TIERS)
 
     @model_validator(mode="after")
     def _check_references(self) -> Constitution:
@@ -200,14 +377,17 @@ class Constitution(_Strict):
                     errors.append(f"{where}.officer: '{rule.officer}' is not in officer_posts")
                 if isinstance(rule, ChildrenRule) and rule.children.kind not in kinds:
                     errors.append(f"{where}.children.kind: unknown unit kind '{rule.children.kind}'")
-                if isinstance(rule, ChildrenRule) and kind.basic:
+                if isinstance(rule, ChildrenRule | ConsolidatedChildrenRule) and kind.basic:
                     errors.append(f"{where}: a basic unit has no children")
+                if isinstance(rule, ConsolidatedChildrenRule):
+                    errors.extend(self._check_consolidated_children(where, rule.consolidated_children.kind))
             if kind.consolidation:
                 for post in kind.consolidation.officers_filled:
                     if post not in self.officer_posts:
                         errors.append(
                             f"unit_kinds.{key}.consolidation.officers_filled: '{post}' is not in officer_posts"
                         )
+            errors.extend(self._check_indicators(key, kind))
         for post in self.officer_rights:
             if post not in self.officer_posts:
                 errors.append(f"officer_rights.{post}: '{post}' is not in officer_posts")
@@ -218,9 +398,59 @@ class Constitution(_Strict):
                 errors.append(f"meetings.kinds.{key}: '{key}' is a built-in meeting kind")
         errors.extend(self._check_parent_cycles())
         errors.extend(self._check_statuses())
+        errors.extend(self._check_tiers())
         if errors:
             raise ValueError("\n".join(errors))
         return self
+
+    def _check_consolidated_children(self, where: str, child: str) -> list[str]:
+        if child not in self.unit_kinds:
+            return [f"{where}.consolidated_children.kind: unknown unit kind '{child}'"]
+        if not self.unit_kinds[child].indicators and self.unit_kinds[child].consolidation is None:
+            return [
+                f"{where}.consolidated_children.kind: '{child}' declares no indicators, so none can be consolidated"
+            ]
+        return []
+
+    def _check_indicators(self, key: str, kind: UnitKind) -> list[str]:
+        errors: list[str] = []
+        if kind.indicators and kind.consolidation is not None:
+            errors.append(f"unit_kinds.{key}: give indicators or the older consolidation block, not both")
+        weights, broken = 0, False
+        for index, raw in enumerate(kind.indicators):
+            where = f"unit_kinds.{key}.indicators[{index}]"
+            try:
+                indicator = _parse_indicator(raw)
+            except ConstitutionError as error:
+                errors.extend(f"{where}: {message}" for message in error.errors)
+                broken = True
+                continue
+            params = indicator_params(indicator)
+            weights += params.weight
+            name = indicator_type(indicator)
+            for post in getattr(params, "posts", []):
+                if post not in self.officer_posts:
+                    errors.append(f"{where}.{name}.posts: '{post}' is not in officer_posts")
+            if isinstance(indicator, AttendanceRateIndicator) and not kind.basic:
+                errors.append(
+                    f"{where}: attendance_rate is for basic units, whose members meet; "
+                    "a committee's health can count its meetings_held"
+                )
+        if kind.indicators and not broken and not weights:
+            errors.append(f"unit_kinds.{key}.indicators: every weight is 0; give at least one a weight")
+        return errors
+
+    def _check_tiers(self) -> list[str]:
+        tiers = self.health_tiers
+        if len(tiers) != 5:
+            return [f"health_tiers: give 5 tiers, lowest first (there are {len(tiers)})"]
+        errors = []
+        if tiers[0].at_least != 0:
+            errors.append("health_tiers[0].at_least: the lowest tier starts at 0")
+        for index in range(1, 5):
+            if tiers[index].at_least <= tiers[index - 1].at_least:
+                errors.append(f"health_tiers[{index}].at_least: must be above the tier before it")
+        return errors
 
     def _check_parent_cycles(self) -> list[str]:
         def reaches(start: str, target: str, seen: set[str]) -> bool:
@@ -305,6 +535,22 @@ def _parse_rule(raw: Any) -> FoundingRule:
         raise ConstitutionError([f"unknown rule type '{name}' (known: {known})"])
     try:
         return rule_type.model_validate(raw)  # type: ignore[return-value]
+    except ValidationError as error:
+        raise ConstitutionError(_messages(error)) from None
+
+
+def _parse_indicator(raw: Any) -> Indicator:
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise ConstitutionError(
+            ["an indicator is a mapping with exactly one indicator type, e.g. meetings_held: {threshold: 3}"]
+        )
+    (name,) = raw
+    indicator_class = INDICATOR_TYPES.get(name)
+    if indicator_class is None:
+        known = ", ".join(INDICATOR_TYPES)
+        raise ConstitutionError([f"unknown indicator type '{name}' (known: {known})"])
+    try:
+        return indicator_class.model_validate(raw)  # type: ignore[return-value]
     except ValidationError as error:
         raise ConstitutionError(_messages(error)) from None
 

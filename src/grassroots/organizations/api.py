@@ -14,12 +14,14 @@ and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as
 from collections.abc import Sequence
 
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import Router, Status
 
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
 from grassroots.audit.actions import record_refusal
 from grassroots.errors import ActionRefused
+from grassroots.health.selectors import health_of, sees_people_of
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
 
@@ -28,6 +30,7 @@ from .models import Organization, Unit
 from .schemas import (
     DatedIn,
     FoundingIn,
+    HealthOut,
     MoveIn,
     OfficerPostOut,
     OrganizationDetailOut,
@@ -171,6 +174,17 @@ def get_subtree(request: HttpRequest, org_slug: str, unit_slug: str):
 def get_readiness(request: HttpRequest, org_slug: str, unit_slug: str):
     """Each founding rule of the unit: what it requires, what is there now, whether it passes, what is missing."""
     return readiness_of(request.auth, _unit(request, org_slug, unit_slug)).as_dict()
+
+
+@router.get("/{org_slug}/units/{unit_slug}/health", response={200: HealthOut, **QUERY_ERRORS}, summary="Health")
+def get_health(request: HttpRequest, org_slug: str, unit_slug: str, as_of: IsoDate | None = None):
+    """The unit's health on `as_of` (default today), from the records as they stood that day: each
+    indicator of its kind with its value, threshold, verdict and the meetings behind it; whether
+    it is consolidated (every required indicator passes) and its tier. The people behind a
+    figure are listed only for a caller who may see the unit's people."""
+    unit = _unit(request, org_slug, unit_slug)
+    result = health_of(request.auth, unit, on=as_of or timezone.localdate())
+    return result.as_dict(with_people=sees_people_of(request.auth, unit))
 
 
 @router.get(

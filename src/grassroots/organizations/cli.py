@@ -27,6 +27,7 @@ from grassroots.cli.common import (
     print_json,
 )
 from grassroots.constitution import ConstitutionError, load_constitution_text, template_names
+from grassroots.health.selectors import health_of
 from grassroots.organizations import actions
 from grassroots.organizations.actions import (
     add_unit,
@@ -204,6 +205,35 @@ def readiness(unit: str, as_json: JsonFlag = False) -> None:
     table = Table("rule", "required", "actual", "", "missing")
     for rule in result.results:
         table.add_row(rule.title, rule.required, rule.actual, "✓" if rule.passed else "✗", rule.missing)
+    out.print(table)
+
+
+@unit_app.command("health")
+def unit_health(
+    org: str,
+    unit: str,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", "--on", help="The day to measure, YYYY-MM-DD (default: today).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A unit's health: each indicator of its kind with its value, threshold and verdict, whether
+    it is consolidated and its tier, from the records as they stood on the day."""
+    organization = get_organization(org)
+    target = get_unit(unit, organization=organization)
+    on = parse_date(as_of, "--as-of") or timezone.localdate()
+    result = health_of(operator(), target, on=on)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    verdict = "[green]consolidated[/]" if result.consolidated else "[red]not consolidated[/]"
+    tier = f"tier {result.tier} ({result.tier_label})" if result.tier is not None else "no tier"
+    out.print(f"{target.name} ({target.kind_label.lower()}) on {on.isoformat()}: {verdict}, {tier}")
+    table = Table("indicator", "required", "actual", "", "missing")
+    for row in result.results:
+        mark = "–" if row.passed is None else ("✓" if row.passed else "✗")
+        title = row.title if row.required else f"{row.title} (not required, weight {row.weight})"
+        table.add_row(title, row.required_text, row.actual, mark, row.missing)
     out.print(table)
 
 

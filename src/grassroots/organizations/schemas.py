@@ -148,6 +148,51 @@ class ReadinessOut(Schema):
     rules: list[RuleOut]
 
 
+class HealthMeetingOut(Schema):
+    meeting: int = Field(description="The meeting's number.")
+    on: dt.date = Field(description="Its day where it was held.")
+    title: str
+    present: int = Field(description="Members in good standing that day who were present.")
+    members: int = Field(description="Members of the unit in good standing that day.")
+
+
+class HealthPersonOut(Schema):
+    id: int
+    name: str
+    note: str = Field(description="Why they are listed: 'left', a post they hold, 'holds a post'.")
+
+
+class IndicatorOut(Schema):
+    indicator: str = Field(description="The indicator type of the constitution, e.g. attendance_rate.")
+    title: str
+    value: int | float | None = Field(
+        description="A share from 0 to 1 for rates, else a count; null when not measured."
+    )
+    threshold: int | float
+    comparator: Literal[">=", ">", "<=", "<"]
+    passed: bool | None = Field(description="null: not measured (education share, until completions are recorded).")
+    required: bool = Field(description="Whether the unit is consolidated only when it passes.")
+    weight: int
+    window_days: int | None = Field(description="The days up to `on` it looks at; null for a measure of the day.")
+    required_text: str
+    actual: str
+    missing: str
+    meetings: list[HealthMeetingOut] = Field(description="The meetings behind the figure.")
+    members: list[HealthPersonOut] = Field(
+        description="The people behind the figure, for a caller who may see the unit's people (else empty)."
+    )
+
+
+class HealthOut(Schema):
+    unit: str
+    on: dt.date
+    consolidated: bool = Field(description="Every required indicator passes.")
+    tier: int | None = Field(description="1 to 5 from the weighted passes; null when nothing is measured.")
+    tier_label: str
+    score: float | None = Field(description="Weight of the indicators passed over the weight of those measured.")
+    indicators: list[IndicatorOut]
+
+
 class UnitEventOut(Schema):
     on: dt.date
     kind: str

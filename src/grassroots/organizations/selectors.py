@@ -15,6 +15,8 @@ from django.utils import timezone
 from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
+from grassroots.constitution.schema import ConsolidatedChildrenRule
+from grassroots.health.selectors import health_of_units
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import MemberCount, Membership, Person, StatusChange
@@ -182,9 +184,13 @@ def facts_of(unit: Unit) -> UnitFacts:
         founding_members = list(forming_core(unit).order_by("person__name").values_list("person__name", flat=True))
     else:
         founding_members = []
+    living = list(unit.children.exclude(state=UnitState.DISSOLVED).order_by("name"))
+    consolidated = _consolidated_children(unit, living)
     children = [
-        ChildFact(slug=child.slug, name=child.name, kind=child.kind, state=child.state)
-        for child in unit.children.exclude(state=UnitState.DISSOLVED).order_by("name")
+        ChildFact(
+            slug=child.slug, name=child.name, kind=child.kind, state=child.state, consolidated=child.pk in consolidated
+        )
+        for child in living
     ]
     return UnitFacts(
         founding_members=founding_members,
@@ -193,6 +199,24 @@ def facts_of(unit: Unit) -> UnitFacts:
         children=children,
         members_in_subtree=members_in_subtree(unit),
     )
+
+
+def _consolidated_children(unit: Unit, children: list[Unit]) -> set[int]:
+    """The founded children that are consolidated today, of the kinds a `consolidated_children`
+    rule of the unit names (none asked: none computed). Their health in a fixed number of queries."""
+    constitution = unit.organization.constitution
+    kinds = {
+        rule.consolidated_children.kind
+        for rule in constitution.kind(unit.kind).rules()
+        if isinstance(rule, ConsolidatedChildrenRule)
+    }
+    asked = [child for child in children if child.kind in kinds and child.state == UnitState.FOUNDED]
+    if not asked:
+        return set()
+    for child in asked:
+        child.organization = unit.organization  # one parsed constitution for all
+    health = health_of_units(asked, on=timezone.localdate())
+    return {pk for pk, found in health.items() if found.consolidated}
 
 
 def founding_facts(unit: Unit, *, members: Sequence[Person], officers: dict[str, Person]) -> UnitFacts:

@@ -1,0 +1,291 @@
+"""Unit health read from the dated records, for one unit or many at once.
+
+`health_of_units` gathers, for any number of units of one organization, the facts the
+constitution's indicators look at, in a fixed number of queries (meetings that took place in
+the longest window, who was present at them, the memberships running in the window with their
+status changes, the attendance that decides good standing, the officer posts held), whatever
+the number of units or members; `grassroots.constitution.health` evaluates them. Everything is
+dated, so the health as of a past day is what the records say of that day.
+
+Who counts: for a basic unit its own members, for a body above the basic level the members of
+its whole subtree; a member is someone with a membership running on the day (started on or
+before it, not ended by it) whose status that day (its status changes replayed) is one the
+constitution counts. Good standing on a meeting's day follows the constitution's standing rule
+exactly as `grassroots standing` does (meetings attended anywhere in the months before, by the
+organization's calendar days). A meeting's day is its local day where it is held.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.http import Http404
+
+from grassroots.access import grants_for, restrict
+from grassroots.access.grants import Right
+from grassroots.constitution.health import Health, HealthFacts, MeetingFigure, dates_needed, evaluate_health
+from grassroots.constitution.health import meetings_window as longest_meetings_window
+from grassroots.constitution.meeting_rules import standing_window
+from grassroots.constitution.schema import AttendanceRateIndicator, CoverageIndicator, OfficersFilledIndicator
+from grassroots.meetings.models import Attendance, Meeting
+from grassroots.meetings.times import day_bounds
+from grassroots.organizations.models import PATH_END, OfficerPost, Unit
+from grassroots.people.models import Membership, Person, StatusChange
+
+# Meetings whose attendance counts: they took place.
+TOOK_PLACE = (Meeting.Status.HELD, Meeting.Status.APPROVED)
+
+
+def health_of(user, unit: Unit, *, on: dt.date) -> Health:
+    """The unit's health on day `on`, for someone who may see the unit (404 otherwise).
+
+    The people behind a figure (who left, who holds a post) are named only to someone who may
+    see the unit's people; anyone else who sees the unit gets the counts (see `with_people`)."""
+    if not restrict(Unit.objects.filter(pk=unit.pk), user=user, organization=unit.organization).exists():
+        raise Http404(f"no unit '{unit.slug}' in {unit.organization.slug}")
+    return health_of_units([unit], on=on)[unit.pk]
+
+
+def sees_people_of(user, unit: Unit) -> bool:
+    """Whether the health of `unit` may name its people for this user (the right to see its people)."""
+    return grants_for(user, unit.organization_id).allows(Right.VIEW_PEOPLE, unit.path)
+
+
+def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
+    """The health on day `on` of each unit (all of one organization), by unit id: at most seven
+    queries, whatever the number of units and members. No scope: callers restrict first."""
+    if not units:
+        return {}
+    organization = units[0].organization
+    constitution = organization.constitution
+    indicators = {unit.pk: constitution.kind(unit.kind).health_indicators() for unit in units}
+    every = [indicator for found in indicators.values() for indicator in found]
+    window = longest_meetings_window(every)
+    days = {unit.pk: dates_needed(indicators[unit.pk], on) for unit in units}
+
+    meetings = _meetings(units, on=on, window=window) if window else {}
+    for unit in units:  # attendance asks who were members on each meeting's day
+        if any(isinstance(indicator, AttendanceRateIndicator) for indicator in indicators[unit.pk]):
+            days[unit.pk] |= {meeting.on for meeting in meetings.get(unit.pk, ())}
+    members, names = _members_by_day(units, on=on, days=days, counted=frozenset(constitution.member_statuses.counted))
+    figures = _attendance_figures(units, meetings, members, organization=organization) if window else {}
+    wants_posts = any(isinstance(indicator, OfficersFilledIndicator | CoverageIndicator) for indicator in every)
+    posts, holders = _posts(units, on=on, names=names) if wants_posts else ({}, {})
+
+    tiers = constitution.health_tiers
+    return {
+        unit.pk: evaluate_health(
+            indicators[unit.pk],
+            HealthFacts(
+                on=on,
+                meetings=figures.get(unit.pk, ()),
+                members={day: frozenset(members[unit.pk].get(day, ())) for day in days[unit.pk]},
+                posts=posts.get(unit.pk, {}),
+                post_holders={post: frozenset(ids) for post, ids in holders.get(unit.pk, {}).items()},
+                names=names,
+            ),
+            unit=unit.slug,
+            tiers=tiers,
+        )
+        for unit in units
+    }
+
+
+class _Held:
+    """A meeting that took place, with its local day."""
+
+    __slots__ = ("on", "pk", "start", "title", "unit_id")
+
+    def __init__(self, pk: int, unit_id: int, start: dt.datetime, zone: str, title: str, kind_label: str):
+        self.pk, self.unit_id, self.start = pk, unit_id, start
+        self.on = start.astimezone(ZoneInfo(zone)).date()
+        self.title = title or kind_label
+
+
+def _meetings(units: Sequence[Unit], *, on: dt.date, window: int) -> dict[int, list[_Held]]:
+    """The meetings of the units that took place on the `window` days up to `on` (their local days): one query."""
+    kinds = units[0].organization.constitution.meeting_kinds
+    # A day wider on each side in UTC, then cut to each meeting's local day.
+    since = dt.datetime.combine(on - dt.timedelta(days=window), dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(on + dt.timedelta(days=2), dt.time.min, tzinfo=dt.UTC)
+    rows = Meeting.objects.filter(
+        unit_id__in=[unit.pk for unit in units], status__in=TOOK_PLACE, start__gte=since, start__lt=until
+    ).values_list("pk", "unit_id", "start", "time_zone", "title", "kind")
+    found: dict[int, list[_Held]] = defaultdict(list)
+    for pk, unit_id, start, zone, title, kind in rows.order_by("start", "pk"):
+        held = _Held(pk, unit_id, start, zone, title, kinds.get(kind, kind))
+        if on - dt.timedelta(days=window) < held.on <= on:
+            found[unit_id].append(held)
+    return found
+
+
+def _scope(units: Sequence[Unit], basic: set[str], prefix: str = "") -> Q:
+    """Memberships (or posts) counted for the units: a basic unit's own, a body's whole subtree.
+    `prefix` reaches them from a related row (`membership__`)."""
+    own = [unit.pk for unit in units if unit.kind in basic]
+    condition = Q(**{f"{prefix}unit_id__in": own}) if own else Q(**{f"{prefix}pk__in": []})
+    for unit in units:
+        if unit.kind not in basic:
+            condition |= Q(**{f"{prefix}unit__path__gte": unit.path, f"{prefix}unit__path__lt": unit.path + PATH_END})
+    return condition
+
+
+def _owners(units: Sequence[Unit], basic: set[str]):
+    """A function from a record's (unit id, unit path) to the ids of the units it counts for."""
+    bodies = [(unit.path, unit.pk) for unit in units if unit.kind not in basic]
+    own = {unit.pk for unit in units if unit.kind in basic}
+
+    def owners(unit_id: int, path: str) -> list[int]:
+        found = [pk for prefix, pk in bodies if path.startswith(prefix)]
+        if unit_id in own:
+            found.append(unit_id)
+        return found
+
+    return owners
+
+
+def _status_on(day: dt.date, status: str, changes: list[tuple[dt.date, str, str]]) -> str:
+    """A membership's status on a day: the last change made by then, or before any change the
+    status it started with (as `organizations.selectors.status_on` says it in SQL)."""
+    latest = None
+    for changed_on, _old, new in changes:
+        if changed_on <= day:
+            latest = new
+    if latest is not None:
+        return latest
+    return changes[0][1] if changes else status
+
+
+def _members_by_day(
+    units: Sequence[Unit], *, on: dt.date, days: dict[int, set[dt.date]], counted: frozenset[str]
+) -> tuple[dict[int, dict[dt.date, set[int]]], dict[int, str]]:
+    """For each unit and each of its days, the people counted as its members that day; and their
+    names, of those who left (the others' names are not needed). Three queries at most: the
+    memberships running on any of the days, their status changes, the names of those who left."""
+    basic = set(units[0].organization.constitution.basic_kinds)
+    every = set().union(*days.values())
+    first, last = min(every), max(every)
+    running = Membership.objects.filter(_scope(units, basic), start__lte=last)
+    running = running.filter(Q(end__isnull=True) | Q(end__gt=first)).order_by()
+    # A unit's path only when a body counts its subtree: no join to the units otherwise.
+    bodies = any(unit.kind not in basic for unit in units)
+    fields = ("pk", "person_id", "unit_id", "status", "start", "end", *(("unit__path",) if bodies else ()))
+    rows = list(running.values_list(*fields))
+    changes: dict[int, list[tuple[dt.date, str, str]]] = defaultdict(list)
+    # The same memberships by a join (a subquery of them was planned as a scan of every change).
+    history = StatusChange.objects.filter(_scope(units, basic, "membership__"), membership__start__lte=last)
+    history = history.filter(Q(membership__end__isnull=True) | Q(membership__end__gt=first)).order_by("on", "pk")
+    for membership_id, changed_on, old, new in history.values_list("membership_id", "on", "old", "new"):
+        changes[membership_id].append((changed_on, old, new))
+    owners = _owners(units, basic)
+    members: dict[int, dict[dt.date, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
+    for pk, person_id, unit_id, status, start, end, *path in rows:
+        for owner in owners(unit_id, path[0] if path else ""):
+            for day in days[owner]:
+                if start <= day and (end is None or end > day) and _status_on(day, status, changes[pk]) in counted:
+                    members[owner][day].add(person_id)
+    # Names only of those a figure may list: who was a member on an earlier day and is not now.
+    gone = {
+        person
+        for unit in units
+        for day, people in members[unit.pk].items()
+        if day != on
+        for person in people - members[unit.pk].get(on, set())
+    }
+    names = dict(Person.objects.filter(pk__in=sorted(gone)).values_list("pk", "name")) if gone else {}
+    return members, names
+
+
+def _attendance_figures(
+    units: Sequence[Unit],
+    meetings: dict[int, list[_Held]],
+    members: dict[int, dict[dt.date, set[int]]],
+    *,
+    organization,
+) -> dict[int, tuple[MeetingFigure, ...]]:
+    """For each meeting: its unit's members in good standing that day, and how many of them were
+    present. Two queries: who was present at the meetings, and (with a standing rule) when each
+    member attended meetings in the months before."""
+    held = [meeting for found in meetings.values() for meeting in found]
+    present: dict[int, set[int]] = defaultdict(set)
+    if held:
+        rows = Attendance.objects.filter(
+            meeting_id__in=[meeting.pk for meeting in held], status=Attendance.Status.PRESENT
+        ).values_list("meeting_id", "person_id")
+        for meeting_id, person_id in rows:
+            present[meeting_id].add(person_id)
+    rule = organization.constitution.meetings.standing
+    attended: dict[int, list[dt.datetime]] = defaultdict(list)
+    zone = ZoneInfo(organization.time_zone)
+    if rule is not None and held:
+        people = {person for unit in units for day_members in members[unit.pk].values() for person in day_members}
+        earliest = min(meeting.on for meeting in held)
+        since = day_bounds(standing_window(rule, earliest), zone)[1]
+        until = day_bounds(max(meeting.on for meeting in held), zone)[1]
+        history = Attendance.objects.filter(
+            person_id__in=sorted(people),
+            status=Attendance.Status.PRESENT,
+            meeting__status__in=TOOK_PLACE,
+            meeting__start__gte=since,
+            meeting__start__lt=until,
+        ).values_list("person_id", "meeting__start")
+        for person_id, start in history:
+            attended[person_id].append(start)
+        for starts in attended.values():
+            starts.sort()
+
+    def in_good_standing(person_id: int, day: dt.date) -> bool:
+        if rule is None:
+            return True
+        starts = attended.get(person_id, [])
+        low = day_bounds(standing_window(rule, day), zone)[1]
+        high = day_bounds(day, zone)[1]
+        return bisect.bisect_left(starts, high) - bisect.bisect_left(starts, low) >= rule.attended_at_least
+
+    figures: dict[int, tuple[MeetingFigure, ...]] = {}
+    for unit_id, found in meetings.items():
+        rows_of_unit = []
+        for meeting in found:
+            standing = {
+                person for person in members[unit_id].get(meeting.on, ()) if in_good_standing(person, meeting.on)
+            }
+            rows_of_unit.append(
+                MeetingFigure(
+                    meeting=meeting.pk,
+                    on=meeting.on,
+                    title=meeting.title,
+                    present=len(standing & present[meeting.pk]),
+                    members=len(standing),
+                )
+            )
+        figures[unit_id] = tuple(rows_of_unit)
+    return figures
+
+
+def _posts(
+    units: Sequence[Unit], *, on: dt.date, names: dict[int, str]
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, set[int]]]]:
+    """The posts held on `on`: each unit's own (post to holder), and for each unit every post held
+    in its subtree (post to holders). One query; holders' names are added to `names`."""
+    condition = Q()
+    for unit in units:
+        condition |= Q(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+    held = OfficerPost.objects.filter(condition, start__lte=on).filter(Q(end__isnull=True) | Q(end__gt=on))
+    own: dict[int, dict[str, int]] = defaultdict(dict)
+    subtree: dict[int, dict[str, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
+    ids = {unit.pk for unit in units}
+    paths = [(unit.path, unit.pk) for unit in units]
+    rows = held.values_list("unit_id", "unit__path", "post", "person_id", "person__name").order_by("start", "pk")
+    for unit_id, path, post, person_id, name in rows:
+        names.setdefault(person_id, name)
+        if unit_id in ids:
+            own[unit_id][post] = person_id
+        for prefix, pk in paths:
+            if path.startswith(prefix):
+                subtree[pk][post].add(person_id)
+    return own, subtree
