@@ -10,7 +10,8 @@ implementation would run for the same answer, measured in the same run:
 - a meeting page with 200 on its attendance list, as the district secretary;
 - one check-in tap through the host link (mark present, then undo; target under 20 ms and at
   most 5 queries);
-- the subtree calendar feed of the district (iCalendar, a year back and ahead);
+- the subtree calendar feed of the district (iCalendar, a year back and ahead): polled again,
+  polled with its ETag, and its first request in a process;
 - the standing of every member of the district today (the selector later issues use).
 
 Median of five runs after a warm-up, with the number of queries of each and the query plan of
@@ -59,6 +60,7 @@ def _fetch(client, url: str, *, post: dict | None = None, expect: int = 200) -> 
 
 
 def cases(scale, meetings) -> list[Case]:
+    from django.core.cache import cache
     from django.test import Client
     from django.utils import timezone
 
@@ -89,10 +91,22 @@ def cases(scale, meetings) -> list[Case]:
         assert rows, "the district has members"
 
     def cold_feed() -> None:
-        # Calendar clients ask for a feed again and again; the events it writes are kept (see
-        # grassroots.meetings.feeds). This is the first request, with nothing kept.
+        # Calendar clients ask for a feed again and again; its body is kept under its ETag and the
+        # events it writes are kept (see grassroots.meetings.views and .feeds). This is the first
+        # request of a process, with nothing kept in it.
+        cache.clear()
         _event_bytes.cache_clear()
         _fetch(door, f"/feeds/{secret}.ics")
+
+    etag = {}
+
+    def conditional_feed() -> None:
+        # A calendar client that kept the ETag of its last answer: 304 while nothing changed.
+        if "value" not in etag:
+            etag["value"] = door.get(f"/feeds/{secret}.ics")["ETag"]
+        response = door.get(f"/feeds/{secret}.ics", headers={"If-None-Match": etag["value"]})
+        if response.status_code != 304:
+            raise SystemExit(f"the feed asked with its ETag: {response.status_code}")
 
     year_ago = now - dt.timedelta(days=365)
     since = now - dt.timedelta(days=365)
@@ -134,6 +148,14 @@ def cases(scale, meetings) -> list[Case]:
         Case(
             "district subtree feed (iCal), polled again",
             lambda: _fetch(door, f"/feeds/{secret}.ics"),
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, polled with its ETag (304)",
+            conditional_feed,
             "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
             "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
             "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",

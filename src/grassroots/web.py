@@ -36,6 +36,24 @@ class DayInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class ListedSelect(forms.Select):
+    """Django's select for a flat list of choices, written here as `FirstChoicesSelect` writes its
+    own instead of one template per option (a meeting's 200 people were a template each).
+    Grouped choices keep Django's templates."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        if any(isinstance(label, list | tuple) for _, label in self.choices):
+            return super().render(name, value, attrs, renderer)
+        values, chosen, rows = self.format_value(value), False, []
+        for option, label in self.choices:
+            selected = not chosen and str(option) in values
+            chosen |= selected
+            rows.append((option, SafeString(" selected") if selected else "", label))
+        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
+
+
 def cursor_page(request: HttpRequest, rows, **options) -> KeysetPage:
     """The page of `rows` after the request's `?after=` (`keyset.keyset_page`, given `options`); a
     link whose cursor is not one of this list's opens the first page and says so."""

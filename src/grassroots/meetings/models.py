@@ -135,6 +135,21 @@ class Meeting(models.Model):
         return self.unit.organization.constitution.meeting_kinds.get(self.kind, self.kind)
 
 
+class MeetingEvent(models.Model):
+    """A meeting's VEVENT as a calendar feed last wrote it (by the `icalendar` library), with the
+    digest of everything it says (`feeds.facts_digest`): kept in the database, so the first
+    request of a feed in any process reads its events instead of writing each again. A meeting
+    whose VEVENT now says something else (it changed, its unit was renamed, another reader sees
+    its place otherwise) has another digest, and its event is written and kept again."""
+
+    meeting = models.OneToOneField(Meeting, primary_key=True, on_delete=models.CASCADE, related_name="calendar_event")
+    digest = models.CharField(max_length=64)
+    ical = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"VEVENT of {self.meeting_id}"
+
+
 class Attendance(models.Model):
     """One person at one meeting: invited, registered, excused, present or absent; when they
     arrived, how it was recorded, by whom and when. `code` is a registration's one-time check-in code."""

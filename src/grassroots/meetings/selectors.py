@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
 from grassroots.constitution.meeting_rules import Standing, quorum_required, standing, standing_window
 from grassroots.ids import is_row_id
-from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.models import Organization, Unit, UnitEvent
 from grassroots.people.models import Membership, Person
 
 from .hostlink import host_window, read_host_token
@@ -251,7 +251,7 @@ def feed_meetings(
     meetings = (
         meetings_visible_to(user, organization)
         .select_related(None)
-        .select_related("unit", "series__unit")
+        .select_related("unit", "series__unit", "calendar_event")
         .defer("host_key", "walk_ins", "created_at", "unit__created_on", "series__unit__created_on")
     )
     meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
@@ -264,6 +264,17 @@ def feed_meetings(
     return meetings.order_by("start", "id")
 
 
+def kept_events(rows: Iterable[Meeting]) -> dict[int, tuple[str, bytes]]:
+    """The VEVENTs kept for these meetings (from `feed_meetings`, which reads them along):
+    meeting id to digest and bytes."""
+    kept = {}
+    for meeting in rows:
+        event = getattr(meeting, "calendar_event", None)
+        if event is not None:
+            kept[meeting.pk] = (event.digest, bytes(event.ical))
+    return kept
+
+
 def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[Meeting]:
     """A feed's meetings (from `feed_meetings`), each unit given the organization read once."""
     rows = list(meetings)
@@ -272,6 +283,54 @@ def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[M
         if meeting.series is not None:
             meeting.series.unit.organization = organization
     return rows
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed's meetings are as of now, in a few numbers: a meeting added, removed (or out
+    of the window), changed (its `updated_at` and `sequence`), a series changed, or any unit's
+    recorded step (a rename is one: a unit's name is in its events) changes one of them."""
+
+    count: int
+    ids: int
+    sequences: int
+    changed: dt.datetime | None  # the latest change of a meeting
+    series_changed: dt.datetime | None  # the latest change of a series of one of them
+    unit_step: int | None  # the latest unit event of the installation
+
+    def key(self) -> str:
+        return repr(
+            (
+                self.count,
+                self.ids,
+                self.sequences,
+                self.changed and self.changed.isoformat(),
+                self.series_changed and self.series_changed.isoformat(),
+                self.unit_step,
+            )
+        )
+
+
+def feed_state(meetings: QuerySet[Meeting]) -> FeedState:
+    """The state of a feed's meetings (from `feed_meetings`), read in one query without reading
+    the rows: a calendar client asking again is answered from it (the feed's ETag)."""
+    last_step = UnitEvent.objects.order_by("-id").values("id")[:1]
+    row = meetings.order_by().aggregate(
+        count=Count("id"),
+        ids=Sum("id"),
+        sequences=Sum("sequence"),
+        changed=Max("updated_at"),
+        series_changed=Max("series__updated_at"),
+        unit_step=Max(Subquery(last_step)),
+    )
+    return FeedState(
+        count=row["count"],
+        ids=row["ids"] or 0,
+        sequences=row["sequences"] or 0,
+        changed=row["changed"],
+        series_changed=row["series_changed"],
+        unit_step=row["unit_step"],
+    )
 
 
 def latest_occurrences(series_ids: Iterable[int]) -> dict[int, dt.datetime]:

@@ -3,19 +3,24 @@ forms that change it, the user's calendar feed addresses, and the feeds themselv
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.html import format_html_join
 from django.utils.http import http_date
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.access import OutOfScope, Right
+from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
@@ -23,7 +28,7 @@ from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import refusal_message
 
 from . import actions, selectors
-from .feeds import calendar_of, etag_of, last_changed
+from .feeds import KeptEvents, calendar_of
 from .forms import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -89,9 +94,27 @@ def unit_meetings(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "past": list(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
         "series": list(selectors.series_of_unit(_user(request), target)),
         "form": form,
+        "plan_fields": _plan_fields(form) if form is not None else "",
         "zone": target.meeting_time_zone,
     }
     return render(request, "meetings/unit_meetings.html", context)
+
+
+_BLANK_PLAN_FIELDS: dict[tuple, SafeString] = {}
+
+
+def _plan_fields(form: MeetingForm) -> SafeString:
+    """The fields of the form that plans a meeting. Unposted, they are the same for every unit
+    of an organization with the same kinds of meeting: written once per process (fourteen
+    widget and label templates were a third of the meetings page's time)."""
+    if form.is_bound:
+        return render_to_string("meetings/_form_fields.html", {"form": form})
+    kinds = tuple(form.fields["kind"].choices)  # type: ignore[attr-defined]
+    if kinds not in _BLANK_PLAN_FIELDS:
+        if len(_BLANK_PLAN_FIELDS) >= 64:
+            _BLANK_PLAN_FIELDS.clear()
+        _BLANK_PLAN_FIELDS[kinds] = render_to_string("meetings/_form_fields.html", {"form": form})
+    return _BLANK_PLAN_FIELDS[kinds]
 
 
 @login_required
@@ -101,7 +124,9 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
     unit = target.unit
     may_manage = may(_user(request), Right.MANAGE_UNITS, unit)
-    attendance = list(selectors.attendance_of(_user(request), target))
+    # What the page shows of each row and its person (a person row holds much more).
+    shown = ("meeting_id", "person_id", "status", "method", "guest", "code", "person__name")
+    attendance = list(selectors.attendance_of(_user(request), target).only(*shown))
     agenda = selectors.agenda_of(target)
     counts = selectors.counts_of(target)
     mine = selectors.registration_of(_user(request), target, attendance)
@@ -130,13 +155,8 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "decisions": list(target.decisions.select_related("agenda_item", "responsible").order_by("id")),
         "minutes": list(target.minutes_versions.select_related("approved_by__meeting").order_by("-version")[:1]),
         "may_manage": may_manage,
-        "attendance_form": AttendanceGridForm(
-            people=[(row.person_id, row.person.name, row.status) for row in attendance]
-        )
-        if may_manage
-        else None,
+        "sheet": _sheet_rows(attendance, editable=may_manage),
         "sheet_form": SheetFileForm() if may_manage else None,
-        "statuses": Attendance.Status.choices,
         "decision_form": DecisionForm(
             items=[(item.pk, item.title) for item in agenda_items(agenda)],
             people=[(row.person_id, row.person.name) for row in attendance],
@@ -158,6 +178,50 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "minutes_form": MinutesForm() if may_manage else None,
     }
     return render(request, "meetings/meeting.html", context)
+
+
+def _sheet_rows(attendance: list[Attendance], *, editable: bool) -> SafeString:
+    """The attendance table's rows, written here rather than by the template (200 rows, each with
+    a select of five statuses, were most of the page's time): for whoever manages the unit each
+    row's status is a select named `status_<person id>` (the sheet `meeting_attend` reads)."""
+    method = dict(Attendance.Method.choices)
+    if not editable:
+        return format_html_join(
+            "",
+            '<tr><th scope="row">{}{}</th><td>{}</td><td>{}</td></tr>',
+            (
+                (row.person.name, " (guest)" if row.guest else "", row.status, method.get(row.method, row.method))
+                for row in attendance
+            ),
+        )
+    choices = {
+        status: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, SafeString(" selected") if value == status else "", label)
+                for value, label in Attendance.Status.choices
+            ),
+        )
+        for status in Attendance.Status.values
+    }
+    return format_html_join(
+        "",
+        '<tr><th scope="row"><label for="id_status_{}">{}</label>{}</th>'
+        '<td><select name="status_{}" id="id_status_{}">{}</select></td><td>{}</td></tr>',
+        (
+            (
+                row.person_id,
+                row.person.name,
+                " (guest)" if row.guest else "",
+                row.person_id,
+                row.person_id,
+                choices.get(row.status, ""),
+                method.get(row.method, row.method),
+            )
+            for row in attendance
+        ),
+    )
 
 
 def _managers_only(request: HttpRequest, unit: Unit) -> None:
@@ -332,7 +396,9 @@ def feed_revoke(request: HttpRequest, org: str, feed: int) -> HttpResponse:
 @require_GET
 def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
     """A calendar feed by its secret address, read with its owner's rights as they are today; an
-    unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply."""
+    unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply:
+    both come from one aggregate of the meetings (`selectors.feed_state`), so a client asking
+    again is answered 304 before any row is read, and a body once written is kept under its ETag."""
     feed = selectors.feed_by_digest(actions.feed_digest(secret))
     if feed is None:
         raise Http404("no such feed")
@@ -349,35 +415,74 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
             owner, organization, unit=feed.unit, subtree=feed.scope == FeedToken.Scope.SUBTREE
         )
         name = f"{feed.unit.name}: meetings"
-    rows = selectors.feed_rows(meetings, organization)
     slug = organization.slug
-    # Whether the owner sees officers' places, once per unit; each meeting page's address from
-    # one reversed address (hundreds of meetings, a handful of units).
-    officer_of: dict[int, bool] = {}
+    # Each meeting page's address from one reversed address (hundreds of meetings).
     page = request.build_absolute_uri(reverse("meeting", args=[slug, 0])).removesuffix("/0/")
+    state = selectors.feed_state(meetings)
+    # The body follows from the meetings' state, the owner's rights (which meetings, whose
+    # places), the constitution's names of the kinds, the addresses and the day (how far back):
+    # their digest is the ETag, known before any row is read or any event written.
+    grants = grants_for(owner, organization.pk)
+    key = repr(
+        (
+            feed.pk,
+            feed.created_at.isoformat(),
+            name,
+            page,
+            state.key(),
+            is_operator(owner),
+            grants.everything,
+            sorted((path, sorted(rights)) for path, rights in grants.posts),
+            sorted(organization.constitution.meeting_kinds.items()),
+            timezone.now().date().isoformat(),
+        )
+    )
+    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    changed = max(moment for moment in (feed.created_at, state.changed, state.series_changed) if moment is not None)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(changed.timestamp()),
+        "Cache-Control": "private, max-age=300",
+    }
+    # If-None-Match decides when given; If-Modified-Since otherwise: a 304 writes nothing.
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(changed.timestamp()))
+    if not_modified is not None:
+        for header, value in headers.items():
+            not_modified[header] = value
+        return not_modified
+    # The same state gives the same body: kept (in the cache) for the next client that asks.
+    cache_key = f"meetings:feed:{etag.strip(chr(34))}"
+    body = cache.get(cache_key)
+    if body is None:
+        body = _feed_body(request, owner, slug, page, name, selectors.feed_rows(meetings, organization))
+        cache.set(cache_key, body, FEED_KEPT_SECONDS)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
+
+
+# How long a feed's body is kept once written (a changed meeting gives another key at once).
+FEED_KEPT_SECONDS = 24 * 3600
+
+
+def _feed_body(request: HttpRequest, owner, slug: str, page: str, name: str, rows: list[Meeting]) -> bytes:
+    officer_of: dict[int, bool] = {}
 
     def officer(m) -> bool:
+        # Whether the owner sees officers' places, once per unit.
         if m.unit_id not in officer_of:
             officer_of[m.unit_id] = selectors.sees_hidden_places(owner, m.unit)
         return officer_of[m.unit_id]
 
+    kept = KeptEvents(selectors.kept_events(rows))
     body = calendar_of(
         rows,
         name=name,
         officer=officer,
         meeting_page=lambda m: f"{page}/{m.pk}/",
         series_page=lambda s: request.build_absolute_uri(reverse("meeting_series", args=[slug, s.pk])),
+        kept=kept,
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag_of(body)
-    changed = last_changed(rows, default=feed.created_at)
-    response["Last-Modified"] = http_date(changed.timestamp())
-    response["Cache-Control"] = "private, max-age=300"
-    # If-None-Match (the body's own hash) decides when given; If-Modified-Since otherwise.
-    conditional = get_conditional_response(
-        request, etag=response["ETag"], last_modified=int(changed.timestamp()), response=response
-    )
-    return conditional or response
+    actions.keep_events(kept.written)
+    return body
 
 
 @login_required
