@@ -11,7 +11,8 @@ implementation would run for the same answer, measured in the same run:
 - one check-in tap through the host link (mark present, then undo; target under 20 ms and at
   most 5 queries);
 - the subtree calendar feed of the district (iCalendar, a year back and ahead): polled again,
-  polled with its ETag, and its first request in a process;
+  polled with its ETag, its first request in a process, written again from the events kept,
+  and with nothing kept anywhere;
 - the standing of every member of the district today (the selector later issues use).
 
 Median of five runs after a warm-up, with the number of queries of each and the query plan of
@@ -60,13 +61,12 @@ def _fetch(client, url: str, *, post: dict | None = None, expect: int = 200) -> 
 
 
 def cases(scale, meetings) -> list[Case]:
-    from django.core.cache import cache
     from django.test import Client
     from django.utils import timezone
 
     from grassroots.meetings.actions import create_feed
     from grassroots.meetings.feeds import _event_bytes
-    from grassroots.meetings.models import Attendance
+    from grassroots.meetings.models import Attendance, FeedToken, MeetingEvent
     from grassroots.meetings.selectors import standing_in
 
     org = scale.organization.slug
@@ -74,7 +74,7 @@ def cases(scale, meetings) -> list[Case]:
     secretary = signed_in(scale.secretary)
     # One client for the requests without a sign-in (a new one builds the middleware again).
     door = Client(SERVER_NAME="localhost")
-    _, secret = create_feed(owner=scale.secretary, organization=scale.organization, scope="subtree", unit=district)
+    feed, secret = create_feed(owner=scale.secretary, organization=scale.organization, scope="subtree", unit=district)
     now = timezone.now()
     d_lo, d_hi = district.path, district.path + "~"
     tapped = Attendance.objects.filter(meeting=assembly).order_by("person_id").values_list("person_id", flat=True)[0]
@@ -91,10 +91,22 @@ def cases(scale, meetings) -> list[Case]:
         assert rows, "the district has members"
 
     def cold_feed() -> None:
-        # Calendar clients ask for a feed again and again; its body is kept under its ETag and the
-        # events it writes are kept (see grassroots.meetings.views and .feeds). This is the first
-        # request of a process, with nothing kept in it.
-        cache.clear()
+        # Calendar clients ask for a feed again and again; its body is kept with the feed under
+        # its ETag, and each event it writes with its meeting (grassroots.meetings.views, .feeds).
+        # The first request of a process: nothing kept in its memory.
+        _event_bytes.cache_clear()
+        _fetch(door, f"/feeds/{secret}.ics")
+
+    def rewritten_feed() -> None:
+        # The body written again from the events kept in the database (after a change, e.g.).
+        FeedToken.objects.filter(pk=feed.pk).update(kept_etag="")
+        _event_bytes.cache_clear()
+        _fetch(door, f"/feeds/{secret}.ics")
+
+    def unkept_feed() -> None:
+        # Nothing kept anywhere: every event written through icalendar, and kept.
+        FeedToken.objects.filter(pk=feed.pk).update(kept_etag="")
+        MeetingEvent.objects.filter(meeting__unit__path__startswith=district.path).delete()
         _event_bytes.cache_clear()
         _fetch(door, f"/feeds/{secret}.ics")
 
@@ -162,8 +174,24 @@ def cases(scale, meetings) -> list[Case]:
             (d_lo, d_hi, year_ago),
         ),
         Case(
-            "district subtree feed, nothing kept (first request)",
+            "district subtree feed, first request of a process",
             cold_feed,
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, written again from the kept events",
+            rewritten_feed,
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, nothing kept anywhere",
+            unkept_feed,
             "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
             "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
             "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",

@@ -282,6 +282,10 @@ class FeedToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The body last written and its ETag (`views.meeting_feed`): the next request with the same
+    # ETag, in any process, sends it again without reading a meeting.
+    kept_etag = models.CharField(max_length=34, blank=True, default="")
+    kept_body = models.BinaryField(default=b"")
 
     class Meta:
         ordering = ["-created_at"]

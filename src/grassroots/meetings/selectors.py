@@ -275,6 +275,12 @@ def kept_events(rows: Iterable[Meeting]) -> dict[int, tuple[str, bytes]]:
     return kept
 
 
+def kept_feed_body(feed: FeedToken, etag: str) -> bytes | None:
+    """The feed's body kept under this ETag, if that is the one kept."""
+    body = FeedToken.objects.filter(pk=feed.pk, kept_etag=etag).values_list("kept_body", flat=True).first()
+    return None if body is None else bytes(body)
+
+
 def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[Meeting]:
     """A feed's meetings (from `feed_meetings`), each unit given the organization read once."""
     rows = list(meetings)
@@ -364,6 +370,7 @@ def feed_by_digest(digest: str) -> FeedToken | None:
     return (
         FeedToken.objects.filter(digest=digest, revoked_at__isnull=True, owner__is_active=True)
         .select_related("owner", "organization", "unit")
+        .defer("kept_body")
         .first()
     )
 

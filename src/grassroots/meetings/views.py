@@ -8,7 +8,6 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -398,7 +397,8 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
     """A calendar feed by its secret address, read with its owner's rights as they are today; an
     unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply:
     both come from one aggregate of the meetings (`selectors.feed_state`), so a client asking
-    again is answered 304 before any row is read, and a body once written is kept under its ETag."""
+    again is answered 304 before any row is read, and a body once written is kept with the feed
+    under its ETag (sent again by any process while nothing changed)."""
     feed = selectors.feed_by_digest(actions.feed_digest(secret))
     if feed is None:
         raise Http404("no such feed")
@@ -450,17 +450,12 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
         for header, value in headers.items():
             not_modified[header] = value
         return not_modified
-    # The same state gives the same body: kept (in the cache) for the next client that asks.
-    cache_key = f"meetings:feed:{etag.strip(chr(34))}"
-    body = cache.get(cache_key)
+    # The same state gives the same body: the one kept with the feed when its ETag is this one.
+    body = selectors.kept_feed_body(feed, etag) if feed.kept_etag == etag else None
     if body is None:
         body = _feed_body(request, owner, slug, page, name, selectors.feed_rows(meetings, organization))
-        cache.set(cache_key, body, FEED_KEPT_SECONDS)
+        actions.keep_feed_body(feed=feed, etag=etag, body=body)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
-
-
-# How long a feed's body is kept once written (a changed meeting gives another key at once).
-FEED_KEPT_SECONDS = 24 * 3600
 
 
 def _feed_body(request: HttpRequest, owner, slug: str, page: str, name: str, rows: list[Meeting]) -> bytes:

@@ -9,7 +9,7 @@ from .attendance import (
     register_self,
 )
 from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
-from .feeds import create_feed, feed_digest, keep_events, revoke_feed
+from .feeds import create_feed, feed_digest, keep_events, keep_feed_body, revoke_feed
 from .meetings import (
     CHECK_IN_OPENS,
     cancel_meeting,
@@ -46,6 +46,7 @@ __all__ = [
     "create_feed",
     "feed_digest",
     "keep_events",
+    "keep_feed_body",
     "issue_host_link",
     "register",
     "revoke_host_link",

@@ -91,3 +91,9 @@ def keep_events(written: dict[int, tuple[str, bytes]]) -> None:
             )
     except IntegrityError:
         pass  # a meeting went away while its feed was written: the next request keeps the others
+
+
+def keep_feed_body(*, feed: FeedToken, etag: str, body: bytes) -> None:
+    """Keep a feed's body under its ETag (one `UPDATE`), for its next request in any process.
+    Not audited, like `keep_events`: the body follows from the meetings and the owner's rights."""
+    FeedToken.objects.filter(pk=feed.pk).update(kept_etag=etag, kept_body=body)
