@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
@@ -405,7 +405,18 @@ def host_list(meeting: Meeting) -> list[Attendance]:
     )
 
 
-def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None) -> Attendance | None:
+class Registered(Protocol):
+    """An attendance row as far as a registration needs it (a model row, or a page's plain row)."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+def registration_of(user, meeting: Meeting, rows: Sequence[Registered] | None = None) -> Registered | None:
     """The user's own registration for a meeting (with its one-time code), if they have one;
     found among `rows` when given (the meeting's attendance as the user sees it, which holds
     their own row), else read."""
@@ -429,6 +440,16 @@ def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None
 def agenda_items(agenda: list[AgendaItem]) -> list[AgendaItem]:
     """The items of an agenda as `agenda_of` gives it, sub-items after their item."""
     return [entry for item in agenda for entry in (item, *getattr(item, "children", []))]
+
+
+def counts_and_guests_of(meeting: Meeting) -> tuple[dict[str, int], int]:
+    """`counts_of` and `guests_of` in one query (a meeting's page shows both)."""
+    row = Attendance.objects.filter(meeting=meeting).aggregate(
+        present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+        expected=Count("id", filter=Q(status__in=EXPECTED)),
+        guests=Count("id", filter=Q(status=Attendance.Status.PRESENT, guest=True)),
+    )
+    return {"present": row["present"], "expected": row["expected"]}, row["guests"] + meeting.walk_ins
 
 
 def guests_of(meeting: Meeting) -> int:

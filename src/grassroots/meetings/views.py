@@ -4,17 +4,20 @@ forms that change it, the user's calendar feed addresses, and the feeds themselv
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from html import escape
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.cache import get_conditional_response
-from django.utils.html import format_html_join
 from django.utils.http import http_date
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +27,7 @@ from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import refusal_message
+from grassroots.web import fields_html, refusal_message
 
 from . import actions, selectors
 from .feeds import KeptEvents, calendar_of
@@ -89,14 +92,33 @@ def unit_meetings(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     context = {
         "organization": organization,
         "unit": target,
-        "upcoming": list(meetings.filter(start__gte=now)[:RECENT_PAST]),
-        "past": list(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "upcoming": _listed(meetings.filter(start__gte=now)[:RECENT_PAST], organization),
+        "past": _listed(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST], organization),
         "series": list(selectors.series_of_unit(_user(request), target)),
         "form": form,
         "plan_fields": _plan_fields(form) if form is not None else "",
         "zone": target.meeting_time_zone,
     }
     return render(request, "meetings/unit_meetings.html", context)
+
+
+def _listed(meetings: QuerySet[Meeting], organization: Organization) -> SafeString:
+    """The rows of a list of meetings (`_meeting_rows.html`): when (local, as the `timezone` and
+    `date` filters write it), the title linked to the meeting's page, status, present / expected.
+    Written here: a template row with its filters and reversed address was most of the list's
+    time. Only the columns shown are read (not each row's unit and organization)."""
+    page = reverse("meeting", args=[organization.slug, 0]).removesuffix("0/")
+    rows = meetings.select_related(None).only("id", "title", "start", "time_zone", "status")
+    html = "".join(
+        "<tr>"
+        f"<td>{escape(dateformat.format(meeting.start.astimezone(meeting.zone), 'D j M Y, H:i'))}</td>"
+        f'<th scope="row"><a href="{escape(page)}{meeting.pk:d}/">{escape(meeting.title)}</a></th>'
+        f"<td>{escape(meeting.get_status_display())}</td>"
+        f"<td>{meeting.present:d} / {meeting.expected:d}</td>"  # type: ignore[attr-defined]
+        "</tr>"
+        for meeting in rows
+    )
+    return mark_safe(html or '<tr><td colspan="4">None.</td></tr>')  # noqa: S308 (every value escaped)
 
 
 _BLANK_PLAN_FIELDS: dict[tuple, SafeString] = {}
@@ -123,11 +145,12 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
     unit = target.unit
     may_manage = may(_user(request), Right.MANAGE_UNITS, unit)
-    # What the page shows of each row and its person (a person row holds much more).
-    shown = ("meeting_id", "person_id", "status", "method", "guest", "code", "person__name")
-    attendance = list(selectors.attendance_of(_user(request), target).only(*shown))
+    # What the page shows of each row and its person, as plain rows (a person row holds much
+    # more, and 400 model objects were a sixth of the page's time).
+    shown = ("person_id", "person__name", "status", "method", "guest", "code")
+    attendance = [SheetRow(*row) for row in selectors.attendance_of(_user(request), target).values_list(*shown)]
     agenda = selectors.agenda_of(target)
-    counts = selectors.counts_of(target)
+    counts, guests = selectors.counts_and_guests_of(target)
     mine = selectors.registration_of(_user(request), target, attendance)
     own = selectors.own_row(_user(request), target)
     now = timezone.now()
@@ -158,12 +181,12 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "sheet_form": SheetFileForm() if may_manage else None,
         "decision_form": DecisionForm(
             items=[(item.pk, item.title) for item in agenda_items(agenda)],
-            people=[(row.person_id, row.person.name) for row in attendance],
+            people=[(row.person_id, row.name) for row in attendance],
         )
         if may_manage
         else None,
         "approve_form": ApproveMinutesForm(minutes=approvable) if may_manage and approvable else None,
-        "guests": selectors.guests_of(target),
+        "guests": guests,
         "own": own,
         "may_register": own is not None
         and target.status == "planned"
@@ -176,50 +199,62 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
         "minutes_form": MinutesForm() if may_manage else None,
     }
+    # The forms' fields; the labels and the widgets whose choices are not this meeting's are
+    # written once per process (web.fields_html).
+    for name, live, wrap in (
+        ("agenda", ("parent",), "{}"),
+        ("sheet", (), "<p>{}</p>"),
+        ("decision", ("agenda_item", "responsible"), "<p>{}</p>"),
+        ("approve", ("minutes",), "<p>{}</p>"),
+        ("minutes", (), "{}"),
+    ):
+        form = context[f"{name}_form"]
+        if isinstance(form, forms.Form):
+            context[f"{name}_fields"] = fields_html(form, live=live, wrap=wrap)
     return render(request, "meetings/meeting.html", context)
 
 
-def _sheet_rows(attendance: list[Attendance], *, editable: bool) -> SafeString:
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One row of a meeting's attendance as its page shows it."""
+
+    person_id: int
+    name: str
+    status: str
+    method: str
+    guest: bool
+    code: str | None
+
+
+def _sheet_rows(attendance: list[SheetRow], *, editable: bool) -> SafeString:
     """The attendance table's rows, written here rather than by the template (200 rows, each with
     a select of five statuses, were most of the page's time): for whoever manages the unit each
-    row's status is a select named `status_<person id>` (the sheet `meeting_attend` reads)."""
-    method = dict(Attendance.Method.choices)
+    row's status is a select named `status_<person id>` (the sheet `meeting_attend` reads).
+    Escaped as Django's `escape` does (`html.escape`), without its wrapping per value."""
+    method = {value: escape(label) for value, label in Attendance.Method.choices}
     if not editable:
-        return format_html_join(
-            "",
-            '<tr><th scope="row">{}{}</th><td>{}</td><td>{}</td></tr>',
-            (
-                (row.person.name, " (guest)" if row.guest else "", row.status, method.get(row.method, row.method))
+        return mark_safe(  # noqa: S308 (every value escaped)
+            "".join(
+                f'<tr><th scope="row">{escape(row.name)}{" (guest)" if row.guest else ""}</th>'
+                f"<td>{escape(row.status)}</td><td>{method.get(row.method, escape(row.method))}</td></tr>"
                 for row in attendance
-            ),
+            )
         )
     choices = {
-        status: format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (value, SafeString(" selected") if value == status else "", label)
-                for value, label in Attendance.Status.choices
-            ),
+        status: "".join(
+            f'<option value="{escape(value)}"{" selected" if value == status else ""}>{escape(label)}</option>'
+            for value, label in Attendance.Status.choices
         )
         for status in Attendance.Status.values
     }
-    return format_html_join(
-        "",
-        '<tr><th scope="row"><label for="id_status_{}">{}</label>{}</th>'
-        '<td><select name="status_{}" id="id_status_{}">{}</select></td><td>{}</td></tr>',
-        (
-            (
-                row.person_id,
-                row.person.name,
-                " (guest)" if row.guest else "",
-                row.person_id,
-                row.person_id,
-                choices.get(row.status, ""),
-                method.get(row.method, row.method),
-            )
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            f'<tr><th scope="row"><label for="id_status_{row.person_id:d}">{escape(row.name)}</label>'
+            f"{' (guest)' if row.guest else ''}</th>"
+            f'<td><select name="status_{row.person_id:d}" id="id_status_{row.person_id:d}">'
+            f"{choices.get(row.status, '')}</select></td><td>{method.get(row.method, escape(row.method))}</td></tr>"
             for row in attendance
-        ),
+        )
     )
 
 
@@ -704,8 +739,8 @@ def series_page(request: HttpRequest, org: str, series: int) -> HttpResponse:
         "unit": target.unit,
         "series": target,
         "place": "" if hidden else target.place,
-        "upcoming": list(occurrences.filter(start__gte=now)[:RECENT_PAST]),
-        "past": list(occurrences.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "upcoming": _listed(occurrences.filter(start__gte=now)[:RECENT_PAST], organization),
+        "past": _listed(occurrences.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST], organization),
         "form": form,
     }
     return render(request, "meetings/series.html", context)
