@@ -10,7 +10,9 @@ implementation would run for the same answer, measured in the same run:
 - a meeting page with 200 on its attendance list, as the district secretary;
 - one check-in tap through the host link (mark present, then undo; target under 20 ms and at
   most 5 queries);
-- the subtree calendar feed of the district (iCalendar, a year back and ahead);
+- the subtree calendar feed of the district (iCalendar, a year back and ahead): polled again,
+  polled with its ETag, its first request in a process, written again from the events kept,
+  and with nothing kept anywhere;
 - the standing of every member of the district today (the selector later issues use).
 
 Median of five runs after a warm-up, with the number of queries of each and the query plan of
@@ -64,7 +66,7 @@ def cases(scale, meetings) -> list[Case]:
 
     from grassroots.meetings.actions import create_feed
     from grassroots.meetings.feeds import _event_bytes
-    from grassroots.meetings.models import Attendance
+    from grassroots.meetings.models import Attendance, FeedToken, MeetingEvent
     from grassroots.meetings.selectors import standing_in
 
     org = scale.organization.slug
@@ -72,7 +74,7 @@ def cases(scale, meetings) -> list[Case]:
     secretary = signed_in(scale.secretary)
     # One client for the requests without a sign-in (a new one builds the middleware again).
     door = Client(SERVER_NAME="localhost")
-    _, secret = create_feed(owner=scale.secretary, organization=scale.organization, scope="subtree", unit=district)
+    feed, secret = create_feed(owner=scale.secretary, organization=scale.organization, scope="subtree", unit=district)
     now = timezone.now()
     d_lo, d_hi = district.path, district.path + "~"
     tapped = Attendance.objects.filter(meeting=assembly).order_by("person_id").values_list("person_id", flat=True)[0]
@@ -89,10 +91,34 @@ def cases(scale, meetings) -> list[Case]:
         assert rows, "the district has members"
 
     def cold_feed() -> None:
-        # Calendar clients ask for a feed again and again; the events it writes are kept (see
-        # grassroots.meetings.feeds). This is the first request, with nothing kept.
+        # Calendar clients ask for a feed again and again; its body is kept with the feed under
+        # its ETag, and each event it writes with its meeting (grassroots.meetings.views, .feeds).
+        # The first request of a process: nothing kept in its memory.
         _event_bytes.cache_clear()
         _fetch(door, f"/feeds/{secret}.ics")
+
+    def rewritten_feed() -> None:
+        # The body written again from the events kept in the database (after a change, e.g.).
+        FeedToken.objects.filter(pk=feed.pk).update(kept_etag="")
+        _event_bytes.cache_clear()
+        _fetch(door, f"/feeds/{secret}.ics")
+
+    def unkept_feed() -> None:
+        # Nothing kept anywhere: every event written through icalendar, and kept.
+        FeedToken.objects.filter(pk=feed.pk).update(kept_etag="")
+        MeetingEvent.objects.filter(meeting__unit__path__startswith=district.path).delete()
+        _event_bytes.cache_clear()
+        _fetch(door, f"/feeds/{secret}.ics")
+
+    etag = {}
+
+    def conditional_feed() -> None:
+        # A calendar client that kept the ETag of its last answer: 304 while nothing changed.
+        if "value" not in etag:
+            etag["value"] = door.get(f"/feeds/{secret}.ics")["ETag"]
+        response = door.get(f"/feeds/{secret}.ics", headers={"If-None-Match": etag["value"]})
+        if response.status_code != 304:
+            raise SystemExit(f"the feed asked with its ETag: {response.status_code}")
 
     year_ago = now - dt.timedelta(days=365)
     since = now - dt.timedelta(days=365)
@@ -140,8 +166,32 @@ def cases(scale, meetings) -> list[Case]:
             (d_lo, d_hi, year_ago),
         ),
         Case(
-            "district subtree feed, nothing kept (first request)",
+            "district subtree feed, polled with its ETag (304)",
+            conditional_feed,
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, first request of a process",
             cold_feed,
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, written again from the kept events",
+            rewritten_feed,
+            "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
+            "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
+            "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",
+            (d_lo, d_hi, year_ago),
+        ),
+        Case(
+            "district subtree feed, nothing kept anywhere",
+            unkept_feed,
             "SELECT m.id, m.uid, m.title, m.start, m.duration, m.place, m.status, m.sequence, u.name "
             "FROM meetings_meeting m JOIN organizations_unit u ON u.id = m.unit_id "
             "WHERE u.path >= %s AND u.path < %s AND m.start >= %s ORDER BY m.start, m.id",

@@ -8,6 +8,7 @@ flash message with every reason, and nothing has changed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 from django import forms
 from django.contrib import messages
@@ -34,6 +35,50 @@ class DayInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ListedSelect(forms.Select):
+    """Django's select for a flat list of choices, written here as `FirstChoicesSelect` writes its
+    own instead of one template per option (a meeting's 200 people were a template each).
+    Grouped choices keep Django's templates."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        if any(isinstance(label, list | tuple) for _, label in self.choices):
+            return super().render(name, value, attrs, renderer)
+        values, chosen, options = self.format_value(value), False, []
+        for option, label in self.choices:
+            selected = not chosen and str(option) in values
+            chosen |= selected
+            # Escaped as Django's `escape` does (`html.escape`), without its wrapping per value.
+            options.append(
+                f'<option value="{escape(str(option))}"{" selected" if selected else ""}>{escape(str(label))}</option>'
+            )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, SafeString("".join(options)))
+
+
+# Labels and widgets of unbound forms that depend on the form's class alone (see `fields_html`).
+_KEPT_FIELDS: dict[tuple, tuple[str, str]] = {}
+
+
+def fields_html(form: forms.Form, *, live: tuple[str, ...] = (), wrap: str = "<p>{}</p>") -> SafeString:
+    """Each field of a form as `label widget`, in `wrap`, as a template looping over the form
+    writes it. Of an unbound form, the labels and the widgets not named in `live` (those whose
+    choices are the request's) follow from the form's class alone: each is rendered through its
+    templates once per process (two templates per field were most of a page's time)."""
+    parts = []
+    for field in form:
+        if form.is_bound:
+            label, widget = field.label_tag(), str(field)
+        else:
+            key = (type(form), form.prefix, form.auto_id, field.name)
+            if key not in _KEPT_FIELDS:
+                _KEPT_FIELDS[key] = (field.label_tag(), "" if field.name in live else str(field))
+            label, widget = _KEPT_FIELDS[key]
+            if field.name in live:
+                widget = str(field)
+        parts.append(wrap.format(f"{label} {widget}"))
+    return SafeString("".join(parts))
 
 
 def cursor_page(request: HttpRequest, rows, **options) -> KeysetPage:

@@ -132,3 +132,49 @@ def test_a_subtree_feed_is_for_officers(org, tree, member):
     with pytest.raises(OutOfScope):
         actions.create_feed(owner=member, organization=org, scope="subtree", unit=tree["north"])
     assert not FeedToken.objects.exists()
+
+
+def test_a_feed_asked_again_reads_no_rows_and_its_events_are_kept(
+    client, org, elm, member, django_assert_max_num_queries, monkeypatch
+):
+    """A client with the feed's ETag is answered 304 from one aggregate; a new process (nothing
+    kept in memory) sends the body kept with the feed, or reads the events kept in the database;
+    a rename changes the feed at once."""
+    from grassroots.meetings import feeds
+    from grassroots.meetings.models import MeetingEvent
+
+    actions.schedule_meeting(unit=elm, title="Monthly", start=dt.datetime(2027, 1, 5, 19), by=BY)
+    actions.schedule_meeting(unit=elm, title="Extra", start=dt.datetime(2027, 2, 2, 19), by=BY)
+    url = _feed(client, member, org, "unit", elm)
+    first = client.get(url)
+    assert first.status_code == 200
+    assert MeetingEvent.objects.filter(meeting__unit=elm).count() == 2
+    with django_assert_max_num_queries(5):  # the feed, the owner's grants, one aggregate: no rows
+        again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and again.content == b""
+
+    feed = FeedToken.objects.get(owner=member)
+    assert feed.kept_etag == first["ETag"] and bytes(feed.kept_body) == first.content
+
+    # Another process, nothing in its memory: the body kept with the feed is sent; without it, the
+    # events kept in the database are read back, none written again.
+    feeds._event_bytes.cache_clear()
+
+    def no_writing(facts):
+        raise AssertionError(f"written again: {facts.summary}")
+
+    monkeypatch.setattr(feeds, "_event_bytes", no_writing)
+    assert client.get(url).content == first.content
+    FeedToken.objects.filter(pk=feed.pk).update(kept_etag="", kept_body=b"")
+    fresh = client.get(url)
+    assert fresh.content == first.content and fresh["ETag"] == first["ETag"]
+    monkeypatch.undo()
+
+    # A rename (no meeting changed): another ETag, the new name in every event, kept again.
+    units.rename_unit(unit=elm, name="Elm Hall", by=BY)
+    renamed = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert renamed.status_code == 200 and renamed["ETag"] != first["ETag"]
+    summaries = sorted(str(event["SUMMARY"]) for event in _calendar(renamed).walk("VEVENT"))
+    assert summaries == ["Extra (Elm Hall)", "Monthly (Elm Hall)"]
+    kept = MeetingEvent.objects.filter(meeting__unit=elm)
+    assert all(b"Elm Hall" in bytes(event.ical) for event in kept)

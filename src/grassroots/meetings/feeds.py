@@ -112,6 +112,33 @@ def _event_bytes(facts: _EventFacts) -> bytes:
     return event.to_ical()
 
 
+# Changes when the way an event is written changes, so no event kept by an earlier one is used.
+EVENT_WRITER = "1"
+
+
+def facts_digest(facts: _EventFacts) -> str:
+    """The digest of everything a VEVENT says (what `MeetingEvent.digest` keeps)."""
+    return hashlib.sha256(f"{EVENT_WRITER}{facts!r}".encode()).hexdigest()
+
+
+class KeptEvents:
+    """The VEVENTs a feed finds kept (by meeting id: digest and bytes, from `MeetingEvent`), and
+    the ones it had to write, for the caller to keep."""
+
+    def __init__(self, kept: dict[int, tuple[str, bytes]]):
+        self.kept = kept
+        self.written: dict[int, tuple[str, bytes]] = {}
+
+    def event(self, meeting: Meeting, facts: _EventFacts) -> bytes:
+        digest = facts_digest(facts)
+        found = self.kept.get(meeting.pk)
+        if found is not None and found[0] == digest:
+            return found[1]
+        body = _event_bytes(facts)
+        self.written[meeting.pk] = (digest, body)
+        return body
+
+
 @functools.lru_cache(maxsize=256)
 def _timezone(name: str) -> Timezone:
     """The VTIMEZONE of a zone (the same for every feed)."""
@@ -179,6 +206,7 @@ def calendar_of(
     meeting_page: Callable[[Meeting], str],
     series_page: Callable[[MeetingSeries], str],
     since: dt.datetime | None = None,
+    kept: KeptEvents | None = None,
 ) -> bytes:
     """The feed of these meetings (with their series, when they belong to one) as iCalendar bytes.
 
@@ -187,8 +215,13 @@ def calendar_of(
     rule gave it. A date the rule gives from `since` (default: as far back as feeds reach) up to
     the series' latest occurrence with no occurrence among `meetings` gets an EXDATE, and an
     occurrence whose date the rule no longer gives (it was edited since) is an event of its own:
-    expanded, the feed holds exactly these meetings."""
+    expanded, the feed holds exactly these meetings. With `kept`, each meeting's VEVENT is the
+    one kept when it still says the same, and the ones written are in `kept.written`."""
     since = since or timezone.now() - FEED_HISTORY
+
+    def vevent(meeting: Meeting, facts: _EventFacts) -> bytes:
+        return kept.event(meeting, facts) if kept is not None else _event_bytes(facts)
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -201,7 +234,7 @@ def calendar_of(
         series = meeting.series
         zones.add(meeting.time_zone)
         if series is None:
-            events.append(_event_bytes(_facts(meeting, officer=officer(meeting), page=meeting_page(meeting))))
+            events.append(vevent(meeting, _facts(meeting, officer=officer(meeting), page=meeting_page(meeting))))
             continue
         every.setdefault(series.pk, series)
         of_series.setdefault(series.pk, []).append(meeting)
@@ -216,13 +249,13 @@ def calendar_of(
             day = occurrence_day(meeting, series)
             page = meeting_page(meeting)
             if day not in given:
-                events.append(_event_bytes(_facts(meeting, officer=officer(meeting), page=page)))
+                events.append(vevent(meeting, _facts(meeting, officer=officer(meeting), page=page)))
                 continue
             held.add(day)
             if not _follows_rule(meeting, series):
                 recurrence = nominal(day, first_local).replace(tzinfo=series.zone)
                 facts = _facts(meeting, officer=officer(meeting), page=page, series=series, recurrence_id=recurrence)
-                events.append(_event_bytes(facts))
+                events.append(vevent(meeting, facts))
         skipped = [
             day for day in rule_days if day not in held and aware(nominal(day, first_local), series.zone) >= since
         ]
@@ -233,17 +266,3 @@ def calendar_of(
         calendar.add_component(event)
     head, end = calendar.to_ical().rsplit(b"END:VCALENDAR", 1)
     return b"".join([head, *events, b"END:VCALENDAR", end])
-
-
-def last_changed(meetings: Iterable[Meeting], default: dt.datetime) -> dt.datetime:
-    """When the feed of these meetings last changed: the latest change of a meeting or its series."""
-    moments = [default]
-    for meeting in meetings:
-        moments.append(meeting.updated_at)
-        if meeting.series is not None:
-            moments.append(meeting.series.updated_at)
-    return max(moments)
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

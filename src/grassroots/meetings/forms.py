@@ -8,7 +8,7 @@ from typing import cast
 from django import forms
 
 from grassroots.constitution import Constitution
-from grassroots.web import ActionForm
+from grassroots.web import ActionForm, ListedSelect
 
 from .models import Attendance, Decision, PlaceVisibility
 
@@ -86,8 +86,13 @@ class DecisionForm(ActionForm):
     yes = forms.IntegerField(label="Yes", min_value=0, max_value=1_000_000, required=False)
     no = forms.IntegerField(label="No", min_value=0, max_value=1_000_000, required=False)
     abstain = forms.IntegerField(label="Abstain", min_value=0, max_value=1_000_000, required=False)
-    agenda_item = forms.TypedChoiceField(label="On the item", coerce=int, required=False, empty_value=None)
-    responsible = forms.TypedChoiceField(label="Responsible", coerce=int, required=False, empty_value=None)
+    agenda_item = forms.TypedChoiceField(
+        label="On the item", coerce=int, required=False, empty_value=None, widget=ListedSelect
+    )
+    # Everyone on the meeting's list (hundreds at an assembly): options written without a template each.
+    responsible = forms.TypedChoiceField(
+        label="Responsible", coerce=int, required=False, empty_value=None, widget=ListedSelect
+    )
     due = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, items: list[tuple[int, str]], people: list[tuple[int, str]], **kwargs):
@@ -99,7 +104,7 @@ class DecisionForm(ActionForm):
 class ApproveMinutesForm(ActionForm):
     """At a later meeting: approve the latest minutes of an earlier one, by a carried decision."""
 
-    minutes = forms.TypedChoiceField(label="Minutes of", coerce=int)
+    minutes = forms.TypedChoiceField(label="Minutes of", coerce=int, widget=ListedSelect)
     yes = forms.IntegerField(label="Yes", min_value=0, max_value=1_000_000, required=False)
     no = forms.IntegerField(label="No", min_value=0, max_value=1_000_000, required=False)
     abstain = forms.IntegerField(label="Abstain", min_value=0, max_value=1_000_000, required=False)
@@ -111,7 +116,7 @@ class ApproveMinutesForm(ActionForm):
 
 class AgendaItemForm(ActionForm):
     title = forms.CharField(label="Agenda item", max_length=300)
-    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None)
+    parent = forms.TypedChoiceField(label="Under", coerce=int, required=False, empty_value=None, widget=ListedSelect)
 
     def __init__(self, *args, items: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)

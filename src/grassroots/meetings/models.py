@@ -135,6 +135,21 @@ class Meeting(models.Model):
         return self.unit.organization.constitution.meeting_kinds.get(self.kind, self.kind)
 
 
+class MeetingEvent(models.Model):
+    """A meeting's VEVENT as a calendar feed last wrote it (by the `icalendar` library), with the
+    digest of everything it says (`feeds.facts_digest`): kept in the database, so the first
+    request of a feed in any process reads its events instead of writing each again. A meeting
+    whose VEVENT now says something else (it changed, its unit was renamed, another reader sees
+    its place otherwise) has another digest, and its event is written and kept again."""
+
+    meeting = models.OneToOneField(Meeting, primary_key=True, on_delete=models.CASCADE, related_name="calendar_event")
+    digest = models.CharField(max_length=64)
+    ical = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"VEVENT of {self.meeting_id}"
+
+
 class Attendance(models.Model):
     """One person at one meeting: invited, registered, excused, present or absent; when they
     arrived, how it was recorded, by whom and when. `code` is a registration's one-time check-in code."""
@@ -267,6 +282,10 @@ class FeedToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The body last written and its ETag (`views.meeting_feed`): the next request with the same
+    # ETag, in any process, sends it again without reading a meeting.
+    kept_etag = models.CharField(max_length=34, blank=True, default="")
+    kept_body = models.BinaryField(default=b"")
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils import timezone
 from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
 from grassroots.constitution.meeting_rules import Standing, quorum_required, standing, standing_window
 from grassroots.ids import is_row_id
-from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.models import Organization, Unit, UnitEvent
 from grassroots.people.models import Membership, Person
 
 from .hostlink import host_window, read_host_token
@@ -251,7 +251,7 @@ def feed_meetings(
     meetings = (
         meetings_visible_to(user, organization)
         .select_related(None)
-        .select_related("unit", "series__unit")
+        .select_related("unit", "series__unit", "calendar_event")
         .defer("host_key", "walk_ins", "created_at", "unit__created_on", "series__unit__created_on")
     )
     meetings = meetings.filter(start__gte=timezone.now() - FEED_HISTORY)
@@ -264,6 +264,23 @@ def feed_meetings(
     return meetings.order_by("start", "id")
 
 
+def kept_events(rows: Iterable[Meeting]) -> dict[int, tuple[str, bytes]]:
+    """The VEVENTs kept for these meetings (from `feed_meetings`, which reads them along):
+    meeting id to digest and bytes."""
+    kept = {}
+    for meeting in rows:
+        event = getattr(meeting, "calendar_event", None)
+        if event is not None:
+            kept[meeting.pk] = (event.digest, bytes(event.ical))
+    return kept
+
+
+def kept_feed_body(feed: FeedToken, etag: str) -> bytes | None:
+    """The feed's body kept under this ETag, if that is the one kept."""
+    body = FeedToken.objects.filter(pk=feed.pk, kept_etag=etag).values_list("kept_body", flat=True).first()
+    return None if body is None else bytes(body)
+
+
 def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[Meeting]:
     """A feed's meetings (from `feed_meetings`), each unit given the organization read once."""
     rows = list(meetings)
@@ -272,6 +289,54 @@ def feed_rows(meetings: QuerySet[Meeting], organization: Organization) -> list[M
         if meeting.series is not None:
             meeting.series.unit.organization = organization
     return rows
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed's meetings are as of now, in a few numbers: a meeting added, removed (or out
+    of the window), changed (its `updated_at` and `sequence`), a series changed, or any unit's
+    recorded step (a rename is one: a unit's name is in its events) changes one of them."""
+
+    count: int
+    ids: int
+    sequences: int
+    changed: dt.datetime | None  # the latest change of a meeting
+    series_changed: dt.datetime | None  # the latest change of a series of one of them
+    unit_step: int | None  # the latest unit event of the installation
+
+    def key(self) -> str:
+        return repr(
+            (
+                self.count,
+                self.ids,
+                self.sequences,
+                self.changed and self.changed.isoformat(),
+                self.series_changed and self.series_changed.isoformat(),
+                self.unit_step,
+            )
+        )
+
+
+def feed_state(meetings: QuerySet[Meeting]) -> FeedState:
+    """The state of a feed's meetings (from `feed_meetings`), read in one query without reading
+    the rows: a calendar client asking again is answered from it (the feed's ETag)."""
+    last_step = UnitEvent.objects.order_by("-id").values("id")[:1]
+    row = meetings.order_by().aggregate(
+        count=Count("id"),
+        ids=Sum("id"),
+        sequences=Sum("sequence"),
+        changed=Max("updated_at"),
+        series_changed=Max("series__updated_at"),
+        unit_step=Max(Subquery(last_step)),
+    )
+    return FeedState(
+        count=row["count"],
+        ids=row["ids"] or 0,
+        sequences=row["sequences"] or 0,
+        changed=row["changed"],
+        series_changed=row["series_changed"],
+        unit_step=row["unit_step"],
+    )
 
 
 def latest_occurrences(series_ids: Iterable[int]) -> dict[int, dt.datetime]:
@@ -305,6 +370,7 @@ def feed_by_digest(digest: str) -> FeedToken | None:
     return (
         FeedToken.objects.filter(digest=digest, revoked_at__isnull=True, owner__is_active=True)
         .select_related("owner", "organization", "unit")
+        .defer("kept_body")
         .first()
     )
 
@@ -339,7 +405,18 @@ def host_list(meeting: Meeting) -> list[Attendance]:
     )
 
 
-def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None) -> Attendance | None:
+class Registered(Protocol):
+    """An attendance row as far as a registration needs it (a model row, or a page's plain row)."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+def registration_of(user, meeting: Meeting, rows: Sequence[Registered] | None = None) -> Registered | None:
     """The user's own registration for a meeting (with its one-time code), if they have one;
     found among `rows` when given (the meeting's attendance as the user sees it, which holds
     their own row), else read."""
@@ -363,6 +440,16 @@ def registration_of(user, meeting: Meeting, rows: list[Attendance] | None = None
 def agenda_items(agenda: list[AgendaItem]) -> list[AgendaItem]:
     """The items of an agenda as `agenda_of` gives it, sub-items after their item."""
     return [entry for item in agenda for entry in (item, *getattr(item, "children", []))]
+
+
+def counts_and_guests_of(meeting: Meeting) -> tuple[dict[str, int], int]:
+    """`counts_of` and `guests_of` in one query (a meeting's page shows both)."""
+    row = Attendance.objects.filter(meeting=meeting).aggregate(
+        present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+        expected=Count("id", filter=Q(status__in=EXPECTED)),
+        guests=Count("id", filter=Q(status=Attendance.Status.PRESENT, guest=True)),
+    )
+    return {"present": row["present"], "expected": row["expected"]}, row["guests"] + meeting.walk_ins
 
 
 def guests_of(meeting: Meeting) -> int:

@@ -3,27 +3,34 @@ forms that change it, the user's calendar feed addresses, and the feeds themselv
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from html import escape
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from grassroots.access import OutOfScope, Right
+from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import refusal_message
+from grassroots.web import fields_html, refusal_message
 
 from . import actions, selectors
-from .feeds import calendar_of, etag_of, last_changed
+from .feeds import KeptEvents, calendar_of
 from .forms import (
     AgendaItemForm,
     AgendaMoveForm,
@@ -85,13 +92,50 @@ def unit_meetings(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     context = {
         "organization": organization,
         "unit": target,
-        "upcoming": list(meetings.filter(start__gte=now)[:RECENT_PAST]),
-        "past": list(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "upcoming": _listed(meetings.filter(start__gte=now)[:RECENT_PAST], organization),
+        "past": _listed(meetings.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST], organization),
         "series": list(selectors.series_of_unit(_user(request), target)),
         "form": form,
+        "plan_fields": _plan_fields(form) if form is not None else "",
         "zone": target.meeting_time_zone,
     }
     return render(request, "meetings/unit_meetings.html", context)
+
+
+def _listed(meetings: QuerySet[Meeting], organization: Organization) -> SafeString:
+    """The rows of a list of meetings (`_meeting_rows.html`): when (local, as the `timezone` and
+    `date` filters write it), the title linked to the meeting's page, status, present / expected.
+    Written here: a template row with its filters and reversed address was most of the list's
+    time. Only the columns shown are read (not each row's unit and organization)."""
+    page = reverse("meeting", args=[organization.slug, 0]).removesuffix("0/")
+    rows = meetings.select_related(None).only("id", "title", "start", "time_zone", "status")
+    html = "".join(
+        "<tr>"
+        f"<td>{escape(dateformat.format(meeting.start.astimezone(meeting.zone), 'D j M Y, H:i'))}</td>"
+        f'<th scope="row"><a href="{escape(page)}{meeting.pk:d}/">{escape(meeting.title)}</a></th>'
+        f"<td>{escape(meeting.get_status_display())}</td>"
+        f"<td>{meeting.present:d} / {meeting.expected:d}</td>"  # type: ignore[attr-defined]
+        "</tr>"
+        for meeting in rows
+    )
+    return mark_safe(html or '<tr><td colspan="4">None.</td></tr>')  # noqa: S308 (every value escaped)
+
+
+_BLANK_PLAN_FIELDS: dict[tuple, SafeString] = {}
+
+
+def _plan_fields(form: MeetingForm) -> SafeString:
+    """The fields of the form that plans a meeting. Unposted, they are the same for every unit
+    of an organization with the same kinds of meeting: written once per process (fourteen
+    widget and label templates were a third of the meetings page's time)."""
+    if form.is_bound:
+        return render_to_string("meetings/_form_fields.html", {"form": form})
+    kinds = tuple(form.fields["kind"].choices)  # type: ignore[attr-defined]
+    if kinds not in _BLANK_PLAN_FIELDS:
+        if len(_BLANK_PLAN_FIELDS) >= 64:
+            _BLANK_PLAN_FIELDS.clear()
+        _BLANK_PLAN_FIELDS[kinds] = render_to_string("meetings/_form_fields.html", {"form": form})
+    return _BLANK_PLAN_FIELDS[kinds]
 
 
 @login_required
@@ -101,9 +145,12 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
     unit = target.unit
     may_manage = may(_user(request), Right.MANAGE_UNITS, unit)
-    attendance = list(selectors.attendance_of(_user(request), target))
+    # What the page shows of each row and its person, as plain rows (a person row holds much
+    # more, and 400 model objects were a sixth of the page's time).
+    shown = ("person_id", "person__name", "status", "method", "guest", "code")
+    attendance = [SheetRow(*row) for row in selectors.attendance_of(_user(request), target).values_list(*shown)]
     agenda = selectors.agenda_of(target)
-    counts = selectors.counts_of(target)
+    counts, guests = selectors.counts_and_guests_of(target)
     mine = selectors.registration_of(_user(request), target, attendance)
     own = selectors.own_row(_user(request), target)
     now = timezone.now()
@@ -130,21 +177,16 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "decisions": list(target.decisions.select_related("agenda_item", "responsible").order_by("id")),
         "minutes": list(target.minutes_versions.select_related("approved_by__meeting").order_by("-version")[:1]),
         "may_manage": may_manage,
-        "attendance_form": AttendanceGridForm(
-            people=[(row.person_id, row.person.name, row.status) for row in attendance]
-        )
-        if may_manage
-        else None,
+        "sheet": _sheet_rows(attendance, editable=may_manage),
         "sheet_form": SheetFileForm() if may_manage else None,
-        "statuses": Attendance.Status.choices,
         "decision_form": DecisionForm(
             items=[(item.pk, item.title) for item in agenda_items(agenda)],
-            people=[(row.person_id, row.person.name) for row in attendance],
+            people=[(row.person_id, row.name) for row in attendance],
         )
         if may_manage
         else None,
         "approve_form": ApproveMinutesForm(minutes=approvable) if may_manage and approvable else None,
-        "guests": selectors.guests_of(target),
+        "guests": guests,
         "own": own,
         "may_register": own is not None
         and target.status == "planned"
@@ -157,7 +199,63 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
         "minutes_form": MinutesForm() if may_manage else None,
     }
+    # The forms' fields; the labels and the widgets whose choices are not this meeting's are
+    # written once per process (web.fields_html).
+    for name, live, wrap in (
+        ("agenda", ("parent",), "{}"),
+        ("sheet", (), "<p>{}</p>"),
+        ("decision", ("agenda_item", "responsible"), "<p>{}</p>"),
+        ("approve", ("minutes",), "<p>{}</p>"),
+        ("minutes", (), "{}"),
+    ):
+        form = context[f"{name}_form"]
+        if isinstance(form, forms.Form):
+            context[f"{name}_fields"] = fields_html(form, live=live, wrap=wrap)
     return render(request, "meetings/meeting.html", context)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One row of a meeting's attendance as its page shows it."""
+
+    person_id: int
+    name: str
+    status: str
+    method: str
+    guest: bool
+    code: str | None
+
+
+def _sheet_rows(attendance: list[SheetRow], *, editable: bool) -> SafeString:
+    """The attendance table's rows, written here rather than by the template (200 rows, each with
+    a select of five statuses, were most of the page's time): for whoever manages the unit each
+    row's status is a select named `status_<person id>` (the sheet `meeting_attend` reads).
+    Escaped as Django's `escape` does (`html.escape`), without its wrapping per value."""
+    method = {value: escape(label) for value, label in Attendance.Method.choices}
+    if not editable:
+        return mark_safe(  # noqa: S308 (every value escaped)
+            "".join(
+                f'<tr><th scope="row">{escape(row.name)}{" (guest)" if row.guest else ""}</th>'
+                f"<td>{escape(row.status)}</td><td>{method.get(row.method, escape(row.method))}</td></tr>"
+                for row in attendance
+            )
+        )
+    choices = {
+        status: "".join(
+            f'<option value="{escape(value)}"{" selected" if value == status else ""}>{escape(label)}</option>'
+            for value, label in Attendance.Status.choices
+        )
+        for status in Attendance.Status.values
+    }
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            f'<tr><th scope="row"><label for="id_status_{row.person_id:d}">{escape(row.name)}</label>'
+            f"{' (guest)' if row.guest else ''}</th>"
+            f'<td><select name="status_{row.person_id:d}" id="id_status_{row.person_id:d}">'
+            f"{choices.get(row.status, '')}</select></td><td>{method.get(row.method, escape(row.method))}</td></tr>"
+            for row in attendance
+        )
+    )
 
 
 def _managers_only(request: HttpRequest, unit: Unit) -> None:
@@ -332,7 +430,10 @@ def feed_revoke(request: HttpRequest, org: str, feed: int) -> HttpResponse:
 @require_GET
 def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
     """A calendar feed by its secret address, read with its owner's rights as they are today; an
-    unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply."""
+    unknown or revoked address is 404. ETag and Last-Modified let calendar clients ask cheaply:
+    both come from one aggregate of the meetings (`selectors.feed_state`), so a client asking
+    again is answered 304 before any row is read, and a body once written is kept with the feed
+    under its ETag (sent again by any process while nothing changed)."""
     feed = selectors.feed_by_digest(actions.feed_digest(secret))
     if feed is None:
         raise Http404("no such feed")
@@ -349,35 +450,69 @@ def meeting_feed(request: HttpRequest, secret: str) -> HttpResponse:
             owner, organization, unit=feed.unit, subtree=feed.scope == FeedToken.Scope.SUBTREE
         )
         name = f"{feed.unit.name}: meetings"
-    rows = selectors.feed_rows(meetings, organization)
     slug = organization.slug
-    # Whether the owner sees officers' places, once per unit; each meeting page's address from
-    # one reversed address (hundreds of meetings, a handful of units).
-    officer_of: dict[int, bool] = {}
+    # Each meeting page's address from one reversed address (hundreds of meetings).
     page = request.build_absolute_uri(reverse("meeting", args=[slug, 0])).removesuffix("/0/")
+    state = selectors.feed_state(meetings)
+    # The body follows from the meetings' state, the owner's rights (which meetings, whose
+    # places), the constitution's names of the kinds, the addresses and the day (how far back):
+    # their digest is the ETag, known before any row is read or any event written.
+    grants = grants_for(owner, organization.pk)
+    key = repr(
+        (
+            feed.pk,
+            feed.created_at.isoformat(),
+            name,
+            page,
+            state.key(),
+            is_operator(owner),
+            grants.everything,
+            sorted((path, sorted(rights)) for path, rights in grants.posts),
+            sorted(organization.constitution.meeting_kinds.items()),
+            timezone.now().date().isoformat(),
+        )
+    )
+    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    changed = max(moment for moment in (feed.created_at, state.changed, state.series_changed) if moment is not None)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(changed.timestamp()),
+        "Cache-Control": "private, max-age=300",
+    }
+    # If-None-Match decides when given; If-Modified-Since otherwise: a 304 writes nothing.
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(changed.timestamp()))
+    if not_modified is not None:
+        for header, value in headers.items():
+            not_modified[header] = value
+        return not_modified
+    # The same state gives the same body: the one kept with the feed when its ETag is this one.
+    body = selectors.kept_feed_body(feed, etag) if feed.kept_etag == etag else None
+    if body is None:
+        body = _feed_body(request, owner, slug, page, name, selectors.feed_rows(meetings, organization))
+        actions.keep_feed_body(feed=feed, etag=etag, body=body)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def _feed_body(request: HttpRequest, owner, slug: str, page: str, name: str, rows: list[Meeting]) -> bytes:
+    officer_of: dict[int, bool] = {}
 
     def officer(m) -> bool:
+        # Whether the owner sees officers' places, once per unit.
         if m.unit_id not in officer_of:
             officer_of[m.unit_id] = selectors.sees_hidden_places(owner, m.unit)
         return officer_of[m.unit_id]
 
+    kept = KeptEvents(selectors.kept_events(rows))
     body = calendar_of(
         rows,
         name=name,
         officer=officer,
         meeting_page=lambda m: f"{page}/{m.pk}/",
         series_page=lambda s: request.build_absolute_uri(reverse("meeting_series", args=[slug, s.pk])),
+        kept=kept,
     )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag_of(body)
-    changed = last_changed(rows, default=feed.created_at)
-    response["Last-Modified"] = http_date(changed.timestamp())
-    response["Cache-Control"] = "private, max-age=300"
-    # If-None-Match (the body's own hash) decides when given; If-Modified-Since otherwise.
-    conditional = get_conditional_response(
-        request, etag=response["ETag"], last_modified=int(changed.timestamp()), response=response
-    )
-    return conditional or response
+    actions.keep_events(kept.written)
+    return body
 
 
 @login_required
@@ -604,8 +739,8 @@ def series_page(request: HttpRequest, org: str, series: int) -> HttpResponse:
         "unit": target.unit,
         "series": target,
         "place": "" if hidden else target.place,
-        "upcoming": list(occurrences.filter(start__gte=now)[:RECENT_PAST]),
-        "past": list(occurrences.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST]),
+        "upcoming": _listed(occurrences.filter(start__gte=now)[:RECENT_PAST], organization),
+        "past": _listed(occurrences.filter(start__lt=now).order_by("-start", "-id")[:RECENT_PAST], organization),
         "form": form,
     }
     return render(request, "meetings/series.html", context)

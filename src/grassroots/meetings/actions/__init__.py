@@ -9,7 +9,7 @@ from .attendance import (
     register_self,
 )
 from .checkin import issue_host_link, register, revoke_host_link, scan, tap, walk_in
-from .feeds import create_feed, feed_digest, revoke_feed
+from .feeds import create_feed, feed_digest, keep_events, keep_feed_body, revoke_feed
 from .meetings import (
     CHECK_IN_OPENS,
     cancel_meeting,
@@ -45,6 +45,8 @@ __all__ = [
     "close_agenda_item",
     "create_feed",
     "feed_digest",
+    "keep_events",
+    "keep_feed_body",
     "issue_host_link",
     "register",
     "revoke_host_link",

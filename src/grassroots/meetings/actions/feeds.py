@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from grassroots.access import OutOfScope, Right, grants_for
@@ -14,7 +14,7 @@ from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 
-from ..models import FeedToken
+from ..models import FeedToken, MeetingEvent
 
 
 def feed_digest(secret: str) -> str:
@@ -74,3 +74,26 @@ def revoke_feed(*, feed: FeedToken, by) -> FeedToken:
                 changes={"revoked": [None, True]},
             )
     return feed
+
+
+def keep_events(written: dict[int, tuple[str, bytes]]) -> None:
+    """Keep the VEVENTs a feed request wrote (meeting id: digest and bytes) for every later
+    request in any process: one upsert, in meeting order (two feeds keeping the same meetings at
+    once take their rows in the same order). Not audited: a copy of what the meetings say, which
+    anyone may write again. A meeting deleted meanwhile keeps nothing, and nothing else fails."""
+    if not written:
+        return
+    rows = [MeetingEvent(meeting_id=pk, digest=digest, ical=body) for pk, (digest, body) in sorted(written.items())]
+    try:
+        with transaction.atomic():
+            MeetingEvent.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["meeting"], update_fields=["digest", "ical"]
+            )
+    except IntegrityError:
+        pass  # a meeting went away while its feed was written: the next request keeps the others
+
+
+def keep_feed_body(*, feed: FeedToken, etag: str, body: bytes) -> None:
+    """Keep a feed's body under its ETag (one `UPDATE`), for its next request in any process.
+    Not audited, like `keep_events`: the body follows from the meetings and the owner's rights."""
+    FeedToken.objects.filter(pk=feed.pk).update(kept_etag=etag, kept_body=body)
