@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import NamedTuple
 
-from django.db.models import CharField, Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import CharField, Count, F, FilteredRelation, Func, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from grassroots.access import NotVisible, Right, grants_for, restrict
@@ -171,13 +171,20 @@ def people_listing(
     user, organization: Organization, query: str = "", *, unit: Unit | None = None, status: str = ""
 ) -> QuerySet:
     """`search_people` as plain rows of `LISTING_FIELDS` (unit slug, status and start of the current
-    membership, or None), in one query however many people match: for streaming a long list."""
-    current = Membership.objects.current().filter(person=OuterRef("pk"))
+    membership, or None), in one query however many people match: for streaming a long list.
+
+    Every row is wanted, so only the whole organization walks its name index; a search or a
+    subtree reads its matches by their own indexes and sorts them (walking a million names to
+    keep 50,000 "anna" took 8.7 s on SQLite). The current membership (at most one, a constraint)
+    is one join, not a subquery per column."""
     people = search_people(user, organization, query, unit=unit, status=status).prefetch_related(None)
+    people = people.select_related(None).annotate(
+        current=FilteredRelation("memberships", condition=Q(memberships__end__isnull=True))
+    )
+    if query or unit is not None or not grants_for(user, organization.pk).everything:
+        people = people.order_by(_Unindexed("name"), "pk")
     return people.annotate(
-        unit=Subquery(current.values("unit__slug")[:1]),
-        status=Subquery(current.values("status")[:1]),
-        since=Subquery(current.values("start")[:1]),
+        unit=F("current__unit__slug"), status=F("current__status"), since=F("current__start")
     ).values(*LISTING_FIELDS)
 
 
