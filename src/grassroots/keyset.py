@@ -17,6 +17,15 @@ from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
 
+# A list by name may annotate the name under this alias, as the plan it wants reads it (see
+# `people.selectors.search_people`): its pages order and continue by the alias, in the same order.
+SORTED_NAME = "sorted_name"
+
+
+def name_key(rows: QuerySet, name: str = "name") -> str:
+    """The field a list orders and pages by for `name`: `SORTED_NAME` when the list annotated it."""
+    return SORTED_NAME if name == "name" and SORTED_NAME in rows.query.annotations else name
+
 
 def encode_cursor(name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([name, pk]).encode()).decode().rstrip("=")
@@ -65,6 +74,7 @@ def keyset_page(
     key = decode_cursor(after) if after else None
     if after and key is None:
         raise InvalidCursor
+    name = name_key(rows, name)
     if key is not None:
         # `name >= n` first, as a range the name index answers, then the tie-break within it.
         rows = rows.filter(**{f"{name}__gte": key[0]}).filter(Q(**{f"{name}__gt": key[0]}) | Q(**{f"{pk}__gt": key[1]}))

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from grassroots.access import OutOfScope
 from grassroots.audit.models import AuditRecord
 from grassroots.errors import ActionRefused
+from grassroots.keyset import keyset_page
 from grassroots.organizations.models import OfficerPost
 from grassroots.people import actions
 from grassroots.people.models import Consent, Membership, Person
@@ -30,7 +31,7 @@ from grassroots.people.normalize import (
     search_key,
     search_keys,
 )
-from grassroots.people.selectors import duplicates_visible_to, search_people, values_to_check
+from grassroots.people.selectors import duplicates_visible_to, reads_scope, search_people, values_to_check
 from tests.support import builders
 
 OPERATOR = "test"
@@ -195,6 +196,38 @@ def test_search_filters_by_unit_subtree_and_status(org, tree):
     assert names(search_people(OPERATOR, org, "ada", unit=north)) == ["Ada Candidate"]
     assert names(search_people(OPERATOR, org, "ada", status="candidate")) == ["Ada Candidate", "Ada Southern"]
     assert names(search_people(OPERATOR, org, "ada", unit=north, status="member")) == []
+
+
+def test_a_small_scope_is_read_by_its_path_and_pages_in_name_order(org, tree):
+    """A district secretary's people (a scope of a few) are read by the path range and sorted, their
+    name an expression no index orders: the same people in the same order (name, then id) page
+    after page by cursor as the organization's name index gives, for the list and a search."""
+    secretary = builders.officer(org, tree["north"], "secretary", "north@example.org", member_of=tree["elm"])
+    for name, unit in [("Ada Elm", "elm"), ("Ada Elm", "oak"), ("ada Oak", "oak"), ("Émile Adams", "elm")]:
+        builders.person(org, name, unit=tree[unit], status="member", on=builders.START, allow_duplicate=True)
+    builders.person(org, "Ada South", unit=tree["ash"], status="member", on=builders.START)
+    assert reads_scope(secretary, org) and not reads_scope(OPERATOR, org)
+    assert "|| '')" in str(search_people(secretary, org, "ada").query)
+    assert "|| '')" not in str(search_people(OPERATOR, org, "ada").query)
+    north = tree["north"].path
+
+    for query in ("", "ada"):
+        everyone = list(search_people(OPERATOR, org, query).order_by("name", "pk"))
+        expected = [person.pk for person in everyone if person.unit_path.startswith(north)]
+        seen, after = [], None
+        while True:
+            page = keyset_page(search_people(secretary, org, query), after=after, size=2)
+            seen += [person.pk for person in page.rows]
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+        assert seen == expected
+    assert names(Person.objects.filter(pk__in=seen).order_by("name", "pk")) == [
+        "Ada Elm",
+        "Ada Elm",
+        "ada Oak",
+        "Émile Adams",
+    ]
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")

@@ -11,7 +11,7 @@ from ninja.errors import ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from grassroots.api.schemas import NO_NUL
-from grassroots.keyset import InvalidCursor, keyset_page
+from grassroots.keyset import InvalidCursor, keyset_page, name_key
 
 MAX_PAGE = 500
 COUNTED = 1000  # a list by name counts at most this many rows; beyond, its `count` is null
@@ -52,7 +52,7 @@ class CursorPagination(Pagination):
                 reason = InvalidCursor.message.partition(": ")[2]
                 raise ValidationError([{"loc": ["query", "after"], "msg": reason, "type": "value_error"}]) from None
             return {"items": page.rows, "count": None, "next": page.next_cursor}
-        rows = queryset.order_by("name", "pk")[pagination.offset :]
+        rows = queryset.order_by(name_key(queryset), "pk")[pagination.offset :]
         page = keyset_page(rows, after=None, size=limit, ordered=True)
         return {"items": page.rows, "count": counted(queryset), "next": page.next_cursor}
 

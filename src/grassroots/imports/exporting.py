@@ -32,14 +32,19 @@ def neutralize(value: str) -> str:
     return value
 
 
+# The first characters `neutralize` may change a value for: every other value is written as it is.
+_RISKY_START = frozenset(FORMULA_START) | {"'"}
+
+
 def write_csv(path: Path, header: Iterable[str], rows: Iterable[tuple]) -> int:
     """Write a UTF-8 CSV (with a BOM, so spreadsheets read the accents); returns the row count."""
     count = 0
+    risky = _RISKY_START
     with path.open("w", newline="", encoding="utf-8-sig") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([neutralize(value) for value in row])
+            writer.writerow([neutralize(value) if value[:1] in risky else value for value in row])
             count += 1
     return count
 
@@ -96,22 +101,22 @@ def export_rows(people, by: Actor):
         page = people
         if after is not None:  # `unit_path >= p` first, a range of the index; then the tie-break
             page = page.filter(unit_path__gte=after[0]).filter(Q(unit_path__gt=after[0]) | Q(pk__gt=after[1]))
-        chunk = list(page.order_by("unit_path", "id").values_list(*columns, "unit_path")[:EXPORT_CHUNK])
+        page = page.order_by("unit_path", "id")[:EXPORT_CHUNK]
+        chunk = list(page.values_list(*columns, "unit_path"))
         if not chunk:
             return
         after = (chunk[-1][-1], chunk[-1][0])
-        yield from _export_chunk([row[:-1] for row in chunk], by)
+        # The chunk's people again as a subquery (one range of the path index) rather than a list
+        # of 5,000 ids, each prepared by Django as a parameter of its own.
+        yield from _export_chunk([row[:-1] for row in chunk], page.values("pk"), by)
         if len(chunk) < EXPORT_CHUNK:
             return
 
 
-def _export_chunk(chunk: list[tuple], by: Actor):
-    if not chunk:
-        return
-    ids = [person[0] for person in chunk]
+def _export_chunk(chunk: list[tuple], people, by: Actor):
     memberships: dict[int, tuple] = {}
     # Each person's current membership, else the one that ended last: a past member comes back as one.
-    latest_first = Membership.objects.filter(person_id__in=ids).order_by("person_id", "-start", "-id")
+    latest_first = Membership.objects.filter(person_id__in=people).order_by("person_id", "-start", "-id")
     for person_id, unit_id, status, start, end in latest_first.values_list(
         "person_id", "unit_id", "status", "start", "end"
     ):

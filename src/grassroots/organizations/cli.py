@@ -247,10 +247,12 @@ def tree(
     rows = tree_of(operator(), organization, as_of=parse_date(as_of, "--as-of"))
     if as_json:
         # Whole, written a unit at a time: ten thousand units never make one string in memory.
-        sys.stdout.write("[")
+        # One encoder for every row (`json.dumps` with an option builds a new one each call).
+        encode, write = json.JSONEncoder(ensure_ascii=False).encode, sys.stdout.write
+        write("[")
         for number, row in enumerate(rows):
-            sys.stdout.write(("," if number else "") + "\n  " + json.dumps(row.as_dict(), ensure_ascii=False))
-        sys.stdout.write("\n]\n" if rows else "]\n")
+            write(("," if number else "") + "\n  " + encode(row.as_dict()))
+        write("\n]\n" if rows else "]\n")
         return
     kinds = organization.constitution.unit_kinds
     # On a narrow terminal long values wrap (or fold, for a slug): nothing is cut off.

@@ -105,11 +105,12 @@ def person_list(
     if limit is not None:
         rows = rows[:limit]
     write = sys.stdout.write
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every row
     write("[" if as_json else "\t".join(LISTING_FIELDS) + "\n")
     for number, row in enumerate(rows.iterator(chunk_size=2000)):
         row["since"] = row["since"].isoformat() if row["since"] else None
         if as_json:
-            write(("\n  " if number == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+            write(("\n  " if number == 0 else ",\n  ") + encode(row))
         else:
             cells = ("" if value is None else str(value).replace("\n", ", ") for value in row.values())
             write("\t".join(cells) + "\n")
