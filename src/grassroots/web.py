@@ -7,6 +7,7 @@ flash message with every reason, and nothing has changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django import forms
@@ -14,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -44,6 +46,31 @@ def cursor_page(request: HttpRequest, rows, **options) -> KeysetPage:
     except InvalidCursor:
         messages.error(request, "That page link is not one of this list's pages: the list starts again from the top.")
         return keyset_page(rows, after=None, **options)
+
+
+class RowLinks:
+    """The address of one route for every row of a table: reversed once, each row's address made
+    by putting the row's last argument (an id or a slug) where a stand-in was.
+
+    Django's `reverse` tries the route's patterns in Python (about as costly as the rest of a
+    row); a table of fifty people with their units reversed a hundred times a page. The address
+    is exactly `reverse(name, args=[*args, last])` for ids and slugs (characters that need no
+    quoting); any other value, or a route whose stand-in cannot be found, is reversed as usual.
+    """
+
+    STAND_IN = 7_301_942_658
+    PLAIN = re.compile(r"[-a-zA-Z0-9_]+")
+
+    def __init__(self, name: str, *args: object) -> None:
+        self.name, self.args = name, args
+        before, *after = reverse(name, args=[*args, self.STAND_IN]).split(str(self.STAND_IN))
+        self.parts = (before, after[0]) if len(after) == 1 else None
+
+    def __call__(self, last: object) -> str:
+        text = str(last)
+        if self.parts is None or not self.PLAIN.fullmatch(text):
+            return reverse(self.name, args=[*self.args, last])
+        return f"{self.parts[0]}{text}{self.parts[1]}"
 
 
 def day_field(label: str = "On") -> forms.DateField:
