@@ -100,3 +100,21 @@ def test_the_pages_use_these_writers():
     assert {"django/forms/label.html", "django/forms/field.html", "django/forms/errors/list/default.html"} <= set(
         WRITERS
     )
+
+
+def test_first_choices_select_writes_what_djangos_select_would():
+    """The people and unit selects write their options themselves: the markup of Django's select
+    for the same options (less the whitespace between the tags), the chosen one selected."""
+    import re
+
+    from grassroots.web import FirstChoicesSelect
+
+    select = FirstChoicesSelect(attrs={"class": "wide"})
+    shown = [("", "— any —"), ("12", 'North & "South"'), ("7", "East <b>")]
+    select.choices_shown = lambda value: shown  # the options a queryset would give
+    django_select = forms.Select(attrs={"class": "wide"}, choices=shown)
+    for value in ("", "7", None):
+        attrs = {"id": "id_unit", "required": True}
+        ours = select.render("unit", value, attrs=attrs)
+        django = django_select.render("unit", value, attrs=attrs, renderer=DjangoTemplates())
+        assert ours == re.sub(r">\s+<", "><", django)

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from grassroots.audit.views import _when
-from grassroots.web import RowLinks
+from grassroots.web import RowLinks, day
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,9 @@ def test_audit_times_are_what_the_date_filter_writes(zone):
         ):
             local = timezone.template_localtime(at)
             assert _when(at) == (date_filter(local, "c"), date_filter(local, "Y-m-d H:i"))
+
+
+def test_days_are_what_the_date_filter_writes():
+    for value in (dt.date(2024, 3, 5), dt.date(1999, 12, 31), dt.date(2026, 1, 1)):
+        assert day(value) == date_filter(value, "j M Y")
+        assert day(value) == date_filter(value, "j M Y")  # kept, and still the same

@@ -26,6 +26,7 @@ from grassroots.web import (
     RowLinks,
     confirm_first,
     cursor_page,
+    day,
     perform_step,
     person_label,
 )
@@ -167,9 +168,11 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         and unit.state in (UnitState.PREPARING, UnitState.FOUNDED)
         and selectors.may(request.user, Right.EDIT_PEOPLE, unit),
         "members": members,
-        "member_rows": [(membership, person_link(membership.person_id)) for membership in members.rows]
-        if members
-        else [],
+        "member_rows": (
+            [(membership, person_link(membership.person_id), day(membership.start)) for membership in members.rows]
+            if members
+            else []
+        ),
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
         "members_in_subtree": facts.members_in_subtree,
