@@ -156,7 +156,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         if unit.is_basic
         else None
     )
-    person_link = RowLinks("person", organization.slug)
+    person_link, unit_link = RowLinks("person", organization.slug), RowLinks("unit", organization.slug)
     context = {
         "organization": organization,
         "unit": unit,
@@ -176,7 +176,11 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
         "members_in_subtree": facts.members_in_subtree,
-        "children": selectors.child_units(request.user, unit),
+        "children": (
+            []
+            if unit.is_basic
+            else [(child, unit_link(child.slug)) for child in selectors.child_units(request.user, unit)]
+        ),
         "posts": [(holding, DayForm(auto_id=f"end-post-{holding.pk}-%s")) for holding in current_posts],
         "past_posts": past_posts,
         "assign_form": AssignPostForm(
