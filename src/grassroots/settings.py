@@ -156,6 +156,10 @@ TEMPLATES = [
     },
 ]
 
+# Forms draw their labels, inputs, selects and errors in Python, as Django's form templates
+# would, without a template render per widget and option (grassroots/form_rendering.py).
+FORM_RENDERER = "grassroots.form_rendering.FormRenderer"
+
 _default_db = f"sqlite:///{DATA_DIR / 'grassroots.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -150,7 +150,7 @@ def test_the_tree_as_of_a_past_day_says_its_readiness_is_todays(staff_client, or
 def test_a_large_tree_opens_on_its_first_levels_and_opens_a_unit_on_demand(staff_client, org, tree, monkeypatch):
     monkeypatch.setattr(selectors, "TREE_PAGE_ROWS", 3)  # the federation and its two districts fit, not more
     response = staff_client.get(reverse("organization", kwargs={"org": org.slug}))
-    assert [row.slug for row, _label in response.context["tree"]] == ["federation", "north", "south"]
+    assert [row.slug for row, *_row in response.context["tree"]] == ["federation", "north", "south"]
     assert "The first levels of the tree; open a unit to see the units under it." in text(response, "main")
     body = response.content.decode()
     opener = f'hx-get="/o/{org.slug}/u/north/tree/?depth=2"'
@@ -166,10 +166,10 @@ def test_a_large_tree_opens_on_its_first_levels_and_opens_a_unit_on_demand(staff
 def test_find_units_by_name_kind_and_state(staff_client, org, tree):
     url = reverse("organization", kwargs={"org": org.slug})
     by_name = staff_client.get(url, {"name": "court"})
-    assert [row.slug for row, _label in by_name.context["tree"]] == ["oak-court"]
+    assert [row.slug for row, *_row in by_name.context["tree"]] == ["oak-court"]
     assert "1 unit found." in text(by_name, "main")
     founded = staff_client.get(url, {"kind": "building_committee", "state": "founded"})
-    assert {row.slug for row, _label in founded.context["tree"]} == {"elm-house", "oak-court"}
+    assert {row.slug for row, *_row in founded.context["tree"]} == {"elm-house", "oak-court"}
     assert staff_client.get(url, {"name": "nowhere"}).context["tree"] == []
     assert "No units match." in text(staff_client.get(url, {"name": "nowhere"}), "main")
 
@@ -178,7 +178,7 @@ def test_a_district_secretary_sees_the_tree_from_the_district(client, org, tree)
     secretary = builders.officer(org, tree["elm"], "secretary", "sec@example.org")
     actions.assign_post(unit=tree["north"], person=secretary.person, post="secretary", by="test")
     response = sign_in(client, secretary).get(reverse("organization", kwargs={"org": org.slug}))
-    rows = [(row.slug, row.depth) for row, _label in response.context["tree"]]
+    rows = [(row.slug, row.depth) for row, *_row in response.context["tree"]]
     assert rows == [("north", 0), ("elm-house", 1), ("oak-court", 1)]
 
 

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_POST
 from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
 from grassroots.people.selectors import members_of_unit, roster_of
-from grassroots.web import LISTED_CHOICES, ActionForm, DayForm, confirm_first, cursor_page, perform_step, person_label
+from grassroots.web import (
+    LISTED_CHOICES,
+    ActionForm,
+    DayForm,
+    RowLinks,
+    confirm_first,
+    cursor_page,
+    day,
+    perform_step,
+    person_label,
+)
 
 from . import actions, selectors
 from .forms import AddUnitForm, AsOfForm, AssignPostForm, FindUnitsForm, FoundForm, MoveForm, RenameForm
@@ -99,8 +109,11 @@ def _moved_under(user, event) -> str:
 
 
 def _labelled(organization: Organization, rows: list) -> list:
+    """Rows of the tree table: (row, its kind's label, its unit's page, the address of its children's rows)."""
     kind_labels = {key: kind.label for key, kind in organization.constitution.unit_kinds.items()}
-    return [(row, kind_labels.get(row.kind, row.kind)) for row in rows]
+    unit_link = RowLinks("unit", organization.slug)
+    children_link = RowLinks("unit_tree_children", organization.slug)
+    return [(row, kind_labels.get(row.kind, row.kind), unit_link(row.slug), children_link(row.slug)) for row in rows]
 
 
 @login_required
@@ -136,6 +149,14 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     # The unit came through the user's scope: its facts are gathered once, for the founding rules
     # and for the page's count of members.
     facts = selectors.facts_of(unit)
+    members = (
+        cursor_page(
+            request, members_of_unit(request.user, unit), size=MEMBERS_PER_PAGE, name="person__name", pk="person_id"
+        )
+        if unit.is_basic
+        else None
+    )
+    person_link, unit_link = RowLinks("person", organization.slug), RowLinks("unit", organization.slug)
     context = {
         "organization": organization,
         "unit": unit,
@@ -146,21 +167,20 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "may_add_members": unit.is_basic
         and unit.state in (UnitState.PREPARING, UnitState.FOUNDED)
         and selectors.may(request.user, Right.EDIT_PEOPLE, unit),
-        "members": (
-            cursor_page(
-                request,
-                members_of_unit(request.user, unit),
-                size=MEMBERS_PER_PAGE,
-                name="person__name",
-                pk="person_id",
-            )
-            if unit.is_basic
-            else None
+        "members": members,
+        "member_rows": (
+            [(membership, person_link(membership.person_id), day(membership.start)) for membership in members.rows]
+            if members
+            else []
         ),
         # A member who may not see people's records sees the roster their constitution allows.
         "roster": roster_of(request.user, unit) if not selectors.may(request.user, Right.VIEW_PEOPLE, unit) else None,
         "members_in_subtree": facts.members_in_subtree,
-        "children": selectors.child_units(request.user, unit),
+        "children": (
+            []
+            if unit.is_basic
+            else [(child, unit_link(child.slug)) for child in selectors.child_units(request.user, unit)]
+        ),
         "posts": [(holding, DayForm(auto_id=f"end-post-{holding.pk}-%s")) for holding in current_posts],
         "past_posts": past_posts,
         "assign_form": AssignPostForm(

@@ -26,6 +26,7 @@ from grassroots.organizations.selectors import basic_units_open_to_members, orga
 from grassroots.web import (
     LISTED_CHOICES,
     ActionForm,
+    RowLinks,
     confirm_first,
     cursor_page,
     perform_step,
@@ -87,13 +88,23 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
         "filters": filters,
         "filters_query": _without_page(request),
         "page": page,
-        "rows": [(person, current_membership(person)) for person in page.rows],
+        "rows": _people_rows(organization, page.rows),
         "may_import": may_import(request.user, organization),
     }
     results_only = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_people_table.html" if results_only else "people/people_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _people_rows(organization: Organization, people: list[Person]) -> list[tuple]:
+    """Rows of the people table: (person, their page, current membership, its unit's page)."""
+    person_link, unit_link = RowLinks("person", organization.slug), RowLinks("unit", organization.slug)
+    rows = []
+    for person in people:
+        membership = current_membership(person)
+        rows.append((person, person_link(person.pk), membership, unit_link(membership.unit.slug) if membership else ""))
+    return rows
 
 
 def _without_page(request: HttpRequest) -> str:
