@@ -11,7 +11,7 @@ from django.http import Http404
 from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox.models import MailAddress
-from grassroots.people.models import Person
+from grassroots.people.models import Membership, Person
 
 from .models import Article, FeedToken, Issue, Publication, Subscription
 
@@ -121,6 +121,20 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
     reached = ways[0]
     for way in ways[1:]:
         reached |= way
+    if root is not None:
+        # Where to look, for a subtree: the people of its current memberships (and the
+        # publication's confirmed subscribers, for the third way), found by the unit path index,
+        # so that a branch's issue reads its branch, not the whole organization. Everyone reached
+        # is among them: the audience is the same.
+        look = (
+            Membership.objects.filter(end__isnull=True, unit__path__gte=root.path, unit__path__lt=root.path + "~")
+            .order_by()
+            .values("person_id")
+        )
+        if root == publication.unit:
+            subscribers = Subscription.objects.filter(publication=publication, state=Subscription.State.CONFIRMED)
+            look = look.union(subscribers.order_by().values("person_id"), all=True)
+        people = people.filter(pk__in=look)
     # Unsubscribed, or asked again since (by a form anyone may fill in, or an organizer) without
     # confirming: nothing is sent until they confirm (an anti-join, as the held addresses are).
     stopped = Subscription.objects.filter(person=OuterRef("pk"), publication=publication).filter(
