@@ -199,15 +199,18 @@ def test_search_filters_by_unit_subtree_and_status(org, tree):
 
 
 def test_a_small_scope_is_read_by_its_path_and_pages_in_name_order(org, tree):
-    """A district secretary's people (a scope of a few) are read by the path range and sorted, their
-    name an expression no index orders: the same people in the same order (name, then id) page
-    after page by cursor as the organization's name index gives, for the list and a search."""
+    """A district secretary's people (a scope of a few) are read by the path range and sorted, on
+    PostgreSQL with their name an expression no index orders: the same people in the same order
+    (name, then id) page after page by cursor as the organization's name index gives, for the
+    list and a search."""
     secretary = builders.officer(org, tree["north"], "secretary", "north@example.org", member_of=tree["elm"])
     for name, unit in [("Ada Elm", "elm"), ("Ada Elm", "oak"), ("ada Oak", "oak"), ("Émile Adams", "elm")]:
         builders.person(org, name, unit=tree[unit], status="member", on=builders.START, allow_duplicate=True)
     builders.person(org, "Ada South", unit=tree["ash"], status="member", on=builders.START)
-    assert reads_scope(secretary, org) and not reads_scope(OPERATOR, org)
-    assert "|| '')" in str(search_people(secretary, org, "ada").query)
+    # SQLite, with its statistics, takes the path range by itself (`reads_scope`).
+    assert reads_scope(secretary, org) is (connection.vendor == "postgresql")
+    assert not reads_scope(OPERATOR, org)
+    assert ("|| '')" in str(search_people(secretary, org, "ada").query)) is (connection.vendor == "postgresql")
     assert "|| '')" not in str(search_people(OPERATOR, org, "ada").query)
     north = tree["north"].path
 
