@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from html import escape
 
 from django import forms
 from django.contrib import messages
@@ -29,6 +28,8 @@ from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.keyset import InvalidCursor, KeysetPage, keyset_page
 from grassroots.people.models import Person
+
+SELECTED = " selected"
 
 # How many choices a select of people or units lists before its search box is needed.
 LISTED_CHOICES = 50
@@ -51,16 +52,23 @@ class ListedSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         if any(isinstance(label, list | tuple) for _, label in self.choices):
             return super().render(name, value, attrs, renderer)
-        values, chosen, options = self.format_value(value), False, []
-        for option, label in self.choices:
-            selected = not chosen and str(option) in values
-            chosen |= selected
-            # Escaped as Django's `escape` does (`html.escape`), without its wrapping per value.
-            options.append(
-                f'<option value="{escape(str(option))}"{" selected" if selected else ""}>{escape(str(label))}</option>'
-            )
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        return format_html('<select name="{}"{}>{}</select>', name, attributes, SafeString("".join(options)))
+        return select_html(self, name, attrs, self.format_value(value), self.choices)
+
+
+def select_html(widget: forms.Select, name: str, attrs, values: list[str], choices) -> SafeString:
+    """Django's select markup for flat `(value, label)` choices, written here as its
+    `select.html` and `select_option.html` templates write it (a template per option was most of
+    a page with a long select): the first option whose value is in `values` is selected (every
+    such option for a multiple select), values and labels escaped."""
+    chosen, options = False, []
+    for option, label in choices:
+        selected = (widget.allow_multiple_selected or not chosen) and str(option) in values
+        chosen |= selected
+        options.append(
+            f'<option value="{escape(str(option))}"{SELECTED if selected else ""}>{conditional_escape(label)}</option>'
+        )
+    attributes = flatatt(widget.build_attrs(widget.attrs, attrs))
+    return format_html('<select name="{}"{}>{}</select>', name, attributes, SafeString("".join(options)))
 
 
 # Labels and widgets of unbound forms that depend on the form's class alone (see `fields_html`).
@@ -214,9 +222,6 @@ class DayForm(ActionForm):
     on = day_field()
 
 
-SELECTED = " selected"
-
-
 class FirstChoicesSelect(forms.Select):
     """A select over a model choice field that lists the current choice and the first few others.
 
@@ -243,16 +248,10 @@ class FirstChoicesSelect(forms.Select):
         return [(None, options, 0)]
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        """Django's select markup, written here: through the widget templates, a page with two of
-        these rendered two templates per option (a third of a unit page's time). Each option is
-        written as Django's `select_option.html` would, with `selected` on the chosen."""
+        """Django's select markup (`select_html`): through the widget templates, a page with two
+        of these rendered two templates per option (a third of a unit page's time)."""
         values = self.format_value(value)
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        options = "".join(
-            f'<option value="{escape(value)}"{SELECTED if value in values else ""}>{conditional_escape(label)}</option>'
-            for value, label in self.choices_shown(values)
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), SafeString(options))
+        return select_html(self, name, attrs, values, self.choices_shown(values))
 
 
 def person_label(person: Person) -> str:
