@@ -106,9 +106,9 @@ def test_organization_page_links_to_adding_units_and_people(staff_client, org):
 
 
 # Session, user, its second-factor device, the user's account (two-factor policy, then grants),
-# organization, the tree (units per level, the shown units, their rows with subtree members),
-# the top units, and the queries of one top unit's readiness: the same however many units and
-# members there are.
+# organization, the tree (units per level, the shown units, their rows, their subtree members),
+# the top units, and the queries of one top unit's readiness (its subtree's members are its
+# tree row's): the same however many units and members there are.
 TREE_PAGE_QUERIES = 14
 
 

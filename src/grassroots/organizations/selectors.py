@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Concat, Length
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Length
 from django.http import Http404
 from django.utils import timezone
 
@@ -171,8 +171,9 @@ def members_in_subtree(unit: Unit) -> int:
     return counts.aggregate(n=Sum("members"))["n"] or 0
 
 
-def facts_of(unit: Unit) -> UnitFacts:
-    """Gather what the founding rules look at for one unit, in a handful of queries."""
+def facts_of(unit: Unit, *, members: int | None = None) -> UnitFacts:
+    """Gather what the founding rules look at for one unit, in a handful of queries. `members`:
+    the counted members of its subtree when the caller has them already (a tree row's)."""
     founding = (
         Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING, status__in=["held", "approved"])
         .order_by("-start")
@@ -198,7 +199,7 @@ def facts_of(unit: Unit) -> UnitFacts:
         founding_meeting=founding is not None,
         officers={post.post: post.person.name for post in current_posts(unit)},
         children=children,
-        members_in_subtree=members_in_subtree(unit),
+        members_in_subtree=members_in_subtree(unit) if members is None else members,
     )
 
 
@@ -558,20 +559,24 @@ TREE_PAGE_ROWS = 200  # the tree page opens on as many whole levels as fit in th
 UNITS_FOUND = 100  # units a search of the tree lists at most
 
 
-def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool = False) -> list[TreeRow]:
-    """`units` as tree rows in tree order (siblings by name), each with its subtree's members and
-    whether it has living units under it, at its depth in the tree. `flat`: in path order,
-    for units that need not hang together (search results); dissolved ones included."""
-    constitution = organization.constitution
+def _unit_rows(units: QuerySet[Unit], *, flat: bool = False) -> QuerySet:
+    """The fields of a tree row of each of `units`, in path order, with whether it has living units
+    under it; dissolved ones left out unless `flat` (search results show them)."""
     living = Unit.objects.filter(parent=OuterRef("pk")).exclude(state=UnitState.DISSOLVED)
     if not flat:
         units = units.exclude(state=UnitState.DISSOLVED)
-    fields = ("pk", "slug", "name", "kind", "state", "parent_id", "parent__slug", "path", "subtree_members")
-    rows = list(
-        units.annotate(subtree_members=_subtree_members(organization), has_children=Exists(living))
-        .order_by("path")
-        .values(*fields, "has_children")
-    )
+    fields = ("pk", "slug", "name", "kind", "state", "parent_id", "parent__slug", "path", "has_children")
+    return units.annotate(has_children=Exists(living)).order_by("path").values(*fields)
+
+
+def _tree_rows(
+    organization: Organization, rows: list[dict], *, flat: bool = False, within: Unit | None = None
+) -> list[TreeRow]:
+    """Rows of `_unit_rows` as tree rows in tree order (siblings by name), each with its subtree's
+    members (one query, `subtree_members_of`; `within` as there), at its depth in the tree.
+    `flat`: in path order, for units that need not hang together (search results)."""
+    constitution = organization.constitution
+    members = subtree_members_of(organization, [row["path"] for row in rows], within=within)
     by_pk = {} if flat else {row["pk"]: row for row in rows}
     children: dict[int | None, list[dict]] = {}
     for row in rows:
@@ -594,7 +599,7 @@ def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool 
                 parent_id=row["parent_id"],
                 parent_slug=row["parent__slug"],
                 depth=0 if flat else len(row["path"]) // PATH_SEGMENT - 1,
-                members=row["subtree_members"],
+                members=members[row["path"]],
                 has_children=row["has_children"],
             )
         )
@@ -602,17 +607,64 @@ def _tree_rows(organization: Organization, units: QuerySet[Unit], *, flat: bool 
     return ordered
 
 
-def _subtree_members(organization: Organization) -> Coalesce:
-    """For a unit query: the counted members of each unit's subtree, summed from the kept per-unit
-    counts (a range of their path index per row)."""
-    counts = MemberCount.objects.filter(
-        path__gte=OuterRef("path"),
-        path__lt=Concat(OuterRef("path"), Value(PATH_END)),
-        status__in=organization.constitution.member_statuses.counted,
+def subtree_members_of(
+    organization: Organization, paths: Sequence[str], *, within: Unit | None = None
+) -> dict[str, int]:
+    """The counted members of each subtree of these units (given and keyed by their paths), from
+    the kept per-unit counts (`MemberCount`) in one query whatever their number and nesting.
+
+    Each count row under the outermost of the units is read once, by the range of the (path,
+    status, members) index, and summed into its owner: the deepest of the units whose path
+    starts its own (`substr` of the path at each depth the units have); the owners' sums are
+    then added up to each of the units above them here, a few dictionary lookups per unit. So
+    the cost is the count rows under the outermost units, once: a sum per unit read them again
+    for each level shown (the top's whole tree, then each region's part of it) and, by the path
+    index, every dead version of a count row that PostgreSQL had not yet vacuumed.
+
+    `within`: a unit whose subtree holds every one of the units, all at one depth (a unit's
+    children): its range is read and the count rows are grouped by their path at that depth,
+    with no list of the units in the query; groups of other units (dissolved, not visible) are
+    left out here. Units with no counted members have 0."""
+    wanted = set(paths)
+    totals = dict.fromkeys(wanted, 0)
+    counted = sorted(organization.constitution.member_statuses.counted)
+    if not wanted or not counted:
+        return totals
+    lengths = sorted({len(path) for path in wanted}, reverse=True)
+    params: list[object] = []
+    if within is not None and len(lengths) == 1:
+        owner = f"substr(c.path, 1, {lengths[0]})"
+        outermost = [within.path]
+    else:
+        # The deepest of the units above a count row: their paths, the deepest first.
+        cases = []
+        for length in lengths:
+            same = sorted(path for path in wanted if len(path) == length)
+            prefix = f"substr(c.path, 1, {length})"
+            cases.append(f"WHEN {prefix} IN ({', '.join(['%s'] * len(same))}) THEN {prefix}")
+            params += same
+        owner = f"CASE {' '.join(cases)} END"
+        outermost = [
+            path
+            for path in sorted(wanted)
+            if not any(path[:end] in wanted for end in range(PATH_SEGMENT, len(path), PATH_SEGMENT))
+        ]
+    ranges = ", ".join(["(%s, %s)"] * len(outermost))
+    sql = (
+        f"WITH r (lo, hi) AS (VALUES {ranges}) "
+        f"SELECT {owner} AS owner, SUM(c.members) FROM r JOIN {MemberCount._meta.db_table} c "
+        f"ON c.path >= r.lo AND c.path < r.hi WHERE c.status IN ({', '.join(['%s'] * len(counted))}) GROUP BY 1"
     )
-    # Grouped by a constant (no GROUP BY at all): one sum over the range of the covering index.
-    total = counts.order_by().annotate(whole=Value(1)).values("whole").annotate(n=Sum("members")).values("n")
-    return Coalesce(Subquery(total), 0)
+    params = [bound for path in outermost for bound in (path, path + PATH_END)] + params + counted
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        owners = cursor.fetchall()
+    for path, members in owners:
+        # The owner and every unit above it that was asked for.
+        for end in range(PATH_SEGMENT, len(path) + 1, PATH_SEGMENT):
+            if path[:end] in totals:
+                totals[path[:end]] += members
+    return totals
 
 
 def tree_page(user, organization: Organization) -> list[TreeRow]:
@@ -624,9 +676,10 @@ def tree_page(user, organization: Organization) -> list[TreeRow]:
     levels = visible.order_by().values_list(Length("path")).annotate(n=Count("pk")).order_by(Length("path"))
     deepest = levels_that_fit([length for length, count in levels for _ in range(count)])
     # The shown units first, by their ids: a planner cannot estimate a filter on the path's
-    # length, and costs each row's subtree sum as if a third of the tree matched.
+    # length, and PostgreSQL walks every unit in parent order for the rows' join with their
+    # parents, as if a third of the tree matched.
     shown = list(visible.annotate(length=Length("path")).filter(length__lte=deepest).values_list("pk", flat=True))
-    rows = _tree_rows(organization, Unit.objects.filter(pk__in=shown))
+    rows = _tree_rows(organization, list(_unit_rows(Unit.objects.filter(pk__in=shown))))
     top = min((row.depth for row in rows), default=0)
     return [replace(row, depth=row.depth - top) for row in rows]
 
@@ -649,7 +702,7 @@ def tree_children(user, unit: Unit, *, depth: int = 0) -> list[TreeRow]:
     """The living units directly under `unit` that the user sees, as tree rows at `depth`."""
     organization = unit.organization
     children = restrict(organization.units.filter(parent=unit), user=user, organization=organization)
-    return [replace(row, depth=depth) for row in _tree_rows(organization, children)]
+    return [replace(row, depth=depth) for row in _tree_rows(organization, list(_unit_rows(children)), within=unit)]
 
 
 def units_found(
@@ -664,6 +717,5 @@ def units_found(
         units = units.filter(kind=kind)
     if state:
         units = units.filter(state=state)
-    found = list(units.order_by("path").values_list("pk", flat=True)[: UNITS_FOUND + 1])
-    rows = _tree_rows(organization, Unit.objects.filter(pk__in=found[:UNITS_FOUND]), flat=True)
-    return rows, len(found) > UNITS_FOUND
+    found = list(_unit_rows(units, flat=True)[: UNITS_FOUND + 1])
+    return _tree_rows(organization, found[:UNITS_FOUND], flat=True), len(found) > UNITS_FOUND

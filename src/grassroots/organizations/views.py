@@ -82,6 +82,8 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
     else:
         rows = selectors.tree_page(request.user, organization)
         partial = any(row.has_children for row in rows)
+    # Today's subtree members of the units shown (a top unit's is its readiness's too), not a past day's.
+    today = {} if as_of is not None else {row.unit_id: row.members for row in rows}
     context = {
         "organization": organization,
         "as_of_form": as_of_form,
@@ -94,7 +96,7 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
         "open_ids": {row.parent_id for row in rows},
         "expandable": as_of is None,
         "top": [
-            (unit, selectors.evaluate_founding_rules(unit, selectors.facts_of(unit)))
+            (unit, selectors.evaluate_founding_rules(unit, selectors.facts_of(unit, members=today.get(unit.pk))))
             for unit in selectors.top_units(request.user, organization)
         ],
     }
