@@ -649,13 +649,14 @@ def subtree_members_of(
             for path in sorted(wanted)
             if not any(path[:end] in wanted for end in range(PATH_SEGMENT, len(path), PATH_SEGMENT))
         ]
-    ranges = ", ".join(["(%s, %s)"] * len(outermost))
+    # Each range as its own condition (not a join with a list of ranges): both planners then
+    # estimate each range from their statistics, and read it by the index when it is small.
+    ranges = " OR ".join(["(c.path >= %s AND c.path < %s)"] * len(outermost))
     sql = (
-        f"WITH r (lo, hi) AS (VALUES {ranges}) "
-        f"SELECT {owner} AS owner, SUM(c.members) FROM r JOIN {MemberCount._meta.db_table} c "
-        f"ON c.path >= r.lo AND c.path < r.hi WHERE c.status IN ({', '.join(['%s'] * len(counted))}) GROUP BY 1"
+        f"SELECT {owner} AS owner, SUM(c.members) FROM {MemberCount._meta.db_table} c "
+        f"WHERE ({ranges}) AND c.status IN ({', '.join(['%s'] * len(counted))}) GROUP BY 1"
     )
-    params = [bound for path in outermost for bound in (path, path + PATH_END)] + params + counted
+    params += [bound for path in outermost for bound in (path, path + PATH_END)] + counted
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         owners = cursor.fetchall()
