@@ -425,3 +425,25 @@ def test_export_reads_in_chunks_of_fixed_queries(tree, org, tmp_path, monkeypatc
         names = [row["name"] for row in csv.DictReader(stream)]
     assert count == more == len(names) == len(set(names))
     assert set(names) == set(Person.objects.filter(unit_path=tree["elm"].path).values_list("name", flat=True))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="dead row versions and VACUUM are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_the_member_counts_vacuumed(tmp_path, monkeypatch):
+    """Every batch adds to the same per-unit count rows, and on PostgreSQL each addition leaves a
+    dead version that the path index's ranges visit until a vacuum: a large import ends with one
+    (a transaction=True test: VACUUM cannot run inside a transaction, where it is skipped)."""
+    from grassroots.imports import actions as import_actions
+
+    monkeypatch.setattr(import_actions, "STATISTICS_AFTER_ROWS", 4)
+    org = builders.organization()
+    builders.federation(org)
+    rows = "".join(f"Person {n},person{n}@example.org,elm-house\n" for n in range(6))
+    result = import_members(organization=org, path=write(tmp_path, "name,email,unit\n" + rows), by=BY, batch_size=1)
+    assert result.created == 6
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'people_membercount'")
+        pages, all_visible = cursor.fetchone()
+        cursor.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'people_membercount'")
+        (vacuumed,) = cursor.fetchone()
+    assert pages > 0 and all_visible == pages and vacuumed

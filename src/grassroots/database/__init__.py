@@ -26,6 +26,21 @@ def refresh_statistics(*tables: str) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
+def vacuum_rewritten(*tables: str) -> None:
+    """After a bulk load that rewrote the same rows many times (the import adds each batch to the
+    per-unit member counts: a million members in batches of 10,000 leave every count row a hundred
+    versions), on PostgreSQL: `VACUUM (ANALYZE)` of `tables`. Until a vacuum, each dead version
+    keeps its entry in every index and a range of the index visits them all (a subtree's counts
+    read 25 times the rows they hold), and no index-only scan skips the table. Autovacuum would
+    get there in its own time, and not at all where it is off; SQLite updates rows in place.
+    Skipped inside a transaction, where `VACUUM` cannot run (the caller's, or a test's)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+
 @contextlib.contextmanager
 def commits_without_waiting():
     """For a run of many small commits (an outbox worker's marks, an import's batches): on

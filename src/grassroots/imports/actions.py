@@ -39,9 +39,9 @@ from django.utils import timezone
 from grassroots.access import Right, authorize, restrict
 from grassroots.access.indirect import scope_condition
 from grassroots.audit.actions import Actor, write_audit_record
-from grassroots.database import commits_without_waiting, refresh_statistics
+from grassroots.database import commits_without_waiting, refresh_statistics, vacuum_rewritten
 from grassroots.organizations.models import PATH_END, Organization, Unit
-from grassroots.people.models import Membership, Person
+from grassroots.people.models import MemberCount, Membership, Person
 
 from .batches import read_batches
 from .columns import columns_of, load_mapping
@@ -255,6 +255,7 @@ def import_members(
         # The planner's statistics no longer describe the tables: without fresh ones, SQLite
         # scopes a subtree by walking the whole organization.
         refresh_statistics(Person._meta.db_table, Membership._meta.db_table)
+        vacuum_rewritten(MemberCount._meta.db_table)
     result.seconds = time.perf_counter() - started
     return result
 
