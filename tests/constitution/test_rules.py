@@ -78,3 +78,18 @@ def test_failed_lists_the_rules_not_met_and_a_preparing_rule_counts_founded_chil
 def test_a_rule_of_no_known_type_is_a_programming_error():
     with pytest.raises(TypeError, match="no evaluation for rule"):
         evaluate_rule("quorum: 5", UnitFacts(), kind_labels=LABELS, basic_kinds=BASIC)
+
+
+def test_ready_to_found_waits_only_for_the_founding_meeting():
+    facts = UnitFacts(founding_members=["Ann", "Bo", "Cy"], officers={"secretary": "Ann"})
+    result = readiness("building_committee", facts)
+    assert not result.ready and result.ready_to_found
+    assert not readiness("building_committee", UnitFacts(founding_members=["Ann"])).ready_to_found
+
+
+def test_a_kind_by_its_key_or_label_and_in_words():
+    assert FEDERATION.kind_key(" Building Committee ") == "building_committee"
+    assert FEDERATION.kind_key("BUILDING_COMMITTEE") == "building_committee"
+    assert FEDERATION.kind_key("parish") is None
+    assert FEDERATION.kind_in_words("building_committee") == "a building committee"
+    assert FEDERATION.kind_in_words("assembly") == "an assembly"

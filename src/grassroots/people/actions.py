@@ -4,6 +4,7 @@ it touches, writes, and audits in one transaction; a refusal changes nothing.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -20,7 +21,7 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .counts import count_changes
-from .models import Consent, Membership, Person, StatusChange
+from .models import Consent, Course, CourseCompletion, Membership, Person, StatusChange
 from .normalize import (
     is_email,
     names_agree,
@@ -403,6 +404,85 @@ def withdraw_consent(*, consent: Consent, by: Actor) -> Consent:
             unit=unit,
         )
     return consent
+
+
+def add_course(
+    *, organization: Organization, code: str, title: str, by: Actor, valid_months: int | None = None
+) -> Course:
+    """Declare a course of the organization's member education (its administrators only).
+
+    `code` is what the constitution's `education_share` indicators name (letters, digits, '-'
+    and '_', at most 40), unique in the organization; `valid_months` (1 to 600, or None: for
+    good) dates each completion's expiry. Refused (409) naming the field otherwise."""
+    code, title = code.strip(), normal_text(title)
+    if not code or not all(c.isalnum() or c in "-_" for c in code):
+        raise ActionRefused("code: letters, digits, '-' and '_' only, e.g. 'basics-1'", field="code")
+    refuse_overlong("code", code, 40)
+    if not title:
+        raise ActionRefused("title: say what the course is called", field="title")
+    refuse_overlong("title", title, 200)
+    if valid_months is not None and not 1 <= valid_months <= 600:
+        raise ActionRefused(
+            "valid_months: from 1 to 600, or none for a completion valid for good", field="valid_months"
+        )
+    with transaction.atomic():
+        authorize(by, Right.MANAGE_UNITS, organization=organization)
+        if Course.objects.filter(organization=organization, code=code).exists():
+            raise ActionRefused(f"code: {organization.slug} already has a course '{code}'", field="code")
+        course = Course.objects.create(organization=organization, code=code, title=title, valid_months=valid_months)
+        write_audit_record(
+            by=by,
+            action="course.add",
+            target=course,
+            organization=organization,
+            changes={"code": [None, code], "title": [None, title], "valid_months": [None, valid_months]},
+        )
+    return course
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def record_completion(
+    *,
+    person: Person,
+    course: Course,
+    by: Actor,
+    on: dt.date | None = None,
+    how: str = CourseCompletion.How.MARKED,
+) -> CourseCompletion:
+    """Record that the person completed the course on `on` (default today; not in the future),
+    and how (`CourseCompletion.How`); its expiry follows from the course's validity. Needs the
+    right to change the person's records where they are; a second completion of the same course
+    on the same day, a course of another organization or an erased person is refused (409)."""
+    day = _day(on)
+    if how not in CourseCompletion.How.values:
+        raise ActionRefused(f"how: one of {', '.join(CourseCompletion.How.values)}", field="how")
+    if person.erased_at is not None:
+        raise ActionRefused(f"person {person.pk} is erased")
+    if course.organization_id != person.organization_id:
+        raise ActionRefused(f"course: no course '{course.code}' in this organization", field="course")
+    expires = _months_later(day, course.valid_months) if course.valid_months else None
+    unit = _person_unit(person)
+    with transaction.atomic():
+        authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
+        if CourseCompletion.objects.filter(person=person, course=course, completed_on=day).exists():
+            raise ActionRefused(f"on: person {person.pk} already completed {course.code} on {day}", field="on")
+        completion = CourseCompletion.objects.create(
+            person=person, course=course, completed_on=day, how=how, expires_on=expires
+        )
+        write_audit_record(
+            by=by,
+            action="course.complete",
+            target=completion,
+            organization=person.organization,
+            unit=unit,
+            changes={"course": [None, course.code], "completed_on": [None, day.isoformat()], "how": [None, how]},
+        )
+    return completion
 
 
 ERASED_NAME = "Erased person {pk}"

@@ -132,6 +132,23 @@ class ConsentIn(Body):
     policy_version: str = Field(description="The version of the privacy policy they consented under.")
 
 
+class CompletionOut(Schema):
+    id: int
+    course: str = Field(description="The course's code.", alias="course.code")
+    course_title: str = Field(alias="course.title")
+    completed_on: dt.date
+    how: str = Field(
+        description="attendance, marked (by an officer), reviewed (self-declared and reviewed) or imported."
+    )
+    expires_on: dt.date | None = Field(description="The first day it no longer holds; null: valid for good.")
+
+
+class CompletionIn(Body):
+    course: str = Field(description="The course's code, e.g. 'basics'.")
+    on: dt.date | None = Field(default=None, description="The day it was completed (default today; not in the future).")
+    how: str = Field(default="marked", description="attendance, marked, reviewed or imported.")
+
+
 # The subject access export: everything held about one person.
 
 
