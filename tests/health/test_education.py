@@ -82,6 +82,26 @@ def test_bad_courses_and_completions_are_refused_naming_the_field(scene):
     assert CourseCompletion.objects.count() == 1
 
 
+def test_completions_are_in_the_subject_access_export_and_move_with_a_merge(scene):
+    ann, basics, history = scene["members"][0], scene["basics"], scene["history"]
+    people.record_completion(person=ann, course=basics, on=dt.date(2024, 2, 1), by=BY)
+    record = people.export_person_record(person=ann, by=BY)
+    assert record["course_completions"] == [
+        {"course": "basics", "completed_on": "2024-02-01", "how": "marked", "expires_on": "2025-02-01"}
+    ]
+    assert "course.complete" in [row["action"] for row in record["audit_records"]]
+    twin = builders.person(scene["org"], "Ann Again")
+    people.record_completion(person=twin, course=basics, on=dt.date(2024, 2, 1), by=BY)  # the same, twice
+    people.record_completion(person=twin, course=history, on=dt.date(2024, 3, 1), by=BY, how="reviewed")
+    people.merge_people(keep=ann, other=twin, by=BY)
+    assert sorted(ann.completions.values_list("course__code", "completed_on", "how")) == [
+        ("basics", dt.date(2024, 2, 1), "marked"),
+        ("history", dt.date(2024, 3, 1), "reviewed"),
+    ]
+    merge = AuditRecord.objects.get(action="person.merge")
+    assert merge.changes["course_completions"] == [None, 1]
+
+
 def test_education_share_from_completions_as_of_a_day(scene):
     members, basics, history = scene["members"], scene["basics"], scene["history"]
     # 6 of 10 complete both courses; basics is valid 12 months, so a completion of 2023-05-01

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
 from django.utils import timezone
 
 from grassroots.access import Right, authorize, restrict
@@ -530,7 +530,8 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
     """Make two records of one person one: everything about `other` moves to `keep`, and `other` goes.
 
     Memberships with their status changes, officer posts, consents, recruits, meetings attended,
-    sign-in accounts and the audit records about `other` move to `keep`; `keep`'s empty email,
+    course completions (one of a course on a day both completed it), sign-in accounts and the
+    audit records about `other` move to `keep`; `keep`'s empty email,
     phone, address and recruiter are filled from `other`. Refused, with the reason, when both
     have a current membership (one of them must end first: one person, one basic unit), when
     they are one record or of different organizations, or when either is erased. The actor
@@ -574,6 +575,12 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
         already = Attendance.objects.filter(person=keep).values("meeting_id")
         Attendance.objects.filter(person=other, meeting_id__in=already).delete()
         moved["meetings"] = Attendance.objects.filter(person=other).update(person=keep)
+        # A course completed by both on the same day is one completion.
+        both = CourseCompletion.objects.filter(
+            person=keep, course_id=OuterRef("course_id"), completed_on=OuterRef("completed_on")
+        )
+        CourseCompletion.objects.filter(Exists(both), person=other).delete()
+        moved["course_completions"] = CourseCompletion.objects.filter(person=other).update(person=keep)
         moved["audit_records"] = AuditRecord.objects.filter(
             target_type="people.person", target_id=str(other.pk)
         ).update(target_id=str(keep.pk), target_label=keep.name)
@@ -687,10 +694,12 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
         .order_by("start", "id")
     )
     consents = person.consents.order_by("given_at", "id")
+    completions = person.completions.select_related("course").order_by("completed_on", "id")
     targets = {
         "people.person": [str(person.pk)],
         "people.membership": [str(m.pk) for m in memberships],
         "people.consent": [str(pk) for pk in consents.values_list("pk", flat=True)],
+        "people.coursecompletion": [str(c.pk) for c in completions],
         "organizations.officerpost": [str(pk) for pk in posts.values_list("pk", flat=True)],
     }
     about = Q(pk__in=[])
@@ -752,6 +761,15 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
             }
             for consent in consents
         ],
+        "course_completions": [
+            {
+                "course": completion.course.code,
+                "completed_on": _day_text(completion.completed_on),
+                "how": completion.how,
+                "expires_on": _day_text(completion.expires_on),
+            }
+            for completion in completions
+        ],
         "accounts": [
             {"username": username, "administrator": is_admin, "created_at": _day_text(created_at)}
             for username, is_admin, created_at in Account.objects.filter(person=person)
@@ -775,7 +793,7 @@ def export_person_record(*, person: Person, by: Actor) -> dict[str, Any]:
     """Everything the organization holds about one person, for their subject access request.
 
     Person fields, recruiter, recruits, memberships with status changes, officer posts, meetings
-    attended, consents, accounts, and the audit records about them. The export must be whole,
+    attended, consents, course completions, accounts, and the audit records about them. The export must be whole,
     so the actor needs import_export, and view_lineage (it names the recruiter), over every unit
     the person has been a member or an officer of; a person with no unit needs an administrator.
     It is a read, but it is audited as "person.export" with how many items of each kind went

@@ -205,6 +205,13 @@ class RecordConsentOut(Schema):
     withdrawn_at: str | None
 
 
+class RecordCompletionOut(Schema):
+    course: str
+    completed_on: str
+    how: str
+    expires_on: str | None
+
+
 class RecordAccountOut(Schema):
     username: str
     administrator: bool
@@ -230,5 +237,6 @@ class PersonRecordOut(Schema):
     officer_posts: list[RecordPostOut]
     meetings_attended: list[RecordMeetingOut]
     consents: list[RecordConsentOut]
+    course_completions: list[RecordCompletionOut]
     accounts: list[RecordAccountOut]
     audit_records: list[RecordAuditOut] = Field(description="The audit records about them, oldest first.")
