@@ -47,7 +47,9 @@ def test_children_rule_names_the_units_that_are_not_yet_founded():
     assert children_rule.required == "at least 3 founded building committees"
     assert children_rule.actual == "1 founded of 3"
     assert children_rule.missing == "2 more founded building committees (not yet founded: Oak, Ash)"
-    assert [r.passed for r in result.results] == [False, True, True]
+    # The template's district also needs 2 consolidated committees: Elm is founded, not consolidated.
+    assert [r.passed for r in result.results] == [False, False, True, True]
+    assert result.results[1].actual == "0 consolidated of 1 founded"
 
 
 def test_bodies_above_the_basic_level_are_counted_as_constituted():
@@ -59,9 +61,10 @@ def test_bodies_above_the_basic_level_are_counted_as_constituted():
 
 
 def test_exact_thresholds_pass():
-    children = [ChildFact(str(i), f"C{i}", "building_committee", "founded") for i in range(3)]
+    children = [ChildFact(str(i), f"C{i}", "building_committee", "founded", consolidated=i < 2) for i in range(3)]
     result = readiness("district", UnitFacts(children=children, members_in_subtree=40, officers={"secretary": "X"}))
     assert result.ready
+    assert result.results[1].actual == "2 consolidated of 3 founded"
 
 
 def test_failed_lists_the_rules_not_met_and_a_preparing_rule_counts_founded_children():
