@@ -381,6 +381,10 @@ API = {
     ("POST", "/orgs/{org_slug}/people/{person_id}/consents"): Route(
         "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: CONSENT
     ),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/completions"): Route("person"),
+    ("POST", "/orgs/{org_slug}/people/{person_id}/completions"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"course": course_of(p.organization)}
+    ),
     ("POST", "/orgs/{org_slug}/people/{person_id}/consents/{consent_id}/withdraw"): Route(
         "person", "POST", Right.EDIT_PEOPLE
     ),
@@ -542,6 +546,16 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         "person in another organization": scene.people["in other"],
     }[target]
     return person.organization, person
+
+
+def course_of(organization) -> str:
+    """The code of the organization's course 'basics', added once per scene."""
+    from grassroots.people.actions import add_course
+    from grassroots.people.models import Course
+
+    if not Course.objects.filter(organization=organization, code="basics").exists():
+        add_course(organization=organization, code="basics", title="Basics", by="test")
+    return "basics"
 
 
 def bulletin_of(organization):

@@ -17,6 +17,7 @@ LISTS = {
     "/api/orgs/{org_slug}/people/duplicates",
     "/api/orgs/{org_slug}/people/{person_id}/memberships",
     "/api/orgs/{org_slug}/people/{person_id}/consents",
+    "/api/orgs/{org_slug}/people/{person_id}/completions",
     "/api/orgs/{org_slug}/units/{unit_slug}/posts",
     "/api/orgs/{org_slug}/audit",
     "/api/orgs/{org_slug}/imports",
@@ -38,7 +39,7 @@ def _operations():
 def test_operation_ids_are_unique_endpoint_names():
     _schema, operations = _operations()
     ids = [op["operationId"] for _path, _method, op in operations]
-    assert len(ids) == len(set(ids)) == 82
+    assert len(ids) == len(set(ids)) == 84
     assert {"found_unit", "get_readiness", "get_health", "transfer_member", "change_status", "assign_post"} <= set(ids)
 
 

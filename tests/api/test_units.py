@@ -208,7 +208,7 @@ def test_readiness_shape_is_exact(api, org, tree):
 def test_readiness_matches_the_selector(api, staff, org, tree):
     body = api.get(f"/orgs/{org.slug}/units/north/readiness").json()
     assert body == readiness_of(staff, tree["north"]).as_dict()
-    assert [rule["passed"] for rule in body["rules"]] == [False, False, False]
+    assert [rule["passed"] for rule in body["rules"]] == [False, False, False, False]
 
 
 def test_found_refused_lists_every_failed_rule_and_changes_nothing(api, org, tree):
@@ -229,10 +229,14 @@ def test_constituting_a_district_without_its_base_is_refused(api, org, tree):
     response = api.post(f"/orgs/{org.slug}/units/north/found", {"on": ON})
     assert response.status_code == 409
     reasons = response.json()["reasons"]
-    assert len(reasons) == 3
+    assert len(reasons) == 4
     assert reasons[0].startswith("Founded building committees: needs at least 3 founded building committees")
-    assert reasons[1] == "Members in its subtree: needs at least 40 members, has 6 members"
-    assert reasons[2] == "Secretary: needs a secretary, has no secretary"
+    assert reasons[1] == (
+        "Consolidated building committees: needs at least 2 consolidated building committees, "
+        "has 0 consolidated of 2 founded"
+    )
+    assert reasons[2] == "Members in its subtree: needs at least 40 members, has 6 members"
+    assert reasons[3] == "Secretary: needs a secretary, has no secretary"
     assert api.get(f"/orgs/{org.slug}/units/north").json()["state"] == "planned"
 
 

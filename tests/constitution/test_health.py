@@ -150,11 +150,22 @@ def test_retention_with_no_members_at_the_start_cannot_be_measured_and_fails():
     assert result.actual == "0 of 0 members on 2025-03-31 still members"
 
 
-def test_education_share_is_declared_but_not_measured():
-    rule = indicator({"education_share": {"courses": ["intro"], "threshold": 0.5}})
-    result = evaluate_indicator(rule, HealthFacts(on=ON))
-    assert result.passed is None and result.value is None
-    assert result.actual == "not measured: course completions are not recorded yet"
+def test_education_share_counts_members_holding_every_course_named():
+    rule = indicator({"education_share": {"courses": ["intro", "history"], "threshold": 0.5}})
+    members = frozenset(range(1, 11))
+    # 6 completed intro, 5 of them history too; 99 completed both but is no member of the unit.
+    completed = {"intro": frozenset({1, 2, 3, 4, 5, 6, 99}), "history": frozenset({1, 2, 3, 4, 5, 99})}
+    facts = HealthFacts(on=ON, members={ON: members}, completed=completed)
+    result = evaluate_indicator(rule, facts)
+    assert (result.value, result.passed, result.window_days) == (0.5, True, None)
+    assert result.actual == "5 of 10 members completed intro, history: 50.0 %"
+    fewer = HealthFacts(on=ON, members={ON: members}, completed={"intro": completed["intro"]})
+    result = evaluate_indicator(rule, fewer)
+    assert (result.value, result.passed) == (0, False)
+    assert result.missing == "0.0 %, at least 50.0 % needed"
+    empty = evaluate_indicator(rule, HealthFacts(on=ON))
+    assert empty.value is None and empty.passed is False
+    assert empty.actual == "0 of 0 members completed intro, history"
 
 
 @pytest.mark.parametrize(
@@ -191,13 +202,21 @@ def test_consolidated_when_every_required_indicator_passes_and_tier_from_weights
         indicator({"net_growth": {"threshold": 5, "required": False}}),
         indicator({"education_share": {"courses": ["intro"], "threshold": 0.5}}),
     ]
-    facts = HealthFacts(on=ON, meetings=(meeting(1, ON, 3, 5),), posts={"secretary": 1}, names={1: "Ann"})
+    facts = HealthFacts(
+        on=ON,
+        meetings=(meeting(1, ON, 3, 5),),
+        posts={"secretary": 1},
+        names={1: "Ann"},
+        members={ON: frozenset({1, 2})},
+        completed={"intro": frozenset({2})},
+    )
     health = evaluate_health(indicators, facts, unit="elm", tiers=TIERS)
-    assert health.consolidated  # net growth fails but is not required; education is not measured
-    assert health.score == 0.75 and health.tier == 4 and health.tier_label == "Steady"
+    assert health.consolidated  # net growth fails but is not required
+    # Weights 2 + 1 + 1 passed of 2 + 1 + 1 + 1: 0.8, tier 4.
+    assert health.score == 0.8 and health.tier == 4 and health.tier_label == "Steady"
     assert [result.indicator for result in health.failed] == ["net_growth"]
     data = health.as_dict(with_people=False)
-    assert data["on"] == "2026-03-31" and data["tier"] == 4 and data["score"] == 0.75
+    assert data["on"] == "2026-03-31" and data["tier"] == 4 and data["score"] == 0.8
     assert data["indicators"][1]["members"] == []
     assert health.as_dict()["indicators"][1]["members"] == [{"id": 1, "name": "Ann", "note": "secretary"}]
     weak = evaluate_health(indicators, HealthFacts(on=ON), unit="elm", tiers=TIERS)

@@ -47,7 +47,9 @@ def test_children_rule_names_the_units_that_are_not_yet_founded():
     assert children_rule.required == "at least 3 founded building committees"
     assert children_rule.actual == "1 founded of 3"
     assert children_rule.missing == "2 more founded building committees (not yet founded: Oak, Ash)"
-    assert [r.passed for r in result.results] == [False, True, True]
+    # The template's district also needs 2 consolidated committees: Elm is founded, not consolidated.
+    assert [r.passed for r in result.results] == [False, False, True, True]
+    assert result.results[1].actual == "0 consolidated of 1 founded"
 
 
 def test_bodies_above_the_basic_level_are_counted_as_constituted():
@@ -59,9 +61,10 @@ def test_bodies_above_the_basic_level_are_counted_as_constituted():
 
 
 def test_exact_thresholds_pass():
-    children = [ChildFact(str(i), f"C{i}", "building_committee", "founded") for i in range(3)]
+    children = [ChildFact(str(i), f"C{i}", "building_committee", "founded", consolidated=i < 2) for i in range(3)]
     result = readiness("district", UnitFacts(children=children, members_in_subtree=40, officers={"secretary": "X"}))
     assert result.ready
+    assert result.results[1].actual == "2 consolidated of 3 founded"
 
 
 def test_failed_lists_the_rules_not_met_and_a_preparing_rule_counts_founded_children():
@@ -78,3 +81,18 @@ def test_failed_lists_the_rules_not_met_and_a_preparing_rule_counts_founded_chil
 def test_a_rule_of_no_known_type_is_a_programming_error():
     with pytest.raises(TypeError, match="no evaluation for rule"):
         evaluate_rule("quorum: 5", UnitFacts(), kind_labels=LABELS, basic_kinds=BASIC)
+
+
+def test_ready_to_found_waits_only_for_the_founding_meeting():
+    facts = UnitFacts(founding_members=["Ann", "Bo", "Cy"], officers={"secretary": "Ann"})
+    result = readiness("building_committee", facts)
+    assert not result.ready and result.ready_to_found
+    assert not readiness("building_committee", UnitFacts(founding_members=["Ann"])).ready_to_found
+
+
+def test_a_kind_by_its_key_or_label_and_in_words():
+    assert FEDERATION.kind_key(" Building Committee ") == "building_committee"
+    assert FEDERATION.kind_key("BUILDING_COMMITTEE") == "building_committee"
+    assert FEDERATION.kind_key("parish") is None
+    assert FEDERATION.kind_in_words("building_committee") == "a building committee"
+    assert FEDERATION.kind_in_words("assembly") == "an assembly"

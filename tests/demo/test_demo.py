@@ -19,7 +19,15 @@ def demo(django_db_setup, django_db_blocker):
         organization = build_demo()
         tree = {row.slug: row for row in tree_of(OPERATOR, organization)}
         people = Person.objects.filter(organization=organization)
+        districts = Unit.objects.filter(organization=organization, kind="district").order_by("slug")
         summary = {
+            "consolidated at constitution": {
+                district.slug: sorted(
+                    child.slug for child, health in _health_of_children(district).items() if health.consolidated
+                )
+                for district in districts
+                if district.founded_on is not None
+            },
             "tree": tree,
             "people": people.count(),
             "recruited": people.filter(recruiter__isnull=False).count(),
@@ -45,6 +53,21 @@ def test_each_demo_person_has_their_own_phone_and_no_false_duplicates(demo):
     assert len(set(phones)) == len(phones) == demo["people"]
     assert all(normal_phone(phone, "GB") == phone for phone in phones)
     assert demo["duplicates"] == []
+
+
+def _health_of_children(district):
+    """The health of the district's founded building committees on the day it was constituted."""
+    from grassroots.health.selectors import health_of_units
+
+    children = list(district.children.filter(kind="building_committee", founded_on__lte=district.founded_on))
+    found = health_of_units(children, on=district.founded_on)
+    return {child: found[child.pk] for child in children}
+
+
+def test_each_district_was_constituted_with_two_consolidated_committees(demo):
+    consolidated = demo["consolidated at constitution"]
+    assert set(consolidated) == {"north-bank", "old-town"}
+    assert all(len(slugs) >= 2 for slugs in consolidated.values()), consolidated
 
 
 def test_two_districts_are_constituted_and_one_is_not_yet_ready(demo):

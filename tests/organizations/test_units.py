@@ -103,6 +103,11 @@ def test_constituting_a_district_needs_founded_committees_members_and_a_secretar
     readiness = readiness_of(OPERATOR, north)
     assert [(r.rule, r.passed, r.missing) for r in readiness.results] == [
         ("children: building_committee", False, "1 more founded building committee"),
+        (
+            "consolidated_children: building_committee",
+            False,
+            "2 more consolidated building committees (not yet consolidated: Elm House, Oak Court)",
+        ),
         ("members_in_subtree", False, "34 more members"),
         ("officer: secretary", False, "appoint a secretary"),
     ]
@@ -111,6 +116,10 @@ def test_constituting_a_district_needs_founded_committees_members_and_a_secretar
 
     builders.founded_basic_unit(org, "Yew Hall", north)
     builders.members(org, tree["elm"], 31)
+    builders.consolidate(tree["elm"])
+    with pytest.raises(ActionRefused, match="has 1 consolidated of 3 founded"):
+        actions.found_unit(unit=north, by="t", officers={"secretary": tree["oak"].memberships.first().person})
+    builders.consolidate(tree["oak"])
     secretary = Membership.objects.filter(unit=tree["oak"]).first().person
     constituted = actions.found_unit(unit=north, by="t", officers={"secretary": secretary})
     assert constituted.state_label == "constituted"

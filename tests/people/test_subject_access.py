@@ -72,6 +72,7 @@ def test_the_export_is_audited_with_counts_never_values(story, staff):
         "officer_posts": [None, 1],
         "meetings_attended": [None, 1],
         "consents": [None, 2],
+        "course_completions": [None, 0],
         "accounts": [None, 0],
         "audit_records": [None, 7],
     }

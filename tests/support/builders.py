@@ -74,9 +74,26 @@ def federation(org: Organization) -> dict[str, Unit]:
     }
 
 
+def consolidate(unit: Unit, *, meetings: int = 3, on: dt.date | None = None) -> Unit:
+    """Hold `meetings` meetings of a founded basic unit in the 90 days before `on` (default
+    today), every current member present, so that a tenants' federation committee is
+    consolidated on `on` (3 meetings held, attendance 100 % of those in good standing)."""
+    from grassroots.meetings import actions as meeting_actions
+
+    day = on or dt.date.today()
+    present = [m.person for m in unit.memberships.filter(end__isnull=True).order_by("pk")]
+    for number in range(meetings):
+        start = dt.datetime.combine(day - dt.timedelta(days=80 - number * (70 // max(1, meetings - 1))), dt.time(19))
+        meeting = meeting_actions.schedule_meeting(unit=unit, title=f"Meeting {number + 1}", start=start, by=BY)
+        meeting_actions.record_attendance(meeting=meeting, people=present, by=BY)
+        meeting_actions.mark_held(meeting=meeting, by=BY)
+    return unit
+
+
 def district_ready_to_constitute(org: Organization, district: Unit) -> Person:
     """Found building committees under `district` and add members until every founding rule of a
-    tenants' federation district holds (3 founded committees, 40 members) but its secretary.
+    tenants' federation district holds (3 founded committees, 2 of them consolidated today, 40
+    members) but its secretary.
 
     Returns the secretary of one of its committees, who may become the district's secretary.
     """
@@ -84,6 +101,8 @@ def district_ready_to_constitute(org: Organization, district: Unit) -> Person:
     while len(committees) < 3:
         committees.append(founded_basic_unit(org, f"{district.name} Committee {len(committees) + 1}", district))
     members(org, committees[0], max(0, 40 - members_in_subtree(district)))
+    for committee in committees[:2]:
+        consolidate(committee)
     return committees[0].posts.get(post="secretary", end__isnull=True).person
 
 

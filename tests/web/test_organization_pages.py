@@ -128,7 +128,7 @@ def test_a_district_secretarys_home_shows_her_district_its_readiness_and_her_uni
     response = sign_in(client, secretary).get(reverse("home"), follow=True)
     top = text(response, "top")
     assert "No units yet" not in top
-    assert top.startswith("Readiness North planned Not ready: 2 of 3 founding rules fail.")
+    assert top.startswith("Readiness North planned Not ready: 3 of 4 founding rules fail.")
     assert "at least 3 founded building committees 2 founded of 2 1 more founded building committee" in top
     assert "Federation" not in top and "South" not in top
     assert text(response, "unit-elm-house").startswith("Elm House Building committee founded")

@@ -52,6 +52,7 @@ SCOPE = {
     "people.membership": ("person__organization", "unit__path", Right.VIEW_PEOPLE),
     "people.statuschange": ("membership__person__organization", "membership__unit__path", Right.VIEW_PEOPLE),
     "people.consent": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
+    "people.coursecompletion": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
     "meetings.attendance": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
     "audit.auditrecord": ("organization", "unit__path", Right.VIEW_AUDIT),
 }
@@ -63,6 +64,7 @@ OWN_RECORD = {
     "people.membership": "person_id",
     "people.statuschange": "membership__person_id",
     "people.consent": "person_id",
+    "people.coursecompletion": "person_id",
     "meetings.attendance": "person_id",
 }
 

@@ -39,6 +39,7 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "membership.end": "Membership ended",
         },
     ),
+    "course": ("Member education", {"course.add": "Course added", "course.complete": "Course completion recorded"}),
     "consent": ("Consent", {"consent.give": "Consent given", "consent.withdraw": "Consent withdrawn"}),
     "people": (
         "Member files",

@@ -7,9 +7,9 @@ whether it passes, and the meetings and members behind the figure; then whether 
 consolidated (every required indicator passes) and its tier (from the weighted passes).
 
 Rates are shares from 0 to 1 (shown as percentages); a rate with nothing to divide by has no
-value and fails, since nothing shows the unit meets it. Education share is declared and
-validated, but course completions are not recorded yet: it is reported as not measured and
-left out of both the consolidation and the tier.
+value and fails, since nothing shows the unit meets it. Education share counts the members on
+the day who hold, that day, a completion of every course the indicator names (a completion
+holds from its day until its expiry).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from .schema import (
     AttendanceRateIndicator,
     CoverageIndicator,
+    EducationShareIndicator,
     Indicator,
     MeetingsHeldIndicator,
     NetGrowthIndicator,
@@ -83,7 +84,9 @@ class HealthFacts:
     longest meetings window. `members`: for each day asked, the people counted as members of the
     unit (of its subtree, for a body above the basic level) that day. `posts`: each post of the
     unit itself held on `on`, with its holder's number. `post_holders`: each post held on `on`
-    anywhere in the unit's subtree, with the numbers of its holders. `names`: people's names.
+    anywhere in the unit's subtree, with the numbers of its holders. `completed`: for each course
+    code, the people (among the members on `on`, at least) holding a completion of it on `on`.
+    `names`: people's names.
     """
 
     on: dt.date
@@ -91,6 +94,7 @@ class HealthFacts:
     members: dict[dt.date, frozenset[int]] = field(default_factory=dict)
     posts: dict[str, int] = field(default_factory=dict)
     post_holders: dict[str, frozenset[int]] = field(default_factory=dict)
+    completed: dict[str, frozenset[int]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
 
 
@@ -251,21 +255,12 @@ def evaluate_indicator(indicator: Indicator, facts: HealthFacts) -> IndicatorRes
         actual = f"{len(holders)} of {_plural(len(end), 'member')} hold a post"
         actual += f": {percent(value)}" if value is not None else ""
         people = tuple(PersonRef(pk, facts.names.get(pk, ""), "holds a post") for pk in sorted(holders))
-    else:  # education_share: declared, not yet recorded
-        return IndicatorResult(
-            indicator=name,
-            title=TITLES[name],
-            value=None,
-            threshold=threshold,
-            comparator=params.comparator,
-            passed=None,
-            required=params.required,
-            weight=params.weight,
-            window_days=None,
-            required_text=required_text,
-            actual="not measured: course completions are not recorded yet",
-            missing="",
-        )
+    elif isinstance(indicator, EducationShareIndicator):
+        courses = indicator.education_share.courses
+        done = frozenset(end).intersection(*(facts.completed.get(code, frozenset()) for code in courses))
+        value = len(done) / len(end) if end else None
+        actual = f"{len(done)} of {_plural(len(end), 'member')} completed {', '.join(courses)}"
+        actual += f": {percent(value)}" if value is not None else ""
     passed = value is not None and compare(value, params.comparator, threshold)
     missing = ""
     if not passed:

@@ -181,6 +181,7 @@ class _DemoBuilder:
         self.names = self._name_stream()
         self.phones = self._phone_stream()
         self.members: dict[str, list[Person]] = {}
+        self.meeting_rng = random.Random(SEED + 1)  # its own stream: the people's draws stay as they were
 
     def _name_stream(self):
         seen: set[str] = set()
@@ -296,6 +297,26 @@ class _DemoBuilder:
         span = ((committee.dormant or END) - on).days - 1
         for day in sorted(self.rng.randint(7, span) for _ in range(committee.growth)):
             self.timeline.at(on + dt.timedelta(days=day), lambda when: self.grow(unit, when))
+        fading = self.meeting_rng.random() < 0.35
+        self.timeline.at(on + dt.timedelta(days=28), lambda when: self.monthly_meeting(unit, when, fading, 0))
+
+    def monthly_meeting(self, unit: Unit, day: dt.date, fading: bool, months: int) -> None:
+        """A monthly meeting entered from its sheet, in date order with everything else, so a
+        district's constitution sees its committees' consolidation as it was: most members come
+        to a strong committee, fewer and fewer to a fading one. The next one about a month on."""
+        if day > dt.date.today() - dt.timedelta(days=1):
+            return
+        rate = max(0.1, 0.8 - 0.06 * months) if fading else self.meeting_rng.uniform(0.6, 0.9)
+        meeting = meetings.schedule_meeting(
+            unit=unit, title="Monthly meeting", start=dt.datetime.combine(day, dt.time(19, 0)), by=BY
+        )
+        expected = [row.person for row in meeting.attendance.select_related("person")]
+        came = [person for person in expected if self.meeting_rng.random() < rate]
+        if came:
+            meetings.record_attendance(meeting=meeting, people=came, by=BY)
+        meetings.mark_held(meeting=meeting, by=BY)
+        later = day + dt.timedelta(days=28 + self.meeting_rng.randint(0, 6))
+        self.timeline.at(later, lambda when: self.monthly_meeting(unit, when, fading, months + 1))
 
     def grow(self, unit: Unit, on: dt.date) -> None:
         recruiter = self.rng.choice(self.members[unit.slug])
@@ -303,7 +324,7 @@ class _DemoBuilder:
 
     def constitute(self, district: Unit, on: dt.date) -> None:
         """Constitute the district once its rules hold; look again a fortnight later if not."""
-        facts = facts_of(district)
+        facts = facts_of(district, on=on)
         pending = [r for r in evaluate_founding_rules(district, facts).failed if not r.rule.startswith("officer")]
         if pending:
             self.timeline.at(on + dt.timedelta(days=14), lambda later: self.constitute(district, later))
@@ -398,18 +419,13 @@ def build_demo() -> Organization:
 
 
 class _DemoMeetings:
-    """Two years of monthly meetings of the founded committees, entered afterwards from their
-    sheets: some committees strong (most members come), some fading (fewer and fewer); a monthly
-    series ahead for Elm House; and a meeting of Elm House that started half an hour ago."""
+    """A monthly series ahead for Elm House, and a meeting of Elm House that started half an
+    hour ago (the committees' monthly meetings are held in the story's timeline)."""
 
     def __init__(self, organization: Organization):
         self.org = organization
-        self.rng = random.Random(SEED + 1)
 
     def build(self) -> None:
-        committees = Unit.objects.filter(organization=self.org, kind="building_committee", founded_on__isnull=False)
-        for unit in committees.order_by("path"):
-            self.history(unit)
         elm = Unit.objects.get(organization=self.org, slug="elm-house")
         today = dt.date.today()
         first = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
@@ -427,24 +443,6 @@ class _DemoMeetings:
         )
         present = [m.person for m in elm.memberships.filter(end=None).order_by("person_id")][::2]
         meetings.record_attendance(meeting=self.today, people=present, method="host", by=BY)
-
-    def history(self, unit: Unit) -> None:
-        fading = self.rng.random() < 0.35
-        day = unit.founded_on + dt.timedelta(days=28)
-        last = min(END, dt.date.today() - dt.timedelta(days=1))
-        months = 0
-        while day <= last:
-            rate = max(0.1, 0.8 - 0.06 * months) if fading else self.rng.uniform(0.6, 0.9)
-            meeting = meetings.schedule_meeting(
-                unit=unit, title="Monthly meeting", start=dt.datetime.combine(day, dt.time(19, 0)), by=BY
-            )
-            members = [row.person for row in meeting.attendance.select_related("person")]
-            came = [person for person in members if self.rng.random() < rate]
-            if came:
-                meetings.record_attendance(meeting=meeting, people=came, by=BY)
-            meetings.mark_held(meeting=meeting, by=BY)
-            day += dt.timedelta(days=28 + self.rng.randint(0, 6))
-            months += 1
 
 
 def demo_meeting_today(organization: Organization):

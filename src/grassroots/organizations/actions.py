@@ -227,7 +227,7 @@ def found_unit(
         core = list(Membership.objects.current().filter(unit=unit).select_related("person"))
         members = list(founding_members) if founding_members is not None else [m.person for m in core]
         problems = _founding_problems(unit, members, officers or {})
-        readiness = evaluate_founding_rules(unit, founding_facts(unit, members=members, officers=officers or {}))
+        readiness = evaluate_founding_rules(unit, founding_facts(unit, members=members, officers=officers or {}, on=on))
         failed = [f"{result.title}: needs {result.required}, has {result.actual}" for result in readiness.failed]
         if problems or failed:
             verb = "found" if unit.is_basic else "constitute"

@@ -170,7 +170,7 @@ class IndicatorOut(Schema):
     )
     threshold: int | float
     comparator: Literal[">=", ">", "<=", "<"]
-    passed: bool | None = Field(description="null: not measured (education share, until completions are recorded).")
+    passed: bool | None = Field(description="null: not measured.")
     required: bool = Field(description="Whether the unit is consolidated only when it passes.")
     weight: int
     window_days: int | None = Field(description="The days up to `on` it looks at; null for a measure of the day.")

@@ -171,9 +171,10 @@ def members_in_subtree(unit: Unit) -> int:
     return counts.aggregate(n=Sum("members"))["n"] or 0
 
 
-def facts_of(unit: Unit, *, members: int | None = None) -> UnitFacts:
+def facts_of(unit: Unit, *, members: int | None = None, on: dt.date | None = None) -> UnitFacts:
     """Gather what the founding rules look at for one unit, in a handful of queries. `members`:
-    the counted members of its subtree when the caller has them already (a tree row's)."""
+    the counted members of its subtree when the caller has them already (a tree row's); the
+    consolidation of its children as of day `on` (default today)."""
     founding = (
         Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING, status__in=["held", "approved"])
         .order_by("-start")
@@ -187,7 +188,7 @@ def facts_of(unit: Unit, *, members: int | None = None) -> UnitFacts:
     else:
         founding_members = []
     living = list(unit.children.exclude(state=UnitState.DISSOLVED).order_by("name"))
-    consolidated = _consolidated_children(unit, living)
+    consolidated = _consolidated_children(unit, living, on=on or timezone.localdate())
     children = [
         ChildFact(
             slug=child.slug, name=child.name, kind=child.kind, state=child.state, consolidated=child.pk in consolidated
@@ -203,8 +204,8 @@ def facts_of(unit: Unit, *, members: int | None = None) -> UnitFacts:
     )
 
 
-def _consolidated_children(unit: Unit, children: list[Unit]) -> set[int]:
-    """The founded children that are consolidated today, of the kinds a `consolidated_children`
+def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date) -> set[int]:
+    """The founded children that are consolidated on day `on`, of the kinds a `consolidated_children`
     rule of the unit names (none asked: none computed). Their health in a fixed number of queries."""
     constitution = unit.organization.constitution
     kinds = {
@@ -217,16 +218,19 @@ def _consolidated_children(unit: Unit, children: list[Unit]) -> set[int]:
         return set()
     for child in asked:
         child.organization = unit.organization  # one parsed constitution for all
-    health = health_of_units(asked, on=timezone.localdate())
+    health = health_of_units(asked, on=on)
     return {pk for pk, found in health.items() if found.consolidated}
 
 
-def founding_facts(unit: Unit, *, members: Sequence[Person], officers: dict[str, Person]) -> UnitFacts:
+def founding_facts(
+    unit: Unit, *, members: Sequence[Person], officers: dict[str, Person], on: dt.date | None = None
+) -> UnitFacts:
     """The facts as they would stand at a founding of `unit` with these founding members (one
     each, whatever their names) and these officers appointed: the facts of `facts_of` (the one
     gathering that readiness reports) with the founding meeting held, the proposed members and
-    posts, and those who join the unit at its founding counted in its subtree."""
-    facts = facts_of(unit)
+    posts, and those who join the unit at its founding counted in its subtree; children's
+    consolidation as of the founding day `on` (default today)."""
+    facts = facts_of(unit, on=on)
     joining = 0
     constitution = unit.organization.constitution
     founding_status = constitution.member_statuses.founding or constitution.member_statuses.initial

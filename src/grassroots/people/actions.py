@@ -4,11 +4,12 @@ it touches, writes, and audits in one transaction; a refusal changes nothing.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
 from django.utils import timezone
 
 from grassroots.access import Right, authorize, restrict
@@ -20,7 +21,7 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .counts import count_changes
-from .models import Consent, Membership, Person, StatusChange
+from .models import Consent, Course, CourseCompletion, Membership, Person, StatusChange
 from .normalize import (
     is_email,
     names_agree,
@@ -405,6 +406,85 @@ def withdraw_consent(*, consent: Consent, by: Actor) -> Consent:
     return consent
 
 
+def add_course(
+    *, organization: Organization, code: str, title: str, by: Actor, valid_months: int | None = None
+) -> Course:
+    """Declare a course of the organization's member education (its administrators only).
+
+    `code` is what the constitution's `education_share` indicators name (letters, digits, '-'
+    and '_', at most 40), unique in the organization; `valid_months` (1 to 600, or None: for
+    good) dates each completion's expiry. Refused (409) naming the field otherwise."""
+    code, title = code.strip(), normal_text(title)
+    if not code or not all(c.isalnum() or c in "-_" for c in code):
+        raise ActionRefused("code: letters, digits, '-' and '_' only, e.g. 'basics-1'", field="code")
+    refuse_overlong("code", code, 40)
+    if not title:
+        raise ActionRefused("title: say what the course is called", field="title")
+    refuse_overlong("title", title, 200)
+    if valid_months is not None and not 1 <= valid_months <= 600:
+        raise ActionRefused(
+            "valid_months: from 1 to 600, or none for a completion valid for good", field="valid_months"
+        )
+    with transaction.atomic():
+        authorize(by, Right.MANAGE_UNITS, organization=organization)
+        if Course.objects.filter(organization=organization, code=code).exists():
+            raise ActionRefused(f"code: {organization.slug} already has a course '{code}'", field="code")
+        course = Course.objects.create(organization=organization, code=code, title=title, valid_months=valid_months)
+        write_audit_record(
+            by=by,
+            action="course.add",
+            target=course,
+            organization=organization,
+            changes={"code": [None, code], "title": [None, title], "valid_months": [None, valid_months]},
+        )
+    return course
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def record_completion(
+    *,
+    person: Person,
+    course: Course,
+    by: Actor,
+    on: dt.date | None = None,
+    how: str = CourseCompletion.How.MARKED,
+) -> CourseCompletion:
+    """Record that the person completed the course on `on` (default today; not in the future),
+    and how (`CourseCompletion.How`); its expiry follows from the course's validity. Needs the
+    right to change the person's records where they are; a second completion of the same course
+    on the same day, a course of another organization or an erased person is refused (409)."""
+    day = _day(on)
+    if how not in CourseCompletion.How.values:
+        raise ActionRefused(f"how: one of {', '.join(CourseCompletion.How.values)}", field="how")
+    if person.erased_at is not None:
+        raise ActionRefused(f"person {person.pk} is erased")
+    if course.organization_id != person.organization_id:
+        raise ActionRefused(f"course: no course '{course.code}' in this organization", field="course")
+    expires = _months_later(day, course.valid_months) if course.valid_months else None
+    unit = _person_unit(person)
+    with transaction.atomic():
+        authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
+        if CourseCompletion.objects.filter(person=person, course=course, completed_on=day).exists():
+            raise ActionRefused(f"on: person {person.pk} already completed {course.code} on {day}", field="on")
+        completion = CourseCompletion.objects.create(
+            person=person, course=course, completed_on=day, how=how, expires_on=expires
+        )
+        write_audit_record(
+            by=by,
+            action="course.complete",
+            target=completion,
+            organization=person.organization,
+            unit=unit,
+            changes={"course": [None, course.code], "completed_on": [None, day.isoformat()], "how": [None, how]},
+        )
+    return completion
+
+
 ERASED_NAME = "Erased person {pk}"
 
 
@@ -450,7 +530,8 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
     """Make two records of one person one: everything about `other` moves to `keep`, and `other` goes.
 
     Memberships with their status changes, officer posts, consents, recruits, meetings attended,
-    sign-in accounts and the audit records about `other` move to `keep`; `keep`'s empty email,
+    course completions (one of a course on a day both completed it), sign-in accounts and the
+    audit records about `other` move to `keep`; `keep`'s empty email,
     phone, address and recruiter are filled from `other`. Refused, with the reason, when both
     have a current membership (one of them must end first: one person, one basic unit), when
     they are one record or of different organizations, or when either is erased. The actor
@@ -494,6 +575,12 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
         already = Attendance.objects.filter(person=keep).values("meeting_id")
         Attendance.objects.filter(person=other, meeting_id__in=already).delete()
         moved["meetings"] = Attendance.objects.filter(person=other).update(person=keep)
+        # A course completed by both on the same day is one completion.
+        both = CourseCompletion.objects.filter(
+            person=keep, course_id=OuterRef("course_id"), completed_on=OuterRef("completed_on")
+        )
+        CourseCompletion.objects.filter(Exists(both), person=other).delete()
+        moved["course_completions"] = CourseCompletion.objects.filter(person=other).update(person=keep)
         moved["audit_records"] = AuditRecord.objects.filter(
             target_type="people.person", target_id=str(other.pk)
         ).update(target_id=str(keep.pk), target_label=keep.name)
@@ -607,10 +694,12 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
         .order_by("start", "id")
     )
     consents = person.consents.order_by("given_at", "id")
+    completions = person.completions.select_related("course").order_by("completed_on", "id")
     targets = {
         "people.person": [str(person.pk)],
         "people.membership": [str(m.pk) for m in memberships],
         "people.consent": [str(pk) for pk in consents.values_list("pk", flat=True)],
+        "people.coursecompletion": [str(c.pk) for c in completions],
         "organizations.officerpost": [str(pk) for pk in posts.values_list("pk", flat=True)],
     }
     about = Q(pk__in=[])
@@ -672,6 +761,15 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
             }
             for consent in consents
         ],
+        "course_completions": [
+            {
+                "course": completion.course.code,
+                "completed_on": _day_text(completion.completed_on),
+                "how": completion.how,
+                "expires_on": _day_text(completion.expires_on),
+            }
+            for completion in completions
+        ],
         "accounts": [
             {"username": username, "administrator": is_admin, "created_at": _day_text(created_at)}
             for username, is_admin, created_at in Account.objects.filter(person=person)
@@ -695,7 +793,7 @@ def export_person_record(*, person: Person, by: Actor) -> dict[str, Any]:
     """Everything the organization holds about one person, for their subject access request.
 
     Person fields, recruiter, recruits, memberships with status changes, officer posts, meetings
-    attended, consents, accounts, and the audit records about them. The export must be whole,
+    attended, consents, course completions, accounts, and the audit records about them. The export must be whole,
     so the actor needs import_export, and view_lineage (it names the recruiter), over every unit
     the person has been a member or an officer of; a person with no unit needs an administrator.
     It is a read, but it is audited as "person.export" with how many items of each kind went

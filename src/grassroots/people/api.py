@@ -21,6 +21,8 @@ from grassroots.organizations.selectors import organization_for, unit_for
 from . import actions
 from .models import Person
 from .schemas import (
+    CompletionIn,
+    CompletionOut,
     ConsentIn,
     ConsentOut,
     DuplicateOut,
@@ -36,8 +38,10 @@ from .schemas import (
     TransferIn,
 )
 from .selectors import (
+    completions_of,
     consent_for,
     consents_of,
+    course_for,
     duplicates_visible_to,
     history_of,
     members_of_unit,
@@ -257,3 +261,33 @@ def withdraw_consent(request: HttpRequest, org_slug: str, person_id: int, consen
     """Date the withdrawal of one of the person's consents (no body); a second withdrawal is refused (409)."""
     person = _person(request, org_slug, person_id)
     return actions.withdraw_consent(consent=consent_for(request.auth, person, consent_id), by=request.auth)
+
+
+# Member education: the person's course completions.
+
+
+@router.get(
+    "/{org_slug}/people/{person_id}/completions",
+    response={200: list[CompletionOut], **QUERY_ERRORS},
+    summary="Course completions",
+)
+@paginated
+def list_completions(request: HttpRequest, org_slug: str, person_id: int):
+    """The person's course completions, latest first: course, day, how recorded, expiry."""
+    return completions_of(request.auth, _person(request, org_slug, person_id))
+
+
+@router.post(
+    "/{org_slug}/people/{person_id}/completions",
+    response={201: CompletionOut, **WRITE_ERRORS},
+    summary="Record a course completion",
+)
+def record_completion(request: HttpRequest, org_slug: str, person_id: int, payload: CompletionIn):
+    """Record that the person completed a course (by its code) on a day; an unknown course is a
+    404, a second completion of it on the same day a 409."""
+    person = _person(request, org_slug, person_id)
+    course = course_for(person.organization, payload.course)
+    completion = actions.record_completion(
+        person=person, course=course, on=payload.on, how=payload.how, by=request.auth
+    )
+    return Status(201, completion)

@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from django.http import Http404
 from rich.table import Table
 
 from grassroots.cli.common import (
@@ -24,6 +25,7 @@ from grassroots.cli.common import (
     print_json,
 )
 from grassroots.people.actions import (
+    add_course,
     add_person,
     change_status,
     edit_person,
@@ -32,15 +34,24 @@ from grassroots.people.actions import (
     export_person_record,
     join_unit,
     merge_people,
+    record_completion,
     transfer_member,
 )
-from grassroots.people.selectors import LISTING_FIELDS, duplicates_visible_to, people_listing, values_to_check
+from grassroots.people.selectors import (
+    LISTING_FIELDS,
+    completions_of,
+    course_for,
+    duplicates_visible_to,
+    people_listing,
+    values_to_check,
+)
 
 AllowDuplicate = Annotated[
     bool, typer.Option("--allow-duplicate", help="Record them even if a known person has the same name and contact.")
 ]
 person_app = typer.Typer(help="People.", no_args_is_help=True)
 member_app = typer.Typer(help="Memberships: join, transfer, status, end.", no_args_is_help=True)
+course_app = typer.Typer(help="Member education: courses and their completions.", no_args_is_help=True)
 
 
 @person_app.command("add")
@@ -260,3 +271,60 @@ def member_end(
     who = get_person(person, organization=get_organization(org) if org else None)
     membership = end_membership(person=who, on=parse_date(on), status=status, by=cli_actor())
     out.print(f"{who.name}'s membership of {membership.unit.name} ended on {membership.end}.")
+
+
+@course_app.command("add")
+def course_add(
+    org: str,
+    code: str,
+    title: Annotated[str, typer.Option("--title")],
+    valid_months: Annotated[
+        int | None, typer.Option("--valid-months", help="Months a completion stays valid (default: for good).")
+    ] = None,
+) -> None:
+    """Declare a course of the organization's member education, by the code indicators name."""
+    course = add_course(
+        organization=get_organization(org), code=code, title=title, valid_months=valid_months, by=cli_actor()
+    )
+    out.print(f"Course {course.code} added: {course.title}.")
+
+
+@course_app.command("complete")
+def course_complete(
+    course: str,
+    person: str,
+    on: OnOption = None,
+    how: Annotated[str, typer.Option("--how", help="attendance, marked, reviewed or imported.")] = "marked",
+    org: OrgOption = None,
+) -> None:
+    """Record that PERSON completed COURSE (its code, in the person's organization) on --on."""
+    who = get_person(person, organization=get_organization(org) if org else None)
+    try:
+        found = course_for(who.organization, course)
+    except Http404 as error:
+        raise Refusal(str(error)) from None
+    completion = record_completion(person=who, course=found, on=parse_date(on), how=how, by=cli_actor())
+    out.print(f"{who.name} completed {found.code} on {completion.completed_on}.")
+
+
+@course_app.command("completions")
+def course_completions(person: str, org: OrgOption = None, as_json: JsonFlag = False) -> None:
+    """A person's course completions, latest first."""
+    who = get_person(person, organization=get_organization(org) if org else None)
+    rows = [
+        {
+            "course": c.course.code,
+            "title": c.course.title,
+            "completed_on": c.completed_on.isoformat(),
+            "how": c.how,
+            "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+        }
+        for c in completions_of(operator(), who)
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("course", "title", "completed on", "how", "expires on")
+    for row in rows:
+        table.add_row(row["course"], row["title"], row["completed_on"], row["how"], row["expires_on"] or "")
+    out.print(table)

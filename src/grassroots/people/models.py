@@ -197,3 +197,57 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} ({self.policy_version})"
+
+
+class Course(models.Model):
+    """A course of the organization's member education: its code (unique in the organization,
+    as the constitution's `education_share` indicators name it), title, and how many months a
+    completion stays valid (null: for good)."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="courses", db_index=False
+    )
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    valid_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="one_course_code_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class CourseCompletion(models.Model):
+    """That a person completed a course on a day, how it was recorded, and until when it holds
+    (`expires_on`, exclusive: from the course's validity; null: for good). Only completion is
+    stored: no grades, no scores."""
+
+    class How(models.TextChoices):
+        ATTENDANCE = "attendance", "Attended the sessions"
+        MARKED = "marked", "Marked by an officer"
+        REVIEWED = "reviewed", "Self-declared and reviewed"
+        IMPORTED = "imported", "Imported"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")
+    # No index of its own: the (person, course, completed_on) index starts with it.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="completions", db_index=False)
+    completed_on = models.DateField()
+    how = models.CharField(max_length=20, choices=How.choices, default=How.MARKED)
+    expires_on = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "course", "completed_on"], name="one_completion_per_day"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("completed_on")),
+                name="completion_expires_after",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} completed {self.course_id} on {self.completed_on}"

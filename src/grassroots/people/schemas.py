@@ -132,6 +132,23 @@ class ConsentIn(Body):
     policy_version: str = Field(description="The version of the privacy policy they consented under.")
 
 
+class CompletionOut(Schema):
+    id: int
+    course: str = Field(description="The course's code.", alias="course.code")
+    course_title: str = Field(alias="course.title")
+    completed_on: dt.date
+    how: str = Field(
+        description="attendance, marked (by an officer), reviewed (self-declared and reviewed) or imported."
+    )
+    expires_on: dt.date | None = Field(description="The first day it no longer holds; null: valid for good.")
+
+
+class CompletionIn(Body):
+    course: str = Field(description="The course's code, e.g. 'basics'.")
+    on: dt.date | None = Field(default=None, description="The day it was completed (default today; not in the future).")
+    how: str = Field(default="marked", description="attendance, marked, reviewed or imported.")
+
+
 # The subject access export: everything held about one person.
 
 
@@ -188,6 +205,13 @@ class RecordConsentOut(Schema):
     withdrawn_at: str | None
 
 
+class RecordCompletionOut(Schema):
+    course: str
+    completed_on: str
+    how: str
+    expires_on: str | None
+
+
 class RecordAccountOut(Schema):
     username: str
     administrator: bool
@@ -213,5 +237,6 @@ class PersonRecordOut(Schema):
     officer_posts: list[RecordPostOut]
     meetings_attended: list[RecordMeetingOut]
     consents: list[RecordConsentOut]
+    course_completions: list[RecordCompletionOut]
     accounts: list[RecordAccountOut]
     audit_records: list[RecordAuditOut] = Field(description="The audit records about them, oldest first.")

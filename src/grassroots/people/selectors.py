@@ -15,7 +15,7 @@ from grassroots.ids import is_row_id
 from grassroots.keyset import SORTED_NAME
 from grassroots.organizations.models import Organization, Unit
 
-from .models import Consent, MemberCount, Membership, Person, Prefix
+from .models import Consent, Course, CourseCompletion, MemberCount, Membership, Person, Prefix
 from .normalize import is_email, normal_address, normal_email, normal_text, phone_e164, search_key
 
 
@@ -76,6 +76,22 @@ def consent_for(user, person: Person, pk: int | str) -> Consent:
         raise Http404(f"no consent {pk} of person {person.pk}")
     consent.person = person
     return consent
+
+
+def completions_of(user, person: Person) -> QuerySet[CourseCompletion]:
+    """The person's course completions, latest first, with their course, when the user may see
+    the person's record (the person themselves included)."""
+    completions = restrict(CourseCompletion.objects.filter(person=person), user=user, organization=person.organization)
+    return completions.select_related("course").order_by("-completed_on", "-id")
+
+
+def course_for(organization: Organization, code: str) -> Course:
+    """The organization's course with this code, or 404. Courses are not secret: anyone who
+    sees the organization may name them."""
+    course = Course.objects.filter(organization=organization, code=code.strip()).first()
+    if course is None:
+        raise Http404(f"no course '{code}' in {organization.slug}")
+    return course
 
 
 def roster_of(user, unit: Unit) -> list[dict[str, str]]:
