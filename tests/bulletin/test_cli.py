@@ -43,3 +43,32 @@ def test_publish_count_send_and_report_from_the_terminal(capsys, tmp_path, smtp)
     code, out, _ = run(capsys, "bulletin", "status", str(issue), "--json")
     report = json.loads(out)
     assert report["status"] == "sent" and report["deliveries"]["sent"] == 3
+
+
+def test_the_audience_count_refuses_what_a_send_would_refuse(capsys, tmp_path):
+    room = newsroom()
+    code, out, _ = run(
+        capsys, "bulletin", "publication", "add", room.org.slug, "--name", "North News", "--unit", "north", "--json"
+    )
+    assert code == 0
+    article = tmp_path / "news.md"
+    article.write_text("# Rent strike\n\nNorth holds.\n", encoding="utf-8")
+    code, out, _ = run(
+        capsys,
+        "bulletin",
+        "issue",
+        "add",
+        str(json.loads(out)["id"]),
+        "--title",
+        "One",
+        "--article",
+        str(article),
+        "--json",
+    )
+    issue = str(json.loads(out)["id"])
+    code, out, err = run(capsys, "bulletin", "audience", issue, "--unit", "south")
+    assert code == 1 and "outside" in err and "recipient" not in out
+    code, out, err = run(capsys, "bulletin", "audience", issue, "--status", "bogus")
+    assert code == 1 and "status: 'bogus' is not a member status" in err and "recipient" not in out
+    code, out, _ = run(capsys, "bulletin", "audience", issue, "--json")
+    assert (code, json.loads(out)) == (0, {"recipients": 3})

@@ -116,9 +116,12 @@ def audience(
     status: StatusOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The exact number of recipients an issue would go to."""
+    """The exact number of recipients an issue would go to; an audience that `send` would refuse
+    (a status the constitution does not name, a subtree outside the publication's) is refused."""
     found = _issue(issue)
-    count = recipient_count(publication=found.publication, **_audience(found, unit, status))
+    chosen = _audience(found, unit, status)
+    root = actions.check_audience(found.publication, chosen["unit"], chosen["statuses"])
+    count = recipient_count(publication=found.publication, unit=root, statuses=chosen["statuses"])
     if as_json:
         print_json({"recipients": count})
     else:
