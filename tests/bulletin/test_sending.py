@@ -3,6 +3,8 @@ parts, the list headers, and nobody outside the audience or without consent."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from grassroots.audit.models import AuditRecord
@@ -150,3 +152,33 @@ def test_a_workers_prepared_copy_is_the_message_built_in_full(settings):
     for kind in ("plain", "html"):
         assert copy.get_body((kind,)).get_content() == full.get_body((kind,)).get_content()
     assert "[[unsubscribe-url]]" not in data.decode()
+
+
+def test_a_worker_job_comes_back_by_itself_for_a_retry(smtp, settings):
+    """A temporary failure leaves its row waiting for its backoff: the job queues itself again for
+    that moment, so the send finishes with no one running `grassroots outbox send`."""
+    from django_tasks_db.models import DBTaskResult
+
+    from grassroots.outbox.jobs import deliver_mail
+    from tests.support import builders
+
+    settings.GRASSROOTS_OUTBOX_RETRY_SECONDS = 600
+    smtp.refuse["bob@example.org"] = "451 Try again later"
+    room = newsroom()
+    mailing = bulletin.send_issue(issue=room.issue, by="test", confirm=3)
+    DBTaskResult.objects.all().delete()  # the jobs the send queued: this test runs the job itself
+    assert deliver_mail.call() == 2
+    bob = mailing.deliveries.get(address="bob@example.org")
+    assert (bob.status, bob.attempts) == ("queued", 1)
+    (again,) = DBTaskResult.objects.filter(task_path__endswith="deliver_mail", status="READY")
+    assert again.run_after == bob.next_attempt_at
+    # The backoff passes; the server takes the message now; the job that was waiting sends it.
+    del smtp.refuse["bob@example.org"]
+    Delivery.objects.filter(pk=bob.pk).update(next_attempt_at=bob.next_attempt_at - dt.timedelta(seconds=601))
+    DBTaskResult.objects.filter(pk=again.pk).update(run_after=again.run_after - dt.timedelta(seconds=601))
+    assert builders.run_jobs() == 1
+    bob.refresh_from_db()
+    assert (bob.status, bob.attempts) == ("sent", 2)
+    assert sorted(smtp.recipients).count("bob@example.org") == 1
+    assert Issue.objects.get(pk=room.issue.pk).status == "sent"
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # nothing waits: no job queued again

@@ -32,7 +32,7 @@ from .actions import (
     requeue_stale,
 )
 from .models import UNSUBSCRIBE_MARK, Delivery, Mailing
-from .selectors import sent_since
+from .selectors import next_retry_at, sent_since
 from .tokens import mail_domain, unsubscribe_links, unsubscribe_url
 
 SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
@@ -201,8 +201,15 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
 
 @task()
 def deliver_mail() -> int:
-    """The background job: send what is due, then stop (queued again by each send and resume)."""
-    return deliver()
+    """The background job: send what is due, then stop (queued again by each send and resume).
+    Rows left waiting for a retry (a server that could not be reached, a temporary refusal) queue
+    the job again for when the first of them falls due, so a send finishes without anyone running
+    `grassroots outbox send`."""
+    sent = deliver()
+    retry = next_retry_at(timezone.now())
+    if retry is not None:
+        deliver_mail.using(run_after=retry).enqueue()
+    return sent
 
 
 def start_delivery(workers: int | None = None) -> None:

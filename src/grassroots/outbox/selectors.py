@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from .models import Delivery, Mailing
 
@@ -29,3 +29,16 @@ def failures_of(mailing: Mailing | None, *, limit: int = 50) -> list[Delivery]:
 def sent_since(moment: dt.datetime) -> int:
     """Messages accepted by the mail server since `moment`, by every worker (the daily limit)."""
     return Delivery.objects.filter(sent_at__gte=moment).count()
+
+
+def next_retry_at(now: dt.datetime) -> dt.datetime | None:
+    """When the earliest row of a running mailing that waits for a retry after `now` (a temporary
+    failure's backoff) falls due; None when none waits. Paused mailings wait for their resume;
+    rows already due (left by a spent daily limit) wait for the next run, as before."""
+    waiting = Delivery.objects.filter(
+        status=Delivery.Status.QUEUED,
+        next_attempt_at__gt=now,
+        mailing__paused=False,
+        mailing__finished_at__isnull=True,
+    )
+    return waiting.aggregate(at=Min("next_attempt_at"))["at"]
