@@ -132,20 +132,9 @@ def evaluate_rule(
         word = "constituted" if params.state == "founded" and params.kind not in basic_kinds else params.state
         of_kind = [child for child in facts.children if child.kind == params.kind]
         counted = [child for child in of_kind if _state_counts(child.state, params.state)]
-        short = max(0, params.at_least - len(counted))
-        missing = ""
-        if short:
-            candidates = [child.name for child in of_kind if child not in counted and child.state != "dissolved"]
-            missing = f"{short} more {word} {label if short == 1 else _plurals(label)}"
-            if candidates:
-                missing += f" (not yet {word}: {', '.join(candidates)})"
-        return RuleResult(
-            rule=f"children: {params.kind}",
-            title=f"{word.capitalize()} {_plurals(label)}",
-            required=f"at least {params.at_least} {word} {label if params.at_least == 1 else _plurals(label)}",
-            actual=f"{len(counted)} {word} of {len(of_kind)}",
-            passed=short == 0,
-            missing=missing,
+        waiting = [child for child in of_kind if child not in counted and child.state != "dissolved"]
+        return _children_result(
+            f"children: {params.kind}", word, label, params.at_least, counted, waiting, of_kind=len(of_kind)
         )
     if isinstance(rule, MembersInSubtreeRule):
         need, have = rule.members_in_subtree.at_least, facts.members_in_subtree
@@ -164,22 +153,48 @@ def evaluate_rule(
         word = "founded" if kind in basic_kinds else "constituted"
         founded = [child for child in facts.children if child.kind == kind and child.state == "founded"]
         counted = [child for child in founded if child.consolidated]
-        short = max(0, need - len(counted))
-        missing = ""
-        if short:
-            missing = f"{short} more consolidated {label if short == 1 else _plurals(label)}"
-            weak = [child.name for child in founded if not child.consolidated]
-            if weak:
-                missing += f" (not yet consolidated: {', '.join(weak)})"
-        return RuleResult(
-            rule=f"consolidated_children: {kind}",
-            title=f"Consolidated {_plurals(label)}",
-            required=f"at least {need} consolidated {label if need == 1 else _plurals(label)}",
-            actual=f"{len(counted)} consolidated of {len(founded)} {word}",
-            passed=short == 0,
-            missing=missing,
+        weak = [child for child in founded if not child.consolidated]
+        return _children_result(
+            f"consolidated_children: {kind}",
+            "consolidated",
+            label,
+            need,
+            counted,
+            weak,
+            of_kind=len(founded),
+            of_word=word,
         )
     raise TypeError(f"no evaluation for rule {rule!r}")
+
+
+def _children_result(
+    rule: str,
+    word: str,
+    label: str,
+    need: int,
+    counted: list[ChildFact],
+    waiting: list[ChildFact],
+    *,
+    of_kind: int,
+    of_word: str = "",
+) -> RuleResult:
+    """The result of a rule counting children in some state (`word`: founded, constituted,
+    consolidated...): `counted` pass, `waiting` are named in what is missing; `actual` reads
+    "2 consolidated of 3 founded" (with `of_word`) or "2 founded of 3"."""
+    short = max(0, need - len(counted))
+    missing = ""
+    if short:
+        missing = f"{short} more {word} {label if short == 1 else _plurals(label)}"
+        if waiting:
+            missing += f" (not yet {word}: {', '.join(child.name for child in waiting)})"
+    return RuleResult(
+        rule=rule,
+        title=f"{word.capitalize()} {_plurals(label)}",
+        required=f"at least {need} {word} {label if need == 1 else _plurals(label)}",
+        actual=f"{len(counted)} {word} of {of_kind}" + (f" {of_word}" if of_word else ""),
+        passed=short == 0,
+        missing=missing,
+    )
 
 
 def _state_counts(actual: str, wanted: str) -> bool:

@@ -8,6 +8,7 @@ file is ever evaluated as code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -526,31 +527,24 @@ class Constitution(_Strict):
 
 
 def _parse_rule(raw: Any) -> FoundingRule:
-    if not isinstance(raw, dict) or len(raw) != 1:
-        raise ConstitutionError(["a rule is a mapping with exactly one rule type, e.g. officer: secretary"])
-    (name,) = raw
-    rule_type = FOUNDING_RULE_TYPES.get(name)
-    if rule_type is None:
-        known = ", ".join(FOUNDING_RULE_TYPES)
-        raise ConstitutionError([f"unknown rule type '{name}' (known: {known})"])
-    try:
-        return rule_type.model_validate(raw)  # type: ignore[return-value]
-    except ValidationError as error:
-        raise ConstitutionError(_messages(error)) from None
+    return _parse_one_of(raw, FOUNDING_RULE_TYPES, "a rule", "officer: secretary")  # type: ignore[return-value]
 
 
 def _parse_indicator(raw: Any) -> Indicator:
+    return _parse_one_of(raw, INDICATOR_TYPES, "an indicator", "meetings_held: {threshold: 3}")  # type: ignore[return-value]
+
+
+def _parse_one_of(raw: Any, types: Mapping[str, type[BaseModel]], what: str, example: str) -> BaseModel:
+    """`what` ("a rule"): a mapping with exactly one key, the type's name (`officer: secretary`),
+    validated by that type; ConstitutionError naming the unknown type or every bad key."""
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise ConstitutionError(
-            ["an indicator is a mapping with exactly one indicator type, e.g. meetings_held: {threshold: 3}"]
-        )
+        raise ConstitutionError([f"{what} is a mapping with exactly one {what.split()[-1]} type, e.g. {example}"])
     (name,) = raw
-    indicator_class = INDICATOR_TYPES.get(name)
-    if indicator_class is None:
-        known = ", ".join(INDICATOR_TYPES)
-        raise ConstitutionError([f"unknown indicator type '{name}' (known: {known})"])
+    model = types.get(name)
+    if model is None:
+        raise ConstitutionError([f"unknown {what.split()[-1]} type '{name}' (known: {', '.join(types)})"])
     try:
-        return indicator_class.model_validate(raw)  # type: ignore[return-value]
+        return model.model_validate(raw)
     except ValidationError as error:
         raise ConstitutionError(_messages(error)) from None
 
