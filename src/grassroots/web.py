@@ -285,10 +285,20 @@ def perform_step(
     if not form.is_valid():
         messages.error(request, form.error_message())
     else:
-        try:
-            action(by=request.user, **targets, **form.cleaned_data)
-        except ActionRefused as refusal:
-            messages.error(request, refusal_message(refusal))
-        else:
-            messages.success(request, done.format(**targets))
+        # Formatted after the action: "Renamed to {unit.name}" reads the new name.
+        run_step(request, action, done=lambda: done.format(**targets), **targets, **form.cleaned_data)
     return back_to
+
+
+def run_step(
+    request: HttpRequest, action: Callable[..., object], *, done: str | Callable[[], str], **arguments: object
+) -> bool:
+    """Run `action(by=the user, **arguments)` and flash `done` (or what it returns, called after
+    the action), or the refusal naming its rule; True when it ran."""
+    try:
+        action(by=request.user, **arguments)
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+        return False
+    messages.success(request, done if isinstance(done, str) else done())
+    return True

@@ -27,7 +27,7 @@ from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import fields_html, refusal_message
+from grassroots.web import fields_html, refusal_message, run_step
 
 from . import actions, selectors
 from .feeds import KeptEvents, calendar_of
@@ -269,15 +269,6 @@ def _back(organization: Organization, meeting: Meeting) -> HttpResponse:
     return redirect("meeting", org=organization.slug, meeting=meeting.pk)
 
 
-def _run(request: HttpRequest, action, *, done: str, **arguments) -> None:
-    try:
-        action(by=_user(request), **arguments)
-    except ActionRefused as refusal:
-        messages.error(request, refusal_message(refusal))
-    else:
-        messages.success(request, done)
-
-
 @login_required
 @require_POST
 def meeting_attend(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
@@ -291,7 +282,7 @@ def meeting_attend(request: HttpRequest, org: str, meeting: int) -> HttpResponse
         messages.error(request, form.error_message())
         return _back(organization, target)
     marks = [(rows[pk].person, status) for pk, status in form.marks() if rows[pk].status != status]
-    _run(request, actions.record_sheet, done=f"{len(marks)} changed from the sheet.", meeting=target, marks=marks)
+    run_step(request, actions.record_sheet, done=f"{len(marks)} changed from the sheet.", meeting=target, marks=marks)
     return _back(organization, target)
 
 
@@ -318,7 +309,7 @@ def meeting_attend_file(request: HttpRequest, org: str, meeting: int) -> HttpRes
 @require_POST
 def meeting_held(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
-    _run(request, actions.mark_held, done="The meeting is recorded as held.", meeting=target)
+    run_step(request, actions.mark_held, done="The meeting is recorded as held.", meeting=target)
     return _back(organization, target)
 
 
@@ -326,7 +317,7 @@ def meeting_held(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
 @require_POST
 def meeting_cancel(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     organization, target = _meeting(request, org, meeting)
-    _run(request, actions.cancel_meeting, done="The meeting is cancelled.", meeting=target)
+    run_step(request, actions.cancel_meeting, done="The meeting is cancelled.", meeting=target)
     return _back(organization, target)
 
 
@@ -346,7 +337,7 @@ def meeting_decide(request: HttpRequest, org: str, meeting: int) -> HttpResponse
         data = dict(form.cleaned_data)
         data["agenda_item"] = items.get(data["agenda_item"]) if data["agenda_item"] else None
         data["responsible"] = people.get(data["responsible"]) if data["responsible"] else None
-        _run(request, actions.record_decision, done="Decision recorded.", meeting=target, **data)
+        run_step(request, actions.record_decision, done="Decision recorded.", meeting=target, **data)
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
@@ -361,7 +352,7 @@ def meeting_agenda(request: HttpRequest, org: str, meeting: int) -> HttpResponse
     form = AgendaItemForm(request.POST, items=[(pk, item.title) for pk, item in items.items()])
     if form.is_valid():
         parent = items.get(form.cleaned_data["parent"]) if form.cleaned_data["parent"] else None
-        _run(
+        run_step(
             request,
             actions.add_agenda_item,
             done="Agenda item added.",
@@ -381,7 +372,7 @@ def meeting_minutes(request: HttpRequest, org: str, meeting: int) -> HttpRespons
     _managers_only(request, target.unit)
     form = MinutesForm(request.POST)
     if form.is_valid():
-        _run(request, actions.write_minutes, done="Minutes saved as a draft.", meeting=target, **form.cleaned_data)
+        run_step(request, actions.write_minutes, done="Minutes saved as a draft.", meeting=target, **form.cleaned_data)
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
@@ -614,7 +605,9 @@ def host_scan(request: HttpRequest, token: str) -> HttpResponse:
 def meeting_register(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     """A member registers for a meeting and gets a one-time check-in code (its QR code is on the page)."""
     organization, target = _meeting(request, org, meeting)
-    _run(request, actions.register_self, done="You are registered: show the code below at the door.", meeting=target)
+    run_step(
+        request, actions.register_self, done="You are registered: show the code below at the door.", meeting=target
+    )
     return _back(organization, target)
 
 
@@ -623,7 +616,7 @@ def meeting_register(request: HttpRequest, org: str, meeting: int) -> HttpRespon
 def meeting_check_in(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     """A member checks themselves in (self check-in)."""
     organization, target = _meeting(request, org, meeting)
-    _run(request, actions.check_in_self, done="You are checked in.", meeting=target)
+    run_step(request, actions.check_in_self, done="You are checked in.", meeting=target)
     return _back(organization, target)
 
 
@@ -638,7 +631,9 @@ def meeting_approve_minutes(request: HttpRequest, org: str, meeting: int) -> Htt
     if form.is_valid():
         data = dict(form.cleaned_data)
         minutes = candidates[data.pop("minutes")]
-        _run(request, actions.approve_minutes_at, done="The minutes are approved.", minutes=minutes, at=target, **data)
+        run_step(
+            request, actions.approve_minutes_at, done="The minutes are approved.", minutes=minutes, at=target, **data
+        )
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
@@ -655,7 +650,7 @@ def meeting_agenda_carry(request: HttpRequest, org: str, meeting: int) -> HttpRe
     if item is None:
         messages.error(request, "item: not an item still open at the last meeting")
         return _back(organization, target)
-    _run(
+    run_step(
         request,
         actions.add_agenda_item,
         done="Agenda item carried over.",
@@ -755,7 +750,7 @@ def meeting_agenda_move(request: HttpRequest, org: str, meeting: int, item: int)
     agenda_item = selectors.agenda_item_for(target, item)
     form = AgendaMoveForm(request.POST)
     if form.is_valid():
-        _run(request, actions.move_agenda_item, done="Agenda reordered.", item=agenda_item, **form.cleaned_data)
+        run_step(request, actions.move_agenda_item, done="Agenda reordered.", item=agenda_item, **form.cleaned_data)
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
