@@ -225,7 +225,8 @@ def read_dates(rows, region="GB") -> dict:
         (
             ["2024-01-13", "13.01.2024", "2024/01/13"],
             None,
-            "dates of forms with one reading (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY), no order to decide",
+            "ISO 8601 dates (YYYY-MM-DD) and dates of forms with one reading (YYYY/MM/DD, DD.MM.YYYY), "
+            "no order to decide",
         ),
         (
             ["soon", "31/02/2024"],
@@ -237,7 +238,8 @@ def read_dates(rows, region="GB") -> dict:
         (
             ["05/06/2024", "2024-01-13"],
             "day first",
-            "every d/m/Y or m/d/Y date could be either; the organization's region (GB) writes day first",
+            "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading); "
+            "the organization's region (GB) writes day first",
         ),
         (
             ["05/06/2024", "31/02/2024"],
@@ -246,10 +248,42 @@ def read_dates(rows, region="GB") -> dict:
             "values that are not dates reject their rows (line 3: 31/02/2024)",
         ),
         (["2024-01-13", "01/13/2024"], "month first", "line 3: 01/13/2024"),
+        (["13.01.2024"], None, "dates of forms with one reading (YYYY/MM/DD, DD.MM.YYYY), no order to decide"),
     ],
 )
 def test_each_date_column_gets_a_true_reason(values, order, because):
     read = read_dates([["A", "u", value] for value in values])
+    assert (read["order"], read["because"]) == (order, because)
+
+
+@pytest.mark.parametrize(
+    ("values", "order", "because"),
+    [
+        (
+            [dt.date(2024, 1, 13), dt.datetime(2024, 2, 1, 10, 30)],
+            None,
+            "dates stored as dates in the workbook, no order to decide",
+        ),
+        (
+            [dt.date(2024, 1, 13), "2024-02-01"],
+            None,
+            "dates stored as dates in the workbook and ISO 8601 dates (YYYY-MM-DD), no order to decide",
+        ),
+        (
+            [dt.date(2024, 1, 13), "05/06/2024"],
+            "day first",
+            "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading); "
+            "the organization's region (GB) writes day first",
+        ),
+        ([dt.date(2024, 1, 13), "06/13/2024"], "month first", "line 3: 06/13/2024"),
+    ],
+)
+def test_an_xlsx_column_of_date_cells_says_its_dates_came_as_dates(tmp_path, values, order, because):
+    """A workbook's date cells are dates, not text in some form: the column says so."""
+    path = workbook(tmp_path / "dates.xlsx", [["name", "unit", "joined"], *(["A", "u", value] for value in values)])
+    table = open_table(path)
+    orders = decide_date_orders(table.rows, map_columns(table.header), "GB")
+    read = orders["joined"].as_json()
     assert (read["order"], read["because"]) == (order, because)
 
 
