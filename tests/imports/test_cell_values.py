@@ -128,16 +128,20 @@ def test_a_formula_never_computed_rejects_its_row_when_its_column_is_imported(tr
         (6, "Name", "=A2", f"cell A6 {reason}"),
     ]
     assert (result.created, result.rejected, result.rows) == (3, 2, 5)
-    # The errors file repeats the formula (neutralized), so importing it unchanged rejects the
-    # row again rather than writing Bo without an email.
+    # The errors file writes such a cell #N/A (its reason quotes the formula), so importing it
+    # unchanged rejects the row again in every column: rather than writing Bo without an email,
+    # or a person named after the formula's text.
     errors = tmp_path / "errors.csv"
     import_members(organization=org, path=path, by=BY, valid_rows=True, errors_path=errors)
-    text = errors.read_text(encoding="utf-8-sig")
-    assert '\'=LOWER(""BO@EXAMPLE.ORG"")' in text and "'=A2" in text
-    again = import_members(organization=org, path=errors, by=BY, valid_rows=True, dry_run=True)
-    assert [(r.column, r.value) for r in again.rejections if r.column == "Email"] == [
-        ("Email", '=lower("bo@example.org")')
+    rows = list(csv.reader(errors.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(row[0], row[2:5]) for row in rows[1:]] == [
+        ("3", ["Bo", "#N/A", "elm-house"]),
+        ("6", ["#N/A", "", "elm-house"]),
     ]
+    assert "Email '=LOWER(\"BO@EXAMPLE.ORG\")': cell B3 holds a formula with no saved value" in rows[1][1]
+    again = import_members(organization=org, path=errors, by=BY, valid_rows=True)
+    assert [(r.line, r.column, r.value) for r in again.rejections] == [(2, "Email", "#n/a"), (3, "Name", "#N/A")]
+    assert again.created == 0
     assert names(org) == ["Ada", "Cy", "Di"]
     assert Person.objects.get(organization=org, name="Cy").email == "cy@example.org"
     assert Person.objects.get(organization=org, name="Di").email == ""
