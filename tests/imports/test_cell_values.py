@@ -140,7 +140,7 @@ def test_a_formula_never_computed_rejects_its_row_when_its_column_is_imported(tr
     ]
     assert "Email '=LOWER(\"BO@EXAMPLE.ORG\")': cell B3 holds a formula with no saved value" in rows[1][1]
     again = import_members(organization=org, path=errors, by=BY, valid_rows=True)
-    assert [(r.line, r.column, r.value) for r in again.rejections] == [(2, "Email", "#n/a"), (3, "Name", "#N/A")]
+    assert [(r.line, r.column, r.value) for r in again.rejections] == [(2, "Email", "#N/A"), (3, "Name", "#N/A")]
     assert again.created == 0
     assert names(org) == ["Ada", "Cy", "Di"]
     assert Person.objects.get(organization=org, name="Cy").email == "cy@example.org"

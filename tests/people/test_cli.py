@@ -211,3 +211,12 @@ def test_check_quotes_the_stored_value_and_says_what_differs_or_why_not(capsys, 
         "(too short for a phone number of US)",
         "4 values to correct: 2 can be normalized, 2 cannot.",
     ]
+
+
+def test_a_refused_email_is_quoted_as_given_not_as_it_would_be_stored(capsys, org, tmp_path):
+    code, _out, err = run(capsys, "person", "add", org.slug, "--name", "Ana Lima", "--email", " Ana@@Example.ORG")
+    assert (code, err.strip()) == (1, "refused: email: 'Ana@@Example.ORG' is not a valid email address")
+    path = tmp_path / "members.csv"
+    path.write_text("name,email,unit\nAna Lima,Ana@@Example.ORG,elm-house\n")
+    code, out, _err = run(capsys, "import", "members", str(path), "--org", org.slug, "--dry-run")
+    assert "line 2, email 'Ana@@Example.ORG': not a valid email address" in out
