@@ -128,16 +128,20 @@ def test_a_formula_never_computed_rejects_its_row_when_its_column_is_imported(tr
         (6, "Name", "=A2", f"cell A6 {reason}"),
     ]
     assert (result.created, result.rejected, result.rows) == (3, 2, 5)
-    # The errors file repeats the formula (neutralized), so importing it unchanged rejects the
-    # row again rather than writing Bo without an email.
+    # The errors file writes such a cell #N/A (its reason quotes the formula), so importing it
+    # unchanged rejects the row again in every column: rather than writing Bo without an email,
+    # or a person named after the formula's text.
     errors = tmp_path / "errors.csv"
     import_members(organization=org, path=path, by=BY, valid_rows=True, errors_path=errors)
-    text = errors.read_text(encoding="utf-8-sig")
-    assert '\'=LOWER(""BO@EXAMPLE.ORG"")' in text and "'=A2" in text
-    again = import_members(organization=org, path=errors, by=BY, valid_rows=True, dry_run=True)
-    assert [(r.column, r.value) for r in again.rejections if r.column == "Email"] == [
-        ("Email", '=lower("bo@example.org")')
+    rows = list(csv.reader(errors.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(row[0], row[2:5]) for row in rows[1:]] == [
+        ("3", ["Bo", "#N/A", "elm-house"]),
+        ("6", ["#N/A", "", "elm-house"]),
     ]
+    assert "Email '=LOWER(\"BO@EXAMPLE.ORG\")': cell B3 holds a formula with no saved value" in rows[1][1]
+    again = import_members(organization=org, path=errors, by=BY, valid_rows=True)
+    assert [(r.line, r.column, r.value) for r in again.rejections] == [(2, "Email", "#N/A"), (3, "Name", "#N/A")]
+    assert again.created == 0
     assert names(org) == ["Ada", "Cy", "Di"]
     assert Person.objects.get(organization=org, name="Cy").email == "cy@example.org"
     assert Person.objects.get(organization=org, name="Di").email == ""
@@ -225,7 +229,8 @@ def read_dates(rows, region="GB") -> dict:
         (
             ["2024-01-13", "13.01.2024", "2024/01/13"],
             None,
-            "dates of forms with one reading (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY), no order to decide",
+            "ISO 8601 dates (YYYY-MM-DD) and dates of forms with one reading (YYYY/MM/DD, DD.MM.YYYY), "
+            "no order to decide",
         ),
         (
             ["soon", "31/02/2024"],
@@ -237,7 +242,8 @@ def read_dates(rows, region="GB") -> dict:
         (
             ["05/06/2024", "2024-01-13"],
             "day first",
-            "every d/m/Y or m/d/Y date could be either; the organization's region (GB) writes day first",
+            "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading); "
+            "the organization's region (GB) writes day first",
         ),
         (
             ["05/06/2024", "31/02/2024"],
@@ -246,10 +252,42 @@ def read_dates(rows, region="GB") -> dict:
             "values that are not dates reject their rows (line 3: 31/02/2024)",
         ),
         (["2024-01-13", "01/13/2024"], "month first", "line 3: 01/13/2024"),
+        (["13.01.2024"], None, "dates of forms with one reading (YYYY/MM/DD, DD.MM.YYYY), no order to decide"),
     ],
 )
 def test_each_date_column_gets_a_true_reason(values, order, because):
     read = read_dates([["A", "u", value] for value in values])
+    assert (read["order"], read["because"]) == (order, because)
+
+
+@pytest.mark.parametrize(
+    ("values", "order", "because"),
+    [
+        (
+            [dt.date(2024, 1, 13), dt.datetime(2024, 2, 1, 10, 30)],
+            None,
+            "dates stored as dates in the workbook, no order to decide",
+        ),
+        (
+            [dt.date(2024, 1, 13), "2024-02-01"],
+            None,
+            "dates stored as dates in the workbook and ISO 8601 dates (YYYY-MM-DD), no order to decide",
+        ),
+        (
+            [dt.date(2024, 1, 13), "05/06/2024"],
+            "day first",
+            "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading); "
+            "the organization's region (GB) writes day first",
+        ),
+        ([dt.date(2024, 1, 13), "06/13/2024"], "month first", "line 3: 06/13/2024"),
+    ],
+)
+def test_an_xlsx_column_of_date_cells_says_its_dates_came_as_dates(tmp_path, values, order, because):
+    """A workbook's date cells are dates, not text in some form: the column says so."""
+    path = workbook(tmp_path / "dates.xlsx", [["name", "unit", "joined"], *(["A", "u", value] for value in values)])
+    table = open_table(path)
+    orders = decide_date_orders(table.rows, map_columns(table.header), "GB")
+    read = orders["joined"].as_json()
     assert (read["order"], read["because"]) == (order, because)
 
 

@@ -42,7 +42,10 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
         "read",
     }
     # Its joined column holds 2024-02-01 and 01/03/2024 (either order): the region (GB) decides.
-    because = "every d/m/Y or m/d/Y date could be either; the organization's region (GB) writes day first"
+    because = (
+        "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading); "
+        "the organization's region (GB) writes day first"
+    )
     joined = {"column": "joined", "order": "day first", "region": "GB", "because": because}
     assert result["read"] == {
         "format": "csv",

@@ -384,3 +384,55 @@ def test_the_api_takes_a_sheet_and_reports_what_was_read(tree, org, client, toke
             }
         },
     }
+
+
+@pytest.mark.django_db
+def test_api_import_of_a_workbook_rejects_error_and_uncomputed_formula_cells_naming_them(
+    tree, org, client, token, tmp_path
+):
+    """A workbook as a spreadsheet program saves it (a formula whose saved value is an error) and
+    as a program that computes nothing writes it (a formula with an empty value), through the API:
+    only those rows are rejected under valid_rows, each naming its cell; a formula in a column not
+    imported is ignored."""
+    import re
+    import zipfile
+
+    path = tmp_path / "members.xlsx"
+    book = openpyxl.Workbook()
+    for row in [
+        ["Name", "Email", "Unit", "Notes"],
+        ["Anna Lee", "anna@example.org", "elm-house", "=1+1"],
+        ["Bob Ray", "=VLOOKUP(A3,Z:Z,2,0)", "elm-house", ""],
+        ["Cleo Fox", "cleo@example.org", "=B4", ""],
+    ]:
+        book.active.append(row)
+    book.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    # B3 as Excel saves a lookup that found nothing: the formula and its error value.
+    sheet, count = re.subn(
+        r'<c r="B3"[^>]*>(<f>[^<]*</f>)<v\s*/?>(</v>)?</c>', r'<c r="B3" t="e">\1<v>#N/A</v></c>', sheet
+    )
+    assert count == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    xlsx = SimpleUploadedFile("members.xlsx", path.read_bytes(), content_type="application/octet-stream")
+    response = client.post(f"/api/orgs/{org.slug}/imports", {"file": xlsx, "valid_rows": "true"}, headers=token)
+    assert response.status_code == 202, response.content
+    run_jobs()
+    status = client.get(f"/api/orgs/{org.slug}/imports/{response.json()['id']}", headers=token).json()
+    assert (status["state"], status["created"], status["rejected"]) == ("done", 1, 2)
+    errors = client.get(f"/api/orgs/{org.slug}/imports/{response.json()['id']}/errors", headers=token)
+    rows = list(csv.reader(io.StringIO(b"".join(errors.streaming_content).decode("utf-8-sig"))))
+    assert [(row[0], row[1].split(" (")[0], row[2:5]) for row in rows[1:]] == [
+        ("3", "Email '#N/A': cell B3 holds the spreadsheet error #N/A", ["Bob Ray", "#N/A", "elm-house"]),
+        ("4", "Unit '=B4': cell C4 holds a formula with no saved value", ["Cleo Fox", "cleo@example.org", "#N/A"]),
+    ]
+    assert list(
+        Person.objects.filter(organization=org, name__in=["Anna Lee", "Bob Ray", "Cleo Fox"]).values_list(
+            "name", flat=True
+        )
+    ) == ["Anna Lee"]

@@ -107,7 +107,10 @@ def test_edit_then_duplicates_then_merge(capsys, org, rosa):
 def test_check_lists_what_could_not_be_normalized(capsys, org, rosa):
     Person.objects.filter(pk=rosa.pk).update(phone="call after 6")
     code, out, _ = run(capsys, "person", "check", org.slug, "--json")
-    reason = "phone call after 6 is not a valid phone number for GB"
+    reason = (
+        "phone 'call after 6' cannot be normalized: it is not a phone number"
+        " (it has letters in it: an extension or a note is not kept in a phone)"
+    )
     assert (code, json.loads(out)) == (
         0,
         [{"id": rosa.pk, "field": "phone", "value": "call after 6", "normal": None, "reason": reason}],
@@ -130,51 +133,90 @@ def test_check_tells_values_that_can_be_normalized_from_those_that_cannot(capsys
             "field": "name",
             "value": "Rosa  Lindqvist",
             "normal": "Rosa Lindqvist",
-            "reason": "name 'Rosa  Lindqvist' is valid; normal form 'Rosa Lindqvist'",
+            "reason": "name 'Rosa  Lindqvist' is stored in another form than the normal one"
+            " (spaces): it would become 'Rosa Lindqvist'",
         },
         {
             "id": rosa.pk,
             "field": "email",
             "value": " Rosa@Example.org",
             "normal": "rosa@example.org",
-            "reason": "email  Rosa@Example.org is valid; normal form rosa@example.org",
+            "reason": "email ' Rosa@Example.org' is stored in another form than the normal one"
+            " (spaces, capitals): it would become 'rosa@example.org'",
         },
         {
             "id": rosa.pk,
             "field": "phone",
             "value": "07911 123458",
             "normal": "+447911123458",
-            "reason": "phone 07911 123458 is valid; normal form +447911123458",
+            "reason": "phone '07911 123458' is stored in another form than the normal one"
+            " (not written in international E.164 form): it would become '+447911123458'",
         },
         {
             "id": other.pk,
             "field": "name",
             "value": "\u200b",
             "normal": None,
-            "reason": "name '\u200b' is empty once invisible characters go",
+            "reason": "name '\\u200b' cannot be normalized: it is empty once its invisible characters are removed",
         },
         {
             "id": other.pk,
             "field": "address",
             "value": "1 Elm St  ",
             "normal": "1 Elm St",
-            "reason": "address '1 Elm St  ' is valid; normal form '1 Elm St'",
+            "reason": "address '1 Elm St  ' is stored in another form than the normal one"
+            " (spaces): it would become '1 Elm St'",
         },
         {
             "id": other.pk,
             "field": "email",
             "value": "not-an-email",
             "normal": None,
-            "reason": "email not-an-email is not a valid email address",
+            "reason": "email 'not-an-email' cannot be normalized: it is not an email address (it has no @)",
         },
         {
             "id": other.pk,
             "field": "phone",
             "value": "abc",
             "normal": None,
-            "reason": "phone abc is not a valid phone number for GB",
+            "reason": "phone 'abc' cannot be normalized: it is not a phone number"
+            " (it has letters in it: an extension or a note is not kept in a phone)",
         },
     ]
     code, out, _ = run(capsys, "person", "check", org.slug)
-    assert out.splitlines()[2] == f"person {rosa.pk}: phone 07911 123458 is valid; normal form +447911123458"
+    assert out.splitlines()[2] == (
+        f"person {rosa.pk}: phone '07911 123458' is stored in another form than the normal one"
+        f" (not written in international E.164 form): it would become '+447911123458'"
+    )
     assert out.splitlines()[-1] == "7 values to correct: 4 can be normalized, 3 cannot."
+
+
+def test_check_quotes_the_stored_value_and_says_what_differs_or_why_not(capsys, org, rosa):
+    """Values that look like their normal form (an invisible character, a decomposed accent) are
+    quoted with what does not show escaped, and say what differs; a value that cannot be normalized
+    says why, quoting the stored value, never its normal form."""
+    other = builders.person(org, "Ana Lima")
+    Person.objects.filter(pk=rosa.pk).update(email="rosa@example.org\u200b", name="Jose\u0301 Lindqvist")
+    Person.objects.filter(pk=other.pk).update(email="Ana@@Example.org", phone="+1 202 55")
+    code, out, _ = run(capsys, "person", "check", org.slug)
+    assert code == 0
+    assert out.splitlines() == [
+        f"person {rosa.pk}: name 'Jose\u0301 Lindqvist' is stored in another form than the normal one "
+        "(accents stored as separate marks, not Unicode NFC): it would become 'Jos\u00e9 Lindqvist'",
+        f"person {rosa.pk}: email 'rosa@example.org\\u200b' is stored in another form than the normal one "
+        "(invisible characters): it would become 'rosa@example.org'",
+        f"person {other.pk}: email 'Ana@@Example.org' cannot be normalized: it is not an email address "
+        "(it has more than one @)",
+        f"person {other.pk}: phone '+1 202 55' cannot be normalized: it is not a phone number "
+        "(too short for a phone number of US)",
+        "4 values to correct: 2 can be normalized, 2 cannot.",
+    ]
+
+
+def test_a_refused_email_is_quoted_as_given_not_as_it_would_be_stored(capsys, org, tmp_path):
+    code, _out, err = run(capsys, "person", "add", org.slug, "--name", "Ana Lima", "--email", " Ana@@Example.ORG")
+    assert (code, err.strip()) == (1, "refused: email: 'Ana@@Example.ORG' is not a valid email address")
+    path = tmp_path / "members.csv"
+    path.write_text("name,email,unit\nAna Lima,Ana@@Example.ORG,elm-house\n")
+    code, out, _err = run(capsys, "import", "members", str(path), "--org", org.slug, "--dry-run")
+    assert "line 2, email 'Ana@@Example.ORG': not a valid email address" in out

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .columns import ColumnMap
-from .reading import CellProblem, ImportFileError, Table, data_rows
+from .reading import CellProblem, ImportFileError, Table, WorkbookDate, data_rows
 from .validation import MONTH_FIRST_REGIONS, parse_date, plain
 
 DATE_FIELDS = ("joined", "ended")
@@ -41,7 +41,8 @@ class DateOrder:
     value: str = ""
     region: str = ""
     # "value" (a row shows the order), "region" (every d/m/Y date could be either), "form" (dates
-    # with one reading only), "unread" (no value is a date), "empty" (no value at all)
+    # with one reading only: ISO text, other such forms, XLSX date cells), "unread" (no value is a
+    # date), "empty" (no value at all)
     decided_by: str = "value"
     because_text: str = ""
     not_date: tuple[int, str] | None = None  # the first value that is no date (its row is rejected)
@@ -105,11 +106,20 @@ def date_cells(path: str | Path, table: Table, columns: ColumnMap) -> Iterator[t
 
 
 # What a distinct value of a date column is: a d/m/Y or m/d/Y date that could be either, one
-# that shows its order, a date of a form with one reading (ISO or another), or no date.
-EITHER, DAY_FIRST, MONTH_FIRST, ISO, ONE_READING, NOT_DATE = range(6)
+# that shows its order, a date of a form with one reading (ISO or another), an XLSX cell holding
+# a date (not text), or no date.
+EITHER, DAY_FIRST, MONTH_FIRST, ISO, ONE_READING, NOT_DATE, WORKBOOK = range(7)
+# The forms with one reading, as the reason names them.
+_FORMS = (
+    (WORKBOOK, "dates stored as dates in the workbook"),
+    (ISO, "ISO 8601 dates (YYYY-MM-DD)"),
+    (ONE_READING, "dates of forms with one reading (YYYY/MM/DD, DD.MM.YYYY)"),
+)
 
 
 def _kind(text: str) -> int:
+    if type(text) is WorkbookDate:
+        return WORKBOOK
     readings = orders_of(text)
     if readings is not None:
         day_first, month_first = readings
@@ -145,10 +155,11 @@ def decide_date_orders(rows: Iterable[tuple[int, list[str]]], columns: ColumnMap
                 continue
             if len(seen[name]) < 50_000:
                 seen[name].add(text)
+            kind = WORKBOOK if type(text) is WorkbookDate else None
             text = plain(text)
             if not text:
                 continue
-            kind = _kind(text)
+            kind = _kind(text) if kind is None else kind
             if (name, kind) not in first:
                 first[name, kind] = (line, text)
                 if kind in (DAY_FIRST, MONTH_FIRST) and (other := first.get((name, DAY_FIRST + MONTH_FIRST - kind))):
@@ -167,18 +178,18 @@ def _order(name: str, header: str, first: dict[tuple[str, int], tuple[int, str]]
             line, value = first[name, kind]
             return DateOrder(header, month_first, line, value, not_date=not_date)
     if EITHER in kinds:
-        written = "every date" if kinds <= {EITHER, NOT_DATE} else "every d/m/Y or m/d/Y date"
+        written = (
+            "every date could be either"
+            if kinds <= {EITHER, NOT_DATE}
+            else "every d/m/Y or m/d/Y date could be either (the column's other dates have one reading)"
+        )
         order = "month first" if region_order else "day first"
-        because = f"{written} could be either; the organization's region ({region}) writes {order}"
+        because = f"{written}; the organization's region ({region}) writes {order}"
         return DateOrder(
             header, region_order, region=region, decided_by="region", because_text=because, not_date=not_date
         )
-    if kinds & {ISO, ONE_READING}:
-        because = (
-            "ISO 8601 dates (YYYY-MM-DD), no order to decide"
-            if ONE_READING not in kinds
-            else "dates of forms with one reading (YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY), no order to decide"
-        )
+    if kinds & {ISO, ONE_READING, WORKBOOK}:
+        because = " and ".join(words for kind, words in _FORMS if kind in kinds) + ", no order to decide"
         return DateOrder(header, region_order, decided_by="form", because_text=because, not_date=not_date)
     if not_date is not None:
         line, value = not_date

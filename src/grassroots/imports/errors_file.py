@@ -21,9 +21,10 @@ from pathlib import Path
 
 from .columns import IGNORE, ColumnMap, header_key
 from .exporting import neutralize
-from .reading import ImportFileError
+from .reading import CellProblem, ImportFileError
 from .validation import FORMULA_START, Rejection
 
+NO_VALUE = "#N/A"
 ADDED = ("line", "reason")  # the columns the errors file adds before the original ones
 FLUSH = 10_000
 
@@ -31,7 +32,12 @@ FLUSH = 10_000
 def as_it_was(cell: str) -> str:
     """A cell of the original row as the file had it, made safe to open: an apostrophe before
     formula-like text, unless the file already had one there (the import removes one, so the
-    fixed errors file reads as the original did)."""
+    fixed errors file reads as the original did). An XLSX formula with no saved value (its row's
+    reason quotes the formula) is written `#N/A`, the spreadsheet's "no value": importing the
+    errors file unchanged rejects the row again in any column, where the formula's text would be
+    taken for a name or an address."""
+    if type(cell) is CellProblem and cell[:1] != "#":
+        return NO_VALUE
     return "'" + cell if cell[:1] in FORMULA_START and cell else cell
 
 

@@ -427,6 +427,13 @@ def _unreadable(cell) -> CellProblem | None:
     return None
 
 
+class WorkbookDate(str):
+    """An XLSX cell that holds a date (or a date and time) rather than text: its ISO 8601 text, marked
+    so that the import can say the column's dates came as dates (`dates`), with no order to decide."""
+
+    __slots__ = ()
+
+
 def _xlsx_text(value) -> str:
     if value is None:
         return ""
@@ -511,6 +518,8 @@ def _xlsx_cell_text(cell) -> str:
         shown = shown_integer(int(value), number_format)
         if shown is not None:
             return shown
+    if kind is dt.datetime or kind is dt.date:
+        return WorkbookDate(_xlsx_text(value))
     return _xlsx_text(value)
 
 

@@ -223,7 +223,9 @@ class RowValidator:
             if value := cell(index):
                 email = value.replace(" ", "").lower() if normal else normal_email(value)
                 if len(email) > 254 or not EMAIL.fullmatch(email):
-                    problems.append(Rejection(line, self.columns.header[index], email, "not a valid email address"))
+                    # The cell quoted as the file has it (case kept), not as it would be stored.
+                    shown = value[:40] + "..." if len(value) > 254 else value
+                    problems.append(Rejection(line, self.columns.header[index], shown, "not a valid email address"))
                 break
 
         phone = ""

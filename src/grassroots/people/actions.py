@@ -55,7 +55,8 @@ def _normal_contact(organization: Organization, *, name: str, email: str, phone:
     refuse_overlong("email", fields["email"], 254)
     refuse_overlong("address", fields["address"], ADDRESS_MAX_LENGTH)
     if fields["email"] and not is_email(fields["email"]):
-        raise ActionRefused(f"email: '{fields['email']}' is not a valid email address", field="email")
+        # Quoted as given (case kept), not as it would be stored.
+        raise ActionRefused(f"email: '{normal_text(email)[:254]}' is not a valid email address", field="email")
     return fields
 
 

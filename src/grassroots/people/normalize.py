@@ -234,6 +234,85 @@ def normal_phone(value: str, region: str, *, field: str = "phone") -> str:
     return number
 
 
+_PHONE_REASONS = {
+    "TOO_SHORT": "too short",
+    "TOO_LONG": "too long",
+    "INVALID_LENGTH": "not a possible length",
+    "INVALID_COUNTRY_CODE": "no country has its calling code",
+}
+
+
+def why_not_phone(value: str, region: str) -> str:
+    """Why `value` is no phone number under `phone_e164`'s rule, in a few words for the user
+    (`has letters in it`, `too short for GB`, `not a number`). Only for a value it refused."""
+    region = (region or "GB").upper()
+    text = normal_text(value)
+    if any(char.isalpha() for char in text):
+        return "it has letters in it: an extension or a note is not kept in a phone"
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return f"it is not a phone number (read for {region})"
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    names = {getattr(phonenumbers.ValidationResult, name): words for name, words in _PHONE_REASONS.items()}
+    country = phonenumbers.region_code_for_country_code(number.country_code)
+    country = region if country in (None, "ZZ") else country
+    return f"{names.get(reason, 'not a possible number')} for a phone number of {country}"
+
+
+def why_not_email(value: str) -> str:
+    """Why a (normalized) email is no address by `is_email`'s rule, in a few words for the user."""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return "it has no @"
+    if "@" in local:
+        return "it has more than one @"
+    if not local:
+        return "nothing comes before the @"
+    if not domain:
+        return "nothing comes after the @"
+    if "." not in domain or not is_email(f"a@{domain}"):
+        return f"'{domain}' after the @ is not a domain name"
+    return f"'{local}' before the @ is not the name part of an address"
+
+
+def shown(value: str) -> str:
+    """A stored value quoted for the user, with what does not show escaped (zero-width and control
+    characters, tabs, line breaks, non-breaking and other unusual spaces as \\uXXXX), so that a
+    value that differs from its normal form only there does not look the same: `'ann\\u200b'`."""
+    out = []
+    for char in value:
+        if char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif char != " " and (not _shown(char, ["a"]) or char.isspace()):
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "'" + "".join(out) + "'"
+
+
+def differences(value: str, normal: str, field: str) -> str:
+    """What separates a stored value from its normal form, in words: `spaces`, `capitals`,
+    `invisible characters`, `accents stored as separate marks, not Unicode NFC`, `not written in
+    international E.164 form`."""
+    if field == "phone":
+        return "not written in international E.164 form"
+    said = []
+    if any(not _shown(char, ["a"]) for char in value):
+        said.append("invisible characters")
+    if unicodedata.normalize("NFC", value) != value:
+        said.append("accents stored as separate marks, not Unicode NFC")
+    if " ".join(value.split()) != value or any(char.isspace() and char not in " \n" for char in value):
+        said.append("spaces")
+    if field == "email" and value != value.lower():
+        said.append("capitals")
+    return ", ".join(said) or "its form"
+
+
 def search_key(value: str) -> str:
     """The form search compares: casefolded, accents and other marks removed, apostrophes folded."""
     if value.isascii() and value.isprintable():  # most names: `normal_text`'s quick path, then lowercased

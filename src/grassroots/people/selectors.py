@@ -16,7 +16,18 @@ from grassroots.keyset import SORTED_NAME
 from grassroots.organizations.models import Organization, Unit
 
 from .models import Consent, Course, CourseCompletion, MemberCount, Membership, Person, Prefix
-from .normalize import is_email, normal_address, normal_email, normal_text, phone_e164, search_key
+from .normalize import (
+    differences,
+    is_email,
+    normal_address,
+    normal_email,
+    normal_text,
+    phone_e164,
+    search_key,
+    shown,
+    why_not_email,
+    why_not_phone,
+)
 
 
 def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
@@ -245,7 +256,9 @@ def values_to_check(user, organization: Organization) -> Iterator[dict[str, obje
     with its `normal` form when it has one (a valid value written otherwise: `07911 123458` is
     `+447911123458`) or None when it cannot be normalized at all (a phone that is not a number for
     the organization's region, an email that is not an address, a name empty once invisible
-    characters go), and a `reason` saying which. Read in batches."""
+    characters go), and a `reason` quoting the stored value (`normalize.shown`): what separates it
+    from its normal form and what it would become, or why it cannot be normalized. Read in batches.
+    Shape: `{"id", "field", "value", "normal": str | None, "reason"}`."""
     region = (organization.default_region or "GB").upper()
     people = restrict(Person.objects.filter(erased_at__isnull=True), user=user, organization=organization)
     fields = ("pk", "name", "email", "phone", "address")
@@ -258,26 +271,34 @@ def values_to_check(user, organization: Organization) -> Iterator[dict[str, obje
         for pk, name, email, phone, address in batch:
             normal_name = normal_text(name)
             if not normal_name:
-                yield _to_check(pk, "name", name, None, f"name '{name}' is empty once invisible characters go")
+                yield _to_check(pk, "name", name, None, "it is empty once its invisible characters are removed")
             elif normal_name != name:
-                yield _to_check(pk, "name", name, normal_name, f"name '{name}' is valid; normal form '{normal_name}'")
+                yield _to_check(pk, "name", name, normal_name)
             if address and (normal := normal_address(address)) != address:
-                yield _to_check(pk, "address", address, normal, f"address '{address}' is valid; normal form '{normal}'")
+                yield _to_check(pk, "address", address, normal)
             if email:
                 normal = normal_email(email)
                 if not is_email(normal):
-                    yield _to_check(pk, "email", email, None, f"email {email} is not a valid email address")
+                    yield _to_check(pk, "email", email, None, f"it is not an email address ({why_not_email(normal)})")
                 elif normal != email:
-                    yield _to_check(pk, "email", email, normal, f"email {email} is valid; normal form {normal}")
+                    yield _to_check(pk, "email", email, normal)
             if phone and (number := phone_e164(phone, region)) != phone:
                 if number:
-                    yield _to_check(pk, "phone", phone, number, f"phone {phone} is valid; normal form {number}")
+                    yield _to_check(pk, "phone", phone, number)
                 else:
-                    reason = f"phone {phone} is not a valid phone number for {region}"
-                    yield _to_check(pk, "phone", phone, None, reason)
+                    why = f"it is not a phone number ({why_not_phone(phone, region)})"
+                    yield _to_check(pk, "phone", phone, None, why)
 
 
-def _to_check(pk: int, field: str, value: str, normal: str | None, reason: str) -> dict[str, object]:
+def _to_check(pk: int, field: str, value: str, normal: str | None, why_not: str = "") -> dict[str, object]:
+    """One value to correct: with its normal form, what differs from it; without one, why not."""
+    if normal is not None:
+        reason = (
+            f"{field} {shown(value)} is stored in another form than the normal one "
+            f"({differences(value, normal, field)}): it would become {shown(normal)}"
+        )
+    else:
+        reason = f"{field} {shown(value)} cannot be normalized: {why_not}"
     return {"id": pk, "field": field, "value": value, "normal": normal, "reason": reason}
 
 
