@@ -13,11 +13,11 @@ import typer
 from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, print_json
 from grassroots.outbox.bounces import read_mbox, read_message_bytes
 from grassroots.outbox.jobs import start_delivery
-from grassroots.outbox.selectors import delivery_counts
+from grassroots.outbox.selectors import delivery_counts, stall_reason
 
 from . import actions, jobs
 from .models import Article, Issue, Publication
-from .selectors import recipient_count
+from .selectors import issue_audience
 
 bulletin_app = typer.Typer(help="The organization's bulletin: publications, issues, sending.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications.", no_args_is_help=True)
@@ -31,6 +31,11 @@ def _print_id(pk: int, as_json: bool) -> None:
         print_json({"id": pk})
     else:
         out.print(pk)
+
+
+def _named(issue: Issue) -> str:
+    """How the terminal names an issue: by the id its commands take, then its publication's number."""
+    return f"Issue {issue.pk} ({issue.publication.name} no. {issue.number})"
 
 
 def _issue(pk: int) -> Issue:
@@ -116,16 +121,23 @@ def audience(
     status: StatusOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The exact number of recipients an issue would go to; an audience that `send` would refuse
-    (a status the constitution does not name, a subtree outside the publication's) is refused."""
+    """The exact number of recipients an issue would go to (the number `send --confirm` takes),
+    with the confirmed subscribers without membership among them and the people of the audience
+    who get nothing (no article is for them: a subscriber who is not a member, when no article is
+    public). An audience that `send` would refuse (a status the constitution does not name, a
+    subtree outside the publication's) is refused."""
     found = _issue(issue)
     chosen = _audience(found, unit, status)
     root = actions.check_audience(found.publication, chosen["unit"], chosen["statuses"])
-    count = recipient_count(publication=found.publication, unit=root, statuses=chosen["statuses"])
+    count = issue_audience(issue=found, unit=root, statuses=chosen["statuses"])
     if as_json:
-        print_json({"recipients": count})
-    else:
-        out.print(f"{count} recipient(s)")
+        print_json(vars(count))
+        return
+    out.print(f"{count.recipients} recipient(s)")
+    if count.without_membership:
+        out.print(f"  of the audience, {count.without_membership} confirmed subscriber(s) without membership")
+    if count.nothing_to_read:
+        out.print(f"  {count.nothing_to_read} more get nothing: no article of this issue is for them (skipped)")
 
 
 @bulletin_app.command("send")
@@ -148,24 +160,30 @@ def send(
         except ValueError:
             raise Refusal(f"--at: '{at}' is not an ISO date and time") from None
         jobs.schedule(issue=found, at=when, confirm=confirm, by=operator(), **audience)
-        out.print(f"Issue {found.number} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
+        out.print(f"{_named(found)} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
         return
     actions.send_issue(issue=found, confirm=confirm, by=operator(), **audience)
     start_delivery()
-    out.print(f"Issue {found.number} queued for {confirm} recipient(s).")
+    out.print(f"{_named(found)} queued for {confirm} recipient(s).")
 
 
 @bulletin_app.command("status")
 def status(issue: Annotated[int, typer.Argument(help="Issue id.")], as_json: JsonFlag = False) -> None:
-    """The issue's status and its deliveries per status."""
+    """The issue's status, its deliveries per status and, while it is being sent, why it is not
+    moving when it seems stuck (paused, no worker, the last failure with its reason)."""
     found = _issue(issue)
     counts = delivery_counts(found.mailing)
+    reason = stall_reason(found.mailing)
     if as_json:
-        print_json({"status": found.status, "deliveries": counts})
+        print_json(
+            {"id": found.pk, "number": found.number, "status": found.status, "deliveries": counts, "reason": reason}
+        )
         return
-    out.print(f"issue {found.number}: {found.status}")
+    out.print(f"{_named(found)}: {found.status}")
     for name, count in counts.items():
         out.print(f"  {name:<10} {count}")
+    if reason:
+        out.print(f"  why: {reason}")
 
 
 @bulletin_app.command("bounces")
