@@ -76,6 +76,17 @@ def test_the_terminal_names_an_issue_by_the_id_it_takes(capsys, smtp):
     assert out.splitlines()[0] == f"Issue {issue.pk} (Other no. 2): sending"
     code, out, _ = run(capsys, "bulletin", "status", str(issue.pk), "--json")
     assert {key: json.loads(out)[key] for key in ("id", "number")} == {"id": issue.pk, "number": 2}
+    # The lists give the ids the commands take.
+    code, out, _ = run(capsys, "bulletin", "publication", "list", room.org.slug, "--json")
+    assert [(row["id"], row["name"]) for row in json.loads(out)] == [
+        (other.pk, "Other"),
+        (room.publication.pk, "The Tenant"),
+    ]
+    code, out, _ = run(capsys, "bulletin", "issue", "list", str(other.pk), "--json")
+    assert [(row["id"], row["number"], row["status"]) for row in json.loads(out)] == [
+        (issue.pk, 2, "sending"),
+        (issue.pk - 1, 1, "draft"),
+    ]
 
 
 def test_a_sent_issue_cannot_be_paused_and_its_page_offers_no_pause(smtp):

@@ -207,10 +207,10 @@ def send_issue(
     statuses = list(statuses or [])
     root = check_audience(publication, unit, statuses)
     if issue.status not in (Issue.Status.DRAFT, Issue.Status.SCHEDULED):
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} is {issue.status}: only a draft or scheduled issue can be sent")
+        raise ActionRefused(f"{issue.label} is {issue.status}: only a draft or scheduled issue can be sent")
     articles = list(issue.articles.select_related("visibility_unit"))
     if not articles:
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} has no article to send")
+        raise ActionRefused(f"{issue.label} has no article to send")
     with transaction.atomic():
         authorize_publishing(by, publication)
         authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
@@ -278,9 +278,9 @@ def schedule_issue(
     if at <= timezone.now():
         raise ActionRefused(f"at: {at.isoformat()} has passed; send the issue now instead", field="at")
     if issue.status != Issue.Status.DRAFT:
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} is {issue.status}: only a draft can be scheduled")
+        raise ActionRefused(f"{issue.label} is {issue.status}: only a draft can be scheduled")
     if not issue.articles.exists():
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} has no article to send")
+        raise ActionRefused(f"{issue.label} has no article to send")
     with transaction.atomic():
         count = _confirmed_audience(by, issue, root, statuses, confirm)
         issue.status, issue.scheduled_for = Issue.Status.SCHEDULED, at
@@ -313,9 +313,9 @@ def pause_issue(*, issue: Issue, by) -> Issue:
     issue not being sent, and for one whose every message went (nothing is left to pause)."""
     authorize_publishing(by, issue.publication)
     if issue.mailing is None:
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} is not being sent")
+        raise ActionRefused(f"{issue.label} is not being sent")
     if issue.status == Issue.Status.SENT:
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} was sent completely: there is nothing left to pause")
+        raise ActionRefused(f"{issue.label} was sent completely: there is nothing left to pause")
     outbox.pause_mailing(mailing=issue.mailing, by=by)
     return issue
 
@@ -324,7 +324,7 @@ def resume_issue(*, issue: Issue, by) -> Issue:
     """Resume a paused issue from where it stopped."""
     authorize_publishing(by, issue.publication)
     if issue.mailing is None:
-        raise ActionRefused(f"{issue.publication.name} no. {issue.number} is not being sent")
+        raise ActionRefused(f"{issue.label} is not being sent")
     outbox.resume_mailing(mailing=issue.mailing, by=by)
     return issue
 

@@ -17,7 +17,7 @@ from grassroots.outbox.selectors import delivery_counts, stall_reason
 
 from . import actions, jobs
 from .models import Article, Issue, Publication
-from .selectors import issue_audience
+from .selectors import issue_audience, issues_visible_to, publications_visible_to
 
 bulletin_app = typer.Typer(help="The organization's bulletin: publications, issues, sending.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications.", no_args_is_help=True)
@@ -35,7 +35,7 @@ def _print_id(pk: int, as_json: bool) -> None:
 
 def _named(issue: Issue) -> str:
     """How the terminal names an issue: by the id its commands take, then its publication's number."""
-    return f"Issue {issue.pk} ({issue.publication.name} no. {issue.number})"
+    return f"Issue {issue.pk} ({issue.label})"
 
 
 def _issue(pk: int) -> Issue:
@@ -64,6 +64,40 @@ def publication_add(
         organization=organization, name=name, unit=found, footer=footer, by=operator()
     )
     _print_id(publication.pk, as_json)
+
+
+@publication_app.command("list")
+def publication_list(
+    org: Annotated[str, typer.Argument(help="Organization (slug).")], as_json: JsonFlag = False
+) -> None:
+    """The organization's publications with the ids the other commands take."""
+    organization = get_organization(org)
+    rows = [
+        {"id": p.pk, "name": p.name, "unit": p.unit.slug if p.unit else None}
+        for p in publications_visible_to(operator(), organization).order_by("name", "pk")
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']:>6}  {row['name']}" + (f"  (of {row['unit']})" if row["unit"] else ""))
+
+
+@issue_app.command("list")
+def issue_list(publication: Annotated[int, typer.Argument(help="Publication id.")], as_json: JsonFlag = False) -> None:
+    """A publication's issues, the latest first, with the ids `audience`, `send` and `status` take."""
+    found = Publication.objects.filter(pk=publication).select_related("organization", "unit").first()
+    if found is None:
+        raise Refusal(f"no publication {publication}")
+    rows = [
+        {"id": i.pk, "number": i.number, "title": i.title, "date": i.date.isoformat(), "status": i.status}
+        for i in issues_visible_to(operator(), found)
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']:>6}  no. {row['number']:<4} {row['date']}  {row['status']:<9}  {row['title']}")
 
 
 def _article(path: str, visibility: str) -> dict:
