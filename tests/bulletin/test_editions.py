@@ -168,3 +168,10 @@ def test_subscribers_without_membership_follow_the_whole_place_and_the_statuses(
     assert issue_audience(issue=room.issue, statuses=["supporter"]) == AudienceCount(2, 0, 1)  # dee and hal
     # A district is not the whole place: no subscriber without membership.
     assert issue_audience(issue=room.issue, unit=room.units["north"]).without_membership == 0
+
+
+def test_an_article_for_a_subtree_outside_the_audience_reaches_nobody_of_it():
+    room = newsroom()
+    issue = issue_with(room, subtree("South plans", "South only.", room.units["south"]))
+    # The north's members (ann, bob) get nothing; nor do the builder's founding members (no address).
+    assert issue_audience(issue=issue, unit=room.units["north"]) == AudienceCount(0, 2, 0)

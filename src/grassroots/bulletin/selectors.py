@@ -291,7 +291,8 @@ def issue_audience(*, issue: Issue, unit: Unit | None = None, statuses: list[str
     its send queues, in one query."""
     publication = issue.publication
     root = unit or publication.unit
-    editions = editions_of(publication=publication, articles=list(issue.articles.all()), root=root)
+    articles = list(issue.articles.select_related("visibility_unit"))
+    editions = editions_of(publication=publication, articles=articles, root=root)
     people = audience_of(publication=publication, unit=unit, statuses=statuses).exclude(email="")
     counts = people.annotate(skip=editions.skip_reason).aggregate(
         recipients=Count("pk", filter=Q(skip="")),
