@@ -168,10 +168,16 @@ def audience(
         print_json(vars(count))
         return
     out.print(f"{count.recipients} recipient(s)")
-    if count.without_membership:
-        out.print(f"  of the audience, {count.without_membership} confirmed subscriber(s) without membership")
     if count.nothing_to_read:
-        out.print(f"  {count.nothing_to_read} more get nothing: no article of this issue is for them (skipped)")
+        out.print(
+            f"  {count.nothing_to_read} more of the audience get nothing: no article of this issue is for them"
+            " (skipped, not counted above)"
+        )
+    if count.without_membership:
+        out.print(
+            f"  {count.without_membership} confirmed subscriber(s) without membership in the audience"
+            " (public articles only)"
+        )
 
 
 @bulletin_app.command("send")
