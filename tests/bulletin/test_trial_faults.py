@@ -144,6 +144,9 @@ def test_a_stalled_send_says_why_on_the_terminal_and_the_page(capsys, smtp, sett
     sign_in(client, builders.account(room.org, "admin@example.org", is_admin=True))
     page = client.get(reverse("bulletin_issue", args=[room.org.slug, room.publication.slug, 1])).content.decode()
     assert 'id="stall-reason"' in page and "Mailbox busy" in page
+    api = api_client(builders.account(room.org, "api@example.org", is_admin=True), room.org)
+    answer = api.get(f"/api/orgs/{room.org.slug}/publications/{room.publication.slug}/issues/1/status").json()
+    assert "Mailbox busy" in answer["reason"]
     bulletin.pause_issue(issue=room.issue, by=BY)
     code, out, _ = run(capsys, "bulletin", "status", str(room.issue.pk), "--json")
     assert json.loads(out)["reason"].startswith("paused: nothing is sent until it is resumed")

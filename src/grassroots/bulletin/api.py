@@ -18,7 +18,7 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
-from grassroots.outbox.selectors import delivery_counts
+from grassroots.outbox.selectors import delivery_counts, stall_reason
 from grassroots.outbox.tokens import absolute
 from grassroots.people.selectors import person_for
 
@@ -197,9 +197,10 @@ def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, numbe
     summary="An issue's delivery status",
 )
 def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
-    """The issue's status and its delivery rows per status."""
+    """The issue's status, its delivery rows per status, and why the send is not moving when it
+    seems stuck (`reason`: paused, no worker, the last failure with its address; empty otherwise)."""
     issue = _issue(request, org_slug, publication_slug, number)
-    return {"status": issue.status, "deliveries": delivery_counts(issue.mailing)}
+    return {"status": issue.status, "deliveries": delivery_counts(issue.mailing), "reason": stall_reason(issue.mailing)}
 
 
 def _confirm_url(subscription) -> str:

@@ -92,6 +92,9 @@ class SendIn(Body):
 class StatusOut(Schema):
     status: str
     deliveries: dict[str, int]
+    reason: str = Field(
+        default="", description="Why a send is not moving (paused, no worker, the last failure); empty otherwise."
+    )
 
 
 class SubscriptionOut(Schema):
