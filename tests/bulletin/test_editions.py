@@ -4,7 +4,11 @@ when none is public), a member outside a subtree article's subtree not that arti
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Issue
@@ -13,6 +17,7 @@ from grassroots.outbox.jobs import deliver
 from grassroots.outbox.selectors import delivery_counts
 from tests.support import builders
 from tests.support.bulletin import BY, newsroom
+from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +180,16 @@ def test_an_article_for_a_subtree_outside_the_audience_reaches_nobody_of_it():
     issue = issue_with(room, subtree("South plans", "South only.", room.units["south"]))
     # The north's members (ann, bob) get nothing; nor do the builder's founding members (no address).
     assert issue_audience(issue=issue, unit=room.units["north"]) == AudienceCount(0, 2, 0)
+
+
+def test_the_issue_page_shows_the_count_to_confirm_and_who_gets_nothing():
+    room = newsroom()
+    confirmed_subscriber(room, "Hal Outside", "hal@example.org")
+    issue = issue_with(room, {"title": "Inside", "body": "For members.", "visibility": "members"})
+    client = Client()
+    sign_in(client, builders.account(room.org, "admin@example.org", is_admin=True))
+    url = reverse("bulletin_issue", args=[room.org.slug, room.publication.slug, issue.number])
+    page = client.get(url, {"status": EVERYONE}).content.decode()
+    assert '<strong id="recipients">3</strong>' in page
+    assert re.search(r'id="nothing-to-read">2 more of the audience get nothing', page)
+    assert re.search(r'id="without-membership">Of the audience, 1 confirmed subscriber without membership', page)
