@@ -39,7 +39,7 @@ def test_publish_and_send_through_the_api(smtp, django_assert_max_num_queries):
     assert issue.status_code == 201 and issue.json()["number"] == 1
     with django_assert_max_num_queries(12):
         count = client.get(f"{base}/{slug}/issues/1/audience")
-    assert count.json() == {"recipients": 3}  # ann, bob and fay in the north
+    assert count.json() == {"recipients": 3, "nothing_to_read": 0, "without_membership": 0}  # ann, bob, fay (north)
     refused = post(f"{base}/{slug}/issues/1/send", {"confirm": 2})
     assert refused.status_code == 409 and refused.json()["field"] == "confirm"
     sent = post(f"{base}/{slug}/issues/1/send", {"confirm": 3})
@@ -166,7 +166,7 @@ def test_a_subtree_article_outside_the_publications_district_is_refused_through_
     assert answer.status_code == 409
     assert answer.json()["field"] == "unit"
     assert answer.json()["detail"] == (
-        "article 1: unit 'south' (South) lies outside North, whose publication this is:"
+        "article 1 ('A'): unit 'south' (South) lies outside North, whose publication this is:"
         " a subtree article is for North or a unit below it"
     )
     assert not north.issues.exists()

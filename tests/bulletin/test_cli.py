@@ -32,7 +32,7 @@ def test_publish_count_send_and_report_from_the_terminal(capsys, tmp_path, smtp)
     issue = json.loads(out)["id"]
     code, out, _ = run(capsys, "bulletin", "audience", str(issue), "--unit", "north", "--json")
     # Fay unsubscribed from The Tenant, not from this new publication.
-    assert (code, json.loads(out)) == (0, {"recipients": 3})
+    assert (code, json.loads(out)) == (0, {"recipients": 3, "nothing_to_read": 0, "without_membership": 0})
     code, _, err = run(capsys, "bulletin", "send", str(issue), "--unit", "north", "--confirm", "2")
     assert code == 1 and "would go to 3 recipients" in err
     code, out, _ = run(capsys, "bulletin", "send", str(issue), "--unit", "north", "--confirm", "3")
@@ -71,4 +71,4 @@ def test_the_audience_count_refuses_what_a_send_would_refuse(capsys, tmp_path):
     code, out, err = run(capsys, "bulletin", "audience", issue, "--status", "bogus")
     assert code == 1 and "status: 'bogus' is not a member status" in err and "recipient" not in out
     code, out, _ = run(capsys, "bulletin", "audience", issue, "--json")
-    assert (code, json.loads(out)) == (0, {"recipients": 3})
+    assert (code, json.loads(out)) == (0, {"recipients": 3, "nothing_to_read": 0, "without_membership": 0})

@@ -139,7 +139,8 @@ def test_a_workers_prepared_copy_is_the_message_built_in_full(settings):
     room = newsroom()
     mailing = bulletin.send_issue(issue=room.issue, by="test", confirm=3)
     delivery = mailing.deliveries.get(address="ann@example.org")
-    prepared = Prepared(mailing)
+    prepared = Prepared(mailing, delivery.variant)  # the edition of a member (variant 1)
+    assert delivery.variant == 1
     assert prepared.body is not None  # the fast path applies to this mailing
     message_id, data = prepared.copy_for(delivery)
     copy = email.message_from_bytes(data, policy=email.policy.default)

@@ -70,8 +70,12 @@ def add_error_handlers(api: NinjaAPI) -> None:
     def invalid(request: HttpRequest, error: ValidationError):
         messages = []
         for item in error.errors:
-            loc = item.get("loc", [])
-            where = ".".join(str(part) for part in loc if part not in ("body", "payload", "query"))
+            loc = list(item.get("loc", []))
+            # ninja's location starts with where the value came from and its parameter's name
+            # ("body", "payload", ...): drop those, not a field that happens to be called `body`.
+            parts = loc[1:] if loc and loc[0] in ("body", "query") else loc
+            parts = parts[1:] if parts[:1] == ["payload"] else parts
+            where = ".".join(str(part) for part in parts)
             # A whole body that is missing has no key to name: say it is the body.
             where = where or ("body" if "body" in loc else "")
             messages.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))

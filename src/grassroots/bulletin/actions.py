@@ -25,15 +25,23 @@ from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox import actions as outbox
-from grassroots.outbox.models import UNSUBSCRIBE_MARK, Delivery, Mailing
+from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
+from grassroots.outbox.selectors import variants_queued
 from grassroots.outbox.tokens import mail_domain
 from grassroots.people import actions as people_actions
 from grassroots.people.models import Consent, Person
 from grassroots.people.normalize import is_email, normal_email, normal_text
 
 from .models import Article, FeedToken, Issue, Publication, Subscription
-from .rendering import mail_parts
-from .selectors import all_statuses, audience_of, list_recipient, recipient_count, subscription_of
+from .rendering import mail_parts, subject_of
+from .selectors import (
+    all_statuses,
+    audience_of,
+    editions_of,
+    issue_audience,
+    list_recipient,
+    subscription_of,
+)
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CONSENT_PURPOSE = "email bulletins"
@@ -44,12 +52,17 @@ def authorize_publishing(by, publication: Publication) -> None:
     authorize(by, Right.MANAGE_UNITS, publication.unit, organization=publication.organization)
 
 
-def _text(field: str, value: str, limit: int, *, required: bool = True) -> str:
+def _text(field: str, value: str, limit: int, *, required: bool = True, part: tuple[str, str] | None = None) -> str:
+    """The text stripped; refused when empty (if required) or longer than `limit`. `part` names
+    the article it belongs to: its words ("article 2 ('Rent')") and its key ("articles.1"), so
+    the refusal reads "article 2 ('Rent'): give its body" with the field "articles.1.body"."""
     value = (value or "").strip()
+    name = f"{part[1]}.{field}" if part else field
     if required and not value:
-        raise ActionRefused(f"{field}: give a {field}", field=field)
+        raise ActionRefused(f"{part[0]}: give its {field}" if part else f"{field}: give a {field}", field=name)
     if len(value) > limit:
-        raise ActionRefused(f"{field}: at most {limit} characters, not {len(value)}", field=field)
+        where = f"{part[0]}: its {field}" if part else field
+        raise ActionRefused(f"{where}: at most {limit} characters, not {len(value)}", field=name)
     return value
 
 
@@ -120,7 +133,9 @@ def add_issue(
 
 
 def _checked_article(index: int, article: dict, publication: Publication) -> dict:
-    where = f"article {index}"
+    title = (article.get("title") or "").strip()
+    where = f"article {index} ('{title[:60]}')" if title else f"article {index}"
+    part = (where, f"articles.{index - 1}")
     visibility = article.get("visibility") or Article.Visibility.MEMBERS
     if visibility not in Article.Visibility.values:
         raise ActionRefused(
@@ -141,9 +156,9 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     else:
         unit = None
     return {
-        "title": _text(f"{where}: title", article.get("title", ""), 200),
-        "author": _text(f"{where}: author", article.get("author", ""), 200, required=False),
-        "body": _text(f"{where}: body", article.get("body", ""), 200_000),
+        "title": _text("title", article.get("title", ""), 200, part=part),
+        "author": _text("author", article.get("author", ""), 200, required=False, part=part),
+        "body": _text("body", article.get("body", ""), 200_000, part=part),
         "visibility": visibility,
         "visibility_unit": unit,
     }
@@ -162,12 +177,13 @@ def check_audience(publication: Publication, unit: Unit | None, statuses: list[s
     return root
 
 
-def _confirmed_audience(by, publication, root, statuses, confirm: int) -> int:
+def _confirmed_audience(by, issue, root, statuses, confirm: int) -> int:
     """Inside the send's transaction: the right to publish there, and the exact recipient count the
     caller typed (refused, naming `confirm`, otherwise). Returns the count."""
+    publication = issue.publication
     authorize_publishing(by, publication)
     authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
-    count = recipient_count(publication=publication, unit=root, statuses=statuses)
+    count = issue_audience(issue=issue, unit=root, statuses=statuses).recipients
     _refuse_unconfirmed(count, confirm)
     return count
 
@@ -191,32 +207,42 @@ def send_issue(
     statuses = list(statuses or [])
     root = check_audience(publication, unit, statuses)
     if issue.status not in (Issue.Status.DRAFT, Issue.Status.SCHEDULED):
-        raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft or scheduled issue can be sent")
+        raise ActionRefused(f"{issue.label} is {issue.status}: only a draft or scheduled issue can be sent")
     articles = list(issue.articles.select_related("visibility_unit"))
     if not articles:
-        raise ActionRefused(f"issue {issue.number} has no article to send")
+        raise ActionRefused(f"{issue.label} has no article to send")
     with transaction.atomic():
         authorize_publishing(by, publication)
         authorize(by, Right.MANAGE_UNITS, root, organization=publication.organization)
-        mailed = [a for a in articles if a.visibility != Article.Visibility.SUBTREE or _covers(a, root)]
-        subject, text, html = mail_parts(issue=issue, articles=mailed, unsubscribe_url=UNSUBSCRIBE_MARK)
+        editions = editions_of(publication=publication, articles=articles, root=root)
         domain = publication.organization.slug
         mailing = outbox.queue_mailing(
             organization=publication.organization,
             source=f"bulletin.issue:{issue.pk}",
-            subject=subject,
-            text_body=text,
-            html_body=html,
+            subject=subject_of(issue),
+            text_body="",
+            html_body="",
             recipients=audience_of(publication=publication, unit=root, statuses=statuses),
+            variant=editions.variant,
+            skip_reason=editions.skip_reason,
             list_id=f"{publication.name} <{publication.slug}.{domain}.{mail_domain()}>",
             list_key=publication.list_key,
             by=by,
         )
-        # The audience is read once, by the INSERT: the rows it wrote with an address are the
-        # recipients, and they must be the number confirmed (refused otherwise, and every row
-        # with it), so what was confirmed is exactly what is sent, with no second count to race.
-        count = mailing.deliveries.filter(status=Delivery.Status.QUEUED).count()
+        # The audience is read once, by the INSERT: the rows it wrote with an address and
+        # something to read are the recipients, and they must be the number confirmed (refused
+        # otherwise, and every row with it), so what was confirmed is exactly what is sent, with
+        # no second count to race. Each edition present is rendered once, with only its articles.
+        variants = variants_queued(mailing)
+        count = sum(variants.values())
         _refuse_unconfirmed(count, confirm)
+        parts = {}
+        for variant in variants:
+            _, text, html = mail_parts(
+                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK
+            )
+            parts[variant] = (text, html)
+        outbox.add_editions(mailing=mailing, editions=parts)
         issue.mailing = mailing
         issue.status = Issue.Status.SENDING
         issue.audience_unit = root
@@ -252,11 +278,11 @@ def schedule_issue(
     if at <= timezone.now():
         raise ActionRefused(f"at: {at.isoformat()} has passed; send the issue now instead", field="at")
     if issue.status != Issue.Status.DRAFT:
-        raise ActionRefused(f"issue {issue.number} is {issue.status}: only a draft can be scheduled")
+        raise ActionRefused(f"{issue.label} is {issue.status}: only a draft can be scheduled")
     if not issue.articles.exists():
-        raise ActionRefused(f"issue {issue.number} has no article to send")
+        raise ActionRefused(f"{issue.label} has no article to send")
     with transaction.atomic():
-        count = _confirmed_audience(by, publication, root, statuses, confirm)
+        count = _confirmed_audience(by, issue, root, statuses, confirm)
         issue.status, issue.scheduled_for = Issue.Status.SCHEDULED, at
         issue.audience_unit, issue.audience_statuses = root, statuses
         issue.save(update_fields=["status", "scheduled_for", "audience_unit", "audience_statuses"])
@@ -278,22 +304,18 @@ def send_scheduled_issue(*, issue: Issue, now: dt.datetime | None = None) -> Mai
     if issue.status != Issue.Status.SCHEDULED or issue.scheduled_for is None or issue.scheduled_for > now:
         return None
     audience = {"unit": issue.audience_unit, "statuses": issue.audience_statuses}
-    count = recipient_count(publication=issue.publication, **audience)
+    count = issue_audience(issue=issue, **audience).recipients
     return send_issue(issue=issue, by="schedule", confirm=count, **audience)
 
 
-def _covers(article: Article, root: Unit | None) -> bool:
-    """A subtree article goes in the mail only when the whole audience lies in its subtree."""
-    return (
-        root is not None and article.visibility_unit is not None and root.path.startswith(article.visibility_unit.path)
-    )
-
-
 def pause_issue(*, issue: Issue, by) -> Issue:
-    """Pause the sending of an issue: no new row is handed out; nothing is lost."""
+    """Pause the sending of an issue: no new row is handed out; nothing is lost. Refused for an
+    issue not being sent, and for one whose every message went (nothing is left to pause)."""
     authorize_publishing(by, issue.publication)
     if issue.mailing is None:
-        raise ActionRefused(f"issue {issue.number} is not being sent")
+        raise ActionRefused(f"{issue.label} is not being sent")
+    if issue.status == Issue.Status.SENT:
+        raise ActionRefused(f"{issue.label} was sent completely: there is nothing left to pause")
     outbox.pause_mailing(mailing=issue.mailing, by=by)
     return issue
 
@@ -302,7 +324,7 @@ def resume_issue(*, issue: Issue, by) -> Issue:
     """Resume a paused issue from where it stopped."""
     authorize_publishing(by, issue.publication)
     if issue.mailing is None:
-        raise ActionRefused(f"issue {issue.number} is not being sent")
+        raise ActionRefused(f"{issue.label} is not being sent")
     outbox.resume_mailing(mailing=issue.mailing, by=by)
     return issue
 

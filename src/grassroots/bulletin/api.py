@@ -18,7 +18,7 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
-from grassroots.outbox.selectors import delivery_counts
+from grassroots.outbox.selectors import delivery_counts, stall_reason
 from grassroots.outbox.tokens import absolute
 from grassroots.people.selectors import person_for
 
@@ -43,10 +43,13 @@ from .selectors import (
     feed_token_of,
     feed_tokens_of,
     issue_of,
+    issues_visible_to,
     publication_for,
     publications_visible_to,
-    recipient_count,
     subscriptions_visible_to,
+)
+from .selectors import (
+    issue_audience as audience_count,
 )
 
 router = Router(tags=["bulletin"])
@@ -102,8 +105,10 @@ def add_publication(request: HttpRequest, org_slug: str, payload: PublicationIn)
 )
 @paginated
 def list_issues(request: HttpRequest, org_slug: str, publication_slug: str):
-    """The publication's issues, the latest first: a page `{"items": [...], "count": n}` as every list."""
-    return _publication(request, org_slug, publication_slug).issues.order_by("-number")
+    """The publication's issues, the latest first: a page `{"items": [...], "count": n}` as every list.
+    Drafts and scheduled issues are listed only to who may publish the publication; anyone else
+    sees the published ones, as the archive shows them."""
+    return issues_visible_to(caller(request), _publication(request, org_slug, publication_slug))
 
 
 @router.post(
@@ -159,13 +164,15 @@ def issue_audience(
     status: Text = "",
 ):
     """The exact number of recipients for the subtree `unit` (default: the publication's) and the
-    member statuses `status` (comma-separated; default: the counted member statuses)."""
+    member statuses `status` (comma-separated; default: the counted member statuses), with the
+    people of that audience who would get nothing (no article of the issue is for them) and the
+    confirmed subscribers without membership (reached only by the publication's whole place)."""
     issue = _issue(request, org_slug, publication_slug, number)
     publication = issue.publication
     statuses = [name.strip() for name in status.split(",") if name.strip()]
     root = referenced_unit(request, publication.organization, unit or None, field="unit")
     actions.check_audience(publication, root, statuses)
-    return {"recipients": recipient_count(publication=publication, unit=root, statuses=statuses)}
+    return vars(audience_count(issue=issue, unit=root, statuses=statuses))
 
 
 @router.post(
@@ -190,9 +197,10 @@ def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, numbe
     summary="An issue's delivery status",
 )
 def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
-    """The issue's status and its delivery rows per status."""
+    """The issue's status, its delivery rows per status, and why the send is not moving when it
+    seems stuck (`reason`: paused, no worker, the last failure with its address; empty otherwise)."""
     issue = _issue(request, org_slug, publication_slug, number)
-    return {"status": issue.status, "deliveries": delivery_counts(issue.mailing)}
+    return {"status": issue.status, "deliveries": delivery_counts(issue.mailing), "reason": stall_reason(issue.mailing)}
 
 
 def _confirm_url(subscription) -> str:

@@ -13,11 +13,11 @@ import typer
 from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, print_json
 from grassroots.outbox.bounces import read_mbox, read_message_bytes
 from grassroots.outbox.jobs import start_delivery
-from grassroots.outbox.selectors import delivery_counts
+from grassroots.outbox.selectors import delivery_counts, stall_reason
 
 from . import actions, jobs
 from .models import Article, Issue, Publication
-from .selectors import recipient_count
+from .selectors import issue_audience, issues_visible_to, publications_visible_to
 
 bulletin_app = typer.Typer(help="The organization's bulletin: publications, issues, sending.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications.", no_args_is_help=True)
@@ -31,6 +31,11 @@ def _print_id(pk: int, as_json: bool) -> None:
         print_json({"id": pk})
     else:
         out.print(pk)
+
+
+def _named(issue: Issue) -> str:
+    """How the terminal names an issue: by the id its commands take, then its publication's number."""
+    return f"Issue {issue.pk} ({issue.label})"
 
 
 def _issue(pk: int) -> Issue:
@@ -59,6 +64,40 @@ def publication_add(
         organization=organization, name=name, unit=found, footer=footer, by=operator()
     )
     _print_id(publication.pk, as_json)
+
+
+@publication_app.command("list")
+def publication_list(
+    org: Annotated[str, typer.Argument(help="Organization (slug).")], as_json: JsonFlag = False
+) -> None:
+    """The organization's publications with the ids the other commands take."""
+    organization = get_organization(org)
+    rows = [
+        {"id": p.pk, "name": p.name, "unit": p.unit.slug if p.unit else None}
+        for p in publications_visible_to(operator(), organization).order_by("name", "pk")
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']:>6}  {row['name']}" + (f"  (of {row['unit']})" if row["unit"] else ""))
+
+
+@issue_app.command("list")
+def issue_list(publication: Annotated[int, typer.Argument(help="Publication id.")], as_json: JsonFlag = False) -> None:
+    """A publication's issues, the latest first, with the ids `audience`, `send` and `status` take."""
+    found = Publication.objects.filter(pk=publication).select_related("organization", "unit").first()
+    if found is None:
+        raise Refusal(f"no publication {publication}")
+    rows = [
+        {"id": i.pk, "number": i.number, "title": i.title, "date": i.date.isoformat(), "status": i.status}
+        for i in issues_visible_to(operator(), found)
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['id']:>6}  no. {row['number']:<4} {row['date']}  {row['status']:<9}  {row['title']}")
 
 
 def _article(path: str, visibility: str) -> dict:
@@ -116,16 +155,29 @@ def audience(
     status: StatusOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The exact number of recipients an issue would go to; an audience that `send` would refuse
-    (a status the constitution does not name, a subtree outside the publication's) is refused."""
+    """The exact number of recipients an issue would go to (the number `send --confirm` takes),
+    with the confirmed subscribers without membership among them and the people of the audience
+    who get nothing (no article is for them: a subscriber who is not a member, when no article is
+    public). An audience that `send` would refuse (a status the constitution does not name, a
+    subtree outside the publication's) is refused."""
     found = _issue(issue)
     chosen = _audience(found, unit, status)
     root = actions.check_audience(found.publication, chosen["unit"], chosen["statuses"])
-    count = recipient_count(publication=found.publication, unit=root, statuses=chosen["statuses"])
+    count = issue_audience(issue=found, unit=root, statuses=chosen["statuses"])
     if as_json:
-        print_json({"recipients": count})
-    else:
-        out.print(f"{count} recipient(s)")
+        print_json(vars(count))
+        return
+    out.print(f"{count.recipients} recipient(s)")
+    if count.nothing_to_read:
+        out.print(
+            f"  {count.nothing_to_read} more of the audience get nothing: no article of this issue is for them"
+            " (skipped, not counted above)"
+        )
+    if count.without_membership:
+        out.print(
+            f"  {count.without_membership} confirmed subscriber(s) without membership in the audience"
+            " (public articles only)"
+        )
 
 
 @bulletin_app.command("send")
@@ -148,24 +200,30 @@ def send(
         except ValueError:
             raise Refusal(f"--at: '{at}' is not an ISO date and time") from None
         jobs.schedule(issue=found, at=when, confirm=confirm, by=operator(), **audience)
-        out.print(f"Issue {found.number} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
+        out.print(f"{_named(found)} scheduled for {when.isoformat()} ({confirm} recipient(s) now).")
         return
     actions.send_issue(issue=found, confirm=confirm, by=operator(), **audience)
     start_delivery()
-    out.print(f"Issue {found.number} queued for {confirm} recipient(s).")
+    out.print(f"{_named(found)} queued for {confirm} recipient(s).")
 
 
 @bulletin_app.command("status")
 def status(issue: Annotated[int, typer.Argument(help="Issue id.")], as_json: JsonFlag = False) -> None:
-    """The issue's status and its deliveries per status."""
+    """The issue's status, its deliveries per status and, while it is being sent, why it is not
+    moving when it seems stuck (paused, no worker, the last failure with its reason)."""
     found = _issue(issue)
     counts = delivery_counts(found.mailing)
+    reason = stall_reason(found.mailing)
     if as_json:
-        print_json({"status": found.status, "deliveries": counts})
+        print_json(
+            {"id": found.pk, "number": found.number, "status": found.status, "deliveries": counts, "reason": reason}
+        )
         return
-    out.print(f"issue {found.number}: {found.status}")
+    out.print(f"{_named(found)}: {found.status}")
     for name, count in counts.items():
         out.print(f"  {name:<10} {count}")
+    if reason:
+        out.print(f"  why: {reason}")
 
 
 @bulletin_app.command("bounces")

@@ -71,6 +71,11 @@ class Issue(models.Model):
     def __str__(self) -> str:
         return f"{self.publication} no. {self.number}: {self.title}"
 
+    @property
+    def label(self) -> str:
+        """How messages name the issue in every interface: "<publication> no. <number>"."""
+        return f"{self.publication.name} no. {self.number}"
+
 
 class Article(models.Model):
     """An article of an issue: Markdown, rendered to sanitized HTML; seen by everyone, by the

@@ -29,6 +29,11 @@ def article_html(markdown: str) -> SafeString:
     return mark_safe(clean)  # noqa: S308 -- sanitized by nh3 just above
 
 
+def subject_of(issue) -> str:
+    """The subject of an issue's mail: "<publication> no. <number>: <title>"."""
+    return f"{issue.publication.name} no. {issue.number}: {issue.title}"
+
+
 def mail_parts(*, issue, articles, unsubscribe_url: str) -> tuple[str, str, str]:
     """Subject, plain text and HTML of an issue's mail, from the templates `bulletin/mail.txt` and
     `bulletin/mail.html` (an installation may override them in its template directory)."""
@@ -39,7 +44,7 @@ def mail_parts(*, issue, articles, unsubscribe_url: str) -> tuple[str, str, str]
         "articles": [(article, article_html(article.body)) for article in articles],
         "unsubscribe_url": unsubscribe_url,
     }
-    subject = f"{publication.name} no. {issue.number}: {issue.title}"
+    subject = subject_of(issue)
     text = render_to_string("bulletin/mail.txt", context)
     html = render_to_string("bulletin/mail.html", context)
     return subject, text, html

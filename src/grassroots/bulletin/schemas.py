@@ -74,7 +74,13 @@ class IssueDetailOut(IssueOut):
 
 
 class AudienceOut(Schema):
-    recipients: int
+    recipients: int = Field(description="Messages a send writes: the number to confirm it with.")
+    nothing_to_read: int = Field(
+        description="People of the audience who get no message: no article of the issue is for them (skipped rows)."
+    )
+    without_membership: int = Field(
+        description="Confirmed subscribers with no membership among the audience (counted above)."
+    )
 
 
 class SendIn(Body):
@@ -86,6 +92,9 @@ class SendIn(Body):
 class StatusOut(Schema):
     status: str
     deliveries: dict[str, int]
+    reason: str = Field(
+        default="", description="Why a send is not moving (paused, no worker, the last failure); empty otherwise."
+    )
 
 
 class SubscriptionOut(Schema):

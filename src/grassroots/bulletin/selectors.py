@@ -3,12 +3,28 @@ reader may see (public ones to anyone, members' ones to the organization, subtre
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.core import signing
-from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from grassroots.access import NotVisible, grants_for, is_operator, restrict
+from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox.models import MailAddress
 from grassroots.people.models import Membership, Person
@@ -81,14 +97,36 @@ def unit_by_slug(user, organization: Organization, slug: str) -> Unit:
     return unit
 
 
+def covers_whole_place(publication: Publication, root: Unit | None) -> bool:
+    """Whether an audience rooted at `root` is the publication's whole place: the publication's own
+    unit, or (for the organization's publication) no root or a unit every unit lies under (the
+    top, named explicitly). One EXISTS query at most."""
+    if root == publication.unit:
+        return True
+    if publication.unit is not None or root is None:
+        return False
+    outside = Unit.objects.filter(organization_id=publication.organization_id).exclude(
+        path__gte=root.path, path__lt=root.path + "~"
+    )
+    return not outside.exists()
+
+
 def audience_of(*, publication: Publication, unit: Unit | None = None, statuses: list[str] | None = None):
     """The people an issue goes to: in `unit`'s subtree (by default the publication's own), with
     a current membership in one of `statuses` (by default the counted member statuses). Members
     receive it by their membership; people of other statuses (supporters) only with a confirmed
     subscription; nobody who unsubscribed from this publication (even if someone asked for it
-    again since, until they confirm); nobody erased."""
+    again since, until they confirm); nobody erased.
+
+    Confirmed subscribers with no membership at all belong to no subtree: they are reached only
+    when the audience is the publication's whole place (`covers_whole_place`: no unit, or the top
+    unit named explicitly, give the same people) and `statuses` is the default or names the
+    constitution's initial status (they are supporters by their subscription alone)."""
     organization = publication.organization
     counted = set(organization.constitution.member_statuses.counted)
+    # A confirmed subscriber with no membership at all counts as one of the constitution's
+    # initial status (a supporter): reached with the default statuses or when that one is named.
+    without_membership = not statuses or organization.constitution.member_statuses.initial in statuses
     statuses = list(statuses) if statuses else sorted(counted)
     root = unit or publication.unit
     # One row per person, joined once to their current membership and to their subscription to
@@ -111,7 +149,8 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
         ways.append(in_place & Q(current__status__in=members))
     if others:
         ways.append(in_place & Q(current__status__in=others) & confirmed)
-    if root == publication.unit:
+    whole_place = covers_whole_place(publication, root) and without_membership
+    if whole_place:
         # Someone with no membership at all who subscribed on the public form and confirmed: a
         # supporter by the subscription alone, outside every subtree, reached when the issue goes
         # to the publication's whole place.
@@ -131,7 +170,7 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
             .order_by()
             .values("person_id")
         )
-        if root == publication.unit:
+        if whole_place:
             subscribers = Subscription.objects.filter(publication=publication, state=Subscription.State.CONFIRMED)
             look = look.union(subscribers.order_by().values("person_id"), all=True)
         people = people.filter(pk__in=look)
@@ -145,37 +184,182 @@ def audience_of(*, publication: Publication, unit: Unit | None = None, statuses:
 
 
 def recipient_count(**audience) -> int:
-    """The exact number of messages a send would write: the audience with an address."""
+    """The number of people of the audience with an address (whatever the issue's articles are:
+    `issue_audience` gives the number of messages an issue's send writes)."""
     return audience_of(**audience).exclude(email="").count()
 
 
-def _sees_subtree(grants, path: str) -> bool:
-    if grants.everything:
-        return True
-    if grants.member_unit_path and grants.member_unit_path.startswith(path):
-        return True
-    return any(root.startswith(path) or path.startswith(root) for root, _ in grants.posts)
+# At most this many distinct subtrees of subtree articles in one issue: one bit of the variant each.
+MAX_SUBTREES = 30
+NOT_A_MEMBER = "nothing to read: no article of this issue is public and they are not a member"
+OUTSIDE_SUBTREES = "nothing to read: every article of this issue is for a subtree they are not a member of"
+
+
+@dataclass(frozen=True)
+class Editions:
+    """How an issue's articles divide its audience into editions of the mail, each recipient
+    getting only the articles they may read: public ones to everyone; members' ones to the members
+    (a current membership of a counted status); a subtree's ones to the members of that subtree.
+
+    `variant` and `skip_reason` are expressions over `audience_of`'s people: the variant is a bit
+    set (1: a member; 2, 4, ...: a member within the n-th subtree of `subtrees`), the reason is
+    '' or why they get nothing (a subscriber who is not a member, when no article is public)."""
+
+    articles: list[Article]
+    subtrees: list[str]
+    covering: frozenset[int]  # subtree articles whose subtree holds the whole audience's memberships
+    variant: Any
+    skip_reason: Any
+
+    def articles_of(self, variant: int) -> list[Article]:
+        """The articles a recipient of `variant` gets, in the issue's order."""
+        member = bool(variant & 1)
+        chosen = []
+        for article in self.articles:
+            if article.visibility == Article.Visibility.PUBLIC:
+                chosen.append(article)
+            elif not member:
+                continue
+            elif (
+                article.visibility == Article.Visibility.MEMBERS
+                or article.pk in self.covering
+                or self._within(article, variant)
+            ):
+                chosen.append(article)
+        return chosen
+
+    def _within(self, article: Article, variant: int) -> bool:
+        """Whether a recipient of `variant` is a member within the subtree article's subtree."""
+        path = article.visibility_unit.path if article.visibility_unit is not None else None
+        return path in self.subtrees and bool(variant & (2 << self.subtrees.index(path)))
+
+
+def editions_of(*, publication: Publication, articles: list[Article], root: Unit | None) -> Editions:
+    """The editions an issue's articles make for an audience rooted at `root` (see `Editions`).
+    Refused (ActionRefused, naming `articles`) beyond MAX_SUBTREES distinct subtrees."""
+    counted = sorted(publication.organization.constitution.member_statuses.counted)
+    member = Q(current__status__in=counted)
+    covering, paths = set(), set()
+    for article in articles:
+        if article.visibility != Article.Visibility.SUBTREE or article.visibility_unit is None:
+            continue
+        path = article.visibility_unit.path
+        if root is not None and root.path.startswith(path):
+            covering.add(article.pk)
+        elif root is None or path.startswith(root.path):
+            paths.add(path)  # a subtree outside the audience's reaches nobody: no bit for it
+    subtrees = sorted(paths)
+    if len(subtrees) > MAX_SUBTREES:
+        raise ActionRefused(
+            f"articles: the articles of an issue may be for at most {MAX_SUBTREES} subtrees, not {len(subtrees)}",
+            field="articles",
+        )
+    within = [Q(current__unit__path__gte=path, current__unit__path__lt=path + "~") for path in subtrees]
+    bits: Any = Value(1)
+    for index, place in enumerate(within):
+        bits = bits + Case(When(place, then=Value(2 << index)), default=Value(0))
+    variant = Case(When(member, then=bits), default=Value(0), output_field=IntegerField())
+    kinds = {article.visibility for article in articles}
+    everyone_reads = Article.Visibility.PUBLIC in kinds
+    members_read: Any = Value("")
+    if not (everyone_reads or Article.Visibility.MEMBERS in kinds or covering):
+        anywhere = Q(pk__in=[])
+        for place in within:
+            anywhere |= place
+        members_read = Case(When(anywhere, then=Value("")), default=Value(OUTSIDE_SUBTREES))
+    skip_reason = Case(
+        When(member, then=members_read),
+        default=Value("" if everyone_reads else NOT_A_MEMBER),
+        output_field=CharField(),
+    )
+    return Editions(articles, subtrees, frozenset(covering), variant, skip_reason)
+
+
+@dataclass(frozen=True)
+class AudienceCount:
+    """What sending an issue to an audience would do: `recipients` messages (the number to
+    confirm), `nothing_to_read` people of the audience who get none (each a skipped row with its
+    reason), of whom and besides, `without_membership` confirmed subscribers with no membership."""
+
+    recipients: int
+    nothing_to_read: int
+    without_membership: int
+
+
+def issue_audience(*, issue: Issue, unit: Unit | None = None, statuses: list[str] | None = None) -> AudienceCount:
+    """The count shown before sending `issue` to the audience (`audience_of`): exactly the rows
+    its send queues, in one query."""
+    publication = issue.publication
+    root = unit or publication.unit
+    articles = list(issue.articles.select_related("visibility_unit"))
+    editions = editions_of(publication=publication, articles=articles, root=root)
+    people = audience_of(publication=publication, unit=unit, statuses=statuses).exclude(email="")
+    counts = people.annotate(skip=editions.skip_reason).aggregate(
+        recipients=Count("pk", filter=Q(skip="")),
+        nothing_to_read=Count("pk", filter=~Q(skip="")),
+        without_membership=Count("pk", filter=Q(current__isnull=True)),
+    )
+    return AudienceCount(**counts)
+
+
+def may_publish(user, publication: Publication) -> bool:
+    """Whether `user` may edit and send the publication's issues (the right to manage its place)."""
+    if is_operator(user):
+        return getattr(user, "token_organization_id", None) in (None, publication.organization_id)
+    grants = grants_for(user, publication.organization_id)
+    if publication.unit is None:
+        return grants.everything
+    return grants.allows(Right.MANAGE_UNITS, publication.unit.path)
+
+
+def issues_visible_to(user, publication: Publication) -> QuerySet[Issue]:
+    """The publication's issues `user` may list, the latest first: every one (drafts and scheduled
+    ones too) for who may publish it, the published ones (as the archive lists them) for anyone else."""
+    if may_publish(user, publication):
+        return publication.issues.order_by("-number")
+    return published_issues(publication)
+
+
+def _counted_member_path(user, grants, organization) -> str | None:
+    """The unit path of the reader's current membership when it is of a counted member status (a
+    member, as the mail's editions count them), else None; read once per user and organization."""
+    if grants.person_id is None or grants.member_unit_path is None:
+        return None
+    cache = user.__dict__.setdefault("_grassroots_counted_member", {})
+    if organization.pk not in cache:
+        counted = organization.constitution.member_statuses.counted
+        current = Membership.objects.filter(person_id=grants.person_id, end__isnull=True, status__in=counted)
+        cache[organization.pk] = grants.member_unit_path if current.exists() else None
+    return cache[organization.pk]
 
 
 def articles_visible_to(user, issue: Issue) -> list[Article]:
-    """The issue's articles this reader may see: public ones to anyone; members' ones to whoever
-    belongs to the organization; subtree ones to its members and the officers over or within it."""
+    """The issue's articles this reader may see, by the rule the mail's editions follow
+    (`Editions`): public ones to anyone; members' ones to the organization's members (a current
+    membership of a counted status) and its officers; subtree ones to the members of that subtree
+    and the officers over or within it; all of them to its administrators."""
     articles = list(issue.articles.select_related("visibility_unit"))
-    organization_id = issue.publication.organization_id
-    grants = grants_for(user, organization_id)
-    if is_operator(user) and getattr(user, "token_organization_id", None) in (None, organization_id):
+    organization = issue.publication.organization
+    grants = grants_for(user, organization.pk)
+    if grants.everything or (
+        is_operator(user) and getattr(user, "token_organization_id", None) in (None, organization.pk)
+    ):
         return articles
-    return [article for article in articles if _may_read(article, grants)]
+    member_path = _counted_member_path(user, grants, organization) if not grants.is_empty else None
+    return [article for article in articles if _may_read(article, grants, member_path)]
 
 
-def _may_read(article: Article, grants) -> bool:
+def _may_read(article: Article, grants, member_path: str | None) -> bool:
     if article.visibility == Article.Visibility.PUBLIC:
         return True
-    if grants.is_empty:
-        return False
     if article.visibility == Article.Visibility.MEMBERS:
+        return member_path is not None or bool(grants.posts)
+    if article.visibility_unit is None:
+        return False
+    path = article.visibility_unit.path
+    if member_path is not None and member_path.startswith(path):
         return True
-    return article.visibility_unit is not None and _sees_subtree(grants, article.visibility_unit.path)
+    return any(root.startswith(path) or path.startswith(root) for root, _ in grants.posts)
 
 
 def published_issues(publication: Publication) -> QuerySet[Issue]:

@@ -17,7 +17,7 @@ from grassroots.organizations.models import Unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.models import UNSUBSCRIBE_MARK
-from grassroots.outbox.selectors import delivery_counts, failures_of
+from grassroots.outbox.selectors import delivery_counts, failures_of, stall_reason
 from grassroots.outbox.tokens import absolute, read_unsubscribe_token
 from grassroots.people.selectors import person_for
 from grassroots.web import refusal_message
@@ -31,13 +31,15 @@ from .selectors import (
     confirmation_token,
     feed_token_of,
     feed_tokens_of,
+    issue_audience,
     issue_of,
+    issues_visible_to,
     list_recipient,
+    may_publish,
     public_publication,
     publication_for,
     publications_visible_to,
     published_issues,
-    recipient_count,
     subscription_by_token,
     subscriptions_of,
     unit_by_slug,
@@ -106,7 +108,8 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
     context = {
         "organization": organization,
         "publication": found,
-        "issues": found.issues.all(),
+        "issues": issues_visible_to(request.user, found),
+        "may_publish": may_publish(request.user, found),
         "form": form,
         "feed_tokens": feed_tokens_of(request.user, found).filter(revoked_at__isnull=True),
     }
@@ -141,10 +144,11 @@ def issue_page(request: HttpRequest, org: str, publication: str, number: int) ->
         "subject": subject,
         "text": text,
         "audience": audience,
-        "recipients": recipient_count(publication=found, unit=unit, statuses=chosen),
+        "audience_count": issue_audience(issue=issue, unit=unit, statuses=chosen),
         "send_form": SendForm(initial={"unit": unit.slug if unit else "", "status": chosen}, statuses=statuses),
         "counts": delivery_counts(issue.mailing),
         "failures": failures_of(issue.mailing),
+        "stall_reason": stall_reason(issue.mailing),
     }
     return render(request, "bulletin/issue.html", context)
 

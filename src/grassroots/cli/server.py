@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 import waitress
+from django.conf import settings
 from django.core.management import call_command
 
 from grassroots.cli.common import out
@@ -60,9 +61,26 @@ def _stop_serving(signum: int, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
+def use_served_address(*, host: str, port: int) -> str:
+    """The address links in mail and feeds point at: GRASSROOTS_BASE_URL when it is given
+    explicitly, otherwise the one being served (`http://host:port`, `localhost` for a wildcard
+    host), set for this process and the job workers it starts."""
+    given = os.environ.get("GRASSROOTS_BASE_URL", "").strip()
+    if given:
+        return given
+    shown = "localhost" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 -- compared, not bound
+    base = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
+    os.environ["GRASSROOTS_BASE_URL"] = base  # the job workers are started with this environment
+    settings.GRASSROOTS_BASE_URL = base
+    return base
+
+
 def serve_with_workers(*, host: str, port: int, workers: int) -> None:
-    """Serve the web pages and the API with `workers` job workers; Ctrl-C, SIGTERM or SIGHUP stops all of them."""
+    """Serve the web pages and the API with `workers` job workers; Ctrl-C, SIGTERM or SIGHUP stops
+    all of them. Links in mail and feeds point at the served address unless GRASSROOTS_BASE_URL says otherwise."""
     from grassroots.wsgi import application
+
+    use_served_address(host=host, port=port)
 
     previous = {stop: signal.signal(stop, _stop_serving) for stop in STOP_SIGNALS}
     try:

@@ -9,7 +9,7 @@ import typer
 from django.core.management import call_command
 
 from grassroots.cli.common import command_name, out
-from grassroots.cli.server import serve_with_workers
+from grassroots.cli.server import serve_with_workers, use_served_address
 from grassroots.demo import (
     DEMO_OFFICER_USERNAME,
     DEMO_PASSWORD,
@@ -45,6 +45,9 @@ def demo(
         out.print(f"Demo organization '{organization.name}' is loaded (slug: {DEMO_SLUG}).")
     address = f"http://127.0.0.1:{port}/o/{DEMO_SLUG}/"
     out.print(f"Address: {address}" if serve_it else f"Address, once served (`{command_name()} serve`): {address}")
+    if serve_it:
+        base = use_served_address(host="127.0.0.1", port=port)
+        out.print(f"Links in mail and feeds point at {base} (GRASSROOTS_BASE_URL, when set, decides).")
     today = demo_meeting_today(organization)
     if today is not None:
         out.print(f"A meeting of Elm House: http://127.0.0.1:{port}/o/{DEMO_SLUG}/meetings/{today.pk}/")

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Expression, F, QuerySet, Value
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -27,6 +27,8 @@ Status = Delivery.Status
 WAITING = (Status.QUEUED, Status.SENDING)
 # A message the server accepted: what a bounce or complaint can be about.
 SENT_ONCE = (Status.SENT, Status.BOUNCED, Status.COMPLAINED)
+# Why a recipient's row is skipped when they have no address.
+NO_ADDRESS = "no email address"
 # Sent with the mailing when no row of it is queued or sending any more.
 mailing_finished = Signal()
 # Sent with the delivery a recipient complained about (marked as spam): its list unsubscribes them.
@@ -48,11 +50,18 @@ def queue_mailing(
     recipients: QuerySet,
     list_id: str = "",
     list_key: str = "",
+    variant: Expression | None = None,
+    skip_reason: Expression | None = None,
     by,
 ) -> Mailing:
     """Write the mailing and one delivery row per recipient in one INSERT ... SELECT (set-based:
-    a million rows without a Python loop); people without an address get a `skipped` row.
-    `recipients` is a queryset of people; a source is queued once."""
+    a million rows without a Python loop); people without an address get a `skipped` row (its
+    `last_error` says so).
+    `recipients` is a queryset of people; a source is queued once.
+
+    `variant` (an integer expression over the recipients) says which edition each one gets (see
+    `add_editions`, 0 by default); `skip_reason` (a text expression, '' for none) marks a
+    recipient `skipped` with that reason as their row's `last_error` (nothing they may read)."""
     if Mailing.objects.filter(source=source).exists():
         raise ActionRefused(f"{source} was already queued for sending")
     now = timezone.now()
@@ -67,17 +76,23 @@ def queue_mailing(
             list_key=list_key,
             created_at=now,
         )
-        rows = recipients.order_by().values(recipient_id=F("pk"), recipient_email=F("email"))
+        rows = recipients.order_by().values(
+            recipient_id=F("pk"),
+            recipient_email=F("email"),
+            recipient_variant=Value(0) if variant is None else variant,
+            recipient_skip=Value("") if skip_reason is None else skip_reason,
+        )
         select, params = rows.query.sql_with_params()
         table = Delivery._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (mailing_id, person_id, address, status, attempts, message_id, last_error,"
-                " next_attempt_at, claimed_by)"
-                " SELECT %s, r.recipient_id, r.recipient_email,"
-                " CASE WHEN r.recipient_email = '' THEN 'skipped' ELSE 'queued' END, 0, '', '', %s, ''"
+                f"INSERT INTO {table} (mailing_id, person_id, address, variant, status, attempts, message_id,"
+                " last_error, next_attempt_at, claimed_by)"
+                " SELECT %s, r.recipient_id, r.recipient_email, r.recipient_variant,"
+                " CASE WHEN r.recipient_email = '' OR r.recipient_skip <> '' THEN 'skipped' ELSE 'queued' END,"
+                " 0, '', CASE WHEN r.recipient_email = '' THEN %s ELSE r.recipient_skip END, %s, ''"
                 f" FROM ({select}) r",
-                [mailing.pk, now, *params],
+                [mailing.pk, NO_ADDRESS, now, *params],
             )
             count = cursor.rowcount
         write_audit_record(
@@ -87,6 +102,14 @@ def queue_mailing(
             organization=organization,
             changes={"recipients": [None, count]},
         )
+    return mailing
+
+
+def add_editions(*, mailing: Mailing, editions: dict[int, tuple[str, str]]) -> Mailing:
+    """Give the mailing's recipients of each variant their edition (plain text, HTML), in the
+    transaction that queued it, before any worker reads it."""
+    mailing.editions = {str(key): {"text": text, "html": html} for key, (text, html) in editions.items()}
+    mailing.save(update_fields=["editions"])
     return mailing
 
 
@@ -101,11 +124,15 @@ def resume_mailing(*, mailing: Mailing, by) -> Mailing:
 
 
 def _set_paused(mailing: Mailing, paused: bool, by) -> Mailing:
-    if mailing.paused == paused:
-        raise ActionRefused(f"sending of {mailing} is already {'paused' if paused else 'running'}")
-    if mailing.finished_at is not None:
-        raise ActionRefused(f"{mailing} was sent completely: nothing is left to pause or resume")
     with transaction.atomic():
+        # Read again, locked: a worker may have finished it since the caller loaded it.
+        fresh = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        mailing.paused, mailing.finished_at = fresh.paused, fresh.finished_at
+        waiting = Delivery.objects.filter(mailing=mailing, status__in=WAITING).exists()
+        if mailing.finished_at is not None or (paused and not waiting):
+            raise ActionRefused(f"{mailing} was sent completely: nothing is left to pause or resume")
+        if mailing.paused == paused:
+            raise ActionRefused(f"sending of {mailing} is already {'paused' if paused else 'running'}")
         mailing.paused = paused
         mailing.save(update_fields=["paused"])
         write_audit_record(
@@ -188,12 +215,15 @@ def mark_failed(*, delivery: Delivery, error: Exception, worker: str) -> str:
     final = is_permanent(error) or delivery.attempts >= settings.GRASSROOTS_OUTBOX_MAX_ATTEMPTS
     backoff = settings.GRASSROOTS_OUTBOX_RETRY_SECONDS * 2 ** max(delivery.attempts - 1, 0)
     status = Status.FAILED if final else Status.QUEUED
+    now = timezone.now()
     Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker).update(
         status=status,
         last_error=reason,
         claimed_by="",
-        next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff),
+        next_attempt_at=now + dt.timedelta(seconds=backoff),
     )
+    # On the mailing too (failures are few: one more UPDATE each), so a stalled send says why.
+    Mailing.objects.filter(pk=delivery.mailing_id).update(last_error=f"{delivery.address}: {reason}", last_error_at=now)
     return status
 
 

@@ -66,7 +66,7 @@ def message_for(delivery: Delivery, connection) -> EmailMultiAlternatives:
     (RFC 2369, 2919, 8058). No tracking pixel, no rewritten links."""
     mailing = delivery.mailing
     headers = {"Message-ID": make_msgid(domain=mail_domain())}
-    text, html = mailing.text_body, mailing.html_body
+    text, html = mailing.parts_for(delivery.variant)
     if mailing.list_key:
         url, mailto = unsubscribe_links(person_id=delivery.person_id, list_key=mailing.list_key)
         headers["List-Unsubscribe"] = f"<{url}>, <{mailto}>"
@@ -95,17 +95,19 @@ class Prepared:
     None of it applies (and `message_for` is used) for an address or sender that is not ASCII,
     or when the parts were encoded (quoted-printable or base64) so that the mark cannot be found."""
 
-    def __init__(self, mailing: Mailing):
+    def __init__(self, mailing: Mailing, variant: int = 0):
         self.mailing = mailing
         self.body: bytes | None = None
-        message = message_for(Delivery(mailing=mailing, person_id=0, address="recipient@invalid"), None)
+        message = message_for(
+            Delivery(mailing=mailing, person_id=0, address="recipient@invalid", variant=variant), None
+        )
         message.extra_headers.pop("List-Unsubscribe", None)
         message.extra_headers.pop("List-Unsubscribe-Post", None)
         built = message.message()
         del built["To"]
         del built["Message-ID"]
         data = built.as_bytes(linesep="\r\n")
-        marks = (mailing.text_body + mailing.html_body).count(UNSUBSCRIBE_MARK) if mailing.list_key else 0
+        marks = "".join(mailing.parts_for(variant)).count(UNSUBSCRIBE_MARK) if mailing.list_key else 0
         mark = UNSUBSCRIBE_MARK.encode()
         # The URL that replaced the mark in the probe message: put the mark back.
         probe = unsubscribe_url(person_id=0, list_key=mailing.list_key).encode() if mailing.list_key else b""
@@ -136,12 +138,14 @@ def _ascii(text: str) -> bool:
     return text.isascii()
 
 
-def send_one(delivery: Delivery, connection, prepared: dict[int, Prepared]) -> str:
-    """Send one delivery over an open connection; returns its Message-ID (raises what the server answered)."""
+def send_one(delivery: Delivery, connection, prepared: dict[tuple[int, int], Prepared]) -> str:
+    """Send one delivery over an open connection; returns its Message-ID (raises what the server answered).
+    `prepared` keeps each edition's message built once (by mailing and variant)."""
     if isinstance(connection, SMTPBackend) and connection.connection is not None:
-        if delivery.mailing_id not in prepared:
-            prepared[delivery.mailing_id] = Prepared(delivery.mailing)
-        copy = prepared[delivery.mailing_id].copy_for(delivery)
+        edition = (delivery.mailing_id, delivery.variant)
+        if edition not in prepared:
+            prepared[edition] = Prepared(delivery.mailing, delivery.variant)
+        copy = prepared[edition].copy_for(delivery)
         if copy is not None:
             message_id, data = copy
             connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [delivery.address], data)
@@ -161,7 +165,7 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
     worker = worker_name()
     rate = RateLimit(settings.GRASSROOTS_MAIL_PER_SECOND, settings.GRASSROOTS_MAIL_PER_DAY)
     connection = None
-    prepared: dict[int, Prepared] = {}
+    prepared: dict[tuple[int, int], Prepared] = {}
     accepted = 0
     try:
         with commits_without_waiting():

@@ -24,12 +24,26 @@ class Mailing(models.Model):
     # list's unsubscribe tokens are signed with.
     list_id = models.CharField(max_length=255, blank=True)
     list_key = models.CharField(max_length=100, blank=True)
+    # Other editions of the message, for recipients who may read other parts of it (a bulletin's
+    # members and subscribers): {"<variant>": {"text": ..., "html": ...}}. A delivery of a variant
+    # not named here gets `text_body` and `html_body`.
+    editions = models.JSONField(default=dict, blank=True)
     paused = models.BooleanField(default=False)
+    # The last refusal or failure any worker met sending it, so a stalled send says why.
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.subject
+
+    def parts_for(self, variant: int) -> tuple[str, str]:
+        """The plain text and HTML of the edition a delivery of `variant` gets."""
+        edition = self.editions.get(str(variant))
+        if edition is None:
+            return self.text_body, self.html_body
+        return edition["text"], edition["html"]
 
 
 class Delivery(models.Model):
@@ -43,11 +57,13 @@ class Delivery(models.Model):
         FAILED = "failed"
         BOUNCED = "bounced"
         COMPLAINED = "complained"
-        SKIPPED = "skipped"  # no address: kept so the report says who was not reached
+        SKIPPED = "skipped"  # no address, or nothing they may read: kept so the report says who was not reached
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+", db_index=False)
     address = models.CharField(max_length=254)
+    # Which edition of the mailing this recipient gets (`Mailing.parts_for`); 0 for the one message.
+    variant = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     message_id = models.CharField(max_length=255, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Min
+from django.utils import timezone
 
 from .models import Delivery, Mailing
 
@@ -42,3 +43,42 @@ def next_retry_at(now: dt.datetime) -> dt.datetime | None:
         mailing__finished_at__isnull=True,
     )
     return waiting.aggregate(at=Min("next_attempt_at"))["at"]
+
+
+def variants_queued(mailing: Mailing) -> dict[int, int]:
+    """The number of queued rows of each variant of the mailing, in one grouped query."""
+    grouped = (
+        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED)
+        .values_list("variant")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(grouped)
+
+
+# A running mailing with rows due and nothing sent for this long is said to have no worker.
+IDLE_AFTER = dt.timedelta(minutes=5)
+
+
+def stall_reason(mailing: Mailing | None, *, now: dt.datetime | None = None) -> str:
+    """Why an unfinished mailing is not moving, in words ('' when it is finished, or nothing seems
+    wrong): paused; rows due that no worker sent for IDLE_AFTER; and the last failure any worker
+    met (address and reason), with when. At most two indexed queries."""
+    if mailing is None or mailing.finished_at is not None:
+        return ""
+    now = now or timezone.now()
+    reasons = []
+    if mailing.paused:
+        reasons.append("paused: nothing is sent until it is resumed")
+    else:
+        due = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+        recent = Delivery.objects.filter(sent_at__gte=now - IDLE_AFTER, mailing=mailing)
+        if due.exists() and not recent.exists() and mailing.created_at < now - IDLE_AFTER:
+            reasons.append(
+                "messages are due and none was sent in the last 5 minutes: is a worker running"
+                " (`grassroots worker`, or `grassroots outbox send`)?"
+            )
+    if mailing.last_error:
+        at = timezone.localtime(mailing.last_error_at).strftime("%Y-%m-%d %H:%M %Z") if mailing.last_error_at else ""
+        reasons.append(f"last failure ({at}): {mailing.last_error}")
+    return "; ".join(reasons)
