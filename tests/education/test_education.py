@@ -277,6 +277,51 @@ def test_the_api_refuses_the_gate_and_reads_the_education_in_scope(scene, candid
     assert 'id="education"' in html and "Organizing basics" in html
 
 
-def test_an_import_refuses_a_gated_status_change(scene, candidate):
-    assert scene["org"].constitution.status_gate("candidate", "member").months_in_status == 6
-    assert scene["org"].constitution.status_gate("member", "lapsed") is None
+def test_an_import_refuses_a_gated_status_change_on_its_row(scene, candidate, tmp_path):
+    from grassroots.imports.actions import import_members
+
+    Person = type(candidate)
+    Person.objects.filter(pk=candidate.pk).update(email="cara@example.org")
+    file = tmp_path / "members.csv"
+    file.write_text(f"name,email,unit,status\nCara Candidate,cara@example.org,{scene['elm'].slug},member\n")
+    result = import_members(organization=scene["org"], path=file, on_duplicate="update", by=BY)
+    (rejection,) = result.rejections
+    assert (rejection.line, rejection.column, rejection.value) == (2, "status", "member")
+    assert rejection.reason.startswith("candidate to member is gated by the constitution")
+    assert candidate.memberships.get().status == "candidate"
+
+
+def test_the_page_refuses_the_gate_listing_every_requirement_and_takes_an_override(scene, candidate):
+    from django.urls import reverse
+
+    from tests.support.html import text
+
+    org, district = scene["org"], scene["district"]
+    admin = builders.account(org, "admin@example.org", is_admin=True)
+    client = sign_in(Client(), admin)
+    address = reverse("person_status", args=[org.slug, candidate.pk])
+    refused = client.post(address, {"status": "member", "on": "2027-07-09"}, follow=True)
+    # The page lists the reasons under the refusal, as it does the founding gate's.
+    assert text(refused, "messages") == (
+        "cannot change candidate to member course basics not completed six months as candidate reached on 2027-07-10"
+    )
+    above = meetings.schedule_meeting(unit=district, title="North", start=dt.datetime(2026, 10, 2, 19), by=BY)
+    decision = meetings.record_decision(meeting=above, text="Admit Cara now", outcome="carried", by=BY)
+    done = client.post(
+        address,
+        {"status": "member", "on": "2027-07-09", "override_decision": decision.pk, "reason": "Strike leader"},
+        follow=True,
+    )
+    assert text(done, "messages") == "Cara Candidate's status is changed."
+    assert candidate.memberships.get().status == "member"
+
+
+def test_a_host_tap_at_the_third_session_completes_the_course(scene):
+    """Attendance by the host link's tap credits the session like any other path."""
+    ann = scene["founders"][0]
+    first, second, third, _fourth = scene["sessions"]
+    meetings.record_attendance(meeting=first, people=[ann], by=BY)
+    meetings.record_attendance(meeting=second, people=[ann], by=BY)
+    meetings.record_attendance(meeting=third, people=[ann], by=BY, status="invited")
+    assert meetings.tap(meeting=third, person_id=ann.pk, present=True)
+    assert CourseCompletion.objects.get(person=ann).completed_on == SESSIONS[2]
