@@ -325,3 +325,52 @@ def test_a_host_tap_at_the_third_session_completes_the_course(scene):
     meetings.record_attendance(meeting=third, people=[ann], by=BY, status="invited")
     assert meetings.tap(meeting=third, person_id=ann.pk, present=True)
     assert CourseCompletion.objects.get(person=ann).completed_on == SESSIONS[2]
+
+
+def test_completions_export_and_import_round_trip_with_every_bad_row_reported(scene, tmp_path, capsys):
+    """Exported through the member files' writer, imported back into a fresh organization's
+    people by email; a bad file is refused row by row and writes nothing unless --valid-rows."""
+    from grassroots.imports.actions import export_completions, import_completions
+
+    org, ann, bob = scene["org"], *scene["founders"][:2]
+    people.record_completion(person=ann, course=scene["basics"], on=dt.date(2026, 10, 1), by=BY)
+    Person = type(ann)
+    Person.objects.filter(pk=ann.pk).update(email="ann@example.org")
+    Person.objects.filter(pk=bob.pk).update(email="bob@example.org")
+    exported = tmp_path / "completions.csv"
+    assert main(["export", "completions", "--org", "riverside", "-o", str(exported)]) == 0
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert lines == [
+        "person_id,name,email,course,completed_on,how,expires_on",
+        f"{ann.pk},{ann.name},ann@example.org,basics,2026-10-01,marked,2027-10-01",
+    ]
+    CourseCompletion.objects.all().delete()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "email,course,completed_on\n"
+        "ann@example.org,basics,2026-10-01\n"
+        "nobody@example.org,basics,2026-10-01\n"
+        "bob@example.org,cooking,2026-10-01\n"
+        "bob@example.org,basics,1 Oct\n"
+    )
+    result = import_completions(organization=org, by=BY, path=bad)
+    assert [(r.line, r.column, r.reason) for r in result.rejections] == [
+        (3, "email", "no such person among those you may import"),
+        (4, "course", "no course with this code"),
+        (5, "completed_on", "not a date (YYYY-MM-DD)"),
+    ]
+    assert (result.written, CourseCompletion.objects.count()) == (False, 0)
+    assert main(["import", "completions", str(bad), "--org", "riverside", "--valid-rows"]) == 0
+    assert "1 completions imported, 3 rows rejected." in capsys.readouterr().out
+    done = CourseCompletion.objects.get()
+    assert (done.person_id, done.how, done.completed_on, done.expires_on) == (
+        ann.pk,
+        "imported",
+        dt.date(2026, 10, 1),
+        dt.date(2027, 10, 1),
+    )
+    oak = builders.founded_basic_unit(org, "Oak House", scene["district"])
+    outsider = builders.officer(org, oak, "secretary", "oak@example.org", member_of=oak)
+    assert export_completions(organization=org, by=outsider, path=tmp_path / "theirs.csv") == 0
+    again = import_completions(organization=org, by=outsider, path=bad)
+    assert again.rejections[0].reason == "no such person among those you may import"
