@@ -267,6 +267,11 @@ def test_the_api_refuses_the_gate_and_reads_the_education_in_scope(scene, candid
         read = client.get(f"{base}/education?on=2027-07-09")
     assert read.status_code == 200
     assert [(row["course"], row["status"]) for row in read.json()] == [("basics", "not started")]
+    with django_assert_max_num_queries(12):
+        shares = client.get(f"/api/orgs/riverside/units/{scene['district'].slug}/education?subtree=true&on=2027-07-09")
+    assert shares.json() == [
+        {"course": "basics", "title": "Organizing basics", "members": 4, "complete": 0, "share": 0.0}
+    ]
     oak = builders.founded_basic_unit(org, "Oak House", scene["district"])
     outsider = builders.officer(org, oak, "secretary", "oak@example.org", member_of=oak)
     other_token = create_api_token(user=outsider, organization=org, name="o", by=BY)[1]

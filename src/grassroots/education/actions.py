@@ -145,7 +145,7 @@ def review_declaration(*, declaration: CompletionDeclaration, accept: bool, by: 
             raise ActionRefused(f"declaration {declaration.pk} was already reviewed", field="declaration")
         unit = Unit.objects.filter(path=person.unit_path).first() if person.unit_path else None
         authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
-        if grants_for(by, person.organization_id).person_id == person.pk and person.pk is not None:
+        if grants_for(by, person.organization_id).person_id == person.pk:
             raise ActionRefused("you may not review your own declaration", field="declaration")
         if accept:
             record_completion(
