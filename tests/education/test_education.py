@@ -379,3 +379,20 @@ def test_completions_export_and_import_round_trip_with_every_bad_row_reported(sc
     assert export_completions(organization=org, by=outsider, path=tmp_path / "theirs.csv") == 0
     again = import_completions(organization=org, by=outsider, path=bad)
     assert again.rejections[0].reason == "no such person among those you may import"
+
+
+def test_a_merge_moves_declarations_and_the_subject_access_export_lists_them(scene):
+    ann, bob = scene["founders"][:2]
+    twin = builders.person(scene["org"], ann.name)
+    education.declare_completion(person=twin, course=scene["basics"], on=dt.date(2026, 10, 1), by=BY)
+    people.merge_people(keep=ann, other=twin, by=BY)
+    assert status_of(ann).status == "pending review"
+    record = people.export_person_record(person=ann, by=BY)
+    assert record["course_declarations"] == [
+        {
+            "course": "basics",
+            "completed_on": "2026-10-01",
+            "declared_at": record["course_declarations"][0]["declared_at"],
+            "accepted": None,
+        }
+    ]

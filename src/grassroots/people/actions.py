@@ -23,7 +23,16 @@ from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .counts import count_changes
-from .models import Consent, Course, CourseCompletion, Membership, Person, Programme, StatusChange
+from .models import (
+    CompletionDeclaration,
+    Consent,
+    Course,
+    CourseCompletion,
+    Membership,
+    Person,
+    Programme,
+    StatusChange,
+)
 from .normalize import (
     is_email,
     names_agree,
@@ -747,6 +756,12 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
         )
         CourseCompletion.objects.filter(Exists(both), person=other).delete()
         moved["course_completions"] = CourseCompletion.objects.filter(person=other).update(person=keep)
+        # One pending declaration per course: the kept person's stands.
+        pending = CompletionDeclaration.objects.filter(
+            person=keep, course_id=OuterRef("course_id"), reviewed_at__isnull=True
+        )
+        CompletionDeclaration.objects.filter(Exists(pending), person=other, reviewed_at__isnull=True).delete()
+        moved["course_declarations"] = CompletionDeclaration.objects.filter(person=other).update(person=keep)
         moved["audit_records"] = AuditRecord.objects.filter(
             target_type="people.person", target_id=str(other.pk)
         ).update(target_id=str(keep.pk), target_label=keep.name)
@@ -866,6 +881,7 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
         "people.membership": [str(m.pk) for m in memberships],
         "people.consent": [str(pk) for pk in consents.values_list("pk", flat=True)],
         "people.coursecompletion": [str(c.pk) for c in completions],
+        "people.completiondeclaration": [str(pk) for pk in person.declarations.values_list("pk", flat=True)],
         "organizations.officerpost": [str(pk) for pk in posts.values_list("pk", flat=True)],
     }
     about = Q(pk__in=[])
@@ -935,6 +951,15 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
                 "expires_on": _day_text(completion.expires_on),
             }
             for completion in completions
+        ],
+        "course_declarations": [
+            {
+                "course": declaration.course.code,
+                "completed_on": _day_text(declaration.completed_on),
+                "declared_at": _day_text(declaration.declared_at),
+                "accepted": declaration.accepted,
+            }
+            for declaration in person.declarations.select_related("course").order_by("declared_at", "id")
         ],
         "accounts": [
             {"username": username, "administrator": is_admin, "created_at": _day_text(created_at)}
