@@ -396,3 +396,47 @@ def test_a_merge_moves_declarations_and_the_subject_access_export_lists_them(sce
             "accepted": None,
         }
     ]
+
+
+def test_the_command_line_declares_programmes_rules_sessions_and_reviews(scene, capsys):
+    org, elm, bob = scene["org"], scene["elm"], scene["founders"][1]
+    assert main(["course", "programme", "riverside", "advanced-track", "--title", "Advanced track"]) == 0
+    assert (
+        main(
+            [
+                "course",
+                "add",
+                "riverside",
+                "strategy",
+                "--title",
+                "Strategy",
+                "--programme",
+                "advanced-track",
+                "--sessions",
+                "2/3",
+                "--marked-by",
+                "secretary",
+                "--prerequisite",
+                "basics",
+                "--valid-months",
+                "24",
+            ]
+        )
+        == 0
+    )
+    assert main(["course", "add", "riverside", "x", "--title", "X", "--sessions", "two"]) != 0
+    assert "--sessions: 'two' is not K/N" in capsys.readouterr().err
+    strategy = org.courses.get(code="strategy")
+    assert (strategy.programme.code, strategy.sessions_required, strategy.sessions_total) == ("advanced-track", 2, 3)
+    assert (strategy.marked_by, strategy.prerequisite.code, strategy.valid_months) == ("secretary", "basics", 24)
+    meeting = meetings.schedule_meeting(
+        unit=elm, title="Strategy 1", start=dt.datetime(2026, 10, 6, 19), kind="education", by=BY
+    )
+    assert main(["course", "session", str(meeting.pk), "strategy"]) == 0
+    meeting.refresh_from_db()
+    assert meeting.course == strategy
+    assert main(["course", "declare", "basics", str(bob.pk), "--on", "2026-10-01"]) == 0
+    declaration = bob.declarations.get()
+    assert main(["course", "review", str(declaration.pk), "--decline"]) == 0
+    declaration.refresh_from_db()
+    assert (declaration.accepted, status_of(bob).status) == (False, "not started")
