@@ -70,7 +70,7 @@ def course_status(
 def education_of(user, person: Person, *, on: dt.date) -> list[CourseStatus]:
     """Every course of the person's organization with the person's status on `on`, by code.
     Empty when the user may not view the person (callers resolve the person in scope first).
-    Four queries, whatever the number of courses."""
+    Five queries, whatever the number of courses."""
     if not restrict(Person.objects.filter(pk=person.pk), user=user, organization=person.organization).exists():
         return []
     courses = list(Course.objects.filter(organization_id=person.organization_id).select_related("programme"))
