@@ -382,6 +382,8 @@ API = {
         "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: CONSENT
     ),
     ("GET", "/orgs/{org_slug}/people/{person_id}/completions"): Route("person"),
+    ("GET", "/orgs/{org_slug}/people/{person_id}/education"): Route("person"),
+    ("GET", "/orgs/{org_slug}/units/{unit_slug}/education"): Route("unit"),
     ("POST", "/orgs/{org_slug}/people/{person_id}/completions"): Route(
         "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"course": course_of(p.organization)}
     ),

@@ -97,6 +97,8 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/people/{person_id}/consents/{consent_id}/withdraw", 200),
     Case("GET", "/orgs/{org_slug}/people/{person_id}/completions", 200),
     Case("POST", "/orgs/{org_slug}/people/{person_id}/completions", 201, {"course": "basics", "on": ON}),
+    Case("GET", "/orgs/{org_slug}/people/{person_id}/education", 200),
+    Case("GET", "/orgs/{org_slug}/units/{unit_slug}/education", 200),
     Case("GET", "/orgs/{org_slug}/audit", 200),
     Case("POST", "/orgs/{org_slug}/imports", 202, lambda scene: {"file": member_file()}, multipart=True),
     Case("GET", "/orgs/{org_slug}/imports", 200),

@@ -1,11 +1,16 @@
 """The demo federation: its shape and its readiness are what the README promises."""
 
+import datetime as dt
+
 import pytest
 
 from grassroots.access import Operator
-from grassroots.demo import DEMO_SLUG, build_demo
+from grassroots.demo import DEMO_SLUG, WAITING_CANDIDATE, build_demo
+from grassroots.education.selectors import education_of
+from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Unit
 from grassroots.organizations.selectors import readiness_of, tree_of
+from grassroots.people.actions import change_status
 from grassroots.people.models import Person
 from grassroots.people.normalize import normal_phone
 from grassroots.people.selectors import duplicates_visible_to
@@ -35,12 +40,33 @@ def demo(django_db_setup, django_db_blocker):
             "duplicates": duplicates_visible_to(OPERATOR, organization),
             "federation": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="federation")),
             "birch": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="birch-court")),
+            "cara": _cara_tries_to_become_a_member(organization),
         }
         yield summary
         # Module-scoped data lives outside the per-test transactions: remove it by flushing.
         from django.core.management import call_command
 
         call_command("flush", interactive=False, verbosity=0)
+
+
+def _cara_tries_to_become_a_member(organization):
+    """Cara Quill's education and what `member status` answers her move to member (refused)."""
+    cara = Person.objects.get(organization=organization, name=WAITING_CANDIDATE)
+    try:
+        change_status(person=cara, status="member", by="test")
+    except ActionRefused as refused:
+        answer = refused.full_message
+    else:  # pragma: no cover - the test below fails then
+        answer = "allowed"
+    return {
+        "education": [(row.course, row.status) for row in education_of(OPERATOR, cara, on=dt.date.today())],
+        "answer": answer,
+    }
+
+
+def test_a_candidate_cannot_yet_become_a_member_because_a_course_is_missing(demo):
+    assert demo["cara"]["education"] == [("basics", "not started")]
+    assert demo["cara"]["answer"] == "cannot change candidate to member: course basics not completed"
 
 
 def test_the_demo_has_about_300_people_with_recruiters(demo):
@@ -93,7 +119,7 @@ def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
 
 def test_the_demo_is_reproducible(demo, db):
     assert DEMO_SLUG == "demo"
-    assert demo["tree"]["federation"].members == 243
+    assert demo["tree"]["federation"].members == 244  # 243 of the story and Cara Quill, a candidate
 
 
 def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):

@@ -73,6 +73,7 @@ def test_the_export_is_audited_with_counts_never_values(story, staff):
         "meetings_attended": [None, 1],
         "consents": [None, 2],
         "course_completions": [None, 0],
+        "course_declarations": [None, 0],
         "accounts": [None, 0],
         "audit_records": [None, 7],
     }

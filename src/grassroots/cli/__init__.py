@@ -32,6 +32,7 @@ from grassroots.bulletin import cli as bulletin_cli  # noqa: E402
 from grassroots.cli import server  # noqa: E402
 from grassroots.conferences import cli as conferences_cli  # noqa: E402
 from grassroots.demo import cli as demo_cli  # noqa: E402
+from grassroots.education import cli as education_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
 from grassroots.meetings import cli as meetings_cli  # noqa: E402
@@ -62,6 +63,10 @@ app.add_typer(organizations_cli.unit_app, name="unit")
 app.add_typer(people_cli.person_app, name="person")
 app.add_typer(people_cli.member_app, name="member")
 app.add_typer(people_cli.course_app, name="course")
+people_cli.course_app.command("session")(education_cli.course_session)
+people_cli.course_app.command("declare")(education_cli.course_declare)
+people_cli.course_app.command("review")(education_cli.course_review)
+app.command("education")(education_cli.education)
 app.add_typer(organizations_cli.post_app, name="post")
 app.add_typer(accounts_cli.token_app, name="token")
 app.add_typer(accounts_cli.user_app, name="user")

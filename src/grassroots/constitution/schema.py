@@ -326,13 +326,23 @@ class UnitKind(_Strict):
         return found
 
 
+class StatusGate(_Strict):
+    """What a move between two statuses needs beyond being allowed: the courses completed (by
+    code, holding on the day of the move) and the calendar months spent in the current status."""
+
+    courses: list[str] = []
+    months_in_status: Annotated[int, Field(ge=0, le=600)] = 0
+
+
 class MemberStatuses(_Strict):
-    """The status pipeline: where people start, which statuses count as members, the moves allowed."""
+    """The status pipeline: where people start, which statuses count as members, the moves allowed,
+    and the gates some moves pass (`gates[from][to]`)."""
 
     initial: str
     founding: str | None = None
     counted: list[str]
     transitions: dict[str, list[str]]
+    gates: dict[str, dict[str, StatusGate]] = {}
 
 
 Right = Literal["view_people", "edit_people", "manage_units", "import_export", "view_audit", "view_lineage"]
@@ -475,6 +485,18 @@ class Constitution(_Strict):
             f"member_statuses.transitions: status '{status}' is used but has no entry"
             for status in sorted(known - declared)
         ]
+        for old, targets in statuses.gates.items():
+            for new, gate in targets.items():
+                where = f"member_statuses.gates.{old}.{new}"
+                if new not in statuses.transitions.get(old, []):
+                    errors.append(f"{where}: the transitions allow no move from {old} to {new}")
+                if not gate.courses and not gate.months_in_status:
+                    errors.append(f"{where}: give courses or months_in_status (or drop the gate)")
+                errors.extend(
+                    f"{where}.courses: '{code}' is not a course code (letters, digits, '-' and '_')"
+                    for code in gate.courses
+                    if not is_course_code(code)
+                )
         return errors
 
     # Questions the domain asks of the constitution.
@@ -524,6 +546,15 @@ class Constitution(_Strict):
 
     def may_change_status(self, old: str, new: str) -> bool:
         return new in self.member_statuses.transitions.get(old, [])
+
+    def status_gate(self, old: str, new: str) -> StatusGate | None:
+        """The gate of the move from `old` to `new`, or None when it has none."""
+        return self.member_statuses.gates.get(old, {}).get(new)
+
+
+def is_course_code(code: str) -> bool:
+    """A course code: 1 to 40 letters, digits, '-' and '_' (as constitutions name courses)."""
+    return 0 < len(code) <= 40 and all(c.isalnum() or c in "-_" for c in code)
 
 
 def _parse_rule(raw: Any) -> FoundingRule:

@@ -4,7 +4,10 @@ Built from a fixed seed through the same actions as every other change, in date 
 each founding and constitution happened when its rules held. Three districts: two
 constituted, one not yet ready; the federation itself is preparing and its readiness shows
 what is missing. Birch Court is preparing with four members and no secretary, ready to be
-founded at its meeting.
+founded at its meeting. Becoming a member asks for the course basics (the demo's constitution
+gates candidate → member on it): every candidate who became a member completed it first, and
+Cara Quill of Elm House, a candidate since the summer, cannot yet become a member because she
+has not completed it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ SEED = 1871
 BEGIN = dt.date(2024, 10, 1)
 END = dt.date(2026, 10, 31)
 BY = "demo"
+# The demo's constitution: the template's, with candidate → member gated on the course basics.
+GATED_STATUSES = "    resigned: [supporter]\n  gates:\n    candidate:\n      member: {courses: [basics]}\n"
+WAITING_CANDIDATE = "Cara Quill"
 # Ofcom's drama numbers for London, Birmingham, Leeds, Manchester, Bristol, Reading, Edinburgh:
 # the area code and the first digits of the range (+44 area 496 0xxx; London 020 7946 0xxx).
 DRAMA_AREAS = ("2079460", "1214960", "1134960", "1614960", "1174960", "1184960", "1314960")
@@ -239,7 +245,15 @@ class _DemoBuilder:
     def change(self, person: Person, status: str, on: dt.date) -> None:
         membership = person.memberships.filter(end__isnull=True).first()
         if membership and self.org.constitution.may_change_status(membership.status, status):
+            if self.org.constitution.status_gate(membership.status, status) is not None:
+                people.record_completion(person=person, course=self.basics, on=on, by=BY)
             people.change_status(person=person, status=status, by=BY, on=on)
+
+    def waiting_candidate(self, unit: Unit, on: dt.date) -> Person:
+        """A candidate who cannot yet become a member: the course basics is missing."""
+        person = people.add_person(organization=self.org, name=WAITING_CANDIDATE, by=BY, email="cara.quill@example.org")
+        people.join_unit(person=person, unit=unit, by=BY, on=on, status="candidate")
+        return person
 
     def leave(self, person: Person, on: dt.date) -> None:
         membership = person.memberships.filter(end__isnull=True).first()
@@ -247,6 +261,7 @@ class _DemoBuilder:
             people.end_membership(person=person, by=BY, on=on, status="resigned")
 
     def build(self) -> None:
+        self.basics = people.add_course(organization=self.org, code="basics", title="Organizing basics", by=BY)
         federation = units.add_unit(
             organization=self.org, kind="federation", name="Riverside Federation", by=BY, on=BEGIN, slug="federation"
         )
@@ -261,6 +276,8 @@ class _DemoBuilder:
                 self.timeline.at(constitute_on, lambda on, d=districts[name]: self.constitute(d, on))
         self.timeline.at(dt.date(2026, 4, 1), lambda on: self.prepare_federation(federation, on))
         self.timeline.run()
+        elm = Unit.objects.get(organization=self.org, name="Elm House")
+        self.waiting_candidate(elm, dt.date(2026, 7, 1))
 
     def plan_committee(self, committee: Committee, district: Unit) -> None:
         unit = units.add_unit(
@@ -400,7 +417,9 @@ def build_demo() -> Organization:
         organization = units.create_organization(
             slug=DEMO_SLUG,
             name="Riverside Tenants' Federation",
-            constitution_yaml=load_constitution_text("tenants_federation"),
+            constitution_yaml=load_constitution_text("tenants_federation").replace(
+                "    resigned: [supporter]\n", GATED_STATUSES
+            ),
             by=BY,
         )
         _DemoBuilder(organization).build()

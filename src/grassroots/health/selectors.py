@@ -37,10 +37,11 @@ from grassroots.constitution.schema import (
     EducationShareIndicator,
     OfficersFilledIndicator,
 )
+from grassroots.education.selectors import holders_on
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.meetings.times import day_bounds
 from grassroots.organizations.models import PATH_END, OfficerPost, Unit
-from grassroots.people.models import CourseCompletion, Membership, Person, StatusChange
+from grassroots.people.models import Membership, Person, StatusChange
 
 # Meetings whose attendance counts: they took place.
 TOOK_PLACE = (Meeting.Status.HELD, Meeting.Status.APPROVED)
@@ -304,26 +305,10 @@ def _posts(
     return own, subtree
 
 
-# Above this many members the completions are read for the whole organization rather than by
-# the members' numbers (a list of ids that long is slower than the organization's range).
-COMPLETIONS_BY_ID = 5000
-
-
 def _completed(
     units: Sequence[Unit], members: dict[int, dict[dt.date, set[int]]], *, on: dt.date, codes: set[str]
 ) -> dict[str, frozenset[int]]:
     """For each course code, the people counted on `on` in any of the units who hold a completion
-    of it on `on` (completed on or before it, not expired by it). One query."""
+    of it on `on` (`education.selectors.holders_on`). One query."""
     people = set().union(*(members[unit.pk].get(on, set()) for unit in units))
-    if not people:
-        return {}
-    held = CourseCompletion.objects.filter(
-        course__organization_id=units[0].organization_id, course__code__in=sorted(codes), completed_on__lte=on
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=on))
-    if len(people) <= COMPLETIONS_BY_ID:
-        held = held.filter(person_id__in=sorted(people))
-    found: dict[str, set[int]] = defaultdict(set)
-    for code, person_id in held.order_by().values_list("course__code", "person_id"):
-        if person_id in people:
-            found[code].add(person_id)
-    return {code: frozenset(ids) for code, ids in found.items()}
+    return holders_on(units[0].organization_id, codes=codes, people=people, on=on)

@@ -39,9 +39,12 @@ from django.utils import timezone
 from grassroots.access import Right, authorize, restrict
 from grassroots.access.indirect import scope_condition
 from grassroots.audit.actions import Actor, write_audit_record
+from grassroots.constitution.gates import months_later
 from grassroots.database import commits_without_waiting, refresh_statistics, vacuum_rewritten
+from grassroots.errors import ActionRefused
 from grassroots.organizations.models import PATH_END, Organization, Unit
-from grassroots.people.models import MemberCount, Membership, Person
+from grassroots.people.models import Course, CourseCompletion, MemberCount, Membership, Person
+from grassroots.people.normalize import normal_email
 
 from .batches import read_batches
 from .columns import columns_of, load_mapping
@@ -287,3 +290,145 @@ def export_members(
             changes={"rows": [None, count], "format": [None, format]},
         )
     return count
+
+
+# Course completions: exported and imported with the member files' reader and writers.
+COMPLETION_HEADER = ("person_id", "name", "email", "course", "completed_on", "how", "expires_on")
+
+
+def export_completions(
+    *, organization: Organization, by: Actor, path: str | Path, format: str = "csv", unit: Unit | None = None
+) -> int:
+    """Write the course completions of the people the actor may import and export (of the
+    organization, or of `unit`'s subtree) to a CSV or XLSX file with `COMPLETION_HEADER`, one row
+    per completion; audited with the row count. Returns the number of rows written."""
+    if format not in ("csv", "xlsx"):
+        raise ValueError(f"format: '{format}' is not csv or xlsx")
+    if unit is not None:
+        authorize(by, Right.IMPORT_EXPORT, unit)
+    people = restrict(Person.objects.all(), user=by, organization=organization, right=Right.IMPORT_EXPORT)
+    people = people.filter(erased_at__isnull=True)
+    if unit is not None:
+        people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+    completions = (
+        CourseCompletion.objects.filter(person__in=people)
+        .order_by("person_id", "course__code", "completed_on")
+        .values_list("person_id", "person__name", "person__email", "course__code", "completed_on", "how", "expires_on")
+    )
+    rows = (
+        (str(pk), name, email, code, day.isoformat(), how, expires.isoformat() if expires else "")
+        for pk, name, email, code, day, how, expires in completions.iterator(chunk_size=5000)
+    )
+    with transaction.atomic():
+        writer = write_xlsx if format == "xlsx" else write_csv
+        count = writer(Path(path), COMPLETION_HEADER, rows)
+        write_audit_record(
+            by=by,
+            action="completions.export",
+            target=unit or organization,
+            organization=organization,
+            unit=unit,
+            changes={"rows": [None, count], "format": [None, format]},
+        )
+    return count
+
+
+@dataclass
+class CompletionsImported:
+    """What an import of completions did: rows created, every rejected row, whether it wrote."""
+
+    created: int
+    rejections: list[Rejection]
+    written: bool
+
+
+def import_completions(
+    *, organization: Organization, by: Actor, path: str | Path, valid_rows: bool = False
+) -> CompletionsImported:
+    """Import course completions from a CSV or XLSX file: a person (`person_id`, or else an
+    `email` that names exactly one person), a `course` code, `completed_on` (YYYY-MM-DD, not in
+    the future) and optionally `how` (default imported); the expiry follows the course's validity.
+    Only people the actor may import and export are found (anyone else reads as unknown). Every
+    rejected row is reported with its line, column and reason; all or nothing unless
+    `valid_rows`. One audit record with the counts. Raises `ImportFileError` for an unreadable
+    file and `ActionRefused` naming the missing columns."""
+    table = open_table(path)
+    header = [cell.strip().lower() for cell in table.header]
+    missing = [name for name in ("course", "completed_on") if name not in header]
+    if "person_id" not in header and "email" not in header:
+        missing.insert(0, "person_id or email")
+    if missing:
+        raise ActionRefused(f"{Path(path).name}: no column {', '.join(missing)}", field="file")
+    rows = [(line, dict(zip(header, (cell.strip() for cell in cells), strict=False))) for line, cells in table.rows]
+    rows = [(line, row) for line, row in rows if any(row.values())]
+    people = restrict(Person.objects.all(), user=by, organization=organization, right=Right.IMPORT_EXPORT).filter(
+        erased_at__isnull=True
+    )
+    ids = {row.get("person_id", "") for _line, row in rows}
+    emails = {normal_email(row.get("email", "")) for _line, row in rows} - {""}
+    by_id = {str(pk): pk for pk in people.filter(pk__in=[i for i in ids if i.isdigit()]).values_list("pk", flat=True)}
+    by_email: dict[str, list[int]] = {}
+    for pk, email in people.filter(email__in=sorted(emails)).values_list("pk", "email"):
+        by_email.setdefault(email, []).append(pk)
+    courses = {course.code: course for course in Course.objects.filter(organization=organization)}
+    known = set(
+        CourseCompletion.objects.filter(course__organization=organization, person__in=people).values_list(
+            "person_id", "course__code", "completed_on"
+        )
+    )
+    today = timezone.localdate()
+    rejections: list[Rejection] = []
+    new: list[CourseCompletion] = []
+    for line, row in rows:
+        person_id, column, value = None, "person_id", row.get("person_id", "")
+        if value:
+            person_id = by_id.get(value)
+        else:
+            column, value = "email", row.get("email", "")
+            matches = by_email.get(normal_email(value), [])
+            person_id = matches[0] if len(matches) == 1 else None
+            if len(matches) > 1:
+                rejections.append(Rejection(line, column, value, "more than one person has this email: give person_id"))
+                continue
+        if person_id is None:
+            rejections.append(Rejection(line, column, value, "no such person among those you may import"))
+            continue
+        course = courses.get(row.get("course", ""))
+        if course is None:
+            rejections.append(Rejection(line, "course", row.get("course", ""), "no course with this code"))
+            continue
+        try:
+            day = dt.date.fromisoformat(row.get("completed_on", ""))
+        except ValueError:
+            rejections.append(Rejection(line, "completed_on", row.get("completed_on", ""), "not a date (YYYY-MM-DD)"))
+            continue
+        if day > today:
+            rejections.append(Rejection(line, "completed_on", day.isoformat(), "in the future"))
+            continue
+        how = row.get("how") or CourseCompletion.How.IMPORTED
+        if how not in CourseCompletion.How.values:
+            reason = f"one of {', '.join(CourseCompletion.How.values)}"
+            rejections.append(Rejection(line, "how", how, reason))
+            continue
+        if (person_id, course.code, day) in known:
+            rejections.append(Rejection(line, "completed_on", day.isoformat(), f"already completed {course.code} then"))
+            continue
+        known.add((person_id, course.code, day))
+        expires = months_later(day, course.valid_months) if course.valid_months else None
+        new.append(CourseCompletion(person_id=person_id, course=course, completed_on=day, how=how, expires_on=expires))
+    write = not rejections or valid_rows
+    with transaction.atomic():
+        if write:
+            CourseCompletion.objects.bulk_create(new, batch_size=1000)
+        write_audit_record(
+            by=by,
+            action="completions.import",
+            target=organization,
+            organization=organization,
+            changes={
+                "file": [None, Path(path).name],
+                "created": [None, len(new) if write else 0],
+                "rejected": [None, len(rejections)],
+            },
+        )
+    return CompletionsImported(created=len(new) if write else 0, rejections=rejections, written=write)

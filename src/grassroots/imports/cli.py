@@ -17,7 +17,7 @@ from grassroots.cli.common import (
     out,
     print_json,
 )
-from grassroots.imports.actions import export_members, import_members
+from grassroots.imports.actions import export_completions, export_members, import_completions, import_members
 from grassroots.imports.columns import MappingError
 from grassroots.imports.dates import how_read
 from grassroots.imports.deciding import ON_CONFLICT, ON_DUPLICATE, OUTCOMES
@@ -144,6 +144,54 @@ def export_members_command(
     except OSError as error:
         raise Refusal(f"{error.filename or output}: {error.strerror}") from None
     out.print(f"{count} people written to {output}")
+
+
+@import_app.command("completions")
+def import_completions_command(
+    file: Annotated[str, typer.Argument(help="CSV or XLSX: person_id or email, course, completed_on[, how].")],
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    valid_rows: Annotated[
+        bool, typer.Option("--valid-rows", help="Write the valid rows (default: all or nothing).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import course completions (how: imported unless the file says); every rejected row is listed."""
+    try:
+        result = import_completions(organization=get_organization(org), by=operator(), path=file, valid_rows=valid_rows)
+    except ImportFileError as error:
+        raise Refusal(str(error)) from None
+    rejected = [{"line": r.line, "column": r.column, "value": r.value, "reason": r.reason} for r in result.rejections]
+    if as_json:
+        print_json({"created": result.created, "written": result.written, "rejected": rejected})
+    else:
+        for row in rejected:
+            out.print(f"line {row['line']}, {row['column']} '{row['value']}': {row['reason']}")
+        written = "" if result.written else " (nothing written: fix the rows or give --valid-rows)"
+        out.print(f"{result.created} completions imported, {_rows(len(rejected))} rejected{written}.")
+    if not result.written:
+        raise typer.Exit(1)
+
+
+@export_app.command("completions")
+def export_completions_command(
+    org: Annotated[str, typer.Option("--org", help="Organization (slug).")],
+    output: Annotated[str, typer.Option("-o", "--output", help="File to write.")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's subtree (its name or slug).")] = None,
+    format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+) -> None:
+    """Export the course completions of an organization's people (or a subtree's)."""
+    if format not in ("csv", "xlsx"):
+        raise Refusal(f"--format: '{format}' is not csv or xlsx")
+    organization = get_organization(org)
+    try:
+        target = unit_named(operator(), organization, unit) if unit else None
+    except Http404 as missing:
+        raise Refusal(str(missing)) from None
+    try:
+        count = export_completions(organization=organization, by=operator(), path=output, format=format, unit=target)
+    except OSError as error:
+        raise Refusal(f"{error.filename or output}: {error.strerror}") from None
+    out.print(f"{_rows(count)} written to {output}")
 
 
 @import_app.command("prune")

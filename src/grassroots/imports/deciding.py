@@ -307,6 +307,13 @@ class RowDecisions:
                 reason = f"cannot change status from {current[1]} to {status} under the constitution"
                 self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
                 return
+            if self.organization.constitution.status_gate(current[1], status) is not None:
+                reason = (
+                    f"{current[1]} to {status} is gated by the constitution (courses, months in status): "
+                    "change it with member status, which checks each requirement"
+                )
+                self.reject(Rejection(line, self.columns.header_of("status"), status, reason))
+                return
             writes.statuses.append((match.id, current[1], status))
             match.membership = (current[0], status)
             changed = True

@@ -74,6 +74,14 @@ class Meeting(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(max_length=40, default=Kind.REGULAR)
+    course = models.ForeignKey(
+        "people.Course",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="For an education session: the course it is a session of.",
+    )
     title = models.CharField(max_length=200, blank=True)
     start = models.DateTimeField()
     time_zone = models.CharField(max_length=60, default="UTC")

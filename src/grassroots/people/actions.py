@@ -4,7 +4,6 @@ it touches, writes, and audits in one transaction; a refusal changes nothing.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any
 
@@ -13,15 +12,27 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Outer
 from django.utils import timezone
 
 from grassroots.access import Right, authorize, restrict
-from grassroots.access.indirect import visible_person, visible_unit
+from grassroots.access.grants import grants_for, is_operator
+from grassroots.access.indirect import unit_label, visible_person, visible_unit
 from grassroots.audit.actions import Actor, write_audit_record
 from grassroots.audit.models import AuditRecord
 from grassroots.audit.selectors import actor_seen, shown_actor, shown_changes
+from grassroots.constitution.gates import months_later, unmet_requirements
+from grassroots.constitution.schema import is_course_code
 from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong, refuse_too_early
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .counts import count_changes
-from .models import Consent, Course, CourseCompletion, Membership, Person, StatusChange
+from .models import (
+    CompletionDeclaration,
+    Consent,
+    Course,
+    CourseCompletion,
+    Membership,
+    Person,
+    Programme,
+    StatusChange,
+)
 from .normalize import (
     is_email,
     names_agree,
@@ -296,8 +307,20 @@ def transfer_member(*, person: Person, to_unit: Unit, by: Actor, on: dt.date | N
     return new
 
 
-def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None = None) -> Membership:
-    """Change the status of the current membership, only along a transition the constitution allows."""
+def change_status(
+    *,
+    person: Person,
+    status: str,
+    by: Actor,
+    on: dt.date | None = None,
+    override_decision: int | None = None,
+    reason: str = "",
+) -> Membership:
+    """Change the status of the current membership, only along a transition the constitution
+    allows and, when the move is gated (`member_statuses.gates`), only once every requirement is
+    met on `on` (the courses held, the months in the current status): otherwise refused (409)
+    listing every unmet requirement. An override names a carried decision (its id) of a meeting of
+    the next body up from the person's unit and gives a reason; both go into the audit record."""
     on = _day(on)
     constitution = person.organization.constitution
     with transaction.atomic():
@@ -314,6 +337,9 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
         last = membership.status_changes.order_by("-on").values_list("on", flat=True).first() or membership.start
         if on < last:
             raise ActionRefused(f"date {on} is before the last status change on {last}", field="on")
+        override = _gate_passed(
+            membership, status, since=last, on=on, decision_id=override_decision, reason=reason, by=by
+        )
         membership.status = status
         membership.save(update_fields=["status"])
         count_changes([(membership.unit_id, old, -1), (membership.unit_id, status, 1)])
@@ -324,9 +350,70 @@ def change_status(*, person: Person, status: str, by: Actor, on: dt.date | None 
             target=membership,
             organization=person.organization,
             unit=membership.unit,
-            changes={"status": [old, status], "on": [None, on.isoformat()]},
+            changes={"status": [old, status], "on": [None, on.isoformat()], **override},
         )
     return membership
+
+
+def _gate_passed(
+    membership: Membership,
+    status: str,
+    *,
+    since: dt.date,
+    on: dt.date,
+    decision_id: int | None,
+    reason: str,
+    by: Actor,
+) -> dict[str, Any]:
+    """Refuse a gated move whose requirements are unmet on `on`, unless overridden by a carried
+    decision of the next body up; returns the override for the audit record (empty: none)."""
+    old = membership.status
+    gate = membership.unit.organization.constitution.status_gate(old, status)
+    unmet = []
+    if gate is not None:
+        held = set(
+            CourseCompletion.objects.filter(
+                person_id=membership.person_id, course__code__in=gate.courses, completed_on__lte=on
+            )
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=on))
+            .values_list("course__code", flat=True)
+        )
+        unmet = unmet_requirements(gate, status=old, since=since, on=on, held=held)
+    if decision_id is None:
+        if unmet:
+            raise ActionRefused(f"cannot change {old} to {status}", reasons=unmet, field="status")
+        return {}
+    if not unmet:
+        raise ActionRefused(
+            f"override_decision: {old} to {status} needs no override on {on}", field="override_decision"
+        )
+    reason = normal_text(reason)
+    if not reason:
+        raise ActionRefused("reason: say why the requirements are overridden", field="reason")
+    refuse_overlong("reason", reason, 500)
+    from grassroots.meetings.models import Decision
+
+    parent = membership.unit.parent
+    decision = (
+        Decision.objects.filter(pk=decision_id, meeting__unit=parent).select_related("meeting").first()
+        if parent is not None
+        else None
+    )
+    if decision is None:
+        above = unit_label(parent, user=by) if parent is not None else "no body (the unit has none above it)"
+        raise ActionRefused(
+            f"override_decision: no decision {decision_id} of a meeting of {above}", field="override_decision"
+        )
+    if decision.outcome != Decision.Outcome.CARRIED or decision.meeting.on > on:
+        raise ActionRefused(
+            f"override_decision: decision {decision_id} was not carried on or before {on}", field="override_decision"
+        )
+    return {
+        "override_decision": [None, decision.pk],
+        "override_meeting": [None, decision.meeting_id],
+        "override_reason": [None, reason],
+        "overridden": [None, "; ".join(unmet)],
+    }
 
 
 def end_membership(*, person: Person, by: Actor, on: dt.date | None = None, status: str | None = None) -> Membership:
@@ -408,17 +495,28 @@ def withdraw_consent(*, consent: Consent, by: Actor) -> Consent:
 
 
 def add_course(
-    *, organization: Organization, code: str, title: str, by: Actor, valid_months: int | None = None
+    *,
+    organization: Organization,
+    code: str,
+    title: str,
+    by: Actor,
+    valid_months: int | None = None,
+    programme: Programme | None = None,
+    sessions: tuple[int, int] | None = None,
+    marked_by: str = "",
+    prerequisite: Course | None = None,
 ) -> Course:
     """Declare a course of the organization's member education (its administrators only).
 
     `code` is what the constitution's `education_share` indicators name (letters, digits, '-'
     and '_', at most 40), unique in the organization; `valid_months` (1 to 600, or None: for
-    good) dates each completion's expiry. Refused (409) naming the field otherwise."""
-    code, title = code.strip(), normal_text(title)
-    if not code or not all(c.isalnum() or c in "-_" for c in code):
+    good) dates each completion's expiry. The completion rule: `sessions` (k, n) completes it by
+    attending k of its n sessions; `marked_by` names the officer post whose holders alone mark
+    it; `prerequisite` is a course of the same organization completed first. Refused (409)
+    naming the field otherwise."""
+    code, title, marked_by = code.strip(), normal_text(title), marked_by.strip()
+    if not is_course_code(code):
         raise ActionRefused("code: letters, digits, '-' and '_' only, e.g. 'basics-1'", field="code")
-    refuse_overlong("code", code, 40)
     if not title:
         raise ActionRefused("title: say what the course is called", field="title")
     refuse_overlong("title", title, 200)
@@ -426,25 +524,101 @@ def add_course(
         raise ActionRefused(
             "valid_months: from 1 to 600, or none for a completion valid for good", field="valid_months"
         )
+    if sessions is not None and not 1 <= sessions[0] <= sessions[1] <= 100:
+        raise ActionRefused("sessions: attend k of n sessions, 1 <= k <= n <= 100, e.g. 3 of 4", field="sessions")
+    if marked_by and marked_by not in organization.constitution.officer_posts:
+        known = ", ".join(organization.constitution.officer_posts)
+        raise ActionRefused(f"marked_by: '{marked_by}' is not an officer post ({known})", field="marked_by")
+    for name, related in (("programme", programme), ("prerequisite", prerequisite)):
+        if related is not None and related.organization_id != organization.pk:
+            raise ActionRefused(f"{name}: no {name} '{related.code}' in {organization.slug}", field=name)
     with transaction.atomic():
         authorize(by, Right.MANAGE_UNITS, organization=organization)
         if Course.objects.filter(organization=organization, code=code).exists():
             raise ActionRefused(f"code: {organization.slug} already has a course '{code}'", field="code")
-        course = Course.objects.create(organization=organization, code=code, title=title, valid_months=valid_months)
+        required, total = sessions or (None, None)
+        course = Course.objects.create(
+            organization=organization,
+            code=code,
+            title=title,
+            valid_months=valid_months,
+            programme=programme,
+            sessions_required=required,
+            sessions_total=total,
+            marked_by=marked_by,
+            prerequisite=prerequisite,
+        )
         write_audit_record(
             by=by,
             action="course.add",
             target=course,
             organization=organization,
-            changes={"code": [None, code], "title": [None, title], "valid_months": [None, valid_months]},
+            changes={
+                "code": [None, code],
+                "title": [None, title],
+                "valid_months": [None, valid_months],
+                "programme": [None, programme.code if programme else None],
+                "sessions": [None, f"{required} of {total}" if sessions else None],
+                "marked_by": [None, marked_by or None],
+                "prerequisite": [None, prerequisite.code if prerequisite else None],
+            },
         )
     return course
 
 
-def _months_later(day: dt.date, months: int) -> dt.date:
-    """The same day `months` calendar months later (the month's last day when it has no such day)."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+def add_programme(*, organization: Organization, code: str, title: str, by: Actor) -> Programme:
+    """Declare a programme grouping courses (its administrators only): a code unique in the
+    organization (letters, digits, '-', '_') and a title; refused (409) naming the field."""
+    code, title = code.strip(), normal_text(title)
+    if not is_course_code(code):
+        raise ActionRefused("code: letters, digits, '-' and '_' only, e.g. 'foundations'", field="code")
+    if not title:
+        raise ActionRefused("title: say what the programme is called", field="title")
+    refuse_overlong("title", title, 200)
+    with transaction.atomic():
+        authorize(by, Right.MANAGE_UNITS, organization=organization)
+        if Programme.objects.filter(organization=organization, code=code).exists():
+            raise ActionRefused(f"code: {organization.slug} already has a programme '{code}'", field="code")
+        programme = Programme.objects.create(organization=organization, code=code, title=title)
+        write_audit_record(
+            by=by,
+            action="programme.add",
+            target=programme,
+            organization=organization,
+            changes={"code": [None, code], "title": [None, title]},
+        )
+    return programme
+
+
+def holds_course(person_id: int, course: Course, on: dt.date) -> bool:
+    """Whether the person holds a completion of the course on `on` (completed, not yet expired)."""
+    return (
+        CourseCompletion.objects.filter(person_id=person_id, course=course, completed_on__lte=on)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=on))
+        .exists()
+    )
+
+
+def _check_course_rule(*, person: Person, course: Course, day: dt.date, how: str, by: Actor) -> None:
+    """The course's completion rule for a completion recorded by hand: its prerequisite held on
+    the day (imported history excepted) and, when marked, the actor holding the post that marks it
+    over the person's unit on the day (the installation's operator excepted)."""
+    prerequisite = course.prerequisite
+    if how != CourseCompletion.How.IMPORTED and prerequisite and not holds_course(person.pk, prerequisite, day):
+        raise ActionRefused(
+            f"course: {course.code} needs {prerequisite.code} completed first (not held on {day})", field="course"
+        )
+    if how == CourseCompletion.How.MARKED and course.marked_by and not is_operator(by):
+        person_id = grants_for(by, person.organization_id).person_id
+        posts = OfficerPost.objects.filter(person_id=person_id, post=course.marked_by, start__lte=day).filter(
+            Q(end__isnull=True) | Q(end__gte=day)
+        )
+        paths = posts.values_list("unit__path", flat=True) if person_id else []
+        if not any(person.unit_path.startswith(path) for path in paths):
+            raise ActionRefused(
+                f"how: {course.code} is marked by the {course.marked_by} of the person's unit (or one above it) only",
+                field="how",
+            )
 
 
 def record_completion(
@@ -466,10 +640,11 @@ def record_completion(
         raise ActionRefused(f"person {person.pk} is erased")
     if course.organization_id != person.organization_id:
         raise ActionRefused(f"course: no course '{course.code}' in this organization", field="course")
-    expires = _months_later(day, course.valid_months) if course.valid_months else None
+    expires = months_later(day, course.valid_months) if course.valid_months else None
     unit = _person_unit(person)
     with transaction.atomic():
         authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
+        _check_course_rule(person=person, course=course, day=day, how=how, by=by)
         if CourseCompletion.objects.filter(person=person, course=course, completed_on=day).exists():
             raise ActionRefused(f"on: person {person.pk} already completed {course.code} on {day}", field="on")
         completion = CourseCompletion.objects.create(
@@ -582,6 +757,12 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Person:
         )
         CourseCompletion.objects.filter(Exists(both), person=other).delete()
         moved["course_completions"] = CourseCompletion.objects.filter(person=other).update(person=keep)
+        # One pending declaration per course: the kept person's stands.
+        pending = CompletionDeclaration.objects.filter(
+            person=keep, course_id=OuterRef("course_id"), reviewed_at__isnull=True
+        )
+        CompletionDeclaration.objects.filter(Exists(pending), person=other, reviewed_at__isnull=True).delete()
+        moved["course_declarations"] = CompletionDeclaration.objects.filter(person=other).update(person=keep)
         moved["audit_records"] = AuditRecord.objects.filter(
             target_type="people.person", target_id=str(other.pk)
         ).update(target_id=str(keep.pk), target_label=keep.name)
@@ -701,6 +882,7 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
         "people.membership": [str(m.pk) for m in memberships],
         "people.consent": [str(pk) for pk in consents.values_list("pk", flat=True)],
         "people.coursecompletion": [str(c.pk) for c in completions],
+        "people.completiondeclaration": [str(pk) for pk in person.declarations.values_list("pk", flat=True)],
         "organizations.officerpost": [str(pk) for pk in posts.values_list("pk", flat=True)],
     }
     about = Q(pk__in=[])
@@ -770,6 +952,15 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
                 "expires_on": _day_text(completion.expires_on),
             }
             for completion in completions
+        ],
+        "course_declarations": [
+            {
+                "course": declaration.course.code,
+                "completed_on": _day_text(declaration.completed_on),
+                "declared_at": _day_text(declaration.declared_at),
+                "accepted": declaration.accepted,
+            }
+            for declaration in person.declarations.select_related("course").order_by("declared_at", "id")
         ],
         "accounts": [
             {"username": username, "administrator": is_admin, "created_at": _day_text(created_at)}

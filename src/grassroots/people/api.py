@@ -188,9 +188,18 @@ def transfer_member(request: HttpRequest, org_slug: str, person_id: int, payload
     "/{org_slug}/people/{person_id}/status", response={200: MembershipOut, **WRITE_ERRORS}, summary="Change status"
 )
 def change_status(request: HttpRequest, org_slug: str, person_id: int, payload: StatusIn):
-    """Change the current membership's status, only along a move the constitution allows."""
+    """Change the current membership's status, only along a move the constitution allows; a gated
+    move with unmet requirements is refused (409) listing them all, unless `override_decision`
+    names a carried decision of the next body up and `reason` says why."""
     person = _person(request, org_slug, person_id)
-    return actions.change_status(person=person, status=payload.status, on=payload.on, by=request.auth)
+    return actions.change_status(
+        person=person,
+        status=payload.status,
+        on=payload.on,
+        override_decision=payload.override_decision,
+        reason=payload.reason,
+        by=request.auth,
+    )
 
 
 @router.post(

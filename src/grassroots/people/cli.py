@@ -27,6 +27,7 @@ from grassroots.cli.common import (
 from grassroots.people.actions import (
     add_course,
     add_person,
+    add_programme,
     change_status,
     edit_person,
     end_membership,
@@ -43,6 +44,7 @@ from grassroots.people.selectors import (
     course_for,
     duplicates_visible_to,
     people_listing,
+    programme_for,
     values_to_check,
 )
 
@@ -253,10 +255,28 @@ def member_transfer(
 
 
 @member_app.command("status")
-def member_status(person: str, status: str, on: OnOption = None, org: OrgOption = None) -> None:
-    """Change the status of a current membership, as the constitution allows."""
+def member_status(
+    person: str,
+    status: str,
+    on: OnOption = None,
+    org: OrgOption = None,
+    override_decision: Annotated[
+        int | None,
+        typer.Option("--override-decision", help="A carried decision (id) of the next body up overriding a gate."),
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why the gate's requirements are overridden.")] = "",
+) -> None:
+    """Change the status of a current membership, as the constitution allows; a gated move
+    (courses, months in status) is refused listing every unmet requirement unless overridden."""
     who = get_person(person, organization=get_organization(org) if org else None)
-    membership = change_status(person=who, status=status, on=parse_date(on), by=cli_actor())
+    membership = change_status(
+        person=who,
+        status=status,
+        on=parse_date(on),
+        by=cli_actor(),
+        override_decision=override_decision,
+        reason=reason,
+    )
     out.print(f"{who.name} is now {membership.status}.")
 
 
@@ -281,12 +301,47 @@ def course_add(
     valid_months: Annotated[
         int | None, typer.Option("--valid-months", help="Months a completion stays valid (default: for good).")
     ] = None,
+    programme: Annotated[str | None, typer.Option("--programme", help="The programme's code.")] = None,
+    sessions: Annotated[
+        str | None, typer.Option("--sessions", help="Complete by attending K of N sessions: 'K/N', e.g. 3/4.")
+    ] = None,
+    marked_by: Annotated[str, typer.Option("--marked-by", help="Only holders of this officer post mark it.")] = "",
+    prerequisite: Annotated[str | None, typer.Option("--prerequisite", help="A course to complete first.")] = None,
 ) -> None:
     """Declare a course of the organization's member education, by the code indicators name."""
+    organization = get_organization(org)
+    try:
+        found_programme = programme_for(organization, programme) if programme else None
+        found_prerequisite = course_for(organization, prerequisite) if prerequisite else None
+    except Http404 as error:
+        raise Refusal(str(error)) from None
     course = add_course(
-        organization=get_organization(org), code=code, title=title, valid_months=valid_months, by=cli_actor()
+        organization=organization,
+        code=code,
+        title=title,
+        valid_months=valid_months,
+        programme=found_programme,
+        sessions=parse_sessions(sessions) if sessions else None,
+        marked_by=marked_by,
+        prerequisite=found_prerequisite,
+        by=cli_actor(),
     )
     out.print(f"Course {course.code} added: {course.title}.")
+
+
+def parse_sessions(text: str) -> tuple[int, int]:
+    """'3/4' (or '3 of 4') as (3, 4); refused naming --sessions otherwise."""
+    parts = text.replace(" of ", "/").split("/")
+    if len(parts) != 2 or not all(part.strip().isdigit() for part in parts):
+        raise Refusal(f"--sessions: '{text}' is not K/N, e.g. 3/4")
+    return int(parts[0]), int(parts[1])
+
+
+@course_app.command("programme")
+def course_programme(org: str, code: str, title: Annotated[str, typer.Option("--title")]) -> None:
+    """Declare a programme grouping courses (courses name it with --programme)."""
+    programme = add_programme(organization=get_organization(org), code=code, title=title, by=cli_actor())
+    out.print(f"Programme {programme.code} added: {programme.title}.")
 
 
 @course_app.command("complete")

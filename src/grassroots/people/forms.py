@@ -105,6 +105,20 @@ class StatusForm(DayForm):
         self.fields["status"].choices = [("", "— choose —"), *status_choices(statuses)]
 
 
+class GatedStatusForm(StatusForm):
+    """A new status, with an optional override of the move's gate: the number of a carried
+    decision of the next body up and the reason (the action checks both)."""
+
+    override_decision = forms.IntegerField(
+        label="Override by decision no.",
+        required=False,
+        min_value=1,
+        help_text="Only when the constitution's requirements for this move are unmet.",
+    )
+    reason = forms.CharField(label="Reason for the override", required=False, max_length=500)
+    field_order = ["status", "on", "override_decision", "reason"]
+
+
 class EndMembershipForm(StatusForm):
     """The end of the current membership, with an optional final status."""
 

@@ -199,17 +199,43 @@ class Consent(models.Model):
         return f"{self.purpose} ({self.policy_version})"
 
 
+class Programme(models.Model):
+    """A programme of member education grouping courses: its code (unique in the organization) and title."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="programmes", db_index=False
+    )
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="one_programme_code_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
 class Course(models.Model):
     """A course of the organization's member education: its code (unique in the organization,
-    as the constitution's `education_share` indicators name it), title, and how many months a
-    completion stays valid (null: for good)."""
+    as the constitution's `education_share` indicators name it), title, programme, and how many
+    months a completion stays valid (null: for good). Its completion rule: attend
+    `sessions_required` of its `sessions_total` sessions (meetings of kind education linked to it),
+    or be marked by a holder of the officer post `marked_by`; either way after completing the
+    `prerequisite` course. With neither rule, any officer who may edit the person marks it."""
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="courses", db_index=False
     )
+    programme = models.ForeignKey(Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="courses")
     code = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     valid_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions_required = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions_total = models.PositiveSmallIntegerField(null=True, blank=True)
+    marked_by = models.CharField(max_length=60, blank=True, help_text="An officer post; empty: any officer.")
+    prerequisite = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -251,3 +277,28 @@ class CourseCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} completed {self.course_id} on {self.completed_on}"
+
+
+class CompletionDeclaration(models.Model):
+    """A person's own word that they completed a course on a day, pending until an officer
+    reviews it: accepted, it becomes a completion (how: reviewed); declined, it stays as declined."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="declarations")
+    # No index of its own: the (person, course) constraint's index starts with it.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="declarations", db_index=False)
+    completed_on = models.DateField()
+    declared_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.CharField(max_length=200, blank=True)
+    accepted = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "course"], condition=Q(reviewed_at__isnull=True), name="one_pending_declaration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} declares {self.course_id} on {self.completed_on}"

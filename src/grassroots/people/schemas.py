@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from grassroots.access.indirect import visible_person
-from grassroots.api.schemas import Body, IsoDate, PersonId
+from grassroots.api.schemas import Body, IsoDate, PersonId, Text
 from grassroots.organizations.schemas import PersonRef
 
 from .models import Membership, Person
@@ -112,6 +112,10 @@ class TransferIn(Body):
 class StatusIn(Body):
     status: str = Field(description="The new status; the constitution says which moves are allowed.")
     on: IsoDate | None = Field(None, description="The day it happened; today when absent.")
+    override_decision: int | None = Field(
+        None, description="A carried decision (id) of the next body up that overrides the move's unmet requirements."
+    )
+    reason: Text = Field("", description="Why the requirements are overridden (with override_decision).")
 
 
 class EndIn(Body):

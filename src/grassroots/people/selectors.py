@@ -15,7 +15,7 @@ from grassroots.ids import is_row_id
 from grassroots.keyset import SORTED_NAME
 from grassroots.organizations.models import Organization, Unit
 
-from .models import Consent, Course, CourseCompletion, MemberCount, Membership, Person, Prefix
+from .models import Consent, Course, CourseCompletion, MemberCount, Membership, Person, Prefix, Programme
 from .normalize import (
     differences,
     is_email,
@@ -103,6 +103,14 @@ def course_for(organization: Organization, code: str) -> Course:
     if course is None:
         raise Http404(f"no course '{code}' in {organization.slug}")
     return course
+
+
+def programme_for(organization: Organization, code: str) -> Programme:
+    """The organization's programme with this code, or 404 (programmes are not secret either)."""
+    programme = Programme.objects.filter(organization=organization, code=code.strip()).first()
+    if programme is None:
+        raise Http404(f"no programme '{code}' in {organization.slug}")
+    return programme
 
 
 def roster_of(user, unit: Unit) -> list[dict[str, str]]:

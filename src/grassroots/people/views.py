@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, may_import
 from grassroots.access.indirect import visible_person
+from grassroots.education.selectors import education_of
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import basic_units_open_to_members, organization_for, units_visible_to
@@ -41,10 +43,10 @@ from .forms import (
     EditPersonForm,
     EndMembershipForm,
     EraseForm,
+    GatedStatusForm,
     JoinForm,
     MergeForm,
     PeopleFilterForm,
-    StatusForm,
     TransferForm,
     unit_label,
 )
@@ -170,6 +172,7 @@ def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
         "may_export": may_export(request.user, person),
         "may_erase": may_erase(request.user, person),
         "erase_form": EraseForm(auto_id="erase-%s"),
+        "education": education_of(request.user, person, on=timezone.localdate()),
     }
     # Several small forms share the page, so each gets its own ids.
     if membership is None:
@@ -177,7 +180,7 @@ def person_page(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     else:
         next_statuses = organization.constitution.member_statuses.transitions.get(membership.status, [])
         context["transfer_form"] = TransferForm(auto_id="transfer-%s", units=open_units.exclude(pk=membership.unit_id))
-        context["status_form"] = StatusForm(auto_id="status-%s", statuses=next_statuses)
+        context["status_form"] = GatedStatusForm(auto_id="status-%s", statuses=next_statuses)
         context["end_form"] = EndMembershipForm(auto_id="end-%s", statuses=next_statuses)
     return render(request, "people/person.html", context)
 
@@ -212,7 +215,7 @@ def transfer_member(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 @require_POST
 def change_status(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     organization, person = _person(request, org, pk)
-    form = StatusForm(request.POST, statuses=organization.constitution.statuses)
+    form = GatedStatusForm(request.POST, statuses=organization.constitution.statuses)
     return _step(request, organization, person, form, actions.change_status, "{person.name}'s status is changed.")
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grassroots.audit.actions import Actor, write_audit_record
+from grassroots.education.actions import credit_sessions
 from grassroots.errors import ActionRefused, refuse_overlong
 from grassroots.people.models import Person
 
@@ -92,6 +93,8 @@ def tap(*, meeting: Meeting, person_id: int, present: bool) -> bool:
                 raise ActionRefused("person: not on this meeting's list", field="person")
             return False
         audit_attendance(meeting, by=by, status=status, method=Attendance.Method.HOST, person_ids=[person_id])
+        if present and meeting.course_id:
+            credit_sessions(meeting=meeting, person_ids=[person_id], by=by)
     return True
 
 

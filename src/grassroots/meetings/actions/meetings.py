@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from grassroots.access import Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
+from grassroots.education.actions import credit_sessions
 from grassroots.errors import ActionRefused, refuse_overlong
 from grassroots.organizations.models import Unit, UnitState
 from grassroots.people.models import Membership, Person
@@ -345,6 +346,8 @@ def write_attendance(
         changed.append(row)
     if changed:
         audit_attendance(meeting, by=by, status=status, method=method, person_ids=[row.person_id for row in changed])
+        if status == Attendance.Status.PRESENT and meeting.course_id:
+            credit_sessions(meeting=meeting, person_ids=[row.person_id for row in changed], by=by)
     return changed
 
 
