@@ -1,0 +1,219 @@
+"""Reads of directives: what a caller may see (a directive by its issuer, or by an assignment of a
+unit in their scope), a unit's assignments, and the roll-up of a directive over a path range,
+set-based: one grouped query for a unit's part, one for the table of every committee under it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+
+from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.organizations.models import PATH_END, OfficerPost, Organization, Unit
+from grassroots.people.models import Person
+
+from .models import OPEN, Assignment, Directive, Report
+from .reportform import numeric_fields
+
+Status = Assignment.Status
+
+
+def directives_visible_to(user, organization: Organization) -> QuerySet[Directive]:
+    """The directives the user may read: those of units in their scope, and those addressed to a
+    unit in their scope (a unit sees what it was sent, not its sibling's assignments)."""
+    issued_here = restrict(Directive.objects.all(), user=user, organization=organization)
+    addressed = restrict(Assignment.objects.all(), user=user, organization=organization).filter(
+        directive_id=OuterRef("pk")
+    )
+    grants = grants_for(user, organization.pk)
+    base = Directive.objects.filter(organization=organization)
+    if grants.everything:
+        return base.select_related("unit")
+    return base.filter(Q(pk__in=issued_here.values("pk")) | Exists(addressed)).select_related("unit")
+
+
+def directive_for(user, organization: Organization, pk: int) -> Directive:
+    """One directive the user may read, else 404 (`NotVisible` when it exists out of scope)."""
+    found = directives_visible_to(user, organization).filter(pk=pk).select_related("unit__organization").first()
+    if found is None:
+        existing = Directive.objects.filter(organization=organization, pk=pk).select_related("unit").first()
+        if existing is not None:
+            raise NotVisible(
+                f"no directive {pk} in {organization.slug}",
+                organization=organization,
+                unit=existing.unit,
+                what=f"directive {pk}",
+            )
+        raise Http404(f"no directive {pk} in {organization.slug}")
+    return found
+
+
+def assignments_visible_to(user, organization: Organization) -> QuerySet[Assignment]:
+    """The assignments of units in the user's scope (a unit its own, a committee its subtree's)."""
+    return restrict(Assignment.objects.all(), user=user, organization=organization).select_related("unit", "directive")
+
+
+def assignment_for(user, organization: Organization, directive: Directive, unit: Unit) -> Assignment:
+    """The unit's assignment of the directive, if the user sees the unit; else 404."""
+    found = assignments_visible_to(user, organization).filter(directive=directive, unit=unit).first()
+    if found is None:
+        raise Http404(f"{unit.slug} has no assignment of directive {directive.pk}")
+    return found
+
+
+def open_assignments_of(unit: Unit) -> QuerySet[Assignment]:
+    """The unit's open assignments of issued directives, the first due first (for its next agenda)."""
+    return (
+        Assignment.objects.filter(unit=unit, status__in=OPEN, directive__status=Directive.Status.ISSUED)
+        .select_related("directive")
+        .order_by("directive__due", "pk")
+    )
+
+
+def reports_of(assignment: Assignment) -> QuerySet[Report]:
+    """Every revision of the assignment's report, the latest first."""
+    return assignment.reports.order_by("-revision")
+
+
+def target_units(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> QuerySet[Unit]:
+    """The units a directive goes to: every unit of `kind` in the issuer's subtree (the issuer
+    itself included when it is of that kind), or the chosen ones; dissolved units are left out."""
+    units = Unit.objects.in_subtree(issuer.path).filter(organization_id=issuer.organization_id)
+    units = units.exclude(state="dissolved")
+    if chosen is not None:
+        return units.filter(pk__in=[unit.pk for unit in chosen])
+    return units.filter(kind=kind)
+
+
+def officers_of(units: QuerySet) -> QuerySet[Person]:
+    """The people holding an officer post today in any of `units` (each once), who can be mailed."""
+    today = timezone.localdate()
+    posts = OfficerPost.objects.filter(unit__in=units, start__lte=today).exclude(end__lte=today)
+    return Person.objects.filter(pk__in=posts.values("person_id"), erased_at__isnull=True)
+
+
+def rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> dict:
+    """The directive's state over `unit`'s subtree (default: all its targets), in one grouped
+    query: `{"directive", "unit", "targets", "done", "declined", "pending", "acknowledged",
+    "in_progress", "overdue", "completion", "fields": {name: {"sum", "mean", "reported", "of"}}}`.
+    `completion` is done over targets (a share, 0.75 for 75 %); `overdue` counts the open
+    assignments once the due time has passed; each number field of the report form has the sum
+    and mean of the latest reports and how many of the `of` targets reported it."""
+    now = now or timezone.now()
+    rows = directive.assignments.all()
+    if unit is not None:
+        rows = rows.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+    numbers = numeric_fields(directive.form)
+    aggregates: dict = {
+        "targets": Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
+    }
+    for index, name in enumerate(numbers):
+        value = Cast(KT(f"latest_values__{name}"), FloatField())
+        aggregates[f"sum_{index}"] = Sum(value)
+        aggregates[f"n_{index}"] = Count(value)
+    counts = rows.aggregate(**aggregates)
+    return _shape(directive, unit, counts, numbers, now)
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), 6)
+
+
+def _shape(directive: Directive, unit: Unit | None, counts: dict, numbers: list[str], now: dt.datetime) -> dict:
+    targets = counts["targets"] or 0
+    open_count = sum(counts[status] or 0 for status in OPEN)
+    fields = {}
+    for index, name in enumerate(numbers):
+        total, reported = counts.get(f"sum_{index}"), counts.get(f"n_{index}") or 0
+        fields[name] = {
+            "sum": _number(total) if reported else 0,
+            "mean": _number(total / reported) if reported and total is not None else None,
+            "reported": reported,
+            "of": targets,
+        }
+    return {
+        "directive": directive.pk,
+        "unit": unit.slug if unit is not None else directive.unit.slug,
+        "targets": targets,
+        "done": counts[Status.DONE] or 0,
+        "declined": counts[Status.DECLINED] or 0,
+        "pending": counts[Status.PENDING] or 0,
+        "acknowledged": counts[Status.ACKNOWLEDGED] or 0,
+        "in_progress": counts[Status.IN_PROGRESS] or 0,
+        "overdue": open_count if now > directive.due else 0,
+        "completion": round((counts[Status.DONE] or 0) / targets, 4) if targets else 0.0,
+        "fields": fields,
+    }
+
+
+def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """The roll-up for `unit` (default: the issuer) and every committee between it and the target
+    units, by path, each shaped as `rollup` gives it plus "name" and "path": one grouped query
+    joining the units of the subtree to the assignments in their path range."""
+    now = now or timezone.now()
+    root = unit or directive.unit
+    numbers = numeric_fields(directive.form)
+    vendor = connection.vendor
+    sums: list[str] = []
+    params_fields: list[str] = []
+    for name in numbers:
+        if vendor == "postgresql":
+            extract = "CAST((a.latest_values ->> %s) AS double precision)"
+        else:
+            extract = "CAST(json_extract(a.latest_values, %s) AS REAL)"
+        key = name if vendor == "postgresql" else '$."' + name.replace('"', '\\"') + '"'
+        sums.append(f"SUM({extract}), COUNT({extract})")
+        params_fields += [key, key]
+    status_columns = ", ".join(f"SUM(CASE WHEN a.status = '{status}' THEN 1 ELSE 0 END)" for status in Status.values)
+    extra = (", " + ", ".join(sums)) if sums else ""
+    units, assignments = Unit._meta.db_table, Assignment._meta.db_table
+    sql = (
+        f"SELECT u.id, u.name, u.slug, u.path, COUNT(a.id), {status_columns}{extra}"
+        f" FROM {units} u JOIN {assignments} a ON a.directive_id = %s"
+        " AND a.unit_path >= u.path AND a.unit_path < u.path || %s"
+        " WHERE u.organization_id = %s AND u.path >= %s AND u.path < %s"
+        " GROUP BY u.id, u.name, u.slug, u.path"
+        " HAVING u.path = %s OR SUM(CASE WHEN a.unit_path > u.path THEN 1 ELSE 0 END) > 0"
+        " ORDER BY u.path"
+    )
+    params: list[str | int] = [
+        *params_fields,
+        directive.pk,
+        PATH_END,
+        directive.organization_id,
+        root.path,
+        root.path + PATH_END,
+    ]
+    params.append(root.path)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    table = []
+    for row in fetched:
+        counts: dict = {"targets": row[4]}
+        for index, status in enumerate(Status.values):
+            counts[status] = row[5 + index]
+        base = 5 + len(Status.values)
+        for number, name in enumerate(numbers):
+            counts[f"sum_{number}"] = row[base + 2 * number]
+            counts[f"n_{number}"] = row[base + 2 * number + 1]
+        shaped = _shape(directive, None, counts, numbers, now)
+        shaped.update({"unit": row[2], "name": row[1], "path": row[3]})
+        table.append(shaped)
+    return table
+
+
+def may_issue_somewhere(user, organization: Organization) -> bool:
+    """Whether the user may issue directives anywhere in the organization (to offer the form)."""
+    if is_operator(user):
+        return True
+    grants = grants_for(user, organization.pk)
+    return grants.everything or bool(grants.paths(Right.ISSUE_DIRECTIVES))
