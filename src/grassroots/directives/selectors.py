@@ -202,7 +202,7 @@ def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.
         for index, status in enumerate(Status.values):
             counts[status] = row[5 + index]
         base = 5 + len(Status.values)
-        for number, name in enumerate(numbers):
+        for number in range(len(numbers)):
             counts[f"sum_{number}"] = row[base + 2 * number]
             counts[f"n_{number}"] = row[base + 2 * number + 1]
         shaped = _shape(directive, None, counts, numbers, now)
