@@ -253,7 +253,7 @@ def close_directive(*, directive: Directive, by) -> Directive:
     return directive
 
 
-def _authorize_unit(by, assignment: Assignment) -> None:
+def _authorize_unit(by, assignment: Assignment, right: str = Right.MANAGE_UNITS) -> None:
     """An officer of the assignment's unit (or above it) acts for it; a unit outside the actor's
     scope reads as absent (404), like an assignment that does not exist."""
     if is_operator(by):
@@ -263,7 +263,7 @@ def _authorize_unit(by, assignment: Assignment) -> None:
         from django.http import Http404
 
         raise Http404(f"no assignment of directive {assignment.directive_id} for that unit")
-    authorize(by, Right.MANAGE_UNITS, assignment.unit)
+    authorize(by, right, assignment.unit)
 
 
 def _refuse_unless_issued(assignment: Assignment) -> None:
@@ -287,6 +287,7 @@ def pass_on(
     (same kind, title, body, form; due at `due` in its zone, by default the parent's due time),
     issued at once. The committee's own assignment is then in progress, and is complete when all
     those units are done or when it reports, as the directive's issuer chose (`completion`)."""
+    _authorize_unit(by, assignment, Right.ISSUE_DIRECTIVES)
     _refuse_unless_issued(assignment)
     parent, unit = assignment.directive, assignment.unit
     if assignment.passed_on_id is not None:

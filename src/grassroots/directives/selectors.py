@@ -39,7 +39,12 @@ def directives_visible_to(user, organization: Organization) -> QuerySet[Directiv
 
 def directive_for(user, organization: Organization, pk: int) -> Directive:
     """One directive the user may read, else 404 (`NotVisible` when it exists out of scope)."""
-    found = directives_visible_to(user, organization).filter(pk=pk).select_related("unit__organization").first()
+    found = (
+        directives_visible_to(user, organization)
+        .filter(pk=pk)
+        .select_related("unit__organization", "organization")
+        .first()
+    )
     if found is None:
         existing = Directive.objects.filter(organization=organization, pk=pk).select_related("unit").first()
         if existing is not None:
