@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, FloatField, OuterRef, Q, QuerySet, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -102,28 +100,54 @@ def officers_of(units: QuerySet) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=posts.values("person_id"), erased_at__isnull=True)
 
 
+def _aggregates(numbers: list[str]) -> tuple[str, list[str]]:
+    """The aggregate columns of a roll-up over assignments `a`: the count, one per status, and the
+    sum and count of each number field of the latest reports; with the parameters they take."""
+    statuses = ", ".join(f"SUM(CASE WHEN a.status = '{status}' THEN 1 ELSE 0 END)" for status in Status.values)
+    columns, params = [f"COUNT(a.id), {statuses}"], []
+    for name in numbers:
+        if connection.vendor == "postgresql":
+            extract, key = "CAST((a.latest_values ->> %s) AS double precision)", name
+        else:
+            extract, key = "CAST(json_extract(a.latest_values, %s) AS REAL)", '$."' + name.replace('"', '\\"') + '"'
+        columns.append(f"SUM({extract}), COUNT({extract})")
+        params += [key, key]
+    return ", ".join(columns), params
+
+
+def _counts(row, numbers: list[str]) -> dict:
+    counts: dict = {"targets": row[0]}
+    for index, status in enumerate(Status.values):
+        counts[status] = row[1 + index]
+    base = 1 + len(Status.values)
+    for number in range(len(numbers)):
+        counts[f"sum_{number}"] = row[base + 2 * number]
+        counts[f"n_{number}"] = row[base + 2 * number + 1]
+    return counts
+
+
 def rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> dict:
-    """The directive's state over `unit`'s subtree (default: all its targets), in one grouped
-    query: `{"directive", "unit", "targets", "done", "declined", "pending", "acknowledged",
-    "in_progress", "overdue", "completion", "fields": {name: {"sum", "mean", "reported", "of"}}}`.
-    `completion` is done over targets (a share, 0.75 for 75 %); `overdue` counts the open
-    assignments once the due time has passed; each number field of the report form has the sum
-    and mean of the latest reports and how many of the `of` targets reported it."""
+    """The directive's state over `unit`'s subtree (default: the issuer's, so all its targets),
+    in one grouped range-scan query: `{"directive", "unit", "targets", "done", "declined",
+    "pending", "acknowledged", "in_progress", "overdue", "completion", "fields": {name: {"sum",
+    "mean", "reported", "of"}}}`. `completion` is done over targets (a share, 0.75 for 75 %);
+    `overdue` counts the open assignments once the due time has passed; each number field of the
+    report form has the sum and mean of the latest reports and how many of the `of` targets
+    reported it. The ranges are over the units' paths as they were when it was issued."""
     now = now or timezone.now()
-    rows = directive.assignments.all()
-    if unit is not None:
-        rows = rows.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+    root = unit or directive.unit
     numbers = numeric_fields(directive.form)
-    aggregates: dict = {
-        "targets": Count("pk"),
-        **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
-    }
-    for index, name in enumerate(numbers):
-        value = Cast(KT(f"latest_values__{name}"), FloatField())
-        aggregates[f"sum_{index}"] = Sum(value)
-        aggregates[f"n_{index}"] = Count(value)
-    counts = rows.aggregate(**aggregates)
-    return _shape(directive, unit, counts, numbers, now)
+    columns, params = _aggregates(numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {Assignment._meta.db_table} a"
+            " WHERE a.directive_id = %s AND a.unit_path >= %s AND a.unit_path < %s",
+            [*params, directive.pk, root.path, root.path + PATH_END],
+        )
+        row = cursor.fetchone()
+    shaped = _shape(directive, _counts(row, numbers), numbers, now)
+    shaped["unit"] = root.slug
+    return shaped
 
 
 def _number(value: float | None) -> float | int | None:
@@ -132,7 +156,7 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else round(float(value), 6)
 
 
-def _shape(directive: Directive, unit: Unit | None, counts: dict, numbers: list[str], now: dt.datetime) -> dict:
+def _shape(directive: Directive, counts: dict, numbers: list[str], now: dt.datetime) -> dict:
     targets = counts["targets"] or 0
     open_count = sum(counts[status] or 0 for status in OPEN)
     fields = {}
@@ -146,7 +170,7 @@ def _shape(directive: Directive, unit: Unit | None, counts: dict, numbers: list[
         }
     return {
         "directive": directive.pk,
-        "unit": unit.slug if unit is not None else directive.unit.slug,
+        "unit": directive.unit.slug,
         "targets": targets,
         "done": counts[Status.DONE] or 0,
         "declined": counts[Status.DECLINED] or 0,
@@ -166,51 +190,39 @@ def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.
     now = now or timezone.now()
     root = unit or directive.unit
     numbers = numeric_fields(directive.form)
-    vendor = connection.vendor
-    sums: list[str] = []
-    params_fields: list[str] = []
-    for name in numbers:
-        if vendor == "postgresql":
-            extract = "CAST((a.latest_values ->> %s) AS double precision)"
-        else:
-            extract = "CAST(json_extract(a.latest_values, %s) AS REAL)"
-        key = name if vendor == "postgresql" else '$."' + name.replace('"', '\\"') + '"'
-        sums.append(f"SUM({extract}), COUNT({extract})")
-        params_fields += [key, key]
-    status_columns = ", ".join(f"SUM(CASE WHEN a.status = '{status}' THEN 1 ELSE 0 END)" for status in Status.values)
-    extra = (", " + ", ".join(sums)) if sums else ""
+    columns, params = _aggregates(numbers)
     units, assignments = Unit._meta.db_table, Assignment._meta.db_table
+    # A basic unit has nothing under it: only the committees (and the root) are joined.
+    basic = [key for key, kind in directive.organization.constitution.unit_kinds.items() if kind.basic]
+    not_basic = f" OR u.kind NOT IN ({', '.join(['%s'] * len(basic))})" if basic else " OR TRUE"
     sql = (
-        f"SELECT u.id, u.name, u.slug, u.path, COUNT(a.id), {status_columns}{extra}"
+        f"SELECT u.id, u.name, u.slug, u.path, {columns}"
         f" FROM {units} u JOIN {assignments} a ON a.directive_id = %s"
         " AND a.unit_path >= u.path AND a.unit_path < u.path || %s"
-        " WHERE u.organization_id = %s AND u.path >= %s AND u.path < %s"
+        f" WHERE u.organization_id = %s AND u.path >= %s AND u.path < %s AND (u.path = %s{not_basic})"
         " GROUP BY u.id, u.name, u.slug, u.path"
         " HAVING u.path = %s OR SUM(CASE WHEN a.unit_path > u.path THEN 1 ELSE 0 END) > 0"
         " ORDER BY u.path"
     )
-    params: list[str | int] = [
-        *params_fields,
-        directive.pk,
-        PATH_END,
-        directive.organization_id,
-        root.path,
-        root.path + PATH_END,
-    ]
-    params.append(root.path)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            sql,
+            [
+                *params,
+                directive.pk,
+                PATH_END,
+                directive.organization_id,
+                root.path,
+                root.path + PATH_END,
+                root.path,
+                *basic,
+                root.path,
+            ],
+        )
         fetched = cursor.fetchall()
     table = []
     for row in fetched:
-        counts: dict = {"targets": row[4]}
-        for index, status in enumerate(Status.values):
-            counts[status] = row[5 + index]
-        base = 5 + len(Status.values)
-        for number in range(len(numbers)):
-            counts[f"sum_{number}"] = row[base + 2 * number]
-            counts[f"n_{number}"] = row[base + 2 * number + 1]
-        shaped = _shape(directive, None, counts, numbers, now)
+        shaped = _shape(directive, _counts(row[4:], numbers), numbers, now)
         shaped.update({"unit": row[2], "name": row[1], "path": row[3]})
         table.append(shaped)
     return table
