@@ -58,6 +58,8 @@ def test_region_to_twelve_committees_nine_done_one_declined_two_pending(django_a
         ("district-2", 4, 4, 1.0),
         ("district-3", 1, 4, 0.25),
     ]
+    part = committee_rollup(directive, unit=scene.districts[2])
+    assert [(row["unit"], row["done"], row["declined"], row["pending"]) for row in part] == [("district-3", 1, 1, 2)]
 
 
 def test_leaflets_reported_by_three_of_four_units_sum_to_200():

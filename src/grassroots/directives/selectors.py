@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
-from grassroots.organizations.models import PATH_END, OfficerPost, Organization, Unit
+from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit
 from grassroots.people.models import Person
 
 from .models import OPEN, Assignment, Directive, Report
@@ -185,45 +185,41 @@ def _shape(directive: Directive, counts: dict, numbers: list[str], now: dt.datet
 
 def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> list[dict]:
     """The roll-up for `unit` (default: the issuer) and every committee between it and the target
-    units, by path, each shaped as `rollup` gives it plus "name" and "path": one grouped query
-    joining the units of the subtree to the assignments in their path range."""
+    units, by path, each shaped as `rollup` gives it plus "name" and "path", in one statement.
+    A committee's path is a prefix of its units' (fixed-width segments), so each level of the
+    tree is one grouped range scan of the directive's assignments by that prefix (no join of
+    every committee to its range); the levels are as many as the constitution has kinds."""
     now = now or timezone.now()
     root = unit or directive.unit
     numbers = numeric_fields(directive.form)
     columns, params = _aggregates(numbers)
-    units, assignments = Unit._meta.db_table, Assignment._meta.db_table
-    # A basic unit has nothing under it: only the committees (and the root) are joined.
-    basic = [key for key, kind in directive.organization.constitution.unit_kinds.items() if kind.basic]
-    not_basic = f" OR u.kind NOT IN ({', '.join(['%s'] * len(basic))})" if basic else " OR TRUE"
+    levels = max(len(directive.organization.constitution.unit_kinds) - 1, 1)
+    scans: list[str] = []
+    scan_params: list[str | int] = []
+    for level in range(levels):
+        width = len(root.path) + PATH_SEGMENT * level
+        # Every assignment at or below a committee `width` long, grouped by that committee;
+        # a group with nothing strictly below is a target unit, not a committee (but the root).
+        scans.append(
+            f"SELECT SUBSTR(a.unit_path, 1, {width}) AS prefix, {columns}"
+            f" FROM {Assignment._meta.db_table} a WHERE a.directive_id = %s"
+            " AND a.unit_path >= %s AND a.unit_path < %s"
+            f" AND LENGTH(a.unit_path) >= {width}"
+            f" GROUP BY SUBSTR(a.unit_path, 1, {width})"
+            f" HAVING MAX(LENGTH(a.unit_path)) > {width} OR SUBSTR(a.unit_path, 1, {width}) = %s"
+        )
+        scan_params += [*params, directive.pk, root.path, root.path + PATH_END, root.path]
     sql = (
-        f"SELECT u.id, u.name, u.slug, u.path, {columns}"
-        f" FROM {units} u JOIN {assignments} a ON a.directive_id = %s"
-        " AND a.unit_path >= u.path AND a.unit_path < u.path || %s"
-        f" WHERE u.organization_id = %s AND u.path >= %s AND u.path < %s AND (u.path = %s{not_basic})"
-        " GROUP BY u.id, u.name, u.slug, u.path"
-        " HAVING u.path = %s OR SUM(CASE WHEN a.unit_path > u.path THEN 1 ELSE 0 END) > 0"
-        " ORDER BY u.path"
+        f"SELECT u.name, u.slug, u.path, t.* FROM ({' UNION ALL '.join(scans)}) t"
+        f" JOIN {Unit._meta.db_table} u ON u.path = t.prefix ORDER BY u.path"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                *params,
-                directive.pk,
-                PATH_END,
-                directive.organization_id,
-                root.path,
-                root.path + PATH_END,
-                root.path,
-                *basic,
-                root.path,
-            ],
-        )
+        cursor.execute(sql, scan_params)
         fetched = cursor.fetchall()
     table = []
     for row in fetched:
         shaped = _shape(directive, _counts(row[4:], numbers), numbers, now)
-        shaped.update({"unit": row[2], "name": row[1], "path": row[3]})
+        shaped.update({"unit": row[1], "name": row[0], "path": row[2]})
         table.append(shaped)
     return table
 
