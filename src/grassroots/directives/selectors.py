@@ -100,19 +100,22 @@ def officers_of(units: QuerySet) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=posts.values("person_id"), erased_at__isnull=True)
 
 
-def _aggregates(numbers: list[str]) -> tuple[str, list[str]]:
-    """The aggregate columns of a roll-up over assignments `a`: the count, one per status, and the
-    sum and count of each number field of the latest reports; with the parameters they take."""
+def _aggregates(numbers: list[str]) -> tuple[str, str, list[str]]:
+    """The roll-up's columns over assignments `a`: the aggregates (the count, one per status, and
+    the sum and count of each number field of the latest reports), and the row each aggregates,
+    whose number fields are read out of the JSON once (not once per aggregate); with the
+    parameters the row takes."""
     statuses = ", ".join(f"SUM(CASE WHEN a.status = '{status}' THEN 1 ELSE 0 END)" for status in Status.values)
-    columns, params = [f"COUNT(a.id), {statuses}"], []
-    for name in numbers:
+    aggregates, row, params = [f"COUNT(*), {statuses}"], ["a.status", "a.unit_path"], []
+    for index, name in enumerate(numbers):
         if connection.vendor == "postgresql":
             extract, key = "CAST((a.latest_values ->> %s) AS double precision)", name
         else:
-            extract, key = "CAST(json_extract(a.latest_values, %s) AS REAL)", '$."' + name.replace('"', '\\"') + '"'
-        columns.append(f"SUM({extract}), COUNT({extract})")
-        params += [key, key]
-    return ", ".join(columns), params
+            extract, key = "CAST(json_extract(a.latest_values, %s) AS REAL)", '$."' + name + '"'
+        row.append(f"{extract} AS v{index}")
+        aggregates.append(f"SUM(a.v{index}), COUNT(a.v{index})")
+        params.append(key)
+    return ", ".join(aggregates), ", ".join(row), params
 
 
 def _counts(row, numbers: list[str]) -> dict:
@@ -137,11 +140,11 @@ def rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime |
     now = now or timezone.now()
     root = unit or directive.unit
     numbers = numeric_fields(directive.form)
-    columns, params = _aggregates(numbers)
+    columns, row_columns, params = _aggregates(numbers)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {Assignment._meta.db_table} a"
-            " WHERE a.directive_id = %s AND a.unit_path >= %s AND a.unit_path < %s",
+            f"SELECT {columns} FROM (SELECT {row_columns} FROM {Assignment._meta.db_table} a"
+            " WHERE a.directive_id = %s AND a.unit_path >= %s AND a.unit_path < %s) a",
             [*params, directive.pk, root.path, root.path + PATH_END],
         )
         row = cursor.fetchone()
@@ -192,7 +195,7 @@ def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.
     now = now or timezone.now()
     root = unit or directive.unit
     numbers = numeric_fields(directive.form)
-    columns, params = _aggregates(numbers)
+    columns, row_columns, params = _aggregates(numbers)
     levels = max(len(directive.organization.constitution.unit_kinds) - 1, 1)
     scans: list[str] = []
     scan_params: list[str | int] = []
@@ -202,9 +205,8 @@ def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.
         # a group with nothing strictly below is a target unit, not a committee (but the root).
         scans.append(
             f"SELECT SUBSTR(a.unit_path, 1, {width}) AS prefix, {columns}"
-            f" FROM {Assignment._meta.db_table} a WHERE a.directive_id = %s"
-            " AND a.unit_path >= %s AND a.unit_path < %s"
-            f" AND LENGTH(a.unit_path) >= {width}"
+            f" FROM (SELECT {row_columns} FROM {Assignment._meta.db_table} a WHERE a.directive_id = %s"
+            f" AND a.unit_path >= %s AND a.unit_path < %s AND LENGTH(a.unit_path) >= {width}) a"
             f" GROUP BY SUBSTR(a.unit_path, 1, {width})"
             f" HAVING MAX(LENGTH(a.unit_path)) > {width} OR SUBSTR(a.unit_path, 1, {width}) = %s"
         )
