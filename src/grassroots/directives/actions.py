@@ -9,13 +9,15 @@ import datetime as dt
 import re
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.html import escape
 
-from grassroots.access import Right, authorize, grants_for, is_operator
+from grassroots.access import NotVisible, Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
 from grassroots.bulletin.rendering import article_html
 from grassroots.errors import ActionRefused, refuse_overlong
@@ -52,8 +54,6 @@ def _authorize_issuer(by, issuer: Unit, decision) -> None:
 
 def _due(local: dt.datetime, issuer: Unit, *, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
     zone_name = issuer.meeting_time_zone
-    from zoneinfo import ZoneInfo
-
     due = aware_start(local, ZoneInfo(zone_name), field="due")
     if due <= (now or timezone.now()):
         raise ActionRefused(f"due: {local:%Y-%m-%d %H:%M} in {zone_name} has passed", field="due")
@@ -184,7 +184,7 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
     subject = f"{heading}: {directive.title}"
     due_line = f"Due: {local_due:%Y-%m-%d %H:%M} ({directive.time_zone})"
     text = f"{heading}: {directive.title}\n{due_line}\n\n{directive.body}\n"
-    html = f"<h1>{_escape(subject)}</h1><p>{_escape(due_line)}</p>{article_html(directive.body)}"
+    html = f"<h1>{escape(subject)}</h1><p>{escape(due_line)}</p>{article_html(directive.body)}"
     queue_mailing(
         organization=directive.organization,
         source=source or f"directives.directive:{directive.pk}:v{directive.version}",
@@ -194,12 +194,6 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
         recipients=officers_of(units),
         by=by,
     )
-
-
-def _escape(text: str) -> str:
-    from django.utils.html import escape
-
-    return escape(text)
 
 
 def reissue_directive(
@@ -260,9 +254,12 @@ def _authorize_unit(by, assignment: Assignment, right: str = Right.MANAGE_UNITS)
         return
     grants = grants_for(by, assignment.directive.organization_id)
     if not grants.allows(Right.VIEW_UNITS, assignment.unit.path):
-        from django.http import Http404
-
-        raise Http404(f"no assignment of directive {assignment.directive_id} for that unit")
+        raise NotVisible(
+            f"no assignment of directive {assignment.directive_id} for that unit",
+            organization=assignment.unit.organization,
+            unit=assignment.unit,
+            what=f"assignment of directive {assignment.directive_id}",
+        )
     authorize(by, right, assignment.unit)
 
 
@@ -333,9 +330,7 @@ def pass_on(
     return child
 
 
-def _zone(unit: Unit):
-    from zoneinfo import ZoneInfo
-
+def _zone(unit: Unit) -> ZoneInfo:
     return ZoneInfo(unit.meeting_time_zone)
 
 
