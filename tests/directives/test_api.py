@@ -34,6 +34,9 @@ def test_issue_report_and_roll_up_through_the_api_within_scope(django_assert_max
                                               "form": [{"name": "n", "type": "choice"}]})  # fmt: skip
     assert bad.status_code == 409 and bad.json()["field"] == "form"
     assert "a choice field needs a list of choices" in bad.json()["detail"]
+    unknown = _post(admin, f"{base}/directives", {"unit": "region", "title": "T", "due": "2027-05-01 23:59",
+                                                  "decision": 999999})  # fmt: skip
+    assert (unknown.status_code, unknown.json()["detail"]) == (409, "decision: no decision 999999 of Region")
     made = _post(
         admin,
         f"{base}/directives",

@@ -177,3 +177,25 @@ def test_a_district_passes_it_on_and_is_done_when_its_units_are():
     actions.pass_on(assignment=_assignment(by_report, second), by="t", target_kind="building_committee")
     actions.submit_report(assignment=_assignment(by_report, second), values={}, by="t")
     assert _assignment(by_report, second).status == "done"
+
+
+def test_a_carried_decision_of_the_issuers_meeting_is_executed_as_a_directive():
+    from grassroots.meetings.actions import record_decision, schedule_meeting
+
+    scene = region(secretaries=False)
+    district = scene.districts[0]
+    meeting = schedule_meeting(unit=district, title="Committee", start=dt.datetime(2026, 1, 5, 19, 0), by="t")
+    carried = record_decision(meeting=meeting, text="Leaflets in every house", outcome="carried", by="t")
+    failed = record_decision(meeting=meeting, text="A march", outcome="failed", by="t")
+    directive = actions.create_directive(
+        issuer=district, title="Leaflets", due=DUE, by="t", target_kind="building_committee", decision=carried
+    )
+    assert directive.decision == carried and actions.issue_directive(directive=directive, by="t") == 4
+    for decision, issuer, words in [
+        (failed, district, "decision: it failed; only a carried decision is executed"),
+        (carried, scene.districts[1], "decision: it was taken at a meeting of another unit"),
+    ]:
+        with pytest.raises(ActionRefused) as refusal:
+            actions.create_directive(issuer=issuer, title="T", due=DUE, by="t", target_kind="building_committee",
+                                     decision=decision)  # fmt: skip
+        assert refusal.value.message == words

@@ -15,6 +15,7 @@ from grassroots.access import NotVisible, restrict
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Text
 from grassroots.errors import ActionRefused
+from grassroots.meetings.models import Decision
 from grassroots.meetings.times import parse_local
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.models import Organization, Unit
@@ -101,6 +102,12 @@ def add_directive(request: HttpRequest, org_slug: str, payload: DirectiveIn):
     organization = organization_for(user, org_slug)
     issuer = referenced_unit(request, organization, payload.unit, field="unit")
     assert issuer is not None
+    decision = None
+    if payload.decision is not None:
+        # A decision of the issuer's own meetings, which the caller sees with the issuer.
+        decision = Decision.objects.filter(pk=payload.decision, meeting__unit=issuer).select_related("meeting").first()
+        if decision is None:
+            raise ActionRefused(f"decision: no decision {payload.decision} of {issuer.name}", field="decision")
     directive = actions.create_directive(
         issuer=issuer,
         title=payload.title,
@@ -112,6 +119,7 @@ def add_directive(request: HttpRequest, org_slug: str, payload: DirectiveIn):
         targets=_targets(request, organization, payload.targets),
         form=[field.model_dump(exclude_none=True) for field in payload.form] if payload.form else None,
         completion=payload.completion,
+        decision=decision,
     )
     if not payload.draft:
         jobs.issue(directive=directive, by=user)

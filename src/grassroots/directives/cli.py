@@ -12,6 +12,7 @@ import yaml
 
 from grassroots.cli.common import JsonFlag, Refusal, get_unit, operator, out, parse_date, print_json
 from grassroots.ids import is_row_id
+from grassroots.meetings.models import Decision
 from grassroots.meetings.times import parse_local
 
 from . import actions, jobs, selectors
@@ -90,10 +91,18 @@ def issue(
         ),
     ] = "units",  # fmt: skip
     draft: Annotated[bool, typer.Option("--draft", help="Keep it as a draft; do not issue it yet.")] = False,
+    decision: Annotated[
+        int | None, typer.Option("--decision", help="The carried decision of the issuer's meeting it executes (id).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Issue a directive to units of the issuer's subtree; prints its id (or {"id": n})."""
     issuer = get_unit(unit)
+    found_decision = None
+    if decision is not None:
+        found_decision = Decision.objects.filter(pk=decision, meeting__unit__organization=issuer.organization).first()
+        if found_decision is None:
+            raise Refusal(f"--decision: no decision {decision} in {issuer.organization.slug}")
     if not targets_kind and not targets:
         targets_kind = next(
             (key for key, value in issuer.organization.constitution.unit_kinds.items() if value.basic), ""
@@ -110,6 +119,7 @@ def issue(
         targets=chosen,
         form=_form(form),
         completion=completion,
+        decision=found_decision,
     )
     if not draft:
         jobs.issue(directive=directive, by=operator())

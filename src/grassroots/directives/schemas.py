@@ -33,6 +33,9 @@ class DirectiveIn(Body):
     form: list[FormFieldIn] | None = Field(default=None, max_length=100, description="The report form's fields.")
     completion: Literal["units", "report"] = "units"
     draft: bool = Field(default=False, description="Keep it as a draft instead of issuing it at once.")
+    decision: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Id of the carried decision of the issuer's meeting it executes."
+    )
 
 
 class ReissueIn(Body):
