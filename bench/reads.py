@@ -462,6 +462,24 @@ def postgres_url() -> str | None:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def children_figures(script: str, databases: list[str], arguments: list[str]):
+    """Run `script ARGUMENTS --child` once per database ("sqlite", "postgres"), each in its own
+    process with `child_environment(keep_url=True)`; yields the figures each printed (a
+    `FIGURES {json}` line), or None for a PostgreSQL that does not answer."""
+    for database in databases:
+        env = child_environment(database, keep_url=True)
+        if env is None:
+            yield None
+            continue
+        done = subprocess.run(
+            [sys.executable, script, *arguments, "--child"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        if done.returncode:
+            raise SystemExit(f"the {database} run failed")
+        line = next(line for line in done.stdout.splitlines() if line.startswith("FIGURES "))
+        yield json.loads(line[len("FIGURES ") :])
+
+
 def child_environment(database: str, *, keep_url: bool = False) -> dict[str, str] | None:
     """The environment of the child process that measures `database` ("sqlite" or "postgres"):
     PostgreSQL in the bench database (`postgres_url`), or with `keep_url` the one DATABASE_URL

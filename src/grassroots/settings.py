@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "grassroots.imports",
     "grassroots.outbox",
     "grassroots.bulletin",
+    "grassroots.directives",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +331,9 @@ GRASSROOTS_OUTBOX_MAX_ATTEMPTS = _count("GRASSROOTS_OUTBOX_MAX_ATTEMPTS", 5, min
 GRASSROOTS_OUTBOX_RETRY_SECONDS = _count("GRASSROOTS_OUTBOX_RETRY_SECONDS", 60, minimum=0)
 # Sending jobs queued for each send: the workers that share it (more than one pays off on PostgreSQL).
 GRASSROOTS_OUTBOX_WORKERS = _count("GRASSROOTS_OUTBOX_WORKERS", 1, minimum=1)
+# Directives: the largest file a unit may attach to a report, in bytes (10 MB), and where they are kept.
+GRASSROOTS_REPORT_FILE_LIMIT = _count("GRASSROOTS_REPORT_FILE_LIMIT", 10 * 1024 * 1024, minimum=1)
+REPORT_FILES_DIR = DATA_DIR / "reports"
 # Bounces: a hard bounce scores 1, a soft one 0.5 (one a day); an address above this is put on hold.
 GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
 # The public subscribe forms: confirmation mails an hour per organization, and the wait before a

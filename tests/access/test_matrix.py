@@ -30,6 +30,7 @@ from tests.support.scene import ROLES, Actor, Scene, build_scene
 from tests.support.sessions import sign_in
 
 TODAY = dt.date.today().isoformat()
+LATER = f"{dt.date.today() + dt.timedelta(days=30)} 19:00"  # a due time, local
 UNIT_TARGETS = ["own unit", "child unit", "parent unit", "sibling unit", "unit in another organization"]
 PERSON_TARGETS = [
     "own record",
@@ -48,6 +49,7 @@ TARGETS = {
     "self": [None],
     "meeting": UNIT_TARGETS,
     "series": UNIT_TARGETS,
+    "directive": UNIT_TARGETS,
     "feed": FEED_TARGETS,
     "feed address": FEED_ADDRESS_TARGETS,
     "org": ORG_TARGETS,
@@ -482,6 +484,43 @@ API = {
     ("POST", "/orgs/{org_slug}/series/{series_id}/edit"): Route(
         "series", "POST", Right.MANAGE_UNITS, data=lambda s, x: {"title": "Renamed"}
     ),
+    # Each unit's directive is issued by it to itself: seen by whoever sees the unit.
+    ("GET", "/orgs/{org_slug}/directives"): Route("org"),
+    ("POST", "/orgs/{org_slug}/directives"): Route(
+        "org",
+        "POST",
+        Right.ISSUE_DIRECTIVES,
+        data=lambda scene, org: {
+            "unit": scene.units["own unit"].slug,
+            "title": "New",
+            "due": LATER,
+            "targets": [scene.units["own unit"].slug],
+        },
+        over=lambda scene, org: [scene.units["own unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["own unit"]),
+    ),
+    ("GET", "/orgs/{org_slug}/assignments"): Route("org"),
+    **{
+        ("GET", f"/orgs/{{org_slug}}/directives/{{directive_id}}{tail}"): Route("directive")
+        for tail in ("", "/status", "/rollup", "/assignments", "/assignments/{unit_slug}")
+    },
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/issue"): Route("directive", "POST", Right.ISSUE_DIRECTIVES),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/reissue"): Route(
+        "directive", "POST", Right.ISSUE_DIRECTIVES, data=lambda s, d: {"title": "Again"}
+    ),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/close"): Route("directive", "POST", Right.ISSUE_DIRECTIVES),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/status"): Route(
+        "directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"status": "acknowledged"}
+    ),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/adapt"): Route(
+        "directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"text": "Our way"}
+    ),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports"): Route(
+        "directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"values": {}}
+    ),
+    ("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/pass-on"): Route(
+        "directive", "POST", Right.ISSUE_DIRECTIVES, data=lambda s, d: {"targets_kind": "building_committee"}
+    ),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -516,6 +555,8 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         return organization, publication if kind == "publication" else publication.issues.get()
     if kind == "meeting":
         return scene.units[target].organization, meeting_of(scene.units[target])
+    if kind == "directive":
+        return scene.units[target].organization, directive_of(scene.units[target])
     if kind == "series":
         return scene.units[target].organization, series_of(scene.units[target])
     if kind == "feed":
@@ -592,7 +633,7 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "hidden"
     if route.kind == "run" and not scene.sees_run(actor, target):
         return "hidden"
-    if route.kind in ("meeting", "series") and not scene.sees_unit(actor, target.unit):
+    if route.kind in ("meeting", "series", "directive") and not scene.sees_unit(actor, target.unit):
         return "hidden"
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
@@ -606,6 +647,7 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
                 "person": lambda: [scene.unit_of(target)],
                 "meeting": lambda: [target.unit],
                 "series": lambda: [target.unit],
+                "directive": lambda: [target.unit],
             }.get(route.kind, lambda: [target])()
         if not all(scene.holds(actor, route.right, place) for place in places):
             return "forbidden"
@@ -669,6 +711,20 @@ def meeting_of(unit):
     return meeting
 
 
+def directive_of(unit):
+    """A directive the unit issued to itself, due in a month (made once, kept for every case)."""
+    from grassroots.directives import actions as directives
+    from grassroots.directives.models import Directive
+
+    directive = Directive.objects.filter(unit=unit, title="Matrix").first()
+    if directive is None:
+        directive = directives.create_directive(
+            issuer=unit, title="Matrix", due=dt.datetime.fromisoformat(LATER), by="t", targets=[unit]
+        )
+        directives.issue_directive(directive=directive, by="t")
+    return directive
+
+
 def series_of(unit):
     """A weekly series of the unit, its first meeting tomorrow (made once, kept for every case)."""
     series = MeetingSeries.objects.filter(unit=unit).first()
@@ -690,7 +746,7 @@ def current_post(unit):
 def api_url(path: str, organization, target) -> str:
     return "/api" + path.format(
         org_slug=organization.slug,
-        unit_slug=getattr(target, "slug", ""),
+        unit_slug=getattr(target, "slug", "") or getattr(getattr(target, "unit", None), "slug", ""),
         person_id=getattr(target, "pk", ""),
         run_id=getattr(target, "pk", ""),
         consent_id=target.consents.get().pk if "{consent_id}" in path else "",
@@ -701,6 +757,7 @@ def api_url(path: str, organization, target) -> str:
         series_id=getattr(target, "pk", ""),
         item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
         token_id=getattr(target, "pk", ""),
+        directive_id=getattr(target, "pk", ""),
     )
 
 

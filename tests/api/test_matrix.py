@@ -155,6 +155,31 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/meetings/{meeting_id}/agenda/{item_id}/move", 200, {"position": 1}),
     Case("GET", "/orgs/{org_slug}/series/{series_id}", 200),
     Case("POST", "/orgs/{org_slug}/series/{series_id}/edit", 200, {"place": "Hall"}),
+    Case("GET", "/orgs/{org_slug}/directives", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/directives",
+        201,
+        {"unit": "federation", "title": "Survey", "due": "2031-01-07 19:00", "targets_kind": "building_committee"},
+    ),
+    Case("GET", "/orgs/{org_slug}/directives/{directive_id}", 200),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/issue", 200),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/reissue", 200, {"title": "Again"}),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/close", 200),
+    Case("GET", "/orgs/{org_slug}/directives/{directive_id}/status", 200),
+    Case("GET", "/orgs/{org_slug}/directives/{directive_id}/rollup", 200),
+    Case("GET", "/orgs/{org_slug}/directives/{directive_id}/assignments", 200),
+    Case("GET", "/orgs/{org_slug}/assignments", 200),
+    Case("GET", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}", 200),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/status", 200, {"status": "done"}),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/adapt", 200, {"text": "Ours"}),
+    Case("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports", 201, {"values": {}}),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/pass-on",
+        201,
+        {"targets_kind": "building_committee"},
+    ),
 ]
 
 
@@ -163,9 +188,17 @@ def member_file():
 
 
 # Which unit and person each operation acts on, so that the staff call can succeed.
-UNIT_FOR = {"prepare": "north", "found": "ash-tower", "dormant": "elm-house", "dissolve": "birch", "move": "oak-court"}
+UNIT_FOR = {
+    "pass-on": "north",
+    "prepare": "north",
+    "found": "ash-tower",
+    "dormant": "elm-house",
+    "dissolve": "birch",
+    "move": "oak-court",
+}
 PERSON_FOR = {"join": "newcomer"}
 MEETING_FOR = {"minutes": "held meeting"}
+DIRECTIVE_FOR = {"issue": "draft directive", "pass-on": "district directive"}
 
 
 def _id(case: Case) -> str:
@@ -193,7 +226,27 @@ def scene(org, tree, staff, settings, tmp_path):
         "item": _second_agenda_item(meeting),
         "series": _weekly_series(tree["elm"]),
         "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
+        **_directives(tree["federation"]),
     } | {"actions recorded": actions_recorded()}
+
+
+def _directives(federation) -> dict[str, int]:
+    """An issued directive to the building committees, a draft, and one to the districts."""
+    from grassroots.directives import actions as directives
+
+    due = dt.datetime(2031, 1, 7, 19, 0)
+
+    def draft(kind: str):
+        return directives.create_directive(issuer=federation, title="Matrix", due=due, by="test", target_kind=kind)
+
+    issued, districts = draft("building_committee"), draft("district")
+    directives.issue_directive(directive=issued, by="test")
+    directives.issue_directive(directive=districts, by="test")
+    return {
+        "directive": issued.pk,
+        "draft directive": draft("building_committee").pk,
+        "district directive": districts.pk,
+    }
 
 
 def _gazette(org) -> int:
@@ -254,6 +307,7 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         meeting_id=scene[MEETING_FOR.get(action, "meeting")],
         item_id=scene["item"],
         series_id=scene["series"],
+        directive_id=scene[DIRECTIVE_FOR.get(action, "directive")],
     )
     if case.method == "GET":
         return caller.get(path)

@@ -55,6 +55,9 @@ SCOPE = {
     "people.coursecompletion": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
     "meetings.attendance": ("person__organization", "person__unit_path", Right.VIEW_PEOPLE),
     "audit.auditrecord": ("organization", "unit__path", Right.VIEW_AUDIT),
+    # A directive by its issuer; an assignment (and its reports) by its unit: a unit sees its own.
+    "directives.directive": ("organization", "unit__path", Right.VIEW_UNITS),
+    "directives.assignment": ("directive__organization", "unit__path", Right.VIEW_UNITS),
 }
 
 

@@ -23,6 +23,7 @@ class Right(enum.StrEnum):
     IMPORT_EXPORT = "import_export"
     VIEW_AUDIT = "view_audit"
     VIEW_LINEAGE = "view_lineage"
+    ISSUE_DIRECTIVES = "issue_directives"
 
     @property
     def words(self) -> str:
@@ -38,6 +39,7 @@ RIGHT_WORDS = {
     Right.IMPORT_EXPORT: "import and export members",
     Right.VIEW_AUDIT: "read the audit trail",
     Right.VIEW_LINEAGE: "see who recruited whom",
+    Right.ISSUE_DIRECTIVES: "issue directives",
 }
 
 

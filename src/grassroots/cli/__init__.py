@@ -32,6 +32,7 @@ from grassroots.bulletin import cli as bulletin_cli  # noqa: E402
 from grassroots.cli import server  # noqa: E402
 from grassroots.conferences import cli as conferences_cli  # noqa: E402
 from grassroots.demo import cli as demo_cli  # noqa: E402
+from grassroots.directives import cli as directives_cli  # noqa: E402
 from grassroots.education import cli as education_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
@@ -75,6 +76,8 @@ app.add_typer(imports_cli.export_app, name="export")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(outbox_cli.outbox_app, name="outbox")
 app.add_typer(meetings_cli.meeting_app, name="meeting")
+app.add_typer(directives_cli.directive_app, name="directive")
+app.add_typer(directives_cli.assignment_app, name="assignment")
 
 
 def main(argv: list[str] | None = None) -> int:

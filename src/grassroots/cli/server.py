@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from grassroots.cli.common import out
+from grassroots.directives.jobs import queue_reminder_job
 from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
 from grassroots.meetings.jobs import queue_series_job
@@ -135,4 +136,5 @@ def worker(
     if pruned:
         out.print(f"{pruned} import file(s) past the retention period removed")
     queue_series_job()  # meeting series' occurrences, created ahead, day after day
+    queue_reminder_job()  # directives' reminders, hour after hour
     call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)

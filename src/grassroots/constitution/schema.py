@@ -345,7 +345,9 @@ class MemberStatuses(_Strict):
     gates: dict[str, dict[str, StatusGate]] = {}
 
 
-Right = Literal["view_people", "edit_people", "manage_units", "import_export", "view_audit", "view_lineage"]
+Right = Literal[
+    "view_people", "edit_people", "manage_units", "import_export", "view_audit", "view_lineage", "issue_directives"
+]
 RIGHTS: tuple[str, ...] = Right.__args__  # type: ignore[attr-defined]
 # What a post grants over its unit's subtree when the constitution does not say.
 DEFAULT_POST_RIGHTS: tuple[str, ...] = ("view_people", "edit_people", "manage_units")

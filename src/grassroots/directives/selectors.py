@@ -1,0 +1,234 @@
+"""Reads of directives: what a caller may see (a directive by its issuer, or by an assignment of a
+unit in their scope), a unit's assignments, and the roll-up of a directive over a path range,
+set-based: one grouped query for a unit's part, one for the table of every committee under it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit
+from grassroots.people.models import Person
+
+from .models import OPEN, Assignment, Directive, Report
+from .reportform import numeric_fields
+
+Status = Assignment.Status
+
+
+def directives_visible_to(user, organization: Organization) -> QuerySet[Directive]:
+    """The directives the user may read: those of units in their scope, and those addressed to a
+    unit in their scope (a unit sees what it was sent, not its sibling's assignments)."""
+    issued_here = restrict(Directive.objects.all(), user=user, organization=organization)
+    addressed = restrict(Assignment.objects.all(), user=user, organization=organization).filter(
+        directive_id=OuterRef("pk")
+    )
+    grants = grants_for(user, organization.pk)
+    base = Directive.objects.filter(organization=organization)
+    if grants.everything:
+        return base.select_related("unit")
+    return base.filter(Q(pk__in=issued_here.values("pk")) | Exists(addressed)).select_related("unit")
+
+
+def directive_for(user, organization: Organization, pk: int) -> Directive:
+    """One directive the user may read, else 404 (`NotVisible` when it exists out of scope)."""
+    found = (
+        directives_visible_to(user, organization)
+        .filter(pk=pk)
+        .select_related("unit__organization", "organization")
+        .first()
+    )
+    if found is None:
+        existing = Directive.objects.filter(organization=organization, pk=pk).select_related("unit").first()
+        if existing is not None:
+            raise NotVisible(
+                f"no directive {pk} in {organization.slug}",
+                organization=organization,
+                unit=existing.unit,
+                what=f"directive {pk}",
+            )
+        raise Http404(f"no directive {pk} in {organization.slug}")
+    return found
+
+
+def assignments_visible_to(user, organization: Organization) -> QuerySet[Assignment]:
+    """The assignments of units in the user's scope (a unit its own, a committee its subtree's)."""
+    return restrict(Assignment.objects.all(), user=user, organization=organization).select_related("unit", "directive")
+
+
+def assignment_for(user, organization: Organization, directive: Directive, unit: Unit) -> Assignment:
+    """The unit's assignment of the directive, if the user sees the unit; else 404."""
+    found = assignments_visible_to(user, organization).filter(directive=directive, unit=unit).first()
+    if found is None:
+        raise Http404(f"{unit.slug} has no assignment of directive {directive.pk}")
+    return found
+
+
+def open_assignments_of(unit: Unit) -> QuerySet[Assignment]:
+    """The unit's open assignments of issued directives, the first due first (for its next agenda)."""
+    return (
+        Assignment.objects.filter(unit=unit, status__in=OPEN, directive__status=Directive.Status.ISSUED)
+        .select_related("directive")
+        .order_by("directive__due", "pk")
+    )
+
+
+def reports_of(assignment: Assignment) -> QuerySet[Report]:
+    """Every revision of the assignment's report, the latest first."""
+    return assignment.reports.order_by("-revision")
+
+
+def target_units(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> QuerySet[Unit]:
+    """The units a directive goes to: every unit of `kind` in the issuer's subtree (the issuer
+    itself included when it is of that kind), or the chosen ones; dissolved units are left out."""
+    units = Unit.objects.in_subtree(issuer.path).filter(organization_id=issuer.organization_id)
+    units = units.exclude(state="dissolved")
+    if chosen is not None:
+        return units.filter(pk__in=[unit.pk for unit in chosen])
+    return units.filter(kind=kind)
+
+
+def officers_of(units: QuerySet) -> QuerySet[Person]:
+    """The people holding an officer post today in any of `units` (each once), who can be mailed."""
+    today = timezone.localdate()
+    posts = OfficerPost.objects.filter(unit__in=units, start__lte=today).exclude(end__lte=today)
+    return Person.objects.filter(pk__in=posts.values("person_id"), erased_at__isnull=True)
+
+
+def _aggregates(numbers: list[str]) -> tuple[str, str, list[str]]:
+    """The roll-up's columns over assignments `a`: the aggregates (the count, one per status, and
+    the sum and count of each number field of the latest reports), and the row each aggregates,
+    whose number fields are read out of the JSON once (not once per aggregate); with the
+    parameters the row takes."""
+    statuses = ", ".join(f"SUM(CASE WHEN a.status = '{status}' THEN 1 ELSE 0 END)" for status in Status.values)
+    aggregates, row, params = [f"COUNT(*), {statuses}"], ["a.status", "a.unit_path"], []
+    for index, name in enumerate(numbers):
+        if connection.vendor == "postgresql":
+            extract, key = "CAST((a.latest_values ->> %s) AS double precision)", name
+        else:
+            extract, key = "CAST(json_extract(a.latest_values, %s) AS REAL)", '$."' + name + '"'
+        row.append(f"{extract} AS v{index}")
+        aggregates.append(f"SUM(a.v{index}), COUNT(a.v{index})")
+        params.append(key)
+    return ", ".join(aggregates), ", ".join(row), params
+
+
+def _counts(row, numbers: list[str]) -> dict:
+    counts: dict = {"targets": row[0]}
+    for index, status in enumerate(Status.values):
+        counts[status] = row[1 + index]
+    base = 1 + len(Status.values)
+    for number in range(len(numbers)):
+        counts[f"sum_{number}"] = row[base + 2 * number]
+        counts[f"n_{number}"] = row[base + 2 * number + 1]
+    return counts
+
+
+def rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> dict:
+    """The directive's state over `unit`'s subtree (default: the issuer's, so all its targets),
+    in one grouped range-scan query: `{"directive", "unit", "targets", "done", "declined",
+    "pending", "acknowledged", "in_progress", "overdue", "completion", "fields": {name: {"sum",
+    "mean", "reported", "of"}}}`. `completion` is done over targets (a share, 0.75 for 75 %);
+    `overdue` counts the open assignments once the due time has passed; each number field of the
+    report form has the sum and mean of the latest reports and how many of the `of` targets
+    reported it. The ranges are over the units' paths as they were when it was issued."""
+    now = now or timezone.now()
+    root = unit or directive.unit
+    numbers = numeric_fields(directive.form)
+    columns, row_columns, params = _aggregates(numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM (SELECT {row_columns} FROM {Assignment._meta.db_table} a"
+            " WHERE a.directive_id = %s AND a.unit_path >= %s AND a.unit_path < %s) a",
+            [*params, directive.pk, root.path, root.path + PATH_END],
+        )
+        row = cursor.fetchone()
+    shaped = _shape(directive, _counts(row, numbers), numbers, now)
+    shaped["unit"] = root.slug
+    return shaped
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), 6)
+
+
+def _shape(directive: Directive, counts: dict, numbers: list[str], now: dt.datetime) -> dict:
+    targets = counts["targets"] or 0
+    open_count = sum(counts[status] or 0 for status in OPEN)
+    fields = {}
+    for index, name in enumerate(numbers):
+        total, reported = counts.get(f"sum_{index}"), counts.get(f"n_{index}") or 0
+        fields[name] = {
+            "sum": _number(total) if reported else 0,
+            "mean": _number(total / reported) if reported and total is not None else None,
+            "reported": reported,
+            "of": targets,
+        }
+    return {
+        "directive": directive.pk,
+        "unit": directive.unit.slug,
+        "targets": targets,
+        "done": counts[Status.DONE] or 0,
+        "declined": counts[Status.DECLINED] or 0,
+        "pending": counts[Status.PENDING] or 0,
+        "acknowledged": counts[Status.ACKNOWLEDGED] or 0,
+        "in_progress": counts[Status.IN_PROGRESS] or 0,
+        "overdue": open_count if now > directive.due else 0,
+        "completion": round((counts[Status.DONE] or 0) / targets, 4) if targets else 0.0,
+        "fields": fields,
+    }
+
+
+def committee_rollup(directive: Directive, *, unit: Unit | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """The roll-up for `unit` (default: the issuer) and every committee between it and the target
+    units, by path, each shaped as `rollup` gives it plus "name" and "path", in one statement.
+    A committee's path is a prefix of its units' (fixed-width segments), so each level of the
+    tree is one grouped range scan of the directive's assignments by that prefix (no join of
+    every committee to its range); the levels are as many as the constitution has kinds."""
+    now = now or timezone.now()
+    root = unit or directive.unit
+    numbers = numeric_fields(directive.form)
+    columns, row_columns, params = _aggregates(numbers)
+    levels = max(len(directive.organization.constitution.unit_kinds) - 1, 1)
+    scans: list[str] = []
+    scan_params: list[str | int] = []
+    for level in range(levels):
+        width = len(root.path) + PATH_SEGMENT * level
+        # Every assignment at or below a committee `width` long, grouped by that committee;
+        # a group with nothing strictly below is a target unit, not a committee (but the root).
+        scans.append(
+            f"SELECT SUBSTR(a.unit_path, 1, {width}) AS prefix, {columns}"
+            f" FROM (SELECT {row_columns} FROM {Assignment._meta.db_table} a WHERE a.directive_id = %s"
+            f" AND a.unit_path >= %s AND a.unit_path < %s AND LENGTH(a.unit_path) >= {width}) a"
+            f" GROUP BY SUBSTR(a.unit_path, 1, {width})"
+            f" HAVING MAX(LENGTH(a.unit_path)) > {width} OR SUBSTR(a.unit_path, 1, {width}) = %s"
+        )
+        scan_params += [*params, directive.pk, root.path, root.path + PATH_END, root.path]
+    sql = (
+        f"SELECT u.name, u.slug, u.path, t.* FROM ({' UNION ALL '.join(scans)}) t"
+        f" JOIN {Unit._meta.db_table} u ON u.path = t.prefix ORDER BY u.path"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scan_params)
+        fetched = cursor.fetchall()
+    table = []
+    for row in fetched:
+        shaped = _shape(directive, _counts(row[4:], numbers), numbers, now)
+        shaped.update({"unit": row[1], "name": row[0], "path": row[2]})
+        table.append(shaped)
+    return table
+
+
+def may_issue_somewhere(user, organization: Organization) -> bool:
+    """Whether the user may issue directives anywhere in the organization (to offer the form)."""
+    if is_operator(user):
+        return True
+    grants = grants_for(user, organization.pk)
+    return grants.everything or bool(grants.paths(Right.ISSUE_DIRECTIVES))
