@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "grassroots.imports",
     "grassroots.outbox",
     "grassroots.bulletin",
+    "grassroots.health",
 ]
 
 MIDDLEWARE = [

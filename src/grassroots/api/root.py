@@ -18,6 +18,7 @@ from grassroots.api.errors import add_error_handlers
 from grassroots.api.parser import JsonParser
 from grassroots.audit.api import router as audit_router
 from grassroots.bulletin.api import router as bulletin_router
+from grassroots.health.api import router as health_router
 from grassroots.imports.api import router as imports_router
 from grassroots.meetings.api import host_router
 from grassroots.meetings.api import router as meetings_router
@@ -54,4 +55,5 @@ api.add_router("/orgs", audit_router)
 api.add_router("/orgs", imports_router)
 api.add_router("/orgs", bulletin_router)
 api.add_router("/orgs", meetings_router)
+api.add_router("/orgs", health_router)
 api.add_router("/checkin", host_router)

@@ -33,6 +33,7 @@ from grassroots.cli import server  # noqa: E402
 from grassroots.conferences import cli as conferences_cli  # noqa: E402
 from grassroots.demo import cli as demo_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
+from grassroots.health import cli as health_cli  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
 from grassroots.meetings import cli as meetings_cli  # noqa: E402
 from grassroots.organizations import cli as organizations_cli  # noqa: E402
@@ -57,6 +58,7 @@ app.command()(organizations_cli.tree)
 app.command()(audit_cli.audit)
 app.command()(conferences_cli.apportion)
 app.command()(meetings_cli.standing)
+app.command()(health_cli.growth)
 app.add_typer(organizations_cli.org_app, name="org")
 app.add_typer(organizations_cli.unit_app, name="unit")
 app.add_typer(people_cli.person_app, name="person")
@@ -70,6 +72,7 @@ app.add_typer(imports_cli.export_app, name="export")
 app.add_typer(bulletin_cli.bulletin_app, name="bulletin")
 app.add_typer(outbox_cli.outbox_app, name="outbox")
 app.add_typer(meetings_cli.meeting_app, name="meeting")
+app.add_typer(health_cli.health_app, name="health")
 
 
 def main(argv: list[str] | None = None) -> int:

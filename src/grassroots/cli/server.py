@@ -17,6 +17,7 @@ import waitress
 from django.core.management import call_command
 
 from grassroots.cli.common import out
+from grassroots.health.jobs import queue_snapshot_job
 from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
 from grassroots.meetings.jobs import queue_series_job
@@ -117,4 +118,5 @@ def worker(
     if pruned:
         out.print(f"{pruned} import file(s) past the retention period removed")
     queue_series_job()  # meeting series' occurrences, created ahead, day after day
+    queue_snapshot_job()  # every unit's health, written each day
     call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)
