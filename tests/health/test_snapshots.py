@@ -305,3 +305,24 @@ def test_the_api_serves_rollup_trend_needs_support_and_growth_in_scope(district,
     assert api_get(secretary, "/orgs/riverside/units/north/health/rollup").status_code == 404
     assert api_get(secretary, "/orgs/riverside/units/oak-house/health/growth").status_code == 200
     assert elm.pk
+
+
+def test_a_snapshot_counts_good_standing_as_the_live_health_does(capsys):
+    """Under the tenants' federation's standing rule (3 meetings attended in 12 months), Elm
+    House's members present at all three meetings are in good standing, the others are not."""
+    from grassroots.constitution import load_constitution_text
+
+    org = organization(load_constitution_text("tenants_federation"), slug="standing")
+    north = builders.unit(org, "district", "North", builders.unit(org, "federation", "Federation"))
+    elm = builders.founded_basic_unit(org, "Elm House", north)
+    members = [m.person for m in elm.memberships.order_by("pk")] + builders.members(org, elm, 17)
+    for day, count in zip(MEETING_DAYS, (12, 10, 8), strict=True):
+        held_meeting(elm, day, members[:count])
+    write_snapshots(organization=org, on=ON, by=BY)
+    row = HealthSnapshot.objects.get(unit=elm, on=ON)
+    live = health_of(BY, elm, on=ON)
+    assert row.members == 20 and 8 <= row.in_good_standing < 20
+    assert (row.in_good_standing, row.present, row.expected) == (
+        live.in_good_standing,
+        *(sum(getattr(m, key) for m in live.results[1].meetings) for key in ("present", "members")),
+    )

@@ -15,21 +15,22 @@ from django.db import transaction
 
 from grassroots.access import authorize
 from grassroots.audit.actions import Actor, write_audit_record
+from grassroots.constitution.health import meetings_window
 from grassroots.errors import ActionRefused
 from grassroots.health.models import HealthSnapshot
-from grassroots.health.selectors import health_of_units
+from grassroots.health.selectors import health_of_units, standing_history
 from grassroots.health.selectors.snapshots import attendance_sums, today_of, units_measured
 from grassroots.organizations.models import PATH_END, Organization, Unit
 
 # Basic units evaluated together: bounded memory, and a few queries per this many units.
-BATCH = 2000
+BATCH = 5000
 # A backfill rebuilds at most this many days in one command.
 MAX_BACKFILL_DAYS = 800
 
 
-def _rows(organization: Organization, units: list[Unit], on: dt.date) -> list[HealthSnapshot]:
+def _rows(organization: Organization, units: list[Unit], on: dt.date, history) -> list[HealthSnapshot]:
     basic = set(organization.constitution.basic_kinds)
-    found = health_of_units(units, on=on)
+    found = health_of_units(units, on=on, history=history)
     rows = []
     for unit in units:
         health = found[unit.pk]
@@ -84,11 +85,16 @@ def write_snapshots(*, organization: Organization, on: dt.date, by: Actor, path:
         units = list(units_measured(organization, on=on, path=path))
         bodies = [unit for unit in units if unit.kind not in basic]
         basic_units = [unit for unit in units if unit.kind in basic]
+        kinds = organization.constitution.unit_kinds.values()
         # Bodies together (their subtrees are read as a few ranges), basic units by batches.
         batches = [bodies] + [basic_units[start : start + BATCH] for start in range(0, len(basic_units), BATCH)]
+        # Good standing looks at the same attendance for every batch: read once for the day.
+        window = max((meetings_window(kind.health_indicators()) for kind in kinds), default=0)
+        history = standing_history(organization, first=on - dt.timedelta(days=window), last=on)
         for batch in batches:
             if batch:
-                written += len(HealthSnapshot.objects.bulk_create(_rows(organization, batch, on), batch_size=1000))
+                rows = _rows(organization, batch, on, history)
+                written += len(HealthSnapshot.objects.bulk_create(rows, batch_size=1000))
         write_audit_record(
             by=by,
             action="health.snapshot",

@@ -61,9 +61,13 @@ def sees_people_of(user, unit: Unit) -> bool:
     return grants_for(user, unit.organization_id).allows(Right.VIEW_PEOPLE, unit.path)
 
 
-def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
+def health_of_units(
+    units: Sequence[Unit], *, on: dt.date, history: dict[int, list[dt.datetime]] | None = None
+) -> dict[int, Health]:
     """The health on day `on` of each unit (all of one organization), by unit id: at most eight
-    queries, whatever the number of units and members. No scope: callers restrict first."""
+    queries, whatever the number of units and members. No scope: callers restrict first.
+    `history`: the attendance good standing looks at (`standing_history`) when the caller read
+    it already for several batches of units (one query fewer)."""
     if not units:
         return {}
     organization = units[0].organization
@@ -78,7 +82,7 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
         if any(isinstance(indicator, AttendanceRateIndicator) for indicator in indicators[unit.pk]):
             days[unit.pk] |= {meeting.on for meeting in meetings.get(unit.pk, ())}
     members, names = _members_by_day(units, on=on, days=days, counted=frozenset(constitution.member_statuses.counted))
-    figures, standing = _attendance_figures(units, meetings, members, on=on, organization=organization)
+    figures, standing = _attendance_figures(units, meetings, members, on=on, organization=organization, history=history)
     wants_posts = any(isinstance(indicator, OfficersFilledIndicator | CoverageIndicator) for indicator in every)
     posts, holders = _posts(units, on=on, names=names) if wants_posts else ({}, {})
     codes = {
@@ -240,6 +244,7 @@ def _attendance_figures(
     *,
     on: dt.date,
     organization,
+    history: dict[int, list[dt.datetime]] | None = None,
 ) -> tuple[dict[int, tuple[MeetingFigure, ...]], dict[int, int]]:
     """For each meeting: its unit's members in good standing that day, and how many of them were
     present; and for each unit, its members in good standing on `on`. Two queries at most: who
@@ -254,29 +259,18 @@ def _attendance_figures(
         for meeting_id, person_id in rows:
             present[meeting_id].add(person_id)
     rule = organization.constitution.meetings.standing
-    attended: dict[int, list[dt.datetime]] = defaultdict(list)
     zone = ZoneInfo(organization.time_zone)
-    if rule is not None:
+    attended: dict[int, list[dt.datetime]] = {}
+    if rule is not None and history is not None:
+        attended = history
+    elif rule is not None:
         people = {person for unit in units for day_members in members[unit.pk].values() for person in day_members}
-        earliest = min([meeting.on for meeting in held] + [on])
-        since = day_bounds(standing_window(rule, earliest), zone)[1]
-        until = day_bounds(max([meeting.on for meeting in held] + [on]), zone)[1]
-        history = Attendance.objects.filter(
-            status=Attendance.Status.PRESENT,
-            meeting__status__in=TOOK_PLACE,
-            meeting__start__gte=since,
-            meeting__start__lt=until,
+        attended = standing_history(
+            organization,
+            first=min([meeting.on for meeting in held] + [on]),
+            last=max([meeting.on for meeting in held] + [on]),
+            people=people,
         )
-        # Past a few thousand people, the organization's range beats a list of numbers that long.
-        if len(people) <= COMPLETIONS_BY_ID:
-            history = history.filter(person_id__in=sorted(people))
-        else:
-            history = history.filter(meeting__unit__organization_id=organization.pk)
-        for person_id, start in history.values_list("person_id", "meeting__start"):
-            if person_id in people:
-                attended[person_id].append(start)
-        for starts in attended.values():
-            starts.sort()
 
     def in_good_standing(person_id: int, day: dt.date) -> bool:
         if rule is None:
@@ -307,6 +301,39 @@ def _attendance_figures(
         unit.pk: sum(1 for person in members[unit.pk].get(on, ()) if in_good_standing(person, on)) for unit in units
     }
     return figures, counts
+
+
+def standing_history(
+    organization, *, first: dt.date, last: dt.date, people: set[int] | None = None
+) -> dict[int, list[dt.datetime]]:
+    """When each person attended a meeting that took place, from the start of the standing
+    window of day `first` to the end of day `last` (sorted starts by person): what good standing
+    on any day from `first` to `last` looks at. One query: by the people's numbers for a few
+    thousand, else over the organization's meetings (`people` None: everyone)."""
+    rule = organization.constitution.meetings.standing
+    if rule is None:
+        return {}
+    zone = ZoneInfo(organization.time_zone)
+    since = day_bounds(standing_window(rule, first), zone)[1]
+    until = day_bounds(last, zone)[1]
+    history = Attendance.objects.filter(
+        status=Attendance.Status.PRESENT,
+        meeting__status__in=TOOK_PLACE,
+        meeting__start__gte=since,
+        meeting__start__lt=until,
+    )
+    # Past a few thousand people, the organization's range beats a list of numbers that long.
+    if people is not None and len(people) <= COMPLETIONS_BY_ID:
+        history = history.filter(person_id__in=sorted(people))
+    else:
+        history = history.filter(meeting__unit__organization_id=organization.pk)
+    attended: dict[int, list[dt.datetime]] = defaultdict(list)
+    for person_id, start in history.values_list("person_id", "meeting__start"):
+        if people is None or person_id in people:
+            attended[person_id].append(start)
+    for starts in attended.values():
+        starts.sort()
+    return attended
 
 
 def _posts(
