@@ -120,7 +120,7 @@ def test_the_rollup_of_the_issue_counts_units_by_tier_and_weights_attendance_by_
     # tier, consolidated, members, present, expected, failing
     figures = [
         (5, True, 20, 30, 60, []),
-        (4, True, 5, 15, 15, []),
+        (4, True, 5, 15, 15, ["retention"]),
         (4, True, 10, 0, 0, ["coverage"]),
         (2, False, 8, 4, 16, ["attendance_rate", "meetings_held"]),
         (1, False, 3, 1, 9, ["attendance_rate", "meetings_held", "officers_filled"]),
@@ -135,7 +135,7 @@ def test_the_rollup_of_the_issue_counts_units_by_tier_and_weights_attendance_by_
             basic=True,
             consolidated=consolidated,
             tier=tier,
-            score=tier / 5,
+            score=(tier - 1) / 4 if failing else 1.0,
             members=members,
             in_good_standing=members,
             present=present,
@@ -153,6 +153,7 @@ def test_the_rollup_of_the_issue_counts_units_by_tier_and_weights_attendance_by_
     assert [(row["unit"], row["tier"], row["failing"]) for row in data["weakest"]] == [
         ("cedar-house", 1, ["attendance_rate", "meetings_held", "officers_filled"]),
         ("birch-house", 2, ["attendance_rate", "meetings_held"]),
+        ("oak-house", 4, ["retention"]),
         ("ash-house", 4, ["coverage"]),
     ]
     assert "name" not in json.dumps(data["weakest"]).replace('"name": "', "")  # units only, no person

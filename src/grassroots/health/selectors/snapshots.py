@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max
+from django.db.models import Count, F, Max, Q, Sum
 from django.http import Http404
 
 from grassroots.access import restrict
@@ -149,37 +149,69 @@ def rollup_of(user, unit: Unit, *, on: dt.date) -> dict[str, object]:
     "members", "present", "expected", "attendance_rate" (sum present over sum of members in
     good standing expected, over every held meeting of the attendance window: member-weighted,
     never an average of the units' rates), "weakest": [{"unit", "name", "tier", "failing":
-    [indicator, ...]}]}` (the lowest tiers first, at most ten). Read from the day's snapshot
-    rows (one range scan) when there are any, else computed live from the records. Counts
+    [indicator, ...]}]}` (units that fail an indicator, the lowest tiers first, at most ten).
+    Read from the day's snapshot rows (a grouped range scan, and the ten weakest rows) when there
+    are any, else computed live from the records. Counts
     only: no person is named. 404 for a unit out of the caller's scope."""
     _visible(user, unit)
-    rows = _subtree(unit).filter(on=on, basic=True).order_by("path").values_list(*SNAPSHOT_FIELDS)
-    figures = _figures_from_snapshots(rows)
-    source = "snapshot"
-    if not figures:
+    tiers = {str(number): 0 for number in range(1, len(unit.organization.constitution.health_tiers) + 1)}
+    day = _subtree(unit).filter(on=on, basic=True)
+    # The counts and sums in the database: one grouped range scan, whatever the subtree's size.
+    groups = list(
+        day.order_by()
+        .values_list("tier")
+        .annotate(
+            units=Count("pk"),
+            consolidated=Count("pk", filter=Q(consolidated=True)),
+            members=Sum("members"),
+            present=Sum("present"),
+            expected=Sum("expected"),
+        )
+    )
+    if groups:
+        source = "snapshot"
+        # The weakest: a measured indicator failed (score below 1) or nothing measured.
+        weak = day.filter(Q(score__lt=1) | Q(score__isnull=True))
+        weak = weak.order_by(F("tier").asc(nulls_first=True), F("score").asc(nulls_first=True), "path")
+        weakest = _figures_from_snapshots(weak.values_list(*SNAPSHOT_FIELDS)[:WEAKEST])
+    else:
         source = "live"
         basic = list(units_measured(unit.organization, on=on, path=unit.path, basic_only=True))
         figures = _figures_live(basic, on)
-    tiers = {str(number): 0 for number in range(1, len(unit.organization.constitution.health_tiers) + 1)}
-    for figure in figures:
-        if figure.tier is not None:
-            tiers[str(figure.tier)] += 1
-    consolidated = sum(1 for figure in figures if figure.consolidated)
-    present, expected = sum(f.present for f in figures), sum(f.expected for f in figures)
-    weakest = sorted(
-        (figure for figure in figures if not figure.consolidated or figure.failing),
-        key=lambda figure: (figure.tier or 0, figure.score or 0, figure.path),
-    )[:WEAKEST]
+        by_tier: dict[int | None, list[UnitFigure]] = {}
+        for figure in figures:
+            by_tier.setdefault(figure.tier, []).append(figure)
+        groups = [
+            (
+                tier,
+                len(found),
+                sum(1 for f in found if f.consolidated),
+                sum(f.members for f in found),
+                sum(f.present for f in found),
+                sum(f.expected for f in found),
+            )
+            for tier, found in by_tier.items()
+        ]
+        weakest = sorted(
+            (figure for figure in figures if figure.score is None or figure.score < 1),
+            key=lambda figure: (figure.tier or 0, figure.score or 0, figure.path),
+        )[:WEAKEST]
+    for tier, count, *_sums in groups:
+        if tier is not None:
+            tiers[str(tier)] = count
+    units = sum(group[1] for group in groups)
+    consolidated = sum(group[2] for group in groups)
+    present, expected = sum(group[4] or 0 for group in groups), sum(group[5] or 0 for group in groups)
     return {
         "unit": unit.slug,
         "on": on.isoformat(),
         "source": source,
-        "units": len(figures),
+        "units": units,
         "tiers": tiers,
-        "untiered": sum(1 for figure in figures if figure.tier is None),
+        "untiered": sum(group[1] for group in groups if group[0] is None),
         "consolidated": consolidated,
-        "consolidated_share": round(consolidated / len(figures), 4) if figures else None,
-        "members": sum(figure.members for figure in figures),
+        "consolidated_share": round(consolidated / units, 4) if units else None,
+        "members": sum(group[3] or 0 for group in groups),
         "present": present,
         "expected": expected,
         "attendance_rate": _rate(present, expected),
