@@ -253,9 +253,12 @@ def _attendance_figures(
     held = [meeting for found in meetings.values() for meeting in found]
     present: dict[int, set[int]] = defaultdict(set)
     if held:
-        rows = Attendance.objects.filter(
-            meeting_id__in=[meeting.pk for meeting in held], status=Attendance.Status.PRESENT
-        ).values_list("meeting_id", "person_id")
+        # No ordering: the model's (by meeting and name) would join every row to its person.
+        rows = (
+            Attendance.objects.filter(meeting_id__in=[meeting.pk for meeting in held], status=Attendance.Status.PRESENT)
+            .order_by()
+            .values_list("meeting_id", "person_id")
+        )
         for meeting_id, person_id in rows:
             present[meeting_id].add(person_id)
     rule = organization.constitution.meetings.standing
@@ -328,7 +331,7 @@ def standing_history(
     else:
         history = history.filter(meeting__unit__organization_id=organization.pk)
     attended: dict[int, list[dt.datetime]] = defaultdict(list)
-    for person_id, start in history.values_list("person_id", "meeting__start"):
+    for person_id, start in history.order_by().values_list("person_id", "meeting__start"):
         if people is None or person_id in people:
             attended[person_id].append(start)
     for starts in attended.values():
