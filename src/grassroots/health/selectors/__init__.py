@@ -275,12 +275,17 @@ def _attendance_figures(
             people=people,
         )
 
+    bounds: dict[dt.date, tuple[dt.datetime, dt.datetime]] = {}  # a day's window, worked out once
+
     def in_good_standing(person_id: int, day: dt.date) -> bool:
         if rule is None:
             return True
-        starts = attended.get(person_id, [])
-        low = day_bounds(standing_window(rule, day), zone)[1]
-        high = day_bounds(day, zone)[1]
+        starts = attended.get(person_id)
+        if not starts or len(starts) < rule.attended_at_least:
+            return False
+        if day not in bounds:
+            bounds[day] = (day_bounds(standing_window(rule, day), zone)[1], day_bounds(day, zone)[1])
+        low, high = bounds[day]
         return bisect.bisect_left(starts, high) - bisect.bisect_left(starts, low) >= rule.attended_at_least
 
     figures: dict[int, tuple[MeetingFigure, ...]] = {}
