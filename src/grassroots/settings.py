@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "grassroots.outbox",
     "grassroots.bulletin",
     "grassroots.directives",
+    "grassroots.health",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ from grassroots.audit.api import router as audit_router
 from grassroots.bulletin.api import router as bulletin_router
 from grassroots.directives.api import router as directives_router
 from grassroots.education.api import router as education_router
+from grassroots.health.api import router as health_router
 from grassroots.imports.api import router as imports_router
 from grassroots.meetings.api import host_router
 from grassroots.meetings.api import router as meetings_router
@@ -58,4 +59,5 @@ api.add_router("/orgs", bulletin_router)
 api.add_router("/orgs", meetings_router)
 api.add_router("/orgs", education_router)
 api.add_router("/orgs", directives_router)
+api.add_router("/orgs", health_router)
 api.add_router("/checkin", host_router)

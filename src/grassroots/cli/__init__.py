@@ -35,6 +35,7 @@ from grassroots.demo import cli as demo_cli  # noqa: E402
 from grassroots.directives import cli as directives_cli  # noqa: E402
 from grassroots.education import cli as education_cli  # noqa: E402
 from grassroots.errors import ActionRefused  # noqa: E402
+from grassroots.health import cli as health_cli  # noqa: E402
 from grassroots.imports import cli as imports_cli  # noqa: E402
 from grassroots.meetings import cli as meetings_cli  # noqa: E402
 from grassroots.organizations import cli as organizations_cli  # noqa: E402
@@ -59,6 +60,7 @@ app.command()(organizations_cli.tree)
 app.command()(audit_cli.audit)
 app.command()(conferences_cli.apportion)
 app.command()(meetings_cli.standing)
+app.command()(health_cli.growth)
 app.add_typer(organizations_cli.org_app, name="org")
 app.add_typer(organizations_cli.unit_app, name="unit")
 app.add_typer(people_cli.person_app, name="person")
@@ -78,6 +80,7 @@ app.add_typer(outbox_cli.outbox_app, name="outbox")
 app.add_typer(meetings_cli.meeting_app, name="meeting")
 app.add_typer(directives_cli.directive_app, name="directive")
 app.add_typer(directives_cli.assignment_app, name="assignment")
+app.add_typer(health_cli.health_app, name="health")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from django.core.management import call_command
 
 from grassroots.cli.common import out
 from grassroots.directives.jobs import queue_reminder_job
+from grassroots.health.jobs import queue_snapshot_job
 from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
 from grassroots.meetings.jobs import queue_series_job
@@ -137,4 +138,5 @@ def worker(
         out.print(f"{pruned} import file(s) past the retention period removed")
     queue_series_job()  # meeting series' occurrences, created ahead, day after day
     queue_reminder_job()  # directives' reminders, hour after hour
+    queue_snapshot_job()  # every unit's health, written each day
     call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)

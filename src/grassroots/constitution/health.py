@@ -148,6 +148,8 @@ class Health:
     score: float | None
     tier: int | None
     tier_label: str
+    members: int = 0
+    in_good_standing: int = 0
 
     @property
     def consolidated(self) -> bool:
@@ -290,11 +292,19 @@ def tier_of(score: float, tiers: list[Tier]) -> int:
     return reached[-1]
 
 
-def evaluate_health(indicators: list[Indicator], facts: HealthFacts, *, unit: str, tiers: list[Tier]) -> Health:
+def evaluate_health(
+    indicators: list[Indicator],
+    facts: HealthFacts,
+    *,
+    unit: str,
+    tiers: list[Tier],
+    in_good_standing: int | None = None,
+) -> Health:
     """Every indicator of the unit's kind on `facts.on`, the unit's consolidation and its tier.
 
     The score is the weight of the indicators passed over the weight of those measured; with no
-    indicator measured (or none declared) there is no score and no tier."""
+    indicator measured (or none declared) there is no score and no tier. `in_good_standing`: how
+    many of the members on the day are in good standing (all of them when not given)."""
     results = [evaluate_indicator(indicator, facts) for indicator in indicators]
     measured = [result for result in results if result.passed is not None]
     total = sum(result.weight for result in measured)
@@ -307,6 +317,8 @@ def evaluate_health(indicators: list[Indicator], facts: HealthFacts, *, unit: st
         score=score,
         tier=tier,
         tier_label=tiers[tier - 1].label if tier is not None else "",
+        members=len(facts.members.get(facts.on, ())),
+        in_good_standing=len(facts.members.get(facts.on, ())) if in_good_standing is None else in_good_standing,
     )
 
 

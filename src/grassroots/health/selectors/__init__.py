@@ -37,10 +37,10 @@ from grassroots.constitution.schema import (
     EducationShareIndicator,
     OfficersFilledIndicator,
 )
-from grassroots.education.selectors import holders_on
+from grassroots.education.selectors import COMPLETIONS_BY_ID, holders_on
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.meetings.times import day_bounds
-from grassroots.organizations.models import PATH_END, OfficerPost, Unit
+from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost, Unit
 from grassroots.people.models import Membership, Person, StatusChange
 
 # Meetings whose attendance counts: they took place.
@@ -62,9 +62,13 @@ def sees_people_of(user, unit: Unit) -> bool:
     return grants_for(user, unit.organization_id).allows(Right.VIEW_PEOPLE, unit.path)
 
 
-def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
+def health_of_units(
+    units: Sequence[Unit], *, on: dt.date, history: dict[int, list[dt.datetime]] | None = None
+) -> dict[int, Health]:
     """The health on day `on` of each unit (all of one organization), by unit id: at most eight
-    queries, whatever the number of units and members. No scope: callers restrict first."""
+    queries, whatever the number of units and members. No scope: callers restrict first.
+    `history`: the attendance good standing looks at (`standing_history`) when the caller read
+    it already for several batches of units (one query fewer)."""
     if not units:
         return {}
     organization = units[0].organization
@@ -79,7 +83,7 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
         if any(isinstance(indicator, AttendanceRateIndicator) for indicator in indicators[unit.pk]):
             days[unit.pk] |= {meeting.on for meeting in meetings.get(unit.pk, ())}
     members, names = _members_by_day(units, on=on, days=days, counted=frozenset(constitution.member_statuses.counted))
-    figures = _attendance_figures(units, meetings, members, organization=organization) if window else {}
+    figures, standing = _attendance_figures(units, meetings, members, on=on, organization=organization, history=history)
     wants_posts = any(isinstance(indicator, OfficersFilledIndicator | CoverageIndicator) for indicator in every)
     posts, holders = _posts(units, on=on, names=names) if wants_posts else ({}, {})
     codes = {
@@ -105,6 +109,7 @@ def health_of_units(units: Sequence[Unit], *, on: dt.date) -> dict[int, Health]:
             ),
             unit=unit.slug,
             tiers=tiers,
+            in_good_standing=standing.get(unit.pk, 0),
         )
         for unit in units
     }
@@ -138,24 +143,42 @@ def _meetings(units: Sequence[Unit], *, on: dt.date, window: int) -> dict[int, l
     return found
 
 
+def _ranges(units: Sequence[Unit], basic: set[str]) -> list[str]:
+    """The paths of the bodies among the units whose subtree no other of them contains: their
+    ranges cover every body's subtree, with no range inside another (one range for a batch that
+    holds the top body, however many bodies it holds)."""
+    paths = sorted(unit.path for unit in units if unit.kind not in basic)
+    kept: list[str] = []
+    for path in paths:
+        if not kept or not path.startswith(kept[-1]):
+            kept.append(path)
+    return kept
+
+
 def _scope(units: Sequence[Unit], basic: set[str], prefix: str = "") -> Q:
     """Memberships (or posts) counted for the units: a basic unit's own, a body's whole subtree.
     `prefix` reaches them from a related row (`membership__`)."""
     own = [unit.pk for unit in units if unit.kind in basic]
     condition = Q(**{f"{prefix}unit_id__in": own}) if own else Q(**{f"{prefix}pk__in": []})
-    for unit in units:
-        if unit.kind not in basic:
-            condition |= Q(**{f"{prefix}unit__path__gte": unit.path, f"{prefix}unit__path__lt": unit.path + PATH_END})
+    for path in _ranges(units, basic):
+        condition |= Q(**{f"{prefix}unit__path__gte": path, f"{prefix}unit__path__lt": path + PATH_END})
     return condition
 
 
+def _ancestors(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it (a path is one segment per level)."""
+    return [path[:end] for end in range(PATH_SEGMENT, len(path) + 1, PATH_SEGMENT)]
+
+
 def _owners(units: Sequence[Unit], basic: set[str]):
-    """A function from a record's (unit id, unit path) to the ids of the units it counts for."""
-    bodies = [(unit.path, unit.pk) for unit in units if unit.kind not in basic]
+    """A function from a record's (unit id, unit path) to the ids of the units it counts for:
+    the record's own basic unit, and each body above it among the units (looked up by the
+    path's prefixes, whatever the number of units)."""
+    bodies = {unit.path: unit.pk for unit in units if unit.kind not in basic}
     own = {unit.pk for unit in units if unit.kind in basic}
 
     def owners(unit_id: int, path: str) -> list[int]:
-        found = [pk for prefix, pk in bodies if path.startswith(prefix)]
+        found = [bodies[prefix] for prefix in _ancestors(path) if prefix in bodies] if bodies else []
         if unit_id in own:
             found.append(unit_id)
         return found
@@ -220,45 +243,50 @@ def _attendance_figures(
     meetings: dict[int, list[_Held]],
     members: dict[int, dict[dt.date, set[int]]],
     *,
+    on: dt.date,
     organization,
-) -> dict[int, tuple[MeetingFigure, ...]]:
+    history: dict[int, list[dt.datetime]] | None = None,
+) -> tuple[dict[int, tuple[MeetingFigure, ...]], dict[int, int]]:
     """For each meeting: its unit's members in good standing that day, and how many of them were
-    present. Two queries: who was present at the meetings, and (with a standing rule) when each
-    member attended meetings in the months before."""
+    present; and for each unit, its members in good standing on `on`. Two queries at most: who
+    was present at the meetings, and (with a standing rule) when each member attended meetings
+    in the months before."""
     held = [meeting for found in meetings.values() for meeting in found]
     present: dict[int, set[int]] = defaultdict(set)
     if held:
-        rows = Attendance.objects.filter(
-            meeting_id__in=[meeting.pk for meeting in held], status=Attendance.Status.PRESENT
-        ).values_list("meeting_id", "person_id")
+        # No ordering: the model's (by meeting and name) would join every row to its person.
+        rows = (
+            Attendance.objects.filter(meeting_id__in=[meeting.pk for meeting in held], status=Attendance.Status.PRESENT)
+            .order_by()
+            .values_list("meeting_id", "person_id")
+        )
         for meeting_id, person_id in rows:
             present[meeting_id].add(person_id)
     rule = organization.constitution.meetings.standing
-    attended: dict[int, list[dt.datetime]] = defaultdict(list)
     zone = ZoneInfo(organization.time_zone)
-    if rule is not None and held:
+    attended: dict[int, list[dt.datetime]] = {}
+    if rule is not None and history is not None:
+        attended = history
+    elif rule is not None:
         people = {person for unit in units for day_members in members[unit.pk].values() for person in day_members}
-        earliest = min(meeting.on for meeting in held)
-        since = day_bounds(standing_window(rule, earliest), zone)[1]
-        until = day_bounds(max(meeting.on for meeting in held), zone)[1]
-        history = Attendance.objects.filter(
-            person_id__in=sorted(people),
-            status=Attendance.Status.PRESENT,
-            meeting__status__in=TOOK_PLACE,
-            meeting__start__gte=since,
-            meeting__start__lt=until,
-        ).values_list("person_id", "meeting__start")
-        for person_id, start in history:
-            attended[person_id].append(start)
-        for starts in attended.values():
-            starts.sort()
+        attended = standing_history(
+            organization,
+            first=min([meeting.on for meeting in held] + [on]),
+            last=max([meeting.on for meeting in held] + [on]),
+            people=people,
+        )
+
+    bounds: dict[dt.date, tuple[dt.datetime, dt.datetime]] = {}  # a day's window, worked out once
 
     def in_good_standing(person_id: int, day: dt.date) -> bool:
         if rule is None:
             return True
-        starts = attended.get(person_id, [])
-        low = day_bounds(standing_window(rule, day), zone)[1]
-        high = day_bounds(day, zone)[1]
+        starts = attended.get(person_id)
+        if not starts or len(starts) < rule.attended_at_least:
+            return False
+        if day not in bounds:
+            bounds[day] = (day_bounds(standing_window(rule, day), zone)[1], day_bounds(day, zone)[1])
+        low, high = bounds[day]
         return bisect.bisect_left(starts, high) - bisect.bisect_left(starts, low) >= rule.attended_at_least
 
     figures: dict[int, tuple[MeetingFigure, ...]] = {}
@@ -278,7 +306,43 @@ def _attendance_figures(
                 )
             )
         figures[unit_id] = tuple(rows_of_unit)
-    return figures
+    counts = {
+        unit.pk: sum(1 for person in members[unit.pk].get(on, ()) if in_good_standing(person, on)) for unit in units
+    }
+    return figures, counts
+
+
+def standing_history(
+    organization, *, first: dt.date, last: dt.date, people: set[int] | None = None
+) -> dict[int, list[dt.datetime]]:
+    """When each person attended a meeting that took place, from the start of the standing
+    window of day `first` to the end of day `last` (sorted starts by person): what good standing
+    on any day from `first` to `last` looks at. One query: by the people's numbers for a few
+    thousand, else over the organization's meetings (`people` None: everyone)."""
+    rule = organization.constitution.meetings.standing
+    if rule is None:
+        return {}
+    zone = ZoneInfo(organization.time_zone)
+    since = day_bounds(standing_window(rule, first), zone)[1]
+    until = day_bounds(last, zone)[1]
+    history = Attendance.objects.filter(
+        status=Attendance.Status.PRESENT,
+        meeting__status__in=TOOK_PLACE,
+        meeting__start__gte=since,
+        meeting__start__lt=until,
+    )
+    # Past a few thousand people, the organization's range beats a list of numbers that long.
+    if people is not None and len(people) <= COMPLETIONS_BY_ID:
+        history = history.filter(person_id__in=sorted(people))
+    else:
+        history = history.filter(meeting__unit__organization_id=organization.pk)
+    attended: dict[int, list[dt.datetime]] = defaultdict(list)
+    for person_id, start in history.order_by().values_list("person_id", "meeting__start"):
+        if people is None or person_id in people:
+            attended[person_id].append(start)
+    for starts in attended.values():
+        starts.sort()
+    return attended
 
 
 def _posts(
@@ -286,22 +350,20 @@ def _posts(
 ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, set[int]]]]:
     """The posts held on `on`: each unit's own (post to holder), and for each unit every post held
     in its subtree (post to holders). One query; holders' names are added to `names`."""
-    condition = Q()
-    for unit in units:
-        condition |= Q(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-    held = OfficerPost.objects.filter(condition, start__lte=on).filter(Q(end__isnull=True) | Q(end__gt=on))
+    basic = set(units[0].organization.constitution.basic_kinds)
+    held = OfficerPost.objects.filter(_scope(units, basic), start__lte=on).filter(Q(end__isnull=True) | Q(end__gt=on))
     own: dict[int, dict[str, int]] = defaultdict(dict)
     subtree: dict[int, dict[str, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
     ids = {unit.pk for unit in units}
-    paths = [(unit.path, unit.pk) for unit in units]
+    paths = {unit.path: unit.pk for unit in units}
     rows = held.values_list("unit_id", "unit__path", "post", "person_id", "person__name").order_by("start", "pk")
     for unit_id, path, post, person_id, name in rows:
         names.setdefault(person_id, name)
         if unit_id in ids:
             own[unit_id][post] = person_id
-        for prefix, pk in paths:
-            if path.startswith(prefix):
-                subtree[pk][post].add(person_id)
+        for prefix in _ancestors(path):
+            if prefix in paths:
+                subtree[paths[prefix]][post].add(person_id)
     return own, subtree
 
 

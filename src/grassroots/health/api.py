@@ -1,0 +1,106 @@
+"""REST endpoints of unit health beyond the day's figure (`/health`, in organizations): the
+roll-up of a committee's basic units, a unit's trend from the daily snapshots, the units that
+fell a tier, and the growth of a subtree by month. Each resolves the unit with the caller
+(out of scope: 404, as if absent) and returns counts only, never an individual's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import ValidationError
+
+from grassroots.api.schemas import QUERY_ERRORS, IsoDate
+from grassroots.health.selectors.growth import growth_of
+from grassroots.health.selectors.snapshots import needs_support, rollup_of, today_of, trend_of
+from grassroots.organizations.selectors import organization_for, unit_for
+
+from .schemas import GrowthOut, NeedsSupportOut, RollupOut, TrendOut
+
+router = Router(tags=["health"])
+
+
+class Caller(HttpRequest):
+    """A request as the API's authentication leaves it: `auth` is the user of the session or token."""
+
+    auth: Any
+
+
+def _unit(request: Caller, org_slug: str, unit_slug: str):
+    return unit_for(request.auth, organization_for(request.auth, org_slug), unit_slug)
+
+
+def _refuse(field: str, message: str):
+    return ValidationError([{"loc": ["query", field], "msg": message, "type": "value_error"}])
+
+
+@router.get(
+    "/{org_slug}/units/{unit_slug}/health/rollup", response={200: RollupOut, **QUERY_ERRORS}, summary="Health roll-up"
+)
+def get_health_rollup(request: Caller, org_slug: str, unit_slug: str, on: IsoDate | None = None):
+    """The committee's basic units on `on` (default today): units per tier, the share
+    consolidated, the member-weighted attendance rate and the weakest units with the indicators
+    they fail; from the day's snapshot, or computed live when there is none."""
+    unit = _unit(request, org_slug, unit_slug)
+    return rollup_of(request.auth, unit, on=on or today_of(unit.organization))
+
+
+@router.get(
+    "/{org_slug}/units/{unit_slug}/health/trend", response={200: TrendOut, **QUERY_ERRORS}, summary="Health trend"
+)
+def get_health_trend(
+    request: Caller,
+    org_slug: str,
+    unit_slug: str,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
+):
+    """The unit's tier, consolidation, members and attendance day by day from its snapshots
+    (`since` default 90 days before `until`, `until` default today; today computed live)."""
+    unit = _unit(request, org_slug, unit_slug)
+    last = until or today_of(unit.organization)
+    first = since or last - dt.timedelta(days=90)
+    if first > last:
+        raise _refuse("since", f"{first.isoformat()} is after until {last.isoformat()}")
+    if (last - first).days > 800:
+        raise _refuse("since", "at most 800 days at once")
+    return {
+        "unit": unit.slug,
+        "since": first,
+        "until": last,
+        "days": trend_of(request.auth, unit, since=first, until=last),
+    }
+
+
+@router.get(
+    "/{org_slug}/units/{unit_slug}/health/needs-support",
+    response={200: NeedsSupportOut, **QUERY_ERRORS},
+    summary="Units that need support",
+)
+def get_needs_support(request: Caller, org_slug: str, unit_slug: str):
+    """The units below that fell a tier between the last two snapshot days of the subtree."""
+    return needs_support(request.auth, _unit(request, org_slug, unit_slug))
+
+
+@router.get("/{org_slug}/units/{unit_slug}/health/growth", response={200: GrowthOut, **QUERY_ERRORS}, summary="Growth")
+def get_growth(
+    request: Caller,
+    org_slug: str,
+    unit_slug: str,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
+):
+    """Members of the subtree month by month (`since` default 12 months back, `until` default
+    this month): joined, transferred in and out, ended, status changes, members by status at each
+    month's close, net growth, retention and churn by reason."""
+    unit = _unit(request, org_slug, unit_slug)
+    last = until or today_of(unit.organization)
+    first = (since or (last.replace(day=1) - dt.timedelta(days=335))).replace(day=1)
+    if first > last:
+        raise _refuse("since", f"{first.isoformat()} is after until {last.isoformat()}")
+    try:
+        return growth_of(request.auth, unit, since=first, until=last)
+    except ValueError as error:
+        raise _refuse("since", str(error)) from None
