@@ -39,7 +39,34 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "membership.end": "Membership ended",
         },
     ),
-    "course": ("Member education", {"course.add": "Course added", "course.complete": "Course completion recorded"}),
+    "course": (
+        "Member education",
+        {
+            "course.add": "Course added",
+            "course.complete": "Course completion recorded",
+            "course.declare": "Course completion declared",
+            "course.review": "Declared completion reviewed",
+        },
+    ),
+    "programme": ("Education programmes", {"programme.add": "Programme added"}),
+    "completions": (
+        "Course completion files",
+        {"completions.import": "Course completions imported", "completions.export": "Course completions exported"},
+    ),
+    "health": ("Unit health", {"health.snapshot": "Health snapshots written"}),
+    "directives": (
+        "Directives",
+        {
+            "directives.draft": "Directive drafted",
+            "directives.issue": "Directive issued",
+            "directives.reissue": "Directive issued again",
+            "directives.close": "Directive closed",
+            "directives.pass_on": "Directive passed on",
+            "directives.assignment_status": "Assignment status changed",
+            "directives.adapt": "Assignment adapted locally",
+            "directives.report": "Report filed",
+        },
+    ),
     "consent": ("Consent", {"consent.give": "Consent given", "consent.withdraw": "Consent withdrawn"}),
     "people": (
         "Member files",
@@ -93,6 +120,7 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "meeting.series.edit": "Series of meetings changed",
             "meeting.series.extend": "Meetings of a series created ahead",
             "meeting.host_link": "Host check-in link issued or revoked",
+            "meeting.course": "Meeting made a course session",
             "meeting.feed.create": "Calendar feed address created",
             "meeting.feed.revoke": "Calendar feed address revoked",
         },
