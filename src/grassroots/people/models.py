@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Lookup, Q
+from django.db.models import Exists, Lookup, OuterRef, Q
 
 from .normalize import SEARCH_KEY_LENGTH
 
@@ -107,6 +107,21 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def on(self, day) -> MembershipQuerySet:
         """Memberships that were running on `day` (started on or before it, not yet ended)."""
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gt=day))
+
+    def latest_per_person(self) -> MembershipQuerySet:
+        """The membership that gives each person their status: the current one, or, for a person
+        with none, the one that ended last (latest end, then latest start, then highest id).
+
+        One per person who ever had a membership. An ended membership is kept when no membership
+        of its person is current or ended after it: an anti-join on the person's index, a few
+        rows per person, never a scan of their history."""
+        after = Membership.objects.filter(person_id=OuterRef("person_id")).filter(
+            Q(end__isnull=True)
+            | Q(end__gt=OuterRef("end"))
+            | Q(end=OuterRef("end"), start__gt=OuterRef("start"))
+            | Q(end=OuterRef("end"), start=OuterRef("start"), pk__gt=OuterRef("pk"))
+        )
+        return self.filter(Q(end__isnull=True) | ~Exists(after))
 
 
 class Membership(models.Model):
