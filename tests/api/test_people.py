@@ -42,6 +42,7 @@ def test_add_person_then_read_them(api, org):
         "address": "1 Elm Street",
         "recruiter": recruiter.pk,
         "membership": None,
+        "status": None,  # never had a membership
     }
     assert api.get(f"/orgs/{org.slug}/people/{person.pk}").json() == created
 
