@@ -110,18 +110,24 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
     def latest_per_person(self) -> MembershipQuerySet:
         """The membership that gives each person their status: the current one, or, for a person
-        with none, the one that ended last (latest end, then latest start, then highest id).
+        with none, the one that ended last (`ended_last`). One per person who ever had a membership."""
+        return self.filter(Q(end__isnull=True) | ~Exists(_later_ones()))
 
-        One per person who ever had a membership. An ended membership is kept when no membership
-        of its person is current or ended after it: an anti-join on the person's index, a few
+    def ended_last(self) -> MembershipQuerySet:
+        """Ended memberships after which their person has no other: none current, none ended later
+        (latest end, then latest start, then highest id). An anti-join on the person's index, a few
         rows per person, never a scan of their history."""
-        after = Membership.objects.filter(person_id=OuterRef("person_id")).filter(
-            Q(end__isnull=True)
-            | Q(end__gt=OuterRef("end"))
-            | Q(end=OuterRef("end"), start__gt=OuterRef("start"))
-            | Q(end=OuterRef("end"), start=OuterRef("start"), pk__gt=OuterRef("pk"))
-        )
-        return self.filter(Q(end__isnull=True) | ~Exists(after))
+        return self.filter(end__isnull=False).filter(~Exists(_later_ones()))
+
+
+def _later_ones() -> MembershipQuerySet:
+    """The memberships of the outer membership's person that are current or ended after it."""
+    return Membership.objects.filter(person_id=OuterRef("person_id")).filter(
+        Q(end__isnull=True)
+        | Q(end__gt=OuterRef("end"))
+        | Q(end=OuterRef("end"), start__gt=OuterRef("start"))
+        | Q(end=OuterRef("end"), start=OuterRef("start"), pk__gt=OuterRef("pk"))
+    )
 
 
 class Membership(models.Model):
