@@ -42,6 +42,7 @@ def test_add_person_then_read_them(api, org):
         "address": "1 Elm Street",
         "recruiter": recruiter.pk,
         "membership": None,
+        "status": None,  # never had a membership
     }
     assert api.get(f"/orgs/{org.slug}/people/{person.pk}").json() == created
 
@@ -195,6 +196,19 @@ def test_people_list_filters_by_accent_free_text_unit_subtree_and_status(api, or
     found = api.get(f"/orgs/{org.slug}/people", q="jose", status="candidate").json()
     assert sorted(row["name"] for row in found["items"]) == ["Josefa Ruiz", "José Álvarez"]
     assert api.get(f"/orgs/{org.slug}/people", unit="atlantis").status_code == 404
+
+
+def test_people_list_filters_by_the_status_a_last_membership_ended_with(api, org, tree):
+    former = builders.former_members(org, tree)
+    resigned = api.get(f"/orgs/{org.slug}/people", status="resigned").json()
+    assert [(row["id"], row["status"], row["membership"]) for row in resigned["items"]] == [
+        (former["rosa"].pk, "resigned", None)
+    ]
+    lapsed = api.get(f"/orgs/{org.slug}/people", status="lapsed", unit="south").json()
+    assert [(row["name"], row["status"]) for row in lapsed["items"]] == [("Kofi Former", "lapsed")]
+    assert api.get(f"/orgs/{org.slug}/people", status="lapsed", unit="north").json()["items"] == []
+    ada = api.get(f"/orgs/{org.slug}/people", status="candidate", q="ada").json()["items"]
+    assert [(row["status"], row["membership"]["unit"]) for row in ada] == [("candidate", "elm-house")]
 
 
 def test_edit_corrects_fields_and_leaves_the_others(api, org, member):

@@ -135,3 +135,22 @@ def test_the_constitution_is_parsed_once_per_organization_and_version(org):
         models.Organization.objects.filter(pk=org.pk).update(constitution_yaml=changed)
         assert models.Organization.objects.get(pk=org.pk).constitution.name == "Renters' federation"
         assert parse.call_count == 2
+
+
+def test_people_by_a_status_their_last_membership_ended_with_in_fixed_queries(api, org, tree):
+    """The status filter over ended memberships reads them in the list's one query, with the page's
+    memberships in one more: the same count for one former member as for many."""
+
+    def measure() -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(f"/orgs/{org.slug}/people", status="resigned", limit=100).json()
+        return len(queries), [row["status"] for row in body["items"]]
+
+    builders.former_members(org, tree)
+    before, statuses = measure()
+    assert statuses == ["resigned"]
+    for _ in range(MORE):
+        builders.former_members(org, tree)
+    after, statuses = measure()
+    assert statuses == ["resigned"] * (MORE + 1)
+    assert after == before <= MAX_QUERIES

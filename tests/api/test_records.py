@@ -71,6 +71,7 @@ def test_erase_by_an_administrator_and_never_twice(api, story):
         "address": "",
         "recruiter": None,
         "membership": {"unit": "ash-tower", "status": "member", "start": "2024-01-01"},
+        "status": "member",
     }
     again = api.post(path)
     assert (again.status_code, again.json()["detail"]) == (409, f"person {story.rosa.pk} is already erased")

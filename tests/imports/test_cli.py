@@ -122,3 +122,26 @@ def test_on_conflict_report_then_create(riverside, capsys, tmp_path):
     assert Person.objects.filter(organization=org, email="home@example.org").count() == 2
     code, _out, err = run(capsys, "import", "members", str(path), "--org", "riverside", "--on-conflict", "merge")
     assert (code, "--on-conflict: 'merge' is not one of report, create" in err) == (1, True)
+
+
+def test_import_names_the_columns_it_leaves_out(riverside, capsys, tmp_path):
+    """A column with no header but values, and a named column that is no field, are reported with
+    their letter and how many values they hold; an empty column with no header is not."""
+    path = tmp_path / "members.csv"
+    path.write_text(
+        "Name,,Unit,Shoe size,\nAl Pha,something,elm-house,42,\nBo Ba,,elm-house,39,\nCy Dee,,elm-house,,\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "import", "members", str(path), "--org", "riverside", "--dry-run")
+    assert code == 0, err
+    assert "  ignored: column B (no header, 1 value)\n  ignored: column D 'Shoe size' (not a field, 2 values)\n" in out
+    assert "column E" not in out
+    code, out, err = run(capsys, "import", "members", str(path), "--org", "riverside", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["created"] == 3
+    assert result["read"]["ignored"] == [
+        {"column": "B", "header": "", "reason": "no header", "values": 1},
+        {"column": "D", "header": "Shoe size", "reason": "not a field", "values": 2},
+    ]
+    assert Person.objects.get(name="Al Pha").address == ""  # "something" went nowhere, as reported

@@ -436,3 +436,19 @@ def test_api_import_of_a_workbook_rejects_error_and_uncomputed_formula_cells_nam
             "name", flat=True
         )
     ) == ["Anna Lee"]
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_api_say_which_columns_were_left_out(tree, org, admin_client, client, token):
+    content = b"Name,,Unit\nAl Pha,something,elm-house\nBo Ba,,elm-house\n"
+    response = client.post(
+        f"/api/orgs/{org.slug}/imports",
+        {"file": SimpleUploadedFile("members.csv", content, content_type="text/csv")},
+        headers=token,
+    )
+    assert response.status_code == 202, response.content
+    run_jobs()
+    status = client.get(f"/api/orgs/{org.slug}/imports/{response.json()['id']}", headers=token).json()
+    assert status["read"]["ignored"] == [{"column": "B", "header": "", "reason": "no header", "values": 1}]
+    page = admin_client.get(reverse("import_run", args=[org.slug, response.json()["id"]])).content.decode()
+    assert '<th scope="row">Ignored</th><td>column B (no header, 1 value)</td>' in page

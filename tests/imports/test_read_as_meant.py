@@ -337,3 +337,48 @@ def test_a_csv_row_with_values_beyond_the_header_is_reported_not_shifted(tree, o
     assert (problem.line, problem.column, problem.value) == (2, "column 5", " Leeds")
     assert problem.reason.startswith("the row has values in 6 columns, the header names 4")
     assert Person.objects.get(organization=org, email="joe@example.org").address == "2 High St, Leeds"
+
+
+# -- columns left out: named in the result -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_column_a_mapping_ignores_and_workbook_columns_are_reported_with_their_values(tree, org, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Unit", "Notes", None, None, "Badge"])
+    book.active.append(["Ada", "elm-house", "likes tea", None, None, "B-1"])
+    book.active.append(["Bo", "elm-house", None, dt.date(2024, 1, 5), None, "B-2"])
+    path = tmp_path / "members.xlsx"
+    book.save(path)
+    result = import_members(organization=org, path=path, by=BY, today=TODAY, mapping={"Notes": "ignore"})
+    assert (result.created, result.rejected) == (2, 0), result.rejections
+    assert result.as_json()["read"]["ignored"] == [
+        {"column": "C", "header": "Notes", "reason": "ignored by the mapping", "values": 1},
+        {"column": "D", "header": "", "reason": "no header", "values": 1},
+        {"column": "F", "header": "Badge", "reason": "not a field", "values": 2},
+    ]
+    assert ImportRun.objects.get(pk=result.run_id).read["ignored"][1]["column"] == "D"
+
+
+@pytest.mark.django_db
+def test_a_file_whose_columns_are_all_imported_reports_none_ignored(tree, org, tmp_path):
+    path = write(tmp_path, "name,unit\nAda,elm-house\n")
+    result = import_members(organization=org, path=path, by=BY, today=TODAY)
+    assert result.created == 1
+    assert "ignored" not in result.as_json()["read"]
+
+
+def test_column_letters_run_as_a_spreadsheet_names_them():
+    from grassroots.imports.columns import column_letter
+
+    assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "B",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]

@@ -61,6 +61,61 @@ def test_list_prints_every_field_and_filters(capsys, org, tree, rosa):
     assert (code, err.strip()) == (1, "error: --status: 'chief' is not a status of this constitution")
 
 
+def test_list_by_status_finds_people_by_the_status_their_last_membership_ended_with(capsys, org, tree):
+    """`member end P --status resigned` makes P "resigned" for the list: its unit is the one P
+    left and `since` the day P left; someone who resigned once and joined again is not."""
+    former = builders.former_members(org, tree)
+    code, out, err = run(
+        capsys,
+        "member",
+        "end",
+        str(builders.person(org, "Lena Leaver", unit=tree["oak"], status="member", on=builders.START).pk),
+        "--status",
+        "resigned",
+        "--on",
+        "2024-05-02",
+        "--org",
+        org.slug,
+    )
+    assert code == 0, err
+    lena = Person.objects.get(name="Lena Leaver")
+    code, out, err = run(capsys, "person", "list", org.slug, "--status", "resigned")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "id\tname\temail\tphone\taddress\tunit\tstatus\tsince",
+        f"{lena.pk}\tLena Leaver\t\t\t\toak-court\tresigned\t2024-05-02",
+        f"{former['rosa'].pk}\tRosa Former\t\t\t\telm-house\tresigned\t2024-06-30",
+    ]
+    code, out, _ = run(capsys, "person", "list", org.slug, "--status", "lapsed", "--unit", "south", "--json")
+    assert json.loads(out) == [
+        {
+            "id": former["kofi"].pk,
+            "name": "Kofi Former",
+            "email": "",
+            "phone": "",
+            "address": "",
+            "unit": "ash-tower",
+            "status": "lapsed",
+            "since": "2024-09-30",
+        }
+    ]
+    # Kofi lapsed in the south, having left the north: the unit filter reads his last unit.
+    code, out, _ = run(capsys, "person", "list", org.slug, "--status", "lapsed", "--unit", "north", "--json")
+    assert json.loads(out) == []
+    code, out, _ = run(capsys, "person", "list", org.slug, "--status", "candidate", "--search", "ada", "--json")
+    assert [(row["name"], row["unit"], row["status"], row["since"]) for row in json.loads(out)] == [
+        ("Ada Former", "elm-house", "candidate", "2024-04-01")
+    ]
+
+
+def test_list_by_status_runs_the_same_queries_however_many_match(capsys, org, tree, django_assert_num_queries):
+    for _ in range(3):
+        builders.former_members(org, tree)
+    with django_assert_num_queries(2):
+        code, out, _ = run(capsys, "person", "list", org.slug, "--status", "resigned", "--json")
+    assert (code, len(json.loads(out))) == (0, 3)
+
+
 @pytest.mark.parametrize("size", [2, 40])
 def test_list_runs_the_same_queries_however_many_match(capsys, org, tree, size, django_assert_num_queries):
     builders.members(org, tree["ash"], size)

@@ -160,3 +160,19 @@ def run_jobs() -> int:
         job.refresh_from_db()
         assert job.status == "SUCCESSFUL", job.traceback
         ran += 1
+
+
+def former_members(org: Organization, tree: dict[str, Unit]) -> dict[str, Person]:
+    """People whose status comes from an ended membership, and one whose does not:
+    Rosa resigned from Elm House (north) on 2024-06-30; Kofi moved from Elm House to Ash Tower
+    (south) on 2024-03-01 as a member and lapsed there on 2024-09-30; Ada resigned from Oak Court
+    on 2024-02-01 and joined Elm House again as a candidate on 2024-04-01 (so she is a candidate)."""
+    rosa = person(org, "Rosa Former", unit=tree["elm"], status="member", on=START)
+    people.end_membership(person=rosa, by=BY, on=dt.date(2024, 6, 30), status="resigned")
+    kofi = person(org, "Kofi Former", unit=tree["elm"], status="member", on=START)
+    people.transfer_member(person=kofi, to_unit=tree["ash"], by=BY, on=dt.date(2024, 3, 1))
+    people.end_membership(person=kofi, by=BY, on=dt.date(2024, 9, 30), status="lapsed")
+    ada = person(org, "Ada Former", unit=tree["oak"], status="member", on=START)
+    people.end_membership(person=ada, by=BY, on=dt.date(2024, 2, 1), status="resigned")
+    people.join_unit(person=ada, unit=tree["elm"], by=BY, on=dt.date(2024, 4, 1), status="candidate")
+    return {"rosa": rosa, "kofi": kofi, "ada": ada}

@@ -37,6 +37,23 @@ def test_people_list_shows_name_email_unit_and_status(staff_client, org, rosa):
     assert "Lone Walker — no membership —" in results
 
 
+def test_people_list_filters_by_the_status_a_last_membership_ended_with(staff_client, org, tree):
+    former = builders.former_members(org, tree)
+    resigned = staff_client.get(url("people", org), {"status": "resigned"})
+    assert [person for person, *_row in resigned.context["rows"]] == [former["rosa"]]
+    assert (
+        text(resigned, "people-results")
+        == "1 person Name Unit Status Email Phone Rosa Former Elm House resigned (ended 2024-06-30) — —"
+    )
+    lapsed_south = staff_client.get(url("people", org), {"status": "lapsed", "unit": tree["south"].pk})
+    assert "Kofi Former Ash Tower lapsed (ended 2024-09-30)" in text(lapsed_south, "people-results")
+    assert [person for person, *_row in lapsed_south.context["rows"]] == [former["kofi"]]
+    lapsed_north = staff_client.get(url("people", org), {"status": "lapsed", "unit": tree["north"].pk})
+    assert lapsed_north.context["rows"] == []
+    candidates = staff_client.get(url("people", org), {"status": "candidate", "q": "former"})
+    assert "Ada Former Elm House candidate —" in text(candidates, "people-results")
+
+
 def test_people_list_searches_names_and_emails(staff_client, org, rosa):
     by_name = staff_client.get(url("people", org), {"q": "lindq"})
     assert [person for person, *_row in by_name.context["rows"]] == [rosa]
@@ -85,6 +102,15 @@ def test_people_list_queries_do_not_grow_with_the_page(staff_client, org, tree, 
     with django_assert_max_num_queries(PEOPLE_LIST_QUERIES):
         response = staff_client.get(url("people", org))
     assert len(response.context["rows"]) == 6 + size
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_people_list_by_status_queries_do_not_grow(staff_client, org, tree, size, django_assert_max_num_queries):
+    for _ in range(size):
+        builders.former_members(org, tree)
+    with django_assert_max_num_queries(PEOPLE_LIST_QUERIES):
+        response = staff_client.get(url("people", org), {"status": "resigned"})
+    assert len(response.context["rows"]) == size
 
 
 def test_adding_a_person_who_joins_a_unit(staff_client, org, tree, rosa):

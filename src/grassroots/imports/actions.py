@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from grassroots.people.models import Course, CourseCompletion, MemberCount, Memb
 from grassroots.people.normalize import normal_email
 
 from .batches import read_batches
-from .columns import columns_of, load_mapping
+from .columns import IgnoredColumns, columns_of, load_mapping
 from .dates import date_cells, decide_date_orders
 from .deciding import ON_CONFLICT, ON_DUPLICATE, ImportResult, RowDecisions
 from .errors_file import ErrorsFile
@@ -186,8 +187,12 @@ def import_members(
     table = open_table(path, sheet=sheet)
     columns = columns_of(table, mapping)
     region = organization.default_region or "GB"
-    # A first pass over the date columns: each one's day/month order, decided over the whole file.
-    date_orders = decide_date_orders(date_cells(path, table, columns), columns, region)
+    # A first pass over the date columns (each one's day/month order, decided over the whole file)
+    # and the columns not imported (how many values each holds, to say what was left out).
+    ignored = IgnoredColumns(columns)
+    first_pass = ignored.counting(date_cells(path, table, columns, read_anyway=bool(ignored.indexes)))
+    date_orders = decide_date_orders(first_pass, columns, region)
+    deque(first_pass, maxlen=0)  # the rows no date column asked for
     constitution = organization.constitution
     validator = RowValidator(
         columns,
@@ -201,6 +206,8 @@ def import_members(
         sheet_cells=table.format == "xlsx",
     )
     read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
+    if ignored_columns := ignored.as_json():
+        read["ignored"] = ignored_columns
     options = {
         "dry_run": dry_run,
         "valid_rows": valid_rows,

@@ -59,7 +59,10 @@ class ImportRunOut(Schema):
     read: dict[str, Any] = Field(
         description="What was decided about the file as a whole: format, encoding and delimiter (CSV), sheet "
         "(XLSX), header_line, and under dates each date column's day/month order with why "
-        "({column, order: 'day first' or 'month first', line and value that show it, or region, because})."
+        "({column, order: 'day first' or 'month first', line and value that show it, or region, because}); "
+        "under ignored the columns not imported, counted over every row ([{column: spreadsheet letter, "
+        "header, reason: 'no header', 'not a field' or 'ignored by the mapping', values: cells not empty}]; "
+        "a column with neither header nor value is left out)."
     )
     started_at: str
     finished_at: str | None

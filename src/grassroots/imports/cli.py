@@ -18,7 +18,7 @@ from grassroots.cli.common import (
     print_json,
 )
 from grassroots.imports.actions import export_completions, export_members, import_completions, import_members
-from grassroots.imports.columns import MappingError
+from grassroots.imports.columns import MappingError, how_ignored
 from grassroots.imports.dates import how_read
 from grassroots.imports.deciding import ON_CONFLICT, ON_DUPLICATE, OUTCOMES
 from grassroots.imports.reading import ImportFileError
@@ -100,6 +100,8 @@ def import_members_command(
         out.print(f"{result.rows} rows in {result.seconds:.1f} s: {counts}")
         for order in result.read.get("dates", {}).values():
             out.print(f"  dates in '{order['column']}': {how_read(order)}")
+        for column in result.read.get("ignored", []):
+            out.print(f"  ignored: {how_ignored(column)}")
         shown = result.rejections[:10]
         for rejection in shown:
             out.print(f"  line {rejection.line}, {rejection.column} '{rejection.value}': {rejection.reason}")

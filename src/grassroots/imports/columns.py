@@ -11,6 +11,7 @@ Network's report columns (zip_code and its can2_ fields). An explicit mapping ov
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,6 +147,7 @@ class ColumnMap:
     header: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # the field of each column, IGNORE when none
+    mapped_to_ignore: set[str] = field(default_factory=set)  # headers an explicit mapping ignores
 
     def as_pairs(self) -> list[list[str]]:
         """[header, field] for every named column, in the file's order (a JSON list keeps the
@@ -189,6 +191,8 @@ def recognise_columns(header: list[str], mapping: dict[str, str] | None = None) 
         key = header_key(title)
         name = explicit.get(key) or _LOOKUP.get(key)
         result.fields.append(name or IGNORE)
+        if explicit.get(key) == IGNORE and title:
+            result.mapped_to_ignore.add(title)
         if name is None or name == IGNORE:
             if title:
                 result.unmapped.append(title)
@@ -228,3 +232,63 @@ def columns_of(table: Table, mapping: dict[str, str] | None) -> ColumnMap:
         if table.sheet:
             raise MappingError(f"sheet '{table.sheet}' (row {table.header_line}): {error}") from None
         raise
+
+
+def column_letter(index: int) -> str:
+    """The column's name as a spreadsheet program shows it: 0 is A, 25 is Z, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+class IgnoredColumns:
+    """The columns of a file the import does not read, counted over every row so the user learns
+    what was left out: a column with no header that holds values, and every named column that maps
+    to no field (a header not recognised, or one a mapping says to ignore). A column with neither a
+    header nor a value (spreadsheet programs write them) is left out."""
+
+    def __init__(self, columns: ColumnMap):
+        self.columns = columns
+        self.indexes = [index for index, name in enumerate(columns.fields) if name == IGNORE]
+        self.values = [0] * len(self.indexes)
+
+    def counting(self, rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+        """The same rows, counting the values (cells not empty) of each ignored column as they pass
+        (the rows themselves when no column is ignored: a first pass costs nothing more)."""
+        return self._counted(rows) if self.indexes else rows
+
+    def _counted(self, rows: Iterable[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+        watched = list(enumerate(self.indexes))
+        values = self.values
+        for line, cells in rows:
+            width = len(cells)
+            for slot, index in watched:
+                if index < width and (cell := cells[index]) and (type(cell) is not str or cell.strip()):
+                    values[slot] += 1
+            yield line, cells
+
+    def as_json(self) -> list[dict[str, object]]:
+        """`[{"column": "C", "header": "", "reason": "no header", "values": 1}, ...]` in the file's
+        order; reason is "no header", "not a field" or "ignored by the mapping"."""
+        ignored = []
+        for index, values in zip(self.indexes, self.values, strict=True):
+            header = self.columns.header[index]
+            if not header.strip():
+                if not values:
+                    continue
+                reason = "no header"
+            else:
+                reason = "ignored by the mapping" if header in self.columns.mapped_to_ignore else "not a field"
+            ignored.append({"column": column_letter(index), "header": header, "reason": reason, "values": values})
+        return ignored
+
+
+def how_ignored(column: dict) -> str:
+    """One ignored column as a line says it: "column C (no header, 1 value)", "column D 'Notes'
+    (not a field, 3 values)"."""
+    named = f" '{column['header']}'" if column["header"] else ""
+    values = column["values"]
+    return f"column {column['column']}{named} ({column['reason']}, {values} value{'' if values == 1 else 's'})"

@@ -99,9 +99,12 @@ def _is_date(year: int, month: int, day: int) -> bool:
     return True
 
 
-def date_cells(path: str | Path, table: Table, columns: ColumnMap) -> Iterator[tuple[int, list[str]]]:
-    """The rows of the file, read again for `decide_date_orders`; none when it has no date column."""
-    if any(columns.first(name) is not None for name in DATE_FIELDS):
+def date_cells(
+    path: str | Path, table: Table, columns: ColumnMap, *, read_anyway: bool = False
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of the file, read again for `decide_date_orders`; none when it has no date column,
+    unless `read_anyway` (another count of the same first pass needs them)."""
+    if read_anyway or any(columns.first(name) is not None for name in DATE_FIELDS):
         yield from data_rows(path, table)
 
 

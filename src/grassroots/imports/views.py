@@ -24,7 +24,7 @@ from grassroots.organizations.selectors import organization_for, unit_named
 from grassroots.web import refusal_message
 
 from . import jobs
-from .columns import MappingError
+from .columns import MappingError, how_ignored
 from .dates import how_read
 from .forms import FIELD_LABELS, ExportForm, RunAgainForm, UploadForm
 from .models import ImportRun
@@ -115,6 +115,8 @@ def what_was_read(read: dict) -> list[tuple[str, str]]:
         lines.append(("Header row", f"line {read['header_line']}"))
     for order in (read.get("dates") or {}).values():
         lines.append((f"Dates in '{order['column']}'", how_read(order)))
+    for column in read.get("ignored") or []:
+        lines.append(("Ignored", how_ignored(column)))
     return lines
 
 

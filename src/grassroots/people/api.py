@@ -63,9 +63,11 @@ def _person(request: HttpRequest, org_slug: str, person_id: int) -> Person:
 @router.get("/{org_slug}/people", response={200: list[PersonOut], **QUERY_ERRORS}, summary="List people")
 @paginated_by_name
 def list_people(request: HttpRequest, org_slug: str, q: Text = "", unit: Text = "", status: Text = ""):
-    """People by name, each with their current membership. `q`: names, family names or emails that
-    begin with it, ignoring case, accents and Unicode form; `unit`: only people of that unit's
-    subtree (by slug); `status`: only current members with that status. To go deep, page by
+    """People by name, each with their current membership and their status. `q`: names, family
+    names or emails that begin with it, ignoring case, accents and Unicode form; `unit`: only people
+    of that unit's subtree (by slug); `status`: only people with that status (their current
+    membership's or, with none, the one their last membership ended with: `resigned` lists those
+    who resigned; `unit` then applies to that last membership's unit). To go deep, page by
     `after` (the previous page's `next`) rather than by `offset`."""
     organization = organization_for(request.auth, org_slug)
     within = unit_for(request.auth, organization, unit) if unit else None

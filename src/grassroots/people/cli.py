@@ -102,11 +102,18 @@ def person_list(
     org: str,
     search: Annotated[str, typer.Option("--search", "-q", help="Name, family name or email begins with.")] = "",
     unit: Annotated[str | None, typer.Option("--unit", help="Only people of this unit and the units under it.")] = None,
-    status: Annotated[str, typer.Option("--status", help="Only current members with this status.")] = "",
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            help="Only people with this status: their current membership's, else the one their last ended with.",
+        ),
+    ] = "",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many people.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List people: id, name, email, phone, address, unit, status, since (of the current membership).
+    """List people: id, name, email, phone, address, unit, status, since: of the current membership
+    (since: its start) or, for a person with none, of the last one to end (since: the day it ended).
 
     Streamed as they are read, in a fixed number of queries however many match (--json: one
     JSON array, written row by row; otherwise one tab-separated line each, after a header)."""

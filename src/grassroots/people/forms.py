@@ -30,7 +30,8 @@ def status_choices(statuses: list[str]) -> list[tuple[str, str]]:
 
 
 class PeopleFilterForm(forms.Form):
-    """The people list's filters: a unit (with everything under it) and a current status."""
+    """The people list's filters: a unit (with everything under it) and a status (the
+    current membership's, else the one the last membership ended with)."""
 
     def __init__(self, *args, organization, units, **kwargs):
         super().__init__(*args, **kwargs)

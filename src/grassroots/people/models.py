@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Lookup, Q
+from django.db.models import Exists, Lookup, OuterRef, Q
 
 from .normalize import SEARCH_KEY_LENGTH
 
@@ -107,6 +107,27 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def on(self, day) -> MembershipQuerySet:
         """Memberships that were running on `day` (started on or before it, not yet ended)."""
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gt=day))
+
+    def latest_per_person(self) -> MembershipQuerySet:
+        """The membership that gives each person their status: the current one, or, for a person
+        with none, the one that ended last (`ended_last`). One per person who ever had a membership."""
+        return self.filter(Q(end__isnull=True) | ~Exists(_later_ones()))
+
+    def ended_last(self) -> MembershipQuerySet:
+        """Ended memberships after which their person has no other: none current, none ended later
+        (latest end, then latest start, then highest id). An anti-join on the person's index, a few
+        rows per person, never a scan of their history."""
+        return self.filter(end__isnull=False).filter(~Exists(_later_ones()))
+
+
+def _later_ones() -> MembershipQuerySet:
+    """The memberships of the outer membership's person that are current or ended after it."""
+    return Membership.objects.filter(person_id=OuterRef("person_id")).filter(
+        Q(end__isnull=True)
+        | Q(end__gt=OuterRef("end"))
+        | Q(end=OuterRef("end"), start__gt=OuterRef("start"))
+        | Q(end=OuterRef("end"), start=OuterRef("start"), pk__gt=OuterRef("pk"))
+    )
 
 
 class Membership(models.Model):

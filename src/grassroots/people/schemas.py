@@ -11,7 +11,7 @@ from grassroots.api.schemas import Body, IsoDate, PersonId, Text
 from grassroots.organizations.schemas import PersonRef
 
 from .models import Membership, Person
-from .selectors import current_membership, sees_lineage
+from .selectors import current_membership, latest_membership, sees_lineage
 
 
 class UnitRef(Schema):
@@ -39,6 +39,10 @@ class PersonOut(Schema):
         description="Id of the person who brought them in; null unless the caller may see recruitment lineage."
     )
     membership: CurrentMembershipOut | None = Field(description="The current membership, if any.")
+    status: str | None = Field(
+        description="Their status: the current membership's or, with none, the one their last membership "
+        "ended with (what the list's `status` filter matches); null if they never had a membership."
+    )
 
     @staticmethod
     def resolve_recruiter(person: Person, context) -> int | None:
@@ -51,6 +55,11 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_membership(person: Person) -> Membership | None:
         return current_membership(person)
+
+    @staticmethod
+    def resolve_status(person: Person) -> str | None:
+        membership = latest_membership(person)
+        return membership.status if membership else None
 
 
 class MembershipOut(Schema):

@@ -57,6 +57,7 @@ from .selectors import (
     current_membership,
     duplicates_visible_to,
     history_of,
+    latest_membership,
     may_edit,
     may_erase,
     may_export,
@@ -100,11 +101,12 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
 
 
 def _people_rows(organization: Organization, people: list[Person]) -> list[tuple]:
-    """Rows of the people table: (person, their page, current membership, its unit's page)."""
+    """Rows of the people table: (person, their page, the membership that gives their status (the
+    current one, else the one that ended last), its unit's page)."""
     person_link, unit_link = RowLinks("person", organization.slug), RowLinks("unit", organization.slug)
     rows = []
     for person in people:
-        membership = current_membership(person)
+        membership = latest_membership(person)
         rows.append((person, person_link(person.pk), membership, unit_link(membership.unit.slug) if membership else ""))
     return rows
 
