@@ -108,6 +108,19 @@ def test_list_by_status_finds_people_by_the_status_their_last_membership_ended_w
     ]
 
 
+def test_someone_who_left_without_a_final_status_is_listed_by_no_status(capsys, org, tree):
+    """A membership ended with no final status keeps "member" on its row; "member" lists members,
+    so the leaver is not among them (nor under any other status), though the list still shows him."""
+    stays = builders.person(org, "Sam Stays", unit=tree["oak"], status="member", on=builders.START)
+    leaves = builders.person(org, "Sam Leaves", unit=tree["oak"], status="member", on=builders.START)
+    code, _out, err = run(capsys, "member", "end", str(leaves.pk), "--on", "2024-05-02", "--org", org.slug)
+    assert code == 0, err
+    code, out, _ = run(capsys, "person", "list", org.slug, "--status", "member", "--search", "sam", "--json")
+    assert [row["name"] for row in json.loads(out)] == ["Sam Stays"]
+    code, out, _ = run(capsys, "person", "list", org.slug, "--search", "sam", "--json")
+    assert [row["name"] for row in json.loads(out)] == ["Sam Leaves", "Sam Stays"]
+
+
 def test_list_by_status_runs_the_same_queries_however_many_match(capsys, org, tree, django_assert_num_queries):
     for _ in range(3):
         builders.former_members(org, tree)

@@ -150,7 +150,9 @@ def search_people(
 
     A person's status is the status of their current membership or, when they have none, the status
     their last membership ended with (`MembershipQuerySet.latest_per_person`): `member end P --status resigned`
-    lists P under "resigned". The unit filter applies to that same membership's unit (the person's
+    lists P under "resigned". A status the constitution counts as membership ("member") lists
+    only current memberships: someone whose membership ended without a final status is listed by
+    no status filter. The unit filter applies to that same membership's unit (the person's
     `unit_path`, kept on the current or last unit). A person who never had a membership has no
     status and is listed by no status filter.
     By name, then id; the name is annotated as `keyset.SORTED_NAME` (pages continue by it).
@@ -185,8 +187,12 @@ def search_people(
         # before, and those of that status ended last (an anti-join on the person index, run only
         # for ended memberships of that status), so the common case costs what it did.
         current = Membership.objects.current().filter(status=status).values("person_id")
-        ended = Membership.objects.ended_last().filter(status=status).values("person_id")
-        people = people.filter(Q(pk__in=current) | Q(pk__in=ended))
+        if status in organization.constitution.member_statuses.counted:
+            # "member" lists members: someone who left without a final status is not one.
+            people = people.filter(pk__in=current)
+        else:
+            ended = Membership.objects.ended_last().filter(status=status).values("person_id")
+            people = people.filter(Q(pk__in=current) | Q(pk__in=ended))
     return people
 
 
