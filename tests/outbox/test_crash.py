@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.imports.children import SETUP, environment
 from tests.imports.test_workers import database_url, run_script  # noqa: F401 -- the fixture
 from tests.support.smtp import start_smtp_server
@@ -47,7 +49,23 @@ print(json.dumps({"status": issue.status, "counts": delivery_counts(issue.mailin
 """
 
 
-def test_a_killed_worker_loses_nothing_and_sends_at_most_one_message_twice(tmp_path, database_url):  # noqa: F811
+SEND = [sys.executable, "-m", "grassroots.cli", "outbox", "send"]
+WORKER = [sys.executable, "-m", "grassroots.cli", "worker"]
+
+
+@pytest.mark.parametrize(
+    ("first_command", "second_command"),
+    [(SEND, SEND), (WORKER, [*WORKER, "--batch"])],
+    ids=["outbox-send", "background-worker"],
+)
+def test_a_killed_worker_loses_nothing_and_sends_at_most_one_message_twice(
+    tmp_path,
+    database_url,  # noqa: F811
+    first_command,
+    second_command,
+):
+    """`outbox send` killed and run again; or the background worker running the send's job killed
+    (its job left 'running' for ever) and a worker started again, which picks the send up by itself."""
     controller, catcher = start_smtp_server()
     try:
         env = environment(tmp_path, database_url)
@@ -55,8 +73,7 @@ def test_a_killed_worker_loses_nothing_and_sends_at_most_one_message_twice(tmp_p
         env.update(GRASSROOTS_MAIL_PER_SECOND="300", GRASSROOTS_OUTBOX_BATCH="50", GRASSROOTS_OUTBOX_STALE_SECONDS="1")
         run_script(SETUP, env)
         issue = int(run_script(QUEUE, env).strip())
-        command = [sys.executable, "-m", "grassroots.cli", "outbox", "send"]
-        first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        first = subprocess.Popen(first_command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
         while len(catcher.received) < 400 and time.monotonic() < deadline and first.poll() is None:
             time.sleep(0.01)
@@ -68,7 +85,7 @@ def test_a_killed_worker_loses_nothing_and_sends_at_most_one_message_twice(tmp_p
         assert middle["status"] == "sending"
         assert middle["counts"]["sent"] < RECIPIENTS
         time.sleep(1.5)  # the killed worker's rows become stale
-        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        second = subprocess.run(second_command, env=env, capture_output=True, text=True, timeout=300)
         assert second.returncode == 0, second.stderr
         final = json.loads(run_script(STATUS.replace("ISSUE", str(issue)), env))
     finally:

@@ -111,7 +111,7 @@ def test_list_by_status_finds_people_by_the_status_their_last_membership_ended_w
 def test_someone_who_left_without_a_final_status_is_listed_by_no_status(capsys, org, tree):
     """A membership ended with no final status keeps "member" on its row; "member" lists members,
     so the leaver is not among them (nor under any other status), though the list still shows him."""
-    stays = builders.person(org, "Sam Stays", unit=tree["oak"], status="member", on=builders.START)
+    builders.person(org, "Sam Stays", unit=tree["oak"], status="member", on=builders.START)
     leaves = builders.person(org, "Sam Leaves", unit=tree["oak"], status="member", on=builders.START)
     code, _out, err = run(capsys, "member", "end", str(leaves.pk), "--on", "2024-05-02", "--org", org.slug)
     assert code == 0, err

@@ -23,6 +23,7 @@ from grassroots.health.jobs import queue_snapshot_job
 from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
 from grassroots.meetings.jobs import queue_series_job
+from grassroots.outbox.jobs import queue_waiting_mail
 
 WORKER_STOP_SECONDS = 30
 # Set by `serve` for the workers it starts: the process id they stop without.
@@ -139,4 +140,5 @@ def worker(
     queue_series_job()  # meeting series' occurrences, created ahead, day after day
     queue_reminder_job()  # directives' reminders, hour after hour
     queue_snapshot_job()  # every unit's health, written each day
+    queue_waiting_mail()  # a send whose worker was killed goes on
     call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)

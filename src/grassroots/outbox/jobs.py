@@ -21,6 +21,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from grassroots.database import commits_without_waiting
 
@@ -32,7 +33,7 @@ from .actions import (
     requeue_stale,
 )
 from .models import UNSUBSCRIBE_MARK, Delivery, Mailing
-from .selectors import next_retry_at, sent_since
+from .selectors import mail_waiting, next_retry_at, sent_since
 from .tokens import mail_domain, unsubscribe_links, unsubscribe_url
 
 SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
@@ -214,6 +215,18 @@ def deliver_mail() -> int:
     if retry is not None:
         deliver_mail.using(run_after=retry).enqueue()
     return sent
+
+
+def queue_waiting_mail() -> bool:
+    """Queue the sending job when mail waits and no job is queued to send it: called by each worker
+    when it starts, so a send whose worker was killed goes on when a worker runs again (its rows
+    claimed by the dead worker are put back after `GRASSROOTS_OUTBOX_STALE_SECONDS`)."""
+    if not mail_waiting():
+        return False
+    if DBTaskResult.objects.filter(task_path=deliver_mail.module_path, status="READY").exists():
+        return False
+    deliver_mail.enqueue()
+    return True
 
 
 def start_delivery(workers: int | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
 
@@ -33,16 +34,27 @@ def sent_since(moment: dt.datetime) -> int:
 
 
 def next_retry_at(now: dt.datetime) -> dt.datetime | None:
-    """When the earliest row of a running mailing that waits for a retry after `now` (a temporary
-    failure's backoff) falls due; None when none waits. Paused mailings wait for their resume;
-    rows already due (left by a spent daily limit) wait for the next run, as before."""
-    waiting = Delivery.objects.filter(
-        status=Delivery.Status.QUEUED,
-        next_attempt_at__gt=now,
+    """When the sending job should look again after `now`: the earliest of the rows of running
+    mailings that wait for a retry (a temporary failure's backoff), and of the rows claimed by a
+    worker that may have died (they are put back in the queue `GRASSROOTS_OUTBOX_STALE_SECONDS`
+    after their claim); None when none waits. Paused mailings wait for their resume; rows already
+    due (left by a spent daily limit) wait for the next run, as before. Two queries."""
+    running = Delivery.objects.filter(mailing__paused=False, mailing__finished_at__isnull=True)
+    retry = running.filter(status=Delivery.Status.QUEUED, next_attempt_at__gt=now).aggregate(at=Min("next_attempt_at"))
+    claimed = running.filter(status=Delivery.Status.SENDING).aggregate(at=Min("claimed_at"))["at"]
+    stale = claimed + dt.timedelta(seconds=settings.GRASSROOTS_OUTBOX_STALE_SECONDS) if claimed else None
+    times = [at for at in (retry["at"], stale) if at is not None]
+    return max(min(times), now) if times else None
+
+
+def mail_waiting() -> bool:
+    """Whether any row of a running mailing is still to send (queued, or claimed by a worker that
+    may have died): what a worker that starts picks up again. One query."""
+    return Delivery.objects.filter(
+        status__in=(Delivery.Status.QUEUED, Delivery.Status.SENDING),
         mailing__paused=False,
         mailing__finished_at__isnull=True,
-    )
-    return waiting.aggregate(at=Min("next_attempt_at"))["at"]
+    ).exists()
 
 
 def variants_queued(mailing: Mailing) -> dict[int, int]:
