@@ -148,3 +148,37 @@ def test_the_preview_shows_every_edition_with_its_recipients():
     assert 'Public edition (recipients who are not members): <span class="num">1</span> recipient<' in page
     public = page[page.index("Public edition") : page.index("Members&#x27; edition: <span")]
     assert "We won" in public and "Internal" not in public and "South only" not in public
+
+
+def test_the_editor_page_and_a_move_take_as_many_queries_with_thirteen_articles_as_with_three(smtp):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    room = newsroom()
+    client = editor(room)
+    org, slug = room.org.slug, room.publication.slug
+    page_url = reverse("bulletin_issue", args=[org, slug, 1])
+
+    def measured():
+        first = room.issue.articles.first()
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(page_url).status_code == 200
+        with CaptureQueriesContext(connection) as move:
+            client.post(reverse("bulletin_article", args=[org, slug, 1, first.pk]), {"do": "down"})
+        return len(page.captured_queries), len(move.captured_queries)
+
+    bulletin.add_article(
+        issue=room.issue, by=BY, title="North", body="x", visibility="subtree", visibility_unit=room.units["north"]
+    )
+    client.get(page_url)  # the session and the grants, read once
+    three = measured()
+    for n in range(10):
+        bulletin.add_article(
+            issue=room.issue,
+            by=BY,
+            title=f"More {n}",
+            body="x",
+            visibility="subtree",
+            visibility_unit=room.units["elm"],
+        )
+    assert measured() == three
