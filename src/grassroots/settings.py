@@ -27,6 +27,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -304,8 +305,20 @@ EMAIL_USE_SSL = _flag("EMAIL_USE_SSL")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both")
 EMAIL_TIMEOUT = _count("EMAIL_TIMEOUT", 30, minimum=1)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grassroots@localhost")
 GRASSROOTS_BASE_URL = os.environ.get("GRASSROOTS_BASE_URL", "http://localhost:8000")
+
+
+def sender_for(base_url: str) -> str:
+    """The sender when DEFAULT_FROM_EMAIL is not given: grassroots@ the host people reach this
+    installation at (an IP address or no host: localhost, which no mail or tag URI may carry as a
+    domain otherwise). Its domain makes Message-IDs, List-Ids and feed ids."""
+    host = (urlsplit(base_url).hostname or "").rstrip(".")
+    if not host or host.replace(".", "").isdigit() or ":" in host:
+        host = "localhost"
+    return f"grassroots@{host}"
+
+
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or sender_for(GRASSROOTS_BASE_URL)
 # Message-IDs and tag URIs are made on this domain (default: DEFAULT_FROM_EMAIL's); the mailto:
 # unsubscribe address (default: DEFAULT_FROM_EMAIL) is for mail clients without one-click.
 GRASSROOTS_MAIL_DOMAIN = os.environ.get("GRASSROOTS_MAIL_DOMAIN", "")

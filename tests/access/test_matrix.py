@@ -252,6 +252,13 @@ WEB = {
         "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
     ),
     ("bulletin_issue_pause", "POST"): Route("issue", "POST", Right.MANAGE_UNITS, **PUBLISHING),
+    ("bulletin_article_add", "POST"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"new-title": "More", "new-body": "Text"}, **PUBLISHING
+    ),
+    # Moving the only article down: nothing to move, answered once the right is checked.
+    ("bulletin_article", "POST"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"do": "down"}, **PUBLISHING
+    ),
     ("unit_meetings", "GET"): Route("unit"),
     ("unit_meetings", "POST"): Route("unit", "POST", Right.MANAGE_UNITS),
     ("meeting", "GET"): Route("meeting"),
@@ -428,6 +435,23 @@ API = {
     ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/send"): Route(
         "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"confirm": 999}, **PUBLISHING
     ),
+    ("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/articles"): Route(
+        "issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"title": "More", "body": "Text"}, **PUBLISHING
+    ),
+    **{
+        (
+            "POST",
+            f"/orgs/{{org_slug}}/publications/{{publication_slug}}/issues/{{number}}/articles/{{article_id}}/{tail}",
+        ): Route("issue", "POST", Right.MANAGE_UNITS, data=lambda s, i: {"position": 1}, **PUBLISHING)
+        for tail in ("edit", "remove")
+    },
+    # On a draft: refused (409, nothing is being sent) once the right is checked.
+    **{
+        ("POST", f"/orgs/{{org_slug}}/publications/{{publication_slug}}/issues/{{number}}/{tail}"): Route(
+            "issue", "POST", Right.MANAGE_UNITS, **PUBLISHING
+        )
+        for tail in ("pause", "resume")
+    },
     ("GET", "/orgs/{org_slug}/people/{person_id}/subscriptions"): Route("person"),
     ("POST", "/orgs/{org_slug}/people/{person_id}/subscriptions"): Route(
         "person",
@@ -695,6 +719,8 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["publication"] = getattr(target, "publication", target).slug
     if "number" in wanted:
         kwargs["number"] = target.number
+    if "article" in wanted:
+        kwargs["article"] = target.articles.first().pk
     if "meeting" in wanted:
         kwargs["meeting"] = target.pk
     if "item" in wanted:
@@ -762,6 +788,7 @@ def api_url(path: str, organization, target) -> str:
         item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
         token_id=getattr(target, "pk", ""),
         directive_id=getattr(target, "pk", ""),
+        article_id=target.articles.first().pk if "{article_id}" in path else "",
     )
 
 

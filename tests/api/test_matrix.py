@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.audit.models import AuditRecord
+from grassroots.bulletin.models import Article
 from grassroots.meetings.actions import add_agenda_item, mark_held, schedule_meeting, schedule_series
 from grassroots.meetings.models import Meeting
 from grassroots.people import actions as people
@@ -128,6 +129,19 @@ CASES = [
         lambda scene: {"confirm": scene["recipients"]},
     ),
     Case("GET", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/status", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/articles",
+        201,
+        {"title": "More", "body": "Text", "visibility": "subtree", "unit": "north"},
+    ),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/articles/{article_id}/edit",
+        200,
+        {"title": "Renamed"},
+    ),
+    Case("POST", "/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/articles/{article_id}/remove", 200),
     Case("GET", "/orgs/{org_slug}/units/{unit_slug}/meetings", 200),
     Case("POST", "/orgs/{org_slug}/units/{unit_slug}/meetings", 201, {"title": "Planned", "start": "2031-01-07 19:00"}),
     Case("GET", "/orgs/{org_slug}/meetings/{meeting_id}", 200),
@@ -226,6 +240,7 @@ def scene(org, tree, staff, settings, tmp_path):
         "core": [builders.person(org).pk for _ in range(3)],
         "run": _checked_import(org),
         "recipients": _gazette(org),
+        "article": Article.objects.get(issue__number=1, issue__publication__organization=org).pk,
         "meeting": (meeting := _meeting_under_way(tree["elm"])),
         "item": _second_agenda_item(meeting),
         "series": _weekly_series(tree["elm"]),
@@ -312,6 +327,7 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         item_id=scene["item"],
         series_id=scene["series"],
         directive_id=scene[DIRECTIVE_FOR.get(action, "directive")],
+        article_id=scene["article"],
     )
     if case.method == "GET":
         return caller.get(path)
@@ -331,6 +347,9 @@ CHECKED_ELSEWHERE = {
     "POST /orgs/{org_slug}/meetings/{meeting_id}/minutes/approve",
     "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens",
     "POST /orgs/{org_slug}/publications/{publication_slug}/feed-tokens/{token_id}/revoke",
+    # Pause and resume need an issue being sent (tests/bulletin/test_articles.py; rights: tests/access).
+    "POST /orgs/{org_slug}/publications/{publication_slug}/issues/{number}/pause",
+    "POST /orgs/{org_slug}/publications/{publication_slug}/issues/{number}/resume",
 }
 
 

@@ -118,6 +118,8 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "bulletin_issue",
     "bulletin_issue_send",
     "bulletin_issue_pause",
+    "bulletin_article_add",
+    "bulletin_article",
     "bulletin_members_feed_address",
     "person_subscriptions",
     # Open without signing in, by design (tests/bulletin/test_public.py, test_feeds.py,

@@ -164,6 +164,156 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     }
 
 
+MAX_ARTICLES = 100
+EDITABLE = (Issue.Status.DRAFT, Issue.Status.SCHEDULED)
+
+
+def _editable(issue: Issue) -> None:
+    """Refuse to change the articles of an issue being sent or sent (its mail is written)."""
+    if issue.status not in EDITABLE:
+        raise ActionRefused(f"{issue.label} is {issue.status}: its articles can only be changed before it is sent")
+
+
+def _renumber(issue: Issue, ordered: list[Article]) -> None:
+    """Give the issue's articles the positions 1..n in the order given, in one UPDATE."""
+    for position, article in enumerate(ordered, 1):
+        article.position = position
+    Article.objects.bulk_update(ordered, ["position"])
+
+
+def _article_record(by, issue: Issue, target: Article, action: str, changes: dict) -> None:
+    publication = issue.publication
+    write_audit_record(
+        by=by,
+        action=action,
+        target=target,
+        organization=publication.organization,
+        unit=publication.unit,
+        changes=changes,
+    )
+
+
+def add_article(
+    *,
+    issue: Issue,
+    by,
+    title: str,
+    body: str,
+    author: str = "",
+    visibility: str = Article.Visibility.MEMBERS,
+    visibility_unit: Unit | None = None,
+    position: int | None = None,
+) -> Article:
+    """Add an article to a draft or scheduled issue, at `position` (1 is first; default: last),
+    with its visibility checked as `add_issue` checks it (a subtree article needs a unit of the
+    publication's place). Refused, naming the article and its field, otherwise; at most
+    MAX_ARTICLES articles."""
+    publication = issue.publication
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        issue = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
+        _editable(issue)
+        ordered = list(issue.articles.all())
+        if len(ordered) >= MAX_ARTICLES:
+            raise ActionRefused(f"{issue.label} has {MAX_ARTICLES} articles, the most an issue holds", field="articles")
+        index = len(ordered) + 1 if position is None else min(max(position, 1), len(ordered) + 1)
+        fields = _checked_article(
+            index,
+            {
+                "title": title,
+                "body": body,
+                "author": author,
+                "visibility": visibility,
+                "visibility_unit": visibility_unit,
+            },
+            publication,
+        )
+        article = Article.objects.create(issue=issue, position=index, **fields)
+        ordered.insert(index - 1, article)
+        _renumber(issue, ordered)
+        _article_record(
+            by, issue, article, "bulletin.article.add", {"title": [None, fields["title"]], "position": [None, index]}
+        )
+    return article
+
+
+def edit_article(
+    *,
+    article: Article,
+    by,
+    title: str | None = None,
+    body: str | None = None,
+    author: str | None = None,
+    visibility: str | None = None,
+    visibility_unit: Unit | None = None,
+    position: int | None = None,
+) -> Article:
+    """Change an article of a draft or scheduled issue: the fields given (None keeps one; the
+    unit is kept only while the visibility is), and its place with `position` (1 is first; beyond
+    the last: last). Checked as `add_article` checks a new one."""
+    issue = article.issue
+    publication = issue.publication
+    with transaction.atomic():
+        authorize_publishing(by, publication)
+        issue = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
+        _editable(issue)
+        ordered = list(issue.articles.select_related("visibility_unit"))
+        current = next((a for a in ordered if a.pk == article.pk), None)
+        if current is None:
+            raise ActionRefused(f"{issue.label} has no such article any more", field="article")
+        index = ordered.index(current) + 1
+        same_visibility = visibility is None or visibility == current.visibility
+        fields = _checked_article(
+            index,
+            {
+                "title": current.title if title is None else title,
+                "body": current.body if body is None else body,
+                "author": current.author if author is None else author,
+                "visibility": current.visibility if visibility is None else visibility,
+                "visibility_unit": visibility_unit or (current.visibility_unit if same_visibility else None),
+            },
+            publication,
+        )
+        changes = {
+            name: [
+                getattr(current, name) if name != "visibility_unit" else _slug(current.visibility_unit),
+                value if name != "visibility_unit" else _slug(value),
+            ]
+            for name, value in fields.items()
+            if (getattr(current, name) if name != "visibility_unit" else current.visibility_unit) != value
+        }
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(fields))
+        if position is not None:
+            target = min(max(position, 1), len(ordered))
+            if target != index:
+                ordered.remove(current)
+                ordered.insert(target - 1, current)
+                _renumber(issue, ordered)
+                changes["position"] = [index, target]
+        if changes:
+            _article_record(by, issue, current, "bulletin.article.edit", changes)
+    return current
+
+
+def _slug(unit: Unit | None) -> str | None:
+    return unit.slug if unit is not None else None
+
+
+def remove_article(*, article: Article, by) -> None:
+    """Remove an article from a draft or scheduled issue; the others close up behind it."""
+    issue = article.issue
+    with transaction.atomic():
+        authorize_publishing(by, issue.publication)
+        issue = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
+        _editable(issue)
+        ordered = [a for a in issue.articles.all() if a.pk != article.pk]
+        _article_record(by, issue, article, "bulletin.article.remove", {"title": [article.title, None]})
+        Article.objects.filter(pk=article.pk, issue=issue).delete()
+        _renumber(issue, ordered)
+
+
 def check_audience(publication: Publication, unit: Unit | None, statuses: list[str]) -> Unit | None:
     """Refuse statuses the constitution does not name, and a subtree outside the publication's;
     return the audience's root (the unit, or the publication's own)."""
@@ -325,6 +475,8 @@ def resume_issue(*, issue: Issue, by) -> Issue:
     authorize_publishing(by, issue.publication)
     if issue.mailing is None:
         raise ActionRefused(f"{issue.label} is not being sent")
+    if issue.status == Issue.Status.SENT:
+        raise ActionRefused(f"{issue.label} was sent completely: there is nothing left to resume")
     outbox.resume_mailing(mailing=issue.mailing, by=by)
     return issue
 

@@ -25,6 +25,9 @@ from grassroots.people.selectors import person_for
 from . import actions
 from .models import Issue, Publication
 from .schemas import (
+    ArticleAddIn,
+    ArticleEditIn,
+    ArticleOut,
     AudienceOut,
     FeedTokenOut,
     IssueDetailOut,
@@ -39,6 +42,7 @@ from .schemas import (
     SubscriptionOut,
 )
 from .selectors import (
+    article_of,
     confirmation_token,
     feed_token_of,
     feed_tokens_of,
@@ -135,9 +139,7 @@ def add_issue(request: HttpRequest, org_slug: str, publication_slug: str, payloa
             publication=publication, title=payload.title, on=payload.date, articles=articles, by=caller(request)
         )
     except ActionRefused as refusal:
-        if refusal.field == "visibility_unit":
-            refusal.field = "unit"  # an article's subtree unit is `unit` in this API's body
-        raise
+        raise _subtree_unit_field(refusal) from None
     return Status(201, issue)
 
 
@@ -199,8 +201,109 @@ def send_issue(request: HttpRequest, org_slug: str, publication_slug: str, numbe
 def issue_status(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
     """The issue's status, its delivery rows per status, and why the send is not moving when it
     seems stuck (`reason`: paused, no worker, the last failure with its address; empty otherwise)."""
-    issue = _issue(request, org_slug, publication_slug, number)
+    return _status(_issue(request, org_slug, publication_slug, number))
+
+
+def _article_fields(request: HttpRequest, issue: Issue, payload: ArticleAddIn | ArticleEditIn) -> dict:
+    """An article body's fields as the article actions take them (None: not given)."""
+    return {
+        "title": payload.title,
+        "body": payload.body,
+        "author": payload.author,
+        "visibility": payload.visibility,
+        "visibility_unit": referenced_unit(request, issue.publication.organization, payload.unit, field="unit"),
+        "position": payload.position,
+    }
+
+
+def _status(issue: Issue) -> dict:
     return {"status": issue.status, "deliveries": delivery_counts(issue.mailing), "reason": stall_reason(issue.mailing)}
+
+
+def _subtree_unit_field(refusal: ActionRefused) -> ActionRefused:
+    if refusal.field and refusal.field.endswith("visibility_unit"):
+        refusal.field = "unit"  # an article's subtree unit is `unit` in this API's body
+    return refusal
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/articles",
+    response={201: ArticleOut, **WRITE_ERRORS},
+    summary="Add an article to an issue",
+)
+def add_article(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber, payload: ArticleAddIn):
+    """Add an article (Markdown body; visibility public, members, or subtree with `unit`, a unit
+    of the publication's place) to a draft or scheduled issue, at `position` (default: last).
+    Refused (409, naming the article and `field`) for bad input or an issue being sent."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    try:
+        article = actions.add_article(issue=issue, by=caller(request), **_article_fields(request, issue, payload))
+    except ActionRefused as refusal:
+        raise _subtree_unit_field(refusal) from None
+    return Status(201, article)
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/articles/{article_id}/edit",
+    response={200: ArticleOut, **WRITE_ERRORS},
+    summary="Change or move an article",
+)
+def edit_article(
+    request: HttpRequest,
+    org_slug: str,
+    publication_slug: str,
+    number: IssueNumber,
+    article_id: RowId,
+    payload: ArticleEditIn,
+):
+    """Change the fields given of the issue's article `article_id` (404 for one not of this
+    issue), and move it to `position`; only before the issue is sent (409 otherwise)."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    article = article_of(issue, article_id)
+    try:
+        return actions.edit_article(article=article, by=caller(request), **_article_fields(request, issue, payload))
+    except ActionRefused as refusal:
+        raise _subtree_unit_field(refusal) from None
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/articles/{article_id}/remove",
+    response={200: list[ArticleOut], **WRITE_ERRORS},
+    summary="Remove an article",
+)
+def remove_article(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber, article_id: RowId):
+    """Remove the issue's article `article_id` (404 for one not of this issue) before the issue
+    is sent; answers the articles left, in order."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    actions.remove_article(article=article_of(issue, article_id), by=caller(request))
+    return list(issue.articles.select_related("visibility_unit"))
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/pause",
+    response={200: StatusOut, **WRITE_ERRORS},
+    summary="Pause an issue's sending",
+)
+def pause_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
+    """Stop handing out the issue's messages (nothing is lost). 409 for an issue not being sent,
+    sent completely, or already paused."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    actions.pause_issue(issue=issue, by=caller(request))
+    return _status(issue)
+
+
+@router.post(
+    "/{org_slug}/publications/{publication_slug}/issues/{number}/resume",
+    response={200: StatusOut, **WRITE_ERRORS},
+    summary="Resume an issue's sending",
+)
+def resume_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
+    """Resume a paused issue from where it stopped. 409 for an issue not being sent, sent
+    completely, or not paused."""
+    issue = _issue(request, org_slug, publication_slug, number)
+    actions.resume_issue(issue=issue, by=caller(request))
+    start_delivery()
+    return _status(issue)
 
 
 def _confirm_url(subscription) -> str:

@@ -22,8 +22,10 @@ from .selectors import issue_audience, issues_visible_to, publications_visible_t
 bulletin_app = typer.Typer(help="The organization's bulletin: publications, issues, sending.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications.", no_args_is_help=True)
 issue_app = typer.Typer(help="Issues.", no_args_is_help=True)
+article_app = typer.Typer(help="The articles of an issue, each with its own visibility.", no_args_is_help=True)
 bulletin_app.add_typer(publication_app, name="publication")
 bulletin_app.add_typer(issue_app, name="issue")
+bulletin_app.add_typer(article_app, name="article")
 
 
 def _print_id(pk: int, as_json: bool) -> None:
@@ -119,10 +121,17 @@ def issue_add(
     article: Annotated[
         list[str], typer.Option("--article", help="A Markdown file (its first '# ' line is the title).")
     ],
-    visibility: Annotated[str, typer.Option("--visibility", help="public or members, for every article.")] = "members",
+    visibility: Annotated[
+        str,
+        typer.Option(
+            "--visibility",
+            help="public or members, for every article (`bulletin article add --visibility subtree --unit U` for one).",
+        ),
+    ] = "members",
     as_json: JsonFlag = False,
 ) -> None:
-    """Draft the next issue of a publication from Markdown files; prints its id."""
+    """Draft the next issue of a publication from Markdown files; prints its id. Articles with
+    other visibilities are added, changed, moved and removed with `grassroots bulletin article`."""
     if visibility not in (Article.Visibility.PUBLIC, Article.Visibility.MEMBERS):
         raise Refusal(f"--visibility: '{visibility}' is not public or members")
     found = Publication.objects.filter(pk=publication).select_related("organization", "unit").first()
@@ -132,6 +141,141 @@ def issue_add(
         publication=found, title=title, articles=[_article(path, visibility) for path in article], by=operator()
     )
     _print_id(issue.pk, as_json)
+
+
+VisibilityOption = Annotated[
+    str | None, typer.Option("--visibility", help="public, members, or subtree (with --unit).")
+]
+ArticleUnitOption = Annotated[
+    str | None, typer.Option("--unit", help="For a subtree article: the unit (slug) whose members read it.")
+]
+PositionOption = Annotated[int | None, typer.Option("--position", min=1, help="Its place in the issue, 1 first.")]
+
+
+def _article_unit(issue: Issue, unit: str | None):
+    return get_unit(unit, organization=issue.publication.organization) if unit else None
+
+
+def _body(path: str | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise Refusal(f"--body-file: {path} cannot be read as UTF-8 text ({error})") from None
+
+
+def _article_row(article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "position": article.position,
+        "title": article.title,
+        "author": article.author,
+        "visibility": article.visibility,
+        "unit": article.visibility_unit.slug if article.visibility_unit is not None else None,
+    }
+
+
+@article_app.command("add")
+def article_add(
+    issue: Annotated[int, typer.Argument(help="Issue id.")],
+    title: Annotated[str, typer.Option("--title", help="The article's title.")],
+    body_file: Annotated[str, typer.Option("--body-file", help="Its body, a Markdown file.")],
+    author: Annotated[str, typer.Option("--author", help="Who wrote it.")] = "",
+    visibility: VisibilityOption = "members",
+    unit: ArticleUnitOption = None,
+    position: PositionOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add an article to a draft or scheduled issue (default: last); prints its id."""
+    found = _issue(issue)
+    article = actions.add_article(
+        issue=found,
+        by=operator(),
+        title=title,
+        body=_body(body_file) or "",
+        author=author,
+        visibility=visibility or "members",
+        visibility_unit=_article_unit(found, unit),
+        position=position,
+    )
+    _print_id(article.pk, as_json)
+
+
+def _article_of(issue: Issue, pk: int) -> Article:
+    article = issue.articles.filter(pk=pk).select_related("visibility_unit").first()
+    if article is None:
+        raise Refusal(f"{_named(issue)} has no article {pk} (see `grassroots bulletin article list {issue.pk}`)")
+    article.issue = issue
+    return article
+
+
+@article_app.command("edit")
+def article_edit(
+    issue: Annotated[int, typer.Argument(help="Issue id.")],
+    article: Annotated[int, typer.Argument(help="Article id (`article list` shows them).")],
+    title: Annotated[str | None, typer.Option("--title", help="A new title.")] = None,
+    body_file: Annotated[str | None, typer.Option("--body-file", help="A new body, a Markdown file.")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="A new author.")] = None,
+    visibility: VisibilityOption = None,
+    unit: ArticleUnitOption = None,
+    position: PositionOption = None,
+) -> None:
+    """Change an article of a draft or scheduled issue (only the options given), or move it with --position."""
+    found = _issue(issue)
+    changed = actions.edit_article(
+        article=_article_of(found, article),
+        by=operator(),
+        title=title,
+        body=_body(body_file),
+        author=author,
+        visibility=visibility,
+        visibility_unit=_article_unit(found, unit),
+        position=position,
+    )
+    out.print(f"Article {changed.pk} ({changed.title}) is no. {changed.position} of {_named(found)}.")
+
+
+@article_app.command("remove")
+def article_remove(
+    issue: Annotated[int, typer.Argument(help="Issue id.")],
+    article: Annotated[int, typer.Argument(help="Article id.")],
+) -> None:
+    """Remove an article from a draft or scheduled issue."""
+    found = _issue(issue)
+    gone = _article_of(found, article)
+    actions.remove_article(article=gone, by=operator())
+    out.print(f"Article {gone.pk} ({gone.title}) removed from {_named(found)}.")
+
+
+@article_app.command("list")
+def article_list(issue: Annotated[int, typer.Argument(help="Issue id.")], as_json: JsonFlag = False) -> None:
+    """An issue's articles in order, with their ids and visibility."""
+    found = _issue(issue)
+    rows = [_article_row(a) for a in found.articles.select_related("visibility_unit")]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        seen = row["visibility"] + (f" of {row['unit']}" if row["unit"] else "")
+        out.print(f"{row['id']:>6}  {row['position']:>3}.  {seen:<24} {row['title']}")
+
+
+@bulletin_app.command("pause")
+def pause(issue: Annotated[int, typer.Argument(help="Issue id.")]) -> None:
+    """Pause an issue being sent: no new message is handed out; nothing is lost."""
+    found = _issue(issue)
+    actions.pause_issue(issue=found, by=operator())
+    out.print(f"{_named(found)}: sending paused ({delivery_counts(found.mailing).get('queued', 0)} queued).")
+
+
+@bulletin_app.command("resume")
+def resume(issue: Annotated[int, typer.Argument(help="Issue id.")]) -> None:
+    """Resume a paused issue from where it stopped."""
+    found = _issue(issue)
+    actions.resume_issue(issue=found, by=operator())
+    start_delivery()
+    out.print(f"{_named(found)}: sending resumed.")
 
 
 def _audience(issue: Issue, unit: str | None, status: list[str] | None) -> dict:

@@ -31,6 +31,31 @@ class IssueForm(ActionForm):
     )
 
 
+class ArticleForm(ActionForm):
+    """One article of the issue editor: a new one, or an existing one to change. The subtree's
+    unit is chosen among the units of the publication's place the editor may see."""
+
+    title = forms.CharField(max_length=200)
+    author = forms.CharField(required=False, max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=200_000, help_text="Markdown.")
+    visibility = forms.ChoiceField(choices=Article.Visibility.choices, initial=Article.Visibility.MEMBERS)
+    visibility_unit = forms.ChoiceField(
+        required=False, label="Subtree", help_text="For a subtree article: whose members read it."
+    )
+
+    def __init__(self, *args, units: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["visibility_unit"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *units]
+
+    def refuse(self, refusal) -> None:
+        # The actions name an article's field "articles.<n>.<field>": this form holds one article.
+        if refusal.field:
+            refusal.field = refusal.field.rsplit(".", 1)[-1]
+        super().refuse(refusal)
+
+
 class AudienceForm(forms.Form):
     unit = forms.CharField(
         required=False, max_length=80, help_text="Slug of the subtree; empty: the publication's whole audience."

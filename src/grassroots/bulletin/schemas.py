@@ -39,7 +39,24 @@ class ArticleIn(Body):
     unit: str | None = Field(default=None, max_length=80, description="For a subtree article: the unit's slug.")
 
 
+class ArticleEditIn(Body):
+    """The fields to change (omitted: kept); `position` moves the article (1 is first)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    author: str | None = Field(default=None, max_length=200)
+    body: str | None = Field(default=None, min_length=1, max_length=200_000, description="Markdown.")
+    visibility: Literal["public", "members", "subtree"] | None = None
+    unit: str | None = Field(default=None, max_length=80, description="For a subtree article: the unit's slug.")
+    position: int | None = Field(default=None, ge=1, le=100, description="Its place in the issue, 1 first.")
+
+
+class ArticleAddIn(ArticleIn):
+    position: int | None = Field(default=None, ge=1, le=100, description="Its place (1 first); default: last.")
+
+
 class ArticleOut(Schema):
+    id: int
+    position: int
     title: str
     author: str
     body: str

@@ -87,6 +87,28 @@ def issue_of(publication: Publication, number: int) -> Issue:
     return issue
 
 
+def article_of(issue: Issue, article_id: int) -> Article:
+    """One article of the issue by id (404 for an id that is not one of its articles)."""
+    article = (
+        issue.articles.filter(pk=article_id).select_related("visibility_unit").first()
+        if 1 <= article_id < 2**63
+        else None
+    )
+    if article is None:
+        raise Http404(f"{issue.label} has no article {article_id}")
+    article.issue = issue
+    return article
+
+
+def subtree_choices(user, publication: Publication) -> list[tuple[str, str]]:
+    """The units a subtree article of the publication may be for, as (slug, name) in tree order:
+    those of its place (the whole organization, or its unit's subtree) that `user` may see."""
+    units = restrict(Unit.objects.all(), user=user, organization=publication.organization)
+    if publication.unit is not None:
+        units = units.filter(path__gte=publication.unit.path, path__lt=publication.unit.path + "~")
+    return list(units.order_by("path").values_list("slug", "name"))
+
+
 def unit_by_slug(user, organization: Organization, slug: str) -> Unit:
     """A unit the user may see, by slug; one out of scope is not found, like one that does not exist."""
     unit = restrict(Unit.objects.all(), user=user, organization=organization).filter(slug=slug).first()
@@ -300,6 +322,57 @@ def issue_audience(*, issue: Issue, unit: Unit | None = None, statuses: list[str
         without_membership=Count("pk", filter=Q(current__isnull=True)),
     )
     return AudienceCount(**counts)
+
+
+@dataclass(frozen=True)
+class EditionPreview:
+    """One edition of an issue's mail as a send would write it: who it is for (`name`), how many
+    recipients get it, and its articles in the issue's order."""
+
+    variant: int
+    name: str
+    recipients: int
+    articles: list[Article]
+
+
+def edition_previews(
+    *, issue: Issue, unit: Unit | None = None, statuses: list[str] | None = None
+) -> list[EditionPreview]:
+    """Every edition sending `issue` to the audience would write (public: subscribers without
+    membership; members'; members within each subtree an article is for), with its number of
+    recipients, which add up to `issue_audience`'s. Three queries: the articles, one grouped count
+    and the names of the subtrees."""
+    publication = issue.publication
+    root = unit or publication.unit
+    articles = list(issue.articles.select_related("visibility_unit"))
+    editions = editions_of(publication=publication, articles=articles, root=root)
+    people = audience_of(publication=publication, unit=unit, statuses=statuses).exclude(email="")
+    grouped = (
+        people.annotate(skip=editions.skip_reason, edition=editions.variant)
+        .filter(skip="")
+        .values("edition")
+        .annotate(n=Count("pk"))
+        .order_by("edition")
+    )
+    counts = {row["edition"]: row["n"] for row in grouped}
+    names = (
+        dict(
+            Unit.objects.filter(organization_id=publication.organization_id, path__in=editions.subtrees).values_list(
+                "path", "name"
+            )
+        )
+        if editions.subtrees
+        else {}
+    )
+    previews = []
+    for variant, count in sorted(counts.items()):
+        if not variant & 1:
+            name = "Public edition (recipients who are not members)"
+        else:
+            places = [names.get(path, path) for index, path in enumerate(editions.subtrees) if variant & (2 << index)]
+            name = "Members' edition" + (f": members in {' and '.join(places)}" if places else "")
+        previews.append(EditionPreview(variant, name, count, editions.articles_of(variant)))
+    return previews
 
 
 def may_publish(user, publication: Publication) -> bool:

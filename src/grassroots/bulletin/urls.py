@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.publications_page, name="bulletin"),
     path("<slug:publication>/", views.publication_page, name="bulletin_publication"),
     path("<slug:publication>/<int:number>/", views.issue_page, name="bulletin_issue"),
+    path("<slug:publication>/<int:number>/articles/", views.article_add, name="bulletin_article_add"),
+    path("<slug:publication>/<int:number>/articles/<int:article>/", views.article_change, name="bulletin_article"),
     path("<slug:publication>/<int:number>/send/", views.issue_send, name="bulletin_issue_send"),
     path("<slug:publication>/<int:number>/pause/", views.issue_pause, name="bulletin_issue_pause"),
     # Open to anyone: the archive (visibility applied per article) and the public feed.

@@ -23,12 +23,14 @@ from grassroots.people.selectors import person_for
 from grassroots.web import refusal_message
 
 from . import actions, jobs
-from .forms import AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
+from .forms import ArticleForm, AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
 from .rendering import article_html, mail_parts
 from .selectors import (
     all_statuses,
+    article_of,
     articles_visible_to,
     confirmation_token,
+    edition_previews,
     feed_token_of,
     feed_tokens_of,
     issue_audience,
@@ -42,6 +44,7 @@ from .selectors import (
     published_issues,
     subscription_by_token,
     subscriptions_of,
+    subtree_choices,
     unit_by_slug,
 )
 
@@ -123,26 +126,49 @@ def _issue(request, org: str, publication: str, number: int):
     return organization, found, issue_of(found, number)
 
 
-@login_required
-def issue_page(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
-    """The issue editor: its articles, the preview of the mail (both parts), the exact audience
-    count for the chosen subtree and statuses, the send form, and once sent the delivery report."""
-    organization, found, issue = _issue(request, org, publication, number)
+ARTICLE_FIELDS = ("title", "author", "body", "visibility", "visibility_unit")
+
+
+def _article_forms(issue, articles, units, *, bound: tuple[str, ArticleForm] | None = None) -> list:
+    """The editor's forms: one per article (its id as prefix) and one for a new article, with the
+    form that failed kept bound in its place, showing its errors."""
+    forms = []
+    for article in articles:
+        key = f"a{article.pk}"
+        if bound is not None and bound[0] == key:
+            forms.append((article, bound[1]))
+            continue
+        initial = {name: getattr(article, name) for name in ARTICLE_FIELDS if name != "visibility_unit"}
+        initial["visibility_unit"] = article.visibility_unit.slug if article.visibility_unit is not None else ""
+        forms.append((article, ArticleForm(prefix=key, initial=initial, units=units)))
+    new = bound[1] if bound is not None and bound[0] == "new" else ArticleForm(prefix="new", units=units)
+    return [*forms, (None, new)]
+
+
+def _issue_page(request, organization, found, issue, *, bound=None, status: int = 200) -> HttpResponse:
     statuses = all_statuses(organization)
     audience = AudienceForm(request.GET or None, statuses=statuses)
     unit, chosen = None, []
     if audience.is_valid():
         unit = _unit(request, organization, audience.cleaned_data["unit"])
         chosen = audience.cleaned_data["status"]
-    articles = list(issue.articles.all())
-    subject, text, html = mail_parts(issue=issue, articles=articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+    articles = list(issue.articles.select_related("visibility_unit"))
+    rendered = {article.pk: article_html(article.body) for article in articles}
+    editions = []
+    for edition in edition_previews(issue=issue, unit=unit, statuses=chosen):
+        subject, text, _html = mail_parts(issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+        shown = [(article, rendered[article.pk]) for article in edition.articles]
+        editions.append({"edition": edition, "subject": subject, "text": text, "articles": shown})
+    editable = issue.status in actions.EDITABLE
     context = {
         "organization": organization,
         "publication": found,
         "issue": issue,
-        "articles": [(article, article_html(article.body)) for article in articles],
-        "subject": subject,
-        "text": text,
+        "articles": [(article, rendered[article.pk]) for article in articles],
+        "article_forms": _article_forms(issue, articles, subtree_choices(request.user, found), bound=bound)
+        if editable
+        else [],
+        "editions": editions,
         "audience": audience,
         "audience_count": issue_audience(issue=issue, unit=unit, statuses=chosen),
         "send_form": SendForm(initial={"unit": unit.slug if unit else "", "status": chosen}, statuses=statuses),
@@ -150,7 +176,80 @@ def issue_page(request: HttpRequest, org: str, publication: str, number: int) ->
         "failures": failures_of(issue.mailing),
         "stall_reason": stall_reason(issue.mailing),
     }
-    return render(request, "bulletin/issue.html", context)
+    return render(request, "bulletin/issue.html", context, status=status)
+
+
+@login_required
+def issue_page(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    """The issue editor: its articles (added, changed, moved and removed until it is sent), the
+    preview of each edition of the mail with its number of recipients, the exact audience count
+    for the chosen subtree and statuses, the send form, and once sent the delivery report."""
+    organization, found, issue = _issue(request, org, publication, number)
+    return _issue_page(request, organization, found, issue)
+
+
+def _article_fields(request, organization, form: ArticleForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "title": data["title"],
+        "author": data["author"],
+        "body": data["body"],
+        "visibility": data["visibility"],
+        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+    }
+
+
+@require_POST
+@login_required
+def article_add(request: HttpRequest, org: str, publication: str, number: int) -> HttpResponse:
+    """Add an article to the issue (last); a refusal shows the issue page again with the form's
+    errors, naming the article and the field."""
+    organization, found, issue = _issue(request, org, publication, number)
+    form = ArticleForm(request.POST, prefix="new", units=subtree_choices(request.user, found))
+    if form.is_valid():
+        try:
+            article = actions.add_article(issue=issue, by=request.user, **_article_fields(request, organization, form))
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"Article {article.position} ('{article.title}') added.")
+            return redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
+    return _issue_page(request, organization, found, issue, bound=("new", form), status=400)
+
+
+@require_POST
+@login_required
+def article_change(request: HttpRequest, org: str, publication: str, number: int, article: int) -> HttpResponse:
+    """Change one article of the issue (`do=save` with its fields), move it (`do=up`/`down`) or
+    remove it (`do=remove`); 404 for an article not of this issue."""
+    organization, found, issue = _issue(request, org, publication, number)
+    current = article_of(issue, article)
+    back = redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
+    do = request.POST.get("do", "save")
+    label = f"article {current.position} ('{current.title}')"
+    try:
+        if do == "remove":
+            actions.remove_article(article=current, by=request.user)
+            messages.success(request, f"{label[0].upper()}{label[1:]} removed.")
+            return back
+        if do in ("up", "down"):
+            actions.edit_article(
+                article=current, by=request.user, position=current.position + (-1 if do == "up" else 1)
+            )
+            return back
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+        return back
+    form = ArticleForm(request.POST, prefix=f"a{current.pk}", units=subtree_choices(request.user, found))
+    if form.is_valid():
+        try:
+            actions.edit_article(article=current, by=request.user, **_article_fields(request, organization, form))
+        except ActionRefused as refusal:
+            form.refuse(refusal)
+        else:
+            messages.success(request, f"{label[0].upper()}{label[1:]} saved.")
+            return back
+    return _issue_page(request, organization, found, issue, bound=(f"a{current.pk}", form), status=400)
 
 
 @require_POST

@@ -24,6 +24,7 @@ from grassroots.imports.jobs import prune_import_files
 from grassroots.imports.runs import close_interrupted_runs
 from grassroots.meetings.jobs import queue_series_job
 from grassroots.outbox.jobs import queue_waiting_mail
+from grassroots.settings import sender_for
 
 WORKER_STOP_SECONDS = 30
 # Set by `serve` for the workers it starts: the process id they stop without.
@@ -75,6 +76,9 @@ def use_served_address(*, host: str, port: int) -> str:
     base = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
     os.environ["GRASSROOTS_BASE_URL"] = base  # the job workers are started with this environment
     settings.GRASSROOTS_BASE_URL = base
+    if not os.environ.get("DEFAULT_FROM_EMAIL"):
+        # The sender follows the served address, as the workers derive it from the environment.
+        settings.DEFAULT_FROM_EMAIL = sender_for(base)
     return base
 
 
