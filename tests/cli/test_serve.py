@@ -26,8 +26,14 @@ def free_port() -> int:
 
 
 def children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
+    """The process's children, whichever of its threads started them."""
+    found = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in path.read_text().split()]
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+    return found
 
 
 def alive(pid: int) -> bool:
@@ -91,6 +97,24 @@ def test_stopping_serve_stops_its_workers(environment, stop, workers):
             assert wait_for(lambda worker=worker: not alive(worker), 20), f"the worker {worker} outlived the server"
     finally:
         for pid in (server.pid, *started):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def test_a_worker_that_stops_by_itself_is_started_again(environment):
+    """A job worker that dies while `serve` runs (killed here; a database error it could not
+    survive in the trial) is replaced, so jobs queued from the pages do not wait for nobody."""
+    server, (first,) = start(environment, 1)
+    try:
+        os.kill(first, signal.SIGKILL)
+        assert wait_for(lambda: [pid for pid in children(server.pid) if pid != first and alive(pid)], 30)
+        (second,) = [pid for pid in children(server.pid) if pid != first]
+        os.kill(server.pid, signal.SIGTERM)
+        assert server.wait(timeout=40) == 0
+        assert wait_for(lambda: not alive(second), 20), "the new worker outlived the server"
+    finally:
+        for pid in (server.pid, *children(server.pid)):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         server.wait(timeout=10)

@@ -16,6 +16,7 @@ import typer
 import waitress
 from django.conf import settings
 from django.core.management import call_command
+from django.db import OperationalError
 
 from grassroots.cli.common import out
 from grassroots.directives.jobs import queue_reminder_job
@@ -27,6 +28,8 @@ from grassroots.outbox.jobs import queue_waiting_mail
 from grassroots.settings import sender_for
 
 WORKER_STOP_SECONDS = 30
+# How often `serve` looks for a job worker that stopped by itself, to start it again.
+RESTART_SECONDS = 2.0
 # Set by `serve` for the workers it starts: the process id they stop without.
 PARENT_VARIABLE = "GRASSROOTS_SERVE_PID"
 # By default these end the process at once, without the `finally` that stops the workers.
@@ -47,9 +50,25 @@ def job_workers(count: int) -> Iterator[list[subprocess.Popen]]:
     command = [sys.executable, "-m", "grassroots.cli", "worker"]
     environment = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
     started = [subprocess.Popen(command, env=environment) for _ in range(max(count, 0))]
+    stopping = threading.Event()
+
+    def keep() -> None:
+        # A worker that stopped by itself (an error it could not survive) is started again, at
+        # most once every RESTART_SECONDS per worker, so that queued jobs never wait for nobody.
+        while not stopping.wait(RESTART_SECONDS):
+            for slot, process in enumerate(started):
+                code = process.poll()
+                if code is not None and not stopping.is_set():
+                    out.print(f"job worker {slot + 1} stopped (exit code {code}); starting it again")
+                    started[slot] = subprocess.Popen(command, env=environment)
+
+    keeper = threading.Thread(target=keep, name="grassroots-worker-keeper", daemon=True)
+    keeper.start()
     try:
         yield started
     finally:
+        stopping.set()
+        keeper.join()
         for process in started:
             process.terminate()  # a worker finishes its current job, then stops
         for process in started:
@@ -145,4 +164,16 @@ def worker(
     queue_reminder_job()  # directives' reminders, hour after hour
     queue_snapshot_job()  # every unit's health, written each day
     queue_waiting_mail()  # a send whose worker was killed goes on
-    call_command("db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1)
+    while True:
+        try:
+            call_command(
+                "db_worker", batch=batch, interval=interval, reload=False, startup_delay=not batch, verbosity=1
+            )
+            return
+        except OperationalError as error:
+            # SQLite: another process (a long import from the command line) holds the write lock
+            # past the busy timeout. Wait and look again rather than stop with the jobs queued.
+            if "locked" not in str(error):
+                raise
+            out.print(f"the database is busy ({error}); looking again in {interval:g} s")
+            time.sleep(max(interval, 0.1))
