@@ -28,10 +28,10 @@ from grassroots.meetings import actions as meetings
 from grassroots.organizations import actions as units
 from grassroots.organizations.models import OfficerPost, Organization, Unit
 from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
-
-from .directives import campaign
 from grassroots.people import actions as people
 from grassroots.people.models import Person
+
+from .directives import campaign
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "organizer@demo.example"
