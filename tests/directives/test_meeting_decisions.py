@@ -61,3 +61,54 @@ def test_open_assignments_are_offered_and_a_decision_marks_them_done_or_declined
     decision = Decision.objects.get()
     assert (decision.meeting_id, decision.text, decision.outcome) == (meeting.pk, "Not this month", "carried")
     assert 'id="open-assignments"' not in client.get(url).content.decode()
+
+
+def _issued_to_houses(scene):
+    directive = actions.create_directive(
+        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
+    )
+    actions.issue_directive(directive=directive, by="test")
+    return directive
+
+
+def test_a_decision_through_the_api_marks_the_units_assignment_and_nothing_else():
+    import json
+
+    from grassroots.accounts.actions import create_api_token
+
+    scene = region()
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-1"][2]
+    meeting = _started(house)
+    token = create_api_token(user=scene.secretaries[house.slug], organization=scene.org, name="t", by="test")[1]
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    url = f"/api/orgs/{scene.org.slug}/meetings/{meeting.pk}/decisions"
+
+    def post(body):
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    failed = post({"text": "No", "outcome": "failed", "directive": directive.pk, "assignment_status": "done"})
+    assert (failed.status_code, failed.json()["field"]) == (409, "outcome")
+    unknown = post({"text": "No", "outcome": "carried", "directive": 999999, "assignment_status": "done"})
+    assert (unknown.status_code, unknown.json()["field"]) == (409, "directive")
+    assert not Decision.objects.exists()
+    made = post({"text": "Leaflets handed out", "outcome": "carried", "directive": directive.pk,
+                 "assignment_status": "done"})  # fmt: skip
+    assert made.status_code == 201, made.json()
+    assert Assignment.objects.get(directive=directive, unit=house).status == "done"
+    assert Assignment.objects.filter(directive=directive, status="done").count() == 1
+
+
+def test_a_decision_through_the_command_line_declines_with_its_reason(capsys):
+    from grassroots.cli import main
+
+    scene = region()
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-3"][0]
+    meeting = _started(house)
+    args = ["meeting", "decide", str(meeting.pk), "--text", "Not now", "--outcome", "carried",
+            "--directive", str(directive.pk), "--mark", "declined", "--reason", "Renovation"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr()
+    assignment = Assignment.objects.get(directive=directive, unit=house)
+    assert (assignment.status, assignment.reason) == ("declined", "Renovation")
+    assert Decision.objects.get().text == "Not now"
