@@ -261,6 +261,18 @@ WEB = {
     ),
     ("unit_meetings", "GET"): Route("unit"),
     ("unit_meetings", "POST"): Route("unit", "POST", Right.MANAGE_UNITS),
+    ("unit_assignments", "GET"): Route("unit"),
+    ("directive_add", "GET"): Route("unit", right=Right.ISSUE_DIRECTIVES),
+    ("directive_add", "POST"): Route(
+        "unit", "POST", Right.ISSUE_DIRECTIVES, data=lambda s, u: {"kind": "task", "title": "T", "due": LATER}
+    ),
+    ("directive", "GET"): Route("directive"),
+    ("assignment", "GET"): Route("directive"),
+    ("assignment_report", "POST"): Route("directive", "POST", Right.MANAGE_UNITS),
+    ("assignment_status", "POST"): Route(
+        "directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"status": "acknowledged"}
+    ),
+    ("assignment_adapt", "POST"): Route("directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"text": "Our way"}),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -708,7 +720,9 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
     if "org" in wanted:
         kwargs["org"] = organization.slug
     if "unit" in wanted:
-        kwargs["unit"] = target.slug
+        kwargs["unit"] = getattr(target, "slug", None) or target.unit.slug
+    if "directive" in wanted:
+        kwargs["directive"] = target.pk
     if "pk" in wanted:
         kwargs["pk"] = target.pk
     if "consent" in wanted:

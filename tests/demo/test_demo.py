@@ -202,3 +202,21 @@ def test_two_years_of_meetings_some_strong_some_fading_a_series_and_one_today(de
     today = demo_meeting_today(organization)
     assert today.on == timezone.localdate() or (timezone.now() - today.start).total_seconds() < 3600
     assert today.attendance.filter(status="present", method="host").exists()
+
+
+def test_the_districts_passed_the_campaign_on_some_reported_one_declined_two_overdue(demo):
+    from grassroots.directives.models import Assignment, Directive
+    from grassroots.directives.selectors import rollup
+
+    top = Directive.objects.get(organization__slug=DEMO_SLUG, parent__isnull=True, title="Rent freeze petition")
+    children = list(Directive.objects.filter(parent=top).order_by("unit__path"))
+    districts = Unit.objects.filter(organization__slug=DEMO_SLUG, kind="district").count()
+    assert (top.kind, top.status, len(children)) == ("campaign", "issued", districts)
+    assert {child.target_kind for child in children} == {"building_committee"}
+    committees = Assignment.objects.filter(directive__in=children)
+    assert committees.filter(status="declined").count() == 1
+    assert committees.filter(status="done").count() >= 3
+    overdue = sum(rollup(child)["overdue"] for child in children)
+    assert overdue == 2
+    reported = sum(rollup(child)["fields"]["Signatures"]["reported"] for child in children)
+    assert reported == committees.filter(status="done").count()

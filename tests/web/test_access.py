@@ -49,6 +49,8 @@ ROUTES = {
     "audit_export": ("POST", "organization"),
     "unit_meetings": ("GET", "unit"),
     "meeting_feeds": ("GET", "organization"),
+    "unit_assignments": ("GET", "unit"),
+    "directive_add": ("GET", "unit"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 
@@ -152,6 +154,13 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     # refused by name).
     "meeting_register",
     "meeting_check_in",
+    # A directive's page and a unit's assignment with its forms (tests/access/test_matrix.py has
+    # their rows; tests/directives/test_pages.py checks that another unit's is absent and unchanged).
+    "directive",
+    "assignment",
+    "assignment_report",
+    "assignment_status",
+    "assignment_adapt",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -31,6 +31,8 @@ from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
 from grassroots.people import actions as people
 from grassroots.people.models import Person
 
+from .directives import campaign
+
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "organizer@demo.example"
 DEMO_OFFICER_USERNAME = "north-bank@demo.example"
@@ -426,6 +428,7 @@ def build_demo() -> Organization:
         _DemoMeetings(organization).build()
         create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
         _bulletin(organization)
+        campaign(organization)
         secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
         create_account(
             email=DEMO_OFFICER_USERNAME,

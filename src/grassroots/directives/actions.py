@@ -536,3 +536,24 @@ def send_reminders(*, now: dt.datetime | None = None, by="job:directives") -> di
                 units = Unit.objects.filter(assignments__directive=directive, assignments__reminders__batch=batch)
                 _notify(directive, units, kind, by=by, source=f"directives.reminder:{batch}:{directive.pk}")
     return sent
+
+
+def decide_assignment(*, meeting, assignment: Assignment, status: str, text: str, by, reason: str = "", **decision):
+    """A decision of the unit's meeting that marks its assignment done or declined: the decision
+    (carried, with `decision`'s votes) and the assignment's new status are written in one
+    transaction, or neither. A declined assignment's reason is `reason`, else the decision's text.
+    Refused when the assignment is another unit's or the status is neither done nor declined."""
+    from grassroots.meetings.actions import record_decision
+
+    if assignment.unit_id != meeting.unit_id:
+        raise ActionRefused("assignment: it is another unit's", field="assignment")
+    if status not in (Status.DONE, Status.DECLINED):
+        raise ActionRefused(
+            "assignment_status: a meeting marks an assignment done or declined", field="assignment_status"
+        )
+    with transaction.atomic():
+        made = record_decision(meeting=meeting, text=text, outcome="carried", by=by, **decision)
+        set_assignment_status(
+            assignment=assignment, status=status, by=by, reason=(reason or text) if status == Status.DECLINED else ""
+        )
+    return made

@@ -232,3 +232,26 @@ def may_issue_somewhere(user, organization: Organization) -> bool:
         return True
     grants = grants_for(user, organization.pk)
     return grants.everything or bool(grants.paths(Right.ISSUE_DIRECTIVES))
+
+
+def chosen_targets(user, issuer: Unit, slugs: list[str]) -> tuple[list[Unit], list[str]]:
+    """The units named by `slugs` that the user sees in the issuer's subtree, and the slugs that
+    name no such unit (a unit outside either reads as absent, like one that does not exist)."""
+    if not slugs:
+        return [], []
+    found = {
+        unit.slug: unit
+        for unit in restrict(
+            Unit.objects.in_subtree(issuer.path).filter(organization_id=issuer.organization_id, slug__in=slugs),
+            user=user,
+            organization=issuer.organization,
+        )
+    }
+    return list(found.values()), [slug for slug in slugs if slug not in found]
+
+
+def issue_preview(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> dict[str, int]:
+    """What issuing would reach, before it is issued: `{"units", "officers"}`, the number of target
+    units and of the distinct officers in post today who would be told (two counting queries)."""
+    units = target_units(issuer=issuer, kind=kind, chosen=chosen)
+    return {"units": units.count(), "officers": officers_of(units).count()}

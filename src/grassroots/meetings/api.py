@@ -21,6 +21,8 @@ from grassroots.api.schemas import (
     IsoDate,
     RefusalOut,
 )
+from grassroots.directives import actions as directive_actions
+from grassroots.directives import selectors as directive_selectors
 from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import organization_for, unit_for
 from grassroots.people.selectors import people_by_ids, person_for
@@ -236,7 +238,21 @@ def record_decision(request: Caller, org_slug: str, meeting_id: int, payload: De
         if not found:
             raise ActionRefused(f"responsible: no person with id {data['responsible']}", field="responsible")
         data["responsible"] = found[data["responsible"]]
-    decision = actions.record_decision(meeting=meeting, by=request.auth, **data)
+    directive, status, reason = data.pop("directive"), data.pop("assignment_status"), data.pop("reason")
+    if directive is None:
+        if status is not None:
+            raise ActionRefused("directive: name the directive whose assignment is marked", field="directive")
+        return Status(201, actions.record_decision(meeting=meeting, by=request.auth, **data))
+    assignment = directive_selectors.open_assignments_of(meeting.unit).filter(directive_id=directive).first()
+    if assignment is None:
+        raise ActionRefused(
+            f"directive: {meeting.unit.name} has no open assignment of directive {directive}", field="directive"
+        )
+    if data.pop("outcome") != "carried":
+        raise ActionRefused("outcome: only a carried decision marks an assignment", field="outcome")
+    decision = directive_actions.decide_assignment(
+        meeting=meeting, assignment=assignment, status=status or "", reason=reason, by=request.auth, **data
+    )
     return Status(201, decision)
 
 

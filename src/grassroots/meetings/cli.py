@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from django.urls import reverse
@@ -26,6 +26,8 @@ from grassroots.cli.common import (
     parse_date,
     print_json,
 )
+from grassroots.directives import actions as directive_actions
+from grassroots.directives import selectors as directive_selectors
 from grassroots.ids import is_row_id
 
 from .actions import (
@@ -188,9 +190,15 @@ def meeting_decide(
     item: Annotated[int | None, typer.Option("--item", help="The agenda item's number.")] = None,
     responsible: Annotated[str | None, typer.Option("--responsible", help="A person, by number or email.")] = None,
     due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
+    directive: Annotated[
+        int | None, typer.Option("--directive", help="Mark the unit's open assignment of this directive.")
+    ] = None,
+    mark: Annotated[str | None, typer.Option("--mark", help="done or declined (with --directive).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is declined (default: the text).")] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a decision of a meeting, with the quorum as it stands."""
+    """Record a decision of a meeting, with the quorum as it stands; with --directive and --mark,
+    a carried decision that marks the unit's open assignment of that directive done or declined."""
     target = _meeting(meeting)
     agenda_item = None
     if item is not None:
@@ -198,18 +206,19 @@ def meeting_decide(
         if agenda_item is None:
             raise Refusal(f"--item: no agenda item {item} in meeting {target.pk}")
     who = get_person(responsible, organization=target.unit.organization) if responsible else None
-    decision = record_decision(
-        meeting=target,
-        text=text,
-        outcome=outcome,
-        yes=yes,
-        no=no,
-        abstain=abstain,
-        agenda_item=agenda_item,
-        responsible=who,
-        due=parse_date(due, "--due"),
-        by=cli_actor(),
-    )
+    common: dict[str, Any] = {"text": text, "yes": yes, "no": no, "abstain": abstain, "agenda_item": agenda_item,
+              "responsible": who, "due": parse_date(due, "--due"), "by": cli_actor()}  # fmt: skip
+    if directive is None:
+        decision = record_decision(meeting=target, outcome=outcome, **common)
+    else:
+        assignment = directive_selectors.open_assignments_of(target.unit).filter(directive_id=directive).first()
+        if assignment is None:
+            raise Refusal(f"--directive: {target.unit.name} has no open assignment of directive {directive}")
+        if outcome != "carried":
+            raise Refusal("--outcome: only a carried decision marks an assignment")
+        decision = directive_actions.decide_assignment(
+            meeting=target, assignment=assignment, status=mark or "", reason=reason, **common
+        )
     if as_json:
         print_json(
             {

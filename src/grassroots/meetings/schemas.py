@@ -154,6 +154,13 @@ class DecisionIn(Body):
         None, description="An agenda item of this meeting (carried or failed: dealt with)."
     )
     responsible: PersonId | None = None
+    directive: RowId | None = Field(
+        None, description="A directive whose open assignment of this meeting's unit the (carried) decision marks."
+    )
+    assignment_status: Literal["done", "declined"] | None = Field(
+        None, description="What the decision marks that assignment: done or declined."
+    )
+    reason: Annotated[str, Field(max_length=2000)] = Field("", description="Why it is declined (default: the text).")
 
 
 class ApproveMinutesIn(Body):

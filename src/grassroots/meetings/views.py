@@ -23,6 +23,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.access import OutOfScope, Right, grants_for, is_operator
+from grassroots.directives import actions as directive_actions
+from grassroots.directives import selectors as directive_selectors
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
@@ -172,6 +174,9 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         else "",
         "agenda": agenda,
         "offered": selectors.open_items_before(target) if may_manage else [],
+        "open_assignments": list(directive_selectors.open_assignments_of(unit).select_related("directive__unit")[:50])
+        if may_manage
+        else [],
         "attendance": attendance,
         "counts": counts,
         "decisions": list(target.decisions.select_related("agenda_item", "responsible").order_by("id")),
@@ -337,10 +342,33 @@ def meeting_decide(request: HttpRequest, org: str, meeting: int) -> HttpResponse
         data = dict(form.cleaned_data)
         data["agenda_item"] = items.get(data["agenda_item"]) if data["agenda_item"] else None
         data["responsible"] = people.get(data["responsible"]) if data["responsible"] else None
-        run_step(request, actions.record_decision, done="Decision recorded.", meeting=target, **data)
+        if request.POST.get("assignment"):
+            _decide_assignment(request, target, data)
+        else:
+            run_step(request, actions.record_decision, done="Decision recorded.", meeting=target, **data)
     else:
         messages.error(request, form.error_message())
     return _back(organization, target)
+
+
+def _decide_assignment(request: HttpRequest, meeting: Meeting, data: dict) -> None:
+    """A carried decision that marks one of the unit's open assignments done or declined."""
+    open_ones = {str(a.pk): a for a in directive_selectors.open_assignments_of(meeting.unit)}
+    assignment = open_ones.get(request.POST["assignment"])
+    if assignment is None:
+        messages.error(request, "assignment: not an open assignment of this unit")
+        return
+    data.pop("outcome")
+    run_step(
+        request,
+        directive_actions.decide_assignment,
+        done=f"Decision recorded: {assignment.directive.title} is {request.POST.get('assignment_status', '')}.",
+        meeting=meeting,
+        assignment=assignment,
+        status=request.POST.get("assignment_status", ""),
+        reason=request.POST.get("reason", ""),
+        **data,
+    )
 
 
 @login_required

@@ -1,0 +1,114 @@
+"""A unit's open assignments on its meeting's page, and a decision of that meeting that marks one
+done or declined (the decision and the status written together, or neither)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from grassroots.directives import actions
+from grassroots.directives.models import Assignment
+from grassroots.meetings.actions import schedule_meeting
+from grassroots.meetings.models import Decision
+from tests.support.directives import DUE, region
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _started(unit):
+    start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    return schedule_meeting(unit=unit, title="Monthly", start=start, by="test")
+
+
+def test_open_assignments_are_offered_and_a_decision_marks_them_done_or_declined():
+    scene = region()
+    directive = actions.create_directive(
+        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
+    )
+    actions.issue_directive(directive=directive, by="test")
+    house = scene.committees["district-2"][1]
+    meeting = _started(house)
+    client = sign_in(Client(), scene.secretaries[house.slug])
+    url = reverse("meeting", args=[scene.org.slug, meeting.pk])
+    page = unescape(client.get(url).content.decode())
+    assert "Directives open for" in page and "Rent strike leaflets" in page
+    assignment = Assignment.objects.get(directive=directive, unit=house)
+    decide = reverse("meeting_decide", args=[scene.org.slug, meeting.pk])
+    refused = client.post(
+        decide,
+        {"assignment": assignment.pk, "assignment_status": "pending", "text": "No", "outcome": "carried"},
+        follow=True,
+    )
+    assert "assignment_status: a meeting marks an assignment done or declined" in unescape(refused.content.decode())
+    assert not Decision.objects.exists()
+    other = Assignment.objects.get(directive=directive, unit=scene.committees["district-2"][0])
+    elsewhere = {"assignment": other.pk, "assignment_status": "done", "text": "X", "outcome": "carried"}
+    absent = client.post(decide, elsewhere, follow=True)
+    assert "assignment: not an open assignment of this unit" in unescape(absent.content.decode())
+    assert Assignment.objects.get(pk=other.pk).status == "pending" and not Decision.objects.exists()
+    client.post(
+        decide,
+        {"assignment": assignment.pk, "assignment_status": "declined", "text": "Not this month", "outcome": "carried"},
+    )
+    assignment.refresh_from_db()
+    assert (assignment.status, assignment.reason) == ("declined", "Not this month")
+    decision = Decision.objects.get()
+    assert (decision.meeting_id, decision.text, decision.outcome) == (meeting.pk, "Not this month", "carried")
+    assert 'id="open-assignments"' not in client.get(url).content.decode()
+
+
+def _issued_to_houses(scene):
+    directive = actions.create_directive(
+        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
+    )
+    actions.issue_directive(directive=directive, by="test")
+    return directive
+
+
+def test_a_decision_through_the_api_marks_the_units_assignment_and_nothing_else():
+    import json
+
+    from grassroots.accounts.actions import create_api_token
+
+    scene = region()
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-1"][2]
+    meeting = _started(house)
+    token = create_api_token(user=scene.secretaries[house.slug], organization=scene.org, name="t", by="test")[1]
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    url = f"/api/orgs/{scene.org.slug}/meetings/{meeting.pk}/decisions"
+
+    def post(body):
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    failed = post({"text": "No", "outcome": "failed", "directive": directive.pk, "assignment_status": "done"})
+    assert (failed.status_code, failed.json()["field"]) == (409, "outcome")
+    unknown = post({"text": "No", "outcome": "carried", "directive": 999999, "assignment_status": "done"})
+    assert (unknown.status_code, unknown.json()["field"]) == (409, "directive")
+    assert not Decision.objects.exists()
+    made = post({"text": "Leaflets handed out", "outcome": "carried", "directive": directive.pk,
+                 "assignment_status": "done"})  # fmt: skip
+    assert made.status_code == 201, made.json()
+    assert Assignment.objects.get(directive=directive, unit=house).status == "done"
+    assert Assignment.objects.filter(directive=directive, status="done").count() == 1
+
+
+def test_a_decision_through_the_command_line_declines_with_its_reason(capsys):
+    from grassroots.cli import main
+
+    scene = region()
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-3"][0]
+    meeting = _started(house)
+    args = ["meeting", "decide", str(meeting.pk), "--text", "Not now", "--outcome", "carried",
+            "--directive", str(directive.pk), "--mark", "declined", "--reason", "Renovation"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr()
+    assignment = Assignment.objects.get(directive=directive, unit=house)
+    assert (assignment.status, assignment.reason) == ("declined", "Renovation")
+    assert Decision.objects.get().text == "Not now"
