@@ -49,6 +49,8 @@ ROUTES = {
     "audit_export": ("POST", "organization"),
     "unit_meetings": ("GET", "unit"),
     "meeting_feeds": ("GET", "organization"),
+    "dashboard": ("GET", "organization"),
+    "unit_health": ("GET", "unit"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 

@@ -14,10 +14,10 @@ from tests.support.html import text
 from tests.support.sessions import sign_in
 
 
-def test_home_goes_straight_to_the_only_organization(staff_client, org):
+def test_home_goes_straight_to_the_dashboard_of_the_only_organization(staff_client, org):
     response = staff_client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("organization", kwargs={"org": org.slug})
+    assert response["Location"] == reverse("dashboard", kwargs={"org": org.slug})
 
 
 def test_home_lists_the_organizations_when_there_are_several(staff_client, org):
