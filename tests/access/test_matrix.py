@@ -294,6 +294,8 @@ WEB = {
     ("meeting_series", "GET"): Route("series"),
     ("meeting_series", "POST"): Route("series", "POST", Right.MANAGE_UNITS, data=lambda s, x: {"title": "Renamed"}),
     ("meeting_feeds", "GET"): Route("org"),
+    ("dashboard", "GET"): Route("org"),
+    ("unit_health", "GET"): Route("unit"),
     ("meeting_feeds", "POST"): Route("org", "POST"),
     ("meeting_feed_revoke", "POST"): Route("feed", "POST"),
     ("tokens", "GET"): Route("self"),

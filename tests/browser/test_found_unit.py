@@ -26,8 +26,9 @@ def test_founding_birch_court(live_server, demo, page: Page):
 
     sign_in_with_two_factor(page, live_server.url, DEMO_USERNAME, DEMO_PASSWORD)
 
-    # The demo is the only organization, so signing in lands on its page.
-    expect(page).to_have_url(f"{live_server.url}/o/demo/")
+    # The demo is the only organization, so signing in lands on its dashboard.
+    expect(page).to_have_url(f"{live_server.url}/o/demo/dashboard/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tree").click()
     birch = page.locator("#unit-birch-court")
     expect(birch).to_contain_text("Building committee")
     expect(birch).to_contain_text("preparing")

@@ -40,6 +40,7 @@ def demo(django_db_setup, django_db_blocker):
             "duplicates": duplicates_visible_to(OPERATOR, organization),
             "federation": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="federation")),
             "birch": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="birch-court")),
+            "east docks": readiness_of(OPERATOR, Unit.objects.get(organization=organization, slug="east-docks")),
             "cara": _cara_tries_to_become_a_member(organization),
         }
         yield summary
@@ -119,7 +120,8 @@ def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
 
 def test_the_demo_is_reproducible(demo, db):
     assert DEMO_SLUG == "demo"
-    assert demo["tree"]["federation"].members == 244  # 243 of the story and Cara Quill, a candidate
+    # 243 of the story, Cara Quill (a candidate) and Dev Marlow (a candidate, a founder of Quay House)
+    assert demo["tree"]["federation"].members == 245
 
 
 def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):
@@ -220,3 +222,29 @@ def test_the_districts_passed_the_campaign_on_some_reported_one_declined_two_ove
     assert overdue == 2
     reported = sum(rollup(child)["fields"]["Signatures"]["reported"] for child in children)
     assert reported == committees.filter(status="done").count()
+
+
+def test_east_docks_is_not_constituted_for_want_of_consolidated_committees(demo):
+    rules = {result.rule: result for result in demo["east docks"].results}
+    assert rules["children: building_committee"].passed  # three founded committees
+    consolidated = rules["consolidated_children: building_committee"]
+    assert not consolidated.passed
+    assert "not yet consolidated: Dockside Flats" in consolidated.missing
+
+
+def test_strong_middling_and_fading_committees_and_weekly_snapshots_for_the_trends(demo):
+    from grassroots.health.models import HealthSnapshot
+    from grassroots.health.selectors.snapshots import rollup_of, today_of
+    from grassroots.organizations.models import Organization
+
+    organization = Organization.objects.get(slug=DEMO_SLUG)
+    days = sorted(set(HealthSnapshot.objects.filter(organization=organization).values_list("on", flat=True)))
+    yesterday = today_of(organization) - dt.timedelta(days=1)
+    assert len(days) == 13 and days[-1] == yesterday and days[0] == yesterday - dt.timedelta(weeks=12)
+    federation = Unit.objects.get(organization=organization, slug="federation")
+    rollup = rollup_of(OPERATOR, federation, on=yesterday)
+    assert rollup["source"] == "snapshot" and rollup["units"] == 12
+    tiers = {int(tier) for tier, count in rollup["tiers"].items() if count}
+    assert max(tiers) >= 4 and min(tiers) <= 2  # strong ones and weak ones
+    weakest = {row["unit"] for row in rollup["weakest"]}
+    assert {"dockside-flats", "hazel-gardens"} <= weakest  # a fading committee and the middling one

@@ -51,6 +51,8 @@ ROUTES = {
     "meeting_feeds": ("GET", "organization"),
     "unit_assignments": ("GET", "unit"),
     "directive_add": ("GET", "unit"),
+    "dashboard": ("GET", "organization"),
+    "unit_health": ("GET", "unit"),
 }
 ROUTES_WITH_TARGET = [name for name, (_method, target) in ROUTES.items() if target != "nothing"]
 

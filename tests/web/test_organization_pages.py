@@ -14,10 +14,10 @@ from tests.support.html import text
 from tests.support.sessions import sign_in
 
 
-def test_home_goes_straight_to_the_only_organization(staff_client, org):
+def test_home_goes_straight_to_the_dashboard_of_the_only_organization(staff_client, org):
     response = staff_client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("organization", kwargs={"org": org.slug})
+    assert response["Location"] == reverse("dashboard", kwargs={"org": org.slug})
 
 
 def test_home_lists_the_organizations_when_there_are_several(staff_client, org):
@@ -123,9 +123,9 @@ def test_tree_page_queries_do_not_grow_with_the_tree(
     assert len(response.context["tree"]) == 6 + extra_committees
 
 
-def test_a_district_secretarys_home_shows_her_district_its_readiness_and_her_units(client, org, tree):
+def test_a_district_secretarys_tree_shows_her_district_its_readiness_and_her_units(client, org, tree):
     secretary = builders.officer(org, tree["north"], "secretary", "sec@example.org", member_of=tree["elm"])
-    response = sign_in(client, secretary).get(reverse("home"), follow=True)
+    response = sign_in(client, secretary).get(reverse("organization", kwargs={"org": org.slug}))
     top = text(response, "top")
     assert "No units yet" not in top
     assert top.startswith("Readiness North planned Not ready: 3 of 4 founding rules fail.")

@@ -44,6 +44,12 @@ BY = "demo"
 # The demo's constitution: the template's, with candidate → member gated on the course basics.
 GATED_STATUSES = "    resigned: [supporter]\n  gates:\n    candidate:\n      member: {courses: [basics]}\n"
 WAITING_CANDIDATE = "Cara Quill"
+# The third founder of Quay House, whose founding leaves East Docks with three founded committees
+# and too few of them consolidated.
+QUAY_FOUNDER = "Dev Marlow"
+QUAY_FOUNDED = dt.date(2026, 10, 20)
+# Weekly snapshots back from yesterday, so that the trends show.
+SNAPSHOT_WEEKS = 13
 # Ofcom's drama numbers for London, Birmingham, Leeds, Manchester, Bristol, Reading, Edinburgh:
 # the area code and the first digits of the range (+44 area 496 0xxx; London 020 7946 0xxx).
 DRAMA_AREAS = ("2079460", "1214960", "1134960", "1614960", "1174960", "1184960", "1314960")
@@ -132,6 +138,9 @@ class Committee:
     growth: int
     dormant: dt.date | None = None
     core: int = 4
+    # How its monthly meetings go: "" drawn at its founding (most strong, about a third fading),
+    # or "middling" (about half come) or "fading" (fewer and fewer) whatever the draw.
+    shape: str = ""
 
 
 DISTRICTS = {
@@ -143,15 +152,15 @@ COMMITTEES = [
     Committee("Elm House", "North Bank", dt.date(2024, 10, 10), dt.date(2024, 11, 20), 30),
     Committee("Maple Yard", "North Bank", dt.date(2024, 11, 5), dt.date(2025, 1, 12), 28),
     Committee("Willow Rise", "North Bank", dt.date(2025, 1, 8), dt.date(2025, 3, 2), 24),
-    Committee("Hazel Gardens", "North Bank", dt.date(2025, 4, 1), dt.date(2025, 6, 20), 22),
+    Committee("Hazel Gardens", "North Bank", dt.date(2025, 4, 1), dt.date(2025, 6, 20), 22, shape="middling"),
     Committee("Spruce Walk", "North Bank", dt.date(2025, 2, 1), dt.date(2025, 4, 5), 8, dormant=dt.date(2026, 2, 1)),
     Committee("Cedar Mansions", "Old Town", dt.date(2025, 3, 15), dt.date(2025, 5, 18), 28),
     Committee("Linden Court", "Old Town", dt.date(2025, 5, 2), dt.date(2025, 7, 9), 24),
     Committee("Poplar Row", "Old Town", dt.date(2025, 7, 20), dt.date(2025, 9, 28), 20),
     Committee("Rowan Street", "Old Town", dt.date(2025, 10, 1), dt.date(2025, 12, 7), 16),
     Committee("Birch Court", "Old Town", dt.date(2026, 9, 1), None, 0),
-    Committee("Dockside Flats", "East Docks", dt.date(2025, 9, 1), dt.date(2025, 11, 16), 22),
-    Committee("Harbour View", "East Docks", dt.date(2026, 1, 10), dt.date(2026, 3, 22), 16),
+    Committee("Dockside Flats", "East Docks", dt.date(2025, 9, 1), dt.date(2025, 11, 16), 22, shape="fading"),
+    Committee("Harbour View", "East Docks", dt.date(2026, 1, 10), dt.date(2026, 3, 22), 16, shape="fading"),
     Committee("Quay House", "East Docks", dt.date(2026, 8, 15), None, 0, core=2),
     Committee("Anchor Point", "East Docks", None, None, 0, core=0),
 ]
@@ -171,8 +180,8 @@ class _Timeline:
         self._heap: list[_Step] = []
         self._order = itertools.count()
 
-    def at(self, on: dt.date, run: Callable[[dt.date], None]) -> None:
-        if on <= END:
+    def at(self, on: dt.date, run: Callable[[dt.date], None], *, until: dt.date = END) -> None:
+        if on <= until:
             heapq.heappush(self._heap, _Step(on, next(self._order), run))
 
     def run(self) -> None:
@@ -280,6 +289,26 @@ class _DemoBuilder:
         self.timeline.run()
         elm = Unit.objects.get(organization=self.org, name="Elm House")
         self.waiting_candidate(elm, dt.date(2026, 7, 1))
+        self.found_quay_house()
+
+    def found_quay_house(self) -> None:
+        """Quay House is founded by its two neighbours and a third who joins: East Docks then has
+        the three founded committees its rule asks, but its two older ones fade, so it is not
+        constituted for want of consolidated committees."""
+        quay = Unit.objects.get(organization=self.org, slug="quay-house")
+        founder = people.add_person(
+            organization=self.org, name=QUAY_FOUNDER, by=BY, email="dev.marlow@example.org", phone=next(self.phones)
+        )
+        people.join_unit(person=founder, unit=quay, by=BY, on=QUAY_FOUNDED - dt.timedelta(days=7), status="candidate")
+        core = [*self.members[quay.slug], founder]
+        units.found_unit(
+            unit=quay,
+            by=BY,
+            on=QUAY_FOUNDED,
+            founding_members=core,
+            officers={"secretary": core[0]},
+            minutes="Founding meeting of Quay House: three neighbours attended.",
+        )
 
     def plan_committee(self, committee: Committee, district: Unit) -> None:
         unit = units.add_unit(
@@ -316,16 +345,20 @@ class _DemoBuilder:
         span = ((committee.dormant or END) - on).days - 1
         for day in sorted(self.rng.randint(7, span) for _ in range(committee.growth)):
             self.timeline.at(on + dt.timedelta(days=day), lambda when: self.grow(unit, when))
-        fading = self.meeting_rng.random() < 0.35
-        self.timeline.at(on + dt.timedelta(days=28), lambda when: self.monthly_meeting(unit, when, fading, 0))
+        drawn = "fading" if self.meeting_rng.random() < 0.35 else "strong"
+        shape = committee.shape or drawn
+        self.timeline.at(on + dt.timedelta(days=28), lambda when: self.monthly_meeting(unit, when, shape, 0))
 
-    def monthly_meeting(self, unit: Unit, day: dt.date, fading: bool, months: int) -> None:
+    def monthly_meeting(self, unit: Unit, day: dt.date, shape: str, months: int) -> None:
         """A monthly meeting entered from its sheet, in date order with everything else, so a
         district's constitution sees its committees' consolidation as it was: most members come
         to a strong committee, fewer and fewer to a fading one. The next one about a month on."""
         if day > dt.date.today() - dt.timedelta(days=1):
             return
-        rate = max(0.1, 0.8 - 0.06 * months) if fading else self.meeting_rng.uniform(0.6, 0.9)
+        if shape == "fading":
+            rate = max(0.1, 0.8 - 0.06 * months)
+        else:
+            rate = self.meeting_rng.uniform(0.6, 0.9) - (0.25 if shape == "middling" else 0)
         meeting = meetings.schedule_meeting(
             unit=unit, title="Monthly meeting", start=dt.datetime.combine(day, dt.time(19, 0)), by=BY
         )
@@ -335,7 +368,9 @@ class _DemoBuilder:
             meetings.record_attendance(meeting=meeting, people=came, by=BY)
         meetings.mark_held(meeting=meeting, by=BY)
         later = day + dt.timedelta(days=28 + self.meeting_rng.randint(0, 6))
-        self.timeline.at(later, lambda when: self.monthly_meeting(unit, when, fading, months + 1))
+        # Meetings go on past the story's end, up to yesterday, so that today's health has them.
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        self.timeline.at(later, lambda when: self.monthly_meeting(unit, when, shape, months + 1), until=yesterday)
 
     def grow(self, unit: Unit, on: dt.date) -> None:
         recruiter = self.rng.choice(self.members[unit.slug])
@@ -429,6 +464,7 @@ def build_demo() -> Organization:
         create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
         _bulletin(organization)
         campaign(organization)
+        _snapshots(organization)
         secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
         create_account(
             email=DEMO_OFFICER_USERNAME,
@@ -438,6 +474,17 @@ def build_demo() -> Organization:
             by=BY,
         )
     return organization
+
+
+def _snapshots(organization: Organization) -> None:
+    """The health snapshots of one day a week for the last `SNAPSHOT_WEEKS` weeks up to
+    yesterday, as the daily job would have written them (the dashboard's trends read them)."""
+    from grassroots.health.actions import write_snapshots
+    from grassroots.health.selectors.snapshots import today_of
+
+    yesterday = today_of(organization) - dt.timedelta(days=1)
+    for week in reversed(range(SNAPSHOT_WEEKS)):
+        write_snapshots(organization=organization, on=yesterday - dt.timedelta(weeks=week), by=BY)
 
 
 class _DemoMeetings:

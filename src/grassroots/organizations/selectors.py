@@ -414,6 +414,20 @@ def top_units(user, organization: Organization) -> list[Unit]:
     return list(living.exclude(parent__in=living.values("pk")).order_by("path"))
 
 
+def bodies_to_constitute(user, unit: Unit, *, most: int) -> list[Unit]:
+    """The bodies above the basic level in `unit`'s subtree (itself included) that are planned or
+    preparing, as the user sees them, in path order: at most `most` (one query)."""
+    organization = unit.organization
+    basic = organization.constitution.basic_kinds
+    bodies = restrict(
+        organization.units.filter(path__gte=unit.path, path__lt=unit.path + PATH_END),
+        user=user,
+        organization=organization,
+    )
+    bodies = bodies.exclude(kind__in=basic).filter(state__in=[UnitState.PLANNED, UnitState.PREPARING])
+    return list(bodies.select_related("organization").order_by("path")[:most])
+
+
 def units_by_kind_counts(user, organization: Organization) -> dict[tuple[str, str], int]:
     rows = units_visible_to(user, organization).values_list("kind", "state").annotate(n=Count("id"))
     return {(kind, state): n for kind, state, n in rows.values_list("kind", "state", "n")}

@@ -58,7 +58,7 @@ def _unit(request: HttpRequest, org: str, slug: str) -> tuple[Organization, Unit
 def home(request: HttpRequest) -> HttpResponse:
     organizations = selectors.organizations_visible_to(request.user)
     if len(organizations) == 1:
-        return redirect("organization", org=organizations[0].slug)
+        return redirect("dashboard", org=organizations[0].slug)
     return render(request, "organizations/home.html", {"organizations": organizations})
 
 

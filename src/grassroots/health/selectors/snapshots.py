@@ -297,3 +297,21 @@ def trend_of(user, unit: Unit, *, since: dt.date, until: dt.date) -> list[dict[s
 def latest_snapshot_day(organization: Organization) -> dt.date | None:
     """The last day the organization's snapshot was written (None: never)."""
     return HealthSnapshot.objects.filter(organization=organization).aggregate(last=Max("on"))["last"]
+
+
+def tiers_by_day(user, unit: Unit, *, since: dt.date, until: dt.date) -> list[tuple[dt.date, dict[int | None, int]]]:
+    """The committee's basic units per tier on each snapshot day from `since` to `until`:
+    `[(day, {tier or None: units})]` in day order, from one grouped range scan of the snapshots.
+    Counts only. 404 out of scope."""
+    _visible(user, unit)
+    rows = (
+        _subtree(unit)
+        .filter(on__gte=since, on__lte=until, basic=True)
+        .order_by()
+        .values_list("on", "tier")
+        .annotate(units=Count("pk"))
+    )
+    days: dict[dt.date, dict[int | None, int]] = {}
+    for on, tier, units in rows:
+        days.setdefault(on, {})[tier] = units
+    return sorted(days.items())

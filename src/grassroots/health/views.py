@@ -1,0 +1,184 @@
+"""Web pages of unit health: the dashboard (a signed-in user's home, for their scope) and the
+health tab of a unit's page.
+
+Both read through the selectors with the user (a unit out of scope is a 404), in a fixed number
+of queries whatever the size of the subtree. Bodies above a basic unit see counts (units per
+tier, member-weighted attendance, members by status, share of members with a course); the
+people behind a unit's figure are named only to those who may see that unit's people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from grassroots.constitution.health import RATES, IndicatorResult, percent
+from grassroots.education.selectors import education_share_of
+from grassroots.organizations import selectors as units
+from grassroots.organizations.models import Unit, UnitState
+from grassroots.web import day
+
+from . import charts
+from .selectors import health_of, sees_people_of
+from .selectors.growth import growth_of
+from .selectors.snapshots import needs_support, rollup_of, tiers_by_day, today_of, trend_of
+
+# How far back the trends look, and at most how many bars a chart of days draws.
+TREND_DAYS = 90
+BARS = 13
+# The top units a dashboard shows (an officer of a few districts sees each), and the bodies
+# not yet constituted whose readiness it explains: bounds that keep its queries fixed.
+TOP_UNITS = 3
+BODIES = 5
+GROWTH_MONTHS = 12
+
+
+def _share(value: float | int) -> str:
+    return percent(float(value))
+
+
+def _tier_series(count: int) -> list[tuple[str, str]]:
+    return [(f"Tier {tier}", f"tier-{tier}") for tier in range(1, count + 1)] + [("No tier", "untiered")]
+
+
+def _spread(items: Sequence, most: int) -> list:
+    """At most `most` of `items`, evenly spread, the last always kept."""
+    if len(items) <= most:
+        return list(items)
+    step = (len(items) - 1) / (most - 1)
+    return [items[round(i * step)] for i in range(most)]
+
+
+def _trend_charts(trend: list[dict[str, object]], name: str) -> dict[str, object]:
+    labels = [day(dt.date.fromisoformat(str(row["on"]))) for row in trend]
+    members: list[float | int | None] = [row["members"] for row in trend]  # type: ignore[misc]
+    rates: list[float | int | None] = [row["attendance_rate"] for row in trend]  # type: ignore[misc]
+    return {
+        "days": len(trend),
+        "members": charts.sparkline(members, labels=labels, title=f"Members of {name}, day by day"),
+        "attendance": charts.sparkline(
+            rates, labels=labels, title=f"Attendance rate of {name}, day by day", high=1, shown=_share
+        ),
+        "last": trend[-1] if trend else None,
+    }
+
+
+def _tiers_chart(user, unit: Unit, *, today: dt.date, tiers: int) -> charts.SafeString | None:
+    found = _spread(tiers_by_day(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today), BARS)
+    if not found:
+        return None
+    bars = [(day(on), [*(counts.get(t, 0) for t in range(1, tiers + 1)), counts.get(None, 0)]) for on, counts in found]
+    return charts.stacked_bars(bars, series=_tier_series(tiers), title=f"Basic units of {unit.name} per tier, by day")
+
+
+def _rollup_chart(rollup: dict, tiers: int, name: str) -> charts.SafeString:
+    counts = [rollup["tiers"][str(t)] for t in range(1, tiers + 1)] + [rollup["untiered"]]
+    return charts.stacked_bars(
+        [(str(rollup["on"]), counts)],
+        series=_tier_series(tiers),
+        title=f"Basic units of {name} per tier today",
+        width=60,
+    )
+
+
+def _growth_chart(growth: dict, name: str) -> charts.SafeString:
+    statuses = sorted({status for month in growth["months"] for status in month["by_status"]})
+    series = [(status, f"status-{min(i, 5)}") for i, status in enumerate(statuses)]
+    bars = [(month["month"], [month["by_status"].get(status, 0) for status in statuses]) for month in growth["months"]]
+    return charts.stacked_bars(bars, series=series, title=f"Memberships in {name} by status, month by month")
+
+
+def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
+    """What the dashboard shows of one of the user's top units: counts only."""
+    tiers = len(unit.organization.constitution.health_tiers)
+    trend = trend_of(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today)
+    panel: dict[str, object] = {"unit": unit, "trend": _trend_charts(trend, unit.name)}
+    if not unit.is_basic:
+        rollup = rollup_of(user, unit, on=today)
+        panel["rollup"] = rollup
+        panel["rollup_chart"] = _rollup_chart(rollup, tiers, unit.name)
+        panel["tiers_chart"] = _tiers_chart(user, unit, today=today, tiers=tiers)
+        panel["needs_support"] = needs_support(user, unit)["units"]
+        bodies = units.bodies_to_constitute(user, unit, most=BODIES)
+        panel["bodies"] = [(body, units.evaluate_founding_rules(body, units.facts_of(body))) for body in bodies]
+    first = (today.replace(day=1) - dt.timedelta(days=31 * (GROWTH_MONTHS - 1))).replace(day=1)
+    growth = growth_of(user, unit, since=first, until=today)
+    panel["growth"] = growth["total"]
+    panel["growth_chart"] = _growth_chart(growth, unit.name)
+    panel["education"] = [
+        (
+            share,
+            charts.bullet(
+                share.complete / share.members if share.members else None,
+                threshold=None,
+                maximum=1,
+                passed=None,
+                title=f"{share.title}: members who completed it",
+                shown=_share,
+            ),
+        )
+        for share in education_share_of(user, unit, on=today, subtree=True)
+    ]
+    return panel
+
+
+@login_required
+def dashboard(request: HttpRequest, org: str) -> HttpResponse:
+    """The signed-in user's home in an organization: for each of their top units (at most
+    `TOP_UNITS`), units by tier, units that need support, readiness of the bodies not yet
+    constituted, growth and attendance trends and education progress."""
+    organization = units.organization_for(request.user, org)
+    today = today_of(organization)
+    tops = units.top_units(request.user, organization)
+    context = {
+        "organization": organization,
+        "today": today,
+        "panels": [_unit_panel(request.user, unit, today=today) for unit in tops[:TOP_UNITS]],
+        "more_units": len(tops) - TOP_UNITS if len(tops) > TOP_UNITS else 0,
+    }
+    return render(request, "health/dashboard.html", context)
+
+
+def _indicator_row(result: IndicatorResult) -> tuple[IndicatorResult, charts.SafeString]:
+    shown: Callable[[float | int], str] = _share if result.indicator in RATES else str
+    maximum: float = 1
+    if result.indicator not in RATES:
+        maximum = max(abs(result.threshold) * 2, abs(result.value or 0), 1)
+    value = result.value if result.indicator in RATES or result.value is None else max(result.value, 0)
+    chart = charts.bullet(
+        value, threshold=result.threshold, maximum=maximum, passed=result.passed, title=result.title, shown=shown
+    )
+    return result, chart
+
+
+@login_required
+def unit_health(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """A unit's health today: each indicator with its value, threshold, verdict and bullet chart,
+    its tier, its trend from the snapshots; the meetings behind a figure, and the members behind
+    it to those who may see the unit's people; for a body above, the roll-up of its basic units."""
+    organization = units.organization_for(request.user, org)
+    found = units.unit_for(request.user, organization, unit)
+    today = today_of(organization)
+    health = health_of(request.user, found, on=today)
+    tiers = len(organization.constitution.health_tiers)
+    trend = trend_of(request.user, found, since=today - dt.timedelta(days=TREND_DAYS), until=today)
+    context = {
+        "organization": organization,
+        "unit": found,
+        "today": today,
+        "health": health,
+        "rows": [_indicator_row(result) for result in health.results],
+        "with_people": sees_people_of(request.user, found),
+        "trend": _trend_charts(trend, found.name),
+        "measured": found.state in (UnitState.FOUNDED, UnitState.DORMANT),
+    }
+    if not found.is_basic:
+        rollup = rollup_of(request.user, found, on=today)
+        context["rollup"] = rollup
+        context["rollup_chart"] = _rollup_chart(rollup, tiers, found.name)
+        context["tiers_chart"] = _tiers_chart(request.user, found, today=today, tiers=tiers)
+    return render(request, "health/unit_health.html", context)

@@ -1,0 +1,117 @@
+"""The dashboard (a signed-in user's home) and a unit's health tab: counts and charts for the
+user's scope, in a fixed number of queries; the people behind a figure only to those who may see
+the unit's people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grassroots.health.actions import write_snapshots
+from grassroots.health.selectors.snapshots import today_of
+from tests.support import builders
+from tests.support.html import text
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+BY = "test"
+
+
+@pytest.fixture
+def federation(org):
+    units = builders.federation(org)
+    builders.consolidate(units["elm"])
+    today = today_of(org)
+    for back in (2, 1):
+        write_snapshots(organization=org, on=today - dt.timedelta(days=back), by=BY)
+    return units
+
+
+def dashboard(client, org):
+    return client.get(reverse("dashboard", kwargs={"org": org.slug}))
+
+
+def test_the_dashboard_shows_tiers_trends_growth_and_what_the_district_lacks(staff_client, org, federation):
+    response = dashboard(staff_client, org)
+    assert response.status_code == 200
+    page = response.content.decode()
+    (panel,) = response.context["panels"]
+    assert panel["unit"] == federation["federation"]
+    rollup = panel["rollup"]
+    assert (rollup["units"], rollup["consolidated"]) == (2, 1)  # Elm consolidated, Oak Court not
+    assert "2 basic units, 1 consolidated (50 %)" in text(response)
+    # Charts: tiers today and by day, members and attendance day by day, memberships by month.
+    assert page.count('<svg class="chart') >= 5
+    assert "Basic units of Federation per tier, by day" in page
+    assert page.count('<table class="visually-hidden">') == page.count('<svg class="chart')
+    # The bodies not yet constituted, with what they lack.
+    bodies = [body.name for body, _readiness in panel["bodies"]]
+    assert bodies == ["Federation", "North", "South"]
+    assert "Not ready" in text(response)
+    assert "style=" not in page and "<script>" not in page
+
+
+def test_the_home_page_of_a_districts_secretary_is_her_districts_dashboard(client, org, federation):
+    secretary = builders.officer(org, federation["north"], "secretary", "sec@example.org", member_of=federation["elm"])
+    signed_in = sign_in(client, secretary)
+    assert signed_in.get(reverse("home"))["Location"] == reverse("dashboard", kwargs={"org": org.slug})
+    response = dashboard(signed_in, org)
+    assert [panel["unit"].name for panel in response.context["panels"]] == ["North"]
+    assert "South" not in text(response)
+
+
+def _queries(client, org) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert dashboard(client, org).status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_reads_in_a_fixed_number_of_queries(staff_client, org, federation):
+    # Each body's readiness reads its founded children's health (none founded: not read), so
+    # both districts have one, with meetings, before counting.
+    builders.consolidate(builders.founded_basic_unit(org, "Birch House", federation["south"]))
+    few = _queries(staff_client, org)
+    for number in range(4):
+        unit = builders.founded_basic_unit(org, f"More {number}", federation["south"], size=5)
+        builders.consolidate(unit)
+    write_snapshots(organization=org, on=today_of(org) - dt.timedelta(days=1), by=BY)
+    assert _queries(staff_client, org) == few
+
+
+def test_the_health_tab_shows_each_indicator_against_its_threshold(staff_client, org, federation):
+    elm = federation["elm"]
+    response = staff_client.get(reverse("unit_health", kwargs={"org": org.slug, "unit": elm.slug}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    health = response.context["health"]
+    assert health.consolidated and "consolidated." in text(response)
+    assert page.count('<svg class="chart chart-bullet"') == len(health.results) > 0
+    attendance = next(result for result in health.results if result.indicator == "attendance_rate")
+    assert attendance.passed and "100.0 %" in text(response)
+    # The meetings behind the figure, and the unit's members to someone who may see them.
+    assert len(re.findall(r'href="/o/[^/]+/meetings/\d+/"', page)) >= 3
+    assert response.context["with_people"] is True
+    unit_page = staff_client.get(reverse("unit", kwargs={"org": org.slug, "unit": elm.slug})).content.decode()
+    assert reverse("unit_health", kwargs={"org": org.slug, "unit": elm.slug}) in unit_page
+
+
+def test_a_committee_health_tab_rolls_up_its_basic_units(staff_client, org, federation):
+    north = federation["north"]
+    response = staff_client.get(reverse("unit_health", kwargs={"org": org.slug, "unit": north.slug}))
+    assert response.status_code == 200
+    assert response.context["rollup"]["units"] == 2
+    assert "2 basic units, 1 consolidated." in text(response)
+
+
+def test_a_member_sees_the_figures_of_her_unit_but_not_the_people_behind_them(client, org, federation):
+    elm = federation["elm"]
+    (member,) = builders.members(org, elm, 1)
+    user = builders.account(org, "member@example.org", person=member)
+    response = sign_in(client, user).get(reverse("unit_health", kwargs={"org": org.slug, "unit": elm.slug}))
+    assert response.context["with_people"] is False
+    assert not re.search(r'href="/o/[^/]+/people/\d+/"', response.content.decode())
