@@ -45,6 +45,8 @@ def mail_parts(*, issue, articles, unsubscribe_url: str) -> tuple[str, str, str]
         "unsubscribe_url": unsubscribe_url,
     }
     subject = subject_of(issue)
-    text = render_to_string("bulletin/mail.txt", context)
+    # The text part is plain text, not HTML: render_to_string marks it safe, which would put it
+    # unescaped into any page that shows it; joining makes it an ordinary str again.
+    text = "".join([render_to_string("bulletin/mail.txt", context)])
     html = render_to_string("bulletin/mail.html", context)
     return subject, text, html
