@@ -3,11 +3,17 @@ text, not markup."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from grassroots.bulletin import actions as bulletin
+from grassroots.bulletin.models import Issue
+from grassroots.cli import main
+from grassroots.errors import ActionRefused
+from tests.bulletin.test_api import api_client
 from tests.support import builders
 from tests.support.bulletin import BY, newsroom
 from tests.support.sessions import sign_in
@@ -31,3 +37,75 @@ def test_the_plain_text_part_in_the_preview_is_escaped():
     assert "<img src=x onerror" not in html and '<img src="x"' not in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "<b>bold</b>" not in html and "<i>x</i>" not in html
+
+
+ONE_LINE = "one line, without line breaks or control characters"
+
+
+def test_titles_and_names_with_a_line_break_or_control_character_are_refused_as_drafted(capsys, tmp_path):
+    room = newsroom()
+    for bad, code in (("Rent\nBcc: x@example.org", "U+000A"), ("Re\rnt", None), ("Ren\x07t", "U+0007")):
+        with pytest.raises(ActionRefused) as refused:
+            bulletin.add_issue(publication=room.publication, title=bad, by=BY, articles=[{"title": "A", "body": "B"}])
+        assert refused.value.field == "title" and ONE_LINE in refused.value.message
+        if code:
+            assert code in refused.value.message
+    with pytest.raises(ActionRefused) as refused:
+        bulletin.add_issue(
+            publication=room.publication, title="T", by=BY, articles=[{"title": "A\u2028B", "body": "B"}]
+        )
+    assert refused.value.field == "articles.0.title" and refused.value.message.startswith(
+        "article 1 ('A\u2028B'): its title"
+    )
+    article = room.issue.articles.first()
+    with pytest.raises(ActionRefused, match=ONE_LINE):
+        bulletin.edit_article(article=article, by=BY, title="We\nwon")
+    with pytest.raises(ActionRefused, match=ONE_LINE):
+        bulletin.add_article(issue=room.issue, by=BY, title="x\ny", body="Fine\n\nwith lines")
+    with pytest.raises(ActionRefused) as refused:
+        bulletin.add_publication(organization=room.org, name="North\nNews", by=BY)
+    assert refused.value.field == "name"
+    # A body keeps its lines.
+    assert bulletin.add_article(issue=room.issue, by=BY, title="Ok", body="One\n\nTwo").body == "One\n\nTwo"
+
+    admin = builders.account(room.org, "admin@example.org", is_admin=True)
+    client = api_client(admin, room.org)
+    base = f"/api/orgs/{room.org.slug}/publications"
+
+    def post(url, body):
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    answer = post(
+        f"{base}/{room.publication.slug}/issues", {"title": "A\nB", "articles": [{"title": "A", "body": "B"}]}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "title" and ONE_LINE in answer.json()["detail"]
+    answer = post(
+        f"{base}/{room.publication.slug}/issues", {"title": "T", "articles": [{"title": "A\tB", "body": "B"}]}
+    )
+    assert answer.status_code == 409 and answer.json()["field"] == "articles.0.title"
+    answer = post(base, {"name": "A\r\nB"})
+    assert answer.status_code == 409 and answer.json()["field"] == "name"
+    assert Issue.objects.filter(publication=room.publication).count() == 1
+
+    body = tmp_path / "a.md"
+    body.write_text("# Big\n\nNews\n", encoding="utf-8")
+    code = main(["bulletin", "issue", "add", str(room.publication.pk), "--title", "A\nB", "--article", str(body)])
+    err = capsys.readouterr().err
+    assert code != 0 and ONE_LINE in err and "Traceback" not in err
+    code = main(["bulletin", "publication", "add", room.org.slug, "--name", "A\nB"])
+    err = capsys.readouterr().err
+    assert code != 0 and ONE_LINE in err
+
+    web = Client()
+    sign_in(web, admin)
+    page = web.post(
+        reverse("bulletin_publication", args=[room.org.slug, room.publication.slug]),
+        {"title": "Two\nlines", "article_title": "Fine", "body": "B", "visibility": "members"},
+    )
+    assert page.status_code == 400 and ONE_LINE in page.content.decode() and "Two\nlines" in page.content.decode()
+    page = web.post(
+        reverse("bulletin_article_add", args=[room.org.slug, room.publication.slug, 1]),
+        {"new-title": "Bad\x0btitle", "new-body": "B", "new-visibility": "members"},
+    )
+    assert page.status_code == 400 and ONE_LINE in page.content.decode()
+    assert Issue.objects.filter(publication=room.publication).count() == 1

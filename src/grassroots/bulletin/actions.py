@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
@@ -52,17 +53,37 @@ def authorize_publishing(by, publication: Publication) -> None:
     authorize(by, Right.MANAGE_UNITS, publication.unit, organization=publication.organization)
 
 
-def _text(field: str, value: str, limit: int, *, required: bool = True, part: tuple[str, str] | None = None) -> str:
-    """The text stripped; refused when empty (if required) or longer than `limit`. `part` names
+def _control_character(value: str) -> str | None:
+    """The first line break or control character of `value` (a title goes into mail headers,
+    where one is refused at every delivery), or None."""
+    return next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+
+
+def _text(
+    field: str,
+    value: str,
+    limit: int,
+    *,
+    required: bool = True,
+    part: tuple[str, str] | None = None,
+    lines: bool = False,
+) -> str:
+    """The text stripped; refused when empty (if required), longer than `limit`, or, unless
+    `lines`, holding a line break or control character (a title is one line). `part` names
     the article it belongs to: its words ("article 2 ('Rent')") and its key ("articles.1"), so
     the refusal reads "article 2 ('Rent'): give its body" with the field "articles.1.body"."""
     value = (value or "").strip()
     name = f"{part[1]}.{field}" if part else field
+    where = f"{part[0]}: its {field}" if part else field
     if required and not value:
         raise ActionRefused(f"{part[0]}: give its {field}" if part else f"{field}: give a {field}", field=name)
     if len(value) > limit:
-        where = f"{part[0]}: its {field}" if part else field
         raise ActionRefused(f"{where}: at most {limit} characters, not {len(value)}", field=name)
+    bad = None if lines else _control_character(value)
+    if bad is not None:
+        raise ActionRefused(
+            f"{where}: one line, without line breaks or control characters (found U+{ord(bad):04X})", field=name
+        )
     return value
 
 
@@ -158,7 +179,7 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     return {
         "title": _text("title", article.get("title", ""), 200, part=part),
         "author": _text("author", article.get("author", ""), 200, required=False, part=part),
-        "body": _text("body", article.get("body", ""), 200_000, part=part),
+        "body": _text("body", article.get("body", ""), 200_000, part=part, lines=True),
         "visibility": visibility,
         "visibility_unit": unit,
     }
