@@ -109,3 +109,42 @@ def test_titles_and_names_with_a_line_break_or_control_character_are_refused_as_
     )
     assert page.status_code == 400 and ONE_LINE in page.content.decode()
     assert Issue.objects.filter(publication=room.publication).count() == 1
+
+
+def test_an_issue_out_of_scope_reads_as_absent_and_a_sent_one_she_may_read_is_readable(smtp):
+    room = newsroom()
+    bulletin.send_issue(issue=room.issue, by=BY, confirm=3)
+    south = bulletin.add_publication(organization=room.org, name="South News", unit=room.units["south"], by=BY)
+    bulletin.add_issue(publication=south, title="South draft", by=BY, articles=[{"title": "S", "body": "s"}])
+    secretary = builders.officer(
+        room.org, room.units["north"], "secretary", "sec@example.org", member_of=room.units["elm"]
+    )
+    api = api_client(secretary, room.org)
+    base = f"/api/orgs/{room.org.slug}/publications/{south.slug}/issues"
+    for number in (1, 9):  # another district's draft reads as a number that does not exist
+        expected = f"South News has no issue number {number}"
+        for answer in (
+            api.get(f"{base}/{number}"),
+            api.get(f"{base}/{number}/audience"),
+            api.get(f"{base}/{number}/status"),
+            api.post(f"{base}/{number}/send", json.dumps({"confirm": 1}), content_type="application/json"),
+        ):
+            assert (answer.status_code, answer.json()["detail"]) == (404, expected)
+    web = Client()
+    sign_in(web, secretary)
+    for number in (1, 9):
+        args = [room.org.slug, south.slug, number]
+        assert web.get(reverse("bulletin_issue", args=args)).status_code == 404
+        assert web.post(reverse("bulletin_issue_send", args=args), {"confirm": "1"}).status_code == 404
+        assert web.post(reverse("bulletin_issue_pause", args=args)).status_code == 404
+
+    # The organization's sent issue she sees listed: readable, with the articles she may read.
+    own = f"/api/orgs/{room.org.slug}/publications/{room.publication.slug}/issues"
+    assert [i["number"] for i in api.get(own).json()["items"]] == [1]
+    read = api.get(f"{own}/1")
+    assert read.status_code == 200 and [a["title"] for a in read.json()["articles"]] == ["We won", "Internal"]
+    assert api.get(f"{own}/1/audience").status_code == 403
+    page = web.get(reverse("bulletin_issue", args=[room.org.slug, room.publication.slug, 1]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "We won" in html and "Members only: the next meeting." in html
+    assert "Send" not in html and "Preview of the mail" not in html

@@ -34,6 +34,7 @@ from .selectors import (
     feed_token_of,
     feed_tokens_of,
     issue_audience,
+    issue_for,
     issue_of,
     issues_visible_to,
     list_recipient,
@@ -119,11 +120,15 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
     return render(request, "bulletin/publication.html", context, status=400 if form.errors else 200)
 
 
-def _issue(request, org: str, publication: str, number: int):
+def _issue(request, org: str, publication: str, number: int, *, read: bool = False):
+    """The organization, publication and issue as the user may see it (404 as absent otherwise,
+    `issue_for`); unless only `read`, the user must also be allowed to publish it (403)."""
     organization = organization_for(request.user, org)
     found = publication_for(request.user, organization, publication)
-    actions.authorize_publishing(request.user, found)
-    return organization, found, issue_of(found, number)
+    issue = issue_for(request.user, found, number)
+    if not read:
+        actions.authorize_publishing(request.user, found)
+    return organization, found, issue
 
 
 ARTICLE_FIELDS = ("title", "author", "body", "visibility", "visibility_unit")
@@ -184,7 +189,9 @@ def issue_page(request: HttpRequest, org: str, publication: str, number: int) ->
     """The issue editor: its articles (added, changed, moved and removed until it is sent), the
     preview of each edition of the mail with its number of recipients, the exact audience count
     for the chosen subtree and statuses, the send form, and once sent the delivery report."""
-    organization, found, issue = _issue(request, org, publication, number)
+    organization, found, issue = _issue(request, org, publication, number, read=True)
+    if not may_publish(request.user, found):  # a sent issue, read as the archive shows it
+        return _archive_issue(request, found, issue)
     return _issue_page(request, organization, found, issue)
 
 
@@ -309,6 +316,10 @@ def archive_issue_page(request: HttpRequest, org: str, publication: str, number:
     issue = issue_of(found, number)
     if issue.status not in ("sending", "sent"):
         return render(request, "404.html", status=404)
+    return _archive_issue(request, found, issue)
+
+
+def _archive_issue(request: HttpRequest, found, issue) -> HttpResponse:
     articles = articles_visible_to(request.user, issue)
     context = {
         "publication": found,
