@@ -148,3 +148,30 @@ def test_an_issue_out_of_scope_reads_as_absent_and_a_sent_one_she_may_read_is_re
     html = page.content.decode()
     assert page.status_code == 200 and "We won" in html and "Members only: the next meeting." in html
     assert "Send" not in html and "Preview of the mail" not in html
+
+
+def test_the_page_counts_no_audience_outside_the_publications_place_as_the_api_refuses_it():
+    room = newsroom()
+    north = bulletin.add_publication(organization=room.org, name="North News", unit=room.units["north"], by=BY)
+    bulletin.add_issue(publication=north, title="N", by=BY, articles=[{"title": "A", "body": "B"}])
+    admin = builders.account(room.org, "admin@example.org", is_admin=True)
+    refusal = "unit: South is outside North, whose publication this is"
+    api = api_client(admin, room.org).get(
+        f"/api/orgs/{room.org.slug}/publications/{north.slug}/issues/1/audience?unit=south"
+    )
+    assert api.status_code == 409 and api.json()["detail"] == refusal
+    web = Client()
+    sign_in(web, admin)
+    url = reverse("bulletin_issue", args=[room.org.slug, north.slug, 1])
+    page = web.get(url, {"unit": "south"})
+    html = page.content.decode()
+    assert page.status_code == 200 and refusal in html and "would go to" not in html
+    assert "recipient" not in html.split('id="preview-heading"')[1].split("</section>")[0].replace("recipients", "")
+    unknown = web.get(url, {"unit": "nowhere"}).content.decode()
+    assert "no unit &#x27;nowhere&#x27;" in unknown and "would go to" not in unknown
+    counted = api_client(admin, room.org).get(
+        f"/api/orgs/{room.org.slug}/publications/{north.slug}/issues/1/audience?unit={room.units['elm'].slug}"
+    )
+    assert counted.status_code == 200, counted.json()
+    inside = web.get(url, {"unit": room.units["elm"].slug}).content.decode()
+    assert f'id="recipients">{counted.json()["recipients"]}<' in inside and refusal not in inside

@@ -344,7 +344,9 @@ def check_audience(publication: Publication, unit: Unit | None, statuses: list[s
             raise ActionRefused(f"status: '{status}' is not a member status ({', '.join(known)})", field="status")
     root = unit or publication.unit
     if unit is not None and publication.unit is not None and not unit.path.startswith(publication.unit.path):
-        raise ActionRefused(f"unit: {unit.name} is outside {publication.unit.name}, whose publication this is")
+        raise ActionRefused(
+            f"unit: {unit.name} is outside {publication.unit.name}, whose publication this is", field="unit"
+        )
     return root
 
 

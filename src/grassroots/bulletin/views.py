@@ -155,12 +155,17 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
     audience = AudienceForm(request.GET or None, statuses=statuses)
     unit, chosen = None, []
     if audience.is_valid():
-        unit = _unit(request, organization, audience.cleaned_data["unit"])
         chosen = audience.cleaned_data["status"]
+        try:
+            unit = _unit(request, organization, audience.cleaned_data["unit"])
+            actions.check_audience(found, unit, chosen)  # as the send, the API and the terminal check it
+        except (ActionRefused, Http404) as refusal:
+            audience.add_error("unit", refusal.message if isinstance(refusal, ActionRefused) else str(refusal))
+            unit = None
     articles = list(issue.articles.select_related("visibility_unit"))
     rendered = {article.pk: article_html(article.body) for article in articles}
     editions = []
-    for edition in edition_previews(issue=issue, unit=unit, statuses=chosen):
+    for edition in [] if audience.errors else edition_previews(issue=issue, unit=unit, statuses=chosen):
         subject, text, _html = mail_parts(issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK)
         shown = [(article, rendered[article.pk]) for article in edition.articles]
         editions.append({"edition": edition, "subject": subject, "text": text, "articles": shown})
@@ -175,7 +180,7 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
         else [],
         "editions": editions,
         "audience": audience,
-        "audience_count": issue_audience(issue=issue, unit=unit, statuses=chosen),
+        "audience_count": None if audience.errors else issue_audience(issue=issue, unit=unit, statuses=chosen),
         "send_form": SendForm(initial={"unit": unit.slug if unit else "", "status": chosen}, statuses=statuses),
         "counts": delivery_counts(issue.mailing),
         "failures": failures_of(issue.mailing),
