@@ -175,3 +175,29 @@ def test_the_page_counts_no_audience_outside_the_publications_place_as_the_api_r
     assert counted.status_code == 200, counted.json()
     inside = web.get(url, {"unit": room.units["elm"].slug}).content.decode()
     assert f'id="recipients">{counted.json()["recipients"]}<' in inside and refusal not in inside
+
+
+def test_an_unknown_unit_in_a_web_form_is_an_error_on_its_field_keeping_the_input():
+    room = newsroom()
+    admin = builders.account(room.org, "admin@example.org", is_admin=True)
+    web = Client()
+    sign_in(web, admin)
+    page = web.post(
+        reverse("bulletin_publication", args=[room.org.slug, room.publication.slug]),
+        {
+            "title": "Next",
+            "article_title": "For a few",
+            "body": "Kept body",
+            "visibility": "subtree",
+            "visibility_unit": "nowhere",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 400 and "no unit &#x27;nowhere&#x27;" in html
+    assert 'value="nowhere"' in html and "Kept body" in html and 'value="For a few"' in html
+    made = web.post(
+        reverse("bulletin", args=[room.org.slug]),
+        {"name": "Elsewhere", "unit": "nowhere", "colour": "#112233"},
+    )
+    assert made.status_code == 400 and "no unit &#x27;nowhere&#x27;" in made.content.decode()
+    assert Issue.objects.filter(publication=room.publication).count() == 1

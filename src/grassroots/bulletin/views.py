@@ -54,6 +54,15 @@ def _unit(request, organization, slug: str) -> Unit | None:
     return unit_by_slug(request.user, organization, slug) if slug else None
 
 
+def _form_unit(request, organization, form, field: str) -> Unit | None:
+    """The unit a form's field names (None when empty); one not found (or out of scope) is
+    refused as the field's error (ActionRefused), keeping the form and its input."""
+    try:
+        return _unit(request, organization, form.cleaned_data[field])
+    except Http404 as missing:
+        raise ActionRefused(f"{form[field].label}: {missing}", field=field) from None
+
+
 @login_required
 def publications_page(request: HttpRequest, org: str) -> HttpResponse:
     """The organization's publications; POST starts one."""
@@ -65,7 +74,7 @@ def publications_page(request: HttpRequest, org: str) -> HttpResponse:
             publication = actions.add_publication(
                 organization=organization,
                 name=data["name"],
-                unit=_unit(request, organization, data["unit"]),
+                unit=_form_unit(request, organization, form, "unit"),
                 colour=data["colour"],
                 footer=data["footer"],
                 by=request.user,
@@ -101,7 +110,7 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
                         "author": data["author"],
                         "body": data["body"],
                         "visibility": data["visibility"],
-                        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+                        "visibility_unit": _form_unit(request, organization, form, "visibility_unit"),
                     }
                 ],
             )
@@ -207,7 +216,7 @@ def _article_fields(request, organization, form: ArticleForm) -> dict:
         "author": data["author"],
         "body": data["body"],
         "visibility": data["visibility"],
-        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+        "visibility_unit": _form_unit(request, organization, form, "visibility_unit"),
     }
 
 
@@ -275,8 +284,8 @@ def issue_send(request: HttpRequest, org: str, publication: str, number: int) ->
         messages.error(request, form.error_message())
         return back
     data = form.cleaned_data
-    audience = {"unit": _unit(request, organization, data["unit"]), "statuses": data["status"]}
     try:
+        audience = {"unit": _form_unit(request, organization, form, "unit"), "statuses": data["status"]}
         if data["at"]:
             jobs.schedule(issue=issue, at=data["at"], by=request.user, confirm=data["confirm"], **audience)
         else:
