@@ -201,3 +201,22 @@ def test_an_unknown_unit_in_a_web_form_is_an_error_on_its_field_keeping_the_inpu
     )
     assert made.status_code == 400 and "no unit &#x27;nowhere&#x27;" in made.content.decode()
     assert Issue.objects.filter(publication=room.publication).count() == 1
+
+
+def test_the_issue_page_renders_each_article_once_whatever_its_editions(monkeypatch):
+    from grassroots.bulletin import rendering
+
+    room = newsroom()  # two articles, both in the preview and in an edition
+    calls = []
+    real = rendering.article_html
+
+    def counted(markdown):
+        calls.append(markdown)
+        return real(markdown)
+
+    monkeypatch.setattr(rendering, "article_html", counted)
+    web = Client()
+    sign_in(web, builders.account(room.org, "admin@example.org", is_admin=True))
+    page = web.get(reverse("bulletin_issue", args=[room.org.slug, room.publication.slug, 1]))
+    assert page.status_code == 200 and 'class="edition"' in page.content.decode()
+    assert sorted(calls) == sorted(article.body for article in room.issue.articles.all())

@@ -409,10 +409,10 @@ def send_issue(
         variants = variants_queued(mailing)
         count = sum(variants.values())
         _refuse_unconfirmed(count, confirm)
-        parts = {}
+        parts, rendered = {}, {}  # each article rendered once, whatever the editions it is in
         for variant in variants:
             _, text, html = mail_parts(
-                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK
+                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
             )
             parts[variant] = (text, html)
         outbox.add_editions(mailing=mailing, editions=parts)

@@ -24,7 +24,7 @@ from grassroots.web import refusal_message
 
 from . import actions, jobs
 from .forms import ArticleForm, AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
-from .rendering import article_html, mail_parts
+from .rendering import article_html, mail_parts, rendered_articles
 from .selectors import (
     all_statuses,
     article_of,
@@ -172,10 +172,13 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
             audience.add_error("unit", refusal.message if isinstance(refusal, ActionRefused) else str(refusal))
             unit = None
     articles = list(issue.articles.select_related("visibility_unit"))
-    rendered = {article.pk: article_html(article.body) for article in articles}
+    rendered: dict = {}
+    shown_articles = rendered_articles(articles, rendered)  # once each: the editions share them
     editions = []
     for edition in [] if audience.errors else edition_previews(issue=issue, unit=unit, statuses=chosen):
-        subject, text, _html = mail_parts(issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+        subject, text, _html = mail_parts(
+            issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
+        )
         shown = [(article, rendered[article.pk]) for article in edition.articles]
         editions.append({"edition": edition, "subject": subject, "text": text, "articles": shown})
     editable = issue.status in actions.EDITABLE
@@ -183,7 +186,7 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
         "organization": organization,
         "publication": found,
         "issue": issue,
-        "articles": [(article, rendered[article.pk]) for article in articles],
+        "articles": shown_articles,
         "article_forms": _article_forms(issue, articles, subtree_choices(request.user, found), bound=bound)
         if editable
         else [],
