@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from grassroots.access import Right, authorize, grants_for, is_operator
@@ -409,7 +410,8 @@ def send_issue(
         variants = variants_queued(mailing)
         count = sum(variants.values())
         _refuse_unconfirmed(count, confirm)
-        parts, rendered = {}, {}  # each article rendered once, whatever the editions it is in
+        parts = {}
+        rendered: dict[int, SafeString] = {}  # each article rendered once, whatever the editions it is in
         for variant in variants:
             _, text, html = mail_parts(
                 issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
