@@ -12,12 +12,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from grassroots.access import Right, authorize, grants_for, is_operator
@@ -52,17 +54,37 @@ def authorize_publishing(by, publication: Publication) -> None:
     authorize(by, Right.MANAGE_UNITS, publication.unit, organization=publication.organization)
 
 
-def _text(field: str, value: str, limit: int, *, required: bool = True, part: tuple[str, str] | None = None) -> str:
-    """The text stripped; refused when empty (if required) or longer than `limit`. `part` names
+def _control_character(value: str) -> str | None:
+    """The first line break or control character of `value` (a title goes into mail headers,
+    where one is refused at every delivery), or None."""
+    return next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+
+
+def _text(
+    field: str,
+    value: str,
+    limit: int,
+    *,
+    required: bool = True,
+    part: tuple[str, str] | None = None,
+    lines: bool = False,
+) -> str:
+    """The text stripped; refused when empty (if required), longer than `limit`, or, unless
+    `lines`, holding a line break or control character (a title is one line). `part` names
     the article it belongs to: its words ("article 2 ('Rent')") and its key ("articles.1"), so
     the refusal reads "article 2 ('Rent'): give its body" with the field "articles.1.body"."""
     value = (value or "").strip()
     name = f"{part[1]}.{field}" if part else field
+    where = f"{part[0]}: its {field}" if part else field
     if required and not value:
         raise ActionRefused(f"{part[0]}: give its {field}" if part else f"{field}: give a {field}", field=name)
     if len(value) > limit:
-        where = f"{part[0]}: its {field}" if part else field
         raise ActionRefused(f"{where}: at most {limit} characters, not {len(value)}", field=name)
+    bad = None if lines else _control_character(value)
+    if bad is not None:
+        raise ActionRefused(
+            f"{where}: one line, without line breaks or control characters (found U+{ord(bad):04X})", field=name
+        )
     return value
 
 
@@ -158,7 +180,7 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
     return {
         "title": _text("title", article.get("title", ""), 200, part=part),
         "author": _text("author", article.get("author", ""), 200, required=False, part=part),
-        "body": _text("body", article.get("body", ""), 200_000, part=part),
+        "body": _text("body", article.get("body", ""), 200_000, part=part, lines=True),
         "visibility": visibility,
         "visibility_unit": unit,
     }
@@ -323,7 +345,9 @@ def check_audience(publication: Publication, unit: Unit | None, statuses: list[s
             raise ActionRefused(f"status: '{status}' is not a member status ({', '.join(known)})", field="status")
     root = unit or publication.unit
     if unit is not None and publication.unit is not None and not unit.path.startswith(publication.unit.path):
-        raise ActionRefused(f"unit: {unit.name} is outside {publication.unit.name}, whose publication this is")
+        raise ActionRefused(
+            f"unit: {unit.name} is outside {publication.unit.name}, whose publication this is", field="unit"
+        )
     return root
 
 
@@ -387,9 +411,10 @@ def send_issue(
         count = sum(variants.values())
         _refuse_unconfirmed(count, confirm)
         parts = {}
+        rendered: dict[int, SafeString] = {}  # each article rendered once, whatever the editions it is in
         for variant in variants:
             _, text, html = mail_parts(
-                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK
+                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
             )
             parts[variant] = (text, html)
         outbox.add_editions(mailing=mailing, editions=parts)

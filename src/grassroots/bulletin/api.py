@@ -43,11 +43,13 @@ from .schemas import (
 )
 from .selectors import (
     article_of,
+    articles_visible_to,
     confirmation_token,
     feed_token_of,
     feed_tokens_of,
-    issue_of,
+    issue_for,
     issues_visible_to,
+    may_publish,
     publication_for,
     publications_visible_to,
     subscriptions_visible_to,
@@ -72,10 +74,16 @@ def _publication(request: HttpRequest, org_slug: str, publication_slug: str) -> 
     return publication_for(caller(request), organization_for(caller(request), org_slug), publication_slug)
 
 
-def _issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber) -> Issue:
+def _issue(
+    request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber, *, read: bool = False
+) -> Issue:
+    """The issue as the caller may see it (404 as absent otherwise); unless only `read`, the
+    caller must also be allowed to publish it (403 for a sent issue they may only read)."""
     publication = _publication(request, org_slug, publication_slug)
-    actions.authorize_publishing(caller(request), publication)
-    return issue_of(publication, number)
+    issue = issue_for(caller(request), publication, number)
+    if not read:
+        actions.authorize_publishing(caller(request), publication)
+    return issue
 
 
 @router.get(
@@ -149,7 +157,12 @@ def add_issue(request: HttpRequest, org_slug: str, publication_slug: str, payloa
     summary="One issue with its articles",
 )
 def get_issue(request: HttpRequest, org_slug: str, publication_slug: str, number: IssueNumber):
-    return _issue(request, org_slug, publication_slug, number)
+    """Any issue for who may publish it; a sent one, with the articles the caller may read (as
+    the archive shows them), for anyone else in the organization; 404 otherwise."""
+    issue = _issue(request, org_slug, publication_slug, number, read=True)
+    if not may_publish(caller(request), issue.publication):
+        issue.shown_articles = articles_visible_to(caller(request), issue)  # type: ignore[attr-defined]
+    return issue
 
 
 @router.get(

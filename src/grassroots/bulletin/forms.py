@@ -30,6 +30,13 @@ class IssueForm(ActionForm):
         required=False, max_length=80, help_text="For a subtree article: the unit's slug."
     )
 
+    def refuse(self, refusal) -> None:
+        # The actions name the first article's fields "articles.0.<field>"; its title is `article_title` here.
+        if refusal.field and refusal.field.startswith("articles.0."):
+            field = refusal.field.rsplit(".", 1)[-1]
+            refusal.field = "article_title" if field == "title" else field
+        super().refuse(refusal)
+
 
 class ArticleForm(ActionForm):
     """One article of the issue editor: a new one, or an existing one to change. The subtree's

@@ -34,17 +34,32 @@ def subject_of(issue) -> str:
     return f"{issue.publication.name} no. {issue.number}: {issue.title}"
 
 
-def mail_parts(*, issue, articles, unsubscribe_url: str) -> tuple[str, str, str]:
+def rendered_articles(articles, rendered: dict[int, SafeString] | None = None) -> list[tuple[object, SafeString]]:
+    """Each article with its HTML, rendered once: `rendered` (article id to HTML) keeps what was
+    rendered, so the editions of one issue share it (a long body takes seconds to render)."""
+    rendered = {} if rendered is None else rendered
+    for article in articles:
+        if article.pk not in rendered:
+            rendered[article.pk] = article_html(article.body)
+    return [(article, rendered[article.pk]) for article in articles]
+
+
+def mail_parts(
+    *, issue, articles, unsubscribe_url: str, rendered: dict[int, SafeString] | None = None
+) -> tuple[str, str, str]:
     """Subject, plain text and HTML of an issue's mail, from the templates `bulletin/mail.txt` and
-    `bulletin/mail.html` (an installation may override them in its template directory)."""
+    `bulletin/mail.html` (an installation may override them in its template directory); the
+    articles' HTML is taken from, and added to, `rendered` (see `rendered_articles`)."""
     publication = issue.publication
     context = {
         "issue": issue,
         "publication": publication,
-        "articles": [(article, article_html(article.body)) for article in articles],
+        "articles": rendered_articles(articles, rendered),
         "unsubscribe_url": unsubscribe_url,
     }
     subject = subject_of(issue)
-    text = render_to_string("bulletin/mail.txt", context)
+    # The text part is plain text, not HTML: render_to_string marks it safe, which would put it
+    # unescaped into any page that shows it; joining makes it an ordinary str again.
+    text = "".join([render_to_string("bulletin/mail.txt", context)])
     html = render_to_string("bulletin/mail.html", context)
     return subject, text, html

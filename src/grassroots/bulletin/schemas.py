@@ -87,7 +87,8 @@ class IssueDetailOut(IssueOut):
 
     @staticmethod
     def resolve_articles(issue) -> list:
-        return list(issue.articles.select_related("visibility_unit"))
+        shown = getattr(issue, "shown_articles", None)  # a reader's: those they may read
+        return shown if shown is not None else list(issue.articles.select_related("visibility_unit"))
 
 
 class AudienceOut(Schema):

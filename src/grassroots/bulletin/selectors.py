@@ -87,6 +87,16 @@ def issue_of(publication: Publication, number: int) -> Issue:
     return issue
 
 
+def issue_for(user, publication: Publication, number: int) -> Issue:
+    """The issue numbered `number` as `user` may see it: any one for who may publish the
+    publication, a sent one (or one being sent) for anyone else, as `issues_visible_to` lists
+    them; else 404 with the words of a number that does not exist."""
+    issue = issue_of(publication, number)
+    if issue.status not in (Issue.Status.SENDING, Issue.Status.SENT) and not may_publish(user, publication):
+        raise Http404(f"{publication.name} has no issue number {number}")
+    return issue
+
+
 def article_of(issue: Issue, article_id: int) -> Article:
     """One article of the issue by id (404 for an id that is not one of its articles)."""
     article = (

@@ -24,7 +24,7 @@ from grassroots.web import refusal_message
 
 from . import actions, jobs
 from .forms import ArticleForm, AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
-from .rendering import article_html, mail_parts
+from .rendering import article_html, mail_parts, rendered_articles
 from .selectors import (
     all_statuses,
     article_of,
@@ -34,6 +34,7 @@ from .selectors import (
     feed_token_of,
     feed_tokens_of,
     issue_audience,
+    issue_for,
     issue_of,
     issues_visible_to,
     list_recipient,
@@ -53,6 +54,15 @@ def _unit(request, organization, slug: str) -> Unit | None:
     return unit_by_slug(request.user, organization, slug) if slug else None
 
 
+def _form_unit(request, organization, form, field: str) -> Unit | None:
+    """The unit a form's field names (None when empty); one not found (or out of scope) is
+    refused as the field's error (ActionRefused), keeping the form and its input."""
+    try:
+        return _unit(request, organization, form.cleaned_data[field])
+    except Http404 as missing:
+        raise ActionRefused(f"{form[field].label}: {missing}", field=field) from None
+
+
 @login_required
 def publications_page(request: HttpRequest, org: str) -> HttpResponse:
     """The organization's publications; POST starts one."""
@@ -64,7 +74,7 @@ def publications_page(request: HttpRequest, org: str) -> HttpResponse:
             publication = actions.add_publication(
                 organization=organization,
                 name=data["name"],
-                unit=_unit(request, organization, data["unit"]),
+                unit=_form_unit(request, organization, form, "unit"),
                 colour=data["colour"],
                 footer=data["footer"],
                 by=request.user,
@@ -100,7 +110,7 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
                         "author": data["author"],
                         "body": data["body"],
                         "visibility": data["visibility"],
-                        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+                        "visibility_unit": _form_unit(request, organization, form, "visibility_unit"),
                     }
                 ],
             )
@@ -119,11 +129,15 @@ def publication_page(request: HttpRequest, org: str, publication: str) -> HttpRe
     return render(request, "bulletin/publication.html", context, status=400 if form.errors else 200)
 
 
-def _issue(request, org: str, publication: str, number: int):
+def _issue(request, org: str, publication: str, number: int, *, read: bool = False):
+    """The organization, publication and issue as the user may see it (404 as absent otherwise,
+    `issue_for`); unless only `read`, the user must also be allowed to publish it (403)."""
     organization = organization_for(request.user, org)
     found = publication_for(request.user, organization, publication)
-    actions.authorize_publishing(request.user, found)
-    return organization, found, issue_of(found, number)
+    issue = issue_for(request.user, found, number)
+    if not read:
+        actions.authorize_publishing(request.user, found)
+    return organization, found, issue
 
 
 ARTICLE_FIELDS = ("title", "author", "body", "visibility", "visibility_unit")
@@ -150,13 +164,21 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
     audience = AudienceForm(request.GET or None, statuses=statuses)
     unit, chosen = None, []
     if audience.is_valid():
-        unit = _unit(request, organization, audience.cleaned_data["unit"])
         chosen = audience.cleaned_data["status"]
+        try:
+            unit = _unit(request, organization, audience.cleaned_data["unit"])
+            actions.check_audience(found, unit, chosen)  # as the send, the API and the terminal check it
+        except (ActionRefused, Http404) as refusal:
+            audience.add_error("unit", refusal.message if isinstance(refusal, ActionRefused) else str(refusal))
+            unit = None
     articles = list(issue.articles.select_related("visibility_unit"))
-    rendered = {article.pk: article_html(article.body) for article in articles}
+    rendered: dict = {}
+    shown_articles = rendered_articles(articles, rendered)  # once each: the editions share them
     editions = []
-    for edition in edition_previews(issue=issue, unit=unit, statuses=chosen):
-        subject, text, _html = mail_parts(issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+    for edition in [] if audience.errors else edition_previews(issue=issue, unit=unit, statuses=chosen):
+        subject, text, _html = mail_parts(
+            issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
+        )
         shown = [(article, rendered[article.pk]) for article in edition.articles]
         editions.append({"edition": edition, "subject": subject, "text": text, "articles": shown})
     editable = issue.status in actions.EDITABLE
@@ -164,13 +186,13 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
         "organization": organization,
         "publication": found,
         "issue": issue,
-        "articles": [(article, rendered[article.pk]) for article in articles],
+        "articles": shown_articles,
         "article_forms": _article_forms(issue, articles, subtree_choices(request.user, found), bound=bound)
         if editable
         else [],
         "editions": editions,
         "audience": audience,
-        "audience_count": issue_audience(issue=issue, unit=unit, statuses=chosen),
+        "audience_count": None if audience.errors else issue_audience(issue=issue, unit=unit, statuses=chosen),
         "send_form": SendForm(initial={"unit": unit.slug if unit else "", "status": chosen}, statuses=statuses),
         "counts": delivery_counts(issue.mailing),
         "failures": failures_of(issue.mailing),
@@ -184,7 +206,9 @@ def issue_page(request: HttpRequest, org: str, publication: str, number: int) ->
     """The issue editor: its articles (added, changed, moved and removed until it is sent), the
     preview of each edition of the mail with its number of recipients, the exact audience count
     for the chosen subtree and statuses, the send form, and once sent the delivery report."""
-    organization, found, issue = _issue(request, org, publication, number)
+    organization, found, issue = _issue(request, org, publication, number, read=True)
+    if not may_publish(request.user, found):  # a sent issue, read as the archive shows it
+        return _archive_issue(request, found, issue)
     return _issue_page(request, organization, found, issue)
 
 
@@ -195,7 +219,7 @@ def _article_fields(request, organization, form: ArticleForm) -> dict:
         "author": data["author"],
         "body": data["body"],
         "visibility": data["visibility"],
-        "visibility_unit": _unit(request, organization, data["visibility_unit"]),
+        "visibility_unit": _form_unit(request, organization, form, "visibility_unit"),
     }
 
 
@@ -263,8 +287,8 @@ def issue_send(request: HttpRequest, org: str, publication: str, number: int) ->
         messages.error(request, form.error_message())
         return back
     data = form.cleaned_data
-    audience = {"unit": _unit(request, organization, data["unit"]), "statuses": data["status"]}
     try:
+        audience = {"unit": _form_unit(request, organization, form, "unit"), "statuses": data["status"]}
         if data["at"]:
             jobs.schedule(issue=issue, at=data["at"], by=request.user, confirm=data["confirm"], **audience)
         else:
@@ -309,6 +333,10 @@ def archive_issue_page(request: HttpRequest, org: str, publication: str, number:
     issue = issue_of(found, number)
     if issue.status not in ("sending", "sent"):
         return render(request, "404.html", status=404)
+    return _archive_issue(request, found, issue)
+
+
+def _archive_issue(request: HttpRequest, found, issue) -> HttpResponse:
     articles = articles_visible_to(request.user, issue)
     context = {
         "publication": found,
