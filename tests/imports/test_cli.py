@@ -145,3 +145,23 @@ def test_import_names_the_columns_it_leaves_out(riverside, capsys, tmp_path):
         {"column": "D", "header": "Shoe size", "reason": "not a field", "values": 2},
     ]
     assert Person.objects.get(name="Al Pha").address == ""  # "something" went nowhere, as reported
+
+
+def test_a_workbook_value_right_of_the_header_rejects_its_row_as_in_csv(riverside, capsys, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Email", "Unit"])
+    book.active.append(["X One", "x1@example.org", "elm-house"])
+    book.active.append(["X Two", "x2@example.org", "elm-house", "stray note"])
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    code, out, _err = run(capsys, "import", "members", str(path), "--org", "riverside", "--dry-run")
+    assert code == 0  # a dry run reports; it refuses nothing
+    assert "1 created, 0 updated, 0 unchanged, 0 skipped, 0 conflicts, 1 rejected" in out
+    assert (
+        "line 3, cell D3 'stray note': the row has values in 4 columns, the header names 3: "
+        "give column D a header in row 1, or remove the value" in out
+    )
+    code, out, _err = run(capsys, "import", "members", str(path), "--org", "riverside", "--dry-run", "--json")
+    assert (json.loads(out)["created"], json.loads(out)["rejected"]) == (1, 1)

@@ -439,6 +439,33 @@ def test_api_import_of_a_workbook_rejects_error_and_uncomputed_formula_cells_nam
 
 
 @pytest.mark.django_db
+def test_api_import_of_a_workbook_rejects_a_row_with_a_value_right_of_the_header(tree, org, client, token):
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Email", "Unit"])
+    book.active.append(["X One", "x1@example.org", "elm-house"])
+    book.active.append(["X Two", "x2@example.org", "elm-house", "stray note"])
+    stream = io.BytesIO()
+    book.save(stream)
+    xlsx = SimpleUploadedFile("f.xlsx", stream.getvalue(), content_type="application/octet-stream")
+    response = client.post(f"/api/orgs/{org.slug}/imports", {"file": xlsx, "dry_run": "true"}, headers=token)
+    assert response.status_code == 202, response.content
+    run_jobs()
+    status = client.get(f"/api/orgs/{org.slug}/imports/{response.json()['id']}", headers=token).json()
+    assert (status["state"], status["created"], status["rejected"]) == ("done", 1, 1), status
+    errors = client.get(f"/api/orgs/{org.slug}/imports/{response.json()['id']}/errors", headers=token)
+    rows = list(csv.reader(io.StringIO(b"".join(errors.streaming_content).decode("utf-8-sig"))))
+    assert rows[1] == [
+        "3",
+        "cell D3 'stray note': the row has values in 4 columns, the header names 3: "
+        "give column D a header in row 1, or remove the value",
+        "X Two",
+        "x2@example.org",
+        "elm-house",
+        "stray note",
+    ]
+
+
+@pytest.mark.django_db
 def test_the_page_and_the_api_say_which_columns_were_left_out(tree, org, admin_client, client, token):
     content = b"Name,,Unit\nAl Pha,something,elm-house\nBo Ba,,elm-house\n"
     response = client.post(

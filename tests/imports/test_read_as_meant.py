@@ -339,6 +339,33 @@ def test_a_csv_row_with_values_beyond_the_header_is_reported_not_shifted(tree, o
     assert Person.objects.get(organization=org, email="joe@example.org").address == "2 High St, Leeds"
 
 
+@pytest.mark.django_db
+def test_a_workbook_row_with_a_value_right_of_the_header_is_rejected_naming_its_cell(tree, org, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Members"])  # a title row: the header is row 2
+    book.active.append(["Name", "Email", "Unit"])
+    book.active.append(["X One", "x1@example.org", "elm-house"])
+    book.active.append(["X Two", "x2@example.org", "elm-house", None, "stray note"])
+    book.active.append(["X Three", "x3@example.org", "elm-house", "  "])  # blank beyond: fine
+    path = tmp_path / "members.xlsx"
+    book.save(path)
+    errors = tmp_path / "errors.csv"
+    result = import_members(organization=org, path=path, by=BY, valid_rows=True, errors_path=errors)
+    assert (result.created, result.rejected) == (2, 1)
+    (problem,) = result.rejections
+    assert (problem.line, problem.column, problem.value) == (4, "cell E4", "stray note")
+    assert problem.reason == (
+        "the row has values in 5 columns, the header names 3: give column E a header in row 2, or remove the value"
+    )
+    assert not Person.objects.filter(organization=org, email="x2@example.org").exists()
+    with errors.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows == [
+        ["line", "reason", "Name", "Email", "Unit"],
+        ["4", f"cell E4 'stray note': {problem.reason}", "X Two", "x2@example.org", "elm-house", "", "stray note"],
+    ]
+
+
 # -- columns left out: named in the result -----------------------------------------------------------
 
 

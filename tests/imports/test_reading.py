@@ -87,8 +87,17 @@ def test_hostile_files_get_one_line(name, message):
 def test_file_over_the_size_limit(tmp_path):
     big = tmp_path / "big.csv"
     big.write_text("name,unit\n" + "a,b\n" * 1000)
-    with pytest.raises(ImportFileError, match="over the limit"):
+    with pytest.raises(ImportFileError) as refused:
         open_table(big, max_bytes=1000)
+    assert str(refused.value) == "big.csv is 4,010 bytes, over the limit of 1,000 bytes"
+    from grassroots.imports.reading import human_size
+
+    assert [human_size(n) for n in (1, 999_999, 1_000_000, 2_500_000_000)] == [
+        "1 byte",
+        "999,999 bytes",
+        "1.0 MB",
+        "2,500.0 MB",
+    ]
 
 
 def test_thousands_of_columns(tmp_path):

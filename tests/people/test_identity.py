@@ -385,6 +385,18 @@ def test_an_edit_to_a_bad_phone_or_into_a_duplicate_is_refused(org):
     assert karl.name == "Karl Lindqvist"
 
 
+def test_a_stored_value_no_rule_accepts_does_not_block_an_edit_of_another_field(org):
+    rosa = builders.person(org, "Rosa Lindqvist", email="rosa@example.org")
+    Person.objects.filter(pk=rosa.pk).update(phone="abc")  # written before the rule, or by hand
+    rosa.refresh_from_db()
+    actions.edit_person(person=rosa, email="Bad@Example.org", by=OPERATOR)
+    actions.edit_person(person=rosa, name="Rosa Berg", phone="abc", by=OPERATOR)  # a form sends it unchanged
+    rosa.refresh_from_db()
+    assert (rosa.name, rosa.email, rosa.phone) == ("Rosa Berg", "bad@example.org", "abc")
+    with pytest.raises(ActionRefused, match="phone: 'abd' is not a phone number"):
+        actions.edit_person(person=rosa, phone="abd", by=OPERATOR)
+
+
 def test_an_edit_out_of_scope_is_refused(org, tree):
     rosa = builders.person(org, "Rosa Lindqvist", unit=tree["ash"], on=builders.START)
     steward = builders.officer(org, tree["elm"], "secretary", "sec@example.org")

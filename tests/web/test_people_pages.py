@@ -312,6 +312,8 @@ def test_duplicates_page_then_merge_after_seeing_both(staff_client, org, rosa):
     listed = staff_client.get(url("person_duplicates", org))
     assert f"Rosa Lindqvist ({rosa.pk}) Rosa Lindqvist ({other.pk}) same name" in text(listed, "duplicates")
     merge = reverse("person_merge", kwargs={"org": org.slug, "pk": rosa.pk})
+    unchosen = staff_client.get(merge, follow=True)  # no other record yet: a hint, not an error
+    assert text(unchosen, "messages") == "Choose the record to merge into Rosa Lindqvist from the possible duplicates."
     shown = staff_client.get(merge, {"other": other.pk})
     assert "Phone +442079460000 +447911123458" in text(shown, "merge")
     assert Person.objects.filter(pk=other.pk).exists()

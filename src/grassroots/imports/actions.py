@@ -202,8 +202,9 @@ def import_members(
         units=basic_units_for_import(organization, by),
         today=today or timezone.localdate(),
         date_orders={name: order.month_first for name, order in date_orders.items()},
-        header_width=len(table.header) if table.format == "csv" else None,
+        header_width=len(table.header),
         sheet_cells=table.format == "xlsx",
+        header_line=table.header_line,
     )
     read = table.what_was_read() | ({"dates": {n: o.as_json() for n, o in date_orders.items()}} if date_orders else {})
     if ignored_columns := ignored.as_json():

@@ -35,7 +35,7 @@ from .actions import export_members, import_members
 from .columns import FIELDS, IGNORE, MappingError, columns_of, map_columns, recognise_columns
 from .deciding import ON_CONFLICT, ON_DUPLICATE
 from .models import ImportRun
-from .reading import ImportFileError, configured_max_bytes, open_table
+from .reading import ImportFileError, configured_max_bytes, human_size, open_table
 from .runs import close_interrupted_runs, file_sha256, owner_only
 from .validation import plain
 
@@ -145,7 +145,7 @@ def stage_import(
     name = get_valid_filename(Path(upload.name or "members.csv").name)[:100] or "members.csv"
     limit = configured_max_bytes()
     if upload.size is not None and upload.size > limit:
-        raise ImportFileError(f"{name} is {upload.size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
+        raise ImportFileError(f"{name} is {human_size(upload.size)}, over the limit of {human_size(limit)}")
     relative = Path("uploads") / secrets.token_hex(16) / name
     path = imports_dir() / relative
     private_folder(path.parent)

@@ -77,7 +77,7 @@ def open_table(path: str | Path, *, max_bytes: int | None = None, sheet: str | N
     if size == 0:
         raise ImportFileError(f"{path.name} is empty")
     if size > limit:
-        raise ImportFileError(f"{path.name} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB")
+        raise ImportFileError(f"{path.name} is {human_size(size)}, over the limit of {human_size(limit)}")
     with path.open("rb") as probe:
         head = probe.read(SAMPLE)
     if not head.startswith(b"PK\x03\x04"):
@@ -91,6 +91,13 @@ def open_table(path: str | Path, *, max_bytes: int | None = None, sheet: str | N
         raise ImportFileError(f"{path.name} has a header row but no data rows")
     table.rows = itertools.chain([first], table.rows)
     return table
+
+
+def human_size(size: int) -> str:
+    """A size in bytes as a person reads it, never rounded to nothing: "1,000 bytes", "1.5 MB"."""
+    if size < 1_000_000:
+        return f"{size:,} byte{'' if size == 1 else 's'}"
+    return f"{size / 1e6:,.1f} MB"
 
 
 HEADER_SEARCH = 10  # rows looked at for the header, below any title rows

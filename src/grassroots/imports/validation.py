@@ -27,7 +27,7 @@ from typing import NamedTuple
 from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
 from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164, search_keys
 
-from .columns import ColumnMap
+from .columns import ColumnMap, column_letter
 from .reading import MAX_CELL, SPREADSHEET_ERRORS, CellProblem
 
 EMAIL = re.compile(
@@ -135,11 +135,13 @@ class RowValidator:
         date_orders: dict[str, bool] | None = None,
         header_width: int | None = None,
         sheet_cells: bool = False,
+        header_line: int = 1,
     ):
         self.columns = columns
-        # CSV: a row with values beyond the header's columns had a comma inside an unquoted value,
-        # so its cells are shifted; it is reported rather than read into the wrong fields.
+        # A row with values beyond the header's columns is reported rather than read into the
+        # wrong fields or dropped (`_beyond_header`); `header_line` is the header's row.
         self.header_width = header_width
+        self.header_line = header_line
         # XLSX: a cell may hold a spreadsheet error or a formula never computed (`CellProblem`).
         self.sheet_cells = sheet_cells
         self.region = region.upper()
@@ -164,17 +166,30 @@ class RowValidator:
         self._imported = sorted(index for indexes in c.values() for index in indexes)
         self._free_text = sorted(self._name_columns | set(self._address))
 
+    def _beyond_header(self, line: int, cells: list[str]) -> Rejection | None:
+        """The first value right of the header's last column, as a problem naming its cell: in a
+        CSV file a comma in an unquoted value shifted the row's cells; in a workbook the value
+        belongs to no column. Either way it would be lost or read into the wrong field."""
+        header_width = self.header_width or 0
+        index = next((i for i in range(header_width, len(cells)) if str(cells[i]).strip()), None)
+        if index is None:
+            return None
+        counted = f"the row has values in {len(cells)} columns, the header names {header_width}"
+        if self.sheet_cells:
+            letter = column_letter(index)
+            reason = f"{counted}: give column {letter} a header in row {self.header_line}, or remove the value"
+            return Rejection(line, f"cell {letter}{line}", str(cells[index])[:40], reason)
+        reason = f"{counted}: a value with a comma in it needs quotes"
+        return Rejection(line, f"column {index + 1}", cells[index][:40], reason)
+
     def validate(self, line: int, cells: list[str]) -> ValidRow | tuple[Rejection, ...]:
         """The row's normalized values, or every problem it has (one `Rejection` each)."""
         width = len(cells)
         problems: list[Rejection] = []
-        if self.header_width is not None and width > self.header_width and any(cells[self.header_width :]):
-            extra = next(cell for cell in cells[self.header_width :] if cell)
-            reason = (
-                f"the row has values in {width} columns, the header names {self.header_width}: "
-                "a value with a comma in it needs quotes"
-            )
-            problems.append(Rejection(line, f"column {self.header_width + 1}", extra[:40], reason))
+        if self.header_width is not None and width > self.header_width:
+            beyond = self._beyond_header(line, cells)
+            if beyond is not None:
+                problems.append(beyond)
         # Cells of imported columns that cannot be read reject their row; in other columns they are
         # ignored. Read as empty below, so that they add no second problem (a name required...).
         blanked: set[int] = set()

@@ -52,20 +52,27 @@ def _day(on: dt.date | None) -> dt.date:
     return day
 
 
-def _normal_contact(organization: Organization, *, name: str, email: str, phone: str, address: str) -> dict[str, str]:
-    """The person's fields in their one stored form (`normalize.py`), or refused naming the field."""
-    fields = {
-        "name": normal_text(name),
-        "email": normal_email(email),
-        "phone": normal_phone(phone, organization.default_region),
-        "address": normal_address(address),
+def _normal_contact(
+    organization: Organization, *, name: str, email: str, phone: str, address: str, kept: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """The person's fields in their one stored form (`normalize.py`), or refused naming the field.
+    The fields named in `kept` are stored values left as they are: an edit checks only what it
+    changes, so a stored value no rule would accept today does not block correcting another."""
+    given = {"name": name, "email": email, "phone": phone, "address": address}
+    normalize = {
+        "name": normal_text,
+        "email": normal_email,
+        "phone": lambda value: normal_phone(value, organization.default_region),
+        "address": normal_address,
     }
-    if not fields["name"]:
+    fields = {field: value if field in kept else normalize[field](value) for field, value in given.items()}
+    checked = {field for field in given if field not in kept}
+    if "name" in checked and not fields["name"]:
         raise ActionRefused("name: a person needs a name", field="name")
-    refuse_overlong("name", fields["name"], 200)
-    refuse_overlong("email", fields["email"], 254)
-    refuse_overlong("address", fields["address"], ADDRESS_MAX_LENGTH)
-    if fields["email"] and not is_email(fields["email"]):
+    for field, limit in (("name", 200), ("email", 254), ("address", ADDRESS_MAX_LENGTH)):
+        if field in checked:
+            refuse_overlong(field, fields[field], limit)
+    if "email" in checked and fields["email"] and not is_email(fields["email"]):
         # Quoted as given (case kept), not as it would be stored.
         raise ActionRefused(f"email: '{normal_text(email)[:254]}' is not a valid email address", field="email")
     return fields
@@ -168,7 +175,8 @@ def edit_person(
     organization = person.organization
     given = {"name": name, "email": email, "phone": phone, "address": address}
     current = {field: getattr(person, field) for field in given}
-    fields = _normal_contact(organization, **{f: current[f] if v is None else v for f, v in given.items()})
+    kept = frozenset(f for f, v in given.items() if v is None or v == current[f])  # not changed: not checked
+    fields = _normal_contact(organization, **{f: current[f] if f in kept else v for f, v in given.items()}, kept=kept)
     changes = {field: [current[field], value] for field, value in fields.items() if value != current[field]}
     with transaction.atomic():
         person.refresh_from_db(from_queryset=Person.objects.select_for_update())

@@ -342,6 +342,10 @@ def merge_people(request: HttpRequest, org: str, pk: int) -> HttpResponse:
 
     An `other` the user cannot see is an unknown choice, reported like any other refusal."""
     organization, keep = _person(request, org, pk)
+    if request.method == "GET" and "other" not in request.GET:
+        # Nothing chosen yet is not an error: the pairs to choose from are on the duplicates page.
+        messages.info(request, f"Choose the record to merge into {keep.name} from the possible duplicates.")
+        return redirect("person_duplicates", org=organization.slug)
     form = MergeForm(request.POST or request.GET)
     other = None
     if form.is_valid():
