@@ -677,6 +677,10 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "hidden"
     if route.kind in ("meeting", "series", "directive") and not scene.sees_unit(actor, target.unit):
         return "hidden"
+    if route.kind == "issue" and not all(
+        scene.holds(actor, Right.MANAGE_UNITS, place) for place in route.over(scene, target)
+    ):
+        return "hidden"  # the scene's issue is a draft: only who may publish sees it at all
     if route.payload_seen and not route.payload_seen(scene, actor, target):
         return "allowed"  # answered as an unknown choice in the input, before any right is needed
     if route.right and route.anywhere:
