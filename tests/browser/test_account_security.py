@@ -30,7 +30,7 @@ def test_pages_keep_to_the_content_security_policy(live_server, org, page: Page)
     )
 
     sign_in_with_two_factor(page, live_server.url, "admin@example.org", "pw-admin-1")
-    expect(page).to_have_url(f"{live_server.url}/o/{org.slug}/")
+    expect(page).to_have_url(f"{live_server.url}/o/{org.slug}/dashboard/")
     expect(page.locator("#messages")).to_contain_text("Your authenticator app is set up")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="API tokens").click()
