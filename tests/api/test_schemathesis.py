@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 
 from grassroots.api.root import api
 from grassroots.meetings.actions import add_agenda_item, schedule_series
@@ -82,8 +83,14 @@ def test_every_operation_answers_within_its_schema(case, officer, settings):
     # A cursor is opaque: one generated at random is not one a list gave, and is refused (422)
     # though its shape is valid; every other check still holds for such a request.
     excluded = [positive_data_acceptance] if (case.query or {}).get("after") else []
-    # KNOWN FAULT, open (closing note of 2026-11-30): these three refuse some schema-valid input
-    # with 422 (a non-object article body; generated trend/growth dates); every other check runs.
-    if case.path.endswith(("/articles", "/health/trend", "/health/growth")):
+    # The coverage phase may keep a negative body (a bare `0`) in a case it then checks as
+    # positive data because its scenario was about a valid path value: a case with any negative
+    # part is not valid data, and the positive-data check does not apply to it.
+    if case.meta.generation.mode is GenerationMode.NEGATIVE:
+        excluded = [positive_data_acceptance]
+    # A period whose `since` is after its `until` is refused (422) naming `since`: a rule between
+    # two parameters that the schema cannot state.
+    since, until = (case.query or {}).get("since"), (case.query or {}).get("until")
+    if isinstance(since, str) and isinstance(until, str) and since > until:
         excluded = [positive_data_acceptance]
     case.call_and_validate(headers={"Authorization": f"Bearer {actor.token}"}, excluded_checks=excluded)

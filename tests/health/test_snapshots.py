@@ -300,6 +300,24 @@ def test_the_api_serves_rollup_trend_needs_support_and_growth_in_scope(district,
     assert response.json()["total"]["members"] == 25
     response = api_get(staff, "/orgs/riverside/units/north/health/growth", since="2024-05-01", until="2024-04-30")
     assert response.status_code == 422 and "since" in response.content.decode()
+    # A long period reads its latest 120 months, and says where it starts; a trend reads every
+    # snapshot in its period however long; the calendar's ends answer too.
+    response = api_get(staff, "/orgs/riverside/units/north/health/growth", since="2000-01-01", until="2024-04-30")
+    assert response.status_code == 200, response.content
+    assert (response.json()["since"], len(response.json()["months"])) == ("2014-05-01", 120)
+    response = api_get(staff, "/orgs/riverside/units/elm-house/health/trend", since="2000-01-01", until="2025-12-31")
+    assert [day["on"] for day in response.json()["days"]] == ["2024-04-30", "2024-06-01"]
+    for place, low, high in (
+        ("north/health/growth", "0001-01-01", "0001-03-01"),
+        ("elm-house/health/trend", None, "0001-01-05"),
+    ):
+        assert (
+            api_get(staff, f"/orgs/riverside/units/{place}", until=high, **({"since": low} if low else {})).status_code
+            == 200
+        )
+    assert (
+        api_get(staff, "/orgs/riverside/units/north/health/growth", until="9999-12-31").json()["until"] == "9999-12-31"
+    )
     # Oak House's secretary sees Oak House, not Elm House nor North's roll-up.
     secretary = builders.officer(org, district["oak"], "secretary", "oak@example.org")
     assert api_get(secretary, "/orgs/riverside/units/elm-house/health/trend").status_code == 404

@@ -13,7 +13,7 @@ from ninja import Router
 from ninja.errors import ValidationError
 
 from grassroots.api.schemas import QUERY_ERRORS, IsoDate
-from grassroots.health.selectors.growth import growth_of
+from grassroots.health.selectors.growth import growth_of, months_before
 from grassroots.health.selectors.snapshots import needs_support, rollup_of, today_of, trend_of
 from grassroots.organizations.selectors import organization_for, unit_for
 
@@ -61,11 +61,9 @@ def get_health_trend(
     (`since` default 90 days before `until`, `until` default today; today computed live)."""
     unit = _unit(request, org_slug, unit_slug)
     last = until or today_of(unit.organization)
-    first = since or last - dt.timedelta(days=90)
+    first = since or dt.date.fromordinal(max(last.toordinal() - 90, 1))
     if first > last:
         raise _refuse("since", f"{first.isoformat()} is after until {last.isoformat()}")
-    if (last - first).days > 800:
-        raise _refuse("since", "at most 800 days at once")
     return {
         "unit": unit.slug,
         "since": first,
@@ -93,14 +91,12 @@ def get_growth(
     until: IsoDate | None = None,
 ):
     """Members of the subtree month by month (`since` default 12 months back, `until` default
-    this month): joined, transferred in and out, ended, status changes, members by status at each
+    this month; at most 120 months, the latest: an earlier `since` starts 119 months before
+    `until`): joined, transferred in and out, ended, status changes, members by status at each
     month's close, net growth, retention and churn by reason."""
     unit = _unit(request, org_slug, unit_slug)
     last = until or today_of(unit.organization)
-    first = (since or (last.replace(day=1) - dt.timedelta(days=335))).replace(day=1)
-    if first > last:
-        raise _refuse("since", f"{first.isoformat()} is after until {last.isoformat()}")
     try:
-        return growth_of(request.auth, unit, since=first, until=last)
+        return growth_of(request.auth, unit, since=since or months_before(last, 11), until=last)
     except ValueError as error:
         raise _refuse("since", str(error)) from None

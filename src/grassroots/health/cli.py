@@ -26,7 +26,7 @@ from grassroots.cli.common import (
 )
 from grassroots.health.actions import backfill_snapshots
 from grassroots.health.selectors import health_of
-from grassroots.health.selectors.growth import growth_of
+from grassroots.health.selectors.growth import growth_of, months_before
 from grassroots.health.selectors.snapshots import needs_support, rollup_of, today_of
 
 
@@ -154,7 +154,7 @@ def growth(
     target = get_unit(unit)
     today = today_of(target.organization)
     last = _month(until, "--to") or today
-    first = _month(since, "--from") or (last.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    first = _month(since, "--from") or months_before(last, 11)
     if first > last:
         raise Refusal(f"--from: {first:%Y-%m} is after --to {last:%Y-%m}")
     try:

@@ -24,7 +24,7 @@ from grassroots.web import day
 
 from . import charts
 from .selectors import health_of, sees_people_of
-from .selectors.growth import growth_of
+from .selectors.growth import growth_of, months_before
 from .selectors.snapshots import needs_support, rollup_of, tiers_by_day, today_of, trend_of
 
 # How far back the trends look, and at most how many bars a chart of days draws.
@@ -105,8 +105,7 @@ def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
         panel["needs_support"] = needs_support(user, unit)["units"]
         bodies = units.bodies_to_constitute(user, unit, most=BODIES)
         panel["bodies"] = [(body, units.evaluate_founding_rules(body, units.facts_of(body))) for body in bodies]
-    first = (today.replace(day=1) - dt.timedelta(days=31 * (GROWTH_MONTHS - 1))).replace(day=1)
-    growth = growth_of(user, unit, since=first, until=today)
+    growth = growth_of(user, unit, since=months_before(today, GROWTH_MONTHS - 1), until=today)
     panel["growth"] = growth["total"]
     panel["growth_chart"] = _growth_chart(growth, unit.name)
     panel["education"] = [

@@ -57,17 +57,28 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def months_before(day: dt.date, count: int) -> dt.date:
+    """The first day of the month `count` calendar months before the month of `day`; February of
+    year 1 at the earliest, so that the month before the first has a last day (its opening)."""
+    index = max(day.year * 12 + day.month - 1 - count, 13)
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def _months(since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
     months, first = [], month_start(since)
     while first <= until:
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         months.append((first, last))
+        if last == dt.date.max:
+            break
         first = last + dt.timedelta(days=1)
     return months
 
 
 def growth_of(user, unit: Unit, *, since: dt.date, until: dt.date) -> dict[str, object]:
-    """The unit's subtree month by month from the month of `since` to that of `until`:
+    """The unit's subtree month by month from the month of `since` to that of `until`, at most
+    `MAX_MONTHS` months, the latest: an earlier `since` reads from `MAX_MONTHS - 1` months
+    before the month of `until` (the answer's `since` says where it starts):
 
     `{"unit", "since", "until", "months": [{"month": "YYYY-MM", "opening", "joined",
     "transferred_in", "transferred_out", "ended", "lapsed", "resigned", "status_changes":
@@ -77,12 +88,13 @@ def growth_of(user, unit: Unit, *, since: dt.date, until: dt.date) -> dict[str, 
 
     Three queries whatever the size of the subtree: its memberships in the period, their status
     changes, and the memberships elsewhere of the same people that start or end in the period
-    (to tell a transfer from a join or a departure). 404 for a unit out of scope."""
+    (to tell a transfer from a join or a departure). 404 for a unit out of scope; ValueError
+    when `since` is after `until`."""
     if not restrict(Unit.objects.filter(pk=unit.pk), user=user, organization=unit.organization).exists():
         raise Http404(f"no unit '{unit.slug}' in {unit.organization.slug}")
-    months = _months(since, until)
-    if len(months) > MAX_MONTHS:
-        raise ValueError(f"at most {MAX_MONTHS} months at once ({len(months)} asked)")
+    if since > until:
+        raise ValueError(f"{since.isoformat()} is after until {until.isoformat()}")
+    months = _months(max(month_start(since), months_before(until, MAX_MONTHS - 1)), until)
     counted = frozenset(unit.organization.constitution.member_statuses.counted)
     opening_day = months[0][0] - dt.timedelta(days=1)
     last_day = months[-1][1]
