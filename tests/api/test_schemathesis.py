@@ -88,9 +88,9 @@ def test_every_operation_answers_within_its_schema(case, officer, settings):
     # part is not valid data, and the positive-data check does not apply to it.
     if case.meta.generation.mode is GenerationMode.NEGATIVE:
         excluded = [positive_data_acceptance]
-    # A period whose `since` is after its `until` is refused (422) naming `since`: a rule between
-    # two parameters that the schema cannot state.
-    since, until = (case.query or {}).get("since"), (case.query or {}).get("until")
+    # A period whose `since` is after its `until` (default today) is refused (422) naming
+    # `since`: a rule between two parameters that the schema cannot state.
+    since, until = (case.query or {}).get("since"), (case.query or {}).get("until") or dt.date.today().isoformat()
     if isinstance(since, str) and isinstance(until, str) and since > until:
         excluded = [positive_data_acceptance]
     case.call_and_validate(headers={"Authorization": f"Bearer {actor.token}"}, excluded_checks=excluded)
