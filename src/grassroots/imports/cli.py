@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -134,6 +135,13 @@ def export_members_command(
     format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
 ) -> None:
     """Export the people of an organization (or a subtree) with their current membership."""
+    count = _export(export_members, org=org, output=output, unit=unit, format=format)
+    out.print(f"{count} people written to {output}")
+
+
+def _export(write: Callable[..., int], *, org: str, output: str, unit: str | None, format: str) -> int:
+    """Run one export to `output` as the operator: the organization, the subtree and the format
+    checked first, an unwritable path refused naming it; returns what `write` counted."""
     if format not in ("csv", "xlsx"):
         raise Refusal(f"--format: '{format}' is not csv or xlsx")
     organization = get_organization(org)
@@ -142,10 +150,9 @@ def export_members_command(
     except Http404 as missing:
         raise Refusal(str(missing)) from None
     try:
-        count = export_members(organization=organization, by=operator(), path=output, format=format, unit=target)
+        return write(organization=organization, by=operator(), path=output, format=format, unit=target)
     except OSError as error:
         raise Refusal(f"{error.filename or output}: {error.strerror}") from None
-    out.print(f"{count} people written to {output}")
 
 
 @import_app.command("completions")
@@ -182,17 +189,7 @@ def export_completions_command(
     format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
 ) -> None:
     """Export the course completions of an organization's people (or a subtree's)."""
-    if format not in ("csv", "xlsx"):
-        raise Refusal(f"--format: '{format}' is not csv or xlsx")
-    organization = get_organization(org)
-    try:
-        target = unit_named(operator(), organization, unit) if unit else None
-    except Http404 as missing:
-        raise Refusal(str(missing)) from None
-    try:
-        count = export_completions(organization=organization, by=operator(), path=output, format=format, unit=target)
-    except OSError as error:
-        raise Refusal(f"{error.filename or output}: {error.strerror}") from None
+    count = _export(export_completions, org=org, output=output, unit=unit, format=format)
     out.print(f"{_rows(count)} written to {output}")
 
 
