@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.text import slugify
 
 from grassroots.access import Right, authorize, grants_for, is_operator
@@ -35,7 +34,7 @@ from grassroots.people.models import Consent, Person
 from grassroots.people.normalize import is_email, normal_email, normal_text
 
 from .models import Article, FeedToken, Issue, Publication, Subscription
-from .rendering import mail_parts, subject_of
+from .rendering import article_html, mail_parts, subject_of
 from .selectors import (
     all_statuses,
     audience_of,
@@ -136,13 +135,17 @@ def add_issue(
     `visibility_unit`, otherwise."""
     title = _text("title", title, 200)
     checked = [_checked_article(index, article, publication) for index, article in enumerate(articles or [], 1)]
+    rendered = [article_html(fields["body"]) for fields in checked]  # before the transaction: see _body_html
     with transaction.atomic():
         authorize_publishing(by, publication)
         number = (publication.issues.aggregate(last=Max("number"))["last"] or 0) + 1
         issue = Issue.objects.create(
             publication=publication, number=number, title=title, date=on or timezone.localdate()
         )
-        Article.objects.bulk_create(Article(issue=issue, position=i, **fields) for i, fields in enumerate(checked, 1))
+        Article.objects.bulk_create(
+            Article(issue=issue, position=i, body_html=html, **fields)
+            for i, (fields, html) in enumerate(zip(checked, rendered, strict=True), 1)
+        )
         write_audit_record(
             by=by,
             action="bulletin.issue.add",
@@ -203,6 +206,13 @@ def _renumber(issue: Issue, ordered: list[Article]) -> None:
     Article.objects.bulk_update(ordered, ["position"])
 
 
+def _body_html(body: str) -> str:
+    """The body, stripped as `_checked_article` keeps it, rendered to the HTML stored with it.
+    Called before the action's transaction: a long body takes a second or more to render, and on
+    SQLite the transaction holds the database's write lock from its first statement."""
+    return article_html((body or "").strip())
+
+
 def _article_record(by, issue: Issue, target: Article, action: str, changes: dict) -> None:
     publication = issue.publication
     write_audit_record(
@@ -231,6 +241,7 @@ def add_article(
     publication's place). Refused, naming the article and its field, otherwise; at most
     MAX_ARTICLES articles."""
     publication = issue.publication
+    html = _body_html(body)
     with transaction.atomic():
         authorize_publishing(by, publication)
         issue = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
@@ -250,7 +261,7 @@ def add_article(
             },
             publication,
         )
-        article = Article.objects.create(issue=issue, position=index, **fields)
+        article = Article.objects.create(issue=issue, position=index, body_html=html, **fields)
         ordered.insert(index - 1, article)
         _renumber(issue, ordered)
         _article_record(
@@ -272,9 +283,10 @@ def edit_article(
 ) -> Article:
     """Change an article of a draft or scheduled issue: the fields given (None keeps one; the
     unit is kept only while the visibility is), and its place with `position` (1 is first; beyond
-    the last: last). Checked as `add_article` checks a new one."""
+    the last: last). Checked as `add_article` checks a new one; a changed body is rendered again."""
     issue = article.issue
     publication = issue.publication
+    html = _body_html(body) if body is not None and body.strip() != article.body else None
     with transaction.atomic():
         authorize_publishing(by, publication)
         issue = Issue.objects.select_for_update().select_related("publication").get(pk=issue.pk)
@@ -304,9 +316,14 @@ def edit_article(
             for name, value in fields.items()
             if (getattr(current, name) if name != "visibility_unit" else current.visibility_unit) != value
         }
+        saved = list(fields)
+        if fields["body"] != current.body:
+            # Rendered above, unless the caller's copy of the article was older than the row.
+            current.body_html = html if html is not None else article_html(fields["body"])
+            saved.append("body_html")
         for name, value in fields.items():
             setattr(current, name, value)
-        current.save(update_fields=list(fields))
+        current.save(update_fields=saved)
         if position is not None:
             target = min(max(position, 1), len(ordered))
             if target != index:
@@ -411,10 +428,9 @@ def send_issue(
         count = sum(variants.values())
         _refuse_unconfirmed(count, confirm)
         parts = {}
-        rendered: dict[int, SafeString] = {}  # each article rendered once, whatever the editions it is in
         for variant in variants:
             _, text, html = mail_parts(
-                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
+                issue=issue, articles=editions.articles_of(variant), unsubscribe_url=UNSUBSCRIBE_MARK
             )
             parts[variant] = (text, html)
         outbox.add_editions(mailing=mailing, editions=parts)

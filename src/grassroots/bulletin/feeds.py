@@ -18,7 +18,7 @@ from grassroots.organizations.models import Unit
 from grassroots.outbox.tokens import mail_domain
 
 from .models import Article, FeedToken, Issue, Publication
-from .rendering import article_html
+from .rendering import stored_html
 from .selectors import articles_visible_to, public_articles, public_publication, published_issues, units_publications
 
 FEED_LENGTH = 30
@@ -61,7 +61,7 @@ class EntryFeed(Feed):
 
     def item_description(self, entry: Entry) -> str:
         return format_html_join(
-            "", "<h2>{}</h2>{}", ((article.title, article_html(article.body)) for article in entry.articles)
+            "", "<h2>{}</h2>{}", ((article.title, stored_html(article)) for article in entry.articles)
         )
 
     def item_link(self, entry: Entry) -> str:

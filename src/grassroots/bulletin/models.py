@@ -78,8 +78,9 @@ class Issue(models.Model):
 
 
 class Article(models.Model):
-    """An article of an issue: Markdown, rendered to sanitized HTML; seen by everyone, by the
-    organization's members, or by the members of one subtree."""
+    """An article of an issue: Markdown, rendered to sanitized HTML once, when it is saved (the
+    pages, feeds and mails read `body_html`); seen by everyone, by the organization's members, or
+    by the members of one subtree."""
 
     class Visibility(models.TextChoices):
         PUBLIC = "public"
@@ -91,6 +92,9 @@ class Article(models.Model):
     title = models.CharField(max_length=200)
     author = models.CharField(max_length=200, blank=True)
     body = models.TextField(help_text="Markdown.")
+    # `rendering.article_html(body)`, written by the actions with the body: a long body takes a
+    # second or more to render, too long for every page view, feed and mail.
+    body_html = models.TextField(blank=True, editable=False, help_text="The body as sanitized HTML.")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS)
     visibility_unit = models.ForeignKey(
         "organizations.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

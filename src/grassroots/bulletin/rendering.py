@@ -1,5 +1,6 @@
 """Articles from Markdown to sanitized HTML (markdown-it-py, then nh3: only the tags an article
-needs, no script, no style, no event handler), and the issue's mail parts from the templates."""
+needs, no script, no style, no event handler), once, when an article is saved; and the issue's
+mail parts from the templates, with the HTML stored then."""
 
 from __future__ import annotations
 
@@ -34,27 +35,26 @@ def subject_of(issue) -> str:
     return f"{issue.publication.name} no. {issue.number}: {issue.title}"
 
 
-def rendered_articles(articles, rendered: dict[int, SafeString] | None = None) -> list[tuple[object, SafeString]]:
-    """Each article with its HTML, rendered once: `rendered` (article id to HTML) keeps what was
-    rendered, so the editions of one issue share it (a long body takes seconds to render)."""
-    rendered = {} if rendered is None else rendered
-    for article in articles:
-        if article.pk not in rendered:
-            rendered[article.pk] = article_html(article.body)
-    return [(article, rendered[article.pk]) for article in articles]
+def stored_html(article) -> SafeString:
+    """The article's body as HTML, as `article_html` rendered it when the article was saved (the
+    actions write `body_html` with the body; no page, feed or mail renders Markdown again)."""
+    return mark_safe(article.body_html)  # noqa: S308 -- sanitized by article_html when saved
 
 
-def mail_parts(
-    *, issue, articles, unsubscribe_url: str, rendered: dict[int, SafeString] | None = None
-) -> tuple[str, str, str]:
+def rendered_articles(articles) -> list[tuple[object, SafeString]]:
+    """Each article with its stored HTML (see `stored_html`), in the order given."""
+    return [(article, stored_html(article)) for article in articles]
+
+
+def mail_parts(*, issue, articles, unsubscribe_url: str) -> tuple[str, str, str]:
     """Subject, plain text and HTML of an issue's mail, from the templates `bulletin/mail.txt` and
-    `bulletin/mail.html` (an installation may override them in its template directory); the
-    articles' HTML is taken from, and added to, `rendered` (see `rendered_articles`)."""
+    `bulletin/mail.html` (an installation may override them in its template directory), with the
+    articles' stored HTML (see `stored_html`); the text part carries their Markdown as written."""
     publication = issue.publication
     context = {
         "issue": issue,
         "publication": publication,
-        "articles": rendered_articles(articles, rendered),
+        "articles": rendered_articles(articles),
         "unsubscribe_url": unsubscribe_url,
     }
     subject = subject_of(issue)

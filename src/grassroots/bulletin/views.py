@@ -24,7 +24,7 @@ from grassroots.web import refusal_message
 
 from . import actions, jobs
 from .forms import ArticleForm, AudienceForm, IssueForm, PublicationForm, SendForm, SubscribeForm
-from .rendering import article_html, mail_parts, rendered_articles
+from .rendering import mail_parts, rendered_articles
 from .selectors import (
     all_statuses,
     article_of,
@@ -172,21 +172,18 @@ def _issue_page(request, organization, found, issue, *, bound=None, status: int 
             audience.add_error("unit", refusal.message if isinstance(refusal, ActionRefused) else str(refusal))
             unit = None
     articles = list(issue.articles.select_related("visibility_unit"))
-    rendered: dict = {}
-    shown_articles = rendered_articles(articles, rendered)  # once each: the editions share them
     editions = []
     for edition in [] if audience.errors else edition_previews(issue=issue, unit=unit, statuses=chosen):
-        subject, text, _html = mail_parts(
-            issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK, rendered=rendered
+        subject, text, _html = mail_parts(issue=issue, articles=edition.articles, unsubscribe_url=UNSUBSCRIBE_MARK)
+        editions.append(
+            {"edition": edition, "subject": subject, "text": text, "articles": rendered_articles(edition.articles)}
         )
-        shown = [(article, rendered[article.pk]) for article in edition.articles]
-        editions.append({"edition": edition, "subject": subject, "text": text, "articles": shown})
     editable = issue.status in actions.EDITABLE
     context = {
         "organization": organization,
         "publication": found,
         "issue": issue,
-        "articles": shown_articles,
+        "articles": rendered_articles(articles),
         "article_forms": _article_forms(issue, articles, subtree_choices(request.user, found), bound=bound)
         if editable
         else [],
@@ -341,7 +338,7 @@ def _archive_issue(request: HttpRequest, found, issue) -> HttpResponse:
     context = {
         "publication": found,
         "issue": issue,
-        "articles": [(article, article_html(article.body)) for article in articles],
+        "articles": rendered_articles(articles),
         "hidden": issue.articles.count() - len(articles),
     }
     return render(request, "bulletin/archive_issue.html", context)
