@@ -7,15 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
 from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.meetings.models import AgendaItem, Meeting
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit
 from grassroots.people.models import Person
 
-from .models import OPEN, Assignment, Directive, Report
+from .models import AGENDA_PREFIX, OPEN, Assignment, Directive, Report
 from .reportform import numeric_fields
 
 Status = Assignment.Status
@@ -75,6 +77,28 @@ def open_assignments_of(unit: Unit) -> QuerySet[Assignment]:
         Assignment.objects.filter(unit=unit, status__in=OPEN, directive__status=Directive.Status.ISSUED)
         .select_related("directive")
         .order_by("directive__due", "pk")
+    )
+
+
+def open_assignments_at(meeting: Meeting, *, now: dt.datetime | None = None) -> QuerySet[Assignment]:
+    """The unit's open assignments a meeting takes up, as `open_assignments_of` orders them: every
+    one at the unit's next meeting (its earliest planned meeting starting at or after `now`, an
+    aware time, default now), and at any other meeting those already on its agenda (an item
+    titled as `Directive.agenda_title` gives), so the decision marking them can be recorded there.
+    Each carries `on_agenda`, whether this meeting's agenda lists it. One query."""
+    now = now or timezone.now()
+    upcoming = (
+        Meeting.objects.filter(unit_id=meeting.unit_id, status=Meeting.Status.PLANNED, start__gte=now)
+        .order_by("start", "id")
+        .values("pk")[:1]
+    )
+    listed = AgendaItem.objects.filter(
+        meeting_id=meeting.pk, title=Concat(Value(AGENDA_PREFIX), OuterRef("directive__title"))
+    )
+    return (
+        open_assignments_of(meeting.unit)
+        .annotate(next_meeting=Subquery(upcoming), on_agenda=Exists(listed))
+        .filter(Q(next_meeting=meeting.pk) | Q(on_agenda=True))
     )
 
 
