@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
@@ -233,6 +233,28 @@ def list_assignments(request: HttpRequest, org_slug: str, unit: Text | None = No
 def get_assignment(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str):
     """The unit's assignment with every revision of its report, the latest first."""
     return _assignment(request, org_slug, directive_id, unit_slug)
+
+
+@router.get(
+    "/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports/{revision}/files/{field}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a file of a unit's report",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as uploaded, as an attachment; its media type from its name's extension.",
+                "content": {"application/octet-stream": {}},
+            }
+        }
+    },
+)
+def report_file(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, revision: RowId, field: str):
+    """The file that revision `revision` of the unit's report holds in its file field `field`, for
+    whoever may read the assignment (the unit and the committees above it); 404 for anyone else,
+    for a revision or field with no file."""
+    assignment = _assignment(request, org_slug, directive_id, unit_slug)
+    found = selectors.report_file(assignment, revision=revision, field=field)
+    return FileResponse(found.path.open("rb"), as_attachment=True, filename=found.filename)
 
 
 @router.post(

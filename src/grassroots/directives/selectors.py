@@ -5,7 +5,10 @@ set-based: one grouped query for a unit's part, one for the table of every commi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
@@ -18,7 +21,7 @@ from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost,
 from grassroots.people.models import Person
 
 from .models import AGENDA_PREFIX, OPEN, Assignment, Directive, Report
-from .reportform import numeric_fields
+from .reportform import file_fields, numeric_fields, uploaded_file_name
 
 Status = Assignment.Status
 
@@ -105,6 +108,32 @@ def open_assignments_at(meeting: Meeting, *, now: dt.datetime | None = None) -> 
 def reports_of(assignment: Assignment) -> QuerySet[Report]:
     """Every revision of the assignment's report, the latest first."""
     return assignment.reports.order_by("-revision")
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A file of a report, ready to send: where it lies and the name to offer (whose extension
+    gives the media type the response names, as `FileResponse` guesses it)."""
+
+    path: Path
+    filename: str
+
+
+def report_file(assignment: Assignment, *, revision: int, field: str) -> ReportFile:
+    """The file that revision `revision` of the assignment's report holds in its file field `field`
+    (the assignment as `assignment_for` gives it, so in the caller's scope). 404 when the revision
+    does not exist, the field is no file field of the directive's form or was left empty, or the
+    stored file is missing or would lie outside the report files' directory. One query."""
+    report = assignment.reports.filter(revision=revision).only("values").first()
+    stored = report.values.get(field) if report is not None else None
+    missing = Http404(f"no file {field!r} in revision {revision} of the report of {assignment.unit.slug}")
+    if field not in file_fields(assignment.directive.form) or not isinstance(stored, str) or not stored:
+        raise missing
+    base = Path(settings.REPORT_FILES_DIR).resolve()
+    path = (base / stored).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise missing
+    return ReportFile(path=path, filename=uploaded_file_name(field, path.name))
 
 
 def target_units(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> QuerySet[Unit]:
