@@ -5,6 +5,7 @@ report need the right to manage it. Anything unknown or out of scope is a 404 an
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
@@ -72,6 +73,15 @@ def _assignment(request: HttpRequest, org_slug: str, directive_id: int, unit_slu
     assignment = selectors.assignment_for(caller(request), directive.organization, directive, unit)
     assignment.directive = directive
     return assignment
+
+
+def _answer(
+    request: HttpRequest, org_slug: str, directive_id: int, unit_slug: str, action: Callable[..., Assignment], payload
+) -> Assignment:
+    """Run `action` on the unit's assignment (404 out of scope) with the payload's fields as its
+    arguments, by the caller; the assignment as it stands after."""
+    assignment = _assignment(request, org_slug, directive_id, unit_slug)
+    return action(assignment=assignment, by=caller(request), **payload.model_dump())
 
 
 def _targets(request: HttpRequest, organization: Organization, slugs: list[str] | None) -> list[Unit] | None:
@@ -263,10 +273,8 @@ def report_file(request: HttpRequest, org_slug: str, directive_id: RowId, unit_s
     summary="Set a unit's status of its assignment",
 )
 def set_assignment_status(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: StatusIn):
-    assignment = _assignment(request, org_slug, directive_id, unit_slug)
-    return actions.set_assignment_status(
-        assignment=assignment, status=payload.status, reason=payload.reason, by=caller(request)
-    )
+    """The unit's answer: acknowledged, in progress, done, or declined with a reason."""
+    return _answer(request, org_slug, directive_id, unit_slug, actions.set_assignment_status, payload)
 
 
 @router.post(
@@ -275,10 +283,8 @@ def set_assignment_status(request: HttpRequest, org_slug: str, directive_id: Row
     summary="Adapt an assignment locally",
 )
 def adapt_assignment(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: AdaptIn):
-    assignment = _assignment(request, org_slug, directive_id, unit_slug)
-    return actions.adapt_assignment(
-        assignment=assignment, text=payload.text, local_date=payload.local_date, by=caller(request)
-    )
+    """The unit's local adaptation: how it carries the directive out, and its own date."""
+    return _answer(request, org_slug, directive_id, unit_slug, actions.adapt_assignment, payload)
 
 
 @router.post(

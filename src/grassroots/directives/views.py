@@ -5,6 +5,8 @@ of queries whatever the number of units."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +25,7 @@ from grassroots.bulletin.rendering import article_html
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import confirm_first, fields_html, perform_step
+from grassroots.web import ActionForm, confirm_first, fields_html, perform_step
 
 from . import actions, selectors
 from .forms import AdaptForm, IssueForm, ReportForm, StatusForm
@@ -261,36 +263,44 @@ def assignment_report(request: HttpRequest, org: str, directive: int, unit: str)
     return _assignment_page(request, organization, assignment, report_form=form, status=400)
 
 
+def _answer(
+    request: HttpRequest,
+    org: str,
+    directive: int,
+    unit: str,
+    form: type[ActionForm],
+    action: Callable[..., object],
+    *,
+    what: str,
+    done: str,
+) -> HttpResponse:
+    """One answer of the unit to its assignment from a small form (`form`, its fields named as
+    `action`'s arguments): 403 to who sees the unit without the right to manage it, else the
+    action with the outcome flashed, back on the assignment page."""
+    organization, assignment = _assignment(request, org, directive, unit)
+    _only_with(request, Right.MANAGE_UNITS, assignment.unit, what)
+    back = _back(organization, assignment)
+    return perform_step(request, form(request.POST), action, done=done, back_to=back, assignment=assignment)
+
+
 @login_required
 @require_POST
 def assignment_status(request: HttpRequest, org: str, directive: int, unit: str) -> HttpResponse:
     """The unit's answer: acknowledged, in progress, done, or declined with a reason."""
-    organization, assignment = _assignment(request, org, directive, unit)
-    _only_with(request, Right.MANAGE_UNITS, assignment.unit, "answer the assignments")
-    return perform_step(
-        request,
-        StatusForm(request.POST),
-        actions.set_assignment_status,
-        done="Status saved.",
-        back_to=_back(organization, assignment),
-        assignment=assignment,
-    )
+    return _answer(
+        request, org, directive, unit, StatusForm, actions.set_assignment_status,
+        what="answer the assignments", done="Status saved.",
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def assignment_adapt(request: HttpRequest, org: str, directive: int, unit: str) -> HttpResponse:
     """The unit's local adaptation: how it carries the directive out, and its own date."""
-    organization, assignment = _assignment(request, org, directive, unit)
-    _only_with(request, Right.MANAGE_UNITS, assignment.unit, "adapt the assignments")
-    return perform_step(
-        request,
-        AdaptForm(request.POST),
-        actions.adapt_assignment,
-        done="Adaptation saved.",
-        back_to=_back(organization, assignment),
-        assignment=assignment,
-    )
+    return _answer(
+        request, org, directive, unit, AdaptForm, actions.adapt_assignment,
+        what="adapt the assignments", done="Adaptation saved.",
+    )  # fmt: skip
 
 
 @login_required
