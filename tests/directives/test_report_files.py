@@ -9,7 +9,9 @@ from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grassroots.accounts.actions import create_api_token
@@ -101,3 +103,35 @@ def test_no_revision_field_or_path_outside_the_directory_is_served(filed, tmp_pa
     (tmp_path / "reports" / report.values["flyer"]).unlink()
     assert officer.get(url).status_code == 404
     assert Assignment.objects.get(directive=directive, unit=house).status == "done"
+
+
+def test_the_pages_with_files_run_as_many_queries_for_one_report_as_for_four(filed):
+    """The file links are built from rows already read: no query per unit or per revision."""
+    scene, directive, house, _sibling, _url = filed
+    district_officer = sign_in(Client(), scene.secretaries[scene.districts[0].slug])
+    pages = [
+        reverse("directive", args=[scene.org.slug, directive.pk]),
+        reverse("assignment", args=[scene.org.slug, directive.pk, house.slug]),
+    ]
+
+    def counted() -> list[int]:
+        counts = []
+        for url in pages:
+            district_officer.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                district_officer.get(url)
+            counts.append(len(queries))
+        return counts
+
+    before = counted()
+    for unit in scene.committees[scene.districts[0].slug][1:]:
+        assignment = Assignment.objects.get(directive=directive, unit=unit)
+        actions.submit_report(assignment=assignment, values={"Leaflets": 1}, files={"flyer": ("f.txt", b"f")}, by="t")
+    assignment = Assignment.objects.get(directive=directive, unit=house)
+    actions.submit_report(assignment=assignment, values={"Leaflets": 2}, files={"flyer": ("g.txt", b"g")}, by="t")
+    page = unescape(district_officer.get(pages[0]).content.decode())
+    assert page.count(">f.txt</a>") == 3 and page.count(">g.txt</a>") == 1 and "Rent_freeze.pdf" not in page
+    revisions = unescape(district_officer.get(pages[1]).content.decode())
+    assert ">g.txt</a>" in revisions and ">Rent_freeze.pdf</a>" in revisions
+    after = counted()
+    assert after == before
