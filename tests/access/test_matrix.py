@@ -273,6 +273,8 @@ WEB = {
         "directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"status": "acknowledged"}
     ),
     ("assignment_adapt", "POST"): Route("directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"text": "Our way"}),
+    # Last of the directive's rows: the report it files (once) marks the assignment done.
+    ("report_file", "GET"): Route("directive"),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -563,6 +565,11 @@ API = {
     ("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/pass-on"): Route(
         "directive", "POST", Right.ISSUE_DIRECTIVES, data=lambda s, d: {"targets_kind": "building_committee"}
     ),
+    # Last of the directive's rows: the report it files (once) marks the assignment done.
+    (
+        "GET",
+        "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports/{revision}/files/{field}",
+    ): Route("directive"),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -729,6 +736,8 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["unit"] = getattr(target, "slug", None) or target.unit.slug
     if "directive" in wanted:
         kwargs["directive"] = target.pk
+    if "revision" in wanted:
+        kwargs["revision"], kwargs["field"] = report_of(target).revision, "flyer"
     if "pk" in wanted:
         kwargs["pk"] = target.pk
     if "consent" in wanted:
@@ -762,17 +771,33 @@ def meeting_of(unit):
 
 
 def directive_of(unit):
-    """A directive the unit issued to itself, due in a month (made once, kept for every case)."""
+    """A directive the unit issued to itself, due in a month, its report form an optional file
+    field 'flyer' (made once, kept for every case)."""
     from grassroots.directives import actions as directives
     from grassroots.directives.models import Directive
 
     directive = Directive.objects.filter(unit=unit, title="Matrix").first()
     if directive is None:
         directive = directives.create_directive(
-            issuer=unit, title="Matrix", due=dt.datetime.fromisoformat(LATER), by="t", targets=[unit]
+            issuer=unit,
+            title="Matrix",
+            due=dt.datetime.fromisoformat(LATER),
+            by="t",
+            targets=[unit],
+            form=[{"name": "flyer", "type": "file"}],
         )
         directives.issue_directive(directive=directive, by="t")
     return directive
+
+
+def report_of(directive):
+    """The report of the directive's (only) assignment with a file in 'flyer' (filed once)."""
+    from grassroots.directives import actions as directives
+
+    assignment = directive.assignments.get()
+    return assignment.reports.first() or directives.submit_report(
+        assignment=assignment, values={}, files={"flyer": ("flyer.txt", b"Matrix")}, by="t"
+    )
 
 
 def series_of(unit):
@@ -808,6 +833,8 @@ def api_url(path: str, organization, target) -> str:
         item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
         token_id=getattr(target, "pk", ""),
         directive_id=getattr(target, "pk", ""),
+        revision=report_of(target).revision if "{revision}" in path else "",
+        field="flyer",
         article_id=target.articles.first().pk if "{article_id}" in path else "",
     )
 
@@ -815,6 +842,7 @@ def api_url(path: str, organization, target) -> str:
 @pytest.fixture
 def scene(db, settings, tmp_path):
     settings.IMPORTS_DIR = tmp_path / "imports"
+    settings.REPORT_FILES_DIR = tmp_path / "reports"
     return build_scene()
 
 

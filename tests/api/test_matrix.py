@@ -193,6 +193,11 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/adapt", 200, {"text": "Ours"}),
     Case("POST", "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports", 201, {"values": {}}),
     Case(
+        "GET",
+        "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports/{revision}/files/{field}",
+        200,
+    ),
+    Case(
         "POST",
         "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/pass-on",
         201,
@@ -216,7 +221,7 @@ UNIT_FOR = {
 }
 PERSON_FOR = {"join": "newcomer"}
 MEETING_FOR = {"minutes": "held meeting"}
-DIRECTIVE_FOR = {"issue": "draft directive", "pass-on": "district directive"}
+DIRECTIVE_FOR = {"issue": "draft directive", "pass-on": "district directive", "{field}": "reported directive"}
 
 
 def _id(case: Case) -> str:
@@ -228,6 +233,7 @@ def scene(org, tree, staff, settings, tmp_path):
     """The federation, a planned committee with nothing under it, three free people, a newcomer,
     and a checked member file."""
     settings.IMPORTS_DIR = tmp_path / "imports"
+    settings.REPORT_FILES_DIR = tmp_path / "reports"
     builders.unit(org, "building_committee", "Birch", tree["south"])
     member = Membership.objects.filter(unit=tree["elm"]).exclude(person__posts__isnull=False).first().person
     return {
@@ -250,21 +256,32 @@ def scene(org, tree, staff, settings, tmp_path):
 
 
 def _directives(federation) -> dict[str, int]:
-    """An issued directive to the building committees, a draft, and one to the districts."""
+    """An issued directive to the building committees, a draft, one to the districts, and one whose
+    report form has a file field 'flyer' that Elm House's report (revision 1) filled."""
     from grassroots.directives import actions as directives
 
     due = dt.datetime(2031, 1, 7, 19, 0)
 
-    def draft(kind: str):
-        return directives.create_directive(issuer=federation, title="Matrix", due=due, by="test", target_kind=kind)
+    def draft(kind: str, form=None):
+        return directives.create_directive(
+            issuer=federation, title="Matrix", due=due, by="test", target_kind=kind, form=form
+        )
 
     issued, districts = draft("building_committee"), draft("district")
-    directives.issue_directive(directive=issued, by="test")
-    directives.issue_directive(directive=districts, by="test")
+    reported = draft("building_committee", form=[{"name": "flyer", "type": "file"}])
+    for directive in (issued, districts, reported):
+        directives.issue_directive(directive=directive, by="test")
+    directives.submit_report(
+        assignment=reported.assignments.get(unit__slug="elm-house"),
+        values={},
+        files={"flyer": ("flyer.txt", b"Matrix")},
+        by="test",
+    )
     return {
         "directive": issued.pk,
         "draft directive": draft("building_committee").pk,
         "district directive": districts.pk,
+        "reported directive": reported.pk,
     }
 
 
@@ -327,6 +344,8 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         item_id=scene["item"],
         series_id=scene["series"],
         directive_id=scene[DIRECTIVE_FOR.get(action, "directive")],
+        revision=1,
+        field="flyer",
         article_id=scene["article"],
     )
     if case.method == "GET":

@@ -1,5 +1,6 @@
 """A directive in a real browser: the region issues it from its page (the reach shown before it
-goes), a building committee's secretary reports, and the directive's page rolls the report up.
+goes), a building committee's secretary reports with a file, and the directive's page rolls the
+report up and offers the file for download.
 
 Drives Debian's Chromium (/usr/bin/chromium) through Playwright against the live test server.
 """
@@ -26,7 +27,10 @@ def scene(transactional_db):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_issue_report_and_roll_up(live_server, scene, page: Page):
+def test_issue_report_and_roll_up(live_server, scene, page: Page, settings, tmp_path):
+    settings.REPORT_FILES_DIR = tmp_path / "reports"
+    flyer = tmp_path / "flyer.txt"
+    flyer.write_bytes(b"Rent freeze now!\n")
     base = live_server.url
     sign_in_with_two_factor(page, base, "admin@example.org", PASSWORD)
     page.goto(f"{base}/o/{scene.org.slug}/u/{scene.top.slug}/")
@@ -37,7 +41,9 @@ def test_issue_report_and_roll_up(live_server, scene, page: Page):
     page.get_by_label("Body (Markdown)").fill("Hand out the *leaflets*.")
     page.get_by_label("Due (local time of the issuer)").fill("2027-05-01T23:59")
     page.get_by_label("To every unit of the kind").select_option("building_committee")
-    page.get_by_label("Report form").fill("fields:\n  - {name: Leaflets, type: number, required: true}\n")
+    page.get_by_label("Report form").fill(
+        "fields:\n  - {name: Leaflets, type: number, required: true}\n  - {name: flyer, type: file}\n"
+    )
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("#confirm")).to_contain_text("to 12 units? 12 officers will be told.")
     page.get_by_role("button", name="Yes, go ahead").click()
@@ -57,6 +63,7 @@ def test_issue_report_and_roll_up(live_server, scene, page: Page):
     officer.get_by_role("button", name="File the report").click()
     expect(officer.locator("#report")).to_contain_text("Leaflets: 'lots' is not a number")
     officer.get_by_label("Leaflets *").fill("120")
+    officer.get_by_label("flyer").set_input_files(str(flyer))
     officer.get_by_role("button", name="File the report").click()
     expect(officer.locator("#messages")).to_have_text(f"Report filed for {house.name}.")
     expect(officer.locator("#assignment-status")).to_have_text("Done")
@@ -67,3 +74,7 @@ def test_issue_report_and_roll_up(live_server, scene, page: Page):
     expect(row).to_contain_text("8 %")
     expect(row).to_contain_text("120 (mean 120), reported by 1 of 12")
     expect(page.locator('tr[data-unit="district-1"]')).to_contain_text("1 of 4")
+    with page.expect_download() as download:
+        page.locator("#assignments").get_by_role("link", name="flyer.txt").click()
+    assert download.value.suggested_filename == "flyer.txt"
+    assert download.value.path().read_bytes() == b"Rent freeze now!\n"

@@ -1,10 +1,12 @@
-"""A unit's open assignments on its meeting's page, and a decision of that meeting that marks one
-done or declined (the decision and the status written together, or neither)."""
+"""A unit's open assignments on its next meeting's page (or a meeting whose agenda lists them), and
+a decision of that meeting that marks one done or declined (the decision and the status written
+together, or neither)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from html import unescape
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -13,7 +15,8 @@ from django.utils import timezone
 
 from grassroots.directives import actions
 from grassroots.directives.models import Assignment
-from grassroots.meetings.actions import schedule_meeting
+from grassroots.directives.selectors import open_assignments_at
+from grassroots.meetings.actions import add_agenda_item, cancel_meeting, mark_held, schedule_meeting
 from grassroots.meetings.models import Decision
 from tests.support.directives import DUE, region
 from tests.support.sessions import sign_in
@@ -21,23 +24,69 @@ from tests.support.sessions import sign_in
 pytestmark = pytest.mark.django_db
 
 
+def _issued_to_houses(scene):
+    directive = actions.create_directive(
+        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
+    )
+    actions.issue_directive(directive=directive, by="test")
+    return directive
+
+
 def _started(unit):
     start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
     return schedule_meeting(unit=unit, title="Monthly", start=start, by="test")
 
 
-def test_open_assignments_are_offered_and_a_decision_marks_them_done_or_declined():
+def test_open_assignments_are_offered_on_the_next_meeting_only():
+    """Two planned meetings of a house, 2 and 9 March 2027 at 19:00 Berlin (18:00 UTC): on
+    1 March the directive is offered on the first only; on 3 March, the first held, on the second
+    (and a cancelled meeting is never the next)."""
     scene = region()
-    directive = actions.create_directive(
-        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
-    )
-    actions.issue_directive(directive=directive, by="test")
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-2"][1]
+    first = schedule_meeting(unit=house, title="March", start=dt.datetime(2027, 3, 2, 19, 0), by="test")
+    second = schedule_meeting(unit=house, title="Later", start=dt.datetime(2027, 3, 9, 19, 0), by="test")
+    march_1, march_3 = dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC), dt.datetime(2027, 3, 3, 12, 0, tzinfo=dt.UTC)
+
+    def offered(meeting, now):
+        return [a.directive.title for a in open_assignments_at(meeting, now=now)]
+
+    assert (offered(first, march_1), offered(second, march_1)) == (["Rent strike leaflets"], [])
+    # The first meeting started (18:00 UTC on 2 March) and is not held yet: it is no longer the next.
+    assert offered(second, dt.datetime(2027, 3, 2, 18, 0, 1, tzinfo=dt.UTC)) == ["Rent strike leaflets"]
+    assert offered(first, dt.datetime(2027, 3, 2, 18, 0, tzinfo=dt.UTC)) == ["Rent strike leaflets"]
+    with mock.patch("django.utils.timezone.now", return_value=march_1):
+        client = sign_in(Client(), scene.secretaries[house.slug])
+        pages = [unescape(client.get(reverse("meeting", args=[scene.org.slug, m.pk])).content.decode())
+                 for m in (first, second)]  # fmt: skip
+    assert 'id="open-assignments"' in pages[0] and "Directive: Rent strike leaflets" in pages[0]
+    assert 'id="open-assignments"' not in pages[1] and "Rent strike leaflets" not in pages[1]
+    with mock.patch("django.utils.timezone.now", return_value=march_3):
+        mark_held(meeting=first, by="test")
+        client = sign_in(Client(), scene.secretaries[house.slug])
+        pages = [unescape(client.get(reverse("meeting", args=[scene.org.slug, m.pk])).content.decode())
+                 for m in (first, second)]  # fmt: skip
+    assert 'id="open-assignments"' not in pages[0]
+    assert 'id="open-assignments"' in pages[1] and "Rent strike leaflets" in pages[1]
+    cancel_meeting(meeting=second, by="test")
+    third = schedule_meeting(unit=house, title="April", start=dt.datetime(2027, 4, 6, 19, 0), by="test")
+    assert (offered(second, march_3), offered(third, march_3)) == ([], ["Rent strike leaflets"])
+    assert directive.agenda_title == "Directive: Rent strike leaflets"
+
+
+def test_open_assignments_are_offered_and_a_decision_marks_them_done_or_declined():
+    """A meeting that started an hour ago is not the next one: it offers the directive once its
+    agenda lists it, and the decision recorded there marks the assignment."""
+    scene = region()
+    directive = _issued_to_houses(scene)
     house = scene.committees["district-2"][1]
     meeting = _started(house)
     client = sign_in(Client(), scene.secretaries[house.slug])
     url = reverse("meeting", args=[scene.org.slug, meeting.pk])
+    assert 'id="open-assignments"' not in client.get(url).content.decode()
+    add_agenda_item(meeting=meeting, title=directive.agenda_title, by="test")
     page = unescape(client.get(url).content.decode())
-    assert "Directives open for" in page and "Rent strike leaflets" in page
+    assert "Directives open for" in page and "Rent strike leaflets" in page and "(on this agenda)" in page
     assignment = Assignment.objects.get(directive=directive, unit=house)
     decide = reverse("meeting_decide", args=[scene.org.slug, meeting.pk])
     refused = client.post(
@@ -61,14 +110,6 @@ def test_open_assignments_are_offered_and_a_decision_marks_them_done_or_declined
     decision = Decision.objects.get()
     assert (decision.meeting_id, decision.text, decision.outcome) == (meeting.pk, "Not this month", "carried")
     assert 'id="open-assignments"' not in client.get(url).content.decode()
-
-
-def _issued_to_houses(scene):
-    directive = actions.create_directive(
-        issuer=scene.top, title="Rent strike leaflets", due=DUE, by="test", target_kind="building_committee"
-    )
-    actions.issue_directive(directive=directive, by="test")
-    return directive
 
 
 def test_a_decision_through_the_api_marks_the_units_assignment_and_nothing_else():

@@ -156,13 +156,15 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     # refused by name).
     "meeting_register",
     "meeting_check_in",
-    # A directive's page and a unit's assignment with its forms (tests/access/test_matrix.py has
-    # their rows; tests/directives/test_pages.py checks that another unit's is absent and unchanged).
+    # A directive's page and a unit's assignment with its forms and report files
+    # (tests/access/test_matrix.py has their rows; tests/directives/test_pages.py and
+    # test_report_files.py check that another unit's is absent and unchanged).
     "directive",
     "assignment",
     "assignment_report",
     "assignment_status",
     "assignment_adapt",
+    "report_file",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -6,7 +6,6 @@ queues its notices in the outbox (the one way Grassroots sends mail)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +25,7 @@ from grassroots.organizations.models import Unit
 from grassroots.outbox.actions import queue_mailing
 
 from .models import OPEN, Assignment, Directive, Reminder, Report
-from .reportform import checked_form, checked_values
+from .reportform import checked_form, checked_values, stored_file_name
 from .selectors import officers_of, target_units
 
 Status = Assignment.Status
@@ -407,9 +406,6 @@ def adapt_assignment(*, assignment: Assignment, by, text: str = "", local_date: 
     return assignment
 
 
-SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 def submit_report(
     *,
     assignment: Assignment,
@@ -445,10 +441,7 @@ def submit_report(
             revision = (locked.reports.aggregate(last=Max("revision"))["last"] or 0) + 1
             for name, (filename, content) in files.items():
                 relative = (
-                    Path(str(directive.pk))
-                    / str(assignment.unit_id)
-                    / str(revision)
-                    / (f"{SAFE_NAME.sub('_', name)}-{SAFE_NAME.sub('_', filename)[-100:] or 'file'}")
+                    Path(str(directive.pk)) / str(assignment.unit_id) / str(revision) / stored_file_name(name, filename)
                 )
                 target = Path(settings.REPORT_FILES_DIR) / relative
                 target.parent.mkdir(parents=True, exist_ok=True)

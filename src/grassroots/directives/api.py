@@ -5,9 +5,10 @@ report need the right to manage it. Anything unknown or out of scope is a 404 an
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Router, Status
 from pydantic import Field
 
@@ -72,6 +73,15 @@ def _assignment(request: HttpRequest, org_slug: str, directive_id: int, unit_slu
     assignment = selectors.assignment_for(caller(request), directive.organization, directive, unit)
     assignment.directive = directive
     return assignment
+
+
+def _answer(
+    request: HttpRequest, org_slug: str, directive_id: int, unit_slug: str, action: Callable[..., Assignment], payload
+) -> Assignment:
+    """Run `action` on the unit's assignment (404 out of scope) with the payload's fields as its
+    arguments, by the caller; the assignment as it stands after."""
+    assignment = _assignment(request, org_slug, directive_id, unit_slug)
+    return action(assignment=assignment, by=caller(request), **payload.model_dump())
 
 
 def _targets(request: HttpRequest, organization: Organization, slugs: list[str] | None) -> list[Unit] | None:
@@ -235,16 +245,36 @@ def get_assignment(request: HttpRequest, org_slug: str, directive_id: RowId, uni
     return _assignment(request, org_slug, directive_id, unit_slug)
 
 
+@router.get(
+    "/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports/{revision}/files/{field}",
+    response={200: None, **READ_ERRORS},
+    summary="Download a file of a unit's report",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as uploaded, as an attachment; its media type from its name's extension.",
+                "content": {"application/octet-stream": {}},
+            }
+        }
+    },
+)
+def report_file(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, revision: RowId, field: str):
+    """The file that revision `revision` of the unit's report holds in its file field `field`, for
+    whoever may read the assignment (the unit and the committees above it); 404 for anyone else,
+    for a revision or field with no file."""
+    assignment = _assignment(request, org_slug, directive_id, unit_slug)
+    found = selectors.report_file(assignment, revision=revision, field=field)
+    return FileResponse(found.path.open("rb"), as_attachment=True, filename=found.filename)
+
+
 @router.post(
     "/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/status",
     response={200: AssignmentOut, **WRITE_ERRORS},
     summary="Set a unit's status of its assignment",
 )
 def set_assignment_status(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: StatusIn):
-    assignment = _assignment(request, org_slug, directive_id, unit_slug)
-    return actions.set_assignment_status(
-        assignment=assignment, status=payload.status, reason=payload.reason, by=caller(request)
-    )
+    """The unit's answer: acknowledged, in progress, done, or declined with a reason."""
+    return _answer(request, org_slug, directive_id, unit_slug, actions.set_assignment_status, payload)
 
 
 @router.post(
@@ -253,10 +283,8 @@ def set_assignment_status(request: HttpRequest, org_slug: str, directive_id: Row
     summary="Adapt an assignment locally",
 )
 def adapt_assignment(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: AdaptIn):
-    assignment = _assignment(request, org_slug, directive_id, unit_slug)
-    return actions.adapt_assignment(
-        assignment=assignment, text=payload.text, local_date=payload.local_date, by=caller(request)
-    )
+    """The unit's local adaptation: how it carries the directive out, and its own date."""
+    return _answer(request, org_slug, directive_id, unit_slug, actions.adapt_assignment, payload)
 
 
 @router.post(

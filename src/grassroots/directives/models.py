@@ -62,6 +62,15 @@ class Directive(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def agenda_title(self) -> str:
+        """The title of the agenda item a unit's meeting takes the directive up under."""
+        return AGENDA_PREFIX + self.title
+
+
+# An agenda item titled this prefix and a directive's title lists the directive on a meeting.
+AGENDA_PREFIX = "Directive: "
+
 
 class Assignment(models.Model):
     """One target unit's part of a directive: pending, acknowledged, in progress, done or declined

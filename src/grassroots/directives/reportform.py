@@ -13,6 +13,7 @@ from grassroots.errors import ActionRefused
 TYPES = ("number", "text", "choice", "date", "file")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,79}$")
 TEXT_LIMIT = 10_000
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def checked_form(fields: object) -> list[dict]:
@@ -67,6 +68,22 @@ def checked_form(fields: object) -> list[dict]:
 def numeric_fields(form: list[dict]) -> list[str]:
     """The names of the form's number fields, which the roll-up sums."""
     return [field["name"] for field in form if field["type"] == "number"]
+
+
+def file_fields(form: list[dict]) -> list[str]:
+    """The names of the form's file fields, whose values are stored files."""
+    return [field["name"] for field in form if field["type"] == "file"]
+
+
+def stored_file_name(field: str, filename: str) -> str:
+    """The name a file uploaded for `field` is stored under: `<field>-<file name>`, both reduced to
+    letters, digits, `.`, `_` and `-` (so no directory part), the file name to its last 100."""
+    return f"{SAFE_NAME.sub('_', field)}-{SAFE_NAME.sub('_', filename)[-100:] or 'file'}"
+
+
+def uploaded_file_name(field: str, stored: str) -> str:
+    """The file name to offer for download: the stored name without its field prefix."""
+    return stored.removeprefix(SAFE_NAME.sub("_", field) + "-") or "file"
 
 
 def checked_values(form: list[dict], values: dict[str, object]) -> dict[str, object]:

@@ -5,18 +5,23 @@ set-based: one grouped query for a unit's part, one for the table of every commi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
 from grassroots.access import NotVisible, Right, grants_for, is_operator, restrict
+from grassroots.meetings.models import AgendaItem, Meeting
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit
 from grassroots.people.models import Person
 
-from .models import OPEN, Assignment, Directive, Report
-from .reportform import numeric_fields
+from .models import AGENDA_PREFIX, OPEN, Assignment, Directive, Report
+from .reportform import file_fields, numeric_fields, uploaded_file_name
 
 Status = Assignment.Status
 
@@ -78,9 +83,57 @@ def open_assignments_of(unit: Unit) -> QuerySet[Assignment]:
     )
 
 
+def open_assignments_at(meeting: Meeting, *, now: dt.datetime | None = None) -> QuerySet[Assignment]:
+    """The unit's open assignments a meeting takes up, as `open_assignments_of` orders them: every
+    one at the unit's next meeting (its earliest planned meeting starting at or after `now`, an
+    aware time, default now), and at any other meeting those already on its agenda (an item
+    titled as `Directive.agenda_title` gives), so the decision marking them can be recorded there.
+    Each carries `on_agenda`, whether this meeting's agenda lists it. One query."""
+    now = now or timezone.now()
+    upcoming = (
+        Meeting.objects.filter(unit_id=meeting.unit_id, status=Meeting.Status.PLANNED, start__gte=now)
+        .order_by("start", "id")
+        .values("pk")[:1]
+    )
+    listed = AgendaItem.objects.filter(
+        meeting_id=meeting.pk, title=Concat(Value(AGENDA_PREFIX), OuterRef("directive__title"))
+    )
+    return (
+        open_assignments_of(meeting.unit)
+        .annotate(next_meeting=Subquery(upcoming), on_agenda=Exists(listed))
+        .filter(Q(next_meeting=meeting.pk) | Q(on_agenda=True))
+    )
+
+
 def reports_of(assignment: Assignment) -> QuerySet[Report]:
     """Every revision of the assignment's report, the latest first."""
     return assignment.reports.order_by("-revision")
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A file of a report, ready to send: where it lies and the name to offer (whose extension
+    gives the media type the response names, as `FileResponse` guesses it)."""
+
+    path: Path
+    filename: str
+
+
+def report_file(assignment: Assignment, *, revision: int, field: str) -> ReportFile:
+    """The file that revision `revision` of the assignment's report holds in its file field `field`
+    (the assignment as `assignment_for` gives it, so in the caller's scope). 404 when the revision
+    does not exist, the field is no file field of the directive's form or was left empty, or the
+    stored file is missing or would lie outside the report files' directory. One query."""
+    report = assignment.reports.filter(revision=revision).only("values").first()
+    stored = report.values.get(field) if report is not None else None
+    missing = Http404(f"no file {field!r} in revision {revision} of the report of {assignment.unit.slug}")
+    if field not in file_fields(assignment.directive.form) or not isinstance(stored, str) or not stored:
+        raise missing
+    base = Path(settings.REPORT_FILES_DIR).resolve()
+    path = (base / stored).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise missing
+    return ReportFile(path=path, filename=uploaded_file_name(field, path.name))
 
 
 def target_units(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> QuerySet[Unit]:

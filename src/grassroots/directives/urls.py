@@ -15,6 +15,11 @@ urlpatterns = [
         name="assignment_report",
     ),
     path(
+        "o/<slug:org>/directives/<int:directive>/u/<slug:unit>/reports/<int:revision>/files/<str:field>/",
+        views.report_file,
+        name="report_file",
+    ),
+    path(
         "o/<slug:org>/directives/<int:directive>/u/<slug:unit>/status/",
         views.assignment_status,
         name="assignment_status",

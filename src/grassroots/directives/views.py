@@ -5,15 +5,19 @@ of queries whatever the number of units."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.functions import Length
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, Right, restrict
@@ -21,11 +25,12 @@ from grassroots.bulletin.rendering import article_html
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import confirm_first, fields_html, perform_step
+from grassroots.web import ActionForm, confirm_first, fields_html, perform_step
 
 from . import actions, selectors
 from .forms import AdaptForm, IssueForm, ReportForm, StatusForm
 from .models import OPEN, Assignment, Directive
+from .reportform import file_fields, uploaded_file_name
 
 LISTED_ASSIGNMENTS = 200
 
@@ -123,11 +128,14 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
     organization, target = _directive(request, org, directive)
     root = _root(request, organization, target)
     table = selectors.committee_rollup(target, unit=root) if root else []
-    assignments = (
-        selectors.assignments_visible_to(request.user, organization)
-        .filter(directive=target)
-        .order_by("unit_path", "pk")[:LISTED_ASSIGNMENTS]
-    )
+    files = file_fields(target.form)
+    assignments = selectors.assignments_visible_to(request.user, organization).filter(directive=target)
+    if files:
+        assignments = assignments.annotate(latest_revision=Max("reports__revision"))
+    rows = [
+        (assignment, _file_links(organization, assignment, getattr(assignment, "latest_revision", None), files))
+        for assignment in assignments.order_by("unit_path", "pk")[:LISTED_ASSIGNMENTS]
+    ]
     context = {
         "organization": organization,
         "directive": target,
@@ -136,10 +144,33 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
         "root": root,
         "table": table,
         "numbers": [name for name in (table[0]["fields"] if table else {})],
-        "assignments": assignments,
+        "rows": rows,
+        "files": files,
         "listed": LISTED_ASSIGNMENTS,
     }
     return render(request, "directives/directive.html", context)
+
+
+def _file_links(
+    organization: Organization,
+    assignment: Assignment,
+    revision: int | None,
+    files: list[str],
+    values: dict | None = None,
+) -> list[tuple[str, str, str]]:
+    """The files of a revision of the assignment's report (by default the latest, whose values the
+    assignment keeps), each `(field, file name, download address)`."""
+    values = (assignment.latest_values or {}) if values is None else values
+    args = (organization.slug, assignment.directive_id, assignment.unit.slug, revision)
+    return [
+        (
+            name,
+            uploaded_file_name(name, str(values[name]).rsplit("/", 1)[-1]),
+            reverse("report_file", args=(*args, name)),
+        )
+        for name in files
+        if values.get(name)
+    ]
 
 
 def _assignment(request: HttpRequest, org: str, directive: int, unit: str) -> tuple[Organization, Assignment]:
@@ -153,6 +184,7 @@ def _assignment_page(request, organization, assignment: Assignment, report_form=
     directive = assignment.directive
     manages = may(request.user, Right.MANAGE_UNITS, assignment.unit)
     working = manages and directive.status == Directive.Status.ISSUED
+    files = file_fields(directive.form)
     if report_form is None and working and directive.form:
         report_form = ReportForm(fields=directive.form, initial=assignment.latest_values or {})
     context = {
@@ -162,7 +194,14 @@ def _assignment_page(request, organization, assignment: Assignment, report_form=
         "body": article_html(directive.body),
         "due": directive.due.astimezone(directive.zone),
         "overdue": assignment.status in OPEN and timezone.now() > directive.due,
-        "reports": list(selectors.reports_of(assignment)[:20]),
+        "reports": [
+            (
+                report,
+                [(name, value) for name, value in report.values.items() if name not in files],
+                _file_links(organization, assignment, report.revision, files, report.values),
+            )
+            for report in selectors.reports_of(assignment)[:20]
+        ],  # fmt: skip
         "working": working,
         "report_form": report_form,
         "report_fields": fields_html(report_form) if report_form is not None else "",
@@ -181,6 +220,16 @@ def assignment_page(request: HttpRequest, org: str, directive: int, unit: str) -
     and for its officers the forms that answer it."""
     organization, assignment = _assignment(request, org, directive, unit)
     return _assignment_page(request, organization, assignment)
+
+
+@never_cache
+@login_required
+def report_file(request: HttpRequest, org: str, directive: int, unit: str, revision: int, field: str) -> FileResponse:
+    """A file of the unit's report (revision `revision`, file field `field`) as an attachment, for
+    whoever sees the assignment (the unit's officers, the committees above it); 404 otherwise."""
+    _organization, assignment = _assignment(request, org, directive, unit)
+    found = selectors.report_file(assignment, revision=revision, field=field)
+    return FileResponse(found.path.open("rb"), as_attachment=True, filename=found.filename)
 
 
 def _back(organization: Organization, assignment: Assignment) -> HttpResponse:
@@ -214,36 +263,44 @@ def assignment_report(request: HttpRequest, org: str, directive: int, unit: str)
     return _assignment_page(request, organization, assignment, report_form=form, status=400)
 
 
+def _answer(
+    request: HttpRequest,
+    org: str,
+    directive: int,
+    unit: str,
+    form: type[ActionForm],
+    action: Callable[..., object],
+    *,
+    what: str,
+    done: str,
+) -> HttpResponse:
+    """One answer of the unit to its assignment from a small form (`form`, its fields named as
+    `action`'s arguments): 403 to who sees the unit without the right to manage it, else the
+    action with the outcome flashed, back on the assignment page."""
+    organization, assignment = _assignment(request, org, directive, unit)
+    _only_with(request, Right.MANAGE_UNITS, assignment.unit, what)
+    back = _back(organization, assignment)
+    return perform_step(request, form(request.POST), action, done=done, back_to=back, assignment=assignment)
+
+
 @login_required
 @require_POST
 def assignment_status(request: HttpRequest, org: str, directive: int, unit: str) -> HttpResponse:
     """The unit's answer: acknowledged, in progress, done, or declined with a reason."""
-    organization, assignment = _assignment(request, org, directive, unit)
-    _only_with(request, Right.MANAGE_UNITS, assignment.unit, "answer the assignments")
-    return perform_step(
-        request,
-        StatusForm(request.POST),
-        actions.set_assignment_status,
-        done="Status saved.",
-        back_to=_back(organization, assignment),
-        assignment=assignment,
-    )
+    return _answer(
+        request, org, directive, unit, StatusForm, actions.set_assignment_status,
+        what="answer the assignments", done="Status saved.",
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def assignment_adapt(request: HttpRequest, org: str, directive: int, unit: str) -> HttpResponse:
     """The unit's local adaptation: how it carries the directive out, and its own date."""
-    organization, assignment = _assignment(request, org, directive, unit)
-    _only_with(request, Right.MANAGE_UNITS, assignment.unit, "adapt the assignments")
-    return perform_step(
-        request,
-        AdaptForm(request.POST),
-        actions.adapt_assignment,
-        done="Adaptation saved.",
-        back_to=_back(organization, assignment),
-        assignment=assignment,
-    )
+    return _answer(
+        request, org, directive, unit, AdaptForm, actions.adapt_assignment,
+        what="adapt the assignments", done="Adaptation saved.",
+    )  # fmt: skip
 
 
 @login_required

@@ -174,7 +174,9 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         else "",
         "agenda": agenda,
         "offered": selectors.open_items_before(target) if may_manage else [],
-        "open_assignments": list(directive_selectors.open_assignments_of(unit).select_related("directive__unit")[:50])
+        "open_assignments": list(
+            directive_selectors.open_assignments_at(target, now=now).select_related("directive__unit")[:50]
+        )
         if may_manage
         else [],
         "attendance": attendance,
