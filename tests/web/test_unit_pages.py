@@ -34,7 +34,7 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     assert text(response, "facts") == (
         "Kind Building committee State founded Part of North Slug elm-house Founded on 31 Jan 2024 "
         "Planned on 1 Jan 2024 Meetings Meetings of Elm House Directives Open assignments of Elm House "
-        "Health Health of Elm House Counted members 3"
+        "Health Health of Elm House Education Completions awaiting review Counted members 3"
     )
     members = text(response, "members")
     for membership in Membership.objects.current().filter(unit=elm).select_related("person"):
