@@ -384,8 +384,9 @@ def test_a_large_unit_lists_its_members_fifty_a_page(staff_client, org, tree):
 # posts, the founding facts (founding meeting, core or children, posts, counted members),
 # members or children, candidates (the subtree's size comes from the founding facts, not counted
 # again), the current and first parents for the move form; for a body whose kind asks for
-# consolidated children, their health (a fixed number of queries, see `health_of_units`).
-UNIT_PAGE_QUERIES = 22
+# consolidated children, their health snapshots of the day (one query) and the health of those
+# without one (a fixed number of queries, see `health_of_units`).
+UNIT_PAGE_QUERIES = 23
 
 
 @pytest.mark.parametrize("unit, grow", [("elm", "members"), ("north", "children")])
