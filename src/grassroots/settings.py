@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "grassroots.bulletin",
     "grassroots.directives",
     "grassroots.health",
+    "grassroots.education",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,7 @@ urlpatterns = [
     path(UNSUBSCRIBE_PATH + "<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.directives.urls")),
     path("", include("grassroots.health.urls")),
+    path("", include("grassroots.education.urls")),
     path("", include("grassroots.meetings.urls")),
     path("", include("grassroots.organizations.urls")),
 ]

@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.keyset import InvalidCursor, KeysetPage, keyset_page
-from grassroots.people.models import Person
+from grassroots.people.models import Course, Person
 
 SELECTED = " selected"
 
@@ -302,3 +302,13 @@ def run_step(
         return False
     messages.success(request, done if isinstance(done, str) else done())
     return True
+
+
+class CourseChoiceField(forms.ModelChoiceField):
+    """A course of the organization, chosen by its code (courses are few and not secret)."""
+
+    def __init__(self, courses, **kwargs):
+        super().__init__(courses, to_field_name="code", **kwargs)
+
+    def label_from_instance(self, course: Course) -> str:
+        return f"{course.title} ({course.code})"

@@ -134,6 +134,18 @@ def over_person_history(scene, person) -> list:
 CONSENT = {"purpose": "phone contact", "policy_version": "2026-2"}
 
 
+def accepted_declaration(scene, person) -> dict:
+    """The review accepting the person's pending declaration of 'basics' (declared once per scene)."""
+    from grassroots.education.actions import declare_completion
+    from grassroots.people.models import CompletionDeclaration, Course
+
+    course = Course.objects.get(organization=person.organization, code=course_of(person.organization))
+    pending = CompletionDeclaration.objects.filter(person=person, course=course, reviewed_at__isnull=True).first()
+    if pending is None:
+        pending = declare_completion(person=person, course=course, on=dt.date.today(), by="test")
+    return {"declaration": pending.pk, "decision": "accept"}
+
+
 def member_file(scene, org) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -220,6 +232,12 @@ WEB = {
     ),
     ("person_consent_add", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: CONSENT),
     ("person_consent_withdraw", "POST"): Route("person", "POST", Right.EDIT_PEOPLE),
+    ("person_education", "GET"): Route("person"),
+    ("person_education", "POST"): Route(
+        "person", "POST", Right.EDIT_PEOPLE, data=lambda s, p: {"course": course_of(p.organization), "on": TODAY}
+    ),
+    ("person_education_review", "POST"): Route("person", "POST", Right.EDIT_PEOPLE, data=accepted_declaration),
+    ("unit_education_reviews", "GET"): Route("unit"),
     ("unit_post_assign", "POST"): Route(
         "unit", "POST", Right.MANAGE_UNITS, data=appointment, payload_seen=sees_appointee
     ),
@@ -278,6 +296,10 @@ WEB = {
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
+    # The scene's meeting is no education session: refused as such once the right is checked.
+    ("meeting_course", "POST"): Route(
+        "meeting", "POST", Right.MANAGE_UNITS, data=lambda s, m: {"course": course_of(m.unit.organization)}
+    ),
     ("meeting_cancel", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_decide", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_agenda", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),

@@ -394,6 +394,7 @@ def test_a_merge_moves_declarations_and_the_subject_access_export_lists_them(sce
             "completed_on": "2026-10-01",
             "declared_at": record["course_declarations"][0]["declared_at"],
             "accepted": None,
+            "review_reason": "",
         }
     ]
 
@@ -437,6 +438,9 @@ def test_the_command_line_declares_programmes_rules_sessions_and_reviews(scene, 
     assert meeting.course == strategy
     assert main(["course", "declare", "basics", str(bob.pk), "--on", "2026-10-01"]) == 0
     declaration = bob.declarations.get()
-    assert main(["course", "review", str(declaration.pk), "--decline"]) == 0
+    assert main(["course", "review", str(declaration.pk), "--decline"]) != 0
+    assert "reason: say why the declaration is declined" in capsys.readouterr().err
+    assert main(["course", "review", str(declaration.pk), "--decline", "--reason", "No such session"]) == 0
     declaration.refresh_from_db()
-    assert (declaration.accepted, status_of(bob).status) == (False, "not started")
+    assert (declaration.accepted, declaration.review_reason) == (False, "No such session")
+    assert status_of(bob).status == "not started"

@@ -34,7 +34,7 @@ def test_unit_page_shows_facts_members_officers_history_and_readiness(staff_clie
     assert text(response, "facts") == (
         "Kind Building committee State founded Part of North Slug elm-house Founded on 31 Jan 2024 "
         "Planned on 1 Jan 2024 Meetings Meetings of Elm House Directives Open assignments of Elm House "
-        "Health Health of Elm House Counted members 3"
+        "Health Health of Elm House Education Completions awaiting review Counted members 3"
     )
     members = text(response, "members")
     for membership in Membership.objects.current().filter(unit=elm).select_related("person"):
@@ -384,8 +384,9 @@ def test_a_large_unit_lists_its_members_fifty_a_page(staff_client, org, tree):
 # posts, the founding facts (founding meeting, core or children, posts, counted members),
 # members or children, candidates (the subtree's size comes from the founding facts, not counted
 # again), the current and first parents for the move form; for a body whose kind asks for
-# consolidated children, their health (a fixed number of queries, see `health_of_units`).
-UNIT_PAGE_QUERIES = 22
+# consolidated children, their health snapshots of the day (one query) and the health of those
+# without one (a fixed number of queries, see `health_of_units`).
+UNIT_PAGE_QUERIES = 23
 
 
 @pytest.mark.parametrize("unit, grow", [("elm", "members"), ("north", "children")])

@@ -14,11 +14,12 @@ from django.utils import timezone
 from grassroots.access import Right, authorize, grants_for
 from grassroots.audit.actions import Actor, actor_label, write_audit_record
 from grassroots.constitution.gates import months_later
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, refuse_overlong
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.organizations.models import Unit
 from grassroots.people.actions import holds_course, record_completion
-from grassroots.people.models import CompletionDeclaration, Course, CourseCompletion, Person
+from grassroots.people.models import REASON_MAX_LENGTH, CompletionDeclaration, Course, CourseCompletion, Person
+from grassroots.people.normalize import normal_text
 
 
 def link_session(*, meeting: Meeting, course: Course | None, by: Actor) -> Meeting:
@@ -134,11 +135,16 @@ def declare_completion(*, person: Person, course: Course, on: dt.date, by: Actor
     return declaration
 
 
-def review_declaration(*, declaration: CompletionDeclaration, accept: bool, by: Actor) -> CompletionDeclaration:
+def review_declaration(
+    *, declaration: CompletionDeclaration, accept: bool, by: Actor, reason: str = ""
+) -> CompletionDeclaration:
     """An officer who may change the person's record reviews a pending declaration: accepted, it
-    becomes a completion (how: reviewed, under the course's rule); declined, nothing is completed.
-    A declaration already reviewed is refused (409)."""
+    becomes a completion (how: reviewed, under the course's rule); declined, nothing is completed
+    and `reason` (required, at most 500 characters) says why. The reason is kept on the declaration
+    and in the audit record. A declaration already reviewed is refused (409)."""
     person = declaration.person
+    reason = normal_text(reason)
+    refuse_overlong("reason", reason, REASON_MAX_LENGTH)
     with transaction.atomic():
         declaration = CompletionDeclaration.objects.select_for_update().get(pk=declaration.pk)
         if declaration.reviewed_at is not None:
@@ -147,6 +153,8 @@ def review_declaration(*, declaration: CompletionDeclaration, accept: bool, by: 
         authorize(by, Right.EDIT_PEOPLE, unit, organization=person.organization)
         if grants_for(by, person.organization_id).person_id == person.pk:
             raise ActionRefused("you may not review your own declaration", field="declaration")
+        if not accept and not reason:
+            raise ActionRefused("reason: say why the declaration is declined", field="reason")
         if accept:
             record_completion(
                 person=person,
@@ -158,13 +166,14 @@ def review_declaration(*, declaration: CompletionDeclaration, accept: bool, by: 
         declaration.reviewed_at = timezone.now()
         declaration.reviewed_by = actor_label(by)
         declaration.accepted = accept
-        declaration.save(update_fields=["reviewed_at", "reviewed_by", "accepted"])
+        declaration.review_reason = reason
+        declaration.save(update_fields=["reviewed_at", "reviewed_by", "accepted", "review_reason"])
         write_audit_record(
             by=by,
             action="course.review",
             target=declaration,
             organization=person.organization,
             unit=unit,
-            changes={"accepted": [None, accept]},
+            changes={"accepted": [None, accept], **({"reason": [None, reason]} if reason else {})},
         )
     return declaration

@@ -85,12 +85,13 @@ def course_declare(course: str, person: str, on: OnOption = None, org: OrgOption
 def course_review(
     declaration: int,
     accept: Annotated[bool, typer.Option("--accept/--decline", help="Accept (a completion) or decline it.")],
+    reason: Annotated[str, typer.Option(help="Why (required to decline).")] = "",
 ) -> None:
-    """Review a pending declaration: accepted, it becomes a completion (how: reviewed)."""
+    """Review a pending declaration: accepted, it becomes a completion (how: reviewed); declined, with --reason."""
     found = (
         CompletionDeclaration.objects.select_related("person__organization", "course").filter(pk=declaration).first()
     )
     if found is None:
         raise Refusal(f"no declaration {declaration}")
-    review_declaration(declaration=found, accept=accept, by=cli_actor())
+    review_declaration(declaration=found, accept=accept, reason=reason, by=cli_actor())
     out.print(f"Declaration {found.pk} {'accepted' if accept else 'declined'}.")

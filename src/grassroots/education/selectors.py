@@ -190,3 +190,49 @@ def education_share_of(user, unit: Unit, *, on: dt.date, subtree: bool = False) 
         CourseShare(course=c.code, title=c.title, members=len(people), complete=len(held.get(c.code, ())))
         for c in courses
     ]
+
+
+def courses_of(organization_id: int):
+    """The organization's courses by code, for choosing one (courses are not secret)."""
+    return Course.objects.filter(organization_id=organization_id).order_by("code", "id")
+
+
+# A review queue lists at most this many declarations, the oldest first.
+QUEUE_LENGTH = 100
+
+
+def declarations_to_review(user, unit: Unit) -> tuple[list[CompletionDeclaration], int]:
+    """The pending declarations (not yet reviewed) of people in the unit's subtree whom the user
+    may see, oldest first, at most `QUEUE_LENGTH` of them with their person and course; and how
+    many are pending in all. Two queries whatever the length of the queue."""
+    people = restrict(
+        Person.objects.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END),
+        user=user,
+        organization=unit.organization,
+    )
+    pending = CompletionDeclaration.objects.filter(reviewed_at__isnull=True, person__in=people.values("pk"))
+    rows = list(pending.select_related("person", "course").order_by("declared_at", "id")[:QUEUE_LENGTH])
+    return rows, len(rows) if len(rows) < QUEUE_LENGTH else pending.count()
+
+
+def declarations_of(user, person: Person) -> list[CompletionDeclaration]:
+    """The person's declarations, pending first then the most recently declared, with their
+    course. Empty when the user may not view the person (callers resolve the person in scope)."""
+    if not restrict(Person.objects.filter(pk=person.pk), user=user, organization=person.organization).exists():
+        return []
+    return sorted(
+        person.declarations.select_related("course"),
+        key=lambda declaration: (declaration.reviewed_at is not None, -declaration.declared_at.timestamp()),
+    )
+
+
+def pending_declaration_of(user, person: Person, pk: int) -> CompletionDeclaration | None:
+    """The person's pending declaration with this number, or None (unknown, reviewed already,
+    another person's, or a person the user may not view)."""
+    if not restrict(Person.objects.filter(pk=person.pk), user=user, organization=person.organization).exists():
+        return None
+    return (
+        CompletionDeclaration.objects.filter(person=person, pk=pk, reviewed_at__isnull=True)
+        .select_related("person__organization", "course")
+        .first()
+    )

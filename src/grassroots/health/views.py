@@ -104,7 +104,9 @@ def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
         panel["tiers_chart"] = _tiers_chart(user, unit, today=today, tiers=tiers)
         panel["needs_support"] = needs_support(user, unit)["units"]
         bodies = units.bodies_to_constitute(user, unit, most=BODIES)
-        panel["bodies"] = [(body, units.evaluate_founding_rules(body, units.facts_of(body))) for body in bodies]
+        panel["bodies"] = [
+            (body, units.evaluate_founding_rules(body, units.facts_of(body, snapshots=True))) for body in bodies
+        ]
     growth = growth_of(user, unit, since=months_before(today, GROWTH_MONTHS - 1), until=today)
     panel["growth"] = growth["total"]
     panel["growth_chart"] = _growth_chart(growth, unit.name)

@@ -8,7 +8,7 @@ from typing import cast
 from django import forms
 
 from grassroots.constitution import Constitution
-from grassroots.web import ActionForm, ListedSelect
+from grassroots.web import ActionForm, CourseChoiceField, ListedSelect
 
 from .models import Attendance, Decision, PlaceVisibility
 
@@ -190,3 +190,13 @@ class SeriesForm(MeetingEditForm):
 
 class AgendaMoveForm(ActionForm):
     position = forms.IntegerField(label="Position", min_value=1, max_value=10_000)
+
+
+class SessionCourseForm(ActionForm):
+    """Which course of the organization an education session is a session of (none: of no course)."""
+
+    def __init__(self, *args, courses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"] = CourseChoiceField(
+            courses, label="Session of the course", required=False, empty_label="— no course —"
+        )

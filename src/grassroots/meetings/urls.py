@@ -17,6 +17,7 @@ urlpatterns = [
         name="meeting_approve_minutes",
     ),
     path("o/<slug:org>/meetings/<int:meeting>/agenda/carry/", views.meeting_agenda_carry, name="meeting_agenda_carry"),
+    path("o/<slug:org>/meetings/<int:meeting>/course/", views.meeting_course, name="meeting_course"),
     path("o/<slug:org>/meetings/<int:meeting>/held/", views.meeting_held, name="meeting_held"),
     path("o/<slug:org>/meetings/<int:meeting>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("o/<slug:org>/meetings/<int:meeting>/decide/", views.meeting_decide, name="meeting_decide"),

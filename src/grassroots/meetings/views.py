@@ -25,6 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 from grassroots.access import OutOfScope, Right, grants_for, is_operator
 from grassroots.directives import actions as directive_actions
 from grassroots.directives import selectors as directive_selectors
+from grassroots.education.actions import link_session
+from grassroots.education.selectors import courses_of
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.models import Organization, Unit
@@ -44,6 +46,7 @@ from .forms import (
     MeetingForm,
     MinutesForm,
     SeriesForm,
+    SessionCourseForm,
     SheetFileForm,
     WalkInForm,
 )
@@ -205,6 +208,14 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         and (own.row is None or own.row.status != "present"),
         "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
         "minutes_form": MinutesForm() if may_manage else None,
+        "session_course": target.course if target.kind == Meeting.Kind.EDUCATION and target.course_id else None,
+        "course_form": SessionCourseForm(
+            auto_id="course-%s",
+            courses=courses_of(organization.pk),
+            initial={"course": target.course.code if target.course else None},
+        )
+        if may_manage and target.kind == Meeting.Kind.EDUCATION
+        else None,
     }
     # The forms' fields; the labels and the widgets whose choices are not this meeting's are
     # written once per process (web.fields_html).
@@ -309,6 +320,23 @@ def meeting_attend_file(request: HttpRequest, org: str, meeting: int) -> HttpRes
         messages.error(request, refusal_message(refusal))
     else:
         messages.success(request, f"{result.rows} rows read, {len(result.changed)} changed.")
+    return _back(organization, target)
+
+
+@login_required
+@require_POST
+def meeting_course(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
+    """Make an education session a session of a course of the organization (or of none); the
+    attendance already recorded is credited to the course's rule."""
+    organization, target = _meeting(request, org, meeting)
+    _managers_only(request, target.unit)
+    form = SessionCourseForm(request.POST, courses=courses_of(organization.pk))
+    if not form.is_valid():
+        messages.error(request, form.error_message())
+        return _back(organization, target)
+    course = form.cleaned_data["course"]
+    done = f"The meeting is a session of {course.title}." if course else "The meeting is a session of no course."
+    run_step(request, link_session, done=done, meeting=target, course=course)
     return _back(organization, target)
 
 

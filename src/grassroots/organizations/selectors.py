@@ -17,6 +17,7 @@ from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.constitution.schema import ConsolidatedChildrenRule
+from grassroots.health.models import HealthSnapshot
 from grassroots.health.selectors import health_of_units
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
@@ -171,10 +172,15 @@ def members_in_subtree(unit: Unit) -> int:
     return counts.aggregate(n=Sum("members"))["n"] or 0
 
 
-def facts_of(unit: Unit, *, members: int | None = None, on: dt.date | None = None) -> UnitFacts:
+def facts_of(
+    unit: Unit, *, members: int | None = None, on: dt.date | None = None, snapshots: bool = False
+) -> UnitFacts:
     """Gather what the founding rules look at for one unit, in a handful of queries. `members`:
     the counted members of its subtree when the caller has them already (a tree row's); the
-    consolidation of its children as of day `on` (default today)."""
+    consolidation of its children as of day `on` (default today). With `snapshots` (the pages
+    that show a unit), a child's consolidation is read from its health snapshot of that day where
+    one was written, and computed from the records only for the children without one; the
+    founding gate and the readiness it explains always compute it."""
     founding = (
         Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING, status__in=["held", "approved"])
         .order_by("-start")
@@ -188,7 +194,7 @@ def facts_of(unit: Unit, *, members: int | None = None, on: dt.date | None = Non
     else:
         founding_members = []
     living = list(unit.children.exclude(state=UnitState.DISSOLVED).order_by("name"))
-    consolidated = _consolidated_children(unit, living, on=on or timezone.localdate())
+    consolidated = _consolidated_children(unit, living, on=on or timezone.localdate(), snapshots=snapshots)
     children = [
         ChildFact(
             slug=child.slug, name=child.name, kind=child.kind, state=child.state, consolidated=child.pk in consolidated
@@ -204,9 +210,11 @@ def facts_of(unit: Unit, *, members: int | None = None, on: dt.date | None = Non
     )
 
 
-def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date) -> set[int]:
+def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date, snapshots: bool = False) -> set[int]:
     """The founded children that are consolidated on day `on`, of the kinds a `consolidated_children`
-    rule of the unit names (none asked: none computed). Their health in a fixed number of queries."""
+    rule of the unit names (none asked: none computed). With `snapshots`, from the children's
+    snapshots of that day (one query), the others' health computed; a fixed number of queries
+    whatever the number of children."""
     constitution = unit.organization.constitution
     kinds = {
         rule.consolidated_children.kind
@@ -216,10 +224,20 @@ def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date) -> 
     asked = [child for child in children if child.kind in kinds and child.state == UnitState.FOUNDED]
     if not asked:
         return set()
-    for child in asked:
+    recorded: dict[int, bool] = {}
+    if snapshots:
+        recorded = dict(
+            HealthSnapshot.objects.filter(unit_id__in=[child.pk for child in asked], on=on).values_list(
+                "unit_id", "consolidated"
+            )
+        )
+    live = [child for child in asked if child.pk not in recorded]
+    for child in live:
         child.organization = unit.organization  # one parsed constitution for all
-    health = health_of_units(asked, on=on)
-    return {pk for pk, found in health.items() if found.consolidated}
+    health = health_of_units(live, on=on)
+    return {pk for pk, consolidated in recorded.items() if consolidated} | {
+        pk for pk, found in health.items() if found.consolidated
+    }
 
 
 def founding_facts(

@@ -96,7 +96,12 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
         "open_ids": {row.parent_id for row in rows},
         "expandable": as_of is None,
         "top": [
-            (unit, selectors.evaluate_founding_rules(unit, selectors.facts_of(unit, members=today.get(unit.pk))))
+            (
+                unit,
+                selectors.evaluate_founding_rules(
+                    unit, selectors.facts_of(unit, members=today.get(unit.pk), snapshots=True)
+                ),
+            )
             for unit in selectors.top_units(request.user, organization)
         ],
     }
@@ -150,7 +155,7 @@ def unit_page(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     current_posts, past_posts = selectors.posts_of_unit(request.user, unit)
     # The unit came through the user's scope: its facts are gathered once, for the founding rules
     # and for the page's count of members.
-    facts = selectors.facts_of(unit)
+    facts = selectors.facts_of(unit, snapshots=True)
     members = (
         cursor_page(
             request, members_of_unit(request.user, unit), size=MEMBERS_PER_PAGE, name="person__name", pk="person_id"

@@ -967,6 +967,7 @@ def _person_record(person: Person, by: Actor) -> dict[str, Any]:
                 "completed_on": _day_text(declaration.completed_on),
                 "declared_at": _day_text(declaration.declared_at),
                 "accepted": declaration.accepted,
+                "review_reason": declaration.review_reason,
             }
             for declaration in person.declarations.select_related("course").order_by("declared_at", "id")
         ],

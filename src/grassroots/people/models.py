@@ -300,6 +300,10 @@ class CourseCompletion(models.Model):
         return f"{self.person_id} completed {self.course_id} on {self.completed_on}"
 
 
+# A review's reason, at most this many characters.
+REASON_MAX_LENGTH = 500
+
+
 class CompletionDeclaration(models.Model):
     """A person's own word that they completed a course on a day, pending until an officer
     reviews it: accepted, it becomes a completion (how: reviewed); declined, it stays as declined."""
@@ -312,6 +316,8 @@ class CompletionDeclaration(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.CharField(max_length=200, blank=True)
     accepted = models.BooleanField(null=True, blank=True)
+    # Why it was declined (or a note on its acceptance), as the reviewing officer gave it.
+    review_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-declared_at", "-id"]
