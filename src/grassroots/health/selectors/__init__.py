@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from django.db.models import Aggregate, BigIntegerField, CharField, Count, Func, Q
+from django.db.models import Aggregate, BigIntegerField, CharField, Count, Func, OuterRef, Q, Subquery
 from django.http import Http404
 
 from grassroots.access import grants_for, restrict
@@ -371,44 +371,62 @@ class StandingHistory:
 def standing_history(organization, *, first: dt.date, last: dt.date, people: set[int] | None = None) -> StandingHistory:
     """The attendance that decides good standing on any day from `first` to `last`: meetings that
     took place from the start of the standing window of day `first` to the end of day `last`.
-    One grouped query, by person: how many meetings they attended in the whole span (those with
-    too few are never in good standing in it and are left out), in the part of it every day's
-    window shares (enough there: in good standing every day), and when (the others' days are
-    looked up). By the people's numbers for a few thousand, else over the organization's
-    meetings (`people` None: everyone)."""
+    By person: how many meetings they attended in the whole span (those with too few are never
+    in good standing in it and are left out), in the part of it every day's window shares
+    (enough there: in good standing every day), and when (the others' days are looked up). One
+    query: for a few thousand people (`people`), their attendance by their numbers, counted
+    here; else (`people` None: everyone) one grouped query over the organization's meetings."""
     rule = organization.constitution.meetings.standing
     zone = ZoneInfo(organization.time_zone)
     if rule is None:
         return StandingHistory(None, zone, first, last)
     since = day_bounds(standing_window(rule, first), zone)[1]
     until = day_bounds(last, zone)[1]
-    history = Attendance.objects.filter(
-        status=Attendance.Status.PRESENT,
-        meeting__status__in=TOOK_PLACE,
-        meeting__start__gte=since,
-        meeting__start__lt=until,
-    )
-    # Past a few thousand people, the organization's range beats a list of numbers that long.
-    if people is not None and len(people) <= COMPLETIONS_BY_ID:
-        history = history.filter(person_id__in=sorted(people))
-    else:
-        history = history.filter(meeting__unit__organization_id=organization.pk)
     # Every day's window holds this part of the span: from the start of the last day's window
     # to the end of the first day.
-    shared = Q(meeting__start__gte=day_bounds(standing_window(rule, last), zone)[1])
-    shared &= Q(meeting__start__lt=day_bounds(first, zone)[1])
+    shared_since = day_bounds(standing_window(rule, last), zone)[1]
+    shared_until = day_bounds(first, zone)[1]
+    needed = rule.attended_at_least
+    always, starts = set(), {}
+    if people is not None and len(people) <= COMPLETIONS_BY_ID:
+        # A few people: their attendance by person, each meeting looked up by its number (a join
+        # was planned by PostgreSQL as a scan of every meeting of the span).
+        took_place = Meeting.objects.filter(
+            pk=OuterRef("meeting_id"), status__in=TOOK_PLACE, start__gte=since, start__lt=until
+        ).values(at=_Epoch("start"))
+        attended = Attendance.objects.filter(status=Attendance.Status.PRESENT, person_id__in=sorted(people))
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for person_id, start in attended.order_by().values_list("person_id", Subquery(took_place)):
+            if start is not None:
+                by_person[person_id].append(start)
+        low, high = _seconds(shared_since), _seconds(shared_until)
+        for person_id, found in by_person.items():
+            if len(found) < needed:
+                continue
+            if sum(1 for start in found if low <= start < high) >= needed:
+                always.add(person_id)
+            else:
+                starts[person_id] = sorted(found)
+        return StandingHistory(rule, zone, first, last, always, starts)
+    shared = Q(meeting__start__gte=shared_since, meeting__start__lt=shared_until)
     rows = (
-        history.order_by()
+        Attendance.objects.filter(
+            status=Attendance.Status.PRESENT,
+            meeting__status__in=TOOK_PLACE,
+            meeting__start__gte=since,
+            meeting__start__lt=until,
+            meeting__unit__organization_id=organization.pk,
+        )
+        .order_by()
         .values("person_id")
         .annotate(times=Count("pk"), shared=Count("pk", filter=shared), starts=_Starts(_Epoch("meeting__start")))
-        .filter(times__gte=rule.attended_at_least)
+        .filter(times__gte=needed)
         .values_list("person_id", "shared", "starts")
     )
-    always, starts = set(), {}
     for person_id, times_shared, joined in rows:
         if people is not None and person_id not in people:
             continue
-        if times_shared >= rule.attended_at_least:
+        if times_shared >= needed:
             always.add(person_id)
         else:
             starts[person_id] = sorted(map(int, joined.split(",")))
