@@ -378,6 +378,9 @@ def add_meetings(scale: ScaleOrganization, *, quiet: bool = False) -> ScaleMeeti
         if not quiet:
             print(f"  {rows:,} attendance rows in {time.perf_counter() - started:.1f} s", flush=True)
         organization.refresh_from_db()
+        # refresh_from_db keeps cached properties: without this the constitution read before the
+        # standing rule was added stays, and a snapshot on this object reads no attendance.
+        organization.__dict__.pop("constitution", None)
         assembly = schedule_meeting(
             unit=scale.district, title=BENCH_MEETING, start=now + dt.timedelta(minutes=30), by=scale.administrator
         )

@@ -345,3 +345,63 @@ def test_a_snapshot_counts_good_standing_as_the_live_health_does(capsys):
         live.in_good_standing,
         *(sum(getattr(m, key) for m in live.results[1].meetings) for key in ("present", "members")),
     )
+
+
+def test_every_snapshot_row_is_the_live_health_of_its_unit_on_a_varied_scene():
+    """Under the tenants' federation (3 meetings attended in 12 months for good standing), on
+    2025-03-31: Elm House's first six members attended three meetings in 2024 (in good standing
+    every day of the attendance window), four more reach their third meeting only on 2025-03-11;
+    one left in October, one lapsed in February, one moved to Oak House in January; three
+    supporters joined in June, one of them a candidate (counted) from February. Every unit's
+    snapshot row is its live health, figure by figure; Elm House counts 13 members, 8 of them in
+    good standing (the five of the six still members and three of the four)."""
+    from grassroots.constitution import load_constitution_text
+    from grassroots.health.selectors.snapshots import attendance_sums
+
+    on = dt.date(2025, 3, 31)
+    org = organization(load_constitution_text("tenants_federation"), slug="varied")
+    north = builders.unit(org, "district", "North", builders.unit(org, "federation", "Federation"))
+    elm = builders.founded_basic_unit(org, "Elm House", north)
+    oak = builders.founded_basic_unit(org, "Oak House", north)
+    builders.founded_basic_unit(org, "Ash House", north)  # no meeting: nothing to rate
+    elm_people = [m.person for m in elm.memberships.order_by("pk")] + builders.members(org, elm, 12)
+    oak_people = [m.person for m in oak.memberships.order_by("pk")] + builders.members(org, oak, 4)
+    for day in (dt.date(2024, 5, 14), dt.date(2024, 8, 13), dt.date(2024, 11, 12)):
+        held_meeting(elm, day, elm_people[:6])
+        held_meeting(oak, day, oak_people[:2])
+    people.end_membership(person=elm_people[14], by=BY, on=dt.date(2024, 10, 1))
+    supporters = []
+    for _ in range(3):
+        supporter = builders.person(org)
+        people.join_unit(person=supporter, unit=elm, by=BY, on=dt.date(2024, 6, 1), status="supporter")
+        supporters.append(supporter)
+    held_meeting(elm, dt.date(2025, 1, 14), elm_people[:4] + elm_people[6:10])
+    people.transfer_member(person=elm_people[9], to_unit=oak, by=BY, on=dt.date(2025, 1, 20))
+    people.change_status(person=elm_people[5], status="lapsed", by=BY, on=dt.date(2025, 2, 1))
+    held_meeting(elm, dt.date(2025, 2, 11), elm_people[:4] + elm_people[6:9], absent=elm_people[4:6])
+    held_meeting(oak, dt.date(2025, 2, 11), oak_people + [elm_people[9]])
+    people.change_status(person=supporters[0], status="candidate", by=BY, on=dt.date(2025, 2, 15))
+    held_meeting(elm, dt.date(2025, 3, 11), elm_people[:9] + supporters)
+    held_meeting(oak, dt.date(2025, 3, 11), oak_people[:3] + [elm_people[9]])
+
+    written = write_snapshots(organization=org, on=on, by=BY)
+    rows = {row.unit_id: row for row in HealthSnapshot.objects.filter(organization=org, on=on)}
+    assert written == len(rows) == 3  # the three houses (the planned district is not measured)
+    for row in rows.values():
+        live = health_of(BY, row.unit, on=on)
+        assert (row.tier, row.consolidated, row.score, row.members, row.in_good_standing) == (
+            live.tier,
+            live.consolidated,
+            live.score,
+            live.members,
+            live.in_good_standing,
+        ), row.unit.slug
+        assert (row.present, row.expected) == attendance_sums(live), row.unit.slug
+        assert [(entry["indicator"], entry["passed"]) for entry in row.indicators] == [
+            (result.indicator, result.passed) for result in live.results
+        ], row.unit.slug
+        assert [entry["value"] for entry in row.indicators] == [
+            round(result.value, 6) if isinstance(result.value, float) else result.value for result in live.results
+        ], row.unit.slug
+    assert (rows[elm.pk].members, rows[elm.pk].in_good_standing) == (13, 8)
+    assert 0 < rows[oak.pk].in_good_standing < rows[oak.pk].members

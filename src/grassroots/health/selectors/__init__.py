@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Aggregate, BigIntegerField, CharField, Count, Func, OuterRef, Q, Subquery
 from django.http import Http404
 
 from grassroots.access import grants_for, restrict
@@ -62,9 +63,7 @@ def sees_people_of(user, unit: Unit) -> bool:
     return grants_for(user, unit.organization_id).allows(Right.VIEW_PEOPLE, unit.path)
 
 
-def health_of_units(
-    units: Sequence[Unit], *, on: dt.date, history: dict[int, list[dt.datetime]] | None = None
-) -> dict[int, Health]:
+def health_of_units(units: Sequence[Unit], *, on: dt.date, history: StandingHistory | None = None) -> dict[int, Health]:
     """The health on day `on` of each unit (all of one organization), by unit id: at most eight
     queries, whatever the number of units and members. No scope: callers restrict first.
     `history`: the attendance good standing looks at (`standing_history`) when the caller read
@@ -220,11 +219,22 @@ def _members_by_day(
     for membership_id, changed_on, old, new in history.values_list("membership_id", "on", "old", "new"):
         changes[membership_id].append((changed_on, old, new))
     owners = _owners(units, basic)
+    owners_of: dict[int, list[int]] = {}  # a unit's owners, looked up once per unit
+    ordered = {unit.pk: sorted(days[unit.pk]) for unit in units}
     members: dict[int, dict[dt.date, set[int]]] = {unit.pk: defaultdict(set) for unit in units}
     for pk, person_id, unit_id, status, start, end, *path in rows:
-        for owner in owners(unit_id, path[0] if path else ""):
-            for day in days[owner]:
-                if start <= day and (end is None or end > day) and _status_on(day, status, changes[pk]) in counted:
+        replayed = changes.get(pk)
+        if replayed is None and status not in counted:
+            continue  # never counted: its status is the same every day
+        if unit_id not in owners_of:
+            owners_of[unit_id] = owners(unit_id, path[0] if path else "")
+        for owner in owners_of[unit_id]:
+            owner_days = ordered[owner]
+            # The owner's days the membership runs on: from its start, before its end.
+            low = bisect.bisect_left(owner_days, start)
+            high = len(owner_days) if end is None else bisect.bisect_left(owner_days, end)
+            for day in owner_days[low:high]:
+                if replayed is None or _status_on(day, status, replayed) in counted:
                     members[owner][day].add(person_id)
     # Names only of those a figure may list: who was a member on an earlier day and is not now.
     gone = {
@@ -245,7 +255,7 @@ def _attendance_figures(
     *,
     on: dt.date,
     organization,
-    history: dict[int, list[dt.datetime]] | None = None,
+    history: StandingHistory | None = None,
 ) -> tuple[dict[int, tuple[MeetingFigure, ...]], dict[int, int]]:
     """For each meeting: its unit's members in good standing that day, and how many of them were
     present; and for each unit, its members in good standing on `on`. Two queries at most: who
@@ -262,40 +272,20 @@ def _attendance_figures(
         )
         for meeting_id, person_id in rows:
             present[meeting_id].add(person_id)
-    rule = organization.constitution.meetings.standing
-    zone = ZoneInfo(organization.time_zone)
-    attended: dict[int, list[dt.datetime]] = {}
-    if rule is not None and history is not None:
-        attended = history
-    elif rule is not None:
+    if history is None:
         people = {person for unit in units for day_members in members[unit.pk].values() for person in day_members}
-        attended = standing_history(
+        history = standing_history(
             organization,
             first=min([meeting.on for meeting in held] + [on]),
             last=max([meeting.on for meeting in held] + [on]),
             people=people,
         )
 
-    bounds: dict[dt.date, tuple[dt.datetime, dt.datetime]] = {}  # a day's window, worked out once
-
-    def in_good_standing(person_id: int, day: dt.date) -> bool:
-        if rule is None:
-            return True
-        starts = attended.get(person_id)
-        if not starts or len(starts) < rule.attended_at_least:
-            return False
-        if day not in bounds:
-            bounds[day] = (day_bounds(standing_window(rule, day), zone)[1], day_bounds(day, zone)[1])
-        low, high = bounds[day]
-        return bisect.bisect_left(starts, high) - bisect.bisect_left(starts, low) >= rule.attended_at_least
-
     figures: dict[int, tuple[MeetingFigure, ...]] = {}
     for unit_id, found in meetings.items():
         rows_of_unit = []
         for meeting in found:
-            standing = {
-                person for person in members[unit_id].get(meeting.on, ()) if in_good_standing(person, meeting.on)
-            }
+            standing = history.among(members[unit_id].get(meeting.on, set()), meeting.on)
             rows_of_unit.append(
                 MeetingFigure(
                     meeting=meeting.pk,
@@ -306,43 +296,141 @@ def _attendance_figures(
                 )
             )
         figures[unit_id] = tuple(rows_of_unit)
-    counts = {
-        unit.pk: sum(1 for person in members[unit.pk].get(on, ()) if in_good_standing(person, on)) for unit in units
-    }
+    counts = {unit.pk: len(history.among(members[unit.pk].get(on, set()), on)) for unit in units}
     return figures, counts
 
 
-def standing_history(
-    organization, *, first: dt.date, last: dt.date, people: set[int] | None = None
-) -> dict[int, list[dt.datetime]]:
-    """When each person attended a meeting that took place, from the start of the standing
-    window of day `first` to the end of day `last` (sorted starts by person): what good standing
-    on any day from `first` to `last` looks at. One query: by the people's numbers for a few
-    thousand, else over the organization's meetings (`people` None: everyone)."""
+class _Epoch(Func):
+    """A time as whole seconds since 1970 (UTC), computed by the database: good standing compares
+    attendance with day bounds, and plain integers spare converting each row to an aware datetime.
+    Exact for those bounds: they fall on whole seconds, so `start < bound` is `floor(start) < bound`."""
+
+    output_field = BigIntegerField()
+    # SQLite's; a literal % is doubled once for the template and once for the query's parameters.
+    template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint")
+
+
+class _Starts(Aggregate):
+    """The values of a group joined by commas, in no given order (SQLite's; PostgreSQL's below)."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, function="STRING_AGG", template="%(function)s((%(expressions)s)::text, ',')"
+        )
+
+
+def _seconds(moment: dt.datetime) -> int:
+    """An aware time as `_Epoch` gives it."""
+    return math.floor(moment.timestamp())
+
+
+class StandingHistory:
+    """Who is in good standing on the days from `first` to `last`, from the attendance that
+    decides it (`standing_history`): `always`, those in good standing on every one of those days
+    (enough meetings attended in the part of the window every one of those days shares), and for
+    the others who attended enough meetings in the whole span, when they did (seconds since
+    1970, UTC, sorted). No rule: everyone counted is in good standing."""
+
+    def __init__(self, rule, zone: ZoneInfo, first: dt.date, last: dt.date, always=frozenset(), starts=None):
+        self.rule, self.zone, self.first, self.last = rule, zone, first, last
+        self.always: frozenset[int] = frozenset(always)
+        self.starts: dict[int, list[int]] = starts or {}
+        self._bounds: dict[dt.date, tuple[int, int]] = {}  # a day's window (seconds), worked out once
+
+    def bounds(self, day: dt.date) -> tuple[int, int]:
+        """The window of meetings counted for good standing on `day`: [first second, end) since 1970."""
+        if day not in self._bounds:
+            self._bounds[day] = (
+                _seconds(day_bounds(standing_window(self.rule, day), self.zone)[1]),
+                _seconds(day_bounds(day, self.zone)[1]),
+            )
+        return self._bounds[day]
+
+    def among(self, people: set[int], day: dt.date) -> set[int]:
+        """Those of `people` in good standing on `day` (from `first` to `last`)."""
+        if self.rule is None:
+            return set(people)
+        if not self.first <= day <= self.last:
+            raise ValueError(f"good standing on {day} asked of the attendance of {self.first} to {self.last}")
+        low, high = self.bounds(day)
+        needed = self.rule.attended_at_least
+        found = people & self.always
+        for person in people & self.starts.keys():
+            starts = self.starts[person]
+            if bisect.bisect_left(starts, high) - bisect.bisect_left(starts, low) >= needed:
+                found.add(person)
+        return found
+
+
+def standing_history(organization, *, first: dt.date, last: dt.date, people: set[int] | None = None) -> StandingHistory:
+    """The attendance that decides good standing on any day from `first` to `last`: meetings that
+    took place from the start of the standing window of day `first` to the end of day `last`.
+    By person: how many meetings they attended in the whole span (those with too few are never
+    in good standing in it and are left out), in the part of it every day's window shares
+    (enough there: in good standing every day), and when (the others' days are looked up). One
+    query: for a few thousand people (`people`), their attendance by their numbers, counted
+    here; else (`people` None: everyone) one grouped query over the organization's meetings."""
     rule = organization.constitution.meetings.standing
-    if rule is None:
-        return {}
     zone = ZoneInfo(organization.time_zone)
+    if rule is None:
+        return StandingHistory(None, zone, first, last)
     since = day_bounds(standing_window(rule, first), zone)[1]
     until = day_bounds(last, zone)[1]
-    history = Attendance.objects.filter(
-        status=Attendance.Status.PRESENT,
-        meeting__status__in=TOOK_PLACE,
-        meeting__start__gte=since,
-        meeting__start__lt=until,
-    )
-    # Past a few thousand people, the organization's range beats a list of numbers that long.
+    # Every day's window holds this part of the span: from the start of the last day's window
+    # to the end of the first day.
+    shared_since = day_bounds(standing_window(rule, last), zone)[1]
+    shared_until = day_bounds(first, zone)[1]
+    needed = rule.attended_at_least
+    always, starts = set(), {}
     if people is not None and len(people) <= COMPLETIONS_BY_ID:
-        history = history.filter(person_id__in=sorted(people))
-    else:
-        history = history.filter(meeting__unit__organization_id=organization.pk)
-    attended: dict[int, list[dt.datetime]] = defaultdict(list)
-    for person_id, start in history.order_by().values_list("person_id", "meeting__start"):
-        if people is None or person_id in people:
-            attended[person_id].append(start)
-    for starts in attended.values():
-        starts.sort()
-    return attended
+        # A few people: their attendance by person, each meeting looked up by its number (a join
+        # was planned by PostgreSQL as a scan of every meeting of the span).
+        took_place = Meeting.objects.filter(
+            pk=OuterRef("meeting_id"), status__in=TOOK_PLACE, start__gte=since, start__lt=until
+        ).values(at=_Epoch("start"))
+        attended = Attendance.objects.filter(status=Attendance.Status.PRESENT, person_id__in=sorted(people))
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for person_id, start in attended.order_by().values_list("person_id", Subquery(took_place)):
+            if start is not None:
+                by_person[person_id].append(start)
+        low, high = _seconds(shared_since), _seconds(shared_until)
+        for person_id, found in by_person.items():
+            if len(found) < needed:
+                continue
+            if sum(1 for start in found if low <= start < high) >= needed:
+                always.add(person_id)
+            else:
+                starts[person_id] = sorted(found)
+        return StandingHistory(rule, zone, first, last, always, starts)
+    shared = Q(meeting__start__gte=shared_since, meeting__start__lt=shared_until)
+    rows = (
+        Attendance.objects.filter(
+            status=Attendance.Status.PRESENT,
+            meeting__status__in=TOOK_PLACE,
+            meeting__start__gte=since,
+            meeting__start__lt=until,
+            meeting__unit__organization_id=organization.pk,
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(times=Count("pk"), shared=Count("pk", filter=shared), starts=_Starts(_Epoch("meeting__start")))
+        .filter(times__gte=needed)
+        .values_list("person_id", "shared", "starts")
+    )
+    for person_id, times_shared, joined in rows:
+        if people is not None and person_id not in people:
+            continue
+        if times_shared >= needed:
+            always.add(person_id)
+        else:
+            starts[person_id] = sorted(map(int, joined.split(",")))
+    return StandingHistory(rule, zone, first, last, always, starts)
 
 
 def _posts(
