@@ -176,11 +176,14 @@ def report(figures: dict) -> bool:
     good = issue_ok
     for read in figures["reads"]:
         ratio = read["ms"] / max(read["floor"], 0.001)
+        # The issue's targets are the two roll-ups; the committee tables are measured beside them.
+        targeted = read["name"].startswith("roll-up")
         ok = ratio <= TARGET_RATIO
-        good &= ok or read["name"].startswith("table of every")
+        good &= ok or not targeted
+        verdict = ("yes" if ok else "NO") if targeted else "not a target"
         print(
             f"| {read['name']} | {read['ms']:,.2f} | {read['floor']:,.2f} | {ratio:,.1f} | {read['queries']} | "
-            f"{'yes' if ok else 'NO'} |"
+            f"{verdict} |"
         )
     district = next(read for read in figures["reads"] if read["name"] == "roll-up of a district")["answer"]
     print(
