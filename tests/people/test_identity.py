@@ -12,6 +12,7 @@ import phonenumbers
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,6 +39,7 @@ from grassroots.people.selectors import duplicates_visible_to, reads_scope, sear
 from tests.support import builders
 
 OPERATOR = "test"
+MERGE_QUERIES = 42  # measured on SQLite and PostgreSQL alike: the same for any number of rows moved
 
 
 def names(people) -> list[str]:
@@ -640,3 +642,17 @@ def test_the_search_keys_migration_rewrites_only_keys_that_change(org):
     assert (stale.search_key, stale.family_key) == ("αa νικη", "νικη αa")
     assert (plain.search_key, plain.family_key) == ("rosa lindqvist", "lindqvist rosa")
     assert stale in search_people(OPERATOR, org, "αA")
+
+
+@pytest.mark.parametrize("shared", [1, 6])
+def test_a_merge_runs_a_fixed_number_of_queries_however_much_moves(org, tree, two_records, shared):
+    """One meeting both attended or six, each with its dropped row: the same queries."""
+    keep, other, _recruit = two_records
+    for day in range(1, shared + 1):
+        meeting = _meeting(tree["elm"], day)
+        _attended(meeting, keep, "absent")
+        _attended(meeting, other, "present")
+    with CaptureQueriesContext(connection) as queries:
+        actions.merge_people(keep=keep, other=other, by=OPERATOR)
+    assert Attendance.objects.filter(person=keep, status="present").count() == shared
+    assert len(queries) == MERGE_QUERIES
