@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
+from grassroots.accounts.actions import create_api_token
 from grassroots.people.models import Membership, Person
 from tests.support import builders
 
-from .conftest import ON
+from .conftest import ON, Caller, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -232,17 +234,43 @@ def test_duplicates_then_merge(api, org, member):
     } in pairs["items"]
     merged = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
     assert merged.status_code == 200
-    assert merged.json()["phone"] == "+447911123458"
+    assert (merged.json()["person"]["id"], merged.json()["person"]["phone"]) == (member.pk, "+447911123458")
+    assert merged.json()["not_kept"] == {}
     assert not Person.objects.filter(pk=other.pk).exists()
     gone = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
-    assert (gone.status_code, gone.json()["field"]) == (409, "other")
+    assert (gone.status_code, gone.json()["detail"]) == (404, f"no person {other.pk} in {org.slug}")
+
+
+def test_a_merge_answers_the_values_not_kept(api, org, member):
+    Person.objects.filter(pk=member.pk).update(email="rosa@example.org")
+    other = builders.person(org, member.name, email="rosa.other@example.org", address="2 Oak", allow_duplicate=True)
+    merged = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk}).json()
+    assert (merged["person"]["email"], merged["person"]["address"]) == ("rosa@example.org", "2 Oak")
+    assert merged["not_kept"] == {"email": "rosa.other@example.org"}
 
 
 def test_merging_two_current_members_is_refused_with_the_reason(api, org, tree, member):
     other = builders.person(org, "Other Rosa", unit=tree["oak"], on=builders.START)
     refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": other.pk})
     assert refused.status_code == 409
-    assert refused.json()["detail"].startswith(f"both are current members (person {member.pk} of Elm House")
+    assert refused.json()["detail"] == (
+        f"the memberships overlap: person {member.pk} in Elm House since {member.memberships.get().start} "
+        f"and person {other.pk} in Oak Court since 2024-01-01; a person is a member of one basic unit at a "
+        "time, so one record cannot hold both (correct the dates of one of them first)"
+    )
+
+
+def test_merging_with_someone_out_of_scope_is_a_404(api, org, tree, member):
+    stranger = builders.person(builders.organization(), member.name)
+    foreign = api.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": stranger.pk})
+    assert (foreign.status_code, foreign.json()["detail"]) == (404, f"no person {stranger.pk} in {org.slug}")
+    ash = builders.person(org, member.name, unit=tree["ash"], on=builders.START, allow_duplicate=True)
+    steward = builders.officer(org, tree["elm"], "secretary", "sec@example.org")
+    _record, token = create_api_token(user=steward, organization=org, by="test")
+    as_steward = Caller(Client(), bearer(token))
+    hidden = as_steward.post(f"/orgs/{org.slug}/people/{member.pk}/merge", {"other": ash.pk})
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, f"no person {ash.pk} in {org.slug}")
+    assert Person.objects.filter(pk__in=[member.pk, ash.pk, stranger.pk]).count() == 3
 
 
 def test_people_list_pages_by_cursor(api, org):

@@ -91,15 +91,18 @@ def test_completions_are_in_the_subject_access_export_and_move_with_a_merge(scen
     ]
     assert "course.complete" in [row["action"] for row in record["audit_records"]]
     twin = builders.person(scene["org"], "Ann Again")
-    people.record_completion(person=twin, course=basics, on=dt.date(2024, 2, 1), by=BY)  # the same, twice
-    people.record_completion(person=twin, course=history, on=dt.date(2024, 3, 1), by=BY, how="reviewed")
+    same = people.record_completion(person=twin, course=basics, on=dt.date(2024, 2, 1), by=BY)  # the same, twice
+    moved = people.record_completion(person=twin, course=history, on=dt.date(2024, 3, 1), by=BY, how="reviewed")
+    twin_pk = twin.pk
     people.merge_people(keep=ann, other=twin, by=BY)
     assert sorted(ann.completions.values_list("course__code", "completed_on", "how")) == [
         ("basics", dt.date(2024, 2, 1), "marked"),
         ("history", dt.date(2024, 3, 1), "reviewed"),
     ]
     merge = AuditRecord.objects.get(action="person.merge")
-    assert merge.changes["course_completions"] == [None, 1]
+    assert merge.changes["course_completions"] == [None, [moved.pk]]
+    (dropped,) = merge.changes["course_completions_dropped"][0]
+    assert (dropped["id"], dropped["person_id"], dropped["completed_on"]) == (same.pk, twin_pk, "2024-02-01")
 
 
 def test_education_share_from_completions_as_of_a_day(scene):

@@ -3,11 +3,13 @@ duplicates, merge, check, and add --allow-duplicate."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from grassroots.cli import main
+from grassroots.people import actions as people_actions
 from grassroots.people.models import Person
 from tests.support import builders
 
@@ -168,8 +170,24 @@ def test_edit_then_duplicates_then_merge(capsys, org, rosa):
     assert (code, "add --yes" in err) == (1, True)
     code, out, err = run(capsys, "person", "merge", str(rosa.pk), str(other.pk), "--yes")
     assert code == 0, err
-    assert out.strip() == f"Person {other.pk} is merged into person {rosa.pk} (Rosa Lindqvist)."
+    assert out.strip() == (
+        f"Person {other.pk} is merged into person {rosa.pk} (Rosa Lindqvist). "
+        f"Not kept from person {other.pk}: address 2 Oak (in the audit record)."
+    )
     assert not Person.objects.filter(pk=other.pk).exists()
+
+
+def test_merge_refuses_overlapping_memberships_naming_both(capsys, org, tree, rosa):
+    """Rosa in Elm House since 2024-01-01; her other record in Oak Court from 2024-03-01 to 2024-05-01."""
+    other = builders.person(org, "Rosa Lindqvist", unit=tree["oak"], on=dt.date(2024, 3, 1), allow_duplicate=True)
+    people_actions.end_membership(person=other, by="test", on=dt.date(2024, 5, 1))
+    code, _out, err = run(capsys, "person", "merge", str(rosa.pk), str(other.pk), "--yes")
+    assert code == 1
+    assert (
+        f"the memberships overlap: person {rosa.pk} in Elm House since 2024-01-01 and person {other.pk} in "
+        "Oak Court from 2024-03-01 to 2024-05-01; a person is a member of one basic unit at a time"
+    ) in " ".join(err.split())
+    assert Person.objects.filter(pk=other.pk).exists()
 
 
 def test_check_lists_what_could_not_be_normalized(capsys, org, rosa):

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from grassroots.people import actions
 from grassroots.people.models import Membership, Person, StatusChange
 from tests.support import builders
 from tests.support.html import text
+from tests.support.sessions import sign_in
 
 TODAY = timezone.localdate
 
@@ -318,10 +320,34 @@ def test_duplicates_page_then_merge_after_seeing_both(staff_client, org, rosa):
     assert "Phone +442079460000 +447911123458" in text(shown, "merge")
     assert Person.objects.filter(pk=other.pk).exists()
     done = staff_client.post(merge, {"other": other.pk}, follow=True)
-    assert text(done, "messages") == f"Person {other.pk} is merged into Rosa Lindqvist."
+    assert text(done, "messages") == (
+        f"Person {other.pk} is merged into Rosa Lindqvist. "
+        f"Not kept from person {other.pk}: phone +447911123458 (in the audit record)."
+    )
     assert not Person.objects.filter(pk=other.pk).exists()
     rosa.refresh_from_db()
     assert rosa.phone == "+442079460000"  # the kept record's own, filled from the other only when empty
+
+
+def test_merge_page_shows_an_overlap_and_answers_404_for_another_out_of_scope(staff_client, org, tree, rosa):
+    """Rosa in Elm House since 2024-01-01; her other record in Oak Court from 2024-02-01 to 2024-03-01."""
+    other = builders.person(org, "Rosa Lindqvist", unit=tree["oak"], on=dt.date(2024, 2, 1), allow_duplicate=True)
+    actions.end_membership(person=other, by="test", on=dt.date(2024, 3, 1))
+    merge = reverse("person_merge", kwargs={"org": org.slug, "pk": rosa.pk})
+    refused = staff_client.post(merge, {"other": other.pk})
+    assert text(refused, "messages").startswith(
+        f"the memberships overlap: person {rosa.pk} in Elm House since 2024-01-01 and person {other.pk} in "
+        "Oak Court from 2024-02-01 to 2024-03-01; a person is a member of one basic unit at a time"
+    )
+    assert Person.objects.filter(pk=other.pk).exists()
+    stranger = builders.person(builders.organization(), "Rosa Lindqvist")
+    assert staff_client.post(merge, {"other": stranger.pk}).status_code == 404
+    assert staff_client.get(merge, {"other": stranger.pk}).status_code == 404
+    # An officer of Elm House sees Rosa but not someone of Ash Tower.
+    ash = builders.person(org, "Rosa Lindqvist", unit=tree["ash"], on=builders.START, allow_duplicate=True)
+    steward = builders.officer(org, tree["elm"], "secretary", "sec@example.org")
+    assert sign_in(Client(), steward).post(merge, {"other": ash.pk}).status_code == 404
+    assert Person.objects.filter(pk=ash.pk).exists()
 
 
 def test_ending_a_membership_asks_for_confirmation_first(staff_client, org, rosa):

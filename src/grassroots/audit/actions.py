@@ -55,8 +55,14 @@ def write_audit_record(
 
 
 def _plain(value: Any) -> Any:
+    """A value as JSON keeps it: lists and mappings stay so (their items made plain), anything
+    else that is not a JSON scalar is its text (a date `2024-10-10`)."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, models.Model):
         return str(value)
     return str(value)

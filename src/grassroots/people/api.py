@@ -30,6 +30,7 @@ from .schemas import (
     JoinIn,
     MembershipOut,
     MergeIn,
+    MergeOut,
     PersonEditIn,
     PersonIn,
     PersonOut,
@@ -136,12 +137,15 @@ def edit_person(request: HttpRequest, org_slug: str, person_id: int, payload: Pe
     )
 
 
-@router.post("/{org_slug}/people/{person_id}/merge", response={200: PersonOut, **WRITE_ERRORS}, summary="Merge")
+@router.post("/{org_slug}/people/{person_id}/merge", response={200: MergeOut, **WRITE_ERRORS}, summary="Merge")
 def merge_people(request: HttpRequest, org_slug: str, person_id: int, payload: MergeIn):
-    """Merge `other` into this person: memberships, status changes, posts, consents, recruits and
-    audit references move here, and `other` goes. Refused (409) while both are current members."""
+    """Merge `other` into this person: memberships, status changes, posts, consents, recruits,
+    attendance and audit references move here, and `other` goes; the answer is the kept `person`
+    and the other's values that were not kept. An `other` the caller cannot see is 404, as the
+    person of the path is. Refused (409, naming both) when a membership of one overlaps one of
+    the other: a person is a member of one basic unit at a time."""
     keep = _person(request, org_slug, person_id)
-    (other,) = referenced_people(request, keep.organization, [payload.other], field="other")
+    other = person_for(request.auth, keep.organization, payload.other)
     return actions.merge_people(keep=keep, other=other, by=request.auth)
 
 

@@ -190,8 +190,8 @@ def person_merge(
     if not yes:
         raise Refusal(f"merging person {merged.pk} into {kept.pk} cannot be undone: add --yes to merge them")
     number = merged.pk
-    merge_people(keep=kept, other=merged, by=cli_actor())
-    out.print(f"Person {number} is merged into person {kept.pk} ({kept.name}).")
+    merge = merge_people(keep=kept, other=merged, by=cli_actor())
+    out.print(f"Person {number} is merged into person {kept.pk} ({kept.name}).{merge.not_kept_text()}")
 
 
 @person_app.command("check")

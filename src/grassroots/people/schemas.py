@@ -101,6 +101,15 @@ class MergeIn(Body):
     other: PersonId = Field(description="Id of the other record of this person: it moves here and goes.")
 
 
+class MergeOut(Schema):
+    person: PersonOut = Field(description="The kept person, with everything of the other now theirs.")
+    not_kept: dict[str, str] = Field(
+        description="The other record's values that differed from the kept person's and were not kept "
+        "(name, email, phone, address, recruiter: the recruiter's id), by field; also in the merge's "
+        "audit record."
+    )
+
+
 class DuplicateOut(Schema):
     first: PersonRef
     second: PersonRef

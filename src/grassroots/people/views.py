@@ -61,7 +61,6 @@ from .selectors import (
     may_edit,
     may_erase,
     may_export,
-    people_by_ids,
     people_visible_to,
     person_for,
     search_people,
@@ -340,28 +339,24 @@ def duplicates(request: HttpRequest, org: str) -> HttpResponse:
 def merge_people(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     """Show this person beside `?other=`, and merge the other into them when the page posts back.
 
-    An `other` the user cannot see is an unknown choice, reported like any other refusal."""
+    An `other` the user cannot see is 404, as the person of the address is."""
     organization, keep = _person(request, org, pk)
     if request.method == "GET" and "other" not in request.GET:
         # Nothing chosen yet is not an error: the pairs to choose from are on the duplicates page.
         messages.info(request, f"Choose the record to merge into {keep.name} from the possible duplicates.")
         return redirect("person_duplicates", org=organization.slug)
     form = MergeForm(request.POST or request.GET)
-    other = None
-    if form.is_valid():
-        other = people_by_ids(request.user, organization, [form.cleaned_data["other"]]).get(form.cleaned_data["other"])
-        if other is None:
-            form.add_error("other", f"no person {form.cleaned_data['other']} among the people you may see")
-    if other is None:
+    if not form.is_valid():
         messages.error(request, form.error_message())
         return redirect("person_duplicates", org=organization.slug)
+    other = person_for(request.user, organization, form.cleaned_data["other"])
     if request.method == "POST":
         try:
-            actions.merge_people(keep=keep, other=other, by=request.user)
+            merge = actions.merge_people(keep=keep, other=other, by=request.user)
         except ActionRefused as refusal:
             messages.error(request, refusal_message(refusal))
         else:
-            messages.success(request, f"Person {other.pk} is merged into {keep.name}.")
+            messages.success(request, f"Person {other.pk} is merged into {keep.name}.{merge.not_kept_text()}")
             return redirect("person", org=organization.slug, pk=keep.pk)
     context = {"organization": organization, "keep": keep, "other": other, "form": form}
     return render(request, "people/merge.html", context)
