@@ -16,7 +16,7 @@ from grassroots.api.auth import UNAUTHENTICATED
 from grassroots.api.parser import UnencodableText
 from grassroots.audit.actions import record_refusal
 from grassroots.errors import ActionRefused
-from grassroots.middleware import too_large
+from grassroots.middleware import busy, database_busy, too_large
 
 logger = logging.getLogger("grassroots.api")
 
@@ -32,6 +32,8 @@ def add_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, error: Exception):
+        if database_busy(error):  # SQLite's write lock held past the busy timeout: 503, try again
+            return busy(request)
         # A bug: logged with its traceback for the operator, answered as JSON like every other error.
         logger.exception("unexpected error in %s %s", request.method, request.path)
         return api.create_response(request, {"detail": "internal error: the operator has been told"}, status=500)
