@@ -15,7 +15,7 @@ from grassroots.access import OutOfScope
 from grassroots.api.auth import UNAUTHENTICATED
 from grassroots.api.parser import UnencodableText
 from grassroots.audit.actions import record_refusal
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, InvalidFields
 from grassroots.middleware import busy, database_busy, too_large
 
 logger = logging.getLogger("grassroots.api")
@@ -29,6 +29,15 @@ def add_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, {"detail": error.full_message, "reasons": error.reasons, "field": error.field}, status=409
         )
+
+    @api.exception_handler(InvalidFields)
+    def invalid_fields(request: HttpRequest, error: InvalidFields):
+        # Input wrong field by field: 422 like a malformed body, one entry per field, all at once.
+        errors = [
+            {"loc": ["body", field], "msg": message, "type": "value_error"} for field, message in error.errors.items()
+        ]
+        body = {"detail": error.full_message, "field": error.field, "errors": errors}
+        return api.create_response(request, body, status=422)
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, error: Exception):
