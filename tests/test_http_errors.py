@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -126,3 +126,48 @@ def test_another_database_error_is_still_a_500_for_the_operator(client, org, tok
     )
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error: the operator has been told"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+def test_the_error_of_a_real_sqlite_lock_is_recognised_as_busy(db, tmp_path):
+    """A second connection holds the write lock; a write through Django's backend with a short
+    busy timeout fails with the error the middleware and the API answer 503."""
+    import sqlite3
+
+    from grassroots.middleware import database_busy
+
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    settings_dict = {**connection.settings_dict, "NAME": str(path)}
+    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "timeout": 0.1}
+    waiter = type(connections["default"])(settings_dict, alias="waiter")
+    try:
+        with pytest.raises(OperationalError) as locked:
+            waiter.cursor().execute("INSERT INTO t VALUES (1)")
+        assert str(locked.value) == "database is locked" and database_busy(locked.value)
+    finally:
+        waiter.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+def test_a_locked_database_met_outside_a_view_is_503_too(staff, org, monkeypatch):
+    """A middleware's write (here: the second-factor check) that meets the lock is answered by
+    the 500 handler, which gives the same 503; another error there is still a 500."""
+    from grassroots.accounts.middleware import RequireTwoFactor
+
+    monkeypatch.setattr(RequireTwoFactor, "__call__", _locked)
+    client = Client(raise_request_exception=False)
+    for path in ("/o/org/people/", "/api/orgs/org/people"):
+        response = client.get(path)
+        assert (response.status_code, response.get("Retry-After")) == (503, "5"), path
+        assert b"the database is busy with another write" in response.content.lower(), path
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(RequireTwoFactor, "__call__", broken)
+    assert client.get("/o/org/people/").status_code == 500

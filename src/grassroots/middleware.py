@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.views import defaults
 
 
 class RefuseNulCharacters:
@@ -120,3 +123,13 @@ class AnswerBusyDatabase:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return busy(request) if database_busy(exception) else None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page (`handler500`), except for a busy SQLite database met outside any view
+    (a middleware's write, the session saved after the response): 503 with `Retry-After`, as
+    `AnswerBusyDatabase` answers for views."""
+    error = sys.exc_info()[1]
+    if error is not None and database_busy(error):
+        return busy(request)
+    return defaults.server_error(request)
