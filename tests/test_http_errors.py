@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -87,3 +88,86 @@ def test_nothing_changes_for_ordinary_requests(org, token, tree):
         f"/api/orgs/{org.slug}/people", json.dumps({"name": "Ann"}), content_type="application/json", headers=token
     )
     assert response.status_code == 201 and response.json()["name"] == "Ann"
+
+
+def _locked(*args, **kwargs):
+    raise OperationalError("database is locked")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+def test_a_write_that_meets_a_locked_sqlite_database_is_503_with_retry_after(client, staff, org, token, monkeypatch):
+    """A long writer (a health backfill) held the lock past the busy timeout: the API answers
+    503 in its error shape, the page a line of text, both with Retry-After: 5; nothing written."""
+    from grassroots.people import actions
+
+    monkeypatch.setattr(actions, "add_person", _locked)
+    response = client.post(
+        f"/api/orgs/{org.slug}/people", {"name": "Ann"}, content_type="application/json", headers=token
+    )
+    assert (response.status_code, response.get("Retry-After")) == (503, "5")
+    assert response.json() == {"detail": "the database is busy with another write; try again in a moment", "errors": []}
+    sign_in(client, staff)
+    form = {"name": "Ann", "status": org.constitution.member_statuses.initial, "on": "2026-01-05"}
+    response = client.post(reverse("person_add", kwargs={"org": org.slug}), form)
+    assert (response.status_code, response.get("Retry-After")) == (503, "5")
+    assert response.content == b"The database is busy with another write; try again in a moment."
+    assert not Person.objects.filter(name="Ann").exists()
+
+
+def test_another_database_error_is_still_a_500_for_the_operator(client, org, token, monkeypatch):
+    from grassroots.people import actions
+
+    def broken(*args, **kwargs):
+        raise OperationalError("no such table: people_person")
+
+    monkeypatch.setattr(actions, "add_person", broken)
+    response = client.post(
+        f"/api/orgs/{org.slug}/people", {"name": "Ann"}, content_type="application/json", headers=token
+    )
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error: the operator has been told"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+def test_the_error_of_a_real_sqlite_lock_is_recognised_as_busy(db, tmp_path):
+    """A second connection holds the write lock; a write through Django's backend with a short
+    busy timeout fails with the error the middleware and the API answer 503."""
+    import sqlite3
+
+    from grassroots.middleware import database_busy
+
+    path = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    settings_dict = {**connection.settings_dict, "NAME": str(path)}
+    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "timeout": 0.1}
+    waiter = type(connections["default"])(settings_dict, alias="waiter")
+    try:
+        with pytest.raises(OperationalError) as locked:
+            waiter.cursor().execute("INSERT INTO t VALUES (1)")
+        assert str(locked.value) == "database is locked" and database_busy(locked.value)
+    finally:
+        waiter.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one write lock")
+def test_a_locked_database_met_outside_a_view_is_503_too(staff, org, monkeypatch):
+    """A middleware's write (here: the second-factor check) that meets the lock is answered by
+    the 500 handler, which gives the same 503; another error there is still a 500."""
+    from grassroots.accounts.middleware import RequireTwoFactor
+
+    monkeypatch.setattr(RequireTwoFactor, "__call__", _locked)
+    client = Client(raise_request_exception=False)
+    for path in ("/o/org/people/", "/api/orgs/org/people"):
+        response = client.get(path)
+        assert (response.status_code, response.get("Retry-After")) == (503, "5"), path
+        assert b"the database is busy with another write" in response.content.lower(), path
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(RequireTwoFactor, "__call__", broken)
+    assert client.get("/o/org/people/").status_code == 500

@@ -26,6 +26,16 @@ class ActionRefused(Exception):
         return f"{self.message}: " + "; ".join(self.reasons)
 
 
+class InvalidFields(ActionRefused):
+    """Input refused field by field: `errors` maps every field found wrong to its message
+    (`field: why`), all of them at once, so the caller fixes them in one go. The API answers it
+    422 with one entry per field; pages show each under its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()), field=next(iter(errors)))
+
+
 def refuse_overlong(field: str, value: str, limit: int) -> None:
     """Refuse text longer than its column holds, naming the field (PostgreSQL would fail late)."""
     if len(value) > limit:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.views import defaults
 
 
 class RefuseNulCharacters:
@@ -79,3 +83,53 @@ def _holds_nul(parameters: QueryDict) -> bool:
 def _repeated(parameters: QueryDict) -> str:
     """The first query parameter that holds more than one value, or ''."""
     return next((key for key, values in parameters.lists() if len(values) > 1), "")
+
+
+# What a request that met a busy SQLite database is told, and when to try again (seconds).
+DATABASE_BUSY = "the database is busy with another write; try again in a moment"
+RETRY_AFTER_SECONDS = 5
+
+
+def database_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite's "database is locked": another connection held the one write
+    lock for longer than the busy timeout (settings: `timeout`). Any other error is a bug."""
+    return isinstance(error, OperationalError) and connection.vendor == "sqlite" and "database is locked" in str(error)
+
+
+def busy(request: HttpRequest) -> HttpResponse:
+    """503 with `Retry-After` for a database busy with another write: JSON in the API's error
+    shape (`{"detail", "errors"}`) under /api/, a line of text on pages. Nothing was written: the
+    request's transaction is rolled back before the error reaches here."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": DATABASE_BUSY, "errors": []}, status=503)
+    else:
+        response = HttpResponse(f"{DATABASE_BUSY[0].upper()}{DATABASE_BUSY[1:]}.", status=503)
+        response["Content-Type"] = "text/plain; charset=utf-8"
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class AnswerBusyDatabase:
+    """A page or endpoint whose write met SQLite's "database is locked" (a long write held the
+    lock past the busy timeout) answers 503 with `Retry-After`, not a server error; the API's
+    own handlers answer the same (grassroots.api.errors)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return busy(request) if database_busy(exception) else None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page (`handler500`), except for a busy SQLite database met outside any view
+    (a middleware's write, the session saved after the response): 503 with `Retry-After`, as
+    `AnswerBusyDatabase` answers for views."""
+    error = sys.exc_info()[1]
+    if error is not None and database_busy(error):
+        return busy(request)
+    return defaults.server_error(request)

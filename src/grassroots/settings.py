@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "grassroots.audit.middleware.AuditDeniedAccess",
+    # A view that meets SQLite's "database is locked" answers 503 with Retry-After, not 500.
+    "grassroots.middleware.AnswerBusyDatabase",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,9 +171,15 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend that keeps the planner's statistics fresh (grassroots/database).
     DATABASES["default"]["ENGINE"] = "grassroots.database"
+    # SQLite lets one connection write at a time: a writer waits up to `timeout` seconds for the
+    # lock (SQLite's busy timeout) before "database is locked". Long jobs commit batch by batch
+    # (a health snapshot's batch of units, an import's batch of rows), each holding the lock for
+    # well under a second, so 20 s covers a queue of them; a request that still meets the error is
+    # answered 503 with Retry-After (grassroots.middleware.AnswerBusyDatabase), never a 500.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests run in memory, as on Django's own SQLite backend; said outright because test runners

@@ -9,6 +9,9 @@ from grassroots.api.root import api
 from grassroots.bulletin import views as bulletin_views
 from grassroots.outbox.tokens import UNSUBSCRIBE_PATH
 
+# A busy SQLite database met outside a view answers 503, like one met in a view; any other error, 500.
+handler500 = "grassroots.middleware.server_error"
+
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite
 

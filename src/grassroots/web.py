@@ -24,7 +24,7 @@ from django.utils.html import conditional_escape, escape, format_html, format_ht
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, InvalidFields
 from grassroots.ids import is_row_id
 from grassroots.keyset import InvalidCursor, KeysetPage, keyset_page
 from grassroots.people.models import Course, Person
@@ -166,6 +166,10 @@ class ActionForm(forms.Form):
     """
 
     def refuse(self, refusal: ActionRefused) -> None:
+        if isinstance(refusal, InvalidFields):  # each wrong field under itself, all at once
+            for name, message in refusal.errors.items():
+                self.add_error(name if name in self.fields else None, message)
+            return
         field = refusal.field if refusal.field in self.fields else None
         self.add_error(field, [refusal.message, *refusal.reasons])
 

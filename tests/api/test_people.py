@@ -176,7 +176,7 @@ def test_unknown_or_foreign_person_is_a_json_404(api, org, tree):
 
 def test_a_phone_that_is_no_number_is_refused_naming_the_field(api, org):
     response = api.post(f"/orgs/{org.slug}/people", {"name": "Ada", "phone": "abc"})
-    assert (response.status_code, response.json()["field"]) == (409, "phone")
+    assert (response.status_code, response.json()["field"]) == (422, "phone")
     assert response.json()["detail"] == "phone: 'abc' is not a phone number for GB"
 
 
@@ -221,7 +221,7 @@ def test_edit_corrects_fields_and_leaves_the_others(api, org, member):
     assert (response.json()["name"], response.json()["phone"]) == ("Corrected Name", "+447911123458")
     assert response.json()["email"] == member.email
     refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/edit", {"phone": "abc"})
-    assert (refused.status_code, refused.json()["field"]) == (409, "phone")
+    assert (refused.status_code, refused.json()["field"]) == (422, "phone")
 
 
 def test_duplicates_then_merge(api, org, member):
@@ -311,3 +311,27 @@ def test_the_people_list_counts_at_most_a_bound(api, org, monkeypatch):
     assert exactly["count"] is None and [row["name"] for row in exactly["items"]] == ["Bounded 2"]
     monkeypatch.setattr(pagination, "COUNTED", 5)
     assert api.get(f"/orgs/{org.slug}/people", limit=2, q="Bounded").json()["count"] == 5
+
+
+def test_every_wrong_field_is_reported_at_once_on_edit_and_add(api, org, member):
+    """Three wrong fields, three entries of one 422: the caller fixes them in one go."""
+    body = {"name": "  ", "email": "ana@@example.org", "phone": "abc"}
+    for path in (f"/orgs/{org.slug}/people/{member.pk}/edit", f"/orgs/{org.slug}/people"):
+        refused = api.post(path, body)
+        assert refused.status_code == 422, path
+        assert [(entry["loc"], entry["msg"]) for entry in refused.json()["errors"]] == [
+            (["body", "name"], "name: a person needs a name"),
+            (["body", "email"], "email: 'ana@@example.org' is not a valid email address"),
+            (["body", "phone"], "phone: 'abc' is not a phone number for GB"),
+        ], path
+        assert refused.json()["field"] == "name"
+    member.refresh_from_db()
+    assert member.name != ""
+
+
+def test_a_status_not_of_the_constitution_is_422_naming_it(api, org, tree):
+    statuses = ", ".join(org.constitution.statuses)
+    response = api.get(f"/orgs/{org.slug}/people", status="nonsense")
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"status: 'nonsense' is not one of {statuses}"
+    assert api.get(f"/orgs/{org.slug}/people", status="member").status_code == 200

@@ -85,6 +85,51 @@ def test_a_snapshot_takes_a_fixed_number_of_queries_whatever_the_number_of_units
         assert write_snapshots(organization=org, on=ON, by=BY) == 6
 
 
+def _day(org, on) -> list[tuple]:
+    rows = HealthSnapshot.objects.filter(organization=org, on=on).order_by("unit_id")
+    return list(rows.values_list("unit_id", "tier", "consolidated", "members", "present", "expected", "indicators"))
+
+
+def test_each_batch_of_units_is_written_in_its_own_transaction_with_the_same_rows(district, monkeypatch):
+    """A long run must not hold SQLite's one write lock throughout: with one unit per batch, a
+    failure in the second batch leaves the first one's row written (its own transaction), the
+    day is seen as incomplete, and the run again gives the rows of a run in one batch. A row of
+    a unit no longer measured (North is only planned) is removed."""
+    from grassroots.health import actions as health_actions
+    from grassroots.health.selectors.snapshots import snapshot_complete
+
+    org, elm, oak, north = district["org"], district["elm"], district["oak"], district["north"]
+    assert write_snapshots(organization=org, on=ON, by=BY) == 2
+    whole = _day(org, ON)
+    assert [row[0] for row in whole] == sorted([elm.pk, oak.pk])
+    HealthSnapshot.objects.filter(organization=org).delete()
+
+    monkeypatch.setattr(health_actions, "BATCH", 1)
+    evaluate = health_actions._rows
+    calls = []
+
+    def failing_second(organization, units, on, history):
+        calls.append([unit.slug for unit in units])
+        if len(calls) == 2:
+            raise RuntimeError("the worker was stopped")
+        return evaluate(organization, units, on, history)
+
+    monkeypatch.setattr(health_actions, "_rows", failing_second)
+    with pytest.raises(RuntimeError):
+        write_snapshots(organization=org, on=ON, by=BY)
+    assert calls == [["elm-house"], ["oak-house"]]
+    assert [row[0] for row in _day(org, ON)] == [elm.pk]  # the first batch stayed written
+    assert snapshot_complete(org, ON) is False
+
+    monkeypatch.setattr(health_actions, "_rows", evaluate)
+    stale = HealthSnapshot.objects.get(unit=elm, on=ON)
+    stale.pk, stale.unit, stale.path = None, north, north.path
+    stale.save()
+    assert write_snapshots(organization=org, on=ON, by=BY) == 2
+    assert _day(org, ON) == whole
+    assert snapshot_complete(org, ON) is True
+
+
 def test_backfill_rebuilds_past_days_and_is_idempotent(district, capsys):
     code, out, err = run(capsys, "health", "backfill", "riverside", "--from", "2024-04-28", "--to", "2024-04-30")
     assert code == 0, err

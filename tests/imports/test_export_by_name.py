@@ -53,8 +53,32 @@ def test_the_api_takes_a_unit_by_name(org, staff, people):
 def test_two_units_of_one_name_need_the_slug(admin_client, org, tree, people):
     builders.unit(org, "building_committee", "Oak Court", tree["south"])
     response = admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "Oak Court"})
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.context["form"].errors["unit"] == [
+        "several units are called 'Oak Court': give the slug shown on its page"
+    ]
     assert admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "oak-court"}).status_code == 200
+
+
+def test_an_unknown_or_unseen_unit_is_an_error_on_the_kept_form(admin_client, client, org, tree, people):
+    """A mistyped unit and one out of the caller's scope get the same answer: the form again,
+    with its values and the error on Unit; the out-of-scope lookup is audited."""
+    from grassroots.audit.models import AuditRecord
+
+    page = reverse("members_export", args=[org.slug])
+    response = admin_client.get(page, {"unit": "nowhere", "format": "xlsx"})
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"unit": ["no unit 'nowhere' that you can see"]}
+    assert 'value="nowhere"' in response.content.decode() and 'value="xlsx" selected' in response.content.decode()
+    secretary = builders.officer(org, tree["elm"], "secretary", "elm@example.org")
+    sign_in(client, secretary)
+    denied = AuditRecord.objects.filter(action="access.denied").count()
+    response = client.get(page, {"unit": "oak-court"})
+    assert (response.status_code, response.context["form"].errors) == (
+        400,
+        {"unit": ["no unit 'oak-court' that you can see"]},
+    )
+    assert AuditRecord.objects.filter(action="access.denied").count() == denied + 1
 
 
 def test_the_command_line_takes_a_unit_by_name(org, people, capsys, tmp_path):

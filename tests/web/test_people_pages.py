@@ -283,6 +283,40 @@ def test_people_list_filters_by_unit_subtree_status_and_accent_free_text(staff_c
     assert "Rosa Lindqvist Elm House member rosa@example.org +442079460000" in text(in_north, "people-results")
 
 
+def test_the_edit_and_add_pages_show_every_wrong_field_at_once(staff_client, org, rosa):
+    """The form's own checks (an email) and the action's (a phone) together, on one submit."""
+    typed = {"name": "Rosa Lindqvist", "email": "rosa@@example", "phone": "abc", "address": ""}
+    for page in (url("person_edit", org, rosa), url("person_add", org)):
+        refused = staff_client.post(page, {**typed, "status": "member", "on": "2026-01-05"})
+        errors = refused.context["form"].errors
+        assert (refused.status_code, sorted(errors)) == (200, ["email", "phone"]), page
+        assert errors["phone"] == ["phone: 'abc' is not a phone number for GB"], page
+    blank = staff_client.post(url("person_edit", org, rosa), {**typed, "name": " ", "email": ""})
+    assert blank.context["form"].errors == {
+        "name": ["This field is required."],
+        "phone": ["phone: 'abc' is not a phone number for GB"],
+    }
+    rosa.refresh_from_db()
+    assert (rosa.email, rosa.phone) == ("rosa@example.org", "+442079460000")
+
+
+def test_a_wrong_filter_is_shown_and_the_others_kept_and_a_unit_may_be_named_by_slug(staff_client, org, tree, rosa):
+    builders.person(org, "José Álvarez", unit=tree["ash"], status="candidate", on=builders.START)
+    response = staff_client.get(url("people", org), {"unit": tree["north"].pk, "status": "nonsense"})
+    statuses = ", ".join(org.constitution.statuses)
+    assert text(response, "people-filter-errors") == f"status: 'nonsense' is not one of {statuses}"
+    # The valid unit filter still applies: North's Rosa (and its committees' members), not South's José.
+    names = [person.name for person, *_row in response.context["rows"]]
+    assert "Rosa Lindqvist" in names and "José Álvarez" not in names
+    assert {membership.unit.parent for _person, _link, membership, _unit in response.context["rows"]} == {tree["north"]}
+    by_slug = staff_client.get(url("people", org), {"unit": "south"})
+    assert [person.name for person, *_row in by_slug.context["rows"]] == ["José Álvarez"]
+    assert by_slug.context["filters"]["unit"].value() == str(tree["south"].pk)
+    unknown = staff_client.get(url("people", org), {"unit": "nowhere", "status": "candidate"})
+    assert text(unknown, "people-filter-errors") == "unit: no unit 'nowhere' that you can see"
+    assert [person.name for person, *_row in unknown.context["rows"]] == ["José Álvarez"]
+
+
 def test_correcting_a_person_on_the_edit_page(staff_client, org, rosa):
     page = staff_client.get(url("person_edit", org, rosa))
     assert page.context["form"]["name"].value() == "Rosa Lindqvist"

@@ -15,8 +15,8 @@ from grassroots.access import OutOfScope
 from grassroots.api.auth import UNAUTHENTICATED
 from grassroots.api.parser import UnencodableText
 from grassroots.audit.actions import record_refusal
-from grassroots.errors import ActionRefused
-from grassroots.middleware import too_large
+from grassroots.errors import ActionRefused, InvalidFields
+from grassroots.middleware import busy, database_busy, too_large
 
 logger = logging.getLogger("grassroots.api")
 
@@ -30,8 +30,19 @@ def add_error_handlers(api: NinjaAPI) -> None:
             request, {"detail": error.full_message, "reasons": error.reasons, "field": error.field}, status=409
         )
 
+    @api.exception_handler(InvalidFields)
+    def invalid_fields(request: HttpRequest, error: InvalidFields):
+        # Input wrong field by field: 422 like a malformed body, one entry per field, all at once.
+        errors = [
+            {"loc": ["body", field], "msg": message, "type": "value_error"} for field, message in error.errors.items()
+        ]
+        body = {"detail": error.full_message, "field": error.field, "errors": errors}
+        return api.create_response(request, body, status=422)
+
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, error: Exception):
+        if database_busy(error):  # SQLite's write lock held past the busy timeout: 503, try again
+            return busy(request)
         # A bug: logged with its traceback for the operator, answered as JSON like every other error.
         logger.exception("unexpected error in %s %s", request.method, request.path)
         return api.create_response(request, {"detail": "internal error: the operator has been told"}, status=500)

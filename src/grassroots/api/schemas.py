@@ -74,8 +74,9 @@ class RefusalOut(Schema):
 
 
 class InvalidOut(Schema):
-    detail: str
-    errors: list[dict]
+    detail: str = Field(description="Every error, `name: why`, joined by '; '.")
+    errors: list[dict] = Field(description="One entry per wrong field: `loc` (where), `msg` (why), `type`.")
+    field: str | None = Field(None, description="The first wrong body key, when one is named.")
 
 
 # Any request may carry a malformed parameter (a page offset, a path id), answered 422.

@@ -119,7 +119,7 @@ def backfill(
     since: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     until: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: yesterday).")] = None,
 ) -> None:
-    """Rebuild the organization's daily health snapshots for these days (each day replaced whole)."""
+    """Rebuild the organization's daily health snapshots for these days (a transaction per batch of units)."""
     organization = get_organization(org)
     first = parse_date(since, "--from")
     last = parse_date(until, "--to") or today_of(organization) - dt.timedelta(days=1)

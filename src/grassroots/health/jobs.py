@@ -12,8 +12,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from grassroots.health.actions import write_snapshots
-from grassroots.health.models import HealthSnapshot
-from grassroots.health.selectors.snapshots import today_of
+from grassroots.health.selectors.snapshots import snapshot_complete, today_of
 from grassroots.organizations.models import Organization
 
 BY = "job:health"
@@ -24,12 +23,12 @@ def _waiting() -> bool:
 
 
 def write_due_snapshots() -> dict[str, int]:
-    """Write yesterday's snapshot of each organization that has none for that day; returns the
-    units written by organization slug."""
+    """Write yesterday's snapshot of each organization whose snapshot of that day is missing or
+    incomplete (a run that failed part-way); returns the units written by organization slug."""
     written = {}
     for organization in Organization.objects.order_by("pk"):
         day = today_of(organization) - dt.timedelta(days=1)
-        if not HealthSnapshot.objects.filter(organization=organization, on=day).exists():
+        if not snapshot_complete(organization, day):
             written[organization.slug] = write_snapshots(organization=organization, on=day, by=BY)
     return written
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from grassroots.access import may_import
+from grassroots.audit.actions import record_refusal
 from grassroots.errors import ActionRefused
 from grassroots.organizations.selectors import organization_for, unit_named
 from grassroots.web import refusal_message
@@ -178,9 +179,18 @@ def export_page(request: HttpRequest, org: str) -> HttpResponse:
     membership, as CSV or XLSX: written to a temporary file in constant memory, then sent."""
     organization = _importing(request, org)
     form = ExportForm(request.GET)
+    unit = None
+    if form.is_valid() and form.cleaned_data["unit"]:
+        ref = form.cleaned_data["unit"].strip()
+        try:
+            unit = unit_named(request.user, organization, ref)
+        except Http404 as missing:
+            # Out of scope or unknown alike: the same error on the kept form (the refusal audited).
+            record_refusal(user=request.user, refusal=missing, request=request)
+            several = str(missing).startswith("several")
+            form.add_error("unit", str(missing) if several else f"no unit '{ref}' that you can see")
     if not form.is_valid():
         return render(request, "imports/export_error.html", {"organization": organization, "form": form}, status=400)
-    unit = unit_named(request.user, organization, form.cleaned_data["unit"]) if form.cleaned_data["unit"] else None
     format = form.cleaned_data["format"] or "csv"
     stream = jobs.export_to_stream(organization=organization, by=request.user, format=format, unit=unit)
     return FileResponse(stream, as_attachment=True, filename=jobs.export_file_name(organization, unit, format))

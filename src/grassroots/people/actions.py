@@ -20,7 +20,7 @@ from grassroots.audit.models import AuditRecord
 from grassroots.audit.selectors import actor_seen, shown_actor, shown_changes
 from grassroots.constitution.gates import months_later, unmet_requirements
 from grassroots.constitution.schema import is_course_code
-from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, refuse_overlong, refuse_too_early
+from grassroots.errors import ADDRESS_MAX_LENGTH, ActionRefused, InvalidFields, refuse_overlong, refuse_too_early
 from grassroots.organizations.models import OfficerPost, Organization, Unit, UnitState
 
 from .counts import count_changes
@@ -53,29 +53,41 @@ def _day(on: dt.date | None) -> dt.date:
     return day
 
 
-def _normal_contact(
+CONTACT_FIELDS = ("name", "email", "phone", "address")
+_LIMITS = {"name": 200, "email": 254, "address": ADDRESS_MAX_LENGTH}
+
+
+def _normal_field(organization: Organization, field: str, value: str) -> str:
+    """One field in its stored form, or ActionRefused naming it."""
+    if field == "phone":
+        return normal_phone(value, organization.default_region)
+    normal = {"name": normal_text, "email": normal_email, "address": normal_address}[field](value)
+    if field == "name" and not normal:
+        raise ActionRefused("name: a person needs a name", field="name")
+    refuse_overlong(field, normal, _LIMITS[field])
+    if field == "email" and normal and not is_email(normal):
+        # Quoted as given (case kept), not as it would be stored.
+        raise ActionRefused(f"email: '{normal_text(value)[:254]}' is not a valid email address", field="email")
+    return normal
+
+
+def normal_contact(
     organization: Organization, *, name: str, email: str, phone: str, address: str, kept: frozenset[str] = frozenset()
 ) -> dict[str, str]:
-    """The person's fields in their one stored form (`normalize.py`), or refused naming the field.
-    The fields named in `kept` are stored values left as they are: an edit checks only what it
-    changes, so a stored value no rule would accept today does not block correcting another."""
+    """The person's fields in their one stored form (`normalize.py`): `{field: value}` for
+    name, email, phone and address. Every field is checked before any is refused: InvalidFields
+    names each wrong one with its reason. The fields named in `kept` are stored values left as
+    they are: an edit checks only what it changes, so a stored value no rule would accept today
+    does not block correcting another."""
     given = {"name": name, "email": email, "phone": phone, "address": address}
-    normalize = {
-        "name": normal_text,
-        "email": normal_email,
-        "phone": lambda value: normal_phone(value, organization.default_region),
-        "address": normal_address,
-    }
-    fields = {field: value if field in kept else normalize[field](value) for field, value in given.items()}
-    checked = {field for field in given if field not in kept}
-    if "name" in checked and not fields["name"]:
-        raise ActionRefused("name: a person needs a name", field="name")
-    for field, limit in (("name", 200), ("email", 254), ("address", ADDRESS_MAX_LENGTH)):
-        if field in checked:
-            refuse_overlong(field, fields[field], limit)
-    if "email" in checked and fields["email"] and not is_email(fields["email"]):
-        # Quoted as given (case kept), not as it would be stored.
-        raise ActionRefused(f"email: '{normal_text(email)[:254]}' is not a valid email address", field="email")
+    fields, errors = {}, {}
+    for field, value in given.items():
+        try:
+            fields[field] = value if field in kept else _normal_field(organization, field, value)
+        except ActionRefused as refusal:
+            errors[field] = refusal.message
+    if errors:
+        raise InvalidFields(errors)
     return fields
 
 
@@ -126,7 +138,7 @@ def add_person(
     organization. A person with no unit stands outside every subtree, so only the
     organization's administrators record one.
     """
-    fields = _normal_contact(organization, name=name, email=email, phone=phone, address=address)
+    fields = normal_contact(organization, name=name, email=email, phone=phone, address=address)
     if recruiter is not None and recruiter.organization_id != organization.pk:
         raise ActionRefused("recruiter: belongs to another organization", field="recruiter")
     with transaction.atomic():
@@ -177,7 +189,7 @@ def edit_person(
     given = {"name": name, "email": email, "phone": phone, "address": address}
     current = {field: getattr(person, field) for field in given}
     kept = frozenset(f for f, v in given.items() if v is None or v == current[f])  # not changed: not checked
-    fields = _normal_contact(organization, **{f: current[f] if f in kept else v for f, v in given.items()}, kept=kept)
+    fields = normal_contact(organization, **{f: current[f] if f in kept else v for f, v in given.items()}, kept=kept)
     changes = {field: [current[field], value] for field, value in fields.items() if value != current[field]}
     with transaction.atomic():
         person.refresh_from_db(from_queryset=Person.objects.select_for_update())

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.views.decorators.cache import cache_control
 from ninja import Router, Status
 from ninja.decorators import decorate_view
+from ninja.errors import ValidationError
 
 from grassroots.api.pagination import paginated, paginated_by_name
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
@@ -69,10 +70,16 @@ def list_people(request: HttpRequest, org_slug: str, q: Text = "", unit: Text = 
     of that unit's subtree (by slug); `status`: only people with that status (their current
     membership's or, with none, the one their last membership ended with: `resigned` lists those
     who resigned; `unit` then applies to that last membership's unit). To go deep, page by
-    `after` (the previous page's `next`) rather than by `offset`."""
+    `after` (the previous page's `next`) rather than by `offset`. A status that is not one of
+    the organization's constitution (its statuses differ from one organization to another, so
+    the schema cannot list them) is a 422 naming `status`; an unknown unit is a 404."""
     organization = organization_for(request.auth, org_slug)
+    status = status.strip()
+    if status and status not in organization.constitution.statuses:
+        reason = f"'{status}' is not one of {', '.join(organization.constitution.statuses)}"
+        raise ValidationError([{"loc": ["query", "status"], "msg": reason, "type": "value_error"}])
     within = unit_for(request.auth, organization, unit) if unit else None
-    return search_people(request.auth, organization, q.strip(), unit=within, status=status.strip())
+    return search_people(request.auth, organization, q.strip(), unit=within, status=status)
 
 
 @router.post("/{org_slug}/people", response={201: PersonOut, **WRITE_ERRORS}, summary="Add a person")

@@ -9,9 +9,12 @@ from __future__ import annotations
 from django import forms
 
 from grassroots.constitution import Constitution
-from grassroots.errors import ADDRESS_MAX_LENGTH
-from grassroots.organizations.models import Unit
+from grassroots.errors import ADDRESS_MAX_LENGTH, InvalidFields
+from grassroots.ids import is_row_id
+from grassroots.organizations.models import Organization, Unit
 from grassroots.web import ActionForm, DayForm, FirstChoicesSelect, PersonChoiceField, RowIdChoices, day_field
+
+from .actions import CONTACT_FIELDS, normal_contact
 
 
 def unit_label(unit: Unit) -> str:
@@ -30,22 +33,39 @@ def status_choices(statuses: list[str]) -> list[tuple[str, str]]:
 
 
 class PeopleFilterForm(forms.Form):
-    """The people list's filters: a unit (with everything under it) and a status (the
-    current membership's, else the one the last membership ended with)."""
+    """The people list's filters: a unit (with everything under it), by id or slug, and a status
+    (the current membership's, else the one the last membership ended with). A wrong filter is
+    shown as its field's error and left out; the others still apply."""
 
     def __init__(self, *args, organization, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"] = UnitChoiceField(units, required=False, label="In", empty_label="— anywhere —")
+        unit = self.data.get("unit", "")
+        if unit and not is_row_id(unit):
+            # A slug, as the command line and the API take it (and a link may carry): its id.
+            found = units.filter(slug=unit.strip()).values_list("pk", flat=True).first()
+            if found is not None:
+                self.data = self.data.copy()
+                self.data["unit"] = str(found)
+        self.fields["unit"] = UnitChoiceField(
+            units,
+            required=False,
+            label="In",
+            empty_label="— anywhere —",
+            error_messages={"invalid_choice": "no unit '%(value)s' that you can see"},
+        )
         statuses = organization.constitution.statuses
         self.fields["status"] = forms.ChoiceField(
-            label="Status", required=False, choices=[("", "— any —"), *status_choices(statuses)]
+            label="Status",
+            required=False,
+            choices=[("", "— any —"), *status_choices(statuses)],
+            error_messages={"invalid_choice": f"'%(value)s' is not one of {', '.join(statuses)}"},
         )
 
     def chosen(self) -> dict:
-        """The valid filters, as `search_people` takes them; an invalid one is left out."""
-        if not self.is_valid():
-            return {}
-        return {"unit": self.cleaned_data["unit"], "status": self.cleaned_data["status"]}
+        """The valid filters, as `search_people` takes them; a wrong one is left out (its error
+        is on the form), the others kept."""
+        self.is_valid()
+        return {"unit": self.cleaned_data.get("unit"), "status": self.cleaned_data.get("status") or ""}
 
 
 ALLOW_DUPLICATE_LABEL = "This is another person, even if a known person has the same name and email or phone"
@@ -63,9 +83,28 @@ class PersonFieldsForm(ActionForm):
     )
     allow_duplicate = forms.BooleanField(label=ALLOW_DUPLICATE_LABEL, required=False)
 
+    def __init__(self, *args, organization: Organization, stored: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization, self.stored = organization, stored or {}
+
+    def clean(self):
+        """Every field checked at once: a field the form found wrong keeps its error, the others
+        go through the action's own check (`normal_contact`), so a wrong phone is shown beside a
+        wrong email, not after it. Stored values left as they are (`stored`) are not checked."""
+        cleaned = super().clean()
+        given = {field: cleaned.get(field) or "" for field in CONTACT_FIELDS}
+        unchecked = frozenset(
+            field for field in CONTACT_FIELDS if field in self.errors or self.stored.get(field) == given[field]
+        )
+        try:
+            normal_contact(self.organization, **given, kept=unchecked)
+        except InvalidFields as refusal:
+            self.refuse(refusal)
+        return cleaned
+
 
 class EditPersonForm(PersonFieldsForm):
-    """Corrections to a person's name, email, phone or address."""
+    """Corrections to a person's name, email, phone or address; `stored` are its current values."""
 
 
 class AddPersonForm(PersonFieldsForm):
@@ -74,8 +113,9 @@ class AddPersonForm(PersonFieldsForm):
     status = forms.ChoiceField(label="Status")
     on = day_field("Joined on")
 
-    def __init__(self, *args, constitution: Constitution, people, units, **kwargs):
+    def __init__(self, *args, people, units, **kwargs):
         super().__init__(*args, **kwargs)
+        constitution = self.organization.constitution
         self.fields["recruiter"] = PersonChoiceField(people, required=False, label="Recruited by", empty_label="—")
         self.fields["unit"] = UnitChoiceField(units, required=False, label="Joins", empty_label="— no unit yet —")
         self.fields["status"].choices = status_choices(constitution.statuses)

@@ -123,7 +123,7 @@ def add_person(request: HttpRequest, org: str) -> HttpResponse:
     organization = organization_for(request.user, org)
     form = AddPersonForm(
         request.POST or None,
-        constitution=organization.constitution,
+        organization=organization,
         people=people_visible_to(request.user, organization),
         units=basic_units_open_to_members(request.user, organization),
         initial={"recruiter": request.GET.get("recruiter"), "unit": request.GET.get("unit")},
@@ -315,7 +315,7 @@ def edit_person(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     """Correct a person's name, email, phone or address."""
     organization, person = _editable(request, org, pk)
     initial = {"name": person.name, "email": person.email, "phone": person.phone, "address": person.address}
-    form = EditPersonForm(request.POST or None, initial=initial)
+    form = EditPersonForm(request.POST or None, initial=initial, organization=organization, stored=initial)
     if form.is_valid():
         try:
             actions.edit_person(person=person, by=request.user, **form.cleaned_data)

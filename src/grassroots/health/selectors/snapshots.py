@@ -294,6 +294,13 @@ def trend_of(user, unit: Unit, *, since: dt.date, until: dt.date) -> list[dict[s
     return found
 
 
+def snapshot_complete(organization: Organization, on: dt.date) -> bool:
+    """Whether the snapshot of day `on` holds a row for every unit measured that day: a run
+    that failed part-way (each batch is its own transaction) leaves it incomplete. One query."""
+    written = HealthSnapshot.objects.filter(organization=organization, on=on).values("unit_id")
+    return not units_measured(organization, on=on).order_by().exclude(pk__in=written).exists()
+
+
 def latest_snapshot_day(organization: Organization) -> dt.date | None:
     """The last day the organization's snapshot was written (None: never)."""
     return HealthSnapshot.objects.filter(organization=organization).aggregate(last=Max("on"))["last"]
