@@ -69,19 +69,29 @@ def test_the_limit_is_exact(smtp, settings):
     assert (counts["sent"], counts["queued"], counts["sending"]) == (2, 1, 0)
 
 
-def test_two_workers_with_a_slow_server_send_each_message_once_and_finish_after_the_last(
+@pytest.mark.parametrize(
+    ("recipients", "delay", "per_second"),
+    [(120, 0.05, "0"), (6, 0.0, "0.8")],
+    ids=["slow-server", "slow-rate"],
+)
+def test_two_workers_send_each_message_once_and_finish_after_the_last(
     tmp_path,
     database_url,  # noqa: F811
+    recipients,
+    delay,
+    per_second,
 ):
-    """Each batch of 40 takes 2 s at the slow server, twice the stale timeout: without a heartbeat
-    the second worker would take back rows the first is still sending."""
-    recipients = 120
+    """A stale timeout of 1 s. A slow server: each batch of 40 takes 2 s, twice the timeout, so
+    without a heartbeat the second worker would take back rows the first is still sending. A slow
+    rate: one message every 1.25 s, longer than the timeout, so a claim made before the wait for
+    the message's turn would go stale while it waits."""
     controller, catcher = start_smtp_server()
-    catcher.delay = 0.05
+    catcher.delay = delay
     try:
         env = environment(tmp_path, database_url)
         env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), DEFAULT_FROM_EMAIL="news@example.org")
         env.update(GRASSROOTS_OUTBOX_BATCH="40", GRASSROOTS_OUTBOX_STALE_SECONDS="1")
+        env.update(GRASSROOTS_MAIL_PER_SECOND=per_second)
         run_script(SETUP, env)
         issue = int(run_script(QUEUE_N.replace("N", str(recipients)), env).strip())
         first = subprocess.Popen(SEND, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

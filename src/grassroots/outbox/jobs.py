@@ -234,14 +234,20 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
                 day_left = rate.day_left()
                 if day_left == 0:
                     break  # the day's quota is spent: the rows wait for the next run
+                # The first message's turn comes before the claim: a slow rate (one message in more
+                # than the stale timeout) must not let its claim go stale while it waits.
+                rate.wait()
                 token = claim_token()
                 claimed_at = time.monotonic()
                 size = batch_size(left=None if limit is None else limit - accepted, day_left=day_left)
                 batch = Batch(claim_deliveries(worker=token, limit=size), token, claimed_at)
                 if not batch.rows:
                     break
+                first = True
                 while batch.rows:
-                    rate.wait()
+                    if not first:
+                        rate.wait()
+                    first = False
                     delivery = batch.next()
                     if delivery is None:
                         break
