@@ -348,7 +348,8 @@ def _rate(name: str, default: float) -> float:
 GRASSROOTS_MAIL_PER_SECOND = _rate("GRASSROOTS_MAIL_PER_SECOND", 0)
 GRASSROOTS_MAIL_PER_DAY = _count("GRASSROOTS_MAIL_PER_DAY", 0)
 GRASSROOTS_OUTBOX_BATCH = _count("GRASSROOTS_OUTBOX_BATCH", 100, minimum=1)
-# A row left `sending` this long by a worker that died is queued again.
+# A row left `sending` this long by a worker that died is queued again (a living worker refreshes
+# its claim every third of it, and claims no more than it sends in a third of it: outbox/jobs.py).
 GRASSROOTS_OUTBOX_STALE_SECONDS = _count("GRASSROOTS_OUTBOX_STALE_SECONDS", 600, minimum=1)
 GRASSROOTS_OUTBOX_MAX_ATTEMPTS = _count("GRASSROOTS_OUTBOX_MAX_ATTEMPTS", 5, minimum=1)
 GRASSROOTS_OUTBOX_RETRY_SECONDS = _count("GRASSROOTS_OUTBOX_RETRY_SECONDS", 60, minimum=0)

@@ -124,17 +124,50 @@ def test_bounce_messages_from_an_mbox(tmp_path, capsys, smtp):
         + dsn(
             "cy@example.org",
             original_headers(smtp, "cy@example.org"),
-            action="delayed",
+            action="failed",
             status="4.2.2",
             diagnostic="452 4.2.2 mailbox full",
+        )
+        + dsn(
+            "ann@example.org",
+            original_headers(smtp, "ann@example.org"),
+            action="delayed",
+            status="4.4.1",
+            diagnostic="421 4.4.1 no answer from host, still trying",
         )
     )
     code = main(["bulletin", "bounces", "--mbox", str(mbox), "--json"])
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == {"messages": 2, "hard": 1, "soft": 1, "unrecognised": 0}
+    assert json.loads(capsys.readouterr().out) == {
+        "messages": 3,
+        "hard": 1,
+        "soft": 1,
+        "delayed": 1,
+        "unrecognised": 0,
+    }
     assert state("bob@example.org") == (1.0, False) and state("cy@example.org") == (0.5, False)
     bob = room.issue.mailing.deliveries.get(address="bob@example.org")
     assert bob.status == "bounced" and "550 5.1.1 user unknown" in bob.last_error
+    # A delayed notice is no bounce: ann's message is still sent, her address unscored.
+    assert room.issue.mailing.deliveries.get(address="ann@example.org").status == "sent"
+    assert not MailAddress.objects.filter(address="ann@example.org").exists()
+    code = main(["bulletin", "bounces", "--mbox", str(mbox)])
+    assert code == 0
+    assert "3 message(s): 1 hard bounce(s), 1 soft, 1 delayed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["bulletin bounces", "outbox unsubscribes"])
+def test_a_file_that_is_not_an_mbox_is_refused_by_name(tmp_path, capsys, command):
+    garbage = tmp_path / "g.mbox"
+    garbage.write_text("garbage\n")
+    code = main([*command.split(), "--mbox", str(garbage)])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert f"--mbox: {garbage} is not an mbox file (it does not start with a 'From ' line)" in captured.err
+    empty = tmp_path / "empty.mbox"
+    empty.write_text("")
+    assert main([*command.split(), "--mbox", str(empty)]) == 0
+    assert "0 message(s)" in capsys.readouterr().out
 
 
 def test_a_forged_bounce_is_unrecognised_and_changes_nothing(tmp_path, capsys, smtp):
@@ -154,7 +187,7 @@ def test_a_forged_bounce_is_unrecognised_and_changes_nothing(tmp_path, capsys, s
     mbox = tmp_path / "forged.mbox"
     mbox.write_text("".join(dsn("bob@example.org", returned) for returned in forged))
     assert main(["bulletin", "bounces", "--mbox", str(mbox), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"messages": 4, "hard": 0, "soft": 0, "unrecognised": 4}
+    assert json.loads(capsys.readouterr().out) == {"messages": 4, "hard": 0, "soft": 0, "delayed": 0, "unrecognised": 4}
     assert not MailAddress.objects.exists() and not Bounce.objects.exists()
     assert sent_to(room, "bob").status == "sent"
 
@@ -170,7 +203,7 @@ def test_a_bounce_is_matched_by_the_signed_token_when_the_message_id_is_lost(tmp
     mbox = tmp_path / "bounce.mbox"
     mbox.write_text(dsn("bob@example.org", returned))
     assert main(["bulletin", "bounces", "--mbox", str(mbox), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"messages": 1, "hard": 1, "soft": 0, "unrecognised": 0}
+    assert json.loads(capsys.readouterr().out) == {"messages": 1, "hard": 1, "soft": 0, "delayed": 0, "unrecognised": 0}
     assert sent_to(room, "bob").status == "bounced" and state("bob@example.org") == (1.0, False)
 
 
@@ -180,7 +213,7 @@ def test_empty_standard_input_is_no_message(capsys, monkeypatch):
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     assert main(["bulletin", "bounces", "--mbox", "-", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"messages": 0, "hard": 0, "soft": 0, "unrecognised": 0}
+    assert json.loads(capsys.readouterr().out) == {"messages": 0, "hard": 0, "soft": 0, "delayed": 0, "unrecognised": 0}
 
 
 def test_a_complaint_unsubscribes_at_once_and_keeps_the_membership(smtp):

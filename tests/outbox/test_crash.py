@@ -20,7 +20,7 @@ from tests.support.smtp import start_smtp_server
 
 RECIPIENTS = 1000
 
-QUEUE = """
+QUEUE_N = """
 import django; django.setup()
 from grassroots.bulletin import actions
 from grassroots.organizations.models import Organization, Unit
@@ -37,7 +37,8 @@ publication = actions.add_publication(organization=org, name="Crash Courier", by
 issue = actions.add_issue(publication=publication, title="One", by="t", articles=[{"title": "A", "body": "Text"}])
 actions.send_issue(issue=issue, by="t", confirm=N)
 print(issue.pk)
-""".replace("N", str(RECIPIENTS))
+"""
+QUEUE = QUEUE_N.replace("N", str(RECIPIENTS))
 
 STATUS = """
 import django; django.setup()

@@ -3,10 +3,12 @@ that send mail through the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -18,15 +20,19 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    # When the server accepted it (time.time(), to compare with times a child process wrote).
+    at: float = 0.0
 
 
 @dataclass
 class Catcher:
-    """Keeps what the server accepted; `refuse` maps an address to an SMTP answer to give instead."""
+    """Keeps what the server accepted; `refuse` maps an address to an SMTP answer to give instead;
+    `delay` (seconds) makes it a slow server, taking that long over each message."""
 
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -35,9 +41,11 @@ class Catcher:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, time.time()))
         return "250 Message accepted for delivery"
 
     @property

@@ -83,7 +83,7 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "bulletin.issue.add": "Issue drafted",
             "bulletin.issue.schedule": "Issue scheduled",
             "bulletin.issue.send": "Issue sent to the outbox",
-            "bulletin.issue.sent": "Issue sent to every recipient",
+            "bulletin.issue.sent": "Issue sending finished",
             "bulletin.subscribe": "Subscription asked for",
             "bulletin.subscribe.confirm": "Subscription confirmed",
             "bulletin.unsubscribe": "Unsubscribed",

@@ -27,7 +27,7 @@ from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox import actions as outbox
 from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
-from grassroots.outbox.selectors import variants_queued
+from grassroots.outbox.selectors import delivery_counts, variants_queued
 from grassroots.outbox.tokens import mail_domain
 from grassroots.people import actions as people_actions
 from grassroots.people.models import Consent, Person
@@ -132,7 +132,7 @@ def add_issue(
     """Draft the next issue of a publication, with its articles (title, body in Markdown, author,
     visibility: public, members, or subtree with a unit of the organization; for a unit's
     publication, that unit or one below it, as its audience is). Refused, naming the article and
-    `visibility_unit`, otherwise."""
+    `visibility_unit`, otherwise, and for a unit given with another visibility."""
     title = _text("title", title, 200)
     checked = [_checked_article(index, article, publication) for index, article in enumerate(articles or [], 1)]
     rendered = [article_html(fields["body"]) for fields in checked]  # before the transaction: see _body_html
@@ -178,8 +178,11 @@ def _checked_article(index: int, article: dict, publication: Publication) -> dic
                 f" a subtree article is for {home.name} or a unit below it",
                 field="visibility_unit",
             )
-    else:
-        unit = None
+    elif unit is not None:
+        raise ActionRefused(
+            f"{where}: unit is only for a subtree article (this one's visibility is '{visibility}')",
+            field="visibility_unit",
+        )
     return {
         "title": _text("title", article.get("title", ""), 200, part=part),
         "author": _text("author", article.get("author", ""), 200, required=False, part=part),
@@ -418,6 +421,7 @@ def send_issue(
             skip_reason=editions.skip_reason,
             list_id=f"{publication.name} <{publication.slug}.{domain}.{mail_domain()}>",
             list_key=publication.list_key,
+            label=issue.label,
             by=by,
         )
         # The audience is read once, by the INSERT: the rows it wrote with an address and
@@ -529,13 +533,17 @@ def close_sent_issue(sender, *, mailing: Mailing, **kwargs) -> None:
         return
     issue.status, issue.sent_at = Issue.Status.SENT, timezone.now()
     issue.save(update_fields=["status", "sent_at"])
+    counts = delivery_counts(mailing)
+    outcome = f"{counts['sent']} sent, {counts['failed']} failed"
+    if counts["skipped"]:
+        outcome += f", {counts['skipped']} skipped"
     write_audit_record(
         by="system",
         action="bulletin.issue.sent",
         target=issue,
         organization=issue.publication.organization,
         unit=issue.publication.unit,
-        changes={"status": ["sending", "sent"]},
+        changes={"status": ["sending", "sent"], "deliveries": [None, outcome]},
     )
 
 

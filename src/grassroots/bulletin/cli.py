@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, print_json
-from grassroots.outbox.bounces import read_mbox, read_message_bytes
+from grassroots.outbox.bounces import mbox_problem, read_mbox, read_message_bytes
 from grassroots.outbox.jobs import start_delivery
-from grassroots.outbox.selectors import delivery_counts, stall_reason
+from grassroots.outbox.selectors import delivery_counts, pause_state, stall_reason
 
 from . import actions, jobs
 from .models import Article, Issue, Publication
@@ -266,7 +266,8 @@ def pause(issue: Annotated[int, typer.Argument(help="Issue id.")]) -> None:
     """Pause an issue being sent: no new message is handed out; nothing is lost."""
     found = _issue(issue)
     actions.pause_issue(issue=found, by=operator())
-    out.print(f"{_named(found)}: sending paused ({delivery_counts(found.mailing).get('queued', 0)} queued).")
+    queued = delivery_counts(found.mailing)["queued"]
+    out.print(f"{_named(found)}: sending {pause_state(found.mailing)} ({queued} queued).")
 
 
 @bulletin_app.command("resume")
@@ -385,11 +386,14 @@ def bounces(
     else:
         if not Path(mbox).is_file():
             raise Refusal(f"--mbox: no file {mbox}")
+        problem = mbox_problem(mbox)
+        if problem:
+            raise Refusal(problem)
         report = read_mbox(mbox)
     if as_json:
         print_json(vars(report))
     else:
         out.print(
             f"{report.messages} message(s): {report.hard} hard bounce(s), {report.soft} soft, "
-            f"{report.unrecognised} not recognised"
+            f"{report.delayed} delayed (not a bounce: nothing counted), {report.unrecognised} not recognised"
         )

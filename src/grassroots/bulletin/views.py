@@ -17,7 +17,7 @@ from grassroots.organizations.models import Unit
 from grassroots.organizations.selectors import organization_for
 from grassroots.outbox.jobs import start_delivery
 from grassroots.outbox.models import UNSUBSCRIBE_MARK
-from grassroots.outbox.selectors import delivery_counts, failures_of, stall_reason
+from grassroots.outbox.selectors import delivery_counts, failures_of, pause_state, stall_reason
 from grassroots.outbox.tokens import absolute, read_unsubscribe_token
 from grassroots.people.selectors import person_for
 from grassroots.web import refusal_message
@@ -313,7 +313,7 @@ def issue_pause(request: HttpRequest, org: str, publication: str, number: int) -
     else:
         if resume:
             start_delivery()
-        messages.success(request, "Sending resumed." if resume else "Sending paused.")
+        messages.success(request, "Sending resumed." if resume else f"Sending {pause_state(issue.mailing)}.")
     return redirect("bulletin_issue", org=organization.slug, publication=found.slug, number=issue.number)
 
 

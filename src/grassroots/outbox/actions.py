@@ -13,7 +13,7 @@ import smtplib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Expression, F, QuerySet, Value
 from django.dispatch import Signal
 from django.utils import timezone
@@ -52,6 +52,7 @@ def queue_mailing(
     list_key: str = "",
     variant: Expression | None = None,
     skip_reason: Expression | None = None,
+    label: str = "",
     by,
 ) -> Mailing:
     """Write the mailing and one delivery row per recipient in one INSERT ... SELECT (set-based:
@@ -61,21 +62,28 @@ def queue_mailing(
 
     `variant` (an integer expression over the recipients) says which edition each one gets (see
     `add_editions`, 0 by default); `skip_reason` (a text expression, '' for none) marks a
-    recipient `skipped` with that reason as their row's `last_error` (nothing they may read)."""
+    recipient `skipped` with that reason as their row's `last_error` (nothing they may read).
+    `label` names the source in a refusal ("The Tenant no. 2"; the source itself by default): a
+    source queued already, by an earlier send or one that raced this one, is refused."""
+    already = ActionRefused(f"{label or source} was already queued for sending")
     if Mailing.objects.filter(source=source).exists():
-        raise ActionRefused(f"{source} was already queued for sending")
+        raise already
     now = timezone.now()
     with transaction.atomic():
-        mailing = Mailing.objects.create(
-            organization=organization,
-            source=source,
-            subject=subject,
-            text_body=text_body,
-            html_body=html_body,
-            list_id=list_id,
-            list_key=list_key,
-            created_at=now,
-        )
+        try:
+            with transaction.atomic():
+                mailing = Mailing.objects.create(
+                    organization=organization,
+                    source=source,
+                    subject=subject,
+                    text_body=text_body,
+                    html_body=html_body,
+                    list_id=list_id,
+                    list_key=list_key,
+                    created_at=now,
+                )
+        except IntegrityError:  # a send of the same source committed between the check and here
+            raise already from None
         rows = recipients.order_by().values(
             recipient_id=F("pk"),
             recipient_email=F("email"),
@@ -114,7 +122,9 @@ def add_editions(*, mailing: Mailing, editions: dict[int, tuple[str, str]]) -> M
 
 
 def pause_mailing(*, mailing: Mailing, by) -> Mailing:
-    """Stop handing out rows of the mailing; rows already with a worker are finished."""
+    """Stop handing out rows of the mailing. A worker holding some of its rows looks at most once a
+    second, between messages, and puts those it has not sent back in the queue: only the message
+    being sent at that moment still goes (`pause_state` says 'pausing: N in flight' until then)."""
     return _set_paused(mailing, True, by)
 
 
@@ -185,6 +195,24 @@ def claim_deliveries(*, worker: str, limit: int, now: dt.datetime | None = None)
     return rows
 
 
+def hold_claims(*, ids: list[int], worker: str, now: dt.datetime | None = None) -> set[int]:
+    """The worker's heartbeat while it sends a batch: refresh the claim of the rows among `ids` it
+    still holds (still `sending` under its claim token `worker`), so no other worker's
+    `requeue_stale` takes them, and return their ids. A row missing from the answer was put back
+    in the queue (and perhaps claimed by another worker): this worker must not send it. Two queries."""
+    held = Delivery.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker)
+    held.update(claimed_at=now or timezone.now())
+    return set(held.values_list("pk", flat=True))
+
+
+def release_claims(*, ids: list[int], worker: str) -> int:
+    """Put back in the queue the rows among `ids` that `worker` claimed and did not send (their
+    mailing was paused): queued as they were, the claim's attempt not counted. Returns how many."""
+    return Delivery.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker).update(
+        status=Status.QUEUED, claimed_by="", claimed_at=None, attempts=F("attempts") - 1
+    )
+
+
 def mark_sent(*, delivery: Delivery, message_id: str, worker: str) -> bool:
     """Record one accepted message at once, so a crash resends at most the one in flight: one
     UPDATE committed on its own (outside a transaction block: one round trip to the database),
@@ -208,10 +236,26 @@ def is_permanent(error: Exception) -> bool:
     return isinstance(code, int) and code >= 500
 
 
+def failure_text(error: Exception) -> str:
+    """What a failed send is recorded with, as text a person reads: the server's answer as it gave
+    it ("451 4.3.0 Try again later"; one line per refused recipient), or else the error's kind and
+    message ("ConnectionRefusedError: [Errno 111] Connection refused")."""
+
+    def answer(code: int, text: bytes | str) -> str:
+        words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        return f"{code} {' '.join(words.split())}"
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "\n".join(answer(code, text) for code, text in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return answer(error.smtp_code, error.smtp_error)
+    return f"{type(error).__name__}: {error}"
+
+
 def mark_failed(*, delivery: Delivery, error: Exception, worker: str) -> str:
     """Record a refused or failed send: failed for good on a permanent refusal or after the last
     attempt, otherwise queued again after a backoff that doubles with each attempt."""
-    reason = f"{type(error).__name__}: {error}"[:2000]
+    reason = failure_text(error)[:2000]
     final = is_permanent(error) or delivery.attempts >= settings.GRASSROOTS_OUTBOX_MAX_ATTEMPTS
     backoff = settings.GRASSROOTS_OUTBOX_RETRY_SECONDS * 2 ** max(delivery.attempts - 1, 0)
     status = Status.FAILED if final else Status.QUEUED

@@ -34,10 +34,44 @@ ANYMAIL_KINDS = {"bounced": Bounce.Kind.HARD, "deferred": Bounce.Kind.SOFT, "com
 
 @dataclass
 class BounceReport:
+    """What a run read: messages, hard and soft bounces recorded, delayed notices about our
+    messages (a warning that the server keeps trying: counted here, recorded nowhere), and
+    messages that were about no message of ours."""
+
     messages: int = 0
     hard: int = 0
     soft: int = 0
+    delayed: int = 0
     unrecognised: int = 0
+
+
+def mbox_problem(path: str) -> str | None:
+    """Why the file at `path` cannot be read as an mbox (None when it can): an mbox is empty
+    or starts with a 'From ' line; anything else (a lone message, garbage) would read as no
+    message at all."""
+    with open(path, "rb") as handle:
+        start = handle.read(4096)
+    if not start.strip() or start.lstrip(b"\r\n").startswith(b"From "):
+        return None
+    return f"--mbox: {path} is not an mbox file (it does not start with a 'From ' line)"
+
+
+def _failed_statuses(message: Message) -> dict[str, str]:
+    """The Status (RFC 3464, e.g. '5.1.1') of each recipient a delivery-status part says `failed`,
+    by lowercased address (Final-Recipient, or Original-Recipient)."""
+    statuses: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status" or not isinstance(part.get_payload(), list):
+            continue
+        for block in part.get_payload():
+            if not isinstance(block, Message) or not str(block.get("Action", "")).lower().startswith(("fail", "error")):
+                continue
+            for header in ("Final-Recipient", "Original-Recipient"):
+                value = str(block.get(header, ""))
+                if value:
+                    address = value.partition(";")[2].strip() or value.strip()
+                    statuses[address.strip("<>").lower()] = str(block.get("Status", "")).strip()
+    return statuses
 
 
 def _reason(message: Message) -> str:
@@ -104,27 +138,34 @@ def matched_delivery(address: str, text: str) -> Delivery | None:
 
 def read_bounce_messages(messages: Iterable[Message], *, source: str = "mbox") -> BounceReport:
     """Record every failed address each bounce message names and that it shows we sent to (see
-    the module): permanent failures as hard bounces, temporary ones as soft. A message with no
-    such failure (not a bounce, or about no message of ours) is counted as unrecognised."""
+    the module): a failure with a temporary status (4.x.x: the server gave up on a full mailbox,
+    say) as a soft bounce, any other as a hard one. A delayed notice (Action: delayed, a
+    warning that the server is still trying) is no bounce: counted as `delayed`, nothing recorded.
+    A message with none of these about a message of ours is counted as unrecognised."""
     report = BounceReport()
     for message in messages:
         report.messages += 1
         temporary, permanent = all_failures(message)
         text = _returned_text(message) if (temporary or permanent) else ""
         reason = _reason(message) if text else ""
-        recorded = 0
-        for kind, addresses in ((Bounce.Kind.HARD, permanent), (Bounce.Kind.SOFT, temporary - permanent)):
-            for address in sorted(map(_text, addresses)):
-                delivery = matched_delivery(address, text)
-                if delivery is None:
-                    continue
-                record_bounce(delivery=delivery, kind=kind, reason=reason, source=source)
-                recorded += 1
-                if kind == Bounce.Kind.HARD:
-                    report.hard += 1
-                else:
-                    report.soft += 1
-        if not recorded:
+        statuses = _failed_statuses(message) if permanent else {}
+        recognised = False
+        for address in sorted(map(_text, permanent)):
+            delivery = matched_delivery(address, text)
+            if delivery is None:
+                continue
+            kind = Bounce.Kind.SOFT if statuses.get(address.lower(), "").startswith("4") else Bounce.Kind.HARD
+            record_bounce(delivery=delivery, kind=kind, reason=reason, source=source)
+            recognised = True
+            if kind == Bounce.Kind.HARD:
+                report.hard += 1
+            else:
+                report.soft += 1
+        for address in sorted(map(_text, temporary - permanent)):
+            if matched_delivery(address, text) is not None:
+                report.delayed += 1
+                recognised = True
+        if not recognised:
             report.unrecognised += 1
     return report
 

@@ -11,6 +11,7 @@ import typer
 
 from grassroots.cli.common import JsonFlag, Refusal, out, print_json
 
+from .bounces import mbox_problem
 from .jobs import deliver
 from .unsubscribes import read_unsubscribe_bytes, read_unsubscribe_mbox
 
@@ -43,6 +44,9 @@ def unsubscribes(
     else:
         if not Path(mbox).is_file():
             raise Refusal(f"--mbox: no file {mbox}")
+        problem = mbox_problem(mbox)
+        if problem:
+            raise Refusal(problem)
         report = read_unsubscribe_mbox(mbox)
     if as_json:
         print_json(vars(report))

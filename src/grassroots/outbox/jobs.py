@@ -8,11 +8,13 @@ a killed worker's rows are queued again after `GRASSROOTS_OUTBOX_STALE_SECONDS`.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import socket
 import threading
 import time
+import uuid
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -28,12 +30,14 @@ from grassroots.database import commits_without_waiting
 from .actions import (
     claim_deliveries,
     finish_mailings,
+    hold_claims,
     mark_failed,
     mark_sent,
+    release_claims,
     requeue_stale,
 )
 from .models import UNSUBSCRIBE_MARK, Delivery, Mailing
-from .selectors import mail_waiting, next_retry_at, sent_since
+from .selectors import mail_waiting, next_retry_at, paused_among, sent_since
 from .tokens import mail_domain, unsubscribe_links, unsubscribe_url
 
 SEND_ERRORS = (OSError, ValueError)  # smtplib's errors are OSErrors; ValueError: an address Python refuses
@@ -160,10 +164,65 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
 
 
+def claim_token() -> str:
+    """Who holds a claimed batch (`Delivery.claimed_by`): the worker's name and a part new for each
+    batch, so a row put back in the queue and claimed again (by any worker, this one included) is
+    never taken for one still held by the old claim."""
+    return f"{worker_name()[:87]}:{uuid.uuid4().hex[:12]}"
+
+
+def batch_size(*, left: int | None = None, day_left: int | None = None) -> int:
+    """How many rows a worker claims at once: `GRASSROOTS_OUTBOX_BATCH`, but no more than it can
+    send in a third of `GRASSROOTS_OUTBOX_STALE_SECONDS` at `GRASSROOTS_MAIL_PER_SECOND` (so a claim
+    never outlives the timeout after which other workers take its rows back), nor more than the
+    `left` messages a caller's limit and the `day_left` of the daily quota allow. At least 1."""
+    size = settings.GRASSROOTS_OUTBOX_BATCH
+    if settings.GRASSROOTS_MAIL_PER_SECOND > 0:
+        size = min(size, int(settings.GRASSROOTS_MAIL_PER_SECOND * settings.GRASSROOTS_OUTBOX_STALE_SECONDS / 3))
+    for bound in (left, day_left):
+        if bound is not None:
+            size = min(size, bound)
+    return max(size, 1)
+
+
+# How often (seconds) a worker looks whether a mailing of its batch was paused.
+PAUSE_CHECK_SECONDS = 1.0
+
+
+class Batch:
+    """The rows one claim handed to this worker, given out one at a time only while they are still
+    its own. Every third of `GRASSROOTS_OUTBOX_STALE_SECONDS` (by the clock, not per message) it
+    refreshes the claim of the rows it still holds and drops those another worker put back in the
+    queue; at most once a second it looks whether one of their mailings was paused and puts that
+    mailing's rows back in the queue. A row is handed out at most a third of the timeout after the
+    claim was last refreshed, so no other worker can have taken it when it is sent."""
+
+    def __init__(self, rows: list[Delivery], token: str, claimed_at: float):
+        self.rows = collections.deque(rows)
+        self.token = token
+        self.heartbeat = settings.GRASSROOTS_OUTBOX_STALE_SECONDS / 3
+        self.next_heartbeat = claimed_at + self.heartbeat
+        self.next_pause_check = claimed_at + PAUSE_CHECK_SECONDS
+        self.mailing_ids = sorted({row.mailing_id for row in rows})
+
+    def next(self) -> Delivery | None:
+        now = time.monotonic()
+        if self.rows and now >= self.next_heartbeat:
+            held = hold_claims(ids=[row.pk for row in self.rows], worker=self.token)
+            self.rows = collections.deque(row for row in self.rows if row.pk in held)
+            self.next_heartbeat = now + self.heartbeat
+        if self.rows and now >= self.next_pause_check:
+            paused = paused_among({row.mailing_id for row in self.rows})
+            if paused:
+                release_claims(ids=[row.pk for row in self.rows if row.mailing_id in paused], worker=self.token)
+                self.rows = collections.deque(row for row in self.rows if row.mailing_id not in paused)
+            self.next_pause_check = now + PAUSE_CHECK_SECONDS
+        return self.rows.popleft() if self.rows else None
+
+
 def deliver(*, stop: threading.Event | None = None, limit: int | None = None) -> int:
-    """Send what is due until nothing is left (or `stop` is set, or `limit` messages went).
+    """Send what is due until nothing is left (or `stop` is set, or exactly `limit` messages went).
     Returns how many messages the server accepted from this worker."""
-    worker = worker_name()
     rate = RateLimit(settings.GRASSROOTS_MAIL_PER_SECOND, settings.GRASSROOTS_MAIL_PER_DAY)
     connection = None
     prepared: dict[tuple[int, int], Prepared] = {}
@@ -175,12 +234,23 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
                 day_left = rate.day_left()
                 if day_left == 0:
                     break  # the day's quota is spent: the rows wait for the next run
-                size = min(settings.GRASSROOTS_OUTBOX_BATCH, day_left or settings.GRASSROOTS_OUTBOX_BATCH)
-                batch = claim_deliveries(worker=worker, limit=size)
-                if not batch:
+                # The first message's turn comes before the claim: a slow rate (one message in more
+                # than the stale timeout) must not let its claim go stale while it waits.
+                rate.wait()
+                token = claim_token()
+                claimed_at = time.monotonic()
+                size = batch_size(left=None if limit is None else limit - accepted, day_left=day_left)
+                batch = Batch(claim_deliveries(worker=token, limit=size), token, claimed_at)
+                if not batch.rows:
                     break
-                for delivery in batch:
-                    rate.wait()
+                first = True
+                while batch.rows:
+                    if not first:
+                        rate.wait()
+                    first = False
+                    delivery = batch.next()
+                    if delivery is None:
+                        break
                     try:
                         if connection is None:
                             # Opened here, so that Django's backend keeps it open across messages (one
@@ -189,14 +259,14 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
                             connection.open()
                         message_id = send_one(delivery, connection, prepared)
                     except SEND_ERRORS as error:  # a refusal, or a server that cannot be reached
-                        mark_failed(delivery=delivery, error=error, worker=worker)
+                        mark_failed(delivery=delivery, error=error, worker=token)
                         if connection is not None:
                             connection.close()
                         connection = None
                         continue
-                    mark_sent(delivery=delivery, message_id=message_id, worker=worker)
+                    mark_sent(delivery=delivery, message_id=message_id, worker=token)
                     accepted += 1
-                finish_mailings(mailing_ids=sorted({delivery.mailing_id for delivery in batch}))
+                finish_mailings(mailing_ids=batch.mailing_ids)
     finally:
         if connection is not None:
             connection.close()

@@ -47,6 +47,26 @@ def next_retry_at(now: dt.datetime) -> dt.datetime | None:
     return max(min(times), now) if times else None
 
 
+def paused_among(mailing_ids: set[int]) -> set[int]:
+    """Which of the mailings named are paused. One query."""
+    return set(Mailing.objects.filter(pk__in=mailing_ids, paused=True).values_list("pk", flat=True))
+
+
+def in_flight(mailing: Mailing | None) -> int:
+    """How many rows of the mailing a worker holds now (`sending`): messages that may still go
+    out after a pause, until the worker puts them back in the queue (within a second). One query."""
+    if mailing is None:
+        return 0
+    return Delivery.objects.filter(mailing=mailing, status=Delivery.Status.SENDING).count()
+
+
+def pause_state(mailing: Mailing | None) -> str:
+    """A paused mailing's state in words that are true: 'paused' only when no message is in
+    flight, else 'pausing: N in flight'. One query."""
+    flying = in_flight(mailing)
+    return f"pausing: {flying} in flight" if flying else "paused"
+
+
 def mail_waiting() -> bool:
     """Whether any row of a running mailing is still to send (queued, or claimed by a worker that
     may have died): what a worker that starts picks up again. One query."""
@@ -81,7 +101,13 @@ def stall_reason(mailing: Mailing | None, *, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     reasons = []
     if mailing.paused:
-        reasons.append("paused: nothing is sent until it is resumed")
+        state = pause_state(mailing)
+        reasons.append(
+            "paused: nothing is sent until it is resumed"
+            if state == "paused"
+            else f"{state} (each worker puts its rows back in the queue before its next message);"
+            " then nothing is sent until it is resumed"
+        )
     else:
         due = Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
         recent = Delivery.objects.filter(sent_at__gte=now - IDLE_AFTER, mailing=mailing)
