@@ -551,3 +551,24 @@ def test_the_page_and_the_api_take_the_encoding_of_a_csv_file(tree, org, client,
     run_jobs()
     assert Person.objects.get(organization=org, email="taro@example.org").name == "山田太郎"
     assert ImportRun.objects.get(pk=body["id"]).options["encoding"] == "shift_jis"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid_rows", [False, True])
+def test_the_rows_read_are_reported_while_a_batch_is_read(tree, org, tmp_path, monkeypatch, valid_rows):
+    """A file of 2,500 rows is one batch: every 1,000 rows read the progress says so (all or
+    nothing as with valid rows), before the batch is decided and written."""
+    from grassroots.imports import runs
+    from grassroots.imports.actions import import_members
+
+    written = []
+
+    def write_progress(run_id, **values):
+        written.append(values["rows_done"])
+
+    monkeypatch.setattr(runs, "write_progress", write_progress)
+    path = tmp_path / "members.csv"
+    path.write_text("name,unit\n" + "".join(f"Member {i},elm-house\n" for i in range(2500)), encoding="utf-8")
+    result = import_members(organization=org, path=path, by="cli:test", valid_rows=valid_rows)
+    assert result.created == 2500
+    assert written == [1000, 2000, 2500]

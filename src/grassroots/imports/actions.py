@@ -247,7 +247,9 @@ def import_members(
     result = member_import.result
     result.run_id = record.id
     result.read = read
-    batches = read_batches(table, validator.validate, batch_size)
+    batches = read_batches(
+        table, validator.validate, batch_size, reading=lambda read, fraction: record.reading(read, fraction, result)
+    )
     db.tune()
     try:
         with commits_without_waiting():
