@@ -51,6 +51,7 @@ def test_import_json_prints_exactly_the_counts(riverside, capsys):
         "format": "csv",
         "header_line": 1,
         "encoding": "utf-8-sig",
+        "encoding_by": "byte order mark",
         "delimiter": ",",
         "dates": {"joined": joined},
     }

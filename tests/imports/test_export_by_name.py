@@ -36,7 +36,7 @@ def test_the_export_page_takes_a_unit_by_name_or_slug(admin_client, org, people,
     response = admin_client.get(reverse("members_export", args=[org.slug]), {"unit": ref})
     assert response.status_code == 200
     rows = _rows(response)
-    assert len(rows) == 1 + 6 and {row[4] for row in rows[1:]} == {"oak-court"}
+    assert len(rows) == 1 + 6 and {row[5] for row in rows[1:]} == {"oak-court"}
 
 
 def test_the_api_takes_a_unit_by_name(org, staff, people):

@@ -206,11 +206,13 @@ def test_export_download_csv_and_xlsx(tree, org, admin_client):
     response = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "csv"})
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][:5] == ["name", "email", "phone", "address", "unit"]
+    assert rows[0][:6] == ["id", "name", "email", "phone", "address", "unit"]
     assert len(rows) == 1 + Person.objects.filter(organization=org).count()
+    numbers = set(Person.objects.filter(organization=org).values_list("pk", flat=True))
+    assert {int(row[0]) for row in rows[1:]} == numbers
     response = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "xlsx", "unit": "oak-court"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    units = {row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    units = {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert units == {"oak-court"}
     assert AuditRecord.objects.filter(action="people.export").count() == 2
     assert admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "nowhere"}).status_code == 404
@@ -479,3 +481,94 @@ def test_the_page_and_the_api_say_which_columns_were_left_out(tree, org, admin_c
     assert status["read"]["ignored"] == [{"column": "B", "header": "", "reason": "no header", "values": 1}]
     page = admin_client.get(reverse("import_run", args=[org.slug, response.json()["id"]])).content.decode()
     assert '<th scope="row">Ignored</th><td>column B (no header, 1 value)</td>' in page
+
+
+@pytest.mark.django_db
+def test_a_running_all_or_nothing_import_shows_its_progress_in_the_lists(tree, org, client, token, admin_client):
+    """An all-or-nothing import commits its counts only at its end; the lists (page and API) show
+    the rows read and the fraction as of its last batch, as the run's own page does."""
+    from django.utils import timezone
+
+    from grassroots.imports.progress import write_progress
+
+    run = ImportRun.objects.create(
+        organization=org, file_name="big.csv", state=ImportRun.State.RUNNING, started_at=timezone.now()
+    )
+    write_progress(run.pk, rows_done=30000, progress=0.25, created=29990, rejected=0)
+    listed = client.get(f"/api/orgs/{org.slug}/imports", headers=token).json()["items"]
+    assert [(item["rows"], item["progress"], item["created"]) for item in listed] == [(30000, 0.25, 29990)]
+    page = admin_client.get(reverse("imports", args=[org.slug])).content.decode()
+    assert '<td class="num">30000</td>' in page
+
+
+@pytest.mark.django_db
+def test_an_all_or_nothing_import_reports_its_progress_batch_by_batch(tree, org, tmp_path):
+    """Rows read and the fraction of the file, written where other processes read them
+    (`progress.read_progress`) after each batch, before the one transaction commits."""
+    from grassroots.imports.actions import import_members
+    from grassroots.imports.progress import read_progress
+
+    path = tmp_path / "members.csv"
+    path.write_text("name,unit\n" + "".join(f"Person {i},elm-house\n" for i in range(7)), encoding="utf-8")
+    seen = []
+
+    def progress(report):
+        run = ImportRun.objects.get(file_name="members.csv")
+        seen.append((report.rows_done, read_progress(run.pk)["rows_done"], read_progress(run.pk)["created"]))
+
+    result = import_members(organization=org, path=path, by="cli:test", batch_size=3, progress=progress)
+    assert (result.created, result.written) == (7, True)
+    assert seen == [(3, 3, 3), (6, 6, 6), (7, 7, 7)]
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_api_take_the_encoding_of_a_csv_file(tree, org, client, token, admin_client):
+    data = "name,email,unit\n山田太郎,taro@example.org,elm-house\n".encode("shift_jis")
+    refused = admin_client.post(
+        reverse("imports", args=[org.slug]), {"file": SimpleUploadedFile("jp.csv", data), "on_duplicate": "skip"}
+    )
+    assert refused.status_code == 400
+    assert "its encoding cannot be told for certain: it reads as cp932 (&#x27;山田太郎," in refused.content.decode()
+    response = admin_client.post(
+        reverse("imports", args=[org.slug]),
+        {"file": SimpleUploadedFile("jp.csv", data), "encoding": "shift_jis", "on_duplicate": "skip"},
+    )
+    assert response.status_code == 302
+    run_jobs()
+    check = ImportRun.objects.get()
+    assert (check.state, check.created, check.read["encoding"], check.read["encoding_by"]) == (
+        "done",
+        1,
+        "shift_jis",
+        "given",
+    )
+    assert "山田太郎" in admin_client.get(response.url).content.decode()  # the preview reads the file as given
+    body = client.post(
+        f"/api/orgs/{org.slug}/imports",
+        {"file": SimpleUploadedFile("jp.csv", data), "encoding": "shift_jis"},
+        headers=token,
+    ).json()
+    run_jobs()
+    assert Person.objects.get(organization=org, email="taro@example.org").name == "山田太郎"
+    assert ImportRun.objects.get(pk=body["id"]).options["encoding"] == "shift_jis"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid_rows", [False, True])
+def test_the_rows_read_are_reported_while_a_batch_is_read(tree, org, tmp_path, monkeypatch, valid_rows):
+    """A file of 2,500 rows is one batch: every 1,000 rows read the progress says so (all or
+    nothing as with valid rows), before the batch is decided and written."""
+    from grassroots.imports import runs
+    from grassroots.imports.actions import import_members
+
+    written = []
+
+    def write_progress(run_id, **values):
+        written.append(values["rows_done"])
+
+    monkeypatch.setattr(runs, "write_progress", write_progress)
+    path = tmp_path / "members.csv"
+    path.write_text("name,unit\n" + "".join(f"Member {i},elm-house\n" for i in range(2500)), encoding="utf-8")
+    result = import_members(organization=org, path=path, by="cli:test", valid_rows=valid_rows)
+    assert result.created == 2500
+    assert written == [1000, 2000, 2500]

@@ -372,17 +372,20 @@ def test_a_workbook_row_with_a_value_right_of_the_header_is_rejected_naming_its_
 @pytest.mark.django_db
 def test_a_column_a_mapping_ignores_and_workbook_columns_are_reported_with_their_values(tree, org, tmp_path):
     book = openpyxl.Workbook()
-    book.active.append(["Name", "Unit", "Notes", None, None, "Badge"])
-    book.active.append(["Ada", "elm-house", "likes tea", None, None, "B-1"])
+    book.active.append(["Name", "Unit", "Notes", None, None, "Badge", "Email"])
+    book.active.append(["Ada", "elm-house", "likes tea", None, None, "B-1", "ada@example.org"])
     book.active.append(["Bo", "elm-house", None, dt.date(2024, 1, 5), None, "B-2"])
     path = tmp_path / "members.xlsx"
     book.save(path)
-    result = import_members(organization=org, path=path, by=BY, today=TODAY, mapping={"Notes": "ignore"})
+    mapping = {"Notes": "ignore", "Email": "ignore"}
+    result = import_members(organization=org, path=path, by=BY, today=TODAY, mapping=mapping)
     assert (result.created, result.rejected) == (2, 0), result.rejections
+    # Notes is no field, mapped or not; Email would fill one, and the mapping leaves it out.
     assert result.as_json()["read"]["ignored"] == [
-        {"column": "C", "header": "Notes", "reason": "ignored by the mapping", "values": 1},
+        {"column": "C", "header": "Notes", "reason": "not a field", "values": 1},
         {"column": "D", "header": "", "reason": "no header", "values": 1},
         {"column": "F", "header": "Badge", "reason": "not a field", "values": 2},
+        {"column": "G", "header": "Email", "reason": "ignored by the mapping", "values": 1},
     ]
     assert ImportRun.objects.get(pk=result.run_id).read["ignored"][1]["column"] == "D"
 

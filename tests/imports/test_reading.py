@@ -324,8 +324,9 @@ def test_utf8_then_not_is_refused_in_a_small_file_as_in_a_large_one(tmp_path, ro
     assert open_table(path).encoding == "cp1252"
 
 
-def test_a_small_file_ending_inside_a_utf8_character_is_read_as_cp1252():
-    assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=True) == "cp1252"
+def test_a_small_file_ending_inside_a_utf8_character_is_not_utf8():
+    # "": not UTF-8, the whole file decides (`file_encoding`).
+    assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=True) == ""
     assert detect_encoding(b"name,unit\nA,e\x7f\xef\xbf", whole=False) == "utf-8"  # a sample cut short
 
 
@@ -346,7 +347,13 @@ def test_title_rows_above_the_header_are_skipped(tmp_path):
     table = open_table(path)
     assert (table.header, table.header_line, table.delimiter) == (["Name", "Email", "Unit"], 4, ",")
     assert list(table.rows) == [(5, ["Ada", "ada@example.org", "elm"])]
-    assert table.what_was_read() == {"format": "csv", "header_line": 4, "encoding": "utf-8", "delimiter": ","}
+    assert table.what_was_read() == {
+        "format": "csv",
+        "header_line": 4,
+        "encoding": "utf-8",
+        "encoding_by": "UTF-8 throughout",
+        "delimiter": ",",
+    }
 
 
 def workbook_with_a_read_me(path, *, active: int = 1, title_rows: int = 0):

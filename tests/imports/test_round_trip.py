@@ -64,11 +64,13 @@ def organization_with_units():
 
 
 def read_back(path, format):
+    """The exported rows without their first column, the person's number (another organization
+    numbers its people otherwise)."""
     if format == "csv":
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            return sorted(map(tuple, list(csv.reader(stream))[1:]))
+            return sorted(tuple(row[1:]) for row in list(csv.reader(stream))[1:])
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-    return sorted(tuple(value or "" for value in row) for row in list(sheet.iter_rows(values_only=True))[1:])
+    return sorted(tuple(value or "" for value in row[1:]) for row in list(sheet.iter_rows(values_only=True))[1:])
 
 
 @pytest.mark.django_db
@@ -219,7 +221,7 @@ def test_xlsx_text_cells_carry_no_visible_apostrophe_and_run_no_formula(tmp_path
     exported = tmp_path / "members.xlsx"
     export_members(organization=source, by=BY, path=exported, format="xlsx")
     sheet = openpyxl.load_workbook(exported).worksheets[0]
-    cells = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    cells = {row[1].value: row[1] for row in sheet.iter_rows(min_row=2)}  # the names, after the ids
     # Shown as stored, with no apostrophe; a text cell (never a formula), marked as text for editing.
     assert set(cells) == stored
     for cell in cells.values():
@@ -241,9 +243,22 @@ def test_people_without_email_or_phone_come_back_as_themselves(tmp_path):
     exported = tmp_path / "members.csv"
     export_members(organization=org, by=BY, path=exported)
     again = import_members(organization=org, path=exported, by=BY)
-    # Ana Lima of Elm House and of Oak Court are each the one of their name there; the two Bo Bergs
-    # of Elm House cannot be told apart, so each row is a new person, as before.
-    assert (again.created, again.skipped, again.conflicts, again.rejected) == (2, 2, 0, 0)
+    # Each row carries its person's number: the two Bo Bergs of Elm House come back as themselves.
+    assert (again.created, again.skipped, again.conflicts, again.rejected) == (0, 4, 0, 0)
+    # Without the numbers, Ana Lima of Elm House and of Oak Court are each the one of their name
+    # there; the two Bo Bergs of Elm House cannot be told apart: a conflict naming both, no one new.
+    with exported.open(newline="", encoding="utf-8-sig") as stream:
+        rows = [row[1:] for row in csv.reader(stream)]
+    unnumbered = tmp_path / "unnumbered.csv"
+    with unnumbered.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(rows)
+    bo = sorted(Person.objects.filter(organization=org, name="Bo Berg").values_list("pk", flat=True))
+    again = import_members(organization=org, path=unnumbered, by=BY)
+    assert (again.created, again.skipped, again.conflicts, again.rejected) == (0, 2, 2, 0)
+    assert {note.reason for note in again.notes} == {
+        f"conflict: the name is that of persons {bo[0]} and {bo[1]}, who all have this name; nothing written "
+        "(give the person's number in an id column, as an export does, to say which)"
+    }
 
 
 @pytest.mark.django_db

@@ -165,6 +165,7 @@ def import_members(
     on_duplicate: str = "skip",
     on_conflict: str = "report",
     sheet: str | None = None,
+    encoding: str | None = None,
     errors_path: str | Path | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
@@ -175,7 +176,9 @@ def import_members(
     the rules). Raises `ImportFileError` or `MappingError` when the file cannot be read at all.
 
     `run` is a job's queued run (see `jobs`): the import records its progress, outcome and
-    columns there, a dry run included; without it, a run is created unless it is a dry run."""
+    columns there, a dry run included; without it, a run is created unless it is a dry run.
+    `encoding`: a CSV file's encoding, when the user knows it (default: decided on the whole file,
+    `reading.file_encoding`, which refuses naming the candidates when it cannot tell)."""
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(f"on_duplicate: '{on_duplicate}' is not one of {', '.join(ON_DUPLICATE)}")
     if on_conflict not in ON_CONFLICT:
@@ -184,7 +187,7 @@ def import_members(
     path = Path(path)
     if mapping is not None and not isinstance(mapping, dict):
         mapping = load_mapping(mapping)
-    table = open_table(path, sheet=sheet)
+    table = open_table(path, sheet=sheet, encoding=encoding)
     columns = columns_of(table, mapping)
     region = organization.default_region or "GB"
     # A first pass over the date columns (each one's day/month order, decided over the whole file)
@@ -244,7 +247,9 @@ def import_members(
     result = member_import.result
     result.run_id = record.id
     result.read = read
-    batches = read_batches(table, validator.validate, batch_size)
+    batches = read_batches(
+        table, validator.validate, batch_size, reading=lambda read, fraction: record.reading(read, fraction, result)
+    )
     db.tune()
     try:
         with commits_without_waiting():

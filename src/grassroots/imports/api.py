@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import NO_NUL, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Body, ErrorOut, Text
@@ -24,7 +24,7 @@ from . import jobs
 from .columns import MappingError
 from .models import ImportRun
 from .reading import ImportFileError
-from .selectors import run_for, runs_visible_to
+from .selectors import run_for, runs_visible_to, with_progress
 
 router = Router(tags=["member files"])
 
@@ -57,7 +57,9 @@ class ImportRunOut(Schema):
     columns: dict[str, str] = Field(description="Each header of the file and the field it fills ('ignore': none).")
     sheet: str = Field(description="XLSX: the sheet read (chosen, or found); empty for CSV.")
     read: dict[str, Any] = Field(
-        description="What was decided about the file as a whole: format, encoding and delimiter (CSV), sheet "
+        description="What was decided about the file as a whole: format, encoding, encoding_by (how it "
+        "was decided: given, byte order mark, UTF-8 throughout, or detected with its confidence) and "
+        "delimiter (CSV), sheet "
         "(XLSX), header_line, and under dates each date column's day/month order with why "
         "({column, order: 'day first' or 'month first', line and value that show it, or region, because}); "
         "under ignored the columns not imported, counted over every row ([{column: spreadsheet letter, "
@@ -67,6 +69,16 @@ class ImportRunOut(Schema):
     started_at: str
     finished_at: str | None
     requested_by: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _live(cls, values: Any) -> Any:
+        """A running run's rows, progress and counts as of its last batch, in a list as on its own
+        page: an all-or-nothing import commits them only at its end (`selectors.with_progress`)."""
+        run = getattr(values, "_obj", values)
+        if isinstance(run, ImportRun):
+            with_progress(run)
+        return values
 
     @staticmethod
     def resolve_columns(run: ImportRun) -> dict[str, str]:
@@ -147,10 +159,12 @@ def start_import(
     on_duplicate: Form[OnDuplicate] = "skip",
     on_conflict: Form[OnConflict] = "report",
     sheet: str = Form("", max_length=200, pattern=NO_NUL),  # noqa: B008 -- how ninja describes a form field
+    encoding: str = Form("", max_length=40, pattern=NO_NUL),  # noqa: B008
 ):
     """Upload a member file (CSV or XLSX) and queue its import, or its check with `dry_run`.
     `sheet` names the sheet of a workbook to read (default: the active one, or else the first
-    whose headers are recognised).
+    whose headers are recognised); `encoding` the encoding of a CSV file (default: decided on the
+    whole file; a file whose encoding cannot be told is refused, 409, naming the candidates).
     All or nothing unless `valid_rows`; `on_duplicate` decides what happens to people already
     known; `on_conflict` to rows whose email or phone is a known person's but whose name differs
     (report: nothing written for them; create: a new person who shares the contact). 403 for a
@@ -166,6 +180,7 @@ def start_import(
             valid_rows=valid_rows,
             dry_run=dry_run,
             sheet=sheet,
+            encoding=encoding,
         )
     except (ImportFileError, MappingError) as error:
         raise _file_problem("file", error) from None

@@ -11,26 +11,37 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+from collections.abc import Callable
 
 from .reading import ImportFileError, Table
 from .validation import Rejection, ValidRow
 
 # Files at least this large are read and validated in a child process while this one writes.
 PIPELINE_MIN_BYTES = 2 * 1024 * 1024
+# Rows read between two reports of how far the reading of a batch is (`batches`' `reading`).
+READ_REPORT = 1_000
 
 
-def read_batches(table: Table, validate, size: int):
-    """The file's batches, read here or by a child process by the file's size (`PIPELINE_MIN_BYTES`)."""
-    return (batches_from_child if table.size >= PIPELINE_MIN_BYTES else batches)(table, validate, size)
+def read_batches(table: Table, validate, size: int, reading: Callable[[int, float], None] | None = None):
+    """The file's batches, read here or by a child process by the file's size (`PIPELINE_MIN_BYTES`).
+    `reading(rows read, fraction read)` is told every `READ_REPORT` rows read here (a batch of a
+    small file takes the whole file; a large one's batches are read while the one before is written)."""
+    if table.size >= PIPELINE_MIN_BYTES:
+        return batches_from_child(table, validate, size)
+    return batches(table, validate, size, reading)
 
 
-def batches(table: Table, validate, size: int):
+def batches(table: Table, validate, size: int, reading: Callable[[int, float], None] | None = None):
     """The file in batches of `size` valid rows: (rows read, valid rows, rejections, fraction read)."""
     batch: list[ValidRow] = []
     rejections: list[Rejection] = []
     count = given = 0
+    report = READ_REPORT if reading is not None else -1
     for line, cells in table.rows:
         count += 1
+        if count == report and reading is not None:
+            reading(count, table.progress())
+            report += READ_REPORT
         outcome = validate(line, cells)
         if type(outcome) is ValidRow:
             batch.append(outcome)

@@ -57,6 +57,13 @@ def import_members_command(
             help="XLSX: the sheet to read (default: the active one, or else the first with recognised headers).",
         ),
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="CSV: the file's encoding (utf-8, cp1252, shift_jis...), when it cannot be told from the file.",
+        ),
+    ] = None,
     errors: Annotated[str | None, typer.Option("--errors", help="Write every rejected row to this CSV.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -77,6 +84,7 @@ def import_members_command(
         on_duplicate=on_duplicate,
         on_conflict=on_conflict,
         sheet=sheet,
+        encoding=encoding,
         errors_path=errors,
     )
     try:

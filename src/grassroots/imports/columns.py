@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .reading import Table
 
 FIELDS = (
+    "id",
     "first_name",
     "last_name",
     "name",
@@ -42,6 +43,8 @@ IGNORE = "ignore"
 SAY_WHICH = "say which column holds it (a mapping file, or the fields on the import page)"
 
 ALIASES: dict[str, tuple[str, ...]] = {
+    # A person's number here (an export's first column): a row carrying it matches that person.
+    "id": ("id", "person_id", "person_number"),
     "first_name": ("first_name", "firstname", "first", "given_name", "forename", "forenames"),
     "last_name": ("last_name", "lastname", "last", "surname", "family_name"),
     "name": ("name", "full_name", "fullname", "display_name", "member_name", "contact_name"),
@@ -184,14 +187,23 @@ def load_mapping(path: str | Path) -> dict[str, str]:
 
 def recognise_columns(header: list[str], mapping: dict[str, str] | None = None) -> ColumnMap:
     """Map each header to a field: the explicit mapping first, then the recognised names; no
-    check that the fields a row needs are there (see `map_columns`)."""
+    check that the fields a row needs are there (see `map_columns`). Raises `MappingError` when
+    the mapping names a column the file does not have, naming it and the file's columns."""
     explicit = {header_key(key): name for key, name in (mapping or {}).items()}
+    keys = {header_key(title) for title in header}
+    if missing := [key for key in (mapping or {}) if header_key(key) not in keys]:
+        named = ", ".join(f"'{title}'" for title in header if title.strip())
+        raise MappingError(
+            f"the mapping names column '{missing[0]}', which the file does not have (its columns: {named})"
+        )
     result = ColumnMap(header=list(header))
     for index, title in enumerate(header):
         key = header_key(title)
         name = explicit.get(key) or _LOOKUP.get(key)
         result.fields.append(name or IGNORE)
-        if explicit.get(key) == IGNORE and title:
+        if explicit.get(key) == IGNORE and title and key in _LOOKUP:
+            # Only a column that would otherwise fill a field is "ignored by the mapping": a mapping
+            # that repeats "ignore" for a header no field has (as the import page's does) changes nothing.
             result.mapped_to_ignore.add(title)
         if name is None or name == IGNORE:
             if title:

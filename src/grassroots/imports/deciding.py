@@ -1,16 +1,20 @@
 """Deciding what becomes of each row of a member import. Plain Python, no database.
 
-A row matches a known person (in the database, or earlier in the file) by normalized email,
-then phone; a row with neither matches the one person of the database with neither, of the same
-name (search key), in the same unit (so an unchanged export comes back whole), and nobody when
-there are two. What follows, by `on_duplicate` and `on_conflict`:
+A row that carries a person's number (the id column of an export) matches that person of the
+organization first. Otherwise it matches a known person (in the database, or earlier in the
+file) by normalized email, then phone; a row with neither matches the one person of the database
+with neither, of the same name (search key), in the same unit. When the contact (or, with none,
+the name in the unit) is that of several people of the row's name (twins the duplicates page
+lists), none is picked: the row is a conflict naming their numbers, whatever `on_conflict` says.
+What follows, by `on_duplicate` and `on_conflict`:
 
 - no match: a new person with a membership (current, or ended when the file says so);
 - a match whose name disagrees (`people.normalize.names_agree`): a conflict, reported and not
   written, or (`on_conflict="create"`) a new person who shares the contact;
 - a match: skipped, updated, or its empty fields filled; a status changes only along a
   transition the constitution allows; one current membership per person (a transfer is a
-  separate action).
+  separate action). A field the row leaves empty, or whose column the file does not have,
+  changes nothing (no status column is not "the initial status").
 
 Recruiters are matched by email or phone among the people of the file (in any order) and of the
 database; a recruiter found nowhere is left empty and noted in the errors file (the row is kept).
@@ -37,8 +41,8 @@ OUTCOMES = ("created", "updated", "unchanged", "skipped", "conflicts", "rejected
 # What an all-or-nothing import refused for its rejected rows would have written: its created and
 # updated are 0, since it wrote nothing (a dry run's created and updated already say what it would do).
 WOULD = ("would_create", "would_update")
-NAME, EMAIL, PHONE, RECRUITER, SEARCH_KEY = (
-    ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter", "search_key")
+NAME, EMAIL, PHONE, RECRUITER, SEARCH_KEY, NUMBER = (
+    ValidRow._fields.index(name) for name in ("name", "email", "phone", "recruiter", "search_key", "number")
 )
 
 
@@ -96,6 +100,7 @@ class BatchMatches(NamedTuple):
     # (search key, unit path) -> the people with neither email nor phone of that name in that unit
     by_name: dict[tuple[str, str], list[KnownPerson]]
     ids: list[int]
+    by_number: dict[int, KnownPerson]  # the people whose number (id) a row of the batch gives
 
 
 @dataclass(slots=True)
@@ -141,18 +146,41 @@ class RowDecisions:
                 self.errors.add(rejection)
 
     def conflict(self, line: int, match: KnownPerson, row: ValidRow) -> None:
-        """A row whose email or phone is a known person's (or an earlier row's) but whose name
-        disagrees: not the same person, so nothing is merged or updated. Reported with the matched
-        person's number and name (always one the actor may see: matches are in their scope)."""
+        """A row whose number, email or phone is a known person's (or an earlier row's) but whose
+        name disagrees: not the same person, so nothing is merged or updated. Reported with the
+        matched person's number and name (always one the actor may see: matches are in their scope)."""
         self.result.conflicts += 1
-        by_email = bool(row[EMAIL]) and row[EMAIL] == match.email
-        column = self.columns.header[self.columns.columns["email" if by_email else "phone"][0]]
+        what = self._matched_by(row, match)
         known = f"line {match.line} of the file ({match.name})" if match.line else f"person {match.id} ({match.name})"
         reason = (
-            f"conflict: the {'email' if by_email else 'phone'} is that of {known}, whose name differs; "
+            f"conflict: the {what} is that of {known}, whose name differs; "
             "nothing written (on conflict 'create' records a new person who shares the contact)"
         )
-        self.note(Rejection(line, column, row[EMAIL] if by_email else row[PHONE], reason))
+        self.note(Rejection(line, self.columns.header_of(what), self._value_of(row, what), reason))
+
+    def ambiguous(self, line: int, people: Sequence[KnownPerson], row: ValidRow) -> None:
+        """A row whose contact (or, with none, whose name in its unit) is that of several people
+        of its name: which one it means cannot be told, so none is picked. Reported naming their
+        numbers; the id column (an export's first) says which."""
+        self.result.conflicts += 1
+        what = self._matched_by(row, people[0]) if row[EMAIL] or row[PHONE] else "name"
+        numbers = ", ".join(str(person.id) for person in people[:-1]) + f" and {people[-1].id}"
+        reason = (
+            f"conflict: the {what} is that of persons {numbers}, who all have this name; nothing written "
+            "(give the person's number in an id column, as an export does, to say which)"
+        )
+        self.note(Rejection(line, self.columns.header_of(what), self._value_of(row, what), reason))
+
+    @staticmethod
+    def _matched_by(row: ValidRow, match: KnownPerson) -> str:
+        """What a row matched a known person by: "id", "email" or "phone"."""
+        if row[NUMBER] and row[NUMBER] == match.id:
+            return "id"
+        return "email" if row[EMAIL] and row[EMAIL] == match.email else "phone"
+
+    @staticmethod
+    def _value_of(row: ValidRow, what: str) -> str:
+        return str(row[{"id": NUMBER, "email": EMAIL, "phone": PHONE, "name": NAME}[what]])
 
     def note(self, rejection: Rejection) -> None:
         if len(self.result.notes) < 1000:
@@ -182,36 +210,48 @@ class RowDecisions:
     def decide(self, rows: Sequence[ValidRow], matches: BatchMatches) -> BatchWrites:
         """The outcome of each row of the batch (`ValidRow`s, or plain tuples of their fields), and
         what the batch writes. Touches no database."""
-        by_email, by_phone, sharing, by_name, ids = matches
+        by_email, by_phone, sharing, by_name, ids, by_number = matches
         writes = BatchWrites()
         known: dict[str, KnownPerson] = self.seen if self.dry_run else {}
         next_id = iter(ids)
         organization_id, created_at = self.organization.pk, self.created_at
         unit_column = self.columns.header_of("unit")
         allowed, people, memberships = self.allowed, writes.people, writes.memberships
+        initial_status = self.validator.initial_status
         for row in rows:
-            line, name, email, phone, address, unit, status, start, recruiter, end, key, family = row
+            line, name, email, phone, address, unit, status, start, recruiter, end, key, family, number = row
             if not key:
                 key, family = search_keys(name).values()
-            match = None
-            if email:
-                match = known.get(email) or by_email.get(email)
-            if match is None and phone:
-                match = known.get(phone) or by_phone.get(phone)
-            if match is None and not email and not phone:
-                # No contact to match by: the one person of this name, with no contact either, in this unit.
-                same = by_name.get((key, unit.path), ())
-                match = same[0] if len(same) == 1 else None
+            match = by_number.get(number) if number else None  # the person the row names by number
+            same: Sequence[KnownPerson] = ()  # the people the row's contact (or name) may mean
+            if match is None:
+                if email:
+                    match = known.get(email) or by_email.get(email)
+                if match is None and phone:
+                    match = known.get(phone) or by_phone.get(phone)
+                if match is not None:
+                    by_mail, by_tel = sharing.get(email, ()), sharing.get(phone, ())
+                    # Several people share the contact, or the match is a person earlier in the file
+                    # (one of the organization's who shares the contact may be the one the row names).
+                    if len(by_mail) > 1 or len(by_tel) > 1 or (by_mail and by_tel and by_mail != by_tel) or match.line:
+                        same = [*by_mail, *by_tel]
+                elif not email and not phone:
+                    # No contact to match by: the person of this name, with no contact either, in this unit.
+                    same = by_name.get((key, unit.path), ())
+                    match = same[0] if same else None
             refusal = allowed.get(unit.path)  # `refusal_for`, its answer kept per unit
             if refusal is None:
                 refusal = self.refusal_for(unit.path)
             if refusal:
                 self.reject(Rejection(line, unit_column, unit.name, refusal))
                 continue
-            if match is not None and not names_agree(match.name, name):
-                # Another known person who shares the contact may be the one the row names.
-                shared = [*sharing.get(email, ()), *sharing.get(phone, ())]
-                match = next((other for other in shared if names_agree(other.name, name)), match)
+            if same:  # a household may share a contact: the known person(s) of the row's name
+                agreeing = list({other.id: other for other in same if names_agree(other.name, name)}.values())
+                if len(agreeing) > 1:
+                    self.ambiguous(line, agreeing, row)
+                    continue
+                if agreeing:
+                    match = agreeing[0]
             if match is not None and not names_agree(match.name, name):
                 if self.on_conflict != "create":
                     self.conflict(line, match, row)
@@ -229,6 +269,7 @@ class RowDecisions:
                 pk = self.virtual_id
             else:
                 pk = next(next_id)
+            status = status or initial_status
             current = (unit.id, status) if end is None else None
             people.append(
                 (
@@ -261,6 +302,8 @@ class RowDecisions:
     def update(self, match: KnownPerson, row: ValidRow, recruiter_id: int | None, known, writes: BatchWrites) -> None:
         """The outcome of a row that matches a known person, by `on_duplicate`."""
         line, name, email, phone, address, unit, status, start, recruiter, end, *_keys = row
+        # An empty status (no column, or an empty cell) changes nothing; a new membership takes the initial one.
+        new_status = status or self.validator.initial_status
         if self.on_duplicate == "skip":
             self.result.skipped += 1
             return
@@ -299,10 +342,10 @@ class RowDecisions:
                 self.pending.setdefault(recruiter, []).append((match.id, line))
         if unit.id and current is None and end is None:
             match.unit_path = unit.path
-            match.membership = (unit.id, status)
-            writes.memberships.append((match.id, unit.id, status, start, None))
+            match.membership = (unit.id, new_status)
+            writes.memberships.append((match.id, unit.id, new_status, start, None))
             changed = True
-        elif unit.id and current is not None and status != current[1] and not fill:
+        elif unit.id and current is not None and status and status != current[1] and not fill:
             if not self.organization.constitution.may_change_status(current[1], status):
                 reason = f"cannot change status from {current[1]} to {status} under the constitution"
                 self.reject(Rejection(line, self.columns.header_of("status"), status, reason))

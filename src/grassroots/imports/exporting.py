@@ -18,7 +18,9 @@ from grassroots.people.models import Membership, Person
 
 from .validation import FORMULA_START
 
-EXPORT_HEADER = ("name", "email", "phone", "address", "unit", "status", "joined", "ended", "recruiter")
+# The person's number first: an import of the file matches each row to that person (twins who
+# share a name and a contact come back each as themselves).
+EXPORT_HEADER = ("id", "name", "email", "phone", "address", "unit", "status", "joined", "ended", "recruiter")
 
 
 def neutralize(value: str) -> str:
@@ -87,7 +89,7 @@ EXPORT_CHUNK = 5000  # people read, and their memberships and recruiters looked 
 
 
 def export_rows(people, by: Actor):
-    """Rows of (name, email, phone, address, unit, status, joined, ended, recruiter), by unit, chunk by chunk:
+    """Rows of (id, name, email, phone, address, unit, status, joined, ended, recruiter), by unit, chunk by chunk:
     for each chunk of people, their current (else last) memberships and recruiters in a query each.
     A recruiter the actor could not export is left empty, as if there were none (`access.indirect`)."""
     columns = ("id", "name", "email", "phone", "address", "recruiter_id")
@@ -136,6 +138,7 @@ def _export_chunk(chunk: list[tuple], people, by: Actor):
     for pk, name, email, phone, address, recruiter_id in chunk:
         unit_id, status, start, end = memberships.get(pk, (None, "", None, None))
         yield (
+            str(pk),
             name,
             email,
             phone,

@@ -49,7 +49,12 @@ class UploadForm(ImportOptions):
         required=False,
         max_length=200,
     )
-    field_order = ["file", "sheet", "on_duplicate", "on_conflict", "valid_rows"]
+    encoding = forms.CharField(
+        label="Encoding (CSV; empty: decided on the file, which asks for it when it cannot tell)",
+        required=False,
+        max_length=40,
+    )
+    field_order = ["file", "sheet", "encoding", "on_duplicate", "on_conflict", "valid_rows"]
 
 
 class RunAgainForm(ImportOptions):

@@ -135,9 +135,11 @@ def stage_import(
     dry_run: bool = True,
     on_conflict: str = "report",
     sheet: str = "",
+    encoding: str = "",
 ) -> ImportRun:
     """Store an uploaded member file, check that it can be read and mapped, and queue its first
-    run (a check by default); `sheet` names the sheet of a workbook to read. Raises
+    run (a check by default); `sheet` names the sheet of a workbook to read, `encoding` the encoding
+    of a CSV file (default: decided on the whole file). Raises
     `ImportFileError` or `MappingError` with a message for the user, keeping nothing, when the file
     or the options cannot be used."""
     authorize_import(by, organization)
@@ -153,7 +155,7 @@ def stage_import(
         with open(path, "xb", opener=owner_only) as stored:
             for chunk in upload.chunks():
                 stored.write(chunk)
-        table = open_table(path, sheet=sheet or None)  # refuses unreadable files at once
+        table = open_table(path, sheet=sheet or None, encoding=encoding or None)  # refuses unreadable files at once
         try:
             columns = columns_of(table, mapping)
         except MappingError:
@@ -172,7 +174,7 @@ def stage_import(
         read=table.what_was_read(),  # the file's shape; the import adds the date columns' orders
     )
     options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
-    return _queue(run, by=by, columns=columns, dry_run=dry_run, sheet=table.sheet, **options)
+    return _queue(run, by=by, columns=columns, dry_run=dry_run, sheet=table.sheet, encoding=encoding, **options)
 
 
 def rerun_import(
@@ -193,8 +195,8 @@ def rerun_import(
     check_options(on_duplicate, mapping, on_conflict)
     if not run.stored_file or not stored_path(run).exists():
         raise ActionRefused("the uploaded file is no longer kept (it is removed once imported); upload it again")
-    sheet = run.options.get("sheet", "")
-    table = open_table(stored_path(run), sheet=sheet or None)
+    sheet, encoding = run.options.get("sheet", ""), run.options.get("encoding", "")
+    table = open_table(stored_path(run), sheet=sheet or None, encoding=encoding or None)
     columns = (map_columns if not dry_run else recognise_columns)(table.header, mapping or dict(run.columns))
     again = ImportRun(
         organization=run.organization,
@@ -204,7 +206,7 @@ def rerun_import(
         read=run.read or table.what_was_read(),
     )
     options = {"valid_rows": valid_rows, "on_duplicate": on_duplicate, "on_conflict": on_conflict}
-    return _queue(again, by=by, columns=columns, dry_run=dry_run, sheet=sheet, **options)
+    return _queue(again, by=by, columns=columns, dry_run=dry_run, sheet=sheet, encoding=encoding, **options)
 
 
 def _queue(
@@ -217,6 +219,7 @@ def _queue(
     on_duplicate: str,
     on_conflict: str,
     sheet: str = "",
+    encoding: str = "",
 ) -> ImportRun:
     """Save the run (of a stored file) and its job in one transaction, with the audit record of
     who asked for it; the job acts as them."""
@@ -232,6 +235,7 @@ def _queue(
         "on_conflict": on_conflict,
         "mapping": True,
         "sheet": sheet,  # a workbook's sheet, chosen or found when the file was uploaded
+        "encoding": encoding,  # a CSV file's encoding as the user gave it ("": decided on the file)
     }
     run.started_at = timezone.now()
     with transaction.atomic():
@@ -286,6 +290,7 @@ def run_import(run_id: int) -> str:
             on_duplicate=options.get("on_duplicate", "skip"),
             on_conflict=options.get("on_conflict", "report"),
             sheet=options.get("sheet") or None,
+            encoding=options.get("encoding") or None,
             errors_path=errors,
             run=run,
         )
@@ -328,7 +333,9 @@ def preview_rows(run: ImportRun, limit: int = PREVIEW_ROWS) -> list[tuple[int, l
     if not run.stored_file or not stored_path(run).exists():
         return []
     try:
-        table = open_table(stored_path(run), sheet=run.options.get("sheet") or None)
+        table = open_table(
+            stored_path(run), sheet=run.options.get("sheet") or None, encoding=run.options.get("encoding") or None
+        )
     except ImportFileError:
         return []
     rows = []

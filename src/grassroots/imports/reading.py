@@ -9,6 +9,7 @@ whole is an `ImportFileError` with a one-line message.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -50,6 +51,7 @@ class Table:
     sheet: str = ""  # XLSX: the sheet read
     header_line: int = 1  # the line (or row) of the header: title rows above it are skipped
     short_lines: bool = False  # CSV: no physical line over MAX_LINE, so the csv module may read it whole
+    encoding_by: str = ""  # CSV: how the encoding was decided (`file_encoding`)
 
     def progress(self) -> float:
         return self._position() if callable(self._position) else 0.0
@@ -58,16 +60,19 @@ class Table:
         """What was decided about the file as a whole, for the user to check."""
         decided = {"format": self.format, "header_line": self.header_line}
         if self.format == "csv":
-            decided |= {"encoding": self.encoding, "delimiter": self.delimiter}
+            decided |= {"encoding": self.encoding, "encoding_by": self.encoding_by, "delimiter": self.delimiter}
         else:
             decided["sheet"] = self.sheet
         return decided
 
 
-def open_table(path: str | Path, *, max_bytes: int | None = None, sheet: str | None = None) -> Table:
+def open_table(
+    path: str | Path, *, max_bytes: int | None = None, sheet: str | None = None, encoding: str | None = None
+) -> Table:
     """Open a CSV or XLSX file (decided by its content, not its name) for reading; `sheet` names the
     sheet of a workbook to read (default: the active one, or else the first whose headers are
-    recognised)."""
+    recognised); `encoding` the encoding of a CSV file (default: decided on the whole file,
+    `file_encoding`)."""
     path = Path(path)
     limit = max_bytes if max_bytes is not None else configured_max_bytes()
     try:
@@ -83,7 +88,9 @@ def open_table(path: str | Path, *, max_bytes: int | None = None, sheet: str | N
     if not head.startswith(b"PK\x03\x04"):
         if sheet:
             raise ImportFileError(f"{path.name} is a CSV file: it has no sheets to choose from")
-        table = _open_csv(path, head, size)
+        table = _open_csv(path, head, size, encoding)
+    elif encoding:
+        raise ImportFileError(f"{path.name} is an XLSX file: it has no text encoding to choose")
     else:
         table = _open_xlsx(path, size, sheet)
     first = next(table.rows, None)
@@ -133,37 +140,72 @@ def configured_max_bytes() -> int:
 
 
 def detect_encoding(head: bytes, *, whole: bool = False) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 by its BOM; otherwise cp1252 when the sample is not
-    UTF-8. `whole`: the sample is the whole file, so it may not end inside a character."""
+    """What a sample's bytes say for sure: UTF-8 (with or without BOM), UTF-16 or UTF-32 by a BOM or
+    by the NUL bytes of text in them ("utf-16-le"...), else "" (not UTF-8: the whole file decides,
+    `file_encoding`). `whole`: the sample is the whole file, so it may not end inside a character.
+    Raises `ImportFileError` for NUL bytes that are no text."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        raise ImportFileError("the file looks binary (NUL bytes), not CSV or XLSX")
+        wide = _wide_text(head)
+        if not wide:
+            raise ImportFileError("the file looks binary (NUL bytes), not CSV or XLSX")
+        return wide
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
         return "utf-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        head.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ImportFileError("the file is neither text (UTF-8, UTF-16, cp1252) nor XLSX") from None
-    return "cp1252"
+        return ""
+
+
+WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
+def _wide_text(head: bytes) -> str:
+    """UTF-16 or UTF-32 without a BOM, told by where the NUL bytes of its text fall: the one of
+    `WIDE` that reads the sample as text with line breaks (no NUL, no other control character
+    than tab and line ends), or "" when none does."""
+    for encoding in WIDE:
+        unit = 4 if "32" in encoding else 2
+        try:
+            text = head[: len(head) // unit * unit].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\n" in text and not any(char < " " and char not in "\t\r\n" for char in text):
+            return encoding
+    return ""
 
 
 SCAN_CHUNK = 1024 * 1024
+# The lines holding bytes outside ASCII, gathered from the whole file, that the detector reads.
+DETECT_SAMPLE = 1024 * 1024
+# Candidates whose reading is this close to the best one's (charset-normalizer's "chaos", 0 to 1)
+# are as likely as it: when they read the file differently, the encoding is not certain.
+DETECT_TOLERANCE = 0.02
+ASCII_TEXT = bytes(range(0x20, 0x7F)) + b"\t\r\n"
 
 
-def file_encoding(path: Path, head: bytes, size: int) -> str:
-    """The encoding of the whole file, not of a sample: UTF-16 or UTF-8 by a BOM, UTF-8 when every
-    byte of the file is, cp1252 when a file with no other non-ASCII text has a byte that is not (a
-    Windows file whose first accent comes late). A file that is UTF-8 with accents and then not is
-    refused, naming the line where it changes (no one encoding reads it)."""
+def file_encoding(path: Path, head: bytes, size: int, given: str | None = None) -> tuple[str, str]:
+    """The encoding of the whole file, not of a sample, and how it was decided: as `given` (checked
+    on every byte); UTF-8, UTF-16 or UTF-32 by a BOM; UTF-16 or UTF-32 by its NUL bytes; UTF-8 when
+    every byte of the file is; else the guess of charset-normalizer over every line that is not
+    ASCII, when no other candidate as likely reads the file differently (Windows' cp1252 first among
+    equals). Refused, naming the candidates and asking for the encoding, when the guess is not
+    certain; refused naming the line when the file is UTF-8 and then not (it mixes encodings)."""
+    if given:
+        return _given_encoding(path, head, given), "given"
     encoding = detect_encoding(head, whole=len(head) == size)
-    if encoding == "utf-16" or (len(head) == size and encoding == "utf-8"):
-        return encoding  # a small file that is UTF-8 throughout; any other is scanned below
+    if encoding in ("utf-16", "utf-32"):
+        return encoding, "byte order mark"
+    if encoding in WIDE:
+        _check_decodes(path, encoding)
+        return encoding, "NUL bytes of UTF-16 or UTF-32 text"
+    if len(head) == size and encoding == "utf-8":
+        return encoding, "UTF-8 throughout"  # a small file; any other is scanned below
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     ascii_so_far = True  # no multi-byte UTF-8 character before the current chunk
@@ -179,26 +221,126 @@ def file_encoding(path: Path, head: bytes, size: int) -> str:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             return _not_utf8(path, encoding, ascii_so_far, offset)
-    return "utf-8-sig" if encoding == "utf-8-sig" else "utf-8"
+    if encoding == "utf-8-sig":
+        return encoding, "byte order mark"
+    return "utf-8", "UTF-8 throughout"
 
 
-def _not_utf8(path: Path, encoding: str, ascii_before: bool, at: int) -> str:
-    """A file that is not UTF-8 from byte `at`: cp1252 throughout when nothing before was UTF-8
-    (beyond ASCII) and every byte is cp1252, else refused naming the line."""
+def _given_encoding(path: Path, head: bytes, given: str) -> str:
+    """The encoding the user gave, by Python's name for it, once every byte of the file reads in it."""
+    try:
+        name = codecs.lookup(given.strip()).name
+    except LookupError:
+        raise ImportFileError(f"unknown encoding '{given}' (for example utf-8, cp1252, shift_jis, cp1251)") from None
+    if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+        name = "utf-8-sig"
+    _check_decodes(path, name)
+    return name
+
+
+def _check_decodes(path: Path, encoding: str) -> None:
+    """Refuse, naming the line, a file some byte of which is not text in `encoding`."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as stream:
+        try:
+            while chunk := stream.read(SCAN_CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            line = _line_at(path, offset + max(error.start, 0))
+            raise ImportFileError(f"the file is not {encoding} text (line {line}): give its encoding") from None
+
+
+def _not_utf8(path: Path, encoding: str, ascii_before: bool, at: int) -> tuple[str, str]:
+    """A file that is not UTF-8 from byte `at`: decided by the detector (`_detected`) when nothing
+    before was UTF-8 (beyond ASCII), else refused naming the line."""
     line = _line_at(path, at)
     if encoding == "utf-8-sig" or not ascii_before:
         raise ImportFileError(
             f"the file is UTF-8 up to line {line - 1} and then not (line {line} is in another encoding): "
             "it mixes encodings; save it as UTF-8"
         )
+    return _detected(path)
+
+
+def _lines_not_ascii(path: Path) -> bytes:
+    """The file's lines that hold a byte outside ASCII, whole, until they pass `DETECT_SAMPLE`
+    bytes: what tells one encoding from another, gathered over the whole file (a first accent may
+    come late)."""
+    found: list[bytes] = []
+    kept = 0
+    rest = b""
     with path.open("rb") as stream:
-        decoder = codecs.getincrementaldecoder("cp1252")()
-        try:
-            while chunk := stream.read(SCAN_CHUNK):
-                decoder.decode(chunk)
-        except UnicodeDecodeError:
-            raise ImportFileError("the file is neither text (UTF-8, UTF-16, cp1252) nor XLSX") from None
-    return "cp1252"
+        while kept < DETECT_SAMPLE and (chunk := stream.read(SCAN_CHUNK)):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if not line.isascii():
+                    found.append(line + b"\n")
+                    kept += len(line) + 1
+    if rest and not rest.isascii() and kept < DETECT_SAMPLE:
+        found.append(rest)
+    return b"".join(found)
+
+
+# Windows' encodings for Western, Central European and Cyrillic text, and the usual ones of Japanese,
+# Chinese and Korean files.
+COMMON_ENCODINGS = ("cp1252", "cp1250", "cp1251", "cp932", "gb18030", "big5", "cp949")
+# Beside letters, what Western text in cp1252 holds outside ASCII.
+WESTERN_MARKS = frozenset("’‘“”–—…€£°«»·")
+
+
+def _western(text: str) -> bool:
+    """Whether text read as cp1252 looks Western: every character outside ASCII a letter or a mark
+    of `WESTERN_MARKS` (Shift-JIS read as cp1252 gives ¾, ˜ and the like)."""
+    return all(char.isascii() or char.isalpha() or char in WESTERN_MARKS for char in text)
+
+
+def _detected(path: Path) -> tuple[str, str]:
+    """The encoding of a file that is not UTF-8, by charset-normalizer (see `file_encoding`)."""
+    from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
+
+    sample = _lines_not_ascii(path)
+    chaos: dict[str, float] = {}
+    for match in from_bytes(sample):
+        chaos.setdefault(match.encoding, match.chaos)
+    # The detector stops at its first good readings: the common encodings are judged too, so that
+    # one of them reading the file as well is a reason for doubt, not left out.
+    for encoding in COMMON_ENCODINGS:
+        with contextlib.suppress(UnicodeDecodeError):
+            chaos.setdefault(encoding, mess_ratio(sample.decode(encoding)))
+    # Only encodings that read ASCII as ASCII (a CSV's delimiters and headers), and that read the sample.
+    readings = {}
+    for encoding in chaos:
+        with contextlib.suppress(UnicodeDecodeError, LookupError):
+            if ASCII_TEXT.decode(encoding) == ASCII_TEXT.decode("ascii"):
+                readings[encoding] = sample.decode(encoding)
+    if not readings:
+        raise ImportFileError(
+            "the file is not UTF-8, and no encoding known reads it as text: give its encoding (--encoding)"
+        )
+    best = min(chaos[encoding] for encoding in readings)
+    likely = [encoding for encoding in readings if chaos[encoding] <= best + DETECT_TOLERANCE]
+    confidence = f"confidence {1 - best:.2f}"
+    western = "cp1252" in likely and _western(readings["cp1252"])
+    others = [encoding for encoding in likely if encoding != "cp1252"]
+    if western or (others and len({readings[encoding] for encoding in others}) == 1):
+        chosen = "cp1252" if western else others[0]
+        if len(sample) >= DETECT_SAMPLE:  # the lines past the sample must read too
+            _check_decodes(path, chosen)
+        among = "; cp1252 first among equals" if western and len(likely) > 1 else ""
+        return chosen, f"detected by charset-normalizer ({confidence}{among})"
+    listed = others or likely  # cp1252 named only when nothing else reads the file (not as Western text)
+    lines = [readings[encoding].splitlines() for encoding in listed]
+    differing = next((index for index, row in enumerate(zip(*lines, strict=False)) if len(set(row)) > 1), 0)
+    shown = ", ".join(f"{encoding} ('{readings[encoding].splitlines()[differing][:30]}')" for encoding in listed[:4])
+    raise ImportFileError(
+        f"the file is not UTF-8, and its encoding cannot be told for certain: it reads as {shown}; "
+        "give its encoding (--encoding, or the encoding field)"
+    )
 
 
 def _line_at(path: Path, at: int) -> int:
@@ -250,14 +392,14 @@ def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
         yield line
 
 
-def _open_csv(path: Path, head: bytes, size: int) -> Table:
-    encoding = file_encoding(path, head, size)
+def _open_csv(path: Path, head: bytes, size: int, given: str | None = None) -> Table:
+    encoding, encoding_by = file_encoding(path, head, size, given)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     try:
         # No line over MAX_LINE (in bytes, so in characters too): a first pass may give the file to
         # the csv module whole (`data_rows`).
-        short = encoding != "utf-16" and _longest_line(path) <= MAX_LINE
+        short = not encoding.startswith(("utf-16", "utf-32")) and _longest_line(path) <= MAX_LINE
         lines = _bounded_lines(text)
         first_lines = list(itertools.islice(lines, HEADER_SEARCH))
         # Spreadsheet programs may write a hint line, `sep=;`, before the header.
@@ -303,7 +445,7 @@ def _open_csv(path: Path, head: bytes, size: int) -> Table:
 
     position = lambda: raw.tell() / size if not raw.closed else 1  # noqa: E731
     table = Table(header, rows(), "csv", encoding, delimiter, size, position, header_line=header_line)
-    table.short_lines = short
+    table.short_lines, table.encoding_by = short, encoding_by
     return table
 
 
@@ -312,7 +454,7 @@ def data_rows(path: str | Path, table: Table) -> Iterator[tuple[int, list[str]]]
     `dates`): as `table.rows` gives them, and for a CSV file of short lines faster, the csv
     module reading the file itself (the rows may then include empty ones)."""
     if table.format != "csv" or not table.short_lines:
-        yield from open_table(path, sheet=table.sheet or None).rows
+        yield from open_table(path, sheet=table.sheet or None, encoding=table.encoding or None).rows
         return
     with open(path, newline="", encoding=table.encoding) as text:
         reader = csv.reader(text, delimiter=table.delimiter)

@@ -103,6 +103,11 @@ class RunRecord:
             ImportRun.objects.filter(pk=self.run.pk).update(**_counts(result))
         write_progress(self.run.pk, rows_done=read, progress=fraction, **_counts(result))
 
+    def reading(self, read: int, fraction: float, result: ImportResult) -> None:
+        """While a batch is read: how far, for other processes (the counts are those so far)."""
+        if self.run is not None:
+            write_progress(self.run.pk, rows_done=read, progress=fraction, **_counts(result))
+
     def committed(self, read: int, result: ImportResult) -> None:
         """The batch's transaction committed (`valid_rows`): what a later failure keeps."""
         self.kept = (self.batches_committed, read)

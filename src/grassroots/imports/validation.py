@@ -82,6 +82,7 @@ class ValidRow(NamedTuple):
     # the process that reads a large file has time to spare, the one that writes has none.
     search_key: str = ""
     family_key: str = ""
+    number: int = 0  # the person's number (id column of an export), 0 when the row gives none
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ class RowValidator:
         self._unit, self._status = columns.first("unit"), columns.first("status")
         self._joined, self._recruiter = columns.first("joined"), columns.first("recruiter")
         self._ended = columns.first("ended")
+        self._number = columns.first("id")
         self._name_columns = {index for part in ("name", "first_name", "last_name") for index in c.get(part, [])}
         self._imported = sorted(index for indexes in c.values() for index in indexes)
         self._free_text = sorted(self._name_columns | set(self._address))
@@ -273,8 +275,10 @@ class RowValidator:
         elif unit.refusal and not unit.closed:
             refuse("unit", unit_text, unit.refusal)
 
+        # No status (no column, or an empty cell): "" here; a new membership takes the initial
+        # status, a known person's stays as it is (`deciding`).
         status_text = cell(self._status)
-        status = self.statuses.get(status_text.casefold()) if status_text else self.initial_status
+        status = self.statuses.get(status_text.casefold()) if status_text else ""
         if status is None:
             refuse("status", status_text, f"not a status of the constitution ({', '.join(self.statuses.values())})")
 
@@ -304,6 +308,10 @@ class RowValidator:
             refuse("ended", ended_text, "not a date (use YYYY-MM-DD)")
         if end is not None and start is not None and not start <= end <= self.today:
             refuse("ended", ended_text, "a membership ends after it starts and not in the future")
+        number_text = cell(self._number)
+        number = int(number_text) if number_text.isascii() and number_text.isdigit() and len(number_text) < 19 else 0
+        if number_text and not number:
+            refuse("id", number_text, "not a person's number (the digits of an export's id column)")
         if problems and missing_unit >= 0:
             problems.insert(missing_unit, Rejection(line, self.columns.header_of("unit"), "", NO_UNIT.refusal))
         if problems or unit is None or status is None or start is None:
@@ -322,6 +330,7 @@ class RowValidator:
             end,
             keys["search_key"],
             keys["family_key"],
+            number,
         )
 
     def _refuse(self, problems: list[Rejection], line: int, field: str, value: str, reason: str) -> None:

@@ -30,7 +30,7 @@ from .dates import how_read
 from .forms import FIELD_LABELS, ExportForm, RunAgainForm, UploadForm
 from .models import ImportRun
 from .reading import ImportFileError
-from .selectors import run_for, runs_visible_to
+from .selectors import run_for, runs_visible_to, with_progress
 
 RECENT_RUNS = 20
 
@@ -58,6 +58,7 @@ def imports_page(request: HttpRequest, org: str) -> HttpResponse:
                 on_conflict=data["on_conflict"],
                 valid_rows=data["valid_rows"],
                 sheet=data["sheet"],
+                encoding=data["encoding"],
             )
         except (ImportFileError, MappingError) as error:
             form.add_error("file", str(error))
@@ -67,7 +68,8 @@ def imports_page(request: HttpRequest, org: str) -> HttpResponse:
         "organization": organization,
         "form": form,
         "export_form": ExportForm(),
-        "runs": runs_visible_to(request.user, organization)[:RECENT_RUNS],
+        # A running all-or-nothing import commits its counts only at its end: as of its last batch here.
+        "runs": [with_progress(run) for run in runs_visible_to(request.user, organization)[:RECENT_RUNS]],
     }
     return render(request, "imports/imports.html", context, status=400 if form.errors else 200)
 
@@ -109,7 +111,8 @@ def what_was_read(read: dict) -> list[tuple[str, str]]:
     if read.get("sheet"):
         lines.append(("Sheet", str(read["sheet"])))
     if read.get("encoding"):
-        lines.append(("Encoding", str(read["encoding"])))
+        how = f" ({read['encoding_by']})" if read.get("encoding_by") else ""
+        lines.append(("Encoding", f"{read['encoding']}{how}"))
     if read.get("delimiter"):
         lines.append(("Delimiter", DELIMITER_NAMES.get(read["delimiter"], repr(read["delimiter"]))))
     if read.get("header_line"):

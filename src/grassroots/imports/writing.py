@@ -18,7 +18,7 @@ from grassroots.people.counts import count_changes, count_status_changes
 from grassroots.people.models import Membership, Person, StatusChange
 from grassroots.people.normalize import search_key
 
-from .deciding import EMAIL, NAME, PHONE, RECRUITER, SEARCH_KEY, BatchMatches, BatchWrites, KnownPerson
+from .deciding import EMAIL, NAME, NUMBER, PHONE, RECRUITER, SEARCH_KEY, BatchMatches, BatchWrites, KnownPerson
 from .validation import ValidRow
 
 
@@ -68,6 +68,8 @@ class BulkStatements:
             f"WHERE organization_id = %s AND erased_at IS NULL AND {condition + ' AND ' if condition else ''}{column}"
             for column in ("email", "phone")
         }
+        # The people a row names by their number (an export's id column).
+        self.people_by["id"] = self.people_by["email"].removesuffix("email") + "id"
         # People with neither email nor phone, by their name's search key.
         self.people_by["search_key"] = self.people_by["email"].removesuffix("email") + (
             "email = '' AND phone = '' AND search_key"
@@ -90,10 +92,11 @@ class BulkStatements:
     def look_up(self, rows: Sequence[ValidRow], organization_id: int, *, reserve_ids: bool) -> BatchMatches:
         """What deciding the batch needs from the database: the people of the organization
         matching its emails and phones (and recruiters), and those with neither whose name is that
-        of a row with neither, with their current memberships, in four queries; and, with
+        of a row with neither, and those whose number a row gives, with their current memberships,
+        in at most five queries; and, with
         `reserve_ids`, ids for the people it may create."""
         if not rows:
-            return BatchMatches({}, {}, {}, {}, [])
+            return BatchMatches({}, {}, {}, {}, [], {})
         recruiters = {row[RECRUITER] for row in rows}
         emails = {row[EMAIL] for row in rows} | {key for key in recruiters if "@" in key}
         phones = {row[PHONE] for row in rows} | {key for key in recruiters if key[:1] == "+"}
@@ -103,6 +106,11 @@ class BulkStatements:
             params = [organization_id, *self.people_params]
             for row in self.select_in(self.people_by[column], params, list(values)):
                 by_id.setdefault(row[0], KnownPerson(*row))
+        by_number: dict[int, KnownPerson] = {}
+        if numbers := [number for row in rows if (number := row[NUMBER])]:
+            params = [organization_id, *self.people_params]
+            for row in self.select_in(self.people_by["id"], params, numbers):
+                by_number[row[0]] = by_id.setdefault(row[0], KnownPerson(*row))
         names = {row[SEARCH_KEY] or search_key(row[NAME]) for row in rows if not row[EMAIL] and not row[PHONE]}
         by_name: dict[tuple[str, str], list[KnownPerson]] = {}
         if names:
@@ -123,7 +131,7 @@ class BulkStatements:
             if person.phone:
                 by_phone.setdefault(person.phone, person)
         ids = self.reserve_person_ids(len(rows)) if reserve_ids else []
-        return BatchMatches(by_email, by_phone, sharing, by_name, ids)
+        return BatchMatches(by_email, by_phone, sharing, by_name, ids, by_number)
 
     def write(self, writes: BatchWrites, today: dt.date) -> None:
         """Write a decided batch: inserts first, so that the updates of the same batch find the
