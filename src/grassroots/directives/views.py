@@ -140,7 +140,6 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
         "organization": organization,
         "directive": target,
         "body": article_html(target.body),
-        "due": target.due.astimezone(target.zone),
         "root": root,
         "table": table,
         "numbers": [name for name in (table[0]["fields"] if table else {})],
@@ -192,7 +191,6 @@ def _assignment_page(request, organization, assignment: Assignment, report_form=
         "assignment": assignment,
         "directive": directive,
         "body": article_html(directive.body),
-        "due": directive.due.astimezone(directive.zone),
         "overdue": assignment.status in OPEN and timezone.now() > directive.due,
         "reports": [
             (
@@ -309,10 +307,7 @@ def unit_assignments(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     issue) the way to issue one of its own."""
     organization = organization_for(request.user, org)
     target = unit_for(request.user, organization, unit)
-    rows = [
-        (assignment, assignment.directive.due.astimezone(assignment.directive.zone))
-        for assignment in selectors.open_assignments_of(target).select_related("directive__unit")[:LISTED_ASSIGNMENTS]
-    ]
+    rows = list(selectors.open_assignments_of(target).select_related("directive__unit")[:LISTED_ASSIGNMENTS])
     issued = list(selectors.directives_visible_to(request.user, organization).filter(unit=target)[:LISTED_ASSIGNMENTS])
     context = {
         "organization": organization,
