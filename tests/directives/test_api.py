@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token
-from grassroots.directives.models import Assignment, Report
+from grassroots.directives.models import Assignment, Directive, Report
 from tests.support import builders
 from tests.support.directives import region
 
@@ -111,3 +111,20 @@ def test_issue_report_and_roll_up_through_the_api_within_scope(django_assert_max
     with django_assert_max_num_queries(9):
         assert admin.get(f"{base}/directives").json()["count"] == 1
     assert district.get(f"{base}/directives").json()["count"] == 1
+
+
+def test_a_refused_issue_writes_nothing_not_even_the_draft():
+    """Create-and-issue is one transaction: a district has no federation below it, so the issue
+    is refused (409 naming targets) and no directive, draft or not, is left behind."""
+    scene = region()
+    admin = _client(builders.account(scene.org, "admin@example.org", is_admin=True), scene.org)
+    url = f"/api/orgs/{scene.org.slug}/directives"
+    refused = _post(admin, url, {"unit": "district-1", "title": "T", "due": "2027-05-01 23:59",
+                                 "targets_kind": "federation"})  # fmt: skip
+    assert (refused.status_code, refused.json()["field"]) == (409, "targets")
+    assert refused.json()["detail"] == "targets: no unit of federation in the subtree of District 1 to send it to"
+    assert Directive.objects.count() == 0
+    drafted = _post(admin, url, {"unit": "district-1", "title": "T", "due": "2027-05-01 23:59",
+                                 "targets_kind": "federation", "draft": True})  # fmt: skip
+    assert (drafted.status_code, drafted.json()["status"]) == (201, "draft")
+    assert Directive.objects.count() == 1

@@ -70,6 +70,8 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
         (["--due", "2027-05-01 10:00", "--targets-kind", "planet"], "refused: targets_kind: 'planet' is not a kind"),
         (["--due", "2027-05-01 10:00", "--targets", "nowhere"], "error: no unit 'nowhere'\n"),
         (["--due", "2027-05-01 10:00", "--form", "/no/such.yaml"], "error: --form: /no/such.yaml cannot be read"),
+        (["--due", "2027-05-01 10:00", "--targets-kind", "federation"],
+         "refused: targets: no unit of federation in the subtree of District 1 to send it to\n"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(capsys, arguments, message):

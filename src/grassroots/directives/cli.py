@@ -108,7 +108,8 @@ def issue(
             (key for key, value in issuer.organization.constitution.unit_kinds.items() if value.basic), ""
         )
     kind_of_targets, chosen = _targets(issuer.organization, targets_kind, targets)
-    directive = actions.create_directive(
+    directive, _count = jobs.create_and_issue(
+        draft=draft,
         issuer=issuer,
         title=title,
         due=_due(due),
@@ -121,8 +122,6 @@ def issue(
         completion=completion,
         decision=found_decision,
     )
-    if not draft:
-        jobs.issue(directive=directive, by=operator())
     if as_json:
         print_json({"id": directive.pk})
     else:

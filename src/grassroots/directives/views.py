@@ -10,7 +10,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Length
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import ActionForm, confirm_first, fields_html, perform_step
 
-from . import actions, selectors
+from . import actions, jobs, selectors
 from .forms import AdaptForm, IssueForm, ReportForm, StatusForm
 from .models import OPEN, Assignment, Directive
 from .reportform import file_fields, uploaded_file_name
@@ -81,19 +80,17 @@ def _issue(request, form: IssueForm, organization: Organization, issuer: Unit, c
     if asked is not None:
         return asked
     try:
-        with transaction.atomic():
-            directive = actions.create_directive(
-                issuer=issuer,
-                title=data["title"],
-                due=data["due"],
-                by=request.user,
-                kind=data["kind"],
-                body=data["body"],
-                target_kind=kind,
-                targets=chosen or None,
-                form=data["form"],
-            )
-            count = actions.issue_directive(directive=directive, by=request.user)
+        directive, count = jobs.create_and_issue(
+            issuer=issuer,
+            title=data["title"],
+            due=data["due"],
+            by=request.user,
+            kind=data["kind"],
+            body=data["body"],
+            target_kind=kind,
+            targets=chosen or None,
+            form=data["form"],
+        )
     except ActionRefused as refusal:
         form.refuse(refusal)
         return None
