@@ -74,6 +74,10 @@ def test_issue_report_and_roll_up_through_the_api_within_scope(django_assert_max
     wrong = _post(officer, f"{base}/directives/{directive}/assignments/{house.slug}/reports",
                   {"values": {"Leaflets distributed": "lots"}})  # fmt: skip
     assert wrong.status_code == 409 and wrong.json()["field"] == "Leaflets distributed"
+    for value, detail in [(True, "true is not a number"), ("1_000", "'1_000' is not a number")]:
+        refused = _post(officer, f"{base}/directives/{directive}/assignments/{house.slug}/reports",
+                        {"values": {"Leaflets distributed": value}})  # fmt: skip
+        assert (refused.status_code, refused.json()["detail"]) == (409, f"Leaflets distributed: {detail}")
     # Another unit's assignment, out of the caller's scope: 404, nothing written.
     for unit in (other_house, scene.committees["district-2"][0]):
         outside = _post(

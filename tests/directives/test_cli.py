@@ -40,6 +40,11 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
             capsys, "assignment", "report", str(directive), slug, "--value", f"Leaflets distributed={count}"
         )
         assert (code, out.strip(), err) == (0, "1", "")
+    for value, words in [("1_000", "'1_000' is not a number"), ("true", "'true' is not a number")]:
+        code, out, err = run(
+            capsys, "assignment", "report", str(directive), houses[3], "--value", f"Leaflets distributed={value}"
+        )
+        assert (code, err) == (1, f"refused: Leaflets distributed: {words}\n")
     for slug in houses[3:9]:
         assert run(capsys, "assignment", "set", str(directive), slug, "done")[0] == 0
     code, out, err = run(capsys, "assignment", "set", str(directive), houses[9], "declined")

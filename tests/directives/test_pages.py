@@ -124,6 +124,9 @@ def test_a_unit_reports_with_a_file_and_the_size_limit_names_the_field(settings,
     report = reverse("assignment_report", args=[scene.org.slug, directive.pk, house.slug])
     wrong = secretary.post(report, {"Leaflets": "many"})
     assert wrong.status_code == 400 and "Leaflets: 'many' is not a number" in unescape(wrong.content.decode())
+    underscored = secretary.post(report, {"Leaflets": "1_000"})
+    assert underscored.status_code == 400
+    assert "Leaflets: '1_000' is not a number" in unescape(underscored.content.decode())
     big = secretary.post(report, {"Leaflets": "5", "photo": SimpleUploadedFile("p.jpg", b"x" * 11)})
     assert big.status_code == 400 and "photo: the file has 11 bytes, more than the 10 allowed" in unescape(
         big.content.decode()

@@ -121,6 +121,9 @@ def test_refusals_name_the_field_and_write_nothing():
     for values, field, words in [
         ({}, "Leaflets distributed", "Leaflets distributed: required"),
         ({"Leaflets distributed": "many"}, "Leaflets distributed", "'many' is not a number"),
+        ({"Leaflets distributed": True}, "Leaflets distributed", "Leaflets distributed: true is not a number"),
+        ({"Leaflets distributed": "1_000"}, "Leaflets distributed", "Leaflets distributed: '1_000' is not a number"),
+        ({"Leaflets distributed": "NaN"}, "Leaflets distributed", "Leaflets distributed: 'NaN' is not a number"),
         ({"Leaflets distributed": "3", "when": "May 1"}, "when", "when: 'May 1' is not a date (YYYY-MM-DD)"),
         ({"Leaflets distributed": "3", "colour": "red"}, "colour", "colour: the report form has no such field"),
     ]:

@@ -66,7 +66,8 @@ class FileIn(Body):
 
 
 class ReportIn(Body):
-    values: dict[str, str | int | float | None] = Field(default_factory=dict)
+    # bool first: JSON true/false arrive as such, for the form to refuse in a number field (not as 1/0).
+    values: dict[str, bool | str | int | float | None] = Field(default_factory=dict)
     files: dict[str, FileIn] = Field(default_factory=dict, description="File fields: {name: {filename, content}}.")
 
 
