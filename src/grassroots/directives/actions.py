@@ -51,8 +51,11 @@ def _authorize_issuer(by, issuer: Unit, decision) -> None:
     authorize(by, Right.MANAGE_UNITS, issuer)
 
 
-def _due(local: dt.datetime, issuer: Unit, *, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
-    zone_name = issuer.meeting_time_zone
+def _due(local: dt.datetime, zone_name: str, *, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
+    """The wall-clock time `local` in the zone `zone_name` as an aware time (an aware `local` is
+    converted to it); refused when it does not exist there, is ambiguous, or has passed."""
+    if local.tzinfo is not None:
+        local = local.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
     due = aware_start(local, ZoneInfo(zone_name), field="due")
     if due <= (now or timezone.now()):
         raise ActionRefused(f"due: {local:%Y-%m-%d %H:%M} in {zone_name} has passed", field="due")
@@ -110,7 +113,7 @@ def create_directive(
         raise ActionRefused(
             f"completion: '{completion}' is not one of {', '.join(Directive.Completion.values)}", field="completion"
         )
-    aware_due, zone_name = _due(due, issuer)
+    aware_due, zone_name = _due(due, issuer.meeting_time_zone)
     kind_key, chosen = _targets(issuer, target_kind, targets)
     with transaction.atomic():
         directive = Directive.objects.create(
@@ -198,7 +201,8 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
 def reissue_directive(
     *, directive: Directive, by, title: str | None = None, body: str | None = None, due: dt.datetime | None = None
 ) -> Directive:
-    """Issue a changed version of an issued directive: the version goes up by one and the
+    """Issue a changed version of an issued directive (a new `due` is a wall-clock time in the
+    directive's own zone, `time_zone`, the one its pages show): the version goes up by one and the
     officers of the units that had already acknowledged it (acknowledged or in progress) are
     told again. Refused on a draft or a closed directive."""
     _authorize_issuer(by, directive.unit, directive.decision)
@@ -214,7 +218,8 @@ def reissue_directive(
         refuse_overlong("body", body, 100_000)
         directive.body = body
     if due is not None:
-        directive.due, _ = _due(due, directive.unit)
+        # The directive's own zone, which its due time is shown in, even if the issuer's has changed.
+        directive.due, _ = _due(due, directive.time_zone)
     directive.version += 1
     with transaction.atomic():
         directive.save(update_fields=["title", "body", "due", "version"])

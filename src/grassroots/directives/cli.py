@@ -205,7 +205,9 @@ def reissue(
     directive: Annotated[str, typer.Argument(help="Directive id.")],
     title: Annotated[str | None, typer.Option("--title")] = None,
     body: Annotated[str | None, typer.Option("--body")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="YYYY-MM-DD HH:MM.")] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="YYYY-MM-DD HH:MM in the directive's own zone (the one it shows).")
+    ] = None,
 ) -> None:
     """Issue a changed version; the units that had acknowledged it are told again."""
     found = jobs.reissue(

@@ -41,7 +41,9 @@ class DirectiveIn(Body):
 class ReissueIn(Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, max_length=100_000)
-    due: str | None = Field(default=None, pattern=LOCAL_TIME)
+    due: str | None = Field(
+        default=None, pattern=LOCAL_TIME, description="YYYY-MM-DD HH:MM in the directive's own zone (`time_zone`)."
+    )
 
 
 class PassOnIn(Body):
