@@ -5,12 +5,13 @@ set-based: one grouped query for a unit's part, one for the table of every commi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
@@ -81,6 +82,53 @@ def open_assignments_of(unit: Unit) -> QuerySet[Assignment]:
         .select_related("directive")
         .order_by("directive__due", "pk")
     )
+
+
+DASHBOARD_LISTED = 10
+
+
+@dataclass(frozen=True)
+class DirectivesOverview:
+    """What the dashboard shows of directives for one unit: `issued`, the open (issued) directives
+    of units in its subtree, each annotated with `targets`, `done` and `overdue` (open assignments
+    past the due time); `assignments`, the open assignments of units in its subtree (each with its
+    directive and unit); each list the first due first, at most `DASHBOARD_LISTED` long."""
+
+    issued: Sequence[Directive]
+    assignments: Sequence[Assignment]
+
+
+def directives_overview(user, unit: Unit, *, now: dt.datetime | None = None) -> DirectivesOverview:
+    """The directives issued in `unit`'s subtree that are open, with their completion, and the
+    open assignments of its units, as far as `user` sees (a unit officer their subtree's only).
+    Two queries whatever the number of directives: the counts are grouped over the listed
+    directives only (those are chosen in a subquery first)."""
+    now = now or timezone.now()
+    organization = unit.organization
+    listed = (
+        restrict(Directive.objects.all(), user=user, organization=organization)
+        .filter(status=Directive.Status.ISSUED, unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+        .order_by("due", "pk")
+        .values("pk")[:DASHBOARD_LISTED]
+    )
+    issued = list(
+        Directive.objects.filter(pk__in=Subquery(listed))
+        .select_related("unit")
+        .annotate(
+            targets=Count("assignments"),
+            done=Count("assignments", filter=Q(assignments__status=Status.DONE)),
+            overdue=Count("assignments", filter=Q(assignments__status__in=OPEN, due__lt=now)),
+        )
+        .order_by("due", "pk")
+    )
+    assignments = list(
+        assignments_visible_to(user, organization)
+        .filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+        .filter(status__in=OPEN, directive__status=Directive.Status.ISSUED)
+        .select_related("directive__unit")
+        .order_by("directive__due", "unit_path", "pk")[:DASHBOARD_LISTED]
+    )
+    return DirectivesOverview(issued=issued, assignments=assignments)
 
 
 def open_assignments_at(meeting: Meeting, *, now: dt.datetime | None = None) -> QuerySet[Assignment]:
