@@ -25,8 +25,8 @@ from grassroots.organizations.models import Unit
 from grassroots.outbox.actions import queue_mailing
 
 from .models import OPEN, Assignment, Directive, Reminder, Report
-from .reportform import checked_form, checked_values, stored_file_name
-from .selectors import officers_of, target_units
+from .reportform import checked_form, checked_values, numeric_fields, stored_file_name
+from .selectors import officers_of, rollup, target_units
 
 Status = Assignment.Status
 REMIND_BEFORE = dt.timedelta(days=3)
@@ -392,6 +392,27 @@ def _complete_parent(directive: Directive, *, by) -> None:
     _complete_parent(source.directive, by=by)
 
 
+def _sum_up_to_parent(directive: Directive, *, now: dt.datetime) -> None:
+    """Under the "units" rule, the assignment a passed-on directive came from reports what its units
+    reported: for each number field of its directive's form that this one's form also has, the sum
+    of the latest reports of the units it went to (read with the roll-up's one grouped query),
+    written in one UPDATE and carried on up the chain, so every roll-up above sums it as a report."""
+    if directive.parent_id is None or directive.completion != Directive.Completion.UNITS:
+        return
+    source = Assignment.objects.filter(passed_on=directive).select_related("directive").first()
+    if source is None:
+        return
+    names = [name for name in numeric_fields(source.directive.form) if name in numeric_fields(directive.form)]
+    if not names:
+        return
+    fields = rollup(directive, now=now)["fields"]
+    values = {name: fields[name]["sum"] for name in names if fields[name]["reported"]}
+    Assignment.objects.filter(pk=source.pk).update(
+        latest_values=values or None, reported_at=now if values else None, updated_at=now
+    )
+    _sum_up_to_parent(source.directive, now=now)
+
+
 def adapt_assignment(*, assignment: Assignment, by, text: str = "", local_date: dt.date | None = None) -> Assignment:
     """The unit's local adaptation: how it carries the directive out, and its own date for it."""
     _authorize_unit(by, assignment)
@@ -470,6 +491,7 @@ def submit_report(
                 status=[before, assignment.status],
             )  # fmt: skip
             _complete_parent(directive, by=by)
+            _sum_up_to_parent(directive, now=now)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

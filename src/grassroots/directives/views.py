@@ -140,6 +140,7 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
         "root": root,
         "table": table,
         "numbers": [name for name in (table[0]["fields"] if table else {})],
+        "units_rule": target.completion == Directive.Completion.UNITS,
         "rows": rows,
         "files": files,
         "listed": LISTED_ASSIGNMENTS,
