@@ -508,13 +508,20 @@ def _label(by) -> str:
 
 def send_reminders(*, now: dt.datetime | None = None, by="job:directives") -> dict[str, int]:
     """Remind the officers of every open assignment of an issued directive three days before it
-    is due and once it is overdue: each reminder once per assignment and kind, however often this
-    runs (the reminder rows are written with INSERT ... SELECT that skips those already there, and
-    only the rows this run wrote are mailed). Returns how many assignments were reminded, by kind."""
+    is due (when it was issued before then) and once it is overdue: each reminder once per
+    assignment and kind, however often this runs (the reminder rows are written with INSERT ...
+    SELECT that skips those already there, and only the rows this run wrote are mailed). Returns
+    how many assignments were reminded, by kind."""
     now = now or timezone.now()
     sent: dict[str, int] = {}
+    # "Due in three days" only for a directive issued before its three-day mark: one issued later
+    # (due in two days, or in minutes) was just announced with its due time, and is not reminded.
+    if connection.vendor == "postgresql":
+        announced_before = f"d.issued_at <= d.due - interval '{REMIND_BEFORE.days} days'"
+    else:
+        announced_before = f"julianday(d.due) - julianday(d.issued_at) >= {REMIND_BEFORE.days}"
     windows = {
-        Reminder.Kind.DUE_SOON: ("d.due > %s AND d.due <= %s", [now, now + REMIND_BEFORE]),
+        Reminder.Kind.DUE_SOON: (f"d.due > %s AND d.due <= %s AND {announced_before}", [now, now + REMIND_BEFORE]),
         Reminder.Kind.OVERDUE: ("d.due < %s", [now]),
     }
     assignments, directives, reminders = (
