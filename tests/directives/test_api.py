@@ -132,3 +132,9 @@ def test_a_refused_issue_writes_nothing_not_even_the_draft():
                                  "targets_kind": "federation", "draft": True})  # fmt: skip
     assert (drafted.status_code, drafted.json()["status"]) == (201, "draft")
     assert Directive.objects.count() == 1
+    again = _post(admin, f"{url}/{drafted.json()['id']}/issue", {})
+    assert again.status_code == 409  # no unit to send it to: still refused, still a draft
+    broken = _post(admin, url, {"unit": "region", "title": "Rent\r\nstrike", "due": "2027-05-01 23:59",
+                                "targets_kind": "district"})  # fmt: skip
+    assert (broken.status_code, broken.json()["field"]) == (409, "title")
+    assert Directive.objects.count() == 1

@@ -62,7 +62,8 @@ def test_issuing_refusals_name_the_field_and_write_nothing():
         ({**base, "form": "fields: [{name: n, type: choice}]", "targets_kind": "district", "confirmed": "yes"},
          "a choice field needs a list of choices"),
         ({**base, "targets": "no-such-unit"}, "separated by commas): no unit 'no-such-unit'"),
-        ({**base, "due": "2020-01-01T10:00", "targets_kind": "district", "confirmed": "yes"}, "has passed"),
+        ({**base, "due": "2020-01-01T10:00", "targets_kind": "district", "confirmed": "yes"},
+         "Due (local time of the issuer): 2020-01-01 10:00 in Europe/Berlin has passed"),
         ({**base, "due": "tomorrow"}, "Due (local time of the issuer): Enter a valid date/time."),
         ({**base}, "choose a kind of unit or name the units"),
     ]  # fmt: skip
@@ -126,7 +127,7 @@ def test_a_unit_reports_with_a_file_and_the_size_limit_names_the_field(settings,
     assert wrong.status_code == 400 and "Leaflets: 'many' is not a number" in unescape(wrong.content.decode())
     underscored = secretary.post(report, {"Leaflets": "1_000"})
     assert underscored.status_code == 400
-    assert "Leaflets: '1_000' is not a number" in unescape(underscored.content.decode())
+    assert "<li>Leaflets: '1_000' is not a number</li>" in unescape(underscored.content.decode())
     big = secretary.post(report, {"Leaflets": "5", "photo": SimpleUploadedFile("p.jpg", b"x" * 11)})
     assert big.status_code == 400 and "photo: the file has 11 bytes, more than the 10 allowed" in unescape(
         big.content.decode()

@@ -117,6 +117,9 @@ def test_refusals_name_the_field_and_write_nothing():
     assert refused(due=dt.datetime(2020, 1, 1, 12, 0), target_kind="building_committee").field == "due"
     assert refused(due=dt.datetime(2027, 3, 28, 2, 30), target_kind="building_committee").field == "due"
     assert refused(title=" ", target_kind="building_committee").field == "title"
+    assert refused(title="Leaflets\nSubject: spam", target_kind="building_committee").message == (
+        "title: one line, without line breaks or control characters (found U+000A)"
+    )
     bad_form = refused(target_kind="building_committee", form=[{"name": "colour", "type": "colr"}])
     assert bad_form.message == "form field 'colour': type 'colr' is not one of number, text, choice, date, file"
     no_choices = refused(target_kind="building_committee", form=[{"name": "size", "type": "choice"}])

@@ -19,7 +19,7 @@ from django.utils.html import escape
 from grassroots.access import NotVisible, Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
 from grassroots.bulletin.rendering import article_html
-from grassroots.errors import ActionRefused, refuse_overlong
+from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.times import aware_start
 from grassroots.organizations.models import Unit
 from grassroots.outbox.actions import queue_mailing
@@ -62,6 +62,16 @@ def _due(local: dt.datetime, zone_name: str, *, now: dt.datetime | None = None) 
     return due, zone_name
 
 
+def _title(title: str) -> str:
+    """The title stripped: required, one line (it heads the notices' subjects), at most 200 characters."""
+    title = title.strip()
+    if not title:
+        raise ActionRefused("title: required", field="title")
+    refuse_multiline("title", title)
+    refuse_overlong("title", title, 200)
+    return title
+
+
 def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tuple[str, list[int]]:
     constitution = issuer.organization.constitution
     if targets:
@@ -102,10 +112,7 @@ def create_directive(
     unit of `target_kind` in the issuer's subtree or the chosen `targets`, which must lie in it.
     Refusals name the field: title, due, kind, targets, targets_kind, form, completion, decision."""
     _authorize_issuer(by, issuer, decision)
-    title = title.strip()
-    if not title:
-        raise ActionRefused("title: required", field="title")
-    refuse_overlong("title", title, 200)
+    title = _title(title)
     refuse_overlong("body", body, 100_000)
     if kind not in Directive.Kind.values:
         raise ActionRefused(f"kind: '{kind}' is not one of {', '.join(Directive.Kind.values)}", field="kind")
@@ -210,10 +217,7 @@ def reissue_directive(
         raise ActionRefused(f"status: directive {directive.pk} is {directive.status}, not issued", field="status")
     before = {"title": directive.title, "due": directive.due.isoformat(), "version": directive.version}
     if title is not None:
-        if not title.strip():
-            raise ActionRefused("title: required", field="title")
-        refuse_overlong("title", title.strip(), 200)
-        directive.title = title.strip()
+        directive.title = _title(title)
     if body is not None:
         refuse_overlong("body", body, 100_000)
         directive.body = body
