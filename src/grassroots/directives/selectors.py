@@ -101,32 +101,38 @@ class DirectivesOverview:
 def directives_overview(user, unit: Unit, *, now: dt.datetime | None = None) -> DirectivesOverview:
     """The directives issued in `unit`'s subtree that are open, with their completion, and the
     open assignments of its units, as far as `user` sees (a unit officer their subtree's only).
-    Two queries whatever the number of directives: the counts are grouped over the listed
-    directives only (those are chosen in a subquery first)."""
+    Three queries whatever the number of directives: the listed directives, their assignments
+    counted by directive and status (grouped as the roll-up is: a few groups, added up here, cost
+    less than a conditional count per row), and the open assignments."""
     now = now or timezone.now()
     organization = unit.organization
-    listed = (
+    issued = list(
         restrict(Directive.objects.all(), user=user, organization=organization)
         .filter(status=Directive.Status.ISSUED, unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
-        .order_by("due", "pk")
-        .values("pk")[:DASHBOARD_LISTED]
-    )
-    issued = list(
-        Directive.objects.filter(pk__in=Subquery(listed))
         .select_related("unit")
-        .annotate(
-            targets=Count("assignments"),
-            done=Count("assignments", filter=Q(assignments__status=Status.DONE)),
-            overdue=Count("assignments", filter=Q(assignments__status__in=OPEN, due__lt=now)),
-        )
-        .order_by("due", "pk")
+        .order_by("due", "pk")[:DASHBOARD_LISTED]
     )
+    groups = (
+        Assignment.objects.filter(directive_id__in=[directive.pk for directive in issued])
+        .values_list("directive_id", "status")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for directive_id, status, count in groups:
+        counts.setdefault(directive_id, {})[status] = count
+    for directive in issued:
+        by_status = counts.get(directive.pk, {})
+        directive.targets = sum(by_status.values())  # type: ignore[attr-defined]
+        directive.done = by_status.get(Status.DONE, 0)  # type: ignore[attr-defined]
+        open_count = sum(by_status.get(status, 0) for status in OPEN)
+        directive.overdue = open_count if directive.due < now else 0  # type: ignore[attr-defined]
     assignments = list(
         assignments_visible_to(user, organization)
         .filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
         .filter(status__in=OPEN, directive__status=Directive.Status.ISSUED)
         .select_related("directive__unit")
-        .order_by("directive__due", "unit_path", "pk")[:DASHBOARD_LISTED]
+        .order_by("directive__due", "directive_id", "unit_path")[:DASHBOARD_LISTED]
     )
     return DirectivesOverview(issued=issued, assignments=assignments)
 
