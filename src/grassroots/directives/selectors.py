@@ -101,9 +101,9 @@ class DirectivesOverview:
 def directives_overview(user, unit: Unit, *, now: dt.datetime | None = None) -> DirectivesOverview:
     """The directives issued in `unit`'s subtree that are open, with their completion, and the
     open assignments of its units, as far as `user` sees (a unit officer their subtree's only).
-    Three queries whatever the number of directives: the listed directives, their assignments
+    Four queries whatever the number of directives: the listed directives, their assignments
     counted by directive and status (grouped as the roll-up is: a few groups, added up here, cost
-    less than a conditional count per row), and the open assignments."""
+    less than a conditional count per row), and two for the open assignments."""
     now = now or timezone.now()
     organization = unit.organization
     issued = list(
@@ -127,14 +127,37 @@ def directives_overview(user, unit: Unit, *, now: dt.datetime | None = None) -> 
         directive.done = by_status.get(Status.DONE, 0)  # type: ignore[attr-defined]
         open_count = sum(by_status.get(status, 0) for status in OPEN)
         directive.overdue = open_count if directive.due < now else 0  # type: ignore[attr-defined]
-    assignments = list(
+    return DirectivesOverview(issued=issued, assignments=_first_open_assignments(user, unit))
+
+
+def _first_open_assignments(user, unit: Unit) -> list[Assignment]:
+    """The first `DASHBOARD_LISTED` open assignments of units in `unit`'s subtree that `user` sees,
+    by the directive's due time, then place in the tree; two queries. Sorting every open
+    assignment of the subtree (a federation's: one per branch and directive) would cost far more
+    than the few listed: the directives that have one are chosen first (by due time, each an
+    index probe), then each one's first few are read by the (directive, path) index, together."""
+    organization = unit.organization
+    in_range = (
         assignments_visible_to(user, organization)
-        .filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
-        .filter(status__in=OPEN, directive__status=Directive.Status.ISSUED)
-        .select_related("directive__unit")
+        .filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END, status__in=OPEN)
+        .order_by()
+    )
+    directive_ids = list(
+        Directive.objects.filter(organization=organization, status=Directive.Status.ISSUED)
+        .filter(Exists(in_range.filter(directive_id=OuterRef("pk"))))
+        .order_by("due", "pk")
+        .values_list("pk", flat=True)[:DASHBOARD_LISTED]
+    )
+    if not directive_ids:
+        return []
+    firsts = Q()
+    for pk in directive_ids:
+        firsts |= Q(pk__in=in_range.filter(directive_id=pk).order_by("unit_path").values("pk")[:DASHBOARD_LISTED])
+    return list(
+        Assignment.objects.filter(firsts)
+        .select_related("unit", "directive__unit")
         .order_by("directive__due", "directive_id", "unit_path")[:DASHBOARD_LISTED]
     )
-    return DirectivesOverview(issued=issued, assignments=assignments)
 
 
 def open_assignments_at(meeting: Meeting, *, now: dt.datetime | None = None) -> QuerySet[Assignment]:
