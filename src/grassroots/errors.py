@@ -2,6 +2,7 @@
 raise it the same way on every path (pages, API, command line, imports)."""
 
 import datetime as dt
+import unicodedata
 
 # No organization Grassroots serves has records from before this day: an earlier date is a typo
 # (0001-01-01, 0200 for 2000) that would only distort ages, durations and counts.
@@ -46,3 +47,18 @@ def refuse_too_early(field: str, day: dt.date) -> None:
     """Refuse a date before `EARLIEST_DAY`, naming the field."""
     if day < EARLIEST_DAY:
         raise ActionRefused(f"{field}: {day} is before {EARLIEST_DAY}, earlier than any record kept here", field=field)
+
+
+def control_character(value: str) -> str | None:
+    """The first line break or control character of `value` (a title goes into mail headers,
+    where one is refused at every delivery), or None."""
+    return next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+
+
+def refuse_multiline(field: str, value: str) -> None:
+    """Refuse a one-line text (a title) that holds a line break or control character, naming the field."""
+    bad = control_character(value)
+    if bad is not None:
+        raise ActionRefused(
+            f"{field}: one line, without line breaks or control characters (found U+{ord(bad):04X})", field=field
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -23,7 +25,8 @@ class RefuseNulCharacters:
       slug) are any text between slashes, so one reached a query; no slug holds one, so the
       answer is 404, as for any unknown slug. (Pages' `slug` converters never matched it.)
     - A body over Django's limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, files of a multipart upload
-      aside): 413, before any view reads it.
+      aside), or over the route's own limit in `GRASSROOTS_BODY_LIMITS` (a report's base64 files):
+      413 naming the limit, before any view reads it.
     - A query parameter given more than once to the API: every API parameter is a single value
       (the OpenAPI document declares no list), and django-ninja would silently keep the last
       one, so the answer is 422 naming the parameter.
@@ -40,7 +43,7 @@ class RefuseNulCharacters:
             return HttpResponseNotFound("not found")
         try:
             if request.method in BODY_METHODS and not (request.content_type or "").startswith("multipart/"):
-                request.body  # noqa: B018 -- read now, within the limit, or refused here
+                _read_body(request, body_limit(request.path))
             refused = _holds_nul(request.GET) or (_is_form(request) and _holds_nul(request.POST))
             message = "parameters must not contain NUL characters"
         except RequestDataTooBig:
@@ -60,9 +63,34 @@ class RefuseNulCharacters:
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
+def body_limit(path: str) -> int | None:
+    """The largest body, in bytes, a request to `path` may carry: the route's own limit from
+    `GRASSROOTS_BODY_LIMITS`, else Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` (None: no limit)."""
+    for pattern, limit in settings.GRASSROOTS_BODY_LIMITS:
+        if re.fullmatch(pattern, path):
+            return limit
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _read_body(request: HttpRequest, limit: int | None) -> None:
+    """Read the body now, within `limit`, or raise RequestDataTooBig. Under Django's own limit
+    Django reads it; a route with a limit of its own is read here and kept as Django keeps it."""
+    if limit is None or limit == settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        request.body  # noqa: B018 -- Django reads it and enforces its limit
+        return
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        raise RequestDataTooBig(f"body over {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise RequestDataTooBig(f"body over {limit} bytes")
+    request._body = body  # what `request.body` returns from now on
+    request._stream = BytesIO(body)
+
+
 def too_large(request: HttpRequest) -> HttpResponse:
-    """413 for a body over the limit: JSON on the API, a line of text on pages."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    """413 for a body over the limit (the route's own, else Django's): JSON on the API, a line
+    of text on pages."""
+    limit = body_limit(request.path)
     message = f"body: larger than the limit of {limit} bytes" if limit else "body: too large"
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "errors": []}, status=413)

@@ -358,6 +358,16 @@ GRASSROOTS_OUTBOX_WORKERS = _count("GRASSROOTS_OUTBOX_WORKERS", 1, minimum=1)
 # Directives: the largest file a unit may attach to a report, in bytes (10 MB), and where they are kept.
 GRASSROOTS_REPORT_FILE_LIMIT = _count("GRASSROOTS_REPORT_FILE_LIMIT", 10 * 1024 * 1024, minimum=1)
 REPORT_FILES_DIR = DATA_DIR / "reports"
+# Routes whose request body may pass DATA_UPLOAD_MAX_MEMORY_SIZE: (a regular expression the whole
+# path matches, the limit in bytes). A report filed through the API carries its files base64-encoded
+# in JSON (4/3 of their bytes): room for two files at the file limit, so that one over it is still
+# read and refused naming its field and size, plus 1 MiB for the other values.
+GRASSROOTS_BODY_LIMITS = [
+    (
+        r"/api/orgs/[^/]+/directives/[0-9]+/assignments/[^/]+/reports",
+        4 * -(-2 * GRASSROOTS_REPORT_FILE_LIMIT // 3) + 1024 * 1024,
+    ),
+]
 # Bounces: a hard bounce scores 1, a soft one 0.5 (one a day); an address above this is put on hold.
 GRASSROOTS_BOUNCE_THRESHOLD = _rate("GRASSROOTS_BOUNCE_THRESHOLD", 3)
 # The public subscribe forms: confirmation mails an hour per organization, and the wait before a

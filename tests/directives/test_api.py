@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from grassroots.accounts.actions import create_api_token
-from grassroots.directives.models import Assignment, Report
+from grassroots.directives.models import Assignment, Directive, Report
 from tests.support import builders
 from tests.support.directives import region
 
@@ -74,6 +74,10 @@ def test_issue_report_and_roll_up_through_the_api_within_scope(django_assert_max
     wrong = _post(officer, f"{base}/directives/{directive}/assignments/{house.slug}/reports",
                   {"values": {"Leaflets distributed": "lots"}})  # fmt: skip
     assert wrong.status_code == 409 and wrong.json()["field"] == "Leaflets distributed"
+    for value, detail in [(True, "true is not a number"), ("1_000", "'1_000' is not a number")]:
+        refused = _post(officer, f"{base}/directives/{directive}/assignments/{house.slug}/reports",
+                        {"values": {"Leaflets distributed": value}})  # fmt: skip
+        assert (refused.status_code, refused.json()["detail"]) == (409, f"Leaflets distributed: {detail}")
     # Another unit's assignment, out of the caller's scope: 404, nothing written.
     for unit in (other_house, scene.committees["district-2"][0]):
         outside = _post(
@@ -111,3 +115,26 @@ def test_issue_report_and_roll_up_through_the_api_within_scope(django_assert_max
     with django_assert_max_num_queries(9):
         assert admin.get(f"{base}/directives").json()["count"] == 1
     assert district.get(f"{base}/directives").json()["count"] == 1
+
+
+def test_a_refused_issue_writes_nothing_not_even_the_draft():
+    """Create-and-issue is one transaction: a district has no federation below it, so the issue
+    is refused (409 naming targets) and no directive, draft or not, is left behind."""
+    scene = region()
+    admin = _client(builders.account(scene.org, "admin@example.org", is_admin=True), scene.org)
+    url = f"/api/orgs/{scene.org.slug}/directives"
+    refused = _post(admin, url, {"unit": "district-1", "title": "T", "due": "2027-05-01 23:59",
+                                 "targets_kind": "federation"})  # fmt: skip
+    assert (refused.status_code, refused.json()["field"]) == (409, "targets")
+    assert refused.json()["detail"] == "targets: no unit of federation in the subtree of District 1 to send it to"
+    assert Directive.objects.count() == 0
+    drafted = _post(admin, url, {"unit": "district-1", "title": "T", "due": "2027-05-01 23:59",
+                                 "targets_kind": "federation", "draft": True})  # fmt: skip
+    assert (drafted.status_code, drafted.json()["status"]) == (201, "draft")
+    assert Directive.objects.count() == 1
+    again = _post(admin, f"{url}/{drafted.json()['id']}/issue", {})
+    assert again.status_code == 409  # no unit to send it to: still refused, still a draft
+    broken = _post(admin, url, {"unit": "region", "title": "Rent\r\nstrike", "due": "2027-05-01 23:59",
+                                "targets_kind": "district"})  # fmt: skip
+    assert (broken.status_code, broken.json()["field"]) == (409, "title")
+    assert Directive.objects.count() == 1

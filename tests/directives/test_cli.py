@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
+from grassroots.accounts.actions import create_api_token
 from grassroots.cli import main
 from grassroots.directives.models import Assignment, Directive
+from tests.support import builders
 from tests.support.directives import region
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +43,11 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
             capsys, "assignment", "report", str(directive), slug, "--value", f"Leaflets distributed={count}"
         )
         assert (code, out.strip(), err) == (0, "1", "")
+    for value, words in [("1_000", "'1_000' is not a number"), ("true", "'true' is not a number")]:
+        code, out, err = run(
+            capsys, "assignment", "report", str(directive), houses[3], "--value", f"Leaflets distributed={value}"
+        )
+        assert (code, err) == (1, f"refused: Leaflets distributed: {words}\n")
     for slug in houses[3:9]:
         assert run(capsys, "assignment", "set", str(directive), slug, "done")[0] == 0
     code, out, err = run(capsys, "assignment", "set", str(directive), houses[9], "declined")
@@ -70,6 +78,8 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
         (["--due", "2027-05-01 10:00", "--targets-kind", "planet"], "refused: targets_kind: 'planet' is not a kind"),
         (["--due", "2027-05-01 10:00", "--targets", "nowhere"], "error: no unit 'nowhere'\n"),
         (["--due", "2027-05-01 10:00", "--form", "/no/such.yaml"], "error: --form: /no/such.yaml cannot be read"),
+        (["--due", "2027-05-01 10:00", "--targets-kind", "federation"],
+         "refused: targets: no unit of federation in the subtree of District 1 to send it to\n"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(capsys, arguments, message):
@@ -98,3 +108,29 @@ def test_a_bad_report_value_names_the_field_and_passing_on_goes_down(capsys, tmp
     assert Assignment.objects.get(directive_id=directive, unit__slug="district-2").status == "done"
     code, out, _ = run(capsys, "assignment", "list", "district-1", "--json")
     assert [row["directive"] for row in json.loads(out)] == [directive]
+
+
+def test_reissue_reads_the_new_due_time_in_the_directives_own_zone(capsys):
+    """Issued in Europe/Berlin; the organization then moves to America/New_York. The directive
+    still shows Berlin time, so a new due of 2027-06-01 18:00 is 18:00 in Berlin (16:00 UTC, summer
+    time), on the command line and the API alike, not 18:00 in New York (22:00 UTC)."""
+    scene = region(secretaries=False)
+    code, out, _ = run(
+        capsys, "directive", "issue", "region", "--title", "Leaflets", "--due", "2027-05-01 23:59",
+        "--targets-kind", "district", "--json",
+    )  # fmt: skip
+    directive = Directive.objects.get(pk=json.loads(out)["id"])
+    scene.org.time_zone = "America/New_York"
+    scene.org.save(update_fields=["time_zone"])
+    code, out, err = run(capsys, "directive", "reissue", str(directive.pk), "--due", "2027-06-01 18:00")
+    assert (code, out, err) == (0, "version 2\n", "")
+    directive.refresh_from_db()
+    assert (directive.due.isoformat(), directive.time_zone) == ("2027-06-01T16:00:00+00:00", "Europe/Berlin")
+    admin = builders.account(scene.org, "admin@example.org", is_admin=True)
+    token = create_api_token(user=admin, organization=scene.org, name="t", by="test")[1]
+    answer = Client(headers={"Authorization": f"Bearer {token}"}).post(
+        f"/api/orgs/{scene.org.slug}/directives/{directive.pk}/reissue",
+        json.dumps({"due": "2027-12-01 18:00"}),
+        content_type="application/json",
+    )
+    assert (answer.status_code, answer.json()["due"]) == (200, "2027-12-01T18:00:00+01:00")

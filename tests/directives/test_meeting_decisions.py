@@ -153,3 +153,26 @@ def test_a_decision_through_the_command_line_declines_with_its_reason(capsys):
     assignment = Assignment.objects.get(directive=directive, unit=house)
     assert (assignment.status, assignment.reason) == ("declined", "Renovation")
     assert Decision.objects.get().text == "Not now"
+
+
+def test_an_upcoming_meeting_offers_the_agenda_only_a_started_one_the_decision():
+    """On 1 March 2027 the house's meeting of 2 March is the next: it lists the directive with
+    "Add to this agenda" and no decision form (a decision there could only be refused); once it
+    has started (2 March, 18:30 UTC), its agenda listing the directive, the decision form is there,
+    for the directive and in general."""
+    scene = region()
+    directive = _issued_to_houses(scene)
+    house = scene.committees["district-2"][1]
+    meeting = schedule_meeting(unit=house, title="March", start=dt.datetime(2027, 3, 2, 19, 0), by="test")
+    url = reverse("meeting", args=[scene.org.slug, meeting.pk])
+    decide = reverse("meeting_decide", args=[scene.org.slug, meeting.pk])
+    pages = {}
+    for moment in (dt.datetime(2027, 3, 1, 12, 0, tzinfo=dt.UTC), dt.datetime(2027, 3, 2, 18, 30, tzinfo=dt.UTC)):
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            client = sign_in(Client(), scene.secretaries[house.slug])
+            pages[moment.day] = unescape(client.get(url).content.decode())
+            if moment.day == 1:
+                add_agenda_item(meeting=meeting, title=directive.agenda_title, by="test")
+    assert "Rent strike leaflets" in pages[1] and "Add to this agenda" in pages[1]
+    assert f'action="{decide}"' not in pages[1] and 'name="assignment_status"' not in pages[1]
+    assert 'name="assignment_status"' in pages[2] and pages[2].count(f'action="{decide}"') == 2

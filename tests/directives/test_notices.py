@@ -5,6 +5,7 @@ each reminder once per assignment however often the job runs."""
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,3 +101,22 @@ def test_a_reissue_tells_the_units_that_had_acknowledged_it(smtp):
         for unit in houses[:2]
     ]
     assert Mailing.objects.filter(source=f"directives.directive:{directive.pk}:v2").count() == 1
+
+
+def test_a_directive_issued_within_three_days_of_its_due_time_gets_no_due_soon_reminder(smtp):
+    """Issued at 12:00 on 29 April 2027 (Berlin) and due the same day at 12:30, or two days later:
+    the notice of the new directive said when; no "due in three days" follows. One issued on
+    27 April for 1 May 23:59 (4.5 days) is reminded as usual."""
+    scene = region()
+    unit = scene.committees[scene.districts[0].slug][0]
+    issued_at = dt.datetime(2027, 4, 29, 12, 0, tzinfo=BERLIN)
+    for title, due in [("Minutes", dt.datetime(2027, 4, 29, 12, 30)), ("Days", dt.datetime(2027, 5, 1, 12, 0))]:
+        with mock.patch("django.utils.timezone.now", return_value=issued_at - dt.timedelta(minutes=1)):
+            directive = actions.create_directive(issuer=scene.top, title=title, due=due, by="t", targets=[unit])
+            actions.issue_directive(directive=directive, by="t")
+    assert jobs.run_reminders(now=issued_at) == {"due_soon": 0, "overdue": 0}
+    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2027, 4, 27, 12, 0, tzinfo=BERLIN)):
+        early = actions.create_directive(issuer=scene.top, title="Early", due=DUE, by="t", targets=[unit])
+        actions.issue_directive(directive=early, by="t")
+    assert jobs.run_reminders(now=issued_at) == {"due_soon": 1, "overdue": 0}
+    assert Reminder.objects.get().assignment.directive == early

@@ -4,6 +4,7 @@ queries, each refusal naming the field."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import unescape
 
 import pytest
@@ -61,7 +62,8 @@ def test_issuing_refusals_name_the_field_and_write_nothing():
         ({**base, "form": "fields: [{name: n, type: choice}]", "targets_kind": "district", "confirmed": "yes"},
          "a choice field needs a list of choices"),
         ({**base, "targets": "no-such-unit"}, "separated by commas): no unit 'no-such-unit'"),
-        ({**base, "due": "2020-01-01T10:00", "targets_kind": "district", "confirmed": "yes"}, "has passed"),
+        ({**base, "due": "2020-01-01T10:00", "targets_kind": "district", "confirmed": "yes"},
+         "Due (local time of the issuer): 2020-01-01 10:00 in Europe/Berlin has passed"),
         ({**base, "due": "tomorrow"}, "Due (local time of the issuer): Enter a valid date/time."),
         ({**base}, "choose a kind of unit or name the units"),
     ]  # fmt: skip
@@ -123,6 +125,9 @@ def test_a_unit_reports_with_a_file_and_the_size_limit_names_the_field(settings,
     report = reverse("assignment_report", args=[scene.org.slug, directive.pk, house.slug])
     wrong = secretary.post(report, {"Leaflets": "many"})
     assert wrong.status_code == 400 and "Leaflets: 'many' is not a number" in unescape(wrong.content.decode())
+    underscored = secretary.post(report, {"Leaflets": "1_000"})
+    assert underscored.status_code == 400
+    assert "<li>Leaflets: '1_000' is not a number</li>" in unescape(underscored.content.decode())
     big = secretary.post(report, {"Leaflets": "5", "photo": SimpleUploadedFile("p.jpg", b"x" * 11)})
     assert big.status_code == 400 and "photo: the file has 11 bytes, more than the 10 allowed" in unescape(
         big.content.decode()
@@ -181,3 +186,30 @@ def test_a_units_open_assignments_are_listed_and_linked_from_its_page(django_ass
         page = secretary.get(url).content.decode()
     assert "Door knocking" in page and "District 1" in page and "Leaflets" not in page
     assert all_committees(scene)  # the scene is whole
+
+
+@pytest.mark.parametrize(
+    ("due", "shown"),
+    [
+        (dt.datetime(2026, 12, 15, 18, 0), "Tue 15 Dec 2026, 18:00 (Europe/Berlin)"),  # CET, UTC+1
+        (dt.datetime(2027, 7, 15, 18, 0), "Thu 15 Jul 2027, 18:00 (Europe/Berlin)"),  # CEST, UTC+2
+    ],
+)
+def test_the_pages_show_the_due_time_in_the_directives_own_zone(due, shown):
+    """The viewer's zone is UTC (the site's); the due time reads as the issuer wrote it, in
+    Europe/Berlin (18:00 is 17:00 UTC in December and 16:00 UTC in July)."""
+    scene = region()
+    directive = actions.create_directive(
+        issuer=scene.top, title="Leaflets", due=due, by="test", target_kind="building_committee"
+    )
+    actions.issue_directive(directive=directive, by="test")
+    house = scene.committees["district-1"][0]
+    admin = _client(builders.account(scene.org, "admin@example.org", is_admin=True))
+    pages = [
+        reverse("directive", args=[scene.org.slug, directive.pk]),
+        reverse("assignment", args=[scene.org.slug, directive.pk, house.slug]),
+        reverse("unit_assignments", args=[scene.org.slug, house.slug]),
+    ]
+    for url in pages:
+        page = unescape(admin.get(url).content.decode())
+        assert shown in page, url

@@ -5,6 +5,8 @@ directory is ever served."""
 
 from __future__ import annotations
 
+import base64
+import json
 from html import unescape
 
 import pytest
@@ -135,3 +137,43 @@ def test_the_pages_with_files_run_as_many_queries_for_one_report_as_for_four(fil
     assert ">g.txt</a>" in revisions and ">Rent_freeze.pdf</a>" in revisions
     after = counted()
     assert after == before
+
+
+def test_the_api_takes_a_report_file_up_to_the_documented_limit_and_names_the_field_over_it(filed):
+    """The file limit is 10 MiB (10485760 bytes) and files come base64-encoded in JSON: a 3 MB file
+    (4 MB as base64, over the 2.5 MiB body limit of other routes) is stored byte for byte; an 11 MB
+    one is read and refused naming the field, its true size and the limit. Other routes keep theirs."""
+    scene, directive, house, _sibling, _url = filed
+    token = create_api_token(user=scene.secretaries[house.slug], organization=scene.org, name="t", by="test")[1]
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    base = f"/api/orgs/{scene.org.slug}/directives/{directive.pk}/assignments/{house.slug}/reports"
+
+    def report(content: bytes):
+        body = {"values": {"Leaflets": 5}, "files": {"flyer": {"filename": "big.pdf",
+                "content_base64": base64.b64encode(content).decode()}}}  # fmt: skip
+        return api.post(base, json.dumps(body), content_type="application/json")
+
+    three = PDF + bytes(range(256)) * (3_000_000 // 256)
+    filed_three = report(three)
+    assert filed_three.status_code == 201, filed_three.content[:300]
+    assert _download(api, f"{base}/2/files/flyer")[:2] == (200, three)
+    eleven = b"x" * 11_000_000
+    refused = report(eleven)
+    assert (refused.status_code, refused.json()["field"]) == (409, "flyer")
+    assert refused.json()["detail"] == "flyer: the file has 11000000 bytes, more than the 10485760 allowed"
+    assert Report.objects.filter(assignment__unit=house).count() == 2
+    elsewhere = api.post(f"/api/orgs/{scene.org.slug}/directives", json.dumps({"title": "x" * 3_000_000}),
+                         content_type="application/json")  # fmt: skip
+    assert (elsewhere.status_code, elsewhere.json()["detail"]) == (413, "body: larger than the limit of 2621440 bytes")
+
+
+def test_a_report_body_over_the_routes_own_limit_is_413_naming_that_limit(filed, settings):
+    scene, directive, house, _sibling, _url = filed
+    settings.GRASSROOTS_BODY_LIMITS = [(pattern, 5000) for pattern, _limit in settings.GRASSROOTS_BODY_LIMITS]
+    token = create_api_token(user=scene.secretaries[house.slug], organization=scene.org, name="t", by="test")[1]
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    base = f"/api/orgs/{scene.org.slug}/directives/{directive.pk}/assignments/{house.slug}/reports"
+    body = {"files": {"flyer": {"filename": "a.pdf", "content_base64": base64.b64encode(b"x" * 6000).decode()}}}
+    refused = api.post(base, json.dumps(body), content_type="application/json")
+    assert (refused.status_code, refused.json()["detail"]) == (413, "body: larger than the limit of 5000 bytes")
+    assert Report.objects.filter(assignment__unit=house).count() == 1

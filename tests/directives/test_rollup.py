@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from grassroots.directives import actions
 from grassroots.directives.models import Assignment
 from grassroots.directives.selectors import committee_rollup, rollup
 from grassroots.errors import ActionRefused
+from tests.support import builders
 from tests.support.directives import DUE, all_committees, region
+from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -112,6 +117,9 @@ def test_refusals_name_the_field_and_write_nothing():
     assert refused(due=dt.datetime(2020, 1, 1, 12, 0), target_kind="building_committee").field == "due"
     assert refused(due=dt.datetime(2027, 3, 28, 2, 30), target_kind="building_committee").field == "due"
     assert refused(title=" ", target_kind="building_committee").field == "title"
+    assert refused(title="Leaflets\nSubject: spam", target_kind="building_committee").message == (
+        "title: one line, without line breaks or control characters (found U+000A)"
+    )
     bad_form = refused(target_kind="building_committee", form=[{"name": "colour", "type": "colr"}])
     assert bad_form.message == "form field 'colour': type 'colr' is not one of number, text, choice, date, file"
     no_choices = refused(target_kind="building_committee", form=[{"name": "size", "type": "choice"}])
@@ -121,6 +129,9 @@ def test_refusals_name_the_field_and_write_nothing():
     for values, field, words in [
         ({}, "Leaflets distributed", "Leaflets distributed: required"),
         ({"Leaflets distributed": "many"}, "Leaflets distributed", "'many' is not a number"),
+        ({"Leaflets distributed": True}, "Leaflets distributed", "Leaflets distributed: true is not a number"),
+        ({"Leaflets distributed": "1_000"}, "Leaflets distributed", "Leaflets distributed: '1_000' is not a number"),
+        ({"Leaflets distributed": "NaN"}, "Leaflets distributed", "Leaflets distributed: 'NaN' is not a number"),
         ({"Leaflets distributed": "3", "when": "May 1"}, "when", "when: 'May 1' is not a date (YYYY-MM-DD)"),
         ({"Leaflets distributed": "3", "colour": "red"}, "colour", "colour: the report form has no such field"),
     ]:
@@ -199,3 +210,42 @@ def test_a_carried_decision_of_the_issuers_meeting_is_executed_as_a_directive():
             actions.create_directive(issuer=issuer, title="T", due=DUE, by="t", target_kind="building_committee",
                                      decision=decision)  # fmt: skip
         assert refusal.value.message == words
+
+
+def test_a_passed_on_directive_sums_its_units_reports_up_to_the_parents_roll_up():
+    """The federation asks its three districts for signatures; each passes it on to its four houses
+    (the "units" rule). The houses' latest reports sum to 210, 250 and 155 per district, so the
+    federation's roll-up reads 615 from its three districts, and a house's second revision (60
+    instead of 50) moves both its district's figure and the federation's by 10."""
+    scene = region(secretaries=False)
+    form = [{"name": "Signatures", "type": "number", "required": True}]
+    directive = actions.create_directive(
+        issuer=scene.top, title="Petition", due=DUE, by="t", kind="report", target_kind="district", form=form
+    )
+    actions.issue_directive(directive=directive, by="t")
+    reports = {"district-1": [50, 60, 40, 60], "district-2": [100, 50, 50, 50], "district-3": [55, 100]}
+    children = {}
+    for district in scene.districts:
+        children[district.slug] = actions.pass_on(
+            assignment=_assignment(directive, district), by="t", target_kind="building_committee"
+        )
+        for house, count in zip(scene.committees[district.slug], reports[district.slug], strict=False):
+            actions.submit_report(
+                assignment=_assignment(children[district.slug], house), values={"Signatures": count}, by="t"
+            )
+    sums = {a.unit.slug: a.latest_values for a in Assignment.objects.filter(directive=directive).select_related("unit")}
+    assert sums == {"district-1": {"Signatures": 210}, "district-2": {"Signatures": 250},
+                    "district-3": {"Signatures": 155}}  # fmt: skip
+    assert rollup(directive)["fields"]["Signatures"] == {"sum": 615, "mean": 205, "reported": 3, "of": 3}
+    # District 3's houses 3 and 4 have not reported: it is still in progress, its sum is partial.
+    assert (_assignment(directive, scene.districts[2]).status, rollup(directive)["done"]) == ("in_progress", 2)
+    first = scene.committees["district-1"][0]
+    actions.submit_report(assignment=_assignment(children["district-1"], first), values={"Signatures": 60}, by="t")
+    assert _assignment(directive, scene.districts[0]).latest_values == {"Signatures": 220}
+    assert rollup(directive)["fields"]["Signatures"]["sum"] == 625
+    table = {row["unit"]: row["fields"]["Signatures"]["sum"] for row in committee_rollup(directive)}
+    assert table == {"region": 625}
+    admin = sign_in(Client(), builders.account(scene.org, "admin@example.org", is_admin=True))
+    page = unescape(admin.get(reverse("directive", args=[scene.org.slug, directive.pk])).content.decode())
+    assert "<td>625 (mean 208.333333), reported by 3 of 3</td>" in page
+    assert "the sum from its units' reports" in page and page.count("(from its units' reports)") == 3

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.utils.text import slugify
 
 from grassroots.access import Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, control_character
 from grassroots.organizations.models import Organization, Unit
 from grassroots.outbox import actions as outbox
 from grassroots.outbox.models import UNSUBSCRIBE_MARK, Mailing
@@ -53,12 +52,6 @@ def authorize_publishing(by, publication: Publication) -> None:
     authorize(by, Right.MANAGE_UNITS, publication.unit, organization=publication.organization)
 
 
-def _control_character(value: str) -> str | None:
-    """The first line break or control character of `value` (a title goes into mail headers,
-    where one is refused at every delivery), or None."""
-    return next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
-
-
 def _text(
     field: str,
     value: str,
@@ -79,7 +72,7 @@ def _text(
         raise ActionRefused(f"{part[0]}: give its {field}" if part else f"{field}: give a {field}", field=name)
     if len(value) > limit:
         raise ActionRefused(f"{where}: at most {limit} characters, not {len(value)}", field=name)
-    bad = None if lines else _control_character(value)
+    bad = None if lines else control_character(value)
     if bad is not None:
         raise ActionRefused(
             f"{where}: one line, without line breaks or control characters (found U+{ord(bad):04X})", field=name

@@ -19,14 +19,14 @@ from django.utils.html import escape
 from grassroots.access import NotVisible, Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
 from grassroots.bulletin.rendering import article_html
-from grassroots.errors import ActionRefused, refuse_overlong
+from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.times import aware_start
 from grassroots.organizations.models import Unit
 from grassroots.outbox.actions import queue_mailing
 
 from .models import OPEN, Assignment, Directive, Reminder, Report
-from .reportform import checked_form, checked_values, stored_file_name
-from .selectors import officers_of, target_units
+from .reportform import checked_form, checked_values, numeric_fields, stored_file_name
+from .selectors import officers_of, rollup, target_units
 
 Status = Assignment.Status
 REMIND_BEFORE = dt.timedelta(days=3)
@@ -51,12 +51,25 @@ def _authorize_issuer(by, issuer: Unit, decision) -> None:
     authorize(by, Right.MANAGE_UNITS, issuer)
 
 
-def _due(local: dt.datetime, issuer: Unit, *, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
-    zone_name = issuer.meeting_time_zone
+def _due(local: dt.datetime, zone_name: str, *, now: dt.datetime | None = None) -> tuple[dt.datetime, str]:
+    """The wall-clock time `local` in the zone `zone_name` as an aware time (an aware `local` is
+    converted to it); refused when it does not exist there, is ambiguous, or has passed."""
+    if local.tzinfo is not None:
+        local = local.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
     due = aware_start(local, ZoneInfo(zone_name), field="due")
     if due <= (now or timezone.now()):
         raise ActionRefused(f"due: {local:%Y-%m-%d %H:%M} in {zone_name} has passed", field="due")
     return due, zone_name
+
+
+def _title(title: str) -> str:
+    """The title stripped: required, one line (it heads the notices' subjects), at most 200 characters."""
+    title = title.strip()
+    if not title:
+        raise ActionRefused("title: required", field="title")
+    refuse_multiline("title", title)
+    refuse_overlong("title", title, 200)
+    return title
 
 
 def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tuple[str, list[int]]:
@@ -99,10 +112,7 @@ def create_directive(
     unit of `target_kind` in the issuer's subtree or the chosen `targets`, which must lie in it.
     Refusals name the field: title, due, kind, targets, targets_kind, form, completion, decision."""
     _authorize_issuer(by, issuer, decision)
-    title = title.strip()
-    if not title:
-        raise ActionRefused("title: required", field="title")
-    refuse_overlong("title", title, 200)
+    title = _title(title)
     refuse_overlong("body", body, 100_000)
     if kind not in Directive.Kind.values:
         raise ActionRefused(f"kind: '{kind}' is not one of {', '.join(Directive.Kind.values)}", field="kind")
@@ -110,7 +120,7 @@ def create_directive(
         raise ActionRefused(
             f"completion: '{completion}' is not one of {', '.join(Directive.Completion.values)}", field="completion"
         )
-    aware_due, zone_name = _due(due, issuer)
+    aware_due, zone_name = _due(due, issuer.meeting_time_zone)
     kind_key, chosen = _targets(issuer, target_kind, targets)
     with transaction.atomic():
         directive = Directive.objects.create(
@@ -198,7 +208,8 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
 def reissue_directive(
     *, directive: Directive, by, title: str | None = None, body: str | None = None, due: dt.datetime | None = None
 ) -> Directive:
-    """Issue a changed version of an issued directive: the version goes up by one and the
+    """Issue a changed version of an issued directive (a new `due` is a wall-clock time in the
+    directive's own zone, `time_zone`, the one its pages show): the version goes up by one and the
     officers of the units that had already acknowledged it (acknowledged or in progress) are
     told again. Refused on a draft or a closed directive."""
     _authorize_issuer(by, directive.unit, directive.decision)
@@ -206,15 +217,13 @@ def reissue_directive(
         raise ActionRefused(f"status: directive {directive.pk} is {directive.status}, not issued", field="status")
     before = {"title": directive.title, "due": directive.due.isoformat(), "version": directive.version}
     if title is not None:
-        if not title.strip():
-            raise ActionRefused("title: required", field="title")
-        refuse_overlong("title", title.strip(), 200)
-        directive.title = title.strip()
+        directive.title = _title(title)
     if body is not None:
         refuse_overlong("body", body, 100_000)
         directive.body = body
     if due is not None:
-        directive.due, _ = _due(due, directive.unit)
+        # The directive's own zone, which its due time is shown in, even if the issuer's has changed.
+        directive.due, _ = _due(due, directive.time_zone)
     directive.version += 1
     with transaction.atomic():
         directive.save(update_fields=["title", "body", "due", "version"])
@@ -387,6 +396,27 @@ def _complete_parent(directive: Directive, *, by) -> None:
     _complete_parent(source.directive, by=by)
 
 
+def _sum_up_to_parent(directive: Directive, *, now: dt.datetime) -> None:
+    """Under the "units" rule, the assignment a passed-on directive came from reports what its units
+    reported: for each number field of its directive's form that this one's form also has, the sum
+    of the latest reports of the units it went to (read with the roll-up's one grouped query),
+    written in one UPDATE and carried on up the chain, so every roll-up above sums it as a report."""
+    if directive.parent_id is None or directive.completion != Directive.Completion.UNITS:
+        return
+    source = Assignment.objects.filter(passed_on=directive).select_related("directive").first()
+    if source is None:
+        return
+    names = [name for name in numeric_fields(source.directive.form) if name in numeric_fields(directive.form)]
+    if not names:
+        return
+    fields = rollup(directive, now=now)["fields"]
+    values = {name: fields[name]["sum"] for name in names if fields[name]["reported"]}
+    Assignment.objects.filter(pk=source.pk).update(
+        latest_values=values or None, reported_at=now if values else None, updated_at=now
+    )
+    _sum_up_to_parent(source.directive, now=now)
+
+
 def adapt_assignment(*, assignment: Assignment, by, text: str = "", local_date: dt.date | None = None) -> Assignment:
     """The unit's local adaptation: how it carries the directive out, and its own date for it."""
     _authorize_unit(by, assignment)
@@ -465,6 +495,7 @@ def submit_report(
                 status=[before, assignment.status],
             )  # fmt: skip
             _complete_parent(directive, by=by)
+            _sum_up_to_parent(directive, now=now)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -481,13 +512,20 @@ def _label(by) -> str:
 
 def send_reminders(*, now: dt.datetime | None = None, by="job:directives") -> dict[str, int]:
     """Remind the officers of every open assignment of an issued directive three days before it
-    is due and once it is overdue: each reminder once per assignment and kind, however often this
-    runs (the reminder rows are written with INSERT ... SELECT that skips those already there, and
-    only the rows this run wrote are mailed). Returns how many assignments were reminded, by kind."""
+    is due (when it was issued before then) and once it is overdue: each reminder once per
+    assignment and kind, however often this runs (the reminder rows are written with INSERT ...
+    SELECT that skips those already there, and only the rows this run wrote are mailed). Returns
+    how many assignments were reminded, by kind."""
     now = now or timezone.now()
     sent: dict[str, int] = {}
+    # "Due in three days" only for a directive issued before its three-day mark: one issued later
+    # (due in two days, or in minutes) was just announced with its due time, and is not reminded.
+    if connection.vendor == "postgresql":
+        announced_before = f"d.issued_at <= d.due - interval '{REMIND_BEFORE.days} days'"
+    else:
+        announced_before = f"julianday(d.due) - julianday(d.issued_at) >= {REMIND_BEFORE.days}"
     windows = {
-        Reminder.Kind.DUE_SOON: ("d.due > %s AND d.due <= %s", [now, now + REMIND_BEFORE]),
+        Reminder.Kind.DUE_SOON: (f"d.due > %s AND d.due <= %s AND {announced_before}", [now, now + REMIND_BEFORE]),
         Reminder.Kind.OVERDUE: ("d.due < %s", [now]),
     }
     assignments, directives, reminders = (

@@ -118,7 +118,8 @@ def add_directive(request: HttpRequest, org_slug: str, payload: DirectiveIn):
         decision = Decision.objects.filter(pk=payload.decision, meeting__unit=issuer).select_related("meeting").first()
         if decision is None:
             raise ActionRefused(f"decision: no decision {payload.decision} of {issuer.name}", field="decision")
-    directive = actions.create_directive(
+    directive, _count = jobs.create_and_issue(
+        draft=payload.draft,
         issuer=issuer,
         title=payload.title,
         due=parse_local(payload.due, field="due"),
@@ -131,8 +132,6 @@ def add_directive(request: HttpRequest, org_slug: str, payload: DirectiveIn):
         completion=payload.completion,
         decision=decision,
     )
-    if not payload.draft:
-        jobs.issue(directive=directive, by=user)
     return Status(201, directive)
 
 

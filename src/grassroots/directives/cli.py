@@ -108,7 +108,8 @@ def issue(
             (key for key, value in issuer.organization.constitution.unit_kinds.items() if value.basic), ""
         )
     kind_of_targets, chosen = _targets(issuer.organization, targets_kind, targets)
-    directive = actions.create_directive(
+    directive, _count = jobs.create_and_issue(
+        draft=draft,
         issuer=issuer,
         title=title,
         due=_due(due),
@@ -121,8 +122,6 @@ def issue(
         completion=completion,
         decision=found_decision,
     )
-    if not draft:
-        jobs.issue(directive=directive, by=operator())
     if as_json:
         print_json({"id": directive.pk})
     else:
@@ -206,7 +205,9 @@ def reissue(
     directive: Annotated[str, typer.Argument(help="Directive id.")],
     title: Annotated[str | None, typer.Option("--title")] = None,
     body: Annotated[str | None, typer.Option("--body")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="YYYY-MM-DD HH:MM.")] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="YYYY-MM-DD HH:MM in the directive's own zone (the one it shows).")
+    ] = None,
 ) -> None:
     """Issue a changed version; the units that had acknowledged it are told again."""
     found = jobs.reissue(

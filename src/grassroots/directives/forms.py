@@ -10,6 +10,7 @@ import yaml
 from django import forms
 
 from grassroots.constitution.schema import Constitution
+from grassroots.errors import ActionRefused
 from grassroots.web import ActionForm, DayInput
 
 from .models import Assignment, Directive
@@ -24,7 +25,19 @@ class LocalTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class IssueForm(ActionForm):
+class NamingForm(ActionForm):
+    """A form whose page writes each error after its field's name or label: a refusal, which
+    starts with the field's name already, joins the field without it (not "Title: title: ...")."""
+
+    def refuse(self, refusal: ActionRefused) -> None:
+        if refusal.field in self.fields:
+            message = refusal.message.removeprefix(f"{refusal.field}: ")
+            self.add_error(refusal.field, [message, *refusal.reasons])
+        else:
+            super().refuse(refusal)
+
+
+class IssueForm(NamingForm):
     """A new directive of a unit: its targets are every unit of a kind in the unit's subtree or the
     units named (by their short names), and its report form is the YAML the command line reads."""
 
@@ -89,7 +102,7 @@ class AdaptForm(ActionForm):
     local_date = forms.DateField(label="Our date", required=False, widget=DayInput)
 
 
-class ReportForm(ActionForm):
+class ReportForm(NamingForm):
     """A unit's report: one input per field of the directive's report form. Values are checked by
     the form's own rules in the action (`reportform.checked_values`), which names the field."""
 

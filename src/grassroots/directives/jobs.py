@@ -57,6 +57,18 @@ def issue(*, directive: Directive, by) -> int:
     return count
 
 
+def create_and_issue(*, draft: bool = False, **arguments) -> tuple[Directive, int]:
+    """Draft the directive (`actions.create_directive` with `arguments`) and, unless `draft`, issue
+    it, in one transaction: a refused issue (no unit to send it to...) writes nothing, not even the
+    draft. Returns the directive and its number of assignments (0 for a draft)."""
+    with transaction.atomic():
+        directive = actions.create_directive(**arguments)
+        count = 0 if draft else actions.issue_directive(directive=directive, by=arguments["by"])
+        if not draft:
+            transaction.on_commit(start_delivery)
+    return directive, count
+
+
 def pass_on(**arguments) -> Directive:
     """Pass an assignment on (the action) and start sending the notices after the commit."""
     with transaction.atomic():

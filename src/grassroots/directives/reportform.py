@@ -14,6 +14,9 @@ TYPES = ("number", "text", "choice", "date", "file")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ -]{0,79}$")
 TEXT_LIMIT = 10_000
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# A number as people write it: digits with an optional sign, decimal point and exponent (no
+# underscores, which Python's own parsers accept, no infinity or NaN).
+NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
 def checked_form(fields: object) -> list[dict]:
@@ -113,10 +116,13 @@ def checked_values(form: list[dict], values: dict[str, object]) -> dict[str, obj
 def _value(field: dict, value: object) -> object:
     name, kind = field["name"], field["type"]
     if kind == "number":
-        if isinstance(value, bool):
+        if isinstance(value, bool):  # JSON true/false, which Python would count as 1 and 0
+            raise ActionRefused(f"{name}: {str(value).lower()} is not a number", field=name)
+        text = str(value).strip()
+        if not isinstance(value, int | float) and not NUMBER.match(text):  # no 1_000, no NaN
             raise ActionRefused(f"{name}: '{value}' is not a number", field=name)
         try:
-            number = Decimal(str(value).strip())
+            number = Decimal(text)
         except InvalidOperation:
             raise ActionRefused(f"{name}: '{value}' is not a number", field=name) from None
         if not number.is_finite() or abs(number) >= Decimal("1e15"):

@@ -41,7 +41,9 @@ class DirectiveIn(Body):
 class ReissueIn(Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body: str | None = Field(default=None, max_length=100_000)
-    due: str | None = Field(default=None, pattern=LOCAL_TIME)
+    due: str | None = Field(
+        default=None, pattern=LOCAL_TIME, description="YYYY-MM-DD HH:MM in the directive's own zone (`time_zone`)."
+    )
 
 
 class PassOnIn(Body):
@@ -66,7 +68,8 @@ class FileIn(Body):
 
 
 class ReportIn(Body):
-    values: dict[str, str | int | float | None] = Field(default_factory=dict)
+    # bool first: JSON true/false arrive as such, for the form to refuse in a number field (not as 1/0).
+    values: dict[str, bool | str | int | float | None] = Field(default_factory=dict)
     files: dict[str, FileIn] = Field(default_factory=dict, description="File fields: {name: {filename, content}}.")
 
 

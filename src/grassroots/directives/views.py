@@ -10,7 +10,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Length
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -27,7 +26,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import ActionForm, confirm_first, fields_html, perform_step
 
-from . import actions, selectors
+from . import actions, jobs, selectors
 from .forms import AdaptForm, IssueForm, ReportForm, StatusForm
 from .models import OPEN, Assignment, Directive
 from .reportform import file_fields, uploaded_file_name
@@ -81,19 +80,17 @@ def _issue(request, form: IssueForm, organization: Organization, issuer: Unit, c
     if asked is not None:
         return asked
     try:
-        with transaction.atomic():
-            directive = actions.create_directive(
-                issuer=issuer,
-                title=data["title"],
-                due=data["due"],
-                by=request.user,
-                kind=data["kind"],
-                body=data["body"],
-                target_kind=kind,
-                targets=chosen or None,
-                form=data["form"],
-            )
-            count = actions.issue_directive(directive=directive, by=request.user)
+        directive, count = jobs.create_and_issue(
+            issuer=issuer,
+            title=data["title"],
+            due=data["due"],
+            by=request.user,
+            kind=data["kind"],
+            body=data["body"],
+            target_kind=kind,
+            targets=chosen or None,
+            form=data["form"],
+        )
     except ActionRefused as refusal:
         form.refuse(refusal)
         return None
@@ -140,10 +137,10 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
         "organization": organization,
         "directive": target,
         "body": article_html(target.body),
-        "due": target.due.astimezone(target.zone),
         "root": root,
         "table": table,
         "numbers": [name for name in (table[0]["fields"] if table else {})],
+        "units_rule": target.completion == Directive.Completion.UNITS,
         "rows": rows,
         "files": files,
         "listed": LISTED_ASSIGNMENTS,
@@ -192,7 +189,6 @@ def _assignment_page(request, organization, assignment: Assignment, report_form=
         "assignment": assignment,
         "directive": directive,
         "body": article_html(directive.body),
-        "due": directive.due.astimezone(directive.zone),
         "overdue": assignment.status in OPEN and timezone.now() > directive.due,
         "reports": [
             (
@@ -309,10 +305,7 @@ def unit_assignments(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     issue) the way to issue one of its own."""
     organization = organization_for(request.user, org)
     target = unit_for(request.user, organization, unit)
-    rows = [
-        (assignment, assignment.directive.due.astimezone(assignment.directive.zone))
-        for assignment in selectors.open_assignments_of(target).select_related("directive__unit")[:LISTED_ASSIGNMENTS]
-    ]
+    rows = list(selectors.open_assignments_of(target).select_related("directive__unit")[:LISTED_ASSIGNMENTS])
     issued = list(selectors.directives_visible_to(request.user, organization).filter(unit=target)[:LISTED_ASSIGNMENTS])
     context = {
         "organization": organization,

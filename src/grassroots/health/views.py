@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from grassroots.constitution.health import RATES, IndicatorResult, percent
+from grassroots.directives.selectors import directives_overview
 from grassroots.education.selectors import education_share_of
 from grassroots.organizations import selectors as units
 from grassroots.organizations.models import Unit, UnitState
@@ -124,6 +125,7 @@ def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
         )
         for share in education_share_of(user, unit, on=today, subtree=True)
     ]
+    panel["directives"] = directives_overview(user, unit)
     return panel
 
 
@@ -131,7 +133,8 @@ def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
 def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     """The signed-in user's home in an organization: for each of their top units (at most
     `TOP_UNITS`), units by tier, units that need support, readiness of the bodies not yet
-    constituted, growth and attendance trends and education progress."""
+    constituted, growth and attendance trends, education progress, and the open directives issued
+    in the unit's subtree (with their completion) and its units' open assignments."""
     organization = units.organization_for(request.user, org)
     today = today_of(organization)
     tops = units.top_units(request.user, organization)

@@ -159,12 +159,15 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     mine = selectors.registration_of(_user(request), target, attendance)
     own = selectors.own_row(_user(request), target)
     now = timezone.now()
+    # Decisions (and the approval of minutes, a decision) are recorded at a meeting that has
+    # started and is not cancelled: before, no decision form is offered, it could only be refused.
+    deciding = may_manage and target.status != "cancelled" and target.start <= now
     approvable = (
         [
             (m.pk, f"{m.meeting.title}, {m.meeting.on} (version {m.version})")
             for m in selectors.minutes_to_approve(target)
         ]
-        if may_manage and target.status != "cancelled" and target.start <= now
+        if deciding
         else []
     )
     context = {
@@ -189,11 +192,12 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "may_manage": may_manage,
         "sheet": _sheet_rows(attendance, editable=may_manage),
         "sheet_form": SheetFileForm() if may_manage else None,
+        "deciding": deciding,
         "decision_form": DecisionForm(
             items=[(item.pk, item.title) for item in agenda_items(agenda)],
             people=[(row.person_id, row.name) for row in attendance],
         )
-        if may_manage
+        if deciding
         else None,
         "approve_form": ApproveMinutesForm(minutes=approvable) if may_manage and approvable else None,
         "guests": guests,
