@@ -176,7 +176,7 @@ def test_unknown_or_foreign_person_is_a_json_404(api, org, tree):
 
 def test_a_phone_that_is_no_number_is_refused_naming_the_field(api, org):
     response = api.post(f"/orgs/{org.slug}/people", {"name": "Ada", "phone": "abc"})
-    assert (response.status_code, response.json()["field"]) == (422, "phone")
+    assert (response.status_code, response.json()["field"]) == (409, "phone")
     assert response.json()["detail"] == "phone: 'abc' is not a phone number for GB"
 
 
@@ -221,7 +221,7 @@ def test_edit_corrects_fields_and_leaves_the_others(api, org, member):
     assert (response.json()["name"], response.json()["phone"]) == ("Corrected Name", "+447911123458")
     assert response.json()["email"] == member.email
     refused = api.post(f"/orgs/{org.slug}/people/{member.pk}/edit", {"phone": "abc"})
-    assert (refused.status_code, refused.json()["field"]) == (422, "phone")
+    assert (refused.status_code, refused.json()["field"]) == (409, "phone")
 
 
 def test_duplicates_then_merge(api, org, member):
@@ -314,11 +314,11 @@ def test_the_people_list_counts_at_most_a_bound(api, org, monkeypatch):
 
 
 def test_every_wrong_field_is_reported_at_once_on_edit_and_add(api, org, member):
-    """Three wrong fields, three entries of one 422: the caller fixes them in one go."""
+    """Three wrong fields, three entries of one 409: the caller fixes them in one go."""
     body = {"name": "  ", "email": "ana@@example.org", "phone": "abc"}
     for path in (f"/orgs/{org.slug}/people/{member.pk}/edit", f"/orgs/{org.slug}/people"):
         refused = api.post(path, body)
-        assert refused.status_code == 422, path
+        assert refused.status_code == 409, path
         assert [(entry["loc"], entry["msg"]) for entry in refused.json()["errors"]] == [
             (["body", "name"], "name: a person needs a name"),
             (["body", "email"], "email: 'ana@@example.org' is not a valid email address"),

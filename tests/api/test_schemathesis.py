@@ -88,6 +88,11 @@ def test_every_operation_answers_within_its_schema(case, officer, settings):
     # part is not valid data, and the positive-data check does not apply to it.
     if case.meta.generation.mode is GenerationMode.NEGATIVE:
         excluded = [positive_data_acceptance]
+    # A people list's `status` must be one of the organization's own statuses (422 otherwise),
+    # which differ between organizations, so the schema cannot list them.
+    status = (case.query or {}).get("status")
+    if case.path.endswith("/people") and status and status.strip() not in scene.org.constitution.statuses:
+        excluded = [positive_data_acceptance]
     # A period whose `since` is after its `until` (default today) is refused (422) naming
     # `since`: a rule between two parameters that the schema cannot state.
     since, until = (case.query or {}).get("since"), (case.query or {}).get("until") or dt.date.today().isoformat()

@@ -215,7 +215,8 @@ def test_export_download_csv_and_xlsx(tree, org, admin_client):
     units = {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert units == {"oak-court"}
     assert AuditRecord.objects.filter(action="people.export").count() == 2
-    assert admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "nowhere"}).status_code == 404
+    refused = admin_client.get(reverse("members_export", args=[org.slug]), {"unit": "nowhere"})
+    assert refused.status_code == 400 and "no unit &#x27;nowhere&#x27; that you can see" in refused.content.decode()
     page = admin_client.get(reverse("members_export", args=[org.slug]), {"format": "pdf"})
     assert page.status_code == 400 and b"pdf is not one of the available choices" in page.content
 

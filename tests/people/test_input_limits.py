@@ -54,7 +54,7 @@ def test_an_address_over_500_characters_is_refused_naming_the_field(client, staf
         content_type="application/json",
         headers=token,
     )
-    assert (response.status_code, response.json()["field"]) == (422, "address")
+    assert (response.status_code, response.json()["field"]) == (409, "address")
 
     sign_in(client, staff)
     page = client.post(reverse("person_add", args=[org.slug]), {"name": "Ann", "address": LONG})

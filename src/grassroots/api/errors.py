@@ -32,12 +32,13 @@ def add_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(InvalidFields)
     def invalid_fields(request: HttpRequest, error: InvalidFields):
-        # Input wrong field by field: 422 like a malformed body, one entry per field, all at once.
+        # Values the schema allows that the rules refuse, field by field: 409 like any refusal of
+        # a rule (422 is the schema's own refusal), with one entry per field, all at once.
         errors = [
             {"loc": ["body", field], "msg": message, "type": "value_error"} for field, message in error.errors.items()
         ]
         body = {"detail": error.full_message, "field": error.field, "errors": errors}
-        return api.create_response(request, body, status=422)
+        return api.create_response(request, body, status=409)
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, error: Exception):
