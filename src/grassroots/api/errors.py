@@ -37,7 +37,8 @@ def add_error_handlers(api: NinjaAPI) -> None:
         errors = [
             {"loc": ["body", field], "msg": message, "type": "value_error"} for field, message in error.errors.items()
         ]
-        body = {"detail": error.full_message, "field": error.field, "errors": errors}
+        reasons = [entry["msg"] for entry in errors]
+        body = {"detail": error.full_message, "reasons": reasons, "field": error.field, "errors": errors}
         return api.create_response(request, body, status=409)
 
     @api.exception_handler(Exception)

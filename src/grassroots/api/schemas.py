@@ -71,6 +71,9 @@ class RefusalOut(Schema):
     detail: str = Field(description="What was refused and, after a colon, every reason.")
     reasons: list[str] = Field(description="Every rule or check that failed.")
     field: str | None = Field(description="The body key the refusal is about, when there is one.")
+    errors: list[dict] | None = Field(
+        None, description="When several fields are refused at once: one entry each, `loc`, `msg`, `type`."
+    )
 
 
 class InvalidOut(Schema):
