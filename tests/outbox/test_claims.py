@@ -110,14 +110,16 @@ def test_two_workers_send_each_message_once_and_finish_after_the_last(
 
 
 def test_a_pause_stops_the_batch_already_claimed(tmp_path, database_url):  # noqa: F811
-    """A worker holding a batch of 60 at 10 messages a second: after the pause at most a second's
-    messages (and the one in flight) go; the rest go back to the queue, their attempt not counted."""
-    recipients = 60
+    """A worker holding a batch of 100 of 200 at 5 messages a second (20 s for its batch, so the
+    pause, a command that starts Django, lands inside it even on a loaded machine): after the
+    pause at most a second's messages (and the one in flight) go; the rest go back to the queue,
+    their attempt not counted."""
+    recipients = 200
     controller, catcher = start_smtp_server()
     try:
         env = environment(tmp_path, database_url)
         env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), DEFAULT_FROM_EMAIL="news@example.org")
-        env.update(GRASSROOTS_MAIL_PER_SECOND="10")
+        env.update(GRASSROOTS_MAIL_PER_SECOND="5")
         run_script(SETUP, env)
         issue = int(run_script(QUEUE_N.replace("N", str(recipients)), env).strip())
         worker = subprocess.Popen(SEND, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
