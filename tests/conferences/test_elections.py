@@ -153,6 +153,28 @@ def test_a_tie_without_history_is_drawn_by_lot_from_the_seed():
     assert default.seed == default.input_sha256 and default.ties[0].outcome == "excluded"
 
 
+def test_equal_surpluses_are_transferred_in_an_order_drawn_by_lot():
+    """X and Y reach the quota of 4 together with 5 each; which surplus goes first is drawn and
+    listed, and decides the exclusion tie after it (by the round where Z and W differed)."""
+    ballots = [
+        Ballot("x", ("X", "Z"), 5),
+        Ballot("y", ("Y", "W"), 5),
+        Ballot("z", ("Z",), 1),
+        Ballot("w", ("W",), 1),
+    ]
+    outcomes = set()
+    for seed in range(12):
+        result = elect("stv", candidates=("X", "Y", "Z", "W"), ballots=ballots, seats=3, seed=seed)
+        first, exclusion = result.ties
+        assert (first.outcome, first.decided_by, first.votes) == ("surplus transferred first", "lot", 5)
+        assert (exclusion.outcome, exclusion.decided_by, exclusion.round) == ("excluded", "earlier round", 3)
+        # The one whose voters' surplus came second had fewer votes in round 2 and goes out.
+        assert exclusion.chosen == ({"X": "W", "Y": "Z"}[first.chosen[0]],)
+        assert set(result.elected[:2]) == {"X", "Y"} and len(result.elected) == 3
+        outcomes.add(first.chosen)
+    assert outcomes == {("X",), ("Y",)}
+
+
 def test_blank_ballots_are_counted_apart():
     ballots = [Ballot("a", ("A",), 3), Ballot("b", (), 2), Ballot("c", ("B",), 1)]
     result = elect("stv", candidates=("A", "B", "C"), ballots=ballots, seats=1)
@@ -192,6 +214,7 @@ def test_the_result_keeps_its_input_and_its_hash():
         ),
         ("stv", {"ballots": [Ballot("v", ("A",), 0)]}, "voter 'v': weight must be at least 1, not 0", "ballots"),
         ("stv", {"ballots": [Ballot("v", ())]}, "ballots: there are no ballots that are not blank", "ballots"),
+        ("stv", {"ballots": [Ballot("", ("A",))]}, "ballots: a ballot's voter '' has no id", "ballots"),
         ("plurality", {"ballots": [Ballot("v", ("A", "B"))]}, "voter 'v': 2 candidates marked, at most 1", "ballots"),
     ],
 )

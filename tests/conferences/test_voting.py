@@ -311,3 +311,33 @@ def test_totals_add_up_and_the_verdict_follows_its_definition(lines, base, rule)
     assert ("Passed" if expected else "Failed") in result.explanation
     if result.base:
         assert abs(float(result.percent("yes")) - 100 * result.yes / result.base) <= 0.005 + 1e-9
+
+
+def test_a_majority_object_and_fractional_weights():
+    rule = MAJORITIES["absolute"]
+    assert Poll("yes-no", "valid", rule).majority is rule
+    with pytest.raises(VotingError, match=re.escape("voter 'a': weight 2.5 is not a whole number")) as refused:
+        close_poll(Poll("yes-no", "valid", rule), entitled=[Voter("a", 2.5)], votes=[])  # type: ignore[arg-type]
+    assert refused.value.field == "entitled"
+
+
+def test_a_voter_who_may_not_split_casts_all_their_votes_one_way():
+    """Issue 17: a delegation chair casts votes that cannot be split."""
+    entitled = [Voter("chair", 12, may_split=False), Voter("b", 3)]
+    poll = Poll("yes-no-abstain", "cast", "simple")
+    whole = close_poll(poll, entitled=entitled, votes=[Vote("chair", yes=12), Vote("b", no=2, abstain=1)])
+    assert (whole.yes, whole.no, whole.abstain) == (12, 2, 1)
+    assert whole.as_json()["votes"] == [
+        {"voter": "chair", "yes": 12, "no": 0, "abstain": 0},
+        {"voter": "b", "yes": 0, "no": 2, "abstain": 1},
+    ]
+    for split in (Vote("chair", yes=6, no=6), Vote("chair", yes=11)):
+        with pytest.raises(VotingError, match="voter 'chair' casts all 12 votes one way and cannot split them"):
+            close_poll(poll, entitled=entitled, votes=[split])
+
+
+def test_a_yes_only_poll_shows_only_yes():
+    entitled = [Voter("a", 10), Voter("b", 10)]
+    result = close_poll(Poll("yes", "entitled", "two-thirds"), entitled=entitled, totals=Totals(yes=15))
+    assert result.percent("no") is None and result.percent("abstain") is None
+    assert "Yes 75.00 %." in result.explanation and result.passed

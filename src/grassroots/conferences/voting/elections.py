@@ -25,11 +25,12 @@ round did, the ties and how they were broken, and the rule in words.
 elects in instant runoff with exactly half of the votes, and breaks ties by unseeded
 `random.choice`; the tests use it as an oracle only, for instant-runoff counts without ties.
 
-Ties (for the last seat in plurality and approval, or for exclusion): the candidate with
-fewer votes in the latest earlier round where the tied candidates differed goes out first;
-otherwise a lot drawn from `seed` (by default the input's SHA-256) decides. Every tie is
-listed in the result. When several candidates reach the quota together, they are elected in
-order of their votes, then by the lot.
+Ties: for exclusion, the candidate with fewer votes in the latest earlier round where the
+tied candidates differed goes out first; for the first of equal surpluses, the one with more
+votes there; otherwise (and for the last seat in plurality and approval) a lot drawn from
+`seed` (by default the input's SHA-256) decides. Every tie is listed in the result. When
+several candidates reach the quota together, they are elected in order of their votes, then
+by the lot.
 """
 
 from __future__ import annotations
@@ -67,11 +68,12 @@ class Ballot:
 @dataclass(frozen=True)
 class Tie:
     """Candidates with equal votes where only some could be `chosen` (elected to the last
-    seats, or excluded), `decided_by` "earlier round" or "lot", in round `round`."""
+    seats, excluded, or the first whose surplus is transferred), `decided_by` "earlier round"
+    or "lot", in round `round`."""
 
     candidates: tuple[str, ...]
     chosen: tuple[str, ...]
-    outcome: str  # "elected" or "excluded"
+    outcome: str  # "elected", "excluded" or "surplus transferred first"
     decided_by: str
     votes: Fraction
     round: int
@@ -248,6 +250,8 @@ def _check_ballots(method: str, names: tuple[str, ...], ballots: tuple[Ballot, .
     voters: set[str] = set()
     for ballot in ballots:
         who = ballot.voter
+        if not isinstance(who, str) or not who.strip():
+            raise VotingError(f"ballots: a ballot's voter {who!r} has no id", field="ballots")
         if who in voters:
             raise VotingError(f"voter '{who}' has more than one ballot", field="ballots")
         voters.add(who)
@@ -264,14 +268,15 @@ def _check_ballots(method: str, names: tuple[str, ...], ballots: tuple[Ballot, .
     return ballots
 
 
-def _lowest_first(tied: list[str], history: Sequence[Round], lot: Mapping[str, int]) -> tuple[list[str], str]:
-    """`tied` in the order they go out: fewer votes in the latest earlier round where they
-    differed first, then the lot. Also says what decided the first place."""
+def _tie_order(
+    tied: list[str], history: Sequence[Round], lot: Mapping[str, int], *, fewest_first: bool
+) -> tuple[list[str], str]:
+    """`tied` ranked by their votes in the latest earlier round where they differed (fewest
+    first to exclude, most first to transfer a surplus), then by the lot; and what decided."""
+    sign = 1 if fewest_first else -1
     for earlier in reversed(history):
-        if all(name in earlier.votes for name in tied):
-            values = {earlier.votes[name] for name in tied}
-            if len(values) > 1:
-                return sorted(tied, key=lambda name: (earlier.votes[name], lot[name])), "earlier round"
+        if all(name in earlier.votes for name in tied) and len({earlier.votes[name] for name in tied}) > 1:
+            return sorted(tied, key=lambda name: (sign * earlier.votes[name], lot[name])), "earlier round"
     return sorted(tied, key=lambda name: lot[name]), "lot"
 
 
@@ -360,7 +365,7 @@ class _Count:
                 left = 0
             waiting = [name for name in waiting if quota is not None and self.votes[name] > quota]
             if left and waiting:
-                name = min(waiting, key=lambda name: (-self.votes[name], self.lot[name]))
+                name = self._pick(waiting, len(self.rounds) + 1, fewest=False)
                 waiting.remove(name)
                 assert quota is not None
                 surplus = self.votes[name] - quota
@@ -369,7 +374,7 @@ class _Count:
                 self.votes[name] = quota
                 transfer = f"Surplus of {name} ({decimal(surplus)}) transferred at {factor} of each ballot's value."
             elif left:
-                name = self._lowest(len(self.rounds) + 1)
+                name = self._pick(self.continuing, len(self.rounds) + 1, fewest=True)
                 self.continuing.remove(name)
                 moved = self._pass_on(name, Fraction(1))
                 self.votes[name] = Fraction(0)
@@ -393,13 +398,16 @@ class _Count:
             self.elected.append(name)
         return reached
 
-    def _lowest(self, number: int) -> str:
-        fewest = min(self.votes[name] for name in self.continuing)
-        tied = [name for name in self.continuing if self.votes[name] == fewest]
+    def _pick(self, among: list[str], number: int, *, fewest: bool) -> str:
+        """The candidate to exclude (`fewest`) or whose surplus goes first (the most votes, so
+        the largest surplus), a tie broken by earlier rounds and then the lot, and listed."""
+        votes = (min if fewest else max)(self.votes[name] for name in among)
+        tied = [name for name in among if self.votes[name] == votes]
         if len(tied) == 1:
             return tied[0]
-        order, decided_by = _lowest_first(tied, self.rounds, self.lot)
-        self.ties.append(Tie(tuple(order), (order[0],), "excluded", decided_by, fewest, number))
+        order, decided_by = _tie_order(tied, self.rounds, self.lot, fewest_first=fewest)
+        outcome = "excluded" if fewest else "surplus transferred first"
+        self.ties.append(Tie(tuple(order), (order[0],), outcome, decided_by, votes, number))
         return order[0]
 
 

@@ -155,15 +155,23 @@ class Poll:
 class Voter:
     """One line of the entitled list, as frozen when the poll closes: `weight` is the votes
     the voter carries (a whole number, at least 1), `delegation` the unit whose delegation they
-    sit in (proxies stay within it)."""
+    sit in (proxies stay within it). `may_split` False is a voter who casts all their votes
+    one way (issue 17: a delegation chair casts votes that cannot be split)."""
 
     id: str
     weight: int = 1
     present: bool = True
     delegation: str | None = None
+    may_split: bool = True
 
     def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "weight": self.weight, "present": self.present, "delegation": self.delegation}
+        return {
+            "id": self.id,
+            "weight": self.weight,
+            "present": self.present,
+            "delegation": self.delegation,
+            "may_split": self.may_split,
+        }
 
 
 @dataclass(frozen=True)
@@ -223,13 +231,14 @@ class PollResult:
     present_weight: int
     counted_proxies: tuple[Proxy, ...]
     passed: bool
-    explanation: str
     input_sha256: str
 
     def share(self, choice: str) -> Fraction | None:
         """`choice`'s share of the base (yes, no, or abstain where the base counts abstentions);
         None when the base is 0 or does not include the choice."""
-        if self.base == 0 or (choice == "abstain" and self.poll.base == "valid"):
+        if self.base == 0 or choice not in _CHOICES[self.poll.kind]:
+            return None
+        if choice == "abstain" and self.poll.base == "valid":
             return None
         return Fraction({"yes": self.yes, "no": self.no, "abstain": self.abstain}[choice], self.base)
 
@@ -241,6 +250,11 @@ class PollResult:
     @property
     def threshold(self) -> Fraction | None:
         return self.poll.majority.threshold(self.base)
+
+    @property
+    def explanation(self) -> str:
+        """The count in words: what was counted, the totals, the base and percentages, the verdict."""
+        return _explain(self)
 
     def as_json(self) -> dict[str, object]:
         """The result as JSON values: weights as numbers, shares as exact fractions and percent text."""
@@ -292,12 +306,10 @@ def close_poll(
     if votes is not None:
         vote_list = tuple(votes)
         yes, no, abstain = _count_votes(poll, voters, givers, carried, vote_list)
-        source = f"Named votes of {len(vote_list)} voter(s)"
     else:
         assert totals is not None
         vote_list = None
         yes, no, abstain = _check_totals(poll, totals, sum(carried.values()))
-        source = "Entered totals (a show of hands counted)"
     entitled_weight = sum(voter.weight for voter in voters.values())
     present_weight = sum(voter.weight for voter in voters.values() if voter.present)
     base = {
@@ -321,20 +333,22 @@ def close_poll(
         present_weight=present_weight,
         counted_proxies=counted,
         passed=passed,
-        explanation="",
         input_sha256=canonical_sha256(
             {
                 "kind": poll.kind,
                 "base": poll.base,
                 "majority": poll.majority.as_json(),
-                "entitled": sorted((v.id, v.weight, v.present, v.delegation or "") for v in voters.values()),
+                "entitled": sorted(
+                    [v.id, v.weight, v.present, v.delegation or "", v.may_split] for v in voters.values()
+                ),
                 "proxies": sorted((p.giver, p.holder) for p in proxy_list),
-                "votes": None if vote_list is None else sorted(str(sorted(v.as_json().items())) for v in vote_list),
+                "votes": None
+                if vote_list is None
+                else sorted([v.voter, v.choice or "", v.yes, v.no, v.abstain] for v in vote_list),
                 "totals": None if totals is None else totals.as_json(),
             }
         ),
     )
-    object.__setattr__(result, "explanation", _explain(result, source))
     return result
 
 
@@ -423,6 +437,8 @@ def _count_votes(
             raise VotingError(
                 f"voter '{who}': the split adds up to {split}, more than the weight {weight} they carry", "votes"
             )
+        if not voters[who].may_split and (split != weight or max(parts.values()) != split):
+            raise VotingError(f"voter '{who}' casts all {weight} votes one way and cannot split them", "votes")
         for choice, part in parts.items():
             totals[choice] += part
     return totals["yes"], totals["no"], totals["abstain"]
@@ -443,8 +459,12 @@ def _check_totals(poll: Poll, totals: Totals, votable: int) -> tuple[int, int, i
     return totals.yes, totals.no, totals.abstain
 
 
-def _explain(result: PollResult, source: str) -> str:
+def _explain(result: PollResult) -> str:
     poll = result.poll
+    if result.votes is None:
+        source = "Entered totals (a show of hands counted)"
+    else:
+        source = f"Named votes of {len(result.votes)} voter(s)"
     lines = [
         f"{source}; {KINDS[poll.kind]}. Entitled weight {result.entitled_weight}, "
         f"present {result.present_weight}"
@@ -457,9 +477,16 @@ def _explain(result: PollResult, source: str) -> str:
         + ".",
         f"Yes {result.yes}, no {result.no}, abstain {result.abstain}.",
         f"Base of 100 %: {BASES[poll.base]} = {result.base}."
-        + (f" Yes {result.percent('yes')} %, no {result.percent('no')} %" if result.base else "")
-        + (f", abstain {result.percent('abstain')} %" if result.base and result.share("abstain") is not None else "")
-        + ("." if result.base else ""),
+        + (
+            " "
+            + ", ".join(
+                f"{choice.capitalize() if n == 0 else choice} {result.percent(choice)} %"
+                for n, choice in enumerate(c for c in ("yes", "no", "abstain") if result.share(c) is not None)
+            )
+            + "."
+            if result.base
+            else ""
+        ),
     ]
     rule = poll.majority
     if rule.name == "simple":
