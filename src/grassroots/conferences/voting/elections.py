@@ -12,14 +12,15 @@ round did, the ties and how they were broken, and the rule in words.
   of the votes still in the count (ballots not exhausted) is elected; otherwise the candidate
   with the fewest votes is excluded and their ballots pass to the next preference still in
   the count.
-- `stv` (single transferable vote): the Droop quota is floor(valid votes / (seats + 1)) + 1
-  (whole votes, as in the Scottish Local Government Elections Order 2007, rule 46, and the
-  Irish Electoral Act 1992, s. 120). A candidate reaching the quota is elected; the largest
-  surplus waiting is transferred first, by the weighted inclusive Gregory method (every
-  ballot the candidate holds passes on at its value × surplus / the candidate's votes, kept
-  exact where the Scottish rules round to five decimals); when no surplus waits, the
-  candidate with the fewest votes is excluded and their ballots pass on at their value.
-  When no more candidates are left in the count than seats to fill, they are all elected.
+- `stv` (single transferable vote): the Droop quota floor(valid votes / (seats + 1)) + 1, in
+  whole votes, as the Scottish and Irish STV rules count it. A candidate reaching the quota
+  is elected; the largest surplus waiting is transferred first, by the weighted inclusive
+  Gregory method of the Scottish Local Government Elections Order 2007 (every ballot the
+  candidate holds passes on at its value × surplus / the candidate's votes, kept exact where
+  the Order rounds to five decimals); when no surplus waits, the candidate with the fewest
+  votes is excluded and their ballots pass on at their value. When no more candidates are
+  left in the count than seats to fill, they are all elected. The published worked examples
+  in the tests (Wikipedia's food election and Droop quota example) come out round by round.
 
 `pyrankvote` was considered and not used: it counts in floats, takes no ballot weights,
 elects in instant runoff with exactly half of the votes, and breaks ties by unseeded

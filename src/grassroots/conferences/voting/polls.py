@@ -8,25 +8,27 @@ either the entered `Totals` or the named `Vote`s, and returns a `PollResult` tha
 of its input, its SHA-256, the totals, the base, exact percentages, passed or failed, and an
 explanation in words.
 
-The base of 100 % (what a percentage and a majority are a share of), as OpenSlides names its
-"100 % bases" (openslides-backend, `onehundred_percent_base`):
+The base of 100 % (what a percentage and a majority are a share of). OpenSlides offers the
+same among its "100 % bases" (`onehundred_percent_base`: Y, YN, YNA, N, valid, cast,
+entitled, entitled_present), where `valid` and `cast` count ballots, abstentions included;
+the `valid` and `cast` here are its YN and YNA:
 
 - `valid`: yes + no; abstentions are not counted. Robert's Rules of Order Newly Revised
-  (12th ed., 1:6 and 44:1-3): a majority "of the votes cast" leaves out blanks and
-  abstentions; OpenSlides' base "YN".
-- `cast`: yes + no + abstain, every vote given (OpenSlides' base "YNA").
-- `entitled`: the weight of everyone on the entitled list, present or not (RONR 44:9, "a
-  majority of the entire membership"; OpenSlides' "entitled").
-- `present`: the weight of the entitled who are present (RONR 44:9, "a majority of the members
-  present"; OpenSlides' "entitled_present").
+  (12th ed., 44:1-3): a majority "of the votes cast" leaves out blanks and abstentions.
+- `cast`: yes + no + abstain, every vote given.
+- `entitled`: the weight of everyone on the entitled list, present or not (RONR §44 on the
+  bases for a voting result: "a majority of the entire membership").
+- `present`: the weight of the entitled who are present (RONR §44: "a majority of the
+  members present").
 
-The required majority (see `Majority`, `parse_majority`): `simple` (more yes than no), `absolute` (more than
-half of the base), `two-thirds` (yes at least two thirds of the base) or a custom fraction
-(yes at least that share of the base).
+The required majority (see `Majority` and `parse_majority`): `simple` (more yes than no),
+`absolute` (yes more than half of the base), `two-thirds` (yes at least two thirds of the
+base) or a custom fraction (yes at least that share of the base).
 
 Proxies: a voter may give their vote to another voter of the same delegation; the holder
 casts it with their own, and it counts only while the holder is present. A voter who gave a
-proxy cannot vote. Errors name the voter.
+proxy cannot vote. A voter marked `may_split=False` casts all they carry one way. Errors
+name the voter.
 """
 
 from __future__ import annotations
@@ -57,15 +59,17 @@ class Majority:
     """A required majority, measured against the poll's base of 100 %.
 
     - `simple`: more yes than no (yes > no); abstentions do not count against. This is Robert's
-      Rules' "majority vote" (RONR 12th ed. 1:6, 44:1: "more than half of the votes cast by
-      persons entitled to vote, excluding blanks or abstentions"), and OpenSlides'
-      "simple majority". It does not depend on the base; a tie fails.
-    - `absolute`: yes > 1/2 of the base ("more than half"; with base `entitled`, RONR's "majority
-      of the entire membership"; OpenSlides' "absolute majority").
+      Rules' "majority vote" (RONR 12th ed. 44:1: "more than half of the votes cast by
+      persons entitled to vote, excluding blanks or abstentions"). It does not depend on the
+      base; a tie fails.
+    - `absolute`: yes > 1/2 of the base ("more than half"; with the base `entitled`, RONR's
+      "majority of the entire membership"). OpenSlides calls this its "simple majority",
+      measured against the chosen base (`simple_majority` in its poll/majority.js); against
+      the base `valid` it is the same as `simple`.
     - `two-thirds`: yes ≥ 2/3 of the base (RONR 44:3: "at least two thirds of the votes cast";
-      OpenSlides' "two-thirds majority").
-    - `fraction`: yes ≥ `share` of the base, a custom share in (0, 1], e.g. 3/4
-      (OpenSlides' "three-quarters majority" is 3/4).
+      OpenSlides' `two-thirds_majority`).
+    - `fraction`: yes ≥ `share` of the base, a custom share in (0, 1], e.g. 3/4 (OpenSlides'
+      `three-quarters_majority`).
     """
 
     name: str
@@ -318,8 +322,7 @@ def close_poll(
         "entitled": entitled_weight,
         "present": present_weight,
     }[poll.base]
-    passed = poll.majority.passes(yes, no, base)
-    result = PollResult(
+    return PollResult(
         poll=poll,
         entitled=tuple(voters.values()),
         proxies=proxy_list,
@@ -332,7 +335,7 @@ def close_poll(
         entitled_weight=entitled_weight,
         present_weight=present_weight,
         counted_proxies=counted,
-        passed=passed,
+        passed=poll.majority.passes(yes, no, base),
         input_sha256=canonical_sha256(
             {
                 "kind": poll.kind,
@@ -349,7 +352,6 @@ def close_poll(
             }
         ),
     )
-    return result
 
 
 def _check_entitled(entitled: Iterable[Voter]) -> dict[str, Voter]:
@@ -399,8 +401,14 @@ def _check_proxies(voters: Mapping[str, Voter], proxies: Sequence[Proxy]) -> tup
 
 
 def _count_votes(
-    poll: Poll, voters: Mapping[str, Voter], givers: Mapping[str, str], carried: Mapping[str, int], votes
+    poll: Poll,
+    voters: Mapping[str, Voter],
+    givers: Mapping[str, str],
+    carried: Mapping[str, int],
+    votes: Sequence[Vote],
 ) -> tuple[int, int, int]:
+    """The yes, no and abstain weights of named `votes`, each checked: the voter is entitled,
+    present, votes once, gave no proxy, and splits (if at all) within what they carry."""
     allowed = _CHOICES[poll.kind]
     totals = {"yes": 0, "no": 0, "abstain": 0}
     seen: set[str] = set()
