@@ -173,8 +173,12 @@ def rollup_of(user, unit: Unit, *, on: dt.date) -> dict[str, object]:
         source = "snapshot"
         # The weakest: a measured indicator failed (score below 1) or nothing measured.
         weak = day.filter(Q(score__lt=1) | Q(score__isnull=True))
-        weak = weak.order_by(F("tier").asc(nulls_first=True), F("score").asc(nulls_first=True), "path")
-        weakest = _figures_from_snapshots(weak.values_list(*SNAPSHOT_FIELDS)[:WEAKEST])
+        order = (F("tier").asc(nulls_first=True), F("score").asc(nulls_first=True), "path")
+        # The ten chosen among the day's rows first, then joined to their units: joining every
+        # row to its unit before choosing cost five times the roll-up's counts on PostgreSQL.
+        chosen = weak.order_by(*order).values("pk")[:WEAKEST]
+        rows = HealthSnapshot.objects.filter(pk__in=chosen).order_by(*order)
+        weakest = _figures_from_snapshots(rows.values_list(*SNAPSHOT_FIELDS))
     else:
         source = "live"
         basic = list(units_measured(unit.organization, on=on, path=unit.path, basic_only=True))
