@@ -1,5 +1,7 @@
 """Conferences: delegates apportioned to units by membership, credentials, motions and votes.
 
-For now only the apportionment engine lives here (plain Python, no database): give it each
-unit's members counted at the cut-off date, get back the seats and why.
+The apportionment engine (`apportionment`) is plain Python with no database: give it each
+unit's members counted at the cut-off date, get back the seats and why. The app around it
+keeps the conferences a committee convenes, counts their members as of the cut-off date
+(`selectors`), and apportions and calls them (`actions`).
 """

@@ -69,6 +69,7 @@ def apportion(
     members = read_members(file)
     try:
         if seats is not None:
+            assert method is not None  # --seats and --method go together (checked above)
             result = apportionment.apportion(
                 members, seats=seats, method=method, minimum=minimum, maximum=maximum, seed=seed
             )
@@ -82,6 +83,7 @@ def apportion(
                 members, brackets=table, at_large=at_large, minimum=minimum, maximum=maximum
             )
         else:
+            assert weighted is not None  # one of the four was given (checked above)
             result = apportionment.apportion_weighted(members, votes=weighted)
     except ApportionmentError as error:
         message = str(error)
@@ -143,10 +145,11 @@ def show(result: Apportionment) -> None:
     columns = [Column("unit"), *(Column(name, justify="right") for name in ("members", "quota", "lower", "upper"))]
     columns += [Column("seats", justify="right")] + ([Column("votes")] if weighted else [])
     table = Table(*columns, title=f"{result.method}: {result.seats} seats")
-    for line in result.as_json()["units"]:
-        cells = [line["unit"], f"{line['members']:,}", line["quota"] or "", line["lower_quota"], line["upper_quota"]]
-        cells = [str("" if cell is None else cell) for cell in cells] + [str(line["seats"])]
-        table.add_row(*cells, *([", ".join(map(str, line.get("votes", [])))] if weighted else []))
+    for line in result.units:
+        shown = line.as_json()
+        cells = [line.unit, f"{line.members:,}", shown["quota"], line.lower_quota, line.upper_quota, line.seats]
+        texts = ["" if cell is None else str(cell) for cell in cells]
+        table.add_row(*texts, *([", ".join(map(str, line.votes))] if weighted else []))
     out.print(table)
     out.print(result.rule)
     for tie in result.ties:
