@@ -28,7 +28,7 @@ from grassroots.people.models import Person
 
 from . import apportionment
 from .apportionment import METHODS, Apportionment, ApportionmentError
-from .apportionment.result import check_bounds, check_whole
+from .apportionment.result import check_whole
 from .models import Allocation, Conference
 from .selectors import delegation_units, members_at_cutoff
 
@@ -112,7 +112,9 @@ def checked_rule(
                 raise ActionRefused("brackets: required with the method brackets", field="brackets")
             refuse_overlong("brackets", brackets, 10_000)
             apportionment.parse_brackets(brackets)
-        check_bounds({"unit": 1}, minimum, maximum)
+        check_whole(minimum, "minimum")
+        if maximum is not None and check_whole(maximum, "maximum") < minimum:
+            raise ActionRefused(f"minimum: {minimum} is more than the maximum {maximum}", field="minimum")
     except ApportionmentError as error:
         raise _refusal(error) from None
     return {
