@@ -8,11 +8,10 @@ import json
 
 import pytest
 
+from grassroots.cli import main
 from grassroots.conferences.models import Allocation, Conference
 from grassroots.outbox.models import Mailing
 from tests.support.conferences import conference_scene
-
-from grassroots.cli import main
 
 pytestmark = pytest.mark.django_db
 

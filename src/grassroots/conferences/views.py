@@ -1,0 +1,95 @@
+"""Conference pages for the organizers: the conferences a unit convened, and a conference with
+its call details and apportionment table (each unit's members at the cut-off, quota, seats,
+lower and upper quota, the ties, warnings and the input's SHA-256), with the buttons that
+apportion and call it. Each page runs a fixed number of queries whatever the number of units."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from grassroots.access import OutOfScope, Right
+from grassroots.organizations.models import Organization, Unit
+from grassroots.organizations.selectors import may, organization_for, unit_for
+from grassroots.web import run_step
+
+from . import actions, selectors
+from .models import Conference
+
+LISTED = 200
+
+
+def _conference(request: HttpRequest, org: str, pk: int) -> tuple[Organization, Conference]:
+    organization = organization_for(request.user, org)
+    return organization, selectors.conference_for(request.user, organization, pk)
+
+
+def _only_managers(request: HttpRequest, unit: Unit, what: str) -> None:
+    """A change posted by someone who sees the unit but may not manage it: 403, nothing read."""
+    if not may(request.user, Right.MANAGE_UNITS, unit):
+        raise OutOfScope(f"you may not {what} of {unit.name}", organization=unit.organization, unit=unit)
+
+
+@login_required
+def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
+    """The conferences the unit convened, the latest cut-off first, with their seats and units."""
+    organization = organization_for(request.user, org)
+    convening = unit_for(request.user, organization, unit)
+    rows = list(
+        selectors.conferences_visible_to(request.user, organization)
+        .filter(unit=convening)
+        .annotate(total=Sum("allocations__seats"), units=Count("allocations"))
+        .order_by("-cutoff", "-pk")[:LISTED]
+    )
+    context = {"organization": organization, "unit": convening, "rows": rows, "listed": LISTED}
+    return render(request, "conferences/unit_conferences.html", context)
+
+
+@login_required
+def conference_page(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """The conference: its call details, status with dates, and its apportionment table."""
+    organization, found = _conference(request, org, conference)
+    rows = list(selectors.allocations_of(found))
+    names = {row.unit.slug: row.unit.name for row in rows}
+    ties = [
+        {**tie, "names": [names.get(slug, slug) for slug in tie["units"]],
+         "winner_names": [names.get(slug, slug) for slug in tie["winners"]]}
+        for tie in found.ties
+    ]  # fmt: skip
+    context = {
+        "organization": organization,
+        "conference": found,
+        "rows": rows,
+        "seats": sum(row.seats for row in rows),
+        "members": sum(row.members for row in rows),
+        "ties": ties,
+        "statuses": selectors.counted_statuses(found),
+        "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
+        "planned": found.status == Conference.Status.PLANNED,
+    }
+    return render(request, "conferences/conference.html", context)
+
+
+@login_required
+@require_POST
+def conference_apportion(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """Apportion the delegates (again) from the members on the cut-off date; back to the page."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "apportion the conferences")
+    run_step(request, actions.apportion_conference, done="Delegates apportioned.", conference=found)
+    return redirect("conference", org=organization.slug, conference=found.pk)
+
+
+@login_required
+@require_POST
+def conference_call(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """Call the conference: the apportionment is frozen and each unit's officers told its seats."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "call the conferences")
+    run_step(
+        request, actions.call_conference, done="Conference called; the units' officers are told.", conference=found
+    )
+    return redirect("conference", org=organization.slug, conference=found.pk)
