@@ -36,6 +36,35 @@ def test_members_are_counted_as_they_stood_on_the_cutoff_date(units, django_asse
     assert selectors.members_at_cutoff(later) == {units["elm"].pk: 6, units["oak"].pk: 5, units["birch"].pk: 4}
 
 
+def test_statuses_are_replayed_to_the_cutoff_date(org, units):
+    """Status changes on both sides of the cut-off: a member who lapsed before it and came back
+    after it is not counted; a supporter who became a candidate before it and a member after it
+    is; the counts agree with `organizations.selectors.status_on`, the replay other reads use."""
+    from django.db.models import Count
+
+    from grassroots.organizations.selectors import status_on
+    from grassroots.people import actions as people
+    from grassroots.people.models import Membership
+
+    (back,) = builders.members(org, units["oak"], 1, status="member")
+    (rising,) = builders.members(org, units["oak"], 1, status="supporter")
+    people.change_status(person=back, status="lapsed", by="test", on=dt.date(2024, 3, 1))
+    people.change_status(person=back, status="member", by="test", on=dt.date(2024, 8, 1))
+    people.change_status(person=rising, status="candidate", by="test", on=dt.date(2024, 4, 1))
+    people.change_status(person=rising, status="member", by="test", on=dt.date(2024, 9, 1))
+    planned = conference(units["federation"])
+    counts = selectors.members_at_cutoff(planned)
+    assert counts == {units["elm"].pk: 7, units["oak"].pk: 4}
+    replayed = (
+        Membership.objects.on(CUTOFF)
+        .annotate(then=status_on(CUTOFF))
+        .filter(then__in=["candidate", "member"], unit__path__startswith=units["federation"].path)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+    )
+    assert dict(replayed) == counts
+
+
 def test_only_units_founded_on_the_cutoff_date_send_delegates(units):
     planned = conference(units["federation"])
     assert [unit.slug for unit in selectors.delegation_units(planned)] == ["elm-house", "oak-court"]

@@ -38,10 +38,8 @@ def test_apportion_and_call_from_the_page(org, units, django_assert_max_num_quer
     text = unescape(response.content.decode())
     assert "Delegates apportioned." in text
     assert "10 seats over 2 units and 10 members" in text
-    assert (
-        '<tr data-unit="elm-house"><th scope="row">Elm House</th><td>7</td><td><abbr title="7">7.0000</abbr></td><td>7</td><td>7</td><td>7</td></tr>'
-        in text
-    )  # noqa: E501
+    elm = '<tr data-unit="elm-house"><th scope="row">Elm House</th><td>7</td><td><abbr title="7">7.0000</abbr></td>'
+    assert elm + "<td>7</td><td>7</td><td>7</td></tr>" in text
     planned.refresh_from_db()
     assert f"Input SHA-256: <code>{planned.input_sha256}</code>" in text
     with django_assert_max_num_queries(12):
