@@ -73,3 +73,14 @@ def test_a_unit_below_sees_no_conference_and_cannot_apportion_it(org, units):
     assert client.post(reverse("conference_apportion", args=[org.slug, planned.pk])).status_code == 404
     assert client.post(reverse("conference_call", args=[org.slug, planned.pk])).status_code == 404
     assert Conference.objects.get(pk=planned.pk).status == "planned" and not planned.allocations.exists()
+
+
+def test_the_admin_only_shows_conferences():
+    """Changes go through the actions: Django's admin adds no conference and no allocation."""
+    from django.contrib.admin.sites import site
+
+    from grassroots.conferences.admin import AllocationInline, ConferenceAdmin
+
+    assert ConferenceAdmin(Conference, site).has_add_permission(None) is False
+    assert AllocationInline(Conference, site).has_add_permission(None) is False
+    assert "input_sha256" in ConferenceAdmin.readonly_fields

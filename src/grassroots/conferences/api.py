@@ -16,7 +16,7 @@ from grassroots.organizations.selectors import organization_for
 
 from . import actions, selectors
 from .models import Conference
-from .schemas import AllocationOut, ApportionmentOut, ConferenceIn, ConferenceOut, StatusIn
+from .schemas import AllocationOut, ApportionmentOut, ConferenceIn, ConferenceOut, ConferenceStatusIn
 
 router = Router(tags=["conferences"])
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -98,7 +98,7 @@ def call_conference(request: HttpRequest, org_slug: str, conference_id: RowId):
     response={200: ConferenceOut, **WRITE_ERRORS},
     summary="Step a conference on",
 )
-def conference_status(request: HttpRequest, org_slug: str, conference_id: RowId, payload: StatusIn):
+def conference_status(request: HttpRequest, org_slug: str, conference_id: RowId, payload: ConferenceStatusIn):
     """called -> credentialing -> in_session -> closed, one step at a time."""
     conference = _conference(request, org_slug, conference_id)
     return actions.set_conference_status(conference=conference, status=payload.status, by=caller(request))

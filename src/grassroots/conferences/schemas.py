@@ -34,7 +34,7 @@ class ConferenceIn(Body):
     seed: str | None = Field(default=None, max_length=64, description="Seed of the lot (default: random).")
 
 
-class StatusIn(Body):
+class ConferenceStatusIn(Body):
     status: Literal["credentialing", "in_session", "closed"]
 
 
