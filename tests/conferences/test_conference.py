@@ -236,3 +236,30 @@ def test_an_officer_of_a_unit_below_may_not_convene_or_apportion(org, units):
     with pytest.raises(OutOfScope):
         actions.apportion_conference(conference=planned, by=secretary)
     assert not Allocation.objects.exists()
+
+
+def test_a_conference_may_seat_districts_instead_of_basic_units(org, units):
+    """Delegations per district: North counts every member under it on the cut-off date (Elm
+    House 7 and Oak Court 3); South was constituted by no one, so it sends none."""
+    from grassroots.organizations.models import UnitEvent, UnitState
+
+    UnitEvent.objects.create(unit=units["north"], kind="founded", on=dt.date(2024, 3, 1), state=UnitState.FOUNDED,
+                             parent=units["federation"], name="North")  # fmt: skip
+    planned = conference(units["federation"], delegation_kind="District", seats=4)
+    assert planned.delegation_kind == "district"
+    assert [unit.slug for unit in selectors.delegation_units(planned)] == ["north"]
+    result = actions.apportion_conference(conference=planned, by="test")
+    assert result.seats_by_unit == {"north": 4}
+    assert [(row.unit.slug, row.members) for row in selectors.allocations_of(planned)] == [("north", 10)]
+    south = conference(units["federation"], delegation_kind="district")
+    UnitEvent.objects.filter(unit=units["north"], kind="founded").delete()
+    with pytest.raises(ActionRefused, match="units: no district under Federation was founded on 2024-06-01"):
+        actions.apportion_conference(conference=south, by="test")
+
+
+def test_the_delegation_kind_must_be_a_kind_below(units):
+    with pytest.raises(ActionRefused, match="'parish' is not a kind of unit below North") as refused:
+        conference(units["north"], delegation_kind="parish")
+    assert refused.value.field == "delegation_kind"
+    with pytest.raises(ActionRefused, match="'district' is not a kind of unit below North"):
+        conference(units["north"], delegation_kind="district")

@@ -100,6 +100,7 @@ def test_ratio_rules_from_the_command_line(capsys, org, units, tmp_path):
         (("--method", "dhondt", "--seats", "5", "--statuses", "honorary"), "--statuses: 'honorary'"),
         (("--method", "dhondt", "--seats", "5", "--starts", "2024-05-01"), "--cutoff: 2024-06-01 is after"),
         (("--method", "dhondt", "--seats", "5", "--starts", "May"), "--starts: 'May' is not a date"),
+        (("--method", "dhondt", "--seats", "5", "--level", "parish"), "--level: 'parish' is not a kind of unit"),
     ],
 )
 def test_bad_input_names_the_flag_and_changes_nothing(capsys, org, units, args, message):

@@ -34,6 +34,7 @@ def test_apportion_and_call_from_the_page(org, units, django_assert_max_num_quer
     page = reverse("conference", args=[org.slug, planned.pk])
     text = unescape(client.get(page).content.decode())
     assert "Not apportioned yet." in text and "Union Hall" in text and "Apportion</button>" in text
+    assert "one per basic unit founded on the cut-off date" in text
     response = client.post(reverse("conference_apportion", args=[org.slug, planned.pk]), follow=True)
     text = unescape(response.content.decode())
     assert "Delegates apportioned." in text
@@ -52,6 +53,12 @@ def test_apportion_and_call_from_the_page(org, units, django_assert_max_num_quer
     # Refusals come back as a message, and change nothing.
     response = client.post(reverse("conference_apportion", args=[org.slug, planned.pk]), follow=True)
     assert "only a planned one is apportioned" in unescape(response.content.decode())
+
+
+def test_a_conference_of_district_delegations_says_so(org, units):
+    planned = conference(units["federation"], delegation_kind="district")
+    text = unescape(_admin(org).get(reverse("conference", args=[org.slug, planned.pk])).content.decode())
+    assert "one per district committee founded on the cut-off date, for every member under it" in text
 
 
 def test_the_list_on_the_convening_unit(org, units):

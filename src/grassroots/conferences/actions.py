@@ -146,13 +146,16 @@ def add_conference(
     place: str = "",
     statuses: list[str] | None = None,
     minimum_tenure_days: int = 0,
+    delegation_kind: str = "",
     seed: str | None = None,
 ) -> Conference:
     """Plan a conference convened by `unit` (a committee or the top unit; who may manage it) over
     its subtree, its members counted on `cutoff`. `statuses` are those counted in good standing
     (default: the constitution's counted statuses); a membership counts after `minimum_tenure_days`.
+    Delegations are sent by the basic units, or by the units of `delegation_kind` below `unit`.
     The lot that breaks ties is drawn from `seed` (default: a random one, stored). Refusals name
-    the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days, and
+    the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days,
+    delegation_kind, and
     the rule's fields (see `checked_rule`)."""
     authorize(by, Right.MANAGE_UNITS, unit)
     constitution = unit.organization.constitution
@@ -176,6 +179,15 @@ def add_conference(
         raise ActionRefused(
             f"minimum_tenure_days: {minimum_tenure_days!r} is not a whole number of days", field="minimum_tenure_days"
         )
+    if delegation_kind:
+        kind = constitution.kind_key(delegation_kind)
+        if kind is None or kind == unit.kind:
+            kinds = ", ".join(key for key in constitution.unit_kinds if key != unit.kind)
+            raise ActionRefused(
+                f"delegation_kind: '{delegation_kind}' is not a kind of unit below {unit.name} ({kinds})",
+                field="delegation_kind",
+            )
+        delegation_kind = kind
     rule = checked_rule(
         method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
     )
@@ -191,6 +203,7 @@ def add_conference(
             place=place,
             statuses=statuses,
             minimum_tenure_days=minimum_tenure_days,
+            delegation_kind=delegation_kind,
             seed=seed or secrets.token_hex(16),
             created_at=timezone.now(),
             **rule,
@@ -205,10 +218,15 @@ def compute_apportionment(conference: Conference) -> tuple[Apportionment, dict[s
     Refused (field units) when no basic unit of the subtree was founded on the cut-off date."""
     units = {unit.slug: unit for unit in delegation_units(conference).only("pk", "slug", "name", "path")}
     if not units:
+        what = "basic unit" if not conference.delegation_kind else conference.delegation_kind.replace("_", " ")
         raise ActionRefused(
-            f"units: no basic unit under {conference.unit.name} was founded on {conference.cutoff}", field="units"
+            f"units: no {what} under {conference.unit.name} was founded on {conference.cutoff}", field="units"
         )
-    counts = members_at_cutoff(conference)
+    basic = (
+        not conference.delegation_kind
+        or conference.unit.organization.constitution.kind(conference.delegation_kind).basic
+    )
+    counts = members_at_cutoff(conference, delegations=() if basic else list(units.values()))
     members = {slug: counts.get(unit.pk, 0) for slug, unit in units.items()}
     low, high = conference.minimum_seats, conference.maximum_seats
     try:

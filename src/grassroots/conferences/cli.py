@@ -181,6 +181,7 @@ CONFERENCE_FLAGS = FLAGS | {
     "place": "--place",
     "statuses": "--statuses",
     "minimum_tenure_days": "--tenure",
+    "delegation_kind": "--level",
     "seed": "--seed",
     "brackets": "--brackets",
 }
@@ -224,6 +225,9 @@ def conference_add(
         str | None, typer.Option("--statuses", help="Statuses counted, comma-separated (default: the constitution's).")
     ] = None,
     tenure: Annotated[int, typer.Option("--tenure", help="Days a membership must have run by the cut-off.")] = 0,
+    level: Annotated[
+        str, typer.Option("--level", help="The kind of unit that sends delegations (default: the basic units).")
+    ] = "",
     seed: Annotated[
         str | None, typer.Option("--seed", help="Seed of the lot that breaks ties (default: random).")
     ] = None,
@@ -260,6 +264,7 @@ def conference_add(
             place=place,
             statuses=[status.strip() for status in statuses.split(",") if status.strip()] if statuses else None,
             minimum_tenure_days=tenure,
+            delegation_kind=level,
             seed=seed,
         )
     except ActionRefused as refusal:

@@ -7,7 +7,8 @@ from django.db import models
 
 class Conference(models.Model):
     """A conference of delegates convened by a committee (or the top unit) over its subtree: its
-    dates and place, the cut-off date its members are counted on, who counts (the statuses in good
+    dates and place, the cut-off date its members are counted on, the kind of unit that sends a
+    delegation (by default the basic units), who counts (the statuses in good
     standing and an optional minimum tenure), the apportionment rule and its parameters, the seed
     of the lot that breaks ties, and its status, planned -> called -> credentialing -> in session
     -> closed, each step dated. Once apportioned it keeps the input's SHA-256, the rule in words,
@@ -34,6 +35,11 @@ class Conference(models.Model):
     cutoff = models.DateField(help_text="Members are counted as they stood on this day.")
     statuses = models.JSONField(
         default=list, blank=True, help_text="Member statuses counted in good standing; empty: the constitution's."
+    )
+    delegation_kind = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The kind of unit that sends a delegation; empty: the basic units.",
     )
     minimum_tenure_days = models.PositiveIntegerField(
         default=0, help_text="Days a membership must have run by the cut-off to count."

@@ -31,6 +31,9 @@ class ConferenceIn(Body):
         default=None, max_length=50, description="Statuses counted in good standing (default: the constitution's)."
     )
     minimum_tenure_days: int = Field(default=0, ge=0, le=100_000)
+    delegation_kind: str = Field(
+        default="", max_length=60, description="The kind of unit that sends delegations (default: the basic units)."
+    )
     seed: str | None = Field(default=None, max_length=64, description="Seed of the lot (default: random).")
 
 
@@ -48,6 +51,7 @@ class ConferenceOut(Schema):
     place: str
     statuses: list[str]
     minimum_tenure_days: int
+    delegation_kind: str
     method: str
     seats: int | None
     minimum_seats: int

@@ -6,19 +6,22 @@ it ran on that day (started on or before it, not yet ended), its status then (re
 dated status changes) is one the conference counts in good standing, and it had run for the
 minimum tenure by then. The delegations are per basic
 unit of the convening unit's subtree that was founded on the cut-off date (its latest dated
-event by then says founded); each unit's members are one grouped query over memberships.
+event by then says founded), unless the conference names another kind of unit (a district
+level): then per founded unit of that kind, with every member counted in its subtree. The
+members are one grouped query over memberships.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
-from grassroots.organizations.models import PATH_END, Organization, Unit, UnitEvent, UnitState
+from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
 from grassroots.people.models import Membership, StatusChange
 
 from .models import Allocation, Conference
@@ -55,16 +58,22 @@ def counted_statuses(conference: Conference) -> list[str]:
     return list(conference.statuses) or list(conference.organization.constitution.member_statuses.counted)
 
 
+def delegation_kinds(conference: Conference) -> list[str]:
+    """The kinds of unit that send delegations: the conference's `delegation_kind`, else the basic kinds."""
+    constitution = conference.organization.constitution
+    return [conference.delegation_kind] if conference.delegation_kind else constitution.basic_kinds
+
+
 def delegation_units(conference: Conference) -> QuerySet[Unit]:
-    """The basic units of the convening unit's subtree founded on the cut-off date (their latest
-    event on or before it leaves them founded), in tree order: the units that send delegates."""
+    """The units of the delegation kind (by default the basic units) in the convening unit's
+    subtree founded on the cut-off date (their latest event on or before it leaves them founded),
+    in tree order: the units that send delegates."""
     convening = conference.unit
     state_then = (
         UnitEvent.objects.filter(unit=OuterRef("pk"), on__lte=conference.cutoff).order_by("-on", "-id").values("state")
     )
-    constitution = conference.organization.constitution
     return (
-        Unit.objects.filter(organization_id=conference.organization_id, kind__in=constitution.basic_kinds)
+        Unit.objects.filter(organization_id=conference.organization_id, kind__in=delegation_kinds(conference))
         .filter(path__gte=convening.path, path__lt=convening.path + PATH_END)
         .annotate(state_then=Subquery(state_then[:1]))
         .filter(state_then=UnitState.FOUNDED)
@@ -72,9 +81,11 @@ def delegation_units(conference: Conference) -> QuerySet[Unit]:
     )
 
 
-def members_at_cutoff(conference: Conference) -> dict[int, int]:
-    """Unit id -> members counted on the conference's cut-off date, for every unit of the subtree
-    with any: one grouped query over the memberships of the subtree's path range.
+def members_at_cutoff(conference: Conference, *, delegations: Sequence[Unit] = ()) -> dict[int, int]:
+    """Basic unit id -> members counted on the conference's cut-off date, for every basic unit of
+    the subtree with any: one grouped query over the memberships of the subtree's path range.
+    With `delegations` (units above the basic level, as `delegation_units` gives them), each one's
+    id -> the members counted in its whole subtree, added up from the same query's rows.
 
     A membership's status on the day is the `old` status of its first change after the day, or,
     with no change after it, its status now (the same as `organizations.selectors.status_on`
@@ -89,16 +100,27 @@ def members_at_cutoff(conference: Conference) -> dict[int, int]:
     on, end = connection.ops.quote_name("on"), connection.ops.quote_name("end")
     adapt = connection.ops.adapt_datefield_value
     sql = (
-        f"SELECT m.unit_id, COUNT(*) FROM {membership} m JOIN {unit} u ON u.id = m.unit_id"
+        f"SELECT m.unit_id, u.path, COUNT(*) FROM {membership} m JOIN {unit} u ON u.id = m.unit_id"
         f" LEFT JOIN (SELECT c.membership_id, c.old FROM {change} c WHERE c.{on} > %s AND NOT EXISTS ("
         f"SELECT 1 FROM {change} e WHERE e.membership_id = c.membership_id AND e.{on} > %s"
         f" AND (e.{on} < c.{on} OR (e.{on} = c.{on} AND e.id < c.id)))) f ON f.membership_id = m.id"
         f" WHERE u.path >= %s AND u.path < %s AND m.start <= %s AND (m.{end} IS NULL OR m.{end} > %s)"
         f" AND COALESCE(f.old, m.status) IN ({', '.join(['%s'] * len(statuses))})"
-        " GROUP BY m.unit_id"
+        " GROUP BY m.unit_id, u.path"
     )
     path = conference.unit.path
     params = [adapt(day), adapt(day), path, path + PATH_END, adapt(started_by), adapt(day), *statuses]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {unit_id: count for unit_id, count in cursor.fetchall()}
+        rows = cursor.fetchall()
+    if not delegations:
+        return {unit_id: count for unit_id, _path, count in rows}
+    by_path = {unit.path: unit.pk for unit in delegations}
+    totals = dict.fromkeys(by_path.values(), 0)
+    for _unit_id, unit_path, count in rows:
+        # The delegation above a basic unit is the one whose path is a prefix of the unit's.
+        for length in range(PATH_SEGMENT, len(unit_path) + 1, PATH_SEGMENT):
+            if unit_path[:length] in by_path:
+                totals[by_path[unit_path[:length]]] += count
+                break
+    return {pk: count for pk, count in totals.items() if count}

@@ -67,6 +67,9 @@ def conference_page(request: HttpRequest, org: str, conference: int) -> HttpResp
         "members": sum(row.members for row in rows),
         "ties": ties,
         "statuses": selectors.counted_statuses(found),
+        "delegation_label": organization.constitution.kind_in_words(found.delegation_kind).split(" ", 1)[-1]
+        if found.delegation_kind
+        else "",
         "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
         "planned": found.status == Conference.Status.PLANNED,
     }
