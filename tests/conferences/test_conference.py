@@ -263,3 +263,12 @@ def test_the_delegation_kind_must_be_a_kind_below(units):
     assert refused.value.field == "delegation_kind"
     with pytest.raises(ActionRefused, match="'district' is not a kind of unit below North"):
         conference(units["north"], delegation_kind="district")
+
+
+def test_a_conference_called_meanwhile_is_not_apportioned_again(units):
+    planned = conference(units["federation"])
+    stale = Conference.objects.get(pk=planned.pk)
+    actions.call_conference(conference=planned, by="test")
+    with pytest.raises(ActionRefused, match="is called; only a planned one is apportioned"):
+        actions.apportion_conference(conference=stale, by="test")
+    assert AuditRecord.objects.filter(action="conferences.apportion").count() == 0

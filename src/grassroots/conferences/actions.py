@@ -300,7 +300,10 @@ def apportion_conference(*, conference: Conference, by) -> Apportionment:
     _refuse_unless_planned(conference, "apportioned")
     result, units = compute_apportionment(conference)
     with transaction.atomic():
-        before = conference.input_sha256 or None
+        # Locked and read again: a call (or another apportionment) may have committed meanwhile.
+        locked = Conference.objects.select_for_update().get(pk=conference.pk)
+        _refuse_unless_planned(locked, "apportioned")
+        before = locked.input_sha256 or None
         _store(conference, result, units)
         _audit(
             by,
