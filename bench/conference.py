@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import children_figures, measure  # noqa: E402
+from reads import children_figures, measure, ratio_table  # noqa: E402
 
 RUNS = 5
 SEATS = 435
@@ -156,19 +156,7 @@ def report(figures: dict) -> bool:
             f"{run['seated']:,} units seated, {run['ties']} tie(s) (target {ENGINE_TARGET_S:g} s): "
             f"{'yes' if ok else 'NO'}"
         )
-    print(f"| read | ms | floor ms | ratio | queries | within {TARGET_RATIO:g}x |")
-    print("|---|---|---|---|---|---|")
-    for read in figures["reads"]:
-        if read["floor"] is None:
-            print(f"| {read['name']} | {read['ms']:,.1f} | | | {read['queries']} | |")
-            continue
-        ratio = read["ms"] / max(read["floor"], 0.001)
-        ok = ratio <= TARGET_RATIO
-        good &= ok
-        print(
-            f"| {read['name']} | {read['ms']:,.1f} | {read['floor']:,.2f} | {ratio:,.1f} | {read['queries']} | "
-            f"{'yes' if ok else 'NO'} |"
-        )
+    good &= ratio_table(figures["reads"], TARGET_RATIO)
     return good
 
 
