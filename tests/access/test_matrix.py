@@ -300,6 +300,9 @@ WEB = {
     ("conference", "GET"): Route("conference"),
     ("conference_apportion", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("conference_call", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_step", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
+    ),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),

@@ -50,6 +50,12 @@ def test_apportion_and_call_from_the_page(org, units, django_assert_max_num_quer
     assert "Conference called; the units' officers are told." in text
     assert 'data-status="called"' in text and "Call the conference</button>" not in text
     assert Mailing.objects.filter(source=f"conferences.call:{planned.pk}").exists()
+    response = client.post(reverse("conference_step", args=[org.slug, planned.pk]), {"status": "credentialing"},
+                           follow=True)  # fmt: skip
+    text = unescape(response.content.decode())
+    assert "The conference is credentialing." in text and "Now in session</button>" in text
+    response = client.post(reverse("conference_step", args=[org.slug, planned.pk]), {"status": "closed"}, follow=True)
+    assert "only in session follows" in unescape(response.content.decode())
     # Refusals come back as a message, and change nothing.
     response = client.post(reverse("conference_apportion", args=[org.slug, planned.pk]), follow=True)
     assert "only a planned one is apportioned" in unescape(response.content.decode())

@@ -175,6 +175,7 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference",
     "conference_apportion",
     "conference_call",
+    "conference_step",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -11,4 +11,5 @@ urlpatterns = [
         "o/<slug:org>/conferences/<int:conference>/apportion/", views.conference_apportion, name="conference_apportion"
     ),
     path("o/<slug:org>/conferences/<int:conference>/call/", views.conference_call, name="conference_call"),
+    path("o/<slug:org>/conferences/<int:conference>/step/", views.conference_step, name="conference_step"),
 ]

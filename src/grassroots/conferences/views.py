@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 from grassroots.access import OutOfScope, Right
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
-from grassroots.web import run_step
+from grassroots.web import perform_step, run_step
 
 from . import actions, selectors
+from .forms import StepForm
 from .models import Conference
 
 LISTED = 200
@@ -72,6 +73,7 @@ def conference_page(request: HttpRequest, org: str, conference: int) -> HttpResp
         else "",
         "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
         "planned": found.status == Conference.Status.PLANNED,
+        "next_status": actions.NEXT.get(Conference.Status(found.status)),
     }
     return render(request, "conferences/conference.html", context)
 
@@ -96,3 +98,16 @@ def conference_call(request: HttpRequest, org: str, conference: int) -> HttpResp
         request, actions.call_conference, done="Conference called; the units' officers are told.", conference=found
     )
     return redirect("conference", org=organization.slug, conference=found.pk)
+
+
+@login_required
+@require_POST
+def conference_step(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """Step a called conference on: credentialing, then in session, then closed."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "step on the conferences")
+    back = redirect("conference", org=organization.slug, conference=found.pk)
+    return perform_step(
+        request, StepForm(request.POST), actions.set_conference_status, done="The conference is {conference.status}.",
+        back_to=back, conference=found,
+    )  # fmt: skip
