@@ -297,6 +297,12 @@ WEB = {
     # Last of the directive's rows: the report it files (once) marks the assignment done.
     ("report_file", "GET"): Route("directive"),
     ("unit_conferences", "GET"): Route("unit"),
+    ("unit_conferences", "POST"): Route(
+        "unit",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, u: {"name": "New", "cutoff": TODAY, "method": "dhondt", "seats": 3},
+    ),  # fmt: skip
     ("conference", "GET"): Route("conference"),
     ("conference_apportion", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("conference_call", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),

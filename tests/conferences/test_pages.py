@@ -61,6 +61,26 @@ def test_apportion_and_call_from_the_page(org, units, django_assert_max_num_quer
     assert "only a planned one is apportioned" in unescape(response.content.decode())
 
 
+def test_plan_a_conference_from_the_committees_page(org, units):
+    client = _admin(org)
+    page = reverse("unit_conferences", args=[org.slug, "federation"])
+    assert "Plan it</button>" in client.get(page).content.decode()
+    refused = client.post(page, {"name": "Founding", "cutoff": "2024-06-01", "method": "dhondt", "seats": "5",
+                                 "minimum_seats": "3", "maximum_seats": "1"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "At least, per unit: minimum: 3 is more than the maximum 1" in unescape(refused.content.decode())
+    assert not Conference.objects.exists()
+    response = client.post(page, {"name": "Founding", "cutoff": "2024-06-01", "method": "per", "per": "2",
+                                  "rounding": "ceiling", "place": "Hall"}, follow=True)  # fmt: skip
+    planned = Conference.objects.get()
+    assert (planned.method, planned.per, planned.rounding, planned.place) == ("per", 2, "ceiling", "Hall")
+    assert "Founding planned." in unescape(response.content.decode())
+    # A basic unit convenes none: its page lists, and offers no form.
+    assert (
+        "Plan it</button>" not in client.get(reverse("unit_conferences", args=[org.slug, "elm-house"])).content.decode()
+    )
+
+
 def test_a_conference_of_district_delegations_says_so(org, units):
     planned = conference(units["federation"], delegation_kind="district")
     text = unescape(_admin(org).get(reverse("conference", args=[org.slug, planned.pk])).content.decode())

@@ -5,6 +5,7 @@ apportion and call it. Each page runs a fixed number of queries whatever the num
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
@@ -12,12 +13,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, Right
+from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import perform_step, run_step
 
 from . import actions, selectors
-from .forms import StepForm
+from .forms import PlanForm, StepForm
 from .models import Conference
 
 LISTED = 200
@@ -36,17 +38,33 @@ def _only_managers(request: HttpRequest, unit: Unit, what: str) -> None:
 
 @login_required
 def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
-    """The conferences the unit convened, the latest cut-off first, with their seats and units."""
+    """The conferences the unit convened, the latest cut-off first, with their seats and units;
+    for who may manage a committee, the form that plans one (posted here)."""
     organization = organization_for(request.user, org)
     convening = unit_for(request.user, organization, unit)
+    manages = may(request.user, Right.MANAGE_UNITS, convening)
+    form = None
+    if request.method == "POST":
+        _only_managers(request, convening, "convene conferences")
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            try:
+                planned = actions.add_conference(unit=convening, by=request.user, **form.arguments())
+            except ActionRefused as refusal:
+                form.refuse(refusal)
+            else:
+                messages.success(request, f"{planned.name} planned.")
+                return redirect("conference", org=organization.slug, conference=planned.pk)
+    elif manages and not convening.is_basic:
+        form = PlanForm()
     rows = list(
         selectors.conferences_visible_to(request.user, organization)
         .filter(unit=convening)
         .annotate(total=Sum("allocations__seats"), units=Count("allocations"))
         .order_by("-cutoff", "-pk")[:LISTED]
     )
-    context = {"organization": organization, "unit": convening, "rows": rows, "listed": LISTED}
-    return render(request, "conferences/unit_conferences.html", context)
+    context = {"organization": organization, "unit": convening, "rows": rows, "listed": LISTED, "form": form}
+    return render(request, "conferences/unit_conferences.html", context, status=400 if form and form.errors else 200)
 
 
 @login_required
