@@ -444,3 +444,36 @@ def test_the_command_line_declares_programmes_rules_sessions_and_reviews(scene, 
     declaration.refresh_from_db()
     assert (declaration.accepted, declaration.review_reason) == (False, "No such session")
     assert status_of(bob).status == "not started"
+
+
+def test_a_subtrees_share_today_reads_the_counts_and_agrees_with_the_memberships(scene):
+    """Today, a subtree's share is read from its member counts and the completions (a body over a
+    million members reads it in milliseconds): the same figures as from the memberships."""
+    from grassroots.education.selectors import _share_from_memberships  # the same figures, the long way
+    from grassroots.health.selectors.snapshots import today_of
+
+    org, district = scene["org"], scene["district"]
+    today = today_of(org)
+    ann, bob, cleo = scene["founders"]
+    oak = builders.founded_basic_unit(org, "Oak House", district)
+    south = builders.unit(org, "district", "South", district.parent)
+    pine = builders.founded_basic_unit(org, "Pine House", south)
+    people.record_completion(person=ann, course=scene["basics"], on=today - dt.timedelta(days=3), by=BY)
+    # Expired: completed 13 months ago, valid 12.
+    people.record_completion(person=bob, course=scene["basics"], on=today - dt.timedelta(days=400), by=BY)
+    # A completion, then no longer a counted member (lapsed): counted in neither figure.
+    people.record_completion(person=cleo, course=scene["basics"], on=today - dt.timedelta(days=2), by=BY)
+    people.change_status(person=cleo, status="lapsed", by=BY)
+    oak_member = oak.memberships.order_by("pk").first().person
+    people.record_completion(person=oak_member, course=scene["basics"], on=today, by=BY)
+    # Outside the district: not counted.
+    pine_member = pine.memberships.order_by("pk").first().person
+    people.record_completion(person=pine_member, course=scene["basics"], on=today, by=BY)
+
+    (share,) = education_share_of(Operator("t"), district, on=today, subtree=True)
+    assert (share.members, share.complete) == (5, 2)  # Elm's two counted and Oak's three; Ann and Oak's one
+    counted = org.constitution.member_statuses.counted
+    assert [share] == _share_from_memberships(district, counted, today, subtree=True)
+    (everyone,) = education_share_of(Operator("t"), district.parent, on=today, subtree=True)
+    assert (everyone.members, everyone.complete) == (8, 3)
+    assert [everyone] == _share_from_memberships(district.parent, counted, today, subtree=True)

@@ -26,7 +26,15 @@ from grassroots.web import day
 from . import charts
 from .selectors import health_of, sees_people_of
 from .selectors.growth import growth_of, months_before
-from .selectors.snapshots import needs_support, rollup_of, tiers_by_day, today_of, trend_of
+from .selectors.snapshots import (
+    latest_snapshot_day,
+    needs_support,
+    rollup_of,
+    subtree_by_day,
+    tiers_by_day,
+    today_of,
+    trend_of,
+)
 
 # How far back the trends look, and at most how many bars a chart of days draws.
 TREND_DAYS = 90
@@ -54,26 +62,61 @@ def _spread(items: Sequence, most: int) -> list:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _trend_charts(trend: list[dict[str, object]], name: str) -> dict[str, object]:
+def _trend_charts(trend: list[dict[str, object]], name: str, *, today: dt.date) -> dict[str, object]:
     labels = [day(dt.date.fromisoformat(str(row["on"]))) for row in trend]
     members: list[float | int | None] = [row["members"] for row in trend]  # type: ignore[misc]
     rates: list[float | int | None] = [row["attendance_rate"] for row in trend]  # type: ignore[misc]
+    last = trend[-1] if trend else None
     return {
         "days": len(trend),
         "members": charts.sparkline(members, labels=labels, title=f"Members of {name}, day by day"),
         "attendance": charts.sparkline(
             rates, labels=labels, title=f"Attendance rate of {name}, day by day", high=1, shown=_share
         ),
-        "last": trend[-1] if trend else None,
+        "last": last,
+        # When the last figure is of: today (computed live), or the day of the last snapshot.
+        "when": "today" if last is None or last["on"] == today.isoformat() else f"on {labels[-1]}",
     }
 
 
-def _tiers_chart(user, unit: Unit, *, today: dt.date, tiers: int) -> charts.SafeString | None:
-    found = _spread(tiers_by_day(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today), BARS)
+def _tiers_chart(unit: Unit, found: Sequence[tuple[dt.date, dict[int | None, int]]], tiers: int):
+    """Stacked bars of the basic units per tier on each of the days `found` ((day, {tier: units}))."""
     if not found:
         return None
     bars = [(day(on), [*(counts.get(t, 0) for t in range(1, tiers + 1)), counts.get(None, 0)]) for on, counts in found]
     return charts.stacked_bars(bars, series=_tier_series(tiers), title=f"Basic units of {unit.name} per tier, by day")
+
+
+def _tiers_by_day(user, unit: Unit, *, today: dt.date, tiers: int) -> charts.SafeString | None:
+    found = _spread(tiers_by_day(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today), BARS)
+    return _tiers_chart(unit, found, tiers)
+
+
+def _days_spread(since: dt.date, until: dt.date, most: int) -> list[dt.date]:
+    """At most `most` days from `since` to `until`, evenly spread, both ends kept."""
+    span = (until - since).days
+    return sorted({since + dt.timedelta(days=round(i * span / (most - 1))) for i in range(most)})
+
+
+def _month_ends(until: dt.date, months: int) -> list[dt.date]:
+    """The last day of each of the `months` calendar months up to that of `until` (`until` itself
+    for its own month), after the last day of the month before them (the period's opening)."""
+    first = months_before(until, months - 1)
+    ends = [first - dt.timedelta(days=1)]
+    for number in range(1, months + 1):
+        ends.append(min(months_before(until, months - 1 - number) - dt.timedelta(days=1), until))
+    ends[-1] = until
+    return ends
+
+
+def dashboard_day(organization, today: dt.date) -> dt.date | None:
+    """The day of the snapshots a dashboard reads for the bodies above basic units: the latest,
+    when the daily job wrote it yesterday or today; None when there is none that recent (their
+    figures are then computed live from the records, as for a small organization whose job has
+    not run). Live figures of a body read every record under it: a second and more at a million
+    members, where the snapshot's rows are read in milliseconds."""
+    latest = latest_snapshot_day(organization)
+    return latest if latest is not None and latest >= today - dt.timedelta(days=1) else None
 
 
 def _rollup_chart(rollup: dict, tiers: int, name: str) -> charts.SafeString:
@@ -93,24 +136,54 @@ def _growth_chart(growth: dict, name: str) -> charts.SafeString:
     return charts.stacked_bars(bars, series=series, title=f"Memberships in {name} by status, month by month")
 
 
-def _unit_panel(user, unit: Unit, *, today: dt.date) -> dict[str, object]:
-    """What the dashboard shows of one of the user's top units: counts only."""
+def _unit_panel(user, unit: Unit, *, today: dt.date, snapshot_day: dt.date | None) -> dict[str, object]:
+    """What the dashboard shows of one of the user's top units: counts only. A body above basic
+    units is read from the snapshots of `snapshot_day` and the days before it, when there are
+    recent ones (`dashboard_day`): its basic units summed on a few days (the trend's and the
+    tiers' bars, the growth's month ends) in one grouped query, its roll-up, its units in need
+    of support; a basic unit (or any unit without recent snapshots) is computed live for today."""
     tiers = len(unit.organization.constitution.health_tiers)
-    trend = trend_of(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today)
-    panel: dict[str, object] = {"unit": unit, "trend": _trend_charts(trend, unit.name)}
+    panel: dict[str, object] = {"unit": unit}
+    from_snapshots = snapshot_day is not None and not unit.is_basic
+    if snapshot_day is not None and from_snapshots:
+        days = _days_spread(snapshot_day - dt.timedelta(days=TREND_DAYS), snapshot_day, BARS)
+        ends = _month_ends(snapshot_day, GROWTH_MONTHS)
+        sums = subtree_by_day(user, unit, days=[*days, *ends])
+        trend = [
+            {"on": on.isoformat(), "members": sums[on]["members"], "attendance_rate": sums[on]["attendance_rate"]}
+            for on in days
+            if on in sums
+        ]
+        panel["trend"] = _trend_charts(trend, f"the basic units of {unit.name}", today=today)
+        panel["tiers_chart"] = _tiers_chart(unit, [(on, sums[on]["tiers"]) for on in days if on in sums], tiers)  # type: ignore[misc]
+        members = [(on, int(sums[on]["members"])) for on in ends if on in sums]  # type: ignore[call-overload]
+        panel["members_by_month"] = {
+            "first": members[0] if members else None,
+            "last": members[-1] if members else None,
+            "net_growth": members[-1][1] - members[0][1] if members else None,
+        }
+        panel["growth_chart"] = charts.stacked_bars(
+            [(day(on), [count]) for on, count in members],
+            series=[("Members", "status-0")],
+            title=f"Members of the basic units of {unit.name} at each month's end",
+        )
+    else:
+        trend_rows = trend_of(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today)
+        panel["trend"] = _trend_charts(trend_rows, unit.name, today=today)
+        growth = growth_of(user, unit, since=months_before(today, GROWTH_MONTHS - 1), until=today)
+        panel["growth"] = growth["total"]
+        panel["growth_chart"] = _growth_chart(growth, unit.name)
     if not unit.is_basic:
-        rollup = rollup_of(user, unit, on=today)
+        rollup = rollup_of(user, unit, on=snapshot_day or today)
         panel["rollup"] = rollup
         panel["rollup_chart"] = _rollup_chart(rollup, tiers, unit.name)
-        panel["tiers_chart"] = _tiers_chart(user, unit, today=today, tiers=tiers)
+        if not from_snapshots:
+            panel["tiers_chart"] = _tiers_by_day(user, unit, today=today, tiers=tiers)
         panel["needs_support"] = needs_support(user, unit)["units"]
         bodies = units.bodies_to_constitute(user, unit, most=BODIES)
         panel["bodies"] = [
             (body, units.evaluate_founding_rules(body, units.facts_of(body, snapshots=True))) for body in bodies
         ]
-    growth = growth_of(user, unit, since=months_before(today, GROWTH_MONTHS - 1), until=today)
-    panel["growth"] = growth["total"]
-    panel["growth_chart"] = _growth_chart(growth, unit.name)
     panel["education"] = [
         (
             share,
@@ -138,10 +211,14 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     organization = units.organization_for(request.user, org)
     today = today_of(organization)
     tops = units.top_units(request.user, organization)
+    snapshot_day = dashboard_day(organization, today)
     context = {
         "organization": organization,
         "today": today,
-        "panels": [_unit_panel(request.user, unit, today=today) for unit in tops[:TOP_UNITS]],
+        "snapshot_day": snapshot_day,
+        "panels": [
+            _unit_panel(request.user, unit, today=today, snapshot_day=snapshot_day) for unit in tops[:TOP_UNITS]
+        ],
         "more_units": len(tops) - TOP_UNITS if len(tops) > TOP_UNITS else 0,
     }
     return render(request, "health/dashboard.html", context)
@@ -177,12 +254,12 @@ def unit_health(request: HttpRequest, org: str, unit: str) -> HttpResponse:
         "health": health,
         "rows": [_indicator_row(result) for result in health.results],
         "with_people": sees_people_of(request.user, found),
-        "trend": _trend_charts(trend, found.name),
+        "trend": _trend_charts(trend, found.name, today=today),
         "measured": found.state in (UnitState.FOUNDED, UnitState.DORMANT),
     }
     if not found.is_basic:
         rollup = rollup_of(request.user, found, on=today)
         context["rollup"] = rollup
         context["rollup_chart"] = _rollup_chart(rollup, tiers, found.name)
-        context["tiers_chart"] = _tiers_chart(request.user, found, today=today, tiers=tiers)
+        context["tiers_chart"] = _tiers_by_day(request.user, found, today=today, tiers=tiers)
     return render(request, "health/unit_health.html", context)

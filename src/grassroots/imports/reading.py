@@ -374,6 +374,10 @@ def _longest_line(path: Path) -> int:
     return max(longest, current)
 
 
+def mixed_encodings(encoding: str, line: int) -> str:
+    return f"the file is not {encoding} text after line {line} (it mixes encodings); save it as UTF-8"
+
+
 def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
     number = 0
     while True:
@@ -382,9 +386,7 @@ def _bounded_lines(text: io.TextIOBase) -> Iterator[str]:
             line = text.readline(MAX_LINE + 1)
         except UnicodeDecodeError:
             # The sample read as this encoding; the rest of the file does not.
-            raise ImportFileError(
-                f"the file is not {text.encoding} text after line {number - 1} (it mixes encodings); save it as UTF-8"
-            ) from None
+            raise ImportFileError(mixed_encodings(text.encoding, number - 1)) from None
         if not line:
             return
         if len(line) > MAX_LINE:
@@ -400,7 +402,8 @@ def _open_csv(path: Path, head: bytes, size: int, given: str | None = None) -> T
         # No line over MAX_LINE (in bytes, so in characters too): a first pass may give the file to
         # the csv module whole (`data_rows`).
         short = not encoding.startswith(("utf-16", "utf-32")) and _longest_line(path) <= MAX_LINE
-        lines = _bounded_lines(text)
+        # Short lines: the csv module reads the file itself (a tenth quicker), no line to bound.
+        lines = text if short else _bounded_lines(text)
         first_lines = list(itertools.islice(lines, HEADER_SEARCH))
         # Spreadsheet programs may write a hint line, `sep=;`, before the header.
         hint = first_lines[0].strip().strip('"') if first_lines else ""
@@ -420,7 +423,7 @@ def _open_csv(path: Path, head: bytes, size: int, given: str | None = None) -> T
 
         def numbered() -> Iterator[tuple[int, list[str]]]:
             line = skipped + 1
-            while (cells := _next_row(reader, path)) is not None:
+            while (cells := _next_row(reader, text.encoding)) is not None:
                 yield line, cells
                 line = skipped + reader.line_num + 1
 
@@ -465,7 +468,7 @@ def data_rows(path: str | Path, table: Table) -> Iterator[tuple[int, list[str]]]
                 yield start, cells
 
 
-def _next_row(reader, path: Path) -> list[str] | None:
+def _next_row(reader, encoding: str) -> list[str] | None:
     try:
         return next(reader)
     except StopIteration:
@@ -474,8 +477,9 @@ def _next_row(reader, path: Path) -> list[str] | None:
         if "field larger than field limit" in str(error):
             raise ImportFileError(f"line {reader.line_num}: a cell is longer than {MAX_LINE} characters") from None
         raise ImportFileError(f"line {reader.line_num}: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ImportFileError(f"{path.name} is not valid text in its encoding ({error.reason})") from None
+    except UnicodeDecodeError:
+        # The sample read as this encoding; the rest of the file does not.
+        raise ImportFileError(mixed_encodings(encoding, reader.line_num)) from None
 
 
 def _check_width(cells: list, line: int) -> None:

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from grassroots.errors import ADDRESS_MAX_LENGTH, EARLIEST_DAY
-from grassroots.people.normalize import normal_address, normal_email, normal_text, phone_e164, search_keys
+from grassroots.people.normalize import (
+    SEARCH_KEY_LENGTH,
+    normal_address,
+    normal_email,
+    normal_text,
+    phone_e164,
+    search_keys,
+)
 
 from .columns import ColumnMap, column_letter
 from .reading import MAX_CELL, SPREADSHEET_ERRORS, CellProblem
@@ -121,6 +128,10 @@ def already_plain(cells: list[str]) -> bool:
     )
 
 
+def _at(index: int | None, blank: int) -> int:
+    return blank if index is None else index
+
+
 class RowValidator:
     """Validate rows against one organization's facts: region, statuses and basic units."""
 
@@ -167,6 +178,14 @@ class RowValidator:
         self._name_columns = {index for part in ("name", "first_name", "last_name") for index in c.get(part, [])}
         self._imported = sorted(index for indexes in c.values() for index in indexes)
         self._free_text = sorted(self._name_columns | set(self._address))
+        # Where `validate` reads each field among a row's values: one past the imported columns is
+        # always "", read for a field the file has no column for.
+        self._span = self._imported[-1] + 1 if self._imported else 0
+        blank = self._span
+        self._first_at, self._last_at = _at(self._first, blank), _at(self._last, blank)
+        self._unit_at, self._status_at = _at(self._unit, blank), _at(self._status, blank)
+        self._joined_at, self._recruiter_at = _at(self._joined, blank), _at(self._recruiter, blank)
+        self._ended_at, self._number_at = _at(self._ended, blank), _at(self._number, blank)
 
     def _beyond_header(self, line: int, cells: list[str]) -> Rejection | None:
         """The first value right of the header's last column, as a problem naming its cell: in a
@@ -219,16 +238,19 @@ class RowValidator:
 
         normal = already_plain(cells)
 
-        def cell(index: int | None) -> str:
-            if index is None or index >= width:
-                return ""
-            return cells[index] if normal else plain(cells[index])
+        # The imported columns' values (`plain` unless the row is so already), then "" where a
+        # field the file has no column for is read (`_at`).
+        span = self._span
+        values = cells[:span] if normal else [plain(value) for value in cells[:span]]
+        if width < span:
+            values += [""] * (span - width)
+        values.append("")
 
         refuse = functools.partial(self._refuse, problems, line)
 
-        name = next((value for index in self._name or () if (value := cell(index))), "")
+        name = next((value for index in self._name or () if (value := values[index])), "")
         if not name:
-            name = " ".join(part for part in (cell(self._first), cell(self._last)) if part)
+            name = " ".join(part for part in (values[self._first_at], values[self._last_at]) if part)
         if not name:
             if not blanked & self._name_columns:
                 refuse("name" if self._name else "first_name", "", "a name is required")
@@ -237,7 +259,7 @@ class RowValidator:
 
         email = ""
         for index in self._email:
-            if value := cell(index):
+            if value := values[index]:
                 email = value.replace(" ", "").lower() if normal else normal_email(value)
                 if len(email) > 254 or not EMAIL.fullmatch(email):
                     # The cell quoted as the file has it (case kept), not as it would be stored.
@@ -247,7 +269,7 @@ class RowValidator:
 
         phone = ""
         for index in self._phone:
-            if value := cell(index):
+            if value := values[index]:
                 phone = self.phone(value)
                 if not phone:
                     reason = f"not a valid phone number for {self.region}"
@@ -264,7 +286,7 @@ class RowValidator:
             reason = f"an address is at most {ADDRESS_MAX_LENGTH} characters ({len(address)} given)"
             problems.append(Rejection(line, header, address[:40] + "...", reason))
 
-        unit_text = cell(self._unit)
+        unit_text = values[self._unit_at]
         unit = None
         missing_unit = -1  # where "a unit is required" goes among the problems, if the row has others
         if not unit_text:
@@ -277,12 +299,12 @@ class RowValidator:
 
         # No status (no column, or an empty cell): "" here; a new membership takes the initial
         # status, a known person's stays as it is (`deciding`).
-        status_text = cell(self._status)
+        status_text = values[self._status_at]
         status = self.statuses.get(status_text.casefold()) if status_text else ""
         if status is None:
             refuse("status", status_text, f"not a status of the constitution ({', '.join(self.statuses.values())})")
 
-        joined_text = cell(self._joined)
+        joined_text = values[self._joined_at]
         start = self.date(joined_text, self._joined_dates) if joined_text else self.today
         if start is None:
             refuse("joined", joined_text, "not a date (use YYYY-MM-DD)")
@@ -291,7 +313,7 @@ class RowValidator:
         elif start < EARLIEST_DAY:
             refuse("joined", joined_text, f"a joining date before {EARLIEST_DAY}, earlier than any record kept here")
 
-        recruiter = cell(self._recruiter)
+        recruiter = values[self._recruiter_at]
         if recruiter:
             if "@" in recruiter:
                 recruiter = normal_email(recruiter)
@@ -302,13 +324,13 @@ class RowValidator:
                 if not normalized:
                     refuse("recruiter", recruiter, "not an email or phone")
                 recruiter = normalized
-        ended_text = cell(self._ended)
+        ended_text = values[self._ended_at]
         end = self.date(ended_text, self._ended_dates) if ended_text else None
         if ended_text and end is None:
             refuse("ended", ended_text, "not a date (use YYYY-MM-DD)")
         if end is not None and start is not None and not start <= end <= self.today:
             refuse("ended", ended_text, "a membership ends after it starts and not in the future")
-        number_text = cell(self._number)
+        number_text = values[self._number_at]
         number = int(number_text) if number_text.isascii() and number_text.isdigit() and len(number_text) < 19 else 0
         if number_text and not number:
             refuse("id", number_text, "not a person's number (the digits of an export's id column)")
@@ -316,7 +338,12 @@ class RowValidator:
             problems.insert(missing_unit, Rejection(line, self.columns.header_of("unit"), "", NO_UNIT.refusal))
         if problems or unit is None or status is None or start is None:
             return tuple(problems)
-        keys = search_keys(name)
+        if normal:  # `search_keys` on a name already in its normal form, printable ASCII: lowercased
+            key = name.lower().replace("`", "'")[:SEARCH_KEY_LENGTH]
+            words = key.split(" ")
+            family = " ".join([words[-1], *words[:-1]])[:SEARCH_KEY_LENGTH] if len(words) > 1 else key
+        else:
+            key, family = search_keys(name).values()
         return ValidRow(
             line,
             name,
@@ -328,8 +355,8 @@ class RowValidator:
             start,
             recruiter,
             end,
-            keys["search_key"],
-            keys["family_key"],
+            key,
+            family,
             number,
         )
 

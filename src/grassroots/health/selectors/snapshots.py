@@ -8,6 +8,7 @@ the member-weighted attendance rate, never an individual's record."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -322,3 +323,29 @@ def tiers_by_day(user, unit: Unit, *, since: dt.date, until: dt.date) -> list[tu
     for on, tier, units in rows:
         days.setdefault(on, {})[tier] = units
     return sorted(days.items())
+
+
+def subtree_by_day(user, unit: Unit, *, days: Sequence[dt.date]) -> dict[dt.date, dict[str, object]]:
+    """The unit's basic units summed on each of `days` that has a snapshot, in day order:
+    `{day: {"units", "members", "present", "expected", "attendance_rate" (member-weighted, as a
+    roll-up's), "tiers": {tier or None: units}}}`. One grouped range scan of those days' rows (a
+    chart's few bars, not every day between), whatever the size of the subtree: what a dashboard
+    reads for a body above, where computing today's figures live would read every record under
+    it. Counts only. 404 out of scope."""
+    _visible(user, unit)
+    rows = (
+        _subtree(unit)
+        .filter(on__in=sorted(set(days)), basic=True)
+        .order_by()
+        .values_list("on", "tier")
+        .annotate(units=Count("pk"), members=Sum("members"), present=Sum("present"), expected=Sum("expected"))
+    )
+    found: dict[dt.date, dict[str, object]] = {}
+    for on, tier, units, members, present, expected in rows:
+        sums = found.setdefault(on, {"units": 0, "members": 0, "present": 0, "expected": 0, "tiers": {}})
+        for name, value in (("units", units), ("members", members), ("present", present), ("expected", expected)):
+            sums[name] += value or 0  # type: ignore[operator]
+        sums["tiers"][tier] = units  # type: ignore[index]
+    for sums in found.values():
+        sums["attendance_rate"] = _rate(sums["present"], sums["expected"])  # type: ignore[arg-type]
+    return dict(sorted(found.items()))
