@@ -326,6 +326,27 @@ def measure(run, runs: int = RUNS) -> float:
     return statistics.median(times)
 
 
+def ratio_table(reads: list[dict], target: float) -> bool:
+    """Print the reads as a Markdown table, each against its floor measured in the same run
+    (`ms`, `floor`: None for a read measured for the record, `queries`); True when every read
+    with a floor is within `target` times it."""
+    print(f"| read | ms | floor ms | ratio | queries | within {target:g}x |")
+    print("|---|---|---|---|---|---|")
+    good = True
+    for read in reads:
+        if read["floor"] is None:
+            print(f"| {read['name']} | {read['ms']:,.1f} | | | {read['queries']} | |")
+            continue
+        ratio = read["ms"] / max(read["floor"], 0.001)
+        ok = ratio <= target
+        good &= ok
+        print(
+            f"| {read['name']} | {read['ms']:,.1f} | {read['floor']:,.2f} | {ratio:,.1f} | {read['queries']} | "
+            f"{'yes' if ok else 'NO'} |"
+        )
+    return good
+
+
 def slowest_query(queries: list[str]) -> tuple[float, str]:
     """The slowest of a request's SELECTs, each run again with its rows fetched (Django's own
     timing stops before the fetch, where SQLite does most of its work)."""

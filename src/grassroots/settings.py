@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "grassroots.directives",
     "grassroots.health",
     "grassroots.education",
+    "grassroots.conferences",
 ]
 
 MIDDLEWARE = [

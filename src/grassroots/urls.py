@@ -34,6 +34,7 @@ urlpatterns = [
     path("subscribe/confirm/<str:token>/", bulletin_views.confirm_page, name="subscription_confirm"),
     path(UNSUBSCRIBE_PATH + "<str:token>/", bulletin_views.unsubscribe_page, name="unsubscribe"),
     path("", include("grassroots.directives.urls")),
+    path("", include("grassroots.conferences.urls")),
     path("", include("grassroots.health.urls")),
     path("", include("grassroots.education.urls")),
     path("", include("grassroots.meetings.urls")),

@@ -43,6 +43,8 @@ ORG_TARGETS = ["own organization", "another organization"]
 TOKEN_TARGETS = ["own token", "another user's token"]
 RUN_TARGETS = ["own import", "the administrator's import", "an import in another organization"]
 BULLETIN_TARGETS = ["own organization's publication", "another organization's publication"]
+# A conference is convened by a committee: the scene's committees, each convening one.
+CONFERENCE_TARGETS = ["own unit", "parent unit", "sibling unit", "unit in another organization"]
 FEED_TARGETS = ["own feed", "another user's feed"]
 FEED_ADDRESS_TARGETS = ["own members' feed address", "another user's members' feed address"]
 TARGETS = {
@@ -50,6 +52,7 @@ TARGETS = {
     "meeting": UNIT_TARGETS,
     "series": UNIT_TARGETS,
     "directive": UNIT_TARGETS,
+    "conference": CONFERENCE_TARGETS,
     "feed": FEED_TARGETS,
     "feed address": FEED_ADDRESS_TARGETS,
     "org": ORG_TARGETS,
@@ -293,6 +296,19 @@ WEB = {
     ("assignment_adapt", "POST"): Route("directive", "POST", Right.MANAGE_UNITS, data=lambda s, d: {"text": "Our way"}),
     # Last of the directive's rows: the report it files (once) marks the assignment done.
     ("report_file", "GET"): Route("directive"),
+    ("unit_conferences", "GET"): Route("unit"),
+    ("unit_conferences", "POST"): Route(
+        "unit",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, u: {"name": "New", "cutoff": TODAY, "method": "dhondt", "seats": 3},
+    ),  # fmt: skip
+    ("conference", "GET"): Route("conference"),
+    ("conference_apportion", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_call", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_step", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
+    ),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -592,6 +608,29 @@ API = {
         "GET",
         "/orgs/{org_slug}/directives/{directive_id}/assignments/{unit_slug}/reports/{revision}/files/{field}",
     ): Route("directive"),
+    # Each committee's conference, convened by it: seen by whoever sees the committee.
+    ("GET", "/orgs/{org_slug}/conferences"): Route("org"),
+    ("POST", "/orgs/{org_slug}/conferences"): Route(
+        "org",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda scene, org: {
+            "unit": scene.units["own unit"].slug,
+            "name": "New",
+            "cutoff": TODAY,
+            "method": "dhondt",
+            "seats": 3,
+        },
+        over=lambda scene, org: [scene.units["own unit"]],
+        payload_seen=lambda scene, actor, org: scene.sees_unit(actor, scene.units["own unit"]),
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}"): Route("conference"),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/allocations"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/apportion"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/call"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/status"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
+    ),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -628,6 +667,8 @@ def resolve_target(scene: Scene, actor: Actor, kind: str, target: str | None):
         return scene.units[target].organization, meeting_of(scene.units[target])
     if kind == "directive":
         return scene.units[target].organization, directive_of(scene.units[target])
+    if kind == "conference":
+        return scene.units[target].organization, conference_of(scene.units[target])
     if kind == "series":
         return scene.units[target].organization, series_of(scene.units[target])
     if kind == "feed":
@@ -704,7 +745,7 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
         return "hidden"
     if route.kind == "run" and not scene.sees_run(actor, target):
         return "hidden"
-    if route.kind in ("meeting", "series", "directive") and not scene.sees_unit(actor, target.unit):
+    if route.kind in ("meeting", "series", "directive", "conference") and not scene.sees_unit(actor, target.unit):
         return "hidden"
     if route.kind == "issue" and not all(
         scene.holds(actor, Right.MANAGE_UNITS, place) for place in route.over(scene, target)
@@ -723,6 +764,7 @@ def expected(scene: Scene, actor: Actor, route: Route, organization, target) -> 
                 "meeting": lambda: [target.unit],
                 "series": lambda: [target.unit],
                 "directive": lambda: [target.unit],
+                "conference": lambda: [target.unit],
             }.get(route.kind, lambda: [target])()
         if not all(scene.holds(actor, route.right, place) for place in places):
             return "forbidden"
@@ -758,6 +800,8 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["unit"] = getattr(target, "slug", None) or target.unit.slug
     if "directive" in wanted:
         kwargs["directive"] = target.pk
+    if "conference" in wanted:
+        kwargs["conference"] = target.pk
     if "revision" in wanted:
         kwargs["revision"], kwargs["field"] = report_of(target).revision, "flyer"
     if "pk" in wanted:
@@ -812,6 +856,19 @@ def directive_of(unit):
     return directive
 
 
+def conference_of(unit):
+    """A planned conference the committee convened, its members counted today (made once)."""
+    from grassroots.conferences import actions as conferences
+    from grassroots.conferences.models import Conference
+
+    conference = Conference.objects.filter(unit=unit).first()
+    if conference is None:
+        conference = conferences.add_conference(
+            unit=unit, name="Matrix", cutoff=dt.date.today(), by="t", method="dhondt", seats=3
+        )
+    return conference
+
+
 def report_of(directive):
     """The report of the directive's (only) assignment with a file in 'flyer' (filed once)."""
     from grassroots.directives import actions as directives
@@ -855,6 +912,7 @@ def api_url(path: str, organization, target) -> str:
         item_id=agenda_item_of(target).pk if "{item_id}" in path else "",
         token_id=getattr(target, "pk", ""),
         directive_id=getattr(target, "pk", ""),
+        conference_id=getattr(target, "pk", ""),
         revision=report_of(target).revision if "{revision}" in path else "",
         field="flyer",
         article_id=target.articles.first().pk if "{article_id}" in path else "",

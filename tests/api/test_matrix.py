@@ -203,6 +203,18 @@ CASES = [
         201,
         {"targets_kind": "building_committee"},
     ),
+    Case("GET", "/orgs/{org_slug}/conferences", 200),
+    Case(
+        "POST",
+        "/orgs/{org_slug}/conferences",
+        201,
+        {"unit": "federation", "name": "Matrix", "cutoff": ON, "method": "dhondt", "seats": 3},
+    ),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}", 200),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/allocations", 200),
+    Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/apportion", 200),
+    Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/call", 200),
+    Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/status", 200, {"status": "credentialing"}),
 ]
 
 
@@ -222,6 +234,7 @@ UNIT_FOR = {
 PERSON_FOR = {"join": "newcomer"}
 MEETING_FOR = {"minutes": "held meeting"}
 DIRECTIVE_FOR = {"issue": "draft directive", "pass-on": "district directive", "{field}": "reported directive"}
+CONFERENCE_FOR = {"status": "called conference"}
 
 
 def _id(case: Case) -> str:
@@ -252,6 +265,7 @@ def scene(org, tree, staff, settings, tmp_path):
         "series": _weekly_series(tree["elm"]),
         "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
         **_directives(tree["federation"]),
+        **_conferences(tree["federation"]),
     } | {"actions recorded": actions_recorded()}
 
 
@@ -283,6 +297,20 @@ def _directives(federation) -> dict[str, int]:
         "district directive": districts.pk,
         "reported directive": reported.pk,
     }
+
+
+def _conferences(federation) -> dict[str, int]:
+    """A planned conference of the federation, its members counted on ON, and a called one."""
+    from grassroots.conferences import actions as conferences
+
+    def plan():
+        return conferences.add_conference(
+            unit=federation, name="Matrix", cutoff=dt.date.fromisoformat(ON), by="test", method="dhondt", seats=3
+        )
+
+    called = plan()
+    conferences.call_conference(conference=called, by="test")
+    return {"conference": plan().pk, "called conference": called.pk}
 
 
 def _gazette(org) -> int:
@@ -347,6 +375,7 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         revision=1,
         field="flyer",
         article_id=scene["article"],
+        conference_id=scene[CONFERENCE_FOR.get(action, "conference")],
     )
     if case.method == "GET":
         return caller.get(path)

@@ -53,6 +53,7 @@ ROUTES = {
     "unit_meetings": ("GET", "unit"),
     "meeting_feeds": ("GET", "organization"),
     "unit_assignments": ("GET", "unit"),
+    "unit_conferences": ("GET", "unit"),
     "directive_add": ("GET", "unit"),
     "dashboard": ("GET", "organization"),
     "unit_health": ("GET", "unit"),
@@ -169,6 +170,12 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "assignment_status",
     "assignment_adapt",
     "report_file",
+    # A conference's page and its buttons (tests/access/test_matrix.py has their rows;
+    # tests/conferences/test_pages.py checks a unit below sees none of it).
+    "conference",
+    "conference_apportion",
+    "conference_call",
+    "conference_step",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -58,6 +58,8 @@ SCOPE = {
     # A directive by its issuer; an assignment (and its reports) by its unit: a unit sees its own.
     "directives.directive": ("organization", "unit__path", Right.VIEW_UNITS),
     "directives.assignment": ("directive__organization", "unit__path", Right.VIEW_UNITS),
+    # A conference by its convening unit: whoever sees that unit sees the conference.
+    "conferences.conference": ("organization", "unit__path", Right.VIEW_UNITS),
 }
 
 

@@ -18,6 +18,7 @@ from grassroots.api.errors import add_error_handlers
 from grassroots.api.parser import JsonParser
 from grassroots.audit.api import router as audit_router
 from grassroots.bulletin.api import router as bulletin_router
+from grassroots.conferences.api import router as conferences_router
 from grassroots.directives.api import router as directives_router
 from grassroots.education.api import router as education_router
 from grassroots.health.api import router as health_router
@@ -60,4 +61,5 @@ api.add_router("/orgs", meetings_router)
 api.add_router("/orgs", education_router)
 api.add_router("/orgs", directives_router)
 api.add_router("/orgs", health_router)
+api.add_router("/orgs", conferences_router)
 api.add_router("/checkin", host_router)

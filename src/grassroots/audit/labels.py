@@ -67,6 +67,15 @@ ACTION_GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "directives.report": "Report filed",
         },
     ),
+    "conferences": (
+        "Conferences",
+        {
+            "conferences.add": "Conference planned",
+            "conferences.apportion": "Delegates apportioned",
+            "conferences.call": "Conference called",
+            "conferences.status": "Conference status changed",
+        },
+    ),
     "consent": ("Consent", {"consent.give": "Consent given", "consent.withdraw": "Consent withdrawn"}),
     "people": (
         "Member files",

@@ -81,6 +81,7 @@ app.add_typer(meetings_cli.meeting_app, name="meeting")
 app.add_typer(directives_cli.directive_app, name="directive")
 app.add_typer(directives_cli.assignment_app, name="assignment")
 app.add_typer(health_cli.health_app, name="health")
+app.add_typer(conferences_cli.conference_app, name="conference")
 
 
 def main(argv: list[str] | None = None) -> int:

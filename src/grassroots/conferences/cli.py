@@ -1,7 +1,9 @@
-"""`grassroots apportion`: delegates per unit from a CSV file of `unit,members` rows.
+"""`grassroots apportion`: delegates per unit from a CSV file of `unit,members` rows, and
+`grassroots conference ...`: conferences of an organization (add, apportion, call, status, list).
 
-Standalone: no database, no organization; the engine in `conferences.apportionment` does the
-work. A bad row or argument prints one line on standard error naming it and exits non-zero.
+`apportion` is standalone: no database, no organization; the engine in
+`conferences.apportionment` does the work. A bad row or argument prints one line on standard
+error naming it (its flag) and exits non-zero.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from django.db.models import Sum
 from rich.table import Column, Table
 
-from grassroots.cli.common import JsonFlag, Refusal, out, print_json
-from grassroots.conferences import apportionment
-from grassroots.conferences.apportionment import METHODS, ROUNDINGS, Apportionment, ApportionmentError
+from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit, operator, out, parse_date, print_json
+from grassroots.errors import ActionRefused
+from grassroots.ids import is_row_id
+
+from . import actions, apportionment, selectors
+from .apportionment import METHODS, ROUNDINGS, Apportionment, ApportionmentError
+from .models import Conference
 
 FLAGS = {
     "seats": "--seats",
@@ -69,6 +76,7 @@ def apportion(
     members = read_members(file)
     try:
         if seats is not None:
+            assert method is not None  # --seats and --method go together (checked above)
             result = apportionment.apportion(
                 members, seats=seats, method=method, minimum=minimum, maximum=maximum, seed=seed
             )
@@ -82,6 +90,7 @@ def apportion(
                 members, brackets=table, at_large=at_large, minimum=minimum, maximum=maximum
             )
         else:
+            assert weighted is not None  # one of the four was given (checked above)
             result = apportionment.apportion_weighted(members, votes=weighted)
     except ApportionmentError as error:
         message = str(error)
@@ -143,10 +152,11 @@ def show(result: Apportionment) -> None:
     columns = [Column("unit"), *(Column(name, justify="right") for name in ("members", "quota", "lower", "upper"))]
     columns += [Column("seats", justify="right")] + ([Column("votes")] if weighted else [])
     table = Table(*columns, title=f"{result.method}: {result.seats} seats")
-    for line in result.as_json()["units"]:
-        cells = [line["unit"], f"{line['members']:,}", line["quota"] or "", line["lower_quota"], line["upper_quota"]]
-        cells = [str("" if cell is None else cell) for cell in cells] + [str(line["seats"])]
-        table.add_row(*cells, *([", ".join(map(str, line.get("votes", [])))] if weighted else []))
+    for line in result.units:
+        shown = line.as_json()
+        cells = [line.unit, f"{line.members:,}", shown["quota"], line.lower_quota, line.upper_quota, line.seats]
+        texts = ["" if cell is None else str(cell) for cell in cells]
+        table.add_row(*texts, *([", ".join(map(str, line.votes))] if weighted else []))
     out.print(table)
     out.print(result.rule)
     for tie in result.ties:
@@ -158,3 +168,189 @@ def show(result: Apportionment) -> None:
     for warning in result.warnings:
         out.print(f"Warning: {warning}")
     out.print(f"Input SHA-256: {result.input_sha256}")
+
+
+conference_app = typer.Typer(help="Conferences of delegates apportioned by membership.", no_args_is_help=True)
+
+# The flag of each field an action's refusal may name.
+CONFERENCE_FLAGS = FLAGS | {
+    "name": "--name",
+    "cutoff": "--cutoff",
+    "starts_on": "--starts",
+    "ends_on": "--ends",
+    "place": "--place",
+    "statuses": "--statuses",
+    "minimum_tenure_days": "--tenure",
+    "delegation_kind": "--level",
+    "seed": "--seed",
+    "brackets": "--brackets",
+}
+
+
+def _refused(refusal: ActionRefused) -> Refusal:
+    """An action's refusal as one line naming the command's flag for its field."""
+    message = refusal.full_message
+    if refusal.field in CONFERENCE_FLAGS and message.startswith(f"{refusal.field}:"):
+        message = CONFERENCE_FLAGS[refusal.field] + message[len(refusal.field) :]
+    return Refusal(message)
+
+
+def _conference(ref: str) -> Conference:
+    found = (
+        Conference.objects.filter(pk=ref).select_related("unit__organization", "organization").first()
+        if is_row_id(ref)
+        else None
+    )
+    if found is None:
+        raise Refusal(f"no conference {ref}")
+    return found
+
+
+@conference_app.command("add")
+def conference_add(
+    unit: Annotated[str, typer.Argument(help="The convening committee or top unit (slug, or org/slug).")],
+    name: Annotated[str, typer.Option("--name", help="The conference's name.")],
+    cutoff: Annotated[str, typer.Option("--cutoff", help="Members are counted as on this day, YYYY-MM-DD.")],
+    method: Annotated[str | None, typer.Option("--method", help=" | ".join(METHODS) + " (with --seats)")] = None,
+    seats: Annotated[int | None, typer.Option("--seats", help="Seats to share out (with --method).")] = None,
+    minimum: Annotated[int, typer.Option("--minimum", help="Seats every unit gets at least.")] = 0,
+    maximum: Annotated[int | None, typer.Option("--maximum", help="Seats a unit gets at most.")] = None,
+    per: Annotated[int | None, typer.Option("--per", help="One delegate per N members.")] = None,
+    rounding: Annotated[str | None, typer.Option("--rounding", help=" | ".join(ROUNDINGS) + " (with --per)")] = None,
+    brackets: Annotated[Path | None, typer.Option("--brackets", help="File of brackets, '1-14: 1' a line.")] = None,
+    starts: Annotated[str | None, typer.Option("--starts", help="First day, YYYY-MM-DD.")] = None,
+    ends: Annotated[str | None, typer.Option("--ends", help="Last day, YYYY-MM-DD.")] = None,
+    place: Annotated[str, typer.Option("--place", help="Where it meets.")] = "",
+    statuses: Annotated[
+        str | None, typer.Option("--statuses", help="Statuses counted, comma-separated (default: the constitution's).")
+    ] = None,
+    tenure: Annotated[int, typer.Option("--tenure", help="Days a membership must have run by the cut-off.")] = 0,
+    level: Annotated[
+        str, typer.Option("--level", help="The kind of unit that sends delegations (default: the basic units).")
+    ] = "",
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="Seed of the lot that breaks ties (default: random).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n})."""
+    chosen = [flag for flag, value in (("--seats", seats), ("--per", per), ("--brackets", brackets)) if value]
+    if len(chosen) != 1:
+        raise Refusal(
+            "give one of --method M --seats N, --per N or --brackets FILE"
+            + (f" (not {' and '.join(chosen)})" if chosen else "")
+        )
+    if (method is not None) != (seats is not None):
+        raise Refusal("--seats and --method go together")
+    if rounding is not None and per is None:
+        raise Refusal("--rounding applies to --per")
+    convening = get_unit(unit)
+    rule = method or (Conference.PER if per is not None else Conference.BRACKETS)
+    try:
+        conference = actions.add_conference(
+            unit=convening,
+            name=name,
+            cutoff=_day(cutoff, "--cutoff"),
+            by=operator(),
+            method=rule,
+            seats=seats,
+            minimum=minimum,
+            maximum=maximum,
+            per=per,
+            rounding=rounding or "",
+            brackets=_read(brackets) if brackets is not None else "",
+            starts_on=parse_date(starts, "--starts"),
+            ends_on=parse_date(ends, "--ends"),
+            place=place,
+            statuses=[status.strip() for status in statuses.split(",") if status.strip()] if statuses else None,
+            minimum_tenure_days=tenure,
+            delegation_kind=level,
+            seed=seed,
+        )
+    except ActionRefused as refusal:
+        raise _refused(refusal) from None
+    if as_json:
+        print_json({"id": conference.pk})
+    else:
+        out.print(conference.pk)
+
+
+def _day(text: str, option: str):
+    day = parse_date(text, option)
+    assert day is not None
+    return day
+
+
+@conference_app.command("apportion")
+def conference_apportion(
+    conference: Annotated[str, typer.Argument(help="The conference (id).")], as_json: JsonFlag = False
+) -> None:
+    """Apportion the delegates from the members counted on the cut-off date, and store them; prints
+    the table (or the same JSON as `grassroots apportion --json`)."""
+    try:
+        result = actions.apportion_conference(conference=_conference(conference), by=operator())
+    except ActionRefused as refusal:
+        raise _refused(refusal) from None
+    if as_json:
+        print_json(result.as_json())
+    else:
+        show(result)
+
+
+@conference_app.command("call")
+def conference_call(conference: Annotated[str, typer.Argument(help="The conference (id).")]) -> None:
+    """Call the conference: freeze its apportionment and tell each unit's officers its seats."""
+    found = _conference(conference)
+    try:
+        actions.call_conference(conference=found, by=operator())
+    except ActionRefused as refusal:
+        raise _refused(refusal) from None
+    lines = selectors.allocations_of(found)
+    seats = sum(line.seats for line in lines)
+    out.print(f"Called {found.name}: {seats} seats over {len(lines)} units; their officers are told.")
+
+
+@conference_app.command("status")
+def conference_status(
+    conference: Annotated[str, typer.Argument(help="The conference (id).")],
+    status: Annotated[str, typer.Argument(help="credentialing, in_session or closed.")],
+) -> None:
+    """Step a called conference on: credentialing, then in session, then closed."""
+    found = _conference(conference)
+    try:
+        actions.set_conference_status(conference=found, status=status, by=operator())
+    except ActionRefused as refusal:
+        raise _refused(refusal) from None
+    out.print(f"{found.name} is {found.get_status_display()}.")
+
+
+@conference_app.command("list")
+def conference_list(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organization's.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The conferences, the latest cut-off first, with their seats."""
+    conferences = Conference.objects.select_related("organization", "unit").annotate(total=Sum("allocations__seats"))
+    if org is not None:
+        conferences = conferences.filter(organization=get_organization(org))
+    rows = [
+        {
+            "id": found.pk,
+            "organization": found.organization.slug,
+            "unit": found.unit.slug,
+            "name": found.name,
+            "cutoff": found.cutoff.isoformat(),
+            "status": found.status,
+            "seats": found.total,
+        }
+        for found in conferences.order_by("-cutoff", "-pk")
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "unit", "name", "cut-off", "status", Column("seats", justify="right"))
+    for row in rows:
+        seats = "" if row["seats"] is None else str(row["seats"])
+        table.add_row(str(row["id"]), f"{row['organization']}/{row['unit']}", str(row["name"]), str(row["cutoff"]),
+                      str(row["status"]), seats)  # fmt: skip
+    out.print(table)

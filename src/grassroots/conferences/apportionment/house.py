@@ -69,7 +69,7 @@ def apportion(
     if seats < floor:
         raise ApportionmentError(f"seats: {seats} is fewer than the minimums add up to ({floor})", field="seats")
     if all(high[unit] is not None for unit, count in units.items() if count):
-        ceiling = sum(high[unit] if count else low[unit] for unit, count in units.items())
+        ceiling = sum((high[unit] or 0) if count else low[unit] for unit, count in units.items())
         if seats > ceiling:
             raise ApportionmentError(
                 f"seats: {seats} is more than the maximums allow ({ceiling}; units without members keep their minimum)",

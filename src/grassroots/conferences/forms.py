@@ -1,0 +1,74 @@
+"""The forms of the conference pages: planning a conference and stepping it on. They parse
+input; the actions decide (a refusal joins the field it names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from grassroots.errors import ActionRefused
+from grassroots.web import ActionForm, DayInput
+
+from .apportionment import METHODS, ROUNDINGS
+from .models import Conference
+
+# The form's field for each argument of `add_conference` a refusal may name.
+FIELD_OF = {"minimum": "minimum_seats", "maximum": "maximum_seats", "starts_on": "starts_on"}
+
+
+class PlanForm(ActionForm):
+    """A conference of the unit: its name, dates, place, cut-off date, rule and who counts."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    cutoff = forms.DateField(label="Cut-off date (members counted as on this day)", widget=DayInput)
+    method = forms.ChoiceField(
+        label="Rule",
+        choices=[*METHODS.items(), (Conference.PER, "one delegate per N members"), (Conference.BRACKETS, "brackets")],
+    )
+    seats = forms.IntegerField(label="Seats (a house-size rule)", required=False, min_value=0)
+    minimum_seats = forms.IntegerField(label="At least, per unit", required=False, min_value=0)
+    maximum_seats = forms.IntegerField(label="At most, per unit", required=False, min_value=0)
+    per = forms.IntegerField(label="One delegate per N members", required=False, min_value=0)
+    rounding = forms.ChoiceField(
+        label="Rounding (one per N)", required=False, choices=[("", "floor"), *((key, key) for key in ROUNDINGS)]
+    )
+    brackets = forms.CharField(
+        label="Brackets, '1-14: 1' a line", required=False, max_length=10_000, widget=forms.Textarea
+    )
+    starts_on = forms.DateField(label="First day", required=False, widget=DayInput)
+    ends_on = forms.DateField(label="Last day", required=False, widget=DayInput)
+    place = forms.CharField(label="Place", required=False, max_length=200)
+    minimum_tenure_days = forms.IntegerField(label="Days of membership by the cut-off", required=False, min_value=0)
+
+    def refuse(self, refusal: ActionRefused) -> None:
+        field = FIELD_OF.get(refusal.field or "", refusal.field)
+        if field in self.fields:
+            self.add_error(field, [refusal.message, *refusal.reasons])
+        else:
+            super().refuse(refusal)
+
+    def arguments(self) -> dict[str, Any]:
+        """The cleaned fields as `add_conference`'s arguments."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "cutoff": data["cutoff"],
+            "method": data["method"],
+            "seats": data["seats"],
+            "minimum": data["minimum_seats"] or 0,
+            "maximum": data["maximum_seats"],
+            "per": data["per"],
+            "rounding": data["rounding"],
+            "brackets": data["brackets"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "place": data["place"],
+            "minimum_tenure_days": data["minimum_tenure_days"] or 0,
+        }
+
+
+class StepForm(ActionForm):
+    """The step a called conference takes next (credentialing, in session, closed)."""
+
+    status = forms.ChoiceField(label="Status", choices=Conference.Status.choices)
