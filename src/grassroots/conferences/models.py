@@ -92,3 +92,70 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.seats} seats"
+
+
+class Delegation(models.Model):
+    """A unit's delegation to a conference: elected at one of the unit's meetings after the call
+    (`decision`, a carried decision of that meeting), its seats those of the unit's allocation, and
+    its chair (one of its delegates), who casts the votes of the delegation that cannot be split."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="delegations")
+    allocation = models.OneToOneField(Allocation, on_delete=models.PROTECT, related_name="delegation")
+    unit = models.ForeignKey("organizations.Unit", on_delete=models.PROTECT, related_name="delegations")
+    decision = models.ForeignKey("meetings.Decision", on_delete=models.PROTECT, related_name="delegations")
+    chair = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="chaired_delegations"
+    )
+    elected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["conference", "allocation__unit_path"]
+        constraints = [models.UniqueConstraint(fields=["conference", "unit"], name="one_delegation_per_unit")]
+
+    def __str__(self) -> str:
+        return f"delegation of unit {self.unit_id} to conference {self.conference_id}"
+
+
+class Delegate(models.Model):
+    """A person elected to a delegation: a delegate (holding one of its seats) or an alternate
+    (ranked: the first present alternate takes the seat of a delegate marked absent). `weight` is
+    the member votes the delegate carries (1 unless the conference weights its delegates). The
+    credential: submitted (from the election's decision) -> verified or challenged (grounds, and
+    the credentials committee's decision) -> seated or refused. `present` is kept by check-in;
+    `seated_for` names the delegate whose seat an alternate took."""
+
+    class Role(models.TextChoices):
+        DELEGATE = "delegate", "delegate"
+        ALTERNATE = "alternate", "alternate"
+
+    class Credential(models.TextChoices):
+        SUBMITTED = "submitted", "submitted"
+        VERIFIED = "verified", "verified"
+        CHALLENGED = "challenged", "challenged"
+        SEATED = "seated", "seated"
+        REFUSED = "refused", "refused"
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="delegates")
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="delegates", db_index=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="conference_seats")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    rank = models.PositiveSmallIntegerField(help_text="Order within the role: 1 first.")
+    weight = models.PositiveIntegerField(default=1)
+    credential = models.CharField(max_length=12, choices=Credential.choices, default=Credential.SUBMITTED)
+    grounds = models.TextField(blank=True, help_text="Why the credential was challenged.")
+    ruling = models.TextField(blank=True, help_text="The credentials committee's decision on a challenge.")
+    present = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    seated_for = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+
+    class Meta:
+        ordering = ["delegation", "role", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "person"], name="one_seat_per_person_and_conference"),
+            models.UniqueConstraint(fields=["delegation", "role", "rank"], name="one_rank_per_role_in_delegation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.rank} of delegation {self.delegation_id}"
