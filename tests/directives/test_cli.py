@@ -80,6 +80,11 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
         (["--due", "2027-05-01 10:00", "--form", "/no/such.yaml"], "error: --form: /no/such.yaml cannot be read"),
         (["--due", "2027-05-01 10:00", "--targets-kind", "federation"],
          "refused: targets: no unit of federation in the subtree of District 1 to send it to\n"),
+        (["--due", "2027-05-01 10:00", "--targets-kind", "district"],
+         "refused: targets_kind: District 1 issues the directive; it goes to units below it, not to a district"
+         " committee (its own kind)\n"),
+        (["--due", "2027-05-01 10:00", "--targets", "d1-house-1,district-1"],
+         "refused: targets: District 1 issues the directive; it goes to units below it, not to District 1\n"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(capsys, arguments, message):

@@ -83,6 +83,11 @@ def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tupl
         chosen = sorted({unit.pk for unit in targets})
         if constitution.kind(issuer.kind).basic and chosen != [issuer.pk]:
             raise ActionRefused("targets: a basic unit issues directives to itself only", field="targets")
+        if not constitution.kind(issuer.kind).basic and issuer.pk in chosen:
+            raise ActionRefused(
+                f"targets: {issuer.name} issues the directive; it goes to units below it, not to {issuer.name}",
+                field="targets",
+            )
         return "", chosen
     if constitution.kind(issuer.kind).basic:
         return "", [issuer.pk]
@@ -90,6 +95,12 @@ def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tupl
     if kind is None:
         kinds = ", ".join(constitution.unit_kinds)
         raise ActionRefused(f"targets_kind: '{target_kind}' is not a kind of unit ({kinds})", field="targets_kind")
+    if kind == issuer.kind:  # no kind is its own ancestor: the only one of it in the subtree is the issuer
+        raise ActionRefused(
+            f"targets_kind: {issuer.name} issues the directive; it goes to units below it, not to a"
+            f" {constitution.kind(kind).label.lower()} (its own kind)",
+            field="targets_kind",
+        )
     return kind, []
 
 
