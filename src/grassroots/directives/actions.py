@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from grassroots.access import NotVisible, Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
-from grassroots.bulletin.rendering import article_html
+from grassroots.bulletin.rendering import article_html, stored_html
 from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.times import aware_start
 from grassroots.organizations.models import Unit
@@ -133,6 +133,7 @@ def create_directive(
         )
     aware_due, zone_name = _due(due, issuer.meeting_time_zone)
     kind_key, chosen = _targets(issuer, target_kind, targets)
+    body_html = article_html(body)  # rendered once, here: pages and notices read it (`stored_html`)
     with transaction.atomic():
         directive = Directive.objects.create(
             organization=issuer.organization,
@@ -141,6 +142,7 @@ def create_directive(
             kind=kind,
             title=title,
             body=body,
+            body_html=body_html,
             due=aware_due,
             time_zone=zone_name,
             target_kind=kind_key,
@@ -204,7 +206,7 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
     subject = f"{heading}: {directive.title}"
     due_line = f"Due: {local_due:%Y-%m-%d %H:%M} ({directive.time_zone})"
     text = f"{heading}: {directive.title}\n{due_line}\n\n{directive.body}\n"
-    html = f"<h1>{escape(subject)}</h1><p>{escape(due_line)}</p>{article_html(directive.body)}"
+    html = f"<h1>{escape(subject)}</h1><p>{escape(due_line)}</p>{stored_html(directive)}"
     queue_mailing(
         organization=directive.organization,
         source=source or f"directives.directive:{directive.pk}:v{directive.version}",
@@ -231,13 +233,13 @@ def reissue_directive(
         directive.title = _title(title)
     if body is not None:
         refuse_overlong("body", body, 100_000)
-        directive.body = body
+        directive.body, directive.body_html = body, article_html(body)
     if due is not None:
         # The directive's own zone, which its due time is shown in, even if the issuer's has changed.
         directive.due, _ = _due(due, directive.time_zone)
     directive.version += 1
     with transaction.atomic():
-        directive.save(update_fields=["title", "body", "due", "version"])
+        directive.save(update_fields=["title", "body", "body_html", "due", "version"])
         acknowledged = Unit.objects.filter(
             assignments__directive=directive, assignments__status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS]
         )
