@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Status
+from ninja import Query, Router, Status
+from ninja.errors import ValidationError
 from pydantic import Field
 
 from grassroots.api.pagination import paginated
-from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
+from grassroots.api.schemas import NO_NUL, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
 from grassroots.errors import ActionRefused
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
@@ -176,18 +177,27 @@ def issue_audience(
     publication_slug: str,
     number: IssueNumber,
     unit: Text = "",
-    status: Text = "",
+    statuses: str = Query(
+        "",
+        pattern=NO_NUL,
+        description="Member statuses, comma-separated (the send's `statuses`); default: the counted ones.",
+    ),
+    status: str = Query("", pattern=NO_NUL, deprecated=True, description="The older name of `statuses`: give one."),
 ):
     """The exact number of recipients for the subtree `unit` (default: the publication's) and the
-    member statuses `status` (comma-separated; default: the counted member statuses), with the
-    people of that audience who would get nothing (no article of the issue is for them) and the
-    confirmed subscribers without membership (reached only by the publication's whole place)."""
+    member `statuses` (comma-separated, the send's `statuses`; `status` is the older name of the
+    same; default: the counted member statuses), with the people of that audience who would get
+    nothing (no article of the issue is for them) and the confirmed subscribers without membership
+    (reached only by the publication's whole place). 422 when both names are given."""
+    if statuses and status:
+        reason = "give statuses or status (its older name), not both"
+        raise ValidationError([{"loc": ["query", "status"], "msg": reason, "type": "value_error"}])
     issue = _issue(request, org_slug, publication_slug, number)
     publication = issue.publication
-    statuses = [name.strip() for name in status.split(",") if name.strip()]
+    chosen = [name.strip() for name in (statuses or status).split(",") if name.strip()]
     root = referenced_unit(request, publication.organization, unit or None, field="unit")
-    actions.check_audience(publication, root, statuses)
-    return vars(audience_count(issue=issue, unit=root, statuses=statuses))
+    actions.check_audience(publication, root, chosen)
+    return vars(audience_count(issue=issue, unit=root, statuses=chosen))
 
 
 @router.post(
