@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Status
-from ninja.errors import ValidationError
 from pydantic import Field
 
 from grassroots.api.pagination import paginated
@@ -182,19 +181,19 @@ def issue_audience(
         pattern=NO_NUL,
         description="Member statuses, comma-separated (the send's `statuses`); default: the counted ones.",
     ),
-    status: str = Query("", pattern=NO_NUL, deprecated=True, description="The older name of `statuses`: give one."),
+    status: str = Query(
+        "", pattern=NO_NUL, deprecated=True, description="The older name of `statuses` (the statuses under both count)."
+    ),
 ):
     """The exact number of recipients for the subtree `unit` (default: the publication's) and the
     member `statuses` (comma-separated, the send's `statuses`; `status` is the older name of the
-    same; default: the counted member statuses), with the people of that audience who would get
-    nothing (no article of the issue is for them) and the confirmed subscribers without membership
-    (reached only by the publication's whole place). 422 when both names are given."""
-    if statuses and status:
-        reason = "give statuses or status (its older name), not both"
-        raise ValidationError([{"loc": ["query", "status"], "msg": reason, "type": "value_error"}])
+    same, and the statuses given under both names count; default: the counted member statuses),
+    with the people of that audience who would get nothing (no article of the issue is for them)
+    and the confirmed subscribers without membership (reached only by the publication's whole place)."""
     issue = _issue(request, org_slug, publication_slug, number)
     publication = issue.publication
-    chosen = [name.strip() for name in (statuses or status).split(",") if name.strip()]
+    named = f"{statuses},{status}".split(",")
+    chosen = list(dict.fromkeys(name.strip() for name in named if name.strip()))
     root = referenced_unit(request, publication.organization, unit or None, field="unit")
     actions.check_audience(publication, root, chosen)
     return vars(audience_count(issue=issue, unit=root, statuses=chosen))
