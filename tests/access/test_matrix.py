@@ -838,20 +838,29 @@ def meeting_of(unit):
 
 def directive_of(unit):
     """A directive the unit issued to itself, due in a month, its report form an optional file
-    field 'flyer' (made once, kept for every case)."""
+    field 'flyer' (made once, kept for every case). A committee's directive goes to units below it
+    (`create_directive` refuses the committee itself); the matrix still gives each unit its own,
+    so a committee's draft is made for its basic units and then targeted at the committee before
+    it is issued: who may see and act on a directive and an assignment does not depend on that."""
     from grassroots.directives import actions as directives
     from grassroots.directives.models import Directive
 
     directive = Directive.objects.filter(unit=unit, title="Matrix").first()
     if directive is None:
+        constitution = unit.organization.constitution
+        basic = constitution.kind(unit.kind).basic
         directive = directives.create_directive(
             issuer=unit,
             title="Matrix",
             due=dt.datetime.fromisoformat(LATER),
             by="t",
-            targets=[unit],
+            targets=[unit] if basic else None,
+            target_kind="" if basic else constitution.basic_kinds[0],
             form=[{"name": "flyer", "type": "file"}],
         )
+        if not basic:
+            Directive.objects.filter(pk=directive.pk).update(target_kind="", target_units=[unit.pk])
+            directive.refresh_from_db()
         directives.issue_directive(directive=directive, by="t")
     return directive
 

@@ -56,6 +56,10 @@ def test_publish_and_send_through_the_api(smtp, django_assert_max_num_queries):
     assert issues["count"] == 1 and [i["number"] for i in issues["items"]] == [1]
 
 
+def _post(client: Client, url: str, body: dict):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
 def api_client(user, org) -> Client:
     token = create_api_token(user=user, organization=org, name="t", by="test")[1]
     return Client(headers={"Authorization": f"Bearer {token}"})
@@ -172,3 +176,33 @@ def test_a_subtree_article_outside_the_publications_district_is_refused_through_
     assert not north.issues.exists()
     body["articles"][0]["unit"] = room.units["oak"].slug
     assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201
+
+
+def test_the_audience_count_and_the_send_name_the_member_statuses_alike(smtp):
+    """`statuses` on both (the count's query, comma-separated; the send's body, a list); the count
+    still takes its older name `status` (marked deprecated), and the statuses under both count."""
+    room = newsroom()
+    client = api_client(builders.account(room.org, "admin@example.org", is_admin=True), room.org)
+    base = f"/api/orgs/{room.org.slug}/publications"
+    slug = _post(client, base, {"name": "North News", "unit": "north", "footer": "North district"}).json()["slug"]
+    _post(client, f"{base}/{slug}/issues", {"title": "One", "articles": [{"title": "Hello", "body": "*Hi*"}]})
+    audience = f"{base}/{slug}/issues/1/audience"
+    assert client.get(audience).json()["recipients"] == 3  # ann and fay (members), bob (candidate)
+    assert client.get(audience, {"statuses": "candidate"}).json()["recipients"] == 1
+    assert client.get(audience, {"statuses": "member, candidate"}).json()["recipients"] == 3
+    assert client.get(audience, {"status": "candidate"}).json()["recipients"] == 1
+    assert client.get(audience, {"statuses": "member", "status": "candidate,member"}).json()["recipients"] == 3
+    assert client.get(audience, {"statuses": "member"}).json()["recipients"] == 2
+    parameters = {
+        parameter["name"]: (parameter.get("description"), parameter.get("deprecated", False))
+        for parameter in client.get("/api/openapi.json").json()["paths"][
+            "/api/orgs/{org_slug}/publications/{publication_slug}/issues/{number}/audience"
+        ]["get"]["parameters"]
+    }
+    assert parameters["statuses"] == (
+        "Member statuses, comma-separated (the send's `statuses`); default: the counted ones.",
+        False,
+    )
+    assert parameters["status"] == ("The older name of `statuses` (the statuses under both count).", True)
+    sent = _post(client, f"{base}/{slug}/issues/1/send", {"confirm": 1, "statuses": ["candidate"]})
+    assert sent.status_code == 200 and sent.json()["deliveries"]["queued"] == 1

@@ -17,7 +17,6 @@ from django.urls import reverse
 
 from grassroots.accounts.actions import create_api_token
 from grassroots.bulletin import actions as bulletin
-from grassroots.bulletin import rendering
 from grassroots.bulletin.models import Article
 from grassroots.bulletin.rendering import article_html, subject_of
 from grassroots.bulletin.selectors import editions_of
@@ -25,6 +24,7 @@ from grassroots.cli import main
 from grassroots.outbox.models import UNSUBSCRIBE_MARK
 from tests.support import builders
 from tests.support.bulletin import BY, newsroom
+from tests.support.rendering import count_renders
 from tests.support.sessions import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -38,17 +38,8 @@ PARAGRAPH = (
 
 @pytest.fixture
 def renders(monkeypatch) -> list[str]:
-    """The Markdown of every rendering, wherever `article_html` was imported: it is counted at the
-    parser markdown-it-py runs for it, the one place Markdown becomes HTML."""
-    calls: list[str] = []
-    real = rendering._markdown.render
-
-    def counted(markdown: str, *args, **kwargs) -> str:
-        calls.append(markdown)
-        return real(markdown, *args, **kwargs)
-
-    monkeypatch.setattr(rendering._markdown, "render", counted)
-    return calls
+    """The Markdown of every rendering (`tests.support.rendering.count_renders`)."""
+    return count_renders(monkeypatch)
 
 
 def long_body(heading: str) -> str:

@@ -76,10 +76,15 @@ def test_issue_answer_report_and_status_from_the_terminal(capsys, tmp_path):
         (["--due", "2027-05-01"], "refused: due: '2027-05-01' is not a date and time (YYYY-MM-DD HH:MM)\n"),
         (["--due", "2027-05-01 10:00", "--kind", "party"], "refused: kind: 'party' is not one of task, report"),
         (["--due", "2027-05-01 10:00", "--targets-kind", "planet"], "refused: targets_kind: 'planet' is not a kind"),
-        (["--due", "2027-05-01 10:00", "--targets", "nowhere"], "error: no unit 'nowhere'\n"),
+        (["--due", "2027-05-01 10:00", "--targets", "nowhere"], "error: --targets: no unit 'nowhere'\n"),
         (["--due", "2027-05-01 10:00", "--form", "/no/such.yaml"], "error: --form: /no/such.yaml cannot be read"),
         (["--due", "2027-05-01 10:00", "--targets-kind", "federation"],
          "refused: targets: no unit of federation in the subtree of District 1 to send it to\n"),
+        (["--due", "2027-05-01 10:00", "--targets-kind", "district"],
+         "refused: targets_kind: District 1 issues the directive; it goes to units below it, not to a district"
+         " committee (its own kind)\n"),
+        (["--due", "2027-05-01 10:00", "--targets", "d1-house-1,district-1"],
+         "refused: targets: District 1 issues the directive; it goes to units below it, not to District 1\n"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_in_one_line(capsys, arguments, message):

@@ -16,6 +16,7 @@ from grassroots.cli import main
 from grassroots.errors import ActionRefused
 from grassroots.health.selectors import health_of, health_of_units
 from grassroots.people import actions as people
+from grassroots.people.merging import merge_people
 from grassroots.people.models import CourseCompletion
 from tests.support import builders
 
@@ -94,7 +95,7 @@ def test_completions_are_in_the_subject_access_export_and_move_with_a_merge(scen
     same = people.record_completion(person=twin, course=basics, on=dt.date(2024, 2, 1), by=BY)  # the same, twice
     moved = people.record_completion(person=twin, course=history, on=dt.date(2024, 3, 1), by=BY, how="reviewed")
     twin_pk = twin.pk
-    people.merge_people(keep=ann, other=twin, by=BY)
+    merge_people(keep=ann, other=twin, by=BY)
     assert sorted(ann.completions.values_list("course__code", "completed_on", "how")) == [
         ("basics", dt.date(2024, 2, 1), "marked"),
         ("history", dt.date(2024, 3, 1), "reviewed"),

@@ -503,11 +503,16 @@ def test_a_running_all_or_nothing_import_shows_its_progress_in_the_lists(tree, o
 
 
 @pytest.mark.django_db
-def test_an_all_or_nothing_import_reports_its_progress_batch_by_batch(tree, org, tmp_path):
+def test_an_all_or_nothing_import_reports_its_progress_batch_by_batch(tree, org, tmp_path, monkeypatch):
     """Rows read and the fraction of the file, written where other processes read them
-    (`progress.read_progress`) after each batch, before the one transaction commits."""
+    (`progress.read_progress`) after each batch, before the one transaction commits (here each
+    batch takes a second, so none is held back)."""
+    from grassroots.imports import progress as progress_file
     from grassroots.imports.actions import import_members
     from grassroots.imports.progress import read_progress
+
+    seconds = iter(range(1000))
+    monkeypatch.setattr(progress_file, "monotonic", lambda: float(next(seconds)))
 
     path = tmp_path / "members.csv"
     path.write_text("name,unit\n" + "".join(f"Person {i},elm-house\n" for i in range(7)), encoding="utf-8")
@@ -559,7 +564,7 @@ def test_the_page_and_the_api_take_the_encoding_of_a_csv_file(tree, org, client,
 def test_the_rows_read_are_reported_while_a_batch_is_read(tree, org, tmp_path, monkeypatch, valid_rows):
     """A file of 2,500 rows is one batch: every 1,000 rows read the progress says so (all or
     nothing as with valid rows), before the batch is decided and written."""
-    from grassroots.imports import runs
+    from grassroots.imports import progress
     from grassroots.imports.actions import import_members
 
     written = []
@@ -567,9 +572,37 @@ def test_the_rows_read_are_reported_while_a_batch_is_read(tree, org, tmp_path, m
     def write_progress(run_id, **values):
         written.append(values["rows_done"])
 
-    monkeypatch.setattr(runs, "write_progress", write_progress)
+    monkeypatch.setattr(progress, "write_progress", write_progress)
+    seconds = iter(range(1000))
+    monkeypatch.setattr(progress, "monotonic", lambda: float(next(seconds)))
     path = tmp_path / "members.csv"
     path.write_text("name,unit\n" + "".join(f"Member {i},elm-house\n" for i in range(2500)), encoding="utf-8")
     result = import_members(organization=org, path=path, by="cli:test", valid_rows=valid_rows)
     assert result.created == 2500
     assert written == [1000, 2000, 2500]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("valid_rows", [False, True])
+def test_the_progress_file_is_written_at_most_once_a_second_and_ends_with_the_last_counts(
+    tree, org, tmp_path, monkeypatch, valid_rows
+):
+    """A small import read within a second writes its progress file twice, not every 1,000 rows
+    (a replace costs milliseconds): the first report at once, and the counts of its end."""
+    from grassroots.imports import progress
+    from grassroots.imports.actions import import_members
+
+    written = []
+    real_write = progress.write_progress
+
+    def write_progress(run_id, **values):
+        written.append((values["rows_done"], values["created"]))
+        real_write(run_id, **values)
+
+    monkeypatch.setattr(progress, "write_progress", write_progress)
+    monkeypatch.setattr(progress, "monotonic", lambda: 50.0)
+    path = tmp_path / "members.csv"
+    path.write_text("name,unit\n" + "".join(f"Member {i},elm-house\n" for i in range(3500)), encoding="utf-8")
+    result = import_members(organization=org, path=path, by="cli:test", valid_rows=valid_rows, batch_size=1500)
+    assert result.created == 3500
+    assert written == [(1000, 0), (3500, 3500)]

@@ -248,3 +248,17 @@ def test_the_tree_as_of_a_date_counts_members_by_their_status_then(org, tree):
         )
     }
     assert counts == {dt.date(2024, 5, 1): 3, dt.date(2024, 7, 1): 4}
+
+
+def test_an_organization_refreshed_from_the_database_reads_its_new_constitution(org):
+    """Another process (or request) changed the constitution: `refresh_from_db()` brings its rules."""
+    from grassroots.organizations.models import Organization
+
+    assert org.constitution.max_members_per_basic_unit != 7
+    changed = org.constitution_yaml.replace(
+        f"max_members_per_basic_unit: {org.constitution.max_members_per_basic_unit}", "max_members_per_basic_unit: 7"
+    )
+    assert changed != org.constitution_yaml
+    Organization.objects.filter(pk=org.pk).update(constitution_yaml=changed)
+    org.refresh_from_db()
+    assert org.constitution.max_members_per_basic_unit == 7

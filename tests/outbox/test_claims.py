@@ -9,12 +9,15 @@ import collections
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from grassroots.bulletin import actions as bulletin
+from grassroots.outbox import jobs
 from grassroots.outbox.jobs import batch_size, deliver
+from grassroots.outbox.models import Delivery
 from grassroots.outbox.selectors import delivery_counts
 from tests.imports.children import SETUP, environment
 from tests.imports.test_workers import database_url, run_script  # noqa: F401 -- the fixture
@@ -151,3 +154,33 @@ def test_a_pause_stops_the_batch_already_claimed(tmp_path, database_url):  # noq
     counted = collections.Counter(catcher.recipients)
     assert len(counted) == recipients and sum(counted.values()) == recipients
     assert final["status"] == "sent"
+
+
+@pytest.mark.django_db
+def test_a_stop_takes_effect_after_the_message_in_flight_and_puts_the_rest_back(smtp, settings, monkeypatch):
+    """`stop` is set while the second message of a batch of three is sent: that one is sent and
+    recorded, no third goes, and the row claimed and not sent is queued again as it was (its
+    attempt not counted, no claim left), so the next worker sends it."""
+    settings.GRASSROOTS_OUTBOX_BATCH = 100
+    room = newsroom()
+    mailing = bulletin.send_issue(issue=room.issue, by="test", confirm=3)
+    stop = threading.Event()
+    sent_by_this_worker: list[str] = []
+    real_send = jobs.send_one
+
+    def send_one(delivery, connection, prepared):
+        if len(sent_by_this_worker) == 1:
+            stop.set()
+        sent_by_this_worker.append(delivery.address)
+        return real_send(delivery, connection, prepared)
+
+    monkeypatch.setattr(jobs, "send_one", send_one)
+    assert deliver(stop=stop) == 2
+    assert len(smtp.received) == 2
+    counts = delivery_counts(mailing)
+    assert (counts["sent"], counts["queued"], counts["sending"]) == (2, 1, 0)
+    left = Delivery.objects.get(mailing=mailing, status="queued")
+    assert (left.attempts, left.claimed_by, left.claimed_at) == (0, "", None)
+    monkeypatch.setattr(jobs, "send_one", real_send)
+    assert deliver() == 1
+    assert delivery_counts(mailing)["sent"] == 3

@@ -24,6 +24,7 @@ from grassroots.keyset import keyset_page
 from grassroots.meetings import actions as meeting_actions
 from grassroots.meetings.models import Attendance
 from grassroots.people import actions
+from grassroots.people.merging import merge_people
 from grassroots.people.models import Consent, Membership, Person
 from grassroots.people.normalize import (
     names_agree,
@@ -450,7 +451,7 @@ def two_records(org, tree):
 
 def _refusal(keep: Person, other: Person) -> str:
     with pytest.raises(ActionRefused) as refused:
-        actions.merge_people(keep=keep, other=other, by=OPERATOR)
+        merge_people(keep=keep, other=other, by=OPERATOR)
     return refused.value.message
 
 
@@ -499,7 +500,7 @@ def test_merging_moves_everything_and_the_record_keeps_the_other(org, tree, two_
         r.pk: (r.target_label, r.changes)
         for r in AuditRecord.objects.filter(target_type="people.person", target_id=str(other_pk))
     }
-    merge = actions.merge_people(keep=keep, other=other, by=OPERATOR)
+    merge = merge_people(keep=keep, other=other, by=OPERATOR)
     merged = merge.person
     assert not Person.objects.filter(pk=other_pk).exists()
     assert (merged.name, merged.email, merged.phone, merged.address) == (
@@ -570,7 +571,7 @@ def test_attendance_keeps_the_more_informative_row_and_records_the_dropped(org, 
     _attended(meetings[4], other, "present")
     rows = {(a.meeting_id, a.person_id): a.pk for a in Attendance.objects.filter(person__in=[keep, other])}
     other_pk = other.pk
-    actions.merge_people(keep=keep, other=other, by=OPERATOR)
+    merge_people(keep=keep, other=other, by=OPERATOR)
     after = {a.meeting_id: (a.pk, a.status) for a in Attendance.objects.filter(person=keep)}
     assert after == {
         meetings[0].pk: (rows[meetings[0].pk, other_pk], "present"),
@@ -599,7 +600,7 @@ def test_merging_out_of_scope_is_refused(org, tree):
     other = builders.person(org, "Rosa Lindqvist", unit=tree["ash"], on=builders.START, allow_duplicate=True)
     steward = builders.officer(org, tree["elm"], "secretary", "sec@example.org")
     with pytest.raises(OutOfScope):
-        actions.merge_people(keep=keep, other=other, by=steward)
+        merge_people(keep=keep, other=other, by=steward)
 
 
 # -- stored rows -----------------------------------------------------------------------------
@@ -653,6 +654,6 @@ def test_a_merge_runs_a_fixed_number_of_queries_however_much_moves(org, tree, tw
         _attended(meeting, keep, "absent")
         _attended(meeting, other, "present")
     with CaptureQueriesContext(connection) as queries:
-        actions.merge_people(keep=keep, other=other, by=OPERATOR)
+        merge_people(keep=keep, other=other, by=OPERATOR)
     assert Attendance.objects.filter(person=keep, status="present").count() == shared
     assert len(queries) == MERGE_QUERIES

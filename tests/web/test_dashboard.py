@@ -115,3 +115,27 @@ def test_a_member_sees_the_figures_of_her_unit_but_not_the_people_behind_them(cl
     response = sign_in(client, user).get(reverse("unit_health", kwargs={"org": org.slug, "unit": elm.slug}))
     assert response.context["with_people"] is False
     assert not re.search(r'href="/o/[^/]+/people/\d+/"', response.content.decode())
+
+
+def _rows(page: str) -> list[str]:
+    """The page's table rows of rules and indicators, white space between tags dropped, charts cut."""
+    flat = re.sub(r">\s+<", "><", re.sub(r"\s+", " ", page))
+    rows = re.findall(r'<tr class="(?:passed|failed|unmeasured)">.*?<td data-label="Missing">.*?</td></tr>', flat)
+    return [re.sub(r'<td data-label="Chart">.*</td><td data-label="Missing">', "CHART", row) for row in rows]
+
+
+def test_founding_rules_and_indicators_read_as_rows_of_their_own_columns(staff_client, org, federation):
+    """One row template serves a unit's founding rules and its health tab, each with its columns."""
+    health = staff_client.get(reverse("unit_health", kwargs={"org": org.slug, "unit": federation["elm"].slug}))
+    assert _rows(health.content.decode())[1] == (
+        '<tr class="passed"><th scope="row">Attendance rate</th><td data-label="Value">3 present of 3 members in'
+        ' good standing at 3 meetings: 100.0 %</td><td data-label="Threshold">at least 50.0 % over the last 90'
+        ' days</td><td data-label="Passes">yes</td>CHART—</td></tr>'
+    )
+    unit = staff_client.get(reverse("unit", kwargs={"org": org.slug, "unit": federation["north"].slug}))
+    assert _rows(unit.content.decode())[1] == (
+        '<tr class="failed"><th scope="row">Consolidated building committees</th><td data-label="Holds">no</td>'
+        '<td data-label="Required">at least 2 consolidated building committees</td><td data-label="Actual">1'
+        ' consolidated of 2 founded</td><td data-label="Missing">1 more consolidated building committee (not yet'
+        " consolidated: Oak Court)</td></tr>"
+    )

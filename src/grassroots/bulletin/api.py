@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from grassroots.api.pagination import paginated
-from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
+from grassroots.api.schemas import NO_NUL, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Text
 from grassroots.errors import ActionRefused
 from grassroots.organizations.api import referenced_unit
 from grassroots.organizations.selectors import organization_for
@@ -176,18 +176,27 @@ def issue_audience(
     publication_slug: str,
     number: IssueNumber,
     unit: Text = "",
-    status: Text = "",
+    statuses: str = Query(
+        "",
+        pattern=NO_NUL,
+        description="Member statuses, comma-separated (the send's `statuses`); default: the counted ones.",
+    ),
+    status: str = Query(
+        "", pattern=NO_NUL, deprecated=True, description="The older name of `statuses` (the statuses under both count)."
+    ),
 ):
     """The exact number of recipients for the subtree `unit` (default: the publication's) and the
-    member statuses `status` (comma-separated; default: the counted member statuses), with the
-    people of that audience who would get nothing (no article of the issue is for them) and the
-    confirmed subscribers without membership (reached only by the publication's whole place)."""
+    member `statuses` (comma-separated, the send's `statuses`; `status` is the older name of the
+    same, and the statuses given under both names count; default: the counted member statuses),
+    with the people of that audience who would get nothing (no article of the issue is for them)
+    and the confirmed subscribers without membership (reached only by the publication's whole place)."""
     issue = _issue(request, org_slug, publication_slug, number)
     publication = issue.publication
-    statuses = [name.strip() for name in status.split(",") if name.strip()]
+    named = f"{statuses},{status}".split(",")
+    chosen = list(dict.fromkeys(name.strip() for name in named if name.strip()))
     root = referenced_unit(request, publication.organization, unit or None, field="unit")
-    actions.check_audience(publication, root, statuses)
-    return vars(audience_count(issue=issue, unit=root, statuses=statuses))
+    actions.check_audience(publication, root, chosen)
+    return vars(audience_count(issue=issue, unit=root, statuses=chosen))
 
 
 @router.post(

@@ -36,8 +36,8 @@ def subject_of(issue) -> str:
 
 
 def stored_html(article) -> SafeString:
-    """The article's body as HTML, as `article_html` rendered it when the article was saved (the
-    actions write `body_html` with the body; no page, feed or mail renders Markdown again)."""
+    """The body of an article (or a directive) as HTML, as `article_html` rendered it when it was
+    saved (the actions write `body_html` with the body; no page, feed or mail renders Markdown again)."""
     return mark_safe(article.body_html)  # noqa: S308 -- sanitized by article_html when saved
 
 

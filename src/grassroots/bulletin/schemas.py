@@ -104,7 +104,11 @@ class AudienceOut(Schema):
 class SendIn(Body):
     confirm: int = Field(ge=0, le=2**31, description="The exact number of recipients, as the audience count gave it.")
     unit: str | None = Field(default=None, max_length=80)
-    statuses: list[str] = Field(default_factory=list, max_length=20)
+    statuses: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Member statuses (the audience count's `statuses`); default: the counted ones.",
+    )
 
 
 class StatusOut(Schema):

@@ -72,8 +72,10 @@ def get_organization(slug: str):
     return organization
 
 
-def get_unit(ref: str, *, organization=None):
-    """A unit by `slug` or `org/slug`; a bare slug used in several organizations must be qualified."""
+def get_unit(ref: str, *, organization=None, option: str = ""):
+    """A unit by `slug` or `org/slug`; a bare slug used in several organizations must be qualified.
+    `option`: the option that named it, which the refusal names first (`--targets: no unit 'x'`)."""
+    field = f"{option}: " if option else ""
     if "/" in ref:
         org_slug, _, slug = ref.partition("/")
         organization = get_organization(org_slug)
@@ -84,9 +86,9 @@ def get_unit(ref: str, *, organization=None):
         units = units.filter(organization=organization)
     found = list(units[:2])
     if not found:
-        raise Refusal(f"no unit '{ref}'")
+        raise Refusal(f"{field}no unit '{ref}'")
     if len(found) > 1:
-        raise Refusal(f"unit '{ref}' exists in several organizations; write ORG/{slug}")
+        raise Refusal(f"{field}unit '{ref}' exists in several organizations; write ORG/{slug}")
     return found[0]
 
 

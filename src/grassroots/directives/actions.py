@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from grassroots.access import NotVisible, Right, authorize, grants_for, is_operator
 from grassroots.audit.actions import write_audit_record
-from grassroots.bulletin.rendering import article_html
+from grassroots.bulletin.rendering import article_html, stored_html
 from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.times import aware_start
 from grassroots.organizations.models import Unit
@@ -83,6 +83,11 @@ def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tupl
         chosen = sorted({unit.pk for unit in targets})
         if constitution.kind(issuer.kind).basic and chosen != [issuer.pk]:
             raise ActionRefused("targets: a basic unit issues directives to itself only", field="targets")
+        if not constitution.kind(issuer.kind).basic and issuer.pk in chosen:
+            raise ActionRefused(
+                f"targets: {issuer.name} issues the directive; it goes to units below it, not to {issuer.name}",
+                field="targets",
+            )
         return "", chosen
     if constitution.kind(issuer.kind).basic:
         return "", [issuer.pk]
@@ -90,6 +95,12 @@ def _targets(issuer: Unit, target_kind: str, targets: list[Unit] | None) -> tupl
     if kind is None:
         kinds = ", ".join(constitution.unit_kinds)
         raise ActionRefused(f"targets_kind: '{target_kind}' is not a kind of unit ({kinds})", field="targets_kind")
+    if kind == issuer.kind:  # no kind is its own ancestor: the only one of it in the subtree is the issuer
+        raise ActionRefused(
+            f"targets_kind: {issuer.name} issues the directive; it goes to units below it, not to a"
+            f" {constitution.kind(kind).label.lower()} (its own kind)",
+            field="targets_kind",
+        )
     return kind, []
 
 
@@ -122,6 +133,7 @@ def create_directive(
         )
     aware_due, zone_name = _due(due, issuer.meeting_time_zone)
     kind_key, chosen = _targets(issuer, target_kind, targets)
+    body_html = article_html(body)  # rendered once, here: pages and notices read it (`stored_html`)
     with transaction.atomic():
         directive = Directive.objects.create(
             organization=issuer.organization,
@@ -130,6 +142,7 @@ def create_directive(
             kind=kind,
             title=title,
             body=body,
+            body_html=body_html,
             due=aware_due,
             time_zone=zone_name,
             target_kind=kind_key,
@@ -193,7 +206,7 @@ def _notify(directive: Directive, units, occasion: str, *, by, source: str | Non
     subject = f"{heading}: {directive.title}"
     due_line = f"Due: {local_due:%Y-%m-%d %H:%M} ({directive.time_zone})"
     text = f"{heading}: {directive.title}\n{due_line}\n\n{directive.body}\n"
-    html = f"<h1>{escape(subject)}</h1><p>{escape(due_line)}</p>{article_html(directive.body)}"
+    html = f"<h1>{escape(subject)}</h1><p>{escape(due_line)}</p>{stored_html(directive)}"
     queue_mailing(
         organization=directive.organization,
         source=source or f"directives.directive:{directive.pk}:v{directive.version}",
@@ -220,13 +233,13 @@ def reissue_directive(
         directive.title = _title(title)
     if body is not None:
         refuse_overlong("body", body, 100_000)
-        directive.body = body
+        directive.body, directive.body_html = body, article_html(body)
     if due is not None:
         # The directive's own zone, which its due time is shown in, even if the issuer's has changed.
         directive.due, _ = _due(due, directive.time_zone)
     directive.version += 1
     with transaction.atomic():
-        directive.save(update_fields=["title", "body", "due", "version"])
+        directive.save(update_fields=["title", "body", "body_html", "due", "version"])
         acknowledged = Unit.objects.filter(
             assignments__directive=directive, assignments__status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS]
         )

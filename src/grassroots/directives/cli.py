@@ -55,7 +55,8 @@ def _targets(organization, targets_kind: str, targets: str | None) -> tuple[str,
     if targets:
         if targets_kind:
             raise Refusal("--targets-kind and --targets: give one of them")
-        return "", [get_unit(slug.strip(), organization=organization) for slug in targets.split(",") if slug.strip()]
+        slugs = [slug.strip() for slug in targets.split(",") if slug.strip()]
+        return "", [get_unit(slug, organization=organization, option="--targets") for slug in slugs]
     return targets_kind, None
 
 

@@ -39,6 +39,7 @@ class Directive(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TASK)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False, help_text="The body as sanitized HTML.")
     due = models.DateTimeField()
     time_zone = models.CharField(max_length=60, help_text="The issuer's IANA zone, which `due` is written in.")
     target_kind = models.CharField(max_length=60, blank=True)

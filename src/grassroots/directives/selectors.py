@@ -222,8 +222,9 @@ def report_file(assignment: Assignment, *, revision: int, field: str) -> ReportF
 
 
 def target_units(*, issuer: Unit, kind: str = "", chosen: list[Unit] | None = None) -> QuerySet[Unit]:
-    """The units a directive goes to: every unit of `kind` in the issuer's subtree (the issuer
-    itself included when it is of that kind), or the chosen ones; dissolved units are left out."""
+    """The units a directive goes to: every unit of `kind` in the issuer's subtree, or the chosen
+    ones; dissolved units are left out. The issuer is one only when it is a basic unit (issue 16:
+    a basic unit issues to itself; a committee to the units below it, `actions._targets`)."""
     units = Unit.objects.in_subtree(issuer.path).filter(organization_id=issuer.organization_id)
     units = units.exclude(state="dissolved")
     if chosen is not None:

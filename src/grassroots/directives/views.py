@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from grassroots.access import OutOfScope, Right, restrict
-from grassroots.bulletin.rendering import article_html
+from grassroots.bulletin.rendering import stored_html
 from grassroots.errors import ActionRefused
 from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
@@ -136,7 +136,7 @@ def directive_page(request: HttpRequest, org: str, directive: int) -> HttpRespon
     context = {
         "organization": organization,
         "directive": target,
-        "body": article_html(target.body),
+        "body": stored_html(target),
         "root": root,
         "table": table,
         "numbers": [name for name in (table[0]["fields"] if table else {})],
@@ -188,7 +188,7 @@ def _assignment_page(request, organization, assignment: Assignment, report_form=
         "organization": organization,
         "assignment": assignment,
         "directive": directive,
-        "body": article_html(directive.body),
+        "body": stored_html(directive),
         "overdue": assignment.status in OPEN and timezone.now() > directive.due,
         "reports": [
             (

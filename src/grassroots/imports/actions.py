@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,10 +114,15 @@ class _MemberImport:
         self.result.state = state
         self.record.finish(self.result, self.by, self.organization, state, self.started)
 
+    def each(self, batches: Iterable[Batch]) -> Iterator[Batch]:
+        """The batches, then the last progress written (`RunRecord.read_all`)."""
+        yield from batches
+        self.record.read_all()
+
     # -- the three modes --------------------------------------------------------------------
     def check(self, batches: Iterable[Batch]) -> None:
         """Dry run: every row decided, nothing written (a job's run still records the outcome)."""
-        for batch in batches:
+        for batch in self.each(batches):
             self.batch(*batch)
             self.report()
         self.decisions.finish_pending()
@@ -125,7 +130,7 @@ class _MemberImport:
 
     def valid_rows(self, batches: Iterable[Batch]) -> None:
         """Each batch in its own transaction: the valid rows are written, the rejected reported."""
-        for batch in batches:
+        for batch in self.each(batches):
             with transaction.atomic():
                 self.batch(*batch)
             self.record.committed(batch[0], self.result)
@@ -139,7 +144,7 @@ class _MemberImport:
         """One transaction, rolled back when any row is rejected."""
         try:
             with transaction.atomic():
-                for batch in batches:
+                for batch in self.each(batches):
                     self.batch(*batch)
                     self.report()
                 if self.result.rejected:

@@ -27,7 +27,7 @@ from grassroots.audit.actions import actor_label, write_audit_record
 from .columns import ColumnMap
 from .deciding import OUTCOMES, WOULD, ImportResult
 from .models import ImportRun
-from .progress import clear_progress, write_progress
+from .progress import ProgressFile, clear_progress
 
 
 class RunRecord:
@@ -35,6 +35,7 @@ class RunRecord:
 
     def __init__(self, run: ImportRun | None, *, dry_run: bool):
         self.run, self.dry_run = run, dry_run
+        self.progress = ProgressFile(run.pk) if run is not None else None
         self.kept = (0, 0)  # (batches, rows) known to be committed
         self.kept_writes = (0, 0)  # (created, updated) by the committed batches
 
@@ -101,12 +102,18 @@ class RunRecord:
             return
         if not self.dry_run:
             ImportRun.objects.filter(pk=self.run.pk).update(**_counts(result))
-        write_progress(self.run.pk, rows_done=read, progress=fraction, **_counts(result))
+        self.reading(read, fraction, result)
 
     def reading(self, read: int, fraction: float, result: ImportResult) -> None:
-        """While a batch is read: how far, for other processes (the counts are those so far)."""
-        if self.run is not None:
-            write_progress(self.run.pk, rows_done=read, progress=fraction, **_counts(result))
+        """While a batch is read: how far, for other processes (the counts are those so far).
+        Written at most once a second (`progress.ProgressFile`); `read_all` writes the last."""
+        if self.progress is not None:
+            self.progress.write(rows_done=read, progress=fraction, **_counts(result))
+
+    def read_all(self) -> None:
+        """The last batch is decided: its progress is written, whenever the one before was."""
+        if self.progress is not None:
+            self.progress.flush()
 
     def committed(self, read: int, result: ImportResult) -> None:
         """The batch's transaction committed (`valid_rows`): what a later failure keeps."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from django.db import models
 from django.db.models import Q
@@ -51,10 +51,16 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @cached_property
+    @property
     def constitution(self) -> Constitution:
+        """The parsed `constitution_yaml`, kept with the text it was parsed from: a new text (after
+        `refresh_from_db()` or an assignment) is parsed anew, the same text is not hashed again."""
         text = self.constitution_yaml
-        return _parsed_constitution(self.pk, hashlib.sha256(text.encode()).hexdigest(), text)
+        parsed: tuple[str, Constitution] | None = getattr(self, "_constitution", None)
+        if parsed is None or parsed[0] is not text:
+            parsed = (text, _parsed_constitution(self.pk, hashlib.sha256(text.encode()).hexdigest(), text))
+            self._constitution = parsed
+        return parsed[1]
 
 
 class UnitState(models.TextChoices):

@@ -207,7 +207,8 @@ def hold_claims(*, ids: list[int], worker: str, now: dt.datetime | None = None) 
 
 def release_claims(*, ids: list[int], worker: str) -> int:
     """Put back in the queue the rows among `ids` that `worker` claimed and did not send (their
-    mailing was paused): queued as they were, the claim's attempt not counted. Returns how many."""
+    mailing was paused, or the worker was told to stop): queued as they were, the claim's attempt
+    not counted. Returns how many."""
     return Delivery.objects.filter(pk__in=ids, status=Status.SENDING, claimed_by=worker).update(
         status=Status.QUEUED, claimed_by="", claimed_at=None, attempts=F("attempts") - 1
     )

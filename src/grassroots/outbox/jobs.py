@@ -219,9 +219,18 @@ class Batch:
             self.next_pause_check = now + PAUSE_CHECK_SECONDS
         return self.rows.popleft() if self.rows else None
 
+    def release(self) -> None:
+        """Put the rows not handed out back in the queue (the worker stops), as they were: only
+        those this claim (`token`) still holds, their claim's attempt not counted."""
+        if self.rows:
+            release_claims(ids=[row.pk for row in self.rows], worker=self.token)
+            self.rows.clear()
+
 
 def deliver(*, stop: threading.Event | None = None, limit: int | None = None) -> int:
     """Send what is due until nothing is left (or `stop` is set, or exactly `limit` messages went).
+    `stop` is looked at before each message: the one in flight is sent and recorded, the rest of
+    the claimed batch is put back in the queue (`Batch.release`) for any worker.
     Returns how many messages the server accepted from this worker."""
     rate = RateLimit(settings.GRASSROOTS_MAIL_PER_SECOND, settings.GRASSROOTS_MAIL_PER_DAY)
     connection = None
@@ -248,6 +257,9 @@ def deliver(*, stop: threading.Event | None = None, limit: int | None = None) ->
                     if not first:
                         rate.wait()
                     first = False
+                    if stop is not None and stop.is_set():  # within one message's time, not a batch's
+                        batch.release()
+                        break
                     delivery = batch.next()
                     if delivery is None:
                         break

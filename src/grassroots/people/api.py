@@ -19,7 +19,7 @@ from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Erro
 from grassroots.organizations.api import referenced_people, referenced_unit
 from grassroots.organizations.selectors import organization_for, unit_for
 
-from . import actions
+from . import actions, merging
 from .models import Person
 from .schemas import (
     CompletionIn,
@@ -153,7 +153,7 @@ def merge_people(request: HttpRequest, org_slug: str, person_id: int, payload: M
     the other: a person is a member of one basic unit at a time."""
     keep = _person(request, org_slug, person_id)
     other = person_for(request.auth, keep.organization, payload.other)
-    return actions.merge_people(keep=keep, other=other, by=request.auth)
+    return merging.merge_people(keep=keep, other=other, by=request.auth)
 
 
 @router.get(

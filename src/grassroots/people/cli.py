@@ -34,10 +34,10 @@ from grassroots.people.actions import (
     erase_person,
     export_person_record,
     join_unit,
-    merge_people,
     record_completion,
     transfer_member,
 )
+from grassroots.people.merging import merge_people
 from grassroots.people.selectors import (
     LISTING_FIELDS,
     completions_of,

@@ -43,6 +43,12 @@ from .normalize import (
 )
 
 
+def scope_unit(person: Person) -> Unit | None:
+    """The unit of the person's current (or last) membership: the one their scoping path names
+    (`Person.unit_path`), which authorizes changes to them and labels their audit records."""
+    return Unit.objects.filter(path=person.unit_path).first() if person.unit_path else None
+
+
 def people_visible_to(user, organization: Organization) -> QuerySet[Person]:
     """The people of an organization the user may see, each with the membership that gives their
     status (`MembershipQuerySet.latest_per_person`: the current one, else the one that ended last), in one

@@ -36,7 +36,7 @@ from grassroots.web import (
     refusal_message,
 )
 
-from . import actions
+from . import actions, merging
 from .forms import (
     AddPersonForm,
     ConsentForm,
@@ -352,7 +352,7 @@ def merge_people(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     other = person_for(request.user, organization, form.cleaned_data["other"])
     if request.method == "POST":
         try:
-            merge = actions.merge_people(keep=keep, other=other, by=request.user)
+            merge = merging.merge_people(keep=keep, other=other, by=request.user)
         except ActionRefused as refusal:
             messages.error(request, refusal_message(refusal))
         else:
