@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from grassroots.health.actions import write_snapshots
 from grassroots.health.selectors.snapshots import today_of
+from grassroots.web import day
 from tests.support import builders
 from tests.support.html import text
 from tests.support.sessions import sign_in
@@ -139,3 +140,24 @@ def test_founding_rules_and_indicators_read_as_rows_of_their_own_columns(staff_c
         ' consolidated of 2 founded</td><td data-label="Missing">1 more consolidated building committee (not yet'
         " consolidated: Oak Court)</td></tr>"
     )
+
+
+def test_a_bodys_dashboard_stands_on_the_days_the_job_ran_weekly(staff_client, org, federation):
+    """Snapshots written once a week (as the demo's are): the trend and the tiers draw a bar on
+    each week's snapshot, the growth one on each month's last, not just on the latest day."""
+    today = today_of(org)
+    weekly = [today - dt.timedelta(days=1 + 7 * week) for week in range(13)]
+    for on in weekly[1:]:  # yesterday's is the fixture's
+        write_snapshots(organization=org, on=on, by=BY)
+    response = dashboard(staff_client, org)
+    (panel,) = response.context["panels"]
+    assert response.context["snapshot_day"] == today - dt.timedelta(days=1)
+    # A bar on each week's snapshot: thirteen weeks back, each stretch of seven days has one.
+    assert panel["trend"]["days"] == 13
+    assert panel["trend"]["when"] == f"on {day(today - dt.timedelta(days=1))}"
+    growth = panel["members_by_month"]
+    months = {(on.year, on.month) for on in weekly}
+    assert growth["last"][0] == today - dt.timedelta(days=1)
+    assert growth["first"][0] == max(on for on in weekly if (on.year, on.month) == min(months))  # its month's last
+    assert growth["net_growth"] == growth["last"][1] - growth["first"][1]
+    assert str(panel["growth_chart"]).count("<rect") >= len(months)

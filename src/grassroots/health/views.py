@@ -27,6 +27,7 @@ from . import charts
 from .selectors import health_of, sees_people_of
 from .selectors.growth import growth_of, months_before
 from .selectors.snapshots import (
+    latest_days,
     latest_snapshot_day,
     needs_support,
     rollup_of,
@@ -92,21 +93,23 @@ def _tiers_by_day(user, unit: Unit, *, today: dt.date, tiers: int) -> charts.Saf
     return _tiers_chart(unit, found, tiers)
 
 
-def _days_spread(since: dt.date, until: dt.date, most: int) -> list[dt.date]:
-    """At most `most` days from `since` to `until`, evenly spread, both ends kept."""
-    span = (until - since).days
-    return sorted({since + dt.timedelta(days=round(i * span / (most - 1))) for i in range(most)})
+def _windows(since: dt.date, until: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
+    """The days from `since` to `until` cut into at most `count` consecutive windows, `(first,
+    last)` each, the last ending on `until`."""
+    span = (until - since).days + 1
+    count = min(count, span)
+    bounds = [since + dt.timedelta(days=span * number // count) for number in range(count + 1)]
+    return [(first, after - dt.timedelta(days=1)) for first, after in zip(bounds, bounds[1:], strict=False)]
 
 
-def _month_ends(until: dt.date, months: int) -> list[dt.date]:
-    """The last day of each of the `months` calendar months up to that of `until` (`until` itself
-    for its own month), after the last day of the month before them (the period's opening)."""
-    first = months_before(until, months - 1)
-    ends = [first - dt.timedelta(days=1)]
-    for number in range(1, months + 1):
-        ends.append(min(months_before(until, months - 1 - number) - dt.timedelta(days=1), until))
-    ends[-1] = until
-    return ends
+def _months(until: dt.date, months: int) -> list[tuple[dt.date, dt.date]]:
+    """The `months` calendar months up to that of `until` (cut at `until`), after the month
+    before them (the period's opening), `(first day, last day)` each."""
+    firsts = [months_before(until, count) for count in range(months, -1, -1)]
+    return [
+        (first, min(after - dt.timedelta(days=1), until))
+        for first, after in zip(firsts, [*firsts[1:], months_before(until, -1)], strict=True)
+    ]
 
 
 def dashboard_day(organization, today: dt.date) -> dt.date | None:
@@ -146,8 +149,12 @@ def _unit_panel(user, unit: Unit, *, today: dt.date, snapshot_day: dt.date | Non
     panel: dict[str, object] = {"unit": unit}
     from_snapshots = snapshot_day is not None and not unit.is_basic
     if snapshot_day is not None and from_snapshots:
-        days = _days_spread(snapshot_day - dt.timedelta(days=TREND_DAYS), snapshot_day, BARS)
-        ends = _month_ends(snapshot_day, GROWTH_MONTHS)
+        # The latest snapshot day in each bar's stretch of days and in each month: the bars stand
+        # on the days the job ran, daily or weekly.
+        bars = _windows(snapshot_day - dt.timedelta(days=TREND_DAYS), snapshot_day, BARS)
+        found = latest_days(unit.organization, [*bars, *_months(snapshot_day, GROWTH_MONTHS)])
+        days = [on for on in found[: len(bars)] if on is not None]
+        ends = [on for on in found[len(bars) :] if on is not None]
         sums = subtree_by_day(user, unit, days=[*days, *ends])
         trend = [
             {"on": on.isoformat(), "members": sums[on]["members"], "attendance_rate": sums[on]["attendance_rate"]}

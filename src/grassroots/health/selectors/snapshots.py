@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from grassroots.access import restrict
@@ -353,3 +353,21 @@ def subtree_by_day(user, unit: Unit, *, days: Sequence[dt.date]) -> dict[dt.date
     for sums in found.values():
         sums["attendance_rate"] = _rate(sums["present"], sums["expected"])  # type: ignore[arg-type]
     return dict(sorted(found.items()))
+
+
+def latest_days(organization: Organization, windows: Sequence[tuple[dt.date, dt.date]]) -> list[dt.date | None]:
+    """For each window `(first, last)` of days, the latest day in it that has a snapshot of the
+    organization (None: none), in window order: the days a chart's bars stand on, whether the
+    job ran every day or every week. One query (a backward index probe per window)."""
+    if not windows:
+        return []
+    probes = {
+        f"w{number}": Subquery(
+            HealthSnapshot.objects.filter(organization_id=OuterRef("pk"), on__gte=first, on__lte=last)
+            .order_by("-on")
+            .values("on")[:1]
+        )
+        for number, (first, last) in enumerate(windows)
+    }
+    found = Organization.objects.filter(pk=organization.pk).values(**probes).first() or {}
+    return [found.get(f"w{number}") for number in range(len(windows))]
