@@ -369,5 +369,5 @@ def latest_days(organization: Organization, windows: Sequence[tuple[dt.date, dt.
         )
         for number, (first, last) in enumerate(windows)
     }
-    found = Organization.objects.filter(pk=organization.pk).values(**probes).first() or {}
+    found: dict[str, dt.date | None] = Organization.objects.filter(pk=organization.pk).values(**probes).first() or {}
     return [found.get(f"w{number}") for number in range(len(windows))]
