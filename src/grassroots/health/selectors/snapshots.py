@@ -369,5 +369,5 @@ def latest_days(organization: Organization, windows: Sequence[tuple[dt.date, dt.
         )
         for number, (first, last) in enumerate(windows)
     }
-    found: dict[str, dt.date | None] = Organization.objects.filter(pk=organization.pk).values(**probes).first() or {}
-    return [found.get(f"w{number}") for number in range(len(windows))]
+    row = Organization.objects.filter(pk=organization.pk).annotate(**probes).values_list(*probes).first()
+    return list(row) if row is not None else [None] * len(windows)
