@@ -85,4 +85,5 @@ class InvalidOut(Schema):
 # Any request may carry a malformed parameter (a page offset, a path id), answered 422.
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
 QUERY_ERRORS = READ_ERRORS
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 422: InvalidOut}
+# A body over its route's limit (`middleware`, `GRASSROOTS_BODY_LIMITS`) is refused, 413, before any view reads it.
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 413: InvalidOut, 422: InvalidOut}

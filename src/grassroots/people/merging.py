@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
 from grassroots.access import Right, authorize
 from grassroots.audit.actions import Actor, write_audit_record
@@ -99,6 +99,7 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Merge:
     that moved and every row dropped, so an administrator can see exactly what was merged.
     """
     from grassroots.accounts.models import Account
+    from grassroots.conferences.models import Delegate
     from grassroots.meetings.models import Attendance
 
     if keep.organization_id != other.organization_id:
@@ -125,6 +126,18 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Merge:
                 f"the memberships overlap: person {keep.pk} in {_period(ours)} and person {other.pk} in "
                 f"{_period(theirs)}; a person is a member of one basic unit at a time, so one record cannot "
                 "hold both (correct the dates of one of them first)"
+            )
+        both_seated = (
+            Delegate.objects.filter(person__in=[keep, other])
+            .values_list("conference__name")
+            .annotate(seats=Count("pk"))
+            .filter(seats__gt=1)
+            .order_by("conference__name")
+        )
+        if conferences := [name for name, _seats in both_seated]:
+            raise ActionRefused(
+                f"both people hold a seat at the conference {', '.join(conferences)}; a person holds one seat "
+                "at a conference, so one record cannot hold both (remove one from their delegation first)"
             )
         current = {m.person_id: m for m in memberships if m.end is None}
         changes: dict[str, list[Any]] = {
@@ -176,8 +189,13 @@ def merge_people(*, keep: Person, other: Person, by: Actor) -> Merge:
 
 def _move_rows(*, keep: Person, other: Person, account: Any) -> dict[str, list[int]]:
     """Move the other's memberships (with their status changes), posts, consents, recruits,
-    accounts and the audit records about them to `keep`; the ids of what moved, by kind."""
+    accounts, conference seats and delegations chaired, and the audit records about them to
+    `keep`; the ids of what moved, by kind."""
+    from grassroots.conferences.models import Delegate, Delegation
+
     rows = {
+        "conference_seats": Delegate.objects.filter(person=other),
+        "chaired_delegations": Delegation.objects.filter(chair=other),
         "memberships": Membership.objects.filter(person=other),
         "status_changes": StatusChange.objects.filter(membership__person=other),
         "officer_posts": OfficerPost.objects.filter(person=other),
@@ -187,6 +205,8 @@ def _move_rows(*, keep: Person, other: Person, account: Any) -> dict[str, list[i
         "audit_records": AuditRecord.objects.filter(target_type="people.person", target_id=str(other.pk)),
     }
     moved = {key: list(query.order_by("pk").values_list("pk", flat=True)) for key, query in rows.items()}
+    Delegate.objects.filter(pk__in=moved["conference_seats"]).update(person=keep)
+    Delegation.objects.filter(pk__in=moved["chaired_delegations"]).update(chair=keep)
     Membership.objects.filter(pk__in=moved["memberships"]).update(person=keep)
     OfficerPost.objects.filter(pk__in=moved["officer_posts"]).update(person=keep)
     Consent.objects.filter(pk__in=moved["consents"]).update(person=keep)
