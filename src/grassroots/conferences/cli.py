@@ -22,7 +22,7 @@ from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit,
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 
-from . import actions, apportionment, selectors
+from . import actions, apportionment, cli_delegations, selectors
 from .apportionment import METHODS, ROUNDINGS, Apportionment, ApportionmentError
 from .models import Conference
 
@@ -354,3 +354,13 @@ def conference_list(
         table.add_row(str(row["id"]), f"{row['organization']}/{row['unit']}", str(row["name"]), str(row["cutoff"]),
                       str(row["status"]), seats)  # fmt: skip
     out.print(table)
+
+
+for _name, _command in (
+    ("delegation", cli_delegations.delegation),
+    ("credential", cli_delegations.credential),
+    ("checkin", cli_delegations.checkin),
+    ("credentials", cli_delegations.credentials),
+    ("participants", cli_delegations.participants),
+):
+    conference_app.command(_name)(_command)
