@@ -5,7 +5,6 @@ a refusal prints one line naming the option and exits non-zero."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from typing import Annotated
 
@@ -186,6 +185,4 @@ def credentials(
 def participants(conference: Annotated[str, typer.Argument(help="The conference (id).")]) -> None:
     """The participants as CSV on standard output (name, unit, weight, role, present), for OpenSlides."""
     found = _conference(conference)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(selectors.PARTICIPANT_COLUMNS)
-    writer.writerows(selectors.participants_of(found))
+    sys.stdout.write(selectors.participants_csv(selectors.participants_of(found)).replace("\r\n", "\n"))

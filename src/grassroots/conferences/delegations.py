@@ -24,6 +24,7 @@ from grassroots.people.models import Membership, Person
 
 from .apportionment import delegate_votes
 from .models import Allocation, Conference, Delegate, Delegation
+from .selectors import participants_of
 
 Status = Conference.Status
 Credential = Delegate.Credential
@@ -381,3 +382,12 @@ def _reseat(delegation: Delegation) -> list[str]:
     if taken:
         Delegate.objects.bulk_update(taken, ["seated_for"])
     return moves
+
+
+def export_participants(*, conference: Conference, by) -> list[tuple[str, str, int, str, str]]:
+    """The participants for an assembly tool (see `selectors.participants_of`), for who may see
+    the people of the convening unit's subtree; the export is audited with its row count."""
+    authorize(by, Right.VIEW_PEOPLE, conference.unit)
+    rows = participants_of(conference)
+    _audit(by, "conferences.participants.export", conference, conference.unit, conference, rows=[None, len(rows)])
+    return rows

@@ -13,7 +13,9 @@ members are one grouped query over memberships.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -318,3 +320,24 @@ def participants_of(conference: Conference) -> list[tuple[str, str, int, str, st
         (row.person.name, row.delegation.unit.name, _seat_weight(row), row.role, "yes" if row.present else "no")
         for row in rows
     ]
+
+
+def conference_for_unit(user, organization: Organization, pk: int, unit: Unit) -> Conference:
+    """A conference seen through one of its delegations' units: the conference, when `unit` (one
+    the user sees) has seats at it, or when the user sees the conference itself; else 404. A unit's
+    officers reach the conference of their delegation this way without seeing the convening unit."""
+    found = (
+        Conference.objects.filter(organization=organization, pk=pk, allocations__unit=unit)
+        .select_related("unit__organization")
+        .first()
+    )
+    return found if found is not None else conference_for(user, organization, pk)
+
+
+def participants_csv(rows: Iterable[tuple[str, str, int, str, str]]) -> str:
+    """The participants' rows as CSV text under the header name, unit, weight, role, present."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PARTICIPANT_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue()
