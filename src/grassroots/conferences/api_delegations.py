@@ -135,6 +135,9 @@ def elect_delegation(request: HttpRequest, org_slug: str, conference_id: RowId, 
     unit = referenced_unit(request, organization, payload.unit, field="unit")
     assert unit is not None
     conference = selectors.conference_for_unit(user, organization, conference_id, unit)
+    if not may(user, Right.MANAGE_UNITS, unit):
+        # Before the body's references are looked up: who may not elect learns nothing from them.
+        raise OutOfScope(f"you may not record the delegation of {unit.name}", organization=organization, unit=unit)
     decision = Decision.objects.filter(
         pk=payload.decision, meeting__in=meetings_visible_to(user, organization)
     ).select_related("meeting").first()  # fmt: skip

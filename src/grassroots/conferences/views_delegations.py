@@ -1,0 +1,133 @@
+"""Pages of delegations for the organizers (issue 17): the delegations and their credentials,
+with the credentials committee's buttons (verify, challenge with grounds, rule with the
+committee's decision, seat); the presence page with the live figures (seated and present weight,
+the quorum) and each delegate's check-in; the participants' CSV for OpenSlides. The names are
+for who sees the people of the convening unit's subtree; the buttons for who manages it. Each page
+runs a fixed number of queries whatever the number of delegates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from grassroots.access import OutOfScope, Right
+from grassroots.organizations.selectors import may
+from grassroots.web import run_step
+
+from . import delegations, selectors
+from .models import Conference, Delegate
+from .views import _conference, _only_managers
+
+CREDENTIAL_STEPS: dict[str, tuple[Callable[..., object], str]] = {
+    "verify": (delegations.verify_credential, "verified"),
+    "challenge": (delegations.challenge_credential, "challenged"),
+    "rule": (delegations.rule_on_challenge, "ruled on"),
+    "seat": (delegations.seat_delegate, "seated"),
+}
+
+
+def _names_visible(request: HttpRequest, conference: Conference) -> None:
+    unit = conference.unit
+    if not may(request.user, Right.VIEW_PEOPLE, unit):
+        raise OutOfScope(f"you may not see the delegates of {unit.name}", organization=unit.organization, unit=unit)
+
+
+@login_required
+def conference_delegations(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """The delegations in tree order, each delegate and alternate with their credential, and the
+    credentials report's figures (seated weight, quorum)."""
+    organization, found = _conference(request, org, conference)
+    _names_visible(request, found)
+    rows = list(selectors.delegates_of(found))
+    _lines, figures = selectors.credentials_report(found)
+    context = {
+        "organization": organization,
+        "conference": found,
+        "rows": rows,
+        "figures": figures,
+        "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
+    }
+    return render(request, "conferences/delegations/delegations.html", context)
+
+
+def _posted_delegate(request: HttpRequest, found: Conference) -> Delegate | None:
+    """The posted `delegate` of the conference (404 if it is not one of its), None if none was posted."""
+    pk = request.POST.get("delegate", "")
+    if not pk.isdigit():
+        messages.error(request, "delegate: choose a delegate")
+        return None
+    return selectors.delegate_in(found, int(pk))
+
+
+@login_required
+@require_POST
+def conference_credential(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """One credential step for the posted `delegate`: `step` verify, challenge (with `grounds`),
+    rule (with `ruling` and `seat` yes or no) or seat; back to the delegations page."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "handle the credentials of the conferences")
+    back = redirect("conference_delegations", org=organization.slug, conference=found.pk)
+    step = request.POST.get("step", "")
+    if step not in CREDENTIAL_STEPS:
+        messages.error(request, "step: choose verify, challenge, rule or seat")
+        return back
+    delegate = _posted_delegate(request, found)
+    if delegate is None:
+        return back
+    action, done = CREDENTIAL_STEPS[step]
+    arguments: dict[str, object] = {"delegate": delegate}
+    if step == "challenge":
+        arguments["grounds"] = request.POST.get("grounds", "")
+    if step == "rule":
+        arguments["ruling"] = request.POST.get("ruling", "")
+        arguments["seat"] = request.POST.get("seat") == "yes"
+    run_step(request, action, done=f"{delegate.person.name}: credential {done}.", **arguments)
+    return back
+
+
+@login_required
+def conference_presence(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """The hall: seated and present weight, the quorum and whether it is met, and each delegate
+    and alternate not refused with their presence and a check-in or check-out button."""
+    organization, found = _conference(request, org, conference)
+    _names_visible(request, found)
+    rows = [row for row in selectors.delegates_of(found) if row.credential != "refused"]
+    context = {
+        "organization": organization,
+        "conference": found,
+        "rows": rows,
+        "figures": selectors.presence_of(found),
+        "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
+    }
+    return render(request, "conferences/delegations/presence.html", context)
+
+
+@login_required
+@require_POST
+def conference_checkin(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """Check the posted `delegate` in (`present` yes) or out; back to the presence page."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "keep the presence at the conferences")
+    back = redirect("conference_presence", org=organization.slug, conference=found.pk)
+    delegate = _posted_delegate(request, found)
+    if delegate is None:
+        return back
+    present = request.POST.get("present") == "yes"
+    done = f"{delegate.person.name}: {'present' if present else 'absent'}."
+    run_step(request, delegations.check_in, done=done, delegate=delegate, present=present)
+    return back
+
+
+@login_required
+def conference_participants(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """The participants as CSV (name, unit, weight, role, present) for OpenSlides' user import."""
+    _organization, found = _conference(request, org, conference)
+    rows = delegations.export_participants(conference=found, by=request.user)
+    response = HttpResponse(selectors.participants_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="conference-{found.pk}-participants.csv"'
+    return response

@@ -1,0 +1,110 @@
+"""The delegations pages (issue 17): the credentials committee's buttons, the presence page with
+the live quorum and the participants' CSV, each in a fixed number of queries and without inline
+style or script; an officer of another district gets 404."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from grassroots.conferences import actions, delegations
+from grassroots.conferences.models import Delegate
+from tests.support import builders
+from tests.support.conferences import conference_scene
+from tests.support.delegations import called, election, members_of
+from tests.support.html import text
+from tests.support.sessions import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene(org):
+    units = conference_scene(org)
+    conference = called(units["federation"])
+    people = members_of(units["elm"])
+    delegations.elect_delegation(
+        conference=conference,
+        unit=units["elm"],
+        decision=election(units["elm"]),
+        delegates=people[:2],
+        alternates=people[2:3],
+        chair=people[0],
+        by="test",
+    )
+    return units, conference, people
+
+
+def _admin(org) -> Client:
+    return sign_in(Client(), builders.account(org, "admin@example.org", is_admin=True))
+
+
+def _row(person) -> Delegate:
+    return Delegate.objects.get(person=person)
+
+
+def test_credentials_and_presence_from_the_pages(org, scene, django_assert_max_num_queries):
+    units, conference, people = scene
+    client = _admin(org)
+    page = reverse("conference_delegations", args=[org.slug, conference.pk])
+    step = reverse("conference_credential", args=[org.slug, conference.pk])
+    for person in people[:3]:
+        client.post(step, {"delegate": _row(person).pk, "step": "verify"})
+    client.post(step, {"delegate": _row(people[0]).pk, "step": "seat"})
+    refused = client.post(step, {"delegate": _row(people[1]).pk, "step": "challenge", "grounds": ""}, follow=True)
+    assert "grounds: required" in text(refused)
+    client.post(step, {"delegate": _row(people[1]).pk, "step": "challenge", "grounds": "Lapsed in May"})
+    ruled = client.post(
+        step, {"delegate": _row(people[1]).pk, "step": "rule", "ruling": "Paid up", "seat": "yes"}, follow=True
+    )
+    assert f"{people[1].name}: credential ruled on." in text(ruled)
+    with django_assert_max_num_queries(12):
+        response = client.get(page)
+    body = response.content.decode()
+    assert "style=" not in body and "<script>" not in body
+    assert text(response, "credentials-figures") == (
+        "2 seats seated, carrying 2 votes; the quorum is 2 (more than half the seated votes present)."
+    )
+    assert "Challenged: Lapsed in May Ruling: Paid up" in text(response)
+    actions.set_conference_status(conference=conference, status="credentialing", by="test")
+    checkin = reverse("conference_checkin", args=[org.slug, conference.pk])
+    client.post(checkin, {"delegate": _row(people[2]).pk, "present": "yes"})
+    out = client.post(checkin, {"delegate": _row(people[0]).pk, "present": "no"}, follow=True)
+    assert f"{people[0].name}: absent." in text(out)
+    with django_assert_max_num_queries(12):
+        presence = client.get(reverse("conference_presence", args=[org.slug, conference.pk]))
+    assert text(presence, "presence-figures") == (
+        "Seated 2 seats, 2 votes Present 1 seat, 1 vote Quorum 2 votes (more than half the seated votes): not met"
+    )
+    assert "in the seat of delegate 1" in text(presence)
+    client.post(checkin, {"delegate": _row(people[1]).pk, "present": "yes"})
+    presence = client.get(reverse("conference_presence", args=[org.slug, conference.pk]))
+    assert text(presence, "presence-figures").endswith("met") and "not met" not in text(presence, "presence-figures")
+    download = client.get(reverse("conference_participants", args=[org.slug, conference.pk]))
+    assert download["Content-Disposition"] == f'attachment; filename="conference-{conference.pk}-participants.csv"'
+    assert download.content.decode().splitlines() == [
+        "name,unit,weight,role,present",
+        f"{people[2].name},Elm House,1,alternate,yes",
+        f"{people[0].name},Elm House,1,delegate,no",
+        f"{people[1].name},Elm House,1,delegate,yes",
+    ]
+
+
+def test_bad_posts_and_scope(org, scene):
+    units, conference, people = scene
+    client = _admin(org)
+    step = reverse("conference_credential", args=[org.slug, conference.pk])
+    assert "step: choose verify" in text(client.post(step, {"delegate": "1", "step": "x"}, follow=True))
+    assert "delegate: choose a delegate" in text(client.post(step, {"step": "verify"}, follow=True))
+    assert client.post(step, {"delegate": "999999", "step": "verify"}).status_code == 404
+    south = sign_in(
+        Client(),
+        builders.officer(org, units["south"], "secretary", "south@example.org", member_of=units["birch"]),
+    )
+    for name in ("conference_delegations", "conference_presence", "conference_participants"):
+        assert south.get(reverse(name, args=[org.slug, conference.pk])).status_code == 404, name
+    checkin = reverse("conference_checkin", args=[org.slug, conference.pk])
+    assert south.post(checkin, {"delegate": _row(people[0]).pk, "present": "yes"}).status_code == 404
+    assert south.post(step, {"delegate": _row(people[0]).pk, "step": "verify"}).status_code == 404
+    assert not Delegate.objects.exclude(credential="submitted").exists()
