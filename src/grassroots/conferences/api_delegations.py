@@ -132,7 +132,11 @@ def elect_delegation(request: HttpRequest, org_slug: str, conference_id: RowId, 
     delegates. Its officers may record it; electing again replaces it until a credential is handled."""
     user = caller(request)
     organization = organization_for(user, org_slug)
-    unit = referenced_unit(request, organization, payload.unit, field="unit")
+    try:
+        unit = referenced_unit(request, organization, payload.unit, field="unit")
+    except ActionRefused:
+        selectors.conference_for(user, organization, conference_id)  # a hidden conference stays a 404
+        raise
     assert unit is not None
     conference = selectors.conference_for_unit(user, organization, conference_id, unit)
     if not may(user, Right.MANAGE_UNITS, unit):
