@@ -176,6 +176,13 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_apportion",
     "conference_call",
     "conference_step",
+    # Delegations, credentials, presence and the participants' CSV (tests/access/test_matrix.py
+    # has their rows; tests/conferences/test_delegation_pages.py checks another district sees none).
+    "conference_delegations",
+    "conference_credential",
+    "conference_presence",
+    "conference_checkin",
+    "conference_participants",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.
