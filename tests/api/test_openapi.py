@@ -31,6 +31,7 @@ LISTS = {
     "/api/orgs/{org_slug}/directives",
     "/api/orgs/{org_slug}/directives/{directive_id}/assignments",
     "/api/orgs/{org_slug}/assignments",
+    "/api/orgs/{org_slug}/conferences",
 }
 
 
