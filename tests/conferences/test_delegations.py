@@ -94,8 +94,9 @@ def test_electing_again_replaces_the_delegation_until_a_credential_is_handled(un
         )
 
 
-def test_weighted_delegates_carry_the_members_in_tens(org, units):
-    """Issue 17: at most 10 votes a delegate; Elm House's 7 members at most 3 votes give 3, 3, 1."""
+def test_weighted_delegates_carry_the_members_by_rank(org, units):
+    """Weighted delegates of at most 3 votes: Elm House's 7 members give its delegates 3, 3 and 1
+    votes in rank order; an alternate carries 1 until it holds a seat."""
     conf = called(units["federation"], votes_per_delegate=3)
     people = members_of(units["elm"])
     delegation = delegations.elect_delegation(
@@ -275,3 +276,23 @@ def test_participants_for_openslides(elm_delegation):
         (people[0].name, "Elm House", 1, "delegate", "no"),
         (people[1].name, "Elm House", 1, "delegate", "no"),
     ]
+
+
+def test_weighted_delegates_of_the_issue():
+    """Issue 17, "Checks with known values": at most 10 votes a delegate, 47 members give 5
+    delegates with 10, 10, 10, 10 and 7 votes; without weighting each seat carries 1."""
+    from grassroots.conferences.models import Allocation, Conference
+
+    allocation = Allocation(members=47, seats=5)
+    assert delegations.delegate_weights(Conference(votes_per_delegate=10), allocation) == (10, 10, 10, 10, 7)
+    assert delegations.delegate_weights(Conference(), allocation) == (1, 1, 1, 1, 1)
+    assert delegations.delegate_weights(Conference(votes_per_delegate=10), Allocation(members=47, seats=3)) == (
+        10,
+        10,
+        10,
+    )
+
+
+def test_votes_per_delegate_is_checked(units):
+    with pytest.raises(ActionRefused, match="votes_per_delegate: 0 is not a whole number of votes"):
+        conference(units["federation"], votes_per_delegate=0)

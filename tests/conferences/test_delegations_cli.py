@@ -98,3 +98,12 @@ def test_errors_name_the_option(capsys, org, scene):
     assert (code, err.strip()) == (1, "VERB: 'approve' is not one of verify, challenge, rule, seat")
     assert run(capsys, "credentials", "12345")[2].strip() == "no conference 12345"
     assert not Delegate.objects.exists()
+
+
+def test_a_weighted_conference_from_the_command_line(capsys, org, scene):
+    code, out, err = run(capsys, "add", f"{org.slug}/federation", "--name", "Weighted", "--cutoff", "2024-06-01",
+                         "--method", "dhondt", "--seats", "5", "--votes-per-delegate", "3", "--json")  # fmt: skip
+    assert (code, err) == (0, "")
+    from grassroots.conferences.models import Conference
+
+    assert Conference.objects.get(pk=json.loads(out)["id"]).votes_per_delegate == 3

@@ -184,6 +184,7 @@ CONFERENCE_FLAGS = FLAGS | {
     "delegation_kind": "--level",
     "seed": "--seed",
     "brackets": "--brackets",
+    "votes_per_delegate": "--votes-per-delegate",
 }
 
 
@@ -231,6 +232,9 @@ def conference_add(
     seed: Annotated[
         str | None, typer.Option("--seed", help="Seed of the lot that breaks ties (default: random).")
     ] = None,
+    votes_per_delegate: Annotated[
+        int | None, typer.Option("--votes-per-delegate", help="Weighted delegates: at most N member votes each.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n})."""
@@ -266,6 +270,7 @@ def conference_add(
             minimum_tenure_days=tenure,
             delegation_kind=level,
             seed=seed,
+            votes_per_delegate=votes_per_delegate,
         )
     except ActionRefused as refusal:
         raise _refused(refusal) from None
