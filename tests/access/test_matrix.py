@@ -317,6 +317,7 @@ WEB = {
     ("conference_credential", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "step": "verify"}
     ),
+    ("conference_host_link", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("conference_checkin", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "present": "yes"}
     ),
@@ -371,6 +372,8 @@ NOT_IN_MATRIX = (
     {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "bulletin_subscribe"}
     | {"unsubscribe"}
     | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
+    # The hall's host pages open by their signed link (tests/conferences/test_delegation_pages.py).
+    | {"conference_host_page", "conference_host_checkin"}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
 

@@ -108,3 +108,43 @@ def test_bad_posts_and_scope(org, scene):
     assert south.post(checkin, {"delegate": _row(people[0]).pk, "present": "yes"}).status_code == 404
     assert south.post(step, {"delegate": _row(people[0]).pk, "step": "verify"}).status_code == 404
     assert not Delegate.objects.exclude(credential="submitted").exists()
+
+
+def test_the_hosts_link_checks_delegates_in_without_signing_in(org, scene):
+    """The organizers issue the hall's link; the host taps delegates in and out with it alone; a
+    link issued again ends the old one; the link opens nothing before credentialing."""
+    from grassroots.audit.models import AuditRecord
+    from grassroots.conferences.selectors import conference_by_host_token
+
+    units, conference, people = scene
+    for row in Delegate.objects.all():
+        delegations.verify_credential(delegate=row, by="test")
+        delegations.seat_delegate(delegate=row, by="test")
+    client = _admin(org)
+    issued = client.post(reverse("conference_host_link", args=[org.slug, conference.pk]), follow=True)
+    address = text(issued).split("Host link (valid while the conference is credentialing or in session): ")[1]
+    token = address.split("/c/")[1].split("/")[0]
+    host = Client()
+    assert host.get(f"/c/{token}/").status_code == 404  # called, not yet credentialing
+    actions.set_conference_status(conference=conference, status="credentialing", by="test")
+    page = host.get(f"/c/{token}/")
+    assert page.status_code == 200
+    assert text(page, "host-figures") == "Present 0 of 2 seated votes; quorum 2: not met."
+    short = people[0].name.split()[0]
+    assert short in text(page, "expected")
+    checkin = f"/c/{token}/checkin/"
+    for person in people[:2]:
+        host.post(checkin, {"delegate": _row(person).pk, "present": "yes"})
+    assert text(host.get(f"/c/{token}/"), "host-figures") == "Present 2 of 2 seated votes; quorum 2: met."
+    host.post(checkin, {"delegate": _row(people[1]).pk, "present": "no"})
+    assert _row(people[1]).present is False
+    assert AuditRecord.objects.filter(action="conferences.presence", actor__isnull=True).count() == 3
+    assert host.post(checkin, {"delegate": "x"}).status_code == 404
+    assert host.post(checkin, {"delegate": "999999"}).status_code == 404
+    client.post(reverse("conference_host_link", args=[org.slug, conference.pk]))
+    assert host.get(f"/c/{token}/").status_code == 404
+    assert conference_by_host_token("not-a-token") is None
+    actions.set_conference_status(conference=conference, status="in_session", by="test")
+    actions.set_conference_status(conference=conference, status="closed", by="test")
+    refused = client.post(reverse("conference_host_link", args=[org.slug, conference.pk]), follow=True)
+    assert "a host link is issued only while it is called or credentialing or in session" in text(refused)

@@ -9,6 +9,7 @@ chair, credential, grounds, ruling, present.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from grassroots.access import Right, authorize
 from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused, refuse_overlong
+from grassroots.meetings.hostlink import host_token
 from grassroots.meetings.models import Decision
 from grassroots.meetings.selectors import standing_of
 from grassroots.organizations.models import PATH_END, Unit
@@ -24,7 +26,7 @@ from grassroots.people.models import Membership, Person
 
 from .apportionment import delegate_votes
 from .models import Allocation, Conference, Delegate, Delegation
-from .selectors import participants_of
+from .selectors import HOST_SALT, participants_of
 
 Status = Conference.Status
 Credential = Delegate.Credential
@@ -316,6 +318,16 @@ def check_in(*, delegate: Delegate, by, present: bool = True) -> Delegate:
     verified or seated), who steps back when the delegate is present again."""
     conference = delegate.conference
     authorize(by, Right.MANAGE_UNITS, conference.unit)
+    return _check_in(conference, delegate, by=by, present=present)
+
+
+def host_check_in(*, conference: Conference, delegate: Delegate, present: bool = True) -> Delegate:
+    """`check_in` from the hall's host link (the link is the authority: whoever holds it keeps the
+    presence, recorded as the conference's host)."""
+    return _check_in(conference, delegate, by=f"host of conference {conference.pk}", present=present)
+
+
+def _check_in(conference: Conference, delegate: Delegate, *, by, present: bool) -> Delegate:
     _refuse_unless(conference, IN_THE_HALL, "presence is kept")
     with transaction.atomic():
         locked = _locked(delegate)
@@ -336,6 +348,20 @@ def check_in(*, delegate: Delegate, by, present: bool = True) -> Delegate:
         )
     delegate.refresh_from_db()
     return delegate
+
+
+def issue_host_link(*, conference: Conference, by) -> str:
+    """A new check-in link for the hall's host (its signed token), while the conference is called,
+    credentialing or in session; a link issued before stops working. Whoever holds it checks the
+    delegates in and out without signing in, so it is audited."""
+    authorize(by, Right.MANAGE_UNITS, conference.unit)
+    _refuse_unless(conference, CREDENTIALING, "a host link is issued")
+    with transaction.atomic():
+        key = secrets.token_urlsafe(18)
+        Conference.objects.filter(pk=conference.pk).update(host_key=key)
+        conference.host_key = key
+        _audit(by, "conferences.host_link", conference, conference.unit, conference, host_link=[None, "issued"])
+    return host_token(conference.pk, key, salt=HOST_SALT)
 
 
 def _reseat(delegation: Delegation) -> list[str]:

@@ -58,6 +58,9 @@ class Conference(models.Model):
         help_text="Weighted delegates: each carries at most this many member votes; empty: one vote each.",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    host_key = models.CharField(
+        max_length=40, blank=True, help_text="Key of the hall's check-in link; empty: no link (a new one ends the old)."
+    )
     created_at = models.DateTimeField()
     called_at = models.DateTimeField(null=True, blank=True)
     credentialing_at = models.DateTimeField(null=True, blank=True)

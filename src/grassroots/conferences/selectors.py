@@ -26,6 +26,7 @@ from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
 from grassroots.access.grants import grants_for
+from grassroots.meetings.hostlink import read_host_token
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
 from grassroots.people.models import Membership, StatusChange
 
@@ -341,3 +342,20 @@ def participants_csv(rows: Iterable[tuple[str, str, int, str, str]]) -> str:
     writer.writerow(PARTICIPANT_COLUMNS)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+HOST_SALT = "grassroots.conferences.host-link"
+
+
+def conference_by_host_token(token: str) -> Conference | None:
+    """The conference a hall's host link opens, or None: a token that is not ours, a link issued
+    again since, or a conference not credentialing or in session (the hall is open only then)."""
+    opened = read_host_token(token, salt=HOST_SALT)
+    if opened is None:
+        return None
+    pk, key = opened
+    found = Conference.objects.select_related("unit__organization").filter(pk=pk).first()
+    if found is None or not found.host_key or found.host_key != key:
+        return None
+    hall = (Conference.Status.CREDENTIALING, Conference.Status.IN_SESSION)
+    return found if found.status in hall else None

@@ -42,3 +42,14 @@ urlpatterns += [
         name="conference_participants",
     ),
 ]
+
+# The hall's host: the organizers issue the link; the host's pages need no sign-in.
+urlpatterns += [
+    path(
+        "o/<slug:org>/conferences/<int:conference>/host-link/",
+        views_delegations.conference_host_link,
+        name="conference_host_link",
+    ),
+    path("c/<str:token>/", views_delegations.conference_host_page, name="conference_host_page"),
+    path("c/<str:token>/checkin/", views_delegations.conference_host_checkin, name="conference_host_checkin"),
+]

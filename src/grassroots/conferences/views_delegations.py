@@ -11,13 +11,16 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.access import OutOfScope, Right
+from grassroots.errors import ActionRefused
+from grassroots.meetings.hostlink import short_name
 from grassroots.organizations.selectors import may
-from grassroots.web import run_step
+from grassroots.web import refusal_message, run_step
 
 from . import delegations, selectors
 from .models import Conference, Delegate
@@ -131,3 +134,58 @@ def conference_participants(request: HttpRequest, org: str, conference: int) -> 
     response = HttpResponse(selectors.participants_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="conference-{found.pk}-participants.csv"'
     return response
+
+
+@login_required
+@require_POST
+def conference_host_link(request: HttpRequest, org: str, conference: int) -> HttpResponse:
+    """Issue (or issue again) the hall's check-in link for the host; the old one ends."""
+    organization, found = _conference(request, org, conference)
+    _only_managers(request, found.unit, "issue host links of the conferences")
+    back = redirect("conference_presence", org=organization.slug, conference=found.pk)
+    try:
+        token = delegations.issue_host_link(conference=found, by=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+        return back
+    address = request.build_absolute_uri(reverse("conference_host_page", args=[token]))
+    messages.success(request, f"Host link (valid while the conference is credentialing or in session): {address}")
+    return back
+
+
+def _hosted(token: str) -> Conference:
+    found = selectors.conference_by_host_token(token)
+    if found is None:
+        raise Http404("no such check-in")
+    return found
+
+
+@require_GET
+def conference_host_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The host's page at the hall's door (no sign-in: the link is the authority): the delegates
+    and alternates not refused, by first name and initial and unit, one tap to check in or out,
+    and the live figures."""
+    found = _hosted(token)
+    rows = [row for row in selectors.delegates_of(found) if row.credential != Delegate.Credential.REFUSED]
+    context = {
+        "token": token,
+        "conference": found,
+        "rows": [(row, short_name(row.person.name)) for row in rows],
+        "figures": selectors.presence_of(found),
+    }
+    return render(request, "conferences/delegations/host.html", context)
+
+
+@require_POST
+def conference_host_checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """One tap from the host's page: the posted `delegate` present (`present` yes) or absent."""
+    found = _hosted(token)
+    pk = request.POST.get("delegate", "")
+    if not pk.isdigit():
+        raise Http404("not on this list")
+    delegate = selectors.delegate_in(found, int(pk))
+    try:
+        delegations.host_check_in(conference=found, delegate=delegate, present=request.POST.get("present") == "yes")
+    except ActionRefused as refusal:
+        messages.error(request, refusal_message(refusal))
+    return redirect("conference_host_page", token=token)
