@@ -296,3 +296,23 @@ def test_weighted_delegates_of_the_issue():
 def test_votes_per_delegate_is_checked(units):
     with pytest.raises(ActionRefused, match="votes_per_delegate: 0 is not a whole number of votes"):
         conference(units["federation"], votes_per_delegate=0)
+
+
+def test_a_challenged_alternate_steps_back_and_a_refused_seat_is_vacated(elm_delegation):
+    conf, delegation, people = elm_delegation
+    first_alternate, second_alternate, first, second, third = _rows(delegation)
+    for row in _rows(delegation):
+        delegations.verify_credential(delegate=row, by="test")
+    for row in (first, second, third):
+        delegations.seat_delegate(delegate=row, by="test")
+    actions.set_conference_status(conference=conf, status="credentialing", by="test")
+    for row in (first_alternate, second_alternate, second, third):
+        delegations.check_in(delegate=row, by="test")
+    first_alternate.refresh_from_db()
+    assert first_alternate.seated_for_id == first.pk
+    # The verified alternate's credential is challenged: they step back, and the next alternate sits.
+    delegations.challenge_credential(delegate=first_alternate, grounds="Not in good standing", by="test")
+    first_alternate.refresh_from_db()
+    second_alternate.refresh_from_db()
+    assert (first_alternate.seated_for_id, second_alternate.seated_for_id) == (None, first.pk)
+    assert [voter.id for voter in selectors.entitled(conf)] == [str(second.pk), str(third.pk), str(second_alternate.pk)]

@@ -256,8 +256,8 @@ def _credential_step(delegate: Delegate, by, *, allowed: Sequence[str], to: str,
             credential=[before, to],
             **{field: [None, value] for field, value in text.items()},
         )
-        if to in (Credential.SEATED, Credential.REFUSED):
-            _reseat(locked.delegation)
+        # A seat changes hands when its delegate is seated or refused, or its alternate challenged.
+        _reseat(locked.delegation)
     delegate.refresh_from_db()
     return delegate
 
