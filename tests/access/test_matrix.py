@@ -318,6 +318,9 @@ WEB = {
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "step": "verify"}
     ),
     ("conference_host_link", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    # The convening committee's own delegation page (a unit's officers reach theirs through their unit).
+    ("unit_delegation", "GET"): Route("conference"),
+    ("unit_delegation", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("conference_checkin", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "present": "yes"}
     ),

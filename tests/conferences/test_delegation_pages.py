@@ -148,3 +148,36 @@ def test_the_hosts_link_checks_delegates_in_without_signing_in(org, scene):
     actions.set_conference_status(conference=conference, status="closed", by="test")
     refused = client.post(reverse("conference_host_link", args=[org.slug, conference.pk]), follow=True)
     assert "a host link is issued only while it is called or credentialing or in session" in text(refused)
+
+
+def test_the_units_secretary_records_the_delegation_on_the_units_page(org):
+    units = conference_scene(org)
+    secretary = builders.officer(org, units["elm"], "secretary", "elm@example.org")
+    conference = called(units["federation"])
+    people = members_of(units["elm"])
+    for number, person in enumerate(people):
+        person.email = f"elm{number}@example.org"
+        person.save(update_fields=["email"])
+    decision = election(units["elm"])
+    client = sign_in(Client(), secretary)
+    page = reverse("unit_delegation", args=[org.slug, "elm-house", conference.pk])
+    shown = client.get(page)
+    assert text(shown, "seats").startswith("Elm House elects 4 delegates, at a meeting held after the call")
+    assert "style=" not in shown.content.decode()
+    form = {"decision": decision.pk, "delegates": "elm0@example.org\nELM1@example.org", "chair": "elm0@example.org"}
+    unknown = client.post(page, form | {"alternates": "nobody@example.org"})
+    assert unknown.status_code == 400
+    assert "no one is 'nobody@example.org'" in text(unknown)
+    refused = client.post(page, form | {"chair": str(people[2].pk)})
+    assert f"chair: {people[2].name} is not one of the delegates" in text(refused)
+    done = client.post(page, form | {"alternates": str(people[2].pk)}, follow=True)
+    assert "Elm House's delegation is recorded." in text(done)
+    assert text(done, "delegation") == (
+        f"Name Role Weight Credential {people[2].name} alternate 1 1 submitted "
+        f"{people[0].name} (chair) delegate 1 1 submitted {people[1].name} delegate 2 1 submitted"
+    )
+    south = sign_in(
+        Client(), builders.officer(org, units["south"], "secretary", "south@example.org", member_of=units["birch"])
+    )
+    assert south.get(page).status_code == 404
+    assert south.post(page, form).status_code == 404

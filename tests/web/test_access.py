@@ -184,6 +184,7 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_checkin",
     "conference_participants",
     "conference_host_link",
+    "unit_delegation",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

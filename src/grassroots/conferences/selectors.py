@@ -21,14 +21,15 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
 from grassroots.access.grants import grants_for
 from grassroots.meetings.hostlink import read_host_token
+from grassroots.meetings.models import Decision
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
-from grassroots.people.models import Membership, StatusChange
+from grassroots.people.models import Membership, Person, StatusChange
 
 from .models import Allocation, Conference, Delegate, Delegation
 from .voting import Voter
@@ -359,3 +360,39 @@ def conference_by_host_token(token: str) -> Conference | None:
         return None
     hall = (Conference.Status.CREDENTIALING, Conference.Status.IN_SESSION)
     return found if found.status in hall else None
+
+
+def election_decisions(conference: Conference, unit: Unit) -> list[Decision]:
+    """The carried decisions of the unit's meetings since the day before the call, the latest
+    first: those that may have elected its delegation (the action checks the day exactly)."""
+    if conference.called_at is None:
+        return []
+    since = conference.called_at - dt.timedelta(days=1)
+    return list(
+        Decision.objects.filter(meeting__unit=unit, outcome=Decision.Outcome.CARRIED, meeting__start__gte=since)
+        .select_related("meeting")
+        .order_by("-meeting__start", "-pk")[:50]
+    )
+
+
+def people_named(user, organization: Organization, refs: Sequence[str]) -> dict[str, Person]:
+    """The people the user sees named by member number or email (any case), by the reference as
+    given: one query. References matching no one (or several) are absent, so the caller names them."""
+    ids = [int(ref) for ref in refs if ref.isdigit()]
+    emails = [ref.lower() for ref in refs if not ref.isdigit()]
+    found = list(
+        restrict(Person.objects.all(), user=user, organization=organization)
+        .annotate(lower_email=Lower("email"))
+        .filter(Q(pk__in=ids) | Q(lower_email__in=emails))
+    )
+    by_id = {person.pk: person for person in found}
+    by_email: dict[str, list[Person]] = {}
+    for person in found:
+        by_email.setdefault(person.email.lower(), []).append(person)
+    named: dict[str, Person] = {}
+    for ref in refs:
+        if ref.isdigit() and int(ref) in by_id:
+            named[ref] = by_id[int(ref)]
+        elif len(by_email.get(ref.lower(), [])) == 1:
+            named[ref] = by_email[ref.lower()][0]
+    return named

@@ -53,3 +53,12 @@ urlpatterns += [
     path("c/<str:token>/", views_delegations.conference_host_page, name="conference_host_page"),
     path("c/<str:token>/checkin/", views_delegations.conference_host_checkin, name="conference_host_checkin"),
 ]
+
+# A unit's own delegation, reached from the unit (its officers record it).
+urlpatterns += [
+    path(
+        "o/<slug:org>/u/<slug:unit>/conferences/<int:conference>/delegation/",
+        views_delegations.unit_delegation,
+        name="unit_delegation",
+    ),
+]

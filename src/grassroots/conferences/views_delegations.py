@@ -19,10 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from grassroots.access import OutOfScope, Right
 from grassroots.errors import ActionRefused
 from grassroots.meetings.hostlink import short_name
-from grassroots.organizations.selectors import may
+from grassroots.meetings.models import Decision
+from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import refusal_message, run_step
 
 from . import delegations, selectors
+from .forms_delegations import DelegationForm, lines
 from .models import Conference, Delegate
 from .views import _conference, _only_managers
 
@@ -189,3 +191,66 @@ def conference_host_checkin(request: HttpRequest, token: str) -> HttpResponse:
     except ActionRefused as refusal:
         messages.error(request, refusal_message(refusal))
     return redirect("conference_host_page", token=token)
+
+
+@login_required
+def unit_delegation(request: HttpRequest, org: str, unit: str, conference: int) -> HttpResponse:
+    """A unit's delegation to a conference, seen from the unit (its officers need not see the
+    convening committee): its seats, the delegates and alternates with their credentials, and for
+    who manages the unit the form that records the delegation it elected (posted here)."""
+    organization = organization_for(request.user, org)
+    electing = unit_for(request.user, organization, unit)
+    found = selectors.conference_for_unit(request.user, organization, conference, electing)
+    manages = may(request.user, Right.MANAGE_UNITS, electing)
+    decisions = [
+        (decision.pk, f"{decision.meeting.on}: {decision.text[:80]}")
+        for decision in selectors.election_decisions(found, electing)
+    ]
+    form = None
+    if request.method == "POST":
+        _only_managers(request, electing, "record the delegations")
+        form = DelegationForm(request.POST, decisions=decisions)
+        if form.is_valid() and _elect(request, form, found, electing):
+            messages.success(request, f"{electing.name}'s delegation is recorded.")
+            return redirect("unit_delegation", org=organization.slug, unit=electing.slug, conference=found.pk)
+    elif manages:
+        form = DelegationForm(decisions=decisions)
+    allocation = found.allocations.filter(unit=electing).first()
+    rows = list(selectors.delegates_of(found).filter(delegation__unit=electing))
+    context = {
+        "organization": organization,
+        "unit": electing,
+        "conference": found,
+        "seats": allocation.seats if allocation else 0,
+        "rows": rows,
+        "form": form,
+    }
+    return render(request, "conferences/delegations/unit.html", context, status=400 if form and form.errors else 200)
+
+
+def _elect(request: HttpRequest, form: DelegationForm, found: Conference, electing) -> bool:
+    """Resolve the form's people (one query) and record the delegation; a refusal joins the form."""
+    data = form.cleaned_data
+    refs = {"delegates": lines(data["delegates"]), "alternates": lines(data["alternates"]), "chair": [data["chair"]]}
+    named = selectors.people_named(request.user, found.organization, [ref for group in refs.values() for ref in group])
+    for field, group in refs.items():
+        unknown = [ref for ref in group if ref not in named]
+        if unknown:
+            form.add_error(field, f"no one is {unknown[0]!r} (an email or member number of someone you see)")
+    if form.errors:
+        return False
+    decision = Decision.objects.filter(pk=data["decision"]).select_related("meeting").get()
+    try:
+        delegations.elect_delegation(
+            conference=found,
+            unit=electing,
+            decision=decision,
+            delegates=[named[ref] for ref in refs["delegates"]],
+            alternates=[named[ref] for ref in refs["alternates"]],
+            chair=named[data["chair"]],
+            by=request.user,
+        )
+    except ActionRefused as refusal:
+        form.refuse(refusal)
+        return False
+    return True
