@@ -67,6 +67,9 @@ def test_credentials_and_presence_from_the_pages(org, scene, django_assert_max_n
         "2 seats seated, carrying 2 votes; the quorum is 2 (more than half the seated votes present)."
     )
     assert "Challenged: Lapsed in May Ruling: Paid up" in text(response)
+    assert text(response, "units") == (
+        "Units and their seats Elm House : 4 seats Oak Court : 1 seat, no delegation recorded"
+    )
     actions.set_conference_status(conference=conference, status="credentialing", by="test")
     checkin = reverse("conference_checkin", args=[org.slug, conference.pk])
     client.post(checkin, {"delegate": _row(people[2]).pk, "present": "yes"})

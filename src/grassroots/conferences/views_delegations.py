@@ -50,9 +50,11 @@ def conference_delegations(request: HttpRequest, org: str, conference: int) -> H
     _names_visible(request, found)
     rows = list(selectors.delegates_of(found))
     _lines, figures = selectors.credentials_report(found)
+    elected = {row.delegation.unit_id for row in rows}
     context = {
         "organization": organization,
         "conference": found,
+        "units": [(line, line.unit_id in elected) for line in selectors.allocations_of(found)],
         "rows": rows,
         "figures": figures,
         "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
