@@ -309,6 +309,21 @@ WEB = {
     ("conference_step", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
     ),
+    # Delegations, credentials and presence: the names for who sees the convening unit's people,
+    # the buttons for who manages it (the scene's conference is planned: refused as such after).
+    ("conference_delegations", "GET"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("conference_presence", "GET"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("conference_participants", "GET"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("conference_credential", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "step": "verify"}
+    ),
+    ("conference_host_link", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    # The convening committee's own delegation page (a unit's officers reach theirs through their unit).
+    ("unit_delegation", "GET"): Route("conference"),
+    ("unit_delegation", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_checkin", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "present": "yes"}
+    ),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -360,6 +375,8 @@ NOT_IN_MATRIX = (
     {"login", "logout", "bulletin_archive", "bulletin_archive_issue", "bulletin_feed", "bulletin_subscribe"}
     | {"unsubscribe"}
     | {"subscription_confirm", "bulletin_members_feed", "bulletin_subtree_feed", "meeting_feed", *HOST_PAGES}
+    # The hall's host pages open by their signed link (tests/conferences/test_delegation_pages.py).
+    | {"conference_host_page", "conference_host_checkin"}
     | {name for name in web_routes() if name.endswith("_tracking_webhook")}
 )
 
@@ -631,6 +648,24 @@ API = {
     ("POST", "/orgs/{org_slug}/conferences/{conference_id}/status"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
     ),
+    # Delegations (after the rows that apportion: the delegate made here protects an allocation).
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/delegations"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/delegations"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"unit": c.unit.slug, "decision": 1, "delegates": [1], "chair": 1},
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/presence"): Route("conference"),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/delegates"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/credentials"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/participants"): Route("conference", right=Right.VIEW_PEOPLE),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/credential"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"action": "verify"}
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/presence"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"present": True}
+    ),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -878,6 +913,30 @@ def conference_of(unit):
     return conference
 
 
+def delegate_at(conference):
+    """A delegate of the committee's own delegation to its conference, the first person of its
+    organization, elected by a decision of the committee's meeting (made once; written directly,
+    as the planned conference of the scene cannot take an election)."""
+    from grassroots.conferences.models import Allocation, Delegate, Delegation
+    from grassroots.meetings.models import Decision
+    from grassroots.people.models import Person
+
+    found = Delegate.objects.filter(conference=conference).first()
+    if found is not None:
+        return found
+    unit = conference.unit
+    allocation = Allocation.objects.create(conference=conference, unit=unit, unit_path=unit.path, members=1, seats=1)
+    decision = Decision.objects.create(
+        meeting=meeting_of(unit), text="Matrix delegation", outcome="carried", present=0, required=0, quorate=True
+    )
+    person = Person.objects.filter(organization=conference.organization).order_by("pk").first()
+    delegation = Delegation.objects.create(
+        conference=conference, allocation=allocation, unit=unit, decision=decision, chair=person,
+        elected_at=timezone.now(),
+    )  # fmt: skip
+    return Delegate.objects.create(delegation=delegation, conference=conference, person=person, role="delegate", rank=1)
+
+
 def report_of(directive):
     """The report of the directive's (only) assignment with a file in 'flyer' (filed once)."""
     from grassroots.directives import actions as directives
@@ -922,6 +981,7 @@ def api_url(path: str, organization, target) -> str:
         token_id=getattr(target, "pk", ""),
         directive_id=getattr(target, "pk", ""),
         conference_id=getattr(target, "pk", ""),
+        delegate_id=delegate_at(target).pk if "{delegate_id}" in path else "",
         revision=report_of(target).revision if "{revision}" in path else "",
         field="flyer",
         article_id=target.articles.first().pk if "{article_id}" in path else "",

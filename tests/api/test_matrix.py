@@ -215,6 +215,11 @@ CASES = [
     Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/apportion", 200),
     Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/call", 200),
     Case("POST", "/orgs/{org_slug}/conferences/{conference_id}/status", 200, {"status": "credentialing"}),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/delegations", 200),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/delegates", 200),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/credentials", 200),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/presence", 200),
+    Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/participants", 200),
 ]
 
 
@@ -234,7 +239,10 @@ UNIT_FOR = {
 PERSON_FOR = {"join": "newcomer"}
 MEETING_FOR = {"minutes": "held meeting"}
 DIRECTIVE_FOR = {"issue": "draft directive", "pass-on": "district directive", "{field}": "reported directive"}
-CONFERENCE_FOR = {"status": "called conference"}
+CONFERENCE_FOR = {
+    "status": "called conference",
+    **dict.fromkeys(["delegations", "delegates", "credentials", "presence", "participants"], "called conference"),
+}
 
 
 def _id(case: Case) -> str:
@@ -398,6 +406,12 @@ CHECKED_ELSEWHERE = {
     # Pause and resume need an issue being sent (tests/bulletin/test_articles.py; rights: tests/access).
     "POST /orgs/{org_slug}/publications/{publication_slug}/issues/{number}/pause",
     "POST /orgs/{org_slug}/publications/{publication_slug}/issues/{number}/resume",
+    # Electing a delegation needs a unit's meeting after the call with its members in good standing,
+    # the credential and presence steps a delegate: tests/conferences/test_delegations_api.py (and
+    # every role and target: tests/access/test_matrix.py).
+    "POST /orgs/{org_slug}/conferences/{conference_id}/delegations",
+    "POST /orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/credential",
+    "POST /orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/presence",
 }
 
 

@@ -176,10 +176,22 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_apportion",
     "conference_call",
     "conference_step",
+    # Delegations, credentials, presence and the participants' CSV (tests/access/test_matrix.py
+    # has their rows; tests/conferences/test_delegation_pages.py checks another district sees none).
+    "conference_delegations",
+    "conference_credential",
+    "conference_presence",
+    "conference_checkin",
+    "conference_participants",
+    "conference_host_link",
+    "unit_delegation",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.
-CHECKED_BY_THEIR_OWN_TESTS = {"meeting_feed", "host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"}
+CHECKED_BY_THEIR_OWN_TESTS = {"meeting_feed", "host_page", "host_counter", "host_tap", "host_walk_in", "host_scan"} | {
+    "conference_host_page",
+    "conference_host_checkin",
+}
 
 
 def test_every_route_of_the_web_interface_is_in_the_matrix():

@@ -148,6 +148,7 @@ def add_conference(
     minimum_tenure_days: int = 0,
     delegation_kind: str = "",
     seed: str | None = None,
+    votes_per_delegate: int | None = None,
 ) -> Conference:
     """Plan a conference convened by `unit` (a committee or the top unit; who may manage it) over
     its subtree, its members counted on `cutoff`. `statuses` are those counted in good standing
@@ -155,8 +156,8 @@ def add_conference(
     Delegations are sent by the basic units, or by the units of `delegation_kind` below `unit`.
     The lot that breaks ties is drawn from `seed` (default: a random one, stored). Refusals name
     the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days,
-    delegation_kind, and
-    the rule's fields (see `checked_rule`)."""
+    delegation_kind, votes_per_delegate (weighted delegates: each carries at most that many member
+    votes, see `delegations.delegate_weights`), and the rule's fields (see `checked_rule`)."""
     authorize(by, Right.MANAGE_UNITS, unit)
     constitution = unit.organization.constitution
     if constitution.kind(unit.kind).basic:
@@ -192,6 +193,13 @@ def add_conference(
         method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
     )
     seed = _one_line("seed", seed, 64) if seed is not None else secrets.token_hex(16)
+    if votes_per_delegate is not None and (
+        isinstance(votes_per_delegate, bool) or not isinstance(votes_per_delegate, int) or votes_per_delegate < 1
+    ):
+        raise ActionRefused(
+            f"votes_per_delegate: {votes_per_delegate!r} is not a whole number of votes, at least 1",
+            field="votes_per_delegate",
+        )
     with transaction.atomic():
         conference = Conference.objects.create(
             organization=unit.organization,
@@ -205,6 +213,7 @@ def add_conference(
             minimum_tenure_days=minimum_tenure_days,
             delegation_kind=delegation_kind,
             seed=seed or secrets.token_hex(16),
+            votes_per_delegate=votes_per_delegate,
             created_at=timezone.now(),
             **rule,
         )

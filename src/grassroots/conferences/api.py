@@ -102,3 +102,13 @@ def conference_status(request: HttpRequest, org_slug: str, conference_id: RowId,
     """called -> credentialing -> in_session -> closed, one step at a time."""
     conference = _conference(request, org_slug, conference_id)
     return actions.set_conference_status(conference=conference, status=payload.status, by=caller(request))
+
+
+def _mount_delegations() -> None:
+    """Delegations, credentials and presence live in `api_delegations`, under the same prefix."""
+    from .api_delegations import router as delegations_router
+
+    router.add_router("", delegations_router)
+
+
+_mount_delegations()

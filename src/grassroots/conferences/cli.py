@@ -22,7 +22,7 @@ from grassroots.cli.common import JsonFlag, Refusal, get_organization, get_unit,
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 
-from . import actions, apportionment, selectors
+from . import actions, apportionment, cli_delegations, selectors
 from .apportionment import METHODS, ROUNDINGS, Apportionment, ApportionmentError
 from .models import Conference
 
@@ -184,6 +184,7 @@ CONFERENCE_FLAGS = FLAGS | {
     "delegation_kind": "--level",
     "seed": "--seed",
     "brackets": "--brackets",
+    "votes_per_delegate": "--votes-per-delegate",
 }
 
 
@@ -231,6 +232,9 @@ def conference_add(
     seed: Annotated[
         str | None, typer.Option("--seed", help="Seed of the lot that breaks ties (default: random).")
     ] = None,
+    votes_per_delegate: Annotated[
+        int | None, typer.Option("--votes-per-delegate", help="Weighted delegates: at most N member votes each.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n})."""
@@ -266,6 +270,7 @@ def conference_add(
             minimum_tenure_days=tenure,
             delegation_kind=level,
             seed=seed,
+            votes_per_delegate=votes_per_delegate,
         )
     except ActionRefused as refusal:
         raise _refused(refusal) from None
@@ -354,3 +359,13 @@ def conference_list(
         table.add_row(str(row["id"]), f"{row['organization']}/{row['unit']}", str(row["name"]), str(row["cutoff"]),
                       str(row["status"]), seats)  # fmt: skip
     out.print(table)
+
+
+for _name, _command in (
+    ("delegation", cli_delegations.delegation),
+    ("credential", cli_delegations.credential),
+    ("checkin", cli_delegations.checkin),
+    ("credentials", cli_delegations.credentials),
+    ("participants", cli_delegations.participants),
+):
+    conference_app.command(_name)(_command)

@@ -52,7 +52,15 @@ class Conference(models.Model):
     rounding = models.CharField(max_length=20, blank=True)
     brackets = models.TextField(blank=True)
     seed = models.CharField(max_length=64, help_text="Seed of the lot that breaks ties.")
+    votes_per_delegate = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Weighted delegates: each carries at most this many member votes; empty: one vote each.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    host_key = models.CharField(
+        max_length=40, blank=True, help_text="Key of the hall's check-in link; empty: no link (a new one ends the old)."
+    )
     created_at = models.DateTimeField()
     called_at = models.DateTimeField(null=True, blank=True)
     credentialing_at = models.DateTimeField(null=True, blank=True)

@@ -35,6 +35,9 @@ class ConferenceIn(Body):
         default="", max_length=60, description="The kind of unit that sends delegations (default: the basic units)."
     )
     seed: str | None = Field(default=None, max_length=64, description="Seed of the lot (default: random).")
+    votes_per_delegate: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="Weighted delegates: at most this many member votes each."
+    )
 
 
 class ConferenceStatusIn(Body):
@@ -52,6 +55,7 @@ class ConferenceOut(Schema):
     statuses: list[str]
     minimum_tenure_days: int
     delegation_kind: str
+    votes_per_delegate: int | None
     method: str
     seats: int | None
     minimum_seats: int

@@ -13,18 +13,26 @@ members are one grouped query over memberships.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
+from grassroots.access.grants import grants_for
+from grassroots.meetings.hostlink import read_host_token
+from grassroots.meetings.models import Decision
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
-from grassroots.people.models import Membership, StatusChange
+from grassroots.people.models import Membership, Person, StatusChange
 
-from .models import Allocation, Conference
+from .models import Allocation, Conference, Delegate, Delegation
+from .voting import Voter
 
 
 def conferences_visible_to(user, organization: Organization) -> QuerySet[Conference]:
@@ -124,3 +132,267 @@ def members_at_cutoff(conference: Conference, *, delegations: Sequence[Unit] = (
                 totals[by_path[unit_path[:length]]] += count
                 break
     return {pk: count for pk, count in totals.items() if count}
+
+
+# Delegations, credentials and presence (issue 17: "Credentials", "Presence").
+
+
+def delegations_of(conference: Conference) -> QuerySet[Delegation]:
+    """The conference's delegations in tree order, with their unit, decision and chair."""
+    return conference.delegations.select_related("unit", "chair", "decision__meeting").order_by(
+        "allocation__unit_path", "pk"
+    )
+
+
+def delegates_of(conference: Conference) -> QuerySet[Delegate]:
+    """Every delegate and alternate of the conference, by delegation (tree order), role, rank,
+    with their person and unit, and the rank of the delegate whose seat an alternate holds."""
+    return (
+        Delegate.objects.filter(conference=conference)
+        .select_related("person", "delegation__unit", "seated_for")
+        .order_by("delegation__allocation__unit_path", "delegation_id", "role", "rank")
+    )
+
+
+def delegate_in(conference: Conference, pk: int) -> Delegate:
+    """One delegate (or alternate) of the conference by id, else 404."""
+    found = delegates_of(conference).filter(pk=pk).select_related("conference__unit__organization").first()
+    if found is None:
+        raise Http404(f"no delegate {pk} at conference {conference.pk}")
+    return found
+
+
+def _seated(conference: Conference) -> QuerySet[Delegate]:
+    """The seats: seated delegates whose seat no alternate holds, and the alternates holding the
+    seat of an absent seated delegate (with that delegate's weight)."""
+    return (
+        Delegate.objects.filter(conference=conference)
+        .filter(
+            Q(role=Delegate.Role.DELEGATE, credential=Delegate.Credential.SEATED, replaced_by__isnull=True)
+            | Q(seated_for__isnull=False)
+        )
+        .annotate(seat_weight=Coalesce("seated_for__weight", "weight"), chair_id=F("delegation__chair_id"))
+        .order_by("pk")
+    )
+
+
+def _seat_weight(row: Delegate) -> int:
+    """The votes of the seat a row holds (annotated by `_seated` and `participants_of`)."""
+    return int(getattr(row, "seat_weight"))  # noqa: B009 - an annotation the model does not declare
+
+
+def entitled(conference: Conference) -> list[Voter]:
+    """The conference's entitled voters, by delegate pk, in one query: each seated delegate (an
+    alternate holding an absent delegate's seat instead of them, carrying that seat's weight),
+    with their presence and delegation; the delegation's chair may not split their votes."""
+    return [
+        Voter(
+            id=str(row.pk),
+            weight=_seat_weight(row),
+            present=row.present,
+            delegation=str(row.delegation_id),
+            may_split=row.person_id != getattr(row, "chair_id"),  # noqa: B009 - annotated by `_seated`
+        )
+        for row in _seated(conference)
+    ]
+
+
+def delegate_of(user, conference: Conference) -> Delegate | None:
+    """The user's own delegate (or alternate) row at the conference, through the person their
+    account is in the organization; None when they are not elected to it."""
+    person_id = grants_for(user, conference.organization_id).person_id
+    if person_id is None:
+        return None
+    return Delegate.objects.filter(conference=conference, person_id=person_id).select_related("delegation").first()
+
+
+@dataclass(frozen=True)
+class Presence:
+    """The live figures of the hall: the seated weight (every seat's votes), the weight present,
+    the quorum (the present weight it needs) and whether it is met."""
+
+    seats: int
+    seated_weight: int
+    present_seats: int
+    present_weight: int
+    quorum: int
+
+    @classmethod
+    def of(cls, seats: Iterable[tuple[int, bool]]) -> Presence:
+        """The figures of (weight, present) seats."""
+        rows = list(seats)
+        seated = sum(weight for weight, _present in rows)
+        present = [weight for weight, here in rows if here]
+        return cls(
+            seats=len(rows),
+            seated_weight=seated,
+            present_seats=len(present),
+            present_weight=sum(present),
+            quorum=quorum_of_weight(seated),
+        )
+
+    @property
+    def quorate(self) -> bool:
+        return self.seated_weight > 0 and self.present_weight >= self.quorum
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "seats": self.seats,
+            "seated_weight": self.seated_weight,
+            "present_seats": self.present_seats,
+            "present_weight": self.present_weight,
+            "quorum": self.quorum,
+            "quorate": self.quorate,
+        }
+
+
+def quorum_of_weight(seated_weight: int) -> int:
+    """The conference's quorum: more than half of the seated weight present (the weight needed,
+    `seated_weight // 2 + 1`). The constitution's quorum rule (`meetings.quorum`) is for the
+    meetings of units, counted in members in good standing; it has no rule for conferences, so
+    the common rule of deliberative assemblies (a majority of the seated votes) applies."""
+    return seated_weight // 2 + 1 if seated_weight else 0
+
+
+def presence_of(conference: Conference) -> Presence:
+    """The hall's live figures from the seats (`entitled`): one query."""
+    return Presence.of((voter.weight, voter.present) for voter in entitled(conference))
+
+
+@dataclass(frozen=True)
+class SeatLine:
+    """One line of the credentials report: who holds a seat, for which unit, with what weight."""
+
+    delegate_id: int
+    name: str
+    unit: str
+    weight: int
+    role: str
+    present: bool
+    seated_for: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "delegate": self.delegate_id,
+            "name": self.name,
+            "unit": self.unit,
+            "weight": self.weight,
+            "role": self.role,
+            "present": self.present,
+            "seated_for": self.seated_for or None,
+        }
+
+
+def credentials_report(conference: Conference) -> tuple[list[SeatLine], Presence]:
+    """The credentials report: the seats in tree order (name, unit, weight, role, present, and
+    for an alternate the delegate whose seat they hold), and the figures with the quorum. One query."""
+    rows = list(
+        _seated(conference)
+        .select_related("person", "delegation__unit", "seated_for__person")
+        .order_by("delegation__allocation__unit_path", "role", "rank")
+    )
+    lines = [
+        SeatLine(
+            delegate_id=row.pk,
+            name=row.person.name,
+            unit=row.delegation.unit.name,
+            weight=_seat_weight(row),
+            role=row.role,
+            present=row.present,
+            seated_for=row.seated_for.person.name if row.seated_for else "",
+        )
+        for row in rows
+    ]
+    return lines, Presence.of((line.weight, line.present) for line in lines)
+
+
+PARTICIPANT_COLUMNS = ("name", "unit", "weight", "role", "present")
+
+
+def participants_of(conference: Conference) -> list[tuple[str, str, int, str, str]]:
+    """The participants for an assembly tool (OpenSlides' user import): every delegate and
+    alternate not refused, by unit and rank, as (name, unit, weight, delegate|alternate,
+    yes|no present); an alternate holding a seat carries its weight. One query."""
+    rows = (
+        delegates_of(conference)
+        .exclude(credential=Delegate.Credential.REFUSED)
+        .annotate(seat_weight=Coalesce("seated_for__weight", "weight"))
+    )
+    return [
+        (row.person.name, row.delegation.unit.name, _seat_weight(row), row.role, "yes" if row.present else "no")
+        for row in rows
+    ]
+
+
+def conference_for_unit(user, organization: Organization, pk: int, unit: Unit) -> Conference:
+    """A conference seen through one of its delegations' units: the conference, when `unit` (one
+    the user sees) has seats at it, or when the user sees the conference itself; else 404. A unit's
+    officers reach the conference of their delegation this way without seeing the convening unit."""
+    found = (
+        Conference.objects.filter(organization=organization, pk=pk, allocations__unit=unit)
+        .select_related("unit__organization")
+        .first()
+    )
+    return found if found is not None else conference_for(user, organization, pk)
+
+
+def participants_csv(rows: Iterable[tuple[str, str, int, str, str]]) -> str:
+    """The participants' rows as CSV text under the header name, unit, weight, role, present."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(PARTICIPANT_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+HOST_SALT = "grassroots.conferences.host-link"
+
+
+def conference_by_host_token(token: str) -> Conference | None:
+    """The conference a hall's host link opens, or None: a token that is not ours, a link issued
+    again since, or a conference not credentialing or in session (the hall is open only then)."""
+    opened = read_host_token(token, salt=HOST_SALT)
+    if opened is None:
+        return None
+    pk, key = opened
+    found = Conference.objects.select_related("unit__organization").filter(pk=pk).first()
+    if found is None or not found.host_key or found.host_key != key:
+        return None
+    hall = (Conference.Status.CREDENTIALING, Conference.Status.IN_SESSION)
+    return found if found.status in hall else None
+
+
+def election_decisions(conference: Conference, unit: Unit) -> list[Decision]:
+    """The carried decisions of the unit's meetings since the day before the call, the latest
+    first: those that may have elected its delegation (the action checks the day exactly)."""
+    if conference.called_at is None:
+        return []
+    since = conference.called_at - dt.timedelta(days=1)
+    return list(
+        Decision.objects.filter(meeting__unit=unit, outcome=Decision.Outcome.CARRIED, meeting__start__gte=since)
+        .select_related("meeting")
+        .order_by("-meeting__start", "-pk")[:50]
+    )
+
+
+def people_named(user, organization: Organization, refs: Sequence[str]) -> dict[str, Person]:
+    """The people the user sees named by member number or email (any case), by the reference as
+    given: one query. References matching no one (or several) are absent, so the caller names them."""
+    ids = [int(ref) for ref in refs if ref.isdigit()]
+    emails = [ref.lower() for ref in refs if not ref.isdigit()]
+    found = list(
+        restrict(Person.objects.all(), user=user, organization=organization)
+        .annotate(lower_email=Lower("email"))
+        .filter(Q(pk__in=ids) | Q(lower_email__in=emails))
+    )
+    by_id = {person.pk: person for person in found}
+    by_email: dict[str, list[Person]] = {}
+    for person in found:
+        by_email.setdefault(person.email.lower(), []).append(person)
+    named: dict[str, Person] = {}
+    for ref in refs:
+        if ref.isdigit() and int(ref) in by_id:
+            named[ref] = by_id[int(ref)]
+        elif len(by_email.get(ref.lower(), [])) == 1:
+            named[ref] = by_email[ref.lower()][0]
+    return named

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_delegations
 
 urlpatterns = [
     path("o/<slug:org>/u/<slug:unit>/conferences/", views.unit_conferences, name="unit_conferences"),
@@ -12,4 +12,53 @@ urlpatterns = [
     ),
     path("o/<slug:org>/conferences/<int:conference>/call/", views.conference_call, name="conference_call"),
     path("o/<slug:org>/conferences/<int:conference>/step/", views.conference_step, name="conference_step"),
+]
+
+# Delegations, credentials and presence (views_delegations).
+urlpatterns += [
+    path(
+        "o/<slug:org>/conferences/<int:conference>/delegations/",
+        views_delegations.conference_delegations,
+        name="conference_delegations",
+    ),
+    path(
+        "o/<slug:org>/conferences/<int:conference>/credential/",
+        views_delegations.conference_credential,
+        name="conference_credential",
+    ),
+    path(
+        "o/<slug:org>/conferences/<int:conference>/presence/",
+        views_delegations.conference_presence,
+        name="conference_presence",
+    ),
+    path(
+        "o/<slug:org>/conferences/<int:conference>/checkin/",
+        views_delegations.conference_checkin,
+        name="conference_checkin",
+    ),
+    path(
+        "o/<slug:org>/conferences/<int:conference>/participants.csv",
+        views_delegations.conference_participants,
+        name="conference_participants",
+    ),
+]
+
+# The hall's host: the organizers issue the link; the host's pages need no sign-in.
+urlpatterns += [
+    path(
+        "o/<slug:org>/conferences/<int:conference>/host-link/",
+        views_delegations.conference_host_link,
+        name="conference_host_link",
+    ),
+    path("c/<str:token>/", views_delegations.conference_host_page, name="conference_host_page"),
+    path("c/<str:token>/checkin/", views_delegations.conference_host_checkin, name="conference_host_checkin"),
+]
+
+# A unit's own delegation, reached from the unit (its officers record it).
+urlpatterns += [
+    path(
+        "o/<slug:org>/u/<slug:unit>/conferences/<int:conference>/delegation/",
+        views_delegations.unit_delegation,
+        name="unit_delegation",
+    ),
 ]

@@ -17,13 +17,14 @@ def host_window(meeting) -> tuple[dt.datetime, dt.datetime]:
     return meeting.start - OPENS_BEFORE, meeting.end + CLOSES_AFTER
 
 
-def host_token(meeting_id: int, key: str) -> str:
-    return signing.dumps({"m": meeting_id, "k": key}, salt=HOST_SALT)
+def host_token(meeting_id: int, key: str, *, salt: str = HOST_SALT) -> str:
+    """The signed token of a host link: the record's id and key (a conference's with its own `salt`)."""
+    return signing.dumps({"m": meeting_id, "k": key}, salt=salt)
 
 
-def read_host_token(token: str) -> tuple[int, str] | None:
+def read_host_token(token: str, *, salt: str = HOST_SALT) -> tuple[int, str] | None:
     try:
-        data = signing.loads(token, salt=HOST_SALT)
+        data = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("m"), int) or not isinstance(data.get("k"), str):
