@@ -102,3 +102,9 @@ def conference_status(request: HttpRequest, org_slug: str, conference_id: RowId,
     """called -> credentialing -> in_session -> closed, one step at a time."""
     conference = _conference(request, org_slug, conference_id)
     return actions.set_conference_status(conference=conference, status=payload.status, by=caller(request))
+
+
+# The conference in session (motions, polls, proxies, elections): conferences/api_assembly.py.
+from .api_assembly import router as assembly_router  # noqa: E402
+
+router.add_router("", assembly_router)
