@@ -70,3 +70,46 @@ def seat(conference: Conference, weights: dict[str, list[int]], *, chair: bool =
             delegation.save(update_fields=["chair"])
         seated[allocation.unit.slug] = rows
     return seated
+
+
+def matrix_session(federation, cutoff: dt.date) -> dict[str, int]:
+    """For the authorization matrix: a conference of `federation` in session, four seated delegates
+    of weight 1 in its first delegation with seats (the third gave a proxy to the fourth), motion 1
+    adopted (a resolution), motion 2 submitted, a draft and an open poll, a draft and an open
+    election with one ballot."""
+    from grassroots.conferences import assembly
+    from grassroots.conferences.models import ElectionBallot
+
+    found = in_session(
+        actions.add_conference(unit=federation, name="Session", cutoff=cutoff, by="test", method="dhondt", seats=3)
+    )
+    first = found.allocations.filter(seats__gt=0).select_related("unit").first()
+    assert first is not None
+    delegates = seat(found, {first.unit.slug: [1, 1, 1, 1]})[first.unit.slug]
+    proxy = assembly.give_proxy(giver=delegates[2], holder=delegates[3], by="test")
+    resolution = assembly.add_motion(
+        conference=found, title="Found", text="We found.", by="test", delegate=delegates[0]
+    )
+    for status in ("admitted", "debated", "adopted"):
+        assembly.set_motion_status(motion=resolution, status=status, by="test")
+    assembly.add_motion(conference=found, title="Dues", text="Lower dues.", by="test", delegate=delegates[1])
+    draft = assembly.add_poll(conference=found, subject="Draft", by="test")
+    opened = assembly.open_poll(poll=assembly.add_poll(conference=found, subject="Open", by="test"), by="test")
+
+    def election():
+        return assembly.add_election(
+            conference=found, title="Council", method="plurality", candidates=["A", "B"], by="test"
+        )
+
+    draft_election, open_election = election(), assembly.open_election(election=election(), by="test")
+    ElectionBallot.objects.create(election=open_election, delegate=delegates[0], choices=["A"], cast_at=timezone.now())
+    return {
+        "session": found.pk,
+        "giver": delegates[0].pk,
+        "holder": delegates[1].pk,
+        "proxy": proxy.pk,
+        "draft poll": draft.pk,
+        "open poll": opened.pk,
+        "draft election": draft_election.pk,
+        "open election": open_election.pk,
+    }

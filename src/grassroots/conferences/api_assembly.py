@@ -13,7 +13,6 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS
-from grassroots.bulletin.models import Issue
 from grassroots.errors import ActionRefused
 from grassroots.meetings.models import Decision
 from grassroots.organizations.selectors import organization_for
@@ -229,20 +228,26 @@ def add_motion(request: HttpRequest, org_slug: str, conference_id: RowId, payloa
     return Status(201, motion)
 
 
-@router.post(f"{BASE}/motions/{{number}}/status", response={200: MotionOut, **WRITE_ERRORS}, summary="Move a motion on")
-def motion_status(request: HttpRequest, org_slug: str, conference_id: RowId, number: RowId, payload: StatusIn):
+@router.post(
+    f"{BASE}/motions/{{motion_number}}/status", response={200: MotionOut, **WRITE_ERRORS}, summary="Move a motion on"
+)
+def motion_status(request: HttpRequest, org_slug: str, conference_id: RowId, motion_number: RowId, payload: StatusIn):
     """submitted -> admitted -> debated -> adopted, rejected or referred."""
-    motion = _motion(request, org_slug, conference_id, number)
+    motion = _motion(request, org_slug, conference_id, motion_number)
     return assembly.set_motion_status(motion=motion, status=payload.status, by=caller(request))
 
 
 @router.post(
-    f"{BASE}/motions/{{number}}/amendments", response={201: AmendmentOut, **WRITE_ERRORS}, summary="Amend a motion"
+    f"{BASE}/motions/{{motion_number}}/amendments",
+    response={201: AmendmentOut, **WRITE_ERRORS},
+    summary="Amend a motion",
 )
-def add_amendment(request: HttpRequest, org_slug: str, conference_id: RowId, number: RowId, payload: AmendmentIn):
+def add_amendment(
+    request: HttpRequest, org_slug: str, conference_id: RowId, motion_number: RowId, payload: AmendmentIn
+):
     """Replace the whole text, or paragraph `paragraph` (1 first), with `text`."""
     user = caller(request)
-    motion = _motion(request, org_slug, conference_id, number)
+    motion = _motion(request, org_slug, conference_id, motion_number)
     delegate = selectors.delegate_of(user, motion.conference)
     amendment = assembly.add_amendment(
         motion=motion, text=payload.text, paragraph=payload.paragraph, by=user, delegate=delegate
@@ -251,23 +256,18 @@ def add_amendment(request: HttpRequest, org_slug: str, conference_id: RowId, num
 
 
 @router.post(
-    f"{BASE}/motions/{{number}}/publish", response={200: ArticleOut, **WRITE_ERRORS}, summary="Publish a resolution"
+    f"{BASE}/motions/{{motion_number}}/publish",
+    response={200: ArticleOut, **WRITE_ERRORS},
+    summary="Publish a resolution",
 )
-def publish_resolution(request: HttpRequest, org_slug: str, conference_id: RowId, number: RowId, payload: PublishIn):
+def publish_resolution(
+    request: HttpRequest, org_slug: str, conference_id: RowId, motion_number: RowId, payload: PublishIn
+):
     """Add the adopted motion to a draft or scheduled issue of the organization's publication."""
-    motion = _motion(request, org_slug, conference_id, number)
-    issue = (
-        Issue.objects.filter(
-            publication__organization=motion.conference.organization,
-            publication__slug=payload.publication,
-            number=payload.number,
-        )
-        .select_related("publication__organization")
-        .first()
+    motion = _motion(request, org_slug, conference_id, motion_number)
+    return assembly.publish_resolution(
+        motion=motion, publication=payload.publication, number=payload.number, by=caller(request)
     )
-    if issue is None:
-        raise Http404(f"no issue {payload.number} of {payload.publication}")
-    return assembly.publish_resolution(motion=motion, issue=issue, by=caller(request))
 
 
 @router.get(f"{BASE}/polls", response={200: list[PollOut], **READ_ERRORS}, summary="A conference's polls")

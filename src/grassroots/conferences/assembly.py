@@ -268,16 +268,26 @@ def _decide_amendment(amendment: Amendment, passed: bool, by) -> None:
     _audit(by, "conferences.amendment.decide", motion.conference, amendment, status=["submitted", amendment.status])
 
 
-def publish_resolution(*, motion: Motion, issue: Issue, by) -> Article:
+def publish_resolution(*, motion: Motion, publication: str, number: int, by) -> Article:
     """Publish an adopted motion (a resolution) as an article of a draft or scheduled bulletin
-    `issue` of the organization: titled "Resolution N: <title>", its adopted text the body, the
-    conference its author, for the members. Refused when the motion is not adopted, is already
-    published, or the issue is of another organization or no longer editable (the bulletin's
-    own refusal)."""
+    issue of the organization (its `publication`'s slug and the issue's `number`): titled
+    "Resolution N: <title>", its adopted text the body, the conference its author, for the
+    members; the bulletin's own action writes it (and sends it with the issue). Refused when the
+    motion is not adopted or already published, with no such issue (field issue), or when the
+    issue is no longer editable (the bulletin's own refusal)."""
     conference = motion.conference
     _manage(by, conference)
-    if issue.publication.organization_id != conference.organization_id:
-        raise ActionRefused(f"issue: {issue.label} is not of {conference.organization.name}", field="issue")
+    issue = (
+        Issue.objects.filter(
+            publication__organization=conference.organization, publication__slug=publication, number=number
+        )
+        .select_related("publication__organization")
+        .first()
+    )
+    if issue is None:
+        raise ActionRefused(
+            f"issue: {conference.organization.name} has no issue {number} of '{publication}'", field="issue"
+        )
     with transaction.atomic():
         motion = Motion.objects.select_for_update().select_related("conference").get(pk=motion.pk)
         if motion.status != MotionStatus.ADOPTED:
