@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from grassroots.access import Right, authorize
+from grassroots.access import Right, authorize, is_operator
 from grassroots.audit.actions import write_audit_record
 from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Article, Issue
@@ -106,8 +106,13 @@ def _refuse_unless_in_session(conference: Conference, what: str) -> None:
         )
 
 
+def _own(by, conference: Conference) -> Delegate | None:
+    """The actor's own delegate row (None for the terminal and jobs, which act for no one)."""
+    return None if is_operator(by) else selectors.delegate_of(by, conference)
+
+
 def _own_delegate(by, conference: Conference) -> Delegate:
-    delegate = selectors.delegate_of(by, conference)
+    delegate = _own(by, conference)
     if delegate is None:
         raise ActionRefused(f"delegate: you are not a delegate of conference {conference.pk}", field="delegate")
     return delegate
@@ -158,7 +163,7 @@ def add_motion(
             raise ActionRefused(
                 f"delegate: delegate {delegate.pk} is not of conference {conference.pk}", field="delegate"
             )
-        own = selectors.delegate_of(by, conference) if not isinstance(by, str) else None
+        own = _own(by, conference)
         if own is None or own.pk != delegate.pk:
             _manage(by, conference)
     if founding:
@@ -220,7 +225,7 @@ def add_amendment(
     if delegate is None:
         _manage(by, conference)
     else:
-        own = selectors.delegate_of(by, conference) if not isinstance(by, str) else None
+        own = _own(by, conference)
         if own is None or own.pk != delegate.pk:
             _manage(by, conference)
     with transaction.atomic():
@@ -536,7 +541,7 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
     delegation, themself, or a holder who gave a proxy), proxy (the giver already gave one, or
     holds one), votes (the giver voted in a poll still open)."""
     conference = giver.conference
-    own = selectors.delegate_of(by, conference) if not isinstance(by, str) else None
+    own = _own(by, conference)
     if own is None or own.pk != giver.pk:
         _manage(by, conference)
     if holder.conference_id != conference.pk or holder.delegation_id != giver.delegation_id:
@@ -564,7 +569,7 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
 def withdraw_proxy(*, proxy: Proxy, by) -> None:
     """Withdraw a proxy (its giver, or an organizer); the giver votes again for themself."""
     conference = proxy.conference
-    own = selectors.delegate_of(by, conference) if not isinstance(by, str) else None
+    own = _own(by, conference)
     if own is None or own.pk != proxy.giver_id:
         _manage(by, conference)
     with transaction.atomic():

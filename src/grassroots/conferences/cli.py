@@ -354,3 +354,11 @@ def conference_list(
         table.add_row(str(row["id"]), f"{row['organization']}/{row['unit']}", str(row["name"]), str(row["cutoff"]),
                       str(row["status"]), seats)  # fmt: skip
     out.print(table)
+
+
+# The conference in session (motions, polls, results): conferences/cli_assembly.py.
+from .cli_assembly import conference_result, motion_app, poll_app  # noqa: E402
+
+conference_app.add_typer(poll_app, name="poll")
+conference_app.add_typer(motion_app, name="motion")
+conference_app.command("result")(conference_result)
