@@ -34,8 +34,9 @@ def test_poll_by_totals_from_the_terminal(capsys, session):
                          "--json")  # fmt: skip
     assert (code, err, json.loads(out)) == (0, "", {"number": 1})
     assert Motion.objects.get().text == "We strike.\n\nFrom May."
-    code, out, err = run(capsys, "conference", "poll", "add", str(found.pk), "--subject", "Strike", "--kind",
-                         "yes-no-abstain", "--base", "valid", "--majority", "two-thirds", "--totals", "--json")  # fmt: skip
+    code, out, err = run(capsys, "conference", "poll", "add", str(found.pk), "--subject", "Strike",
+                         "--kind", "yes-no-abstain", "--base", "valid", "--majority", "two-thirds", "--totals",
+                         "--json")  # fmt: skip
     assert code == 0, err
     poll = json.loads(out)["id"]
     assert run(capsys, "conference", "result", str(poll))[0] == 1

@@ -25,11 +25,9 @@ motion_app = typer.Typer(help="Motions of a conference.", no_args_is_help=True)
 
 
 def _refused(refusal: ActionRefused) -> Refusal:
-    """The refusal as one line, its field written as the command's flag."""
-    message = refusal.full_message
-    if refusal.field in FLAGS and message.startswith(f"{refusal.field}:"):
-        message = FLAGS[refusal.field] + message[len(refusal.field) :]
-    return Refusal(message)
+    from .cli import _refused as refused  # the conference commands' (their flags include FLAGS)
+
+    return refused(refusal)
 
 
 def _poll(ref: str) -> Poll:
