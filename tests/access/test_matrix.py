@@ -309,6 +309,12 @@ WEB = {
     ("conference_step", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "credentialing"}
     ),
+    # The session pages (rows made once, see session_of); a vote is the delegate's own (none here).
+    ("conference_session", "GET"): Route("conference"),
+    ("conference_poll_step", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_delegate", "GET"): Route("conference"),
+    ("conference_vote", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "yes"}),
+    ("conference_projector", "GET"): Route("conference"),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -861,6 +867,10 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["directive"] = target.pk
     if "conference" in wanted:
         kwargs["conference"] = target.pk
+    if "poll" in wanted:
+        kwargs["poll"] = session_of(target)["poll"]
+    if "step" in wanted:
+        kwargs["step"] = "open"
     if "revision" in wanted:
         kwargs["revision"], kwargs["field"] = report_of(target).revision, "flyer"
     if "pk" in wanted:

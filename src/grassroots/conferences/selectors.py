@@ -192,3 +192,9 @@ def election_in(conference: Conference, pk: int) -> Election:
 def votes_cast(poll: Poll) -> int:
     """How many delegates voted in the poll so far (one query)."""
     return PollVote.objects.filter(poll=poll).count()
+
+
+def my_votes(conference: Conference, delegate) -> dict[int, str]:
+    """Poll id -> the delegate's choice ("" for a split) in the conference's polls (one query)."""
+    rows = PollVote.objects.filter(poll__conference=conference, delegate=delegate).values_list("poll_id", "choice")
+    return dict(rows)
