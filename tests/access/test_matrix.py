@@ -687,6 +687,9 @@ API = {
         data=lambda s, c: {"title": "E", "method": "plurality", "candidates": ["A", "B"]},
     ),
     ("GET", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/constitute"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
     ("POST", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/open"): Route(
         "conference", "POST", Right.MANAGE_UNITS
     ),

@@ -437,6 +437,8 @@ CHECKED_ELSEWHERE = {
     # 409 and the delegates' own votes: tests/conferences/test_assembly.py).
     "POST /orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}/vote",
     "POST /orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/ballot",
+    # Constituting the top unit needs one ready to be founded (tests/conferences/test_assembly.py).
+    "POST /orgs/{org_slug}/conferences/{conference_id}/constitute",
 }
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Article
-from grassroots.conferences import assembly
-from grassroots.conferences.models import Poll, PollVote, Proxy
+from grassroots.conferences import actions, assembly
+from grassroots.conferences.models import ElectionBallot, Poll, PollVote, Proxy
 from grassroots.errors import ActionRefused
 from tests.support import builders
 from tests.support.assembly import carried_decision, in_session, seat
@@ -231,3 +232,73 @@ def test_out_of_scope_is_404_and_writes_nothing(hall, org):
     assert hall["clients"][0].get(f"{hall['base']}/polls").status_code == 200
     refused = _post(hall["clients"][0], f"{hall['base']}/polls/{poll}/close")
     assert refused.status_code == 403
+
+
+def test_constituting_the_top_unit_at_its_founding_conference(hall, org):
+    """The founding resolution adopted and the body elected, the federation's founding transition
+    records the conference as its founding meeting, if its founding rules hold."""
+    from grassroots.meetings.models import Meeting
+    from grassroots.people.actions import join_unit
+
+    found, base, admin = hall["conference"], hall["base"], hall["admin"]
+    refused = _post(admin, f"{base}/constitute")
+    assert refused.status_code == 409 and refused.json()["field"] == "resolution"
+    units = hall["units"]
+    for delegate, unit in zip(hall["delegates"], ("elm", "elm", "oak"), strict=True):
+        join_unit(person=delegate.person, unit=units[unit], by="test", status="member")
+    motion = assembly.add_motion(conference=found, title="Founding", text="We found the federation.", by="test",
+                                 delegate=hall["delegates"][0], founding=True)  # fmt: skip
+    for status in ("admitted", "debated", "adopted"):
+        assembly.set_motion_status(motion=motion, status=status, by="test")
+    assert _post(admin, f"{base}/constitute").json()["field"] == "election"
+    election = assembly.add_election(conference=found, title="Council", method="approval", seats=1, body=True,
+                                     candidates=["Ada", "Ben"], by="test")  # fmt: skip
+    assembly.open_election(election=election, by="test")
+    _post(hall["clients"][0], f"{base}/elections/{election.pk}/ballot", {"choices": ["Ada"]})
+    assembly.close_election(election=election, by="test")
+    answer = _post(admin, f"{base}/constitute")
+    # The founding rules still decide: the refusal lists every rule that fails, nothing is written.
+    assert answer.status_code == 409
+    assert answer.json()["reasons"] == [
+        "Constituted district committees: needs at least 3 constituted district committees, has 0 constituted of 2",
+        "Members in its subtree: needs at least 250 members, has 18 members",
+        "Secretary: needs a secretary, has no secretary",
+    ]
+    assert not Meeting.objects.filter(unit=units["federation"], kind="founding").exists()
+
+
+def test_the_founding_conference_constitutes_a_ready_federation(org):
+    """Three constituted districts with 250 members: the conference's delegates present found
+    the federation, its secretary appointed, the founding meeting's minutes naming the conference."""
+    from grassroots.meetings.models import Meeting
+    from grassroots.organizations.actions import found_unit
+    from grassroots.people.actions import join_unit
+
+    top = builders.unit(org, "federation", "Federation")
+    for name in ("North", "South", "East"):
+        district = builders.unit(org, "district", name, top, state="preparing")
+        secretary = builders.district_ready_to_constitute(org, district)
+        found_unit(unit=district, by="test", officers={"secretary": secretary})
+    first = top.children.order_by("pk").first().children.order_by("pk").first()
+    builders.members(org, first, 130)
+    found = in_session(
+        actions.add_conference(unit=top, name="Founding", cutoff=dt.date.today(), by="test", method="dhondt", seats=5)
+    )
+    seated = seat(found, {first.slug: [1, 1]})
+    delegates = seated[first.slug]
+    for delegate in delegates:
+        join_unit(person=delegate.person, unit=first, by="test", status="member")
+    motion = assembly.add_motion(conference=found, title="Founding", text="We found it.", by="test",
+                                 delegate=delegates[0], founding=True)  # fmt: skip
+    for status in ("admitted", "debated", "adopted"):
+        assembly.set_motion_status(motion=motion, status=status, by="test")
+    election = assembly.add_election(conference=found, title="Council", method="plurality", body=True,
+                                     candidates=["Ada", "Ben"], by="test")  # fmt: skip
+    assembly.open_election(election=election, by="test")
+    ElectionBallot.objects.create(election=election, delegate=delegates[0], choices=["Ada"], cast_at=timezone.now())
+    assembly.close_election(election=election, by="test")
+    founded = assembly.constitute_body(conference=found, by="test", officers={"secretary": delegates[0].person})
+    assert founded.state == "founded"
+    meeting = Meeting.objects.get(unit=top, kind="founding")
+    assert "Council elected: Ada" in meeting.minutes_versions.get().text
+    assert f"(conference {found.pk})" in meeting.minutes_versions.get().text

@@ -6,6 +6,7 @@ rule's refusal is a 409 naming the field (`state`, `delegate`, `present`, `proxy
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
@@ -16,6 +17,7 @@ from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS
 from grassroots.errors import ActionRefused
 from grassroots.meetings.models import Decision
 from grassroots.organizations.selectors import organization_for
+from grassroots.people.models import Person
 
 from . import assembly, selectors
 from .models import Conference, Delegate, Election, Motion, Poll, Proxy
@@ -397,3 +399,29 @@ def ballot(request: HttpRequest, org_slug: str, conference_id: RowId, election_i
     """The caller's own ballot: candidates in order of preference (or those approved)."""
     election = _election(request, org_slug, conference_id, election_id)
     return assembly.cast_ballot(election=election, by=caller(request), choices=payload.choices)
+
+
+class ConstituteIn(Schema):
+    on: dt.date | None = None
+    officers: dict[Annotated[str, Field(max_length=60)], RowId] = Field(default_factory=dict, max_length=50)
+
+
+class UnitStateOut(Schema):
+    unit: str = Field(validation_alias="slug")
+    state: str
+    founded_on: dt.date | None
+
+
+@router.post(f"{BASE}/constitute", response={200: UnitStateOut, **WRITE_ERRORS}, summary="Constitute the top unit")
+def constitute(request: HttpRequest, org_slug: str, conference_id: RowId, payload: ConstituteIn):
+    """Found the top unit at this conference (its founding resolution adopted, its body elected):
+    the delegates present are the founding members, `officers` (post -> person id) appointed; the
+    founding rules still decide (a 409 listing every rule that fails)."""
+    conference = _conference(request, org_slug, conference_id)
+    people = Person.objects.filter(organization=conference.organization, pk__in=payload.officers.values())
+    found = {person.pk: person for person in people}
+    for post, pk in payload.officers.items():
+        if pk not in found:
+            raise ActionRefused(f"officers.{post}: no person {pk} in this organization", field=f"officers.{post}")
+    officers = {post: found[pk] for post, pk in payload.officers.items()}
+    return assembly.constitute_body(conference=conference, by=caller(request), on=payload.on, officers=officers)

@@ -13,6 +13,7 @@ presence), the proxies and the result as they were at the close, and never chang
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -26,7 +27,7 @@ from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Article, Issue
 from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.models import Decision
-from grassroots.organizations.models import PATH_END
+from grassroots.organizations.models import PATH_END, Unit
 
 from . import selectors, voting
 from .models import (
@@ -693,3 +694,49 @@ def close_election(*, election: Election, by) -> Election:
         election.save(update_fields=["entitled", "result", "state", "closed_at"])
         _audit(by, "conferences.election.close", election.conference, election, elected=[None, list(result.elected)])
     return election
+
+
+# Constituting the body -----------------------------------------------------------------------
+
+
+def constitute_body(*, conference: Conference, by, on: dt.date | None = None, officers: dict | None = None) -> Unit:
+    """Constitute the organization's top unit at its founding conference: once the conference
+    adopted its founding resolution (a motion marked `founding`) and elected the leading body (a
+    closed election marked `body`), the top unit's founding transition (`organizations.actions.
+    found_unit`) runs with the seated delegates present as its founding members, the `officers`
+    given (post -> Person) and minutes that name the conference, the resolution and the body
+    elected; the founding meeting it records is the conference's. The founding rules still
+    decide: their refusal lists every rule that fails and nothing is written. Refused (field)
+    when the conference is not convened by the top unit (unit), has no adopted founding
+    resolution (resolution) or no closed election of the body (election)."""
+    from grassroots.organizations.actions import found_unit
+
+    _manage(by, conference)
+    top = conference.unit
+    if top.parent_id is not None:
+        raise ActionRefused(
+            f"unit: conference {conference.pk} is convened by {top.name}, not the organization's top unit", field="unit"
+        )
+    resolution = Motion.objects.filter(conference=conference, founding=True, status=MotionStatus.ADOPTED).first()
+    if resolution is None:
+        raise ActionRefused(
+            f"resolution: conference {conference.pk} adopted no founding resolution", field="resolution"
+        )
+    body = Election.objects.filter(conference=conference, body=True, state="closed").first()
+    if body is None or body.result is None:
+        raise ActionRefused(
+            f"election: conference {conference.pk} has no closed election of the body", field="election"
+        )
+    present = [int(voter.id) for voter in selectors.entitled(conference) if voter.present]
+    members = [delegate.person for delegate in Delegate.objects.filter(pk__in=present).select_related("person")]
+    elected = ", ".join(body.result["elected"])
+    minutes = (
+        f"Founding conference: {conference.name} (conference {conference.pk}), {len(members)} delegates present. "
+        f"Resolution {resolution.number} adopted: {resolution.title}. {body.title} elected: {elected}."
+    )
+    with transaction.atomic():
+        founded = found_unit(
+            unit=top, by=by, on=on or timezone.localdate(), founding_members=members, officers=officers, minutes=minutes
+        )
+        _audit(by, "conferences.constitute", conference, conference, unit=[None, top.pk], elected=[None, elected])
+    return founded
