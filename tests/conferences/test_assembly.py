@@ -302,3 +302,10 @@ def test_the_founding_conference_constitutes_a_ready_federation(org):
     meeting = Meeting.objects.get(unit=top, kind="founding")
     assert "Council elected: Ada" in meeting.minutes_versions.get().text
     assert f"(conference {found.pk})" in meeting.minutes_versions.get().text
+
+
+def test_no_vote_once_the_conference_closed(hall):
+    poll = _open_poll(hall)
+    actions.set_conference_status(conference=hall["conference"], status="closed", by="test")
+    refused = _post(hall["clients"][0], f"{hall['base']}/polls/{poll}/vote", {"choice": "yes"})
+    assert refused.status_code == 409 and "votes are cast only in session" in refused.json()["detail"]

@@ -426,6 +426,7 @@ def cast_vote(*, poll: Poll, by, choice: str | None = None, yes: int = 0, no: in
         raise ActionRefused(
             f"state: poll {poll.pk} is {poll.state}; votes are cast only in an open poll", field="state"
         )
+    _refuse_unless_in_session(conference, "votes are cast")
     if not poll.named:
         raise ActionRefused(f"named: poll {poll.pk} is counted by entered totals, not named votes", field="named")
     entitled, proxies = _ballot_rules(conference, delegate)
