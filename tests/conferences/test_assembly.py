@@ -309,3 +309,20 @@ def test_no_vote_once_the_conference_closed(hall):
     actions.set_conference_status(conference=hall["conference"], status="closed", by="test")
     refused = _post(hall["clients"][0], f"{hall['base']}/polls/{poll}/vote", {"choice": "yes"})
     assert refused.status_code == 409 and "votes are cast only in session" in refused.json()["detail"]
+
+
+def test_a_chair_casts_all_their_votes_one_way(org):
+    found = in_session(conference(conference_scene(org)["federation"]))
+    chair, member = seat(found, {"elm-house": [10, 4]}, chair=True)["elm-house"]
+    clients = [_client(builders.account(org, f"c{n}@example.org", person=d.person), org) for n, d in
+               enumerate((chair, member))]  # fmt: skip
+    base = f"/api/orgs/{org.slug}/conferences/{found.pk}"
+    admin = _client(builders.account(org, "admin@example.org", is_admin=True), org)
+    poll = _post(admin, f"{base}/polls", {"subject": "Split"}).json()["id"]
+    _post(admin, f"{base}/polls/{poll}/open")
+    refused = _post(clients[0], f"{base}/polls/{poll}/vote", {"yes": 6, "no": 4})
+    assert refused.status_code == 409 and "cannot split" in refused.json()["detail"]
+    assert _post(clients[1], f"{base}/polls/{poll}/vote", {"yes": 3, "no": 1}).status_code == 200
+    # Who voted in a poll still open gives no proxy until it closes.
+    refused = _post(clients[1], f"{base}/proxies", {"holder": chair.pk})
+    assert refused.status_code == 409 and refused.json()["field"] == "votes"
