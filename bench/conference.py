@@ -13,7 +13,9 @@ Measures, in one run:
   floor of one grouped range-scan query over the memberships of the subtree (running that day,
   today's status counted, grouped by unit) measured in the same run (target within 3x); and the
   whole apportionment from the records (`compute_apportionment`: the founded units, the counts,
-  the engine) for the record.
+  the engine) for the record;
+- closing a poll of 2,000 weighted named votes through the database (`assembly.close_poll`,
+  see `poll_figures`; target under 200 ms).
 
 Median of five runs after a warm-up for the reads. Each database runs in a child process (D:
 sqlite, postgres or both); PostgreSQL is measured in the database `DATABASE_URL` names. The
@@ -39,6 +41,7 @@ RUNS = 5
 SEATS = 435
 ENGINE_TARGET_S = 1.0
 TARGET_RATIO = 3.0
+POLL_TARGET_MS = 200
 CUTOFF = dt.date(2024, 6, 1)  # after the scale organization's branches were founded (2024-01-15)
 FLOOR = (
     "SELECT m.unit_id, COUNT(*) FROM people_membership m JOIN organizations_unit u ON u.id = m.unit_id"
@@ -121,6 +124,7 @@ def child(units: int, members: int, house_units: int) -> None:
                 }
             )
         floor_rows = dict(floor())
+        poll = poll_figures(scale, conference)
         transaction.set_rollback(True)
     figures = {
         "vendor": vendor,
@@ -131,8 +135,88 @@ def child(units: int, members: int, house_units: int) -> None:
         "branches_counted": len(counts),
         "engine": engine,
         "reads": reads,
+        "poll": poll,
     }
     print("FIGURES " + json.dumps(figures))
+
+
+def poll_figures(scale, conference, delegations: int = 200, size: int = 10) -> dict:
+    """Close a poll of 2,000 weighted named votes through the database (`assembly.close_poll`:
+    the entitled list, the proxies and the votes read, the engine's count, the frozen lists and
+    result written, the audit record), each run in a savepoint rolled back. `delegations` of
+    `size` seated delegates each (weights 1 to 20, every seventh splitting), plus an absent one
+    per delegation whose proxy its first delegate holds. Median of five after a warm-up."""
+    from django.db import connection, transaction
+    from django.db.models import Max
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from grassroots.conferences import assembly
+    from grassroots.conferences.models import Allocation, Conference, Delegate, Delegation, PollVote, Proxy
+    from grassroots.meetings.actions import schedule_meeting
+    from grassroots.meetings.models import Decision
+    from grassroots.organizations.models import Unit
+    from grassroots.people.models import Person
+
+    now = timezone.now()
+    start = (timezone.localtime() - dt.timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    meeting = schedule_meeting(unit=scale.centre, title="Bench", start=start, by="bench")
+    decision = Decision.objects.create(meeting=meeting, text="Delegates", outcome="carried", present=1, required=1,
+                                       quorate=True)  # fmt: skip
+    units = list(Unit.objects.filter(organization=scale.organization, kind="branch").order_by("path")[:delegations])
+    Allocation.objects.filter(conference=conference).delete()
+    allocations = Allocation.objects.bulk_create(
+        Allocation(conference=conference, unit=unit, unit_path=unit.path, members=size, seats=size) for unit in units
+    )
+    rows = Delegation.objects.bulk_create(
+        Delegation(
+            conference=conference, allocation=allocation, unit=allocation.unit, decision=decision, elected_at=now
+        )  # fmt: skip
+        for allocation in allocations
+    )
+    people = iter(
+        Person.objects.filter(organization=scale.organization).values_list("pk", flat=True)[: len(rows) * (size + 1)]
+    )
+    seated, absent = [], []
+    for delegation in rows:
+        for rank in range(1, size + 2):
+            delegate = Delegate(delegation=delegation, conference=conference, person_id=next(people), role="delegate",
+                                rank=rank, weight=1 + (len(seated) % 20), credential="seated", present=rank <= size,
+                                checked_in_at=now)  # fmt: skip
+            (seated if rank <= size else absent).append(delegate)
+    Delegate.objects.bulk_create(seated + absent, batch_size=1000)
+    Proxy.objects.bulk_create(
+        Proxy(conference=conference, giver=giver, holder=seated[size * n], given_at=now)
+        for n, giver in enumerate(absent)
+    )
+    Conference.objects.filter(pk=conference.pk).update(status="in_session")
+    conference.refresh_from_db()
+    poll = assembly.open_poll(
+        poll=assembly.add_poll(conference=conference, by="bench", subject="Bench", majority="two-thirds"), by="bench"
+    )
+    PollVote.objects.bulk_create(
+        (
+            PollVote(poll=poll, delegate=delegate, yes=n % 20 % delegate.weight, no=1, cast_at=now)
+            if n % 7 == 0 and delegate.weight > 1
+            else PollVote(poll=poll, delegate=delegate, choice=("yes", "no", "abstain")[n % 3], cast_at=now)
+            for n, delegate in enumerate(seated)
+        ),
+        batch_size=1000,
+    )
+    closed = {}
+
+    def close():
+        with transaction.atomic():
+            closed["result"] = assembly.close_poll(poll=poll, by="bench").result
+            transaction.set_rollback(True)
+
+    with CaptureQueriesContext(connection) as captured:
+        close()
+    ms = measure(close, RUNS)
+    result = closed["result"]
+    assert Delegate.objects.filter(conference=conference).aggregate(Max("weight"))["weight__max"] == 20
+    return {"votes": len(seated), "ms": ms, "queries": len(captured.captured_queries), "yes": result["yes"],
+            "no": result["no"], "abstain": result["abstain"], "passed": result["passed"]}  # fmt: skip
 
 
 def report(figures: dict) -> bool:
@@ -157,7 +241,14 @@ def report(figures: dict) -> bool:
             f"{'yes' if ok else 'NO'}"
         )
     good &= ratio_table(figures["reads"], TARGET_RATIO)
-    return good
+    poll = figures["poll"]
+    ok = poll["ms"] < POLL_TARGET_MS
+    print(
+        f"close a poll of {poll['votes']:,} weighted named votes through the database ({poll['queries']} queries): "
+        f"{poll['ms']:.1f} ms (target {POLL_TARGET_MS} ms): {'yes' if ok else 'NO'}; yes {poll['yes']}, "
+        f"no {poll['no']}, abstain {poll['abstain']}, {'passed' if poll['passed'] else 'failed'}"
+    )
+    return good and ok
 
 
 def main() -> None:

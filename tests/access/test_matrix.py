@@ -324,6 +324,12 @@ WEB = {
     ("conference_checkin", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"delegate": delegate_at(c).pk, "present": "yes"}
     ),
+    # The session pages (rows made once, see session_of); a vote is the delegate's own (none here).
+    ("conference_session", "GET"): Route("conference"),
+    ("conference_poll_step", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_delegate", "GET"): Route("conference"),
+    ("conference_vote", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "yes"}),
+    ("conference_projector", "GET"): Route("conference"),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -666,6 +672,68 @@ API = {
     ("POST", "/orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/presence"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"present": True}
     ),
+    # A conference's motions, polls, proxies and elections (rows made once on the target conference,
+    # see session_of): read by whoever sees it; prepared, opened and closed by its organizers; a
+    # vote or ballot by a delegate for themself (no actor here is one: 409, after the scope).
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/motions"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/motions"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"title": "M", "text": "T", "delegate": session_of(c)["giver"]},
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/motions/{motion_number}/status"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "admitted"}
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/motions/{motion_number}/amendments"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"text": "New text."}
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/motions/{motion_number}/publish"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"publication": "gazette", "number": 1}
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/polls"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/polls"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"subject": "P"}
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}/open"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}/close"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}/vote"): Route(
+        "conference", "POST", data=lambda s, c: {"choice": "yes"}
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/proxies"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"giver": session_of(c)["giver"], "holder": session_of(c)["holder"]},
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/proxies/{proxy_id}/withdraw"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/elections"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/elections"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"title": "E", "method": "plurality", "candidates": ["A", "B"]},
+    ),
+    ("GET", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}"): Route("conference"),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/constitute"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/open"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/close"): Route(
+        "conference", "POST", Right.MANAGE_UNITS
+    ),
+    ("POST", "/orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/ballot"): Route(
+        "conference", "POST", data=lambda s, c: {"choices": ["A"]}
+    ),
 }
 # The host's check-in operations are opened by the signed host link, without signing in, as its
 # pages are (see HOST_PAGES).
@@ -837,6 +905,10 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["directive"] = target.pk
     if "conference" in wanted:
         kwargs["conference"] = target.pk
+    if "poll" in wanted:
+        kwargs["poll"] = session_of(target)["poll"]
+    if "step" in wanted:
+        kwargs["step"] = "open"
     if "revision" in wanted:
         kwargs["revision"], kwargs["field"] = report_of(target).revision, "flyer"
     if "pk" in wanted:
@@ -937,6 +1009,51 @@ def delegate_at(conference):
     return Delegate.objects.create(delegation=delegation, conference=conference, person=person, role="delegate", rank=1)
 
 
+def session_of(conference) -> dict[str, int]:
+    """The conference's rows for its motions, polls, proxies and elections, written directly
+    once (a planned conference takes none through the actions): an allocation of its unit with
+    a delegation of three delegates (the third gave a proxy to the second), motion 1, a draft
+    poll and a draft election."""
+    from grassroots.conferences.models import Allocation, Delegate, Delegation, Election, Motion, Poll, Proxy
+    from tests.support.assembly import carried_decision
+
+    delegates = list(Delegate.objects.filter(conference=conference).order_by("rank"))
+    if not delegates:
+        now, unit = timezone.now(), conference.unit
+        allocation = Allocation.objects.create(
+            conference=conference, unit=unit, unit_path=unit.path, members=3, seats=3
+        )
+        delegation = Delegation.objects.create(
+            conference=conference, allocation=allocation, unit=unit, decision=carried_decision(unit), elected_at=now
+        )
+        delegates = [
+            Delegate.objects.create(
+                delegation=delegation, conference=conference, person=person, role="delegate", rank=rank
+            )
+            for rank, person in enumerate(people_of(unit, 3), 1)
+        ]
+        Proxy.objects.create(conference=conference, giver=delegates[2], holder=delegates[1], given_at=now)
+        Motion.objects.create(conference=conference, number=1, title="M", text="T", delegate=delegates[0],
+                              submitted_at=now)  # fmt: skip
+        Poll.objects.create(conference=conference, subject="P", kind="yes-no", base="valid", majority="simple",
+                            created_at=now)  # fmt: skip
+        Election.objects.create(conference=conference, title="E", method="plurality", candidates=["A", "B"], seed="s")
+    return {
+        "giver": delegates[0].pk,
+        "holder": delegates[1].pk,
+        "proxy": Proxy.objects.get(conference=conference).pk,
+        "poll": Poll.objects.filter(conference=conference).first().pk,
+        "election": Election.objects.filter(conference=conference).first().pk,
+    }
+
+
+def people_of(unit, count: int):
+    """`count` new people of the unit's organization."""
+    from tests.support import builders
+
+    return [builders.person(unit.organization) for _ in range(count)]
+
+
 def report_of(directive):
     """The report of the directive's (only) assignment with a file in 'flyer' (filed once)."""
     from grassroots.directives import actions as directives
@@ -985,6 +1102,10 @@ def api_url(path: str, organization, target) -> str:
         revision=report_of(target).revision if "{revision}" in path else "",
         field="flyer",
         article_id=target.articles.first().pk if "{article_id}" in path else "",
+        motion_number=1,
+        poll_id=session_of(target)["poll"] if "{poll_id}" in path else "",
+        election_id=session_of(target)["election"] if "{election_id}" in path else "",
+        proxy_id=session_of(target)["proxy"] if "{proxy_id}" in path else "",
     )
 
 

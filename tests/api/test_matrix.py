@@ -29,6 +29,7 @@ from grassroots.meetings.models import Meeting
 from grassroots.people import actions as people
 from grassroots.people.models import Membership
 from tests.support import builders
+from tests.support.assembly import matrix_session
 from tests.support.routes import api_operations
 
 from .conftest import ON, Caller, bearer
@@ -49,6 +50,7 @@ def _found_body(scene):
     return {"on": ON, "founding_members": scene["core"], "officers": {"secretary": scene["core"][0]}}
 
 
+SESSION = "/orgs/{org_slug}/conferences/{conference_id}"  # a conference in session (see _call)
 CASES = [
     Case("GET", "/orgs", 200),
     Case("GET", "/orgs/{org_slug}", 200),
@@ -220,6 +222,23 @@ CASES = [
     Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/credentials", 200),
     Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/presence", 200),
     Case("GET", "/orgs/{org_slug}/conferences/{conference_id}/participants", 200),
+    Case("GET", f"{SESSION}/motions", 200),
+    Case("POST", f"{SESSION}/motions", 201, lambda scene: {"title": "M", "text": "T", "delegate": scene["giver"]}),
+    Case("POST", f"{SESSION}/motions/{{motion_number}}/status", 200, {"status": "admitted"}),
+    Case("POST", f"{SESSION}/motions/{{motion_number}}/amendments", 201, {"text": "Higher dues."}),
+    Case("POST", f"{SESSION}/motions/{{motion_number}}/publish", 200, {"publication": "gazette", "number": 1}),
+    Case("GET", f"{SESSION}/polls", 200),
+    Case("POST", f"{SESSION}/polls", 201, {"subject": "Matrix"}),
+    Case("GET", f"{SESSION}/polls/{{poll_id}}", 200),
+    Case("POST", f"{SESSION}/polls/{{poll_id}}/open", 200),
+    Case("POST", f"{SESSION}/polls/{{poll_id}}/close", 200),
+    Case("POST", f"{SESSION}/proxies", 201, lambda scene: {"giver": scene["giver"], "holder": scene["holder"]}),
+    Case("POST", f"{SESSION}/proxies/{{proxy_id}}/withdraw", 204),
+    Case("GET", f"{SESSION}/elections", 200),
+    Case("POST", f"{SESSION}/elections", 201, {"title": "Board", "method": "approval", "candidates": ["A", "B"]}),
+    Case("GET", f"{SESSION}/elections/{{election_id}}", 200),
+    Case("POST", f"{SESSION}/elections/{{election_id}}/open", 200),
+    Case("POST", f"{SESSION}/elections/{{election_id}}/close", 200),
 ]
 
 
@@ -243,6 +262,10 @@ CONFERENCE_FOR = {
     "status": "called conference",
     **dict.fromkeys(["delegations", "delegates", "credentials", "presence", "participants"], "called conference"),
 }
+
+MOTION_FOR = {"publish": 1}  # the resolution; motion 2 is submitted
+POLL_FOR = {"open": "draft poll"}
+ELECTION_FOR = {"open": "draft election"}
 
 
 def _id(case: Case) -> str:
@@ -274,6 +297,7 @@ def scene(org, tree, staff, settings, tmp_path):
         "held meeting": mark_held(meeting=Meeting.objects.get(pk=_meeting_under_way(tree["elm"])), by="test").pk,
         **_directives(tree["federation"]),
         **_conferences(tree["federation"]),
+        **matrix_session(tree["federation"], dt.date.fromisoformat(ON)),
     } | {"actions recorded": actions_recorded()}
 
 
@@ -365,6 +389,14 @@ def _checked_import(org) -> int:
     return run.pk
 
 
+def _conference_for(path: str, action: str) -> str:
+    """The conference an operation acts on: the one in session for its motions, polls, proxies
+    and elections."""
+    if any(f"/{part}" in path for part in ("motions", "polls", "proxies", "elections")):
+        return "session"
+    return CONFERENCE_FOR.get(action, "conference")
+
+
 def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
     action = case.path.rsplit("/", 1)[-1]
     path = case.path.format(
@@ -383,7 +415,11 @@ def _call(caller: Caller, case: Case, scene, *, org_slug: str | None = None):
         revision=1,
         field="flyer",
         article_id=scene["article"],
-        conference_id=scene[CONFERENCE_FOR.get(action, "conference")],
+        conference_id=scene[_conference_for(case.path, action)],
+        motion_number=MOTION_FOR.get(action, 2),
+        poll_id=scene[POLL_FOR.get(action, "open poll")],
+        election_id=scene[ELECTION_FOR.get(action, "open election")],
+        proxy_id=scene["proxy"],
     )
     if case.method == "GET":
         return caller.get(path)
@@ -412,6 +448,12 @@ CHECKED_ELSEWHERE = {
     "POST /orgs/{org_slug}/conferences/{conference_id}/delegations",
     "POST /orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/credential",
     "POST /orgs/{org_slug}/conferences/{conference_id}/delegates/{delegate_id}/presence",
+    # A delegate votes and casts a ballot only for themself (the staff caller is no delegate; its
+    # 409 and the delegates' own votes: tests/conferences/test_assembly.py).
+    "POST /orgs/{org_slug}/conferences/{conference_id}/polls/{poll_id}/vote",
+    "POST /orgs/{org_slug}/conferences/{conference_id}/elections/{election_id}/ballot",
+    # Constituting the top unit needs one ready to be founded (tests/conferences/test_assembly.py).
+    "POST /orgs/{org_slug}/conferences/{conference_id}/constitute",
 }
 
 

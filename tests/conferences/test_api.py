@@ -3,27 +3,17 @@ scope; rule refusals are 409 naming the field, schema errors 422."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
-from grassroots.accounts.actions import create_api_token
 from grassroots.conferences.models import Conference
 from grassroots.outbox.models import Mailing
 from tests.support import builders
-from tests.support.conferences import conference, conference_scene
+from tests.support.conferences import api_client, conference, conference_scene, post_json
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(user, org) -> Client:
-    token = create_api_token(user=user, organization=org, name="t", by="test")[1]
-    return Client(headers={"Authorization": f"Bearer {token}"})
-
-
-def _post(client, url, body=None):
-    return client.post(url, json.dumps(body or {}), content_type="application/json")
+_client, _post = api_client, post_json
 
 
 @pytest.fixture

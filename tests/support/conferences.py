@@ -41,3 +41,20 @@ def conference(unit, **options):
     """A planned conference of `unit` with its members counted on CUTOFF (D'Hondt, 5 seats by default)."""
     rule = {"method": "dhondt", "seats": 5} | options
     return actions.add_conference(unit=unit, name="Founding conference", cutoff=CUTOFF, by="test", **rule)
+
+
+def api_client(user, org):
+    """A test client with a bearer token of `user` in `org`."""
+    from django.test import Client
+
+    from grassroots.accounts.actions import create_api_token
+
+    token = create_api_token(user=user, organization=org, name="t", by="test")[1]
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def post_json(client, url, body=None):
+    """POST `body` (default: {}) as JSON."""
+    import json
+
+    return client.post(url, json.dumps(body or {}), content_type="application/json")

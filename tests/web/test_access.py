@@ -185,6 +185,12 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_participants",
     "conference_host_link",
     "unit_delegation",
+    # The session pages (tests/conferences/test_assembly_pages.py: the delegate's page and vote).
+    "conference_session",
+    "conference_poll_step",
+    "conference_delegate",
+    "conference_vote",
+    "conference_projector",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

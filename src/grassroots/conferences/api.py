@@ -112,3 +112,8 @@ def _mount_delegations() -> None:
 
 
 _mount_delegations()
+
+# The conference in session (motions, polls, proxies, elections): conferences/api_assembly.py.
+from .api_assembly import router as assembly_router  # noqa: E402
+
+router.add_router("", assembly_router)

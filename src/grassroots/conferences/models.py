@@ -167,3 +167,181 @@ class Delegate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.rank} of delegation {self.delegation_id}"
+
+
+class Motion(models.Model):
+    """An item of the conference's agenda put to it: submitted by a unit (from a carried decision
+    of one of its meetings, `decision`) or by a delegate, numbered in the conference, its text
+    (blank-line separated paragraphs) and its earlier texts in `versions` (a list of
+    {"text", "amendment", "at"}, oldest first: each adopted amendment keeps the text it replaced).
+    Status: submitted -> admitted -> debated -> adopted | rejected | referred. An adopted motion is
+    a resolution; `article` is where the bulletin published it."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "submitted"
+        ADMITTED = "admitted", "admitted"
+        DEBATED = "debated", "debated"
+        ADOPTED = "adopted", "adopted"
+        REJECTED = "rejected", "rejected"
+        REFERRED = "referred", "referred"
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="motions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    versions = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    unit = models.ForeignKey("organizations.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey("meetings.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    delegate = models.ForeignKey(Delegate, null=True, blank=True, on_delete=models.PROTECT, related_name="motions")
+    founding = models.BooleanField(default=False, help_text="The resolution that founds the organization's top unit.")
+    submitted_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    article = models.ForeignKey("bulletin.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["conference", "number"]
+        constraints = [models.UniqueConstraint(fields=["conference", "number"], name="one_motion_number")]
+
+    def __str__(self) -> str:
+        return f"motion {self.number}: {self.title}"
+
+
+class Amendment(models.Model):
+    """A proposed change of a motion: its whole text replaced (`paragraph` null) or one paragraph
+    (1 first) replaced by `text`; submitted -> adopted | rejected by its poll."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "submitted"
+        ADOPTED = "adopted", "adopted"
+        REJECTED = "rejected", "rejected"
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="amendments")
+    number = models.PositiveIntegerField()
+    paragraph = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    delegate = models.ForeignKey(Delegate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["motion", "number"]
+        constraints = [models.UniqueConstraint(fields=["motion", "number"], name="one_amendment_number")]
+
+    def __str__(self) -> str:
+        return f"amendment {self.number} of motion {self.motion_id}"
+
+
+class Election(models.Model):
+    """An election of the leading body (or any post) by the conference: candidates (names), the
+    `method` (plurality, approval, irv, stv), the seats; draft -> open -> closed; on close the
+    ballots are counted by `voting.elect` and the result kept (`result`, the engine's JSON) with
+    the entitled list as it stood (`entitled`)."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="elections")
+    title = models.CharField(max_length=200)
+    method = models.CharField(max_length=20)
+    seats = models.PositiveIntegerField(default=1)
+    candidates = models.JSONField(default=list)
+    body = models.BooleanField(default=False, help_text="Elects the leading body of the organization's top unit.")
+    state = models.CharField(max_length=6, default="draft")
+    seed = models.CharField(max_length=64)
+    entitled = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["conference", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Poll(models.Model):
+    """A vote of the conference on a motion, an amendment, or a free subject: its `kind`
+    (yes-no-abstain, yes-no, yes), `base` of 100 % and required `majority` (see `voting.polls`);
+    draft -> open -> closed. Counted from named votes (`named`) or from totals entered at the
+    close (`totals`). On close the entitled list (weights and presence), the proxies and the
+    result (`voting.PollResult.as_json`) are frozen here and never change again."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "draft"
+        OPEN = "open", "open"
+        CLOSED = "closed", "closed"
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="polls")
+    motion = models.ForeignKey(Motion, null=True, blank=True, on_delete=models.PROTECT, related_name="polls")
+    amendment = models.ForeignKey(Amendment, null=True, blank=True, on_delete=models.PROTECT, related_name="polls")
+    subject = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16)
+    base = models.CharField(max_length=10)
+    majority = models.CharField(max_length=20)
+    named = models.BooleanField(default=True)
+    state = models.CharField(max_length=6, choices=State.choices, default=State.DRAFT)
+    totals = models.JSONField(null=True, blank=True)
+    entitled = models.JSONField(null=True, blank=True)
+    proxies = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["conference", "id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class PollVote(models.Model):
+    """A delegate's named vote in a poll: `choice` (yes, no, abstain: all they carry), or a split
+    (`yes`, `no`, `abstain` parts of their weight)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes", db_index=False)
+    delegate = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=8, blank=True)
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "delegate"], name="one_vote_per_delegate")]
+
+    def __str__(self) -> str:
+        return f"vote of delegate {self.delegate_id} in poll {self.poll_id}"
+
+
+class Proxy(models.Model):
+    """A delegate (`giver`) gives their vote to another of the same delegation (`holder`) for the
+    rest of the conference, until withdrawn (deleted). Counted only while the holder is present;
+    the giver cannot vote."""
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="proxies", db_index=False)
+    giver = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="+")
+    holder = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="+")
+    given_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conference", "giver"], name="one_proxy_per_giver")]
+
+    def __str__(self) -> str:
+        return f"proxy of delegate {self.giver_id} to {self.holder_id}"
+
+
+class ElectionBallot(models.Model):
+    """A delegate's ballot in an election: the candidates in order of preference (ranked
+    methods), or those approved (approval), or the one chosen (plurality)."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots", db_index=False)
+    delegate = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="+")
+    choices = models.JSONField(default=list)
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["election", "delegate"], name="one_ballot_per_delegate")]
+
+    def __str__(self) -> str:
+        return f"ballot of delegate {self.delegate_id} in election {self.election_id}"

@@ -396,3 +396,75 @@ def people_named(user, organization: Organization, refs: Sequence[str]) -> dict[
         elif len(by_email.get(ref.lower(), [])) == 1:
             named[ref] = by_email[ref.lower()][0]
     return named
+
+
+# The conference in session: motions, polls, elections, and what a delegate may see -------------
+
+from .models import Amendment, Election, Motion, Poll, PollVote  # noqa: E402
+
+
+def conference_for_delegate(user, organization: Organization, pk: int) -> Conference:
+    """One conference the user may read, or one they are a delegate of (a delegate reads the
+    conference, its agenda, polls and elections, and votes in it), else 404."""
+    try:
+        return conference_for(user, organization, pk)
+    except (Http404, NotVisible):
+        found = Conference.objects.filter(organization=organization, pk=pk).select_related("unit__organization").first()
+        if found is None or delegate_of(user, found) is None:
+            raise
+        return found
+
+
+def motions_of(conference: Conference) -> list[Motion]:
+    """The conference's motions in number order, each with its amendments (two queries)."""
+    return list(Motion.objects.filter(conference=conference).order_by("number").prefetch_related("amendments"))
+
+
+def motion_in(conference: Conference, number: int) -> Motion:
+    """The conference's motion `number`, else 404."""
+    found = Motion.objects.filter(conference=conference, number=number).select_related("conference").first()
+    if found is None:
+        raise Http404(f"no motion {number} in conference {conference.pk}")
+    return found
+
+
+def amendment_in(motion: Motion, number: int) -> Amendment:
+    found = Amendment.objects.filter(motion=motion, number=number).select_related("motion__conference").first()
+    if found is None:
+        raise Http404(f"no amendment {number} to motion {motion.number}")
+    return found
+
+
+def polls_of(conference: Conference, *, state: str | None = None) -> QuerySet[Poll]:
+    """The conference's polls, the first first (optionally only those in `state`)."""
+    polls = Poll.objects.filter(conference=conference).select_related("motion", "amendment__motion")
+    return (polls.filter(state=state) if state else polls).order_by("pk")
+
+
+def poll_in(conference: Conference, pk: int) -> Poll:
+    found = Poll.objects.filter(conference=conference, pk=pk).select_related("conference__unit").first()
+    if found is None:
+        raise Http404(f"no poll {pk} in conference {conference.pk}")
+    return found
+
+
+def elections_of(conference: Conference) -> QuerySet[Election]:
+    return Election.objects.filter(conference=conference).order_by("pk")
+
+
+def election_in(conference: Conference, pk: int) -> Election:
+    found = Election.objects.filter(conference=conference, pk=pk).select_related("conference__unit").first()
+    if found is None:
+        raise Http404(f"no election {pk} in conference {conference.pk}")
+    return found
+
+
+def votes_cast(poll: Poll) -> int:
+    """How many delegates voted in the poll so far (one query)."""
+    return PollVote.objects.filter(poll=poll).count()
+
+
+def my_votes(conference: Conference, delegate) -> dict[int, str]:
+    """Poll id -> the delegate's choice ("" for a split) in the conference's polls (one query)."""
+    rows = PollVote.objects.filter(poll__conference=conference, delegate=delegate).values_list("poll_id", "choice")
+    return dict(rows)

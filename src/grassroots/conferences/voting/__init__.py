@@ -23,6 +23,7 @@ from .polls import (
     Totals,
     Vote,
     Voter,
+    carried,
     close_poll,
     parse_majority,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Vote",
     "Voter",
     "VotingError",
+    "carried",
     "close_poll",
     "elect",
     "parse_majority",

@@ -354,6 +354,13 @@ def close_poll(
     )
 
 
+def carried(entitled: Iterable[Voter], proxies: Iterable[Proxy] = ()) -> dict[str, int]:
+    """Voter id -> the weight each present voter who gave no proxy carries (their own and the
+    proxies they hold whose giver is entitled), the proxies checked as `close_poll` checks them
+    (an election's ballots carry the same weights). Raises VotingError naming the voter."""
+    return _check_proxies(_check_entitled(entitled), tuple(proxies))[1]
+
+
 def _check_entitled(entitled: Iterable[Voter]) -> dict[str, Voter]:
     voters: dict[str, Voter] = {}
     for voter in entitled:
