@@ -316,3 +316,20 @@ def test_a_challenged_alternate_steps_back_and_a_refused_seat_is_vacated(elm_del
     second_alternate.refresh_from_db()
     assert (first_alternate.seated_for_id, second_alternate.seated_for_id) == (None, first.pk)
     assert [voter.id for voter in selectors.entitled(conf)] == [str(second.pk), str(third.pk), str(second_alternate.pk)]
+
+
+def test_merging_a_delegate_into_another_record_moves_the_seat_and_the_chair(org, elm_delegation):
+    """A duplicate record of a delegate is merged: the kept record takes the seat (and chairs the
+    delegation), as it takes the memberships; the audit record lists what moved."""
+    from grassroots.people.merging import merge_people
+
+    conf, delegation, people = elm_delegation
+    duplicate = builders.person(org, people[0].name)
+    seat = delegation.delegates.get(person=people[0])
+    merge_people(keep=duplicate, other=people[0], by="test")
+    seat.refresh_from_db()
+    delegation.refresh_from_db()
+    assert seat.person_id == duplicate.pk and delegation.chair_id == duplicate.pk
+    record = AuditRecord.objects.filter(action="person.merge").latest("pk")
+    assert record.changes["conference_seats"] == [None, [seat.pk]]
+    assert record.changes["chaired_delegations"] == [None, [delegation.pk]]
