@@ -188,11 +188,13 @@ CONFERENCE_FLAGS = FLAGS | {
 }
 
 
-def _refused(refusal: ActionRefused) -> Refusal:
-    """An action's refusal as one line naming the command's flag for its field."""
+def _refused(refusal: ActionRefused, flags: dict[str, str] | None = None) -> Refusal:
+    """An action's refusal as one line naming the command's flag for its field (`flags`: field
+    -> flag, default the conference commands')."""
+    flags = CONFERENCE_FLAGS if flags is None else flags
     message = refusal.full_message
-    if refusal.field in CONFERENCE_FLAGS and message.startswith(f"{refusal.field}:"):
-        message = CONFERENCE_FLAGS[refusal.field] + message[len(refusal.field) :]
+    if refusal.field in flags and message.startswith(f"{refusal.field}:"):
+        message = flags[refusal.field] + message[len(refusal.field) :]
     return Refusal(message)
 
 

@@ -13,7 +13,6 @@ from rich.table import Column, Table
 
 from grassroots.cli.common import JsonFlag, Refusal, get_person, get_unit, operator, out, print_json
 from grassroots.errors import ActionRefused
-from grassroots.ids import is_row_id
 from grassroots.meetings.models import Decision
 
 from . import delegations, selectors
@@ -34,21 +33,15 @@ VERBS = ("verify", "challenge", "rule", "seat")
 
 
 def _refused(refusal: ActionRefused) -> Refusal:
-    message = refusal.full_message
-    if refusal.field in FLAGS and message.startswith(f"{refusal.field}:"):
-        message = FLAGS[refusal.field] + message[len(refusal.field) :]
-    return Refusal(message)
+    from .cli import _refused as refused  # the conference commands' (registered there)
+
+    return refused(refusal, FLAGS)
 
 
 def _conference(ref: str) -> Conference:
-    found = (
-        Conference.objects.filter(pk=ref).select_related("unit__organization", "organization").first()
-        if is_row_id(ref)
-        else None
-    )
-    if found is None:
-        raise Refusal(f"no conference {ref}")
-    return found
+    from .cli import _conference as conference
+
+    return conference(ref)
 
 
 def _people(refs: str | None, conference: Conference, option: str) -> list:
