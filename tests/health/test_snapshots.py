@@ -346,22 +346,19 @@ def test_the_api_serves_rollup_trend_needs_support_and_growth_in_scope(district,
     response = api_get(staff, "/orgs/riverside/units/north/health/growth", since="2024-05-01", until="2024-04-30")
     assert response.status_code == 422 and "since" in response.content.decode()
     # A long period reads its latest 120 months, and says where it starts; a trend reads every
-    # snapshot in its period however long; the calendar's ends answer too.
+    # snapshot in its period however long.
     response = api_get(staff, "/orgs/riverside/units/north/health/growth", since="2000-01-01", until="2024-04-30")
     assert response.status_code == 200, response.content
     assert (response.json()["since"], len(response.json()["months"])) == ("2014-05-01", 120)
     response = api_get(staff, "/orgs/riverside/units/elm-house/health/trend", since="2000-01-01", until="2025-12-31")
     assert [day["on"] for day in response.json()["days"]] == ["2024-04-30", "2024-06-01"]
-    for place, low, high in (
-        ("north/health/growth", "0001-01-01", "0001-03-01"),
-        ("elm-house/health/trend", None, "0001-01-05"),
-    ):
-        assert (
-            api_get(staff, f"/orgs/riverside/units/{place}", until=high, **({"since": low} if low else {})).status_code
-            == 200
-        )
-    assert (
-        api_get(staff, "/orgs/riverside/units/north/health/growth", until="9999-12-31").json()["until"] == "9999-12-31"
+    # A month is a period's bound as on the command line: its first day, or its last.
+    response = api_get(staff, "/orgs/riverside/units/north/health/growth", since="2024-01", until="2024-04")
+    assert response.status_code == 200, response.content
+    assert (response.json()["since"], response.json()["until"], response.json()["total"]["members"]) == (
+        "2024-01-01",
+        "2024-04-30",
+        25,
     )
     # Oak House's secretary sees Oak House, not Elm House nor North's roll-up.
     secretary = builders.officer(org, district["oak"], "secretary", "oak@example.org")
@@ -450,3 +447,73 @@ def test_every_snapshot_row_is_the_live_health_of_its_unit_on_a_varied_scene():
         ], row.unit.slug
     assert (rows[elm.pk].members, rows[elm.pk].in_good_standing) == (13, 8)
     assert 0 < rows[oak.pk].in_good_standing < rows[oak.pk].members
+
+
+def test_every_health_read_refuses_a_day_in_the_future_or_before_1900(district, capsys):
+    """The issue's fault: 9999-12-31 gave a 500 (a date overflow), 2030 and 1850 gave made-up
+    figures. Every read for a day refuses one after today where the organization is, or before
+    1900-01-01, naming the field: 409 with the refusal's shape on the API, a message and exit 1
+    on the command line."""
+    org = district["org"]
+    today = today_of(org)
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    staff = builders.account(org, "staff@example.org", is_admin=True)
+    for path, field, value in (
+        ("elm-house/health", "as_of", "9999-12-31"),
+        ("elm-house/health", "on", tomorrow),
+        ("elm-house/health", "on", "1850-01-01"),
+        ("north/health/rollup", "on", "9999-12-31"),
+        ("north/health/rollup", "on", "0001-01-01"),
+        ("elm-house/health/trend", "until", "9999-12-31"),
+        ("elm-house/health/trend", "since", "0001-01-01"),
+        ("north/health/growth", "until", "2031-12"),
+        ("north/health/growth", "until", "0001-01-01"),
+        ("north/health/growth", "since", "1899-12"),
+        ("elm-house/education", "on", tomorrow),
+    ):
+        response = api_get(staff, f"/orgs/riverside/units/{path}", **{field: value})
+        assert response.status_code == 409, (path, field, value, response.content)
+        body = response.json()
+        assert body["field"] == field
+        if value > today.isoformat():
+            assert body["detail"].startswith(f"{field}: {value}") and "is in the future" in body["detail"]
+        else:
+            assert body["detail"] == (
+                f"{field}: {value if len(value) == 10 else value + '-01'} is before 1900-01-01, "
+                "earlier than any record kept here"
+            )
+    # `on` is the health's other name for `as_of`, as on the roll-up.
+    by_on = api_get(staff, "/orgs/riverside/units/elm-house/health", on=ON.isoformat()).json()
+    assert (by_on["on"], by_on["tier"]) == (ON.isoformat(), health_of(BY, district["elm"], on=ON).tier)
+    both = api_get(staff, "/orgs/riverside/units/elm-house/health", on=ON.isoformat(), as_of="2024-04-29")
+    assert both.status_code == 409 and both.json()["field"] == "as_of"
+    for args, option in (
+        (("health", "riverside/elm-house", "--on", "9999-12-31"), "--on"),
+        (("health", "rollup", "riverside/north", "--on", "2030-01-01"), "--on"),
+        (("health", "riverside/elm-house", "--on", "1850-01-01"), "--on"),
+        (("unit", "health", "riverside", "elm-house", "--as-of", "9999-12-31"), "--as-of"),
+        (("growth", "riverside/north", "--to", "2031-12"), "--to"),
+        (("growth", "riverside/north", "--from", "0001-01-01"), "--from"),
+        (("education", str(district["elm"].memberships.first().person_id), "--on", tomorrow), "--on"),
+    ):
+        code, out, err = run(capsys, *args)
+        assert code == 1 and out == "", (args, out, err)
+        assert err.startswith(f"refused: {option}: ") and ("is in the future" in err or "before 1900-01-01" in err)
+        assert "Traceback" not in err
+
+
+def test_growth_says_when_it_reads_only_the_latest_months(district, capsys):
+    code, out, err = run(capsys, "growth", "riverside/north", "--from", "1990-01", "--to", "2024-04")
+    assert code == 0, err
+    assert out.startswith("From 2014-05: at most 120 months are read, the latest.")
+
+
+def test_needs_support_and_backfill_say_plainly_what_is_missing(district, capsys):
+    code, out, err = run(capsys, "health", "needs-support", "riverside/north")
+    assert code == 0, err
+    assert out == "No two snapshot days yet below North: nothing to compare.\n"
+    tomorrow = today_of(district["org"]) + dt.timedelta(days=1)
+    yesterday = tomorrow - dt.timedelta(days=2)
+    code, _out, err = run(capsys, "health", "backfill", "riverside", "--from", tomorrow.isoformat())
+    assert code == 1
+    assert err == f"refused: --from: {tomorrow} is after the last complete day, {yesterday}\n"

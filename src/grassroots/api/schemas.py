@@ -33,6 +33,27 @@ def _iso_date(value: object) -> dt.date:
 IsoDate = Annotated[dt.date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
+MONTH_OR_DATE = "^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2])$"
+
+
+def _month_or_date(value: object) -> str:
+    if isinstance(value, str) and len(value) == 7:
+        try:
+            dt.date.fromisoformat(value + "-01")
+            return value
+        except ValueError:
+            pass
+    return _iso_date(value).isoformat()
+
+
+# A period's bound: a day (YYYY-MM-DD) or a whole month (YYYY-MM), kept as written.
+MonthOrDate = Annotated[
+    str,
+    PlainValidator(_month_or_date),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "pattern": MONTH_OR_DATE}]}),
+]
+
+
 NO_NUL = "^[^\\x00]*$"
 # Free text in a query: no NUL characters, which PostgreSQL cannot compare and no person types.
 Text = Annotated[str, Field(pattern=NO_NUL)]
@@ -85,5 +106,8 @@ class InvalidOut(Schema):
 # Any request may carry a malformed parameter (a page offset, a path id), answered 422.
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: InvalidOut}
 QUERY_ERRORS = READ_ERRORS
+# A read for a day: one after today in the organization's zone or before 1900-01-01 is refused
+# (409), naming the parameter, as no figures are recorded for it.
+DAY_ERRORS = {**READ_ERRORS, 409: RefusalOut}
 # A body over its route's limit (`middleware`, `GRASSROOTS_BODY_LIMITS`) is refused, 413, before any view reads it.
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 413: InvalidOut, 422: InvalidOut}

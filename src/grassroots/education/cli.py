@@ -23,6 +23,7 @@ from grassroots.cli.common import (
     parse_date,
     print_json,
 )
+from grassroots.errors import day_or_today
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import CompletionDeclaration
 from grassroots.people.selectors import course_for
@@ -34,7 +35,8 @@ from .selectors import education_of
 def education(person: str, on: OnOption = None, org: OrgOption = None, as_json: JsonFlag = False) -> None:
     """Each course of PERSON's organization: status, completed on, expires on, sessions (k of K)."""
     who = get_person(person, organization=get_organization(org) if org else None)
-    rows = education_of(operator(), who, on=parse_date(on) or timezone.localdate())
+    day = day_or_today("--on", parse_date(on), time_zone=who.organization.time_zone)
+    rows = education_of(operator(), who, on=day)
     if as_json:
         print_json([row.as_json() for row in rows])
         return

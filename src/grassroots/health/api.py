@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import ValidationError
 
-from grassroots.api.schemas import QUERY_ERRORS, IsoDate
-from grassroots.health.selectors.growth import growth_of, months_before
+from grassroots.api.schemas import DAY_ERRORS, QUERY_ERRORS, IsoDate, MonthOrDate
+from grassroots.errors import day_or_today, refuse_unknown_day
+from grassroots.health.selectors.growth import growth_of, months_before, period_day
 from grassroots.health.selectors.snapshots import needs_support, rollup_of, today_of, trend_of
 from grassroots.organizations.selectors import organization_for, unit_for
 
@@ -37,18 +38,19 @@ def _refuse(field: str, message: str):
 
 
 @router.get(
-    "/{org_slug}/units/{unit_slug}/health/rollup", response={200: RollupOut, **QUERY_ERRORS}, summary="Health roll-up"
+    "/{org_slug}/units/{unit_slug}/health/rollup", response={200: RollupOut, **DAY_ERRORS}, summary="Health roll-up"
 )
 def get_health_rollup(request: Caller, org_slug: str, unit_slug: str, on: IsoDate | None = None):
     """The committee's basic units on `on` (default today): units per tier, the share
     consolidated, the member-weighted attendance rate and the weakest units with the indicators
-    they fail; from the day's snapshot, or computed live when there is none."""
+    they fail; from the day's snapshot, or computed live when there is none. Refused (409) for a
+    day in the future or before 1900-01-01."""
     unit = _unit(request, org_slug, unit_slug)
-    return rollup_of(request.auth, unit, on=on or today_of(unit.organization))
+    return rollup_of(request.auth, unit, on=day_or_today("on", on, time_zone=unit.organization.time_zone))
 
 
 @router.get(
-    "/{org_slug}/units/{unit_slug}/health/trend", response={200: TrendOut, **QUERY_ERRORS}, summary="Health trend"
+    "/{org_slug}/units/{unit_slug}/health/trend", response={200: TrendOut, **DAY_ERRORS}, summary="Health trend"
 )
 def get_health_trend(
     request: Caller,
@@ -58,8 +60,13 @@ def get_health_trend(
     until: IsoDate | None = None,
 ):
     """The unit's tier, consolidation, members and attendance day by day from its snapshots
-    (`since` default 90 days before `until`, `until` default today; today computed live)."""
+    (`since` default 90 days before `until`, `until` default today; today computed live).
+    Refused (409) for a day in the future or before 1900-01-01."""
     unit = _unit(request, org_slug, unit_slug)
+    zone = unit.organization.time_zone
+    for field, day in (("since", since), ("until", until)):
+        if day is not None:
+            refuse_unknown_day(field, day, time_zone=zone)
     last = until or today_of(unit.organization)
     first = since or dt.date.fromordinal(max(last.toordinal() - 90, 1))
     if first > last:
@@ -82,21 +89,26 @@ def get_needs_support(request: Caller, org_slug: str, unit_slug: str):
     return needs_support(request.auth, _unit(request, org_slug, unit_slug))
 
 
-@router.get("/{org_slug}/units/{unit_slug}/health/growth", response={200: GrowthOut, **QUERY_ERRORS}, summary="Growth")
+@router.get("/{org_slug}/units/{unit_slug}/health/growth", response={200: GrowthOut, **DAY_ERRORS}, summary="Growth")
 def get_growth(
     request: Caller,
     org_slug: str,
     unit_slug: str,
-    since: IsoDate | None = None,
-    until: IsoDate | None = None,
+    since: MonthOrDate | None = None,
+    until: MonthOrDate | None = None,
 ):
-    """Members of the subtree month by month (`since` default 12 months back, `until` default
-    this month; at most 120 months, the latest: an earlier `since` starts 119 months before
-    `until`): joined, transferred in and out, ended, status changes, members by status at each
-    month's close, net growth, retention and churn by reason."""
+    """Members of the subtree month by month (`since` and `until` a day YYYY-MM-DD or a month
+    YYYY-MM: its first day for `since`, its last day, not after today, for `until`; `since`
+    default 12 months back, `until` default this month; at most 120 months, the latest: an
+    earlier `since` starts 119 months before `until`, and the answer's `since` says where it
+    starts): joined, transferred in and out, ended, status changes, members by status at each
+    month's close, net growth, retention and churn by reason. Refused (409) for a day or month
+    that begins in the future or before 1900-01-01."""
     unit = _unit(request, org_slug, unit_slug)
-    last = until or today_of(unit.organization)
-    try:
-        return growth_of(request.auth, unit, since=since or months_before(last, 11), until=last)
-    except ValueError as error:
-        raise _refuse("since", str(error)) from None
+    zone = unit.organization.time_zone
+    first = period_day("since", since, end=False, time_zone=zone) if since else None
+    last = period_day("until", until, end=True, time_zone=zone) if until else today_of(unit.organization)
+    first = first or months_before(last, 11)
+    if first > last:
+        raise _refuse("since", f"{first.isoformat()} is after until {last.isoformat()}")
+    return growth_of(request.auth, unit, since=first, until=last)

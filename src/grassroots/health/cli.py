@@ -24,9 +24,10 @@ from grassroots.cli.common import (
     parse_date,
     print_json,
 )
+from grassroots.errors import ActionRefused, day_or_today, refuse_too_early
 from grassroots.health.actions import backfill_snapshots
 from grassroots.health.selectors import health_of
-from grassroots.health.selectors.growth import growth_of, months_before
+from grassroots.health.selectors.growth import MAX_MONTHS, growth_of, months_before, period_day
 from grassroots.health.selectors.snapshots import needs_support, rollup_of, today_of
 
 
@@ -46,6 +47,12 @@ health_app = typer.Typer(
 )
 
 
+def _day(unit, on: str | None) -> dt.date:
+    """The day of `--on` (default today where the organization is); refused in the future or
+    before `EARLIEST_DAY`."""
+    return day_or_today("--on", parse_date(on), time_zone=unit.organization.time_zone)
+
+
 def _pct(value) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
@@ -58,7 +65,7 @@ def show(unit: str, on: OnOption = None, as_json: JsonFlag = False) -> None:
     "in_good_standing", "indicators": [{"indicator", "value", "threshold", "passed",
     "window_days", ...}]}."""
     target = get_unit(unit)
-    day = parse_date(on) or today_of(target.organization)
+    day = _day(target, on)
     result = health_of(operator(), target, on=day)
     if as_json:
         print_json({**result.as_dict(), "members": result.members, "in_good_standing": result.in_good_standing})
@@ -78,7 +85,7 @@ def rollup(unit: str, on: OnOption = None, as_json: JsonFlag = False) -> None:
     """The committee's basic units on a day: how many in each tier, the share consolidated, the
     member-weighted attendance rate and the weakest units with the indicators they fail."""
     target = get_unit(unit)
-    result = rollup_of(operator(), target, on=parse_date(on) or today_of(target.organization))
+    result = rollup_of(operator(), target, on=_day(target, on))
     if as_json:
         print_json(result)
         return
@@ -102,6 +109,9 @@ def needs_support_command(unit: str, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(result)
         return
+    if result["since"] is None:
+        out.print(f"No two snapshot days yet below {target.name}: nothing to compare.")
+        return
     if not result["units"]:
         out.print(f"No unit below {target.name} fell a tier ({result['since']} to {result['on']}).")
         return
@@ -122,8 +132,15 @@ def backfill(
     """Rebuild the organization's daily health snapshots for these days (a transaction per batch of units)."""
     organization = get_organization(org)
     first = parse_date(since, "--from")
-    last = parse_date(until, "--to") or today_of(organization) - dt.timedelta(days=1)
     assert first is not None
+    refuse_too_early("--from", first)
+    last = parse_date(until, "--to")
+    if last is None:
+        last = today_of(organization) - dt.timedelta(days=1)
+        if first > last:
+            raise ActionRefused(
+                f"--from: {first.isoformat()} is after the last complete day, {last.isoformat()}", field="from"
+            )
     days = max((last - first).days + 1, 0)
     columns = (TextColumn("snapshots"), BarColumn(), TaskProgressColumn())
     with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
@@ -152,18 +169,17 @@ def growth(
     """Members of the unit's subtree month by month: joined, transferred, ended, status changes,
     members at the close by status, retention and churn by reason."""
     target = get_unit(unit)
-    today = today_of(target.organization)
-    last = _month(until, "--to") or today
-    first = _month(since, "--from") or months_before(last, 11)
+    zone = target.organization.time_zone
+    last = period_day("--to", until, end=True, time_zone=zone) if until else today_of(target.organization)
+    first = period_day("--from", since, end=False, time_zone=zone) if since else months_before(last, 11)
     if first > last:
         raise Refusal(f"--from: {first:%Y-%m} is after --to {last:%Y-%m}")
-    try:
-        result = growth_of(operator(), target, since=first, until=last)
-    except ValueError as error:
-        raise Refusal(f"--from: {error}") from None
+    result = growth_of(operator(), target, since=first, until=last)
     if as_json:
         print_json(result)
         return
+    if str(result["since"]) > first.isoformat():
+        out.print(f"From {str(result['since'])[:7]}: at most {MAX_MONTHS} months are read, the latest.")
     table = Table("month", "opening", "joined", "in", "out", "ended", "members", "net", "retention", "churn")
     months: list = result["months"]  # type: ignore[assignment]
     for row in [*months, result["total"]]:
@@ -176,13 +192,3 @@ def growth(
             churn,
         )
     out.print(table)
-
-
-def _month(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    text = value + "-01" if len(value) == 7 else value
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(f"{option}: '{value}' is not a month (YYYY-MM) or a date (YYYY-MM-DD)") from None

@@ -14,13 +14,12 @@ and answer `{"items": [...], "count": n}`; the tree and a subtree come whole, as
 from collections.abc import Sequence
 
 from django.http import Http404, HttpRequest, JsonResponse
-from django.utils import timezone
 from ninja import Router, Status
 
 from grassroots.api.pagination import paginated
-from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
+from grassroots.api.schemas import DAY_ERRORS, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
 from grassroots.audit.actions import record_refusal
-from grassroots.errors import ActionRefused
+from grassroots.errors import ActionRefused, day_or_today
 from grassroots.health.selectors import health_of, sees_people_of
 from grassroots.people.models import Person
 from grassroots.people.selectors import people_by_ids
@@ -176,14 +175,21 @@ def get_readiness(request: HttpRequest, org_slug: str, unit_slug: str):
     return readiness_of(request.auth, _unit(request, org_slug, unit_slug)).as_dict()
 
 
-@router.get("/{org_slug}/units/{unit_slug}/health", response={200: HealthOut, **QUERY_ERRORS}, summary="Health")
-def get_health(request: HttpRequest, org_slug: str, unit_slug: str, as_of: IsoDate | None = None):
-    """The unit's health on `as_of` (default today), from the records as they stood that day: each
-    indicator of its kind with its value, threshold, verdict and the meetings behind it; whether
-    it is consolidated (every required indicator passes) and its tier. The people behind a
-    figure are listed only for a caller who may see the unit's people."""
+@router.get("/{org_slug}/units/{unit_slug}/health", response={200: HealthOut, **DAY_ERRORS}, summary="Health")
+def get_health(
+    request: HttpRequest, org_slug: str, unit_slug: str, on: IsoDate | None = None, as_of: IsoDate | None = None
+):
+    """The unit's health on `on` (or `as_of`, its other name; default today where the
+    organization is), from the records as they stood that day: each indicator of its kind with
+    its value, threshold, verdict and the meetings behind it; whether it is consolidated (every
+    required indicator passes) and its tier. The people behind a figure are listed only for a
+    caller who may see the unit's people. Refused (409) for a day in the future or before
+    1900-01-01, or when `on` and `as_of` name different days."""
     unit = _unit(request, org_slug, unit_slug)
-    result = health_of(request.auth, unit, on=as_of or timezone.localdate())
+    if on is not None and as_of is not None and on != as_of:
+        raise ActionRefused(f"as_of: {as_of} differs from on {on}; give one of them", field="as_of")
+    field = "on" if on is not None else "as_of"
+    result = health_of(request.auth, unit, on=day_or_today(field, on or as_of, time_zone=unit.organization.time_zone))
     return result.as_dict(with_people=sees_people_of(request.auth, unit))
 
 

@@ -27,6 +27,7 @@ from grassroots.cli.common import (
     print_json,
 )
 from grassroots.constitution import ConstitutionError, load_constitution_text, template_names
+from grassroots.errors import day_or_today
 from grassroots.health.selectors import health_of
 from grassroots.organizations import actions
 from grassroots.organizations.actions import (
@@ -221,7 +222,7 @@ def unit_health(
     it is consolidated and its tier, from the records as they stood on the day."""
     organization = get_organization(org)
     target = get_unit(unit, organization=organization)
-    on = parse_date(as_of, "--as-of") or timezone.localdate()
+    on = day_or_today("--as-of", parse_date(as_of, "--as-of"), time_zone=organization.time_zone)
     result = health_of(operator(), target, on=on)
     if as_json:
         print_json(result.as_dict())

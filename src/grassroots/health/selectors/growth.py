@@ -23,11 +23,13 @@ import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.http import Http404
 
 from grassroots.access import restrict
+from grassroots.errors import ActionRefused, refuse_unknown_day
 from grassroots.organizations.models import PATH_END, Unit
 from grassroots.people.models import Membership, StatusChange
 
@@ -62,6 +64,34 @@ def months_before(day: dt.date, count: int) -> dt.date:
     year 1 at the earliest, so that the month before the first has a last day (its opening)."""
     index = max(day.year * 12 + day.month - 1 - count, 13)
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_or_day(text: str) -> tuple[dt.date, dt.date] | None:
+    """The days `text` names: a month `YYYY-MM` (its first and last day) or a day `YYYY-MM-DD`
+    (that day twice); None when it is neither."""
+    try:
+        if len(text) == 7 and text[4] == "-":
+            first = dt.date.fromisoformat(text + "-01")
+            return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        day = dt.date.fromisoformat(text)
+    except (ValueError, IndexError):
+        return None
+    return day, day
+
+
+def period_day(field: str, text: str, *, end: bool, time_zone: str) -> dt.date:
+    """The day a growth period's bound `text` (a month `YYYY-MM` or a day) stands for: a month's
+    first day, or with `end` its last day but not after today in `time_zone`. Refused
+    (`ActionRefused` naming `field`) when it is neither, or when the month or day begins after
+    today or before `EARLIEST_DAY`."""
+    days = month_or_day(text)
+    if days is None:
+        raise ActionRefused(f"{field}: '{text}' is not a month (YYYY-MM) or a date (YYYY-MM-DD)", field=field)
+    first = refuse_unknown_day(field, days[0], time_zone=time_zone)
+    if not end:
+        return first
+    today = dt.datetime.now(ZoneInfo(time_zone)).date()
+    return min(days[1], today)
 
 
 def _months(since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
