@@ -150,7 +150,7 @@ def test_a_refused_join_leaves_no_person_behind(staff_client, org, tree):
         {"name": "Kofi Mensah", "unit": tree["ash"].pk, "status": "member", "on": tomorrow.isoformat()},
     )
     assert response.status_code == 200
-    assert response.context["form"].errors == {"on": [f"date {tomorrow} is in the future"]}
+    assert response.context["form"].errors == {"on": [f"on: {tomorrow} is in the future"]}
     assert not Person.objects.filter(name="Kofi Mensah").exists()
 
 

@@ -327,7 +327,7 @@ def test_a_refused_step_shows_every_reason_and_changes_nothing(staff_client, org
 def test_a_date_in_the_future_is_refused(staff_client, org, tree):
     tomorrow = TODAY() + dt.timedelta(days=1)
     response = staff_client.post(url("unit_prepare", org, tree["north"]), {"on": tomorrow.isoformat()}, follow=True)
-    assert messages_of(response) == f"date {tomorrow} is in the future"
+    assert messages_of(response) == f"on: {tomorrow} is in the future"
     tree["north"].refresh_from_db()
     assert tree["north"].state == "planned"
 

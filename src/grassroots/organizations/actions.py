@@ -71,7 +71,7 @@ def _locked(unit: Unit, by: Actor) -> Unit:
 
 def _check_date(unit: Unit, on: dt.date) -> None:
     if on > timezone.localdate():
-        raise ActionRefused(f"date {on} is in the future", field="on")
+        raise ActionRefused(f"on: {on} is in the future", field="on")
     last = unit.events.order_by("-on", "-id").values_list("on", flat=True).first()
     if last is not None and on < last:
         raise ActionRefused(f"date {on} is before the unit's last recorded event on {last}", field="on")
@@ -129,7 +129,7 @@ def add_unit(
     if slug is not None:
         refuse_overlong("slug", slug, 80)
     if on > timezone.localdate():
-        raise ActionRefused(f"date {on} is in the future", field="on")
+        raise ActionRefused(f"on: {on} is in the future", field="on")
     with transaction.atomic():
         if parent is not None:
             parent = _locked(parent, by)
@@ -491,7 +491,7 @@ def end_post(*, holding: OfficerPost, by: Actor, on: dt.date | None = None) -> O
     on = _day(on)
     today = timezone.localdate()
     if on > today:
-        raise ActionRefused(f"date {on} is in the future", field="on")
+        raise ActionRefused(f"on: {on} is in the future", field="on")
     with transaction.atomic():
         unit = _locked(holding.unit, by)
         authorize_post(by, holding.post, unit)

@@ -47,7 +47,7 @@ from .selectors import scope_unit
 def _day(on: dt.date | None) -> dt.date:
     day = on or timezone.localdate()
     if day > timezone.localdate():
-        raise ActionRefused(f"date {day} is in the future", field="on")
+        raise ActionRefused(f"on: {day} is in the future", field="on")
     refuse_too_early("on", day)
     return day
 
