@@ -161,3 +161,14 @@ def test_a_bodys_dashboard_stands_on_the_days_the_job_ran_weekly(staff_client, o
     assert growth["first"][0] == max(on for on in weekly if (on.year, on.month) == min(months))  # its month's last
     assert growth["net_growth"] == growth["last"][1] - growth["first"][1]
     assert str(panel["growth_chart"]).count("<rect") >= len(months)
+
+
+def test_the_health_pages_write_days_as_their_tables_do(staff_client, org, federation):
+    """The roll-up's row and the retention's words name days as "30 Nov 2026", not ISO."""
+    today = today_of(org)
+    north = staff_client.get(reverse("unit_health", kwargs={"org": org.slug, "unit": federation["north"].slug}))
+    assert f'<th scope="row">{day(today)}</th>' in north.content.decode()
+    assert today.isoformat() not in text(north)
+    elm = staff_client.get(reverse("unit_health", kwargs={"org": org.slug, "unit": federation["elm"].slug}))
+    actual = {result.indicator: result.actual for result, _chart in elm.context["rows"]}
+    assert "still members" in actual["retention"] and re.search(r"\d{4}-\d{2}-\d{2}", actual["retention"]) is None

@@ -10,7 +10,9 @@ people behind a unit's figure are named only to those who may see that unit's pe
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -45,6 +47,7 @@ BARS = 13
 TOP_UNITS = 3
 BODIES = 5
 GROWTH_MONTHS = 12
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def _share(value: float | int) -> str:
@@ -125,7 +128,7 @@ def dashboard_day(organization, today: dt.date) -> dt.date | None:
 def _rollup_chart(rollup: dict, tiers: int, name: str) -> charts.SafeString:
     counts = [rollup["tiers"][str(t)] for t in range(1, tiers + 1)] + [rollup["untiered"]]
     return charts.stacked_bars(
-        [(str(rollup["on"]), counts)],
+        [(day(dt.date.fromisoformat(str(rollup["on"]))), counts)],
         series=_tier_series(tiers),
         title=f"Basic units of {name} per tier today",
         width=60,
@@ -240,7 +243,9 @@ def _indicator_row(result: IndicatorResult) -> tuple[IndicatorResult, charts.Saf
     chart = charts.bullet(
         value, threshold=result.threshold, maximum=maximum, passed=result.passed, title=result.title, shown=shown
     )
-    return result, chart
+    # The words of a figure name days ISO-written (the command line and API show them so): the
+    # page writes them as its tables do.
+    return replace(result, actual=ISO_DAY.sub(lambda found: day(dt.date.fromisoformat(found[0])), result.actual)), chart
 
 
 @login_required
