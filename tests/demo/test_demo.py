@@ -120,8 +120,8 @@ def test_birch_court_waits_only_for_its_secretary_and_meeting(demo):
 
 def test_the_demo_is_reproducible(demo, db):
     assert DEMO_SLUG == "demo"
-    # 243 of the story, Cara Quill (a candidate) and Dev Marlow (a candidate, a founder of Quay House)
-    assert demo["tree"]["federation"].members == 245
+    # 230 of the story, Cara Quill (a candidate) and Dev Marlow (a candidate, a founder of Quay House)
+    assert demo["tree"]["federation"].members == 232
 
 
 def test_the_demo_code_is_the_code_the_authenticator_shows(db, capsys):
@@ -245,6 +245,30 @@ def test_strong_middling_and_fading_committees_and_weekly_snapshots_for_the_tren
     rollup = rollup_of(OPERATOR, federation, on=yesterday)
     assert rollup["source"] == "snapshot" and rollup["units"] == 12
     tiers = {int(tier) for tier, count in rollup["tiers"].items() if count}
-    assert max(tiers) >= 4 and min(tiers) <= 2  # strong ones and weak ones
+    assert tiers == {1, 2, 3, 4, 5}
     weakest = {row["unit"] for row in rollup["weakest"]}
     assert {"dockside-flats", "hazel-gardens"} <= weakest  # a fading committee and the middling one
+
+
+def test_the_readmes_strong_middling_and_fading_committees_have_those_tiers_today(demo):
+    """The README's tour: Elm House and Willow Rise strong, Hazel Gardens middling, Dockside
+    Flats fading, Harbour View East Docks' one consolidated committee."""
+    from grassroots.health.selectors import health_of
+
+    found = {
+        unit.slug: health_of(OPERATOR, unit, on=dt.date.today())
+        for unit in Unit.objects.filter(
+            organization__slug=DEMO_SLUG,
+            slug__in=["elm-house", "willow-rise", "hazel-gardens", "dockside-flats", "harbour-view"],
+        )
+    }
+    assert {slug: (health.tier, health.tier_label, health.consolidated) for slug, health in found.items()} == {
+        "elm-house": (5, "Strong", True),
+        "willow-rise": (5, "Strong", True),
+        "hazel-gardens": (3, "Building", False),
+        "dockside-flats": (1, "Fading", False),
+        "harbour-view": (4, "Steady", True),
+    }
+    elm = found["elm-house"]
+    attendance = next(result for result in elm.results if result.indicator == "attendance_rate")
+    assert attendance.value >= 0.6 and elm.in_good_standing >= elm.members * 0.8

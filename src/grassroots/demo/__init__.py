@@ -48,6 +48,8 @@ WAITING_CANDIDATE = "Cara Quill"
 # and too few of them consolidated.
 QUAY_FOUNDER = "Dev Marlow"
 QUAY_FOUNDED = dt.date(2026, 10, 20)
+# How long a fading committee draws people before it fades.
+FADING_MONTHS = 6
 # Weekly snapshots back from yesterday, so that the trends show.
 SNAPSHOT_WEEKS = 13
 # Ofcom's drama numbers for London, Birmingham, Leeds, Manchester, Bristol, Reading, Edinburgh:
@@ -138,8 +140,11 @@ class Committee:
     growth: int
     dormant: dt.date | None = None
     core: int = 4
-    # How its monthly meetings go: "" drawn at its founding (most strong, about a third fading),
-    # or "middling" (about half come) or "fading" (fewer and fewer) whatever the draw.
+    # How its meetings go: "" drawn at its founding (most steady: monthly, most come; about a
+    # third waning: monthly, fewer and fewer come), or whatever the draw "strong" (every three
+    # weeks, most come, its three posts filled), "middling" (most come, but only every six
+    # weeks) or "fading" (fewer and fewer come; after `FADING_MONTHS` no one joins, it meets
+    # every other month and two members leave at each meeting).
     shape: str = ""
 
 
@@ -149,9 +154,9 @@ DISTRICTS = {
     "East Docks": None,  # not yet ready: too few founded committees
 }
 COMMITTEES = [
-    Committee("Elm House", "North Bank", dt.date(2024, 10, 10), dt.date(2024, 11, 20), 30),
+    Committee("Elm House", "North Bank", dt.date(2024, 10, 10), dt.date(2024, 11, 20), 30, shape="strong"),
     Committee("Maple Yard", "North Bank", dt.date(2024, 11, 5), dt.date(2025, 1, 12), 28),
-    Committee("Willow Rise", "North Bank", dt.date(2025, 1, 8), dt.date(2025, 3, 2), 24),
+    Committee("Willow Rise", "North Bank", dt.date(2025, 1, 8), dt.date(2025, 3, 2), 24, shape="strong"),
     Committee("Hazel Gardens", "North Bank", dt.date(2025, 4, 1), dt.date(2025, 6, 20), 22, shape="middling"),
     Committee("Spruce Walk", "North Bank", dt.date(2025, 2, 1), dt.date(2025, 4, 5), 8, dormant=dt.date(2026, 2, 1)),
     Committee("Cedar Mansions", "Old Town", dt.date(2025, 3, 15), dt.date(2025, 5, 18), 28),
@@ -159,8 +164,8 @@ COMMITTEES = [
     Committee("Poplar Row", "Old Town", dt.date(2025, 7, 20), dt.date(2025, 9, 28), 20),
     Committee("Rowan Street", "Old Town", dt.date(2025, 10, 1), dt.date(2025, 12, 7), 16),
     Committee("Birch Court", "Old Town", dt.date(2026, 9, 1), None, 0),
-    Committee("Dockside Flats", "East Docks", dt.date(2025, 9, 1), dt.date(2025, 11, 16), 22, shape="fading"),
-    Committee("Harbour View", "East Docks", dt.date(2026, 1, 10), dt.date(2026, 3, 22), 16, shape="fading"),
+    Committee("Dockside Flats", "East Docks", dt.date(2025, 2, 1), dt.date(2025, 4, 13), 22, shape="fading"),
+    Committee("Harbour View", "East Docks", dt.date(2026, 1, 10), dt.date(2026, 3, 22), 16, shape="strong"),
     Committee("Quay House", "East Docks", dt.date(2026, 8, 15), None, 0, core=2),
     Committee("Anchor Point", "East Docks", None, None, 0, core=0),
 ]
@@ -293,8 +298,8 @@ class _DemoBuilder:
 
     def found_quay_house(self) -> None:
         """Quay House is founded by its two neighbours and a third who joins: East Docks then has
-        the three founded committees its rule asks, but its two older ones fade, so it is not
-        constituted for want of consolidated committees."""
+        the three founded committees its rule asks, but Dockside Flats fades and only Harbour View
+        is consolidated, so it is not constituted for want of consolidated committees."""
         quay = Unit.objects.get(organization=self.org, slug="quay-house")
         founder = people.add_person(
             organization=self.org, name=QUAY_FOUNDER, by=BY, email="dev.marlow@example.org", phone=next(self.phones)
@@ -342,32 +347,51 @@ class _DemoBuilder:
         )
         for person in core:
             self.change(person, "member", on)
+        drawn = "waning" if self.meeting_rng.random() < 0.35 else "steady"
+        shape = committee.shape or drawn
+        if committee.shape == "strong":
+            self.timeline.at(on + dt.timedelta(days=150), lambda when: self.fill_posts(unit, when))
         span = ((committee.dormant or END) - on).days - 1
+        if committee.shape == "fading":
+            span = min(span, FADING_MONTHS * 30)
         for day in sorted(self.rng.randint(7, span) for _ in range(committee.growth)):
             self.timeline.at(on + dt.timedelta(days=day), lambda when: self.grow(unit, when))
-        drawn = "fading" if self.meeting_rng.random() < 0.35 else "strong"
-        shape = committee.shape or drawn
         self.timeline.at(on + dt.timedelta(days=28), lambda when: self.monthly_meeting(unit, when, shape, 0))
 
+    def fill_posts(self, unit: Unit, on: dt.date) -> None:
+        """A strong committee's organizer and treasurer: two of its members beside the secretary."""
+        for skip, post in ((1, "organizer"), (2, "treasurer")):
+            units.assign_post(unit=unit, person=self.active_member(unit.slug, skip=skip), post=post, by=BY, on=on)
+
     def monthly_meeting(self, unit: Unit, day: dt.date, shape: str, months: int) -> None:
-        """A monthly meeting entered from its sheet, in date order with everything else, so a
-        district's constitution sees its committees' consolidation as it was: most members come
-        to a strong committee, fewer and fewer to a fading one. The next one about a month on."""
+        """A meeting entered from its sheet, in date order with everything else, so a district's
+        constitution sees its committees' consolidation as it was: most members come to a strong
+        committee, fewer and fewer to a fading one. The next one as its shape says (`Committee`)."""
         if day > dt.date.today() - dt.timedelta(days=1):
             return
-        if shape == "fading":
-            rate = max(0.1, 0.8 - 0.06 * months)
+        if shape in ("fading", "waning"):
+            rate = max(0.1, 0.8 - (0.1 if shape == "fading" else 0.06) * months)
         else:
-            rate = self.meeting_rng.uniform(0.6, 0.9) - (0.25 if shape == "middling" else 0)
+            rate = self.meeting_rng.uniform(0.6, 0.9)
         meeting = meetings.schedule_meeting(
             unit=unit, title="Monthly meeting", start=dt.datetime.combine(day, dt.time(19, 0)), by=BY
         )
         expected = [row.person for row in meeting.attendance.select_related("person")]
         came = [person for person in expected if self.meeting_rng.random() < rate]
+        if shape == "fading" and months >= FADING_MONTHS:  # even its secretary stays away
+            came = [person for person in came if person != self.members[unit.slug][0]]
         if came:
             meetings.record_attendance(meeting=meeting, people=came, by=BY)
         meetings.mark_held(meeting=meeting, by=BY)
-        later = day + dt.timedelta(days=28 + self.meeting_rng.randint(0, 6))
+        gap = {"strong": 21, "middling": 42}.get(shape, 28)
+        later = day + dt.timedelta(days=gap + self.meeting_rng.randint(0, 6))
+        if shape == "fading" and months >= FADING_MONTHS:
+            later += dt.timedelta(days=30)
+        # Members leave a fading committee until the story's end (the count of members is fixed).
+        if shape == "fading" and months >= FADING_MONTHS and day <= END:
+            staying = [person for person in self.members[unit.slug][1:] if person.memberships.filter(end=None).exists()]
+            for person in staying[-2:]:
+                self.leave(person, day)
         # Meetings go on past the story's end, up to yesterday, so that today's health has them.
         yesterday = dt.date.today() - dt.timedelta(days=1)
         self.timeline.at(later, lambda when: self.monthly_meeting(unit, when, shape, months + 1), until=yesterday)
