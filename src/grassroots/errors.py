@@ -5,6 +5,8 @@ import datetime as dt
 import unicodedata
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 # No organization Grassroots serves has records from before this day: an earlier date is a typo
 # (0001-01-01, 0200 for 2000) that would only distort ages, durations and counts.
 EARLIEST_DAY = dt.date(1900, 1, 1)
@@ -50,11 +52,16 @@ def refuse_too_early(field: str, day: dt.date) -> None:
         raise ActionRefused(f"{field}: {day} is before {EARLIEST_DAY}, earlier than any record kept here", field=field)
 
 
+def local_today(time_zone: str) -> dt.date:
+    """Today in `time_zone` (an IANA zone)."""
+    return timezone.localdate(timezone=ZoneInfo(time_zone))
+
+
 def refuse_unknown_day(field: str, day: dt.date, *, time_zone: str) -> dt.date:
     """Refuse a day to read figures on (health, roll-up, trend, growth, education) that is after
     today in `time_zone` (the organization's IANA zone: nothing is recorded yet, the figures would
     be made up) or before `EARLIEST_DAY`, naming the field; return the day when it is neither."""
-    today = dt.datetime.now(ZoneInfo(time_zone)).date()
+    today = local_today(time_zone)
     if day > today:
         raise ActionRefused(f"{field}: {day} is in the future (today is {today} in {time_zone})", field=field)
     refuse_too_early(field, day)
@@ -64,7 +71,7 @@ def refuse_unknown_day(field: str, day: dt.date, *, time_zone: str) -> dt.date:
 def day_or_today(field: str, day: dt.date | None, *, time_zone: str) -> dt.date:
     """`day`, refused as `refuse_unknown_day` does, or today in `time_zone` when it is None."""
     if day is None:
-        return dt.datetime.now(ZoneInfo(time_zone)).date()
+        return local_today(time_zone)
     return refuse_unknown_day(field, day, time_zone=time_zone)
 
 

@@ -23,13 +23,12 @@ import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.http import Http404
 
 from grassroots.access import restrict
-from grassroots.errors import ActionRefused, refuse_unknown_day
+from grassroots.errors import ActionRefused, local_today, refuse_unknown_day
 from grassroots.organizations.models import PATH_END, Unit
 from grassroots.people.models import Membership, StatusChange
 
@@ -90,8 +89,7 @@ def period_day(field: str, text: str, *, end: bool, time_zone: str) -> dt.date:
     first = refuse_unknown_day(field, days[0], time_zone=time_zone)
     if not end:
         return first
-    today = dt.datetime.now(ZoneInfo(time_zone)).date()
-    return min(days[1], today)
+    return min(days[1], local_today(time_zone))
 
 
 def _months(since: dt.date, until: dt.date) -> list[tuple[dt.date, dt.date]]:
