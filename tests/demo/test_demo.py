@@ -1,6 +1,7 @@
 """The demo federation: its shape and its readiness are what the README promises."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -259,7 +260,8 @@ def test_the_founding_conference_is_called_with_seats_for_the_two_constituted_di
     conference = Conference.objects.get(organization__slug=DEMO_SLUG)
     assert (conference.name, conference.unit.slug) == ("Founding conference of the Riverside Federation", "federation")
     assert conference.status == "credentialing" and conference.delegation_kind == "district"
-    assert conference.cutoff == timezone.localdate() - dt.timedelta(days=14)
+    today = timezone.localdate(timezone=ZoneInfo(conference.unit.meeting_time_zone))
+    assert conference.cutoff == today - dt.timedelta(days=14)
     assert conference.rule.startswith("Sainte-Laguë")
     # East Docks, not constituted on the cut-off date, sends no delegation.
     lines = conference.allocations.order_by("unit_path")
