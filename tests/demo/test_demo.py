@@ -1,6 +1,7 @@
 """The demo federation: its shape and its readiness are what the README promises."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -184,6 +185,8 @@ def test_demo_without_serving_prints_whole_logins_and_how_to_serve(db, capsys):
     assert address.startswith("Address, once served (`") and address.endswith(" serve`): http://127.0.0.1:8123/o/demo/")
     # One line each, however narrow the terminal: a login is never split where it is copied from.
     assert any(line.endswith(f"{DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}") for line in lines)
+    (conference,) = [line for line in lines if line.startswith("The founding conference: ")]
+    assert re.fullmatch(r"The founding conference: http://127.0.0.1:8123/o/demo/conferences/\d+/", conference)
 
 
 def test_two_years_of_meetings_some_strong_some_fading_a_series_and_one_today(demo):

@@ -33,7 +33,7 @@ from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
 from grassroots.people import actions as people
 from grassroots.people.models import Person
 
-from .conference import founding_conference
+from .conference import demo_conference, founding_conference
 from .directives import campaign
 
 DEMO_SLUG = "demo"
@@ -561,5 +561,6 @@ __all__ = [
     "DEMO_USERNAME",
     "build_demo",
     "demo_code",
+    "demo_conference",
     "demo_meeting_today",
 ]

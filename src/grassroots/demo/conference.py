@@ -88,6 +88,11 @@ def founding_conference(organization: Organization) -> Conference:
     return conference
 
 
+def demo_conference(organization: Organization) -> Conference | None:
+    """The demo's founding conference (for `grassroots demo` to print its page)."""
+    return Conference.objects.filter(organization=organization, name=NAME).order_by("pk").first()
+
+
 def _meeting_decisions(district: Unit, people: list[Person], texts: list[str]) -> list[Decision]:
     """A meeting of the district's committee that started this minute (after the call), attended
     by `people`, carrying one decision per text."""
