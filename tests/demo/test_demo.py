@@ -1,6 +1,8 @@
 """The demo federation: its shape and its readiness are what the README promises."""
 
 import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -183,6 +185,8 @@ def test_demo_without_serving_prints_whole_logins_and_how_to_serve(db, capsys):
     assert address.startswith("Address, once served (`") and address.endswith(" serve`): http://127.0.0.1:8123/o/demo/")
     # One line each, however narrow the terminal: a login is never split where it is copied from.
     assert any(line.endswith(f"{DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}") for line in lines)
+    (conference,) = [line for line in lines if line.startswith("The founding conference: ")]
+    assert re.fullmatch(r"The founding conference: http://127.0.0.1:8123/o/demo/conferences/\d+/", conference)
 
 
 def test_two_years_of_meetings_some_strong_some_fading_a_series_and_one_today(demo):
@@ -272,3 +276,94 @@ def test_the_readmes_strong_middling_and_fading_committees_have_those_tiers_toda
     elm = found["elm-house"]
     attendance = next(result for result in elm.results if result.indicator == "attendance_rate")
     assert attendance.value >= 0.6 and elm.in_good_standing >= elm.members * 0.8
+
+
+def test_the_founding_conference_is_called_with_seats_for_the_two_constituted_districts(demo):
+    from django.utils import timezone
+
+    from grassroots.conferences.models import Conference
+    from grassroots.outbox.models import Delivery
+
+    conference = Conference.objects.get(organization__slug=DEMO_SLUG)
+    assert (conference.name, conference.unit.slug) == ("Founding conference of the Riverside Federation", "federation")
+    assert conference.status == "credentialing" and conference.delegation_kind == "district"
+    today = timezone.localdate(timezone=ZoneInfo(conference.unit.meeting_time_zone))
+    assert conference.cutoff == today - dt.timedelta(days=14)
+    assert conference.rule.startswith("Sainte-Laguë")
+    # East Docks, not constituted on the cut-off date, sends no delegation.
+    lines = conference.allocations.order_by("unit_path")
+    table = [(line.unit.slug, line.members, line.quota, line.seats) for line in lines]
+    assert table == [("north-bank", 120, "5.1923", 5), ("old-town", 88, "3.8077", 4)]
+    # The call's notices wait in the outbox for the districts' secretaries: queued, not sent.
+    notices = Delivery.objects.filter(mailing__source=f"conferences.call:{conference.pk}")
+    assert notices.count() == 2 and set(notices.values_list("status", flat=True)) == {"queued"}
+
+
+def test_each_district_elected_its_delegation_after_the_call_and_credentials_are_partly_verified(demo):
+    from grassroots.conferences.models import Delegation
+
+    delegations = {row.unit.slug: row for row in Delegation.objects.filter(conference__organization__slug=DEMO_SLUG)}
+    assert sorted(delegations) == ["north-bank", "old-town"]
+    states = {}
+    for slug, delegation in delegations.items():
+        meeting = delegation.decision.meeting
+        assert (meeting.unit.slug, delegation.decision.outcome) == (slug, "carried")
+        assert meeting.start >= delegation.conference.called_at.replace(second=0, microsecond=0)
+        rows = list(delegation.delegates.order_by("-role", "rank"))  # delegates, then alternates
+        assert delegation.chair == rows[0].person
+        states[slug] = [(row.role, row.rank, row.credential) for row in rows]
+    assert states["north-bank"] == [
+        *[("delegate", rank, "seated") for rank in (1, 2, 3)],
+        *[("delegate", rank, "verified") for rank in (4, 5)],
+        ("alternate", 1, "submitted"),
+        ("alternate", 2, "submitted"),
+    ]
+    assert states["old-town"] == [
+        ("delegate", 1, "verified"),
+        ("delegate", 2, "submitted"),
+        ("delegate", 3, "submitted"),
+        ("delegate", 4, "challenged"),
+        ("alternate", 1, "submitted"),
+        ("alternate", 2, "submitted"),
+    ]
+    challenged = delegations["old-town"].delegates.get(credential="challenged")
+    assert "three months in arrears" in challenged.grounds
+
+
+def test_the_founding_motion_has_one_amendment_to_its_second_paragraph(demo):
+    from grassroots.conferences.assembly import amended_text
+    from grassroots.conferences.models import Motion
+
+    motion = Motion.objects.get(conference__organization__slug=DEMO_SLUG)
+    assert (motion.number, motion.title, motion.status, motion.founding) == (1, "Founding resolution", "admitted", True)
+    assert motion.unit.slug == "north-bank" and motion.decision.outcome == "carried"
+    amendment = motion.amendments.get()
+    assert (amendment.number, amendment.paragraph, amendment.status) == (1, 2, "submitted")
+    assert amendment.delegate.person == amendment.delegate.delegation.chair
+    assert amendment.delegate.delegation.unit.slug == "old-town"
+    assert "meets in conference every year" in amended_text(motion.text, amendment).split("\n\n")[1]
+
+
+def test_the_conference_pages_of_the_tour_open_for_the_administrator(demo, client):
+    from grassroots.conferences.models import Conference
+    from grassroots.demo import DEMO_USERNAME
+    from tests.support.sessions import sign_in
+
+    conference = Conference.objects.get(organization__slug=DEMO_SLUG)
+    sign_in(client, _user(DEMO_USERNAME))
+    base = f"/o/demo/conferences/{conference.pk}/"
+    pages = {
+        base: ["North Bank", "5.1923", "Old Town"],
+        f"{base}delegations/": ["challenged", "three months in arrears", "seated"],
+        f"{base}session/": ["Founding resolution", "every year"],
+        f"{base}projector/": [],
+        f"/o/demo/u/north-bank/conferences/{conference.pk}/delegation/": ["seated"],
+        "/o/demo/u/federation/": ["Conferences convened by Riverside Federation"],
+        "/o/demo/u/federation/conferences/": ["Founding conference of the Riverside Federation"],
+    }
+    for path, shown in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        for words in shown:
+            assert words in text, (path, words)

@@ -7,7 +7,9 @@ what is missing. Birch Court is preparing with four members and no secretary, re
 founded at its meeting. Becoming a member asks for the course basics (the demo's constitution
 gates candidate → member on it): every candidate who became a member completed it first, and
 Cara Quill of Elm House, a candidate since the summer, cannot yet become a member because she
-has not completed it.
+has not completed it. The federation has called its founding conference (see `conference`):
+delegates apportioned to the two constituted districts, elected, partly credentialed, and one
+motion with an amendment.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from grassroots.organizations.selectors import evaluate_founding_rules, facts_of
 from grassroots.people import actions as people
 from grassroots.people.models import Person
 
+from .conference import demo_conference, founding_conference
 from .directives import campaign
 
 DEMO_SLUG = "demo"
@@ -488,6 +491,7 @@ def build_demo() -> Organization:
         create_account(email=DEMO_USERNAME, organization=organization, is_admin=True, password=DEMO_PASSWORD, by=BY)
         _bulletin(organization)
         campaign(organization)
+        founding_conference(organization)
         _snapshots(organization)
         secretary = OfficerPost.objects.get(unit__organization=organization, unit__slug="north-bank", end__isnull=True)
         create_account(
@@ -581,5 +585,6 @@ __all__ = [
     "DEMO_USERNAME",
     "build_demo",
     "demo_code",
+    "demo_conference",
     "demo_meeting_today",
 ]

@@ -16,6 +16,7 @@ from grassroots.demo import (
     DEMO_SLUG,
     DEMO_USERNAME,
     build_demo,
+    demo_conference,
     demo_meeting_today,
 )
 from grassroots.demo import demo_code as current_code
@@ -55,6 +56,9 @@ def demo(
         # A demo loaded on an earlier day: that meeting's check-in has closed.
         if selectors.meeting_by_host_token(token) is not None:
             out.print(f"Its host check-in link (a phone at the door, no sign-in): http://127.0.0.1:{port}/h/{token}/")
+    conference = demo_conference(organization)
+    if conference is not None:
+        out.print(f"The founding conference: http://127.0.0.1:{port}/o/{DEMO_SLUG}/conferences/{conference.pk}/")
     out.print(f"Sign in as the administrator (sees everything): {DEMO_USERNAME} / {DEMO_PASSWORD}")
     out.print(f"Sign in as North Bank's secretary (sees that district only): {DEMO_OFFICER_USERNAME} / {DEMO_PASSWORD}")
     out.print(
