@@ -293,7 +293,7 @@ def test_the_founding_conference_is_called_with_seats_for_the_two_constituted_di
     # East Docks, not constituted on the cut-off date, sends no delegation.
     lines = conference.allocations.order_by("unit_path")
     table = [(line.unit.slug, line.members, line.quota, line.seats) for line in lines]
-    assert table == [("north-bank", 120, "5.1923", 5), ("old-town", 88, "3.8077", 4)]
+    assert table == [("north-bank", 111, "4.9701", 5), ("old-town", 90, "4.0299", 4)]
     # The call's notices wait in the outbox for the districts' secretaries: queued, not sent.
     notices = Delivery.objects.filter(mailing__source=f"conferences.call:{conference.pk}")
     assert notices.count() == 2 and set(notices.values_list("status", flat=True)) == {"queued"}
@@ -353,7 +353,7 @@ def test_the_conference_pages_of_the_tour_open_for_the_administrator(demo, clien
     sign_in(client, _user(DEMO_USERNAME))
     base = f"/o/demo/conferences/{conference.pk}/"
     pages = {
-        base: ["North Bank", "5.1923", "Old Town"],
+        base: ["North Bank", "4.9701", "Old Town"],
         f"{base}delegations/": ["challenged", "three months in arrears", "seated"],
         f"{base}session/": ["Founding resolution", "every year"],
         f"{base}projector/": [],
