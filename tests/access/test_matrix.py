@@ -1011,27 +1011,24 @@ def delegate_at(conference):
 
 def session_of(conference) -> dict[str, int]:
     """The conference's rows for its motions, polls, proxies and elections, written directly
-    once (a planned conference takes none through the actions): an allocation of its unit with
-    a delegation of three delegates (the third gave a proxy to the second), motion 1, a draft
-    poll and a draft election."""
-    from grassroots.conferences.models import Allocation, Delegate, Delegation, Election, Motion, Poll, Proxy
-    from tests.support.assembly import carried_decision
+    once (a planned conference takes none through the actions): the committee's delegation
+    (`delegate_at`) grown to three delegates (the third gave a proxy to the second), motion 1, a
+    draft poll and a draft election."""
+    from grassroots.conferences.models import Delegate, Election, Motion, Poll, Proxy
 
     delegates = list(Delegate.objects.filter(conference=conference).order_by("rank"))
-    if not delegates:
-        now, unit = timezone.now(), conference.unit
-        allocation = Allocation.objects.create(
-            conference=conference, unit=unit, unit_path=unit.path, members=3, seats=3
-        )
-        delegation = Delegation.objects.create(
-            conference=conference, allocation=allocation, unit=unit, decision=carried_decision(unit), elected_at=now
-        )
-        delegates = [
+    if len(delegates) < 3:
+        delegation = (delegates[0] if delegates else delegate_at(conference)).delegation
+        delegates = list(Delegate.objects.filter(conference=conference).order_by("rank"))
+        delegation.allocation.seats = 3
+        delegation.allocation.save(update_fields=["seats"])
+        delegates += [
             Delegate.objects.create(
                 delegation=delegation, conference=conference, person=person, role="delegate", rank=rank
             )
-            for rank, person in enumerate(people_of(unit, 3), 1)
+            for rank, person in enumerate(people_of(conference.unit, 3 - len(delegates)), len(delegates) + 1)
         ]
+        now = timezone.now()
         Proxy.objects.create(conference=conference, giver=delegates[2], holder=delegates[1], given_at=now)
         Motion.objects.create(conference=conference, number=1, title="M", text="T", delegate=delegates[0],
                               submitted_at=now)  # fmt: skip
