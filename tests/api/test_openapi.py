@@ -85,3 +85,22 @@ def test_writes_document_their_refusals():
             assert {"409", "422"} <= set(op["responses"]), path
             refusal = op["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
             assert refusal == "#/components/schemas/RefusalOut"
+
+
+def test_schema_names_are_unique():
+    """OpenAPI names a component after its class: two schemas of one name would be documented as
+    one (a body's rules answered by another's), as a motion's status body once replaced a
+    person's and an assignment's."""
+    from collections import Counter
+
+    from ninja import Schema
+
+    _operations()  # every router imported
+    seen, stack = [], [Schema]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("grassroots.") and sub.__qualname__ == sub.__name__:  # not a paginator's Input
+                seen.append(sub)
+    names = Counter(cls.__name__ for cls in set(seen))
+    assert [name for name, count in names.items() if count > 1] == []

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS
+from grassroots.api.schemas import READ_ERRORS, WRITE_ERRORS, Body
 from grassroots.errors import ActionRefused
 from grassroots.meetings.models import Decision
 from grassroots.organizations.selectors import organization_for
@@ -63,7 +63,7 @@ class MotionOut(Schema):
         return list(motion.amendments.all())
 
 
-class MotionIn(Schema):
+class MotionIn(Body):
     title: str = Field(max_length=200)
     text: Text
     decision: RowId | None = None
@@ -71,21 +71,21 @@ class MotionIn(Schema):
     founding: bool = False
 
 
-class StatusIn(Schema):
+class MotionStatusIn(Body):
     status: str = Field(max_length=20)
 
 
-class AmendmentIn(Schema):
+class AmendmentIn(Body):
     text: Text
     paragraph: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
 
-class PublishIn(Schema):
+class PublishIn(Body):
     publication: str = Field(max_length=100)
     number: Annotated[int, Field(ge=1, le=10**6)]
 
 
-class PollIn(Schema):
+class PollIn(Body):
     subject: str = Field("", max_length=200)
     kind: str = Field("yes-no-abstain", max_length=20)
     base: str = Field("valid", max_length=20)
@@ -110,17 +110,17 @@ class PollOut(Schema):
     proxies: list[dict[str, Any]] | None
 
 
-class TotalsIn(Schema):
+class TotalsIn(Body):
     yes: Weight = 0
     no: Weight = 0
     abstain: Weight = 0
 
 
-class CloseIn(Schema):
+class CloseIn(Body):
     totals: TotalsIn | None = None
 
 
-class VoteIn(Schema):
+class VoteIn(Body):
     choice: str | None = Field(None, max_length=8)
     yes: Weight = 0
     no: Weight = 0
@@ -136,7 +136,7 @@ class VoteOut(Schema):
     abstain: int
 
 
-class ProxyIn(Schema):
+class ProxyIn(Body):
     holder: RowId
     giver: RowId | None = Field(None, description="Default: the caller's own delegate row.")
 
@@ -147,7 +147,7 @@ class ProxyOut(Schema):
     holder: int = Field(validation_alias="holder_id")
 
 
-class ElectionIn(Schema):
+class ElectionIn(Body):
     title: str = Field(max_length=200)
     method: str = Field(max_length=20)
     candidates: list[Annotated[str, Field(max_length=200)]] = Field(max_length=1000)
@@ -166,7 +166,7 @@ class ElectionOut(Schema):
     result: dict[str, Any] | None
 
 
-class BallotIn(Schema):
+class BallotIn(Body):
     choices: list[Annotated[str, Field(max_length=200)]] = Field(max_length=1000)
 
 
@@ -176,7 +176,7 @@ class BallotOut(Schema):
     choices: list[str]
 
 
-class ArticleOut(Schema):
+class ResolutionArticleOut(Schema):
     id: int
     title: str
 
@@ -233,7 +233,9 @@ def add_motion(request: HttpRequest, org_slug: str, conference_id: RowId, payloa
 @router.post(
     f"{BASE}/motions/{{motion_number}}/status", response={200: MotionOut, **WRITE_ERRORS}, summary="Move a motion on"
 )
-def motion_status(request: HttpRequest, org_slug: str, conference_id: RowId, motion_number: RowId, payload: StatusIn):
+def motion_status(
+    request: HttpRequest, org_slug: str, conference_id: RowId, motion_number: RowId, payload: MotionStatusIn
+):
     """submitted -> admitted -> debated -> adopted, rejected or referred."""
     motion = _motion(request, org_slug, conference_id, motion_number)
     return assembly.set_motion_status(motion=motion, status=payload.status, by=caller(request))
@@ -259,7 +261,7 @@ def add_amendment(
 
 @router.post(
     f"{BASE}/motions/{{motion_number}}/publish",
-    response={200: ArticleOut, **WRITE_ERRORS},
+    response={200: ResolutionArticleOut, **WRITE_ERRORS},
     summary="Publish a resolution",
 )
 def publish_resolution(
@@ -401,7 +403,7 @@ def ballot(request: HttpRequest, org_slug: str, conference_id: RowId, election_i
     return assembly.cast_ballot(election=election, by=caller(request), choices=payload.choices)
 
 
-class ConstituteIn(Schema):
+class ConstituteIn(Body):
     on: dt.date | None = None
     officers: dict[Annotated[str, Field(max_length=60)], RowId] = Field(default_factory=dict, max_length=50)
 

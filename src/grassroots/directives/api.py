@@ -28,14 +28,14 @@ from .schemas import (
     AdaptIn,
     AssignmentDetailOut,
     AssignmentOut,
+    AssignmentStatusIn,
     CommitteeRollupOut,
     DirectiveIn,
     DirectiveOut,
+    DirectiveRollupOut,
     PassOnIn,
     ReissueIn,
     ReportIn,
-    RollupOut,
-    StatusIn,
 )
 
 router = Router(tags=["directives"])
@@ -181,7 +181,7 @@ def close_directive(request: HttpRequest, org_slug: str, directive_id: RowId):
 
 @router.get(
     "/{org_slug}/directives/{directive_id}/status",
-    response={200: RollupOut, **READ_ERRORS},
+    response={200: DirectiveRollupOut, **READ_ERRORS},
     summary="A directive's roll-up",
 )
 def directive_status(request: HttpRequest, org_slug: str, directive_id: RowId, unit: Text | None = None):
@@ -271,7 +271,9 @@ def report_file(request: HttpRequest, org_slug: str, directive_id: RowId, unit_s
     response={200: AssignmentOut, **WRITE_ERRORS},
     summary="Set a unit's status of its assignment",
 )
-def set_assignment_status(request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: StatusIn):
+def set_assignment_status(
+    request: HttpRequest, org_slug: str, directive_id: RowId, unit_slug: str, payload: AssignmentStatusIn
+):
     """The unit's answer: acknowledged, in progress, done, or declined with a reason."""
     return _answer(request, org_slug, directive_id, unit_slug, actions.set_assignment_status, payload)
 

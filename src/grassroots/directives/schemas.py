@@ -52,7 +52,7 @@ class PassOnIn(Body):
     due: str | None = Field(default=None, pattern=LOCAL_TIME, description="Default: the directive's due time.")
 
 
-class StatusIn(Body):
+class AssignmentStatusIn(Body):
     status: AssignmentStatus
     reason: str = Field(default="", max_length=2000, description="Required to decline.")
 
@@ -113,7 +113,7 @@ class FieldFiguresOut(Schema):
     of: int
 
 
-class RollupOut(Schema):
+class DirectiveRollupOut(Schema):
     directive: int
     unit: str
     targets: int
@@ -127,7 +127,7 @@ class RollupOut(Schema):
     fields: dict[str, FieldFiguresOut]
 
 
-class CommitteeRollupOut(RollupOut):
+class CommitteeRollupOut(DirectiveRollupOut):
     name: str
     path: str
 
