@@ -512,6 +512,8 @@ def test_needs_support_and_backfill_say_plainly_what_is_missing(district, capsys
     code, out, err = run(capsys, "health", "needs-support", "riverside/north")
     assert code == 0, err
     assert out == "No two snapshot days yet below North: nothing to compare.\n"
+    code, out, err = run(capsys, "health", "needs-support", f"riverside/{district['elm'].slug}")
+    assert (code, out) == (0, "Elm House is a basic unit: there is no unit below it to compare.\n")
     tomorrow = today_of(district["org"]) + dt.timedelta(days=1)
     yesterday = tomorrow - dt.timedelta(days=2)
     code, _out, err = run(capsys, "health", "backfill", "riverside", "--from", tomorrow.isoformat())

@@ -109,6 +109,9 @@ def needs_support_command(unit: str, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(result)
         return
+    if target.is_basic:
+        out.print(f"{target.name} is a basic unit: there is no unit below it to compare.")
+        return
     if result["since"] is None:
         out.print(f"No two snapshot days yet below {target.name}: nothing to compare.")
         return

@@ -175,7 +175,7 @@ def _unit_panel(user, unit: Unit, *, today: dt.date, snapshot_day: dt.date | Non
         panel["growth_chart"] = charts.stacked_bars(
             [(day(on), [count]) for on, count in members],
             series=[("Members", "status-0")],
-            title=f"Members of the basic units of {unit.name} at each month's end",
+            title=f"Members of the basic units of {unit.name} at each month's last snapshot",
         )
     else:
         trend_rows = trend_of(user, unit, since=today - dt.timedelta(days=TREND_DAYS), until=today)
