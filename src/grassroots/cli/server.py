@@ -33,7 +33,9 @@ RESTART_SECONDS = 2.0
 # Set by `serve` for the workers it starts: the process id they stop without.
 PARENT_VARIABLE = "GRASSROOTS_SERVE_PID"
 # By default these end the process at once, without the `finally` that stops the workers.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# SIGINT too: a process started with SIGINT ignored (as a test runner's worker may start it) would
+# otherwise not stop on Ctrl-C, which Python only turns into KeyboardInterrupt when not ignored.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def migrate() -> None:
