@@ -163,6 +163,7 @@ class RowDecisions:
         of its name: which one it means cannot be told, so none is picked. Reported naming their
         numbers; the id column (an export's first) says which."""
         self.result.conflicts += 1
+        people = sorted(people, key=lambda person: person.id)  # named in the order of their numbers
         what = self._matched_by(row, people[0]) if row[EMAIL] or row[PHONE] else "name"
         numbers = ", ".join(str(person.id) for person in people[:-1]) + f" and {people[-1].id}"
         reason = (

@@ -105,7 +105,8 @@ class BulkStatements:
         for column, values in (("email", emails), ("phone", phones)):
             values.discard("")
             params = [organization_id, *self.people_params]
-            for row in self.select_in(self.people_by[column], params, list(values)):
+            # In the order of the people's numbers, whatever order the database returns them in.
+            for row in sorted(self.select_in(self.people_by[column], params, list(values))):
                 by_id.setdefault(row[0], KnownPerson(*row))
         by_number: dict[int, KnownPerson] = {}
         if numbers := [number for row in rows if (number := row[NUMBER])]:
@@ -116,7 +117,7 @@ class BulkStatements:
         by_name: dict[tuple[str, str], list[KnownPerson]] = {}
         if names:
             params = [organization_id, *self.people_params]
-            for row in self.select_in(self.people_by["search_key"], params, list(names)):
+            for row in sorted(self.select_in(self.people_by["search_key"], params, list(names))):
                 person = by_id.setdefault(row[0], KnownPerson(*row))
                 by_name.setdefault((search_key(person.name), person.unit_path), []).append(person)
         for person_id, unit_id, status in self.select_in(self.current_memberships, [], list(by_id)):
