@@ -67,6 +67,11 @@ def test_created_unit_is_planned_and_listed(api, org, tree):
 def test_unit_list_filters_by_kind_and_paginates(api, org, tree):
     committees = api.get(f"/orgs/{org.slug}/units", kind="building_committee").json()
     assert sorted(row["slug"] for row in committees["items"]) == ["ash-tower", "elm-house", "oak-court"]
+    # A kind the constitution does not have is refused naming `kind` and listing the kinds.
+    refused = api.get(f"/orgs/{org.slug}/units", kind="district ")
+    assert refused.status_code == 422
+    kinds = ", ".join(org.constitution.unit_kinds)
+    assert refused.json()["detail"] == f"kind: 'district ' is not one of {kinds}"
 
     everything = api.get(f"/orgs/{org.slug}/units").json()
     page = api.get(f"/orgs/{org.slug}/units", limit=2, offset=2).json()

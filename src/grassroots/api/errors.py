@@ -93,3 +93,12 @@ def add_error_handlers(api: NinjaAPI) -> None:
             where = where or ("body" if "body" in loc else "")
             messages.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
         return api.create_response(request, {"detail": "; ".join(messages), "errors": error.errors}, status=422)
+
+
+def require_choice(parameter: str, value: str | None, choices) -> None:
+    """Refuse a query `parameter` whose `value` (None or "" pass) is not one of `choices`: a 422
+    naming it, for choices that differ from one organization to another (a constitution's unit
+    kinds or member statuses), which the schema therefore cannot list."""
+    if value and value not in choices:
+        reason = f"'{value}' is not one of {', '.join(choices)}"
+        raise ValidationError([{"loc": ["query", parameter], "msg": reason, "type": "value_error"}])

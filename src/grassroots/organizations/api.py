@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Router, Status
 
+from grassroots.api.errors import require_choice
 from grassroots.api.pagination import paginated
 from grassroots.api.schemas import DAY_ERRORS, QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, IsoDate, Text
 from grassroots.audit.actions import record_refusal
@@ -131,8 +132,12 @@ def get_tree(request: HttpRequest, org_slug: str, as_of: IsoDate | None = None):
 @router.get("/{org_slug}/units", response={200: list[UnitOut], **QUERY_ERRORS}, summary="List units")
 @paginated
 def list_units(request: HttpRequest, org_slug: str, kind: Text | None = None, state: UnitStateName | None = None):
-    """Units in path order (each parent before its children), optionally of one kind or state."""
-    return units_listed(request.auth, organization_for(request.auth, org_slug), kind=kind, state=state)
+    """Units in path order (each parent before its children), optionally of one kind or state. A
+    kind that is not one of the organization's constitution (its kinds differ from one organization
+    to another, so the schema cannot list them) is a 422 naming `kind`."""
+    organization = organization_for(request.auth, org_slug)
+    require_choice("kind", kind, organization.constitution.unit_kinds)
+    return units_listed(request.auth, organization, kind=kind, state=state)
 
 
 @router.post("/{org_slug}/units", response={201: UnitDetailOut, **WRITE_ERRORS}, summary="Add a unit")

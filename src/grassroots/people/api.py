@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.views.decorators.cache import cache_control
 from ninja import Router, Status
 from ninja.decorators import decorate_view
-from ninja.errors import ValidationError
 
+from grassroots.api.errors import require_choice
 from grassroots.api.pagination import paginated, paginated_by_name
 from grassroots.api.schemas import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 from grassroots.organizations.api import referenced_people, referenced_unit
@@ -75,9 +75,7 @@ def list_people(request: HttpRequest, org_slug: str, q: Text = "", unit: Text = 
     the schema cannot list them) is a 422 naming `status`; an unknown unit is a 404."""
     organization = organization_for(request.auth, org_slug)
     status = status.strip()
-    if status and status not in organization.constitution.statuses:
-        reason = f"'{status}' is not one of {', '.join(organization.constitution.statuses)}"
-        raise ValidationError([{"loc": ["query", "status"], "msg": reason, "type": "value_error"}])
+    require_choice("status", status, organization.constitution.statuses)
     within = unit_for(request.auth, organization, unit) if unit else None
     return search_people(request.auth, organization, q.strip(), unit=within, status=status)
 
