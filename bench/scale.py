@@ -51,6 +51,8 @@ def setup_django(database_url: str | None = None) -> str:
     url = database_url or os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         url = f"sqlite:///{bench_dir / 'scale.sqlite3'}"
+    else:
+        _create_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("GRASSROOTS_DATA_DIR", str(bench_dir / "data"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "grassroots.settings"
@@ -62,6 +64,18 @@ def setup_django(database_url: str | None = None) -> str:
 
     call_command("migrate", verbosity=0)
     return connection.vendor
+
+
+def _create_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names when it does not exist yet (connecting to the
+    server's `postgres` database to do it), so a first benchmark run on a machine needs no setup."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+        if server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @dataclass

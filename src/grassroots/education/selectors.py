@@ -8,11 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from grassroots.access import Right, restrict
+from grassroots.errors import local_today
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.organizations.models import PATH_END, Unit
 from grassroots.people.models import CompletionDeclaration, Course, CourseCompletion, MemberCount, Membership, Person
@@ -179,7 +179,7 @@ def education_share_of(user, unit: Unit, *, on: dt.date, subtree: bool = False) 
     if not allowed.exists():
         return []
     counted = unit.organization.constitution.member_statuses.counted
-    if subtree and on == dt.datetime.now(ZoneInfo(unit.organization.time_zone)).date():
+    if subtree and on == local_today(unit.organization.time_zone):
         return _subtree_share_today(unit, counted, on)
     return _share_from_memberships(unit, counted, on, subtree=subtree)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.http import Http404
 
 from grassroots.access import restrict
 from grassroots.constitution.health import Health
+from grassroots.errors import local_today
 from grassroots.health.models import HealthSnapshot
 from grassroots.organizations.models import PATH_END, Organization, Unit, UnitState
 
@@ -28,7 +28,7 @@ WEAKEST = 10
 
 def today_of(organization: Organization) -> dt.date:
     """Today where the organization is (its time zone)."""
-    return dt.datetime.now(ZoneInfo(organization.time_zone)).date()
+    return local_today(organization.time_zone)
 
 
 def units_measured(organization: Organization, *, on: dt.date, path: str = "", basic_only: bool = False):
