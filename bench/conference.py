@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import children_figures, measure, ratio_table  # noqa: E402
+from reads import measure, ratio_table, report_children  # noqa: E402
 
 RUNS = 5
 SEATS = 435
@@ -265,15 +265,8 @@ def main() -> None:
     if args.child:
         child(args.units, args.members, args.house_units)
         return
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     arguments = ["--units", str(args.units), "--members", str(args.members), "--house-units", str(args.house_units)]
-    all_good = True
-    for figures in children_figures(__file__, databases, arguments):
-        if figures is None:
-            print("\nPostgreSQL does not answer: SQLite figures only")
-            continue
-        all_good &= report(figures)
-    print("\nevery figure at its target" if all_good else "\nsome figures miss their target (NO above)")
+    report_children(__file__, args.database, arguments, report)
 
 
 if __name__ == "__main__":

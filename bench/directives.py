@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import children_figures, measure  # noqa: E402
+from reads import measure, report_children  # noqa: E402
 
 RUNS = 5
 ISSUE_TARGET_S = 2.0
@@ -203,14 +203,7 @@ def main() -> None:
     if args.child:
         child(args.units, args.members)
         return
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    all_good = True
-    for figures in children_figures(__file__, databases, ["--units", str(args.units), "--members", str(args.members)]):
-        if figures is None:
-            print("\nPostgreSQL does not answer: SQLite figures only")
-            continue
-        all_good &= report(figures)
-    print("\nevery figure at its target" if all_good else "\nsome figures miss their target (NO above)")
+    report_children(__file__, args.database, ["--units", str(args.units), "--members", str(args.members)], report)
 
 
 if __name__ == "__main__":

@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reads import child_environment, measure, signed_in  # noqa: E402
+from reads import measure, report_children, signed_in  # noqa: E402
 
 RUNS = 5
 SNAPSHOT_TARGET_S = 60.0
@@ -171,20 +170,7 @@ def main() -> None:
     if args.child:
         child(args.units, args.members)
         return
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    all_good = True
-    for database in databases:
-        env = child_environment(database, keep_url=True)
-        if env is None:
-            print("\nPostgreSQL does not answer: SQLite figures only")
-            continue
-        command = [sys.executable, __file__, "--units", str(args.units), "--members", str(args.members), "--child"]
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
-        if done.returncode:
-            raise SystemExit(f"the {database} run failed")
-        line = next(line for line in done.stdout.splitlines() if line.startswith("FIGURES "))
-        all_good &= report(json.loads(line[len("FIGURES ") :]))
-    print("\nevery figure at its target" if all_good else "\nsome figures miss their target (NO above)")
+    report_children(__file__, args.database, ["--units", str(args.units), "--members", str(args.members)], report)
 
 
 if __name__ == "__main__":

@@ -501,6 +501,20 @@ def children_figures(script: str, databases: list[str], arguments: list[str]):
         yield json.loads(line[len("FIGURES ") :])
 
 
+def report_children(script: str, database: str, arguments: list[str], report) -> None:
+    """Measure `script` on `database` ("sqlite", "postgres" or "both") through `children_figures`,
+    print each run's figures with `report(figures) -> bool` (all at their targets) and a last line
+    saying whether every figure met its target."""
+    databases = ["sqlite", "postgres"] if database == "both" else [database]
+    all_good = True
+    for figures in children_figures(script, databases, arguments):
+        if figures is None:
+            print("\nPostgreSQL does not answer: SQLite figures only")
+            continue
+        all_good &= report(figures)
+    print("\nevery figure at its target" if all_good else "\nsome figures miss their target (NO above)")
+
+
 def child_environment(database: str, *, keep_url: bool = False) -> dict[str, str] | None:
     """The environment of the child process that measures `database` ("sqlite" or "postgres"):
     PostgreSQL in the bench database (`postgres_url`), or with `keep_url` the one DATABASE_URL
