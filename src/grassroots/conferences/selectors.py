@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
@@ -162,16 +162,26 @@ def delegate_in(conference: Conference, pk: int) -> Delegate:
     return found
 
 
+def _seat_weight_expression() -> Coalesce:
+    """The votes of the seat a delegate row holds: the weight of the delegate whose seat an
+    alternate holds, else the row's own. A correlated look-up by primary key rather than a join,
+    so that PostgreSQL reads it through the index whatever its statistics say (the delegates of a
+    conference are written in a burst, and a join planned on stale estimates took seconds)."""
+    held = Delegate.objects.filter(pk=OuterRef("seated_for_id")).order_by().values("weight")[:1]
+    return Coalesce(Subquery(held), F("weight"))
+
+
 def _seated(conference: Conference) -> QuerySet[Delegate]:
     """The seats: seated delegates whose seat no alternate holds, and the alternates holding the
     seat of an absent seated delegate (with that delegate's weight)."""
+    replaced = Exists(Delegate.objects.filter(seated_for_id=OuterRef("pk")).order_by())
     return (
         Delegate.objects.filter(conference=conference)
         .filter(
-            Q(role=Delegate.Role.DELEGATE, credential=Delegate.Credential.SEATED, replaced_by__isnull=True)
+            Q(role=Delegate.Role.DELEGATE, credential=Delegate.Credential.SEATED) & ~replaced
             | Q(seated_for__isnull=False)
         )
-        .annotate(seat_weight=Coalesce("seated_for__weight", "weight"), chair_id=F("delegation__chair_id"))
+        .annotate(seat_weight=_seat_weight_expression(), chair_id=F("delegation__chair_id"))
         .order_by("pk")
     )
 
@@ -316,7 +326,7 @@ def participants_of(conference: Conference) -> list[tuple[str, str, int, str, st
     rows = (
         delegates_of(conference)
         .exclude(credential=Delegate.Credential.REFUSED)
-        .annotate(seat_weight=Coalesce("seated_for__weight", "weight"))
+        .annotate(seat_weight=_seat_weight_expression())
     )
     return [
         (row.person.name, row.delegation.unit.name, _seat_weight(row), row.role, "yes" if row.present else "no")
