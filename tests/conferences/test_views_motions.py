@@ -111,7 +111,8 @@ def test_an_organizer_submits_a_units_motion_by_its_decision(hall):
     ],
 )
 def test_a_refused_motion_names_its_field_and_adds_nothing(hall, change, message):
-    data = {"title": "Strike", "text": "We strike.", "submitter": "decision", "decision": "1"} | change
+    decision = carried_decision(hall["scene"]["elm"])
+    data = {"title": "Strike", "text": "We strike.", "submitter": "decision", "decision": str(decision.pk)} | change
     assert message in _post(hall["admin"], "conference_motion_add", hall["found"], data=data)
     assert not Motion.objects.exists()
 
