@@ -330,6 +330,34 @@ WEB = {
     ("conference_delegate", "GET"): Route("conference"),
     ("conference_vote", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "yes"}),
     ("conference_projector", "GET"): Route("conference"),
+    # The session page's forms (views_motions): motion 1 and the draft poll of session_of; a motion
+    # by a unit names the committee's carried decision (delegate_at). Who may not run the agenda is
+    # refused (403) before anything is read; the planned conference then refuses a new motion or poll
+    # by name, and the publication and the totals name what is missing.
+    ("conference_motion_add", "POST"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"title": "M", "text": "T", "submitter": "decision", "decision": decision_at(c)},
+    ),
+    ("conference_motion_status", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"status": "admitted"}
+    ),
+    ("conference_motion_amend", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"paragraph": "1", "text": "New text."}
+    ),
+    ("conference_motion_publish", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"issue": "gazette:1"}
+    ),
+    ("conference_poll_add", "POST"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"subject": "P", "kind": "yes-no", "base": "cast", "majority": "simple", "counting": "named"},
+    ),
+    ("conference_poll_totals", "POST"): Route(
+        "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"yes": "1", "no": "0"}
+    ),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -907,6 +935,9 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["conference"] = target.pk
     if "poll" in wanted:
         kwargs["poll"] = session_of(target)["poll"]
+    if "motion" in wanted:
+        session_of(target)  # writes motion 1
+        kwargs["motion"] = 1
     if "step" in wanted:
         kwargs["step"] = "open"
     if "revision" in wanted:
@@ -1007,6 +1038,11 @@ def delegate_at(conference):
         elected_at=timezone.now(),
     )  # fmt: skip
     return Delegate.objects.create(delegation=delegation, conference=conference, person=person, role="delegate", rank=1)
+
+
+def decision_at(conference) -> int:
+    """The carried decision of the committee's meeting that elected its delegation (`delegate_at`)."""
+    return delegate_at(conference).delegation.decision_id
 
 
 def session_of(conference) -> dict[str, int]:

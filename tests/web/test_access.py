@@ -191,6 +191,14 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_delegate",
     "conference_vote",
     "conference_projector",
+    # The session page's forms (tests/conferences/test_views_motions.py: another conference's motion
+    # or poll is a 404, a delegate's own motion and amendment, the organizers' steps).
+    "conference_motion_add",
+    "conference_motion_status",
+    "conference_motion_amend",
+    "conference_motion_publish",
+    "conference_poll_add",
+    "conference_poll_totals",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

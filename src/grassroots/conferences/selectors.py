@@ -445,6 +445,26 @@ def amendment_in(motion: Motion, number: int) -> Amendment:
     return found
 
 
+def decision_in(organization: Organization, pk: int) -> Decision | None:
+    """A decision of a meeting of one of the organization's units, with its meeting and unit (a
+    motion submitted by a unit names it), or None."""
+    decisions = Decision.objects.filter(pk=pk, meeting__unit__organization=organization)
+    return decisions.select_related("meeting__unit").first()
+
+
+from grassroots.bulletin.models import Issue  # noqa: E402
+from grassroots.bulletin.selectors import may_publish  # noqa: E402
+
+
+def issues_to_publish_in(user, organization: Organization) -> list[Issue]:
+    """The organization's draft and scheduled bulletin issues whose publication `user` may edit
+    (where a resolution may be published), by publication and number (one query)."""
+    editable = (Issue.Status.DRAFT, Issue.Status.SCHEDULED)
+    issues = Issue.objects.filter(publication__organization=organization, status__in=editable)
+    ordered = issues.select_related("publication__unit").order_by("publication__name", "publication_id", "number")
+    return [issue for issue in ordered if may_publish(user, issue.publication)]
+
+
 def polls_of(conference: Conference, *, state: str | None = None) -> QuerySet[Poll]:
     """The conference's polls, the first first (optionally only those in `state`)."""
     polls = Poll.objects.filter(conference=conference).select_related("motion", "amendment__motion")

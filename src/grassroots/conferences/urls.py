@@ -78,3 +78,16 @@ urlpatterns += [
     path("o/<slug:org>/conferences/<int:conference>/projector/", views_assembly.conference_projector,
          name="conference_projector"),
 ]  # fmt: skip
+
+# Motions, amendments and polls from the session page (views_motions).
+from . import views_motions  # noqa: E402
+
+SESSION = "o/<slug:org>/conferences/<int:conference>"
+urlpatterns += [
+    path(f"{SESSION}/motions/", views_motions.motion_add, name="conference_motion_add"),
+    path(f"{SESSION}/motions/<int:motion>/status/", views_motions.motion_status, name="conference_motion_status"),
+    path(f"{SESSION}/motions/<int:motion>/amend/", views_motions.motion_amend, name="conference_motion_amend"),
+    path(f"{SESSION}/motions/<int:motion>/publish/", views_motions.motion_publish, name="conference_motion_publish"),
+    path(f"{SESSION}/polls/add/", views_motions.poll_add, name="conference_poll_add"),
+    path(f"{SESSION}/polls/<int:poll>/close/totals/", views_motions.poll_close_totals, name="conference_poll_totals"),
+]

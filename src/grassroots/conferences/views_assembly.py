@@ -21,7 +21,7 @@ from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import may, organization_for
 from grassroots.web import refusal_message, run_step
 
-from . import assembly, selectors
+from . import assembly, selectors, views_motions
 from .models import Conference, Poll
 from .views import _only_managers
 
@@ -58,6 +58,7 @@ def conference_session(request: HttpRequest, org: str, conference: int) -> HttpR
         "elections": list(selectors.elections_of(found)),
         "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
     }
+    context.update(views_motions.session_forms(request, found, manages=bool(context["manages"])))
     return render(request, "conferences/assembly/session.html", context)
 
 
