@@ -67,7 +67,11 @@ def test_the_meeting_page_records_the_sheet_decisions_and_minutes(
         response = staff_client.get(url)
     assert text(response, "present-count") == "2 / 3"
     assert "Rent" in text(response, "agenda")
-    assert "Carried : Write to the landlord (2 present, 3 required, without quorum )" in text(response, "decisions")
+    decision = meeting.decisions.get()
+    assert (
+        f"Decision {decision.pk}: Carried : Write to the landlord (2 present, 3 required, without quorum )"
+        in text(response, "decisions")
+    )
     assert "Version 1, draft." in text(response, "minutes")
     meeting.refresh_from_db()
     assert meeting.status == "held"
