@@ -330,6 +330,22 @@ WEB = {
     ("conference_delegate", "GET"): Route("conference"),
     ("conference_vote", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "yes"}),
     ("conference_projector", "GET"): Route("conference"),
+    # Elections, ballots, proxies and constituting from the pages (views_elections): prepared, opened,
+    # closed and constituted by the organizers (the scene's conference is planned, or not convened
+    # by the top unit: refused as such after); a ballot and a proxy are the delegate's own (none here).
+    ("conference_election_add", "POST"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"title": "E", "method": "plurality", "seats": 1, "candidates": "A\nB"},
+    ),  # fmt: skip
+    ("conference_election_step", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_ballot", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "A"}),
+    ("conference_proxy_give", "POST"): Route(
+        "conference", "POST", data=lambda s, c: {"holder": session_of(c)["holder"]}
+    ),
+    ("conference_proxy_withdraw", "POST"): Route("conference", "POST"),
+    ("conference_constitute", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -907,6 +923,8 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
         kwargs["conference"] = target.pk
     if "poll" in wanted:
         kwargs["poll"] = session_of(target)["poll"]
+    if "election" in wanted:
+        kwargs["election"] = session_of(target)["election"]
     if "step" in wanted:
         kwargs["step"] = "open"
     if "revision" in wanted:

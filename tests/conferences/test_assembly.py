@@ -208,6 +208,22 @@ def test_election_of_the_leading_body(hall):
     assert admin.get(f"{base}/elections").json()[0]["state"] == "closed"
 
 
+def test_candidates_linked_to_people_through_the_api(hall, org):
+    base, admin = hall["base"], hall["admin"]
+    ben = builders.person(org, "Ben Okafor")
+    stranger = builders.person(builders.organization(slug="elsewhere"))
+    body = {"title": "Council", "method": "plurality", "candidates": ["Ada", "Ben"]}
+    made = _post(admin, f"{base}/elections", {**body, "people": {"Ben": ben.pk}})
+    assert made.status_code == 201, made.json()
+    assert made.json()["candidate_people"] == {"Ben": ben.pk}
+    assert _post(admin, f"{base}/elections", body).json()["candidate_people"] == {}
+    unseen = _post(admin, f"{base}/elections", {**body, "people": {"Ben": stranger.pk}})
+    assert unseen.status_code == 409 and unseen.json()["field"] == "people"
+    assert f"people.Ben: no person {stranger.pk}" in unseen.json()["detail"]
+    no_candidate = _post(admin, f"{base}/elections", {**body, "people": {"Zed": ben.pk}})
+    assert no_candidate.status_code == 409 and "'Zed' is not one of the candidates" in no_candidate.json()["detail"]
+
+
 def test_refusals_of_bad_rules(hall):
     base, admin = hall["base"], hall["admin"]
     bad = _post(admin, f"{base}/polls", {"subject": "X", "majority": "most"})

@@ -78,3 +78,21 @@ urlpatterns += [
     path("o/<slug:org>/conferences/<int:conference>/projector/", views_assembly.conference_projector,
          name="conference_projector"),
 ]  # fmt: skip
+
+# Elections, ballots, proxies and constituting from the pages (views_elections).
+from . import views_elections  # noqa: E402
+
+urlpatterns += [
+    path("o/<slug:org>/conferences/<int:conference>/elections/", views_elections.conference_election_add,
+         name="conference_election_add"),
+    path("o/<slug:org>/conferences/<int:conference>/elections/<int:election>/ballot/",
+         views_elections.conference_ballot, name="conference_ballot"),
+    path("o/<slug:org>/conferences/<int:conference>/elections/<int:election>/<slug:step>/",
+         views_elections.conference_election_step, name="conference_election_step"),
+    path("o/<slug:org>/conferences/<int:conference>/proxy/", views_elections.conference_proxy_give,
+         name="conference_proxy_give"),
+    path("o/<slug:org>/conferences/<int:conference>/proxy/withdraw/", views_elections.conference_proxy_withdraw,
+         name="conference_proxy_withdraw"),
+    path("o/<slug:org>/conferences/<int:conference>/constitute/", views_elections.conference_constitute,
+         name="conference_constitute"),
+]  # fmt: skip
