@@ -15,7 +15,7 @@ from grassroots.conferences import actions, assembly
 from grassroots.conferences.models import ElectionBallot, Poll, PollVote, Proxy
 from grassroots.errors import ActionRefused
 from tests.support import builders
-from tests.support.assembly import carried_decision, in_session, seat
+from tests.support.assembly import carried_decision, founding_conference, in_session, seat
 from tests.support.conferences import api_client, conference, conference_scene, post_json
 
 pytestmark = pytest.mark.django_db
@@ -287,27 +287,8 @@ def test_the_founding_conference_constitutes_a_ready_federation(org):
     """Three constituted districts with 250 members: the conference's delegates present found
     the federation, its secretary appointed, the founding meeting's minutes naming the conference."""
     from grassroots.meetings.models import Meeting
-    from grassroots.organizations.actions import found_unit
-    from grassroots.people.actions import join_unit
 
-    top = builders.unit(org, "federation", "Federation")
-    for name in ("North", "South", "East"):
-        district = builders.unit(org, "district", name, top, state="preparing")
-        secretary = builders.district_ready_to_constitute(org, district)
-        found_unit(unit=district, by="test", officers={"secretary": secretary})
-    first = top.children.order_by("pk").first().children.order_by("pk").first()
-    builders.members(org, first, 130)
-    found = in_session(
-        actions.add_conference(unit=top, name="Founding", cutoff=dt.date.today(), by="test", method="dhondt", seats=5)
-    )
-    seated = seat(found, {first.slug: [1, 1]})
-    delegates = seated[first.slug]
-    for delegate in delegates:
-        join_unit(person=delegate.person, unit=first, by="test", status="member")
-    motion = assembly.add_motion(conference=found, title="Founding", text="We found it.", by="test",
-                                 delegate=delegates[0], founding=True)  # fmt: skip
-    for status in ("admitted", "debated", "adopted"):
-        assembly.set_motion_status(motion=motion, status=status, by="test")
+    top, found, delegates = founding_conference(org)
     election = assembly.add_election(conference=found, title="Council", method="plurality", body=True,
                                      candidates=["Ada", "Ben"], by="test")  # fmt: skip
     assembly.open_election(election=election, by="test")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from grassroots.conferences import actions, assembly
 from grassroots.conferences.models import Election, ElectionBallot, Proxy
 from tests.support import builders
-from tests.support.assembly import in_session, seat
+from tests.support.assembly import founding_conference, in_session, seat
 from tests.support.conferences import CUTOFF, conference, conference_scene
 from tests.support.sessions import sign_in
 
@@ -216,3 +216,28 @@ def test_the_pages_run_the_same_queries_however_many_elections(hall):
     assert counts[0] == counts[1], counts
     assert counts[0][0] <= 10 and counts[0][1] <= 19, counts
     assert ElectionBallot.objects.count() == 12
+
+
+def test_the_founding_conference_constitutes_the_federation_from_the_page(org):
+    """Three constituted districts with 250 members: the organizer constitutes the federation from
+    the session page, its secretary the person elected to the council; the founding meeting's
+    minutes name the elected by their person number."""
+    from grassroots.meetings.models import Meeting
+
+    top, found, delegates = founding_conference(org)
+    admin = sign_in(Client(), builders.account(org, "admin@example.org", is_admin=True))
+    ada = delegates[0].person
+    _add(admin, found, f"Ada <{ada.pk}>\nBen", method="plurality", body="on")
+    election = Election.objects.get(conference=found)
+    assert election.body and election.candidate_people == {"Ada": ada.pk}
+    assembly.open_election(election=election, by="test")
+    phone = sign_in(Client(), builders.account(org, "ada@example.org", person=ada))
+    phone.post(_url("conference_ballot", found, election.pk), {"choice": "Ada"})
+    admin.post(_url("conference_election_step", found, election.pk, "close"))
+    done = _text(admin.post(_url("conference_constitute", found), {"officer_secretary": ada.pk}, follow=True))
+    assert "Federation is constituted at Founding." in done
+    top.refresh_from_db()
+    assert top.state == "founded"
+    assert top.posts.get(post="secretary").person == ada
+    minutes = Meeting.objects.get(unit=top, kind="founding").minutes_versions.get().text
+    assert f"Council elected: Ada (person {ada.pk})." in minutes
