@@ -88,6 +88,7 @@ def test_the_form_refuses_bad_candidates_and_writes_nothing(hall, org):
     assert "listed twice" in _text(_add(admin, found, "Ada\nAda"))
     assert "Method: Select a valid choice" in _text(_add(admin, found, "Ada", method="borda"))
     assert "Seats: Ensure this value is greater than or equal to 1" in _text(_add(admin, found, "Ada", seats=0))
+    assert "candidates: at most 200 characters (201 given)" in _text(_add(admin, found, "A" * 201))
     assert not Election.objects.exists()
 
 
@@ -112,6 +113,8 @@ def test_a_delegate_marks_each_kind_of_ballot_and_is_told_the_rule(hall):
     assert "rank 1 is given to Ada and Cy; one each" in twice
     beyond = _text(phones[0].post(_url("conference_ballot", found, ranked.pk), {"rank-0": "4"}, follow=True))
     assert "Ada's rank must be 1 to 3" in beyond
+    odd = _text(phones[0].post(ballot, {"rank-0": "²"}, follow=True))
+    assert "Ada's rank must be 1 to 3" in odd
     unknown = _text(phones[0].post(_url("conference_ballot", found, plurality.pk), {"choice": "Zed"}, follow=True))
     assert "Zed" in unknown and not ElectionBallot.objects.filter(election__in=[ranked, plurality]).exists()
     delegates[1].present = False
@@ -144,7 +147,9 @@ def test_a_proxy_within_the_delegation_given_and_withdrawn(hall):
     assert "Your proxy is withdrawn" in withdrawn and not Proxy.objects.exists()
     again = _text(phones[0].post(_url("conference_proxy_withdraw", found), follow=True))
     assert "proxy: you gave no proxy to withdraw" in again
-    assert "holder: choose a delegate" in _text(phones[0].post(_url("conference_proxy_give", found), {}, follow=True))
+    for holder in ({}, {"holder": "²"}, {"holder": "9" * 30}):
+        posted = phones[0].post(_url("conference_proxy_give", found), holder, follow=True)
+        assert "holder: choose a delegate" in _text(posted)
 
 
 def test_constituting_from_the_page_lists_every_founding_refusal(hall):

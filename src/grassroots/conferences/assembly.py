@@ -608,6 +608,8 @@ def add_election(
             f"method: unknown method {method!r}; use one of {', '.join(voting.METHODS)}", field="method"
         )
     names = [(name or "").strip() for name in candidates]
+    for name in names:
+        refuse_overlong("candidates", name, 200)
     try:
         # One ballot for the first candidate: the engine checks the method, candidates and seats.
         voting.elect(method, candidates=names, ballots=[voting.Ballot("-", tuple(names[:1]))], seats=seats, seed="-")

@@ -25,6 +25,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from grassroots.errors import ActionRefused
+from grassroots.ids import is_row_id
 from grassroots.organizations.selectors import organization_for
 from grassroots.web import ActionForm, as_message, refusal_message, run_step
 
@@ -289,7 +290,7 @@ def _choices(request: HttpRequest, election: Election) -> list[str] | None:
         value = request.POST.get(f"rank-{index}", "").strip()
         if not value:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= len(election.candidates):
+        if not is_row_id(value) or not 1 <= int(value) <= len(election.candidates):
             messages.error(request, f"ballots: {name}'s rank must be 1 to {len(election.candidates)}")
             return None
         if int(value) in ranks:
@@ -328,7 +329,7 @@ def conference_proxy_give(request: HttpRequest, org: str, conference: int) -> Ht
     found = _conference(request, org, conference)
     pk = request.POST.get("holder", "")
     giver = selectors.delegate_of(request.user, found)
-    if not pk.isdigit():
+    if not is_row_id(pk):
         messages.error(request, "holder: choose a delegate of your delegation")
     elif giver is None:
         messages.error(request, f"delegate: you are not a delegate of conference {found.pk}")
