@@ -358,6 +358,22 @@ WEB = {
     ("conference_poll_totals", "POST"): Route(
         "conference", "POST", Right.MANAGE_UNITS, data=lambda s, c: {"yes": "1", "no": "0"}
     ),
+    # Elections, ballots, proxies and constituting from the pages (views_elections): prepared, opened,
+    # closed and constituted by the organizers (the scene's conference is planned, or not convened
+    # by the top unit: refused as such after); a ballot and a proxy are the delegate's own (none here).
+    ("conference_election_add", "POST"): Route(
+        "conference",
+        "POST",
+        Right.MANAGE_UNITS,
+        data=lambda s, c: {"title": "E", "method": "plurality", "seats": 1, "candidates": "A\nB"},
+    ),  # fmt: skip
+    ("conference_election_step", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
+    ("conference_ballot", "POST"): Route("conference", "POST", data=lambda s, c: {"choice": "A"}),
+    ("conference_proxy_give", "POST"): Route(
+        "conference", "POST", data=lambda s, c: {"holder": session_of(c)["holder"]}
+    ),
+    ("conference_proxy_withdraw", "POST"): Route("conference", "POST"),
+    ("conference_constitute", "POST"): Route("conference", "POST", Right.MANAGE_UNITS),
     ("meeting", "GET"): Route("meeting"),
     ("meeting_attend", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
     ("meeting_held", "POST"): Route("meeting", "POST", Right.MANAGE_UNITS),
@@ -938,6 +954,8 @@ def web_url(name: str, wanted: set[str], organization, target) -> str:
     if "motion" in wanted:
         session_of(target)  # writes motion 1
         kwargs["motion"] = 1
+    if "election" in wanted:
+        kwargs["election"] = session_of(target)["election"]
     if "step" in wanted:
         kwargs["step"] = "open"
     if "revision" in wanted:

@@ -15,7 +15,7 @@ from grassroots.conferences import actions, assembly
 from grassroots.conferences.models import ElectionBallot, Poll, PollVote, Proxy
 from grassroots.errors import ActionRefused
 from tests.support import builders
-from tests.support.assembly import carried_decision, in_session, seat
+from tests.support.assembly import carried_decision, founding_conference, in_session, seat
 from tests.support.conferences import api_client, conference, conference_scene, post_json
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +208,22 @@ def test_election_of_the_leading_body(hall):
     assert admin.get(f"{base}/elections").json()[0]["state"] == "closed"
 
 
+def test_candidates_linked_to_people_through_the_api(hall, org):
+    base, admin = hall["base"], hall["admin"]
+    ben = builders.person(org, "Ben Okafor")
+    stranger = builders.person(builders.organization(slug="elsewhere"))
+    body = {"title": "Council", "method": "plurality", "candidates": ["Ada", "Ben"]}
+    made = _post(admin, f"{base}/elections", {**body, "people": {"Ben": ben.pk}})
+    assert made.status_code == 201, made.json()
+    assert made.json()["candidate_people"] == {"Ben": ben.pk}
+    assert _post(admin, f"{base}/elections", body).json()["candidate_people"] == {}
+    unseen = _post(admin, f"{base}/elections", {**body, "people": {"Ben": stranger.pk}})
+    assert unseen.status_code == 409 and unseen.json()["field"] == "people"
+    assert f"people.Ben: no person {stranger.pk}" in unseen.json()["detail"]
+    no_candidate = _post(admin, f"{base}/elections", {**body, "people": {"Zed": ben.pk}})
+    assert no_candidate.status_code == 409 and "'Zed' is not one of the candidates" in no_candidate.json()["detail"]
+
+
 def test_refusals_of_bad_rules(hall):
     base, admin = hall["base"], hall["admin"]
     bad = _post(admin, f"{base}/polls", {"subject": "X", "majority": "most"})
@@ -271,27 +287,8 @@ def test_the_founding_conference_constitutes_a_ready_federation(org):
     """Three constituted districts with 250 members: the conference's delegates present found
     the federation, its secretary appointed, the founding meeting's minutes naming the conference."""
     from grassroots.meetings.models import Meeting
-    from grassroots.organizations.actions import found_unit
-    from grassroots.people.actions import join_unit
 
-    top = builders.unit(org, "federation", "Federation")
-    for name in ("North", "South", "East"):
-        district = builders.unit(org, "district", name, top, state="preparing")
-        secretary = builders.district_ready_to_constitute(org, district)
-        found_unit(unit=district, by="test", officers={"secretary": secretary})
-    first = top.children.order_by("pk").first().children.order_by("pk").first()
-    builders.members(org, first, 130)
-    found = in_session(
-        actions.add_conference(unit=top, name="Founding", cutoff=dt.date.today(), by="test", method="dhondt", seats=5)
-    )
-    seated = seat(found, {first.slug: [1, 1]})
-    delegates = seated[first.slug]
-    for delegate in delegates:
-        join_unit(person=delegate.person, unit=first, by="test", status="member")
-    motion = assembly.add_motion(conference=found, title="Founding", text="We found it.", by="test",
-                                 delegate=delegates[0], founding=True)  # fmt: skip
-    for status in ("admitted", "debated", "adopted"):
-        assembly.set_motion_status(motion=motion, status=status, by="test")
+    top, found, delegates = founding_conference(org)
     election = assembly.add_election(conference=found, title="Council", method="plurality", body=True,
                                      candidates=["Ada", "Ben"], by="test")  # fmt: skip
     assembly.open_election(election=election, by="test")

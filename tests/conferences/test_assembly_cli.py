@@ -66,3 +66,31 @@ def test_refusals_name_the_flag(capsys, session):
     code, out, err = run(capsys, "conference", "motion", "add", str(found.pk), "--title", "T", "--text", "x")
     assert code == 1 and "give the unit's decision or the delegate" in err
     assert Poll.objects.count() == 1
+
+
+def test_an_election_with_a_person_from_the_terminal(capsys, session):
+    from grassroots.conferences.models import Election, ElectionBallot
+    from tests.support import builders
+
+    found, seated = session
+    ben = builders.person(found.organization, "Ben Okafor")
+    code, out, err = run(capsys, "conference", "election", "add", str(found.pk), "--title", "Council",
+                         "--method", "instant-runoff", "--candidate", "Ada", "--candidate", "Ben",
+                         "--person", f"Ben={ben.pk}", "--body", "--json")  # fmt: skip
+    assert code == 0, err
+    election = Election.objects.get(pk=json.loads(out)["id"])
+    assert (election.candidates, election.candidate_people, election.body) == (["Ada", "Ben"], {"Ben": ben.pk}, True)
+    assert (
+        run(capsys, "conference", "election", "open", str(election.pk))[1]
+        == f"Election {election.pk} is open: Council.\n"
+    )
+    ElectionBallot.objects.create(election=election, delegate=seated["elm-house"][0], choices=["Ben"],
+                                  cast_at=election.conference.called_at)  # fmt: skip
+    code, out, err = run(capsys, "conference", "election", "close", str(election.pk))
+    assert (code, out) == (0, f"Council: elected Ben (person {ben.pk}).\n"), err
+    code, out, err = run(capsys, "conference", "election", "add", str(found.pk), "--title", "X", "--candidate", "A",
+                         "--person", "A=999999")  # fmt: skip
+    assert code == 1 and "--person: no person 999999" in err
+    code, out, err = run(capsys, "conference", "election", "add", str(found.pk), "--title", "X", "--candidate", "A",
+                         "--candidate", "A")  # fmt: skip
+    assert code == 1 and err.startswith("error: --candidate: 'A' is listed twice")

@@ -68,9 +68,8 @@ def test_the_meeting_page_records_the_sheet_decisions_and_minutes(
     assert text(response, "present-count") == "2 / 3"
     assert "Rent" in text(response, "agenda")
     decision = meeting.decisions.get()
-    assert (
-        f"Decision {decision.pk}: Carried : Write to the landlord (2 present, 3 required, without quorum )"
-        in text(response, "decisions")
+    assert f"Decision {decision.pk}: Carried : Write to the landlord (2 present, 3 required, without quorum )" in text(
+        response, "decisions"
     )
     assert "Version 1, draft." in text(response, "minutes")
     meeting.refresh_from_db()

@@ -113,3 +113,32 @@ def matrix_session(federation, cutoff: dt.date) -> dict[str, int]:
         "draft election": draft_election.pk,
         "open election": open_election.pk,
     }
+
+
+def founding_conference(org) -> tuple:
+    """A federation ready to be constituted (three constituted districts, 250 members) and its
+    founding conference in session: two present delegates of its first basic unit (weight 1, members
+    of it) and the founding resolution adopted. Returns the federation, the conference and the
+    delegates."""
+    from grassroots.conferences import assembly
+    from grassroots.organizations.actions import found_unit
+    from grassroots.people.actions import join_unit
+
+    top = builders.unit(org, "federation", "Federation")
+    for name in ("North", "South", "East"):
+        district = builders.unit(org, "district", name, top, state="preparing")
+        secretary = builders.district_ready_to_constitute(org, district)
+        found_unit(unit=district, by="test", officers={"secretary": secretary})
+    first = top.children.order_by("pk").first().children.order_by("pk").first()
+    builders.members(org, first, 130)
+    found = in_session(
+        actions.add_conference(unit=top, name="Founding", cutoff=dt.date.today(), by="test", method="dhondt", seats=5)
+    )
+    delegates = seat(found, {first.slug: [1, 1]})[first.slug]
+    for delegate in delegates:
+        join_unit(person=delegate.person, unit=first, by="test", status="member")
+    motion = assembly.add_motion(conference=found, title="Founding", text="We found it.", by="test",
+                                 delegate=delegates[0], founding=True)  # fmt: skip
+    for status in ("admitted", "debated", "adopted"):
+        assembly.set_motion_status(motion=motion, status=status, by="test")
+    return top, found, delegates

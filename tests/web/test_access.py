@@ -199,6 +199,13 @@ ONLY_IN_THE_AUTHORIZATION_MATRIX = {
     "conference_motion_publish",
     "conference_poll_add",
     "conference_poll_totals",
+    # Elections, ballots, proxies and constituting (tests/conferences/test_views_elections.py).
+    "conference_election_add",
+    "conference_election_step",
+    "conference_ballot",
+    "conference_proxy_give",
+    "conference_proxy_withdraw",
+    "conference_constitute",
 } | {name for name in web_routes() if name.endswith("_tracking_webhook")}  # provider secrets (tests/outbox)
 # Opened by a secret address or a signed link without signing in: tests/meetings/test_feeds.py
 # and tests/meetings/test_checkin.py check them.

@@ -153,6 +153,11 @@ class ElectionIn(Body):
     candidates: list[Annotated[str, Field(max_length=200)]] = Field(max_length=1000)
     seats: Annotated[int, Field(ge=1, le=1000)] = 1
     body: bool = False
+    people: dict[Annotated[str, Field(max_length=200)], RowId] = Field(
+        default_factory=dict,
+        max_length=1000,
+        description="Candidates who are people of the organization: their name on the ballot -> person id.",
+    )
 
 
 class ElectionOut(Schema):
@@ -161,6 +166,7 @@ class ElectionOut(Schema):
     method: str
     seats: int
     candidates: list[str]
+    candidate_people: dict[str, int]
     body: bool
     state: str
     result: dict[str, Any] | None
@@ -363,7 +369,14 @@ def list_elections(request: HttpRequest, org_slug: str, conference_id: RowId):
 def add_election(request: HttpRequest, org_slug: str, conference_id: RowId, payload: ElectionIn):
     """Candidates by name; method plurality, approval, irv or stv; `body`: the leading body."""
     conference = _conference(request, org_slug, conference_id)
-    election = assembly.add_election(conference=conference, by=caller(request), **payload.model_dump())
+    fields = payload.model_dump(exclude={"people"})
+    refs = [str(pk) for pk in payload.people.values()]
+    named = selectors.people_named(caller(request), conference.organization, refs)
+    for name, pk in payload.people.items():
+        if str(pk) not in named:
+            raise ActionRefused(f"people.{name}: no person {pk} you see in this organization", field="people")
+    people = {name: named[str(pk)] for name, pk in payload.people.items()}
+    election = assembly.add_election(conference=conference, by=caller(request), people=people, **fields)
     return Status(201, election)
 
 

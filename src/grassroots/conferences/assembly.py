@@ -28,6 +28,7 @@ from grassroots.bulletin.models import Article, Issue
 from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
 from grassroots.meetings.models import Decision
 from grassroots.organizations.models import PATH_END, Unit
+from grassroots.people.models import Person
 
 from . import selectors, voting
 from .models import (
@@ -592,10 +593,14 @@ def add_election(
     seats: int = 1,
     body: bool = False,
     seed: str = "",
+    people: dict[str, Person] | None = None,
 ) -> Election:
     """Prepare an election (draft): `candidates` by name, `method` one of voting.METHODS, `seats`
-    to fill; `body` marks the election of the top unit's leading body. Organizers only. Refused
-    naming the field: title, method, candidates, seats, status."""
+    to fill; `body` marks the election of the top unit's leading body; `people` links candidates
+    (by their name on the ballot) to people of the organization (the caller resolves them in
+    their own scope). Organizers only. Refused naming the field: title, method, candidates,
+    seats, people (a name that is no candidate, a person of another organization, one person
+    twice), status."""
     _manage(by, conference)
     title = _title("title", title)
     if method not in voting.METHODS:
@@ -603,11 +608,14 @@ def add_election(
             f"method: unknown method {method!r}; use one of {', '.join(voting.METHODS)}", field="method"
         )
     names = [(name or "").strip() for name in candidates]
+    for name in names:
+        refuse_overlong("candidates", name, 200)
     try:
         # One ballot for the first candidate: the engine checks the method, candidates and seats.
         voting.elect(method, candidates=names, ballots=[voting.Ballot("-", tuple(names[:1]))], seats=seats, seed="-")
     except voting.VotingError as error:
         raise _refusal(error, "candidates") from None
+    linked = _candidate_people(conference, names, people or {})
     with transaction.atomic():
         _lock_meeting(conference)
         election = Election.objects.create(
@@ -616,11 +624,34 @@ def add_election(
             method=method,
             seats=seats,
             candidates=names,
+            candidate_people=linked,
             body=body,
             seed=seed or conference.seed,
         )
         _audit(by, "conferences.election.add", conference, election, title=[None, title])
     return election
+
+
+def _candidate_people(conference: Conference, names: list[str], people: dict[str, Person]) -> dict[str, int]:
+    """Candidate name -> person id, refused (field people) for a name that is no candidate, a
+    person of another organization or one person standing twice."""
+    linked: dict[str, int] = {}
+    for name, person in people.items():
+        if name.strip() not in names:
+            raise ActionRefused(f"people: '{name}' is not one of the candidates", field="people")
+        if person.organization_id != conference.organization_id:
+            raise ActionRefused(f"people: '{name}' is not a person of this organization", field="people")
+        if person.pk in linked.values():
+            raise ActionRefused(f"people: person {person.pk} stands more than once", field="people")
+        linked[name.strip()] = person.pk
+    return linked
+
+
+def elected_people(election: Election) -> list[tuple[str, int | None]]:
+    """The elected in the order they were elected, each with the id of the person they are (None
+    for a candidate named only)."""
+    links = election.candidate_people or {}
+    return [(name, links.get(name)) for name in (election.result or {}).get("elected", [])]
 
 
 def open_election(*, election: Election, by) -> Election:
@@ -730,7 +761,7 @@ def constitute_body(*, conference: Conference, by, on: dt.date | None = None, of
         )
     present = [int(voter.id) for voter in selectors.entitled(conference) if voter.present]
     members = [delegate.person for delegate in Delegate.objects.filter(pk__in=present).select_related("person")]
-    elected = ", ".join(body.result["elected"])
+    elected = ", ".join(f"{name} (person {pk})" if pk else name for name, pk in elected_people(body))
     minutes = (
         f"Founding conference: {conference.name} (conference {conference.pk}), {len(members)} delegates present. "
         f"Resolution {resolution.number} adopted: {resolution.title}. {body.title} elected: {elected}."

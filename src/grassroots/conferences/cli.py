@@ -374,10 +374,11 @@ for _name, _command in (
 
 # The conference in session (motions, polls, results): conferences/cli_assembly.py.
 from .cli_assembly import FLAGS as ASSEMBLY_FLAGS  # noqa: E402
-from .cli_assembly import conference_result, motion_app, poll_app  # noqa: E402
+from .cli_assembly import conference_result, election_app, motion_app, poll_app  # noqa: E402
 
 CONFERENCE_FLAGS.update(ASSEMBLY_FLAGS)
 
 conference_app.add_typer(poll_app, name="poll")
 conference_app.add_typer(motion_app, name="motion")
+conference_app.add_typer(election_app, name="election")
 conference_app.command("result")(conference_result)

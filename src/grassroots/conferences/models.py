@@ -236,13 +236,17 @@ class Election(models.Model):
     """An election of the leading body (or any post) by the conference: candidates (names), the
     `method` (plurality, approval, irv, stv), the seats; draft -> open -> closed; on close the
     ballots are counted by `voting.elect` and the result kept (`result`, the engine's JSON) with
-    the entitled list as it stood (`entitled`)."""
+    the entitled list as it stood (`entitled`). A candidate may be a person of the organization
+    (`candidate_people`: their name on the ballot -> the person's id)."""
 
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="elections")
     title = models.CharField(max_length=200)
     method = models.CharField(max_length=20)
     seats = models.PositiveIntegerField(default=1)
     candidates = models.JSONField(default=list)
+    candidate_people = models.JSONField(
+        default=dict, blank=True, help_text="Candidate name -> id of the person of the organization they are."
+    )
     body = models.BooleanField(default=False, help_text="Elects the leading body of the organization's top unit.")
     state = models.CharField(max_length=6, default="draft")
     seed = models.CharField(max_length=64)

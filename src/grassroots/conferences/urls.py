@@ -91,3 +91,20 @@ urlpatterns += [
     path(f"{SESSION}/polls/add/", views_motions.poll_add, name="conference_poll_add"),
     path(f"{SESSION}/polls/<int:poll>/close/totals/", views_motions.poll_close_totals, name="conference_poll_totals"),
 ]
+# Elections, ballots, proxies and constituting from the pages (views_elections).
+from . import views_elections  # noqa: E402
+
+urlpatterns += [
+    path("o/<slug:org>/conferences/<int:conference>/elections/", views_elections.conference_election_add,
+         name="conference_election_add"),
+    path("o/<slug:org>/conferences/<int:conference>/elections/<int:election>/ballot/",
+         views_elections.conference_ballot, name="conference_ballot"),
+    path("o/<slug:org>/conferences/<int:conference>/elections/<int:election>/<slug:step>/",
+         views_elections.conference_election_step, name="conference_election_step"),
+    path("o/<slug:org>/conferences/<int:conference>/proxy/", views_elections.conference_proxy_give,
+         name="conference_proxy_give"),
+    path("o/<slug:org>/conferences/<int:conference>/proxy/withdraw/", views_elections.conference_proxy_withdraw,
+         name="conference_proxy_withdraw"),
+    path("o/<slug:org>/conferences/<int:conference>/constitute/", views_elections.conference_constitute,
+         name="conference_constitute"),
+]  # fmt: skip

@@ -21,7 +21,7 @@ from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import may, organization_for
 from grassroots.web import refusal_message, run_step
 
-from . import assembly, selectors, views_motions
+from . import assembly, selectors, views_elections, views_motions
 from .models import Conference, Poll
 from .views import _only_managers
 
@@ -55,8 +55,8 @@ def conference_session(request: HttpRequest, org: str, conference: int) -> HttpR
         "conference": found,
         "motions": selectors.motions_of(found),
         "polls": [_shown(poll) for poll in selectors.polls_of(found)],
-        "elections": list(selectors.elections_of(found)),
         "manages": may(request.user, Right.MANAGE_UNITS, found.unit),
+        **views_elections.session_context(found),
     }
     context.update(views_motions.session_forms(request, found, manages=bool(context["manages"])))
     return render(request, "conferences/assembly/session.html", context)
@@ -90,6 +90,7 @@ def conference_delegate(request: HttpRequest, org: str, conference: int) -> Http
         "open_polls": [
             {"poll": poll, "voted": voted.get(poll.pk)} for poll in selectors.polls_of(found, state=Poll.State.OPEN)
         ],
+        **views_elections.delegate_context(found, delegate),
     }
     return render(request, "conferences/assembly/delegate.html", context)
 
