@@ -49,7 +49,7 @@ def test_an_instant_runoff_from_the_session_page_to_the_phones_and_back(live_ser
     page.on("console", lambda message: console.append(message.text))
     _as(page, live_server.url, hall["admin"])
     page.goto(live_server.url + hall["session"])
-    page.get_by_label("Title").fill("Council")
+    page.get_by_role("region", name="Elections").get_by_label("Title").fill("Council")
     page.get_by_label("Method").select_option(label="Instant runoff (IRV)")
     page.get_by_label("Candidates, a line each").fill(f"Ada Lovelace\nBen Okafor <{hall['ben']}>\nCy Young")
     page.get_by_role("button", name="Prepare the election").click()

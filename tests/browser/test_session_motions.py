@@ -40,7 +40,7 @@ def test_running_a_motion_and_its_amendment_through_a_poll(live_server, session,
     page.goto(live_server.url + address)
 
     page.get_by_text("Submit a motion", exact=True).click()
-    page.get_by_label("Title").fill("Rent strike")
+    page.get_by_role("region", name="Agenda and motions").get_by_label("Title").fill("Rent strike")
     page.get_by_label("Text", exact=True).fill("We strike.\n\nFrom May.\n\nUntil repairs.")
     page.get_by_label("Decision number").fill(str(decision))
     page.get_by_role("button", name="Submit the motion").click()
