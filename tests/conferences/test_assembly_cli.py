@@ -156,6 +156,8 @@ def test_motion_and_amendment_refusals_name_the_flag(capsys, org, hall):
     assert _refused(capsys, "amendment", "add", pk, "1", "--paragraph", "3", "--text", "Soon.") == (
         "--paragraph: motion 1 has 2 paragraph(s); there is no paragraph 3")  # fmt: skip
     assert _refused(capsys, "amendment", "add", pk, "1", "--text", "  ") == "--text: required"
+    assert _refused(capsys, "amendment", "add", pk, "1", "--paragraph", "0", "--text", "Soon.") == (
+        "--paragraph: motion 1 has 2 paragraph(s); there is no paragraph 0")  # fmt: skip
     assert _refused(capsys, "amendment", "add", pk, "1", "--text", "a\x00b") == "--text: contains a NUL character"
     assert _refused(capsys, "amendment", "add", pk, "1", "--text", "X", "--delegate", "999") == (
         f"--delegate: no delegate 999 in conference {pk}")  # fmt: skip
@@ -223,6 +225,8 @@ def test_election_refusals_name_the_flag(capsys, hall):
     assert _refused(capsys, *add, "--method", "stv", "--candidates", "Ada,Ben", "--seats", "3") == (
         "--seats: 3 seats but only 2 candidate(s)")  # fmt: skip
     assert _refused(capsys, *add, "--method", "plurality", "--candidates", "Ada,,Ben").startswith("--candidates: ")
+    assert _refused(capsys, *add, "--method", "stv", "--candidates", "Ada,Ben", "--seats", "0") == (
+        "--seats: weight must be at least 1, not 0")  # fmt: skip
     assert _refused(capsys, *add, "--method", "plurality", "--candidates", "").startswith("--candidates: ")
     assert _refused(capsys, *add, "--method", "plurality", "--candidates", "A\x00,B") == (
         "--candidates: contains a NUL character")  # fmt: skip
