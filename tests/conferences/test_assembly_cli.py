@@ -265,6 +265,10 @@ def test_proxies_from_the_terminal(capsys, org, hall):
     assert _refused(capsys, "proxy", "give", pk, "", "elm0@example.org") == "GIVER: give the delegate's email or number"
     assert _refused(capsys, "proxy", "give", pk, "elm0@example.org", "elm0\x00") == "HOLDER: contains a NUL character"
     assert Proxy.objects.count() == 1
+    # `checkin` and `credential` take one PERSON the same way (an empty one was a traceback).
+    assert _refused(capsys, "checkin", pk, "") == "PERSON: give one delegate's email or number"
+    assert _refused(capsys, "checkin", pk, "elm0@example.org,elm1@example.org") == (
+        "PERSON: give one delegate's email or number")  # fmt: skip
 
 
 def test_constitute_refusals_name_the_flag(capsys, hall):
