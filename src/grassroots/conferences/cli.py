@@ -372,13 +372,25 @@ for _name, _command in (
 ):
     conference_app.command(_name)(_command)
 
-# The conference in session (motions, polls, results): conferences/cli_assembly.py.
+# The conference in session (motions, amendments, polls, results, elections, proxies, the
+# constituting of the top unit): conferences/cli_assembly.py.
 from .cli_assembly import FLAGS as ASSEMBLY_FLAGS  # noqa: E402
-from .cli_assembly import conference_result, election_app, motion_app, poll_app  # noqa: E402
+from .cli_assembly import (  # noqa: E402
+    amendment_app,
+    conference_constitute,
+    conference_result,
+    election_app,
+    motion_app,
+    poll_app,
+    proxy_app,
+)
 
 CONFERENCE_FLAGS.update(ASSEMBLY_FLAGS)
 
 conference_app.add_typer(poll_app, name="poll")
 conference_app.add_typer(motion_app, name="motion")
+conference_app.add_typer(amendment_app, name="amendment")
 conference_app.add_typer(election_app, name="election")
+conference_app.add_typer(proxy_app, name="proxy")
 conference_app.command("result")(conference_result)
+conference_app.command("constitute")(conference_constitute)

@@ -56,7 +56,10 @@ def _people(refs: str | None, conference: Conference, option: str) -> list:
 
 
 def _delegate(conference: Conference, ref: str) -> Delegate:
-    (person,) = _people(ref, conference, "PERSON")
+    found_people = _people(ref, conference, "PERSON")
+    if len(found_people) != 1:
+        raise Refusal("PERSON: give one delegate's email or number")
+    person = found_people[0]
     found = selectors.delegates_of(conference).filter(person=person).select_related("conference__unit").first()
     if found is None:
         raise Refusal(f"PERSON: {person.name} is not elected to {conference.name}")
