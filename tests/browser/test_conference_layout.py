@@ -86,3 +86,22 @@ def test_the_projector_is_bare_and_shows_every_open_poll(live_server, hall, page
     expect(page.locator(".projected-poll h2")).to_have_text(["Strike at once", "Dues for the year", "Show of hands"])
     expect(page.locator(".projected-poll").nth(2)).to_contain_text("counted by a show of hands in the hall")
     expect(page.locator(".projected-poll").nth(2)).not_to_contain_text("votes cast")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_weighted_delegate_splits_their_votes_on_the_phone(live_server, hall, page: Page):
+    sign_in_with_two_factor(page, live_server.url, "chair@example.org", "pw-test-1")
+    page.goto(live_server.url + hall["base"] + "/me/")
+    expect(page.locator("[data-credential]")).to_have_text("Delegate 1 of Elm House, weight 10: seated, present.")
+    hands = page.locator("fieldset.ballot").filter(has_text="Show of hands")
+    expect(hands.get_by_role("button")).to_have_count(0)
+    ballot = page.locator("fieldset.ballot").filter(has_text="Strike at once")
+    split = ballot.locator("form.split")
+    split.get_by_label("Yes").fill("6")
+    split.get_by_label("No").fill("3")
+    split.get_by_label("Abstain").fill("1")
+    split.get_by_role("button", name="Cast the split vote").click()
+    expect(page.locator("#messages")).to_contain_text(": yes 6, no 3, abstain 1.")
+    expect(ballot).to_contain_text("You voted yes 6, no 3, abstain 1")
+    assert page.evaluate("document.documentElement.scrollWidth") == PHONE_WIDTH

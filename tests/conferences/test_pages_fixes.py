@@ -109,7 +109,7 @@ def test_the_delegate_page_names_the_unit_and_offers_no_vote_for_a_show_of_hands
     assert "Counted by a show of hands in the hall" in page
     assert f'action="{_url("conference_vote", found, named.pk)}"' in page
     # Weight 1: nothing to split.
-    assert "Split my" not in page
+    assert "split my" not in page
 
 
 def test_a_weighted_delegate_splits_from_the_page_and_the_chair_cannot(hall):
@@ -117,7 +117,7 @@ def test_a_weighted_delegate_splits_from_the_page_and_the_chair_cannot(hall):
     poll = assembly.open_poll(poll=assembly.add_poll(conference=found, subject="Dues", by="test"), by="test")
     phone = sign_in(Client(), users["second"])
     page = _text(phone, _url("conference_delegate", found))
-    assert "Split my 10 votes" in page and f'data-split="{poll.pk}"' in page
+    assert "split my 10 votes" in page and f'data-split="{poll.pk}"' in page
     answer = phone.post(_url("conference_vote", found, poll.pk), {"yes": "6", "no": "3", "abstain": "1"}, follow=True)
     page = unescape(answer.content.decode())
     assert f"Your vote in poll {poll.pk}: yes 6, no 3, abstain 1." in page
@@ -133,7 +133,7 @@ def test_a_weighted_delegate_splits_from_the_page_and_the_chair_cannot(hall):
     vote.refresh_from_db()
     assert (vote.yes, vote.no, vote.abstain) == (6, 3, 1)
     # The delegation's chair casts votes that cannot be split: no split form.
-    assert "Split my" not in _text(sign_in(Client(), users["chair"]), _url("conference_delegate", found))
+    assert "split my" not in _text(sign_in(Client(), users["chair"]), _url("conference_delegate", found))
 
 
 def test_the_delegate_page_reads_as_many_queries_for_three_polls_as_for_one(hall, django_assert_max_num_queries):
@@ -153,7 +153,7 @@ def test_the_delegate_page_reads_as_many_queries_for_three_polls_as_for_one(hall
     poll("Three", kind="yes-no")
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = _text(phone, _url("conference_delegate", found))
-    assert page.count("Split my 10 votes") == 2
+    assert page.count("split my 10 votes") == 2
 
 
 def test_the_projector_shows_every_open_poll_bare(hall, django_assert_max_num_queries):
