@@ -161,3 +161,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if error is not None and database_busy(error):
         return busy(request)
     return defaults.server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 page (`handler404`), except under /api/: there a path no route answers gets
+    the API's JSON error, {"detail": ...}, like every other error of the API."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"Not found: no API endpoint at {request.path}"}, status=404)
+    return defaults.page_not_found(request, exception)

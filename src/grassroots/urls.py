@@ -11,6 +11,8 @@ from grassroots.outbox.tokens import UNSUBSCRIBE_PATH
 
 # A busy SQLite database met outside a view answers 503, like one met in a view; any other error, 500.
 handler500 = "grassroots.middleware.server_error"
+# An unknown path under /api/ answers the API's JSON error; elsewhere, the 404 page.
+handler404 = "grassroots.middleware.page_not_found"
 
 # The admin keeps its registrations but asks for a verified second factor and a superuser.
 admin.site.__class__ = GrassrootsAdminSite

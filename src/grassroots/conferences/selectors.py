@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 
@@ -213,7 +213,9 @@ def delegate_of(user, conference: Conference) -> Delegate | None:
     person_id = grants_for(user, conference.organization_id).person_id
     if person_id is None:
         return None
-    return Delegate.objects.filter(conference=conference, person_id=person_id).select_related("delegation").first()
+    return (
+        Delegate.objects.filter(conference=conference, person_id=person_id).select_related("delegation__unit").first()
+    )
 
 
 @dataclass(frozen=True)
@@ -495,6 +497,48 @@ def votes_cast(poll: Poll) -> int:
 
 
 def my_votes(conference: Conference, delegate) -> dict[int, str]:
-    """Poll id -> the delegate's choice ("" for a split) in the conference's polls (one query)."""
-    rows = PollVote.objects.filter(poll__conference=conference, delegate=delegate).values_list("poll_id", "choice")
-    return dict(rows)
+    """Poll id -> the delegate's vote in the conference's polls as the page words it: the choice,
+    or a split ("yes 3, no 2, abstain 0") (one query)."""
+    rows = PollVote.objects.filter(poll__conference=conference, delegate=delegate).values_list(
+        "poll_id", "choice", "yes", "no", "abstain"
+    )
+    return {poll: choice or f"yes {yes}, no {no}, abstain {abstain}" for poll, choice, yes, no, abstain in rows}
+
+
+def open_polls_with_votes(conference: Conference) -> list[Poll]:
+    """The conference's open polls, the first first, each with `cast`: how many delegates voted in
+    it so far (one query)."""
+    return list(polls_of(conference, state=Poll.State.OPEN).annotate(cast=Count("votes")))
+
+
+@dataclass(frozen=True)
+class MyConferences:
+    """The conferences a user takes part in, for their dashboard: their own seats (delegate or
+    alternate) and, for a unit's officer, the delegations of the units where they hold a post."""
+
+    seats: list[Delegate]
+    delegations: list[Allocation]
+
+
+def my_conferences(user, organization: Organization) -> MyConferences:
+    """The organization's conferences not yet closed where the user's person is a delegate or an
+    alternate (for their delegate page), and those where a unit they hold a post in has seats (for
+    its delegation page): two queries at most, none for an account with no person and no post."""
+    grants = grants_for(user, organization.pk)
+    not_closed = Q(conference__organization=organization) & ~Q(conference__status=Conference.Status.CLOSED)
+    seats: list[Delegate] = []
+    if grants.person_id is not None:
+        seats = list(
+            Delegate.objects.filter(not_closed, person_id=grants.person_id)
+            .select_related("conference", "delegation__unit")
+            .order_by("-conference__cutoff", "conference_id")
+        )
+    posts = sorted({path for path, _rights in grants.posts})
+    delegations: list[Allocation] = []
+    if posts:
+        delegations = list(
+            Allocation.objects.filter(not_closed, unit__path__in=posts, seats__gt=0)
+            .select_related("conference", "unit")
+            .order_by("-conference__cutoff", "conference_id", "unit__path")
+        )
+    return MyConferences(seats=seats, delegations=delegations)

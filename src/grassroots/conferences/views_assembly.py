@@ -75,10 +75,17 @@ def conference_poll_step(request: HttpRequest, org: str, conference: int, poll: 
     return redirect("conference_session", org=organization.slug, conference=found.pk)
 
 
+def _may_split(delegate) -> bool:
+    """A delegate carrying more than one vote may split it over yes, no and abstain, unless they
+    chair their delegation (the chair's votes cannot be split)."""
+    return delegate is not None and delegate.weight > 1 and delegate.delegation.chair_id != delegate.person_id
+
+
 @login_required
 def conference_delegate(request: HttpRequest, org: str, conference: int) -> HttpResponse:
-    """The delegate's own page, phone-sized: their credential, weight and presence, the agenda,
-    and each open poll with its vote form."""
+    """The delegate's own page, phone-sized: their unit, credential, weight and presence, the
+    agenda, and each open poll with its vote form: one tap for all their weight and, for who may
+    split it, a form of yes, no and abstain numbers; a poll counted by a show of hands has none."""
     organization, found = _conference(request, org, conference)
     delegate = selectors.delegate_of(request.user, found)
     voted = selectors.my_votes(found, delegate) if delegate is not None else {}
@@ -86,6 +93,7 @@ def conference_delegate(request: HttpRequest, org: str, conference: int) -> Http
         "organization": organization,
         "conference": found,
         "delegate": delegate,
+        "may_split": _may_split(delegate),
         "motions": selectors.motions_of(found),
         "open_polls": [
             {"poll": poll, "voted": voted.get(poll.pk)} for poll in selectors.polls_of(found, state=Poll.State.OPEN)
@@ -95,34 +103,53 @@ def conference_delegate(request: HttpRequest, org: str, conference: int) -> Http
     return render(request, "conferences/assembly/delegate.html", context)
 
 
+SPLIT = ("yes", "no", "abstain")
+
+
+def _split(request: HttpRequest) -> dict[str, int]:
+    """The split form's numbers (a blank one is 0); ActionRefused naming the field otherwise."""
+    parts = {}
+    for name in SPLIT:
+        given = request.POST.get(name, "").strip() or "0"
+        if not given.isdigit():
+            raise ActionRefused(f"{name}: {given!r} is not a whole number of votes", field=name)
+        parts[name] = int(given)
+    return parts
+
+
 @login_required
 @require_POST
 def conference_vote(request: HttpRequest, org: str, conference: int, poll: int) -> HttpResponse:
-    """The signed-in delegate's vote (yes, no or abstain) in an open poll; refusals are flashed
-    naming the rule (not seated, not present, gave a proxy, the poll not open)."""
+    """The signed-in delegate's vote in an open poll: a `choice` (yes, no or abstain) for all their
+    weight, or a split of it (`yes`, `no`, `abstain` numbers); refusals are flashed naming the rule
+    (not seated, not present, gave a proxy, the poll not open, a split over the weight)."""
     organization, found = _conference(request, org, conference)
     target = selectors.poll_in(found, poll)
     choice = request.POST.get("choice", "")
     try:
-        assembly.cast_vote(poll=target, by=request.user, choice=choice)
+        if choice:
+            assembly.cast_vote(poll=target, by=request.user, choice=choice)
+            done = choice
+        else:
+            parts = _split(request)
+            assembly.cast_vote(poll=target, by=request.user, yes=parts["yes"], no=parts["no"], abstain=parts["abstain"])
+            done = ", ".join(f"{name} {parts[name]}" for name in SPLIT)
     except ActionRefused as refusal:
         messages.error(request, refusal_message(refusal))
     else:
-        messages.success(request, f"Your vote in poll {target.pk}: {choice}.")
+        messages.success(request, f"Your vote in poll {target.pk}: {done}.")
     return redirect("conference_delegate", org=organization.slug, conference=found.pk)
 
 
 @login_required
 def conference_projector(request: HttpRequest, org: str, conference: int) -> HttpResponse:
-    """For the hall: the current poll (the latest open one, else the latest closed) with the votes
-    cast so far, or its result; reloaded every five seconds by static/grassroots/projector.js."""
+    """For the hall, a bare full-screen page (no site menu): every open poll with the votes cast so
+    far (or, counted by a show of hands, saying so), else the latest closed poll with its result;
+    reloaded every five seconds by static/grassroots/projector.js."""
     organization, found = _conference(request, org, conference)
-    polls = selectors.polls_of(found).exclude(state=Poll.State.DRAFT)
-    current = polls.filter(state=Poll.State.OPEN).last() or polls.last()
-    context = {
-        "organization": organization,
-        "conference": found,
-        "current": _shown(current) if current else None,
-        "cast": selectors.votes_cast(current) if current and current.state == Poll.State.OPEN else None,
-    }
+    current = [_shown(poll) for poll in selectors.open_polls_with_votes(found)]
+    if not current:
+        closed = selectors.polls_of(found, state=Poll.State.CLOSED).last()
+        current = [_shown(closed)] if closed is not None else []
+    context = {"organization": organization, "conference": found, "current": current}
     return render(request, "conferences/assembly/projector.html", context)

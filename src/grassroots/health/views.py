@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from grassroots.conferences.selectors import my_conferences
 from grassroots.constitution.health import RATES, IndicatorResult, percent
 from grassroots.directives.selectors import directives_overview
 from grassroots.education.selectors import education_share_of
@@ -217,7 +218,8 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
     """The signed-in user's home in an organization: for each of their top units (at most
     `TOP_UNITS`), units by tier, units that need support, readiness of the bodies not yet
     constituted, growth and attendance trends, education progress, and the open directives issued
-    in the unit's subtree (with their completion) and its units' open assignments."""
+    in the unit's subtree (with their completion) and its units' open assignments; above them, the
+    conferences the user is a delegate at and those their units send a delegation to."""
     organization = units.organization_for(request.user, org)
     today = today_of(organization)
     tops = units.top_units(request.user, organization)
@@ -230,6 +232,7 @@ def dashboard(request: HttpRequest, org: str) -> HttpResponse:
             _unit_panel(request.user, unit, today=today, snapshot_day=snapshot_day) for unit in tops[:TOP_UNITS]
         ],
         "more_units": len(tops) - TOP_UNITS if len(tops) > TOP_UNITS else 0,
+        "conferences": my_conferences(request.user, organization),
     }
     return render(request, "health/dashboard.html", context)
 
