@@ -491,11 +491,6 @@ def election_in(conference: Conference, pk: int) -> Election:
     return found
 
 
-def votes_cast(poll: Poll) -> int:
-    """How many delegates voted in the poll so far (one query)."""
-    return PollVote.objects.filter(poll=poll).count()
-
-
 def my_votes(conference: Conference, delegate) -> dict[int, str]:
     """Poll id -> the delegate's vote in the conference's polls as the page words it: the choice,
     or a split ("yes 3, no 2, abstain 0") (one query)."""
