@@ -622,6 +622,8 @@ def _misfit(voter: voting.Voter | None, carried: dict[str, int], cast_with: int 
 def _not_counted(left_out: list[tuple[str, str]]) -> list[dict[str, str]]:
     """The votes left out, each with the voter's id, their name and why (the engine's message
     with the voter named)."""
+    if not left_out:
+        return []
     ids = [int(voter) for voter, _why in left_out]
     names = {str(pk): name for pk, name in Delegate.objects.filter(pk__in=ids).values_list("pk", "person__name")}
     return [{"voter": voter, "name": names.get(voter, voter), "why": _named(why, names)} for voter, why in left_out]
