@@ -126,7 +126,7 @@ def test_proxies_within_the_delegation_counted_while_the_holder_is_present(hall)
     holder.save()
     result = _post(hall["admin"], f"{base}/polls/{poll}/close").json()["result"]
     assert (result["yes"], result["no"], result["passed"]) == (0, 7, False)
-    assert result["not_counted"] == [{"voter": str(holder.pk), "why": "not present"}]
+    assert result["not_counted"] == [{"voter": str(holder.pk), "name": holder.person.name, "why": "not present"}]
     withdrawn = _post(hall["clients"][0], f"{base}/proxies/{Proxy.objects.get().pk}/withdraw")
     assert withdrawn.status_code == 204 and not Proxy.objects.exists()
 

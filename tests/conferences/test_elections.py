@@ -194,6 +194,19 @@ def test_the_result_keeps_its_input_and_its_hash():
     assert len(data["ballots"]) == 20
 
 
+@pytest.mark.parametrize("method", ["plurality", "approval", "instant-runoff", "stv"])
+@pytest.mark.parametrize("ballots", [[], [Ballot("v", ()), Ballot("w", (), 3)]], ids=["none", "blank"])
+def test_an_election_with_no_ballot_marking_a_candidate_elects_nobody(method, ballots):
+    """An election nobody voted in (or only blank) still counts: nobody is elected, and says so."""
+    result = elect(method, candidates=("A", "B"), ballots=ballots, seats=1)
+    assert (result.elected, result.valid, result.rounds) == ((), 0, ())
+    assert result.blank == (4 if ballots else 0)
+    assert result.explanation.endswith(
+        f"no ballot marks a candidate.\nValid votes 0, blank {result.blank}.\nNobody is elected."
+    )
+    assert result.as_json()["elected"] == []
+
+
 @pytest.mark.parametrize(
     ("method", "kwargs", "message", "field"),
     [
@@ -213,7 +226,6 @@ def test_the_result_keeps_its_input_and_its_hash():
             "ballots",
         ),
         ("stv", {"ballots": [Ballot("v", ("A",), 0)]}, "voter 'v': weight must be at least 1, not 0", "ballots"),
-        ("stv", {"ballots": [Ballot("v", ())]}, "ballots: there are no ballots that are not blank", "ballots"),
         ("stv", {"ballots": [Ballot("", ("A",))]}, "ballots: a ballot's voter '' has no id", "ballots"),
         ("plurality", {"ballots": [Ballot("v", ("A", "B"))]}, "voter 'v': 2 candidates marked, at most 1", "ballots"),
     ],

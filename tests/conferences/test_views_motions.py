@@ -214,10 +214,10 @@ def test_an_adopted_motion_is_published_as_a_resolution(hall, org):
     assert (article.title, article.body, article.author) == ("Resolution 1: Rent strike", TEXT, found.name)
     again = _post(admin, "conference_motion_publish", found, 1, data={"issue": "gazette:1"})
     assert "article: resolution 1 is already published" in again
-    assert "status: motion 2 is submitted; only a resolution" in _post(
+    assert "status: motion 2 is submitted; only an adopted motion (a resolution) is published" in _post(
         admin, "conference_motion_publish", found, 2, data={"issue": "gazette:1"}
     )
-    missing = _post(admin, "conference_motion_publish", found, 2, data={"issue": "gazette:9"})
+    missing = _post(admin, "conference_motion_publish", found, 1, data={"issue": "gazette:9"})
     assert f"issue: {org.name} has no issue 9 of 'gazette'" in missing
     bogus = _post(admin, "conference_motion_publish", found, 2, data={"issue": "Congress; drop"})
     assert "Issue: choose a draft or scheduled issue of the bulletin" in bogus

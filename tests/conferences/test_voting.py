@@ -104,6 +104,20 @@ def test_majorities_at_their_edges():
     assert parse_majority(Fraction(3, 4)).describe() == "a majority of 3/4 (yes at least 3/4 of the base)"
 
 
+@pytest.mark.parametrize(
+    ("text", "share"), [("3/4", "3/4"), (" 3/4 ", "3/4"), ("6 / 8", "3/4"), ("1", "1"), ("2/3", "2/3")]
+)
+def test_a_custom_majority_is_a_fraction_p_over_q_kept_normalized(text, share):
+    assert str(parse_majority(text).share) == share
+
+
+@pytest.mark.parametrize("text", ["1e-9", "0.75", "0/4", "5/4", "3/0", "-1/2", "3/4/5", "", "inf", "nan"])
+def test_a_custom_majority_that_is_no_fraction_in_0_to_1_is_refused(text):
+    with pytest.raises(VotingError) as refused:
+        parse_majority(text)
+    assert refused.value.field == "majority"
+
+
 def test_no_votes_at_all_fails_and_says_why():
     result = close_poll(Poll("yes-no", "valid", "absolute"), entitled=THREE, votes=[])
     assert (result.base, result.passed, result.percent("yes")) == (0, False, None)

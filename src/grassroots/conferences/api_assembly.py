@@ -103,11 +103,21 @@ class PollOut(Schema):
     majority: str
     named: bool
     state: str
-    motion: int | None = Field(None, validation_alias="motion.number")
+    motion: int | None = Field(None, description="The number of the motion polled, or of the amendment's motion")
+    amendment: int | None = Field(None, description="The number of the amendment polled (of motion `motion`)")
     passed: bool | None
     result: dict[str, Any] | None
     entitled: list[dict[str, Any]] | None
     proxies: list[dict[str, Any]] | None
+
+    @staticmethod
+    def resolve_motion(poll: Poll) -> int | None:
+        motion = poll.motion if poll.amendment is None else poll.amendment.motion
+        return None if motion is None else motion.number
+
+    @staticmethod
+    def resolve_amendment(poll: Poll) -> int | None:
+        return None if poll.amendment is None else poll.amendment.number
 
 
 class TotalsIn(Body):

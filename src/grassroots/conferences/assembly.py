@@ -6,9 +6,24 @@ Each action checks the actor, writes in one transaction with its audit record, a
 who may manage the convening unit; a delegate acts only for themself (their own delegate row,
 `selectors.delegate_of`), votes only while seated and present, and only in an open poll.
 
+Every action checks the conference's status with one helper, `_check_status`: motions,
+amendments, polls, elections and proxies are prepared once the conference is called and until
+it closes; polls and elections are opened, voted in and closed only in session. Publishing a
+resolution and constituting the body stay possible after the close.
+
 Counting is the voting engine's (`voting.close_poll`, `voting.elect`); its errors become
-refusals naming its field. A closed poll or election keeps the entitled list (weights and
-presence), the proxies and the result as they were at the close, and never changes again.
+refusals naming its field, and the voter by their name. A closed poll or election keeps the
+entitled list (weights and presence), the proxies and the result as they were at the close,
+and never changes again.
+
+The organizer can always close an open poll or election: each named vote (and ballot) records
+the weight its voter carried when they cast it, and at the close a vote no longer fits when its
+voter is no longer seated, not present, gave a proxy since, now carries another weight than
+the vote was cast with (a proxy they held lapsed or came, or the alternate now holds another
+seat), or it no longer passes the engine's checks (a split over what they carry, a chair's
+split). Such a vote is not counted (not scaled down or moved: the voter decided with another
+weight or for another seat) and is listed in the result's `not_counted` with the voter's name
+and the reason; they may vote again while the poll is open.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from grassroots.access import Right, authorize, is_operator
+from grassroots.access import OutOfScope, Right, authorize, is_operator
 from grassroots.audit.actions import write_audit_record
 from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Article, Issue
@@ -54,11 +69,18 @@ MOTION_NEXT = {
 OPEN_MOTION = (MotionStatus.SUBMITTED, MotionStatus.ADMITTED, MotionStatus.DEBATED)
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 TEXT_LIMIT = 50_000
+Status = Conference.Status
+PREPARING = (Status.CALLED, Status.CREDENTIALING, Status.IN_SESSION)
+
+
+def lines(text: str) -> str:
+    """The text with Windows (CRLF) and old Mac (CR) line endings as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def paragraphs(text: str) -> list[str]:
-    """The text's paragraphs: blocks separated by a blank line, each stripped."""
-    return [part.strip() for part in PARAGRAPH_BREAK.split(text.strip()) if part.strip()]
+    """The text's paragraphs: blocks separated by a blank line, each stripped (CRLF as LF)."""
+    return [part.strip() for part in PARAGRAPH_BREAK.split(lines(text).strip()) if part.strip()]
 
 
 def _audit(by, action: str, conference: Conference, target, **changes) -> None:
@@ -71,6 +93,19 @@ def _manage(by, conference: Conference) -> None:
     authorize(by, Right.MANAGE_UNITS, conference.unit)
 
 
+def _may_manage(by, conference: Conference) -> bool:
+    try:
+        _manage(by, conference)
+    except OutOfScope:
+        return False
+    return True
+
+
+def _name(delegate: Delegate) -> str:
+    """The delegate's name, as refusals and results show them."""
+    return delegate.person.name
+
+
 def _title(field: str, value: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -81,30 +116,26 @@ def _title(field: str, value: str) -> str:
 
 
 def _body(field: str, value: str) -> str:
-    value = (value or "").strip()
+    value = lines(value or "").strip()
     if not value:
         raise ActionRefused(f"{field}: required", field=field)
     refuse_overlong(field, value, TEXT_LIMIT)
     return value
 
 
-def _lock_meeting(conference: Conference) -> None:
-    """Lock the conference row and refuse unless it is called and not closed (read again under
-    the lock: a step on may have committed meanwhile)."""
-    conference = Conference.objects.select_for_update().get(pk=conference.pk)
-    if conference.status in (Conference.Status.PLANNED, Conference.Status.CLOSED):
+def _check_status(conference: Conference, what: str, *, in_session: bool = False, lock: bool = True) -> None:
+    """The one status check of every action here: refused (field status) unless the conference
+    is in session (`in_session`: polls and elections opened, voted in, closed) or called and not
+    yet closed (motions, amendments, polls, elections and proxies prepared). Read again from the
+    database, locked (`lock`, inside the action's transaction: a step on may have committed
+    meanwhile)."""
+    rows = Conference.objects.select_for_update() if lock else Conference.objects
+    status = rows.values_list("status", flat=True).get(pk=conference.pk)
+    allowed = (Status.IN_SESSION,) if in_session else PREPARING
+    if status not in allowed:
+        when = "only in session" if in_session else "only once the conference is called, until it closes"
         raise ActionRefused(
-            f"status: conference {conference.pk} is {conference.get_status_display()}; "
-            "motions, polls and elections belong to a called conference that has not closed",
-            field="status",
-        )
-
-
-def _refuse_unless_in_session(conference: Conference, what: str) -> None:
-    if conference.status != Conference.Status.IN_SESSION:
-        raise ActionRefused(
-            f"status: conference {conference.pk} is {conference.get_status_display()}; {what} only in session",
-            field="status",
+            f"status: conference {conference.pk} is {Status(status).label}; {what} {when}", field="status"
         )
 
 
@@ -120,8 +151,38 @@ def _own_delegate(by, conference: Conference) -> Delegate:
     return delegate
 
 
-def _refusal(error: voting.VotingError, field: str) -> ActionRefused:
-    return ActionRefused(str(error), field=error.field or field)
+VOTER = re.compile(r"(?:voter|giver|holder) '(\d+)'|'(\d+)'")
+
+
+def _named(message: str, names: dict[str, str]) -> str:
+    """The engine's message with each voter named by their name rather than their id."""
+
+    def name(match: re.Match[str]) -> str:
+        found = names.get(match[1] or match[2])
+        return match[0] if found is None else found
+
+    return VOTER.sub(name, message)
+
+
+def _refusal(error: voting.VotingError, field: str, names: dict[str, str] | None = None) -> ActionRefused:
+    return ActionRefused(_named(str(error), names or {}), field=error.field or field)
+
+
+def _refuse_unless_seated(delegate: Delegate, what: str) -> None:
+    """Only seated delegates and the alternates holding a seat submit motions and amendments
+    as themselves (field delegate)."""
+    if delegate.seated_for_id is not None:
+        return
+    if delegate.role == Delegate.Role.DELEGATE and delegate.credential == Delegate.Credential.SEATED:
+        return
+    if delegate.role == Delegate.Role.ALTERNATE:
+        why = "is an alternate holding no seat"
+    else:
+        why = f"has a {delegate.credential} credential, not seated"
+    raise ActionRefused(
+        f"delegate: {_name(delegate)} {why}; only seated delegates and alternates holding a seat submit {what}",
+        field="delegate",
+    )
 
 
 # Motions and amendments ---------------------------------------------------------------------
@@ -141,8 +202,9 @@ def add_motion(
     manages that unit submits it), or by `delegate` (the delegate themself, or an organizer for
     them). `founding` marks the resolution that founds the top unit (organizers only). Refused,
     naming the field: title, text, decision (not carried, or of a unit outside the conference),
-    delegate (not of this conference, or not the caller), status (the conference is not called
-    or has closed)."""
+    delegate (not of this conference, not the caller, or neither a seated delegate nor an
+    alternate holding a seat), status (the conference is not called or has closed). Text with
+    CRLF line endings is kept with LF."""
     title, text = _title("title", title), _body("text", text)
     if (decision is None) == (delegate is None):
         raise ActionRefused("decision: give the unit's decision or the delegate, one of them", field="decision")
@@ -168,10 +230,11 @@ def add_motion(
         own = _own(by, conference)
         if own is None or own.pk != delegate.pk:
             _manage(by, conference)
+        _refuse_unless_seated(delegate, "motions")
     if founding:
         _manage(by, conference)
     with transaction.atomic():
-        _lock_meeting(conference)
+        _check_status(conference, "motions are submitted")
         number = (Motion.objects.filter(conference=conference).aggregate(n=Max("number"))["n"] or 0) + 1
         motion = Motion.objects.create(
             conference=conference,
@@ -196,6 +259,7 @@ def set_motion_status(*, motion: Motion, status: str, by) -> Motion:
     if status not in MotionStatus.values:
         raise ActionRefused(f"status: '{status}' is not one of {', '.join(MotionStatus.values)}", field="status")
     with transaction.atomic():
+        _check_status(conference, "motions are moved on")
         motion = Motion.objects.select_for_update().get(pk=motion.pk)
         _move(motion, status, by)
     return motion
@@ -220,8 +284,9 @@ def add_amendment(
 ) -> Amendment:
     """Propose to replace the motion's whole text (`paragraph` None) or its paragraph `paragraph`
     (1 first; paragraphs are separated by a blank line) with `text`, while the motion is not yet
-    decided: by an organizer, or by a delegate for themself. Refused naming the field: text,
-    paragraph (no such paragraph), delegate, status."""
+    decided: by an organizer, or by a delegate for themself (a seated delegate, or an alternate
+    holding a seat). Refused naming the field: text, paragraph (no such paragraph), delegate,
+    status (the motion is decided, or the conference is not called or has closed)."""
     conference = motion.conference
     text = _body("text", text)
     if delegate is None:
@@ -230,7 +295,9 @@ def add_amendment(
         own = _own(by, conference)
         if own is None or own.pk != delegate.pk:
             _manage(by, conference)
+        _refuse_unless_seated(delegate, "amendments")
     with transaction.atomic():
+        _check_status(conference, "amendments are proposed")
         motion = Motion.objects.select_for_update().select_related("conference").get(pk=motion.pk)
         if motion.status not in OPEN_MOTION:
             raise ActionRefused(
@@ -253,19 +320,49 @@ def add_amendment(
 
 
 def amended_text(motion_text: str, amendment: Amendment) -> str:
-    """The motion's text with the amendment applied: the whole text, or one paragraph replaced."""
+    """The motion's text with the amendment applied: the whole text, or one paragraph replaced.
+    Raises ActionRefused (field amendment) when the paragraph is no longer there (an earlier
+    amendment replaced the whole text with fewer paragraphs)."""
     if amendment.paragraph is None:
         return amendment.text
     parts = paragraphs(motion_text)
+    if not 1 <= amendment.paragraph <= len(parts):
+        raise ActionRefused(
+            f"amendment: amendment {amendment.number} replaces paragraph {amendment.paragraph}, "
+            f"but the motion's text now has {len(parts)} paragraph(s)",
+            field="amendment",
+        )
     parts[amendment.paragraph - 1] = amendment.text
     return "\n\n".join(parts)
 
 
+def _amendment_fault(amendment: Amendment, motion: Motion) -> str:
+    """Why the amendment can no longer be decided ("" when it can): its motion is decided, it was
+    decided itself, or its paragraph is gone."""
+    if motion.status not in OPEN_MOTION:
+        return f"motion {motion.number} is {motion.status}; amendments are decided only while it is undecided"
+    if amendment.status != Amendment.Status.SUBMITTED:
+        return f"amendment {amendment.number} is {amendment.status} already"
+    try:
+        amended_text(motion.text, amendment)
+    except ActionRefused as refusal:
+        return str(refusal).removeprefix("amendment: ")
+    return ""
+
+
 def _decide_amendment(amendment: Amendment, passed: bool, by) -> None:
+    """Adopt or reject the amendment by its poll's result; when its motion was decided meanwhile
+    or its paragraph is gone, the amendment lapses and the motion's text does not change."""
     motion = Motion.objects.select_for_update().get(pk=amendment.motion_id)
-    amendment.status = Amendment.Status.ADOPTED if passed else Amendment.Status.REJECTED
+    if amendment.status != Amendment.Status.SUBMITTED:
+        return
+    lapsed = _amendment_fault(amendment, motion)
+    if lapsed:
+        amendment.status = Amendment.Status.LAPSED
+    else:
+        amendment.status = Amendment.Status.ADOPTED if passed else Amendment.Status.REJECTED
     amendment.save(update_fields=["status"])
-    if passed:
+    if passed and not lapsed:
         motion.versions = [
             *motion.versions,
             {"text": motion.text, "amendment": amendment.number, "at": timezone.now().isoformat()},
@@ -284,6 +381,7 @@ def publish_resolution(*, motion: Motion, publication: str, number: int, by) -> 
     issue is no longer editable (the bulletin's own refusal)."""
     conference = motion.conference
     _manage(by, conference)
+    _refuse_unless_resolution(Motion.objects.get(pk=motion.pk))
     issue = (
         Issue.objects.filter(
             publication__organization=conference.organization, publication__slug=publication, number=number
@@ -297,8 +395,7 @@ def publish_resolution(*, motion: Motion, publication: str, number: int, by) -> 
         )
     with transaction.atomic():
         motion = Motion.objects.select_for_update().select_related("conference").get(pk=motion.pk)
-        if motion.status != MotionStatus.ADOPTED:
-            raise ActionRefused(f"status: motion {motion.number} is {motion.status}; only a resolution", field="status")
+        _refuse_unless_resolution(motion)
         if motion.article_id is not None:
             raise ActionRefused(f"article: resolution {motion.number} is already published", field="article")
         article = bulletin.add_article(
@@ -312,6 +409,14 @@ def publish_resolution(*, motion: Motion, publication: str, number: int, by) -> 
         motion.save(update_fields=["article"])
         _audit(by, "conferences.resolution.publish", conference, motion, article=[None, article.pk])
     return article
+
+
+def _refuse_unless_resolution(motion: Motion) -> None:
+    if motion.status != MotionStatus.ADOPTED:
+        raise ActionRefused(
+            f"status: motion {motion.number} is {motion.status}; only an adopted motion (a resolution) is published",
+            field="status",
+        )
 
 
 # Polls ----------------------------------------------------------------------------------------
@@ -331,8 +436,11 @@ def add_poll(
 ) -> Poll:
     """Prepare a poll (draft) on a motion, an amendment or a free `subject`: its kind, base of
     100 % and required majority as `voting.Poll` checks them, counted from named votes or from
-    totals entered at the close (`named` False). Organizers only. Refused naming the field:
-    kind, base, majority, subject, motion, amendment, status."""
+    totals entered at the close (`named` False). Organizers only. A custom majority is a
+    fraction p/q with 0 < p/q ≤ 1, stored normalized ("6/8" as "3/4"). A motion is polled, and
+    its amendments, only while it is undecided (submitted, admitted, debated), an amendment only
+    while it is submitted and its paragraph is still there. Refused naming the field: kind,
+    base, majority, subject, motion, amendment, status."""
     _manage(by, conference)
     try:
         rule = voting.Poll(kind, base, majority)
@@ -343,6 +451,7 @@ def add_poll(
     for target, field in ((motion, "motion"), (amendment.motion if amendment else None, "amendment")):
         if target is not None and target.conference_id != conference.pk:
             raise ActionRefused(f"{field}: not of conference {conference.pk}", field=field)
+    _refuse_undecidable(motion, amendment)
     if not subject.strip():
         if amendment is not None:
             subject = f"Amendment {amendment.number} to motion {amendment.motion.number}"
@@ -350,7 +459,7 @@ def add_poll(
             subject = f"Motion {motion.number}: {motion.title}"
     subject = _title("subject", subject)[:200]
     with transaction.atomic():
-        _lock_meeting(conference)
+        _check_status(conference, "polls are prepared")
         poll = Poll.objects.create(
             conference=conference,
             motion=motion,
@@ -358,7 +467,7 @@ def add_poll(
             subject=subject,
             kind=rule.kind,
             base=rule.base,
-            majority=majority if isinstance(majority, str) else str(rule.majority.share),
+            majority=str(rule.majority.share) if rule.majority.name == "fraction" else rule.majority.name,
             named=named,
             created_at=timezone.now(),
         )
@@ -366,8 +475,28 @@ def add_poll(
     return poll
 
 
+def _refuse_undecidable(motion: Motion | None, amendment: Amendment | None) -> None:
+    """Refuse a poll on a decided motion (field motion), or on an amendment that can no longer be
+    decided: its motion decided, itself decided, or its paragraph gone (field amendment)."""
+    if motion is not None:
+        motion = Motion.objects.get(pk=motion.pk)
+        if motion.status not in OPEN_MOTION:
+            raise ActionRefused(
+                f"motion: motion {motion.number} is {motion.status}; only an undecided motion is polled",
+                field="motion",
+            )
+    if amendment is not None:
+        amendment = Amendment.objects.select_related("motion").get(pk=amendment.pk)
+        fault = _amendment_fault(amendment, amendment.motion)
+        if fault:
+            raise ActionRefused(f"amendment: {fault}", field="amendment")
+
+
 def open_poll(*, poll: Poll, by) -> Poll:
-    """Open a draft poll for votes, while the conference is in session (organizers)."""
+    """Open a draft poll for votes, while the conference is in session (organizers); refused as
+    `add_poll` refuses a poll on a motion or amendment that can no longer be decided."""
+    _manage(by, poll.conference)
+    _refuse_undecidable(poll.motion, poll.amendment)
     return _open(Poll, poll, by, "poll")
 
 
@@ -375,8 +504,8 @@ def _open(model: Any, item: Any, by, what: str) -> Any:
     """Open a draft poll or election (`model`) while the conference is in session, dated."""
     _manage(by, item.conference)
     with transaction.atomic():
+        _check_status(item.conference, f"{what}s are opened", in_session=True)
         item = model.objects.select_for_update().select_related("conference").get(pk=item.pk)
-        _refuse_unless_in_session(item.conference, f"{what}s are opened")
         if item.state != Poll.State.DRAFT:
             raise ActionRefused(f"state: {what} {item.pk} is {item.state}; only a draft {what} opens", field="state")
         item.state, item.opened_at = Poll.State.OPEN, timezone.now()
@@ -395,23 +524,28 @@ def _proxies(conference: Conference, seated: set[str]) -> list[voting.Proxy]:
     ]
 
 
-def _ballot_rules(conference: Conference, delegate: Delegate) -> tuple[list[voting.Voter], list[voting.Proxy]]:
-    """The entitled list and proxies now, after refusing a delegate who may not vote now: not
-    seated, not present, or who gave a proxy (each refusal names its rule)."""
+def _ballot_rules(conference: Conference, delegate: Delegate) -> tuple[list[voting.Voter], list[voting.Proxy], int]:
+    """The entitled list, the proxies and the weight the delegate carries now, after refusing a
+    delegate who may not vote now: not seated (delegate), absent or not checked in (present: an
+    absent delegate whose seat an alternate holds is told who holds it), or who gave a proxy."""
     entitled = selectors.entitled(conference)
     me = next((voter for voter in entitled if voter.id == str(delegate.pk)), None)
     if me is None:
+        holder = Delegate.objects.filter(seated_for=delegate).select_related("person").first()
+        if holder is not None:
+            raise ActionRefused(f"present: you are absent; alternate {_name(holder)} holds your seat", field="present")
         raise ActionRefused("delegate: you are not seated; only a seated delegate votes", field="delegate")
     if not me.present:
         raise ActionRefused("present: you are not checked in; a delegate votes only while present", field="present")
     proxies = _proxies(conference, {voter.id for voter in entitled})
     given = next((proxy for proxy in proxies if proxy.giver == me.id), None)
     if given is not None:
+        holder = Delegate.objects.select_related("person").get(pk=int(given.holder))
         raise ActionRefused(
-            f"proxy: you gave your vote to delegate {given.holder}; a delegate who gave a proxy cannot vote",
+            f"proxy: you gave your vote to {_name(holder)}; a delegate who gave a proxy cannot vote",
             field="proxy",
         )
-    return entitled, proxies
+    return entitled, proxies, voting.carried(entitled, proxies)[me.id]
 
 
 def cast_vote(*, poll: Poll, by, choice: str | None = None, yes: int = 0, no: int = 0, abstain: int = 0) -> PollVote:
@@ -427,15 +561,15 @@ def cast_vote(*, poll: Poll, by, choice: str | None = None, yes: int = 0, no: in
         raise ActionRefused(
             f"state: poll {poll.pk} is {poll.state}; votes are cast only in an open poll", field="state"
         )
-    _refuse_unless_in_session(conference, "votes are cast")
+    _check_status(conference, "votes are cast", in_session=True, lock=False)
     if not poll.named:
         raise ActionRefused(f"named: poll {poll.pk} is counted by entered totals, not named votes", field="named")
-    entitled, proxies = _ballot_rules(conference, delegate)
+    entitled, proxies, weight = _ballot_rules(conference, delegate)
     vote = voting.Vote(str(delegate.pk), choice=choice or None, yes=yes, no=no, abstain=abstain)
     try:
         voting.close_poll(_rule(poll), entitled=entitled, votes=[vote], proxies=proxies)
     except voting.VotingError as error:
-        raise _refusal(error, "votes") from None
+        raise _refusal(error, "votes", {vote.voter: _name(delegate)}) from None
     with transaction.atomic():
         locked = Poll.objects.select_for_update().get(pk=poll.pk)
         if locked.state != Poll.State.OPEN:
@@ -443,7 +577,14 @@ def cast_vote(*, poll: Poll, by, choice: str | None = None, yes: int = 0, no: in
         row, _created = PollVote.objects.update_or_create(
             poll=poll,
             delegate=delegate,
-            defaults={"choice": choice or "", "yes": yes, "no": no, "abstain": abstain, "cast_at": timezone.now()},
+            defaults={
+                "choice": choice or "",
+                "yes": yes,
+                "no": no,
+                "abstain": abstain,
+                "weight": weight,
+                "cast_at": timezone.now(),
+            },
         )
         _audit(by, "conferences.poll.vote", conference, poll, delegate=[None, delegate.pk])
     return row
@@ -453,54 +594,93 @@ def _rule(poll: Poll) -> voting.Poll:
     return voting.Poll(poll.kind, poll.base, poll.majority)
 
 
-def _named_votes(poll: Poll) -> list[voting.Vote]:
-    rows = PollVote.objects.filter(poll=poll).values_list("delegate_id", "choice", "yes", "no", "abstain")
-    return [voting.Vote(str(pk), choice=choice or None, yes=y, no=n, abstain=a) for pk, choice, y, n, a in rows]
+def _named_votes(poll: Poll) -> list[tuple[voting.Vote, int | None]]:
+    """The poll's named votes, each with the weight its voter carried when they cast it."""
+    rows = PollVote.objects.filter(poll=poll).values_list("delegate_id", "choice", "yes", "no", "abstain", "weight")
+    return [
+        (voting.Vote(str(pk), choice=choice or None, yes=y, no=n, abstain=a), weight)
+        for pk, choice, y, n, a, weight in rows
+    ]
+
+
+def _misfit(voter: voting.Voter | None, carried: dict[str, int], cast_with: int | None) -> str:
+    """Why a vote or ballot cast carrying `cast_with` no longer fits its voter at the close ("" when
+    it fits): no longer seated, not present, gave a proxy since, or carries another weight now."""
+    if voter is None:
+        return "not seated"
+    if not voter.present:
+        return "not present"
+    if voter.id not in carried:
+        return "gave a proxy"
+    if cast_with is not None and cast_with != carried[voter.id]:
+        return (
+            f"voted carrying {cast_with} vote(s) and carries {carried[voter.id]} at the close "
+            "(a proxy or the seat held changed); not counted, vote again"
+        )
+    return ""
+
+
+def _not_counted(left_out: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """The votes left out, each with the voter's id, their name and why (the engine's message
+    with the voter named)."""
+    if not left_out:
+        return []
+    ids = [int(voter) for voter, _why in left_out]
+    names = {str(pk): name for pk, name in Delegate.objects.filter(pk__in=ids).values_list("pk", "person__name")}
+    return [{"voter": voter, "name": names.get(voter, voter), "why": _named(why, names)} for voter, why in left_out]
 
 
 def count(poll: Poll, *, totals: voting.Totals | None = None) -> tuple[voting.PollResult, list[dict[str, str]]]:
     """The poll counted now from the entitled list, the proxies and its named votes (or
-    `totals`): the engine's result, and the named votes not counted, each with why (the voter
-    is no longer seated, has left, or gave a proxy since). Raises VotingError."""
+    `totals`): the engine's result, and the named votes not counted, each with the voter's name
+    and why: the voter is no longer seated, has left, gave a proxy since, carries another weight
+    than they voted with, or the vote no longer passes the engine's checks (a split over what
+    they carry). Such votes are left out rather than refusing the close, so that the organizer
+    can always close an open poll. Raises VotingError (entered totals over what the present carry)."""
     entitled = selectors.entitled(poll.conference)
     voters = {voter.id: voter for voter in entitled}
     proxies = _proxies(poll.conference, set(voters))
-    givers = {proxy.giver for proxy in proxies}
+    rule = _rule(poll)
     if totals is not None:
-        return voting.close_poll(_rule(poll), entitled=entitled, totals=totals, proxies=proxies), []
-    counted, left_out = [], []
-    for vote in _named_votes(poll):
+        return voting.close_poll(rule, entitled=entitled, totals=totals, proxies=proxies), []
+    carried = voting.carried(entitled, proxies)
+    counted: list[voting.Vote] = []
+    left_out: list[tuple[str, str]] = []
+    for vote, cast_with in _named_votes(poll):
         voter = voters.get(vote.voter)
-        why = (
-            "not seated"
-            if voter is None
-            else "not present"
-            if not voter.present
-            else "gave a proxy"
-            if vote.voter in givers
-            else ""
-        )
+        why = _misfit(voter, carried, cast_with)
+        if not why:
+            assert voter is not None
+            try:
+                voting.check_vote(rule, voter, carried[voter.id], vote)
+            except voting.VotingError as error:
+                why = str(error)
         if why:
-            left_out.append({"voter": vote.voter, "why": why})
+            left_out.append((vote.voter, why))
         else:
             counted.append(vote)
-    return voting.close_poll(_rule(poll), entitled=entitled, votes=counted, proxies=proxies), left_out
+    result = voting.close_poll(rule, entitled=entitled, votes=counted, proxies=proxies)
+    return result, _not_counted(left_out)
 
 
 def close_poll(*, poll: Poll, by, totals: dict[str, int] | None = None) -> Poll:
     """Close an open poll and freeze it: the entitled list with weights and presence, the proxies,
     and the result (`voting.PollResult.as_json` without the entitled list and proxies, which are
-    kept beside it, plus `not_counted`: named votes of delegates who left, lost their seat or gave
-    a proxy since they voted). A poll by entered totals takes `totals` ({"yes", "no", "abstain"}).
-    A poll on an amendment adopts it (changing the motion's text, the old one kept) or rejects
-    it; one on a motion admitted or debated adopts or rejects the motion. Refused naming the
-    field: state, totals (missing, or more than the present carry), and the engine's fields."""
+    kept beside it, plus `not_counted`: the named votes that no longer fit their voter, see
+    `count`; a named poll always closes). A poll by entered totals takes `totals` ({"yes", "no",
+    "abstain"}). A poll on an amendment adopts it (changing the motion's text, the old one kept)
+    or rejects it; when its motion was decided meanwhile, or its paragraph is gone, the result is
+    recorded, the amendment lapses (`amendment_lapsed` in the result says why) and the text does
+    not change. One on a motion admitted or debated adopts or rejects the motion. Refused naming
+    the field: state, status (the conference is not in session), totals (missing, or more than
+    the present carry)."""
     _manage(by, poll.conference)
     if poll.named and totals is not None:
         raise ActionRefused(f"totals: poll {poll.pk} is counted by named votes; enter no totals", field="totals")
     if not poll.named and totals is None:
         raise ActionRefused(f"totals: poll {poll.pk} is counted by entered totals; give them", field="totals")
     with transaction.atomic():
+        _check_status(poll.conference, "polls are closed", in_session=True)
         poll = Poll.objects.select_for_update().select_related("conference").get(pk=poll.pk)
         if poll.state != Poll.State.OPEN:
             raise ActionRefused(f"state: poll {poll.pk} is {poll.state}; only an open poll closes", field="state")
@@ -515,6 +695,13 @@ def close_poll(*, poll: Poll, by, totals: dict[str, int] | None = None) -> Poll:
         poll.entitled = shown.pop("entitled")
         poll.proxies = shown.pop("proxies")
         shown["not_counted"] = left_out
+        amendment = None
+        if poll.amendment_id is not None:
+            amendment = Amendment.objects.select_for_update().select_related("motion").get(pk=poll.amendment_id)
+            if amendment.status == Amendment.Status.SUBMITTED:
+                lapsed = _amendment_fault(amendment, amendment.motion)
+                if lapsed:
+                    shown["amendment_lapsed"] = f"amendment {amendment.number} lapsed: {lapsed}"
         poll.result, poll.passed = shown, result.passed
         poll.totals = None if entered is None else entered.as_json()
         poll.state, poll.closed_at = Poll.State.CLOSED, timezone.now()
@@ -522,8 +709,7 @@ def close_poll(*, poll: Poll, by, totals: dict[str, int] | None = None) -> Poll:
         _audit(
             by, "conferences.poll.close", poll.conference, poll, state=["open", "closed"], passed=[None, poll.passed]
         )
-        if poll.amendment_id is not None:
-            amendment = Amendment.objects.select_for_update().get(pk=poll.amendment_id)
+        if amendment is not None:
             if amendment.status == Amendment.Status.SUBMITTED:
                 _decide_amendment(amendment, result.passed, by)
         elif poll.motion_id is not None:
@@ -540,42 +726,51 @@ def close_poll(*, poll: Poll, by, totals: dict[str, int] | None = None) -> Poll:
 
 def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
     """`giver` gives their vote to `holder`, a delegate of the same delegation, for the rest of the
-    conference (the giver themself, or an organizer). Refused naming the rule: holder (another
-    delegation, themself, or a holder who gave a proxy), proxy (the giver already gave one, or
-    holds one), votes (the giver voted in a poll still open)."""
+    conference (the giver themself, or an organizer). Refused naming the rule: giver (a delegate
+    naming another giver), holder (another delegation, themself, or a holder who gave a proxy),
+    proxy (the giver already gave one, or holds one), votes (the giver voted in a poll still
+    open), status (the conference is not called or has closed)."""
     conference = giver.conference
     own = _own(by, conference)
+    if own is not None and own.pk != giver.pk and not _may_manage(by, conference):
+        raise ActionRefused(
+            f"giver: you give only your own proxy, not {_name(giver)}'s; an organizer gives one for another delegate",
+            field="giver",
+        )
     if own is None or own.pk != giver.pk:
         _manage(by, conference)
     if holder.conference_id != conference.pk or holder.delegation_id != giver.delegation_id:
         raise ActionRefused(
-            f"holder: delegate {holder.pk} is not of delegate {giver.pk}'s delegation; proxies stay within it",
+            f"holder: {_name(holder)} is not of {_name(giver)}'s delegation; proxies stay within it",
             field="holder",
         )
     if holder.pk == giver.pk:
         raise ActionRefused("holder: a delegate cannot hold their own proxy", field="holder")
     with transaction.atomic():
-        Conference.objects.select_for_update().get(pk=conference.pk)
+        _check_status(conference, "proxies are given")
         if Proxy.objects.filter(conference=conference, giver=giver).exists():
-            raise ActionRefused(f"proxy: delegate {giver.pk} already gave a proxy; withdraw it first", field="proxy")
+            raise ActionRefused(f"proxy: {_name(giver)} already gave a proxy; withdraw it first", field="proxy")
         if Proxy.objects.filter(conference=conference, giver=holder).exists():
-            raise ActionRefused(f"holder: delegate {holder.pk} gave a proxy and cannot hold one", field="holder")
+            raise ActionRefused(f"holder: {_name(holder)} gave a proxy and cannot hold one", field="holder")
         if Proxy.objects.filter(conference=conference, holder=giver).exists():
-            raise ActionRefused(f"proxy: delegate {giver.pk} holds a proxy and cannot give one", field="proxy")
+            raise ActionRefused(f"proxy: {_name(giver)} holds a proxy and cannot give one", field="proxy")
         if PollVote.objects.filter(poll__state=Poll.State.OPEN, delegate=giver).exists():
-            raise ActionRefused(f"votes: delegate {giver.pk} voted in a poll still open; give it after", field="votes")
+            raise ActionRefused(f"votes: {_name(giver)} voted in a poll still open; give it after", field="votes")
         proxy = Proxy.objects.create(conference=conference, giver=giver, holder=holder, given_at=timezone.now())
         _audit(by, "conferences.proxy.give", conference, proxy, holder=[None, holder.pk])
     return proxy
 
 
 def withdraw_proxy(*, proxy: Proxy, by) -> None:
-    """Withdraw a proxy (its giver, or an organizer); the giver votes again for themself."""
+    """Withdraw a proxy (its giver, or an organizer); the giver votes again for themself. Votes the
+    holder cast carrying it are not counted at the close (see `count`). Refused (status) once the
+    conference has closed."""
     conference = proxy.conference
     own = _own(by, conference)
     if own is None or own.pk != proxy.giver_id:
         _manage(by, conference)
     with transaction.atomic():
+        _check_status(conference, "proxies are withdrawn")
         _audit(by, "conferences.proxy.withdraw", conference, proxy, holder=[proxy.holder_id, None])
         proxy.delete()
 
@@ -617,7 +812,7 @@ def add_election(
         raise _refusal(error, "candidates") from None
     linked = _candidate_people(conference, names, people or {})
     with transaction.atomic():
-        _lock_meeting(conference)
+        _check_status(conference, "elections are prepared")
         election = Election.objects.create(
             conference=conference,
             title=title,
@@ -662,15 +857,17 @@ def open_election(*, election: Election, by) -> Election:
 def cast_ballot(*, election: Election, by, choices: list[str]) -> ElectionBallot:
     """The caller's own ballot in an open election: the candidates in order of preference (irv,
     stv), those approved (approval) or the one chosen (plurality); a later ballot replaces an
-    earlier one while it is open. Refused as `cast_vote` refuses (state, delegate, present,
-    proxy), and naming the ballot's fault (ballots) as the engine names it."""
+    earlier one while it is open; it records the weight the delegate carries. Refused as
+    `cast_vote` refuses (state, status, delegate, present, proxy), and naming the ballot's fault
+    (ballots) as the engine names it."""
     conference = election.conference
     delegate = _own_delegate(by, conference)
     if election.state != "open":
         raise ActionRefused(
             f"state: election {election.pk} is {election.state}; ballots go only in an open one", field="state"
         )
-    _ballot_rules(conference, delegate)
+    _check_status(conference, "ballots are cast", in_session=True, lock=False)
+    _entitled, _proxies_now, weight = _ballot_rules(conference, delegate)
     try:
         voting.elect(
             election.method,
@@ -680,13 +877,15 @@ def cast_ballot(*, election: Election, by, choices: list[str]) -> ElectionBallot
             seed=election.seed,
         )
     except voting.VotingError as error:
-        raise _refusal(error, "ballots") from None
+        raise _refusal(error, "ballots", {str(delegate.pk): _name(delegate)}) from None
     with transaction.atomic():
         locked = Election.objects.select_for_update().get(pk=election.pk)
         if locked.state != "open":
             raise ActionRefused(f"state: election {election.pk} closed; ballots go only in an open one", field="state")
         ballot, _created = ElectionBallot.objects.update_or_create(
-            election=election, delegate=delegate, defaults={"choices": list(choices), "cast_at": timezone.now()}
+            election=election,
+            delegate=delegate,
+            defaults={"choices": list(choices), "weight": weight, "cast_at": timezone.now()},
         )
         _audit(by, "conferences.election.ballot", conference, election, delegate=[None, delegate.pk])
     return ballot
@@ -695,10 +894,14 @@ def cast_ballot(*, election: Election, by, choices: list[str]) -> ElectionBallot
 def close_election(*, election: Election, by) -> Election:
     """Close an open election and count it with `voting.elect`: each ballot weighs what its
     delegate carries at the close (their weight and the proxies they hold, as in a poll); ballots
-    of delegates who left, lost their seat or gave a proxy are not counted. Keeps the entitled
-    list and the result (the engine's JSON, with `not_counted`)."""
+    that no longer fit their voter (who left, lost their seat, gave a proxy, or carries another
+    weight than they cast it with) are not counted, as in `count`. With no ballot counted that
+    marks a candidate, nobody is elected: an open election always closes. Keeps the entitled
+    list and the result (the engine's JSON, with `not_counted`: voter, name and why). Refused
+    (status) unless the conference is in session, (state) unless the election is open."""
     _manage(by, election.conference)
     with transaction.atomic():
+        _check_status(election.conference, "elections are closed", in_session=True)
         election = Election.objects.select_for_update().select_related("conference").get(pk=election.pk)
         if election.state != "open":
             raise ActionRefused(
@@ -708,8 +911,15 @@ def close_election(*, election: Election, by) -> Election:
         proxies = _proxies(election.conference, {voter.id for voter in entitled})
         try:
             weights = voting.carried(entitled, proxies)
-            rows = ElectionBallot.objects.filter(election=election).values_list("delegate_id", "choices")
-            ballots = [voting.Ballot(str(pk), tuple(c), weights[str(pk)]) for pk, c in rows if str(pk) in weights]
+            voters = {voter.id: voter for voter in entitled}
+            rows = ElectionBallot.objects.filter(election=election).values_list("delegate_id", "choices", "weight")
+            ballots, left_out = [], []
+            for pk, choices, cast_with in rows:
+                why = _misfit(voters.get(str(pk)), weights, cast_with)
+                if why:
+                    left_out.append((str(pk), why))
+                else:
+                    ballots.append(voting.Ballot(str(pk), tuple(choices), weights[str(pk)]))
             result = voting.elect(
                 election.method,
                 candidates=election.candidates,
@@ -720,7 +930,7 @@ def close_election(*, election: Election, by) -> Election:
         except voting.VotingError as error:
             raise _refusal(error, "ballots") from None
         shown: dict[str, Any] = result.as_json()
-        shown["not_counted"] = [str(pk) for pk, _c in rows if str(pk) not in weights]
+        shown["not_counted"] = _not_counted(left_out)
         election.entitled = [voter.as_json() for voter in entitled]
         election.result, election.state, election.closed_at = shown, "closed", timezone.now()
         election.save(update_fields=["entitled", "result", "state", "closed_at"])

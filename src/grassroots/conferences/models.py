@@ -209,12 +209,14 @@ class Motion(models.Model):
 
 class Amendment(models.Model):
     """A proposed change of a motion: its whole text replaced (`paragraph` null) or one paragraph
-    (1 first) replaced by `text`; submitted -> adopted | rejected by its poll."""
+    (1 first) replaced by `text`; submitted -> adopted | rejected by its poll, or lapsed when its
+    poll closed after the motion was decided or after its paragraph was gone (the text unchanged)."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "submitted"
         ADOPTED = "adopted", "adopted"
         REJECTED = "rejected", "rejected"
+        LAPSED = "lapsed", "lapsed"
 
     motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="amendments")
     number = models.PositiveIntegerField()
@@ -301,7 +303,8 @@ class Poll(models.Model):
 
 class PollVote(models.Model):
     """A delegate's named vote in a poll: `choice` (yes, no, abstain: all they carry), or a split
-    (`yes`, `no`, `abstain` parts of their weight)."""
+    (`yes`, `no`, `abstain` parts of their weight), and the `weight` they carried when they cast
+    it (a vote counts only while they carry the same; null for votes recorded before)."""
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes", db_index=False)
     delegate = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="+")
@@ -309,6 +312,7 @@ class PollVote(models.Model):
     yes = models.PositiveIntegerField(default=0)
     no = models.PositiveIntegerField(default=0)
     abstain = models.PositiveIntegerField(default=0)
+    weight = models.PositiveIntegerField(null=True, blank=True)
     cast_at = models.DateTimeField()
 
     class Meta:
@@ -337,11 +341,13 @@ class Proxy(models.Model):
 
 class ElectionBallot(models.Model):
     """A delegate's ballot in an election: the candidates in order of preference (ranked
-    methods), or those approved (approval), or the one chosen (plurality)."""
+    methods), or those approved (approval), or the one chosen (plurality), and the `weight` the
+    delegate carried when they cast it (counted only while they carry the same)."""
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots", db_index=False)
     delegate = models.ForeignKey(Delegate, on_delete=models.PROTECT, related_name="+")
     choices = models.JSONField(default=list)
+    weight = models.PositiveIntegerField(null=True, blank=True)
     cast_at = models.DateTimeField()
 
     class Meta:

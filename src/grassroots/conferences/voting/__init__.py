@@ -24,6 +24,7 @@ from .polls import (
     Vote,
     Voter,
     carried,
+    check_vote,
     close_poll,
     parse_majority,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Voter",
     "VotingError",
     "carried",
+    "check_vote",
     "close_poll",
     "elect",
     "parse_majority",

@@ -152,7 +152,7 @@ class ElectionResult:
                 f"Tie in round {tie.round} at {decimal(tie.votes)} votes between {', '.join(tie.candidates)}: "
                 f"{', '.join(tie.chosen)} {tie.outcome}, decided by {tie.decided_by}."
             )
-        lines.append(f"Elected: {', '.join(self.elected)}.")
+        lines.append(f"Elected: {', '.join(self.elected)}." if self.elected else "Nobody is elected.")
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, object]:
@@ -183,7 +183,8 @@ def elect(
 ) -> ElectionResult:
     """Count `ballots` for `candidates` by `method` (one of METHODS) to fill `seats`. Ties are
     broken by earlier rounds, then by a lot drawn from `seed` (default: the input's SHA-256).
-    Raises VotingError naming the parameter, the candidate or the voter."""
+    With no ballot that marks a candidate, nobody is elected. Raises VotingError naming the
+    parameter, the candidate or the voter."""
     if method not in METHODS:
         raise VotingError(f"method: unknown method {method!r}; use one of {', '.join(METHODS)}", field="method")
     names = _check_candidates(candidates)
@@ -206,9 +207,15 @@ def elect(
     drawn = sha256 if seed is None else seed
     lot = lot_order(dict.fromkeys(names, 0), drawn)
     valid = sum(ballot.weight for ballot in papers if ballot.choices)
+    quota: Fraction | None
+    elected: tuple[str, ...]
+    rounds: tuple[Round, ...]
+    ties: tuple[Tie, ...]
     if not valid:
-        raise VotingError("ballots: there are no ballots that are not blank", field="ballots")
-    if method in _RANKED:
+        # No ballot marks a candidate (none cast, or all blank): the count ends with nobody
+        # elected, so that an election nobody voted in can still be closed.
+        quota, elected, rounds, ties = None, (), (), ()
+    elif method in _RANKED:
         count = _Count(names, papers, lot)
         quota = None if method == "instant-runoff" else Fraction(valid // (seats + 1) + 1)
         count.run(seats, quota)
@@ -227,7 +234,7 @@ def elect(
         blank=sum(ballot.weight for ballot in papers if not ballot.choices),
         rounds=rounds,
         ties=ties,
-        rule=_rule(method, seats, quota),
+        rule=_rule(method, seats, quota) if valid else f"{METHODS[method].capitalize()}: no ballot marks a candidate.",
         seed=drawn,
         input_sha256=sha256,
     )

@@ -33,6 +33,7 @@ name the voter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -101,6 +102,7 @@ class Majority:
         return {"name": self.name, "share": str(self.share), "strict": self.strict}
 
 
+_FRACTION = re.compile(r"(?P<p>[0-9]{1,9})(?:[ \t]*/[ \t]*(?P<q>[0-9]{1,9}))?")
 MAJORITIES = {
     "simple": Majority("simple", Fraction(1, 2), True),
     "absolute": Majority("absolute", Fraction(1, 2), True),
@@ -110,17 +112,25 @@ MAJORITIES = {
 
 def parse_majority(value: str | Fraction | Majority) -> Majority:
     """A `Majority` from its name ("simple", "absolute", "two-thirds"), a `Fraction` or a
-    fraction's text ("3/4"): a custom share means yes at least that share of the base."""
+    fraction's text p/q in whole numbers ("3/4", or "1"; spaces around it are dropped, no
+    decimals or exponents): a custom share means yes at least that share of the base, 0 < share ≤ 1.
+    `str(majority.share)` is its normalized text ("6/8" is "3/4")."""
     if isinstance(value, Majority):
         return value
-    if isinstance(value, str) and value in MAJORITIES:
-        return MAJORITIES[value]
-    try:
-        share = Fraction(value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise VotingError(
-            f"majority: {value!r} is not one of {', '.join(MAJORITIES)} or a fraction like 3/4", field="majority"
-        ) from None
+    if isinstance(value, str) and value.strip() in MAJORITIES:
+        return MAJORITIES[value.strip()]
+    refusal = VotingError(
+        f"majority: {value!r} is not one of {', '.join(MAJORITIES)} or a fraction p/q like 3/4", field="majority"
+    )
+    if isinstance(value, str):
+        match = _FRACTION.fullmatch(value.strip())
+        if match is None or int(match["q"] or 1) == 0:
+            raise refusal
+        share = Fraction(int(match["p"]), int(match["q"] or 1))
+    elif isinstance(value, Fraction):
+        share = value
+    else:
+        raise refusal
     if not 0 < share <= 1:
         raise VotingError(f"majority: the share {share} must be more than 0 and at most 1", field="majority")
     return Majority("fraction", share, False)
@@ -416,7 +426,6 @@ def _count_votes(
 ) -> tuple[int, int, int]:
     """The yes, no and abstain weights of named `votes`, each checked: the voter is entitled,
     present, votes once, gave no proxy, and splits (if at all) within what they carry."""
-    allowed = _CHOICES[poll.kind]
     totals = {"yes": 0, "no": 0, "abstain": 0}
     seen: set[str] = set()
     for vote in votes:
@@ -430,33 +439,41 @@ def _count_votes(
             raise VotingError(f"voter '{who}' gave a proxy to '{givers[who]}' and cannot vote", field="votes")
         if not voters[who].present:
             raise VotingError(f"voter '{who}' is not present", field="votes")
-        weight = carried[who]
-        if vote.choice is not None:
-            if vote.yes or vote.no or vote.abstain:
-                raise VotingError(f"voter '{who}': give a choice or a split, not both", field="votes")
-            if vote.choice not in allowed:
-                raise VotingError(
-                    f"voter '{who}': {vote.choice!r} is not a choice in a {KINDS[poll.kind]} poll", field="votes"
-                )
-            totals[vote.choice] += weight
-            continue
-        parts = {"yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
-        for choice, part in parts.items():
-            check_weight(part, f"voter '{who}' {choice}", "votes", at_least=0)
-            if part and choice not in allowed:
-                raise VotingError(f"voter '{who}': {choice} is not a choice in a {KINDS[poll.kind]} poll", "votes")
-        split = sum(parts.values())
-        if split == 0:
-            raise VotingError(f"voter '{who}': the vote gives neither a choice nor a split", field="votes")
-        if split > weight:
-            raise VotingError(
-                f"voter '{who}': the split adds up to {split}, more than the weight {weight} they carry", "votes"
-            )
-        if not voters[who].may_split and (split != weight or max(parts.values()) != split):
-            raise VotingError(f"voter '{who}' casts all {weight} votes one way and cannot split them", "votes")
-        for choice, part in parts.items():
+        for choice, part in check_vote(poll, voters[who], carried[who], vote).items():
             totals[choice] += part
     return totals["yes"], totals["no"], totals["abstain"]
+
+
+def check_vote(poll: Poll, voter: Voter, weight: int, vote: Vote) -> dict[str, int]:
+    """What one named `vote` of `voter`, who carries `weight` (their own and the proxies they
+    hold), gives each choice: its choice is one the poll offers, or its split is whole parts of
+    offered choices adding up to at most `weight`, and all one way for a voter who may not
+    split. Raises VotingError naming the voter (`close_poll` checks every vote so)."""
+    allowed = _CHOICES[poll.kind]
+    who = vote.voter
+    if vote.choice is not None:
+        if vote.yes or vote.no or vote.abstain:
+            raise VotingError(f"voter '{who}': give a choice or a split, not both", field="votes")
+        if vote.choice not in allowed:
+            raise VotingError(
+                f"voter '{who}': {vote.choice!r} is not a choice in a {KINDS[poll.kind]} poll", field="votes"
+            )
+        return {vote.choice: weight}
+    parts = {"yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
+    for choice, part in parts.items():
+        check_weight(part, f"voter '{who}' {choice}", "votes", at_least=0)
+        if part and choice not in allowed:
+            raise VotingError(f"voter '{who}': {choice} is not a choice in a {KINDS[poll.kind]} poll", "votes")
+    split = sum(parts.values())
+    if split == 0:
+        raise VotingError(f"voter '{who}': the vote gives neither a choice nor a split", field="votes")
+    if split > weight:
+        raise VotingError(
+            f"voter '{who}': the split adds up to {split}, more than the weight {weight} they carry", "votes"
+        )
+    if not voter.may_split and (split != weight or max(parts.values()) != split):
+        raise VotingError(f"voter '{who}' casts all {weight} votes one way and cannot split them", "votes")
+    return parts
 
 
 def _check_totals(poll: Poll, totals: Totals, votable: int) -> tuple[int, int, int]:
