@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conferences', '0004_assembly'),
+        ('conferences', '0005_candidate_people'),
     ]
 
     operations = [
