@@ -207,7 +207,7 @@ def test_motion_and_amendment_refusals_name_the_flag(capsys, org, hall):
     gazette = bulletin.add_publication(organization=org, name="Gazette", by="test")
     issue = bulletin.add_issue(publication=gazette, title="Congress", by="test")
     assert _refused(capsys, "motion", "publish", pk, "1", "--issue", str(issue.pk)) == (
-        "status: motion 1 is submitted; only a resolution")  # fmt: skip
+        "status: motion 1 is submitted; only an adopted motion (a resolution) is published")  # fmt: skip
     other = builders.organization(slug="elsewhere")
     theirs = bulletin.add_issue(publication=bulletin.add_publication(organization=other, name="News", by="test"),
                                 title="Theirs", by="test")  # fmt: skip
@@ -275,9 +275,9 @@ def test_proxies_from_the_terminal(capsys, org, hall):
     proxy = Proxy.objects.get()
     assert json.loads(out) == {"id": proxy.pk, "giver": elm0.pk, "holder": elm1.pk}
     assert _refused(capsys, "proxy", "give", pk, "elm0@example.org", "elm1@example.org") == (
-        f"proxy: delegate {elm0.pk} already gave a proxy; withdraw it first")  # fmt: skip
+        f"proxy: {elm0.person.name} already gave a proxy; withdraw it first")  # fmt: skip
     assert _refused(capsys, "proxy", "give", pk, "elm1@example.org", "oak0@example.org").startswith(
-        f"HOLDER: delegate {seated['oak-court'][0].pk} is not of delegate {elm1.pk}'s delegation")  # fmt: skip
+        f"HOLDER: {seated['oak-court'][0].person.name} is not of {elm1.person.name}'s delegation")  # fmt: skip
     assert _ok(capsys, "proxy", "withdraw", pk, "elm0@example.org") == (
         f"{elm0.person.name} votes again; the proxy held by {elm1.person.name} is withdrawn.\n")  # fmt: skip
     assert not Proxy.objects.exists()
