@@ -117,9 +117,9 @@ def test_the_units_secretary_elects_and_the_organizers_seat_and_count(scene, dja
     assert download["Content-Type"].startswith("text/csv")
     assert download.content.decode().splitlines() == [
         "name,unit,weight,role,present",
-        f"{people[2].name},Elm House,1,alternate,yes",
         f"{people[0].name},Elm House,1,delegate,no",
-        f"{people[1].name},Elm House,1,delegate,no",
+        f"{people[1].name},Elm House,0,delegate,no",
+        f"{people[2].name},Elm House,1,alternate,yes",
     ]
     assert AuditRecord.objects.filter(action="conferences.participants.export").count() == 1
     listed = admin.get(f"{base}/delegations").json()

@@ -451,7 +451,7 @@ def stored_apportionment(conference: Conference) -> dict[str, object]:
             "seed": conference.seed,
         }
     else:
-        rule = {"per": conference.per, "rounding": conference.rounding or "floor"}
+        rule: dict[str, object] = {"per": conference.per, "rounding": conference.rounding or "floor"}
         if conference.method == Conference.BRACKETS:
             rule = {"brackets": [str(b) for b in apportionment.parse_brackets(conference.brackets)]}
         parameters = {**rule, "at_large": 0, "minimum": conference.minimum_seats, "maximum": conference.maximum_seats}

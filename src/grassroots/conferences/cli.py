@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from django.db.models import Sum
@@ -151,7 +151,7 @@ def read_members(path: Path) -> dict[str, int]:
 def show(result: Apportionment | dict) -> None:
     """The result (or its JSON, as `stored_apportionment` gives it) as a table, then the rule, ties,
     warnings and the input's hash."""
-    shown = result.as_json() if isinstance(result, Apportionment) else result
+    shown: dict[str, Any] = result.as_json() if isinstance(result, Apportionment) else result
     weighted = any("votes" in line for line in shown["units"])
     columns = [Column("unit"), *(Column(name, justify="right") for name in ("members", "quota", "lower", "upper"))]
     columns += [Column("seats", justify="right")] + ([Column("votes")] if weighted else [])

@@ -234,21 +234,26 @@ def _refuse_if_acted(delegation: Delegation, unit: Unit) -> None:
     acted at the conference (submitted a motion or an amendment, voted in a poll or an election):
     the record keeps who did, so the delegation stands."""
     mine = Delegate.objects.filter(delegation=delegation)
+    people = {row.pk: _name(row.person) for row in mine.select_related("person")}
     acts = [
-        f"{_name(motion.delegate.person)} submitted motion {motion.number}"
-        for motion in Motion.objects.filter(delegate__in=mine).select_related("delegate__person")[:3]
+        f"{people[delegate]} submitted motion {number}"
+        for number, delegate in Motion.objects.filter(delegate__in=mine).values_list("number", "delegate_id")[:3]
     ]
     acts += [
-        f"{_name(amendment.delegate.person)} submitted amendment {amendment.number} of motion {amendment.motion.number}"
-        for amendment in Amendment.objects.filter(delegate__in=mine).select_related("delegate__person", "motion")[:3]
+        f"{people[delegate]} submitted amendment {number} of motion {motion}"
+        for number, motion, delegate in Amendment.objects.filter(delegate__in=mine).values_list(
+            "number", "motion__number", "delegate_id"
+        )[:3]
     ]
     acts += [
-        f"{_name(vote.delegate.person)} voted in poll {vote.poll_id}"
-        for vote in PollVote.objects.filter(delegate__in=mine).select_related("delegate__person")[:3]
+        f"{people[delegate]} voted in poll {poll}"
+        for poll, delegate in PollVote.objects.filter(delegate__in=mine).values_list("poll_id", "delegate_id")[:3]
     ]
     acts += [
-        f"{_name(ballot.delegate.person)} voted in election {ballot.election_id}"
-        for ballot in ElectionBallot.objects.filter(delegate__in=mine).select_related("delegate__person")[:3]
+        f"{people[delegate]} voted in election {election}"
+        for election, delegate in ElectionBallot.objects.filter(delegate__in=mine).values_list(
+            "election_id", "delegate_id"
+        )[:3]
     ]
     if acts:
         raise ActionRefused(
