@@ -12,7 +12,7 @@ from django.utils import timezone
 from grassroots.bulletin import actions as bulletin
 from grassroots.bulletin.models import Article
 from grassroots.conferences import actions, assembly
-from grassroots.conferences.models import ElectionBallot, Poll, PollVote, Proxy
+from grassroots.conferences.models import Conference, ElectionBallot, Poll, PollVote, Proxy
 from grassroots.errors import ActionRefused
 from tests.support import builders
 from tests.support.assembly import carried_decision, founding_conference, in_session, seat
@@ -303,7 +303,13 @@ def test_the_founding_conference_constitutes_a_ready_federation(org):
 
 def test_no_vote_once_the_conference_closed(hall):
     poll = _open_poll(hall)
-    actions.set_conference_status(conference=hall["conference"], status="closed", by="test")
+    # Closing the conference while the poll is open is refused, naming the poll ...
+    with pytest.raises(ActionRefused, match=rf"status: .* still has open votes: poll {poll} \(") as refused_close:
+        actions.set_conference_status(conference=hall["conference"], status="closed", by="test")
+    assert refused_close.value.field == "status"
+    assert Conference.objects.get(pk=hall["conference"].pk).status == "in_session"
+    # ... and a conference closed with a poll open (data from before that rule) takes no vote.
+    Conference.objects.filter(pk=hall["conference"].pk).update(status="closed")
     refused = _post(hall["clients"][0], f"{hall['base']}/polls/{poll}/vote", {"choice": "yes"})
     assert refused.status_code == 409 and "votes are cast only in session" in refused.json()["detail"]
 

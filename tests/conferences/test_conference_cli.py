@@ -8,18 +8,14 @@ import json
 
 import pytest
 
-from grassroots.cli import main
 from grassroots.conferences.models import Allocation, Conference
 from grassroots.outbox.models import Mailing
-from tests.support.conferences import conference_scene
+from tests.support.conferences import conference_scene, run_cli
 
 pytestmark = pytest.mark.django_db
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -88,9 +88,11 @@ def test_credentials_and_presence_from_the_pages(org, scene, django_assert_max_n
     assert download["Content-Disposition"] == f'attachment; filename="conference-{conference.pk}-participants.csv"'
     assert download.content.decode().splitlines() == [
         "name,unit,weight,role,present",
-        f"{people[2].name},Elm House,1,alternate,yes",
-        f"{people[0].name},Elm House,1,delegate,no",
+        # Delegates first, then alternates; the absent delegate's vote is carried by the
+        # alternate in their seat, so the weights add up to the seats' votes once.
+        f"{people[0].name},Elm House,0,delegate,no",
         f"{people[1].name},Elm House,1,delegate,yes",
+        f"{people[2].name},Elm House,1,alternate,yes",
     ]
 
 
@@ -176,8 +178,8 @@ def test_the_units_secretary_records_the_delegation_on_the_units_page(org):
     done = client.post(page, form | {"alternates": str(people[2].pk)}, follow=True)
     assert "Elm House's delegation is recorded." in text(done)
     assert text(done, "delegation") == (
-        f"Name Role Weight Credential {people[2].name} alternate 1 1 submitted "
-        f"{people[0].name} (chair) delegate 1 1 submitted {people[1].name} delegate 2 1 submitted"
+        f"Name Role Weight Credential {people[0].name} (chair) delegate 1 1 submitted "
+        f"{people[1].name} delegate 2 1 submitted {people[2].name} alternate 1 1 submitted"
     )
     south = sign_in(
         Client(), builders.officer(org, units["south"], "secretary", "south@example.org", member_of=units["birch"])

@@ -270,11 +270,12 @@ def test_participants_for_openslides(elm_delegation):
     first_alternate, second_alternate, first, second, third = _rows(delegation)
     delegations.challenge_credential(delegate=third, grounds="x", by="test")
     delegations.rule_on_challenge(delegate=third, ruling="Refused", seat=False, by="test")
+    # Delegates first, then alternates, by rank; an alternate holding no seat carries no vote.
     assert selectors.participants_of(conf) == [
-        (people[3].name, "Elm House", 1, "alternate", "no"),
-        (people[4].name, "Elm House", 1, "alternate", "no"),
         (people[0].name, "Elm House", 1, "delegate", "no"),
         (people[1].name, "Elm House", 1, "delegate", "no"),
+        (people[3].name, "Elm House", 0, "alternate", "no"),
+        (people[4].name, "Elm House", 0, "alternate", "no"),
     ]
 
 
@@ -294,7 +295,7 @@ def test_weighted_delegates_of_the_issue():
 
 
 def test_votes_per_delegate_is_checked(units):
-    with pytest.raises(ActionRefused, match="votes_per_delegate: 0 is not a whole number of votes"):
+    with pytest.raises(ActionRefused, match="votes_per_delegate: must be at least 1, not 0"):
         conference(units["federation"], votes_per_delegate=0)
 
 

@@ -71,9 +71,9 @@ def test_the_units_secretary_elects_and_the_organizers_seat_and_count(scene, dja
     }
     rows = admin.get(f"{base}/delegates").json()
     assert [(row["name"], row["role"], row["rank"], row["credential"]) for row in rows] == [
-        (people[2].name, "alternate", 1, "submitted"),
         (people[0].name, "delegate", 1, "submitted"),
         (people[1].name, "delegate", 2, "submitted"),
+        (people[2].name, "alternate", 1, "submitted"),
     ]
     ids = {row["person"]: row["id"] for row in rows}
     for person in people[:3]:
@@ -109,17 +109,17 @@ def test_the_units_secretary_elects_and_the_organizers_seat_and_count(scene, dja
     with django_assert_max_num_queries(8):
         report = admin.get(f"{base}/credentials").json()
     assert [(seat["name"], seat["role"], seat["weight"], seat["seated_for"]) for seat in report["seated"]] == [
-        (people[2].name, "alternate", 1, people[1].name),
         (people[0].name, "delegate", 1, None),
+        (people[2].name, "alternate", 1, people[1].name),
     ]
     assert admin.get(f"{base}/presence").json()["present_weight"] == 1
     download = admin.get(f"{base}/participants")
     assert download["Content-Type"].startswith("text/csv")
     assert download.content.decode().splitlines() == [
         "name,unit,weight,role,present",
-        f"{people[2].name},Elm House,1,alternate,yes",
         f"{people[0].name},Elm House,1,delegate,no",
-        f"{people[1].name},Elm House,1,delegate,no",
+        f"{people[1].name},Elm House,0,delegate,no",
+        f"{people[2].name},Elm House,1,alternate,yes",
     ]
     assert AuditRecord.objects.filter(action="conferences.participants.export").count() == 1
     listed = admin.get(f"{base}/delegations").json()

@@ -58,3 +58,12 @@ def post_json(client, url, body=None):
     import json
 
     return client.post(url, json.dumps(body or {}), content_type="application/json")
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `grassroots ARGS` in process: its exit code, standard output and standard error."""
+    from grassroots.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

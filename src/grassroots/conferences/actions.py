@@ -21,15 +21,15 @@ from django.utils.html import escape
 
 from grassroots.access import Right, authorize
 from grassroots.audit.actions import write_audit_record
-from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong
+from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong, refuse_unknown_day
 from grassroots.organizations.models import OfficerPost, Unit
 from grassroots.outbox.actions import add_editions, queue_mailing
 from grassroots.people.models import Person
 
 from . import apportionment
 from .apportionment import METHODS, Apportionment, ApportionmentError
-from .apportionment.result import check_whole
-from .models import Allocation, Conference
+from .apportionment.result import MOST_MEMBERS, check_whole
+from .models import Allocation, Conference, Election, Poll
 from .selectors import delegation_units, members_at_cutoff
 
 Status = Conference.Status
@@ -48,6 +48,8 @@ DATED = {
     Status.IN_SESSION: "in_session_at",
     Status.CLOSED: "closed_at",
 }
+# The longest membership a conference may require by its cut-off (about 274 years), as the API's.
+MOST_TENURE_DAYS = 100_000
 
 
 def _audit(by, action: str, conference: Conference, **changes) -> None:
@@ -104,7 +106,7 @@ def checked_rule(
         elif method == Conference.PER:
             if per is None:
                 raise ActionRefused("per: required with the method per (one delegate per N members)", field="per")
-            check_whole(per, "per", at_least=1)
+            check_whole(per, "per", at_least=1, at_most=MOST_MEMBERS)
             rounding = rounding or "floor"
             apportionment.round_quota(Fraction(0), rounding)
         else:
@@ -166,6 +168,9 @@ def add_conference(
         )
     name = _one_line("name", name, 200, required=True)
     place = _one_line("place", place, 200)
+    # Members are counted as they stood on the cut-off: a day not yet come (or before any record)
+    # would count today's members and call them that day's.
+    refuse_unknown_day("cutoff", cutoff, time_zone=unit.organization.time_zone)
     if starts_on and ends_on and ends_on < starts_on:
         raise ActionRefused(f"ends_on: {ends_on} is before the start, {starts_on}", field="ends_on")
     if starts_on and cutoff > starts_on:
@@ -180,6 +185,11 @@ def add_conference(
         raise ActionRefused(
             f"minimum_tenure_days: {minimum_tenure_days!r} is not a whole number of days", field="minimum_tenure_days"
         )
+    if minimum_tenure_days > MOST_TENURE_DAYS:
+        raise ActionRefused(
+            f"minimum_tenure_days: must be at most {MOST_TENURE_DAYS:,} days, not {minimum_tenure_days:,}",
+            field="minimum_tenure_days",
+        )
     if delegation_kind:
         kind = constitution.kind_key(delegation_kind)
         if kind is None or kind == unit.kind:
@@ -193,13 +203,11 @@ def add_conference(
         method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
     )
     seed = _one_line("seed", seed, 64) if seed is not None else secrets.token_hex(16)
-    if votes_per_delegate is not None and (
-        isinstance(votes_per_delegate, bool) or not isinstance(votes_per_delegate, int) or votes_per_delegate < 1
-    ):
-        raise ActionRefused(
-            f"votes_per_delegate: {votes_per_delegate!r} is not a whole number of votes, at least 1",
-            field="votes_per_delegate",
-        )
+    if votes_per_delegate is not None:
+        try:
+            check_whole(votes_per_delegate, "votes_per_delegate", at_least=1)
+        except ApportionmentError as error:
+            raise ActionRefused(str(error), field="votes_per_delegate") from None
     with transaction.atomic():
         conference = Conference.objects.create(
             organization=unit.organization,
@@ -224,7 +232,9 @@ def add_conference(
 def compute_apportionment(conference: Conference) -> tuple[Apportionment, dict[str, Unit]]:
     """The apportionment of the conference from its members counted on the cut-off date, and its
     units by slug (the engine's unit names): two queries, the units and one grouped count.
-    Refused (field units) when no basic unit of the subtree was founded on the cut-off date."""
+    Refused (field units) when no basic unit of the subtree was founded on the cut-off date, and
+    (field cutoff) while the cut-off date is still to come in the organization's zone."""
+    refuse_unknown_day("cutoff", conference.cutoff, time_zone=conference.organization.time_zone)
     units = {unit.slug: unit for unit in delegation_units(conference).only("pk", "slug", "name", "path")}
     if not units:
         what = "basic unit" if not conference.delegation_kind else conference.delegation_kind.replace("_", " ")
@@ -333,6 +343,12 @@ def call_conference(*, conference: Conference, by) -> Conference:
     _authorize(by, conference)
     _refuse_unless_planned(conference, "called")
     result, units = compute_apportionment(conference)
+    if not result.seats:
+        raise ActionRefused(
+            f"seats: the apportionment gives no seats at all ({len(result.units)} units, "
+            f"{sum(result.members.values())} members on {conference.cutoff}); change the rule before the call",
+            field="seats",
+        )
     with transaction.atomic():
         locked = Conference.objects.select_for_update().get(pk=conference.pk)
         _refuse_unless_planned(locked, "called")
@@ -404,9 +420,57 @@ def _when(conference: Conference) -> str:
     return f"{days}{', ' + conference.place if conference.place else ''}"
 
 
+def stored_apportionment(conference: Conference) -> dict[str, object]:
+    """The apportionment the conference stored (at the call, or its last `apportion_conference`)
+    as the engine's JSON (`Apportionment.as_json`), read back, not computed again: each unit's
+    line, the rule in words, the ties, the warnings and the input's SHA-256. The parameters are
+    the conference's rule; the lot's seed is the conference's. Refused (field apportionment) when
+    it was never apportioned."""
+    if conference.apportioned_at is None:
+        raise ActionRefused(
+            f"apportionment: conference {conference.pk} has not been apportioned yet", field="apportionment"
+        )
+    lines = Allocation.objects.filter(conference=conference).select_related("unit").order_by("unit_path")
+    units = []
+    for line in lines:
+        unit: dict[str, object] = {
+            "unit": line.unit.slug,
+            "members": line.members,
+            "quota": line.quota or None,
+            "quota_exact": line.quota_exact or None,
+            "lower_quota": line.lower_quota,
+            "upper_quota": line.upper_quota,
+            "seats": line.seats,
+        }
+        units.append(unit)
+    if conference.method in METHODS:
+        parameters: dict[str, object] = {
+            "seats": conference.seats,
+            "minimum": conference.minimum_seats,
+            "maximum": conference.maximum_seats,
+            "seed": conference.seed,
+        }
+    else:
+        rule: dict[str, object] = {"per": conference.per, "rounding": conference.rounding or "floor"}
+        if conference.method == Conference.BRACKETS:
+            rule = {"brackets": [str(b) for b in apportionment.parse_brackets(conference.brackets)]}
+        parameters = {**rule, "at_large": 0, "minimum": conference.minimum_seats, "maximum": conference.maximum_seats}
+    return {
+        "method": conference.method,
+        "seats": sum(line["seats"] for line in units),  # type: ignore[misc]
+        "units": units,
+        "ties": conference.ties,
+        "rule": conference.rule,
+        "parameters": parameters,
+        "warnings": conference.warnings,
+        "input_sha256": conference.input_sha256,
+    }
+
+
 def set_conference_status(*, conference: Conference, status: str, by) -> Conference:
     """Step a called conference on: called -> credentialing -> in session -> closed, one step at
-    a time, each dated. Refused (field status) for any other move."""
+    a time, each dated. Refused (field status) for any other move, and closing while a poll or
+    an election of the conference is still open (the organizers close them first)."""
     _authorize(by, conference)
     if status not in Status.values:
         raise ActionRefused(f"status: '{status}' is not one of {', '.join(Status.values)}", field="status")
@@ -417,9 +481,27 @@ def set_conference_status(*, conference: Conference, status: str, by) -> Confere
             f"status: conference {conference.pk} is {conference.get_status_display()}; {after}", field="status"
         )
     with transaction.atomic():
+        # Locked, so a poll opened meanwhile is seen (opening one reads the conference's status).
+        Conference.objects.select_for_update().filter(pk=conference.pk).first()
+        if status == Status.CLOSED:
+            _refuse_open_votes(conference)
         before = conference.status
         conference.status = status
         setattr(conference, DATED[Status(status)], timezone.now())
         conference.save(update_fields=["status", DATED[Status(status)]])
         _audit(by, "conferences.status", conference, status=[before, status])
     return conference
+
+
+def _refuse_open_votes(conference: Conference) -> None:
+    """Refuse (field status) closing while polls or elections are open, naming them."""
+    open_polls = list(Poll.objects.filter(conference=conference, state=Poll.State.OPEN).values_list("pk", "subject"))
+    open_elections = list(Election.objects.filter(conference=conference, state="open").values_list("pk", "title"))
+    if open_polls or open_elections:
+        named = [f"poll {pk} ({subject})" for pk, subject in open_polls]
+        named += [f"election {pk} ({title})" for pk, title in open_elections]
+        shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+        raise ActionRefused(
+            f"status: conference {conference.pk} still has open votes: {shown}; close them before the conference",
+            field="status",
+        )

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from django.db.models import Sum
@@ -132,8 +132,10 @@ def read_members(path: Path) -> dict[str, int]:
                 continue
             if not unit:
                 raise Refusal(f"{path} line {line}: the unit has no name")
+            if not unit.isprintable():
+                raise Refusal(f"{path} line {line}: the unit's name {unit!r} holds a control character")
             if not re.fullmatch(r"-?\d+", count):
-                raise Refusal(f"{path} line {line}: members '{count}' is not a whole number")
+                raise Refusal(f"{path} line {line}: members {count!r} is not a whole number")
             if int(count) < 0:
                 raise Refusal(f"{path} line {line}: members cannot be negative ({count})")
             if unit in lines:
@@ -146,28 +148,29 @@ def read_members(path: Path) -> dict[str, int]:
     return members
 
 
-def show(result: Apportionment) -> None:
-    """The result as a table, then the rule, ties, warnings and the input's hash."""
-    weighted = any(line.votes for line in result.units)
+def show(result: Apportionment | dict) -> None:
+    """The result (or its JSON, as `stored_apportionment` gives it) as a table, then the rule, ties,
+    warnings and the input's hash."""
+    shown: dict[str, Any] = result.as_json() if isinstance(result, Apportionment) else result
+    weighted = any("votes" in line for line in shown["units"])
     columns = [Column("unit"), *(Column(name, justify="right") for name in ("members", "quota", "lower", "upper"))]
     columns += [Column("seats", justify="right")] + ([Column("votes")] if weighted else [])
-    table = Table(*columns, title=f"{result.method}: {result.seats} seats")
-    for line in result.units:
-        shown = line.as_json()
-        cells = [line.unit, f"{line.members:,}", shown["quota"], line.lower_quota, line.upper_quota, line.seats]
-        texts = ["" if cell is None else str(cell) for cell in cells]
-        table.add_row(*texts, *([", ".join(map(str, line.votes))] if weighted else []))
+    table = Table(*columns, title=f"{shown['method']}: {shown['seats']} seats")
+    for line in shown["units"]:
+        cells = [line["unit"], f"{line['members']:,}", line["quota"], line["lower_quota"], line["upper_quota"]]
+        texts = ["" if cell is None else str(cell) for cell in [*cells, line["seats"]]]
+        table.add_row(*texts, *([", ".join(map(str, line.get("votes", ())))] if weighted else []))
     out.print(table)
-    out.print(result.rule)
-    for tie in result.ties:
-        how = "larger membership" if tie.decided_by == "members" else f"lot (seed {result.parameters['seed']})"
+    out.print(shown["rule"])
+    for tie in shown["ties"]:
+        how = "larger membership" if tie["decided_by"] == "members" else f"lot (seed {shown['parameters']['seed']})"
         out.print(
-            f"Tie ({tie.claim}) among {', '.join(tie.units)}: {tie.seats} seat(s) to "
-            f"{', '.join(tie.winners)}, by {how}."
+            f"Tie ({tie['claim']}) among {', '.join(tie['units'])}: {tie['seats']} seat(s) to "
+            f"{', '.join(tie['winners'])}, by {how}."
         )
-    for warning in result.warnings:
+    for warning in shown["warnings"]:
         out.print(f"Warning: {warning}")
-    out.print(f"Input SHA-256: {result.input_sha256}")
+    out.print(f"Input SHA-256: {shown['input_sha256']}")
 
 
 conference_app = typer.Typer(help="Conferences of delegates apportioned by membership.", no_args_is_help=True)
@@ -240,7 +243,9 @@ def conference_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n})."""
-    chosen = [flag for flag, value in (("--seats", seats), ("--per", per), ("--brackets", brackets)) if value]
+    chosen = [
+        flag for flag, value in (("--seats", seats), ("--per", per), ("--brackets", brackets)) if value is not None
+    ]
     if len(chosen) != 1:
         raise Refusal(
             "give one of --method M --seats N, --per N or --brackets FILE"
@@ -293,9 +298,15 @@ def conference_apportion(
     conference: Annotated[str, typer.Argument(help="The conference (id).")], as_json: JsonFlag = False
 ) -> None:
     """Apportion the delegates from the members counted on the cut-off date, and store them; prints
-    the table (or the same JSON as `grassroots apportion --json`)."""
+    the table (or the same JSON as `grassroots apportion --json`). Once the conference is called
+    its apportionment is frozen: prints the stored one, as it was at the call."""
+    found = _conference(conference)
     try:
-        result = actions.apportion_conference(conference=_conference(conference), by=operator())
+        if found.status != Conference.Status.PLANNED:
+            stored = actions.stored_apportionment(found)
+            print_json(stored) if as_json else show(stored)
+            return
+        result = actions.apportion_conference(conference=found, by=operator())
     except ActionRefused as refusal:
         raise _refused(refusal) from None
     if as_json:

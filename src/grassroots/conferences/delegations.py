@@ -25,8 +25,8 @@ from grassroots.organizations.models import PATH_END, Unit
 from grassroots.people.models import Membership, Person
 
 from .apportionment import delegate_votes
-from .models import Allocation, Conference, Delegate, Delegation
-from .selectors import HOST_SALT, participants_of
+from .models import Allocation, Amendment, Conference, Delegate, Delegation, ElectionBallot, Motion, PollVote
+from .selectors import HOST_SALT, ROLE_ORDER, participants_of
 
 Status = Conference.Status
 Credential = Delegate.Credential
@@ -174,6 +174,9 @@ def elect_delegation(
     if chair.pk not in {person.pk for person in delegates}:
         raise ActionRefused(f"chair: {_name(chair)} is not one of the delegates", field="chair")
     with transaction.atomic():
+        # The allocation row is locked (it exists before any delegation does): of two elections
+        # of one unit at once, the second waits here and then finds the first's delegation.
+        Allocation.objects.select_for_update().filter(pk=allocation.pk).first()
         existing = Delegation.objects.select_for_update().filter(conference=conference, unit=unit).first()
         before = None
         if existing is not None:
@@ -184,7 +187,8 @@ def elect_delegation(
                     f"({handled} no longer submitted); it can no longer be elected again",
                     field="delegates",
                 )
-            before = list(existing.delegates.order_by("role", "rank").values_list("person_id", flat=True))
+            _refuse_if_acted(existing, unit)
+            before = list(existing.delegates.order_by(ROLE_ORDER, "rank").values_list("person_id", flat=True))
             existing.delegates.all().delete()
             existing.decision, existing.chair, existing.elected_at = decision, chair, timezone.now()
             existing.save(update_fields=["decision", "chair", "elected_at"])
@@ -223,6 +227,40 @@ def elect_delegation(
             replaced=[before, None] if before is not None else [None, None],
         )
     return delegation
+
+
+def _refuse_if_acted(delegation: Delegation, unit: Unit) -> None:
+    """Refuse (field delegates) electing again a delegation one of whose delegates has already
+    acted at the conference (submitted a motion or an amendment, voted in a poll or an election):
+    the record keeps who did, so the delegation stands."""
+    mine = Delegate.objects.filter(delegation=delegation)
+    people = {row.pk: _name(row.person) for row in mine.select_related("person")}
+    acts = [
+        f"{people[delegate]} submitted motion {number}"
+        for number, delegate in Motion.objects.filter(delegate__in=mine).values_list("number", "delegate_id")[:3]
+    ]
+    acts += [
+        f"{people[delegate]} submitted amendment {number} of motion {motion}"
+        for number, motion, delegate in Amendment.objects.filter(delegate__in=mine).values_list(
+            "number", "motion__number", "delegate_id"
+        )[:3]
+    ]
+    acts += [
+        f"{people[delegate]} voted in poll {poll}"
+        for poll, delegate in PollVote.objects.filter(delegate__in=mine).values_list("poll_id", "delegate_id")[:3]
+    ]
+    acts += [
+        f"{people[delegate]} voted in election {election}"
+        for election, delegate in ElectionBallot.objects.filter(delegate__in=mine).values_list(
+            "election_id", "delegate_id"
+        )[:3]
+    ]
+    if acts:
+        raise ActionRefused(
+            f"delegates: {'; '.join(acts[:3])}; {unit.name}'s delegation has acted at the conference "
+            "and can no longer be elected again",
+            field="delegates",
+        )
 
 
 def _locked(delegate: Delegate) -> Delegate:

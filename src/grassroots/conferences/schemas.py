@@ -18,10 +18,12 @@ class ConferenceIn(Body):
     name: str = Field(min_length=1, max_length=200)
     cutoff: IsoDate = Field(description="Members are counted as they stood on this day.")
     method: Method
-    seats: int | None = Field(default=None, ge=0, le=1_000_000, description="With a house-size method.")
-    minimum: int = Field(default=0, ge=0, le=1_000_000, description="Seats every unit gets at least.")
-    maximum: int | None = Field(default=None, ge=0, le=1_000_000, description="Seats a unit gets at most.")
-    per: int | None = Field(default=None, ge=0, le=1_000_000_000, description="With per: one delegate per N.")
+    seats: int | None = Field(default=None, ge=0, le=1_000_000, strict=True, description="With a house-size method.")
+    minimum: int = Field(default=0, ge=0, le=1_000_000, strict=True, description="Seats every unit gets at least.")
+    maximum: int | None = Field(default=None, ge=0, le=1_000_000, strict=True, description="Seats a unit gets at most.")
+    per: int | None = Field(
+        default=None, ge=0, le=1_000_000_000, strict=True, description="With per: one delegate per N."
+    )
     rounding: str = Field(default="", max_length=20, description="With per: floor, ceiling, half-up, major-fraction.")
     brackets: str = Field(default="", max_length=10_000, description="With brackets: '1-14: 1' a line.")
     starts_on: IsoDate | None = None
@@ -30,13 +32,17 @@ class ConferenceIn(Body):
     statuses: list[str] | None = Field(
         default=None, max_length=50, description="Statuses counted in good standing (default: the constitution's)."
     )
-    minimum_tenure_days: int = Field(default=0, ge=0, le=100_000)
+    minimum_tenure_days: int = Field(default=0, ge=0, le=100_000, strict=True)
     delegation_kind: str = Field(
         default="", max_length=60, description="The kind of unit that sends delegations (default: the basic units)."
     )
     seed: str | None = Field(default=None, max_length=64, description="Seed of the lot (default: random).")
     votes_per_delegate: int | None = Field(
-        default=None, ge=1, le=1_000_000, description="Weighted delegates: at most this many member votes each."
+        default=None,
+        ge=1,
+        le=1_000_000,
+        strict=True,
+        description="Weighted delegates: at most this many member votes each.",
     )
 
 

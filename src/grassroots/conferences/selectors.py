@@ -144,13 +144,18 @@ def delegations_of(conference: Conference) -> QuerySet[Delegation]:
     )
 
 
+# Within a delegation the delegates come first, then the alternates ("delegate" sorts after
+# "alternate", so the role is ordered descending), each by rank.
+ROLE_ORDER = "-role"
+
+
 def delegates_of(conference: Conference) -> QuerySet[Delegate]:
     """Every delegate and alternate of the conference, by delegation (tree order), role, rank,
     with their person and unit, and the rank of the delegate whose seat an alternate holds."""
     return (
         Delegate.objects.filter(conference=conference)
         .select_related("person", "delegation__unit", "seated_for")
-        .order_by("delegation__allocation__unit_path", "delegation_id", "role", "rank")
+        .order_by("delegation__allocation__unit_path", "delegation_id", ROLE_ORDER, "rank")
     )
 
 
@@ -301,7 +306,7 @@ def credentials_report(conference: Conference) -> tuple[list[SeatLine], Presence
     rows = list(
         _seated(conference)
         .select_related("person", "delegation__unit", "seated_for__person")
-        .order_by("delegation__allocation__unit_path", "role", "rank")
+        .order_by("delegation__allocation__unit_path", ROLE_ORDER, "rank")
     )
     lines = [
         SeatLine(
@@ -323,17 +328,34 @@ PARTICIPANT_COLUMNS = ("name", "unit", "weight", "role", "present")
 
 def participants_of(conference: Conference) -> list[tuple[str, str, int, str, str]]:
     """The participants for an assembly tool (OpenSlides' user import): every delegate and
-    alternate not refused, by unit and rank, as (name, unit, weight, delegate|alternate,
-    yes|no present); an alternate holding a seat carries its weight. One query."""
+    alternate not refused, by unit, delegates then alternates, by rank, as (name, unit, weight,
+    delegate|alternate, yes|no present). The weight is the votes the row carries now, so that the
+    weights add up to the votes of the conference once: a delegate their own; an alternate holding
+    an absent delegate's seat that seat's, and that delegate 0; an alternate holding no seat 0
+    (OpenSlides counts a vote weight per participant: 0 carries no vote). One query."""
+    replaced = Exists(Delegate.objects.filter(seated_for_id=OuterRef("pk")).order_by())
     rows = (
         delegates_of(conference)
         .exclude(credential=Delegate.Credential.REFUSED)
-        .annotate(seat_weight=_seat_weight_expression())
+        .annotate(seat_weight=_seat_weight_expression(), replaced=replaced)
     )
     return [
-        (row.person.name, row.delegation.unit.name, _seat_weight(row), row.role, "yes" if row.present else "no")
+        (
+            row.person.name,
+            row.delegation.unit.name,
+            _carried(row),
+            row.role,
+            "yes" if row.present else "no",
+        )
         for row in rows
     ]
+
+
+def _carried(row: Delegate) -> int:
+    """The votes a participant row (annotated by `participants_of`) carries now."""
+    replaced = getattr(row, "replaced")  # noqa: B009 - an annotation the model does not declare
+    idle = row.role == Delegate.Role.ALTERNATE and row.seated_for_id is None
+    return 0 if replaced or idle else _seat_weight(row)
 
 
 def conference_for_unit(user, organization: Organization, pk: int, unit: Unit) -> Conference:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .result import (
+    MOST_MEMBERS,
+    MOST_SEATS,
     Apportionment,
     ApportionmentError,
     bounds_text,
@@ -60,7 +62,7 @@ def apportion_per(
     """One delegate per `per` members, rounded by `rounding`, plus `at_large` per unit, then
     held between `minimum` and `maximum`."""
     units = check_members(members)
-    check_whole(per, "per", at_least=1)
+    check_whole(per, "per", at_least=1, at_most=MOST_MEMBERS)
     check_whole(at_large, "at_large")
     round_quota(Fraction(0), rounding)  # an unknown rounding is refused before any unit
     low, high = check_bounds(units, minimum, maximum)
@@ -89,7 +91,7 @@ class Bracket:
 
     def __str__(self) -> str:
         span = f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
-        return f"{span}: {self.seats}" + (f" + 1 per {self.step}" if self.step else "")
+        return f"{span}: {self.seats}" + (f" + 1 per {self.step}" if self.step is not None else "")
 
 
 _BRACKET = re.compile(r"^(\d+)\s*(?:-\s*(\d+)|(\+|-))\s*:\s*(\d+)(?:\s*\+\s*1\s+per\s+(\d+))?$")
@@ -124,13 +126,29 @@ def check_brackets(brackets: Sequence[Bracket]) -> tuple[Bracket, ...]:
     for index, bracket in enumerate(brackets):
         if bracket.high is not None and bracket.high < bracket.low:
             raise ApportionmentError(f"bracket {bracket}: ends before it starts", "brackets")
-        if bracket.step is not None and (bracket.high is not None or bracket.step < 1):
+        for value, what, most in ((bracket.low, "starts at", MOST_MEMBERS), (bracket.seats, "gives", MOST_SEATS)):
+            if value > most:
+                raise ApportionmentError(f"bracket {bracket}: {what} {value:,}, more than {most:,}", "brackets")
+        if bracket.high is not None and bracket.high > MOST_MEMBERS:
+            raise ApportionmentError(
+                f"bracket {bracket}: ends at {bracket.high:,}, more than {MOST_MEMBERS:,}", "brackets"
+            )
+        if bracket.step is not None and bracket.high is not None:
             raise ApportionmentError(f"bracket {bracket}: only an open-ended last bracket adds per N", "brackets")
+        if bracket.step is not None and not 1 <= bracket.step <= MOST_MEMBERS:
+            raise ApportionmentError(
+                f"bracket {bracket}: adds one per {bracket.step:,}; N must be from 1 to {MOST_MEMBERS:,}", "brackets"
+            )
         if index == 0:
             continue
         before = brackets[index - 1]
         if before.high is None:
             raise ApportionmentError(f"bracket {bracket}: comes after the open-ended bracket {before}", "brackets")
+        if bracket.low < before.low:
+            raise ApportionmentError(
+                f"bracket {bracket}: not in order, it comes after {before}; list the brackets from the fewest members",
+                "brackets",
+            )
         if bracket.low <= before.high:
             raise ApportionmentError(f"bracket {bracket}: overlaps {before}", "brackets")
         if bracket.low > before.high + 1:
@@ -186,7 +204,13 @@ def apportion_weighted(members: Mapping[str, int], *, votes: int) -> Apportionme
     """Weighted delegates: one per `votes` members or part, each carrying at most `votes`
     member votes and the last one the remainder, so a unit's delegates carry all its members."""
     units = check_members(members)
-    check_whole(votes, "votes", at_least=1)
+    check_whole(votes, "votes", at_least=1, at_most=MOST_SEATS)
+    for unit, count in units.items():
+        if -(-count // votes) > MOST_SEATS:
+            raise ApportionmentError(
+                f"votes: {votes:,} votes a delegate would give '{unit}' more than {MOST_SEATS:,} delegates",
+                field="votes",
+            )
     weights = {unit: delegate_votes(count, votes) for unit, count in units.items()}
     return build(
         method="weighted",

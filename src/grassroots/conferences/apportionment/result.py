@@ -133,11 +133,21 @@ def input_sha256(members: Mapping[str, int]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_whole(value: object, name: str, *, at_least: int = 0) -> int:
+# The bounds of every input, the same through the CLI, the API, the web form and the engine:
+# seats (a house, a minimum, a maximum, at-large or a bracket's seats) and the members an input
+# counts (a unit's members, per N, a bracket's bounds, the votes a weighted delegate carries).
+MOST_SEATS = 1_000_000
+MOST_MEMBERS = 1_000_000_000
+
+
+def check_whole(value: object, name: str, *, at_least: int = 0, at_most: int = MOST_SEATS) -> int:
+    """`value` as a whole number from `at_least` to `at_most`, refused naming `name` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApportionmentError(f"{name}: {value!r} is not a whole number", field=name)
     if value < at_least:
         raise ApportionmentError(f"{name}: must be at least {at_least}, not {value}", field=name)
+    if value > at_most:
+        raise ApportionmentError(f"{name}: must be at most {at_most:,}, not {value:,}", field=name)
     return value
 
 
@@ -148,10 +158,16 @@ def check_members(members: Mapping[str, int]) -> dict[str, int]:
     for unit, count in members.items():
         if not isinstance(unit, str) or not unit.strip():
             raise ApportionmentError(f"members: unit {unit!r} has no name", field="members")
+        if any(not character.isprintable() for character in unit):
+            raise ApportionmentError(f"members: unit {unit!r} has a control character in its name", field="members")
         if isinstance(count, bool) or not isinstance(count, int):
             raise ApportionmentError(f"unit '{unit}': members {count!r} is not a whole number", field=unit)
         if count < 0:
             raise ApportionmentError(f"unit '{unit}': members cannot be negative ({count})", field=unit)
+        if count > MOST_MEMBERS:
+            raise ApportionmentError(
+                f"unit '{unit}': members must be at most {MOST_MEMBERS:,}, not {count:,}", field=unit
+            )
     if not any(members.values()):
         raise ApportionmentError("members: the units have no members between them (total 0)", field="members")
     return dict(members)
