@@ -230,16 +230,20 @@ def test_crlf_text_splits_into_paragraphs_like_lf(hall):
     assert assembly.paragraphs("A.\r\n\r\nB.\r\rC.") == ["A.", "B.", "C."]
 
 
-def test_only_seated_delegates_and_alternates_holding_a_seat_submit(hall):
+def test_only_delegates_whose_credential_stands_and_alternates_holding_a_seat_submit(hall):
     base = hall["base"]
     oak = hall["delegates"][2]
-    Delegate.objects.filter(pk=oak.pk).update(credential=Delegate.Credential.REFUSED)
-    refused = _post(hall["clients"][2], f"{base}/motions", {"title": "Dues", "text": "Lower dues."})
-    assert refused.status_code == 409 and refused.json()["field"] == "delegate"
-    assert refused.json()["detail"] == (
-        f"delegate: {oak.person.name} has a refused credential, not seated; "
-        "only seated delegates and alternates holding a seat submit motions"
-    )
+    for credential in (Delegate.Credential.REFUSED, Delegate.Credential.CHALLENGED):
+        Delegate.objects.filter(pk=oak.pk).update(credential=credential)
+        refused = _post(hall["clients"][2], f"{base}/motions", {"title": "Dues", "text": "Lower dues."})
+        assert refused.status_code == 409 and refused.json()["field"] == "delegate"
+        assert refused.json()["detail"] == (
+            f"delegate: {oak.person.name} has a {credential} credential; "
+            "only delegates whose credential stands and alternates holding a seat submit motions"
+        )
+    # Motions come in while credentials are checked: a verified credential stands.
+    Delegate.objects.filter(pk=oak.pk).update(credential=Delegate.Credential.VERIFIED)
+    assert _post(hall["clients"][2], f"{base}/motions", {"title": "Dues", "text": "Lower."}).status_code == 201
     motion = _motion(hall)
     refused = _post(hall["clients"][3], f"{base}/motions/{motion.number}/amendments", {"text": "x"})
     assert refused.status_code == 409 and refused.json()["field"] == "delegate"

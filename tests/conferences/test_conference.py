@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from grassroots.audit.models import AuditRecord
 from grassroots.conferences import actions, selectors
@@ -139,6 +140,8 @@ def test_call_freezes_and_tells_each_unit_its_seats(units):
     text, _html = mailing.parts_for(units["elm"].pk)
     assert "Elm House elects 4 delegates" in text and "7 members counted on 2024-06-01" in text
     assert "2024-09-01, Union Hall" in text
+    page = f"/o/{planned.organization.slug}/u/{units['elm'].slug}/conferences/{planned.pk}/delegation/"
+    assert f"Record the delegation it elects: {settings.GRASSROOTS_BASE_URL.rstrip('/')}{page}\n" in text
     with pytest.raises(ActionRefused, match="only a planned one is apportioned") as refused:
         actions.apportion_conference(conference=planned, by="test")
     assert refused.value.field == "status"

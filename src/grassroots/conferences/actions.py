@@ -16,12 +16,14 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from grassroots.access import Right, authorize
 from grassroots.audit.actions import write_audit_record
 from grassroots.errors import ActionRefused, refuse_multiline, refuse_overlong, refuse_unknown_day
+from grassroots.meetings.feeds import site_url
 from grassroots.organizations.models import OfficerPost, Unit
 from grassroots.outbox.actions import add_editions, queue_mailing
 from grassroots.people.models import Person
@@ -397,9 +399,13 @@ def _publish(conference: Conference, *, by) -> int:
             f"{allocation.unit.name} elects {seats} to it ({allocation.members} members counted on "
             f"{conference.cutoff}), at a meeting of the unit after the call."
         )
+        page = site_url() + reverse(
+            "unit_delegation", args=[conference.organization.slug, allocation.unit.slug, conference.pk]
+        )
         editions[allocation.unit_id] = (
-            f"{text}\n{line}\n",
-            f"<h1>{escape(heading)}</h1><p>{escape(when)}</p><p>{escape(line)}</p>",
+            f"{text}\n{line}\nRecord the delegation it elects: {page}\n",
+            f"<h1>{escape(heading)}</h1><p>{escape(when)}</p><p>{escape(line)}</p>"
+            f'<p><a href="{escape(page)}">Record the delegation it elects</a></p>',
         )
     mailing = queue_mailing(
         organization=conference.organization,

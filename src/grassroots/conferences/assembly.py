@@ -169,18 +169,22 @@ def _refusal(error: voting.VotingError, field: str, names: dict[str, str] | None
 
 
 def _refuse_unless_seated(delegate: Delegate, what: str) -> None:
-    """Only seated delegates and the alternates holding a seat submit motions and amendments
-    as themselves (field delegate)."""
+    """Delegates whose credential stands (submitted, verified or seated: motions come in before
+    the session, while credentials are checked) and the alternates holding a seat submit motions
+    and amendments as themselves; a delegate whose credential is challenged or refused, and an
+    alternate holding no seat, do not (field delegate)."""
     if delegate.seated_for_id is not None:
         return
-    if delegate.role == Delegate.Role.DELEGATE and delegate.credential == Delegate.Credential.SEATED:
+    standing = (Delegate.Credential.SUBMITTED, Delegate.Credential.VERIFIED, Delegate.Credential.SEATED)
+    if delegate.role == Delegate.Role.DELEGATE and delegate.credential in standing:
         return
     if delegate.role == Delegate.Role.ALTERNATE:
         why = "is an alternate holding no seat"
     else:
-        why = f"has a {delegate.credential} credential, not seated"
+        why = f"has a {delegate.credential} credential"
     raise ActionRefused(
-        f"delegate: {_name(delegate)} {why}; only seated delegates and alternates holding a seat submit {what}",
+        f"delegate: {_name(delegate)} {why}; "
+        f"only delegates whose credential stands and alternates holding a seat submit {what}",
         field="delegate",
     )
 
