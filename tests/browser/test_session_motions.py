@@ -71,7 +71,7 @@ def test_running_a_motion_and_its_amendment_through_a_poll(live_server, session,
     expect(poll.get_by_role("heading")).to_have_text("Amendment 1 to motion 1")
 
     poll.get_by_role("button", name="Open the poll").click()
-    expect(page.locator("#messages")).to_contain_text(": open.")
+    expect(page.locator("#messages")).to_contain_text("is open.")
     poll.get_by_label("Yes").fill("20")
     poll.get_by_label("No", exact=True).fill("7")
     poll.get_by_label("Abstain").fill("0")

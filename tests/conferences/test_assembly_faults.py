@@ -318,3 +318,22 @@ def test_publishing_a_motion_not_adopted_names_its_status_first(hall):
         assembly.publish_resolution(motion=motion, publication="nowhere", number=9, by="test")
     assert refused.value.field == "status"
     assert str(refused.value) == "status: motion 1 is debated; only an adopted motion (a resolution) is published"
+
+
+def test_a_proxy_passes_only_between_delegates_holding_a_seat(hall):
+    """The alternate holds no seat while Elm House's delegates are present: a proxy given to them
+    would never be counted, and the giver could not vote either; refused naming the holder. Once
+    the alternate holds the seat of an absent delegate, the proxy passes."""
+    first, second, _oak = hall["delegates"]
+    alternate = hall["alternate"]
+    refused = _post(hall["clients"][1], f"{hall['base']}/proxies", {"holder": alternate.pk})
+    assert refused.status_code == 409 and refused.json()["field"] == "holder"
+    assert refused.json()["detail"] == (
+        f"holder: {alternate.person.name} holds no seat now; a proxy passes between seated delegates "
+        "(and alternates holding a seat)"
+    )
+    assert not Proxy.objects.exists()
+    delegations.check_in(delegate=first, by="test", present=False)
+    given = _post(hall["clients"][1], f"{hall['base']}/proxies", {"holder": alternate.pk})
+    assert given.status_code == 201, given.json()
+    assert Proxy.objects.get().holder_id == alternate.pk

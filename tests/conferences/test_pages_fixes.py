@@ -169,7 +169,7 @@ def test_the_projector_shows_every_open_poll_bare(hall, django_assert_max_num_qu
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = _text(admin, _url("conference_projector", found))
     assert "<h2>First</h2>" in page and "<h2>Second</h2>" in page and "<h2>Hands</h2>" in page
-    assert "Voting is open: 1 vote cast." in page and "Voting is open: 0 votes cast." in page
+    assert "Voting is open: 1 delegate voted." in page and "Voting is open: 0 delegates voted." in page
     assert "Voting is open: counted by a show of hands in the hall." in page
     assert 'class="site-header"' not in page and "Sign out" not in page
     # No open poll: the latest closed one with its result.

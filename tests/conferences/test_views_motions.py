@@ -208,7 +208,7 @@ def test_an_adopted_motion_is_published_as_a_resolution(hall, org):
     assert '<option value="gazette:1">Gazette, issue 1: Congress (draft)</option>' in page
     assert page.count("Publish as a resolution in") == 1  # motion 2 is not adopted
     done = _post(admin, "conference_motion_publish", found, 1, data={"issue": "gazette:1"})
-    assert "Resolution 1: Rent strike is in issue 1 of 'gazette'." in done
+    assert "Resolution 1: Rent strike is in Gazette no. 1." in done
     assert "Published in the bulletin as resolution 1." in done
     article = Article.objects.get()
     assert (article.title, article.body, article.author) == ("Resolution 1: Rent strike", TEXT, found.name)

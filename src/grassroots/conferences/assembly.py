@@ -752,6 +752,14 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
         raise ActionRefused("holder: a delegate cannot hold their own proxy", field="holder")
     with transaction.atomic():
         _check_status(conference, "proxies are given")
+        seated = {voter.id for voter in selectors.entitled(conference)}
+        for field, delegate in (("giver", giver), ("holder", holder)):
+            if str(delegate.pk) not in seated:
+                raise ActionRefused(
+                    f"{field}: {_name(delegate)} holds no seat now; a proxy passes between seated delegates "
+                    "(and alternates holding a seat)",
+                    field=field,
+                )
         if Proxy.objects.filter(conference=conference, giver=giver).exists():
             raise ActionRefused(f"proxy: {_name(giver)} already gave a proxy; withdraw it first", field="proxy")
         if Proxy.objects.filter(conference=conference, giver=holder).exists():
@@ -759,7 +767,10 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
         if Proxy.objects.filter(conference=conference, holder=giver).exists():
             raise ActionRefused(f"proxy: {_name(giver)} holds a proxy and cannot give one", field="proxy")
         if PollVote.objects.filter(poll__state=Poll.State.OPEN, delegate=giver).exists():
-            raise ActionRefused(f"votes: {_name(giver)} voted in a poll still open; give it after", field="votes")
+            raise ActionRefused(
+                f"votes: {_name(giver)} voted in a poll still open; give the proxy once that poll closes",
+                field="votes",
+            )
         proxy = Proxy.objects.create(conference=conference, giver=giver, holder=holder, given_at=timezone.now())
         _audit(by, "conferences.proxy.give", conference, proxy, holder=[None, holder.pk])
     return proxy

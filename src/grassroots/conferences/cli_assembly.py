@@ -372,7 +372,7 @@ def _show_election(election: Election) -> None:
                   f"{', '.join(tie['chosen'])} {tie['outcome']}, decided by {tie['decided_by']}.")  # fmt: skip
     if result.get("not_counted"):
         out.print(f"Not counted (no longer entitled): {len(result['not_counted'])} ballot(s).")
-    out.print(f"Elected: {', '.join(result['elected'])}.")
+    out.print(f"Elected: {', '.join(result['elected'])}." if result["elected"] else "Nobody elected.")
 
 
 @election_app.command("close")

@@ -78,6 +78,11 @@ class Conference(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def status_label(self) -> str:
+        """The status as the pages word it ("in session")."""
+        return str(self.Status(self.status).label)
+
 
 class Allocation(models.Model):
     """One unit's line of a conference's apportionment: its members counted at the cut-off, its

@@ -126,6 +126,6 @@ def conference_step(request: HttpRequest, org: str, conference: int) -> HttpResp
     _only_managers(request, found.unit, "step on the conferences")
     back = redirect("conference", org=organization.slug, conference=found.pk)
     return perform_step(
-        request, StepForm(request.POST), actions.set_conference_status, done="The conference is {conference.status}.",
-        back_to=back, conference=found,
+        request, StepForm(request.POST), actions.set_conference_status,
+        done="The conference is {conference.status_label}.", back_to=back, conference=found,
     )  # fmt: skip

@@ -26,6 +26,7 @@ from .models import Conference, Poll
 from .views import _only_managers
 
 STEPS: dict[str, Callable[..., object]] = {"open": assembly.open_poll, "close": assembly.close_poll}
+DONE = {"open": "open", "close": "closed"}
 
 
 def _conference(request: HttpRequest, org: str, pk: int) -> tuple[Organization, Conference]:
@@ -71,7 +72,7 @@ def conference_poll_step(request: HttpRequest, org: str, conference: int, poll: 
         raise Http404(f"no step {step}")
     _only_managers(request, found.unit, "run the polls")
     target = selectors.poll_in(found, poll)
-    run_step(request, STEPS[step], done=f"Poll {target.pk}: {step}.", poll=target)
+    run_step(request, STEPS[step], done=f"Poll {target.pk} is {DONE[step]}.", poll=target)
     return redirect("conference_session", org=organization.slug, conference=found.pk)
 
 

@@ -110,7 +110,7 @@ def session_context(conference: Conference) -> dict:
 def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
     """The delegate page's ballots and proxy: each open election with the ballot form's fields
     (one query), the delegate's ballots (one), the proxy they gave or hold (one) and the other
-    delegates of their delegation (one)."""
+    seated delegates of their delegation (two), when they hold a seat themselves."""
     if delegate is None:
         return {"ballots": [], "proxy": None}
     open_elections = list(selectors.elections_of(conference).filter(state="open"))
@@ -127,6 +127,9 @@ def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
         .order_by("role", "rank")
     )
     by_pk = {peer.pk: peer for peer in peers}
+    # Only a seated delegate, or an alternate holding a seat, may hold a proxy (one query).
+    seated = {voter.id for voter in selectors.entitled(conference)}
+    holders = [peer for peer in peers if str(peer.pk) in seated]
     given = next((proxy for proxy in proxies if proxy.giver_id == delegate.pk), None)
     held = [by_pk.get(proxy.giver_id) or proxy.giver_id for proxy in proxies if proxy.holder_id == delegate.pk]
     return {
@@ -135,7 +138,7 @@ def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
             "given": given,
             "holder": by_pk.get(given.holder_id) if given else None,
             "held": held,
-            "peers": peers,
+            "peers": holders if str(delegate.pk) in seated else [],
         },
     }
 

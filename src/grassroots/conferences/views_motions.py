@@ -153,7 +153,7 @@ def motion_publish(request: HttpRequest, org: str, conference: int, motion: int)
     def run() -> str:
         publication, number = form.target()
         article = assembly.publish_resolution(motion=target, publication=publication, number=number, by=request.user)
-        return f"{article.title} is in issue {number} of '{publication}'."
+        return f"{article.title} is in {article.issue.label}."
 
     return _step(request, form, run, _back(organization, target.conference, "agenda"))
 
