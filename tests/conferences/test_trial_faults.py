@@ -87,6 +87,15 @@ def test_the_api_refuses_the_same_naming_the_field(org, units, body, status, fie
     assert not Conference.objects.exists()
 
 
+def test_a_whole_number_written_with_a_point_is_a_number(org, units):
+    """JSON Schema's integer includes 5.0; true and false are refused above."""
+    admin = api_client(builders.account(org, "admin@example.org", is_admin=True), org)
+    payload = {"unit": "federation", "name": "F", "cutoff": "2024-06-01", "method": "dhondt", "seats": 5.0}
+    response = post_json(admin, f"/api/orgs/{org.slug}/conferences", payload)
+    assert response.status_code == 201, response.json()
+    assert Conference.objects.get().seats == 5
+
+
 def test_a_cutoff_of_tomorrow_is_refused_by_the_action(units):
     with pytest.raises(ActionRefused, match="cutoff: .* is in the future") as refused:
         actions.add_conference(unit=units["federation"], name="F", cutoff=dt.date.fromisoformat(_tomorrow()),

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, PlainValidator, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, ConfigDict, PlainValidator, WithJsonSchema, field_validator
 
 # A person id in a body: a positive 64-bit integer, so a number no database row could have is a
 # 422 here rather than an overflow in the database driver.
@@ -111,3 +111,17 @@ QUERY_ERRORS = READ_ERRORS
 DAY_ERRORS = {**READ_ERRORS, 409: RefusalOut}
 # A body over its route's limit (`middleware`, `GRASSROOTS_BODY_LIMITS`) is refused, 413, before any view reads it.
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: RefusalOut, 413: InvalidOut, 422: InvalidOut}
+
+
+def not_a_boolean(value: object) -> object:
+    """Refuse JSON's true and false where a number is wanted (Python would count them as 1 and 0);
+    a whole number written 3.0 stays a number, as JSON Schema's `integer` allows."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+NOT_A_BOOLEAN = BeforeValidator(not_a_boolean)
+# A whole number of a body: never true or false. With bounds, `Annotated[int, Field(ge=..,
+# le=..), NOT_A_BOOLEAN]`: the bounds before the validator, or the schema shows them as unknown keys.
+Whole = Annotated[int, NOT_A_BOOLEAN]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from grassroots.api.schemas import Body, IsoDate
+from grassroots.api.schemas import NOT_A_BOOLEAN, Body, IsoDate, Whole
 
 Method = Literal["hamilton", "dhondt", "sainte-lague", "huntington-hill", "per", "brackets"]
 
@@ -18,11 +18,15 @@ class ConferenceIn(Body):
     name: str = Field(min_length=1, max_length=200)
     cutoff: IsoDate = Field(description="Members are counted as they stood on this day.")
     method: Method
-    seats: int | None = Field(default=None, ge=0, le=1_000_000, strict=True, description="With a house-size method.")
-    minimum: int = Field(default=0, ge=0, le=1_000_000, strict=True, description="Seats every unit gets at least.")
-    maximum: int | None = Field(default=None, ge=0, le=1_000_000, strict=True, description="Seats a unit gets at most.")
-    per: int | None = Field(
-        default=None, ge=0, le=1_000_000_000, strict=True, description="With per: one delegate per N."
+    seats: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
+        default=None, description="With a house-size method."
+    )
+    minimum: Whole = Field(default=0, ge=0, le=1_000_000, description="Seats every unit gets at least.")
+    maximum: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
+        default=None, description="Seats a unit gets at most."
+    )
+    per: Annotated[int, Field(ge=0, le=1_000_000_000), NOT_A_BOOLEAN] | None = Field(
+        default=None, description="With per: one delegate per N."
     )
     rounding: str = Field(default="", max_length=20, description="With per: floor, ceiling, half-up, major-fraction.")
     brackets: str = Field(default="", max_length=10_000, description="With brackets: '1-14: 1' a line.")
@@ -32,16 +36,13 @@ class ConferenceIn(Body):
     statuses: list[str] | None = Field(
         default=None, max_length=50, description="Statuses counted in good standing (default: the constitution's)."
     )
-    minimum_tenure_days: int = Field(default=0, ge=0, le=100_000, strict=True)
+    minimum_tenure_days: Whole = Field(default=0, ge=0, le=100_000)
     delegation_kind: str = Field(
         default="", max_length=60, description="The kind of unit that sends delegations (default: the basic units)."
     )
     seed: str | None = Field(default=None, max_length=64, description="Seed of the lot (default: random).")
-    votes_per_delegate: int | None = Field(
+    votes_per_delegate: Annotated[int, Field(ge=1, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None,
-        ge=1,
-        le=1_000_000,
-        strict=True,
         description="Weighted delegates: at most this many member votes each.",
     )
 

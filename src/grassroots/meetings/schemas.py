@@ -5,21 +5,12 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator
 
-from grassroots.api.schemas import Body, IsoDate, PersonId
+from grassroots.api.schemas import NOT_A_BOOLEAN, Body, IsoDate, PersonId
 
 from .selectors import sees_hidden_places
 
-
-def _not_a_boolean(value: object) -> object:
-    # JSON's true and false are no numbers, though Python would count them as 1 and 0.
-    if isinstance(value, bool):
-        raise ValueError("must be a number, not true or false")
-    return value
-
-
-Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_not_a_boolean)]
+Count = Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN]
 
 
 class MeetingOut(Schema):
@@ -122,7 +113,7 @@ class MeetingIn(Body):
     start: Annotated[str, Field(max_length=40, description='Local wall-clock start, "YYYY-MM-DD HH:MM".')]
     time_zone: Annotated[str, Field(max_length=60)] | None = None
     kind: Annotated[str, Field(max_length=40)] = "regular"
-    duration: Annotated[int, Field(ge=1, le=1440), BeforeValidator(_not_a_boolean)] = 120
+    duration: Annotated[int, Field(ge=1, le=1440), NOT_A_BOOLEAN] = 120
     place: Annotated[str, Field(max_length=500)] = ""
     place_visibility: Literal["members", "officers"] = "members"
     repeat: Annotated[str, Field(max_length=300, description="An RRULE value: plans a series.")] | None = None
@@ -140,7 +131,7 @@ class AttendanceIn(Body):
     method: Literal["host", "qr", "self", "paper", "import"] = "paper"
 
 
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)]
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1), NOT_A_BOOLEAN]
 
 
 class DecisionIn(Body):
@@ -221,7 +212,7 @@ class HostDoneOut(CounterOut):
 
 class AgendaItemIn(Body):
     title: Annotated[str, Field(min_length=1, max_length=300)]
-    parent: Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_not_a_boolean)] | None = None
+    parent: Annotated[int, Field(ge=1, le=2**63 - 1), NOT_A_BOOLEAN] | None = None
     carried_from: RowId | None = Field(None, description="An item still open at the last meeting (see `offered`).")
 
 
@@ -237,7 +228,7 @@ class MeetingChangeIn(Body):
 
     title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     start: LocalStart | None = None
-    duration: Annotated[int, Field(ge=1, le=1440), BeforeValidator(_not_a_boolean)] | None = None
+    duration: Annotated[int, Field(ge=1, le=1440), NOT_A_BOOLEAN] | None = None
     place: Annotated[str, Field(max_length=500)] | None = None
     place_visibility: Literal["members", "officers"] | None = None
     online_link: Annotated[str, Field(max_length=500)] | None = None
@@ -278,6 +269,4 @@ class SeriesOut(Schema):
 
 
 class AgendaMoveIn(Body):
-    position: Annotated[
-        int, Field(ge=1, le=10_000, description="1 is first among its siblings."), BeforeValidator(_not_a_boolean)
-    ]
+    position: Annotated[int, Field(ge=1, le=10_000, description="1 is first among its siblings."), NOT_A_BOOLEAN]
