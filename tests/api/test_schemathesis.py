@@ -115,7 +115,15 @@ def test_every_operation_answers_within_its_schema(case, officer, settings):
         excluded = [positive_data_acceptance]
     if query.get("on") and query.get("as_of") and query["on"] != query["as_of"]:
         excluded = [positive_data_acceptance]
-    case.call_and_validate(headers={"Authorization": f"Bearer {actor.token}"}, excluded_checks=excluded)
+    # A case made invalid in its Authorization header is sent with that header, which must be
+    # refused (401): replaced by the officer's token, the request sent would be another, valid one,
+    # and its acceptance was reported as invalid data accepted.
+    headers = {"Authorization": f"Bearer {actor.token}"}
+    if case.meta.is_negative_at(ParameterLocation.HEADER) and "authorization" in {
+        name.lower() for name in case.headers or {}
+    }:
+        headers = {}
+    case.call_and_validate(headers=headers, excluded_checks=excluded)
 
 
 def _one_of(value, choices, *, strip: bool = True) -> bool:
