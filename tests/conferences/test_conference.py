@@ -275,3 +275,42 @@ def test_a_conference_called_meanwhile_is_not_apportioned_again(units):
     with pytest.raises(ActionRefused, match="is called; only a planned one is apportioned"):
         actions.apportion_conference(conference=stale, by="test")
     assert AuditRecord.objects.filter(action="conferences.apportion").count() == 0
+
+
+def test_with_standing_only_members_in_good_standing_on_the_cutoff_count(org, units):
+    """The tenants' federation's rule: attended at least 3 meetings in the 12 months before. Elm
+    House holds three meetings before the cut-off, where 4 of its 7 members counted were present
+    at all three and one at two; a fourth meeting after the cut-off changes nothing. Oak Court
+    met never: none of its members counts."""
+    from grassroots.meetings import actions as meetings
+
+    elm = units["elm"]
+    counted = [m.person for m in elm.memberships.filter(start__lte=CUTOFF, end__isnull=True, status="member")]
+    regulars, occasional = counted[:4], counted[4]
+    days = [dt.date(2024, 2, 10), dt.date(2024, 4, 10), dt.date(2024, 5, 31), dt.date(2024, 6, 2)]
+    for number, day in enumerate(days):
+        start = dt.datetime.combine(day, dt.time(19))
+        meeting = meetings.schedule_meeting(unit=elm, title=f"Meeting {number}", start=start, by="test")
+        present = regulars + ([occasional] if number in (0, 3) else [])
+        meetings.record_attendance(meeting=meeting, people=present, by="test")
+        meetings.mark_held(meeting=meeting, by="test")
+    everyone = conference(units["federation"])
+    in_standing = conference(units["federation"], standing=True)
+    assert selectors.members_at_cutoff(everyone) == {elm.pk: 7, units["oak"].pk: 3}
+    assert selectors.members_at_cutoff(in_standing) == {elm.pk: 4}
+    assert actions.apportion_conference(conference=in_standing, by="test").seats_by_unit == {
+        "elm-house": 5,
+        "oak-court": 0,
+    }
+
+
+def test_standing_needs_the_constitutions_rule(org, units):
+    constitution = org.constitution
+    assert constitution.meetings.standing is not None
+    org.constitution_yaml = org.constitution_yaml.replace("standing: {attended_at_least: 3, in_months: 12}", "")
+    org.save(update_fields=["constitution_yaml"])
+    org.refresh_from_db()
+    federation = type(units["federation"]).objects.get(pk=units["federation"].pk)
+    with pytest.raises(ActionRefused, match="standing: the constitution has no standing rule") as refused:
+        conference(federation, standing=True)
+    assert refused.value.field == "standing"

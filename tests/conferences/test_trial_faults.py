@@ -274,3 +274,15 @@ def test_three_simultaneous_elections_of_one_unit_give_one_delegation():
     assert outcomes == ["elected"] * 3, outcomes
     assert Delegation.objects.filter(conference=conf, unit=units["elm"]).count() == 1
     assert Delegate.objects.filter(conference=conf).count() == 2
+
+
+def test_standing_through_the_api_and_the_command_line(capsys, org, units):
+    admin = api_client(builders.account(org, "admin@example.org", is_admin=True), org)
+    payload = {"unit": "federation", "name": "F", "cutoff": "2024-06-01", "method": "dhondt", "seats": 5}
+    response = post_json(admin, f"/api/orgs/{org.slug}/conferences", payload | {"standing": True})
+    assert response.status_code == 201, response.json()
+    assert response.json()["standing"] is True
+    code, out, err = run(capsys, "conference", "add", f"{org.slug}/federation", "--name", "G", "--cutoff",
+                         "2024-06-01", "--per", "10", "--standing", "--json")  # fmt: skip
+    assert code == 0, err
+    assert Conference.objects.get(pk=json.loads(out)["id"]).standing is True

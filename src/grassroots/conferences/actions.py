@@ -150,16 +150,19 @@ def add_conference(
     place: str = "",
     statuses: list[str] | None = None,
     minimum_tenure_days: int = 0,
+    standing: bool = False,
     delegation_kind: str = "",
     seed: str | None = None,
     votes_per_delegate: int | None = None,
 ) -> Conference:
     """Plan a conference convened by `unit` (a committee or the top unit; who may manage it) over
     its subtree, its members counted on `cutoff`. `statuses` are those counted in good standing
-    (default: the constitution's counted statuses); a membership counts after `minimum_tenure_days`.
+    (default: the constitution's counted statuses); a membership counts after `minimum_tenure_days`;
+    with `standing`, only members in good standing on the cut-off by the constitution's meetings
+    rule (`meetings.standing`: attended at least N meetings in the months before) count.
     Delegations are sent by the basic units, or by the units of `delegation_kind` below `unit`.
     The lot that breaks ties is drawn from `seed` (default: a random one, stored). Refusals name
-    the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days,
+    the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days, standing,
     delegation_kind, votes_per_delegate (weighted delegates: each carries at most that many member
     votes, see `delegations.delegate_weights`), and the rule's fields (see `checked_rule`)."""
     authorize(by, Right.MANAGE_UNITS, unit)
@@ -192,6 +195,11 @@ def add_conference(
             f"minimum_tenure_days: must be at most {MOST_TENURE_DAYS:,} days, not {minimum_tenure_days:,}",
             field="minimum_tenure_days",
         )
+    if standing and constitution.meetings.standing is None:
+        raise ActionRefused(
+            "standing: the constitution has no standing rule (meetings: standing) to count members by",
+            field="standing",
+        )
     if delegation_kind:
         kind = constitution.kind_key(delegation_kind)
         if kind is None or kind == unit.kind:
@@ -221,6 +229,7 @@ def add_conference(
             place=place,
             statuses=statuses,
             minimum_tenure_days=minimum_tenure_days,
+            standing=bool(standing),
             delegation_kind=delegation_kind,
             seed=seed or secrets.token_hex(16),
             votes_per_delegate=votes_per_delegate,

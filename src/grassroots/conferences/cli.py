@@ -184,6 +184,7 @@ CONFERENCE_FLAGS = FLAGS | {
     "place": "--place",
     "statuses": "--statuses",
     "minimum_tenure_days": "--tenure",
+    "standing": "--standing",
     "delegation_kind": "--level",
     "seed": "--seed",
     "brackets": "--brackets",
@@ -231,6 +232,9 @@ def conference_add(
         str | None, typer.Option("--statuses", help="Statuses counted, comma-separated (default: the constitution's).")
     ] = None,
     tenure: Annotated[int, typer.Option("--tenure", help="Days a membership must have run by the cut-off.")] = 0,
+    standing: Annotated[
+        bool, typer.Option("--standing", help="Count only members in good standing (the constitution's rule).")
+    ] = False,
     level: Annotated[
         str, typer.Option("--level", help="The kind of unit that sends delegations (default: the basic units).")
     ] = "",
@@ -275,6 +279,7 @@ def conference_add(
             place=place,
             statuses=[status.strip() for status in statuses.split(",") if status.strip()] if statuses else None,
             minimum_tenure_days=tenure,
+            standing=standing,
             delegation_kind=level,
             seed=seed,
             votes_per_delegate=votes_per_delegate,

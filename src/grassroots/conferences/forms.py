@@ -40,6 +40,9 @@ class PlanForm(ActionForm):
     ends_on = forms.DateField(label="Last day", required=False, widget=DayInput)
     place = forms.CharField(label="Place", required=False, max_length=200)
     minimum_tenure_days = forms.IntegerField(label="Days of membership by the cut-off", required=False, min_value=0)
+    standing = forms.BooleanField(
+        label="Only members in good standing (the constitution's meetings rule)", required=False
+    )
 
     def refuse(self, refusal: ActionRefused) -> None:
         field = FIELD_OF.get(refusal.field or "", refusal.field)
@@ -65,6 +68,7 @@ class PlanForm(ActionForm):
             "ends_on": data["ends_on"],
             "place": data["place"],
             "minimum_tenure_days": data["minimum_tenure_days"] or 0,
+            "standing": data["standing"],
         }
 
 

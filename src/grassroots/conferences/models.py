@@ -44,6 +44,10 @@ class Conference(models.Model):
     minimum_tenure_days = models.PositiveIntegerField(
         default=0, help_text="Days a membership must have run by the cut-off to count."
     )
+    standing = models.BooleanField(
+        default=False,
+        help_text="Count only members in good standing by the constitution's meetings rule on the cut-off.",
+    )
     method = models.CharField(max_length=20)
     seats = models.PositiveIntegerField(null=True, blank=True)
     minimum_seats = models.PositiveIntegerField(default=0)

@@ -37,6 +37,10 @@ class ConferenceIn(Body):
         default=None, max_length=50, description="Statuses counted in good standing (default: the constitution's)."
     )
     minimum_tenure_days: Whole = Field(default=0, ge=0, le=100_000)
+    standing: bool = Field(
+        default=False,
+        description="Count only members in good standing on the cut-off by the constitution's meetings rule.",
+    )
     delegation_kind: str = Field(
         default="", max_length=60, description="The kind of unit that sends delegations (default: the basic units)."
     )
@@ -61,6 +65,7 @@ class ConferenceOut(Schema):
     place: str
     statuses: list[str]
     minimum_tenure_days: int
+    standing: bool
     delegation_kind: str
     votes_per_delegate: int | None
     method: str

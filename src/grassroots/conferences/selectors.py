@@ -18,6 +18,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -26,8 +27,11 @@ from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
 from grassroots.access.grants import grants_for
+from grassroots.constitution.meeting_rules import standing_window
+from grassroots.errors import ActionRefused
 from grassroots.meetings.hostlink import read_host_token
-from grassroots.meetings.models import Decision
+from grassroots.meetings.models import Attendance, Decision, Meeting
+from grassroots.meetings.times import day_bounds
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
 
@@ -89,6 +93,38 @@ def delegation_units(conference: Conference) -> QuerySet[Unit]:
     )
 
 
+def _in_good_standing(conference: Conference) -> tuple[str, tuple]:
+    """The SQL (and its parameters) of the people who attended, on the cut-off date, at least the
+    meetings the constitution's standing rule asks for in its months before (`meetings.standing`,
+    the rule `meetings.selectors.standing_of` applies to one person): one grouped query over the
+    attendance of meetings that took place in the window, by person."""
+    organization = conference.organization
+    rule = organization.constitution.meetings.standing
+    if rule is None:
+        raise ActionRefused(
+            "standing: the constitution has no standing rule (meetings: standing) to count members by",
+            field="standing",
+        )
+    zone = ZoneInfo(organization.time_zone)
+    since = day_bounds(standing_window(rule, conference.cutoff), zone)[1]
+    until = day_bounds(conference.cutoff, zone)[1]
+    attended = (
+        Attendance.objects.filter(
+            meeting__unit__organization_id=organization.pk,
+            status=Attendance.Status.PRESENT,
+            meeting__status__in=(Meeting.Status.HELD, Meeting.Status.APPROVED),
+            meeting__start__gte=since,
+            meeting__start__lt=until,
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=rule.attended_at_least)
+        .values("person_id")
+    )
+    return attended.query.sql_with_params()
+
+
 def members_at_cutoff(conference: Conference, *, delegations: Sequence[Unit] = ()) -> dict[int, int]:
     """Basic unit id -> members counted on the conference's cut-off date, for every basic unit of
     the subtree with any: one grouped query over the memberships of the subtree's path range.
@@ -114,10 +150,14 @@ def members_at_cutoff(conference: Conference, *, delegations: Sequence[Unit] = (
         f" AND (e.{on} < c.{on} OR (e.{on} = c.{on} AND e.id < c.id)))) f ON f.membership_id = m.id"
         f" WHERE u.path >= %s AND u.path < %s AND m.start <= %s AND (m.{end} IS NULL OR m.{end} > %s)"
         f" AND COALESCE(f.old, m.status) IN ({', '.join(['%s'] * len(statuses))})"
-        " GROUP BY m.unit_id, u.path"
     )
     path = conference.unit.path
     params = [adapt(day), adapt(day), path, path + PATH_END, adapt(started_by), adapt(day), *statuses]
+    if conference.standing:
+        standing_sql, standing_params = _in_good_standing(conference)
+        sql += f" AND m.person_id IN ({standing_sql})"
+        params += list(standing_params)
+    sql += " GROUP BY m.unit_id, u.path"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
