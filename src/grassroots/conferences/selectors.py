@@ -18,7 +18,6 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -27,11 +26,10 @@ from django.http import Http404
 
 from grassroots.access import NotVisible, restrict
 from grassroots.access.grants import grants_for
-from grassroots.constitution.meeting_rules import standing_window
 from grassroots.errors import ActionRefused
 from grassroots.meetings.hostlink import read_host_token
-from grassroots.meetings.models import Attendance, Decision, Meeting
-from grassroots.meetings.times import day_bounds
+from grassroots.meetings.models import Decision
+from grassroots.meetings.selectors import attended_in_standing_window
 from grassroots.organizations.models import PATH_END, PATH_SEGMENT, Organization, Unit, UnitEvent, UnitState
 from grassroots.people.models import Membership, Person, StatusChange
 
@@ -99,23 +97,15 @@ def _in_good_standing(conference: Conference) -> tuple[str, tuple]:
     the rule `meetings.selectors.standing_of` applies to one person): one grouped query over the
     attendance of meetings that took place in the window, by person."""
     organization = conference.organization
+    window = attended_in_standing_window(organization, conference.cutoff)
     rule = organization.constitution.meetings.standing
-    if rule is None:
+    if window is None or rule is None:
         raise ActionRefused(
             "standing: the constitution has no standing rule (meetings: standing) to count members by",
             field="standing",
         )
-    zone = ZoneInfo(organization.time_zone)
-    since = day_bounds(standing_window(rule, conference.cutoff), zone)[1]
-    until = day_bounds(conference.cutoff, zone)[1]
     attended = (
-        Attendance.objects.filter(
-            meeting__unit__organization_id=organization.pk,
-            status=Attendance.Status.PRESENT,
-            meeting__status__in=(Meeting.Status.HELD, Meeting.Status.APPROVED),
-            meeting__start__gte=since,
-            meeting__start__lt=until,
-        )
+        window.filter(meeting__unit__organization_id=organization.pk)
         .order_by()
         .values("person_id")
         .annotate(n=Count("id"))

@@ -160,23 +160,32 @@ def present_count(meeting: Meeting) -> int:
     return Attendance.objects.filter(meeting=meeting, status=Attendance.Status.PRESENT, guest=False).count()
 
 
-def _attended_counts(person_ids: Iterable[int] | QuerySet, organization: Organization, on: dt.date) -> dict[int, int]:
-    """How many meetings that took place in the standing rule's window each of these people
-    attended (a query of their ids is read as a subquery: one query, whatever their number)."""
+def attended_in_standing_window(organization: Organization, on: dt.date) -> QuerySet[Attendance] | None:
+    """The attendance that counts towards good standing on `on` by the constitution's standing
+    rule: present at a meeting that took place in the rule's months before `on` (the window's days
+    in the organization's zone); None when the constitution has no standing rule."""
     rule = organization.constitution.meetings.standing
     if rule is None:
-        return {}
+        return None
     zone = ZoneInfo(organization.time_zone)
     since = day_bounds(standing_window(rule, on), zone)[1]
     until = day_bounds(on, zone)[1]
+    return Attendance.objects.filter(
+        status=Attendance.Status.PRESENT,
+        meeting__status__in=TOOK_PLACE,
+        meeting__start__gte=since,
+        meeting__start__lt=until,
+    )
+
+
+def _attended_counts(person_ids: Iterable[int] | QuerySet, organization: Organization, on: dt.date) -> dict[int, int]:
+    """How many meetings that took place in the standing rule's window each of these people
+    attended (a query of their ids is read as a subquery: one query, whatever their number)."""
+    attended = attended_in_standing_window(organization, on)
+    if attended is None:
+        return {}
     rows = (
-        Attendance.objects.filter(
-            person_id__in=person_ids if isinstance(person_ids, QuerySet) else list(person_ids),
-            status=Attendance.Status.PRESENT,
-            meeting__status__in=TOOK_PLACE,
-            meeting__start__gte=since,
-            meeting__start__lt=until,
-        )
+        attended.filter(person_id__in=person_ids if isinstance(person_ids, QuerySet) else list(person_ids))
         .values("person_id")
         .annotate(n=Count("id"))
     )
