@@ -87,7 +87,7 @@ def test_ratio_rules_from_the_command_line(capsys, org, units, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "give one of --method M --seats N, --per N or --brackets FILE"),
+        (("--minimum", "2"), "--minimum: give the method too, or leave the whole rule to the constitution"),
         (("--seats", "5"), "--seats and --method go together"),
         (("--method", "dhondt", "--seats", "5", "--per", "3"), "(not --seats and --per)"),
         (("--per", "5", "--rounding", "up"), "--rounding: unknown rounding 'up'"),

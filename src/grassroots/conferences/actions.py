@@ -138,7 +138,7 @@ def add_conference(
     name: str,
     cutoff: dt.date,
     by,
-    method: str,
+    method: str | None = None,
     seats: int | None = None,
     minimum: int = 0,
     maximum: int | None = None,
@@ -161,7 +161,10 @@ def add_conference(
     with `standing`, only members in good standing on the cut-off by the constitution's meetings
     rule (`meetings.standing`: attended at least N meetings in the months before) count.
     Delegations are sent by the basic units, or by the units of `delegation_kind` below `unit`.
-    The lot that breaks ties is drawn from `seed` (default: a random one, stored). Refusals name
+    Without a `method`, the rule is the constitution's (`conferences.apportionment`), and none of
+    its parameters may be given (a rule is taken whole or chosen whole); the conference records
+    which (`rule_from_constitution`). The lot that breaks ties is drawn from `seed` (default: a
+    random one, stored). Refusals name
     the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days, standing,
     delegation_kind, votes_per_delegate (weighted delegates: each carries at most that many member
     votes, see `delegations.delegate_weights`), and the rule's fields (see `checked_rule`)."""
@@ -209,9 +212,35 @@ def add_conference(
                 field="delegation_kind",
             )
         delegation_kind = kind
-    rule = checked_rule(
-        method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
-    )
+    from_constitution = method is None
+    if method is None:
+        given = {"seats": seats, "per": per, "maximum": maximum, "rounding": rounding or None}
+        given |= {"brackets": brackets or None, "minimum": minimum or None}
+        written = constitution.conferences.apportionment
+        if written is None:
+            raise ActionRefused(
+                "method: required; the constitution names no apportionment rule (conferences: apportionment)",
+                field="method",
+            )
+        for field, value in given.items():
+            if value is not None:
+                raise ActionRefused(
+                    f"{field}: give the method too, or leave the whole rule to the constitution "
+                    f"({apportionment.rule_summary(**written.model_dump())})",
+                    field=field,
+                )
+        method, seats, minimum, maximum = written.method, written.seats, written.minimum, written.maximum
+        per, rounding, brackets = written.per, written.rounding or "", written.brackets or ""
+    try:
+        rule = checked_rule(
+            method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
+        )
+    except ActionRefused as refusal:
+        if from_constitution:  # the constitution's bracket lines are read here first
+            raise ActionRefused(
+                f"the constitution's conferences.apportionment.{refusal.message}", field=refusal.field
+            ) from None
+        raise
     seed = _one_line("seed", seed, 64) if seed is not None else secrets.token_hex(16)
     if votes_per_delegate is not None:
         try:
@@ -233,10 +262,19 @@ def add_conference(
             delegation_kind=delegation_kind,
             seed=seed or secrets.token_hex(16),
             votes_per_delegate=votes_per_delegate,
+            rule_from_constitution=from_constitution,
             created_at=timezone.now(),
             **rule,
         )
-        _audit(by, "conferences.add", conference, name=[None, name], cutoff=[None, cutoff.isoformat()])
+        source = " (the constitution's)" if from_constitution else ""
+        _audit(
+            by,
+            "conferences.add",
+            conference,
+            name=[None, name],
+            cutoff=[None, cutoff.isoformat()],
+            rule=[None, conference.rule_summary + source],
+        )
     return conference
 
 

@@ -246,21 +246,19 @@ def conference_add(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n})."""
+    """Plan a conference of delegates from the units under UNIT; prints its id (or {"id": n}).
+    Without --method, --per or --brackets the rule is the constitution's (conferences: apportionment)."""
     chosen = [
         flag for flag, value in (("--seats", seats), ("--per", per), ("--brackets", brackets)) if value is not None
     ]
-    if len(chosen) != 1:
-        raise Refusal(
-            "give one of --method M --seats N, --per N or --brackets FILE"
-            + (f" (not {' and '.join(chosen)})" if chosen else "")
-        )
+    if len(chosen) > 1:
+        raise Refusal(f"give one of --method M --seats N, --per N or --brackets FILE (not {' and '.join(chosen)})")
     if (method is not None) != (seats is not None):
         raise Refusal("--seats and --method go together")
     if rounding is not None and per is None:
         raise Refusal("--rounding applies to --per")
     convening = get_unit(unit)
-    rule = method or (Conference.PER if per is not None else Conference.BRACKETS)
+    rule = method or (Conference.PER if per is not None else Conference.BRACKETS if brackets is not None else None)
     try:
         conference = actions.add_conference(
             unit=convening,

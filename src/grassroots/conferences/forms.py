@@ -13,6 +13,7 @@ from grassroots.web import ActionForm, DayInput
 from .apportionment import METHODS, ROUNDINGS
 from .models import Conference
 
+RULES = [*METHODS.items(), (Conference.PER, "one delegate per N members"), (Conference.BRACKETS, "brackets")]
 # The form's field for each argument of `add_conference` a refusal may name.
 FIELD_OF = {"minimum": "minimum_seats", "maximum": "maximum_seats", "starts_on": "starts_on"}
 
@@ -24,7 +25,8 @@ class PlanForm(ActionForm):
     cutoff = forms.DateField(label="Cut-off date (members counted as on this day)", widget=DayInput)
     method = forms.ChoiceField(
         label="Rule",
-        choices=[*METHODS.items(), (Conference.PER, "one delegate per N members"), (Conference.BRACKETS, "brackets")],
+        required=False,
+        choices=RULES,
     )
     seats = forms.IntegerField(label="Seats (a house-size rule)", required=False, min_value=0)
     minimum_seats = forms.IntegerField(label="At least, per unit", required=False, min_value=0)
@@ -44,6 +46,17 @@ class PlanForm(ActionForm):
         label="Only members in good standing (the constitution's meetings rule)", required=False
     )
 
+    def __init__(self, *args: Any, constitution_rule: str = "", **kwargs: Any) -> None:
+        """`constitution_rule`: the constitution's rule in words (conferences.apportionment), offered
+        first and chosen by default; empty: the constitution has none and a rule must be chosen."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["method"]
+        assert isinstance(field, forms.ChoiceField)
+        if constitution_rule:
+            field.choices = [("", f"As the constitution says: {constitution_rule}"), *RULES]
+        else:
+            field.required = True
+
     def refuse(self, refusal: ActionRefused) -> None:
         field = FIELD_OF.get(refusal.field or "", refusal.field)
         if field in self.fields:
@@ -57,7 +70,7 @@ class PlanForm(ActionForm):
         return {
             "name": data["name"],
             "cutoff": data["cutoff"],
-            "method": data["method"],
+            "method": data["method"] or None,
             "seats": data["seats"],
             "minimum": data["minimum_seats"] or 0,
             "maximum": data["maximum_seats"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from . import apportionment
+
 
 class Conference(models.Model):
     """A conference of delegates convened by a committee (or the top unit) over its subtree: its
@@ -55,6 +57,11 @@ class Conference(models.Model):
     per = models.PositiveIntegerField(null=True, blank=True)
     rounding = models.CharField(max_length=20, blank=True)
     brackets = models.TextField(blank=True)
+    rule_from_constitution = models.BooleanField(
+        default=False,
+        help_text="The rule is the constitution's (conferences.apportionment) as it stood when planned; "
+        "otherwise chosen for this conference.",
+    )
     seed = models.CharField(max_length=64, help_text="Seed of the lot that breaks ties.")
     votes_per_delegate = models.PositiveIntegerField(
         null=True,
@@ -81,6 +88,19 @@ class Conference(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def rule_summary(self) -> str:
+        """The rule's parameters in a few words (see `apportionment.rule_summary`)."""
+        return apportionment.rule_summary(
+            method=self.method,
+            seats=self.seats,
+            minimum=self.minimum_seats,
+            maximum=self.maximum_seats,
+            per=self.per,
+            rounding=self.rounding,
+            brackets=self.brackets,
+        )
 
     @property
     def status_label(self) -> str:

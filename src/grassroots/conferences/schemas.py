@@ -17,7 +17,10 @@ class ConferenceIn(Body):
     unit: str = Field(max_length=80, description="Slug of the convening committee or top unit.")
     name: str = Field(min_length=1, max_length=200)
     cutoff: IsoDate = Field(description="Members are counted as they stood on this day.")
-    method: Method
+    method: Method | None = Field(
+        default=None,
+        description="The rule; absent: the constitution's (conferences.apportionment), with none of its parameters.",
+    )
     seats: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="With a house-size method."
     )
@@ -75,6 +78,7 @@ class ConferenceOut(Schema):
     per: int | None
     rounding: str
     brackets: str
+    rule_from_constitution: bool
     seed: str
     status: str
     created_at: dt.datetime

@@ -18,7 +18,7 @@ from grassroots.organizations.models import Organization, Unit
 from grassroots.organizations.selectors import may, organization_for, unit_for
 from grassroots.web import perform_step, run_step
 
-from . import actions, selectors
+from . import actions, apportionment, selectors
 from .forms import PlanForm, StepForm
 from .models import Conference
 
@@ -43,10 +43,12 @@ def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     organization = organization_for(request.user, org)
     convening = unit_for(request.user, organization, unit)
     manages = may(request.user, Right.MANAGE_UNITS, convening)
+    written = organization.constitution.conferences.apportionment
+    constitution_rule = apportionment.rule_summary(**written.model_dump()) if written else ""
     form = None
     if request.method == "POST":
         _only_managers(request, convening, "convene conferences")
-        form = PlanForm(request.POST)
+        form = PlanForm(request.POST, constitution_rule=constitution_rule)
         if form.is_valid():
             try:
                 planned = actions.add_conference(unit=convening, by=request.user, **form.arguments())
@@ -56,7 +58,7 @@ def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
                 messages.success(request, f"{planned.name} planned.")
                 return redirect("conference", org=organization.slug, conference=planned.pk)
     elif manages and not convening.is_basic:
-        form = PlanForm()
+        form = PlanForm(constitution_rule=constitution_rule)
     rows = list(
         selectors.conferences_visible_to(request.user, organization)
         .filter(unit=convening)

@@ -293,6 +293,56 @@ class MeetingRules(_Strict):
     standing: StandingRule | None = None
 
 
+# The apportionment rules a constitution may name (the engine's, in grassroots.conferences.apportionment).
+HOUSE_METHODS = ("hamilton", "dhondt", "sainte-lague", "huntington-hill")
+APPORTIONMENT_METHODS = (*HOUSE_METHODS, "per", "brackets")
+ApportionmentMethod = Literal["hamilton", "dhondt", "sainte-lague", "huntington-hill", "per", "brackets"]
+Rounding = Literal["floor", "ceiling", "half-up", "major-fraction"]
+
+
+class ApportionmentRule(_Strict):
+    """How a conference's delegates are shared among the units, as the constitution writes it: a
+    house of `seats` by a house-size `method` (hamilton, dhondt, sainte-lague, huntington-hill), one
+    delegate `per` N members with a `rounding` (default floor), or `brackets` ('1-14: 1' a line,
+    last optionally '51+: 3 + 1 per 50'); with `minimum` and `maximum` seats per unit. A conference
+    planned without a rule of its own uses this one; the bracket lines are read by the engine then."""
+
+    method: ApportionmentMethod
+    seats: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    minimum: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+    maximum: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    per: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = None
+    rounding: Rounding | None = None
+    brackets: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _parameters_of_the_method(self) -> ApportionmentRule:
+        where = "conferences.apportionment"
+        wanted = (
+            {"seats"} if self.method in HOUSE_METHODS else {"per", "rounding"} if self.method == "per" else {"brackets"}
+        )
+        errors = [
+            f"{where}.{name}: does not apply to the method {self.method}"
+            for name in ("seats", "per", "rounding", "brackets")
+            if getattr(self, name) is not None and name not in wanted
+        ]
+        required = "seats" if self.method in HOUSE_METHODS else "per" if self.method == "per" else "brackets"
+        if getattr(self, required) is None:
+            errors.append(f"{where}.{required}: required with the method {self.method}")
+        if self.maximum is not None and self.maximum < self.minimum:
+            errors.append(f"{where}.minimum: {self.minimum} is more than the maximum {self.maximum}")
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+
+class ConferenceRules(_Strict):
+    """The constitution's rules for conferences: the apportionment of delegates (none: each
+    conference names its own)."""
+
+    apportionment: ApportionmentRule | None = None
+
+
 class UnitKind(_Strict):
     label: str
     body_label: str | None = None
@@ -365,6 +415,7 @@ class Constitution(_Strict):
     member_statuses: MemberStatuses
     max_members_per_basic_unit: Annotated[int, Field(ge=1)]
     meetings: MeetingRules = MeetingRules()
+    conferences: ConferenceRules = ConferenceRules()
     health_tiers: list[Tier] = list(DEFAULT_TIERS)
 
     @model_validator(mode="after")

@@ -33,8 +33,6 @@ from grassroots.people.models import Person
 
 BY = "demo"
 NAME = "Founding conference of the Riverside Federation"
-METHOD = "sainte-lague"
-SEATS = 9
 CUTOFF_DAYS = 14  # the cut-off date is this many days before the demo is loaded
 ALTERNATES = 2
 SEED = "riverside-1871"  # the lot that would break a tie
@@ -67,8 +65,6 @@ def founding_conference(organization: Organization) -> Conference:
         starts_on=today + dt.timedelta(days=10),
         ends_on=today + dt.timedelta(days=11),
         place="Riverside Community Hall, 4 Canal Street",
-        method=METHOD,
-        seats=SEATS,
         delegation_kind="district",
         seed=SEED,
         by=BY,

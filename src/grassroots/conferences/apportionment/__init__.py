@@ -18,6 +18,7 @@ from .ratio import (
     round_quota,
 )
 from .result import Apportionment, ApportionmentError, Tie, UnitSeats, input_sha256
+from .summary import rule_summary
 
 __all__ = [
     "METHODS",
@@ -35,4 +36,5 @@ __all__ = [
     "input_sha256",
     "parse_brackets",
     "round_quota",
+    "rule_summary",
 ]
