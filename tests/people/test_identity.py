@@ -255,6 +255,33 @@ def test_search_is_one_range_of_an_index_on_sqlite(org):
     assert "SCAN people_person" not in plan
 
 
+def test_a_common_prefix_finds_the_same_page_by_walking_the_names(org, monkeypatch):
+    """On SQLite, a prefix that at least COMMON_PREFIX people match is found by walking the
+    (organization, name, id) index: the same people, in the same order, page after page, as
+    gathering the matches by the prefix indexes gives; a rarer prefix is still gathered."""
+    from grassroots.people import selectors
+
+    for name, email in [("Anna Berg", ""), ("Zoe Annan", ""), ("Carl Ek", "anna@example.org"), ("Anna Berg", "")]:
+        builders.person(org, name, email=email, allow_duplicate=True)
+    builders.person(org, "Bob Other")
+    gathered = [person.pk for person in search_people(OPERATOR, org, "anna")]
+    assert "|| '')" not in str(search_people(OPERATOR, org, "anna").query)
+    monkeypatch.setattr(selectors, "COMMON_PREFIX", 3)
+    walked = search_people(OPERATOR, org, "anna")
+    assert ("|| '')" in str(walked.query)) is (connection.vendor == "sqlite")
+    assert [person.pk for person in walked] == gathered
+    assert names(walked) == ["Anna Berg", "Anna Berg", "Carl Ek", "Zoe Annan"]
+    seen, after = [], None
+    while True:
+        page = keyset_page(search_people(OPERATOR, org, "anna"), after=after, size=3)
+        seen += [person.pk for person in page.rows]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == gathered
+    assert "|| '')" not in str(search_people(OPERATOR, org, "zoe").query)  # 1 match: gathered
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_search_uses_the_pattern_indexes_on_postgresql(org):
     """LIKE 'text%' is a range of the varchar_pattern_ops indexes whatever the database's collation."""

@@ -22,7 +22,7 @@ from grassroots.health.selectors import health_of_units
 from grassroots.ids import is_row_id
 from grassroots.meetings.models import Meeting
 from grassroots.people.models import MemberCount, Membership, Person, StatusChange
-from grassroots.people.selectors import people_visible_to
+from grassroots.people.selectors import Unindexed, people_visible_to
 
 from .models import PATH_END, PATH_SEGMENT, OfficerPost, Organization, Unit, UnitEvent, UnitState
 
@@ -145,12 +145,16 @@ def post_candidates(user, unit: Unit, *, query: str = "", members: int | None = 
     people = people.only("pk", "organization_id", "name", "email", "unit_path")
     if (members_in_subtree(unit) if members is None else members) > LARGE_SUBTREE:
         current = current.filter(unit__path__gte=unit.path, unit__path__lt=unit.path + PATH_END)
+        by_name = F("name")
     else:
         people = people.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
+        # Sorted by an expression no index answers, so the path range is read and sorted: by
+        # the name index, PostgreSQL walked a million names to keep a district's (32 ms).
+        by_name = Unindexed("name")
     people = people.filter(Exists(current))
     if query:
         people = people.filter(Q(name__icontains=query) | Q(email__icontains=query.lower()))
-    return people.order_by("name", "pk")
+    return people.order_by(by_name, "pk")
 
 
 def counted_members_by_unit(organization: Organization, units: QuerySet[Unit]) -> dict[int, int]:
