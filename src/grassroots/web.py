@@ -158,6 +158,23 @@ def refusal_message(refusal: ActionRefused) -> SafeString:
     return as_message([refusal.message, *refusal.reasons])
 
 
+DRAFT_LIMIT = 50_000  # characters of a posted field a draft keeps (a motion's text at most)
+
+
+def keep_draft(request: HttpRequest, key: str, fields: tuple[str, ...], **also: str) -> None:
+    """Keep what was posted in `fields` (and the values `also`, e.g. which of a page's forms) for
+    the page a refused form goes back to, which takes it once (`take_draft`): a long text typed
+    into a small form of a busy page is not lost to a refusal flashed after a redirect. Kept in
+    the signed-in session, never in an address."""
+    posted = {name: request.POST.get(name, "")[:DRAFT_LIMIT] for name in fields}
+    request.session[f"draft:{key}"] = posted | also
+
+
+def take_draft(request: HttpRequest, key: str) -> dict[str, str]:
+    """The draft kept under `key` (see `keep_draft`), forgotten as it is read; {} when none."""
+    return request.session.pop(f"draft:{key}", None) or {}
+
+
 class ActionForm(forms.Form):
     """A form whose cleaned data goes to one action.
 

@@ -113,8 +113,15 @@ def test_an_organizer_submits_a_units_motion_by_its_decision(hall):
 def test_a_refused_motion_names_its_field_and_adds_nothing(hall, change, message):
     decision = carried_decision(hall["scene"]["elm"])
     data = {"title": "Strike", "text": "We strike.", "submitter": "decision", "decision": str(decision.pk)} | change
-    assert message in _post(hall["admin"], "conference_motion_add", hall["found"], data=data)
+    page = _post(hall["admin"], "conference_motion_add", hall["found"], data=data)
+    assert message in page
     assert not Motion.objects.exists()
+    # The page it goes back to fills the form again with what was typed (the text of a motion
+    # may be long), once.
+    assert f'aria-describedby="motion-text-help">{data["text"][:50_000]}</textarea>' in page
+    assert '<details id="submit-motion" open>' in page
+    again = unescape(hall["admin"].get(_url("conference_session", hall["found"])).content.decode())
+    assert '<details id="submit-motion">' in again and 'aria-describedby="motion-text-help"></textarea>' in again
 
 
 def test_a_decision_that_did_not_carry_submits_no_motion(hall):
@@ -181,8 +188,12 @@ def test_a_delegate_amends_one_paragraph_and_sees_the_text_it_gives(hall):
 )
 def test_a_refused_amendment_names_its_field(hall, data, message):
     _motion(hall)
-    assert message in _post(hall["phone"], "conference_motion_amend", hall["found"], 1, data=data)
+    page = _post(hall["phone"], "conference_motion_amend", hall["found"], 1, data=data)
+    assert message in page
     assert not Amendment.objects.exists()
+    assert f'<textarea id="amend-1-text" name="text" rows="4" required maxlength="50000">{data["text"][:50_000]}</textarea>' in page
+    if data.get("paragraph") == "2":
+        assert '<option value="2" selected>' in page
 
 
 def test_a_decided_motion_takes_no_amendment(hall):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from grassroots.errors import ActionRefused
 from grassroots.ids import is_row_id
 from grassroots.organizations.selectors import organization_for
-from grassroots.web import ActionForm, as_message, refusal_message, run_step
+from grassroots.web import ActionForm, as_message, keep_draft, refusal_message, run_step
 
 from . import assembly, selectors
 from .forms_delegations import lines
@@ -200,12 +200,12 @@ def conference_election_add(request: HttpRequest, org: str, conference: int) -> 
     form = ElectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.error_message())
-        return _back(found)
+        return _refused(request, found, form)
     data = form.cleaned_data
     names, people, errors = _candidates(request, found, data["candidates"])
     if errors:
         messages.error(request, as_message(errors))
-        return _back(found)
+        return _refused(request, found, form)
     try:
         election = assembly.add_election(
             conference=found,
@@ -219,8 +219,14 @@ def conference_election_add(request: HttpRequest, org: str, conference: int) -> 
         )
     except ActionRefused as refusal:
         messages.error(request, refusal_message(refusal))
-    else:
-        messages.success(request, f"Election {election.pk} prepared: {election.title}.")
+        return _refused(request, found, form)
+    messages.success(request, f"Election {election.pk} prepared: {election.title}.")
+    return _back(found)
+
+
+def _refused(request: HttpRequest, found: Conference, form: ElectionForm) -> HttpResponse:
+    """Back to the session page, which fills the election form again with what was posted."""
+    keep_draft(request, f"election:{found.pk}", tuple(form.fields))
     return _back(found)
 
 

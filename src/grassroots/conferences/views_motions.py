@@ -23,7 +23,7 @@ from grassroots.errors import ActionRefused
 from grassroots.meetings.models import Decision
 from grassroots.organizations.models import Organization
 from grassroots.organizations.selectors import organization_for
-from grassroots.web import ActionForm, refusal_message
+from grassroots.web import ActionForm, keep_draft, refusal_message, take_draft
 
 from . import assembly, selectors
 from .forms_motions import AmendmentForm, MotionForm, MotionStatusForm, PollForm, PublishForm, TotalsForm
@@ -38,6 +38,10 @@ def session_forms(request: HttpRequest, conference: Conference, *, manages: bool
     return {
         "my_delegate": selectors.delegate_of(request.user, conference),
         "publish_issues": selectors.issues_to_publish_in(request.user, conference.organization) if manages else [],
+        # A refused form's input, to fill it again (a motion's, an amendment's and an election's).
+        "motion_draft": take_draft(request, f"motion:{conference.pk}"),
+        "amendment_draft": take_draft(request, f"amendment:{conference.pk}"),
+        "election_draft": take_draft(request, f"election:{conference.pk}"),
     }
 
 
@@ -50,18 +54,30 @@ def _back(organization: Organization, conference: Conference, section: str) -> H
     return redirect(reverse("conference_session", args=[organization.slug, conference.pk]) + f"#{section}")
 
 
-def _step(request: HttpRequest, form: ActionForm, run: Callable[[], str], back: HttpResponse) -> HttpResponse:
+def _step(
+    request: HttpRequest,
+    form: ActionForm,
+    run: Callable[[], str],
+    back: HttpResponse,
+    draft: str = "",
+    **also: str,
+) -> HttpResponse:
     """Run `run` (the action, returning the success message) if the form is valid, flash the
-    outcome (the form's errors or the refusal, each naming its field) and go `back`."""
+    outcome (the form's errors or the refusal, each naming its field) and go `back`; a refused
+    form's input is kept under `draft`, with the values `also`, for the page to fill the form again
+    (`web.keep_draft`)."""
     if not form.is_valid():
         messages.error(request, form.error_message())
-        return back
-    try:
-        done = run()
-    except ActionRefused as refusal:
-        messages.error(request, refusal_message(refusal))
     else:
-        messages.success(request, done)
+        try:
+            done = run()
+        except ActionRefused as refusal:
+            messages.error(request, refusal_message(refusal))
+        else:
+            messages.success(request, done)
+            return back
+    if draft:
+        keep_draft(request, draft, tuple(form.fields), **also)
     return back
 
 
@@ -95,7 +111,7 @@ def motion_add(request: HttpRequest, org: str, conference: int) -> HttpResponse:
         )
         return f"Motion {motion.number} submitted: {motion.title}."
 
-    return _step(request, form, run, _back(organization, found, "agenda"))
+    return _step(request, form, run, _back(organization, found, "agenda"), draft=f"motion:{found.pk}")
 
 
 def _motion(request: HttpRequest, org: str, conference: int, motion: int) -> tuple[Organization, Motion]:
@@ -140,7 +156,14 @@ def motion_amend(request: HttpRequest, org: str, conference: int, motion: int) -
         what = f"paragraph {amendment.paragraph}" if amendment.paragraph else "the whole text"
         return f"Amendment {amendment.number} to motion {target.number} ({what}) submitted."
 
-    return _step(request, form, run, _back(organization, found, "agenda"))
+    return _step(
+        request,
+        form,
+        run,
+        _back(organization, found, "agenda"),
+        draft=f"amendment:{found.pk}",
+        motion=str(target.number),
+    )
 
 
 @login_required
