@@ -189,7 +189,7 @@ def test_status_steps_forward_one_at_a_time(units):
         ({"method": "per", "seats": None}, "per", "per: required"),
         ({"method": "per", "seats": None, "per": 10, "rounding": "up"}, "rounding", "unknown rounding 'up'"),
         ({"method": "brackets", "seats": None, "brackets": "lots"}, "brackets", "brackets line 1"),
-        ({"method": "brackets", "seats": None}, "brackets", "brackets: required"),
+        ({"method": "brackets", "seats": None}, "brackets", "brackets: give at least one bracket line"),
         ({"statuses": ["honorary"]}, "statuses", "'honorary' is not a member status"),
         ({"minimum_tenure_days": -1}, "minimum_tenure_days", "not a whole number"),
         ({"starts_on": dt.date(2024, 5, 1)}, "cutoff", "after the conference starts"),

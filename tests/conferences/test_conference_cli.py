@@ -61,6 +61,8 @@ def test_add_apportion_call_and_list(capsys, org, units):
             "cutoff": "2024-06-01",
             "status": "called",
             "seats": 5,
+            "rule": "D'Hondt (Jefferson), 5 seats",
+            "rule_from_constitution": False,
         }
     ]
     code, out, _ = run(capsys, "conference", "list")
@@ -88,7 +90,9 @@ def test_ratio_rules_from_the_command_line(capsys, org, units, tmp_path):
     ("args", "message"),
     [
         (("--minimum", "2"), "--minimum: give the method too, or leave the whole rule to the constitution"),
-        (("--seats", "5"), "--seats and --method go together"),
+        (("--seats", "5"), "--seats goes with --method M (a house-size method); without --method"),
+        (("--method", "per"), "--per: required with the method per"),
+        (("--method", "dhondt"), "--seats: required with the method dhondt"),
         (("--method", "dhondt", "--seats", "5", "--per", "3"), "(not --seats and --per)"),
         (("--per", "5", "--rounding", "up"), "--rounding: unknown rounding 'up'"),
         (("--method", "lottery", "--seats", "5"), "--method: unknown method 'lottery'"),

@@ -67,7 +67,7 @@ def test_the_templates_say_their_rules_in_words():
     }
     assert words == {
         "union": "one delegate per 50 members, major-fraction, at least 1 per unit",
-        "party": "brackets (1-14: 1; 15-29: 2; 30+: 3 + 1 per 30)",
+        "party": "brackets (1-14: 1; 15-29: 2; 30-59: 3; 60+: 3 + 1 per 30)",
         "tenants_federation": "Sainte-Laguë (Webster), 9 seats, at least 1 per unit",
     }
 
@@ -85,12 +85,36 @@ def test_the_templates_say_their_rules_in_words():
         ("{method: dhondt, seats: 0}", "conferences.apportionment.seats: Input should be greater than or equal to 1"),
         ("{method: dhondt, seats: 5, minimum: 3, maximum: 1}", "conferences.apportionment.minimum: 3 is more than"),
         ("{method: dhondt, seats: 5, house: 3}", "conferences.apportionment.house: unknown key"),
+        ("{method: dhondt, seats: 3, minimum: 4}", "conferences.apportionment.minimum: 4 is more than the seats, 3"),
+        ("{method: dhondt, seats: 3, maximum: 0}", "conferences.apportionment.maximum: Input should be greater"),
+        ("{method: dhondt, seats: true}", "conferences.apportionment.seats: Input should be a valid integer"),
+        ("{method: dhondt, seats: '9'}", "conferences.apportionment.seats: Input should be a valid integer"),
+        ("{method: dhondt, seats: 9.0}", "conferences.apportionment.seats: Input should be a valid integer"),
+        ("{method: per, per: true}", "conferences.apportionment.per: Input should be a valid integer"),
+        ("{method: brackets, brackets: '  '}", "conferences.apportionment.brackets: give at least one bracket"),
+        (
+            '{method: brackets, brackets: "1-14: 1\\n15-x: 2"}',
+            "conferences.apportionment.brackets line 2: '15-x: 2' is not 'LOW-HIGH: SEATS'",
+        ),
+        (
+            '{method: brackets, brackets: "1-14: 1\\n20-29: 2"}',
+            "conferences.apportionment.brackets line 2: bracket 20-29: 2: leaves 15-19 members uncovered",
+        ),
+        (
+            '{method: brackets, brackets: "1-14: 1\\n10-20: 2"}',
+            "conferences.apportionment.brackets line 2: bracket 10-20: 2: overlaps 1-14: 1",
+        ),
     ],
 )
 def test_a_bad_rule_is_refused_naming_its_key(block, error):
     with pytest.raises(ConstitutionError) as refused:
         parse_constitution(_with(block))
     assert any(message.startswith(error) for message in refused.value.errors), refused.value.errors
+
+
+def test_an_empty_section_says_nothing():
+    assert parse_constitution(WITHOUT_RULE + "conferences:\n").conferences.apportionment is None
+    assert parse_constitution(WITHOUT_RULE + "conferences:\n  apportionment:\n").conferences.apportionment is None
 
 
 def test_an_organization_is_not_created_under_a_bad_rule(db):
@@ -134,6 +158,7 @@ def test_a_rule_chosen_for_the_conference_says_so(org, units):
     [
         ({"seats": 12}, "seats"),
         ({"minimum": 2}, "minimum"),
+        ({"minimum": 0}, "minimum"),
         ({"per": 10}, "per"),
         ({"rounding": "ceiling"}, "rounding"),
     ],
@@ -161,16 +186,18 @@ def test_without_a_rule_anywhere_the_method_is_required(units):
     assert not Conference.objects.exists()
 
 
-def test_bracket_lines_the_engine_cannot_read_are_named_as_the_constitutions(db):
-    other = organizations.create_organization(
-        slug="odd", name="Odd", constitution_yaml=_with('{method: brackets, brackets: "1-14: 1\\n10-20: 2"}'), by="test"
+def test_a_rule_the_records_cannot_meet_is_named_as_the_constitutions(units):
+    """A house whose minimum the units cannot all get is found when apportioned: the refusal
+    names the constitution's key, not a field or a flag nobody typed."""
+    tight = organizations.create_organization(
+        slug="tight", name="Tight", constitution_yaml=_with("{method: dhondt, seats: 1, minimum: 1}"), by="test"
     )
-    top = builders.unit(other, "federation", "Federation")
+    scene = conference_scene(tight)
+    planned = actions.add_conference(unit=scene["federation"], name="Founding", cutoff=CUTOFF, by="test")
     with pytest.raises(ActionRefused) as refused:
-        actions.add_conference(unit=top, name="Founding", cutoff=CUTOFF, by="test")
-    assert refused.value.field == "brackets"
-    assert refused.value.message.startswith("the constitution's conferences.apportionment.brackets line 2: ")
-    assert not Conference.objects.exists()
+        actions.apportion_conference(conference=planned, by="test")
+    assert refused.value.message.startswith("the constitution's conferences.apportionment.seats: ")
+    assert not Allocation.objects.exists()
 
 
 # --- the interfaces -----------------------------------------------------------------------------
@@ -192,6 +219,16 @@ def test_the_command_line_without_a_rule_takes_the_constitutions(capsys, org, un
     assert code == 1 and out == ""
     assert "--maximum: give the method too, or leave the whole rule to the constitution" in err
     assert Conference.objects.count() == 1
+    # A rule chosen by its method's name, as the API takes it; the list says whose rule each is.
+    code, out, err = run_cli(capsys, "conference", "add", f"{org.slug}/federation", "--name", "F", "--cutoff",
+                             "2024-06-01", "--method", "per", "--per", "2")  # fmt: skip
+    assert (code, err) == (0, "")
+    code, out, err = run_cli(capsys, "conference", "list", "--org", org.slug, "--json")
+    listed = {row["id"]: (row["rule"], row["rule_from_constitution"]) for row in json.loads(out)}
+    assert listed == {
+        pk: ("Sainte-Laguë (Webster), 9 seats, at least 1 per unit", True),
+        pk + 1: ("one delegate per 2 members, floor", False),
+    }
 
 
 def test_the_api_without_a_method_takes_the_constitutions(org, units):
@@ -203,9 +240,10 @@ def test_the_api_without_a_method_takes_the_constitutions(org, units):
     assert (body["method"], body["seats"], body["minimum_seats"], body["rule_from_constitution"]) == (
         "sainte-lague", 9, 1, True
     )  # fmt: skip
-    refused = post_json(admin, base, {"unit": "federation", "name": "F", "cutoff": "2024-06-01", "seats": 4})
-    assert refused.status_code == 409
-    assert refused.json()["field"] == "seats"
+    for given in ({"seats": 4}, {"minimum": 0}):
+        refused = post_json(admin, base, {"unit": "federation", "name": "F", "cutoff": "2024-06-01"} | given)
+        assert refused.status_code == 409
+        assert refused.json()["field"] == next(iter(given))
     chosen = post_json(admin, base, {"unit": "federation", "name": "F", "cutoff": "2024-06-01", "method": "hamilton",
                                      "seats": 4})  # fmt: skip
     assert chosen.status_code == 201 and chosen.json()["rule_from_constitution"] is False

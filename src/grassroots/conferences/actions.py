@@ -113,7 +113,7 @@ def checked_rule(
             apportionment.round_quota(Fraction(0), rounding)
         else:
             if not brackets.strip():
-                raise ActionRefused("brackets: required with the method brackets", field="brackets")
+                raise ActionRefused("brackets: give at least one bracket line, e.g. '1-14: 1'", field="brackets")
             refuse_overlong("brackets", brackets, 10_000)
             apportionment.parse_brackets(brackets)
         check_whole(minimum, "minimum")
@@ -140,7 +140,7 @@ def add_conference(
     by,
     method: str | None = None,
     seats: int | None = None,
-    minimum: int = 0,
+    minimum: int | None = None,
     maximum: int | None = None,
     per: int | None = None,
     rounding: str = "",
@@ -215,7 +215,7 @@ def add_conference(
     from_constitution = method is None
     if method is None:
         given = {"seats": seats, "per": per, "maximum": maximum, "rounding": rounding or None}
-        given |= {"brackets": brackets or None, "minimum": minimum or None}
+        given |= {"brackets": brackets or None, "minimum": minimum}
         written = constitution.conferences.apportionment
         if written is None:
             raise ActionRefused(
@@ -233,7 +233,13 @@ def add_conference(
         per, rounding, brackets = written.per, written.rounding or "", written.brackets or ""
     try:
         rule = checked_rule(
-            method=method, seats=seats, minimum=minimum, maximum=maximum, per=per, rounding=rounding, brackets=brackets
+            method=method,
+            seats=seats,
+            minimum=minimum or 0,
+            maximum=maximum,
+            per=per,
+            rounding=rounding,
+            brackets=brackets,
         )
     except ActionRefused as refusal:
         if from_constitution:  # the constitution's bracket lines are read here first
@@ -316,7 +322,12 @@ def compute_apportionment(conference: Conference) -> tuple[Apportionment, dict[s
         else:
             result = apportionment.apportion_brackets(members, brackets=conference.brackets, minimum=low, maximum=high)
     except ApportionmentError as error:
-        raise _refusal(error) from None
+        refusal = _refusal(error)
+        if conference.rule_from_constitution and refusal.field in PARAMETERS and refusal.field != "members":
+            # Nobody typed this rule: the constitution's key is named, not a flag or a field.
+            message = f"the constitution's conferences.apportionment.{refusal.message}"
+            refusal = ActionRefused(message, field=refusal.field)
+        raise refusal from None
     return result, units
 
 

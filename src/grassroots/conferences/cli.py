@@ -220,7 +220,7 @@ def conference_add(
     cutoff: Annotated[str, typer.Option("--cutoff", help="Members are counted as on this day, YYYY-MM-DD.")],
     method: Annotated[str | None, typer.Option("--method", help=" | ".join(METHODS) + " (with --seats)")] = None,
     seats: Annotated[int | None, typer.Option("--seats", help="Seats to share out (with --method).")] = None,
-    minimum: Annotated[int, typer.Option("--minimum", help="Seats every unit gets at least.")] = 0,
+    minimum: Annotated[int | None, typer.Option("--minimum", help="Seats every unit gets at least.")] = None,
     maximum: Annotated[int | None, typer.Option("--maximum", help="Seats a unit gets at most.")] = None,
     per: Annotated[int | None, typer.Option("--per", help="One delegate per N members.")] = None,
     rounding: Annotated[str | None, typer.Option("--rounding", help=" | ".join(ROUNDINGS) + " (with --per)")] = None,
@@ -253,8 +253,11 @@ def conference_add(
     ]
     if len(chosen) > 1:
         raise Refusal(f"give one of --method M --seats N, --per N or --brackets FILE (not {' and '.join(chosen)})")
-    if (method is not None) != (seats is not None):
-        raise Refusal("--seats and --method go together")
+    if seats is not None and method is None:
+        raise Refusal(
+            "--seats goes with --method M (a house-size method); without --method, --per or --brackets the "
+            "rule is the constitution's (conferences: apportionment)"
+        )
     if rounding is not None and per is None:
         raise Refusal("--rounding applies to --per")
     convening = get_unit(unit)
@@ -363,6 +366,8 @@ def conference_list(
             "cutoff": found.cutoff.isoformat(),
             "status": found.status,
             "seats": found.total,
+            "rule": found.rule_summary,
+            "rule_from_constitution": found.rule_from_constitution,
         }
         for found in conferences.order_by("-cutoff", "-pk")
     ]

@@ -72,7 +72,7 @@ class PlanForm(ActionForm):
             "cutoff": data["cutoff"],
             "method": data["method"] or None,
             "seats": data["seats"],
-            "minimum": data["minimum_seats"] or 0,
+            "minimum": data["minimum_seats"],
             "maximum": data["maximum_seats"],
             "per": data["per"],
             "rounding": data["rounding"],

@@ -24,7 +24,9 @@ class ConferenceIn(Body):
     seats: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="With a house-size method."
     )
-    minimum: Whole = Field(default=0, ge=0, le=1_000_000, description="Seats every unit gets at least.")
+    minimum: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
+        default=None, description="Seats every unit gets at least (absent: 0, or the constitution's with no method)."
+    )
     maximum: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="Seats a unit gets at most."
     )

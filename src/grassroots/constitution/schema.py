@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .brackets import MOST_MEMBERS, MOST_SEATS, BracketError, parse_brackets
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 UNIT_STATES = ("planned", "preparing", "founded", "dormant", "dissolved")
@@ -308,12 +319,12 @@ class ApportionmentRule(_Strict):
     planned without a rule of its own uses this one; the bracket lines are read by the engine then."""
 
     method: ApportionmentMethod
-    seats: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    minimum: Annotated[int, Field(ge=0, le=1_000_000)] = 0
-    maximum: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    per: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = None
+    seats: Annotated[StrictInt, Field(ge=1, le=MOST_SEATS)] | None = None
+    minimum: Annotated[StrictInt, Field(ge=0, le=MOST_SEATS)] = 0
+    maximum: Annotated[StrictInt, Field(ge=1, le=MOST_SEATS)] | None = None
+    per: Annotated[StrictInt, Field(ge=1, le=MOST_MEMBERS)] | None = None
     rounding: Rounding | None = None
-    brackets: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    brackets: Annotated[StrictStr, Field(max_length=10_000)] | None = None
 
     @model_validator(mode="after")
     def _parameters_of_the_method(self) -> ApportionmentRule:
@@ -331,6 +342,13 @@ class ApportionmentRule(_Strict):
             errors.append(f"{where}.{required}: required with the method {self.method}")
         if self.maximum is not None and self.maximum < self.minimum:
             errors.append(f"{where}.minimum: {self.minimum} is more than the maximum {self.maximum}")
+        if self.seats is not None and self.minimum > self.seats:
+            errors.append(f"{where}.minimum: {self.minimum} is more than the seats, {self.seats}")
+        if self.brackets is not None:
+            try:
+                parse_brackets(self.brackets)
+            except BracketError as error:  # "brackets line 2: ..." or "brackets: ..."
+                errors.append(f"{where}.{error}")
         if errors:
             raise ValueError("\n".join(errors))
         return self
@@ -417,6 +435,12 @@ class Constitution(_Strict):
     meetings: MeetingRules = MeetingRules()
     conferences: ConferenceRules = ConferenceRules()
     health_tiers: list[Tier] = list(DEFAULT_TIERS)
+
+    @field_validator("meetings", "conferences", mode="before")
+    @classmethod
+    def _empty_section(cls, value: Any) -> Any:
+        """A section written with nothing under it (`conferences:`) says nothing: its defaults."""
+        return {} if value is None else value
 
     @model_validator(mode="after")
     def _check_references(self) -> Constitution:

@@ -11,10 +11,11 @@ delegates follow from its own members.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
+
+from grassroots.constitution import brackets
+from grassroots.constitution.brackets import Bracket
 
 from .result import (
     MOST_MEMBERS,
@@ -74,90 +75,22 @@ def apportion_per(
     )
 
 
-@dataclass(frozen=True)
-class Bracket:
-    """`low`-`high` members give `seats` delegates; an open-ended last bracket (`high` None)
-    adds one delegate per `step` members, or part, above `low` - 1."""
-
-    low: int
-    high: int | None
-    seats: int
-    step: int | None = None
-
-    def delegates(self, members: int) -> int:
-        if self.step is None:
-            return self.seats
-        return self.seats + -(-(members - self.low + 1) // self.step)
-
-    def __str__(self) -> str:
-        span = f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
-        return f"{span}: {self.seats}" + (f" + 1 per {self.step}" if self.step is not None else "")
-
-
-_BRACKET = re.compile(r"^(\d+)\s*(?:-\s*(\d+)|(\+|-))\s*:\s*(\d+)(?:\s*\+\s*1\s+per\s+(\d+))?$")
-
-
 def parse_brackets(text: str) -> tuple[Bracket, ...]:
     """Brackets from text, one a line: `1-14: 1`, ..., and optionally last `51+: 3 + 1 per 50`.
-    Blank lines and `#` comments are skipped; errors name the line."""
-    brackets = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        match = _BRACKET.match(line)
-        if not match:
-            raise ApportionmentError(
-                f"brackets line {number}: '{line}' is not 'LOW-HIGH: SEATS' or 'LOW+: SEATS [+ 1 per N]'", "brackets"
-            )
-        low, high, open_end, seats, step = match.groups()
-        brackets.append(Bracket(int(low), None if open_end else int(high), int(seats), int(step) if step else None))
-        try:
-            check_brackets(brackets)
-        except ApportionmentError as error:
-            raise ApportionmentError(f"brackets line {number}: {error}", "brackets") from None
-    return check_brackets(brackets)
+    Blank lines and `#` comments are skipped; errors name the line (the constitution's grammar,
+    `grassroots.constitution.brackets`, refused as this engine's error naming `brackets`)."""
+    try:
+        return brackets.parse_brackets(text)
+    except brackets.BracketError as error:
+        raise ApportionmentError(str(error), "brackets") from None
 
 
-def check_brackets(brackets: Sequence[Bracket]) -> tuple[Bracket, ...]:
+def check_brackets(table: Sequence[Bracket]) -> tuple[Bracket, ...]:
     """Brackets in order, contiguous and not overlapping; only the last may be open-ended."""
-    if not brackets:
-        raise ApportionmentError("brackets: give at least one bracket", "brackets")
-    for index, bracket in enumerate(brackets):
-        if bracket.high is not None and bracket.high < bracket.low:
-            raise ApportionmentError(f"bracket {bracket}: ends before it starts", "brackets")
-        for value, what, most in ((bracket.low, "starts at", MOST_MEMBERS), (bracket.seats, "gives", MOST_SEATS)):
-            if value > most:
-                raise ApportionmentError(f"bracket {bracket}: {what} {value:,}, more than {most:,}", "brackets")
-        if bracket.high is not None and bracket.high > MOST_MEMBERS:
-            raise ApportionmentError(
-                f"bracket {bracket}: ends at {bracket.high:,}, more than {MOST_MEMBERS:,}", "brackets"
-            )
-        if bracket.step is not None and bracket.high is not None:
-            raise ApportionmentError(f"bracket {bracket}: only an open-ended last bracket adds per N", "brackets")
-        if bracket.step is not None and not 1 <= bracket.step <= MOST_MEMBERS:
-            raise ApportionmentError(
-                f"bracket {bracket}: adds one per {bracket.step:,}; N must be from 1 to {MOST_MEMBERS:,}", "brackets"
-            )
-        if index == 0:
-            continue
-        before = brackets[index - 1]
-        if before.high is None:
-            raise ApportionmentError(f"bracket {bracket}: comes after the open-ended bracket {before}", "brackets")
-        if bracket.low < before.low:
-            raise ApportionmentError(
-                f"bracket {bracket}: not in order, it comes after {before}; list the brackets from the fewest members",
-                "brackets",
-            )
-        if bracket.low <= before.high:
-            raise ApportionmentError(f"bracket {bracket}: overlaps {before}", "brackets")
-        if bracket.low > before.high + 1:
-            gap = range(before.high + 1, bracket.low)
-            missing = f"{gap[0]}" if len(gap) == 1 else f"{gap[0]}-{gap[-1]}"
-            raise ApportionmentError(
-                f"bracket {bracket}: leaves {missing} members uncovered after {before}", "brackets"
-            )
-    return tuple(brackets)
+    try:
+        return brackets.check_brackets(table)
+    except brackets.BracketError as error:
+        raise ApportionmentError(str(error), "brackets") from None
 
 
 def apportion_brackets(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
 
+from grassroots.constitution.brackets import MOST_MEMBERS, MOST_SEATS  # the bounds of every input
+
 
 class ApportionmentError(ValueError):
     """Input an apportionment cannot work with; the message names the parameter or the unit."""
@@ -131,13 +133,6 @@ def input_sha256(members: Mapping[str, int]) -> str:
     no spaces, UTF-8. The same counts give the same hash whatever order they came in."""
     canonical = json.dumps(sorted(members.items()), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# The bounds of every input, the same through the CLI, the API, the web form and the engine:
-# seats (a house, a minimum, a maximum, at-large or a bracket's seats) and the members an input
-# counts (a unit's members, per N, a bracket's bounds, the votes a weighted delegate carries).
-MOST_SEATS = 1_000_000
-MOST_MEMBERS = 1_000_000_000
 
 
 def check_whole(value: object, name: str, *, at_least: int = 0, at_most: int = MOST_SEATS) -> int:
