@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grassroots.conferences import actions, assembly
-from grassroots.conferences.models import Election, ElectionBallot, Proxy
+from grassroots.conferences.models import Election, ElectionBallot, PollVote, Proxy
 from tests.support import builders
 from tests.support.assembly import founding_conference, in_session, seat
 from tests.support.conferences import CUTOFF, conference, conference_scene
@@ -224,9 +224,10 @@ def test_the_pages_run_the_same_queries_however_many_elections(hall):
             assert phones[0].get(_url("conference_delegate", found)).status_code == 200
         counts.append((len(session), len(phone)))
     # The same queries with one open election or two and one closed or three; the session page's
-    # elections are one query, the phone's ballots and proxy four (10 and 19 in all today).
+    # elections are one query, the phone's ballots and proxy four, the votes carried two (10 and
+    # 21 in all today).
     assert counts[0] == counts[1], counts
-    assert counts[0][0] <= 12 and counts[0][1] <= 20, counts
+    assert counts[0][0] <= 12 and counts[0][1] <= 22, counts
     assert ElectionBallot.objects.count() == 12
 
 
@@ -253,3 +254,22 @@ def test_the_founding_conference_constitutes_the_federation_from_the_page(org):
     assert top.posts.get(post="secretary").person == ada
     minutes = Meeting.objects.get(unit=top, kind="founding").minutes_versions.get().text
     assert f"Council elected: Ada (person {ada.pk})." in minutes
+
+
+def test_a_holder_of_one_vote_and_a_proxy_splits_the_two(org):
+    """A delegate of weight 1 who holds a colleague's proxy carries 2 votes: their page says so
+    and offers the split of both; the giver's page offers no vote."""
+    found = in_session(conference(conference_scene(org)["federation"]))
+    holder, giver = seat(found, {"elm-house": [1, 1]})["elm-house"]
+    phones = [sign_in(Client(), builders.account(org, f"p{n}@example.org", person=d.person)) for n, d in
+              enumerate((holder, giver))]  # fmt: skip
+    poll = assembly.open_poll(poll=assembly.add_poll(conference=found, subject="Dues", by="test"), by="test")
+    alone = _text(phones[0].get(_url("conference_delegate", found)))
+    assert "Or split my" not in alone and "with the proxies you hold" not in alone
+    phones[1].post(_url("conference_proxy_give", found), {"holder": holder.pk})
+    page = _text(phones[0].get(_url("conference_delegate", found)))
+    assert '<span data-carried="2">(you carry 2 votes with the proxies you hold)</span>' in page
+    assert "Or split my 2 votes:" in page
+    split = _text(phones[0].post(_url("conference_vote", found, poll.pk), {"yes": "1", "no": "1"}, follow=True))
+    assert "yes 1, no 1, abstain 0" in split
+    assert PollVote.objects.get(poll=poll).weight == 2

@@ -149,7 +149,7 @@ def test_a_proxy_is_cast_by_its_holder_within_the_delegation():
     )
     assert (result.yes, result.no) == (15, 7)
     assert result.counted_proxies == (Proxy("b", "a"),)
-    assert "1 proxy(ies) counted" in result.explanation
+    assert "1 proxy counted" in result.explanation
     split = close_poll(
         Poll("yes-no", "valid", "simple"), entitled=entitled, proxies=[Proxy("b", "a")], votes=[Vote("a", yes=9, no=6)]
     )

@@ -552,6 +552,16 @@ def _ballot_rules(conference: Conference, delegate: Delegate) -> tuple[list[voti
     return entitled, proxies, voting.carried(entitled, proxies)[me.id]
 
 
+def carried_weight(conference: Conference, delegate: Delegate) -> int:
+    """The votes `delegate` carries now: their own weight and, while they are seated and present,
+    the proxies they hold (`voting.carried`); their own weight otherwise. Two queries."""
+    entitled = selectors.entitled(conference)
+    ids = {voter.id for voter in entitled}
+    if str(delegate.pk) not in ids:
+        return delegate.weight
+    return voting.carried(entitled, _proxies(conference, ids)).get(str(delegate.pk), delegate.weight)
+
+
 def cast_vote(*, poll: Poll, by, choice: str | None = None, yes: int = 0, no: int = 0, abstain: int = 0) -> PollVote:
     """The caller's own vote in an open poll counted by named votes: `choice` (yes, no, abstain:
     all the weight they carry, proxies held included) or a split of that weight into `yes`, `no`

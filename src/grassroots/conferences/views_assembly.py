@@ -76,10 +76,11 @@ def conference_poll_step(request: HttpRequest, org: str, conference: int, poll: 
     return redirect("conference_session", org=organization.slug, conference=found.pk)
 
 
-def _may_split(delegate) -> bool:
-    """A delegate carrying more than one vote may split it over yes, no and abstain, unless they
-    chair their delegation (the chair's votes cannot be split)."""
-    return delegate is not None and delegate.weight > 1 and delegate.delegation.chair_id != delegate.person_id
+def _may_split(delegate, carried: int) -> bool:
+    """A delegate carrying more than one vote (their weight and the proxies they hold) may split
+    them over yes, no and abstain, unless they chair their delegation (the chair's votes cannot
+    be split)."""
+    return delegate is not None and carried > 1 and delegate.delegation.chair_id != delegate.person_id
 
 
 @login_required
@@ -90,11 +91,13 @@ def conference_delegate(request: HttpRequest, org: str, conference: int) -> Http
     organization, found = _conference(request, org, conference)
     delegate = selectors.delegate_of(request.user, found)
     voted = selectors.my_votes(found, delegate) if delegate is not None else {}
+    carried = assembly.carried_weight(found, delegate) if delegate is not None else 0
     context = {
         "organization": organization,
         "conference": found,
         "delegate": delegate,
-        "may_split": _may_split(delegate),
+        "carried": carried,
+        "may_split": _may_split(delegate, carried),
         "motions": selectors.motions_of(found),
         "open_polls": [
             {"poll": poll, "voted": voted.get(poll.pk)} for poll in selectors.polls_of(found, state=Poll.State.OPEN)

@@ -491,16 +491,21 @@ def _check_totals(poll: Poll, totals: Totals, votable: int) -> tuple[int, int, i
     return totals.yes, totals.no, totals.abstain
 
 
+def _counted(number: int, one: str, many: str) -> str:
+    """ "1 proxy", "2 proxies"."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def _explain(result: PollResult) -> str:
     poll = result.poll
     if result.votes is None:
         source = "Entered totals (a show of hands counted)"
     else:
-        source = f"Named votes of {len(result.votes)} voter(s)"
+        source = f"Named votes of {_counted(len(result.votes), 'voter', 'voters')}"
     lines = [
         f"{source}; {KINDS[poll.kind]}. Entitled weight {result.entitled_weight}, "
         f"present {result.present_weight}"
-        + (f", {len(result.counted_proxies)} proxy(ies) counted" if result.counted_proxies else "")
+        + (f", {_counted(len(result.counted_proxies), 'proxy', 'proxies')} counted" if result.counted_proxies else "")
         + (
             f", {len(result.proxies) - len(result.counted_proxies)} not counted (holder absent)"
             if len(result.counted_proxies) < len(result.proxies)
