@@ -23,7 +23,7 @@ from grassroots.conferences.models import (
 from grassroots.errors import ActionRefused
 from tests.support import builders
 from tests.support.assembly import in_session, seat
-from tests.support.conferences import api_client, conference, conference_scene, post_json
+from tests.support.conferences import api_client, conference, conference_scene, post_json, run_cli
 
 pytestmark = pytest.mark.django_db
 
@@ -77,26 +77,28 @@ def _close(hall, poll: int):
     return closed.json()["result"]
 
 
-def test_a_split_carrying_a_proxy_that_was_withdrawn_is_not_counted_and_the_poll_closes(hall):
+def test_a_proxy_stays_while_its_holder_has_a_vote_in_an_open_poll_and_the_split_counts(hall):
+    """Withdrawing the proxy the holder voted with (or giving them another) while that poll is
+    open would leave their vote out at the close: refused until it closes, and the split counts."""
     giver, holder, other = hall["delegates"]
     proxy = assembly.give_proxy(giver=holder, holder=giver, by="test")
     poll = _poll(hall)
     assert _vote(hall, 0, poll, yes=12, no=2).status_code == 200  # 10 + the proxy's 4
     assert _vote(hall, 2, poll, choice="no").status_code == 200
-    assert _post(hall["clients"][1], f"{hall['base']}/proxies/{proxy.pk}/withdraw").status_code == 204
+    refused = _post(hall["clients"][1], f"{hall['base']}/proxies/{proxy.pk}/withdraw")
+    assert refused.status_code == 409 and refused.json()["field"] == "votes"
+    assert refused.json()["detail"] == (
+        f"votes: {giver.person.name} voted in poll {poll}, still open, with the votes they carried; "
+        "the proxy is withdrawn once it closes"
+    )
+    assert Proxy.objects.filter(pk=proxy.pk).exists()
     result = _close(hall, poll)
-    assert (result["yes"], result["no"], result["passed"]) == (0, 7, False)
-    assert result["not_counted"] == [
-        {
-            "voter": str(giver.pk),
-            "name": giver.person.name,
-            "why": "voted carrying 14 vote(s) and carries 10 at the close (a proxy or the seat held changed); "
-            "not counted, vote again",
-        }
-    ]
+    assert (result["yes"], result["no"], result["passed"]) == (12, 9, True)
+    assert result["not_counted"] == []
+    assert _post(hall["clients"][1], f"{hall['base']}/proxies/{proxy.pk}/withdraw").status_code == 204
 
 
-def test_a_proxy_lapsing_when_its_giver_leaves_and_an_alternate_takes_the_seat(hall):
+def test_a_proxy_lapsing_when_its_giver_leaves_and_an_alternate_takes_the_seat(hall, capsys):
     """The holder split 14 (with the proxy); the giver is marked absent, the alternate takes the
     seat, the proxy lapses: the holder's split is not counted, the alternate's vote is."""
     holder, giver, other = hall["delegates"]
@@ -110,6 +112,22 @@ def test_a_proxy_lapsing_when_its_giver_leaves_and_an_alternate_takes_the_seat(h
     assert [(row["name"], row["why"][:40]) for row in result["not_counted"]] == [
         (holder.person.name, "voted carrying 14 vote(s) and carries 10")
     ]
+    # The command line's result says whose vote was left out, and why, as the JSON does.
+    code, out, _err = run_cli(capsys, "conference", "result", str(poll))
+    assert code == 0
+    assert f"Not counted: {holder.person.name}: voted carrying 14 vote(s) and carries 10 at the close" in out
+
+
+def test_a_proxy_is_not_given_to_a_delegate_whose_vote_is_in_an_open_poll(hall):
+    holder, giver, _other = hall["delegates"]
+    poll = _poll(hall)
+    assert _vote(hall, 0, poll, choice="yes").status_code == 200
+    refused = _post(hall["clients"][1], f"{hall['base']}/proxies", {"holder": holder.pk})
+    assert refused.status_code == 409 and refused.json()["field"] == "votes"
+    assert f"voted in poll {poll}, still open" in refused.json()["detail"]
+    assert not Proxy.objects.exists()
+    _close(hall, poll)
+    assert _post(hall["clients"][1], f"{hall['base']}/proxies", {"holder": holder.pk}).status_code == 201
 
 
 def test_an_alternate_vote_cast_for_one_seat_does_not_count_for_another(hall):
@@ -157,7 +175,10 @@ def test_an_election_closes_leaving_out_a_ballot_whose_proxy_lapsed_and_one_nobo
     assert _post(hall["clients"][0], f"{base}/elections/{voted}/ballot", {"choices": ["A"]}).status_code == 200
     assert _post(hall["clients"][2], f"{base}/elections/{voted}/ballot", {"choices": ["B"]}).status_code == 200
     assert ElectionBallot.objects.get(election_id=voted, delegate=holder).weight == 14
-    assembly.withdraw_proxy(proxy=proxy, by="test")
+    with pytest.raises(ActionRefused, match=f"voted in election {voted}, still open"):
+        assembly.withdraw_proxy(proxy=proxy, by="test")
+    # The giver leaves and an alternate takes the seat: the proxy lapses, the ballot no longer fits.
+    delegations.check_in(delegate=giver, by="test", present=False)
     closed = _post(admin, f"{base}/elections/{voted}/close")
     assert closed.status_code == 200, closed.json()
     assert closed.json()["result"]["elected"] == ["B"]

@@ -270,6 +270,8 @@ def test_a_holder_of_one_vote_and_a_proxy_splits_the_two(org):
     page = _text(phones[0].get(_url("conference_delegate", found)))
     assert '<span data-carried="2">(you carry 2 votes with the proxies you hold)</span>' in page
     assert "Or split my 2 votes:" in page
+    # The holder is offered no one to give a proxy to (a holder gives none; the giver holds none).
+    assert "A delegate who holds a proxy gives none." in page and 'name="holder"' not in page
     split = _text(phones[0].post(_url("conference_vote", found, poll.pk), {"yes": "1", "no": "1"}, follow=True))
     assert "yes 1, no 1, abstain 0" in split
     assert PollVote.objects.get(poll=poll).weight == 2

@@ -781,6 +781,7 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
                 f"votes: {_name(giver)} voted in a poll still open; give the proxy once that poll closes",
                 field="votes",
             )
+        _refuse_changing_a_cast_weight(holder, "given")
         proxy = Proxy.objects.create(conference=conference, giver=giver, holder=holder, given_at=timezone.now())
         _audit(by, "conferences.proxy.give", conference, proxy, holder=[None, holder.pk])
     return proxy
@@ -796,8 +797,28 @@ def withdraw_proxy(*, proxy: Proxy, by) -> None:
         _manage(by, conference)
     with transaction.atomic():
         _check_status(conference, "proxies are withdrawn")
+        _refuse_changing_a_cast_weight(proxy.holder, "withdrawn")
         _audit(by, "conferences.proxy.withdraw", conference, proxy, holder=[proxy.holder_id, None])
         proxy.delete()
+
+
+def _refuse_changing_a_cast_weight(holder: Delegate, done: str) -> None:
+    """Refused (votes) while `holder` has a vote in an open poll or a ballot in an open election:
+    it was cast with the votes they carried then, and a vote counts only while its voter carries
+    the same (see `count`), so a proxy given to them or withdrawn from them would leave it out."""
+    polls = PollVote.objects.filter(poll__state=Poll.State.OPEN, delegate=holder).values_list("poll_id", flat=True)
+    elections = ElectionBallot.objects.filter(election__state="open", delegate=holder).values_list(
+        "election_id", flat=True
+    )
+    poll = polls.first()
+    election = elections.first() if poll is None else None
+    where = f"poll {poll}" if poll is not None else f"election {election}"
+    if poll is not None or election is not None:
+        raise ActionRefused(
+            f"votes: {_name(holder)} voted in {where}, still open, with the votes they carried; "
+            f"the proxy is {done} once it closes",
+            field="votes",
+        )
 
 
 # Elections ------------------------------------------------------------------------------------

@@ -175,6 +175,13 @@ def poll_close(
     closed = _act(assembly.close_poll, poll=_poll(poll), totals=totals)
     assert closed.result is not None
     out.print(closed.result["explanation"])
+    _print_not_counted(closed.result)
+
+
+def _print_not_counted(result: dict) -> None:
+    """Each named vote the count left out, with why (the voter no longer carries what they voted with)."""
+    for left in result.get("not_counted", []):
+        out.print(f"Not counted: {left['name']}: {left['why']}")
 
 
 def conference_result(poll: Annotated[str, typer.Argument(help="The poll (id).")], as_json: JsonFlag = False) -> None:
@@ -189,6 +196,7 @@ def conference_result(poll: Annotated[str, typer.Argument(help="The poll (id).")
     out.print(f"{found.subject}")
     out.print(f"Yes {result['yes']}, no {result['no']}, abstain {result['abstain']}; base {result['base_weight']}.")
     out.print(result["explanation"])
+    _print_not_counted(result)
 
 
 @motion_app.command("add")

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -119,7 +118,10 @@ def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
             election__conference=conference, election__state="open", delegate=delegate
         ).values_list("election_id", "choices")
     )
-    proxies = list(Proxy.objects.filter(Q(giver=delegate) | Q(holder=delegate), conference=conference))
+    # The delegation's proxies (a proxy stays within its delegation): the delegate's own, given or
+    # held, and who gave one, who cannot hold one (one query).
+    proxies = list(Proxy.objects.filter(conference=conference, giver__delegation_id=delegate.delegation_id))
+    givers = {proxy.giver_id for proxy in proxies}
     peers = list(
         Delegate.objects.filter(delegation_id=delegate.delegation_id)
         .exclude(pk=delegate.pk)
@@ -129,7 +131,7 @@ def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
     by_pk = {peer.pk: peer for peer in peers}
     # Only a seated delegate, or an alternate holding a seat, may hold a proxy (one query).
     seated = {voter.id for voter in selectors.entitled(conference)}
-    holders = [peer for peer in peers if str(peer.pk) in seated]
+    holders = [peer for peer in peers if str(peer.pk) in seated and peer.pk not in givers]
     given = next((proxy for proxy in proxies if proxy.giver_id == delegate.pk), None)
     held = [by_pk.get(proxy.giver_id) or proxy.giver_id for proxy in proxies if proxy.holder_id == delegate.pk]
     return {
@@ -138,7 +140,8 @@ def delegate_context(conference: Conference, delegate: Delegate | None) -> dict:
             "given": given,
             "holder": by_pk.get(given.holder_id) if given else None,
             "held": held,
-            "peers": holders if str(delegate.pk) in seated else [],
+            # Who may take the delegate's proxy: none when they hold one (a holder gives none).
+            "peers": holders if str(delegate.pk) in seated and not held else [],
         },
     }
 
