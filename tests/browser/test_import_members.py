@@ -14,6 +14,7 @@ import threading
 
 import pytest
 from django.db import OperationalError, connection
+from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Page, expect
 
 from grassroots.demo import DEMO_PASSWORD, DEMO_USERNAME, build_demo
@@ -42,7 +43,10 @@ def worker(transactional_db):
         try:
             while not stop.is_set():
                 try:
-                    builders.run_jobs()
+                    # A plain read first: claiming opens a write transaction (IMMEDIATE on SQLite),
+                    # which every turn would collide with the live server's writes (a sign-in's).
+                    if DBTaskResult.objects.ready().exists():
+                        builders.run_jobs()
                 except OperationalError as error:
                     # The test database is SQLite in memory with a shared cache, where a table
                     # written by the live server's thread is locked (SQLITE_LOCKED, which no busy

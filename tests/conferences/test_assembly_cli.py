@@ -31,7 +31,7 @@ def session(org):
 def test_poll_by_totals_from_the_terminal(capsys, session):
     found, seated = session
     code, out, err = run(capsys, "conference", "motion", "add", str(found.pk), "--title", "Strike",
-                         "--text", "We strike.\\n\\nFrom May.", "--delegate", str(seated["oak-court"][0].pk),
+                         "--text", "We strike.\\n\\nFrom May.", "--delegate", str(seated["oak-court"][0].person_id),
                          "--json")  # fmt: skip
     assert (code, err, json.loads(out)) == (0, "", {"number": 1})
     assert Motion.objects.get().text == "We strike.\n\nFrom May."
@@ -137,7 +137,7 @@ def test_a_motion_amended_adopted_and_published_from_the_terminal(capsys, org, h
     from grassroots.bulletin.models import Article
 
     found, seated = hall
-    pk, oak = str(found.pk), str(seated["oak-court"][0].pk)
+    pk, oak = str(found.pk), str(seated["oak-court"][0].person_id)
     _ok(capsys, "motion", "add", pk, "--title", "Strike", "--text", "We strike.\\n\\nFrom May.", "--delegate", oak)
     assert _ok(capsys, "motion", "status", pk, "1", "admitted") == "Motion 1 (Strike) is admitted.\n"
     out = _ok(capsys, "amendment", "add", pk, "1", "--paragraph", "2", "--text", "From June.", "--delegate", oak,
@@ -145,7 +145,7 @@ def test_a_motion_amended_adopted_and_published_from_the_terminal(capsys, org, h
     assert json.loads(out) == {"number": 1}
     assert _ok(capsys, "amendment", "add", pk, "1", "--text", "We strike at once.") == "2\n"
     amendment = Motion.objects.get().amendments.get(number=1)
-    assert (amendment.paragraph, amendment.text, amendment.delegate_id) == (2, "From June.", int(oak))
+    assert (amendment.paragraph, amendment.text, amendment.delegate) == (2, "From June.", seated["oak-court"][0])
     poll = _poll_by_totals(capsys, pk, "--motion", "1", "--amendment", "1")
     assert (poll.subject, poll.amendment_id, poll.motion_id, poll.passed) == (
         "Amendment 1 to motion 1", amendment.pk, None, True)  # fmt: skip
@@ -174,7 +174,7 @@ def test_motion_and_amendment_refusals_name_the_flag(capsys, org, hall):
     found, seated = hall
     pk = str(found.pk)
     _ok(capsys, "motion", "add", pk, "--title", "Dues", "--text", "Lower.\\n\\nFrom May.",
-        "--delegate", str(seated["elm-house"][0].pk))  # fmt: skip
+        "--delegate", str(seated["elm-house"][0].person_id))  # fmt: skip
     assert _refused(capsys, "motion", "status", pk, "1", "debated") == (
         "STATUS: motion 1 is submitted; only admitted follows")  # fmt: skip
     assert _refused(capsys, "motion", "status", pk, "1", "passed").startswith(
@@ -189,10 +189,13 @@ def test_motion_and_amendment_refusals_name_the_flag(capsys, org, hall):
     assert _refused(capsys, "amendment", "add", pk, "1", "--paragraph", "0", "--text", "Soon.") == (
         "--paragraph: motion 1 has 2 paragraph(s); there is no paragraph 0")  # fmt: skip
     assert _refused(capsys, "amendment", "add", pk, "1", "--text", "a\x00b") == "--text: contains a NUL character"
-    assert _refused(capsys, "amendment", "add", pk, "1", "--text", "X", "--delegate", "999") == (
-        f"--delegate: no delegate 999 in conference {pk}")  # fmt: skip
+    assert _refused(capsys, "amendment", "add", pk, "1", "--text", "X", "--delegate", "999999") == (
+        "--delegate: no person '999999'")  # fmt: skip
     assert _refused(capsys, "amendment", "add", pk, "1", "--text", "X", "--delegate", str(2**64)) == (
-        f"--delegate: no delegate {2**64} in conference {pk}")  # fmt: skip
+        f"--delegate: no person '{2**64}'")  # fmt: skip
+    outsider = builders.person(found.organization, "Not Adelegate")
+    assert _refused(capsys, "amendment", "add", pk, "1", "--text", "X", "--delegate", str(outsider.pk)) == (
+        f"--delegate: Not Adelegate is not a delegate of {found.name}")  # fmt: skip
     assert _refused(capsys, "amendment", "add", pk, "2", "--text", "X") == f"MOTION: no motion 2 in conference {pk}"
     assert _refused(capsys, "amendment", "add", pk, "x", "--text", "X", code=2).startswith("Invalid value for 'motion'")
     assert (
@@ -345,7 +348,7 @@ def test_the_founding_conference_constitutes_the_federation_from_the_terminal(ca
         delegate.person.save(update_fields=["email"])
     pk = str(found.pk)
     _ok(capsys, "motion", "add", pk, "--title", "Founding", "--text", "We found it.", "--founding",
-        "--delegate", str(delegates[0].pk))  # fmt: skip
+        "--delegate", "d0@example.org")  # fmt: skip
     _ok(capsys, "motion", "status", pk, "1", "admitted")
     _poll_by_totals(capsys, pk, "--motion", "1", yes="2")
     assert Motion.objects.get().status == "adopted"

@@ -117,3 +117,26 @@ def test_the_admin_only_shows_conferences():
     assert ConferenceAdmin(Conference, site).has_add_permission(None) is False
     assert AllocationInline(Conference, site).has_add_permission(None) is False
     assert "input_sha256" in ConferenceAdmin.readonly_fields
+
+
+def test_the_plan_form_offers_what_the_command_line_does(org, units):
+    """Delegations sent by a level of the tree, weighted delegates, the statuses counted and the
+    lot's seed, as `conference add` takes them; the rounding's default is offered once."""
+    client = _admin(org)
+    page = reverse("unit_conferences", args=[org.slug, "federation"])
+    text = unescape(client.get(page).content.decode())
+    assert '<option value="district">District committee</option>' in text
+    assert '<option value="building_committee">' not in text  # a basic unit: the default
+    assert text.count(">floor (the default)</option>") == 1 and '<option value="floor">' not in text
+    response = client.post(page, {"name": "Districts", "cutoff": "2024-06-01", "method": "dhondt", "seats": "3",
+                                  "delegation_kind": "district", "votes_per_delegate": "10",
+                                  "statuses": ["member"], "seed": "hall-2024"}, follow=True)  # fmt: skip
+    assert response.status_code == 200
+    planned = Conference.objects.get()
+    assert (planned.delegation_kind, planned.votes_per_delegate, planned.statuses, planned.seed) == (
+        "district", 10, ["member"], "hall-2024"
+    )  # fmt: skip
+    refused = client.post(page, {"name": "Bad", "cutoff": "2024-06-01", "method": "dhondt", "seats": "3",
+                                 "statuses": ["honorary"]})  # fmt: skip
+    assert refused.status_code == 400 and "Select a valid choice. honorary" in unescape(refused.content.decode())
+    assert Conference.objects.count() == 1

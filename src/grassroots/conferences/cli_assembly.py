@@ -81,14 +81,10 @@ def _amendment(motion: Motion, number: int) -> Amendment:
     return found
 
 
-def _delegate(conference: Conference, pk: int | None, option: str) -> Delegate | None:
-    """The conference's delegate (or alternate) by id, or None when none is given."""
-    if pk is None:
-        return None
-    found = Delegate.objects.filter(conference=conference, pk=pk).first() if is_row_id(pk) else None
-    if found is None:
-        raise Refusal(f"{option}: no delegate {pk} in conference {conference.pk}")
-    return found
+def _delegate(conference: Conference, ref: str | None, option: str) -> Delegate | None:
+    """The conference's delegate (or alternate) who is the person `ref` (email or number, as
+    `credential`, `checkin` and `proxy` take them), or None when none is given."""
+    return None if ref is None else _seated(conference, ref, option)
 
 
 def _seated(conference: Conference, ref: str, option: str) -> Delegate:
@@ -204,7 +200,9 @@ def motion_add(
     conference: Annotated[str, typer.Argument(help="The conference (id).")],
     title: Annotated[str, typer.Option("--title", help="The motion's title.")],
     text: Annotated[str, typer.Option("--text", help="Its text; paragraphs separated by a blank line.")],
-    delegate: Annotated[int | None, typer.Option("--delegate", help="The submitting delegate (id).")] = None,
+    delegate: Annotated[
+        str | None, typer.Option("--delegate", help="The submitting delegate (their email or number).")
+    ] = None,
     decision: Annotated[int | None, typer.Option("--decision", help="The unit's carried decision (id).")] = None,
     founding: Annotated[bool, typer.Option("--founding", help="The resolution founding the top unit.")] = False,
     as_json: JsonFlag = False,
@@ -279,7 +277,8 @@ def amendment_add(
         int | None, typer.Option("--paragraph", help="The paragraph replaced, 1 first (default: the whole text).")
     ] = None,
     delegate: Annotated[
-        int | None, typer.Option("--delegate", help="The proposing delegate (id; default: the organizers).")
+        str | None,
+        typer.Option("--delegate", help="The proposing delegate (their email or number; default: the organizers)."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from grassroots.errors import ActionRefused
+from grassroots.organizations.models import Unit
 from grassroots.web import ActionForm, DayInput
 
 from .apportionment import METHODS, ROUNDINGS
@@ -33,7 +34,9 @@ class PlanForm(ActionForm):
     maximum_seats = forms.IntegerField(label="At most, per unit", required=False, min_value=0)
     per = forms.IntegerField(label="One delegate per N members", required=False, min_value=0)
     rounding = forms.ChoiceField(
-        label="Rounding (one per N)", required=False, choices=[("", "floor"), *((key, key) for key in ROUNDINGS)]
+        label="Rounding (one per N)",
+        required=False,
+        choices=[("", "floor (the default)"), *((key, key) for key in ROUNDINGS if key != "floor")],
     )
     brackets = forms.CharField(
         label="Brackets, '1-14: 1' a line", required=False, max_length=10_000, widget=forms.Textarea
@@ -45,17 +48,45 @@ class PlanForm(ActionForm):
     standing = forms.BooleanField(
         label="Only members in good standing (the constitution's meetings rule)", required=False
     )
+    statuses = forms.MultipleChoiceField(
+        label="Statuses counted (none ticked: the constitution's counted ones)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    delegation_kind = forms.ChoiceField(label="Delegations sent by", required=False)
+    votes_per_delegate = forms.IntegerField(
+        label="Weighted delegates: at most N member votes each (empty: one vote each)", required=False, min_value=1
+    )
+    seed = forms.CharField(
+        label="Seed of the lot that breaks ties (empty: a random one)", required=False, max_length=64
+    )
 
-    def __init__(self, *args: Any, constitution_rule: str = "", **kwargs: Any) -> None:
-        """`constitution_rule`: the constitution's rule in words (conferences.apportionment), offered
-        first and chosen by default; empty: the constitution has none and a rule must be chosen."""
+    def __init__(self, *args: Any, unit: Unit, constitution_rule: str = "", **kwargs: Any) -> None:
+        """The plan of a conference convened by `unit`: the kinds of unit below it that may send
+        the delegations and its constitution's statuses are offered. `constitution_rule`: the
+        constitution's rule in words (conferences.apportionment), offered first and chosen by
+        default; empty: the constitution has none and a rule must be chosen."""
         super().__init__(*args, **kwargs)
+        constitution = unit.organization.constitution
         field = self.fields["method"]
         assert isinstance(field, forms.ChoiceField)
         if constitution_rule:
             field.choices = [("", f"As the constitution says: {constitution_rule}"), *RULES]
         else:
             field.required = True
+        kinds = self.fields["delegation_kind"]
+        assert isinstance(kinds, forms.ChoiceField)
+        kinds.choices = [
+            ("", "the basic units"),
+            *(
+                (key, kind.label)
+                for key, kind in constitution.unit_kinds.items()
+                if key != unit.kind and not kind.basic
+            ),
+        ]
+        statuses = self.fields["statuses"]
+        assert isinstance(statuses, forms.MultipleChoiceField)
+        statuses.choices = [(status, status) for status in constitution.statuses]
 
     def refuse(self, refusal: ActionRefused) -> None:
         field = FIELD_OF.get(refusal.field or "", refusal.field)
@@ -82,6 +113,10 @@ class PlanForm(ActionForm):
             "place": data["place"],
             "minimum_tenure_days": data["minimum_tenure_days"] or 0,
             "standing": data["standing"],
+            "statuses": data["statuses"] or None,
+            "delegation_kind": data["delegation_kind"],
+            "votes_per_delegate": data["votes_per_delegate"],
+            "seed": data["seed"] or None,
         }
 
 

@@ -48,7 +48,7 @@ def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     form = None
     if request.method == "POST":
         _only_managers(request, convening, "convene conferences")
-        form = PlanForm(request.POST, constitution_rule=constitution_rule)
+        form = PlanForm(request.POST, unit=convening, constitution_rule=constitution_rule)
         if form.is_valid():
             try:
                 planned = actions.add_conference(unit=convening, by=request.user, **form.arguments())
@@ -58,7 +58,7 @@ def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
                 messages.success(request, f"{planned.name} planned.")
                 return redirect("conference", org=organization.slug, conference=planned.pk)
     elif manages and not convening.is_basic:
-        form = PlanForm(constitution_rule=constitution_rule)
+        form = PlanForm(unit=convening, constitution_rule=constitution_rule)
     rows = list(
         selectors.conferences_visible_to(request.user, organization)
         .filter(unit=convening)
