@@ -358,3 +358,20 @@ def test_a_proxy_passes_only_between_delegates_holding_a_seat(hall):
     given = _post(hall["clients"][1], f"{hall['base']}/proxies", {"holder": alternate.pk})
     assert given.status_code == 201, given.json()
     assert Proxy.objects.get().holder_id == alternate.pk
+
+
+def test_a_giver_whose_ballot_is_in_an_open_election_gives_no_proxy(hall):
+    base, admin = hall["base"], hall["admin"]
+    holder, giver, _other = hall["delegates"]
+    made = _post(admin, f"{base}/elections", {"title": "Council", "method": "plurality", "candidates": ["A", "B"]})
+    election = made.json()["id"]
+    assert _post(admin, f"{base}/elections/{election}/open").status_code == 200
+    assert _post(hall["clients"][1], f"{base}/elections/{election}/ballot", {"choices": ["B"]}).status_code == 200
+    refused = _post(hall["clients"][1], f"{base}/proxies", {"holder": holder.pk})
+    assert refused.status_code == 409 and refused.json()["field"] == "votes"
+    assert refused.json()["detail"] == (
+        f"votes: {giver.person.name} voted in election {election}, still open, with the votes they carried; "
+        "the proxy is given once it closes"
+    )
+    closed = _post(admin, f"{base}/elections/{election}/close")
+    assert closed.json()["result"]["elected"] == ["B"] and closed.json()["result"]["not_counted"] == []

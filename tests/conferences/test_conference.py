@@ -266,6 +266,12 @@ def test_the_delegation_kind_must_be_a_kind_below(units):
     assert refused.value.field == "delegation_kind"
     with pytest.raises(ActionRefused, match="'district' is not a kind of unit below North"):
         conference(units["north"], delegation_kind="district")
+    # A kind above the convening unit is none below it, whatever the constitution has.
+    with pytest.raises(ActionRefused) as above:
+        conference(units["north"], delegation_kind="federation")
+    assert above.value.message == (
+        "delegation_kind: 'federation' is not a kind of unit below North (building_committee)"
+    )
 
 
 def test_a_conference_called_meanwhile_is_not_apportioned_again(units):

@@ -104,6 +104,7 @@ def test_the_templates_say_their_rules_in_words():
             '{method: brackets, brackets: "1-14: 1\\n10-20: 2"}',
             "conferences.apportionment.brackets line 2: bracket 10-20: 2: overlaps 1-14: 1",
         ),
+        ('{method: brackets, brackets: "\u0661-\u0661\u0664: 1"}', "conferences.apportionment.brackets line 1: "),
     ],
 )
 def test_a_bad_rule_is_refused_naming_its_key(block, error):
@@ -279,3 +280,43 @@ def test_without_a_rule_in_the_constitution_the_form_requires_one(db):
     refused = client.post(page, {"name": "Founding", "cutoff": "2024-06-01", "method": ""})
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
     assert not Conference.objects.exists()
+
+
+def test_a_rule_giving_more_seats_than_any_house_holds_is_refused():
+    """Brackets or one per N whose delegates add up past the largest house (1,000,000 seats)."""
+    with pytest.raises(apportionment.ApportionmentError) as refused:
+        apportionment.apportion_brackets({"a": 1_000, "b": 5}, brackets="1+: 999999 + 1 per 1")
+    assert refused.value.field == "brackets"
+    assert str(refused.value) == "seats: the rule gives 2,001,003 seats in all, more than 1,000,000; check the brackets"
+
+
+@pytest.mark.parametrize("interface", ["action", "api", "form"])
+def test_a_maximum_of_no_seats_is_refused(org, units, interface):
+    if interface == "action":
+        with pytest.raises(ActionRefused) as refused:
+            actions.add_conference(unit=units["federation"], name="F", cutoff=CUTOFF, by="test", method="dhondt",
+                                   seats=5, maximum=0)  # fmt: skip
+        assert refused.value.field == "maximum"
+    elif interface == "api":
+        admin = api_client(builders.account(org, "admin@example.org", is_admin=True), org)
+        body = {"unit": "federation", "name": "F", "cutoff": "2024-06-01", "method": "dhondt", "seats": 5}
+        assert post_json(admin, f"/api/orgs/{org.slug}/conferences", body | {"maximum": 0}).status_code == 422
+        # A rounding given as null is no rounding, as the other parameters' nulls are.
+        created = post_json(admin, f"/api/orgs/{org.slug}/conferences", body | {"rounding": None})
+        assert created.status_code == 201 and created.json()["rounding"] == ""
+        Conference.objects.all().delete()
+    else:
+        client = sign_in(Client(), builders.account(org, "admin@example.org", is_admin=True))
+        page = reverse("unit_conferences", args=[org.slug, "federation"])
+        refused = client.post(page, {"name": "F", "cutoff": "2024-06-01", "method": "dhondt", "seats": "5",
+                                     "maximum_seats": "0"})  # fmt: skip
+        assert refused.status_code == 400
+        assert "Ensure this value is greater than or equal to 1." in refused.content.decode()
+    assert not Conference.objects.exists()
+
+
+def test_the_form_offers_only_kinds_below_the_convening_unit(org, units):
+    client = sign_in(Client(), builders.account(org, "admin@example.org", is_admin=True))
+    text = client.get(reverse("unit_conferences", args=[org.slug, "north"])).content.decode()
+    assert '<option value="federation"' not in text and '<option value="district"' not in text
+    assert '<option value="" selected>the basic units</option>' in text

@@ -117,7 +117,7 @@ def checked_rule(
             refuse_overlong("brackets", brackets, 10_000)
             apportionment.parse_brackets(brackets)
         check_whole(minimum, "minimum")
-        if maximum is not None and check_whole(maximum, "maximum") < minimum:
+        if maximum is not None and check_whole(maximum, "maximum", at_least=1) < minimum:
             raise ActionRefused(f"minimum: {minimum} is more than the maximum {maximum}", field="minimum")
     except ApportionmentError as error:
         raise _refusal(error) from None
@@ -203,10 +203,11 @@ def add_conference(
             "standing: the constitution has no standing rule (meetings: standing) to count members by",
             field="standing",
         )
+    rounding = rounding or ""
     if delegation_kind:
         kind = constitution.kind_key(delegation_kind)
-        if kind is None or kind == unit.kind:
-            kinds = ", ".join(key for key in constitution.unit_kinds if key != unit.kind)
+        if kind is None or kind not in constitution.kinds_below(unit.kind):
+            kinds = ", ".join(constitution.kinds_below(unit.kind))
             raise ActionRefused(
                 f"delegation_kind: '{delegation_kind}' is not a kind of unit below {unit.name} ({kinds})",
                 field="delegation_kind",

@@ -742,8 +742,8 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
     """`giver` gives their vote to `holder`, a delegate of the same delegation, for the rest of the
     conference (the giver themself, or an organizer). Refused naming the rule: giver (a delegate
     naming another giver), holder (another delegation, themself, or a holder who gave a proxy),
-    proxy (the giver already gave one, or holds one), votes (the giver voted in a poll still
-    open), status (the conference is not called or has closed)."""
+    proxy (the giver already gave one, or holds one), votes (the giver or the holder voted in a
+    poll or an election still open), status (the conference is not called or has closed)."""
     conference = giver.conference
     own = _own(by, conference)
     if own is not None and own.pk != giver.pk and not _may_manage(by, conference):
@@ -776,11 +776,7 @@ def give_proxy(*, giver: Delegate, holder: Delegate, by) -> Proxy:
             raise ActionRefused(f"holder: {_name(holder)} gave a proxy and cannot hold one", field="holder")
         if Proxy.objects.filter(conference=conference, holder=giver).exists():
             raise ActionRefused(f"proxy: {_name(giver)} holds a proxy and cannot give one", field="proxy")
-        if PollVote.objects.filter(poll__state=Poll.State.OPEN, delegate=giver).exists():
-            raise ActionRefused(
-                f"votes: {_name(giver)} voted in a poll still open; give the proxy once that poll closes",
-                field="votes",
-            )
+        _refuse_changing_a_cast_weight(giver, "given")
         _refuse_changing_a_cast_weight(holder, "given")
         proxy = Proxy.objects.create(conference=conference, giver=giver, holder=holder, given_at=timezone.now())
         _audit(by, "conferences.proxy.give", conference, proxy, holder=[None, holder.pk])
@@ -803,9 +799,10 @@ def withdraw_proxy(*, proxy: Proxy, by) -> None:
 
 
 def _refuse_changing_a_cast_weight(holder: Delegate, done: str) -> None:
-    """Refused (votes) while `holder` has a vote in an open poll or a ballot in an open election:
-    it was cast with the votes they carried then, and a vote counts only while its voter carries
-    the same (see `count`), so a proxy given to them or withdrawn from them would leave it out."""
+    """Refused (votes) while `holder` (a proxy's giver or holder) has a vote in an open poll or a
+    ballot in an open election: it was cast with the votes they carried then, and a vote counts
+    only while its voter carries the same (see `count`), so a proxy given or withdrawn then
+    would leave it out."""
     polls = PollVote.objects.filter(poll__state=Poll.State.OPEN, delegate=holder).values_list("poll_id", flat=True)
     elections = ElectionBallot.objects.filter(election__state="open", delegate=holder).values_list(
         "election_id", flat=True

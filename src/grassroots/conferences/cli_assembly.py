@@ -21,7 +21,7 @@ FLAGS = {"subject": "--subject", "kind": "--kind", "base": "--base", "majority":
          "text": "--text", "delegate": "--delegate", "motion": "--motion", "totals": "--yes/--no/--abstain",
          "yes": "--yes", "no": "--no", "abstain": "--abstain", "paragraph": "--paragraph",
          "amendment": "--amendment", "issue": "--issue", "candidates": "--candidates", "giver": "GIVER",
-         "holder": "HOLDER", "on": "--on", "people": "--person"}  # fmt: skip
+         "holder": "HOLDER", "on": "--on", "people": "--person", "decision": "--decision"}  # fmt: skip
 # Numbers of motions and amendments are positive integers of the database (larger ones are unknown).
 NUMBER_LIMIT = 2**31
 

@@ -31,7 +31,7 @@ class PlanForm(ActionForm):
     )
     seats = forms.IntegerField(label="Seats (a house-size rule)", required=False, min_value=0)
     minimum_seats = forms.IntegerField(label="At least, per unit", required=False, min_value=0)
-    maximum_seats = forms.IntegerField(label="At most, per unit", required=False, min_value=0)
+    maximum_seats = forms.IntegerField(label="At most, per unit", required=False, min_value=1)
     per = forms.IntegerField(label="One delegate per N members", required=False, min_value=0)
     rounding = forms.ChoiceField(
         label="Rounding (one per N)",
@@ -79,9 +79,9 @@ class PlanForm(ActionForm):
         kinds.choices = [
             ("", "the basic units"),
             *(
-                (key, kind.label)
-                for key, kind in constitution.unit_kinds.items()
-                if key != unit.kind and not kind.basic
+                (key, constitution.kind(key).label)
+                for key in constitution.kinds_below(unit.kind)
+                if not constitution.kind(key).basic
             ),
         ]
         statuses = self.fields["statuses"]

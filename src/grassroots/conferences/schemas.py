@@ -27,13 +27,15 @@ class ConferenceIn(Body):
     minimum: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="Seats every unit gets at least (absent: 0, or the constitution's with no method)."
     )
-    maximum: Annotated[int, Field(ge=0, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
+    maximum: Annotated[int, Field(ge=1, le=1_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="Seats a unit gets at most."
     )
     per: Annotated[int, Field(ge=0, le=1_000_000_000), NOT_A_BOOLEAN] | None = Field(
         default=None, description="With per: one delegate per N."
     )
-    rounding: str = Field(default="", max_length=20, description="With per: floor, ceiling, half-up, major-fraction.")
+    rounding: str | None = Field(
+        default=None, max_length=20, description="With per: floor (the default), ceiling, half-up, major-fraction."
+    )
     brackets: str = Field(default="", max_length=10_000, description="With brackets: '1-14: 1' a line.")
     starts_on: IsoDate | None = None
     ends_on: IsoDate | None = None

@@ -41,7 +41,8 @@ class Bracket:
         return f"{span}: {self.seats}" + (f" + 1 per {self.step}" if self.step is not None else "")
 
 
-_BRACKET = re.compile(r"^(\d+)\s*(?:-\s*(\d+)|(\+|-))\s*:\s*(\d+)(?:\s*\+\s*1\s+per\s+(\d+))?$")
+# ASCII digits only (`\d` would take other scripts' digits too).
+_BRACKET = re.compile(r"^([0-9]+)\s*(?:-\s*([0-9]+)|(\+|-))\s*:\s*([0-9]+)(?:\s*\+\s*1\s+per\s+([0-9]+))?$")
 
 
 def parse_brackets(text: str) -> tuple[Bracket, ...]:

@@ -598,6 +598,17 @@ class Constitution(_Strict):
     def basic_kinds(self) -> list[str]:
         return [key for key, kind in self.unit_kinds.items() if kind.basic]
 
+    def kinds_below(self, kind: str) -> list[str]:
+        """The kinds a unit of `kind` may have anywhere below it (children, their children...),
+        in the order the constitution lists them; none for a basic kind."""
+        below: set[str] = set()
+        frontier = {kind}
+        while frontier:
+            found = {key for key, child in self.unit_kinds.items() if frontier & set(child.parents)} - below
+            below |= found
+            frontier = found
+        return [key for key in self.unit_kinds if key in below]
+
     def may_be_child(self, *, kind: str, parent_kind: str | None) -> bool:
         parents = self.unit_kinds[kind].parents
         return (not parents) if parent_kind is None else parent_kind in parents

@@ -169,6 +169,13 @@ def _finish(method, units, base, quotas, rule, low, high, at_large, parameters, 
     bounds = bounds_text(low, high)
     if bounds:
         rule += f"; seats per unit: {bounds}"
+    total = sum(seats.values())
+    if total > MOST_SEATS:
+        raise ApportionmentError(
+            f"seats: the rule gives {total:,} seats in all, more than {MOST_SEATS:,}; "
+            f"check the {'brackets' if method == 'brackets' else 'per'}",
+            method if method in ("brackets", "per") else "seats",
+        )
     every = {**parameters, "at_large": at_large, "minimum": minimum, "maximum": maximum}
     return build(
         method=method,
