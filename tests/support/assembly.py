@@ -73,10 +73,11 @@ def seat(conference: Conference, weights: dict[str, list[int]], *, chair: bool =
 
 
 def matrix_session(federation, cutoff: dt.date) -> dict[str, int]:
-    """For the authorization matrix: a conference of `federation` in session, four seated delegates
+    """For the authorization matrix: a conference of `federation` in session, five seated delegates
     of weight 1 in its first delegation with seats (the third gave a proxy to the fourth), motion 1
     adopted (a resolution), motion 2 submitted, a draft and an open poll, a draft and an open
-    election with one ballot."""
+    election with one ballot, the fifth's (a proxy is neither given nor withdrawn by a delegate
+    whose ballot is in an open election)."""
     from grassroots.conferences import assembly
     from grassroots.conferences.models import ElectionBallot
 
@@ -85,7 +86,7 @@ def matrix_session(federation, cutoff: dt.date) -> dict[str, int]:
     )
     first = found.allocations.filter(seats__gt=0).select_related("unit").first()
     assert first is not None
-    delegates = seat(found, {first.unit.slug: [1, 1, 1, 1]})[first.unit.slug]
+    delegates = seat(found, {first.unit.slug: [1, 1, 1, 1, 1]})[first.unit.slug]
     proxy = assembly.give_proxy(giver=delegates[2], holder=delegates[3], by="test")
     resolution = assembly.add_motion(
         conference=found, title="Found", text="We found.", by="test", delegate=delegates[0]
@@ -102,7 +103,7 @@ def matrix_session(federation, cutoff: dt.date) -> dict[str, int]:
         )
 
     draft_election, open_election = election(), assembly.open_election(election=election(), by="test")
-    ElectionBallot.objects.create(election=open_election, delegate=delegates[0], choices=["A"], cast_at=timezone.now())
+    ElectionBallot.objects.create(election=open_election, delegate=delegates[4], choices=["A"], cast_at=timezone.now())
     return {
         "session": found.pk,
         "giver": delegates[0].pk,
