@@ -241,6 +241,7 @@ def test_the_api_without_a_method_takes_the_constitutions(org, units):
     assert (body["method"], body["seats"], body["minimum_seats"], body["rule_from_constitution"]) == (
         "sainte-lague", 9, 1, True
     )  # fmt: skip
+    assert (body["rule"], body["rule_summary"]) == ("", "Sainte-Laguë (Webster), 9 seats, at least 1 per unit")
     for given in ({"seats": 4}, {"minimum": 0}):
         refused = post_json(admin, base, {"unit": "federation", "name": "F", "cutoff": "2024-06-01"} | given)
         assert refused.status_code == 409

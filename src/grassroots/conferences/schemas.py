@@ -83,6 +83,7 @@ class ConferenceOut(Schema):
     rounding: str
     brackets: str
     rule_from_constitution: bool
+    rule_summary: str = Field(description="The rule's parameters in words (`rule` explains it once apportioned).")
     seed: str
     status: str
     created_at: dt.datetime
