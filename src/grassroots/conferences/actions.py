@@ -164,10 +164,10 @@ def add_conference(
     Without a `method`, the rule is the constitution's (`conferences.apportionment`), and none of
     its parameters may be given (a rule is taken whole or chosen whole); the conference records
     which (`rule_from_constitution`). The lot that breaks ties is drawn from `seed` (default: a
-    random one, stored). Refusals name
-    the field: unit, name, cutoff, starts_on, ends_on, place, statuses, minimum_tenure_days, standing,
-    delegation_kind, votes_per_delegate (weighted delegates: each carries at most that many member
-    votes, see `delegations.delegate_weights`), and the rule's fields (see `checked_rule`)."""
+    random one, stored). Refusals name the field: unit, name, cutoff, starts_on, ends_on, place,
+    statuses, minimum_tenure_days, standing, delegation_kind (a kind below `unit`),
+    votes_per_delegate (weighted delegates: each carries at most that many member votes, see
+    `delegations.delegate_weights`), and the rule's fields (see `checked_rule`)."""
     authorize(by, Right.MANAGE_UNITS, unit)
     constitution = unit.organization.constitution
     if constitution.kind(unit.kind).basic:
@@ -243,7 +243,7 @@ def add_conference(
             brackets=brackets,
         )
     except ActionRefused as refusal:
-        if from_constitution:  # the constitution's bracket lines are read here first
+        if from_constitution:  # a bound the engine keeps and the constitution's schema does not
             raise ActionRefused(
                 f"the constitution's conferences.apportionment.{refusal.message}", field=refusal.field
             ) from None
