@@ -205,9 +205,9 @@ def add_conference(
         )
     rounding = rounding or ""
     if delegation_kind:
-        kind = constitution.kind_key(delegation_kind)
-        if kind is None or kind not in constitution.kinds_below(unit.kind):
-            kinds = ", ".join(constitution.kinds_below(unit.kind))
+        kind, below = constitution.kind_key(delegation_kind), constitution.kinds_below(unit.kind)
+        if kind is None or kind not in below:
+            kinds = ", ".join(below)
             raise ActionRefused(
                 f"delegation_kind: '{delegation_kind}' is not a kind of unit below {unit.name} ({kinds})",
                 field="delegation_kind",
@@ -227,7 +227,7 @@ def add_conference(
             if value is not None:
                 raise ActionRefused(
                     f"{field}: give the method too, or leave the whole rule to the constitution "
-                    f"({apportionment.rule_summary(**written.model_dump())})",
+                    f"({apportionment.constitution_rule(constitution)})",
                     field=field,
                 )
         method, seats, minimum, maximum = written.method, written.seats, written.minimum, written.maximum

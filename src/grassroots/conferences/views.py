@@ -43,8 +43,7 @@ def unit_conferences(request: HttpRequest, org: str, unit: str) -> HttpResponse:
     organization = organization_for(request.user, org)
     convening = unit_for(request.user, organization, unit)
     manages = may(request.user, Right.MANAGE_UNITS, convening)
-    written = organization.constitution.conferences.apportionment
-    constitution_rule = apportionment.rule_summary(**written.model_dump()) if written else ""
+    constitution_rule = apportionment.constitution_rule(organization.constitution)
     form = None
     if request.method == "POST":
         _only_managers(request, convening, "convene conferences")

@@ -18,7 +18,7 @@ from .ratio import (
     round_quota,
 )
 from .result import Apportionment, ApportionmentError, Tie, UnitSeats, input_sha256
-from .summary import rule_summary
+from .summary import constitution_rule, rule_summary
 
 __all__ = [
     "METHODS",
@@ -32,6 +32,7 @@ __all__ = [
     "apportion_brackets",
     "apportion_per",
     "apportion_weighted",
+    "constitution_rule",
     "delegate_votes",
     "input_sha256",
     "parse_brackets",

@@ -3,6 +3,8 @@ apportionment's own `rule` then explains it in full)."""
 
 from __future__ import annotations
 
+from grassroots.constitution import Constitution
+
 from .house import METHODS
 
 
@@ -32,3 +34,9 @@ def rule_summary(
     if maximum is not None:
         words += f", at most {maximum} per unit"
     return words
+
+
+def constitution_rule(constitution: Constitution) -> str:
+    """The constitution's rule (`conferences.apportionment`) in words; "" when it names none."""
+    written = constitution.conferences.apportionment
+    return rule_summary(**written.model_dump()) if written is not None else ""
