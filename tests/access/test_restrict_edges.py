@@ -85,3 +85,42 @@ def test_organizations_narrowed_to_one_and_grants_in_an_organization_without_an_
     grants = grants_for(member, org.pk)
     assert grants.allows(Right.VIEW_UNITS, tree["elm"].path)
     assert not grants.allows(Right.VIEW_UNITS, tree["oak"].path)
+
+
+def test_an_organization_is_found_for_exactly_those_restrict_lists_it_to(org, tree, staff):
+    """`organization_for` decides from the request's grants, `restrict` by one query of accounts:
+    the same answer for every kind of user (an organization's page opens exactly when it is listed)."""
+    from django.http import Http404
+
+    from grassroots.access import NotVisible
+    from grassroots.organizations.selectors import organization_for
+
+    builders.organization(slug="elsewhere")
+    member = builders.account(org, "m@example.org", person=builders.members(org, tree["elm"], 1)[0])
+    lapsed_person = builders.members(org, tree["elm"], 1)[0]
+    lapsed_person.memberships.update(end=timezone.localdate())
+    lapsed = builders.account(org, "lapsed@example.org", person=lapsed_person)
+    inactive = builders.account(org, "inactive@example.org", person=builders.members(org, tree["elm"], 1)[0])
+    inactive.is_active = False
+    no_person = builders.account(org, "nobody@example.org")
+    stranger = get_user_model().objects.create_user(username="stranger@example.org", password="pw-stranger-1")
+    root = get_user_model().objects.create_superuser(username="root@example.org", password="pw-root-1")
+    tokened = get_user_model().objects.create_superuser(username="tokened@example.org", password="pw-root-2")
+    tokened.token_organization_id = Organization.objects.get(slug="elsewhere").pk
+    seen = {}
+    for user in (staff, member, lapsed, inactive, no_person, stranger, root, tokened):
+        listed = set(restrict(Organization.objects.all(), user=user).values_list("slug", flat=True))
+        for slug in (org.slug, "elsewhere"):
+            try:
+                found = organization_for(user, slug).slug == slug
+            except NotVisible:
+                found = False
+            assert found == (slug in listed), (user.get_username(), slug)
+            seen[user.get_username(), slug] = found
+    assert seen["m@example.org", org.slug] and seen["lapsed@example.org", org.slug]
+    assert not seen["inactive@example.org", org.slug] and not seen["nobody@example.org", org.slug]
+    assert not seen["m@example.org", "elsewhere"] and seen["root@example.org", "elsewhere"]
+    assert seen["tokened@example.org", "elsewhere"] and not seen["tokened@example.org", org.slug]
+    with pytest.raises(Http404) as missing:
+        organization_for(staff, "nowhere")
+    assert not isinstance(missing.value, NotVisible)

@@ -170,13 +170,18 @@ def test_a_member_registers_gets_a_one_time_code_and_checks_in_once(org, elm, me
     assert (row.status, row.method, len(row.code)) == ("registered", "self", 16)
     assert text(response, "my-code-heading") == "Your check-in code"
     assert 'class="qr"><path' in response.content.decode()
+    # The page reads the member's own row from its list: registered, it offers no second registration.
+    assert "Register and get a check-in code" not in response.content.decode()
     # Registering again keeps the same code; checking in before the window opens is refused.
     assert actions.register_self(meeting=upcoming, by=person_user(person)) == row.code
     with pytest.raises(ActionRefused, match="check-in is open from two hours before the start"):
         actions.check_in_self(meeting=upcoming, by=person_user(person))
 
     now = _started(elm, title="Tonight")
+    tonight = reverse("meeting", args=[org.slug, now.pk])
+    assert "Check myself in" in client.get(tonight).content.decode()
     client.post(reverse("meeting_check_in", args=[org.slug, now.pk]))
+    assert "Check myself in" not in client.get(tonight).content.decode()
     row = Attendance.objects.get(meeting=now, person=person)
     assert (row.status, row.method) == ("present", "self")
     again = client.post(reverse("meeting_check_in", args=[org.slug, now.pk]), follow=True)

@@ -91,8 +91,8 @@ def test_query_count_does_not_grow_with_attendance(staff_client, org, elm, djang
 # Queries of each page or tap, whatever the number of meetings and attendance rows (the benchmark,
 # bench/meetings.py, measures them at organizing scale). The tap: the meeting by its link, the
 # transaction (here a savepoint) around one UPDATE and its audit record.
-MEETING_LIST_QUERIES = 11
-MEETING_PAGE_QUERIES = 15
+MEETING_LIST_QUERIES = 10
+MEETING_PAGE_QUERIES = 14
 TAP_QUERIES = 5
 
 

@@ -1,7 +1,8 @@
-"""A district's page reads its building committees' consolidation from their health snapshots of
-the day where the daily job (or a backfill) wrote them, and computes it from the records only for
-the committees without one: a fixed number of queries whatever the number of committees. The
-founding gate, and the founding page that explains it, always compute it from the records."""
+"""A district's page reads its building committees' consolidation from their latest health
+snapshots of the day or the day before (the daily job writes each day's once it has ended), and
+computes it from the records only for the committees without one: a fixed number of queries
+whatever the number of committees. The founding gate, and the founding page that explains it,
+always compute it from the records."""
 
 from __future__ import annotations
 
@@ -83,6 +84,18 @@ def test_the_page_reads_the_days_snapshot_and_computes_only_the_committees_witho
     # A committee with no snapshot of the day (House 02's removed) is computed: still consolidated.
     HealthSnapshot.objects.filter(unit=committees[2]).delete()
     assert consolidated_on_page(client, org, district).startswith("1 consolidated")
-    # Yesterday's snapshot is no figure for today: with none of today's, every committee is live.
-    HealthSnapshot.objects.update(on=timezone.localdate() - dt.timedelta(days=1))
+    # Today's snapshot comes before yesterday's: House 00's of yesterday says consolidated.
+    today, yesterday = timezone.localdate(), timezone.localdate() - dt.timedelta(days=1)
+    kept = HealthSnapshot.objects.get(unit=committees[0], on=today)
+    fields = [field.name for field in HealthSnapshot._meta.concrete_fields if field.name != "id"]
+    copied = {name: getattr(kept, name) for name in fields}
+    HealthSnapshot.objects.create(**copied | {"on": yesterday, "consolidated": True})
+    assert consolidated_on_page(client, org, district).startswith("1 consolidated")
+    # The daily job writes a day's snapshot once the day has ended: yesterday's is the latest
+    # there is, and the page reads it (House 00 not consolidated by the one it was told) ...
+    HealthSnapshot.objects.filter(on=yesterday).delete()
+    HealthSnapshot.objects.update(on=yesterday)
+    assert consolidated_on_page(client, org, district).startswith("1 consolidated")
+    # ... but one of two days before is no figure for today: every committee is computed.
+    HealthSnapshot.objects.update(on=today - dt.timedelta(days=2))
     assert consolidated_on_page(client, org, district).startswith("2 consolidated")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
 from django.utils import timezone
 
 
@@ -136,10 +137,16 @@ def _compute(user, organization_id: int) -> Grants:
     held = OfficerPost.objects.filter(
         person_id=account.person_id, start__lte=today, unit__organization_id=organization_id
     ).exclude(end__lte=today)
-    membership = Membership.objects.current().filter(person_id=account.person_id).values_list("unit__path", flat=True)
+    # The posts held and the unit of the one current membership (a row with no post), one query.
+    membership = (
+        Membership.objects.current()
+        .filter(person_id=account.person_id)
+        .values_list("unit__path", Value(None, output_field=CharField()))
+    )
+    rows = sorted(held.order_by().values_list("unit__path", "post").union(membership.order_by(), all=True), key=str)
     return Grants(
-        posts=tuple((path, constitution.rights_of_post(post)) for path, post in held.values_list("unit__path", "post")),
+        posts=tuple((path, constitution.rights_of_post(post)) for path, post in rows if post is not None),
         person_id=account.person_id,
-        member_unit_path=membership.first(),
+        member_unit_path=next((path for path, post in rows if post is None), None),
         roster_fields=tuple(constitution.member_roster_fields),
     )

@@ -470,18 +470,21 @@ def guests_of(meeting: Meeting) -> int:
 
 @dataclass(frozen=True)
 class OwnRow:
-    """The signed-in user's own person in a meeting's organization and their row, if any."""
+    """The signed-in user's own person in a meeting's organization and the status of their row
+    (None when they have none)."""
 
     person_id: int
-    row: Attendance | None
+    status: str | None
 
 
-def own_row(user, meeting: Meeting) -> OwnRow | None:
-    """The user's own attendance at a meeting (None when the user is no person there)."""
+def own_row(user, meeting: Meeting, rows: Sequence[Registered]) -> OwnRow | None:
+    """The user's own attendance at a meeting (None when the user is no person there), found among
+    `rows`: the meeting's attendance as the user sees it, which always holds their own row
+    (attendance is their own record, `access.OWN_RECORD`)."""
     person_id = grants_for(user, meeting.unit.organization_id).person_id
     if person_id is None:
         return None
-    return OwnRow(person_id, Attendance.objects.filter(meeting=meeting, person_id=person_id).first())
+    return OwnRow(person_id, next((row.status for row in rows if row.person_id == person_id), None))
 
 
 def minutes_to_approve(meeting: Meeting) -> list[Minutes]:

@@ -157,7 +157,7 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
     agenda = selectors.agenda_of(target)
     counts, guests = selectors.counts_and_guests_of(target)
     mine = selectors.registration_of(_user(request), target, attendance)
-    own = selectors.own_row(_user(request), target)
+    own = selectors.own_row(_user(request), target, attendance)
     now = timezone.now()
     # Decisions (and the approval of minutes, a decision) are recorded at a meeting that has
     # started and is not cancelled: before, no decision form is offered, it could only be refused.
@@ -205,11 +205,11 @@ def meeting_page(request: HttpRequest, org: str, meeting: int) -> HttpResponse:
         "may_register": own is not None
         and target.status == "planned"
         and now < target.end
-        and (own.row is None or own.row.status not in ("registered", "present")),
+        and own.status not in ("registered", "present"),
         "may_check_in": own is not None
         and target.status == "planned"
         and target.start - actions.CHECK_IN_OPENS <= now <= target.end
-        and (own.row is None or own.row.status != "present"),
+        and own.status != "present",
         "agenda_form": AgendaItemForm(items=[(item.pk, item.title) for item in agenda]) if may_manage else None,
         "minutes_form": MinutesForm() if may_manage else None,
         "session_course": target.course if target.kind == Meeting.Kind.EDUCATION and target.course_id else None,
