@@ -99,3 +99,28 @@ def test_the_page_reads_the_days_snapshot_and_computes_only_the_committees_witho
     # ... but one of two days before is no figure for today: every committee is computed.
     HealthSnapshot.objects.update(on=today - dt.timedelta(days=2))
     assert consolidated_on_page(client, org, district).startswith("2 consolidated")
+
+
+def test_west_of_utc_the_page_reads_the_snapshot_the_daily_job_wrote(monkeypatch):
+    """The daily job writes the organization's yesterday, by its own calendar: at 05:00 UTC it is
+    still the day before in Honolulu, so that snapshot is two days behind the server's date; the
+    page looks by the organization's calendar too, as the dashboard does, and reads it."""
+    from grassroots.health.jobs import write_due_snapshots
+    from grassroots.health.selectors.snapshots import today_of
+    from grassroots.health.views import dashboard_day
+
+    org, district, committees, client = district_with(4)  # Houses 00 and 02 consolidated
+    org.time_zone = "Pacific/Honolulu"  # UTC-10
+    org.save()
+    fixed = timezone.now().replace(hour=5, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: fixed)
+    server_today = timezone.localdate()
+    assert today_of(org) == server_today - dt.timedelta(days=1)
+    live_queries = page_queries(client, org, district)
+    write_due_snapshots()  # the daily job, as at 00:15 UTC
+    assert set(HealthSnapshot.objects.values_list("on", flat=True)) == {server_today - dt.timedelta(days=2)}
+    assert dashboard_day(org, today_of(org)) == server_today - dt.timedelta(days=2)
+    # Told by that snapshot that House 00 was not consolidated, the page believes it, from the snapshots.
+    HealthSnapshot.objects.filter(unit=committees[0]).update(consolidated=False)
+    assert consolidated_on_page(client, org, district).startswith("1 consolidated")
+    assert page_queries(client, org, district) < live_queries

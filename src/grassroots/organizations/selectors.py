@@ -17,6 +17,7 @@ from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.constitution.schema import ConsolidatedChildrenRule
+from grassroots.errors import local_today
 from grassroots.health.models import HealthSnapshot
 from grassroots.health.selectors import health_of_units
 from grassroots.ids import is_row_id
@@ -186,7 +187,8 @@ def facts_of(
     the counted members of its subtree when the caller has them already (a tree row's); the
     consolidation of its children as of day `on` (default today). With `snapshots` (the pages
     that show a unit), a child's consolidation is read from its latest health snapshot of that
-    day or the day before (the daily job writes a day's once it has ended), and computed from the
+    day or the day before (default today where the organization is: the daily job writes its day
+    once it has ended there), and computed from the
     records only for the children without one; the founding gate and the readiness it explains
     (`readiness_of`, the API's) always compute it."""
     founding = (
@@ -202,7 +204,9 @@ def facts_of(
     else:
         founding_members = []
     living = list(unit.children.exclude(state=UnitState.DISSOLVED).order_by("name"))
-    consolidated = _consolidated_children(unit, living, on=on or timezone.localdate(), snapshots=snapshots)
+    # The snapshots are dated by the organization's calendar (the daily job writes its yesterday).
+    snapshot_day = (on or local_today(unit.organization.time_zone)) if snapshots else None
+    consolidated = _consolidated_children(unit, living, on=on or timezone.localdate(), snapshot_day=snapshot_day)
     children = [
         ChildFact(
             slug=child.slug, name=child.name, kind=child.kind, state=child.state, consolidated=child.pk in consolidated
@@ -218,13 +222,16 @@ def facts_of(
     )
 
 
-def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date, snapshots: bool = False) -> set[int]:
+def _consolidated_children(
+    unit: Unit, children: list[Unit], *, on: dt.date, snapshot_day: dt.date | None = None
+) -> set[int]:
     """The founded children that are consolidated on day `on`, of the kinds a `consolidated_children`
-    rule of the unit names (none asked: none computed). With `snapshots`, from each child's latest
-    snapshot of that day or the day before (one query; as the dashboard reads the day's figures),
-    the others' health computed: a unit's live health reads every meeting and attendance of its
-    windows (120 to 190 ms for a district's branches at a million members, `bench/reads.py`).
-    A fixed number of queries whatever the number of children."""
+    rule of the unit names (none asked: none computed). With a `snapshot_day` (a day of the
+    organization's calendar), from each child's latest snapshot of that day or the day before (one
+    query; as the dashboard reads the day's figures), the others' health computed on day `on`:
+    a unit's live health reads every meeting and attendance of its windows (120 to 190 ms for a
+    district's branches at a million members, `bench/reads.py`). A fixed number of queries
+    whatever the number of children."""
     constitution = unit.organization.constitution
     kinds = {
         rule.consolidated_children.kind
@@ -235,8 +242,8 @@ def _consolidated_children(unit: Unit, children: list[Unit], *, on: dt.date, sna
     if not asked:
         return set()
     recorded: dict[int, bool] = {}
-    if snapshots:
-        days = (on - dt.timedelta(days=1), on)
+    if snapshot_day is not None:
+        days = (snapshot_day - dt.timedelta(days=1), snapshot_day)
         snapshots_of = HealthSnapshot.objects.filter(unit_id__in=[child.pk for child in asked], on__in=days)
         # By day, so that a child's snapshot of `on` comes after (and replaces) its day before's.
         recorded = dict(snapshots_of.order_by("on").values_list("unit_id", "consolidated"))
