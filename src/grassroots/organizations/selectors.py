@@ -188,9 +188,8 @@ def facts_of(
     consolidation of its children as of day `on` (default today). With `snapshots` (the pages
     that show a unit), a child's consolidation is read from its latest health snapshot of that
     day or the day before (default today where the organization is: the daily job writes its day
-    once it has ended there), and computed from the
-    records only for the children without one; the founding gate and the readiness it explains
-    (`readiness_of`, the API's) always compute it."""
+    once it has ended there), and computed from the records only for the children without one;
+    the founding gate and the readiness it explains (`readiness_of`, the API's) always compute it."""
     founding = (
         Meeting.objects.filter(unit=unit, kind=Meeting.Kind.FOUNDING, status__in=["held", "approved"])
         .order_by("-start")
@@ -245,7 +244,7 @@ def _consolidated_children(
     if snapshot_day is not None:
         days = (snapshot_day - dt.timedelta(days=1), snapshot_day)
         snapshots_of = HealthSnapshot.objects.filter(unit_id__in=[child.pk for child in asked], on__in=days)
-        # By day, so that a child's snapshot of `on` comes after (and replaces) its day before's.
+        # By day, so that a child's snapshot of `snapshot_day` comes after (and replaces) its day before's.
         recorded = dict(snapshots_of.order_by("on").values_list("unit_id", "consolidated"))
     live = [child for child in asked if child.pk not in recorded]
     for child in live:
