@@ -17,6 +17,7 @@ from grassroots.access import NotVisible, grants_for, is_operator, restrict
 from grassroots.access.indirect import visible_unit
 from grassroots.constitution import ChildFact, Readiness, UnitFacts, evaluate
 from grassroots.constitution.schema import ConsolidatedChildrenRule
+from grassroots.database import plain_rows
 from grassroots.errors import local_today
 from grassroots.health.models import HealthSnapshot
 from grassroots.health.selectors import health_of_units
@@ -361,7 +362,7 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
     # the whole tree is ten thousand units and more, and their texts and numbers need none).
     units = {
         pk: _UnitRow(slug, name, kind, state, parent_id)
-        for pk, slug, name, kind, state, parent_id in _plain_rows(
+        for pk, slug, name, kind, state, parent_id in plain_rows(
             visible.values_list("pk", "slug", "name", "kind", "state", "parent_id")
         )
     }
@@ -373,7 +374,7 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             if unit.state != UnitState.DISSOLVED
         }
         counts = MemberCount.objects.filter(unit__in=visible.order_by().values("pk"), status__in=counted)
-        direct = dict(_plain_rows(counts.order_by().values_list("unit_id").annotate(n=Sum("members"))))
+        direct = dict(plain_rows(counts.order_by().values_list("unit_id").annotate(n=Sum("members"))))
     else:
         shape = {}
         # The visible units as a subquery, not a list of ten thousand ids.
@@ -429,15 +430,6 @@ def tree_of(user, organization: Organization, *, as_of: dt.date | None = None) -
             )
         )
     return rows
-
-
-def _plain_rows(rows: QuerySet) -> list[tuple]:
-    """The rows of a `values_list` query as the database driver returns them, in one fetch:
-    without Django's per-row converters, for columns (texts, integers, sums) that need none."""
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def top_units(user, organization: Organization) -> list[Unit]:

@@ -38,6 +38,7 @@ from grassroots.constitution.schema import (
     EducationShareIndicator,
     OfficersFilledIndicator,
 )
+from grassroots.database import plain_rows
 from grassroots.education.selectors import COMPLETIONS_BY_ID, holders_on
 from grassroots.meetings.models import Attendance, Meeting
 from grassroots.meetings.times import day_bounds
@@ -396,7 +397,7 @@ def standing_history(organization, *, first: dt.date, last: dt.date, people: set
         ).values(at=_Epoch("start"))
         attended = Attendance.objects.filter(status=Attendance.Status.PRESENT, person_id__in=sorted(people))
         by_person: dict[int, list[int]] = defaultdict(list)
-        for person_id, start in attended.order_by().values_list("person_id", Subquery(took_place)):
+        for person_id, start in plain_rows(attended.order_by().values_list("person_id", Subquery(took_place))):
             if start is not None:
                 by_person[person_id].append(start)
         low, high = _seconds(shared_since), _seconds(shared_until)
