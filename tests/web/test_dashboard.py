@@ -80,8 +80,18 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(staff_client, org, fed
     for number in range(4):
         unit = builders.founded_basic_unit(org, f"More {number}", federation["south"], size=5)
         builders.consolidate(unit)
-    write_snapshots(organization=org, on=today_of(org) - dt.timedelta(days=1), by=BY)
     assert _queries(staff_client, org) == few
+    # With the daily job's snapshot (yesterday's), the figures and the bodies' consolidation are
+    # read from it: fewer queries, still none per unit.
+    write_snapshots(organization=org, on=today_of(org) - dt.timedelta(days=1), by=BY)
+    from_snapshots = _queries(staff_client, org)
+    assert from_snapshots < few
+    # Units founded since have none: computed from the records, once for all of them.
+    builders.consolidate(builders.founded_basic_unit(org, "Late House", federation["south"], size=5))
+    some_live = _queries(staff_client, org)
+    assert from_snapshots < some_live <= few
+    builders.consolidate(builders.founded_basic_unit(org, "Later House", federation["south"], size=5))
+    assert _queries(staff_client, org) == some_live
 
 
 def test_the_health_tab_shows_each_indicator_against_its_threshold(staff_client, org, federation):
