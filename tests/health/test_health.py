@@ -174,6 +174,16 @@ def test_good_standing_follows_the_constitutions_rule_on_each_meetings_day():
     assert attendance.value == pytest.approx(6 / 8)
 
 
+def test_a_unit_with_no_members_under_a_standing_rule_has_its_health_with_nothing_counted():
+    """Nobody to look up for good standing: no attendance is read, and the health says 0 members."""
+    org = organization(load_constitution_text("tenants_federation"), slug="empty")
+    district = builders.unit(org, "district", "North", builders.unit(org, "federation", "Federation"))
+    empty = builders.unit(org, "building_committee", "Empty House", district, state="preparing")
+    health = health_of(BY, empty, on=dt.date(2024, 3, 31))
+    assert not health.consolidated
+    assert result_of(health, "attendance_rate").meetings == ()
+
+
 def test_coverage_and_posts_of_a_union_committee():
     org = organization(load_constitution_text("union"), slug="union")
     local = builders.unit(org, "local", "Local 1", builders.unit(org, "national", "National"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -73,7 +74,10 @@ def plain_rows(rows: QuerySet) -> list[tuple]:
     without Django's per-row converters, for columns (texts, integers, sums) that need none. An
     expression with an integer output gets one per row (`int(value)`), a third of the time of
     reading ten thousand rows of whole numbers."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a condition no row meets (`IN` an empty list): Django asks nothing
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
