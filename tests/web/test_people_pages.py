@@ -394,3 +394,18 @@ def test_the_person_page_shows_the_status_history(staff_client, org, rosa):
     actions.change_status(person=rosa, status="lapsed", by="test", on=builders.START + dt.timedelta(days=10))
     response = staff_client.get(url("person", org, rosa))
     assert "11 Jan 2024: member → lapsed" in text(response, "history")
+
+
+def test_add_buttons_are_offered_to_whoever_may_add_somewhere_and_to_no_one_else(client, staff_client, org, tree):
+    """A member is not offered forms that would only refuse her; a district's secretary is offered
+    both (each addition is then checked against its own unit)."""
+    member = builders.account(org, "member@example.org", person=builders.members(org, tree["elm"], 1)[0])
+    secretary = builders.officer(org, tree["north"], "secretary", "s@example.org", member_of=tree["elm"])
+    people, tree_page = reverse("people", kwargs={"org": org.slug}), reverse("organization", kwargs={"org": org.slug})
+    for user, offered in ((member, False), (secretary, True)):
+        signed_in = sign_in(Client(), user)
+        assert ("Add a person" in signed_in.get(people).content.decode()) is offered
+        page = signed_in.get(tree_page).content.decode()
+        assert ("Add a person" in page, "Add a unit" in page) == (offered, offered)
+    page = staff_client.get(tree_page).content.decode()
+    assert "Add a person" in page and "Add a unit" in page

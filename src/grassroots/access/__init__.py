@@ -34,6 +34,7 @@ __all__ = [
     "grants_for",
     "is_operator",
     "may_import",
+    "may_somewhere",
     "restrict",
     "visible_organization_ids",
 ]
@@ -174,13 +175,19 @@ def _restrict_import_runs(queryset: QuerySet[M], user, organization) -> QuerySet
     return queryset.none()
 
 
-def may_import(user, organization) -> bool:
-    """Whether the user may import or export members somewhere in the organization (to offer the
-    import pages; each import checks every row's unit)."""
+def may_somewhere(user, organization, right: str) -> bool:
+    """Whether the user holds `right` somewhere in the organization: to offer a page or a button
+    whose every action checks its own unit (a member is not offered a form only to be refused)."""
     if is_operator(user):
         return True
     grants = grants_for(user, organization.pk)
-    return grants.everything or bool(grants.paths(Right.IMPORT_EXPORT))
+    return grants.everything or bool(grants.paths(right))
+
+
+def may_import(user, organization) -> bool:
+    """Whether the user may import or export members somewhere in the organization (to offer the
+    import pages; each import checks every row's unit)."""
+    return may_somewhere(user, organization, Right.IMPORT_EXPORT)
 
 
 def _and_list(items: list[str]) -> str:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from grassroots.access import OutOfScope, Right
+from grassroots.access import OutOfScope, Right, may_somewhere
 from grassroots.errors import ActionRefused
 from grassroots.people.selectors import members_of_unit, roster_of
 from grassroots.web import (
@@ -86,6 +86,8 @@ def organization_page(request: HttpRequest, org: str) -> HttpResponse:
     today = {} if as_of is not None else {row.unit_id: row.members for row in rows}
     context = {
         "organization": organization,
+        "may_add_units": may_somewhere(request.user, organization, Right.MANAGE_UNITS),
+        "may_add_people": may_somewhere(request.user, organization, Right.EDIT_PEOPLE),
         "as_of_form": as_of_form,
         "as_of": as_of,
         "find_form": find_form,

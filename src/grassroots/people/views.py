@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from grassroots.access import OutOfScope, may_import
+from grassroots.access import OutOfScope, Right, may_import, may_somewhere
 from grassroots.access.indirect import visible_person
 from grassroots.education.selectors import education_of
 from grassroots.errors import ActionRefused
@@ -92,6 +92,7 @@ def people_list(request: HttpRequest, org: str) -> HttpResponse:
         "page": page,
         "rows": _people_rows(organization, page.rows),
         "may_import": may_import(request.user, organization),
+        "may_add_people": may_somewhere(request.user, organization, Right.EDIT_PEOPLE),
     }
     results_only = request.htmx and not request.htmx.history_restore_request
     response = render(request, "people/_people_table.html" if results_only else "people/people_list.html", context)
