@@ -55,6 +55,10 @@ def test_the_meeting_page_records_the_sheet_decisions_and_minutes(
     meeting = actions.schedule_meeting(unit=elm, title="Monthly", start=_now_local(), by=BY)
     people = [m.person for m in elm.memberships.filter(end=None).order_by("person__name")]
     url = reverse("meeting", args=[org.slug, meeting.pk])
+    # An empty agenda says so, not as a numbered item.
+    page = staff_client.get(url).content.decode()
+    agenda = page[page.index('<section id="agenda"') :].split("</section>")[0]
+    assert "<p>No items yet.</p>" in agenda and "<ol>" not in agenda
     staff_client.post(reverse("meeting_agenda", args=[org.slug, meeting.pk]), {"title": "Rent"})
     sheet = {f"status_{people[0].pk}": "present", f"status_{people[1].pk}": "present"}
     staff_client.post(reverse("meeting_attend", args=[org.slug, meeting.pk]), sheet)
