@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the database calls the tests make
 # around it are synchronous and safe.
@@ -22,6 +22,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# The suite's other worker shares the 2 cores: a page may take longer than Playwright's 30 s, and
+# an assertion on what a page shows longer than its 5 s (the API docs fetch a 1.4 MB script and
+# the whole schema). A wait ends as soon as the text is there, so a long limit costs a passing
+# test nothing.
+expect.set_options(timeout=30_000)
+
 
 @pytest.fixture
 def page():
@@ -31,7 +37,6 @@ def page():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
-            # The suite's other worker shares the 2 cores: a page may take longer than Playwright's 30 s.
             page.set_default_timeout(60_000)
             yield page
         finally:
