@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from grassroots.accounts.actions import create_api_token, revoke_api_token
 from grassroots.api.auth import UNAUTHENTICATED
+from grassroots.api.root import api as ninja_api
 from grassroots.audit.models import AuditRecord
 from grassroots.organizations.models import Unit
 from tests.support.sessions import sign_in
@@ -106,6 +107,10 @@ def test_schema_and_docs_answer_a_signed_in_user(session_api):
     docs = session_api.client.get("/api/docs")
     assert docs.status_code == 200
     assert b"/api/openapi.json" in docs.content
+    # Built once a process (it takes the better part of a second), then served as it was built.
+    again = session_api.client.get("/api/openapi.json")
+    assert again.json() == schema.json()
+    assert ninja_api.get_openapi_schema() is ninja_api.get_openapi_schema()
 
 
 def test_schema_answers_a_token(staff_token):
