@@ -175,7 +175,7 @@ def test_good_standing_follows_the_constitutions_rule_on_each_meetings_day():
 
 
 def test_a_unit_with_no_members_under_a_standing_rule_has_its_health_with_nothing_counted():
-    """Nobody to look up for good standing: no attendance is read, and the health says 0 members."""
+    """Nobody to look up for good standing: no meeting's attendance is read, and the unit is not consolidated."""
     org = organization(load_constitution_text("tenants_federation"), slug="empty")
     district = builders.unit(org, "district", "North", builders.unit(org, "federation", "Federation"))
     empty = builders.unit(org, "building_committee", "Empty House", district, state="preparing")
